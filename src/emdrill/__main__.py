@@ -1,0 +1,3 @@
+from emdrill.cli import main
+
+main()

@@ -1,0 +1,82 @@
+"""Parsing grade requests from flags or JSON lines; every line is checked before any write."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from emdrill import collection, store_cards
+from emdrill.collection import Graded, StoryAnswer
+from emdrill.config import Clock
+from emdrill.errors import InputError
+from emdrill.scheduler import Rating
+from emdrill.store import Store
+
+
+@dataclass(frozen=True)
+class GradeRequest:
+    question_id: str
+    intent: Rating
+    story: StoryAnswer
+    seconds: float | None
+
+
+def parse_request(question_id: str, intent: str, story: str,
+                  seconds: float | None) -> GradeRequest:
+    try:
+        rating = Rating.parse(intent)
+    except ValueError as exc:
+        raise InputError(f"intent {exc}") from None
+    if seconds is not None and not 0 <= seconds <= 86400:
+        raise InputError(f"seconds {seconds} is out of range (0 to 86400)")
+    return GradeRequest(question_id.strip(), rating, StoryAnswer.parse(story), seconds)
+
+
+def _from_json(line: str) -> GradeRequest:
+    try:
+        data: Any = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON ({exc.msg})") from None
+    if not isinstance(data, dict):
+        raise InputError("expected a JSON object")
+    unknown = set(data) - {"id", "intent", "story", "seconds"}
+    if unknown:
+        raise InputError(f"unknown field(s): {', '.join(sorted(unknown))}")
+    for key in ("id", "intent", "story"):
+        if key not in data:
+            raise InputError(f"missing '{key}'")
+    if not isinstance(data["id"], str) or not isinstance(data["intent"], str):
+        raise InputError("'id' and 'intent' must be strings")
+    story = data["story"]
+    if isinstance(story, bool) or not isinstance(story, str | int):
+        raise InputError("'story' must be a slot number or right/wrong")
+    seconds = data.get("seconds")
+    if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, int | float)):
+        raise InputError("'seconds' must be a number")
+    return parse_request(data["id"], data["intent"], str(story),
+                         float(seconds) if seconds is not None else None)
+
+
+def grade_lines(store: Store, clock: Clock, lines: list[str]) -> list[Graded]:
+    """Validate every non-blank line (values and ids), then record them in order."""
+    requests: list[GradeRequest] = []
+    known = {c.id for c in store_cards.load_cards(store, include_suspended=True)}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            request = _from_json(line)
+        except InputError as exc:
+            raise InputError(f"stdin:{number}: {exc}; nothing was recorded") from None
+        if request.question_id not in known:
+            raise InputError(f"stdin:{number}: unknown question id '{request.question_id}'; "
+                             "nothing was recorded")
+        requests.append(request)
+    if not requests:
+        raise InputError("stdin: no grades given (expected JSON lines)")
+    return [
+        collection.grade(store, clock, r.question_id, intent=r.intent, story=r.story,
+                         seconds=r.seconds, mode="grade")
+        for r in requests
+    ]

@@ -1,0 +1,224 @@
+"""The `emdrill` command. Each command parses, makes one core call, and renders.
+
+Heavy modules (sqlmodel, fsrs, the deck parser) are imported inside the commands that need
+them, so `emdrill --help` and `emdrill where` start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from emdrill.errors import EmdrillError
+
+
+class _Group(TyperGroup):
+    """Turns expected failures into one line on stderr and exit status 1."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EmdrillError as exc:
+            for line in str(exc).splitlines() or ["error"]:
+                typer.echo(f"emdrill: {line}", err=True)
+            raise typer.Exit(1) from None
+
+
+app = typer.Typer(
+    cls=_Group,
+    help="Drill engineering-manager behavioral questions by spaced repetition.",
+    no_args_is_help=False,
+    invoke_without_command=True,
+    add_completion=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+deck_app = typer.Typer(cls=_Group, help="Check, load and list question decks.",
+                       no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(deck_app, name="deck")
+
+
+def _emit_json(value: object) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+
+# ---------------------------------------------------------------- top level
+
+
+@app.callback()
+def _root(ctx: typer.Context) -> None:
+    """Drill engineering-manager behavioral questions by spaced repetition."""
+    if ctx.invoked_subcommand is None:
+        status(as_json=False, hint=True)
+
+
+@app.command()
+def where() -> None:
+    """Print where emdrill keeps its data."""
+    from emdrill import config
+
+    home = config.home_dir()
+    typer.echo(f"data folder: {home}")
+    typer.echo(f"database:    {config.db_path()}")
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    hint: Annotated[bool, typer.Option(hidden=True)] = False,
+) -> None:
+    """Show what is due now, new questions left today, reviews today and your streak."""
+    from emdrill import collection, config
+    from emdrill.ui import views
+
+    clock = config.read_clock()
+    store = collection.open_collection()
+    result = collection.status(store, clock)
+    if as_json:
+        _emit_json(views.status_json(result))
+    else:
+        views.show_status(result, clock=clock, hint=hint,
+                          minutes=collection.settings(store).minutes)
+
+
+@app.command("next")
+def next_(
+    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1,
+                                              help="Show at most N questions.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the questions a drill would show now, in the order it would show them."""
+    from emdrill import collection, config
+    from emdrill.ui import views
+
+    clock = config.read_clock()
+    store = collection.open_collection()
+    items = collection.next_queue(store, clock, limit=limit)
+    if as_json:
+        _emit_json([views.queue_item_json(i) for i in items])
+    else:
+        views.show_queue(items, now=clock.now)
+
+
+@app.command()
+def grade(
+    question_id: Annotated[str | None, typer.Argument(metavar="ID",
+                                                      help="The question's id.")] = None,
+    intent: Annotated[str | None, typer.Option(
+        help="How well you recalled the intent: again, hard, good or easy.")] = None,
+    story: Annotated[str | None, typer.Option(
+        help="The story slot you named (1-8, 0 = not sure), or right / wrong.")] = None,
+    seconds: Annotated[float | None, typer.Option(min=0, help="Time spent, in seconds.")] = None,
+    batch: Annotated[bool, typer.Option(
+        "--batch", help="Read JSON lines from stdin: {\"id\", \"intent\", \"story\", "
+        "\"seconds\"}. All lines are checked before any is written.")] = False,
+) -> None:
+    """Record one review, exactly as a drill would."""
+    from emdrill import batch as batch_mod
+    from emdrill import collection, config
+    from emdrill.ui import views
+
+    clock = config.read_clock()
+    if batch:
+        if question_id or intent or story:
+            raise typer.BadParameter("--batch reads everything from stdin; give no ID or options")
+        store = collection.open_collection()
+        done = batch_mod.grade_lines(store, clock, sys.stdin.read().splitlines())
+        views.show_batch(done, now=clock.now)
+        return
+    if question_id is None or intent is None or story is None:
+        raise typer.BadParameter("give ID, --intent and --story (or use --batch)")
+    request = batch_mod.parse_request(question_id, intent, story, seconds)
+    store = collection.open_collection()
+    graded = collection.grade(store, clock, request.question_id, intent=request.intent,
+                              story=request.story, seconds=request.seconds, mode="grade")
+    views.show_graded(graded, now=clock.now)
+
+
+@app.command()
+def undo() -> None:
+    """Revert the last review, restoring both facets exactly as they were."""
+    from emdrill import collection, config
+
+    store = collection.open_collection(autoload=False)
+    record = collection.undo(store)
+    when = record.reviewed_at.astimezone(config.read_clock().local).strftime("%Y-%m-%d %H:%M")
+    typer.echo(f"undid the review of {record.question_id} from {when}")
+
+
+@app.command("config")
+def config_cmd(
+    key: Annotated[str | None, typer.Argument(help="Setting to show or change.")] = None,
+    value: Annotated[str | None, typer.Argument(help="New value.")] = None,
+) -> None:
+    """Show settings, or set one: emdrill config retention 0.92"""
+    from emdrill import collection, config, store_cards
+
+    if key is not None and value is not None:
+        normal = config.validate_setting(key, value)
+        store = collection.open_collection(autoload=False)
+        store_cards.save_setting(store, key, normal)
+        typer.echo(f"{key} = {normal}")
+        return
+    if key is not None and key not in config.SETTINGS:
+        config.validate_setting(key, "")
+    store = collection.open_collection(autoload=False)
+    stored = store_cards.stored_settings(store)
+    for spec in config.SETTINGS.values():
+        if key is None or key == spec.key:
+            current = stored.get(spec.key, spec.default)
+            typer.echo(f"{spec.key:<12} {current:<6} {spec.help}")
+
+
+# ---------------------------------------------------------------- decks
+
+PathsArg = Annotated[list[Path] | None, typer.Argument(
+    metavar="[PATH]...", help="Deck files or folders (default: the bundled decks).")]
+
+
+@deck_app.command("check")
+def deck_check(paths: PathsArg = None) -> None:
+    """Validate deck files; print every problem as file:line: message."""
+    from emdrill import decks
+
+    chosen = paths or decks.bundled_paths()
+    files, problems = decks.check_paths(chosen, decks.bundled_context(chosen))
+    for problem in problems:
+        typer.echo(str(problem))
+    if problems:
+        raise typer.Exit(1)
+    count = sum(len(f.questions) for f in files)
+    families = len({q.family for f in files for q in f.questions})
+    typer.echo(f"ok: {len(files)} file(s), {count} questions in {families} families")
+
+
+@deck_app.command("load")
+def deck_load(paths: PathsArg = None) -> None:
+    """Validate, then add new questions, update changed ones and suspend removed ones."""
+    from emdrill import collection, config, decks
+
+    clock = config.read_clock()
+    store = collection.open_collection(autoload=False)
+    result = decks.load_paths(store, paths or decks.bundled_paths(), now=clock.now)
+    typer.echo(f"added {result.added}, updated {result.updated}, "
+               f"unchanged {result.unchanged}, suspended {result.suspended}, "
+               f"restored {result.restored}")
+
+
+@deck_app.command("list")
+def deck_list() -> None:
+    """List loaded decks with question counts per family."""
+    from emdrill import collection, store_decks
+    from emdrill.ui import views
+
+    store = collection.open_collection()
+    views.show_decks(store_decks.deck_summary(store))
+
+
+def main() -> None:
+    app(prog_name="emdrill")

@@ -1,0 +1,191 @@
+"""The core operations every front end shares: open, queue, grade, undo, status.
+
+Each takes the store and a `Clock` read once at the edge; nothing here reads the system clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from emdrill import config, scheduler, store_cards
+from emdrill.cards import MODES, Card, ReviewRecord
+from emdrill.config import Clock, Settings
+from emdrill.errors import InputError
+from emdrill.queue import QueueItem, build_queue, due_cards, new_allowance
+from emdrill.scheduler import Rating
+from emdrill.store import Store, open_store
+
+# ---------------------------------------------------------------- opening
+
+
+def open_collection(*, autoload: bool = True) -> Store:
+    """Open the user's database; load the bundled deck the first time, so drills just work."""
+    seed = config.read_seed()
+    if seed is not None:
+        scheduler.seed(seed)
+    store = open_store(config.db_path())
+    if autoload and store_cards.question_count(store) == 0:
+        from emdrill import decks  # deck parsing is only needed on first use
+
+        decks.load_paths(store, decks.bundled_paths(), now=config.read_clock().now)
+    return store
+
+
+def settings(store: Store) -> Settings:
+    return Settings.from_stored(store_cards.stored_settings(store))
+
+
+# ---------------------------------------------------------------- answers
+
+
+@dataclass(frozen=True)
+class StoryAnswer:
+    """What the user said about the story: a slot (1-8), a verdict (right/wrong), or unsure."""
+
+    slot: int | None = None
+    verdict: bool | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> StoryAnswer:
+        value = text.strip().lower()
+        if value in ("right", "wrong"):
+            return cls(verdict=value == "right")
+        if value in ("0", "unsure", "not-sure", "?"):
+            return cls()
+        if value.isdigit() and 1 <= int(value) <= 8:
+            return cls(slot=int(value))
+        raise InputError(f"story '{text}' is not a slot 1-8, 0 (not sure), right or wrong")
+
+    def rating(self, card: Card) -> Rating:
+        if self.verdict is not None:
+            return scheduler.story_verdict_rating(self.verdict)
+        return scheduler.story_rating(self.slot, primary=card.question.story,
+                                      also=card.question.also)
+
+
+@dataclass(frozen=True)
+class Graded:
+    card: Card
+    review_id: int
+    intent_rating: Rating
+    story_rating: Rating
+    intent_due: datetime
+    story_due: datetime
+
+
+def family_retention(store: Store, clock: Clock, prefs: Settings) -> dict[str, float]:
+    """Desired retention per family: the user's setting, moved by weakness when adaptive."""
+    if not prefs.adaptive:
+        return {}
+    from emdrill import weakness
+
+    return weakness.retention_by_family(store, clock, prefs)
+
+
+def retention_for(card: Card, store: Store, clock: Clock, prefs: Settings) -> float:
+    return family_retention(store, clock, prefs).get(card.family, prefs.retention)
+
+
+def grade(
+    store: Store,
+    clock: Clock,
+    question_id: str,
+    *,
+    intent: Rating,
+    story: StoryAnswer,
+    seconds: float | None = None,
+    mode: str = "grade",
+    fuzz: bool = True,
+) -> Graded:
+    """Grade both facets of one question and commit the review."""
+    if mode not in MODES:
+        raise InputError(f"mode '{mode}' is not one of {', '.join(MODES)}")
+    if seconds is not None and not 0 <= seconds <= 86400:
+        raise InputError(f"seconds {seconds} is out of range (0 to 86400)")
+    card = store_cards.load_card(store, question_id)
+    prefs = settings(store)
+    retention = retention_for(card, store, clock, prefs)
+    story_rating = story.rating(card)
+    new_intent = scheduler.review(card.intent, intent, clock.now, retention=retention, fuzz=fuzz)
+    new_story = scheduler.review(card.story, story_rating, clock.now, retention=retention,
+                                 fuzz=fuzz)
+    record = store_cards.record_review(
+        store, card, intent_after=new_intent, story_after=new_story,
+        intent_rating=int(intent), story_rating=int(story_rating), at=clock.now, mode=mode,
+        slot_named=story.slot, seconds=seconds,
+    )
+    assert new_intent.due is not None and new_story.due is not None
+    return Graded(card, record.id, intent, story_rating, new_intent.due, new_story.due)
+
+
+def undo(store: Store) -> ReviewRecord:
+    return store_cards.undo_last(store)
+
+
+# ---------------------------------------------------------------- queue and status
+
+
+def todays_allowance(store: Store, clock: Clock, prefs: Settings) -> int:
+    introduced = store_cards.new_introduced_since(store, clock.day_start())
+    return new_allowance(prefs.new_per_day, introduced)
+
+
+def next_queue(store: Store, clock: Clock, *, limit: int | None = None,
+               previous: Card | None = None) -> list[QueueItem]:
+    """Exactly what a drill would show now, in order."""
+    prefs = settings(store)
+    cards = store_cards.load_cards(store)
+    weakness_map = None
+    if prefs.adaptive:
+        from emdrill import weakness
+
+        weakness_map = weakness.family_weakness(store, clock)
+    return build_queue(cards, now=clock.now, allowance=todays_allowance(store, clock, prefs),
+                       weakness=weakness_map, previous=previous, limit=limit)
+
+
+@dataclass(frozen=True)
+class Status:
+    due: int
+    new_today: int
+    reviews_today: int
+    streak: int
+    questions: int
+    next_due: datetime | None
+
+
+def status(store: Store, clock: Clock) -> Status:
+    prefs = settings(store)
+    cards = store_cards.load_cards(store)
+    new_left = min(todays_allowance(store, clock, prefs), sum(1 for c in cards if c.is_new))
+    upcoming = [c.due for c in cards if not c.is_new and c.due > clock.now]
+    return Status(
+        due=len(due_cards(cards, clock.now)),
+        new_today=new_left,
+        reviews_today=store_cards.reviews_between(store, clock.day_start()),
+        streak=streak(store_cards.review_days(store, clock.utc_offset_minutes()),
+                      today=clock.day_key(clock.now)),
+        questions=len(cards),
+        next_due=min(upcoming, default=None),
+    )
+
+
+def streak(days_newest_first: list[str], *, today: str) -> int:
+    """Consecutive study days with reviews, ending today (or yesterday, if today has none yet)."""
+    from datetime import date, timedelta
+
+    if not days_newest_first:
+        return 0
+    expected = date.fromisoformat(today)
+    if days_newest_first[0] != today:
+        expected -= timedelta(days=1)
+    count = 0
+    for day in days_newest_first:
+        if day > expected.isoformat():
+            continue
+        if day != expected.isoformat():
+            break
+        count += 1
+        expected -= timedelta(days=1)
+    return count

@@ -1,0 +1,442 @@
+"""Deck files: parse TOML, validate every field, report problems as `file:line: message`.
+
+Parsing and validation are pure; `load_paths` hands a validated deck to the store.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from emdrill.cards import SYSTEMS, Family, Question, Slot
+from emdrill.errors import DeckError
+
+if TYPE_CHECKING:
+    from emdrill.store import Store
+
+TRAITS = ("reliability", "communication", "emotional-intelligence", "resilience", "ownership",
+          "initiative", "autonomy")
+QUESTION_KEYS = {"id", "family", "text", "intent", "probes", "story", "also", "system",
+                 "traits", "pitfall", "follow_ups", "siblings"}
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass
+class DeckFile:
+    """One parsed deck file (whatever of it was valid) plus where each table starts."""
+
+    path: Path
+    deck_id: str = ""
+    name: str = ""
+    version: str = ""
+    description: str = ""
+    families: list[Family] = field(default_factory=list)
+    slots: list[Slot] = field(default_factory=list)
+    questions: list[Question] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    lines: _Lines | None = None
+    question_index: dict[str, int] = field(default_factory=dict)
+
+    def line_of(self, question_id: str, key: str) -> int:
+        if self.lines is None or question_id not in self.question_index:
+            return 1
+        return self.lines.key("questions", self.question_index[question_id], key)
+
+    def family_line(self, slug: str) -> int:
+        if self.lines is None:
+            return 1
+        index = next((i for i, f in enumerate(self.families) if f.slug == slug), None)
+        return self.lines.key("families", index, "slug")
+
+
+def bundled_paths() -> list[Path]:
+    """The decks shipped with emdrill: inside the installed package, or the checkout's decks/."""
+    packaged = Path(str(resources.files("emdrill"))) / "decks"
+    folder = packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "decks"
+    return sorted(folder.glob("*.toml"))
+
+
+# ---------------------------------------------------------------- line finding
+
+
+class _Lines:
+    """Maps `[[table]]` entries and their keys to line numbers in the raw text."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self.headers: dict[str, list[int]] = {}
+        self.all_headers: list[int] = []
+        for number, line in enumerate(self.lines, start=1):
+            match = re.match(r"^\s*\[\[?\s*([A-Za-z0-9_.\-]+)\s*\]\]?", line)
+            if match:
+                self.headers.setdefault(match.group(1), []).append(number)
+                self.all_headers.append(number)
+
+    def table(self, name: str, index: int | None = None) -> int:
+        found = self.headers.get(name, [])
+        if not found:
+            return 1
+        return found[index] if index is not None and index < len(found) else found[0]
+
+    def key(self, name: str, index: int | None, key: str) -> int:
+        start = self.table(name, index)
+        if not self.headers.get(name):
+            start = 0
+        end = next((h for h in self.all_headers if h > start), len(self.lines) + 1)
+        pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+        for number in range(start + 1 if start else 1, end):
+            if pattern.match(self.lines[number - 1]):
+                return number
+        return max(start, 1)
+
+
+# ---------------------------------------------------------------- parsing
+
+
+def parse_file(path: Path) -> DeckFile:
+    deck = DeckFile(path=path)
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except OSError as exc:
+        deck.problems.append(Problem(path, 1, f"cannot read file ({exc.strerror})"))
+        return deck
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        deck.problems.append(Problem(path, line, "file is not valid UTF-8"))
+        return deck
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"line (\d+)", str(exc))
+        line = int(match.group(1)) if match else 1
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc).splitlines()[0])
+        deck.problems.append(Problem(path, line, f"TOML syntax error: {message}"))
+        return deck
+    deck.lines = _Lines(text)
+    _Parser(deck, data, deck.lines).run()
+    return deck
+
+
+class _Parser:
+    def __init__(self, deck: DeckFile, data: dict[str, Any], lines: _Lines) -> None:
+        self.deck, self.data, self.lines = deck, data, lines
+
+    def problem(self, line: int, message: str) -> None:
+        self.deck.problems.append(Problem(self.deck.path, line, message))
+
+    def run(self) -> None:
+        known = {"deck", "families", "slots", "questions"}
+        for key in self.data:
+            if key not in known:
+                self.problem(self.lines.key(key, None, key) if key not in self.lines.headers
+                             else self.lines.table(key), f"unknown table '{key}'")
+        self._deck_table()
+        for index, item in enumerate(self._array("families")):
+            self._family(index, item)
+        for index, item in enumerate(self._array("slots")):
+            self._slot(index, item)
+        for index, item in enumerate(self._array("questions")):
+            self._question(index, item)
+
+    def _deck_table(self) -> None:
+        table = self.data.get("deck")
+        if not isinstance(table, dict):
+            self.problem(1, "missing [deck] table (id, name, version, description)")
+            return
+        get = _Getter(self, "deck", None, table)
+        self.deck.deck_id = get.slug("id")
+        self.deck.name = get.text("name")
+        self.deck.version = get.text("version")
+        self.deck.description = get.text("description", required=False)
+
+    def _array(self, name: str) -> list[dict[str, Any]]:
+        value = self.data.get(name, [])
+        if not isinstance(value, list):
+            self.problem(self.lines.key(name, None, name), f"'{name}' must be an array of tables")
+            return []
+        good: list[dict[str, Any]] = []
+        for index, item in enumerate(value):
+            if isinstance(item, dict):
+                good.append(item)
+            else:
+                self.problem(self.lines.table(name, index), f"{name} entry must be a table")
+        return good
+
+    def _family(self, index: int, item: dict[str, Any]) -> None:
+        get = _Getter(self, "families", index, item)
+        slug, name = get.slug("slug"), get.text("name")
+        probes = get.text("probes", required=False)
+        if slug and name:
+            self.deck.families.append(Family(slug=slug, name=name, probes=probes))
+
+    def _slot(self, index: int, item: dict[str, Any]) -> None:
+        get = _Getter(self, "slots", index, item)
+        number, name = get.slot("slot"), get.text("name")
+        competency = get.text("competency", required=False)
+        must = get.strings("must_include", low=1, high=12)
+        if number and name:
+            self.deck.slots.append(Slot(number, name, competency, tuple(must)))
+
+    def _question(self, index: int, item: dict[str, Any]) -> None:
+        get = _Getter(self, "questions", index, item)
+        for key in item:
+            if key not in QUESTION_KEYS:
+                get.fail(key, f"unknown key '{key}' in question")
+        qid, family = get.slug("id"), get.slug("family")
+        text, intent = get.text("text"), get.text("intent")
+        probes = get.strings("probes", low=2, high=4)
+        story = get.slot("story")
+        also = get.slots("also")
+        system = get.choice("system", SYSTEMS)
+        traits = get.choices("traits", TRAITS)
+        pitfall = get.text("pitfall")
+        follow_ups = get.strings("follow_ups", low=1, high=3)
+        siblings = get.strings("siblings", low=0, high=6, required=False)
+        if story and story in also:
+            get.fail("also", f"slot {story} is already the primary story")
+        if qid:
+            self.deck.question_index.setdefault(qid, index)
+        if not get.failed and qid and family and story:
+            self.deck.questions.append(Question(
+                id=qid, deck=self.deck.deck_id, family=family, text=text, intent=intent,
+                story=story, also=tuple(also), probes=tuple(probes), system=system,
+                traits=tuple(traits), pitfall=pitfall, follow_ups=tuple(follow_ups),
+                siblings=tuple(siblings), position=index,
+            ))
+
+
+class _Getter:
+    """Typed access to one table's keys; each bad value becomes a Problem on its own line."""
+
+    def __init__(self, parser: _Parser, table: str, index: int | None,
+                 item: dict[str, Any]) -> None:
+        self.parser, self.table, self.index, self.item = parser, table, index, item
+        self.failed = False
+
+    def line(self, key: str) -> int:
+        return self.parser.lines.key(self.table, self.index, key)
+
+    def fail(self, key: str, message: str) -> None:
+        self.failed = True
+        self.parser.problem(self.line(key), message)
+
+    def _present(self, key: str, required: bool) -> Any:
+        if key not in self.item:
+            if required:
+                self.failed = True
+                self.parser.problem(self.parser.lines.table(self.table, self.index),
+                                    f"{self._what()} is missing '{key}'")
+            return None
+        return self.item[key]
+
+    def _what(self) -> str:
+        singular = {"families": "family", "slots": "slot", "questions": "question"}
+        name = singular.get(self.table, self.table)
+        ident = self.item.get("id", self.item.get("slug", self.item.get("slot")))
+        return f"{name} '{ident}'" if isinstance(ident, str | int) else name
+
+    def text(self, key: str, *, required: bool = True) -> str:
+        value = self._present(key, required)
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            self.fail(key, f"'{key}' must be a string")
+            return ""
+        if required and not value.strip():
+            self.fail(key, f"'{key}' is empty")
+            return ""
+        return value.strip()
+
+    def slug(self, key: str) -> str:
+        value = self.text(key)
+        if value and not ID_PATTERN.match(value):
+            self.fail(key, f"'{key}' = '{value}' must be lowercase words joined by hyphens")
+            return ""
+        return value
+
+    def choice(self, key: str, allowed: tuple[str, ...]) -> str:
+        value = self.text(key)
+        if value and value not in allowed:
+            self.fail(key, f"unknown {key} '{value}' (expected one of {', '.join(allowed)})")
+            return ""
+        return value
+
+    def strings(self, key: str, *, low: int, high: int, required: bool = True) -> list[str]:
+        value = self._present(key, required)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.fail(key, f"'{key}' must be a list of strings")
+            return []
+        cleaned = [v.strip() for v in value]
+        if any(not v for v in cleaned):
+            self.fail(key, f"'{key}' has an empty entry")
+        if not low <= len(cleaned) <= high:
+            self.fail(key, f"'{key}' needs {low} to {high} entries, found {len(cleaned)}")
+        return cleaned
+
+    def choices(self, key: str, allowed: tuple[str, ...]) -> list[str]:
+        values = self.strings(key, low=1, high=len(allowed))
+        for value in values:
+            if value not in allowed:
+                self.fail(key, f"unknown trait '{value}' (expected one of {', '.join(allowed)})")
+        return values
+
+    def slot(self, key: str) -> int:
+        value = self._present(key, True)
+        if value is None:
+            return 0
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(key, f"'{key}' must be a whole number 1-8")
+            return 0
+        if not 1 <= value <= 8:
+            self.fail(key, f"story slot {value} is outside 1-8")
+            return 0
+        return value
+
+    def slots(self, key: str) -> list[int]:
+        value = self._present(key, False)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in value):
+            self.fail(key, f"'{key}' must be a list of slot numbers")
+            return []
+        for v in value:
+            if not 1 <= v <= 8:
+                self.fail(key, f"story slot {v} is outside 1-8")
+        return [v for v in value if 1 <= v <= 8]
+
+
+# ---------------------------------------------------------------- whole-set validation
+
+
+@dataclass(frozen=True)
+class Context:
+    """What already exists outside the files being checked (bundled deck, the collection)."""
+
+    families: frozenset[str] = frozenset()
+    question_decks: dict[str, str] = field(default_factory=dict)  # question id -> deck id
+
+
+def validate(files: list[DeckFile], context: Context = Context()) -> list[Problem]:
+    """Every problem in the files, alone and together, in file and line order."""
+    problems = [p for f in files for p in f.problems]
+    problems += _cross_deck(files)
+    families = set(context.families) | {fam.slug for f in files for fam in f.families}
+    first: dict[str, tuple[DeckFile, str]] = {}
+    for f in files:
+        for q in f.questions:
+            if q.id in first:
+                other = first[q.id][0]
+                where = other.path if other is not f else "this file"
+                problems.append(Problem(f.path, f.line_of(q.id, "id"),
+                                        f"duplicate question id '{q.id}' (also in {where})"))
+            else:
+                first[q.id] = (f, f.deck_id)
+            owner = context.question_decks.get(q.id)
+            if owner is not None and owner != f.deck_id:
+                problems.append(Problem(f.path, f.line_of(q.id, "id"),
+                                        f"question id '{q.id}' already belongs to deck '{owner}'"))
+            if q.family not in families:
+                problems.append(Problem(f.path, f.line_of(q.id, "family"),
+                                        f"unknown family '{q.family}'"))
+    known_ids = set(first) | set(context.question_decks)
+    for f in files:
+        for q in f.questions:
+            for sibling in q.siblings:
+                if sibling == q.id or sibling not in known_ids:
+                    what = "itself" if sibling == q.id else "nowhere"
+                    problems.append(Problem(f.path, f.line_of(q.id, "siblings"),
+                                            f"sibling '{sibling}' points {what}"))
+    return sorted(problems, key=lambda p: (str(p.path), p.line))
+
+
+def _cross_deck(files: list[DeckFile]) -> list[Problem]:
+    problems: list[Problem] = []
+    deck_owner: dict[str, Path] = {}
+    family_owner: dict[str, Path] = {}
+    for f in files:
+        if f.deck_id:
+            if f.deck_id in deck_owner:
+                problems.append(Problem(f.path, f.lines.key("deck", None, "id") if f.lines else 1,
+                                        f"deck id '{f.deck_id}' is also used by "
+                                        f"{deck_owner[f.deck_id]}"))
+            deck_owner.setdefault(f.deck_id, f.path)
+        seen_slots: set[int] = set()
+        for slot in f.slots:
+            if slot.slot in seen_slots:
+                problems.append(Problem(f.path, 1, f"story slot {slot.slot} is defined twice"))
+            seen_slots.add(slot.slot)
+        for fam in f.families:
+            if fam.slug in family_owner:
+                problems.append(Problem(f.path, f.family_line(fam.slug),
+                                        f"duplicate family '{fam.slug}' (also in "
+                                        f"{family_owner[fam.slug]})"))
+            family_owner.setdefault(fam.slug, f.path)
+    return problems
+
+
+def check_paths(paths: list[Path], context: Context = Context()) -> tuple[list[DeckFile],
+                                                                         list[Problem]]:
+    files = [parse_file(p) for p in _expand(paths)]
+    return files, validate(files, context)
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    """Folders stand for the *.toml files inside them."""
+    result: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            result.extend(sorted(path.glob("*.toml")))
+        else:
+            result.append(path)
+    return result
+
+
+def bundled_context(paths: list[Path]) -> Context:
+    """Families and ids of bundled decks not being checked, so user decks may use them."""
+    given = {p.resolve() for p in _expand(paths)}
+    others = [parse_file(p) for p in bundled_paths() if p.resolve() not in given]
+    return Context(
+        families=frozenset(fam.slug for f in others for fam in f.families),
+        question_decks={q.id: f.deck_id for f in others for q in f.questions},
+    )
+
+
+def load_paths(store: Store, paths: list[Path], *, now: datetime) -> LoadResult:
+    """Validate, then load everything in one transaction; any problem means nothing is written."""
+    from emdrill import store_decks
+
+    context = store_decks.context(store)
+    files, problems = check_paths(paths, context)
+    if problems:
+        raise DeckError("\n".join(str(p) for p in problems))
+    if not files:
+        raise DeckError("no deck files given (or the folder holds no *.toml)")
+    return store_decks.load(store, files, now=now)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    suspended: int = 0
+    restored: int = 0

@@ -1,0 +1,146 @@
+"""SQLModel tables. Their columns mirror the numbered migrations in `migrations.py`."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, Text
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as fixed-width UTC ISO text, so text order is time order."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime written to the store")
+        return to_db_time(value)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> datetime | None:
+        return None if value is None else from_db_time(value)
+
+
+def to_db_time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+def from_db_time(value: str) -> datetime:
+    return datetime.fromisoformat(value).astimezone(UTC)
+
+
+class JSONList(TypeDecorator[list[Any]]):
+    """A list kept as JSON text."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: list[Any] | None, dialect: Any) -> str:
+        return json.dumps(list(value or []), ensure_ascii=False)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> list[Any]:
+        return list(json.loads(value)) if value else []
+
+
+def _time(nullable: bool = False) -> Any:
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable))
+
+
+def _list() -> Any:
+    return Field(default_factory=list, sa_column=Column(JSONList(), nullable=False))
+
+
+class DeckRow(SQLModel, table=True):
+    __tablename__ = "deck"
+    id: str = Field(primary_key=True)
+    name: str
+    version: str
+    description: str = ""
+    source: str = ""
+    loaded_at: datetime = _time()
+
+
+class FamilyRow(SQLModel, table=True):
+    __tablename__ = "family"
+    slug: str = Field(primary_key=True)
+    deck_id: str
+    name: str
+    probes: str = ""
+
+
+class SlotRow(SQLModel, table=True):
+    __tablename__ = "slot"
+    slot: int = Field(primary_key=True)
+    name: str
+    competency: str = ""
+    must_include: list[str] = _list()
+
+
+class QuestionRow(SQLModel, table=True):
+    __tablename__ = "question"
+    id: str = Field(primary_key=True)
+    deck_id: str
+    family: str
+    position: int = 0
+    text: str
+    intent: str
+    probes: list[str] = _list()
+    story: int
+    also: list[int] = _list()
+    system: str
+    traits: list[str] = _list()
+    pitfall: str = ""
+    follow_ups: list[str] = _list()
+    siblings: list[str] = _list()
+    suspended: bool = False
+    added_at: datetime = _time()
+
+
+class FacetRow(SQLModel, table=True):
+    __tablename__ = "facet"
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: str = Field(foreign_key="question.id")
+    kind: str
+    state: int = 1
+    step: int | None = 0
+    stability: float | None = None
+    difficulty: float | None = None
+    due: datetime = _time()
+    last_review: datetime | None = _time(nullable=True)
+
+
+class ReviewRow(SQLModel, table=True):
+    __tablename__ = "review"
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: str = Field(foreign_key="question.id")
+    reviewed_at: datetime = _time()
+    intent_rating: int
+    story_rating: int
+    slot_named: int | None = None
+    seconds: float | None = None
+    mode: str
+    intent_prev_state: int
+    intent_prev_step: int | None = None
+    intent_prev_stability: float | None = None
+    intent_prev_difficulty: float | None = None
+    intent_prev_due: datetime = _time()
+    intent_prev_last_review: datetime | None = _time(nullable=True)
+    story_prev_state: int
+    story_prev_step: int | None = None
+    story_prev_stability: float | None = None
+    story_prev_difficulty: float | None = None
+    story_prev_due: datetime = _time()
+    story_prev_last_review: datetime | None = _time(nullable=True)
+
+
+class SettingRow(SQLModel, table=True):
+    __tablename__ = "setting"
+    key: str = Field(primary_key=True)
+    value: str

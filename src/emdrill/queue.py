@@ -1,0 +1,81 @@
+"""Which question comes next. Pure functions of the cards, the time and the allowances."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from emdrill.cards import Card
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    card: Card
+    new: bool
+
+
+def new_allowance(per_day: int, introduced_today: int) -> int:
+    return max(0, per_day - introduced_today)
+
+
+def due_cards(cards: Iterable[Card], now: datetime) -> list[Card]:
+    return [c for c in cards if not c.is_new and c.due <= now]
+
+
+def _spread_new(cards: Iterable[Card]) -> list[Card]:
+    """New questions in deck order, taking one family at a time so a day's batch is varied."""
+    by_family: dict[str, list[Card]] = defaultdict(list)
+    for card in sorted(cards, key=lambda c: c.question.position):
+        by_family[card.family].append(card)
+    rounds: list[Card] = []
+    lanes = list(by_family.values())
+    depth = max((len(lane) for lane in lanes), default=0)
+    for i in range(depth):
+        rounds.extend(lane[i] for lane in lanes if i < len(lane))
+    return rounds
+
+
+def _clashes(card: Card, previous: Card | None) -> bool:
+    if previous is None:
+        return False
+    return (card.family == previous.family or card.id in previous.question.siblings
+            or previous.id in card.question.siblings)
+
+
+def declump(ordered: Sequence[Card], previous: Card | None = None) -> list[Card]:
+    """Keep the priority order, but never show the same family or a sibling back to back
+    when something else is waiting: take the first card that does not clash."""
+    pending = list(ordered)
+    result: list[Card] = []
+    last = previous
+    while pending:
+        pick = next((i for i, c in enumerate(pending) if not _clashes(c, last)), 0)
+        last = pending.pop(pick)
+        result.append(last)
+    return result
+
+
+def build_queue(
+    cards: Iterable[Card],
+    *,
+    now: datetime,
+    allowance: int,
+    weakness: Mapping[str, float] | None = None,
+    previous: Card | None = None,
+    limit: int | None = None,
+) -> list[QueueItem]:
+    """Due questions (weakest family first when `weakness` is given, then most overdue),
+    then new ones within today's allowance; same-family and sibling runs are broken up."""
+    pool = [c for c in cards if not c.question.suspended]
+    if previous is not None:
+        pool = [c for c in pool if c.id != previous.id]
+    weak = weakness or {}
+    due = sorted(due_cards(pool, now), key=lambda c: (-round(weak.get(c.family, 0.0), 2), c.due))
+    fresh = _spread_new(c for c in pool if c.is_new)[:allowance]
+    ordered_due = declump(due, previous)
+    tail = ordered_due[-1] if ordered_due else previous
+    items = [QueueItem(c, False) for c in ordered_due]
+    items += [QueueItem(c, True) for c in declump(fresh, tail)]
+    return items[:limit] if limit is not None else items

@@ -1,0 +1,157 @@
+"""Memory states and ratings. The only module that imports `fsrs`.
+
+A `Memory` is one facet's FSRS state as plain data; reviewing returns a new one.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from enum import IntEnum
+from functools import lru_cache
+
+import fsrs
+
+
+class Rating(IntEnum):
+    AGAIN = 1
+    HARD = 2
+    GOOD = 3
+    EASY = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Rating:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            raise ValueError(f"'{text}' is not one of again, hard, good, easy") from None
+
+
+LEARNING, REVIEW, RELEARNING = 1, 2, 3
+
+
+@dataclass(frozen=True)
+class Memory:
+    """One facet's memory: FSRS state, learning step, stability, difficulty, due, last review."""
+
+    state: int = LEARNING
+    step: int | None = 0
+    stability: float | None = None
+    difficulty: float | None = None
+    due: datetime | None = None
+    last_review: datetime | None = None
+
+    @property
+    def is_new(self) -> bool:
+        return self.last_review is None
+
+    def interval_days(self) -> float | None:
+        if self.due is None or self.last_review is None:
+            return None
+        return (self.due - self.last_review).total_seconds() / 86400
+
+
+def new_memory(now: datetime) -> Memory:
+    return Memory(due=_utc(now))
+
+
+def _utc(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to the scheduler")
+    return value.astimezone(UTC)
+
+
+@lru_cache(maxsize=64)
+def _scheduler(retention: float, fuzz: bool) -> fsrs.Scheduler:
+    return fsrs.Scheduler(desired_retention=retention, enable_fuzzing=fuzz)
+
+
+def seed(value: int) -> None:
+    """Make fuzzing repeatable; fsrs draws its fuzz from the `random` module."""
+    random.seed(value)
+
+
+def _to_card(memory: Memory, card_id: int, now: datetime) -> fsrs.Card:
+    return fsrs.Card(
+        card_id=card_id,
+        state=fsrs.State(memory.state),
+        step=memory.step,
+        stability=memory.stability,
+        difficulty=memory.difficulty,
+        due=memory.due or now,
+        last_review=memory.last_review,
+    )
+
+
+def _from_card(card: fsrs.Card) -> Memory:
+    return Memory(
+        state=int(card.state),
+        step=card.step,
+        stability=card.stability,
+        difficulty=card.difficulty,
+        due=_utc(card.due),
+        last_review=_utc(card.last_review) if card.last_review else None,
+    )
+
+
+def review(
+    memory: Memory,
+    rating: Rating,
+    now: datetime,
+    *,
+    retention: float = 0.9,
+    fuzz: bool = True,
+    card_id: int = 1,
+) -> Memory:
+    """The memory after grading `rating` at `now`; the input is left untouched."""
+    at = _utc(now)
+    card, _log = _scheduler(round(retention, 4), fuzz).review_card(
+        _to_card(memory, card_id, at), fsrs.Rating(int(rating)), review_datetime=at
+    )
+    return _from_card(card)
+
+
+def preview(
+    memory: Memory, now: datetime, *, retention: float = 0.9, card_id: int = 1
+) -> dict[Rating, Memory]:
+    """What each rating would give, without fuzz (for labelling keys with intervals)."""
+    return {
+        rating: review(memory, rating, now, retention=retention, fuzz=False, card_id=card_id)
+        for rating in Rating
+    }
+
+
+def retrievability(memory: Memory, now: datetime) -> float:
+    """Chance of recall now (0 for a facet never reviewed)."""
+    if memory.last_review is None or memory.stability is None:
+        return 0.0
+    card = _to_card(memory, 1, _utc(now))
+    return float(_scheduler(0.9, False).get_card_retrievability(card, _utc(now)))
+
+
+# ---------------------------------------------------------------------------
+# The story facet's rating rule.
+# ---------------------------------------------------------------------------
+
+
+def story_rating(named: int | None, *, primary: int, also: tuple[int, ...] = ()) -> Rating:
+    """Primary slot -> Good, an acceptable alternate -> Hard, anything else or unsure -> Again."""
+    if named == primary:
+        return Rating.GOOD
+    if named is not None and named in also:
+        return Rating.HARD
+    return Rating.AGAIN
+
+
+def story_verdict_rating(right: bool) -> Rating:
+    """When the user self-grades the story instead of naming a slot."""
+    return Rating.GOOD if right else Rating.AGAIN
+
+
+def with_due(memory: Memory, due: datetime) -> Memory:
+    return replace(memory, due=_utc(due))

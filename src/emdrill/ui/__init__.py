@@ -1,0 +1,1 @@
+"""Terminal rendering (rich) and key input. No database access here."""

@@ -1,0 +1,38 @@
+"""Small text formatters shared by every screen."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+
+def span(delta: timedelta) -> str:
+    """A short human duration: 45s, 10m, 3h, 4d, 2mo, 1.5y."""
+    seconds = delta.total_seconds()
+    if seconds < 60:
+        return f"{max(0, round(seconds))}s"
+    if seconds < 3600:
+        return f"{round(seconds / 60)}m"
+    if seconds < 86400:
+        return f"{round(seconds / 3600)}h"
+    days = seconds / 86400
+    if days < 30:
+        return f"{round(days)}d"
+    if days < 365:
+        return f"{round(days / 30)}mo"
+    return f"{days / 365:.1f}y"
+
+
+def due_text(due: datetime | None, now: datetime) -> str:
+    if due is None:
+        return "new"
+    if due <= now:
+        return "due now" if now - due < timedelta(minutes=1) else f"{span(now - due)} overdue"
+    return f"in {span(due - now)}"
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"

@@ -1,0 +1,88 @@
+"""Family weakness: which question families the user keeps missing lately.
+
+Formula (documented in docs/weakness.md):
+  each graded facet is an outcome, a miss when rated Again; a review t days old weighs
+  w = 0.5 ** (t / HALF_LIFE_DAYS). For family f with weighted misses m_f over weight n_f,
+  and the user's overall weighted miss rate p (smoothed toward BASE_MISS_RATE),
+      rate_f     = (m_f + PRIOR * p) / (n_f + PRIOR)
+      weakness_f = rate_f - p            (0 = neutral, > 0 weaker than the user's norm)
+  desired retention_f = clamp(r + GAIN * weakness_f, r - BELOW, min(r + ABOVE, CEILING)).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from emdrill.config import Clock, Settings
+
+if TYPE_CHECKING:
+    from emdrill.store import Store
+
+HALF_LIFE_DAYS = 7.0
+WINDOW_DAYS = 90
+PRIOR = 6.0
+BASE_MISS_RATE = 0.10
+GAIN = 0.25
+ABOVE = 0.05
+BELOW = 0.03
+CEILING = 0.97
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """Aggregated outcomes of one family's reviews of one age (whole days)."""
+
+    family: str
+    age_days: int
+    facets: int  # graded facets (two per review)
+    misses: int
+
+
+def decay(age_days: float) -> float:
+    return float(0.5 ** (max(0.0, age_days) / HALF_LIFE_DAYS))
+
+
+def scores(buckets: Iterable[Bucket], families: Iterable[str]) -> dict[str, float]:
+    """Weakness per family from aggregated review outcomes; families with no data are 0."""
+    misses: dict[str, float] = {}
+    weight: dict[str, float] = {}
+    for b in buckets:
+        w = decay(b.age_days)
+        misses[b.family] = misses.get(b.family, 0.0) + w * b.misses
+        weight[b.family] = weight.get(b.family, 0.0) + w * b.facets
+    overall = (sum(misses.values()) + PRIOR * BASE_MISS_RATE) / (sum(weight.values()) + PRIOR)
+    result: dict[str, float] = {}
+    for family in families:
+        m, n = misses.get(family, 0.0), weight.get(family, 0.0)
+        rate = (m + PRIOR * overall) / (n + PRIOR)
+        result[family] = rate - overall
+    return result
+
+
+def retention(base: float, weakness: float) -> float:
+    """Desired retention for a family: moves with weakness inside a bounded band."""
+    high = min(base + ABOVE, CEILING)
+    low = base - BELOW
+    return max(low, min(high, base + GAIN * weakness))
+
+
+def retentions(weak: Mapping[str, float], base: float) -> dict[str, float]:
+    return {family: retention(base, w) for family, w in weak.items()}
+
+
+# ---------------------------------------------------------------- store-backed helpers
+
+
+def family_weakness(store: Store, clock: Clock) -> dict[str, float]:
+    from emdrill import store_stats
+
+    since = clock.now - timedelta(days=WINDOW_DAYS)
+    buckets = store_stats.outcome_buckets(store, now=clock.now, since=since)
+    return scores(buckets, store_stats.family_slugs(store))
+
+
+def retention_by_family(store: Store, clock: Clock, prefs: Settings) -> dict[str, float]:
+    return retentions(family_weakness(store, clock), prefs.retention)
