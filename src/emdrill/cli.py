@@ -220,5 +220,10 @@ def deck_list() -> None:
     views.show_decks(store_decks.deck_summary(store))
 
 
+from emdrill.cli_drill import register as _register_drill  # noqa: E402
+
+_register_drill(app)
+
+
 def main() -> None:
     app(prog_name="emdrill")

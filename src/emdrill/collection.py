@@ -45,6 +45,11 @@ class StoryAnswer:
 
     slot: int | None = None
     verdict: bool | None = None
+    partly: bool = False  # commute's "partly": the story was close, not right
+
+    @classmethod
+    def partial(cls) -> StoryAnswer:
+        return cls(partly=True)
 
     @classmethod
     def parse(cls, text: str) -> StoryAnswer:
@@ -58,6 +63,8 @@ class StoryAnswer:
         raise InputError(f"story '{text}' is not a slot 1-8, 0 (not sure), right or wrong")
 
     def rating(self, card: Card) -> Rating:
+        if self.partly:
+            return Rating.HARD
         if self.verdict is not None:
             return scheduler.story_verdict_rating(self.verdict)
         return scheduler.story_rating(self.slot, primary=card.question.story,

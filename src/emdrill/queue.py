@@ -25,16 +25,21 @@ def due_cards(cards: Iterable[Card], now: datetime) -> list[Card]:
 
 
 def _spread_new(cards: Iterable[Card]) -> list[Card]:
-    """New questions in deck order, taking one family at a time so a day's batch is varied."""
-    by_family: dict[str, list[Card]] = defaultdict(list)
-    for card in sorted(cards, key=lambda c: c.question.position):
-        by_family[card.family].append(card)
-    rounds: list[Card] = []
-    lanes = list(by_family.values())
-    depth = max((len(lane) for lane in lanes), default=0)
-    for i in range(depth):
-        rounds.extend(lane[i] for lane in lanes if i < len(lane))
-    return rounds
+    """New questions taking one family at a time, so a day's batch is varied.
+
+    Ranks come from the whole deck (seen questions included), so grading one new question
+    does not reshuffle the rest: the order `next` shows is the order the drill uses.
+    """
+    ordered = sorted(cards, key=lambda c: (c.question.deck, c.question.position))
+    family_order: dict[str, int] = {}
+    rank: dict[str, int] = {}
+    seen_in_family: dict[str, int] = defaultdict(int)
+    for card in ordered:
+        family_order.setdefault(card.family, len(family_order))
+        rank[card.id] = seen_in_family[card.family]
+        seen_in_family[card.family] += 1
+    fresh = [c for c in ordered if c.is_new]
+    return sorted(fresh, key=lambda c: (rank[c.id], family_order[c.family]))
 
 
 def _clashes(card: Card, previous: Card | None) -> bool:
@@ -69,11 +74,12 @@ def build_queue(
     """Due questions (weakest family first when `weakness` is given, then most overdue),
     then new ones within today's allowance; same-family and sibling runs are broken up."""
     pool = [c for c in cards if not c.question.suspended]
+    fresh = _spread_new(pool)[:allowance]
     if previous is not None:
         pool = [c for c in pool if c.id != previous.id]
+        fresh = [c for c in fresh if c.id != previous.id]
     weak = weakness or {}
     due = sorted(due_cards(pool, now), key=lambda c: (-round(weak.get(c.family, 0.0), 2), c.due))
-    fresh = _spread_new(c for c in pool if c.is_new)[:allowance]
     ordered_due = declump(due, previous)
     tail = ordered_due[-1] if ordered_due else previous
     items = [QueueItem(c, False) for c in ordered_due]

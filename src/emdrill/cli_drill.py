@@ -1,0 +1,74 @@
+"""`emdrill drill` and `emdrill commute`: the interactive sessions."""
+
+from __future__ import annotations
+
+import signal
+import time
+from typing import Annotated, Any
+
+import typer
+
+
+def _hang_up(_signum: int, _frame: Any) -> None:
+    # The terminal is gone: unwind (closing the database cleanly); grades already committed.
+    raise SystemExit(129)
+
+
+def _start(*, mode: str, minutes: float | None, cards: int | None, compact: bool) -> None:
+    from emdrill import collection, config, store_decks
+    from emdrill.backside import back_for
+    from emdrill.config import Clock
+    from emdrill.session import Pick, Session
+    from emdrill.ui import drill
+    from emdrill.ui import drill_view as view
+    from emdrill.ui.console import out
+    from emdrill.ui.keys import KeyReader
+
+    signal.signal(signal.SIGHUP, _hang_up)
+    start, t0 = config.read_clock(), time.monotonic()
+
+    def clock() -> Clock:
+        return Clock(now=start.now + _seconds(time.monotonic() - t0), local=start.local)
+
+    store = collection.open_collection()
+    length = minutes if minutes is not None else (
+        collection.settings(store).minutes if mode == "drill" else None)
+    session = Session(store, clock, mode=mode, minutes=length, max_cards=cards)
+    console = out(width=None)
+
+    def back(pick: Pick, short: bool) -> Any:
+        return back_for(store, pick.card, compact=short, width=console.width)
+
+    screen = drill.Screen(console=console, reader=KeyReader(), session=session, back=back,
+                          slots=store_decks.slots(store), compact=compact)
+    drill.run(session, screen)
+    names = {f.slug: f.name for f in store_decks.families(store)}
+    console.print()
+    console.print(view.summary(session.summary(), now=clock().now, family_names=names))
+
+
+def _seconds(value: float) -> Any:
+    from datetime import timedelta
+
+    return timedelta(seconds=value)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def drill(
+        minutes: Annotated[float | None, typer.Option(
+            "--minutes", "-m", min=0.01, max=240,
+            help="Length of the session (default: the 'minutes' setting, 5).")] = None,
+        cards: Annotated[int | None, typer.Option(
+            "--cards", "-n", min=1, help="Stop after N answers.")] = None,
+    ) -> None:
+        """Run a timeboxed drill: name the story, reveal, grade your intent recall."""
+        _start(mode="drill", minutes=minutes, cards=cards, compact=False)
+
+    @app.command()
+    def commute(
+        cards: Annotated[int | None, typer.Option(
+            "--cards", "-n", min=1, help="Stop after N answers.")] = None,
+    ) -> None:
+        """One-handed review for small screens: reveal, then y / p / n. No timer."""
+        _start(mode="commute", minutes=None, cards=cards, compact=True)

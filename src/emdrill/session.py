@@ -1,0 +1,175 @@
+"""A drill or commute session: what to show next, answering, undo, skip, the summary.
+
+No terminal I/O here. Time comes from a `now` callable so tests can move it by hand;
+the CLI passes the start time (EMDRILL_NOW or the system clock) plus elapsed monotonic time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from emdrill import collection, scheduler, store_cards
+from emdrill.cards import Card
+from emdrill.collection import Graded, StoryAnswer
+from emdrill.config import Clock
+from emdrill.errors import EmdrillError
+from emdrill.queue import build_queue, practice_queue
+from emdrill.scheduler import Rating
+from emdrill.store import Store
+
+
+@dataclass(frozen=True)
+class Pick:
+    card: Card
+    kind: str  # "due", "new" or "practice"
+
+
+@dataclass(frozen=True)
+class Answer:
+    graded: Graded
+    kind: str
+    seconds: float
+
+    @property
+    def intent_recalled(self) -> bool:
+        return self.graded.intent_rating != Rating.AGAIN
+
+    @property
+    def story_right(self) -> bool:
+        return self.graded.story_rating != Rating.AGAIN
+
+
+@dataclass(frozen=True)
+class FamilyScore:
+    family: str
+    answered: int
+    intent_recalled: int
+    story_right: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    answered: int
+    elapsed: timedelta
+    intent_recall: float | None
+    story_accuracy: float | None
+    families: list[FamilyScore]
+    next_due: datetime | None
+
+
+@dataclass
+class Session:
+    store: Store
+    clock: Callable[[], Clock]
+    mode: str = "drill"  # or "commute"
+    minutes: float | None = None
+    max_cards: int | None = None
+    answers: list[Answer] = field(default_factory=list)
+    skipped: set[str] = field(default_factory=set)
+    started: datetime | None = None
+
+    def __post_init__(self) -> None:
+        self.started = self.clock().now
+
+    # ------------------------------------------------------------ time
+
+    def elapsed(self) -> timedelta:
+        assert self.started is not None
+        return self.clock().now - self.started
+
+    def time_left(self) -> timedelta | None:
+        if self.minutes is None:
+            return None
+        return max(timedelta(0), timedelta(minutes=self.minutes) - self.elapsed())
+
+    def finished(self) -> bool:
+        """Time is up or the card limit is reached; checked only between cards."""
+        left = self.time_left()
+        if left is not None and left <= timedelta(0):
+            return True
+        return self.max_cards is not None and len(self.answers) >= self.max_cards
+
+    # ------------------------------------------------------------ choosing
+
+    def next_pick(self) -> Pick | None:
+        """Due (including learning steps that came due during the session), then new, then
+        practice on the shakiest questions of the weakest families."""
+        clock = self.clock()
+        prefs = collection.settings(self.store)
+        cards = [c for c in store_cards.load_cards(self.store) if c.id not in self.skipped]
+        weakness = self._weakness(clock, adaptive=prefs.adaptive)
+        previous = self.answers[-1].graded.card if self.answers else None
+        items = build_queue(cards, now=clock.now, weakness=weakness, previous=previous,
+                            allowance=collection.todays_allowance(self.store, clock, prefs),
+                            limit=1)
+        if items:
+            return Pick(items[0].card, "new" if items[0].new else "due")
+        recent = {a.graded.card.id for a in self.answers[-3:]}
+        practice = practice_queue([c for c in cards if c.id not in recent], now=clock.now,
+                                  weakness=weakness or {}, limit=1)
+        return Pick(practice[0], "practice") if practice else None
+
+    def _weakness(self, clock: Clock, *, adaptive: bool) -> dict[str, float] | None:
+        # Commute always leads with the weakest families; the drill does when adaptive is on.
+        if not adaptive and self.mode != "commute":
+            return None
+        from emdrill import weakness
+
+        return weakness.family_weakness(self.store, clock)
+
+    def intervals(self, card: Card) -> dict[Rating, timedelta]:
+        """What each intent grade would schedule next (no fuzz), to label the keys."""
+        clock = self.clock()
+        prefs = collection.settings(self.store)
+        retention = collection.retention_for(card, self.store, clock, prefs)
+        outcomes = scheduler.preview(card.intent, clock.now, retention=retention)
+        return {r: (m.due or clock.now) - clock.now for r, m in outcomes.items()}
+
+    # ------------------------------------------------------------ answering
+
+    def answer(self, pick: Pick, *, intent: Rating, story: StoryAnswer,
+               seconds: float) -> Answer:
+        """Grade and commit before anything else is shown."""
+        mode = "practice" if pick.kind == "practice" else self.mode
+        graded = collection.grade(self.store, self.clock(), pick.card.id, intent=intent,
+                                  story=story, seconds=round(seconds, 1), mode=mode)
+        result = Answer(graded, pick.kind, seconds)
+        self.answers.append(result)
+        return result
+
+    def skip(self, pick: Pick) -> None:
+        self.skipped.add(pick.card.id)
+
+    def undo(self) -> Pick | None:
+        """Revert this session's last answer; returns it so the card can be shown again."""
+        if not self.answers:
+            return None
+        last = self.answers[-1]
+        newest = store_cards.last_reviews(self.store, 1)
+        if not newest or newest[0].id != last.graded.review_id:
+            raise EmdrillError("cannot undo: another emdrill recorded a review since")
+        collection.undo(self.store)
+        self.answers.pop()
+        return Pick(store_cards.load_card(self.store, last.graded.card.id), last.kind)
+
+    # ------------------------------------------------------------ the end
+
+    def summary(self) -> Summary:
+        families: dict[str, list[Answer]] = {}
+        for a in self.answers:
+            families.setdefault(a.graded.card.family, []).append(a)
+        scores = [FamilyScore(f, len(v), sum(a.intent_recalled for a in v),
+                              sum(a.story_right for a in v)) for f, v in families.items()]
+        count = len(self.answers)
+        cards = store_cards.load_cards(self.store)
+        upcoming = [c.due for c in cards if not c.is_new]
+        return Summary(
+            answered=count,
+            elapsed=self.elapsed(),
+            intent_recall=sum(a.intent_recalled for a in self.answers) / count if count else None,
+            story_accuracy=sum(a.story_right for a in self.answers) / count if count else None,
+            families=sorted(scores, key=lambda s: -s.answered),
+            next_due=min(upcoming, default=None),
+        )

@@ -1,0 +1,97 @@
+"""Shared fixtures: every test gets its own data folder and a fixed clock."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from emdrill import scheduler
+
+FIXED_NOW = "2026-03-02T09:00:00+00:00"
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point EMDRILL_HOME at a temp dir so no test touches real user data."""
+    folder = tmp_path / "home"
+    monkeypatch.setenv("EMDRILL_HOME", str(folder))
+    monkeypatch.setenv("EMDRILL_NOW", FIXED_NOW)
+    monkeypatch.setenv("EMDRILL_SEED", "7")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    scheduler.seed(7)
+    yield folder
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+DECK_HEADER = """\
+[deck]
+id = "mini"
+name = "Mini deck"
+version = "1"
+description = "A small deck for tests."
+
+[[families]]
+slug = "alpha"
+name = "Alpha"
+probes = "What alpha probes."
+
+[[families]]
+slug = "beta"
+name = "Beta"
+probes = "What beta probes."
+
+[[slots]]
+slot = 1
+name = "Managing an underperformer"
+competency = "Hiring and growth"
+must_include = ["the signals", "the plan"]
+
+[[slots]]
+slot = 5
+name = "Difficult stakeholder"
+competency = "Influence"
+must_include = ["the conflict", "the outcome"]
+"""
+
+
+def question(qid: str, family: str, *, story: int = 1, also: str = "[5]",
+             text: str | None = None, siblings: str = "[]") -> str:
+    return textwrap.dedent(f"""
+        [[questions]]
+        id = "{qid}"
+        family = "{family}"
+        text = "{text or f'Question {qid}?'}"
+        intent = "Can you handle {qid}?"
+        probes = ["first probe", "second probe"]
+        story = {story}
+        also = {also}
+        system = "team"
+        traits = ["ownership"]
+        pitfall = "Answering the literal question."
+        follow_ups = ["What next?"]
+        siblings = {siblings}
+        """)
+
+
+def mini_deck_text(n_per_family: int = 3) -> str:
+    parts = [DECK_HEADER]
+    for family in ("alpha", "beta"):
+        for i in range(1, n_per_family + 1):
+            parts.append(question(f"{family}-{i}", family, story=1 if family == "alpha" else 5,
+                                  also="[5]" if family == "alpha" else "[]"))
+    return "".join(parts)
+
+
+@pytest.fixture
+def mini_deck(tmp_path: Path) -> Path:
+    path = tmp_path / "mini.toml"
+    path.write_text(mini_deck_text(), encoding="utf-8")
+    return path

@@ -1,0 +1,130 @@
+"""The SQLite store: migrations, refusing foreign or newer files, UTC, undo."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlmodel import SQLModel
+
+from emdrill import collection, decks, store_cards
+from emdrill.collection import StoryAnswer
+from emdrill.config import Clock
+from emdrill.errors import NothingToUndoError, StoreError
+from emdrill.migrations import LATEST
+from emdrill.models import from_db_time, to_db_time
+from emdrill.scheduler import Rating
+from emdrill.store import open_store
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def _columns(con: sqlite3.Connection, table: str) -> set[str]:
+    return {row[1] for row in con.execute(f"PRAGMA table_info({table})")}
+
+
+def test_migrations_on_blank_database_give_the_model_schema(tmp_path: Path) -> None:
+    path = tmp_path / "new.db"
+    open_store(path).close()
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == LATEST
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    for name, table in SQLModel.metadata.tables.items():
+        assert name in tables
+        assert _columns(con, name) == {c.name for c in table.columns}, name
+    assert {"deck", "family", "slot", "question", "facet", "review", "setting"} <= tables
+
+
+def test_reopening_is_idempotent(tmp_path: Path) -> None:
+    path = tmp_path / "again.db"
+    open_store(path).close()
+    open_store(path).close()
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == LATEST
+
+
+def test_newer_schema_is_refused_and_left_byte_identical(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE question (id TEXT)")
+    con.execute(f"PRAGMA user_version={LATEST + 5}")
+    con.commit()
+    con.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="newer than this emdrill"):
+        open_store(path)
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("content", [b"this is not sqlite at all" * 100, b"\x00" * 4096])
+def test_damaged_file_is_refused_untouched(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "broken.db"
+    path.write_bytes(content)
+    with pytest.raises(StoreError, match=str(path)):
+        open_store(path)
+    assert path.read_bytes() == content
+
+
+def test_foreign_sqlite_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE notes (body TEXT)")
+    con.commit()
+    con.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="not an emdrill database"):
+        open_store(path)
+    assert path.read_bytes() == before
+
+
+@given(st.datetimes(min_value=datetime(1970, 1, 2), max_value=datetime(9998, 1, 1),
+                    timezones=st.timezones()))
+def test_utc_text_round_trip(value: datetime) -> None:
+    back = from_db_time(to_db_time(value))
+    assert back == value
+    assert back.tzinfo == UTC
+
+
+def test_db_time_sorts_as_time() -> None:
+    a = datetime(2026, 1, 1, 23, 0, tzinfo=UTC)
+    b = datetime(2026, 1, 2, 1, 0, tzinfo=UTC).astimezone()
+    assert (to_db_time(a) < to_db_time(b)) == (a < b)
+
+
+def _loaded(mini_deck: Path) -> collection.Store:
+    store = collection.open_collection(autoload=False)
+    decks.load_paths(store, [mini_deck], now=T0)
+    return store
+
+
+def test_grade_then_undo_restores_exact_state(mini_deck: Path) -> None:
+    store = _loaded(mini_deck)
+    clock = Clock(now=T0, local=UTC)
+    before = store_cards.load_card(store, "alpha-1")
+    collection.grade(store, clock, "alpha-1", intent=Rating.GOOD, story=StoryAnswer(slot=1))
+    later = Clock(now=T0 + timedelta(minutes=12), local=UTC)
+    middle = store_cards.load_card(store, "alpha-1")
+    collection.grade(store, later, "alpha-1", intent=Rating.AGAIN, story=StoryAnswer(slot=3))
+    assert store_cards.load_card(store, "alpha-1") != middle
+    collection.undo(store)
+    assert store_cards.load_card(store, "alpha-1") == middle
+    collection.undo(store)
+    assert store_cards.load_card(store, "alpha-1") == before
+    with pytest.raises(NothingToUndoError):
+        collection.undo(store)
+
+
+def test_review_row_records_everything(mini_deck: Path) -> None:
+    store = _loaded(mini_deck)
+    clock = Clock(now=T0, local=UTC)
+    collection.grade(store, clock, "beta-2", intent=Rating.HARD, story=StoryAnswer(slot=1),
+                     seconds=12.5, mode="drill")
+    con = sqlite3.connect(store.path)
+    row = con.execute("SELECT question_id, reviewed_at, intent_rating, story_rating, slot_named,"
+                      " seconds, mode, intent_prev_state, story_prev_last_review FROM review"
+                      ).fetchone()
+    assert row == ("beta-2", to_db_time(T0), 2, 1, 1, 12.5, "drill", 1, None)
