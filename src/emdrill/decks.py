@@ -50,12 +50,12 @@ class DeckFile:
     questions: list[Question] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     lines: _Lines | None = None
-    question_index: dict[str, int] = field(default_factory=dict)
 
-    def line_of(self, question_id: str, key: str) -> int:
-        if self.lines is None or question_id not in self.question_index:
+    def line_of(self, question: Question, key: str) -> int:
+        """Line of `key` inside the question's table (its position is its index in the file)."""
+        if self.lines is None:
             return 1
-        return self.lines.key("questions", self.question_index[question_id], key)
+        return self.lines.key("questions", question.position, key)
 
     def family_line(self, slug: str) -> int:
         if self.lines is None:
@@ -210,8 +210,6 @@ class _Parser:
         siblings = get.strings("siblings", low=0, high=6, required=False)
         if story and story in also:
             get.fail("also", f"slot {story} is already the primary story")
-        if qid:
-            self.deck.question_index.setdefault(qid, index)
         if not get.failed and qid and family and story:
             self.deck.questions.append(Question(
                 id=qid, deck=self.deck.deck_id, family=family, text=text, intent=intent,
@@ -346,16 +344,16 @@ def validate(files: list[DeckFile], context: Context = Context()) -> list[Proble
             if q.id in first:
                 other = first[q.id][0]
                 where = other.path if other is not f else "this file"
-                problems.append(Problem(f.path, f.line_of(q.id, "id"),
+                problems.append(Problem(f.path, f.line_of(q, "id"),
                                         f"duplicate question id '{q.id}' (also in {where})"))
             else:
                 first[q.id] = (f, f.deck_id)
             owner = context.question_decks.get(q.id)
             if owner is not None and owner != f.deck_id:
-                problems.append(Problem(f.path, f.line_of(q.id, "id"),
+                problems.append(Problem(f.path, f.line_of(q, "id"),
                                         f"question id '{q.id}' already belongs to deck '{owner}'"))
             if q.family not in families:
-                problems.append(Problem(f.path, f.line_of(q.id, "family"),
+                problems.append(Problem(f.path, f.line_of(q, "family"),
                                         f"unknown family '{q.family}'"))
     known_ids = set(first) | set(context.question_decks)
     for f in files:
@@ -363,7 +361,7 @@ def validate(files: list[DeckFile], context: Context = Context()) -> list[Proble
             for sibling in q.siblings:
                 if sibling == q.id or sibling not in known_ids:
                     what = "itself" if sibling == q.id else "nowhere"
-                    problems.append(Problem(f.path, f.line_of(q.id, "siblings"),
+                    problems.append(Problem(f.path, f.line_of(q, "siblings"),
                                             f"sibling '{sibling}' points {what}"))
     return sorted(problems, key=lambda p: (str(p.path), p.line))
 

@@ -108,8 +108,8 @@ class Session:
             return Pick(items[0].card, "new" if items[0].new else "due")
         recent = {a.graded.card.id for a in self.answers[-3:]}
         practice = practice_queue([c for c in cards if c.id not in recent], now=clock.now,
-                                  weakness=weakness or {}, limit=1)
-        return Pick(practice[0], "practice") if practice else None
+                                  weakness=weakness, limit=1, previous=previous)
+        return Pick(practice[0].card, "practice") if practice else None
 
     def _weakness(self, clock: Clock, *, adaptive: bool) -> dict[str, float] | None:
         # Commute always leads with the weakest families; the drill does when adaptive is on.

@@ -117,6 +117,7 @@ def _migrate(engine: Engine) -> None:
     try:
         con = raw.driver_connection
         assert isinstance(con, sqlite3.Connection)
+        previous = con.isolation_level
         con.isolation_level = None  # we issue BEGIN ourselves
         try:
             con.execute("BEGIN IMMEDIATE")
@@ -132,6 +133,6 @@ def _migrate(engine: Engine) -> None:
                 con.execute("ROLLBACK")
                 raise
         finally:
-            con.isolation_level = ""
+            con.isolation_level = previous
     finally:
         raw.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
@@ -117,8 +118,10 @@ def record_review(
         review = ReviewRow(
             question_id=card.id, reviewed_at=at, intent_rating=intent_rating,
             story_rating=story_rating, slot_named=slot_named, seconds=seconds, mode=mode,
-            **_prev("intent", before_i), **_prev("story", before_s),
+            intent_prev_state=before_i.state, story_prev_state=before_s.state,
         )
+        _set_prev(review, "intent", before_i)
+        _set_prev(review, "story", before_s)
         s.add(review)
         _apply(intent_row, intent_after)
         _apply(story_row, story_after)
@@ -128,20 +131,18 @@ def record_review(
         return _record(review)
 
 
-def _prev(kind: str, m: Memory) -> dict[str, object]:
-    return {
-        f"{kind}_prev_state": m.state, f"{kind}_prev_step": m.step,
-        f"{kind}_prev_stability": m.stability, f"{kind}_prev_difficulty": m.difficulty,
-        f"{kind}_prev_due": m.due, f"{kind}_prev_last_review": m.last_review,
-    }
+_MEMORY_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review")
+
+
+def _set_prev(review: ReviewRow, kind: str, m: Memory) -> None:
+    """Keep the facet's state before the review, so undo can put it back exactly."""
+    for name in _MEMORY_FIELDS:
+        setattr(review, f"{kind}_prev_{name}", getattr(m, name))
 
 
 def _restore(kind: str, r: ReviewRow) -> Memory:
-    def get(name: str) -> object:
-        return getattr(r, f"{kind}_prev_{name}")
-
-    return Memory(state=int(get("state")), step=get("step"), stability=get("stability"),  # type: ignore[arg-type]
-                  difficulty=get("difficulty"), due=get("due"), last_review=get("last_review"))  # type: ignore[arg-type]
+    values: dict[str, Any] = {name: getattr(r, f"{kind}_prev_{name}") for name in _MEMORY_FIELDS}
+    return Memory(**values)
 
 
 def _record(r: ReviewRow) -> ReviewRecord:
@@ -169,7 +170,8 @@ def undo_last(store: Store) -> ReviewRecord:
 
 def reviews_between(store: Store, start: datetime, end: datetime | None = None) -> int:
     with store.session() as s:
-        query = select(func.count()).select_from(ReviewRow).where(col(ReviewRow.reviewed_at) >= start)
+        query = select(func.count()).select_from(ReviewRow).where(
+            col(ReviewRow.reviewed_at) >= start)
         if end is not None:
             query = query.where(col(ReviewRow.reviewed_at) < end)
         return int(s.exec(query).one())

@@ -66,7 +66,11 @@ def _upsert(s: Session, q: Question, now: datetime) -> str:
     row = s.get(QuestionRow, q.id)
     content = _content(q)
     if row is None:
-        s.add(QuestionRow(id=q.id, deck_id=q.deck, added_at=now, suspended=False, **content))
+        row = QuestionRow(id=q.id, deck_id=q.deck, added_at=now, suspended=False, family=q.family,
+                          text=q.text, intent=q.intent, story=q.story, system=q.system)
+        for key, value in content.items():
+            setattr(row, key, value)
+        s.add(row)
         s.flush()  # facets reference the question; no ORM relationship orders the inserts
         fresh = new_memory(now)
         for kind in ("intent", "story"):
@@ -94,18 +98,13 @@ def deck_summary(store: Store) -> list[tuple[str, str, str, str, int, int]]:
 
 
 def families(store: Store) -> list[Family]:
+    """Families in the order their decks define them."""
     with store.session() as s:
-        rows = s.exec(select(FamilyRow).order_by(text_rowid()))
-        return [Family(slug=r.slug, name=r.name, probes=r.probes) for r in rows]
+        rows = s.execute(text("SELECT slug, name, probes FROM family ORDER BY rowid"))
+        return [Family(slug=slug, name=name, probes=probes) for slug, name, probes in rows]
 
 
 def slots(store: Store) -> dict[int, Slot]:
     with store.session() as s:
         return {r.slot: Slot(r.slot, r.name, r.competency, tuple(r.must_include))
                 for r in s.exec(select(SlotRow))}
-
-
-def text_rowid() -> object:
-    from sqlalchemy import literal_column
-
-    return literal_column("rowid")

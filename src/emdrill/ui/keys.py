@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TextIO
 
 
@@ -35,10 +35,9 @@ class KeyReader:
             tty.setcbreak(fd)
             yield self
         finally:
-            try:
+            # the terminal may be gone (SIGHUP): then there is nothing to restore
+            with suppress(termios.error):
                 termios.tcsetattr(fd, termios.TCSADRAIN, saved)
-            except termios.error:
-                pass  # the terminal is gone (SIGHUP); nothing to restore
 
     def read(self) -> str:
         if self.is_tty:

@@ -36,7 +36,8 @@ def show_status(s: Status, *, clock: Clock, hint: bool, minutes: int) -> None:
 def _next_step(s: Status, minutes: int) -> str:
     if s.due or s.new_today:
         return f"\nNext: [bold]emdrill drill[/bold]  ({minutes}-minute drill)"
-    return "\nAll caught up. Practice anyway: [bold]emdrill drill[/bold]  or see [bold]emdrill shaky[/bold]"
+    return ("\nAll caught up. Practice anyway: [bold]emdrill drill[/bold]  "
+            "or see [bold]emdrill shaky[/bold]")
 
 
 def queue_item_json(item: QueueItem) -> dict[str, Any]:

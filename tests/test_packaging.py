@@ -1,0 +1,58 @@
+"""The bundled deck ships inside the wheel: a plain install (not editable) can drill."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import sysconfig
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(ROOT)],
+                   check=True, capture_output=True, timeout=600)
+    (built,) = out.glob("emdrill-*.whl")
+    return built
+
+
+def test_wheel_contains_the_deck(wheel: Path) -> None:
+    import zipfile
+
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "emdrill/decks/em-core.toml" in names
+    assert "emdrill/cli.py" in names
+
+
+def test_installed_wheel_runs_from_a_fresh_venv(wheel: Path, tmp_path: Path) -> None:
+    target = tmp_path / "venv"
+    venv.create(target, with_pip=True)
+    python = target / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+                    str(wheel)], check=True, capture_output=True, timeout=300)
+    # Dependencies come from this environment (no network needed); emdrill itself only
+    # from the wheel: a path added by a .pth file does not run the editable install's hook.
+    site = Path(subprocess.run([str(python), "-c", "import sysconfig;print(sysconfig."
+                                "get_paths()['purelib'])"], capture_output=True, text=True,
+                               check=True).stdout.strip())
+    (site / "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    env = {**os.environ, "EMDRILL_HOME": str(tmp_path / "home")}
+    where = subprocess.run([str(python), "-c", "import emdrill, sys; print(emdrill.__file__)"],
+                           env=env, capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert str(target) in where.stdout
+    check = subprocess.run([str(target / "bin" / "emdrill"), "deck", "check"], env=env,
+                           capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert check.returncode == 0, check.stderr
+    assert "ok:" in check.stdout
+    queue = subprocess.run([str(target / "bin" / "emdrill"), "next", "--json"], env=env,
+                           capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert queue.returncode == 0, queue.stderr
+    assert len(json.loads(queue.stdout)) == 10
