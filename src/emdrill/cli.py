@@ -225,5 +225,16 @@ from emdrill.cli_drill import register as _register_drill  # noqa: E402
 _register_drill(app)
 
 
+from emdrill.cli_story import story_app, system_app  # noqa: E402
+
+app.add_typer(story_app, name="story")
+app.add_typer(system_app, name="system")
+
+
+from emdrill.cli_stats import register as _register_stats  # noqa: E402
+
+_register_stats(app)
+
+
 def main() -> None:
     app(prog_name="emdrill")

@@ -87,5 +87,30 @@ CREATE TABLE setting (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (M001_INITIAL,)
+# The user's own material: stories for the eight slots and one system per category.
+# AUTOINCREMENT keeps a deleted story's id from being reused, because exported files name
+# stories by id and an old export must never overwrite a newer, unrelated story.
+M002_STORIES_SYSTEMS = """
+CREATE TABLE story (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    title TEXT NOT NULL,
+    slots TEXT NOT NULL DEFAULT '[]',
+    context TEXT NOT NULL DEFAULT '',
+    challenge TEXT NOT NULL DEFAULT '',
+    actions TEXT NOT NULL DEFAULT '',
+    results TEXT NOT NULL DEFAULT '',
+    learnings TEXT NOT NULL DEFAULT '',
+    hook TEXT NOT NULL DEFAULT '',
+    tags TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE system (
+    category TEXT PRIMARY KEY CHECK (category IN ('delivery', 'stakeholders', 'team')),
+    text TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS)
 LATEST = len(MIGRATIONS)

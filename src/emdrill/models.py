@@ -144,3 +144,26 @@ class SettingRow(SQLModel, table=True):
     __tablename__ = "setting"
     key: str = Field(primary_key=True)
     value: str
+
+
+class StoryRow(SQLModel, table=True):
+    __tablename__ = "story"
+    id: int | None = Field(default=None, primary_key=True)
+    title: str
+    slots: list[int] = _list()  # the first is the story's main slot
+    context: str = ""
+    challenge: str = ""
+    actions: str = ""
+    results: str = ""
+    learnings: str = ""
+    hook: str = ""
+    tags: list[str] = _list()
+    created_at: datetime = _time()
+    updated_at: datetime = _time()
+
+
+class SystemRow(SQLModel, table=True):
+    __tablename__ = "system"
+    category: str = Field(primary_key=True)
+    text: str = ""
+    updated_at: datetime = _time()

@@ -85,3 +85,28 @@ def build_queue(
     items = [QueueItem(c, False) for c in ordered_due]
     items += [QueueItem(c, True) for c in declump(fresh, tail)]
     return items[:limit] if limit is not None else items
+
+
+def practice_queue(
+    cards: Iterable[Card],
+    *,
+    now: datetime,
+    weakness: Mapping[str, float] | None,
+    limit: int | None,
+    previous: Card | None = None,
+) -> list[QueueItem]:
+    """Seen questions to practise when nothing is due: weakest family first (families at or
+    below neutral tie), shakiest question first inside a family (lowest retrievability of
+    its two facets). Without `weakness` (adaptive off) simply the shakiest first. Same-family
+    and sibling runs are broken up as in `build_queue`."""
+    from emdrill.scheduler import retrievability
+
+    weak = weakness or {}
+    pool = [c for c in cards if not c.question.suspended and not c.is_new
+            and (previous is None or c.id != previous.id)]
+    shakiness = {c.id: min(retrievability(c.intent, now), retrievability(c.story, now))
+                 for c in pool}
+    ordered = sorted(pool, key=lambda c: (-max(0.0, round(weak.get(c.family, 0.0), 2)),
+                                          shakiness[c.id], c.question.position))
+    items = [QueueItem(c, False) for c in declump(ordered, previous)]
+    return items[:limit] if limit is not None else items

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import text
 
-from emdrill.models import to_db_time
+from emdrill.models import from_db_time, to_db_time
+from emdrill.scheduler import Memory
+from emdrill.stats import SeenQuestion
 from emdrill.store import Store
-from emdrill.weakness import Bucket
+from emdrill.weakness import MIN_GAP_HOURS, Bucket
 
 
 def family_slugs(store: Store) -> list[str]:
@@ -17,18 +20,27 @@ def family_slugs(store: Store) -> list[str]:
         return [row[0] for row in s.execute(text("SELECT slug FROM family ORDER BY rowid"))]
 
 
+def _tested(kind: str) -> str:
+    """1 when the facet was a recall test: reviewed before, at least MIN_GAP_HOURS earlier."""
+    return (f"coalesce(julianday(r.reviewed_at) - julianday(r.{kind}_prev_last_review) "
+            f">= {MIN_GAP_HOURS / 24!r}, 0)")
+
+
 def outcome_buckets(store: Store, *, now: datetime, since: datetime) -> list[Bucket]:
-    """Facet outcomes per family and whole-day age since `since`."""
+    """Recall tests and misses per family and whole-day age since `since`."""
     sql = text(
-        "SELECT q.family, CAST(julianday(:now) - julianday(r.reviewed_at) AS INTEGER) AS age, "
-        "2 * count(*), sum(r.intent_rating = 1) + sum(r.story_rating = 1) "
+        f"SELECT q.family, CAST(julianday(:now) - julianday(r.reviewed_at) AS INTEGER) AS age, "
+        f"sum({_tested('intent')}) + sum({_tested('story')}), "
+        f"sum({_tested('intent')} AND r.intent_rating = 1) "
+        f"+ sum({_tested('story')} AND r.story_rating = 1) "
         "FROM review r JOIN question q ON q.id = r.question_id "
         "WHERE r.reviewed_at >= :since GROUP BY q.family, age"
     )
     params = {"now": to_db_time(now), "since": to_db_time(since)}
     with store.session() as s:
-        return [Bucket(family=f, age_days=int(a), facets=int(n), misses=int(m))
-                for f, a, n, m in s.execute(sql, params)]
+        rows = list(s.execute(sql, params))
+    return [Bucket(family=f, age_days=int(a), facets=int(n), misses=int(m))
+            for f, a, n, m in rows if n]
 
 
 # ---------------------------------------------------------------- stats and shaky
@@ -48,7 +60,8 @@ def total_reviews(store: Store) -> int:
 def family_names(store: Store) -> list[tuple[str, str]]:
     """(slug, name) of every family, in the order the decks define them."""
     with store.session() as s:
-        return [(r[0], r[1]) for r in s.execute(text("SELECT slug, name FROM family ORDER BY rowid"))]
+        rows = s.execute(text("SELECT slug, name FROM family ORDER BY rowid"))
+        return [(str(slug), str(name)) for slug, name in rows]
 
 
 def family_counts(store: Store) -> dict[str, tuple[int, int, int]]:
@@ -73,14 +86,20 @@ def family_counts(store: Store) -> dict[str, tuple[int, int, int]]:
     return result
 
 
+def _lapses() -> str:
+    return (f"({_tested('intent')} AND r.intent_rating = 1) "
+            f"+ ({_tested('story')} AND r.story_rating = 1)")
+
+
 def family_periods(store: Store, *, split: datetime,
                    since: datetime) -> list[tuple[str, bool, int, int, int, int]]:
     """(family, recent, reviews, intent passes, story passes, lapses) for reviews since
-    `since`; `recent` is True for those at or after `split`. A lapse is a facet rated Again."""
+    `since`; `recent` is True for those at or after `split`. A lapse is a recall test
+    (see `_tested`) rated Again."""
     sql = text(
         "SELECT q.family, r.reviewed_at >= :split AS recent, count(*), "
         "sum(r.intent_rating > 1), sum(r.story_rating > 1), "
-        "sum(r.intent_rating = 1) + sum(r.story_rating = 1) "
+        f"sum({_lapses()}) "
         "FROM review r JOIN question q ON q.id = r.question_id "
         "WHERE r.reviewed_at >= :since GROUP BY q.family, recent"
     )
@@ -94,13 +113,13 @@ def _facet_outcomes(kind: str) -> str:
     interval = f"julianday(r.{kind}_prev_due) - julianday(r.{kind}_prev_last_review)"
     return (f"SELECT r.reviewed_at AS at, r.{kind}_rating > 1 AS passed, "
             f"{interval} >= :mature AS mature FROM review r "
-            f"WHERE r.reviewed_at >= :since AND r.{kind}_prev_last_review IS NOT NULL")
+            f"WHERE r.reviewed_at >= :since AND {_tested(kind)}")
 
 
 def retention_counts(store: Store, *, bounds: list[datetime], mature_days: float,
                      ) -> list[tuple[int, bool, int, int]]:
-    """Facet reviews since bounds[-1] that were not a first sight, as (period, mature,
-    passed, total): period i holds those at or after bounds[i] and before bounds[i-1]."""
+    """Recall tests since bounds[-1] (facets reviewed at least MIN_GAP_HOURS before), as
+    (period, mature, passed, total): period i is from bounds[i] up to bounds[i-1]."""
     cases = " ".join(f"WHEN at >= :b{i} THEN {i}" for i in range(len(bounds)))
     sql = text(
         f"SELECT CASE {cases} END AS period, mature, sum(passed), count(*) FROM "
@@ -110,7 +129,8 @@ def retention_counts(store: Store, *, bounds: list[datetime], mature_days: float
     params: dict[str, object] = {f"b{i}": to_db_time(b) for i, b in enumerate(bounds)}
     params.update(since=to_db_time(bounds[-1]), mature=mature_days)
     with store.session() as s:
-        return [(int(p), bool(m), int(passed), int(n)) for p, m, passed, n in s.execute(sql, params)]
+        rows = list(s.execute(sql, params))
+    return [(int(p), bool(m), int(passed), int(n)) for p, m, passed, n in rows]
 
 
 def reviews_per_day(store: Store, *, since: datetime, offset_minutes: int) -> dict[str, int]:
@@ -135,12 +155,11 @@ def due_per_day(store: Store, *, until: datetime, offset_minutes: int) -> dict[s
         return {d: int(n) for d, n in s.execute(sql, params)}
 
 
-def seen_facets(store: Store, *, family: str | None = None) -> list[tuple[Any, ...]]:
-    """Seen, active questions with both facets' memory: (id, family, intent text, story slot,
-    then state, step, stability, difficulty, due, last_review for intent and for story)."""
+def seen_questions(store: Store, *, family: str | None = None) -> list[SeenQuestion]:
+    """Active questions reviewed at least once, with both facets' memory, in deck order."""
     columns = "{k}.state, {k}.step, {k}.stability, {k}.difficulty, {k}.due, {k}.last_review"
     sql = (
-        "SELECT q.id, q.family, q.intent, q.story, "
+        "SELECT q.id, q.family, q.text, q.intent, q.story, "
         f"{columns.format(k='i')}, {columns.format(k='s')} FROM question q "
         "JOIN facet i ON i.question_id = q.id AND i.kind = 'intent' "
         "JOIN facet s ON s.question_id = q.id AND s.kind = 'story' "
@@ -151,18 +170,28 @@ def seen_facets(store: Store, *, family: str | None = None) -> list[tuple[Any, .
         sql += " AND q.family = :family"
         params["family"] = family
     with store.session() as s:
-        return [tuple(row) for row in s.execute(text(sql + " ORDER BY q.position"), params)]
+        rows = list(s.execute(text(sql + " ORDER BY q.position"), params))
+    return [SeenQuestion(id=r[0], family=r[1], text=r[2], intent_line=r[3], slot=int(r[4]),
+                         intent=_memory(r[5:11]), story=_memory(r[11:17])) for r in rows]
 
 
-def recent_lapses(store: Store, *, since: datetime) -> dict[str, tuple[int, str]]:
-    """Per question: facets rated Again since `since`, and the time of the latest (DB text)."""
+def _memory(row: Sequence[Any]) -> Memory:
+    state, step, stability, difficulty, due, last = row
+    return Memory(state=int(state), step=step, stability=stability, difficulty=difficulty,
+                  due=from_db_time(due), last_review=from_db_time(last) if last else None)
+
+
+def recent_lapses(store: Store, *, since: datetime) -> dict[str, tuple[int, datetime]]:
+    """Per question: lapses since `since`, and when the latest one happened."""
     sql = text(
-        "SELECT question_id, sum(intent_rating = 1) + sum(story_rating = 1), max(reviewed_at) "
-        "FROM review WHERE reviewed_at >= :since AND (intent_rating = 1 OR story_rating = 1) "
-        "GROUP BY question_id"
+        f"SELECT r.question_id, sum({_lapses()}) AS n, "
+        f"max(CASE WHEN {_lapses()} > 0 THEN r.reviewed_at END) "
+        "FROM review r WHERE r.reviewed_at >= :since AND (r.intent_rating = 1 "
+        "OR r.story_rating = 1) GROUP BY r.question_id HAVING n > 0"
     )
     with store.session() as s:
-        return {q: (int(n), str(at)) for q, n, at in s.execute(sql, {"since": to_db_time(since)})}
+        rows = list(s.execute(sql, {"since": to_db_time(since)}))
+    return {q: (int(n), from_db_time(at)) for q, n, at in rows}
 
 
 def slot_names(store: Store) -> dict[int, str]:

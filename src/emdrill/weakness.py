@@ -21,11 +21,12 @@ from emdrill.config import Clock, Settings
 if TYPE_CHECKING:
     from emdrill.store import Store
 
+MIN_GAP_HOURS = 1.0
 HALF_LIFE_DAYS = 7.0
 WINDOW_DAYS = 90
-PRIOR = 6.0
+PRIOR = 40.0
 BASE_MISS_RATE = 0.10
-GAIN = 0.25
+GAIN = 0.5
 ABOVE = 0.05
 BELOW = 0.03
 CEILING = 0.97
@@ -37,8 +38,8 @@ class Bucket:
 
     family: str
     age_days: int
-    facets: int  # graded facets (two per review)
-    misses: int
+    facets: int  # recall tests: facets reviewed before, at least MIN_GAP_HOURS earlier
+    misses: int  # those of them rated Again
 
 
 def decay(age_days: float) -> float:

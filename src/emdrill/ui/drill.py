@@ -113,6 +113,8 @@ def _play(pick: Pick, screen: Screen) -> None:
     mode = "commute" if screen.compact else "drill"
     con.print(view.front(pick, left=session.time_left(), done=len(session.answers),
                          mode=mode, width=con.width))
+    if not screen.compact and screen.slots:
+        con.print(view.slot_legend(screen.slots, con.width))
     con.print(view.story_prompt(screen.compact))
     if screen.compact:
         _commute_card(pick, screen, started)

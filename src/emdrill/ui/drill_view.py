@@ -66,6 +66,20 @@ def story_prompt(compact: bool) -> Text:
                 "q quit · ? keys)", style="dim")
 
 
+def slot_legend(slots: dict[int, Slot], width: int) -> Table:
+    """The eight slots by number, so the user can name one without a cheat sheet."""
+    columns = 2 if width >= 70 else 1
+    table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 2, 0, 0))
+    for _ in range(columns):
+        table.add_column(style="dim")
+    names = [f"{n} {slots[n].name}" for n in sorted(slots)]
+    rows = (len(names) + columns - 1) // columns
+    for r in range(rows):
+        table.add_row(*[names[r + c * rows] if r + c * rows < len(names) else ""
+                        for c in range(columns)])
+    return table
+
+
 def story_verdict(card: Card, named: int | None, slots: dict[int, Slot]) -> Text:
     q = card.question
 

@@ -1,0 +1,104 @@
+"""The `stats`, `shaky` and `simulate` commands, registered on the main typer app.
+
+Like cli.py, each command parses, makes one core call and renders; heavy modules are
+imported inside the commands so `emdrill --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _emit_json(value: object) -> None:
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+
+def stats(as_json: JsonOption = False) -> None:
+    """Show recall, weakness and retention per family, plus forecast, heatmap and streak."""
+    from emdrill import collection, config
+    from emdrill import stats as stats_mod
+    from emdrill.ui import stats_view
+
+    clock = config.read_clock()
+    store = collection.open_collection()
+    result = stats_mod.report(store, clock)
+    if as_json:
+        _emit_json(stats_view.report_json(result))
+    else:
+        stats_view.show_report(result)
+
+
+def shaky(
+    family: Annotated[str | None, typer.Option(
+        "--family", "-f", help="Only this family (its slug, e.g. conflict).")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1,
+                                       help="Show at most N questions.")] = 10,
+    as_json: JsonOption = False,
+) -> None:
+    """List families by weakness, then the questions you are most likely to miss now."""
+    from emdrill import collection, config
+    from emdrill import stats as stats_mod
+    from emdrill.ui import stats_view
+
+    clock = config.read_clock()
+    store = collection.open_collection()
+    result = stats_mod.shaky(store, clock, family=family, limit=limit)
+    if as_json:
+        _emit_json(stats_view.shaky_json(result))
+    else:
+        stats_view.show_shaky(result, now=clock.now)
+
+
+def simulate(
+    days: Annotated[int, typer.Option(min=1, max=365, help="Days of daily drills.")] = 60,
+    answers: Annotated[int, typer.Option(min=1, max=200,
+                                         help="Answers per daily drill.")] = 12,
+    weak: Annotated[str | None, typer.Option(
+        help="The family the learner finds hard (default: the largest family).")] = None,
+    power: Annotated[float, typer.Option(
+        min=1.0, max=20.0, help="How much faster the weak family is forgotten.")] = 4.0,
+    new_per_day: Annotated[int, typer.Option(
+        min=0, max=500, help="The learner's new-per-day setting.")] = 10,
+    runs: Annotated[int, typer.Option(min=1, max=50, help="Seeds to average over.")] = 3,
+    seed: Annotated[int, typer.Option(help="First random seed.")] = 1,
+    deck: Annotated[list[Path] | None, typer.Option(
+        help="Deck file or folder (default: the bundled decks); repeatable.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Simulate a learner with one weak family, with adaptivity on and off, and compare."""
+    from emdrill import decks, simulation
+    from emdrill.errors import InputError
+    from emdrill.ui import stats_view
+
+    paths = deck or decks.bundled_paths()
+    files, problems = decks.check_paths(paths)
+    if problems:
+        simulation.raise_deck_problems(problems)
+    families = {q.family for f in files for q in f.questions}
+    chosen = weak or simulation.default_weak_family(paths)
+    if chosen not in families:
+        raise InputError(f"--weak: no questions in family '{chosen}' "
+                         f"(known: {', '.join(sorted(families)) or 'none'})")
+    learner = simulation.Learner(chosen, weak_power=power)
+    plan = simulation.Plan(days=days, answers=answers, new_per_day=new_per_day, seed=seed)
+    result = simulation.compare(paths, learner, plan, runs=runs)
+    if as_json:
+        _emit_json(stats_view.simulation_json(result))
+    else:
+        stats_view.show_simulation(result, title=(
+            f"Simulated learner · {days} days x {answers} answers · {new_per_day} new a day · "
+            f"'{chosen}' forgotten {power:g}x faster · mean of {runs} run(s)"))
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the emdrill app."""
+    app.command()(stats)
+    app.command()(shaky)
+    app.command()(simulate)

@@ -1,0 +1,236 @@
+"""`emdrill story ...` and `emdrill system ...`: the user's own stories and systems.
+
+Registered by `emdrill.cli` (import the app from there, not from this module). Heavy
+modules are imported inside the commands, so `emdrill --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from emdrill.cli import _Group
+
+story_app = typer.Typer(cls=_Group, help="Write, list and check the stories you answer with.",
+                        no_args_is_help=True, rich_markup_mode=None)
+system_app = typer.Typer(cls=_Group, help="Write the system you lead an answer with, per area "
+                         "(delivery, stakeholders, team).", no_args_is_help=True,
+                         rich_markup_mode=None)
+
+IdArg = Annotated[int, typer.Argument(metavar="ID", help="The story's id (see `story list`).")]
+NoEdit = Annotated[bool, typer.Option("--no-edit", help="Ask for each field in the terminal "
+                                      "instead of opening $VISUAL / $EDITOR.")]
+
+
+# ---------------------------------------------------------------- stories
+
+
+@story_app.command("add")
+def story_add(
+    slot: Annotated[int | None, typer.Option("--slot", "-s", min=1, max=8,
+                                             help="The story's main slot (1-8).")] = None,
+    no_edit: NoEdit = False,
+) -> None:
+    """Write a new story in your editor, or answer prompts with --no-edit."""
+    from dataclasses import replace
+
+    from emdrill import collection, config, store_decks, store_stories
+    from emdrill.stories import StoryError
+    from emdrill.ui import editor, story_views
+
+    now = config.read_clock().now
+    store = collection.open_collection()
+    slots = store_decks.slots(store)
+    story = editor.write_story(slots, slot=slot, start=None, no_edit=no_edit, now=now)
+    if story is None:
+        raise StoryError("story add cancelled: the file was left empty or unchanged; "
+                         "nothing saved")
+    saved = store_stories.add_story(store, replace(story, id=None), now=now)
+    story_views.show_saved(saved, slots, verb="added")
+
+
+@story_app.command("list")
+def story_list() -> None:
+    """List your stories: id, slots (main first), title and parts still empty."""
+    from emdrill import collection, store_stories
+    from emdrill.ui import story_views
+
+    story_views.show_list(store_stories.list_stories(collection.open_collection(autoload=False)))
+
+
+@story_app.command("show")
+def story_show(story_id: IdArg) -> None:
+    """Show one story in full, and how many questions it backs."""
+    from emdrill import collection, store_decks, store_stories
+    from emdrill.story_bank import best_story
+    from emdrill.ui import story_views
+
+    store = collection.open_collection()
+    story = store_stories.get_story(store, story_id)
+    stories = store_stories.list_stories(store)
+    backs = sum(1 for q in store_stories.active_questions(store)
+                if best_story(q, stories) == story)
+    story_views.show_story(story, store_decks.slots(store), backs=backs)
+
+
+@story_app.command("edit")
+def story_edit(story_id: IdArg, no_edit: NoEdit = False) -> None:
+    """Change a story in your editor (or through prompts with --no-edit)."""
+    from emdrill import collection, config, store_decks, store_stories
+    from emdrill.stories import StoryError
+    from emdrill.ui import editor, story_views
+
+    now = config.read_clock().now
+    store = collection.open_collection()
+    old = store_stories.get_story(store, story_id)
+    slots = store_decks.slots(store)
+    story = editor.write_story(slots, slot=None, start=old, no_edit=no_edit, now=now)
+    if story is None:
+        raise StoryError(f"story edit cancelled: the file was left empty; story {story_id} "
+                         f"is unchanged (to delete it: emdrill story rm {story_id})")
+    if story.id is not None and story.id != story_id:
+        raise StoryError(f"the file says '- id: {story.id}' but this edits story {story_id}; "
+                         "nothing saved")
+    if story.same_content(old):
+        typer.echo(f"no changes to story {story_id}")
+        return
+    saved = store_stories.update_story(store, story_id, story, now=now)
+    story_views.show_saved(saved, slots, verb="updated")
+
+
+@story_app.command("rm")
+def story_rm(
+    story_id: IdArg,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Delete a story (asks first; --yes skips the question)."""
+    from emdrill import collection, store_stories
+    from emdrill.errors import InputError
+    from emdrill.ui import editor
+
+    store = collection.open_collection(autoload=False)
+    story = store_stories.get_story(store, story_id)
+    if not yes:
+        answer = editor.confirm(f"Delete story {story_id} '{story.title}'?")
+        if answer is None:
+            raise InputError(f"story {story_id} was not deleted: no answer to the question "
+                             "(pass --yes to skip it)")
+        if not answer:
+            typer.echo(f"kept story {story_id}")
+            return
+    store_stories.delete_story(store, story_id)
+    typer.echo(f"deleted story {story_id}: {story.title}")
+
+
+@story_app.command("export")
+def story_export(
+    file: Annotated[Path | None, typer.Argument(
+        metavar="[FILE]", help="Markdown file to write (default: standard output).")] = None,
+) -> None:
+    """Write all stories as one Markdown file that `story import` reads back exactly."""
+    from emdrill import collection, store_stories
+    from emdrill.errors import InputError
+    from emdrill.stories import render_markdown
+
+    stories = store_stories.list_stories(collection.open_collection(autoload=False))
+    text = render_markdown(stories)
+    if file is None or str(file) == "-":
+        sys.stdout.write(text)
+        return
+    partial = file.with_name(f".{file.name}.tmp")
+    try:
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(file)  # a crash never leaves half a file behind
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise InputError(f"{file}: cannot write ({exc.strerror or exc})") from None
+    typer.echo(f"wrote {len(stories)} stor{'y' if len(stories) == 1 else 'ies'} to {file}")
+
+
+@story_app.command("import")
+def story_import(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Markdown file, as written by "
+                                         "`story export` ('-' reads standard input).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; "
+                                          "write nothing.")] = False,
+) -> None:
+    """Add or update stories from a Markdown file; sections with an id update that story."""
+    from emdrill import collection, config, store_stories
+    from emdrill.errors import InputError
+    from emdrill.stories import parse_markdown
+    from emdrill.story_bank import plan_import
+    from emdrill.ui import story_views
+
+    try:
+        text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise InputError(f"{file}: cannot read ({reason or exc})") from None
+    incoming = parse_markdown(text, source=str(file))
+    if not incoming:
+        raise InputError(f"{file}: no stories found (each starts with a '## Title' line)")
+    store = collection.open_collection(autoload=False)
+    plan = plan_import(store_stories.list_stories(store), incoming)
+    if not dry_run:
+        store_stories.apply_import(store, plan, now=config.read_clock().now)
+    story_views.show_import(plan, source=str(file), dry_run=dry_run)
+
+
+@story_app.command("coverage")
+def story_coverage() -> None:
+    """Show stories per slot, how many questions rely on each, and what to write next."""
+    from emdrill import collection, store_decks, store_stories
+    from emdrill.story_bank import coverage
+    from emdrill.ui import story_views
+
+    store = collection.open_collection()
+    story_views.show_coverage(coverage(store_decks.slots(store),
+                                       store_stories.list_stories(store),
+                                       store_stories.active_questions(store)))
+
+
+# ---------------------------------------------------------------- systems
+
+CategoryArg = Annotated[str, typer.Argument(metavar="CATEGORY",
+                                            help="delivery, stakeholders or team.")]
+
+
+@system_app.command("edit")
+def system_edit(category: CategoryArg, no_edit: NoEdit = False) -> None:
+    """Write or change your system for one category in your editor."""
+    from emdrill import collection, config, store_stories
+    from emdrill.stories import SYSTEM_NAMES, StoryError, check_category
+    from emdrill.ui import editor
+
+    check_category(category)
+    now = config.read_clock().now
+    store = collection.open_collection(autoload=False)
+    current = store_stories.systems(store).get(category, "")
+    text = editor.write_system(category, current, no_edit=no_edit, now=now)
+    if not text:
+        raise StoryError(f"system edit cancelled: the text was empty; your {category} system "
+                         "is unchanged")
+    if text == current:
+        typer.echo(f"no changes to your {category} system")
+        return
+    store_stories.save_system(store, category, text, now=now)
+    typer.echo(f"saved your {category} system ({SYSTEM_NAMES[category]})")
+
+
+@system_app.command("show")
+def system_show(
+    category: Annotated[str | None, typer.Argument(
+        metavar="[CATEGORY]", help="delivery, stakeholders or team (default: all three).")] = None,
+) -> None:
+    """Show your systems, or the one for CATEGORY."""
+    from emdrill import collection, store_stories
+    from emdrill.cards import SYSTEMS
+    from emdrill.stories import check_category
+    from emdrill.ui import story_views
+
+    chosen = [check_category(category)] if category is not None else list(SYSTEMS)
+    systems = store_stories.systems(collection.open_collection(autoload=False))
+    story_views.show_systems(systems, chosen)

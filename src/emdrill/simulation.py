@@ -1,0 +1,261 @@
+"""A simulated learner drilled through the real core, with adaptivity on and then off.
+
+The learner model (docs/weakness.md explains the reasoning):
+- the chance to recall a facet is its FSRS retrievability R (what the scheduler believes),
+  raised to a per-family power: 1 for every family except the weak one, which gets
+  `weak_power` (> 1). With an exponential forgetting curve, R**k is the curve of a memory
+  whose stability is k times shorter: the learner forgets that family k times faster than
+  FSRS assumes, so its true recall is much lower at the same interval;
+- a facet seen for the first time counts as R = `first_sight` (a guess from the wording);
+- a recalled intent is rated Good and a missed one Again; a recalled story names the right
+  slot (Good), a missed one is wrong (Again).
+Each simulated day has one drill of `answers` questions, `seconds` apart: what `next_queue`
+offers (due, then new), and when that runs dry, `practice_queue` (mode "practice"). All of it
+goes through `collection.grade` in a throwaway EMDRILL_HOME, with explicit UTC clocks and
+seeded randomness, so two runs with the same inputs print the same figures.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from emdrill.cards import Card
+from emdrill.config import HOME_ENV, Clock
+from emdrill.scheduler import Memory, Rating, retrievability
+
+if TYPE_CHECKING:
+    from emdrill.store import Store
+
+START = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)  # a Monday, 08:00 UTC
+FAMILY, PRACTICE = "family:", "mode:practice"  # tally keys beside the question ids
+HORIZON_DAYS = 30  # end-of-run recall: mean chance over this many days after the last drill
+
+
+@dataclass(frozen=True)
+class Learner:
+    weak_family: str
+    weak_power: float = 4.0
+    first_sight: float = 0.5
+
+    def chance(self, family: str, memory: Memory, now: datetime) -> float:
+        power = self.weak_power if family == self.weak_family else 1.0
+        base = self.first_sight if memory.is_new else retrievability(memory, now)
+        return float(base**power)
+
+
+@dataclass(frozen=True)
+class Plan:
+    days: int = 60
+    answers: int = 12  # a five-minute drill at about 25 seconds an answer
+    seconds: float = 25.0
+    new_per_day: int = 10  # the learner's `new-per-day` setting (the app's default)
+    seed: int = 1
+    start: datetime = START
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One setting's outcome, averaged over the runs (seeds)."""
+
+    adaptive: bool
+    reviews: dict[str, float]  # answers per family, practice included
+    practice: float  # answers given in practice mode (nothing due, no new left)
+    questions: dict[str, int]
+    seen: dict[str, float]
+    recall: dict[str, float | None]  # mean chance of recall after the run, seen questions
+
+    @property
+    def total(self) -> float:
+        return sum(self.reviews.values())
+
+
+def average(arms: Sequence[Arm]) -> Arm:
+    """Mean of several runs of the same setting; recall averages the runs that saw the family."""
+    first, n = arms[0], len(arms)
+    families = list(first.questions)
+
+    def mean(values: list[float | None]) -> float | None:
+        known = [v for v in values if v is not None]
+        return sum(known) / len(known) if known else None
+
+    return Arm(
+        adaptive=first.adaptive,
+        reviews={f: sum(a.reviews[f] for a in arms) / n for f in families},
+        practice=sum(a.practice for a in arms) / n,
+        questions=first.questions,
+        seen={f: sum(a.seen[f] for a in arms) / n for f in families},
+        recall={f: mean([a.recall[f] for a in arms]) for f in families},
+    )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    weak_family: str
+    on: Arm
+    off: Arm
+
+    @property
+    def weak_ratio(self) -> float | None:
+        off = self.off.reviews.get(self.weak_family, 0)
+        return self.on.reviews.get(self.weak_family, 0) / off if off else None
+
+    @property
+    def total_change(self) -> float | None:
+        return self.on.total / self.off.total - 1 if self.off.total else None
+
+    def share(self, arm: Arm) -> float | None:
+        return arm.reviews.get(self.weak_family, 0) / arm.total if arm.total else None
+
+    def checks(self) -> list[tuple[str, bool]]:
+        ratio, change = self.weak_ratio, self.total_change
+        on_recall = self.on.recall.get(self.weak_family)
+        off_recall = self.off.recall.get(self.weak_family)
+        return [
+            ("weak family gets at least 1.3x the reviews", ratio is not None and ratio >= 1.3),
+            ("total reviews rise by at most 20%", change is not None and change <= 0.20),
+            ("weak family ends with higher recall", on_recall is not None
+             and off_recall is not None and on_recall > off_recall),
+        ]
+
+
+@contextmanager
+def _temporary_home() -> Iterator[Path]:
+    saved = os.environ.get(HOME_ENV)
+    with tempfile.TemporaryDirectory(prefix="emdrill-sim-") as home:
+        os.environ[HOME_ENV] = home
+        try:
+            yield Path(home)
+        finally:
+            if saved is None:
+                os.environ.pop(HOME_ENV, None)
+            else:
+                os.environ[HOME_ENV] = saved
+
+
+def default_weak_family(paths: Sequence[Path]) -> str:
+    """The family with the most questions (the first such in deck order)."""
+    from emdrill import decks
+
+    files, problems = decks.check_paths(list(paths))
+    if problems:
+        raise_deck_problems(problems)
+    counts = Counter(q.family for f in files for q in f.questions)
+    if not counts:
+        from emdrill.errors import DeckError
+
+        raise DeckError(f"{', '.join(map(str, paths))}: no questions to simulate with")
+    return counts.most_common(1)[0][0]
+
+
+def raise_deck_problems(problems: Sequence[object]) -> None:
+    from emdrill.errors import DeckError
+
+    raise DeckError("\n".join(str(p) for p in problems))
+
+
+def _next_card(store: Store, clock: Clock, *, adaptive: bool,
+               previous: Card | None) -> tuple[Card, str] | None:
+    from emdrill import collection, store_cards, weakness
+    from emdrill.queue import practice_queue
+
+    items = collection.next_queue(store, clock, limit=1, previous=previous)
+    if items:
+        return items[0].card, "drill"
+    weak = weakness.family_weakness(store, clock) if adaptive else None
+    items = practice_queue(store_cards.load_cards(store), now=clock.now, weakness=weak,
+                           limit=1, previous=previous)
+    return (items[0].card, "practice") if items else None
+
+
+def _luck(plan: Plan, question_id: str, nth: int) -> tuple[float, float]:
+    """The learner's two dice for the nth answer to a question. Both settings roll the same
+    dice for the same answer, so their difference comes from adaptivity, not luck."""
+    dice = random.Random(f"{plan.seed}:{question_id}:{nth}")
+    return dice.random(), dice.random()
+
+
+def _drill(store: Store, learner: Learner, plan: Plan, *, day: int, adaptive: bool,
+           tally: Counter[str]) -> None:
+    from emdrill import collection
+
+    now = plan.start + timedelta(days=day)
+    previous: Card | None = None
+    for _ in range(plan.answers):
+        clock = Clock(now=now, local=UTC)
+        picked = _next_card(store, clock, adaptive=adaptive, previous=previous)
+        if picked is None:
+            return
+        card, mode = picked
+        intent_roll, story_roll = _luck(plan, card.id, tally[card.id])
+        intent_ok = intent_roll < learner.chance(card.family, card.intent, now)
+        story_ok = story_roll < learner.chance(card.family, card.story, now)
+        collection.grade(store, clock, card.id, intent=Rating.GOOD if intent_ok else Rating.AGAIN,
+                         story=collection.StoryAnswer(verdict=story_ok), seconds=plan.seconds,
+                         mode=mode, fuzz=False)
+        tally[card.id] += 1
+        tally[FAMILY + card.family] += 1
+        tally[PRACTICE] += mode == "practice"
+        previous = card
+        now += timedelta(seconds=plan.seconds)
+
+
+def run(paths: Sequence[Path], learner: Learner, plan: Plan, *, adaptive: bool) -> Arm:
+    """One simulated learner over `plan.days` days, in a throwaway collection."""
+    from emdrill import collection, decks, store_cards
+
+    with _temporary_home():
+        store = collection.open_collection(autoload=False)
+        try:
+            decks.load_paths(store, list(paths), now=plan.start)
+            store_cards.save_setting(store, "adaptive", "on" if adaptive else "off")
+            store_cards.save_setting(store, "new-per-day", str(plan.new_per_day))
+            tally: Counter[str] = Counter()
+            for day in range(plan.days):
+                _drill(store, learner, plan, day=day, adaptive=adaptive, tally=tally)
+            cards = store_cards.load_cards(store)
+        finally:
+            store.close()
+    per_family = Counter({k[len(FAMILY):]: n for k, n in tally.items() if k.startswith(FAMILY)})
+    return _summarise(cards, learner, plan, adaptive=adaptive, tally=per_family,
+                      practice=tally[PRACTICE])
+
+
+def _summarise(cards: Sequence[Card], learner: Learner, plan: Plan, *, adaptive: bool,
+               tally: Counter[str], practice: int) -> Arm:
+    last = plan.start + timedelta(days=plan.days - 1)
+    later = [last + timedelta(days=k) for k in range(1, HORIZON_DAYS + 1)]
+    questions: Counter[str] = Counter(c.family for c in cards)
+    seen: Counter[str] = Counter(c.family for c in cards if not c.is_new)
+    sums: dict[str, float] = {}
+    for c in cards:
+        if not c.is_new:
+            chances = [learner.chance(c.family, m, at) for m in (c.intent, c.story) for at in later]
+            sums[c.family] = sums.get(c.family, 0.0) + sum(chances) / len(chances)
+    families = list(questions)
+    return Arm(
+        adaptive=adaptive,
+        reviews={f: float(tally.get(f, 0)) for f in families},
+        practice=float(practice),
+        questions=dict(questions),
+        seen={f: float(seen.get(f, 0)) for f in families},
+        recall={f: sums[f] / seen[f] if seen.get(f) else None for f in families},
+    )
+
+
+def compare(paths: Sequence[Path], learner: Learner, plan: Plan, *, runs: int = 1,
+            ) -> Comparison:
+    """The same learner and plan with adaptivity on and off, each averaged over `runs`
+    seeds (plan.seed, plan.seed + 1, ...)."""
+    plans = [replace(plan, seed=plan.seed + i) for i in range(runs)]
+    on = average([run(paths, learner, p, adaptive=True) for p in plans])
+    off = average([run(paths, learner, p, adaptive=False) for p in plans])
+    return Comparison(learner.weak_family, on, off)

@@ -1,0 +1,344 @@
+"""What `stats` and `shaky` report. Pure functions of aggregated rows and an explicit `now`.
+
+SQL does the counting (store_stats.py); this module turns counts into rates, tables and
+rankings. The two store-backed entry points at the bottom, `report` and `shaky`, make the
+queries and hand the rows to the pure functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from emdrill.scheduler import Memory, retrievability
+
+if TYPE_CHECKING:
+    from emdrill.config import Clock
+    from emdrill.store import Store
+
+PERIOD_DAYS = 30  # "last 30 days" and "the 30 days before" for recall and trend
+MATURE_DAYS = 21  # a facet is mature when its interval before the review was at least this
+FORECAST_DAYS = 7
+HEATMAP_WEEKS = 12
+LAPSE_DAYS = 7  # shaky: a question that lapsed within this many days is listed first
+RETENTION_PERIODS = (("today", 1), ("week", 7), ("month", 30))  # label, study days
+
+
+def ratio(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class Period:
+    """Review outcomes over a stretch of days. A lapse is a recall test rated Again: a facet
+    reviewed before, at least an hour earlier (weakness.MIN_GAP_HOURS), then forgotten."""
+
+    reviews: int = 0
+    intent_passes: int = 0
+    story_passes: int = 0
+    lapses: int = 0
+
+    @property
+    def intent_recall(self) -> float | None:
+        return ratio(self.intent_passes, self.reviews)
+
+    @property
+    def story_accuracy(self) -> float | None:
+        return ratio(self.story_passes, self.reviews)
+
+    def __add__(self, other: Period) -> Period:
+        return Period(self.reviews + other.reviews, self.intent_passes + other.intent_passes,
+                      self.story_passes + other.story_passes, self.lapses + other.lapses)
+
+
+@dataclass(frozen=True)
+class SeenQuestion:
+    """A question reviewed at least once, with both facets' memory."""
+
+    id: str
+    family: str
+    text: str
+    intent_line: str
+    slot: int
+    intent: Memory
+    story: Memory
+
+    def recall(self, now: datetime) -> tuple[float, float]:
+        return retrievability(self.intent, now), retrievability(self.story, now)
+
+
+@dataclass(frozen=True)
+class FamilyStats:
+    family: str
+    name: str
+    questions: int
+    seen: int
+    reviews: int
+    recent: Period
+    previous: Period
+    intent_retrievability: float | None
+    story_retrievability: float | None
+    weakness: float
+    desired_retention: float
+
+
+@dataclass(frozen=True)
+class Passes:
+    passed: int = 0
+    total: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return ratio(self.passed, self.total)
+
+    def __add__(self, other: Passes) -> Passes:
+        return Passes(self.passed + other.passed, self.total + other.total)
+
+
+@dataclass(frozen=True)
+class RetentionRow:
+    """True retention over one period: pass rate of facets that were not new."""
+
+    label: str
+    young: Passes
+    mature: Passes
+
+    @property
+    def all(self) -> Passes:
+        return self.young + self.mature
+
+
+@dataclass(frozen=True)
+class Report:
+    today: date
+    total_reviews: int
+    adaptive: bool
+    retention_setting: float
+    families: list[FamilyStats]
+    retention: list[RetentionRow]
+    forecast: list[tuple[date, int]]
+    heatmap: list[tuple[date, int]]
+    streak: int
+    recent: Period = field(default_factory=Period)
+    previous: Period = field(default_factory=Period)
+
+
+# ---------------------------------------------------------------- pure pieces
+
+
+def mean_recall(seen: Iterable[SeenQuestion], now: datetime) -> dict[str, tuple[float, float]]:
+    """Mean intent and story retrievability per family, over seen questions."""
+    sums: dict[str, tuple[float, float, int]] = {}
+    for q in seen:
+        intent, story = q.recall(now)
+        a, b, n = sums.get(q.family, (0.0, 0.0, 0))
+        sums[q.family] = (a + intent, b + story, n + 1)
+    return {f: (a / n, b / n) for f, (a, b, n) in sums.items()}
+
+
+def periods(rows: Iterable[tuple[str, bool, int, int, int, int]],
+            ) -> tuple[dict[str, Period], dict[str, Period]]:
+    """Split store rows into (recent, previous) periods per family."""
+    recent: dict[str, Period] = {}
+    previous: dict[str, Period] = {}
+    for family, is_recent, n, intent, story, lapses in rows:
+        (recent if is_recent else previous)[family] = Period(n, intent, story, lapses)
+    return recent, previous
+
+
+def retention_table(rows: Iterable[tuple[int, bool, int, int]]) -> list[RetentionRow]:
+    """Cumulative rows: period 0 is today, 1 the rest of the week, 2 the rest of the month."""
+    young = [Passes() for _ in RETENTION_PERIODS]
+    mature = [Passes() for _ in RETENTION_PERIODS]
+    for period, is_mature, passed, total in rows:
+        for i in range(period, len(RETENTION_PERIODS)):
+            target = mature if is_mature else young
+            target[i] = target[i] + Passes(passed, total)
+    return [RetentionRow(label, young[i], mature[i])
+            for i, (label, _days) in enumerate(RETENTION_PERIODS)]
+
+
+def day_series(counts: Mapping[str, int], *, start: date, days: int) -> list[tuple[date, int]]:
+    return [(start + timedelta(days=i), counts.get((start + timedelta(days=i)).isoformat(), 0))
+            for i in range(days)]
+
+
+def forecast(counts: Mapping[str, int], *, today: date,
+             days: int = FORECAST_DAYS) -> list[tuple[date, int]]:
+    """Questions due per study day from today; today also holds everything overdue."""
+    overdue = sum(n for key, n in counts.items() if key < today.isoformat())
+    series = day_series(counts, start=today, days=days)
+    return [(series[0][0], series[0][1] + overdue), *series[1:]]
+
+
+def heatmap_start(today: date, weeks: int = HEATMAP_WEEKS) -> date:
+    """The Monday that starts a calendar of `weeks` weeks ending with today's week."""
+    return today - timedelta(days=today.weekday() + 7 * (weeks - 1))
+
+
+def family_stats(
+    names: Sequence[tuple[str, str]],
+    *,
+    counts: Mapping[str, tuple[int, int, int]],
+    recent: Mapping[str, Period],
+    previous: Mapping[str, Period],
+    recall: Mapping[str, tuple[float, float]],
+    weakness: Mapping[str, float],
+    retention: Mapping[str, float],
+    base_retention: float,
+) -> list[FamilyStats]:
+    result = []
+    for slug, name in names:
+        questions, seen, reviews = counts.get(slug, (0, 0, 0))
+        intent_r, story_r = recall.get(slug, (None, None))
+        result.append(FamilyStats(
+            family=slug, name=name, questions=questions, seen=seen, reviews=reviews,
+            recent=recent.get(slug, Period()), previous=previous.get(slug, Period()),
+            intent_retrievability=intent_r, story_retrievability=story_r,
+            weakness=weakness.get(slug, 0.0),
+            desired_retention=retention.get(slug, base_retention),
+        ))
+    return result
+
+
+# ---------------------------------------------------------------- shaky
+
+
+@dataclass(frozen=True)
+class ShakyQuestion:
+    question: SeenQuestion
+    slot_name: str
+    intent_retrievability: float
+    story_retrievability: float
+    lapses: int  # lapses within LAPSE_DAYS
+    last_lapse: datetime | None
+
+
+@dataclass(frozen=True)
+class ShakyFamily:
+    family: str
+    name: str
+    weakness: float
+    desired_retention: float
+    questions: int
+    seen: int
+
+
+@dataclass(frozen=True)
+class Shaky:
+    adaptive: bool
+    families: list[ShakyFamily]
+    questions: list[ShakyQuestion]
+
+
+def rank_questions(
+    seen: Iterable[SeenQuestion],
+    *,
+    now: datetime,
+    lapses: Mapping[str, tuple[int, datetime]],
+    slot_names: Mapping[int, str],
+) -> list[ShakyQuestion]:
+    """Questions that lapsed lately first (latest lapse first), then the rest by the lower
+    retrievability of their two facets."""
+    ranked = []
+    for q in seen:
+        intent_r, story_r = q.recall(now)
+        count, last = lapses.get(q.id, (0, None))
+        ranked.append(ShakyQuestion(q, slot_names.get(q.slot, ""), intent_r, story_r, count,
+                                    last))
+
+    def key(item: ShakyQuestion) -> tuple[int, float, float]:
+        if item.last_lapse is not None:
+            return (0, -item.last_lapse.timestamp(), 0.0)
+        return (1, 0.0, min(item.intent_retrievability, item.story_retrievability))
+
+    return sorted(ranked, key=key)
+
+
+def rank_families(families: Iterable[ShakyFamily]) -> list[ShakyFamily]:
+    """Weakest first; ties keep deck order."""
+    return sorted(families, key=lambda f: -f.weakness)
+
+
+# ---------------------------------------------------------------- store-backed entry points
+
+
+def _weakness_and_retention(store: Store, clock: Clock, *, adaptive: bool,
+                            base: float) -> tuple[dict[str, float], dict[str, float]]:
+    from emdrill import weakness
+
+    scores = weakness.family_weakness(store, clock)
+    chosen = weakness.retentions(scores, base) if adaptive else {}
+    return scores, chosen
+
+
+def report(store: Store, clock: Clock) -> Report:
+    """Everything `emdrill stats` shows."""
+    from emdrill import collection, store_cards, store_stats
+
+    prefs = collection.settings(store)
+    today_start = clock.day_start()
+    month_start = today_start - timedelta(days=PERIOD_DAYS - 1)
+    before_start = month_start - timedelta(days=PERIOD_DAYS)
+    offset = clock.utc_offset_minutes()
+    today = date.fromisoformat(clock.day_key(clock.now))
+    scores, chosen = _weakness_and_retention(store, clock, adaptive=prefs.adaptive,
+                                             base=prefs.retention)
+    recent, previous = periods(store_stats.family_periods(store, split=month_start,
+                                                          since=before_start))
+    bounds = [today_start - timedelta(days=days - 1) for _label, days in RETENTION_PERIODS]
+    start = heatmap_start(today)
+    heat_since = today_start - timedelta(days=(today - start).days)
+    due_until = today_start + timedelta(days=FORECAST_DAYS)
+    families = family_stats(
+        store_stats.family_names(store), counts=store_stats.family_counts(store),
+        recent=recent, previous=previous,
+        recall=mean_recall(store_stats.seen_questions(store), clock.now),
+        weakness=scores, retention=chosen, base_retention=prefs.retention,
+    )
+    return Report(
+        today=today,
+        total_reviews=store_stats.total_reviews(store),
+        adaptive=prefs.adaptive,
+        retention_setting=prefs.retention,
+        families=families,
+        retention=retention_table(store_stats.retention_counts(
+            store, bounds=bounds, mature_days=MATURE_DAYS)),
+        forecast=forecast(store_stats.due_per_day(store, until=due_until, offset_minutes=offset),
+                          today=today),
+        heatmap=day_series(store_stats.reviews_per_day(store, since=heat_since,
+                                                       offset_minutes=offset),
+                           start=start, days=(today - start).days + 1),
+        streak=collection.streak(store_cards.review_days(store, offset),
+                                 today=clock.day_key(clock.now)),
+        recent=sum(recent.values(), Period()),
+        previous=sum(previous.values(), Period()),
+    )
+
+
+def shaky(store: Store, clock: Clock, *, family: str | None = None, limit: int = 10) -> Shaky:
+    """Families by weakness, then the shakiest seen questions (of one family if given)."""
+    from emdrill import collection, store_stats
+    from emdrill.errors import InputError
+
+    prefs = collection.settings(store)
+    names = store_stats.family_names(store)
+    if family is not None and family not in dict(names):
+        known = ", ".join(slug for slug, _ in names) or "none loaded"
+        raise InputError(f"unknown family '{family}' (known: {known})")
+    scores, chosen = _weakness_and_retention(store, clock, adaptive=prefs.adaptive,
+                                             base=prefs.retention)
+    counts = store_stats.family_counts(store)
+    families = rank_families(
+        ShakyFamily(slug, name, scores.get(slug, 0.0), chosen.get(slug, prefs.retention),
+                    *counts.get(slug, (0, 0, 0))[:2])
+        for slug, name in names if family is None or slug == family
+    )
+    questions = rank_questions(
+        store_stats.seen_questions(store, family=family), now=clock.now,
+        lapses=store_stats.recent_lapses(store, since=clock.now - timedelta(days=LAPSE_DAYS)),
+        slot_names=store_stats.slot_names(store),
+    )
+    return Shaky(prefs.adaptive, families, questions[:limit])

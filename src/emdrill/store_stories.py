@@ -1,0 +1,121 @@
+"""Queries over the user's stories and systems."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from emdrill.cards import Question
+from emdrill.models import QuestionRow, StoryRow, SystemRow
+from emdrill.store import Store
+from emdrill.store_cards import to_question
+from emdrill.stories import PARTS, Story, UnknownStoryError, check_category, with_parts
+from emdrill.story_bank import ImportPlan
+
+# ---------------------------------------------------------------- conversion
+
+
+def to_story(row: StoryRow) -> Story:
+    story = Story(title=row.title, slots=tuple(row.slots), hook=row.hook, tags=tuple(row.tags),
+                  id=row.id, created_at=row.created_at, updated_at=row.updated_at)
+    return with_parts(story, {name: getattr(row, name) for name in PARTS})
+
+
+def _fill(row: StoryRow, story: Story) -> None:
+    row.title, row.slots, row.hook = story.title, list(story.slots), story.hook
+    row.tags = list(story.tags)
+    for name in PARTS:
+        setattr(row, name, story.part(name))
+
+
+# ---------------------------------------------------------------- stories
+
+
+def list_stories(store: Store) -> list[Story]:
+    """Every story, oldest first (the order ties are broken in)."""
+    with store.session() as s:
+        return [to_story(r) for r in s.exec(select(StoryRow).order_by(col(StoryRow.id)))]
+
+
+def get_story(store: Store, story_id: int) -> Story:
+    with store.session() as s:
+        return to_story(_row(s, story_id))
+
+
+def _row(s: Session, story_id: int) -> StoryRow:
+    row = s.get(StoryRow, story_id)
+    if row is None:
+        raise UnknownStoryError(f"no story with id {story_id} (see `emdrill story list`)")
+    return row
+
+
+def _insert(s: Session, story: Story, now: datetime) -> StoryRow:
+    row = StoryRow(id=story.id, title=story.title, created_at=now, updated_at=now)
+    _fill(row, story)
+    s.add(row)
+    s.flush()
+    return row
+
+
+def add_story(store: Store, story: Story, *, now: datetime) -> Story:
+    """Store a new story; a given id is kept (restoring an export), otherwise one is assigned."""
+    with store.session() as s:
+        return to_story(_insert(s, story, now))
+
+
+def update_story(store: Store, story_id: int, story: Story, *, now: datetime) -> Story:
+    with store.session() as s:
+        row = _row(s, story_id)
+        _fill(row, story)
+        row.updated_at = now
+        s.add(row)
+        s.flush()
+        return to_story(row)
+
+
+def delete_story(store: Store, story_id: int) -> Story:
+    with store.session() as s:
+        row = _row(s, story_id)
+        story = to_story(row)
+        s.delete(row)
+        return story
+
+
+def apply_import(store: Store, plan: ImportPlan, *, now: datetime) -> None:
+    """Write a whole import in one transaction: all of it or none of it."""
+    with store.session() as s:
+        for story in plan.added:
+            _insert(s, story, now)
+        for story in plan.updated:
+            assert story.id is not None
+            row = _row(s, story.id)
+            _fill(row, story)
+            row.updated_at = now
+            s.add(row)
+
+
+# ---------------------------------------------------------------- systems
+
+
+def systems(store: Store) -> dict[str, str]:
+    """The user's system text per category; categories never written are absent."""
+    with store.session() as s:
+        return {r.category: r.text for r in s.exec(select(SystemRow)) if r.text}
+
+
+def save_system(store: Store, category: str, text: str, *, now: datetime) -> None:
+    with store.session() as s:
+        s.merge(SystemRow(category=check_category(category), text=text, updated_at=now))
+
+
+# ---------------------------------------------------------------- questions
+
+
+def active_questions(store: Store) -> Sequence[Question]:
+    """Questions not suspended, in deck order (what coverage counts)."""
+    with store.session() as s:
+        query = (select(QuestionRow).where(col(QuestionRow.suspended).is_(False))
+                 .order_by(col(QuestionRow.deck_id), col(QuestionRow.position)))
+        return [to_question(r) for r in s.exec(query)]

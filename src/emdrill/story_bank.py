@@ -1,0 +1,119 @@
+"""Choosing and counting stories: the best story for a question, coverage, import plans.
+
+Pure functions of the stories, slots and questions they are given.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from emdrill.cards import Question, Slot
+from emdrill.stories import Story
+
+
+def best_story(question: Question, stories: Sequence[Story]) -> Story | None:
+    """The user's story for the question's primary slot.
+
+    Among several, one tagged with the question's id wins, then one tagged with its family,
+    then one whose *main* slot it is, then the oldest (first in the list).
+    """
+    candidates = [s for s in stories if question.story in s.slots]
+    if not candidates:
+        return None
+
+    def rank(item: tuple[int, Story]) -> tuple[bool, bool, bool, int]:
+        index, story = item
+        return (question.id not in story.tags, question.family not in story.tags,
+                story.slot != question.story, index)
+
+    return min(enumerate(candidates), key=rank)[1]
+
+
+# ---------------------------------------------------------------- coverage
+
+
+@dataclass(frozen=True)
+class SlotCoverage:
+    slot: Slot
+    stories: tuple[Story, ...]  # stories serving the slot, those whose main slot it is first
+    questions: int  # active questions that name this slot as their primary story
+
+
+@dataclass(frozen=True)
+class NarrowFamily:
+    """A family whose every question would be answered with the same story."""
+
+    family: str
+    story: Story
+    questions: int
+    slots: tuple[int, ...]  # the primary slots its questions use
+
+
+@dataclass(frozen=True)
+class Coverage:
+    slots: tuple[SlotCoverage, ...]
+    narrow: tuple[NarrowFamily, ...]
+
+    @property
+    def empty(self) -> list[SlotCoverage]:
+        """Slots with no story, the ones most questions rely on first."""
+        gaps = [row for row in self.slots if not row.stories]
+        return sorted(gaps, key=lambda row: (-row.questions, row.slot.slot))
+
+
+def coverage(slots: Mapping[int, Slot], stories: Sequence[Story],
+             questions: Sequence[Question]) -> Coverage:
+    """Which slots the user can answer, how much each slot matters, and where it is thin."""
+    counts: dict[int, int] = defaultdict(int)
+    for q in questions:
+        counts[q.story] += 1
+    rows = []
+    for number in range(1, 9):
+        slot = slots.get(number, Slot(number, ""))  # no loaded deck names this slot
+        serving = sorted((s for s in stories if number in s.slots),
+                         key=lambda s: s.slot != number)
+        rows.append(SlotCoverage(slot, tuple(serving), counts[number]))
+    return Coverage(tuple(rows), tuple(_narrow(stories, questions)))
+
+
+def _narrow(stories: Sequence[Story], questions: Sequence[Question]) -> list[NarrowFamily]:
+    by_family: dict[str, list[Question]] = defaultdict(list)
+    for q in questions:
+        by_family[q.family].append(q)
+    narrow = []
+    for family, members in by_family.items():
+        picks = [best_story(q, stories) for q in members]
+        first = picks[0]
+        if len(members) > 1 and first is not None and all(p == first for p in picks):
+            used = tuple(sorted({q.story for q in members}))
+            narrow.append(NarrowFamily(family, first, len(members), used))
+    return narrow
+
+
+# ---------------------------------------------------------------- import
+
+
+@dataclass(frozen=True)
+class ImportPlan:
+    """What `story import` will do; nothing is written until the whole file is read."""
+
+    added: tuple[Story, ...]
+    updated: tuple[Story, ...]
+    unchanged: tuple[Story, ...]
+
+
+def plan_import(existing: Sequence[Story], incoming: Sequence[Story]) -> ImportPlan:
+    """A section with a known id updates that story; others (and unknown ids) are added."""
+    stored = {s.id: s for s in existing}
+    added, updated, unchanged = [], [], []
+    for story in incoming:
+        old = stored.get(story.id)
+        if old is None:
+            added.append(story)
+        elif old.same_content(story):
+            unchanged.append(story)
+        else:
+            updated.append(story)
+    return ImportPlan(tuple(added), tuple(updated), tuple(unchanged))

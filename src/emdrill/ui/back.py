@@ -1,0 +1,134 @@
+"""The back of a card: what to say, in the order the method says it.
+
+intent and probes → the system to lead with → the best story (title, hook) → its learning
+→ the pitfall; alternate slots by name. Every mode renders the back through `compose_back`.
+User text is added as plain `Text`, never parsed as markup, so brackets stay brackets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from rich.console import Group, RenderableType
+from rich.constrain import Constrain
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from emdrill.cards import Question, Slot
+from emdrill.stories import SYSTEM_NAMES, SYSTEM_PROMPTS, Story
+from emdrill.story_bank import best_story
+
+__all__ = ["best_story", "compose_back", "learning_line"]
+
+WIDE = 60  # from this width on, labels sit in a column to the left of the text
+LABEL = "bold cyan"
+HINT = "dim"
+
+
+def compose_back(question: Question, *, slots: Mapping[int, Slot], stories: Sequence[Story],
+                 systems: Mapping[str, str], width: int, compact: bool = False) -> RenderableType:
+    """The back side of `question` for a terminal `width` columns wide.
+
+    `compact` (commute mode) keeps three lines of meaning: the intent, the story to tell
+    (its title, or the slot's name when the user has none yet) and the pitfall.
+    """
+    slot = slots.get(question.story) or Slot(question.story, f"slot {question.story}")
+    story = best_story(question, stories)
+    if compact:
+        rows: list[tuple[str, RenderableType]] = [
+            ("Intent", Text(question.intent)), ("Story", _story_compact(slot, story))]
+    else:
+        rows = [("Intent", _intent(question)),
+                ("System", _system(question.system, systems.get(question.system, ""))),
+                ("Story", _story(slot, story))]
+        if story is not None and learning_line(story):
+            rows.append(("Learning", Text(learning_line(story))))
+    if question.pitfall:
+        rows.append(("Avoid", Text(question.pitfall)))
+    if question.also and not compact:
+        rows.append(("Also", _alternates(question.also, slots)))
+    layout = _inline(rows) if compact and width < WIDE else _layout(rows, width)
+    return Constrain(layout, width=max(width, 20))
+
+
+def learning_line(story: Story) -> str:
+    """The first line of the story's learnings: the sentence worth ending on."""
+    return next((line.strip() for line in story.learnings.split("\n") if line.strip()), "")
+
+
+# ---------------------------------------------------------------- sections
+
+
+def _intent(question: Question) -> RenderableType:
+    return Group(Text(question.intent, style="bold"), _bullets(question.probes))
+
+
+def _bullets(items: Sequence[str]) -> Table:
+    """A list whose wrapped lines stay indented under their own text."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1, overflow="fold")
+    for item in items:
+        grid.add_row("·", item)
+    return grid
+
+
+def _system(category: str, written: str) -> Text:
+    name = SYSTEM_NAMES.get(category, category)
+    if written:
+        first = written.split("\n\n", 1)[0].strip()
+        return Text(name, style=HINT).append("\n").append(first, style="")
+    text = Text(f"{name}: ", style=HINT).append(SYSTEM_PROMPTS.get(category, ""))
+    return text.append(f"\nwrite yours: emdrill system edit {category}", style=HINT)
+
+
+def _story(slot: Slot, story: Story | None) -> RenderableType:
+    if story is None:
+        head = Text(f"{slot.slot} · {slot.name}", style="bold")
+        head.append(" (no story of yours yet)", style=HINT)
+        hint = Text(f"write one: emdrill story add --slot {slot.slot}", style=HINT)
+        return Group(head, _bullets(slot.must_include), hint)
+    text = Text(story.title, style="bold").append(f"  ({slot.slot} · {slot.name})", style=HINT)
+    if story.hook:
+        text.append("\n").append(story.hook, style="italic")
+    return text
+
+
+def _story_compact(slot: Slot, story: Story | None) -> Text:
+    if story is None:
+        return Text(f"{slot.slot} · {slot.name}").append(" (none yet)", style=HINT)
+    return Text(f"{slot.slot} · ").append(story.title, style="bold")
+
+
+def _alternates(also: Sequence[int], slots: Mapping[int, Slot]) -> Text:
+    names = [f"{n} · {slots[n].name}" if n in slots else f"slot {n}" for n in also]
+    return Text("; ".join(names))
+
+
+# ---------------------------------------------------------------- layout
+
+
+def _inline(rows: Sequence[tuple[str, RenderableType]]) -> RenderableType:
+    """Commute mode on a narrow screen: each label starts its own wrapped line."""
+    lines = []
+    for label, body in rows:
+        assert isinstance(body, Text)
+        lines.append(Text.assemble((f"{label}:", LABEL), " ", body))
+    return Group(*lines)
+
+
+def _layout(rows: Sequence[tuple[str, RenderableType]], width: int) -> RenderableType:
+    """Labels in a left column when there is room; above their text when narrow."""
+    if width >= WIDE:
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(width=8, no_wrap=True, style=LABEL)
+        grid.add_column(ratio=1, overflow="fold")
+        for label, body in rows:
+            grid.add_row(label, body)
+        return grid
+    parts: list[RenderableType] = []
+    for label, body in rows:
+        parts.append(Text(label, style=LABEL))
+        parts.append(Padding(body, (0, 0, 0, 2)))
+    return Group(*parts)

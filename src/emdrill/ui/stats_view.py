@@ -1,0 +1,316 @@
+"""Rendering of `stats`, `shaky` and `simulate`: JSON shapes and rich screens.
+
+On a terminal the screens use colour; piped or under NO_COLOR they are the same characters
+without escape codes (bars and the heatmap use block characters, so they still read).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import date, datetime
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from emdrill.simulation import Comparison
+from emdrill.stats import FamilyStats, Passes, Period, Report, Shaky, ShakyQuestion
+from emdrill.ui.console import out
+from emdrill.ui.fmt import iso, plural, span
+
+SHADES = "·░▒▓█"
+HEAT_STYLES = ("grey42", "green4", "green3", "chartreuse3", "bright_green")
+
+
+def _num(value: float | None, places: int = 4) -> float | None:
+    return None if value is None else round(value, places)
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def _period_json(p: Period) -> dict[str, Any]:
+    return {"reviews": p.reviews, "intent_recall": _num(p.intent_recall),
+            "story_accuracy": _num(p.story_accuracy), "lapses": p.lapses}
+
+
+def _passes_json(p: Passes) -> dict[str, Any]:
+    return {"passed": p.passed, "total": p.total, "rate": _num(p.rate)}
+
+
+def family_json(f: FamilyStats) -> dict[str, Any]:
+    return {
+        "family": f.family, "name": f.name, "questions": f.questions, "seen": f.seen,
+        "reviews": f.reviews, "reviews_30d": f.recent.reviews,
+        "intent_recall": _num(f.recent.intent_recall),
+        "story_accuracy": _num(f.recent.story_accuracy), "lapses": f.recent.lapses,
+        "intent_retrievability": _num(f.intent_retrievability),
+        "story_retrievability": _num(f.story_retrievability),
+        "weakness": _num(f.weakness), "desired_retention": _num(f.desired_retention),
+        "previous_30d": _period_json(f.previous),
+    }
+
+
+def report_json(r: Report) -> dict[str, Any]:
+    return {
+        "today": r.today.isoformat(),
+        "total_reviews": r.total_reviews,
+        "adaptive": r.adaptive,
+        "retention": r.retention_setting,
+        "streak": r.streak,
+        "families": [family_json(f) for f in r.families],
+        "true_retention": {row.label: {"young": _passes_json(row.young),
+                                       "mature": _passes_json(row.mature),
+                                       "all": _passes_json(row.all)} for row in r.retention},
+        "forecast": [{"date": d.isoformat(), "due": n} for d, n in r.forecast],
+        "heatmap": [{"date": d.isoformat(), "reviews": n} for d, n in r.heatmap],
+        "trend": {"last_30d": _period_json(r.recent), "previous_30d": _period_json(r.previous)},
+    }
+
+
+def shaky_json(s: Shaky) -> dict[str, Any]:
+    return {
+        "adaptive": s.adaptive,
+        "families": [{"family": f.family, "name": f.name, "weakness": _num(f.weakness),
+                      "desired_retention": _num(f.desired_retention),
+                      "questions": f.questions, "seen": f.seen} for f in s.families],
+        "questions": [_shaky_question_json(q) for q in s.questions],
+    }
+
+
+def _shaky_question_json(item: ShakyQuestion) -> dict[str, Any]:
+    q = item.question
+    return {"id": q.id, "family": q.family, "question": q.text, "intent": q.intent_line,
+            "story": q.slot, "story_name": item.slot_name,
+            "intent_retrievability": _num(item.intent_retrievability),
+            "story_retrievability": _num(item.story_retrievability),
+            "lapses_7d": item.lapses, "last_lapse": iso(item.last_lapse)}
+
+
+# ---------------------------------------------------------------- small pieces
+
+
+def bar(fraction: float | None, width: int = 8) -> str:
+    """A left-filled bar in eighths; blank when there is nothing to show."""
+    if fraction is None:
+        return " " * width
+    eighths = round(max(0.0, min(1.0, fraction)) * width * 8)
+    full, part = divmod(eighths, 8)
+    partial = " ▏▎▍▌▋▊▉"[part] if part else ""
+    return ("█" * full + partial).ljust(width, "·" if full + (part > 0) < width else " ")
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def _trend(now: float | None, before: float | None) -> Text:
+    if now is None or before is None:
+        return Text("")
+    delta = round((now - before) * 100)
+    if delta == 0:
+        return Text("= 0", style="dim")
+    arrow, style = ("▲", "green") if delta > 0 else ("▼", "red")
+    return Text(f"{arrow} {delta:+d}", style=style)
+
+
+def _weak_text(w: float) -> Text:
+    style = "red" if w >= 0.05 else ("green" if w <= -0.05 else "")
+    return Text(f"{w:+.2f}", style=style)
+
+
+# ---------------------------------------------------------------- stats
+
+
+def show_report(r: Report) -> None:
+    con = out()
+    seen = sum(f.seen for f in r.families)
+    questions = sum(f.questions for f in r.families)
+    mode = (f"adaptive on ({r.retention_setting:.2f})" if r.adaptive
+            else f"adaptive off ({r.retention_setting:.2f})")
+    con.print(f"[bold]emdrill stats[/bold] · {seen}/{questions} seen · "
+              f"{plural(r.total_reviews, 'review')} · streak {plural(r.streak, 'day')} · {mode}")
+    if r.total_reviews == 0:
+        con.print("\nNo reviews yet. Start with: [bold]emdrill drill[/bold]")
+        return
+    _families(con, r)
+    _overall(con, r)
+    _forecast(con, r)
+    _heatmap(con, r)
+
+
+COLUMNS = (("family", "left"), ("seen", "right"), ("intent 30d", "left"),
+           ("story 30d", "left"), ("now", "right"), ("lapses", "right"), ("weak", "right"),
+           ("target", "right"), ("trend", "right"))
+
+
+def _families(con: Console, r: Report) -> None:
+    con.print("\n[bold]Families[/bold] (weakest first, last 30 days; trend vs the 30 before)")
+    table = Table(box=None, pad_edge=False, padding=(0, 1), collapse_padding=True)
+    for name, justify in COLUMNS:
+        table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
+    for f in sorted(r.families, key=lambda f: -f.weakness):
+        now = (f"{_two(f.intent_retrievability)}/{_two(f.story_retrievability)}" if f.seen
+               else "—")
+        table.add_row(
+            f.family, f"{f.seen}/{f.questions}",
+            f"{bar(f.recent.intent_recall, 5)} {pct(f.recent.intent_recall):>4}",
+            f"{bar(f.recent.story_accuracy, 5)} {pct(f.recent.story_accuracy):>4}",
+            now, str(f.recent.lapses), _weak_text(f.weakness), f"{f.desired_retention:.2f}",
+            _trend(f.recent.intent_recall, f.previous.intent_recall),
+        )
+    con.print(table)
+    con.print("[dim]now: chance of recall today, intent/story · target: desired retention[/dim]")
+
+
+def _two(value: float | None) -> str:
+    return "—" if value is None else f"{min(99, round(value * 100)):02d}"
+
+
+def _cell(p: Passes) -> str:
+    return "—" if p.total == 0 else f"{pct(p.rate):>4} of {p.total}"
+
+
+def _overall(con: Console, r: Report) -> None:
+    con.print("\n[bold]True retention[/bold] · recall tests passed; mature = interval of "
+              "21+ days")
+    table = Table(box=None, pad_edge=False, padding=(0, 2))
+    for name in ("", "young", "mature", "all"):
+        table.add_column(name, justify="left" if not name else "right", no_wrap=True)
+    for row in r.retention:
+        table.add_row(row.label, _cell(row.young), _cell(row.mature), _cell(row.all))
+    con.print(table)
+    con.print()
+    for label, p in (("last 30 days", r.recent), ("30 days before", r.previous)):
+        line = Text(f"{label:<15} {plural(p.reviews, 'review'):>12} · intent "
+                    f"{pct(p.intent_recall):>4} · story {pct(p.story_accuracy):>4}  ")
+        if p is r.recent:
+            line.append_text(_trend(r.recent.intent_recall, r.previous.intent_recall))
+        con.print(line)
+
+
+def _forecast(con: Console, r: Report) -> None:
+    con.print("\n[bold]Due[/bold] · next 7 days (today includes overdue)")
+    top = max((n for _d, n in r.forecast), default=0) or 1
+    for day, n in r.forecast:
+        label = "today" if day == r.today else day.strftime("%a %d")
+        con.print(f"  {label:<7} [cyan]{bar(n / top, 24)}[/cyan] {n}")
+
+
+def _level(n: int, top: int) -> int:
+    return 0 if n == 0 else min(4, 1 + (n * 4 - 1) // top) if top else 0
+
+
+def _heatmap(con: Console, r: Report) -> None:
+    con.print(f"\n[bold]Reviews per day[/bold] · last {len(r.heatmap) // 7 + 1} weeks")
+    top = max((n for _d, n in r.heatmap), default=0)
+    weeks = [r.heatmap[i:i + 7] for i in range(0, len(r.heatmap), 7)]
+    con.print("      " + _month_labels([w[0][0] for w in weeks]))
+    for weekday, name in enumerate(("Mon", "", "Wed", "", "Fri", "", "Sun")):
+        line = Text(f"  {name:<4}")
+        for week in weeks:
+            if weekday < len(week):
+                level = _level(week[weekday][1], top)
+                line.append(SHADES[level] + " ", style=HEAT_STYLES[level])
+        con.print(line)
+    legend = Text("      less ")
+    for level, shade in enumerate(SHADES):
+        legend.append(shade + " ", style=HEAT_STYLES[level])
+    legend.append(f"more (busiest day: {top})")
+    con.print(legend)
+
+
+def _month_labels(starts: list[date]) -> str:
+    labels, last = "", None
+    for start in starts:
+        month = start.strftime("%b")
+        if month != last and len(labels) <= 2 * starts.index(start):
+            labels = labels.ljust(2 * starts.index(start)) + month
+            last = month
+    return labels
+
+
+# ---------------------------------------------------------------- shaky
+
+
+def show_shaky(s: Shaky, *, now: datetime) -> None:
+    con = out()
+    con.print("[bold]Weakest families[/bold] · weakness 0 is your norm, above it you miss more"
+              + ("" if s.adaptive else " (adaptive off: it changes nothing)"))
+    table = Table(box=None, pad_edge=False, padding=(0, 1), show_header=False)
+    for _ in range(5):
+        table.add_column(no_wrap=True)
+    for rank, f in enumerate(s.families, start=1):
+        table.add_row(f"{rank:>2}", f.family, _weak_text(f.weakness),
+                      f"target {f.desired_retention:.2f}", f"{f.seen}/{f.questions} seen")
+    con.print(table)
+    if not s.questions:
+        con.print("\nNo questions seen yet. Start with: [bold]emdrill drill[/bold]")
+        return
+    con.print("\n[bold]Shakiest questions[/bold] · forgotten in the last 7 days first, "
+              "then lowest chance of recall")
+    for item in s.questions:
+        _shaky_question(con, item, now)
+
+
+def _shaky_question(con: Console, item: ShakyQuestion, now: datetime) -> None:
+    q = item.question
+    missed = ""
+    if item.last_lapse is not None:
+        missed = f" · forgot {item.lapses}x lately, last {span(now - item.last_lapse)} ago"
+    con.print(f"\n[bold]{q.id}[/bold] [dim]({q.family})[/dim] · recall now: intent "
+              f"{pct(item.intent_retrievability)}, story {pct(item.story_retrievability)}{missed}")
+    _hanging(con, "question", q.text, "")
+    _hanging(con, "intent", q.intent_line, "green")
+    _hanging(con, "story", f"{q.slot} · {item.slot_name}", "cyan")
+
+
+def _hanging(con: Console, label: str, text: str, style: str) -> None:
+    """`  label     text`, wrapped at word boundaries under the text's first column."""
+    indent = 12
+    lines = textwrap.wrap(text, width=max(20, con.width - indent)) or [""]
+    line = Text(f"  {label:<{indent - 2}}", style="dim")
+    line.append(("\n" + " " * indent).join(lines), style=style)
+    con.print(line, soft_wrap=True)
+
+
+# ---------------------------------------------------------------- simulate
+
+
+def simulation_json(c: Comparison) -> dict[str, Any]:
+    def arm(a: Any) -> dict[str, Any]:
+        return {"total_reviews": round(a.total, 1), "practice": round(a.practice, 1),
+                "weak_share": _num(c.share(a)),
+                "families": [{"family": f, "questions": a.questions[f],
+                              "seen": round(a.seen[f], 1), "reviews": round(a.reviews[f], 1),
+                              "recall": _num(a.recall[f])} for f in a.questions]}
+
+    return {"weak_family": c.weak_family, "adaptive_on": arm(c.on), "adaptive_off": arm(c.off),
+            "weak_ratio": _num(c.weak_ratio), "total_change": _num(c.total_change),
+            "checks": [{"target": name, "met": ok} for name, ok in c.checks()]}
+
+
+def show_simulation(c: Comparison, *, title: str) -> None:
+    con = out()
+    con.print(f"[bold]{title}[/bold]")
+    table = Table(box=None, pad_edge=False, padding=(0, 1))
+    for name in ("family", "reviews on", "reviews off", "seen on", "seen off", "recall on",
+                 "recall off"):
+        table.add_column(name, justify="left" if name == "family" else "right", no_wrap=True)
+    for f in c.on.questions:
+        label = f"{f} (weak)" if f == c.weak_family else f
+        table.add_row(label, f"{c.on.reviews[f]:.1f}", f"{c.off.reviews[f]:.1f}",
+                      f"{c.on.seen[f]:.1f}", f"{c.off.seen[f]:.1f}",
+                      pct(c.on.recall[f]), pct(c.off.recall[f]),
+                      style="bold" if f == c.weak_family else None)
+    table.add_row("total", f"{c.on.total:.1f}", f"{c.off.total:.1f}",
+                  f"{sum(c.on.seen.values()):.1f}", f"{sum(c.off.seen.values()):.1f}", "", "")
+    con.print(table)
+    ratio, change = c.weak_ratio, c.total_change
+    con.print(f"weak family share: {pct(c.share(c.on))} on, {pct(c.share(c.off))} off · "
+              f"weak reviews on/off: {'—' if ratio is None else f'{ratio:.2f}x'} · "
+              f"total reviews change: {'—' if change is None else f'{change * 100:+.1f}%'} · "
+              f"practice answers: {c.on.practice:.1f} on, {c.off.practice:.1f} off")
+    for name, ok in c.checks():
+        con.print(f"  {'[green]met[/green]   ' if ok else '[red]missed[/red]'} {name}")

@@ -1,0 +1,202 @@
+"""The drill and commute, driven through a real pseudo-terminal the way a person types."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pexpect
+import pytest
+
+TIMEOUT = 20
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "COLUMNS": "100", "LINES": "40", "TERM": "xterm"}
+
+
+@pytest.fixture
+def deck_loaded(home: Path, mini_deck: Path) -> Path:
+    subprocess.run([sys.executable, "-m", "emdrill", "deck", "load", str(mini_deck)],
+                   env=_env(), check=True, capture_output=True, timeout=60)
+    return home / "emdrill.db"
+
+
+def _spawn(*args: str) -> pexpect.spawn:
+    child = pexpect.spawn(sys.executable, ["-m", "emdrill", *args], env=_env(),
+                          encoding="utf-8", timeout=TIMEOUT, dimensions=(40, 100))
+    return child
+
+
+def _reviews(db: Path) -> list[tuple[str, int, int, int | None, str]]:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("SELECT question_id, intent_rating, story_rating, slot_named, mode "
+                           "FROM review ORDER BY id").fetchall()
+    finally:
+        con.close()
+
+
+def test_drill_flow_as_typed(deck_loaded: Path) -> None:
+    child = _spawn("drill", "--minutes", "10")
+    child.expect("Question alpha-1")
+    child.expect("Which story")
+    child.send("x")  # a wrong key: a hint, no crash
+    child.expect("does nothing here")
+    child.send("?")
+    child.expect("undo the last answer")
+    child.send("1")  # the primary slot
+    child.expect("✓ story")
+    child.expect("Intent recall")
+    child.send("3")  # Good
+    child.expect("Question beta-1")
+    child.send("1")  # wrong slot for beta
+    child.expect("✗ story: you said 1")
+    child.expect("Intent recall")
+    child.send("1")  # Again
+    child.expect("Question alpha-2")
+    child.send("u")  # undo beta-1: it comes back
+    child.expect("undone: beta-1")
+    child.expect("Question beta-1")
+    child.send("5")
+    child.expect("✓ story")
+    child.expect("Intent recall")
+    child.send("4")  # Easy
+    child.expect("Question alpha-2")
+    child.send("s")
+    child.expect("skipped")
+    child.expect("Question alpha-3")  # beta-2 would follow beta-1 back to back
+    child.send("q")
+    child.expect("Session over: 2 answered")
+    child.expect("Intent recall 100%")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert _reviews(deck_loaded) == [("alpha-1", 3, 3, 1, "drill"), ("beta-1", 4, 3, 5, "drill")]
+
+
+def test_drill_alternate_slot_and_not_sure(deck_loaded: Path) -> None:
+    child = _spawn("drill", "--cards", "2")
+    child.expect("Question alpha-1")
+    child.send("5")  # acceptable alternate for alpha
+    child.expect("works; best is 1")
+    child.send("2")
+    child.expect("Question beta-1")
+    child.send("0")  # not sure
+    child.expect("you said not sure")
+    child.send("3")
+    child.expect("Session over: 2 answered")
+    child.expect(pexpect.EOF)
+    assert _reviews(deck_loaded) == [("alpha-1", 2, 2, 5, "drill"),
+                                     ("beta-1", 3, 1, None, "drill")]
+
+
+def test_ctrl_c_ends_cleanly(deck_loaded: Path) -> None:
+    child = _spawn("drill")
+    child.expect("Question alpha-1")
+    child.send("1")
+    child.expect("Intent recall")
+    child.send("3")
+    child.expect("Question beta-1")
+    child.sendintr()
+    child.expect("Session over: 1 answered")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert len(_reviews(deck_loaded)) == 1
+
+
+def test_time_box_finishes_the_card_in_progress(deck_loaded: Path) -> None:
+    child = _spawn("drill", "--minutes", "0.05")  # three seconds
+    child.expect("Question alpha-1")
+    time.sleep(3.5)
+    child.send("1")
+    child.expect("Intent recall")
+    child.send("3")
+    child.expect("Session over: 1 answered")
+    child.expect(pexpect.EOF)
+    assert "Question beta-1" not in (child.before or "")
+    assert len(_reviews(deck_loaded)) == 1
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGHUP])
+def test_killed_mid_card_loses_only_that_card(deck_loaded: Path, sig: int) -> None:
+    child = _spawn("drill")
+    child.expect("Question alpha-1")
+    child.send("1")
+    child.expect("Intent recall")
+    child.send("3")
+    child.expect("Question beta-1")
+    child.send("5")  # story named, intent not graded yet: this card is in flight
+    child.expect("Intent recall")
+    child.kill(sig)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus != 0 or child.signalstatus == sig
+    assert _reviews(deck_loaded) == [("alpha-1", 3, 3, 1, "drill")]
+    con = sqlite3.connect(deck_loaded)
+    assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_commute_flow_as_typed(deck_loaded: Path) -> None:
+    child = _spawn("commute")
+    child.expect("Question alpha-1")
+    child.expect("any key: reveal")
+    child.send(" ")
+    child.expect("y nailed")
+    child.send("y")
+    child.expect("Question beta-1")
+    child.send("k")
+    child.expect("y nailed")
+    child.send("n")
+    child.expect("Question alpha-2")
+    child.send("\r")
+    child.expect("y nailed")
+    child.send("p")
+    child.expect("Question beta-2")
+    child.send("u")
+    child.expect("undone: alpha-2")
+    child.expect("Question alpha-2")
+    child.send("q")
+    child.expect("Session over: 2 answered")
+    child.expect(pexpect.EOF)
+    assert _reviews(deck_loaded) == [("alpha-1", 3, 3, None, "commute"),
+                                     ("beta-1", 1, 1, None, "commute")]
+
+
+def test_commute_fits_forty_columns(deck_loaded: Path) -> None:
+    child = pexpect.spawn(sys.executable, ["-m", "emdrill", "commute"], env={
+        **_env(), "COLUMNS": "40"}, encoding="utf-8", timeout=TIMEOUT, dimensions=(30, 40))
+    child.expect("Question alpha-1")
+    child.send(" ")
+    child.expect("y nailed")
+    screen = (child.before or "") + (child.after or "")
+    child.send("q")
+    child.expect(pexpect.EOF)
+    import re
+
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", screen)
+    assert all(len(line) <= 40 for line in plain.splitlines())
+
+
+def test_piped_drill(deck_loaded: Path) -> None:
+    answers = "1\n3\n5\n2\nq\n"
+    result = subprocess.run([sys.executable, "-m", "emdrill", "drill"], input=answers,
+                            env=_env(), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "Session over: 2 answered" in result.stdout
+    assert "\x1b[" not in result.stdout  # plain text when piped
+    assert _reviews(deck_loaded) == [("alpha-1", 3, 3, 1, "drill"), ("beta-1", 2, 3, 5, "drill")]
+
+
+def test_piped_drill_stops_at_end_of_input(deck_loaded: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "emdrill", "drill"], input="1\n3\n",
+                            env=_env(), capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    assert "Session over: 1 answered" in result.stdout
+    assert len(_reviews(deck_loaded)) == 1

@@ -1,0 +1,253 @@
+"""Family weakness: its required properties, the retention band, and its three effects
+(shorter intervals, weak families first in `next`, practice drawn from weak families),
+plus `adaptive off` giving plain FSRS."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import fsrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conftest import DECK_HEADER, question
+from emdrill import collection, decks, stats, store_cards, weakness
+from emdrill.cards import Card, Question
+from emdrill.collection import StoryAnswer
+from emdrill.config import Clock
+from emdrill.queue import practice_queue
+from emdrill.scheduler import Memory, Rating
+from emdrill.store import Store
+from emdrill.weakness import Bucket
+
+T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+FAMILIES = ["alpha", "beta"]
+
+
+def _steady(family: str, *, days: int = 30, facets: int = 20, rate: float = 0.1) -> list[Bucket]:
+    """A family reviewed every day at a steady miss rate."""
+    return [Bucket(family, age, facets, round(facets * rate)) for age in range(days)]
+
+
+# ---------------------------------------------------------------- the formula
+
+
+def test_no_reviews_is_neutral() -> None:
+    assert weakness.scores([], FAMILIES) == {"alpha": 0.0, "beta": 0.0}
+    # a family without reviews stays neutral when others have some
+    assert weakness.scores(_steady("beta", rate=0.3), FAMILIES)["alpha"] == 0.0
+
+
+def test_recent_misses_weigh_more_than_old_ones() -> None:
+    base = _steady("beta")
+    recent = weakness.scores([*base, Bucket("alpha", 1, 10, 8)], FAMILIES)["alpha"]
+    old = weakness.scores([*base, Bucket("alpha", 40, 10, 8)], FAMILIES)["alpha"]
+    assert recent > old > 0
+
+
+def test_a_run_of_successes_brings_it_back_toward_neutral() -> None:
+    def alpha_after(days: int) -> float:
+        """Nine misses in twelve tests, then `days` days with one passed review a day."""
+        misses = [Bucket("alpha", 3 + days, 12, 9)]
+        passes = [Bucket("alpha", age, 2, 0) for age in range(days)]
+        return weakness.scores(_steady("beta") + misses + passes, FAMILIES)["alpha"]
+
+    before = alpha_after(0)
+    assert before > 0.1
+    scores = [alpha_after(days) for days in range(1, 15)]
+    assert all(b < a for a, b in zip([before, *scores], scores, strict=False))
+    assert abs(scores[-1]) < before / 4
+
+
+def test_one_review_cannot_swing_it_to_an_extreme() -> None:
+    base = _steady("beta")
+    unlucky = weakness.scores([*base, Bucket("alpha", 0, 2, 2)], FAMILIES)["alpha"]
+    assert 0 < unlucky < 0.1
+    rise = weakness.retention(0.90, unlucky) - 0.90
+    assert rise < weakness.ABOVE / 2, "one bad review moved retention most of the way up"
+    lucky = weakness.scores([*base, Bucket("alpha", 0, 2, 0)], FAMILIES)["alpha"]
+    assert -0.02 < lucky < 0
+    # and in a new collection, where the user's norm is still mostly the prior
+    assert weakness.scores([Bucket("alpha", 0, 2, 2)], FAMILIES)["alpha"] < 0.1
+
+
+def test_a_family_that_keeps_failing_reaches_the_top_of_the_band() -> None:
+    history = _steady("beta") + _steady("alpha", days=10, facets=8, rate=0.6)
+    score = weakness.scores(history, FAMILIES)["alpha"]
+    assert weakness.retention(0.90, score) == pytest.approx(0.90 + weakness.ABOVE)
+
+
+@given(base=st.floats(0.70, 0.97), weak=st.floats(-1.0, 1.0))
+def test_desired_retention_stays_inside_its_band(base: float, weak: float) -> None:
+    value = weakness.retention(base, weak)
+    assert base - weakness.BELOW - 1e-12 <= value <= min(base + weakness.ABOVE,
+                                                         weakness.CEILING) + 1e-12
+    assert value <= weakness.CEILING
+    assert weakness.retention(base, weak + 0.01) >= value  # never falls as weakness rises
+
+
+# ---------------------------------------------------------------- a real collection
+
+
+def _deck(tmp_path: Path, per_family: int = 3) -> Path:
+    parts = [DECK_HEADER]
+    for family, slot in (("alpha", 1), ("beta", 5)):
+        parts += [question(f"{family}-{i}", family, story=slot, also="[]")
+                  for i in range(1, per_family + 1)]
+    path = tmp_path / "deck.toml"
+    path.write_text("".join(parts), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = collection.open_collection(autoload=False)
+    decks.load_paths(opened, [_deck(tmp_path)], now=T0)
+    yield opened
+    opened.close()
+
+
+def _clock(at: datetime) -> Clock:
+    return Clock(now=at, local=UTC)
+
+
+def _grade(store: Store, at: datetime, qid: str, ok: bool) -> collection.Graded:
+    return collection.grade(store, _clock(at), qid, intent=Rating.GOOD if ok else Rating.AGAIN,
+                            story=StoryAnswer(verdict=ok), fuzz=False)
+
+
+def _alpha_keeps_failing(store: Store, days: int = 12) -> datetime:
+    """Daily reviews of every question: alpha always missed, beta always right.
+    Returns the time of the last day's reviews."""
+    at = T0
+    for day in range(days):
+        at = T0 + timedelta(days=day)
+        for n, qid in enumerate(("alpha-1", "alpha-2", "alpha-3", "beta-1", "beta-2", "beta-3")):
+            _grade(store, at + timedelta(minutes=n), qid, not qid.startswith("alpha"))
+    return at
+
+
+def test_store_weakness_is_neutral_without_reviews(store: Store) -> None:
+    assert weakness.family_weakness(store, _clock(T0)) == {"alpha": 0.0, "beta": 0.0}
+
+
+def test_only_recall_tests_count(store: Store) -> None:
+    """A first sight has nothing to recall, and a retry within the hour is still in
+    short-term memory: neither moves weakness. A miss a day later does."""
+    _grade(store, T0, "alpha-1", False)
+    _grade(store, T0 + timedelta(minutes=2), "alpha-1", False)
+    _grade(store, T0 + timedelta(minutes=50), "alpha-1", False)
+    assert weakness.family_weakness(store, _clock(T0 + timedelta(hours=1)))["alpha"] == 0.0
+    _grade(store, T0 + timedelta(days=1), "alpha-1", False)
+    assert weakness.family_weakness(store, _clock(T0 + timedelta(days=1)))["alpha"] > 0
+
+
+def test_failing_family_ranks_first_in_shaky(store: Store) -> None:
+    last = _alpha_keeps_failing(store)
+    report = stats.shaky(store, _clock(last + timedelta(hours=2)))
+    assert [f.family for f in report.families] == ["alpha", "beta"]
+    assert report.families[0].weakness > 0.1 > report.families[1].weakness
+    assert {q.question.family for q in report.questions[:3]} == {"alpha"}
+
+
+def test_failing_family_comes_first_in_next(store: Store) -> None:
+    # beta was seen once on day 0 and then left alone, so it is the most overdue; alpha is
+    # missed every day for ten days
+    for n, qid in enumerate(("beta-1", "beta-2", "beta-3")):
+        _grade(store, T0 + timedelta(minutes=10 + n), qid, True)
+    for day in range(10):
+        for n, qid in enumerate(("alpha-1", "alpha-2", "alpha-3")):
+            _grade(store, T0 + timedelta(days=day, minutes=n), qid, False)
+    later = _clock(T0 + timedelta(days=11))
+    items = collection.next_queue(store, later)
+    assert len(items) == 6
+    assert [i.card.family for i in items[:5:2]] == ["alpha"] * 3  # declumped, alpha leads
+    store_cards.save_setting(store, "adaptive", "off")
+    plain = collection.next_queue(store, later)
+    assert [i.card.family for i in plain[:5:2]] == ["beta"] * 3  # off: most overdue first
+
+
+def _interval_after_good(store: Store, qid: str, at: datetime) -> timedelta:
+    graded = _grade(store, at, qid, True)
+    collection.undo(store)
+    return graded.intent_due - at
+
+
+def test_failing_family_gets_shorter_intervals_than_with_adaptive_off(store: Store) -> None:
+    last = _alpha_keeps_failing(store, days=10)
+    # let one alpha question recover until its intervals are days long, not the 1-day floor
+    at = last + timedelta(days=1)
+    while (due := _grade(store, at, "alpha-1", True).intent_due) - at < timedelta(days=4):
+        at = due
+    at = due
+    retention = collection.family_retention(store, _clock(at), collection.settings(store))
+    assert retention["alpha"] > 0.90
+    adaptive = _interval_after_good(store, "alpha-1", at)
+    store_cards.save_setting(store, "adaptive", "off")
+    plain = _interval_after_good(store, "alpha-1", at)
+    assert timedelta(days=1) < adaptive < plain
+
+
+def test_adaptive_off_gives_exactly_plain_fsrs(store: Store) -> None:
+    _alpha_keeps_failing(store, days=5)
+    store_cards.save_setting(store, "adaptive", "off")
+    reference = fsrs.Scheduler(desired_retention=0.90, enable_fuzzing=False)
+    card = store_cards.load_card(store, "alpha-1")
+    mirror = fsrs.Card(card_id=1, state=fsrs.State(card.intent.state), step=card.intent.step,
+                       stability=card.intent.stability, difficulty=card.intent.difficulty,
+                       due=card.intent.due, last_review=card.intent.last_review)
+    at = T0 + timedelta(days=6)
+    for ok in (True, False, True, True, True):
+        graded = _grade(store, at, "alpha-1", ok)
+        rating = fsrs.Rating.Good if ok else fsrs.Rating.Again
+        mirror, _ = reference.review_card(mirror, rating, review_datetime=at)
+        assert graded.intent_due == mirror.due
+        at = max(mirror.due, at + timedelta(hours=1))
+    assert collection.next_queue(store, _clock(at))  # still a working queue
+
+
+# ---------------------------------------------------------------- practice
+
+
+def _card(qid: str, family: str, *, stability: float | None, reviewed_days_ago: float = 5,
+          position: int = 0, suspended: bool = False) -> Card:
+    now = T0
+    if stability is None:
+        memory = Memory(due=now)
+    else:
+        memory = Memory(state=2, step=None, stability=stability, difficulty=5.0,
+                        due=now + timedelta(days=30),
+                        last_review=now - timedelta(days=reviewed_days_ago))
+    q = Question(id=qid, deck="t", family=family, text="?", intent="?", story=1,
+                 position=position, suspended=suspended)
+    return Card(q, memory, replace(memory))
+
+
+def test_practice_draws_the_shakiest_questions_of_the_weakest_family() -> None:
+    cards = [
+        _card("a-solid", "alpha", stability=100.0, position=0),
+        _card("a-shaky", "alpha", stability=2.0, position=1),
+        _card("b-shakiest", "beta", stability=0.5, position=2),
+        _card("b-solid", "beta", stability=90.0, position=3),
+        _card("c-new", "gamma", stability=None, position=4),
+        _card("c-off", "gamma", stability=0.1, position=5, suspended=True),
+    ]
+    weak = {"alpha": 0.2, "beta": -0.05, "gamma": 0.0}
+    picked = [i.card.id for i in practice_queue(cards, now=T0, weakness=weak, limit=None)]
+    assert picked == ["a-shaky", "b-shakiest", "a-solid", "b-solid"]  # declumped alternation
+    assert all(not i.new for i in practice_queue(cards, now=T0, weakness=weak, limit=None))
+    top = practice_queue(cards, now=T0, weakness=weak, limit=1)
+    assert [i.card.id for i in top] == ["a-shaky"]
+    plain = practice_queue(cards, now=T0, weakness=None, limit=2)
+    assert [i.card.id for i in plain] == ["b-shakiest", "a-shaky"]
+    after = practice_queue(cards, now=T0, weakness=weak, limit=1, previous=cards[1])
+    assert [i.card.id for i in after] == ["b-shakiest"]
+
+
+def test_practice_with_nothing_seen_is_empty() -> None:
+    cards = [_card("n", "alpha", stability=None)]
+    assert practice_queue(cards, now=T0, weakness={"alpha": 0.3}, limit=5) == []
