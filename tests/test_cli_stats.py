@@ -39,7 +39,7 @@ def history(deck: Path) -> Path:
 def _ok(runner: CliRunner, args: list[str]) -> str:
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
-    return result.output
+    return result.stdout
 
 
 def test_stats_json_figures(runner: CliRunner, history: Path) -> None:
@@ -122,7 +122,9 @@ def test_simulate_small_run(runner: CliRunner, deck: Path, home: Path) -> None:
         assert {f["family"] for f in data[arm]["families"]} == {"alpha", "beta"}
     assert [c["target"] for c in data["checks"]][1] == "total reviews rise by at most 20%"
     text = _ok(runner, args)
-    assert "beta (weak)" in text and "weak family share" in text
+    assert "beta (weak)" in text and "its reviews on/off" in text
+    shown = runner.invoke(app, args)
+    assert "simulating run 1/1, adaptive off..." in shown.stderr
     assert not (home / "emdrill.db").exists()  # ran in its own throwaway folder
 
 

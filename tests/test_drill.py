@@ -42,6 +42,15 @@ def _reviews(db: Path) -> list[tuple[str, int, int, int | None, str]]:
         con.close()
 
 
+def _answer_first_card(child: pexpect.spawn) -> None:
+    """alpha-1: name its primary slot, grade Good; then beta-1 is on screen."""
+    child.expect("Question alpha-1")
+    child.send("1")
+    child.expect("Intent recall")
+    child.send("3")
+    child.expect("Question beta-1")
+
+
 def test_drill_flow_as_typed(deck_loaded: Path) -> None:
     child = _spawn("drill", "--minutes", "10")
     child.expect("Question alpha-1")
@@ -98,11 +107,7 @@ def test_drill_alternate_slot_and_not_sure(deck_loaded: Path) -> None:
 
 def test_ctrl_c_ends_cleanly(deck_loaded: Path) -> None:
     child = _spawn("drill")
-    child.expect("Question alpha-1")
-    child.send("1")
-    child.expect("Intent recall")
-    child.send("3")
-    child.expect("Question beta-1")
+    _answer_first_card(child)
     child.sendintr()
     child.expect("Session over: 1 answered")
     child.expect(pexpect.EOF)
@@ -127,11 +132,7 @@ def test_time_box_finishes_the_card_in_progress(deck_loaded: Path) -> None:
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGHUP])
 def test_killed_mid_card_loses_only_that_card(deck_loaded: Path, sig: int) -> None:
     child = _spawn("drill")
-    child.expect("Question alpha-1")
-    child.send("1")
-    child.expect("Intent recall")
-    child.send("3")
-    child.expect("Question beta-1")
+    _answer_first_card(child)
     child.send("5")  # story named, intent not graded yet: this card is in flight
     child.expect("Intent recall")
     child.kill(sig)

@@ -51,16 +51,17 @@ def test_recent_misses_weigh_more_than_old_ones() -> None:
 
 def test_a_run_of_successes_brings_it_back_toward_neutral() -> None:
     def alpha_after(days: int) -> float:
-        """Nine misses in twelve tests, then `days` days with one passed review a day."""
-        misses = [Bucket("alpha", 3 + days, 12, 9)]
-        passes = [Bucket("alpha", age, 2, 0) for age in range(days)]
+        """30 misses in 40 tests, then `days` days with three passed reviews a day."""
+        misses = [Bucket("alpha", 3 + days, 40, 30)]
+        passes = [Bucket("alpha", age, 6, 0) for age in range(days)]
         return weakness.scores(_steady("beta") + misses + passes, FAMILIES)["alpha"]
 
     before = alpha_after(0)
-    assert before > 0.1
-    scores = [alpha_after(days) for days in range(1, 15)]
+    assert weakness.retention(0.90, before) == pytest.approx(0.90 + weakness.ABOVE)
+    scores = [alpha_after(days) for days in range(1, 22)]
     assert all(b < a for a, b in zip([before, *scores], scores, strict=False))
-    assert abs(scores[-1]) < before / 4
+    assert abs(scores[13]) < before / 4  # two weeks of successes
+    assert abs(scores[-1]) < 0.01  # three weeks: back at neutral
 
 
 def test_one_review_cannot_swing_it_to_an_extreme() -> None:

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from emdrill.cli_drill import register as _register_drill
 from emdrill.errors import EmdrillError
 
 
@@ -41,6 +42,7 @@ app = typer.Typer(
 deck_app = typer.Typer(cls=_Group, help="Check, load and list question decks.",
                        no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(deck_app, name="deck")
+_register_drill(app)  # first in --help: the drill is the main job
 
 
 def _emit_json(value: object) -> None:
@@ -218,11 +220,6 @@ def deck_list() -> None:
 
     store = collection.open_collection()
     views.show_decks(store_decks.deck_summary(store))
-
-
-from emdrill.cli_drill import register as _register_drill  # noqa: E402
-
-_register_drill(app)
 
 
 from emdrill.cli_story import story_app, system_app  # noqa: E402

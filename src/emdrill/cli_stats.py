@@ -21,7 +21,7 @@ def _emit_json(value: object) -> None:
 
 
 def stats(as_json: JsonOption = False) -> None:
-    """Show recall, weakness and retention per family, plus forecast, heatmap and streak."""
+    """Show recall, weakness and forecasts per family, a heatmap and your streak."""
     from emdrill import collection, config
     from emdrill import stats as stats_mod
     from emdrill.ui import stats_view
@@ -42,7 +42,7 @@ def shaky(
                                        help="Show at most N questions.")] = 10,
     as_json: JsonOption = False,
 ) -> None:
-    """List families by weakness, then the questions you are most likely to miss now."""
+    """List the weakest families and the questions most likely to slip now."""
     from emdrill import collection, config
     from emdrill import stats as stats_mod
     from emdrill.ui import stats_view
@@ -62,17 +62,19 @@ def simulate(
                                          help="Answers per daily drill.")] = 12,
     weak: Annotated[str | None, typer.Option(
         help="The family the learner finds hard (default: the largest family).")] = None,
-    power: Annotated[float, typer.Option(
-        min=1.0, max=20.0, help="How much faster the weak family is forgotten.")] = 4.0,
+    learning: Annotated[float, typer.Option(
+        min=0.01, max=1.0,
+        help="Share of a review's consolidation the weak family keeps (1 = not weak).")] = 0.15,
     new_per_day: Annotated[int, typer.Option(
         min=0, max=500, help="The learner's new-per-day setting.")] = 10,
     runs: Annotated[int, typer.Option(min=1, max=50, help="Seeds to average over.")] = 3,
     seed: Annotated[int, typer.Option(help="First random seed.")] = 1,
     deck: Annotated[list[Path] | None, typer.Option(
-        help="Deck file or folder (default: the bundled decks); repeatable.")] = None,
+        metavar="PATH", help="Deck file or folder (default: the bundled decks); repeatable.",
+    )] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Simulate a learner with one weak family, with adaptivity on and off, and compare."""
+    """Compare adaptive on and off on a simulated learner with one weak family."""
     from emdrill import decks, simulation
     from emdrill.errors import InputError
     from emdrill.ui import stats_view
@@ -86,15 +88,19 @@ def simulate(
     if chosen not in families:
         raise InputError(f"--weak: no questions in family '{chosen}' "
                          f"(known: {', '.join(sorted(families)) or 'none'})")
-    learner = simulation.Learner(chosen, weak_power=power)
+    learner = simulation.Learner(chosen, weak_learning=learning)
     plan = simulation.Plan(days=days, answers=answers, new_per_day=new_per_day, seed=seed)
-    result = simulation.compare(paths, learner, plan, runs=runs)
+    def progress(run: int, adaptive: bool) -> None:
+        typer.echo(f"simulating run {run}/{runs}, adaptive {'on' if adaptive else 'off'}...",
+                   err=True)
+
+    result = simulation.compare(paths, learner, plan, runs=runs, progress=progress)
     if as_json:
         _emit_json(stats_view.simulation_json(result))
     else:
         stats_view.show_simulation(result, title=(
             f"Simulated learner · {days} days x {answers} answers · {new_per_day} new a day · "
-            f"'{chosen}' forgotten {power:g}x faster · mean of {runs} run(s)"))
+            f"'{chosen}' consolidates {learning:g}x · mean of {runs} run(s)"))
 
 
 def register(app: typer.Typer) -> None:

@@ -1,18 +1,21 @@
 """A simulated learner drilled through the real core, with adaptivity on and then off.
 
 The learner model (docs/weakness.md explains the reasoning):
-- the chance to recall a facet is its FSRS retrievability R (what the scheduler believes),
-  raised to a per-family power: 1 for every family except the weak one, which gets
-  `weak_power` (> 1). With an exponential forgetting curve, R**k is the curve of a memory
-  whose stability is k times shorter: the learner forgets that family k times faster than
-  FSRS assumes, so its true recall is much lower at the same interval;
-- a facet seen for the first time counts as R = `first_sight` (a guess from the wording);
-- a recalled intent is rated Good and a missed one Again; a recalled story names the right
-  slot (Good), a missed one is wrong (Again).
+- the learner has a memory of its own for every facet, separate from what the scheduler
+  believes; it follows the FSRS memory model (the same equations, reached through
+  `scheduler.review`), and the chance to recall a facet is that memory's retrievability;
+- in the weak family each successful review consolidates only `weak_learning` of what FSRS
+  expects (the gain in stability is scaled down) and the first exposure leaves a memory that
+  much weaker, so those questions are forgotten much sooner than the scheduler assumes until
+  the misses teach it otherwise;
+- a facet seen for the first time is recalled with chance `first_sight` (a guess from the
+  wording); a recalled intent is rated Good and a missed one Again; a recalled story names the
+  right slot (Good), a missed one is wrong (Again).
 Each simulated day has one drill of `answers` questions, `seconds` apart: what `next_queue`
 offers (due, then new), and when that runs dry, `practice_queue` (mode "practice"). All of it
-goes through `collection.grade` in a throwaway EMDRILL_HOME, with explicit UTC clocks and
-seeded randomness, so two runs with the same inputs print the same figures.
+goes through `collection.grade` in a throwaway EMDRILL_HOME, with explicit UTC clocks, no
+interval fuzz and dice that depend only on the seed, the question and the answer's number,
+so both settings meet the same luck and two runs with the same inputs print the same figures.
 """
 
 from __future__ import annotations
@@ -21,35 +24,51 @@ import os
 import random
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from emdrill.cards import Card
+from emdrill.cards import FACETS, Card
 from emdrill.config import HOME_ENV, Clock
-from emdrill.scheduler import Memory, Rating, retrievability
+from emdrill.scheduler import Memory, Rating, new_memory, retrievability, review
 
 if TYPE_CHECKING:
     from emdrill.store import Store
 
 START = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)  # a Monday, 08:00 UTC
 FAMILY, PRACTICE = "family:", "mode:practice"  # tally keys beside the question ids
-HORIZON_DAYS = 30  # end-of-run recall: mean chance over this many days after the last drill
+MONTH_DAYS = 30  # durability: mean chance over this many days after the last drill
 
 
-@dataclass(frozen=True)
+@dataclass
 class Learner:
-    weak_family: str
-    weak_power: float = 4.0
-    first_sight: float = 0.5
+    """The simulated person: one weak family, and a true memory per facet."""
 
-    def chance(self, family: str, memory: Memory, now: datetime) -> float:
-        power = self.weak_power if family == self.weak_family else 1.0
-        base = self.first_sight if memory.is_new else retrievability(memory, now)
-        return float(base**power)
+    weak_family: str
+    weak_learning: float = 0.15
+    first_sight: float = 0.5
+    memory: dict[tuple[str, str], Memory] = field(default_factory=dict)
+
+    def fresh(self) -> Learner:
+        return Learner(self.weak_family, self.weak_learning, self.first_sight)
+
+    def chance(self, question_id: str, facet: str, now: datetime) -> float:
+        known = self.memory.get((question_id, facet))
+        return self.first_sight if known is None else retrievability(known, now)
+
+    def learn(self, question_id: str, family: str, facet: str, recalled: bool,
+              now: datetime) -> None:
+        """Update the true memory after an answer (the back was seen either way)."""
+        before = self.memory.get((question_id, facet), new_memory(now))
+        after = review(before, Rating.GOOD if recalled else Rating.AGAIN, now, fuzz=False)
+        if family == self.weak_family and after.stability is not None:
+            old = before.stability or 0.0
+            if after.stability > old:  # consolidation is what the weak family lacks
+                after = replace(after, stability=old + self.weak_learning * (after.stability - old))
+        self.memory[(question_id, facet)] = after
 
 
 @dataclass(frozen=True)
@@ -71,7 +90,8 @@ class Arm:
     practice: float  # answers given in practice mode (nothing due, no new left)
     questions: dict[str, int]
     seen: dict[str, float]
-    recall: dict[str, float | None]  # mean chance of recall after the run, seen questions
+    recall: dict[str, float | None]  # chance of recall the day after the last drill
+    month: dict[str, float | None]  # mean chance over the MONTH_DAYS after it, no more study
 
     @property
     def total(self) -> float:
@@ -94,6 +114,7 @@ def average(arms: Sequence[Arm]) -> Arm:
         questions=first.questions,
         seen={f: sum(a.seen[f] for a in arms) / n for f in families},
         recall={f: mean([a.recall[f] for a in arms]) for f in families},
+        month={f: mean([a.month[f] for a in arms]) for f in families},
     )
 
 
@@ -196,11 +217,13 @@ def _drill(store: Store, learner: Learner, plan: Plan, *, day: int, adaptive: bo
             return
         card, mode = picked
         intent_roll, story_roll = _luck(plan, card.id, tally[card.id])
-        intent_ok = intent_roll < learner.chance(card.family, card.intent, now)
-        story_ok = story_roll < learner.chance(card.family, card.story, now)
+        intent_ok = intent_roll < learner.chance(card.id, "intent", now)
+        story_ok = story_roll < learner.chance(card.id, "story", now)
         collection.grade(store, clock, card.id, intent=Rating.GOOD if intent_ok else Rating.AGAIN,
                          story=collection.StoryAnswer(verdict=story_ok), seconds=plan.seconds,
                          mode=mode, fuzz=False)
+        learner.learn(card.id, card.family, "intent", intent_ok, now)
+        learner.learn(card.id, card.family, "story", story_ok, now)
         tally[card.id] += 1
         tally[FAMILY + card.family] += 1
         tally[PRACTICE] += mode == "practice"
@@ -208,8 +231,9 @@ def _drill(store: Store, learner: Learner, plan: Plan, *, day: int, adaptive: bo
         now += timedelta(seconds=plan.seconds)
 
 
-def run(paths: Sequence[Path], learner: Learner, plan: Plan, *, adaptive: bool) -> Arm:
+def run(paths: Sequence[Path], model: Learner, plan: Plan, *, adaptive: bool) -> Arm:
     """One simulated learner over `plan.days` days, in a throwaway collection."""
+    learner = model.fresh()
     from emdrill import collection, decks, store_cards
 
     with _temporary_home():
@@ -229,17 +253,24 @@ def run(paths: Sequence[Path], learner: Learner, plan: Plan, *, adaptive: bool) 
                       practice=tally[PRACTICE])
 
 
+def _mean_chance(cards: Sequence[Card], learner: Learner,
+                 times: Sequence[datetime]) -> dict[str, float | None]:
+    """Per family, the learner's mean chance of recalling a seen question's facets at `times`."""
+    sums: dict[str, float] = {}
+    counts: Counter[str] = Counter()
+    for c in cards:
+        if not c.is_new:
+            chances = [learner.chance(c.id, m, at) for m in FACETS for at in times]
+            sums[c.family] = sums.get(c.family, 0.0) + sum(chances) / len(chances)
+            counts[c.family] += 1
+    return {f: sums[f] / counts[f] if counts[f] else None for f in {c.family for c in cards}}
+
+
 def _summarise(cards: Sequence[Card], learner: Learner, plan: Plan, *, adaptive: bool,
                tally: Counter[str], practice: int) -> Arm:
     last = plan.start + timedelta(days=plan.days - 1)
-    later = [last + timedelta(days=k) for k in range(1, HORIZON_DAYS + 1)]
     questions: Counter[str] = Counter(c.family for c in cards)
     seen: Counter[str] = Counter(c.family for c in cards if not c.is_new)
-    sums: dict[str, float] = {}
-    for c in cards:
-        if not c.is_new:
-            chances = [learner.chance(c.family, m, at) for m in (c.intent, c.story) for at in later]
-            sums[c.family] = sums.get(c.family, 0.0) + sum(chances) / len(chances)
     families = list(questions)
     return Arm(
         adaptive=adaptive,
@@ -247,15 +278,21 @@ def _summarise(cards: Sequence[Card], learner: Learner, plan: Plan, *, adaptive:
         practice=float(practice),
         questions=dict(questions),
         seen={f: float(seen.get(f, 0)) for f in families},
-        recall={f: sums[f] / seen[f] if seen.get(f) else None for f in families},
+        recall=_mean_chance(cards, learner, [last + timedelta(days=1, hours=1)]),
+        month=_mean_chance(cards, learner,
+                           [last + timedelta(days=k, hours=1) for k in range(1, MONTH_DAYS + 1)]),
     )
 
 
 def compare(paths: Sequence[Path], learner: Learner, plan: Plan, *, runs: int = 1,
-            ) -> Comparison:
+            progress: Callable[[int, bool], None] | None = None) -> Comparison:
     """The same learner and plan with adaptivity on and off, each averaged over `runs`
-    seeds (plan.seed, plan.seed + 1, ...)."""
-    plans = [replace(plan, seed=plan.seed + i) for i in range(runs)]
-    on = average([run(paths, learner, p, adaptive=True) for p in plans])
-    off = average([run(paths, learner, p, adaptive=False) for p in plans])
-    return Comparison(learner.weak_family, on, off)
+    seeds (plan.seed, plan.seed + 1, ...). `progress(run, adaptive)` is told before each."""
+    arms: dict[bool, list[Arm]] = {True: [], False: []}
+    for i in range(runs):
+        for adaptive in (True, False):
+            if progress is not None:
+                progress(i + 1, adaptive)
+            arms[adaptive].append(run(paths, learner, replace(plan, seed=plan.seed + i),
+                                      adaptive=adaptive))
+    return Comparison(learner.weak_family, average(arms[True]), average(arms[False]))

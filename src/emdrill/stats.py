@@ -274,47 +274,62 @@ def _weakness_and_retention(store: Store, clock: Clock, *, adaptive: bool,
     return scores, chosen
 
 
+@dataclass(frozen=True)
+class Window:
+    """The study-day boundaries one report uses, all derived from the clock."""
+
+    today: date
+    today_start: datetime  # UTC
+    month_start: datetime  # start of the last PERIOD_DAYS study days
+    before_start: datetime  # start of the PERIOD_DAYS before those
+    heat_start: date
+    offset_minutes: int
+
+    @classmethod
+    def of(cls, clock: Clock) -> Window:
+        today_start = clock.day_start()
+        month_start = today_start - timedelta(days=PERIOD_DAYS - 1)
+        today = date.fromisoformat(clock.day_key(clock.now))
+        return cls(today, today_start, month_start, month_start - timedelta(days=PERIOD_DAYS),
+                   heatmap_start(today), clock.utc_offset_minutes())
+
+    def days_back(self, days: int) -> datetime:
+        """Start of the study day `days` days before today."""
+        return self.today_start - timedelta(days=days)
+
+
 def report(store: Store, clock: Clock) -> Report:
     """Everything `emdrill stats` shows."""
     from emdrill import collection, store_cards, store_stats
 
     prefs = collection.settings(store)
-    today_start = clock.day_start()
-    month_start = today_start - timedelta(days=PERIOD_DAYS - 1)
-    before_start = month_start - timedelta(days=PERIOD_DAYS)
-    offset = clock.utc_offset_minutes()
-    today = date.fromisoformat(clock.day_key(clock.now))
+    win = Window.of(clock)
     scores, chosen = _weakness_and_retention(store, clock, adaptive=prefs.adaptive,
                                              base=prefs.retention)
-    recent, previous = periods(store_stats.family_periods(store, split=month_start,
-                                                          since=before_start))
-    bounds = [today_start - timedelta(days=days - 1) for _label, days in RETENTION_PERIODS]
-    start = heatmap_start(today)
-    heat_since = today_start - timedelta(days=(today - start).days)
-    due_until = today_start + timedelta(days=FORECAST_DAYS)
+    recent, previous = periods(store_stats.family_periods(store, split=win.month_start,
+                                                          since=win.before_start))
     families = family_stats(
         store_stats.family_names(store), counts=store_stats.family_counts(store),
         recent=recent, previous=previous,
         recall=mean_recall(store_stats.seen_questions(store), clock.now),
         weakness=scores, retention=chosen, base_retention=prefs.retention,
     )
+    heat_days = (win.today - win.heat_start).days
     return Report(
-        today=today,
-        total_reviews=store_stats.total_reviews(store),
-        adaptive=prefs.adaptive,
-        retention_setting=prefs.retention,
-        families=families,
+        today=win.today, total_reviews=store_stats.total_reviews(store),
+        adaptive=prefs.adaptive, retention_setting=prefs.retention, families=families,
         retention=retention_table(store_stats.retention_counts(
-            store, bounds=bounds, mature_days=MATURE_DAYS)),
-        forecast=forecast(store_stats.due_per_day(store, until=due_until, offset_minutes=offset),
-                          today=today),
-        heatmap=day_series(store_stats.reviews_per_day(store, since=heat_since,
-                                                       offset_minutes=offset),
-                           start=start, days=(today - start).days + 1),
-        streak=collection.streak(store_cards.review_days(store, offset),
-                                 today=clock.day_key(clock.now)),
-        recent=sum(recent.values(), Period()),
-        previous=sum(previous.values(), Period()),
+            store, bounds=[win.days_back(days - 1) for _label, days in RETENTION_PERIODS],
+            mature_days=MATURE_DAYS)),
+        forecast=forecast(store_stats.due_per_day(
+            store, until=win.days_back(-FORECAST_DAYS), offset_minutes=win.offset_minutes),
+            today=win.today),
+        heatmap=day_series(store_stats.reviews_per_day(
+            store, since=win.days_back(heat_days), offset_minutes=win.offset_minutes),
+            start=win.heat_start, days=heat_days + 1),
+        streak=collection.streak(store_cards.review_days(store, win.offset_minutes),
+                                 today=win.today.isoformat()),
+        recent=sum(recent.values(), Period()), previous=sum(previous.values(), Period()),
     )
 
 

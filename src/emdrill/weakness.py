@@ -1,9 +1,11 @@
 """Family weakness: which question families the user keeps missing lately.
 
-Formula (documented in docs/weakness.md):
-  each graded facet is an outcome, a miss when rated Again; a review t days old weighs
-  w = 0.5 ** (t / HALF_LIFE_DAYS). For family f with weighted misses m_f over weight n_f,
-  and the user's overall weighted miss rate p (smoothed toward BASE_MISS_RATE),
+Formula (explained in docs/weakness.md):
+  an outcome is a recall test: a facet that had been reviewed before, at least MIN_GAP_HOURS
+  earlier (first sights and retries within a drill say little about memory); it is a miss
+  when rated Again. A review t days old weighs w = 0.5 ** (t / HALF_LIFE_DAYS). For family f
+  with weighted misses m_f over weighted tests n_f, and the user's overall weighted miss rate
+  p (smoothed toward BASE_MISS_RATE),
       rate_f     = (m_f + PRIOR * p) / (n_f + PRIOR)
       weakness_f = rate_f - p            (0 = neutral, > 0 weaker than the user's norm)
   desired retention_f = clamp(r + GAIN * weakness_f, r - BELOW, min(r + ABOVE, CEILING)).
@@ -22,11 +24,11 @@ if TYPE_CHECKING:
     from emdrill.store import Store
 
 MIN_GAP_HOURS = 1.0
-HALF_LIFE_DAYS = 7.0
+HALF_LIFE_DAYS = 14.0
 WINDOW_DAYS = 90
-PRIOR = 40.0
+PRIOR = 300.0
 BASE_MISS_RATE = 0.10
-GAIN = 0.5
+GAIN = 4.0
 ABOVE = 0.05
 BELOW = 0.03
 CEILING = 0.97

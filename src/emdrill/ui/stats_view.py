@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from emdrill.simulation import Comparison
+from emdrill.simulation import Arm, Comparison
 from emdrill.stats import FamilyStats, Passes, Period, Report, Shaky, ShakyQuestion
 from emdrill.ui.console import out
 from emdrill.ui.fmt import iso, plural, span
@@ -209,25 +209,28 @@ def _heatmap(con: Console, r: Report) -> None:
     con.print("      " + _month_labels([w[0][0] for w in weeks]))
     for weekday, name in enumerate(("Mon", "", "Wed", "", "Fri", "", "Sun")):
         line = Text(f"  {name:<4}")
-        for week in weeks:
+        for column, week in enumerate(weeks):
             if weekday < len(week):
                 level = _level(week[weekday][1], top)
-                line.append(SHADES[level] + " ", style=HEAT_STYLES[level])
+                line.append(" " if column else "")
+                line.append(SHADES[level], style=HEAT_STYLES[level])
         con.print(line)
-    legend = Text("      less ")
+    legend = Text("      less")
     for level, shade in enumerate(SHADES):
-        legend.append(shade + " ", style=HEAT_STYLES[level])
-    legend.append(f"more (busiest day: {top})")
+        legend.append(" ")
+        legend.append(shade, style=HEAT_STYLES[level])
+    legend.append(f" more (busiest day: {top})")
     con.print(legend)
 
 
-def _month_labels(starts: list[date]) -> str:
-    labels, last = "", None
-    for start in starts:
+def _month_labels(week_starts: list[date]) -> str:
+    """Month names above the heatmap's week columns (two characters per week)."""
+    labels, last = "", ""
+    for column, start in enumerate(week_starts):
         month = start.strftime("%b")
-        if month != last and len(labels) <= 2 * starts.index(start):
-            labels = labels.ljust(2 * starts.index(start)) + month
-            last = month
+        if month != last and len(labels) <= 2 * column:
+            labels = labels.ljust(2 * column) + month
+        last = month
     return labels
 
 
@@ -279,12 +282,13 @@ def _hanging(con: Console, label: str, text: str, style: str) -> None:
 
 
 def simulation_json(c: Comparison) -> dict[str, Any]:
-    def arm(a: Any) -> dict[str, Any]:
+    def arm(a: Arm) -> dict[str, Any]:
         return {"total_reviews": round(a.total, 1), "practice": round(a.practice, 1),
                 "weak_share": _num(c.share(a)),
                 "families": [{"family": f, "questions": a.questions[f],
                               "seen": round(a.seen[f], 1), "reviews": round(a.reviews[f], 1),
-                              "recall": _num(a.recall[f])} for f in a.questions]}
+                              "recall": _num(a.recall[f]), "recall_month": _num(a.month[f])}
+                             for f in a.questions]}
 
     return {"weak_family": c.weak_family, "adaptive_on": arm(c.on), "adaptive_off": arm(c.off),
             "weak_ratio": _num(c.weak_ratio), "total_change": _num(c.total_change),
@@ -295,22 +299,27 @@ def show_simulation(c: Comparison, *, title: str) -> None:
     con = out()
     con.print(f"[bold]{title}[/bold]")
     table = Table(box=None, pad_edge=False, padding=(0, 1))
-    for name in ("family", "reviews on", "reviews off", "seen on", "seen off", "recall on",
-                 "recall off"):
+    for name in ("family", "reviews on", "off", "seen on", "off", "recall on", "off",
+                 "month on", "off"):
         table.add_column(name, justify="left" if name == "family" else "right", no_wrap=True)
     for f in c.on.questions:
         label = f"{f} (weak)" if f == c.weak_family else f
         table.add_row(label, f"{c.on.reviews[f]:.1f}", f"{c.off.reviews[f]:.1f}",
                       f"{c.on.seen[f]:.1f}", f"{c.off.seen[f]:.1f}",
                       pct(c.on.recall[f]), pct(c.off.recall[f]),
+                      pct(c.on.month[f]), pct(c.off.month[f]),
                       style="bold" if f == c.weak_family else None)
     table.add_row("total", f"{c.on.total:.1f}", f"{c.off.total:.1f}",
-                  f"{sum(c.on.seen.values()):.1f}", f"{sum(c.off.seen.values()):.1f}", "", "")
+                  f"{sum(c.on.seen.values()):.1f}", f"{sum(c.off.seen.values()):.1f}")
     con.print(table)
+    con.print("[dim]recall: the day after the last drill · month: mean over the 30 days "
+              "after, no study[/dim]")
     ratio, change = c.weak_ratio, c.total_change
-    con.print(f"weak family share: {pct(c.share(c.on))} on, {pct(c.share(c.off))} off · "
-              f"weak reviews on/off: {'—' if ratio is None else f'{ratio:.2f}x'} · "
-              f"total reviews change: {'—' if change is None else f'{change * 100:+.1f}%'} · "
-              f"practice answers: {c.on.practice:.1f} on, {c.off.practice:.1f} off")
+    con.print(f"weak family: {pct(c.share(c.on))} of answers on, {pct(c.share(c.off))} off · "
+              f"its reviews on/off: {'—' if ratio is None else f'{ratio:.2f}x'}")
+    con.print(f"total answers {'—' if change is None else f'{change * 100:+.1f}%'} "
+              f"(time-boxed) · questions met {sum(c.on.seen.values()):.1f} on, "
+              f"{sum(c.off.seen.values()):.1f} off · practice {c.on.practice:.1f} on, "
+              f"{c.off.practice:.1f} off")
     for name, ok in c.checks():
         con.print(f"  {'[green]met[/green]   ' if ok else '[red]missed[/red]'} {name}")
