@@ -252,3 +252,32 @@ def test_practice_draws_the_shakiest_questions_of_the_weakest_family() -> None:
 def test_practice_with_nothing_seen_is_empty() -> None:
     cards = [_card("n", "alpha", stability=None)]
     assert practice_queue(cards, now=T0, weakness={"alpha": 0.3}, limit=5) == []
+
+
+def test_only_a_clearly_weak_family_retries_a_lapse_within_the_drill() -> None:
+    base = _steady("beta")
+    unlucky = weakness.scores([*base, Bucket("alpha", 0, 2, 2)], FAMILIES)["alpha"]
+    assert weakness.schedule(0.90, unlucky).relearn is None  # one bad review is not enough
+    failing = weakness.scores(base + _steady("alpha", days=10, facets=8, rate=0.6),
+                              FAMILIES)["alpha"]
+    plan = weakness.schedule(0.90, failing)
+    assert plan.relearn == weakness.RELEARN_WEAK
+    assert plan.retention == pytest.approx(0.95)
+    assert weakness.schedule(0.90, -0.2) == weakness.Schedule(0.87, None)
+
+
+def test_a_lapse_in_a_weak_family_comes_back_in_the_same_drill(store: Store) -> None:
+    last = _alpha_keeps_failing(store, days=10)
+    at = last + timedelta(days=2)
+    while store_cards.load_card(store, "alpha-2").intent.state != 2:  # back in review...
+        at = _grade(store, at, "alpha-2", True).intent_due
+    lapse_at = at + timedelta(days=1)  # ...then a lapse
+    adaptive = _grade(store, lapse_at, "alpha-2", False).intent_due - lapse_at
+    collection.undo(store)
+    store_cards.save_setting(store, "adaptive", "off")
+    plain = _grade(store, lapse_at, "alpha-2", False).intent_due - lapse_at
+    assert adaptive == timedelta(minutes=1)
+    assert plain == timedelta(minutes=10)  # FSRS's default relearning step
+    store_cards.save_setting(store, "adaptive", "on")
+    beta = _grade(store, lapse_at, "beta-1", False).intent_due - lapse_at
+    assert beta == timedelta(minutes=10)  # a strong family keeps the default

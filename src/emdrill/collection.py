@@ -15,6 +15,7 @@ from emdrill.errors import InputError
 from emdrill.queue import QueueItem, build_queue, due_cards, new_allowance
 from emdrill.scheduler import Rating
 from emdrill.store import Store, open_store
+from emdrill.weakness import Schedule
 
 # ---------------------------------------------------------------- opening
 
@@ -90,8 +91,14 @@ def family_retention(store: Store, clock: Clock, prefs: Settings) -> dict[str, f
     return weakness.retention_by_family(store, clock, prefs)
 
 
-def retention_for(card: Card, store: Store, clock: Clock, prefs: Settings) -> float:
-    return family_retention(store, clock, prefs).get(card.family, prefs.retention)
+def schedule_for(card: Card, store: Store, clock: Clock, prefs: Settings) -> Schedule:
+    """The family's schedule in force: plain FSRS at the user's retention when not adaptive."""
+    if not prefs.adaptive:
+        return Schedule(prefs.retention)
+    from emdrill import weakness
+
+    return weakness.schedule_by_family(store, clock, prefs).get(card.family,
+                                                                 Schedule(prefs.retention))
 
 
 def grade(
@@ -112,11 +119,12 @@ def grade(
         raise InputError(f"seconds {seconds} is out of range (0 to 86400)")
     card = store_cards.load_card(store, question_id)
     prefs = settings(store)
-    retention = retention_for(card, store, clock, prefs)
+    plan = schedule_for(card, store, clock, prefs)
     story_rating = story.rating(card)
-    new_intent = scheduler.review(card.intent, intent, clock.now, retention=retention, fuzz=fuzz)
-    new_story = scheduler.review(card.story, story_rating, clock.now, retention=retention,
-                                 fuzz=fuzz)
+    new_intent = scheduler.review(card.intent, intent, clock.now, retention=plan.retention,
+                                  fuzz=fuzz, relearn=plan.relearn)
+    new_story = scheduler.review(card.story, story_rating, clock.now, retention=plan.retention,
+                                 fuzz=fuzz, relearn=plan.relearn)
     record = store_cards.record_review(
         store, card, intent_after=new_intent, story_after=new_story,
         intent_rating=int(intent), story_rating=int(story_rating), at=clock.now, mode=mode,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from emdrill.cards import SYSTEMS, Family, Question, Slot
+from emdrill.deck_fields import Getter
 from emdrill.errors import DeckError
 
 if TYPE_CHECKING:
@@ -23,7 +24,6 @@ TRAITS = ("reliability", "communication", "emotional-intelligence", "resilience"
           "initiative", "autonomy")
 QUESTION_KEYS = {"id", "family", "text", "intent", "probes", "story", "also", "system",
                  "traits", "pitfall", "follow_ups", "siblings"}
-ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 @dataclass(frozen=True)
@@ -159,7 +159,7 @@ class _Parser:
         if not isinstance(table, dict):
             self.problem(1, "missing [deck] table (id, name, version, description)")
             return
-        get = _Getter(self, "deck", None, table)
+        get = Getter(self, "deck", None, table)
         self.deck.deck_id = get.slug("id")
         self.deck.name = get.text("name")
         self.deck.version = get.text("version")
@@ -179,14 +179,14 @@ class _Parser:
         return good
 
     def _family(self, index: int, item: dict[str, Any]) -> None:
-        get = _Getter(self, "families", index, item)
+        get = Getter(self, "families", index, item)
         slug, name = get.slug("slug"), get.text("name")
         probes = get.text("probes", required=False)
         if slug and name:
             self.deck.families.append(Family(slug=slug, name=name, probes=probes))
 
     def _slot(self, index: int, item: dict[str, Any]) -> None:
-        get = _Getter(self, "slots", index, item)
+        get = Getter(self, "slots", index, item)
         number, name = get.slot("slot"), get.text("name")
         competency = get.text("competency", required=False)
         must = get.strings("must_include", low=1, high=12)
@@ -194,7 +194,7 @@ class _Parser:
             self.deck.slots.append(Slot(number, name, competency, tuple(must)))
 
     def _question(self, index: int, item: dict[str, Any]) -> None:
-        get = _Getter(self, "questions", index, item)
+        get = Getter(self, "questions", index, item)
         for key in item:
             if key not in QUESTION_KEYS:
                 get.fail(key, f"unknown key '{key}' in question")
@@ -217,109 +217,6 @@ class _Parser:
                 traits=tuple(traits), pitfall=pitfall, follow_ups=tuple(follow_ups),
                 siblings=tuple(siblings), position=index,
             ))
-
-
-class _Getter:
-    """Typed access to one table's keys; each bad value becomes a Problem on its own line."""
-
-    def __init__(self, parser: _Parser, table: str, index: int | None,
-                 item: dict[str, Any]) -> None:
-        self.parser, self.table, self.index, self.item = parser, table, index, item
-        self.failed = False
-
-    def line(self, key: str) -> int:
-        return self.parser.lines.key(self.table, self.index, key)
-
-    def fail(self, key: str, message: str) -> None:
-        self.failed = True
-        self.parser.problem(self.line(key), message)
-
-    def _present(self, key: str, required: bool) -> Any:
-        if key not in self.item:
-            if required:
-                self.failed = True
-                self.parser.problem(self.parser.lines.table(self.table, self.index),
-                                    f"{self._what()} is missing '{key}'")
-            return None
-        return self.item[key]
-
-    def _what(self) -> str:
-        singular = {"families": "family", "slots": "slot", "questions": "question"}
-        name = singular.get(self.table, self.table)
-        ident = self.item.get("id", self.item.get("slug", self.item.get("slot")))
-        return f"{name} '{ident}'" if isinstance(ident, str | int) else name
-
-    def text(self, key: str, *, required: bool = True) -> str:
-        value = self._present(key, required)
-        if value is None:
-            return ""
-        if not isinstance(value, str):
-            self.fail(key, f"'{key}' must be a string")
-            return ""
-        if required and not value.strip():
-            self.fail(key, f"'{key}' is empty")
-            return ""
-        return value.strip()
-
-    def slug(self, key: str) -> str:
-        value = self.text(key)
-        if value and not ID_PATTERN.match(value):
-            self.fail(key, f"'{key}' = '{value}' must be lowercase words joined by hyphens")
-            return ""
-        return value
-
-    def choice(self, key: str, allowed: tuple[str, ...]) -> str:
-        value = self.text(key)
-        if value and value not in allowed:
-            self.fail(key, f"unknown {key} '{value}' (expected one of {', '.join(allowed)})")
-            return ""
-        return value
-
-    def strings(self, key: str, *, low: int, high: int, required: bool = True) -> list[str]:
-        value = self._present(key, required)
-        if value is None:
-            return []
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            self.fail(key, f"'{key}' must be a list of strings")
-            return []
-        cleaned = [v.strip() for v in value]
-        if any(not v for v in cleaned):
-            self.fail(key, f"'{key}' has an empty entry")
-        if not low <= len(cleaned) <= high:
-            self.fail(key, f"'{key}' needs {low} to {high} entries, found {len(cleaned)}")
-        return cleaned
-
-    def choices(self, key: str, allowed: tuple[str, ...]) -> list[str]:
-        values = self.strings(key, low=1, high=len(allowed))
-        for value in values:
-            if value not in allowed:
-                self.fail(key, f"unknown trait '{value}' (expected one of {', '.join(allowed)})")
-        return values
-
-    def slot(self, key: str) -> int:
-        value = self._present(key, True)
-        if value is None:
-            return 0
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(key, f"'{key}' must be a whole number 1-8")
-            return 0
-        if not 1 <= value <= 8:
-            self.fail(key, f"story slot {value} is outside 1-8")
-            return 0
-        return value
-
-    def slots(self, key: str) -> list[int]:
-        value = self._present(key, False)
-        if value is None:
-            return []
-        if not isinstance(value, list) or not all(
-                isinstance(v, int) and not isinstance(v, bool) for v in value):
-            self.fail(key, f"'{key}' must be a list of slot numbers")
-            return []
-        for v in value:
-            if not 1 <= v <= 8:
-                self.fail(key, f"story slot {v} is outside 1-8")
-        return [v for v in value if 1 <= v <= 8]
 
 
 # ---------------------------------------------------------------- whole-set validation

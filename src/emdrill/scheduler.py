@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from functools import lru_cache
 
@@ -67,8 +67,11 @@ def _utc(value: datetime) -> datetime:
 
 
 @lru_cache(maxsize=64)
-def _scheduler(retention: float, fuzz: bool) -> fsrs.Scheduler:
-    return fsrs.Scheduler(desired_retention=retention, enable_fuzzing=fuzz)
+def _scheduler(retention: float, fuzz: bool, relearn: timedelta | None = None) -> fsrs.Scheduler:
+    if relearn is None:
+        return fsrs.Scheduler(desired_retention=retention, enable_fuzzing=fuzz)
+    return fsrs.Scheduler(desired_retention=retention, enable_fuzzing=fuzz,
+                          relearning_steps=(relearn,))
 
 
 def seed(value: int) -> None:
@@ -107,21 +110,26 @@ def review(
     retention: float = 0.9,
     fuzz: bool = True,
     card_id: int = 1,
+    relearn: timedelta | None = None,
 ) -> Memory:
-    """The memory after grading `rating` at `now`; the input is left untouched."""
+    """The memory after grading `rating` at `now`; the input is left untouched.
+
+    `relearn` replaces FSRS's default relearning step (10 minutes) after a lapse."""
     at = _utc(now)
-    card, _log = _scheduler(round(retention, 4), fuzz).review_card(
+    card, _log = _scheduler(round(retention, 4), fuzz, relearn).review_card(
         _to_card(memory, card_id, at), fsrs.Rating(int(rating)), review_datetime=at
     )
     return _from_card(card)
 
 
 def preview(
-    memory: Memory, now: datetime, *, retention: float = 0.9, card_id: int = 1
+    memory: Memory, now: datetime, *, retention: float = 0.9, card_id: int = 1,
+    relearn: timedelta | None = None,
 ) -> dict[Rating, Memory]:
     """What each rating would give, without fuzz (for labelling keys with intervals)."""
     return {
-        rating: review(memory, rating, now, retention=retention, fuzz=False, card_id=card_id)
+        rating: review(memory, rating, now, retention=retention, fuzz=False, card_id=card_id,
+                       relearn=relearn)
         for rating in Rating
     }
 

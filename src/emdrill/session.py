@@ -123,8 +123,9 @@ class Session:
         """What each intent grade would schedule next (no fuzz), to label the keys."""
         clock = self.clock()
         prefs = collection.settings(self.store)
-        retention = collection.retention_for(card, self.store, clock, prefs)
-        outcomes = scheduler.preview(card.intent, clock.now, retention=retention)
+        plan = collection.schedule_for(card, self.store, clock, prefs)
+        outcomes = scheduler.preview(card.intent, clock.now, retention=plan.retention,
+                                     relearn=plan.relearn)
         return {r: (m.due or clock.now) - clock.now for r, m in outcomes.items()}
 
     # ------------------------------------------------------------ answering

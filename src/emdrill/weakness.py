@@ -9,6 +9,8 @@ Formula (explained in docs/weakness.md):
       rate_f     = (m_f + PRIOR * p) / (n_f + PRIOR)
       weakness_f = rate_f - p            (0 = neutral, > 0 weaker than the user's norm)
   desired retention_f = clamp(r + GAIN * weakness_f, r - BELOW, min(r + ABOVE, CEILING)).
+  Once retention_f is at least half way up the band, the family is clearly weak: a lapse is
+  retried after RELEARN_WEAK (within the same drill) instead of FSRS's 10-minute step.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ GAIN = 4.0
 ABOVE = 0.05
 BELOW = 0.03
 CEILING = 0.97
+RELEARN_WEAK = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,22 @@ def retentions(weak: Mapping[str, float], base: float) -> dict[str, float]:
     return {family: retention(base, w) for family, w in weak.items()}
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """How one family is scheduled right now."""
+
+    retention: float
+    relearn: timedelta | None = None  # None: FSRS's default relearning step
+
+
+def schedule(base: float, weakness: float) -> Schedule:
+    """Desired retention from the band; and once a family is clearly weak (its retention
+    raised at least half way up the band), a lapse is retried within the same drill."""
+    target = retention(base, weakness)
+    clearly_weak = target - base >= (min(base + ABOVE, CEILING) - base) / 2
+    return Schedule(target, RELEARN_WEAK if clearly_weak and target > base else None)
+
+
 # ---------------------------------------------------------------- store-backed helpers
 
 
@@ -89,3 +108,8 @@ def family_weakness(store: Store, clock: Clock) -> dict[str, float]:
 
 def retention_by_family(store: Store, clock: Clock, prefs: Settings) -> dict[str, float]:
     return retentions(family_weakness(store, clock), prefs.retention)
+
+
+def schedule_by_family(store: Store, clock: Clock, prefs: Settings) -> dict[str, Schedule]:
+    return {family: schedule(prefs.retention, w)
+            for family, w in family_weakness(store, clock).items()}
