@@ -27,10 +27,22 @@ def open_collection(*, autoload: bool = True) -> Store:
         scheduler.seed(seed)
     store = open_store(config.db_path())
     if autoload and store_cards.question_count(store) == 0:
-        from emdrill import decks  # deck parsing is only needed on first use
-
-        decks.load_paths(store, decks.bundled_paths(), now=config.read_clock().now)
+        _load_bundled(store)
     return store
+
+
+def _load_bundled(store: Store) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    from emdrill import decks  # deck parsing is only needed on first use
+
+    try:
+        decks.load_paths(store, decks.bundled_paths(), now=config.read_clock().now)
+    except IntegrityError:
+        # Two commands started on a new collection at once (`next | grade --batch`): the
+        # other one loaded the deck first and this load rolled back whole. That is fine.
+        if store_cards.question_count(store) == 0:
+            raise
 
 
 def settings(store: Store) -> Settings:
