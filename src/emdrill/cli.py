@@ -6,7 +6,6 @@ them, so `emdrill --help` and `emdrill where` start fast.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -45,9 +44,6 @@ app.add_typer(deck_app, name="deck")
 _register_drill(app)  # first in --help: the drill is the main job
 
 
-def _emit_json(value: object) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
-
 
 # ---------------------------------------------------------------- top level
 
@@ -77,12 +73,13 @@ def status(
     """Show what is due now, new questions left today, reviews today and your streak."""
     from emdrill import collection, config
     from emdrill.ui import views
+    from emdrill.ui.console import emit_json
 
     clock = config.read_clock()
     store = collection.open_collection()
     result = collection.status(store, clock)
     if as_json:
-        _emit_json(views.status_json(result))
+        emit_json(views.status_json(result))
     else:
         views.show_status(result, clock=clock, hint=hint,
                           minutes=collection.settings(store).minutes)
@@ -97,12 +94,13 @@ def next_(
     """List the questions a drill would show now, in the order it would show them."""
     from emdrill import collection, config
     from emdrill.ui import views
+    from emdrill.ui.console import emit_json
 
     clock = config.read_clock()
     store = collection.open_collection()
     items = collection.next_queue(store, clock, limit=limit)
     if as_json:
-        _emit_json([views.queue_item_json(i) for i in items])
+        emit_json([views.queue_item_json(i) for i in items])
     else:
         views.show_queue(items, now=clock.now)
 

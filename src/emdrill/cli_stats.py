@@ -6,8 +6,6 @@ imported inside the commands so `emdrill --help` stays fast.
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -16,21 +14,18 @@ import typer
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
-def _emit_json(value: object) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
-
-
 def stats(as_json: JsonOption = False) -> None:
     """Show recall, weakness and forecasts per family, a heatmap and your streak."""
     from emdrill import collection, config
     from emdrill import stats as stats_mod
     from emdrill.ui import stats_view
+    from emdrill.ui.console import emit_json
 
     clock = config.read_clock()
     store = collection.open_collection()
     result = stats_mod.report(store, clock)
     if as_json:
-        _emit_json(stats_view.report_json(result))
+        emit_json(stats_view.report_json(result))
     else:
         stats_view.show_report(result)
 
@@ -46,12 +41,13 @@ def shaky(
     from emdrill import collection, config
     from emdrill import stats as stats_mod
     from emdrill.ui import stats_view
+    from emdrill.ui.console import emit_json
 
     clock = config.read_clock()
     store = collection.open_collection()
     result = stats_mod.shaky(store, clock, family=family, limit=limit)
     if as_json:
-        _emit_json(stats_view.shaky_json(result))
+        emit_json(stats_view.shaky_json(result))
     else:
         stats_view.show_shaky(result, now=clock.now)
 
@@ -78,6 +74,7 @@ def simulate(
     from emdrill import decks, simulation
     from emdrill.errors import InputError
     from emdrill.ui import stats_view
+    from emdrill.ui.console import emit_json
 
     paths = deck or decks.bundled_paths()
     files, problems = decks.check_paths(paths)
@@ -90,13 +87,14 @@ def simulate(
                          f"(known: {', '.join(sorted(families)) or 'none'})")
     learner = simulation.Learner(chosen, weak_learning=learning)
     plan = simulation.Plan(days=days, answers=answers, new_per_day=new_per_day, seed=seed)
+
     def progress(run: int, adaptive: bool) -> None:
         typer.echo(f"simulating run {run}/{runs}, adaptive {'on' if adaptive else 'off'}...",
                    err=True)
 
     result = simulation.compare(paths, learner, plan, runs=runs, progress=progress)
     if as_json:
-        _emit_json(stats_view.simulation_json(result))
+        emit_json(stats_view.simulation_json(result))
     else:
         stats_view.show_simulation(result, title=(
             f"Simulated learner · {days} days x {answers} answers · {new_per_day} new a day · "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 
@@ -18,3 +19,8 @@ def out(width: int | None = None) -> Console:
 
 def err() -> Console:
     return Console(stderr=True, highlight=False, no_color="NO_COLOR" in os.environ)
+
+
+def emit_json(value: object) -> None:
+    """Machine-readable output: plain JSON on stdout, never styled or wrapped."""
+    sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
