@@ -201,3 +201,15 @@ def test_piped_drill_stops_at_end_of_input(deck_loaded: Path) -> None:
     assert result.returncode == 0
     assert "Session over: 1 answered" in result.stdout
     assert len(_reviews(deck_loaded)) == 1
+
+
+def test_time_left_ticks_while_waiting(deck_loaded: Path) -> None:
+    child = _spawn("drill", "--minutes", "10")
+    prompt = r"(\d+):(\d\d) left · (?:\x1b\[[0-9;]*m)*Which story"
+    child.expect(prompt)
+    first = int(child.match.group(1)) * 60 + int(child.match.group(2))
+    child.expect(prompt, timeout=5)  # redrawn without a key
+    later = int(child.match.group(1)) * 60 + int(child.match.group(2))
+    assert later < first <= 600
+    child.send("q")
+    child.expect(pexpect.EOF)

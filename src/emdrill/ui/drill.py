@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.console import Console, RenderableType
+from rich.text import Text
 
 from emdrill.cards import Slot
 from emdrill.collection import StoryAnswer
@@ -44,10 +45,16 @@ class Screen:
         for item in items:
             self.console.print(item)
 
-    def key(self, allowed: str, *, any_key: bool = False) -> str:
-        """Wait for one of `allowed`; handle u, s, q and ? everywhere."""
+    def ask(self, prompt: Callable[[], Text], allowed: str, *, any_key: bool = False) -> str:
+        """Show `prompt` as the last line, then wait for one of `allowed`; u, s, q and ? work
+        everywhere. In a timed drill on a terminal the prompt's clock ticks every second."""
+        self.console.print(prompt())
+        ticking = self.reader.is_tty and self.session.minutes is not None
         while True:
-            key = self.reader.read()
+            key = self.reader.read(timeout=1.0 if ticking else None)
+            if key is None:
+                self._redraw_last_line(prompt())
+                continue
             if key == "q":
                 raise _Quit
             if key == "u":
@@ -55,7 +62,7 @@ class Screen:
             if key == "s":
                 raise _Skip
             if key == "?":
-                self.show(view.keys_help(self.compact))
+                self.show(view.keys_help(self.compact), prompt())
                 continue
             if key and key in allowed:
                 return key
@@ -63,6 +70,13 @@ class Screen:
                 return key
             hint = "press ? for keys" if self.reader.is_tty else "type ? for keys"
             view.say(self.console, f"'{_printable(key)}' does nothing here; {hint}.", "yellow")
+            self.console.print(prompt())
+
+    def _redraw_last_line(self, line: Text) -> None:
+        # Only a prompt that fits on one line can be rewritten in place.
+        if line.cell_len < self.console.width:
+            self.console.file.write("\x1b[1A\r\x1b[2K")
+            self.console.print(line)
 
 
 def _printable(key: str) -> str:
@@ -115,7 +129,6 @@ def _play(pick: Pick, screen: Screen) -> None:
                          mode=mode, width=con.width))
     if not screen.compact and screen.slots:
         con.print(view.slot_legend(screen.slots, con.width))
-    con.print(view.story_prompt(screen.compact))
     if screen.compact:
         _commute_card(pick, screen, started)
     else:
@@ -123,11 +136,13 @@ def _play(pick: Pick, screen: Screen) -> None:
 
 
 def _drill_card(pick: Pick, screen: Screen, started: float) -> None:
-    key = screen.key("012345678")
+    session = screen.session
+    key = screen.ask(lambda: view.story_prompt(False, session.time_left()), "012345678")
     named = int(key) if key != "0" else None
     screen.show(view.story_verdict(pick.card, named, screen.slots), screen.back(pick, False))
-    screen.show(view.grade_prompt(screen.session.intervals(pick.card)))
-    grade = Rating(int(screen.key("1234")))
+    intervals = session.intervals(pick.card)
+    grade = Rating(int(screen.ask(lambda: view.grade_prompt(intervals, session.time_left()),
+                                  "1234")))
     screen.session.answer(pick, intent=grade, story=StoryAnswer(slot=named),
                           seconds=time.monotonic() - started)
 
@@ -140,7 +155,7 @@ COMMUTE_GRADES = {
 
 
 def _commute_card(pick: Pick, screen: Screen, started: float) -> None:
-    screen.key("", any_key=True)
-    screen.show(screen.back(pick, True), view.commute_prompt())
-    intent, story = COMMUTE_GRADES[screen.key("ypn")]
+    screen.ask(lambda: view.story_prompt(True), "", any_key=True)
+    screen.show(screen.back(pick, True))
+    intent, story = COMMUTE_GRADES[screen.ask(view.commute_prompt, "ypn")]
     screen.session.answer(pick, intent=intent, story=story, seconds=time.monotonic() - started)

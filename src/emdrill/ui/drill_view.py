@@ -59,11 +59,19 @@ def front(pick: Pick, *, left: timedelta | None, done: int, mode: str, width: in
     return Group(header(pick, left=left, done=done, mode=mode), question)
 
 
-def story_prompt(compact: bool) -> Text:
+def _with_clock(left: timedelta | None, text: Text) -> Text:
+    if left is None:
+        return text
+    clock = Text(f"{clock_text(left)} · ", style="bold yellow" if left.total_seconds() < 60
+                 else "bold")
+    return clock + text
+
+
+def story_prompt(compact: bool, left: timedelta | None = None) -> Text:
     if compact:
         return Text("any key: reveal · q: stop", style="dim")
-    return Text("Decode the intent. Which story? 1-8 slot · 0 not sure  (s skip · u undo · "
-                "q quit · ? keys)", style="dim")
+    return _with_clock(left, Text("Which story? 1-8, 0 not sure · s skip · u undo · q quit · "
+                                  "? keys", style="dim"))
 
 
 def slot_legend(slots: dict[int, Slot], width: int) -> Table:
@@ -94,12 +102,12 @@ def story_verdict(card: Card, named: int | None, slots: dict[int, Slot]) -> Text
     return Text(f"✗ story: you said {said}; best is {name(q.story)}", style="bold red")
 
 
-def grade_prompt(intervals: dict[Rating, timedelta]) -> Text:
+def grade_prompt(intervals: dict[Rating, timedelta], left: timedelta | None = None) -> Text:
     text = Text("Intent recall?  ", style="bold")
     for rating in Rating:
         text.append(f"{int(rating)} ", style="bold")
         text.append(f"{rating.label.capitalize()} ({span(intervals[rating])})  ")
-    return text
+    return _with_clock(left, text)
 
 
 def commute_prompt() -> Text:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -39,8 +40,13 @@ class KeyReader:
             with suppress(termios.error):
                 termios.tcsetattr(fd, termios.TCSADRAIN, saved)
 
-    def read(self) -> str:
+    def read(self, timeout: float | None = None) -> str | None:
+        """One answer; on a terminal, None if `timeout` seconds pass without a key."""
         if self.is_tty:
+            if timeout is not None:
+                ready, _, _ = select.select([self.stream.fileno()], [], [], timeout)
+                if not ready:
+                    return None
             data = os.read(self.stream.fileno(), 32)
             if not data:
                 raise InputClosed
