@@ -185,8 +185,9 @@ def test_failing_family_gets_shorter_intervals_than_with_adaptive_off(store: Sto
     while (due := _grade(store, at, "alpha-1", True).intent_due) - at < timedelta(days=4):
         at = due
     at = due
-    retention = collection.family_retention(store, _clock(at), collection.settings(store))
-    assert retention["alpha"] > 0.90
+    plan = collection.schedule_for(store_cards.load_card(store, "alpha-1"), store, _clock(at),
+                                   collection.settings(store))
+    assert plan.retention > 0.90
     adaptive = _interval_after_good(store, "alpha-1", at)
     store_cards.save_setting(store, "adaptive", "off")
     plain = _interval_after_good(store, "alpha-1", at)

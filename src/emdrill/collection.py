@@ -5,6 +5,7 @@ Each takes the store and a `Clock` read once at the edge; nothing here reads the
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -94,15 +95,6 @@ class Graded:
     story_due: datetime
 
 
-def family_retention(store: Store, clock: Clock, prefs: Settings) -> dict[str, float]:
-    """Desired retention per family: the user's setting, moved by weakness when adaptive."""
-    if not prefs.adaptive:
-        return {}
-    from emdrill import weakness
-
-    return weakness.retention_by_family(store, clock, prefs)
-
-
 def schedule_for(card: Card, store: Store, clock: Clock, prefs: Settings) -> Schedule:
     """The family's schedule in force: plain FSRS at the user's retention when not adaptive."""
     if not prefs.adaptive:
@@ -159,17 +151,25 @@ def todays_allowance(store: Store, clock: Clock, prefs: Settings) -> int:
 
 
 def next_queue(store: Store, clock: Clock, *, limit: int | None = None,
-               previous: Card | None = None) -> list[QueueItem]:
-    """Exactly what a drill would show now, in order."""
+               previous: Card | None = None, exclude: Collection[str] = (),
+               weakest_first: bool | None = None) -> list[QueueItem]:
+    """Exactly what a drill would show now, in order. `exclude` drops ids (a session's
+    skips); `weakest_first` overrides the `adaptive` setting for the order (commute)."""
     prefs = settings(store)
-    cards = store_cards.load_cards(store)
-    weakness_map = None
-    if prefs.adaptive:
-        from emdrill import weakness
-
-        weakness_map = weakness.family_weakness(store, clock)
+    cards = [c for c in store_cards.load_cards(store) if c.id not in exclude]
     return build_queue(cards, now=clock.now, allowance=todays_allowance(store, clock, prefs),
-                       weakness=weakness_map, previous=previous, limit=limit)
+                       weakness=ordering_weakness(store, clock, prefs, weakest_first),
+                       previous=previous, limit=limit)
+
+
+def ordering_weakness(store: Store, clock: Clock, prefs: Settings,
+                      weakest_first: bool | None = None) -> dict[str, float] | None:
+    """Family weakness to order by, or None for plain FSRS order (adaptive off)."""
+    if not (prefs.adaptive if weakest_first is None else weakest_first):
+        return None
+    from emdrill import weakness
+
+    return weakness.family_weakness(store, clock)
 
 
 @dataclass(frozen=True)

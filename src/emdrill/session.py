@@ -15,7 +15,7 @@ from emdrill.cards import Card
 from emdrill.collection import Graded, StoryAnswer
 from emdrill.config import Clock
 from emdrill.errors import EmdrillError
-from emdrill.queue import build_queue, practice_queue
+from emdrill.queue import practice_queue
 from emdrill.scheduler import Rating
 from emdrill.store import Store
 
@@ -97,27 +97,21 @@ class Session:
         """Due (including learning steps that came due during the session), then new, then
         practice on the shakiest questions of the weakest families."""
         clock = self.clock()
-        prefs = collection.settings(self.store)
-        cards = [c for c in store_cards.load_cards(self.store) if c.id not in self.skipped]
-        weakness = self._weakness(clock, adaptive=prefs.adaptive)
+        # Commute always leads with the weakest families; the drill does when adaptive is on.
+        weakest_first = True if self.mode == "commute" else None
         previous = self.answers[-1].graded.card if self.answers else None
-        items = build_queue(cards, now=clock.now, weakness=weakness, previous=previous,
-                            allowance=collection.todays_allowance(self.store, clock, prefs),
-                            limit=1)
+        items = collection.next_queue(self.store, clock, limit=1, previous=previous,
+                                      exclude=self.skipped, weakest_first=weakest_first)
         if items:
             return Pick(items[0].card, "new" if items[0].new else "due")
+        prefs = collection.settings(self.store)
         recent = {a.graded.card.id for a in self.answers[-3:]}
-        practice = practice_queue([c for c in cards if c.id not in recent], now=clock.now,
-                                  weakness=weakness, limit=1, previous=previous)
+        cards = [c for c in store_cards.load_cards(self.store)
+                 if c.id not in self.skipped and c.id not in recent]
+        practice = practice_queue(
+            cards, now=clock.now, limit=1, previous=previous,
+            weakness=collection.ordering_weakness(self.store, clock, prefs, weakest_first))
         return Pick(practice[0].card, "practice") if practice else None
-
-    def _weakness(self, clock: Clock, *, adaptive: bool) -> dict[str, float] | None:
-        # Commute always leads with the weakest families; the drill does when adaptive is on.
-        if not adaptive and self.mode != "commute":
-            return None
-        from emdrill import weakness
-
-        return weakness.family_weakness(self.store, clock)
 
     def intervals(self, card: Card) -> dict[Rating, timedelta]:
         """What each intent grade would schedule next (no fuzz), to label the keys."""

@@ -183,15 +183,15 @@ def raise_deck_problems(problems: Sequence[object]) -> None:
     raise DeckError("\n".join(str(p) for p in problems))
 
 
-def _next_card(store: Store, clock: Clock, *, adaptive: bool,
+def _next_card(store: Store, clock: Clock, *,
                previous: Card | None) -> tuple[Card, str] | None:
-    from emdrill import collection, store_cards, weakness
+    from emdrill import collection, store_cards
     from emdrill.queue import practice_queue
 
     items = collection.next_queue(store, clock, limit=1, previous=previous)
     if items:
         return items[0].card, "drill"
-    weak = weakness.family_weakness(store, clock) if adaptive else None
+    weak = collection.ordering_weakness(store, clock, collection.settings(store))
     items = practice_queue(store_cards.load_cards(store), now=clock.now, weakness=weak,
                            limit=1, previous=previous)
     return (items[0].card, "practice") if items else None
@@ -204,7 +204,7 @@ def _luck(plan: Plan, question_id: str, nth: int) -> tuple[float, float]:
     return dice.random(), dice.random()
 
 
-def _drill(store: Store, learner: Learner, plan: Plan, *, day: int, adaptive: bool,
+def _drill(store: Store, learner: Learner, plan: Plan, *, day: int,
            tally: Counter[str]) -> None:
     from emdrill import collection
 
@@ -212,7 +212,7 @@ def _drill(store: Store, learner: Learner, plan: Plan, *, day: int, adaptive: bo
     previous: Card | None = None
     for _ in range(plan.answers):
         clock = Clock(now=now, local=UTC)
-        picked = _next_card(store, clock, adaptive=adaptive, previous=previous)
+        picked = _next_card(store, clock, previous=previous)
         if picked is None:
             return
         card, mode = picked
@@ -244,7 +244,7 @@ def run(paths: Sequence[Path], model: Learner, plan: Plan, *, adaptive: bool) ->
             store_cards.save_setting(store, "new-per-day", str(plan.new_per_day))
             tally: Counter[str] = Counter()
             for day in range(plan.days):
-                _drill(store, learner, plan, day=day, adaptive=adaptive, tally=tally)
+                _drill(store, learner, plan, day=day, tally=tally)
             cards = store_cards.load_cards(store)
         finally:
             store.close()

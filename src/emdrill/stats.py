@@ -298,6 +298,13 @@ class Window:
         return self.today_start - timedelta(days=days)
 
 
+
+def _family_names(store: Store) -> list[tuple[str, str]]:
+    """(slug, name) of every family, in the order the decks define them."""
+    from emdrill import store_decks
+
+    return [(f.slug, f.name) for f in store_decks.families(store)]
+
 def report(store: Store, clock: Clock) -> Report:
     """Everything `emdrill stats` shows."""
     from emdrill import collection, store_cards, store_stats
@@ -309,7 +316,7 @@ def report(store: Store, clock: Clock) -> Report:
     recent, previous = periods(store_stats.family_periods(store, split=win.month_start,
                                                           since=win.before_start))
     families = family_stats(
-        store_stats.family_names(store), counts=store_stats.family_counts(store),
+        _family_names(store), counts=store_stats.family_counts(store),
         recent=recent, previous=previous,
         recall=mean_recall(store_stats.seen_questions(store), clock.now),
         weakness=scores, retention=chosen, base_retention=prefs.retention,
@@ -339,7 +346,7 @@ def shaky(store: Store, clock: Clock, *, family: str | None = None, limit: int =
     from emdrill.errors import InputError
 
     prefs = collection.settings(store)
-    names = store_stats.family_names(store)
+    names = _family_names(store)
     if family is not None and family not in dict(names):
         known = ", ".join(slug for slug, _ in names) or "none loaded"
         raise InputError(f"unknown family '{family}' (known: {known})")

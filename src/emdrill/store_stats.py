@@ -15,11 +15,6 @@ from emdrill.store import Store
 from emdrill.weakness import MIN_GAP_HOURS, Bucket
 
 
-def family_slugs(store: Store) -> list[str]:
-    with store.session() as s:
-        return [row[0] for row in s.execute(text("SELECT slug FROM family ORDER BY rowid"))]
-
-
 def _tested(kind: str) -> str:
     """1 when the facet was a recall test: reviewed before, at least MIN_GAP_HOURS earlier."""
     return (f"coalesce(julianday(r.reviewed_at) - julianday(r.{kind}_prev_last_review) "
@@ -55,13 +50,6 @@ def _shift(offset_minutes: int) -> str:
 def total_reviews(store: Store) -> int:
     with store.session() as s:
         return int(s.execute(text("SELECT count(*) FROM review")).scalar_one())
-
-
-def family_names(store: Store) -> list[tuple[str, str]]:
-    """(slug, name) of every family, in the order the decks define them."""
-    with store.session() as s:
-        rows = s.execute(text("SELECT slug, name FROM family ORDER BY rowid"))
-        return [(str(slug), str(name)) for slug, name in rows]
 
 
 def family_counts(store: Store) -> dict[str, tuple[int, int, int]]:

@@ -99,15 +99,11 @@ def schedule(base: float, weakness: float) -> Schedule:
 
 
 def family_weakness(store: Store, clock: Clock) -> dict[str, float]:
-    from emdrill import store_stats
+    from emdrill import store_decks, store_stats
 
     since = clock.now - timedelta(days=WINDOW_DAYS)
     buckets = store_stats.outcome_buckets(store, now=clock.now, since=since)
-    return scores(buckets, store_stats.family_slugs(store))
-
-
-def retention_by_family(store: Store, clock: Clock, prefs: Settings) -> dict[str, float]:
-    return retentions(family_weakness(store, clock), prefs.retention)
+    return scores(buckets, [f.slug for f in store_decks.families(store)])
 
 
 def schedule_by_family(store: Store, clock: Clock, prefs: Settings) -> dict[str, Schedule]:
