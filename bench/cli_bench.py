@@ -55,7 +55,7 @@ def build_collection(home: Path, *, questions: int, reviews: int, now: datetime)
     deck.write_text(deck_text(questions), encoding="utf-8")
     subprocess.run([sys.executable, "-m", "emdrill", "deck", "load", str(deck)], env=env,
                    check=True, capture_output=True)
-    from emdrill.models import to_db_time
+    from emdrill.store.tables import to_db_time
 
     rng = random.Random(1)
     con = sqlite3.connect(home / "emdrill.db")
@@ -84,12 +84,13 @@ def build_collection(home: Path, *, questions: int, reviews: int, now: datetime)
 
 def grade_next_round(home: Path, now: datetime, rounds: int) -> list[float]:
     os.environ["EMDRILL_HOME"] = str(home)
-    from emdrill import collection
-    from emdrill.collection import StoryAnswer
-    from emdrill.config import Clock
-    from emdrill.scheduler import Rating
+    from emdrill.cli.base import open_here
+    from emdrill.core.scheduler import Rating
+    from emdrill.core.timing import Clock
+    from emdrill.ops import collection
+    from emdrill.ops.collection import StoryAnswer
 
-    store = collection.open_collection(autoload=False)
+    store = open_here(autoload=False)
     times = []
     for r in range(rounds):
         clock = Clock(now=now + timedelta(seconds=30 * r), local=UTC)

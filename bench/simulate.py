@@ -2,7 +2,7 @@
 
     python bench/simulate.py [--runs 4] [--weak FAMILY] [--days 60]
 
-Runs the same core as `emdrill simulate` (emdrill.simulation) on the bundled deck: 60 days of
+Runs the same core as `emdrill simulate` (emdrill.ops.simulation) on the bundled deck: 60 days of
 five-minute drills (12 answers). Scenarios: the app's default intake of 10 new questions a
 day with a weak family that keeps 0.15 of each review's consolidation, the same with a
 milder weakness (0.3), and a slower intake of 3 a day, which leaves some practice time. Each
@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from emdrill import decks, simulation
+from emdrill.ops import decks, simulation
 from emdrill.ui.stats_view import show_simulation
 
 SCENARIOS = ((10, 0.15), (10, 0.3), (3, 0.15))  # (new per day, weak family's learning)

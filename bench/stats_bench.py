@@ -31,7 +31,7 @@ HISTORY_DAYS = 730
 
 
 def _t(value: datetime) -> str:
-    from emdrill.models import to_db_time
+    from emdrill.store.tables import to_db_time
 
     return to_db_time(value)
 
@@ -69,7 +69,7 @@ def _reviews(n: int, questions: int, rng: random.Random) -> Iterator[tuple[objec
 
 def build(db: Path, *, questions: int, reviews: int) -> float:
     """Create the schema through the real store, then bulk-insert rows. Returns seconds."""
-    from emdrill.store import open_store
+    from emdrill.store.db import open_store
 
     started = time.perf_counter()
     open_store(db).close()

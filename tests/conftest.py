@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from emdrill import scheduler
+from emdrill.core import scheduler
 
 FIXED_NOW = "2026-03-02T09:00:00+00:00"
 

@@ -10,11 +10,14 @@ from pathlib import Path
 import pytest
 from rich.console import Console, RenderableType
 
-from emdrill import config, decks, store_cards, store_stories
-from emdrill.backside import back_for
-from emdrill.cards import Question, Slot
-from emdrill.store import open_store
-from emdrill.stories import Story
+from emdrill import env
+from emdrill.core.stories import Story
+from emdrill.core.types import Question, Slot
+from emdrill.ops import decks
+from emdrill.ops.back import back_for
+from emdrill.store import cards as store_cards
+from emdrill.store import stories as store_stories
+from emdrill.store.db import open_store
 from emdrill.ui.back import compose_back, learning_line
 from emdrill.ui.console import out
 
@@ -154,7 +157,7 @@ def test_learning_line_is_the_first_non_empty_line() -> None:
 
 
 def test_back_for_reads_the_store(mini_deck: Path) -> None:
-    store = open_store(config.db_path())
+    store = open_store(env.db_path())
     decks.load_paths(store, [mini_deck], now=datetime(2026, 3, 2, tzinfo=UTC))
     card = store_cards.load_card(store, "beta-1")
     before = render(back_for(store, card, compact=False, width=80), width=80)

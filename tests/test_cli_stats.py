@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from emdrill import collection, decks
 from emdrill.cli import app
+from emdrill.cli.base import open_here
+from emdrill.ops import decks
 from test_stats import build_history, write_deck
 
 
@@ -27,7 +28,7 @@ def deck(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def history(deck: Path) -> Path:
-    store = collection.open_collection(autoload=False)
+    store = open_here(autoload=False)
     try:
         decks.load_paths(store, [deck], now=datetime(2026, 1, 1, tzinfo=UTC))
         build_history(store)
@@ -147,4 +148,4 @@ def test_help_lists_the_commands_without_importing_sqlmodel() -> None:
     for line in ("stats", "shaky", "simulate"):
         assert line in result.stdout
     imported = {line.split("|")[-1].strip() for line in result.stderr.splitlines()}
-    assert "emdrill.cli_stats" in imported and "sqlmodel" not in imported
+    assert "emdrill.cli.stats" in imported and "sqlmodel" not in imported

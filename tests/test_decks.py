@@ -14,10 +14,12 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import DECK_HEADER, mini_deck_text, question
-from emdrill import collection, decks, store_cards
 from emdrill.cli import app
-from emdrill.errors import DeckError
-from emdrill.store import Store
+from emdrill.cli.base import open_here
+from emdrill.core.errors import DeckError
+from emdrill.ops import collection, decks
+from emdrill.store import cards as store_cards
+from emdrill.store.db import Store
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 BUNDLED = Path(__file__).resolve().parents[1] / "decks" / "em-core.toml"
@@ -117,7 +119,7 @@ def test_cli_check_exit_codes(runner: CliRunner, mini_deck: Path, tmp_path: Path
 
 
 def _open() -> Store:
-    return collection.open_collection(autoload=False)
+    return open_here(autoload=False)
 
 
 def _review_count(store: Store) -> int:
@@ -125,9 +127,9 @@ def _review_count(store: Store) -> int:
 
 
 def test_edit_keeps_progress_remove_suspends_readd_restores(tmp_path: Path) -> None:
-    from emdrill.collection import StoryAnswer
-    from emdrill.config import Clock
-    from emdrill.scheduler import Rating
+    from emdrill.core.scheduler import Rating
+    from emdrill.core.timing import Clock
+    from emdrill.ops.collection import StoryAnswer
 
     path = tmp_path / "deck.toml"
     path.write_text(mini_deck_text(), encoding="utf-8")
@@ -197,7 +199,7 @@ def test_mutated_deck_text_never_crashes_or_half_loads(tmp_path: Path,
     path.write_text(text, encoding="utf-8")
     files, problems = decks.check_paths([path])
     assert all(p.line >= 1 and str(path) in str(p) for p in problems)
-    store = collection.open_collection(autoload=False)
+    store = open_here(autoload=False)
     before = store_cards.question_count(store)
     try:
         decks.load_paths(store, [path], now=T0)

@@ -29,7 +29,7 @@ def test_wheel_contains_the_deck(wheel: Path) -> None:
 
     names = zipfile.ZipFile(wheel).namelist()
     assert "emdrill/decks/em-core.toml" in names
-    assert "emdrill/cli.py" in names
+    assert "emdrill/cli/main.py" in names
 
 
 def test_installed_wheel_runs_from_a_fresh_venv(wheel: Path, tmp_path: Path) -> None:

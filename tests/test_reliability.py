@@ -14,11 +14,13 @@ from pathlib import Path
 # grade() has returned, with the process (and its database connection) still alive.
 _GRADE_THEN_HANG = """
 import sys, time
-from emdrill import collection, config
-from emdrill.collection import StoryAnswer
-from emdrill.scheduler import Rating
-store = collection.open_collection(autoload=False)
-clock = config.read_clock()
+from emdrill.cli.base import open_here
+from emdrill.ops import collection
+from emdrill import env
+from emdrill.ops.collection import StoryAnswer
+from emdrill.core.scheduler import Rating
+store = open_here(autoload=False)
+clock = env.read_clock()
 for qid in sys.argv[1:]:
     collection.grade(store, clock, qid, intent=Rating.GOOD, story=StoryAnswer(slot=1))
 print("graded", flush=True)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import fsrs
 import pytest
 
-from emdrill import scheduler
-from emdrill.scheduler import Memory, Rating
+from emdrill.core import scheduler
+from emdrill.core.scheduler import Memory, Rating
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 SEQUENCE = [Rating.GOOD, Rating.GOOD, Rating.AGAIN, Rating.GOOD, Rating.EASY, Rating.HARD]

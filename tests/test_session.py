@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from emdrill import collection, decks, store_cards
-from emdrill.cards import Card, Question
-from emdrill.collection import StoryAnswer
-from emdrill.config import Clock
-from emdrill.queue import build_queue, declump
-from emdrill.scheduler import Memory, Rating
-from emdrill.session import Session
+from emdrill.cli.base import open_here
+from emdrill.core.order import build_queue, declump
+from emdrill.core.scheduler import Memory, Rating
+from emdrill.core.timing import Clock
+from emdrill.core.types import Card, Question
+from emdrill.ops import decks
+from emdrill.ops.collection import StoryAnswer
+from emdrill.ops.drill import Session
+from emdrill.store import cards as store_cards
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -25,7 +27,7 @@ class ManualClock:
 
 
 def _session(mini_deck: Path, **kwargs: object) -> tuple[Session, ManualClock]:
-    store = collection.open_collection(autoload=False)
+    store = open_here(autoload=False)
     decks.load_paths(store, [mini_deck], now=T0)
     clock = ManualClock()
     return Session(store, clock, **kwargs), clock  # type: ignore[arg-type]

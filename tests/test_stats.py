@@ -25,11 +25,14 @@ from pathlib import Path
 import pytest
 
 from conftest import DECK_HEADER, question
-from emdrill import collection, decks, stats, store_cards, weakness
-from emdrill.collection import StoryAnswer
-from emdrill.config import Clock
-from emdrill.scheduler import Rating, retrievability
-from emdrill.store import Store
+from emdrill.cli.base import open_here
+from emdrill.core import stats, weakness
+from emdrill.core.scheduler import Rating, retrievability
+from emdrill.core.timing import Clock
+from emdrill.ops import collection, decks
+from emdrill.ops.collection import StoryAnswer
+from emdrill.store import cards as store_cards
+from emdrill.store.db import Store
 from emdrill.ui import stats_view
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -71,7 +74,7 @@ def build_history(store: Store) -> dict[str, datetime]:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    opened = collection.open_collection(autoload=False)
+    opened = open_here(autoload=False)
     decks.load_paths(opened, [write_deck(tmp_path)], now=datetime(2026, 1, 1, tzinfo=UTC))
     yield opened
     opened.close()

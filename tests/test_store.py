@@ -11,14 +11,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import SQLModel
 
-from emdrill import collection, decks, store_cards
-from emdrill.collection import StoryAnswer
-from emdrill.config import Clock
-from emdrill.errors import NothingToUndoError, StoreError
-from emdrill.migrations import LATEST
-from emdrill.models import from_db_time, to_db_time
-from emdrill.scheduler import Rating
-from emdrill.store import Store, open_store
+from emdrill.cli.base import open_here
+from emdrill.core.errors import NothingToUndoError, StoreError
+from emdrill.core.scheduler import Rating
+from emdrill.core.timing import Clock
+from emdrill.ops import collection, decks
+from emdrill.ops.collection import StoryAnswer
+from emdrill.store import cards as store_cards
+from emdrill.store.db import Store, open_store
+from emdrill.store.migrations import LATEST
+from emdrill.store.tables import from_db_time, to_db_time
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -101,7 +103,7 @@ def test_db_time_sorts_as_time() -> None:
 
 
 def _loaded(mini_deck: Path) -> Store:
-    store = collection.open_collection(autoload=False)
+    store = open_here(autoload=False)
     decks.load_paths(store, [mini_deck], now=T0)
     return store
 

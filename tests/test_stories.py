@@ -11,11 +11,8 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from emdrill import config, store_stories
-from emdrill.cards import Question, Slot
-from emdrill.migrations import LATEST
-from emdrill.store import Store, open_store
-from emdrill.stories import (
+from emdrill import env
+from emdrill.core.stories import (
     PARTS,
     Story,
     StoryError,
@@ -28,7 +25,11 @@ from emdrill.stories import (
     story_template,
     system_template,
 )
-from emdrill.story_bank import best_story, coverage, plan_import
+from emdrill.core.story_bank import best_story, coverage, plan_import
+from emdrill.core.types import Question, Slot
+from emdrill.store import stories as store_stories
+from emdrill.store.db import Store, open_store
+from emdrill.store.migrations import LATEST
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SLOTS = {n: Slot(n, f"Slot {n} name", "Competency", (f"element {n}a", f"element {n}b"))
@@ -47,7 +48,7 @@ def question(qid: str = "decisions-unpopular", *, family: str = "decisions", slo
 
 @pytest.fixture
 def store() -> Store:
-    return open_store(config.db_path())
+    return open_store(env.db_path())
 
 
 # ---------------------------------------------------------------- editor template

@@ -15,14 +15,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import DECK_HEADER, question
-from emdrill import collection, decks, stats, store_cards, weakness
-from emdrill.cards import Card, Question
-from emdrill.collection import StoryAnswer
-from emdrill.config import Clock
-from emdrill.queue import practice_queue
-from emdrill.scheduler import Memory, Rating
-from emdrill.store import Store
-from emdrill.weakness import Bucket
+from emdrill.cli.base import open_here
+from emdrill.core import stats, weakness
+from emdrill.core.order import practice_queue
+from emdrill.core.scheduler import Memory, Rating
+from emdrill.core.timing import Clock
+from emdrill.core.types import Card, Question
+from emdrill.core.weakness import Bucket
+from emdrill.ops import collection, decks
+from emdrill.ops.collection import StoryAnswer
+from emdrill.store import cards as store_cards
+from emdrill.store.db import Store
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 FAMILIES = ["alpha", "beta"]
@@ -106,7 +109,7 @@ def _deck(tmp_path: Path, per_family: int = 3) -> Path:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    opened = collection.open_collection(autoload=False)
+    opened = open_here(autoload=False)
     decks.load_paths(opened, [_deck(tmp_path)], now=T0)
     yield opened
     opened.close()

@@ -15,9 +15,9 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from emdrill.cards import Question, Slot
-from emdrill.stories import SYSTEM_NAMES, SYSTEM_PROMPTS, Story
-from emdrill.story_bank import best_story
+from emdrill.core.stories import SYSTEM_NAMES, SYSTEM_PROMPTS, Story
+from emdrill.core.story_bank import best_story
+from emdrill.core.types import Question, Slot
 
 __all__ = ["best_story", "compose_back", "learning_line"]
 

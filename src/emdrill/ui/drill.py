@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from rich.console import Console, RenderableType
 from rich.text import Text
 
-from emdrill.cards import Slot
-from emdrill.collection import StoryAnswer
-from emdrill.errors import EmdrillError
-from emdrill.scheduler import Rating
-from emdrill.session import Pick, Session
+from emdrill.core.errors import EmdrillError
+from emdrill.core.scheduler import Rating
+from emdrill.core.types import Slot
+from emdrill.ops.collection import StoryAnswer
+from emdrill.ops.drill import Pick, Session
 from emdrill.ui import drill_view as view
 from emdrill.ui.keys import InputClosed, KeyReader
 

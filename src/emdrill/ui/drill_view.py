@@ -9,9 +9,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from emdrill.cards import Card, Slot
-from emdrill.scheduler import Rating
-from emdrill.session import Pick, Summary
+from emdrill.core.scheduler import Rating
+from emdrill.core.types import Card, Slot
+from emdrill.ops.drill import Pick, Summary
 from emdrill.ui.fmt import due_text, span
 
 DRILL_KEYS = [

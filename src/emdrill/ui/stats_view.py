@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from emdrill.simulation import Arm, Comparison
-from emdrill.stats import FamilyStats, Passes, Period, Report, Shaky, ShakyQuestion
+from emdrill.core.stats import FamilyStats, Passes, Period, Report, Shaky, ShakyQuestion
+from emdrill.ops.simulation import Arm, Comparison
 from emdrill.ui.console import out
 from emdrill.ui.fmt import iso, plural, span
 

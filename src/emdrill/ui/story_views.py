@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from rich.table import Table
 from rich.text import Text
 
-from emdrill.cards import Slot
-from emdrill.stories import PARTS, SYSTEM_NAMES, SYSTEM_PROMPTS, Story
-from emdrill.story_bank import Coverage, ImportPlan
+from emdrill.core.stories import PARTS, SYSTEM_NAMES, SYSTEM_PROMPTS, Story
+from emdrill.core.story_bank import Coverage, ImportPlan
+from emdrill.core.types import Slot
 from emdrill.ui.console import out
 from emdrill.ui.fmt import plural
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from rich.table import Table
 
-from emdrill.collection import Graded, Status
-from emdrill.config import Clock
-from emdrill.queue import QueueItem
+from emdrill.core.order import QueueItem
+from emdrill.core.timing import Clock
+from emdrill.ops.collection import Graded, Status
 from emdrill.ui.console import out
 from emdrill.ui.fmt import due_text, iso, plural, span
 

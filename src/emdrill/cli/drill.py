@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
+from emdrill.cli.base import open_here
+
 
 def _hang_up(_signum: int, _frame: Any) -> None:
     # The terminal is gone: unwind (closing the database cleanly); grades already committed.
@@ -15,22 +17,24 @@ def _hang_up(_signum: int, _frame: Any) -> None:
 
 
 def _start(*, mode: str, minutes: float | None, cards: int | None, compact: bool) -> None:
-    from emdrill import collection, config, store_decks
-    from emdrill.backside import back_for
-    from emdrill.config import Clock
-    from emdrill.session import Pick, Session
+    from emdrill import env
+    from emdrill.core.timing import Clock
+    from emdrill.ops import collection
+    from emdrill.ops.back import back_for
+    from emdrill.ops.drill import Pick, Session
+    from emdrill.store import decks as store_decks
     from emdrill.ui import drill
     from emdrill.ui import drill_view as view
     from emdrill.ui.console import out
     from emdrill.ui.keys import KeyReader
 
     signal.signal(signal.SIGHUP, _hang_up)
-    start, t0 = config.read_clock(), time.monotonic()
+    start, t0 = env.read_clock(), time.monotonic()
 
     def clock() -> Clock:
         return Clock(now=start.now + _seconds(time.monotonic() - t0), local=start.local)
 
-    store = collection.open_collection()
+    store = open_here()
     length = minutes if minutes is not None else (
         collection.settings(store).minutes if mode == "drill" else None)
     session = Session(store, clock, mode=mode, minutes=length, max_cards=cards)

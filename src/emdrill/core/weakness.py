@@ -20,10 +20,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from emdrill.config import Clock, Settings
+from emdrill.core.settings import Settings
+from emdrill.core.timing import Clock
 
 if TYPE_CHECKING:
-    from emdrill.store import Store
+    from emdrill.store.db import Store
 
 MIN_GAP_HOURS = 1.0
 HALF_LIFE_DAYS = 14.0
@@ -99,7 +100,8 @@ def schedule(base: float, weakness: float) -> Schedule:
 
 
 def family_weakness(store: Store, clock: Clock) -> dict[str, float]:
-    from emdrill import store_decks, store_stats
+    from emdrill.store import decks as store_decks
+    from emdrill.store import stats as store_stats
 
     since = clock.now - timedelta(days=WINDOW_DAYS)
     buckets = store_stats.outcome_buckets(store, now=clock.now, since=since)

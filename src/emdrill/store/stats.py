@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlalchemy import text
 
-from emdrill.models import from_db_time, to_db_time
-from emdrill.scheduler import Memory
-from emdrill.stats import SeenQuestion
-from emdrill.store import Store
-from emdrill.weakness import MIN_GAP_HOURS, Bucket
+from emdrill.core.scheduler import Memory
+from emdrill.core.stats import SeenQuestion
+from emdrill.core.weakness import MIN_GAP_HOURS, Bucket
+from emdrill.store.db import Store
+from emdrill.store.tables import from_db_time, to_db_time
 
 
 def _tested(kind: str) -> str:

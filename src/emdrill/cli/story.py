@@ -12,11 +12,11 @@ from typing import Annotated
 
 import typer
 
-from emdrill.cli import _Group
+from emdrill.cli.base import Group, open_here
 
-story_app = typer.Typer(cls=_Group, help="Write, list and check the stories you answer with.",
+story_app = typer.Typer(cls=Group, help="Write, list and check the stories you answer with.",
                         no_args_is_help=True, rich_markup_mode=None)
-system_app = typer.Typer(cls=_Group, help="Write the system you lead an answer with, per area "
+system_app = typer.Typer(cls=Group, help="Write the system you lead an answer with, per area "
                          "(delivery, stakeholders, team).", no_args_is_help=True,
                          rich_markup_mode=None)
 
@@ -37,12 +37,15 @@ def story_add(
     """Write a new story in your editor, or answer prompts with --no-edit."""
     from dataclasses import replace
 
-    from emdrill import collection, config, store_decks, store_stories
-    from emdrill.stories import StoryError
-    from emdrill.ui import editor, story_views
+    from emdrill import env
+    from emdrill.cli import editor
+    from emdrill.core.stories import StoryError
+    from emdrill.store import decks as store_decks
+    from emdrill.store import stories as store_stories
+    from emdrill.ui import story_views
 
-    now = config.read_clock().now
-    store = collection.open_collection()
+    now = env.read_clock().now
+    store = open_here()
     slots = store_decks.slots(store)
     story = editor.write_story(slots, slot=slot, start=None, no_edit=no_edit, now=now)
     if story is None:
@@ -55,20 +58,21 @@ def story_add(
 @story_app.command("list")
 def story_list() -> None:
     """List your stories: id, slots (main first), title and parts still empty."""
-    from emdrill import collection, store_stories
+    from emdrill.store import stories as store_stories
     from emdrill.ui import story_views
 
-    story_views.show_list(store_stories.list_stories(collection.open_collection(autoload=False)))
+    story_views.show_list(store_stories.list_stories(open_here(autoload=False)))
 
 
 @story_app.command("show")
 def story_show(story_id: IdArg) -> None:
     """Show one story in full, and how many questions it backs."""
-    from emdrill import collection, store_decks, store_stories
-    from emdrill.story_bank import best_story
+    from emdrill.core.story_bank import best_story
+    from emdrill.store import decks as store_decks
+    from emdrill.store import stories as store_stories
     from emdrill.ui import story_views
 
-    store = collection.open_collection()
+    store = open_here()
     story = store_stories.get_story(store, story_id)
     stories = store_stories.list_stories(store)
     backs = sum(1 for q in store_stories.active_questions(store)
@@ -79,12 +83,15 @@ def story_show(story_id: IdArg) -> None:
 @story_app.command("edit")
 def story_edit(story_id: IdArg, no_edit: NoEdit = False) -> None:
     """Change a story in your editor (or through prompts with --no-edit)."""
-    from emdrill import collection, config, store_decks, store_stories
-    from emdrill.stories import StoryError
-    from emdrill.ui import editor, story_views
+    from emdrill import env
+    from emdrill.cli import editor
+    from emdrill.core.stories import StoryError
+    from emdrill.store import decks as store_decks
+    from emdrill.store import stories as store_stories
+    from emdrill.ui import story_views
 
-    now = config.read_clock().now
-    store = collection.open_collection()
+    now = env.read_clock().now
+    store = open_here()
     old = store_stories.get_story(store, story_id)
     slots = store_decks.slots(store)
     story = editor.write_story(slots, slot=None, start=old, no_edit=no_edit, now=now)
@@ -107,11 +114,11 @@ def story_rm(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Delete a story (asks first; --yes skips the question)."""
-    from emdrill import collection, store_stories
-    from emdrill.errors import InputError
-    from emdrill.ui import editor
+    from emdrill.cli import editor
+    from emdrill.core.errors import InputError
+    from emdrill.store import stories as store_stories
 
-    store = collection.open_collection(autoload=False)
+    store = open_here(autoload=False)
     story = store_stories.get_story(store, story_id)
     if not yes:
         answer = editor.confirm(f"Delete story {story_id} '{story.title}'?")
@@ -131,11 +138,11 @@ def story_export(
         metavar="[FILE]", help="Markdown file to write (default: standard output).")] = None,
 ) -> None:
     """Write all stories as one Markdown file that `story import` reads back exactly."""
-    from emdrill import collection, store_stories
-    from emdrill.errors import InputError
-    from emdrill.stories import render_markdown
+    from emdrill.core.errors import InputError
+    from emdrill.core.stories import render_markdown
+    from emdrill.store import stories as store_stories
 
-    stories = store_stories.list_stories(collection.open_collection(autoload=False))
+    stories = store_stories.list_stories(open_here(autoload=False))
     text = render_markdown(stories)
     if file is None or str(file) == "-":
         sys.stdout.write(text)
@@ -158,10 +165,11 @@ def story_import(
                                           "write nothing.")] = False,
 ) -> None:
     """Add or update stories from a Markdown file; sections with an id update that story."""
-    from emdrill import collection, config, store_stories
-    from emdrill.errors import InputError
-    from emdrill.stories import parse_markdown
-    from emdrill.story_bank import plan_import
+    from emdrill import env
+    from emdrill.core.errors import InputError
+    from emdrill.core.stories import parse_markdown
+    from emdrill.core.story_bank import plan_import
+    from emdrill.store import stories as store_stories
     from emdrill.ui import story_views
 
     try:
@@ -172,21 +180,22 @@ def story_import(
     incoming = parse_markdown(text, source=str(file))
     if not incoming:
         raise InputError(f"{file}: no stories found (each starts with a '## Title' line)")
-    store = collection.open_collection(autoload=False)
+    store = open_here(autoload=False)
     plan = plan_import(store_stories.list_stories(store), incoming)
     if not dry_run:
-        store_stories.apply_import(store, plan, now=config.read_clock().now)
+        store_stories.apply_import(store, plan, now=env.read_clock().now)
     story_views.show_import(plan, source=str(file), dry_run=dry_run)
 
 
 @story_app.command("coverage")
 def story_coverage() -> None:
     """Show stories per slot, how many questions rely on each, and what to write next."""
-    from emdrill import collection, store_decks, store_stories
-    from emdrill.story_bank import coverage
+    from emdrill.core.story_bank import coverage
+    from emdrill.store import decks as store_decks
+    from emdrill.store import stories as store_stories
     from emdrill.ui import story_views
 
-    store = collection.open_collection()
+    store = open_here()
     story_views.show_coverage(coverage(store_decks.slots(store),
                                        store_stories.list_stories(store),
                                        store_stories.active_questions(store)))
@@ -201,13 +210,14 @@ CategoryArg = Annotated[str, typer.Argument(metavar="CATEGORY",
 @system_app.command("edit")
 def system_edit(category: CategoryArg, no_edit: NoEdit = False) -> None:
     """Write or change your system for one category in your editor."""
-    from emdrill import collection, config, store_stories
-    from emdrill.stories import SYSTEM_NAMES, StoryError, check_category
-    from emdrill.ui import editor
+    from emdrill import env
+    from emdrill.cli import editor
+    from emdrill.core.stories import SYSTEM_NAMES, StoryError, check_category
+    from emdrill.store import stories as store_stories
 
     check_category(category)
-    now = config.read_clock().now
-    store = collection.open_collection(autoload=False)
+    now = env.read_clock().now
+    store = open_here(autoload=False)
     current = store_stories.systems(store).get(category, "")
     text = editor.write_system(category, current, no_edit=no_edit, now=now)
     if not text:
@@ -226,11 +236,11 @@ def system_show(
         metavar="[CATEGORY]", help="delivery, stakeholders or team (default: all three).")] = None,
 ) -> None:
     """Show your systems, or the one for CATEGORY."""
-    from emdrill import collection, store_stories
-    from emdrill.cards import SYSTEMS
-    from emdrill.stories import check_category
+    from emdrill.core.stories import check_category
+    from emdrill.core.types import SYSTEMS
+    from emdrill.store import stories as store_stories
     from emdrill.ui import story_views
 
     chosen = [check_category(category)] if category is not None else list(SYSTEMS)
-    systems = store_stories.systems(collection.open_collection(autoload=False))
+    systems = store_stories.systems(open_here(autoload=False))
     story_views.show_systems(systems, chosen)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from rich.console import RenderableType
 
-from emdrill import store_decks, store_stories
-from emdrill.cards import Card, Question
-from emdrill.store import Store
+from emdrill.core.types import Card, Question
+from emdrill.store import decks as store_decks
+from emdrill.store import stories as store_stories
+from emdrill.store.db import Store
 from emdrill.ui.back import compose_back
 
 

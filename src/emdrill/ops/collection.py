@@ -8,38 +8,42 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
-from emdrill import config, scheduler, store_cards
-from emdrill.cards import MODES, Card, ReviewRecord
-from emdrill.config import Clock, Settings
-from emdrill.errors import InputError
-from emdrill.queue import QueueItem, build_queue, due_cards, new_allowance
-from emdrill.scheduler import Rating
-from emdrill.store import Store, open_store
-from emdrill.weakness import Schedule
+from emdrill.core import scheduler
+from emdrill.core.errors import DuplicateError, InputError
+from emdrill.core.order import QueueItem, build_queue, due_cards, new_allowance
+from emdrill.core.scheduler import Rating
+from emdrill.core.settings import Settings
+from emdrill.core.timing import Clock
+from emdrill.core.types import MODES, Card, ReviewRecord
+from emdrill.core.weakness import Schedule
+from emdrill.store import cards as store_cards
+from emdrill.store.db import Store, open_store
+
+__all__ = ["Store"]  # the handle commands pass around; only its type leaves ops
 
 # ---------------------------------------------------------------- opening
 
 
-def open_collection(*, autoload: bool = True) -> Store:
-    """Open the user's database; load the bundled deck the first time, so drills just work."""
-    seed = config.read_seed()
+def open_collection(path: Path, *, now: datetime, seed: int | None = None,
+                    autoload: bool = True) -> Store:
+    """Open the database at `path`; load the bundled deck the first time, so drills just work.
+    `seed` makes interval fuzz repeatable."""
     if seed is not None:
         scheduler.seed(seed)
-    store = open_store(config.db_path())
+    store = open_store(path)
     if autoload and store_cards.question_count(store) == 0:
-        _load_bundled(store)
+        _load_bundled(store, now)
     return store
 
 
-def _load_bundled(store: Store) -> None:
-    from sqlalchemy.exc import IntegrityError
-
-    from emdrill import decks  # deck parsing is only needed on first use
+def _load_bundled(store: Store, now: datetime) -> None:
+    from emdrill.ops import decks  # deck parsing is only needed on first use
 
     try:
-        decks.load_paths(store, decks.bundled_paths(), now=config.read_clock().now)
-    except IntegrityError:
+        decks.load_paths(store, decks.bundled_paths(), now=now)
+    except DuplicateError:
         # Two commands started on a new collection at once (`next | grade --batch`): the
         # other one loaded the deck first and this load rolled back whole. That is fine.
         if store_cards.question_count(store) == 0:
@@ -99,7 +103,7 @@ def schedule_for(card: Card, store: Store, clock: Clock, prefs: Settings) -> Sch
     """The family's schedule in force: plain FSRS at the user's retention when not adaptive."""
     if not prefs.adaptive:
         return Schedule(prefs.retention)
-    from emdrill import weakness
+    from emdrill.core import weakness
 
     return weakness.schedule_by_family(store, clock, prefs).get(card.family,
                                                                  Schedule(prefs.retention))
@@ -167,7 +171,7 @@ def ordering_weakness(store: Store, clock: Clock, prefs: Settings,
     """Family weakness to order by, or None for plain FSRS order (adaptive off)."""
     if not (prefs.adaptive if weakest_first is None else weakest_first):
         return None
-    from emdrill import weakness
+    from emdrill.core import weakness
 
     return weakness.family_weakness(store, clock)
 

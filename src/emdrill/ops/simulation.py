@@ -20,23 +20,21 @@ so both settings meet the same luck and two runs with the same inputs print the 
 
 from __future__ import annotations
 
-import os
 import random
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from emdrill.cards import FACETS, Card
-from emdrill.config import HOME_ENV, Clock
-from emdrill.scheduler import Memory, Rating, new_memory, retrievability, review
+from emdrill.core.scheduler import Memory, Rating, new_memory, retrievability, review
+from emdrill.core.timing import Clock
+from emdrill.core.types import FACETS, Card
 
 if TYPE_CHECKING:
-    from emdrill.store import Store
+    from emdrill.store.db import Store
 
 START = datetime(2025, 1, 6, 8, 0, tzinfo=UTC)  # a Monday, 08:00 UTC
 FAMILY, PRACTICE = "family:", "mode:practice"  # tally keys beside the question ids
@@ -148,45 +146,32 @@ class Comparison:
         ]
 
 
-@contextmanager
-def _temporary_home() -> Iterator[Path]:
-    saved = os.environ.get(HOME_ENV)
-    with tempfile.TemporaryDirectory(prefix="emdrill-sim-") as home:
-        os.environ[HOME_ENV] = home
-        try:
-            yield Path(home)
-        finally:
-            if saved is None:
-                os.environ.pop(HOME_ENV, None)
-            else:
-                os.environ[HOME_ENV] = saved
-
-
 def default_weak_family(paths: Sequence[Path]) -> str:
     """The family with the most questions (the first such in deck order)."""
-    from emdrill import decks
+    from emdrill.ops import decks
 
     files, problems = decks.check_paths(list(paths))
     if problems:
         raise_deck_problems(problems)
     counts = Counter(q.family for f in files for q in f.questions)
     if not counts:
-        from emdrill.errors import DeckError
+        from emdrill.core.errors import DeckError
 
         raise DeckError(f"{', '.join(map(str, paths))}: no questions to simulate with")
     return counts.most_common(1)[0][0]
 
 
 def raise_deck_problems(problems: Sequence[object]) -> None:
-    from emdrill.errors import DeckError
+    from emdrill.core.errors import DeckError
 
     raise DeckError("\n".join(str(p) for p in problems))
 
 
 def _next_card(store: Store, clock: Clock, *,
                previous: Card | None) -> tuple[Card, str] | None:
-    from emdrill import collection, store_cards
-    from emdrill.queue import practice_queue
+    from emdrill.core.order import practice_queue
+    from emdrill.ops import collection
+    from emdrill.store import cards as store_cards
 
     items = collection.next_queue(store, clock, limit=1, previous=previous)
     if items:
@@ -206,7 +191,7 @@ def _luck(plan: Plan, question_id: str, nth: int) -> tuple[float, float]:
 
 def _drill(store: Store, learner: Learner, plan: Plan, *, day: int,
            tally: Counter[str]) -> None:
-    from emdrill import collection
+    from emdrill.ops import collection
 
     now = plan.start + timedelta(days=day)
     previous: Card | None = None
@@ -234,10 +219,12 @@ def _drill(store: Store, learner: Learner, plan: Plan, *, day: int,
 def run(paths: Sequence[Path], model: Learner, plan: Plan, *, adaptive: bool) -> Arm:
     """One simulated learner over `plan.days` days, in a throwaway collection."""
     learner = model.fresh()
-    from emdrill import collection, decks, store_cards
+    from emdrill.ops import collection, decks
+    from emdrill.store import cards as store_cards
 
-    with _temporary_home():
-        store = collection.open_collection(autoload=False)
+    with tempfile.TemporaryDirectory(prefix="emdrill-sim-") as home:
+        store = collection.open_collection(Path(home) / "emdrill.db", now=plan.start,
+                                           autoload=False)
         try:
             decks.load_paths(store, list(paths), now=plan.start)
             store_cards.save_setting(store, "adaptive", "on" if adaptive else "off")

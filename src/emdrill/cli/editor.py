@@ -20,9 +20,8 @@ from typing import TypeVar
 
 import typer
 
-from emdrill import config
-from emdrill.cards import Slot
-from emdrill.stories import (
+from emdrill import env
+from emdrill.core.stories import (
     PART_HINTS,
     PARTS,
     SYSTEM_NAMES,
@@ -38,6 +37,7 @@ from emdrill.stories import (
     system_template,
     with_parts,
 )
+from emdrill.core.types import Slot
 
 T = TypeVar("T")
 EDITOR_VARS = ("VISUAL", "EDITOR")
@@ -184,7 +184,7 @@ def _with_header(saved: str, exc: StoryError) -> str:
 def keep(text: str, *, name: str, now: datetime) -> Path:
     """Write refused text to the data folder's recovery/ (the temp dir if that fails)."""
     stamp = now.strftime("%Y%m%d-%H%M%S")
-    for folder in (config.home_dir() / "recovery", Path(tempfile.gettempdir())):
+    for folder in (env.home_dir() / "recovery", Path(tempfile.gettempdir())):
         try:
             folder.mkdir(parents=True, exist_ok=True)
             path, n = folder / f"{name}-{stamp}.md", 1

@@ -23,8 +23,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from emdrill.cards import SYSTEMS, Slot
-from emdrill.errors import EmdrillError
+from emdrill.core.errors import EmdrillError
+from emdrill.core.types import SYSTEMS, Slot
 
 PARTS = ("context", "challenge", "actions", "results", "learnings")
 PART_HINTS = {

@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
-from emdrill.cards import Card, Question, ReviewRecord
-from emdrill.errors import NothingToUndoError, UnknownQuestionError
-from emdrill.models import FacetRow, QuestionRow, ReviewRow, SettingRow, to_db_time
-from emdrill.scheduler import Memory
-from emdrill.store import Store
+from emdrill.core.errors import NothingToUndoError, UnknownQuestionError
+from emdrill.core.scheduler import Memory
+from emdrill.core.types import Card, Question, ReviewRecord
+from emdrill.store.db import Store
+from emdrill.store.tables import FacetRow, QuestionRow, ReviewRow, SettingRow, to_db_time
 
 # ---------------------------------------------------------------- settings
 

@@ -11,18 +11,20 @@ from typing import Annotated
 
 import typer
 
+from emdrill.cli.base import open_here
+
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def stats(as_json: JsonOption = False) -> None:
     """Show recall, weakness and forecasts per family, a heatmap and your streak."""
-    from emdrill import collection, config
-    from emdrill import stats as stats_mod
+    from emdrill import env
+    from emdrill.core import stats as stats_mod
     from emdrill.ui import stats_view
     from emdrill.ui.console import emit_json
 
-    clock = config.read_clock()
-    store = collection.open_collection()
+    clock = env.read_clock()
+    store = open_here()
     result = stats_mod.report(store, clock)
     if as_json:
         emit_json(stats_view.report_json(result))
@@ -38,13 +40,13 @@ def shaky(
     as_json: JsonOption = False,
 ) -> None:
     """List the weakest families and the questions most likely to slip now."""
-    from emdrill import collection, config
-    from emdrill import stats as stats_mod
+    from emdrill import env
+    from emdrill.core import stats as stats_mod
     from emdrill.ui import stats_view
     from emdrill.ui.console import emit_json
 
-    clock = config.read_clock()
-    store = collection.open_collection()
+    clock = env.read_clock()
+    store = open_here()
     result = stats_mod.shaky(store, clock, family=family, limit=limit)
     if as_json:
         emit_json(stats_view.shaky_json(result))
@@ -71,8 +73,8 @@ def simulate(
     as_json: JsonOption = False,
 ) -> None:
     """Compare adaptive on and off on a simulated learner with one weak family."""
-    from emdrill import decks, simulation
-    from emdrill.errors import InputError
+    from emdrill.core.errors import InputError
+    from emdrill.ops import decks, simulation
     from emdrill.ui import stats_view
     from emdrill.ui.console import emit_json
 

@@ -7,12 +7,12 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from emdrill.cards import Question
-from emdrill.models import QuestionRow, StoryRow, SystemRow
-from emdrill.store import Store
-from emdrill.store_cards import to_question
-from emdrill.stories import PARTS, Story, UnknownStoryError, check_category, with_parts
-from emdrill.story_bank import ImportPlan
+from emdrill.core.stories import PARTS, Story, UnknownStoryError, check_category, with_parts
+from emdrill.core.story_bank import ImportPlan
+from emdrill.core.types import Question
+from emdrill.store.cards import to_question
+from emdrill.store.db import Store
+from emdrill.store.tables import QuestionRow, StoryRow, SystemRow
 
 # ---------------------------------------------------------------- conversion
 

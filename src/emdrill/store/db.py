@@ -19,8 +19,8 @@ from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, create_engine
 
-from emdrill.errors import StoreError
-from emdrill.migrations import LATEST, MIGRATIONS
+from emdrill.core.errors import DuplicateError, StoreError
+from emdrill.store.migrations import LATEST, MIGRATIONS
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -82,8 +82,10 @@ def guard(path: Path) -> Iterator[None]:
     """Turn SQLite failures into one-line errors that name the file."""
     try:
         yield
-    except IntegrityError:
-        raise
+    except IntegrityError as exc:
+        reason = str(exc.orig) if exc.orig is not None else str(exc)
+        raise DuplicateError(f"{path}: another emdrill wrote the same data at the same time "
+                             f"({reason}); nothing was written, try again") from None
     except OperationalError as exc:
         reason = str(exc.orig) if exc.orig is not None else str(exc)
         if "locked" in reason or "busy" in reason:

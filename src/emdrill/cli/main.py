@@ -8,29 +8,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from typer.core import TyperGroup
 
-from emdrill.cli_drill import register as _register_drill
-from emdrill.errors import EmdrillError
-
-
-class _Group(TyperGroup):
-    """Turns expected failures into one line on stderr and exit status 1."""
-
-    def invoke(self, ctx: Any) -> Any:
-        try:
-            return super().invoke(ctx)
-        except EmdrillError as exc:
-            for line in str(exc).splitlines() or ["error"]:
-                typer.echo(f"emdrill: {line}", err=True)
-            raise typer.Exit(1) from None
-
+from emdrill.cli.base import Group, open_here
+from emdrill.cli.drill import register as _register_drill
 
 app = typer.Typer(
-    cls=_Group,
+    cls=Group,
     help="Drill engineering-manager behavioral questions by spaced repetition.",
     no_args_is_help=False,
     invoke_without_command=True,
@@ -38,7 +24,7 @@ app = typer.Typer(
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-deck_app = typer.Typer(cls=_Group, help="Check, load and list question decks.",
+deck_app = typer.Typer(cls=Group, help="Check, load and list question decks.",
                        no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(deck_app, name="deck")
 _register_drill(app)  # first in --help: the drill is the main job
@@ -58,11 +44,11 @@ def _root(ctx: typer.Context) -> None:
 @app.command()
 def where() -> None:
     """Print where emdrill keeps its data."""
-    from emdrill import config
+    from emdrill import env
 
-    home = config.home_dir()
+    home = env.home_dir()
     typer.echo(f"data folder: {home}")
-    typer.echo(f"database:    {config.db_path()}")
+    typer.echo(f"database:    {env.db_path()}")
 
 
 @app.command()
@@ -71,12 +57,13 @@ def status(
     hint: Annotated[bool, typer.Option(hidden=True)] = False,
 ) -> None:
     """Show what is due now, new questions left today, reviews today and your streak."""
-    from emdrill import collection, config
+    from emdrill import env
+    from emdrill.ops import collection
     from emdrill.ui import views
     from emdrill.ui.console import emit_json
 
-    clock = config.read_clock()
-    store = collection.open_collection()
+    clock = env.read_clock()
+    store = open_here()
     result = collection.status(store, clock)
     if as_json:
         emit_json(views.status_json(result))
@@ -92,12 +79,13 @@ def next_(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the questions a drill would show now, in the order it would show them."""
-    from emdrill import collection, config
+    from emdrill import env
+    from emdrill.ops import collection
     from emdrill.ui import views
     from emdrill.ui.console import emit_json
 
-    clock = config.read_clock()
-    store = collection.open_collection()
+    clock = env.read_clock()
+    store = open_here()
     items = collection.next_queue(store, clock, limit=limit)
     if as_json:
         emit_json([views.queue_item_json(i) for i in items])
@@ -119,22 +107,23 @@ def grade(
         "\"seconds\"}. All lines are checked before any is written.")] = False,
 ) -> None:
     """Record one review, exactly as a drill would."""
-    from emdrill import batch as batch_mod
-    from emdrill import collection, config
+    from emdrill import env
+    from emdrill.ops import batch as batch_mod
+    from emdrill.ops import collection
     from emdrill.ui import views
 
-    clock = config.read_clock()
+    clock = env.read_clock()
     if batch:
         if question_id or intent or story:
             raise typer.BadParameter("--batch reads everything from stdin; give no ID or options")
-        store = collection.open_collection()
+        store = open_here()
         done = batch_mod.grade_lines(store, clock, sys.stdin.read().splitlines())
         views.show_batch(done, now=clock.now)
         return
     if question_id is None or intent is None or story is None:
         raise typer.BadParameter("give ID, --intent and --story (or use --batch)")
     request = batch_mod.parse_request(question_id, intent, story, seconds)
-    store = collection.open_collection()
+    store = open_here()
     graded = collection.grade(store, clock, request.question_id, intent=request.intent,
                               story=request.story, seconds=request.seconds, mode="grade")
     views.show_graded(graded, now=clock.now)
@@ -143,11 +132,12 @@ def grade(
 @app.command()
 def undo() -> None:
     """Revert the last review, restoring both facets exactly as they were."""
-    from emdrill import collection, config
+    from emdrill import env
+    from emdrill.ops import collection
 
-    store = collection.open_collection(autoload=False)
+    store = open_here(autoload=False)
     record = collection.undo(store)
-    when = record.reviewed_at.astimezone(config.read_clock().local).strftime("%Y-%m-%d %H:%M")
+    when = record.reviewed_at.astimezone(env.read_clock().local).strftime("%Y-%m-%d %H:%M")
     typer.echo(f"undid the review of {record.question_id} from {when}")
 
 
@@ -157,19 +147,20 @@ def config_cmd(
     value: Annotated[str | None, typer.Argument(help="New value.")] = None,
 ) -> None:
     """Show settings, or set one: emdrill config retention 0.92"""
-    from emdrill import collection, config, store_cards
+    from emdrill.core import settings
+    from emdrill.store import cards as store_cards
 
     if key is not None and value is not None:
-        normal = config.validate_setting(key, value)
-        store = collection.open_collection(autoload=False)
+        normal = settings.validate_setting(key, value)
+        store = open_here(autoload=False)
         store_cards.save_setting(store, key, normal)
         typer.echo(f"{key} = {normal}")
         return
-    if key is not None and key not in config.SETTINGS:
-        config.validate_setting(key, "")
-    store = collection.open_collection(autoload=False)
+    if key is not None and key not in settings.SETTINGS:
+        settings.validate_setting(key, "")
+    store = open_here(autoload=False)
     stored = store_cards.stored_settings(store)
-    for spec in config.SETTINGS.values():
+    for spec in settings.SETTINGS.values():
         if key is None or key == spec.key:
             current = stored.get(spec.key, spec.default)
             typer.echo(f"{spec.key:<12} {current:<6} {spec.help}")
@@ -184,7 +175,7 @@ PathsArg = Annotated[list[Path] | None, typer.Argument(
 @deck_app.command("check")
 def deck_check(paths: PathsArg = None) -> None:
     """Validate deck files; print every problem as file:line: message."""
-    from emdrill import decks
+    from emdrill.ops import decks
 
     chosen = paths or decks.bundled_paths()
     files, problems = decks.check_paths(chosen, decks.bundled_context(chosen))
@@ -200,10 +191,11 @@ def deck_check(paths: PathsArg = None) -> None:
 @deck_app.command("load")
 def deck_load(paths: PathsArg = None) -> None:
     """Validate, then add new questions, update changed ones and suspend removed ones."""
-    from emdrill import collection, config, decks
+    from emdrill import env
+    from emdrill.ops import decks
 
-    clock = config.read_clock()
-    store = collection.open_collection(autoload=False)
+    clock = env.read_clock()
+    store = open_here(autoload=False)
     result = decks.load_paths(store, paths or decks.bundled_paths(), now=clock.now)
     typer.echo(f"added {result.added}, updated {result.updated}, "
                f"unchanged {result.unchanged}, suspended {result.suspended}, "
@@ -213,20 +205,20 @@ def deck_load(paths: PathsArg = None) -> None:
 @deck_app.command("list")
 def deck_list() -> None:
     """List loaded decks with question counts per family."""
-    from emdrill import collection, store_decks
+    from emdrill.store import decks as store_decks
     from emdrill.ui import views
 
-    store = collection.open_collection()
+    store = open_here()
     views.show_decks(store_decks.deck_summary(store))
 
 
-from emdrill.cli_story import story_app, system_app  # noqa: E402
+from emdrill.cli.story import story_app, system_app  # noqa: E402
 
 app.add_typer(story_app, name="story")
 app.add_typer(system_app, name="system")
 
 
-from emdrill.cli_stats import register as _register_stats  # noqa: E402
+from emdrill.cli.stats import register as _register_stats  # noqa: E402
 
 _register_stats(app)
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from emdrill.cards import Card
+from emdrill.core.types import Card
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def practice_queue(
     below neutral tie), shakiest question first inside a family (lowest retrievability of
     its two facets). Without `weakness` (adaptive off) simply the shakiest first. Same-family
     and sibling runs are broken up as in `build_queue`."""
-    from emdrill.scheduler import retrievability
+    from emdrill.core.scheduler import retrievability
 
     weak = weakness or {}
     pool = [c for c in cards if not c.question.suspended and not c.is_new

@@ -9,8 +9,8 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from emdrill.cards import Question, Slot
-from emdrill.stories import Story
+from emdrill.core.stories import Story
+from emdrill.core.types import Question, Slot
 
 
 def best_story(question: Question, stories: Sequence[Story]) -> Story | None:

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from emdrill.scheduler import Memory, retrievability
+from emdrill.core.scheduler import Memory, retrievability
 
 if TYPE_CHECKING:
-    from emdrill.config import Clock
-    from emdrill.store import Store
+    from emdrill.core.timing import Clock
+    from emdrill.store.db import Store
 
 PERIOD_DAYS = 30  # "last 30 days" and "the 30 days before" for recall and trend
 MATURE_DAYS = 21  # a facet is mature when its interval before the review was at least this
@@ -267,7 +267,7 @@ def rank_families(families: Iterable[ShakyFamily]) -> list[ShakyFamily]:
 
 def _weakness_and_retention(store: Store, clock: Clock, *, adaptive: bool,
                             base: float) -> tuple[dict[str, float], dict[str, float]]:
-    from emdrill import weakness
+    from emdrill.core import weakness
 
     scores = weakness.family_weakness(store, clock)
     chosen = weakness.retentions(scores, base) if adaptive else {}
@@ -301,13 +301,15 @@ class Window:
 
 def _family_names(store: Store) -> list[tuple[str, str]]:
     """(slug, name) of every family, in the order the decks define them."""
-    from emdrill import store_decks
+    from emdrill.store import decks as store_decks
 
     return [(f.slug, f.name) for f in store_decks.families(store)]
 
 def report(store: Store, clock: Clock) -> Report:
     """Everything `emdrill stats` shows."""
-    from emdrill import collection, store_cards, store_stats
+    from emdrill.ops import collection
+    from emdrill.store import cards as store_cards
+    from emdrill.store import stats as store_stats
 
     prefs = collection.settings(store)
     win = Window.of(clock)
@@ -342,8 +344,9 @@ def report(store: Store, clock: Clock) -> Report:
 
 def shaky(store: Store, clock: Clock, *, family: str | None = None, limit: int = 10) -> Shaky:
     """Families by weakness, then the shakiest seen questions (of one family if given)."""
-    from emdrill import collection, store_stats
-    from emdrill.errors import InputError
+    from emdrill.core.errors import InputError
+    from emdrill.ops import collection
+    from emdrill.store import stats as store_stats
 
     prefs = collection.settings(store)
     names = _family_names(store)

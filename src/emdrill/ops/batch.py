@@ -6,12 +6,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from emdrill import collection, store_cards
-from emdrill.collection import Graded, StoryAnswer
-from emdrill.config import Clock
-from emdrill.errors import InputError
-from emdrill.scheduler import Rating
-from emdrill.store import Store
+from emdrill.core.errors import InputError
+from emdrill.core.scheduler import Rating
+from emdrill.core.timing import Clock
+from emdrill.ops import collection
+from emdrill.ops.collection import Graded, StoryAnswer
+from emdrill.store import cards as store_cards
+from emdrill.store.db import Store
 
 
 @dataclass(frozen=True)

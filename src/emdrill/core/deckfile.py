@@ -1,6 +1,7 @@
 """Deck files: parse TOML, validate every field, report problems as `file:line: message`.
 
-Parsing and validation are pure; `load_paths` hands a validated deck to the store.
+Pure: parsing and validation of text already read. Reading files and loading them into
+the store is `emdrill.ops.decks`.
 """
 
 from __future__ import annotations
@@ -8,17 +9,11 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime
-from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from emdrill.cards import SYSTEMS, Family, Question, Slot
-from emdrill.deck_fields import Getter
-from emdrill.errors import DeckError
-
-if TYPE_CHECKING:
-    from emdrill.store import Store
+from emdrill.core.deck_fields import Getter
+from emdrill.core.types import SYSTEMS, Family, Question, Slot
 
 TRAITS = ("reliability", "communication", "emotional-intelligence", "resilience", "ownership",
           "initiative", "autonomy")
@@ -64,13 +59,6 @@ class DeckFile:
         return self.lines.key("families", index, "slug")
 
 
-def bundled_paths() -> list[Path]:
-    """The decks shipped with emdrill: inside the installed package, or the checkout's decks/."""
-    packaged = Path(str(resources.files("emdrill"))) / "decks"
-    folder = packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "decks"
-    return sorted(folder.glob("*.toml"))
-
-
 # ---------------------------------------------------------------- line finding
 
 
@@ -108,14 +96,11 @@ class _Lines:
 # ---------------------------------------------------------------- parsing
 
 
-def parse_file(path: Path) -> DeckFile:
+def parse_bytes(path: Path, raw: bytes) -> DeckFile:
+    """Parse one deck file's contents; `path` only names it in problems."""
     deck = DeckFile(path=path)
     try:
-        raw = path.read_bytes()
         text = raw.decode("utf-8")
-    except OSError as exc:
-        deck.problems.append(Problem(path, 1, f"cannot read file ({exc.strerror})"))
-        return deck
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         deck.problems.append(Problem(path, line, "file is not valid UTF-8"))
@@ -286,46 +271,6 @@ def _cross_deck(files: list[DeckFile]) -> list[Problem]:
                                         f"{family_owner[fam.slug]})"))
             family_owner.setdefault(fam.slug, f.path)
     return problems
-
-
-def check_paths(paths: list[Path], context: Context = Context()) -> tuple[list[DeckFile],
-                                                                         list[Problem]]:
-    files = [parse_file(p) for p in _expand(paths)]
-    return files, validate(files, context)
-
-
-def _expand(paths: list[Path]) -> list[Path]:
-    """Folders stand for the *.toml files inside them."""
-    result: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            result.extend(sorted(path.glob("*.toml")))
-        else:
-            result.append(path)
-    return result
-
-
-def bundled_context(paths: list[Path]) -> Context:
-    """Families and ids of bundled decks not being checked, so user decks may use them."""
-    given = {p.resolve() for p in _expand(paths)}
-    others = [parse_file(p) for p in bundled_paths() if p.resolve() not in given]
-    return Context(
-        families=frozenset(fam.slug for f in others for fam in f.families),
-        question_decks={q.id: f.deck_id for f in others for q in f.questions},
-    )
-
-
-def load_paths(store: Store, paths: list[Path], *, now: datetime) -> LoadResult:
-    """Validate, then load everything in one transaction; any problem means nothing is written."""
-    from emdrill import store_decks
-
-    context = store_decks.context(store)
-    files, problems = check_paths(paths, context)
-    if problems:
-        raise DeckError("\n".join(str(p) for p in problems))
-    if not files:
-        raise DeckError("no deck files given (or the folder holds no *.toml)")
-    return store_decks.load(store, files, now=now)
 
 
 @dataclass(frozen=True)

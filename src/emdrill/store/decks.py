@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from emdrill.cards import Family, Question, Slot
-from emdrill.decks import Context, DeckFile, LoadResult
-from emdrill.models import DeckRow, FacetRow, FamilyRow, QuestionRow, SlotRow
-from emdrill.scheduler import new_memory
-from emdrill.store import Store
+from emdrill.core.deckfile import Context, DeckFile, LoadResult
+from emdrill.core.scheduler import new_memory
+from emdrill.core.types import Family, Question, Slot
+from emdrill.store.db import Store
+from emdrill.store.tables import DeckRow, FacetRow, FamilyRow, QuestionRow, SlotRow
 
 CONTENT_FIELDS = ("family", "text", "intent", "probes", "story", "also", "system", "traits",
                   "pitfall", "follow_ups", "siblings", "position")

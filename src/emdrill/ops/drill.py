@@ -10,14 +10,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from emdrill import collection, scheduler, store_cards
-from emdrill.cards import Card
-from emdrill.collection import Graded, StoryAnswer
-from emdrill.config import Clock
-from emdrill.errors import EmdrillError
-from emdrill.queue import practice_queue
-from emdrill.scheduler import Rating
-from emdrill.store import Store
+from emdrill.core import scheduler
+from emdrill.core.errors import EmdrillError
+from emdrill.core.order import practice_queue
+from emdrill.core.scheduler import Rating
+from emdrill.core.timing import Clock
+from emdrill.core.types import Card
+from emdrill.ops import collection
+from emdrill.ops.collection import Graded, StoryAnswer
+from emdrill.store import cards as store_cards
+from emdrill.store.db import Store
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from emdrill.scheduler import Memory
+from emdrill.core.scheduler import Memory
 
 FACETS = ("intent", "story")
 SYSTEMS = ("delivery", "stakeholders", "team")

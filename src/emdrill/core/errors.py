@@ -13,6 +13,10 @@ class StoreError(EmdrillError):
     """The database cannot be opened or is not ours to touch."""
 
 
+class DuplicateError(StoreError):
+    """Another emdrill wrote the same rows first (two loads at once)."""
+
+
 class UnknownQuestionError(EmdrillError):
     """A question id that is not in the collection."""
 

@@ -1,0 +1,82 @@
+"""The settings emdrill knows, their defaults and ranges: the one place they are defined."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from emdrill.core.errors import ConfigError
+
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    default: str
+    help: str
+    kind: str  # "float", "int" or "bool"
+    low: float = 0.0
+    high: float = 0.0
+
+
+SETTINGS: dict[str, Setting] = {
+    s.key: s
+    for s in (
+        Setting("retention", "0.90", "desired retention: chance of recall when due", "float",
+                0.70, 0.97),
+        Setting("new-per-day", "10", "new questions introduced per study day", "int", 0, 500),
+        Setting("minutes", "5", "length of a drill in minutes", "int", 1, 120),
+        Setting("adaptive", "on", "weak families come up more often (off: plain FSRS)", "bool"),
+    )
+}
+
+_TRUE = {"on", "true", "yes", "1"}
+_FALSE = {"off", "false", "no", "0"}
+
+
+def validate_setting(key: str, value: str) -> str:
+    """Return the normalised value, or raise ConfigError saying what is allowed."""
+    spec = SETTINGS.get(key)
+    if spec is None:
+        known = ", ".join(SETTINGS)
+        raise ConfigError(f"unknown setting '{key}' (known: {known})")
+    text = value.strip().lower()
+    if spec.kind == "bool":
+        if text in _TRUE:
+            return "on"
+        if text in _FALSE:
+            return "off"
+        raise ConfigError(f"{key}: '{value}' is not on or off")
+    try:
+        number = float(text) if spec.kind == "float" else int(text)
+    except ValueError:
+        raise ConfigError(f"{key}: '{value}' is not a "
+                          f"{'whole number' if spec.kind == 'int' else 'number'}") from None
+    if not spec.low <= number <= spec.high:
+        low, high = _fmt(spec.low, spec.kind), _fmt(spec.high, spec.kind)
+        raise ConfigError(f"{key}: {value} is out of range ({low} to {high})")
+    return _fmt(number, spec.kind)
+
+
+def _fmt(number: float, kind: str) -> str:
+    return str(int(number)) if kind == "int" else f"{number:.2f}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    retention: float = 0.90
+    new_per_day: int = 10
+    minutes: int = 5
+    adaptive: bool = True
+
+    @classmethod
+    def from_stored(cls, stored: dict[str, str]) -> Settings:
+        def get(key: str) -> str:
+            return stored.get(key, SETTINGS[key].default)
+
+        return cls(
+            retention=float(get("retention")),
+            new_per_day=int(get("new-per-day")),
+            minutes=int(get("minutes")),
+            adaptive=get("adaptive") == "on",
+        )

@@ -1,0 +1,56 @@
+"""What time it is for emdrill: "now" and the study day it falls in.
+
+The one source of the 04:00 study-day rule: Python uses `Clock`, SQL uses `sql_day_shift`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from emdrill.core.errors import ConfigError
+
+NOW_ENV = "EMDRILL_NOW"
+DAY_STARTS_AT = timedelta(hours=4)
+
+
+def sql_day_shift(offset_minutes: int) -> str:
+    """SQLite date modifier that turns a stored UTC time into its study-day date."""
+    shift = offset_minutes - int(DAY_STARTS_AT.total_seconds() // 60)
+    return f"{shift:+d} minutes"
+
+
+@dataclass(frozen=True)
+class Clock:
+    """"Now" read once at the edge, plus the zone that decides where a day starts."""
+
+    now: datetime  # UTC-aware
+    local: tzinfo
+
+    def day_start(self, at: datetime | None = None) -> datetime:
+        """Start (UTC) of the study day containing `at`; days begin at 04:00 local, as in Anki."""
+        local = (at or self.now).astimezone(self.local)
+        shifted = local - DAY_STARTS_AT
+        start = shifted.replace(hour=0, minute=0, second=0, microsecond=0) + DAY_STARTS_AT
+        return start.astimezone(UTC)
+
+    def day_key(self, at: datetime) -> str:
+        """The study day `at` belongs to, as YYYY-MM-DD."""
+        return (at.astimezone(self.local) - DAY_STARTS_AT).date().isoformat()
+
+    def utc_offset_minutes(self) -> int:
+        offset = self.now.astimezone(self.local).utcoffset() or timedelta(0)
+        return int(offset.total_seconds() // 60)
+
+
+def parse_now(text: str) -> datetime:
+    """Parse an ISO-8601 time that carries an offset; reject naive times."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError(f"{NOW_ENV}: '{text}' is not an ISO-8601 time") from None
+    if value.tzinfo is None:
+        raise ConfigError(f"{NOW_ENV}: '{text}' has no UTC offset (add e.g. +00:00)")
+    return value
+
+

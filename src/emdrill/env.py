@@ -1,0 +1,59 @@
+"""The edge: environment variables and the platform's data folder.
+
+The only module that reads `os.environ` or calls `platformdirs`. Commands read these once
+and pass plain values (a path, a clock, a seed) down to the operations.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from emdrill.core.errors import ConfigError
+from emdrill.core.timing import NOW_ENV, Clock, parse_now
+
+HOME_ENV = "EMDRILL_HOME"
+SEED_ENV = "EMDRILL_SEED"
+DB_NAME = "emdrill.db"
+
+
+def home_dir() -> Path:
+    """The data folder: $EMDRILL_HOME, else the platform's user data dir."""
+    override = os.environ.get(HOME_ENV)
+    if override:
+        return Path(override).expanduser()
+    import platformdirs  # only needed when no override is set
+
+    return Path(platformdirs.user_data_dir("emdrill", appauthor=False))
+
+
+def db_path() -> Path:
+    return home_dir() / DB_NAME
+
+
+def read_clock() -> Clock:
+    """$EMDRILL_NOW if set (its offset is the local zone), else the system clock and zone."""
+    raw = os.environ.get(NOW_ENV)
+    if raw:
+        given = parse_now(raw)
+        local = given.tzinfo
+        assert local is not None
+        return Clock(now=given.astimezone(UTC), local=local)
+    system_now = datetime.now().astimezone()
+    local_zone = system_now.tzinfo
+    assert local_zone is not None
+    return Clock(now=system_now.astimezone(UTC), local=local_zone)
+
+
+def read_seed() -> int | None:
+    """$EMDRILL_SEED makes interval fuzzing repeatable (tests, demos); unset means random."""
+    raw = os.environ.get(SEED_ENV)
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigError(f"{SEED_ENV}: '{raw}' is not an integer") from None
+
+

@@ -1,0 +1,70 @@
+"""Deck files on disk: find, read, check and load them into the store."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+
+from emdrill.core.deckfile import Context, DeckFile, LoadResult, Problem, parse_bytes, validate
+from emdrill.core.errors import DeckError
+from emdrill.store import decks as store_decks
+from emdrill.store.db import Store
+
+
+def parse_file(path: Path) -> DeckFile:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        deck = DeckFile(path=path)
+        deck.problems.append(Problem(path, 1, f"cannot read file ({exc.strerror})"))
+        return deck
+    return parse_bytes(path, raw)
+
+
+def bundled_paths() -> list[Path]:
+    """The decks shipped with emdrill: inside the installed package, or the checkout's decks/."""
+    packaged = Path(str(resources.files("emdrill"))) / "decks"
+    folder = packaged if packaged.is_dir() else Path(__file__).resolve().parents[3] / "decks"
+    return sorted(folder.glob("*.toml"))
+
+
+
+def check_paths(paths: list[Path], context: Context = Context()) -> tuple[list[DeckFile],
+                                                                         list[Problem]]:
+    files = [parse_file(p) for p in _expand(paths)]
+    return files, validate(files, context)
+
+
+def _expand(paths: list[Path]) -> list[Path]:
+    """Folders stand for the *.toml files inside them."""
+    result: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            result.extend(sorted(path.glob("*.toml")))
+        else:
+            result.append(path)
+    return result
+
+
+def bundled_context(paths: list[Path]) -> Context:
+    """Families and ids of bundled decks not being checked, so user decks may use them."""
+    given = {p.resolve() for p in _expand(paths)}
+    others = [parse_file(p) for p in bundled_paths() if p.resolve() not in given]
+    return Context(
+        families=frozenset(fam.slug for f in others for fam in f.families),
+        question_decks={q.id: f.deck_id for f in others for q in f.questions},
+    )
+
+
+def load_paths(store: Store, paths: list[Path], *, now: datetime) -> LoadResult:
+    """Validate, then load everything in one transaction; any problem means nothing is written."""
+    context = store_decks.context(store)
+    files, problems = check_paths(paths, context)
+    if problems:
+        raise DeckError("\n".join(str(p) for p in problems))
+    if not files:
+        raise DeckError("no deck files given (or the folder holds no *.toml)")
+    return store_decks.load(store, files, now=now)
+
+
