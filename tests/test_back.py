@@ -14,11 +14,11 @@ from emdrill import env
 from emdrill.core.stories import Story
 from emdrill.core.types import Question, Slot
 from emdrill.ops import decks
-from emdrill.ops.back import back_for
+from emdrill.ops.back import load_back
 from emdrill.store import cards as store_cards
 from emdrill.store import stories as store_stories
 from emdrill.store.db import open_store
-from emdrill.ui.back import compose_back, learning_line
+from emdrill.ui.back import compose_back, learning_line, render_back
 from emdrill.ui.console import out
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -156,18 +156,18 @@ def test_learning_line_is_the_first_non_empty_line() -> None:
     assert learning_line(Story(title="t", slots=(1,))) == ""
 
 
-def test_back_for_reads_the_store(mini_deck: Path) -> None:
+def test_back_data_reads_the_store(mini_deck: Path) -> None:
     store = open_store(env.db_path())
     decks.load_paths(store, [mini_deck], now=datetime(2026, 3, 2, tzinfo=UTC))
     card = store_cards.load_card(store, "beta-1")
-    before = render(back_for(store, card, compact=False, width=80), width=80)
+    before = render(render_back(card.question, load_back(store), compact=False, width=80), width=80)
     assert "5 · Difficult stakeholder (no story of yours yet)" in before
     assert "the conflict" in before
     store_stories.add_story(store, Story(title="Vendor SLA fight", slots=(5,)),
                             now=datetime(2026, 3, 2, tzinfo=UTC))
     store_stories.save_system(store, "team", "My team system.",
                               now=datetime(2026, 3, 2, tzinfo=UTC))
-    after = render(back_for(store, card, compact=True, width=40), width=40)
+    after = render(render_back(card.question, load_back(store), compact=True, width=40), width=40)
     assert "5 · Vendor SLA fight" in after
-    full = render(back_for(store, card.question, compact=False, width=80), width=80)
+    full = render(render_back(card.question, load_back(store), compact=False, width=80), width=80)
     assert "My team system." in full and "Vendor SLA fight" in full

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from emdrill.cli import app
+from emdrill.cli.main import app
 
 
 def _db(home: Path) -> Path:

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from emdrill.cli import app
 from emdrill.cli.base import open_here
+from emdrill.cli.main import app
 from emdrill.ops import decks
 from test_stats import build_history, write_deck
 

@@ -15,7 +15,7 @@ import pexpect
 import pytest
 from typer.testing import CliRunner
 
-from emdrill.cli import app
+from emdrill.cli.main import app
 
 # A stand-in for the user's editor: it records the file it was given, then applies the plan
 # (replacements, or a whole new content) and exits with the planned status.

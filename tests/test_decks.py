@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import DECK_HEADER, mini_deck_text, question
-from emdrill.cli import app
 from emdrill.cli.base import open_here
+from emdrill.cli.main import app
 from emdrill.core.errors import DeckError
 from emdrill.ops import collection, decks
 from emdrill.store import cards as store_cards

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from emdrill.cli import app
+from emdrill.cli.main import app
 
 LISTS = Path(__file__).resolve().parents[1].parent / "shared" / "question-lists"
 

@@ -30,6 +30,7 @@ from emdrill.core import stats, weakness
 from emdrill.core.scheduler import Rating, retrievability
 from emdrill.core.timing import Clock
 from emdrill.ops import collection, decks
+from emdrill.ops import stats as ops_stats
 from emdrill.ops.collection import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
@@ -93,7 +94,7 @@ def _family(report: stats.Report, slug: str) -> stats.FamilyStats:
 
 
 def test_family_figures(store: Store, dues: dict[str, datetime]) -> None:
-    report = stats.report(store, CLOCK)
+    report = ops_stats.report(store, CLOCK)
     assert report.total_reviews == 8
     alpha, beta = _family(report, "alpha"), _family(report, "beta")
     assert (alpha.questions, alpha.seen, alpha.reviews) == (3, 3, 4)
@@ -109,7 +110,7 @@ def test_family_figures(store: Store, dues: dict[str, datetime]) -> None:
 
 
 def test_retrievability_and_weakness(store: Store, dues: dict[str, datetime]) -> None:
-    report = stats.report(store, CLOCK)
+    report = ops_stats.report(store, CLOCK)
     cards = {c.id: c for c in store_cards.load_cards(store)}
     for family in ("alpha", "beta"):
         seen = [c for c in cards.values() if c.family == family and not c.is_new]
@@ -125,7 +126,7 @@ def test_retrievability_and_weakness(store: Store, dues: dict[str, datetime]) ->
 
 
 def test_true_retention_table(store: Store, dues: dict[str, datetime]) -> None:
-    rows = {r.label: r for r in stats.report(store, CLOCK).retention}
+    rows = {r.label: r for r in ops_stats.report(store, CLOCK).retention}
     # today: alpha-1 at 08:30, intent missed and story right, both young
     assert rows["today"].young == stats.Passes(1, 2)
     assert rows["today"].mature == stats.Passes(0, 0)
@@ -137,7 +138,7 @@ def test_true_retention_table(store: Store, dues: dict[str, datetime]) -> None:
 
 
 def test_forecast_heatmap_and_streak(store: Store, dues: dict[str, datetime]) -> None:
-    report = stats.report(store, CLOCK)
+    report = ops_stats.report(store, CLOCK)
     assert report.today == date(2026, 3, 2)
     assert report.streak == 2
     # alpha-1, alpha-2, alpha-3 and beta-2 are in a learning step: due (or overdue) today
@@ -161,7 +162,7 @@ def test_study_days_start_at_four_local(store: Store, dues: dict[str, datetime])
     """Five hours west of UTC, NOW is 04:00 local: today's study day has just begun, and the
     reviews at 05:00 and 08:30 UTC (00:00 and 03:30 local) belong to yesterday's."""
     west = Clock(now=NOW, local=timezone(timedelta(hours=-5)))
-    report = stats.report(store, west)
+    report = ops_stats.report(store, west)
     assert report.today == date(2026, 3, 2)
     heat = dict(report.heatmap)
     assert (heat[date(2026, 3, 1)], heat[date(2026, 3, 2)]) == (3, 0)  # 05:00 UTC is 00:00
@@ -170,7 +171,7 @@ def test_study_days_start_at_four_local(store: Store, dues: dict[str, datetime])
 
 
 def test_json_shape(store: Store, dues: dict[str, datetime]) -> None:
-    data = stats_view.report_json(stats.report(store, CLOCK))
+    data = stats_view.report_json(ops_stats.report(store, CLOCK))
     assert data["total_reviews"] == 8
     alpha = next(f for f in data["families"] if f["family"] == "alpha")
     assert set(alpha) >= {"family", "name", "questions", "seen", "reviews", "intent_recall",
@@ -184,7 +185,7 @@ def test_json_shape(store: Store, dues: dict[str, datetime]) -> None:
 
 
 def test_empty_collection_has_nulls_not_zeros(store: Store) -> None:
-    data = stats_view.report_json(stats.report(store, CLOCK))
+    data = stats_view.report_json(ops_stats.report(store, CLOCK))
     assert data["total_reviews"] == 0
     for family in data["families"]:
         assert family["seen"] == 0 and family["reviews"] == 0
@@ -197,7 +198,7 @@ def test_empty_collection_has_nulls_not_zeros(store: Store) -> None:
 
 
 def test_shaky_lists_recent_lapses_first(store: Store, dues: dict[str, datetime]) -> None:
-    result = stats.shaky(store, CLOCK)
+    result = ops_stats.shaky(store, CLOCK)
     assert [f.family for f in result.families] == ["alpha", "beta"]
     ids = [q.question.id for q in result.questions]
     assert ids[0] == "alpha-1"  # forgot its intent at 08:30
@@ -212,18 +213,18 @@ def test_shaky_lists_recent_lapses_first(store: Store, dues: dict[str, datetime]
 
 
 def test_shaky_family_filter_and_limit(store: Store, dues: dict[str, datetime]) -> None:
-    only_beta = stats.shaky(store, CLOCK, family="beta", limit=1)
+    only_beta = ops_stats.shaky(store, CLOCK, family="beta", limit=1)
     assert [f.family for f in only_beta.families] == ["beta"]
     assert len(only_beta.questions) == 1 and only_beta.questions[0].question.family == "beta"
     with pytest.raises(Exception, match="unknown family 'gamma' \\(known: alpha, beta\\)"):
-        stats.shaky(store, CLOCK, family="gamma")
+        ops_stats.shaky(store, CLOCK, family="gamma")
 
 
 def test_adaptive_off_reports_the_setting_everywhere(store: Store,
                                                      dues: dict[str, datetime]) -> None:
     store_cards.save_setting(store, "adaptive", "off")
     store_cards.save_setting(store, "retention", "0.85")
-    report = stats.report(store, CLOCK)
+    report = ops_stats.report(store, CLOCK)
     assert not report.adaptive
     assert {f.desired_retention for f in report.families} == {0.85}
     assert _family(report, "alpha").weakness > 0  # still measured, just not acted on

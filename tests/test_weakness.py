@@ -16,13 +16,15 @@ from hypothesis import strategies as st
 
 from conftest import DECK_HEADER, question
 from emdrill.cli.base import open_here
-from emdrill.core import stats, weakness
+from emdrill.core import weakness
 from emdrill.core.order import practice_queue
 from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card, Question
 from emdrill.core.weakness import Bucket
 from emdrill.ops import collection, decks
+from emdrill.ops import stats as ops_stats
+from emdrill.ops import weakness as ops_weakness
 from emdrill.ops.collection import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
@@ -136,7 +138,7 @@ def _alpha_keeps_failing(store: Store, days: int = 12) -> datetime:
 
 
 def test_store_weakness_is_neutral_without_reviews(store: Store) -> None:
-    assert weakness.family_weakness(store, _clock(T0)) == {"alpha": 0.0, "beta": 0.0}
+    assert ops_weakness.family_weakness(store, _clock(T0)) == {"alpha": 0.0, "beta": 0.0}
 
 
 def test_only_recall_tests_count(store: Store) -> None:
@@ -145,14 +147,14 @@ def test_only_recall_tests_count(store: Store) -> None:
     _grade(store, T0, "alpha-1", False)
     _grade(store, T0 + timedelta(minutes=2), "alpha-1", False)
     _grade(store, T0 + timedelta(minutes=50), "alpha-1", False)
-    assert weakness.family_weakness(store, _clock(T0 + timedelta(hours=1)))["alpha"] == 0.0
+    assert ops_weakness.family_weakness(store, _clock(T0 + timedelta(hours=1)))["alpha"] == 0.0
     _grade(store, T0 + timedelta(days=1), "alpha-1", False)
-    assert weakness.family_weakness(store, _clock(T0 + timedelta(days=1)))["alpha"] > 0
+    assert ops_weakness.family_weakness(store, _clock(T0 + timedelta(days=1)))["alpha"] > 0
 
 
 def test_failing_family_ranks_first_in_shaky(store: Store) -> None:
     last = _alpha_keeps_failing(store)
-    report = stats.shaky(store, _clock(last + timedelta(hours=2)))
+    report = ops_stats.shaky(store, _clock(last + timedelta(hours=2)))
     assert [f.family for f in report.families] == ["alpha", "beta"]
     assert report.families[0].weakness > 0.1 > report.families[1].weakness
     assert {q.question.family for q in report.questions[:3]} == {"alpha"}

@@ -1,3 +1,3 @@
-from emdrill.cli import main
+from emdrill.cli.main import main
 
 main()

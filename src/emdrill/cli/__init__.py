@@ -1,5 +1,1 @@
-"""The command line: typer only. `main` is the installed `emdrill` entry point."""
-
-from emdrill.cli.main import app, main
-
-__all__ = ["app", "main"]
+"""The command line: typer only, one module per command group; `main.main` is the entry point."""

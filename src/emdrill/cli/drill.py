@@ -20,11 +20,11 @@ def _start(*, mode: str, minutes: float | None, cards: int | None, compact: bool
     from emdrill import env
     from emdrill.core.timing import Clock
     from emdrill.ops import collection
-    from emdrill.ops.back import back_for
+    from emdrill.ops.back import load_back
     from emdrill.ops.drill import Pick, Session
-    from emdrill.store import decks as store_decks
     from emdrill.ui import drill
     from emdrill.ui import drill_view as view
+    from emdrill.ui.back import render_back
     from emdrill.ui.console import out
     from emdrill.ui.keys import KeyReader
 
@@ -40,13 +40,15 @@ def _start(*, mode: str, minutes: float | None, cards: int | None, compact: bool
     session = Session(store, clock, mode=mode, minutes=length, max_cards=cards)
     console = out(width=None)
 
+    data = load_back(store)  # the story bank does not change during a session
+
     def back(pick: Pick, short: bool) -> Any:
-        return back_for(store, pick.card, compact=short, width=console.width)
+        return render_back(pick.card.question, data, compact=short, width=console.width)
 
     screen = drill.Screen(console=console, reader=KeyReader(), session=session, back=back,
-                          slots=store_decks.slots(store), compact=compact)
+                          slots=data.slots, compact=compact)
     drill.run(session, screen)
-    names = {f.slug: f.name for f in store_decks.families(store)}
+    names = collection.family_names(store)
     console.print()
     console.print(view.summary(session.summary(), now=clock().now, family_names=names))
 

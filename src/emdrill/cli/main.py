@@ -148,22 +148,19 @@ def config_cmd(
 ) -> None:
     """Show settings, or set one: emdrill config retention 0.92"""
     from emdrill.core import settings
-    from emdrill.store import cards as store_cards
+    from emdrill.ops import collection
 
     if key is not None and value is not None:
-        normal = settings.validate_setting(key, value)
-        store = open_here(autoload=False)
-        store_cards.save_setting(store, key, normal)
+        normal = settings.validate_setting(key, value)  # before the store is touched
+        normal = collection.change_setting(open_here(autoload=False), key, normal)
         typer.echo(f"{key} = {normal}")
         return
     if key is not None and key not in settings.SETTINGS:
         settings.validate_setting(key, "")
-    store = open_here(autoload=False)
-    stored = store_cards.stored_settings(store)
+    values = collection.setting_values(open_here(autoload=False))
     for spec in settings.SETTINGS.values():
         if key is None or key == spec.key:
-            current = stored.get(spec.key, spec.default)
-            typer.echo(f"{spec.key:<12} {current:<6} {spec.help}")
+            typer.echo(f"{spec.key:<12} {values[spec.key]:<6} {spec.help}")
 
 
 # ---------------------------------------------------------------- decks
@@ -205,11 +202,10 @@ def deck_load(paths: PathsArg = None) -> None:
 @deck_app.command("list")
 def deck_list() -> None:
     """List loaded decks with question counts per family."""
-    from emdrill.store import decks as store_decks
+    from emdrill.ops import collection
     from emdrill.ui import views
 
-    store = open_here()
-    views.show_decks(store_decks.deck_summary(store))
+    views.show_decks(collection.deck_summary(open_here()))
 
 
 from emdrill.cli.story import story_app, system_app  # noqa: E402

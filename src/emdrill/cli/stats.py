@@ -19,7 +19,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 def stats(as_json: JsonOption = False) -> None:
     """Show recall, weakness and forecasts per family, a heatmap and your streak."""
     from emdrill import env
-    from emdrill.core import stats as stats_mod
+    from emdrill.ops import stats as stats_mod
     from emdrill.ui import stats_view
     from emdrill.ui.console import emit_json
 
@@ -41,7 +41,7 @@ def shaky(
 ) -> None:
     """List the weakest families and the questions most likely to slip now."""
     from emdrill import env
-    from emdrill.core import stats as stats_mod
+    from emdrill.ops import stats as stats_mod
     from emdrill.ui import stats_view
     from emdrill.ui.console import emit_json
 

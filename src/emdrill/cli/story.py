@@ -35,49 +35,40 @@ def story_add(
     no_edit: NoEdit = False,
 ) -> None:
     """Write a new story in your editor, or answer prompts with --no-edit."""
-    from dataclasses import replace
-
     from emdrill import env
     from emdrill.cli import editor
     from emdrill.core.stories import StoryError
-    from emdrill.store import decks as store_decks
-    from emdrill.store import stories as store_stories
+    from emdrill.ops import stories as ops_stories
     from emdrill.ui import story_views
 
     now = env.read_clock().now
     store = open_here()
-    slots = store_decks.slots(store)
+    slots = ops_stories.slots(store)
     story = editor.write_story(slots, slot=slot, start=None, no_edit=no_edit, now=now)
     if story is None:
         raise StoryError("story add cancelled: the file was left empty or unchanged; "
                          "nothing saved")
-    saved = store_stories.add_story(store, replace(story, id=None), now=now)
+    saved = ops_stories.add_story(store, story, now=now)
     story_views.show_saved(saved, slots, verb="added")
 
 
 @story_app.command("list")
 def story_list() -> None:
     """List your stories: id, slots (main first), title and parts still empty."""
-    from emdrill.store import stories as store_stories
+    from emdrill.ops import stories as ops_stories
     from emdrill.ui import story_views
 
-    story_views.show_list(store_stories.list_stories(open_here(autoload=False)))
+    story_views.show_list(ops_stories.list_stories(open_here(autoload=False)))
 
 
 @story_app.command("show")
 def story_show(story_id: IdArg) -> None:
     """Show one story in full, and how many questions it backs."""
-    from emdrill.core.story_bank import best_story
-    from emdrill.store import decks as store_decks
-    from emdrill.store import stories as store_stories
+    from emdrill.ops import stories as ops_stories
     from emdrill.ui import story_views
 
-    store = open_here()
-    story = store_stories.get_story(store, story_id)
-    stories = store_stories.list_stories(store)
-    backs = sum(1 for q in store_stories.active_questions(store)
-                if best_story(q, stories) == story)
-    story_views.show_story(story, store_decks.slots(store), backs=backs)
+    detail = ops_stories.story_detail(open_here(), story_id)
+    story_views.show_story(detail.story, detail.slots, backs=detail.backs)
 
 
 @story_app.command("edit")
@@ -86,14 +77,13 @@ def story_edit(story_id: IdArg, no_edit: NoEdit = False) -> None:
     from emdrill import env
     from emdrill.cli import editor
     from emdrill.core.stories import StoryError
-    from emdrill.store import decks as store_decks
-    from emdrill.store import stories as store_stories
+    from emdrill.ops import stories as ops_stories
     from emdrill.ui import story_views
 
     now = env.read_clock().now
     store = open_here()
-    old = store_stories.get_story(store, story_id)
-    slots = store_decks.slots(store)
+    old = ops_stories.get_story(store, story_id)
+    slots = ops_stories.slots(store)
     story = editor.write_story(slots, slot=None, start=old, no_edit=no_edit, now=now)
     if story is None:
         raise StoryError(f"story edit cancelled: the file was left empty; story {story_id} "
@@ -104,7 +94,7 @@ def story_edit(story_id: IdArg, no_edit: NoEdit = False) -> None:
     if story.same_content(old):
         typer.echo(f"no changes to story {story_id}")
         return
-    saved = store_stories.update_story(store, story_id, story, now=now)
+    saved = ops_stories.update_story(store, story_id, story, now=now)
     story_views.show_saved(saved, slots, verb="updated")
 
 
@@ -116,10 +106,10 @@ def story_rm(
     """Delete a story (asks first; --yes skips the question)."""
     from emdrill.cli import editor
     from emdrill.core.errors import InputError
-    from emdrill.store import stories as store_stories
+    from emdrill.ops import stories as ops_stories
 
     store = open_here(autoload=False)
-    story = store_stories.get_story(store, story_id)
+    story = ops_stories.get_story(store, story_id)
     if not yes:
         answer = editor.confirm(f"Delete story {story_id} '{story.title}'?")
         if answer is None:
@@ -128,7 +118,7 @@ def story_rm(
         if not answer:
             typer.echo(f"kept story {story_id}")
             return
-    store_stories.delete_story(store, story_id)
+    ops_stories.delete_story(store, story_id)
     typer.echo(f"deleted story {story_id}: {story.title}")
 
 
@@ -140,9 +130,9 @@ def story_export(
     """Write all stories as one Markdown file that `story import` reads back exactly."""
     from emdrill.core.errors import InputError
     from emdrill.core.stories import render_markdown
-    from emdrill.store import stories as store_stories
+    from emdrill.ops import stories as ops_stories
 
-    stories = store_stories.list_stories(open_here(autoload=False))
+    stories = ops_stories.list_stories(open_here(autoload=False))
     text = render_markdown(stories)
     if file is None or str(file) == "-":
         sys.stdout.write(text)
@@ -168,8 +158,7 @@ def story_import(
     from emdrill import env
     from emdrill.core.errors import InputError
     from emdrill.core.stories import parse_markdown
-    from emdrill.core.story_bank import plan_import
-    from emdrill.store import stories as store_stories
+    from emdrill.ops import stories as ops_stories
     from emdrill.ui import story_views
 
     try:
@@ -181,24 +170,18 @@ def story_import(
     if not incoming:
         raise InputError(f"{file}: no stories found (each starts with a '## Title' line)")
     store = open_here(autoload=False)
-    plan = plan_import(store_stories.list_stories(store), incoming)
-    if not dry_run:
-        store_stories.apply_import(store, plan, now=env.read_clock().now)
+    plan = ops_stories.import_stories(store, incoming, now=env.read_clock().now,
+                                      dry_run=dry_run)
     story_views.show_import(plan, source=str(file), dry_run=dry_run)
 
 
 @story_app.command("coverage")
 def story_coverage() -> None:
     """Show stories per slot, how many questions rely on each, and what to write next."""
-    from emdrill.core.story_bank import coverage
-    from emdrill.store import decks as store_decks
-    from emdrill.store import stories as store_stories
+    from emdrill.ops import stories as ops_stories
     from emdrill.ui import story_views
 
-    store = open_here()
-    story_views.show_coverage(coverage(store_decks.slots(store),
-                                       store_stories.list_stories(store),
-                                       store_stories.active_questions(store)))
+    story_views.show_coverage(ops_stories.story_coverage(open_here()))
 
 
 # ---------------------------------------------------------------- systems
@@ -213,12 +196,12 @@ def system_edit(category: CategoryArg, no_edit: NoEdit = False) -> None:
     from emdrill import env
     from emdrill.cli import editor
     from emdrill.core.stories import SYSTEM_NAMES, StoryError, check_category
-    from emdrill.store import stories as store_stories
+    from emdrill.ops import stories as ops_stories
 
     check_category(category)
     now = env.read_clock().now
     store = open_here(autoload=False)
-    current = store_stories.systems(store).get(category, "")
+    current = ops_stories.systems(store).get(category, "")
     text = editor.write_system(category, current, no_edit=no_edit, now=now)
     if not text:
         raise StoryError(f"system edit cancelled: the text was empty; your {category} system "
@@ -226,7 +209,7 @@ def system_edit(category: CategoryArg, no_edit: NoEdit = False) -> None:
     if text == current:
         typer.echo(f"no changes to your {category} system")
         return
-    store_stories.save_system(store, category, text, now=now)
+    ops_stories.save_system(store, category, text, now=now)
     typer.echo(f"saved your {category} system ({SYSTEM_NAMES[category]})")
 
 
@@ -238,9 +221,9 @@ def system_show(
     """Show your systems, or the one for CATEGORY."""
     from emdrill.core.stories import check_category
     from emdrill.core.types import SYSTEMS
-    from emdrill.store import stories as store_stories
+    from emdrill.ops import stories as ops_stories
     from emdrill.ui import story_views
 
     chosen = [check_category(category)] if category is not None else list(SYSTEMS)
-    systems = store_stories.systems(open_here(autoload=False))
+    systems = ops_stories.systems(open_here(autoload=False))
     story_views.show_systems(systems, chosen)

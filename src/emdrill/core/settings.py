@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from emdrill.core.errors import ConfigError
@@ -64,13 +65,15 @@ def _fmt(number: float, kind: str) -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    retention: float = 0.90
-    new_per_day: int = 10
-    minutes: int = 5
-    adaptive: bool = True
+    """The settings in force, typed; defaults come from SETTINGS only."""
+
+    retention: float
+    new_per_day: int
+    minutes: int
+    adaptive: bool
 
     @classmethod
-    def from_stored(cls, stored: dict[str, str]) -> Settings:
+    def from_stored(cls, stored: Mapping[str, str]) -> Settings:
         def get(key: str) -> str:
             return stored.get(key, SETTINGS[key].default)
 
@@ -80,3 +83,8 @@ class Settings:
             minutes=int(get("minutes")),
             adaptive=get("adaptive") == "on",
         )
+
+
+def with_defaults(stored: Mapping[str, str]) -> dict[str, str]:
+    """Every known setting's value: the stored one, else its default."""
+    return {key: stored.get(key, spec.default) for key, spec in SETTINGS.items()}

@@ -16,7 +16,6 @@ from emdrill.core.scheduler import Memory, retrievability
 
 if TYPE_CHECKING:
     from emdrill.core.timing import Clock
-    from emdrill.store.db import Store
 
 PERIOD_DAYS = 30  # "last 30 days" and "the 30 days before" for recall and trend
 MATURE_DAYS = 21  # a facet is mature when its interval before the review was at least this
@@ -262,18 +261,6 @@ def rank_families(families: Iterable[ShakyFamily]) -> list[ShakyFamily]:
     return sorted(families, key=lambda f: -f.weakness)
 
 
-# ---------------------------------------------------------------- store-backed entry points
-
-
-def _weakness_and_retention(store: Store, clock: Clock, *, adaptive: bool,
-                            base: float) -> tuple[dict[str, float], dict[str, float]]:
-    from emdrill.core import weakness
-
-    scores = weakness.family_weakness(store, clock)
-    chosen = weakness.retentions(scores, base) if adaptive else {}
-    return scores, chosen
-
-
 @dataclass(frozen=True)
 class Window:
     """The study-day boundaries one report uses, all derived from the clock."""
@@ -296,74 +283,3 @@ class Window:
     def days_back(self, days: int) -> datetime:
         """Start of the study day `days` days before today."""
         return self.today_start - timedelta(days=days)
-
-
-
-def _family_names(store: Store) -> list[tuple[str, str]]:
-    """(slug, name) of every family, in the order the decks define them."""
-    from emdrill.store import decks as store_decks
-
-    return [(f.slug, f.name) for f in store_decks.families(store)]
-
-def report(store: Store, clock: Clock) -> Report:
-    """Everything `emdrill stats` shows."""
-    from emdrill.ops import collection
-    from emdrill.store import cards as store_cards
-    from emdrill.store import stats as store_stats
-
-    prefs = collection.settings(store)
-    win = Window.of(clock)
-    scores, chosen = _weakness_and_retention(store, clock, adaptive=prefs.adaptive,
-                                             base=prefs.retention)
-    recent, previous = periods(store_stats.family_periods(store, split=win.month_start,
-                                                          since=win.before_start))
-    families = family_stats(
-        _family_names(store), counts=store_stats.family_counts(store),
-        recent=recent, previous=previous,
-        recall=mean_recall(store_stats.seen_questions(store), clock.now),
-        weakness=scores, retention=chosen, base_retention=prefs.retention,
-    )
-    heat_days = (win.today - win.heat_start).days
-    return Report(
-        today=win.today, total_reviews=store_stats.total_reviews(store),
-        adaptive=prefs.adaptive, retention_setting=prefs.retention, families=families,
-        retention=retention_table(store_stats.retention_counts(
-            store, bounds=[win.days_back(days - 1) for _label, days in RETENTION_PERIODS],
-            mature_days=MATURE_DAYS)),
-        forecast=forecast(store_stats.due_per_day(
-            store, until=win.days_back(-FORECAST_DAYS), offset_minutes=win.offset_minutes),
-            today=win.today),
-        heatmap=day_series(store_stats.reviews_per_day(
-            store, since=win.days_back(heat_days), offset_minutes=win.offset_minutes),
-            start=win.heat_start, days=heat_days + 1),
-        streak=collection.streak(store_cards.review_days(store, win.offset_minutes),
-                                 today=win.today.isoformat()),
-        recent=sum(recent.values(), Period()), previous=sum(previous.values(), Period()),
-    )
-
-
-def shaky(store: Store, clock: Clock, *, family: str | None = None, limit: int = 10) -> Shaky:
-    """Families by weakness, then the shakiest seen questions (of one family if given)."""
-    from emdrill.core.errors import InputError
-    from emdrill.ops import collection
-    from emdrill.store import stats as store_stats
-
-    prefs = collection.settings(store)
-    names = _family_names(store)
-    if family is not None and family not in dict(names):
-        known = ", ".join(slug for slug, _ in names) or "none loaded"
-        raise InputError(f"unknown family '{family}' (known: {known})")
-    scores, chosen = _weakness_and_retention(store, clock, adaptive=prefs.adaptive,
-                                             base=prefs.retention)
-    counts = store_stats.family_counts(store)
-    families = rank_families(
-        ShakyFamily(slug, name, scores.get(slug, 0.0), chosen.get(slug, prefs.retention),
-                    *counts.get(slug, (0, 0, 0))[:2])
-        for slug, name in names if family is None or slug == family
-    )
-    questions = rank_questions(
-        store_stats.seen_questions(store, family=family), now=clock.now,
-        lapses=store_stats.recent_lapses(store, since=clock.now - timedelta(days=LAPSE_DAYS)),
-        slot_names=store_stats.slot_names(store),
-    )
-    return Shaky(prefs.adaptive, families, questions[:limit])

@@ -18,13 +18,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
-
-from emdrill.core.settings import Settings
-from emdrill.core.timing import Clock
-
-if TYPE_CHECKING:
-    from emdrill.store.db import Store
 
 MIN_GAP_HOURS = 1.0
 HALF_LIFE_DAYS = 14.0
@@ -94,20 +87,3 @@ def schedule(base: float, weakness: float) -> Schedule:
     target = retention(base, weakness)
     clearly_weak = target - base >= (min(base + ABOVE, CEILING) - base) / 2
     return Schedule(target, RELEARN_WEAK if clearly_weak and target > base else None)
-
-
-# ---------------------------------------------------------------- store-backed helpers
-
-
-def family_weakness(store: Store, clock: Clock) -> dict[str, float]:
-    from emdrill.store import decks as store_decks
-    from emdrill.store import stats as store_stats
-
-    since = clock.now - timedelta(days=WINDOW_DAYS)
-    buckets = store_stats.outcome_buckets(store, now=clock.now, since=since)
-    return scores(buckets, [f.slug for f in store_decks.families(store)])
-
-
-def schedule_by_family(store: Store, clock: Clock, prefs: Settings) -> dict[str, Schedule]:
-    return {family: schedule(prefs.retention, w)
-            for family, w in family_weakness(store, clock).items()}

@@ -1,19 +1,25 @@
-"""The back of a card from the store: what every drill mode calls after the reveal."""
+"""What the back of a card needs from the store: slots, the user's stories and systems."""
 
 from __future__ import annotations
 
-from rich.console import RenderableType
+from dataclasses import dataclass
 
-from emdrill.core.types import Card, Question
+from emdrill.core.stories import Story
+from emdrill.core.types import Slot
 from emdrill.store import decks as store_decks
 from emdrill.store import stories as store_stories
 from emdrill.store.db import Store
-from emdrill.ui.back import compose_back
 
 
-def back_for(store: Store, card: Card | Question, *, compact: bool, width: int) -> RenderableType:
-    """Load the slots, the user's stories and systems, and compose the back of `card`."""
-    question = card.question if isinstance(card, Card) else card
-    return compose_back(question, slots=store_decks.slots(store),
-                        stories=store_stories.list_stories(store),
-                        systems=store_stories.systems(store), width=width, compact=compact)
+@dataclass(frozen=True)
+class BackData:
+    """Everything beside the question itself that the back side shows; read once a session."""
+
+    slots: dict[int, Slot]
+    stories: list[Story]
+    systems: dict[str, str]
+
+
+def load_back(store: Store) -> BackData:
+    return BackData(slots=store_decks.slots(store), stories=store_stories.list_stories(store),
+                    systems=store_stories.systems(store))

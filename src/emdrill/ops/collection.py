@@ -14,11 +14,13 @@ from emdrill.core import scheduler
 from emdrill.core.errors import DuplicateError, InputError
 from emdrill.core.order import QueueItem, build_queue, due_cards, new_allowance
 from emdrill.core.scheduler import Rating
-from emdrill.core.settings import Settings
+from emdrill.core.settings import Settings, validate_setting, with_defaults
 from emdrill.core.timing import Clock
 from emdrill.core.types import MODES, Card, ReviewRecord
 from emdrill.core.weakness import Schedule
+from emdrill.ops import weakness
 from emdrill.store import cards as store_cards
+from emdrill.store import decks as store_decks
 from emdrill.store.db import Store, open_store
 
 __all__ = ["Store"]  # the handle commands pass around; only its type leaves ops
@@ -50,8 +52,29 @@ def _load_bundled(store: Store, now: datetime) -> None:
             raise
 
 
+def family_names(store: Store) -> dict[str, str]:
+    """Family slug -> display name, in deck order."""
+    return {f.slug: f.name for f in store_decks.families(store)}
+
+
 def settings(store: Store) -> Settings:
     return Settings.from_stored(store_cards.stored_settings(store))
+
+
+def setting_values(store: Store) -> dict[str, str]:
+    """Every setting as text, stored or default."""
+    return with_defaults(store_cards.stored_settings(store))
+
+
+def change_setting(store: Store, key: str, value: str) -> str:
+    """Validate, then save one setting; returns the value as stored."""
+    normal = validate_setting(key, value)
+    store_cards.save_setting(store, key, normal)
+    return normal
+
+
+def deck_summary(store: Store) -> list[tuple[str, str, str, str, int, int]]:
+    return store_decks.deck_summary(store)
 
 
 # ---------------------------------------------------------------- answers
@@ -103,8 +126,6 @@ def schedule_for(card: Card, store: Store, clock: Clock, prefs: Settings) -> Sch
     """The family's schedule in force: plain FSRS at the user's retention when not adaptive."""
     if not prefs.adaptive:
         return Schedule(prefs.retention)
-    from emdrill.core import weakness
-
     return weakness.schedule_by_family(store, clock, prefs).get(card.family,
                                                                  Schedule(prefs.retention))
 
@@ -171,8 +192,6 @@ def ordering_weakness(store: Store, clock: Clock, prefs: Settings,
     """Family weakness to order by, or None for plain FSRS order (adaptive off)."""
     if not (prefs.adaptive if weakest_first is None else weakest_first):
         return None
-    from emdrill.core import weakness
-
     return weakness.family_weakness(store, clock)
 
 

@@ -18,12 +18,20 @@ from rich.text import Text
 from emdrill.core.stories import SYSTEM_NAMES, SYSTEM_PROMPTS, Story
 from emdrill.core.story_bank import best_story
 from emdrill.core.types import Question, Slot
+from emdrill.ops.back import BackData
 
 __all__ = ["best_story", "compose_back", "learning_line"]
 
 WIDE = 60  # from this width on, labels sit in a column to the left of the text
 LABEL = "bold cyan"
 HINT = "dim"
+
+
+def render_back(question: Question, data: BackData, *, width: int,
+                compact: bool = False) -> RenderableType:
+    """The back of `question` with the user's slots, stories and systems."""
+    return compose_back(question, slots=data.slots, stories=data.stories, systems=data.systems,
+                        width=width, compact=compact)
 
 
 def compose_back(question: Question, *, slots: Mapping[int, Slot], stories: Sequence[Story],

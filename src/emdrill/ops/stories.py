@@ -1,0 +1,74 @@
+"""The story bank and systems: every story command is one call here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from emdrill.core.stories import Story
+from emdrill.core.story_bank import Coverage, ImportPlan, best_story, coverage, plan_import
+from emdrill.core.types import Slot
+from emdrill.store import decks as store_decks
+from emdrill.store import stories as store_stories
+from emdrill.store.db import Store
+
+
+def slots(store: Store) -> dict[int, Slot]:
+    return store_decks.slots(store)
+
+
+def list_stories(store: Store) -> list[Story]:
+    return store_stories.list_stories(store)
+
+
+def get_story(store: Store, story_id: int) -> Story:
+    return store_stories.get_story(store, story_id)
+
+
+def add_story(store: Store, story: Story, *, now: datetime) -> Story:
+    return store_stories.add_story(store, replace(story, id=None), now=now)
+
+
+def update_story(store: Store, story_id: int, story: Story, *, now: datetime) -> Story:
+    return store_stories.update_story(store, story_id, story, now=now)
+
+
+def delete_story(store: Store, story_id: int) -> Story:
+    return store_stories.delete_story(store, story_id)
+
+
+@dataclass(frozen=True)
+class StoryDetail:
+    story: Story
+    slots: dict[int, Slot]
+    backs: int  # active questions for which this is the best story
+
+
+def story_detail(store: Store, story_id: int) -> StoryDetail:
+    story = store_stories.get_story(store, story_id)
+    stories = store_stories.list_stories(store)
+    backs = sum(1 for q in store_stories.active_questions(store)
+                if best_story(q, stories) == story)
+    return StoryDetail(story, store_decks.slots(store), backs)
+
+
+def import_stories(store: Store, incoming: list[Story], *, now: datetime,
+                   dry_run: bool) -> ImportPlan:
+    """Match incoming stories to the bank; write them unless `dry_run`."""
+    plan = plan_import(store_stories.list_stories(store), incoming)
+    if not dry_run:
+        store_stories.apply_import(store, plan, now=now)
+    return plan
+
+
+def story_coverage(store: Store) -> Coverage:
+    return coverage(store_decks.slots(store), store_stories.list_stories(store),
+                    store_stories.active_questions(store))
+
+
+def systems(store: Store) -> dict[str, str]:
+    return store_stories.systems(store)
+
+
+def save_system(store: Store, category: str, text: str, *, now: datetime) -> None:
+    store_stories.save_system(store, category, text, now=now)

@@ -1,0 +1,152 @@
+"""The house rules of docs/architecture.md, checked on the source: imports point down the
+layers, each third-party dependency stays with its owner, and no import cycle hides anywhere
+(imports inside functions count too)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+PACKAGE = SRC / "emdrill"
+
+# Which emdrill layers each layer may import (a layer is the first name after `emdrill.`).
+ALLOWED = {
+    "core": {"core"},
+    "store": {"core", "store"},
+    "ops": {"core", "store", "ops"},
+    "ui": {"core", "ops", "ui"},
+    "env": {"core"},
+    "cli": {"core", "ops", "ui", "env", "cli"},
+    "__main__": {"cli"},
+    "__init__": set(),
+}
+# Third-party owners: the only layers (or modules) that may import each one.
+OWNERS = {
+    "rich": ("emdrill.ui.",),
+    "typer": ("emdrill.cli.",),
+    "click": ("emdrill.cli.",),
+    "sqlmodel": ("emdrill.store.",),
+    "sqlalchemy": ("emdrill.store.",),
+    "sqlite3": ("emdrill.store.",),
+    "fsrs": ("emdrill.core.scheduler",),
+    "platformdirs": ("emdrill.env",),
+}
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(SRC).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(parts)
+
+
+def all_modules() -> dict[str, Path]:
+    return {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def imports_of(path: Path, modules: dict[str, Path]) -> Iterator[tuple[str, int]]:
+    """Every module `path` imports, at any depth of the file, with its line."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, node.lineno
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                full = f"{node.module}.{alias.name}"
+                yield (full if full in modules else node.module), node.lineno
+
+
+def layer(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def graph() -> dict[str, set[str]]:
+    modules = all_modules()
+    return {name: {m for m, _ in imports_of(path, modules) if m in modules and m != name}
+            for name, path in modules.items()}
+
+
+def find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle, as the list of modules around it, or None."""
+    state: dict[str, int] = {}  # 1 on the stack, 2 done
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(edges.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*stack[stack.index(nxt):], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for start in sorted(edges):
+        if start not in state and (cycle := visit(start)):
+            return cycle
+    return None
+
+
+def violations() -> list[str]:
+    modules = all_modules()
+    found = []
+    for name, path in modules.items():
+        own = layer(name)
+        for imported, line in imports_of(path, modules):
+            where = f"{path.relative_to(SRC.parent)}:{line}"
+            top = imported.split(".")[0]
+            if top == "emdrill" and imported != "emdrill":
+                if layer(imported) not in ALLOWED.get(own, set()):
+                    found.append(f"{where}: {own}/ may not import {imported}")
+            elif top in OWNERS and not name.startswith(OWNERS[top]) and name not in {
+                    o.rstrip(".") for o in OWNERS[top]}:
+                found.append(f"{where}: only {', '.join(OWNERS[top])} may import {top}")
+    return found
+
+
+def test_no_import_breaks_the_layer_or_ownership_rules() -> None:
+    assert violations() == []
+
+
+def test_no_import_cycles() -> None:
+    assert find_cycle(graph()) is None
+
+
+def test_every_layer_is_in_the_rules() -> None:
+    assert {layer(m) for m in all_modules()} <= set(ALLOWED)
+
+
+# The checks themselves must catch what they are for.
+
+
+def test_cycle_finder_finds_a_cycle_through_three_modules() -> None:
+    edges = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert find_cycle(edges) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("import rich\n", "only emdrill.ui. may import rich"),
+    ("def f():\n    from emdrill.store import db\n", "core/ may not import emdrill.store.db"),
+    ("from sqlmodel import select\n", "only emdrill.store. may import sqlmodel"),
+])
+def test_a_planted_bad_import_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          source: str, expected: str) -> None:
+    fake = tmp_path / "src" / "emdrill"
+    (fake / "core").mkdir(parents=True)
+    (fake / "store").mkdir()
+    (fake / "__init__.py").write_text("")
+    (fake / "store" / "__init__.py").write_text("")
+    (fake / "store" / "db.py").write_text("")
+    (fake / "core" / "__init__.py").write_text("")
+    (fake / "core" / "planted.py").write_text(source)
+    monkeypatch.setitem(globals(), "SRC", tmp_path / "src")
+    monkeypatch.setitem(globals(), "PACKAGE", fake)
+    assert any(expected in v for v in violations())
