@@ -24,22 +24,26 @@ def due_cards(cards: Iterable[Card], now: datetime) -> list[Card]:
     return [c for c in cards if not c.is_new and c.due <= now]
 
 
-def _spread_new(cards: Iterable[Card]) -> list[Card]:
-    """New questions taking one family at a time, so a day's batch is varied.
+def new_order(questions: Iterable[tuple[str, str, str, int]]) -> dict[str, int]:
+    """Where each question stands among new ones, from (id, family, deck, position) rows of
+    every active question: one family at a time, so a day's batch is varied.
 
     Ranks come from the whole deck (seen questions included), so grading one new question
-    does not reshuffle the rest: the order `next` shows is the order the drill uses.
+    does not reshuffle the rest: the order `next` shows is the order the drill uses. The
+    store keeps this number per question, refreshed whenever a deck loads.
     """
-    ordered = sorted(cards, key=lambda c: (c.question.deck, c.question.position))
+    ordered = sorted(questions, key=lambda q: (q[2], q[3]))
     family_order: dict[str, int] = {}
-    rank: dict[str, int] = {}
     seen_in_family: dict[str, int] = defaultdict(int)
-    for card in ordered:
-        family_order.setdefault(card.family, len(family_order))
-        rank[card.id] = seen_in_family[card.family]
-        seen_in_family[card.family] += 1
-    fresh = [c for c in ordered if c.is_new]
-    return sorted(fresh, key=lambda c: (rank[c.id], family_order[c.family]))
+    result: dict[str, int] = {}
+    for qid, family, _deck, _position in ordered:
+        family_order.setdefault(family, len(family_order))
+        result[qid] = seen_in_family[family] * _FAMILY_SPAN + family_order[family]
+        seen_in_family[family] += 1
+    return result
+
+
+_FAMILY_SPAN = 1_000_000  # more families than any collection will hold
 
 
 def _clashes(card: Card, previous: Card | None) -> bool:
@@ -63,24 +67,25 @@ def declump(ordered: Sequence[Card], previous: Card | None = None) -> list[Card]
 
 
 def build_queue(
-    cards: Iterable[Card],
+    due: Iterable[Card],
+    fresh: Sequence[Card],
     *,
-    now: datetime,
     allowance: int,
     weakness: Mapping[str, float] | None = None,
     previous: Card | None = None,
     limit: int | None = None,
 ) -> list[QueueItem]:
     """Due questions (weakest family first when `weakness` is given, then most overdue),
-    then new ones within today's allowance; same-family and sibling runs are broken up."""
-    pool = [c for c in cards if not c.question.suspended]
-    fresh = _spread_new(pool)[:allowance]
+    then new ones (`fresh`, already in `new_order`) within today's allowance; same-family
+    and sibling runs are broken up."""
+    fresh = [c for c in fresh if not c.question.suspended][:allowance]
+    pool = [c for c in due if not c.question.suspended]
     if previous is not None:
         pool = [c for c in pool if c.id != previous.id]
         fresh = [c for c in fresh if c.id != previous.id]
     weak = weakness or {}
-    due = sorted(due_cards(pool, now), key=lambda c: (-round(weak.get(c.family, 0.0), 2), c.due))
-    ordered_due = declump(due, previous)
+    ordered = sorted(pool, key=lambda c: (-round(weak.get(c.family, 0.0), 2), c.due))
+    ordered_due = declump(ordered, previous)
     tail = ordered_due[-1] if ordered_due else previous
     items = [QueueItem(c, False) for c in ordered_due]
     items += [QueueItem(c, True) for c in declump(fresh, tail)]

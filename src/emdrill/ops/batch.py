@@ -61,19 +61,20 @@ def _from_json(line: str) -> GradeRequest:
 
 def grade_lines(store: Store, clock: Clock, lines: list[str]) -> list[Graded]:
     """Validate every non-blank line (values and ids), then record them in order."""
-    requests: list[GradeRequest] = []
-    known = {c.id for c in store_cards.load_cards(store, include_suspended=True)}
+    numbered: list[tuple[int, GradeRequest]] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            request = _from_json(line)
+            numbered.append((number, _from_json(line)))
         except InputError as exc:
             raise InputError(f"stdin:{number}: {exc}; nothing was recorded") from None
+    known = store_cards.known_ids(store, (r.question_id for _, r in numbered))
+    for number, request in numbered:
         if request.question_id not in known:
             raise InputError(f"stdin:{number}: unknown question id '{request.question_id}'; "
                              "nothing was recorded")
-        requests.append(request)
+    requests = [r for _, r in numbered]
     if not requests:
         raise InputError("stdin: no grades given (expected JSON lines)")
     return [

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from emdrill.core import scheduler
 from emdrill.core.errors import DuplicateError, InputError
-from emdrill.core.order import QueueItem, build_queue, due_cards, new_allowance
+from emdrill.core.order import QueueItem, build_queue, new_allowance
 from emdrill.core.scheduler import Rating
 from emdrill.core.settings import Settings, validate_setting, with_defaults
 from emdrill.core.timing import Clock
@@ -22,6 +22,8 @@ from emdrill.ops import weakness
 from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
 from emdrill.store.db import Store, open_store
+
+HOT_PATH_SCHEMA = 3  # the migration that added the running sums `rebuild_aggregates` fills
 
 __all__ = ["Store"]  # the handle commands pass around; only its type leaves ops
 
@@ -35,6 +37,8 @@ def open_collection(path: Path, *, now: datetime, seed: int | None = None,
     if seed is not None:
         scheduler.seed(seed)
     store = open_store(path)
+    if 0 < store.migrated_from < HOT_PATH_SCHEMA:
+        store_decks.rebuild_aggregates(store)
     if autoload and store_cards.question_count(store) == 0:
         _load_bundled(store, now)
     return store
@@ -179,10 +183,14 @@ def next_queue(store: Store, clock: Clock, *, limit: int | None = None,
                previous: Card | None = None, exclude: Collection[str] = (),
                weakest_first: bool | None = None) -> list[QueueItem]:
     """Exactly what a drill would show now, in order. `exclude` drops ids (a session's
-    skips); `weakest_first` overrides the `adaptive` setting for the order (commute)."""
+    skips); `weakest_first` overrides the `adaptive` setting for the order (commute).
+    Reads only the due rows and the first new ones, whatever the size of the collection."""
     prefs = settings(store)
-    cards = [c for c in store_cards.load_cards(store) if c.id not in exclude]
-    return build_queue(cards, now=clock.now, allowance=todays_allowance(store, clock, prefs),
+    allowance = todays_allowance(store, clock, prefs)
+    due = [c for c in store_cards.due_cards(store, clock.now) if c.id not in exclude]
+    fresh = [c for c in store_cards.new_cards(store, allowance + len(exclude))
+             if c.id not in exclude] if allowance else []
+    return build_queue(due, fresh, allowance=allowance,
                        weakness=ordering_weakness(store, clock, prefs, weakest_first),
                        previous=previous, limit=limit)
 
@@ -207,24 +215,33 @@ class Status:
 
 def status(store: Store, clock: Clock) -> Status:
     prefs = settings(store)
-    cards = store_cards.load_cards(store)
-    new_left = min(todays_allowance(store, clock, prefs), sum(1 for c in cards if c.is_new))
-    upcoming = [c.due for c in cards if not c.is_new and c.due > clock.now]
+    counts = store_cards.counts(store, clock.now)
     return Status(
-        due=len(due_cards(cards, clock.now)),
-        new_today=new_left,
-        reviews_today=store_cards.reviews_between(store, clock.day_start()),
-        streak=streak(store_cards.review_days(store, clock.utc_offset_minutes()),
-                      today=clock.day_key(clock.now)),
-        questions=len(cards),
-        next_due=min(upcoming, default=None),
+        due=counts.due,
+        new_today=min(todays_allowance(store, clock, prefs), counts.new),
+        reviews_today=store_cards.reviews_since(store, clock.day_start()),
+        streak=current_streak(store, clock),
+        questions=counts.questions,
+        next_due=counts.next_due,
     )
+
+
+def current_streak(store: Store, clock: Clock) -> int:
+    """The streak, reading back only as far as it reaches (a widening window of days)."""
+    today = clock.day_key(clock.now)
+    window = 64
+    while True:
+        since = clock.day_start() - timedelta(days=window)
+        days = store_cards.study_days(store, offset_minutes=clock.utc_offset_minutes(),
+                                      since=since)
+        found = streak(days, today=today)
+        if found < window - 1:
+            return found
+        window *= 4
 
 
 def streak(days_newest_first: list[str], *, today: str) -> int:
     """Consecutive study days with reviews, ending today (or yesterday, if today has none yet)."""
-    from datetime import date, timedelta
-
     if not days_newest_first:
         return 0
     expected = date.fromisoformat(today)

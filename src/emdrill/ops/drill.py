@@ -160,13 +160,12 @@ class Session:
         scores = [FamilyScore(f, len(v), sum(a.intent_recalled for a in v),
                               sum(a.story_right for a in v)) for f, v in families.items()]
         count = len(self.answers)
-        cards = store_cards.load_cards(self.store)
-        upcoming = [c.due for c in cards if not c.is_new]
+        earliest = store_cards.counts(self.store, self.clock().now).earliest_due
         return Summary(
             answered=count,
             elapsed=self.elapsed(),
             intent_recall=sum(a.intent_recalled for a in self.answers) / count if count else None,
             story_accuracy=sum(a.story_right for a in self.answers) / count if count else None,
             families=sorted(scores, key=lambda s: -s.answered),
-            next_due=min(upcoming, default=None),
+            next_due=earliest,
         )

@@ -28,7 +28,6 @@ from emdrill.core.stats import (
 from emdrill.core.timing import Clock
 from emdrill.ops import collection
 from emdrill.ops.weakness import family_weakness
-from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
 from emdrill.store import stats as store_stats
 from emdrill.store.db import Store
@@ -72,8 +71,7 @@ def report(store: Store, clock: Clock) -> Report:
         heatmap=day_series(store_stats.reviews_per_day(
             store, since=win.days_back(heat_days), offset_minutes=win.offset_minutes),
             start=win.heat_start, days=heat_days + 1),
-        streak=collection.streak(store_cards.review_days(store, win.offset_minutes),
-                                 today=win.today.isoformat()),
+        streak=collection.current_streak(store, clock),
         recent=sum(recent.values(), Period()), previous=sum(previous.values(), Period()),
     )
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,9 +13,18 @@ from sqlmodel import Session, col, select
 
 from emdrill.core.errors import NothingToUndoError, UnknownQuestionError
 from emdrill.core.scheduler import Memory
+from emdrill.core.timing import sql_day_shift
 from emdrill.core.types import Card, Question, ReviewRecord
+from emdrill.store import tallies
 from emdrill.store.db import Store
-from emdrill.store.tables import FacetRow, QuestionRow, ReviewRow, SettingRow, to_db_time
+from emdrill.store.tables import (
+    FacetRow,
+    QuestionRow,
+    ReviewRow,
+    SettingRow,
+    from_db_time,
+    to_db_time,
+)
 
 # ---------------------------------------------------------------- settings
 
@@ -40,16 +51,28 @@ def to_question(row: QuestionRow) -> Question:
     )
 
 
+MEMORY_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review")
+
+
 def to_memory(row: FacetRow) -> Memory:
-    return Memory(state=row.state, step=row.step, stability=row.stability,
-                  difficulty=row.difficulty, due=row.due, last_review=row.last_review)
+    return memory_from(row)
+
+
+def memory_from(obj: object, prefix: str = "") -> Memory:
+    """A `Memory` from an ORM object's (decoded) fields, named `prefix` + field."""
+    values: dict[str, Any] = {name: getattr(obj, prefix + name) for name in MEMORY_FIELDS}
+    return Memory(**values)
+
+
+def put_memory(obj: object, memory: Memory, prefix: str = "") -> None:
+    """Write a `Memory` into an ORM object's fields named `prefix` + field."""
+    assert memory.due is not None
+    for name in MEMORY_FIELDS:
+        setattr(obj, prefix + name, getattr(memory, name))
 
 
 def _apply(row: FacetRow, memory: Memory) -> None:
-    assert memory.due is not None
-    row.state, row.step = memory.state, memory.step
-    row.stability, row.difficulty = memory.stability, memory.difficulty
-    row.due, row.last_review = memory.due, memory.last_review
+    put_memory(row, memory)
 
 
 # ---------------------------------------------------------------- cards
@@ -60,20 +83,88 @@ def question_count(store: Store) -> int:
         return int(s.exec(select(func.count()).select_from(QuestionRow)).one())
 
 
+_CARD_COLUMNS = (
+    "q.id, q.deck_id, q.family, q.text, q.intent, q.story, q.also, q.probes, q.system, "
+    "q.traits, q.pitfall, q.follow_ups, q.siblings, q.suspended, q.position, "
+    "i.state, i.step, i.stability, i.difficulty, i.due, i.last_review, "
+    "s.state, s.step, s.stability, s.difficulty, s.due, s.last_review"
+)
+_CARD_FROM = (
+    "FROM question q JOIN facet i ON i.question_id = q.id AND i.kind = 'intent' "
+    "JOIN facet s ON s.question_id = q.id AND s.kind = 'story' "
+)
+
+
+def _card_of(row: Sequence[Any]) -> Card:
+    """A card from one row of `_CARD_COLUMNS`: plain SQL, no ORM objects on the hot path."""
+    (qid, deck, family, text_, intent, story, also, probes, system, traits, pitfall,
+     follow_ups, siblings, suspended, position) = row[:15]
+    question = Question(
+        id=qid, deck=deck, family=family, text=text_, intent=intent, story=int(story),
+        also=tuple(json.loads(also)), probes=tuple(json.loads(probes)), system=system,
+        traits=tuple(json.loads(traits)), pitfall=pitfall,
+        follow_ups=tuple(json.loads(follow_ups)), siblings=tuple(json.loads(siblings)),
+        suspended=bool(suspended), position=int(position))
+    return Card(question, memory_of(row[15:21]), memory_of(row[21:27]))
+
+
+def memory_of(row: Sequence[Any]) -> Memory:
+    """The one codec from stored facet columns (state, step, stability, difficulty, due,
+    last review) to a `Memory`."""
+    state, step, stability, difficulty, due, last = row
+    return Memory(state=int(state), step=step, stability=stability, difficulty=difficulty,
+                  due=from_db_time(due), last_review=from_db_time(last) if last else None)
+
+
 def load_cards(store: Store, *, include_suspended: bool = False) -> list[Card]:
-    """Every question with both facets, in deck order."""
+    """Every question with both facets, in deck order (practice and simulation only: the
+    drill's queue reads due and new rows alone)."""
+    where = "" if include_suspended else "WHERE q.suspended = 0 "
+    sql = text(f"SELECT {_CARD_COLUMNS} {_CARD_FROM} {where}ORDER BY q.position")
     with store.session() as s:
-        query = select(QuestionRow)
-        if not include_suspended:
-            query = query.where(col(QuestionRow.suspended).is_(False))
-        questions = {q.id: q for q in s.exec(query.order_by(col(QuestionRow.position)))}
-        facets: dict[tuple[str, str], FacetRow] = {
-            (f.question_id, f.kind): f for f in s.exec(select(FacetRow))
-        }
-    return [
-        Card(to_question(q), to_memory(facets[(qid, "intent")]), to_memory(facets[(qid, "story")]))
-        for qid, q in questions.items()
-    ]
+        return [_card_of(r) for r in s.execute(sql)]
+
+
+def due_cards(store: Store, now: datetime) -> list[Card]:
+    """Active questions seen before and due by `now` (an index range, not a scan)."""
+    sql = text(f"SELECT {_CARD_COLUMNS} {_CARD_FROM} "
+               "WHERE q.suspended = 0 AND q.due <= :now ORDER BY q.due")
+    with store.session() as s:
+        return [_card_of(r) for r in s.execute(sql, {"now": to_db_time(now)})]
+
+
+def new_cards(store: Store, limit: int) -> list[Card]:
+    """The first `limit` new questions in `new_order`."""
+    sql = text(f"SELECT {_CARD_COLUMNS} {_CARD_FROM} WHERE q.suspended = 0 AND q.due IS NULL "
+               "ORDER BY q.new_order LIMIT :limit")
+    with store.session() as s:
+        return [_card_of(r) for r in s.execute(sql, {"limit": limit})]
+
+
+@dataclass(frozen=True)
+class Counts:
+    questions: int  # active
+    due: int  # seen and due by now
+    new: int  # never seen
+    next_due: datetime | None  # the earliest due after now
+    earliest_due: datetime | None  # the earliest due of any seen question, overdue included
+
+
+def counts(store: Store, now: datetime) -> Counts:
+    """What `status` needs, from the `question.due` index."""
+    at = {"now": to_db_time(now)}
+    with store.session() as s:
+        questions, new = s.execute(text(
+            "SELECT count(*), count(*) - count(due) FROM question WHERE suspended = 0")).one()
+        due = s.execute(text("SELECT count(*) FROM question WHERE suspended = 0 "
+                             "AND due <= :now"), at).scalar_one()
+        upcoming = s.execute(text("SELECT min(due) FROM question WHERE suspended = 0 "
+                                  "AND due > :now"), at).scalar_one()
+        earliest = s.execute(text("SELECT min(due) FROM question WHERE suspended = 0 "
+                                  "AND due IS NOT NULL")).scalar_one()
+    return Counts(int(questions), int(due), int(new),
+                  from_db_time(upcoming) if upcoming else None,
+                  from_db_time(earliest) if earliest else None)
 
 
 def load_card(store: Store, question_id: str) -> Card:
@@ -128,21 +219,18 @@ def record_review(
         s.add(intent_row)
         s.add(story_row)
         s.flush()
+        tallies.count(s, card.family, at, [(before_i.last_review, intent_rating),
+                                           (before_s.last_review, story_rating)])
         return _record(review)
-
-
-_MEMORY_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review")
 
 
 def _set_prev(review: ReviewRow, kind: str, m: Memory) -> None:
     """Keep the facet's state before the review, so undo can put it back exactly."""
-    for name in _MEMORY_FIELDS:
-        setattr(review, f"{kind}_prev_{name}", getattr(m, name))
+    put_memory(review, m, f"{kind}_prev_")
 
 
 def _restore(kind: str, r: ReviewRow) -> Memory:
-    values: dict[str, Any] = {name: getattr(r, f"{kind}_prev_{name}") for name in _MEMORY_FIELDS}
-    return Memory(**values)
+    return memory_from(r, f"{kind}_prev_")
 
 
 def _record(r: ReviewRow) -> ReviewRecord:
@@ -161,6 +249,11 @@ def undo_last(store: Store) -> ReviewRecord:
         intent_row, story_row = _facets(s, last.question_id)
         _apply(intent_row, _restore("intent", last))
         _apply(story_row, _restore("story", last))
+        question = s.get(QuestionRow, last.question_id)
+        if question is not None:
+            tallies.count(s, question.family, last.reviewed_at,
+                          [(last.intent_prev_last_review, last.intent_rating),
+                           (last.story_prev_last_review, last.story_rating)], sign=-1)
         s.add(intent_row)
         s.add(story_row)
         record = _record(last)
@@ -187,14 +280,32 @@ def new_introduced_since(store: Store, start: datetime) -> int:
         return int(s.execute(sql, {"start": to_db_time(start)}).scalar_one())
 
 
-def review_days(store: Store, offset_minutes: int) -> list[str]:
-    """Distinct study days (04:00 local boundaries) with at least one review, newest first."""
-    shift = offset_minutes - 4 * 60
-    sql = text(
-        "SELECT DISTINCT date(reviewed_at, :shift) AS d FROM review ORDER BY d DESC"
-    )
+def study_days(store: Store, *, offset_minutes: int, since: datetime) -> list[str]:
+    """Study days (YYYY-MM-DD) with at least one review at or after `since`, newest first;
+    read from the per-quarter-hour counts, not the review history."""
+    sql = text("SELECT DISTINCT date(quarter * 900, 'unixepoch', :shift) AS d "
+               "FROM review_quarter WHERE quarter >= :since AND reviews > 0 ORDER BY d DESC")
+    params = {"shift": sql_day_shift(offset_minutes), "since": int(since.timestamp()) // 900}
     with store.session() as s:
-        return [row[0] for row in s.execute(sql, {"shift": f"{shift:+d} minutes"})]
+        return [row[0] for row in s.execute(sql, params)]
+
+
+def reviews_since(store: Store, start: datetime) -> int:
+    """Reviews at or after `start` (a quarter-hour boundary, as study days are)."""
+    sql = text("SELECT coalesce(sum(reviews), 0) FROM review_quarter WHERE quarter >= :q")
+    with store.session() as s:
+        return int(s.execute(sql, {"q": int(start.timestamp()) // 900}).scalar_one())
+
+
+def known_ids(store: Store, ids: Iterable[str]) -> set[str]:
+    """Which of `ids` name a question (active or suspended)."""
+    wanted = sorted(set(ids))
+    found: set[str] = set()
+    with store.session() as s:
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            found.update(s.exec(select(QuestionRow.id).where(col(QuestionRow.id).in_(chunk))))
+    return found
 
 
 def last_reviews(store: Store, limit: int) -> list[ReviewRecord]:

@@ -61,6 +61,7 @@ def _on_connect(dbapi_con: Any, _record: Any) -> None:
 class Store:
     path: Path
     engine: Engine
+    migrated_from: int = LATEST  # the schema version found on opening
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -111,7 +112,7 @@ def open_store(path: Path) -> Store:
     if version < LATEST:
         with guard(path):
             _migrate(engine)
-    return Store(path=path, engine=engine)
+    return Store(path=path, engine=engine, migrated_from=version)
 
 
 def _migrate(engine: Engine) -> None:
@@ -126,9 +127,8 @@ def _migrate(engine: Engine) -> None:
             try:
                 current = int(con.execute("PRAGMA user_version").fetchone()[0])
                 for number in range(current + 1, LATEST + 1):
-                    for statement in MIGRATIONS[number - 1].split(";"):
-                        if statement.strip():
-                            con.execute(statement)
+                    for statement in _statements(MIGRATIONS[number - 1]):
+                        con.execute(statement)
                     con.execute(f"PRAGMA user_version={number}")
                 con.execute("COMMIT")
             except BaseException:
@@ -138,3 +138,16 @@ def _migrate(engine: Engine) -> None:
             con.isolation_level = previous
     finally:
         raw.close()
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements; a trigger's body holds `;` of its own."""
+    result: list[str] = []
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                result.append(pending.strip())
+            pending = ""
+    return result

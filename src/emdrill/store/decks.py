@@ -8,8 +8,10 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from emdrill.core.deckfile import Context, DeckFile, LoadResult
+from emdrill.core.order import new_order
 from emdrill.core.scheduler import new_memory
 from emdrill.core.types import Family, Question, Slot
+from emdrill.store import tallies
 from emdrill.store.db import Store
 from emdrill.store.tables import DeckRow, FacetRow, FamilyRow, QuestionRow, SlotRow
 
@@ -27,6 +29,7 @@ def context(store: Store) -> Context:
 def load(store: Store, files: list[DeckFile], *, now: datetime) -> LoadResult:
     """Add, update and suspend in one transaction."""
     counts = {"added": 0, "updated": 0, "unchanged": 0, "suspended": 0, "restored": 0}
+    regrouped = False
     with store.session() as s:
         for deck in files:
             s.merge(DeckRow(id=deck.deck_id, name=deck.name, version=deck.version,
@@ -37,7 +40,9 @@ def load(store: Store, files: list[DeckFile], *, now: datetime) -> LoadResult:
                 s.merge(SlotRow(slot=slot.slot, name=slot.name, competency=slot.competency,
                                 must_include=list(slot.must_include)))
             for q in deck.questions:
+                moved = _family_moves(s, q)
                 counts[_upsert(s, q, now)] += 1
+                regrouped = regrouped or moved
         loaded = {q.id for deck in files for q in deck.questions}
         deck_ids = [deck.deck_id for deck in files]
         gone = s.exec(select(QuestionRow).where(col(QuestionRow.deck_id).in_(deck_ids)))
@@ -46,7 +51,33 @@ def load(store: Store, files: list[DeckFile], *, now: datetime) -> LoadResult:
                 row.suspended = True
                 s.add(row)
                 counts["suspended"] += 1
+        s.flush()
+        refresh_new_order(s)
+        if regrouped:  # reviews now count towards another family's weakness
+            tallies.rebuild(s)
     return LoadResult(**counts)
+
+
+def _family_moves(s: Session, q: Question) -> bool:
+    row = s.get(QuestionRow, q.id)
+    return row is not None and row.family != q.family
+
+
+def refresh_new_order(s: Session) -> None:
+    """Store each active question's place among new ones (the rule: `core.order.new_order`)."""
+    rows = s.execute(text("SELECT id, family, deck_id, position FROM question "
+                          "WHERE suspended = 0"))
+    order = new_order((qid, fam, deck, int(pos)) for qid, fam, deck, pos in rows)
+    s.execute(text("UPDATE question SET new_order = NULL WHERE suspended = 1"))
+    s.execute(text("UPDATE question SET new_order = :n WHERE id = :id"),
+              [{"n": n, "id": qid} for qid, n in order.items()])
+
+
+def rebuild_aggregates(store: Store) -> None:
+    """Fill what migration 3 could not compute in SQL: new order and weakness tallies."""
+    with store.session() as s:
+        refresh_new_order(s)
+        tallies.rebuild(s)
 
 
 def _family_row(fam: Family, deck_id: str) -> FamilyRow:

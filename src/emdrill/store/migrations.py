@@ -112,5 +112,59 @@ CREATE TABLE system (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS)
+# The hot path reads what changed, not what exists. `question.due` is the earliest facet due
+# once a question has been seen (NULL while it is new), kept by triggers whatever writes the
+# facets; `question.reviews` and `review_quarter` (reviews per quarter hour, so any study-day
+# boundary can be summed) are kept by triggers on `review`. `question.new_order` ranks new
+# questions (filled when a deck loads). `family_outcome` holds the weakness sums, decayed to
+# `as_of`; it is rebuilt by code after this migration (it needs the decay arithmetic).
+M003_HOT_PATH = """
+ALTER TABLE question ADD COLUMN due TEXT;
+ALTER TABLE question ADD COLUMN reviews INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE question ADD COLUMN new_order INTEGER;
+UPDATE question SET
+    due = (SELECT min(f.due) FROM facet f WHERE f.question_id = question.id)
+    WHERE EXISTS (SELECT 1 FROM facet f WHERE f.question_id = question.id
+                  AND f.last_review IS NOT NULL);
+UPDATE question SET reviews = (SELECT count(*) FROM review r WHERE r.question_id = question.id);
+CREATE INDEX question_due ON question (suspended, due);
+CREATE INDEX question_new ON question (suspended, new_order) WHERE due IS NULL;
+CREATE TABLE review_quarter (
+    quarter INTEGER PRIMARY KEY,
+    reviews INTEGER NOT NULL
+);
+INSERT INTO review_quarter (quarter, reviews)
+    SELECT CAST(strftime('%s', reviewed_at) AS INTEGER) / 900, count(*) FROM review GROUP BY 1;
+CREATE TABLE family_outcome (
+    family TEXT PRIMARY KEY,
+    tests REAL NOT NULL,
+    misses REAL NOT NULL,
+    as_of TEXT NOT NULL
+);
+CREATE TRIGGER review_added AFTER INSERT ON review BEGIN
+    UPDATE question SET reviews = reviews + 1 WHERE id = NEW.question_id;
+    INSERT INTO review_quarter (quarter, reviews)
+        VALUES (CAST(strftime('%s', NEW.reviewed_at) AS INTEGER) / 900, 1)
+        ON CONFLICT (quarter) DO UPDATE SET reviews = reviews + 1;
+END;
+CREATE TRIGGER review_removed AFTER DELETE ON review BEGIN
+    UPDATE question SET reviews = reviews - 1 WHERE id = OLD.question_id;
+    UPDATE review_quarter SET reviews = reviews - 1
+        WHERE quarter = CAST(strftime('%s', OLD.reviewed_at) AS INTEGER) / 900;
+END;
+CREATE TRIGGER review_moved AFTER UPDATE OF question_id ON review BEGIN
+    UPDATE question SET reviews = reviews - 1 WHERE id = OLD.question_id;
+    UPDATE question SET reviews = reviews + 1 WHERE id = NEW.question_id;
+END;
+CREATE TRIGGER facet_changed AFTER UPDATE ON facet BEGIN
+    UPDATE question SET due = CASE
+        WHEN EXISTS (SELECT 1 FROM facet f WHERE f.question_id = NEW.question_id
+                     AND f.last_review IS NOT NULL)
+        THEN (SELECT min(f.due) FROM facet f WHERE f.question_id = NEW.question_id)
+        END
+    WHERE id = NEW.question_id;
+END;
+"""
+
+MIGRATIONS: tuple[str, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_HOT_PATH)
 LATEST = len(MIGRATIONS)

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import text
 
-from emdrill.core.scheduler import Memory
 from emdrill.core.stats import SeenQuestion
-from emdrill.core.weakness import MIN_GAP_HOURS, Bucket
+from emdrill.core.timing import sql_day_shift
+from emdrill.core.weakness import MIN_GAP_HOURS
+from emdrill.store.cards import memory_of
 from emdrill.store.db import Store
 from emdrill.store.tables import from_db_time, to_db_time
 
@@ -21,30 +20,12 @@ def _tested(kind: str) -> str:
             f">= {MIN_GAP_HOURS / 24!r}, 0)")
 
 
-def outcome_buckets(store: Store, *, now: datetime, since: datetime) -> list[Bucket]:
-    """Recall tests and misses per family and whole-day age since `since`."""
-    sql = text(
-        f"SELECT q.family, CAST(julianday(:now) - julianday(r.reviewed_at) AS INTEGER) AS age, "
-        f"sum({_tested('intent')}) + sum({_tested('story')}), "
-        f"sum({_tested('intent')} AND r.intent_rating = 1) "
-        f"+ sum({_tested('story')} AND r.story_rating = 1) "
-        "FROM review r JOIN question q ON q.id = r.question_id "
-        "WHERE r.reviewed_at >= :since GROUP BY q.family, age"
-    )
-    params = {"now": to_db_time(now), "since": to_db_time(since)}
-    with store.session() as s:
-        rows = list(s.execute(sql, params))
-    return [Bucket(family=f, age_days=int(a), facets=int(n), misses=int(m))
-            for f, a, n, m in rows if n]
-
-
 # ---------------------------------------------------------------- stats and shaky
 # Times are stored as fixed-width UTC ISO text, so comparing text compares times.
 
 
 def _shift(offset_minutes: int) -> str:
-    """SQLite date modifier that turns a UTC time into its study day (04:00 local)."""
-    return f"{offset_minutes - 4 * 60:+d} minutes"
+    return sql_day_shift(offset_minutes)
 
 
 def total_reviews(store: Store) -> int:
@@ -60,10 +41,7 @@ def family_counts(store: Store) -> dict[str, tuple[int, int, int]]:
         " GROUP BY question_id) f ON f.question_id = q.id "
         "WHERE NOT q.suspended GROUP BY q.family"
     )
-    reviews = text(
-        "SELECT q.family, sum(r.n) FROM (SELECT question_id, count(*) AS n FROM review "
-        "GROUP BY question_id) r JOIN question q ON q.id = r.question_id GROUP BY q.family"
-    )
+    reviews = text("SELECT family, sum(reviews) FROM question GROUP BY family")
     result: dict[str, tuple[int, int, int]] = {}
     with store.session() as s:
         for family, questions, seen in s.execute(cards):
@@ -123,9 +101,9 @@ def retention_counts(store: Store, *, bounds: list[datetime], mature_days: float
 
 def reviews_per_day(store: Store, *, since: datetime, offset_minutes: int) -> dict[str, int]:
     """Reviews per study day (YYYY-MM-DD) since `since`."""
-    sql = text("SELECT date(reviewed_at, :shift) AS d, count(*) FROM review "
-               "WHERE reviewed_at >= :since GROUP BY d")
-    params = {"shift": _shift(offset_minutes), "since": to_db_time(since)}
+    sql = text("SELECT date(quarter * 900, 'unixepoch', :shift) AS d, sum(reviews) "
+               "FROM review_quarter WHERE quarter >= :since GROUP BY d")
+    params = {"shift": _shift(offset_minutes), "since": int(since.timestamp()) // 900}
     with store.session() as s:
         return {d: int(n) for d, n in s.execute(sql, params)}
 
@@ -160,13 +138,10 @@ def seen_questions(store: Store, *, family: str | None = None) -> list[SeenQuest
     with store.session() as s:
         rows = list(s.execute(text(sql + " ORDER BY q.position"), params))
     return [SeenQuestion(id=r[0], family=r[1], text=r[2], intent_line=r[3], slot=int(r[4]),
-                         intent=_memory(r[5:11]), story=_memory(r[11:17])) for r in rows]
+                         intent=memory_of(r[5:11]), story=memory_of(r[11:17])) for r in rows]
 
 
-def _memory(row: Sequence[Any]) -> Memory:
-    state, step, stability, difficulty, due, last = row
-    return Memory(state=int(state), step=step, stability=stability, difficulty=difficulty,
-                  due=from_db_time(due), last_review=from_db_time(last) if last else None)
+
 
 
 def recent_lapses(store: Store, *, since: datetime) -> dict[str, tuple[int, datetime]]:

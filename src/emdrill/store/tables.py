@@ -101,6 +101,10 @@ class QuestionRow(SQLModel, table=True):
     siblings: list[str] = _list()
     suspended: bool = False
     added_at: datetime = _time()
+    # Kept by triggers and deck loads (migration 3); the ORM never writes them.
+    due: datetime | None = _time(nullable=True)
+    reviews: int = 0
+    new_order: int | None = None
 
 
 class FacetRow(SQLModel, table=True):
