@@ -6,6 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 
 from emdrill.core.types import Card
 
@@ -53,13 +54,26 @@ def _clashes(card: Card, previous: Card | None) -> bool:
             or previous.id in card.question.siblings)
 
 
-def declump(ordered: Sequence[Card], previous: Card | None = None) -> list[Card]:
+def due_order_key(weakness: Mapping[str, float], family: str) -> float:
+    """Due questions sort by this first (weakest family first), then by due."""
+    return -round(weakness.get(family, 0.0), 2)
+
+
+def has_clash(items: Sequence[QueueItem], previous: Card | None = None) -> bool:
+    """Whether two neighbours (the previous card included) are of a family or siblings."""
+    cards = [previous, *(i.card for i in items)] if previous else [i.card for i in items]
+    return any(_clashes(b, a) for a, b in pairwise(cards))
+
+
+def declump(ordered: Sequence[Card], previous: Card | None = None, *,
+            limit: int | None = None) -> list[Card]:
     """Keep the priority order, but never show the same family or a sibling back to back
-    when something else is waiting: take the first card that does not clash."""
+    when something else is waiting: take the first card that does not clash. Stops after
+    `limit` cards."""
     pending = list(ordered)
     result: list[Card] = []
     last = previous
-    while pending:
+    while pending and (limit is None or len(result) < limit):
         pick = next((i for i, c in enumerate(pending) if not _clashes(c, last)), 0)
         last = pending.pop(pick)
         result.append(last)
@@ -84,8 +98,8 @@ def build_queue(
         pool = [c for c in pool if c.id != previous.id]
         fresh = [c for c in fresh if c.id != previous.id]
     weak = weakness or {}
-    ordered = sorted(pool, key=lambda c: (-round(weak.get(c.family, 0.0), 2), c.due))
-    ordered_due = declump(ordered, previous)
+    ordered = sorted(pool, key=lambda c: (due_order_key(weak, c.family), c.due))
+    ordered_due = declump(ordered, previous, limit=limit)
     tail = ordered_due[-1] if ordered_due else previous
     items = [QueueItem(c, False) for c in ordered_due]
     items += [QueueItem(c, True) for c in declump(fresh, tail)]

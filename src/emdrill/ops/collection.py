@@ -7,15 +7,21 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from emdrill.core import scheduler
 from emdrill.core.errors import DuplicateError, InputError
-from emdrill.core.order import QueueItem, build_queue, new_allowance
+from emdrill.core.order import (
+    QueueItem,
+    build_queue,
+    due_order_key,
+    has_clash,
+    new_allowance,
+)
 from emdrill.core.scheduler import Rating
 from emdrill.core.settings import Settings, validate_setting, with_defaults
-from emdrill.core.timing import Clock
+from emdrill.core.timing import Clock, streak
 from emdrill.core.types import MODES, Card, ReviewRecord
 from emdrill.core.weakness import Schedule
 from emdrill.ops import weakness
@@ -187,12 +193,23 @@ def next_queue(store: Store, clock: Clock, *, limit: int | None = None,
     Reads only the due rows and the first new ones, whatever the size of the collection."""
     prefs = settings(store)
     allowance = todays_allowance(store, clock, prefs)
-    due = [c for c in store_cards.due_cards(store, clock.now) if c.id not in exclude]
+    weak = ordering_weakness(store, clock, prefs, weakest_first)
+    keys = {family: due_order_key(weak, family) for family in weak} if weak else {}
     fresh = [c for c in store_cards.new_cards(store, allowance + len(exclude))
              if c.id not in exclude] if allowance else []
-    return build_queue(due, fresh, allowance=allowance,
-                       weakness=ordering_weakness(store, clock, prefs, weakest_first),
-                       previous=previous, limit=limit)
+    window = None if limit is None else limit * 10 + 50
+    while True:
+        due = store_cards.due_entries(store, clock.now, family_keys=keys, exclude=exclude,
+                                      limit=window)
+        items = build_queue(due, fresh, allowance=allowance, weakness=weak, previous=previous,
+                            limit=limit)
+        # A window is enough unless a same-family pair had to be shown back to back: then
+        # a card further down might have broken it up, so order the whole due list.
+        if window is None or len(due) < window or not has_clash(items, previous):
+            break
+        window = None
+    full = store_cards.cards_by_id(store, [i.card.id for i in items if not i.new])
+    return [i if i.new else QueueItem(full[i.card.id], False) for i in items]
 
 
 def ordering_weakness(store: Store, clock: Clock, prefs: Settings,
@@ -227,32 +244,5 @@ def status(store: Store, clock: Clock) -> Status:
 
 
 def current_streak(store: Store, clock: Clock) -> int:
-    """The streak, reading back only as far as it reaches (a widening window of days)."""
-    today = clock.day_key(clock.now)
-    window = 64
-    while True:
-        since = clock.day_start() - timedelta(days=window)
-        days = store_cards.study_days(store, offset_minutes=clock.utc_offset_minutes(),
-                                      since=since)
-        found = streak(days, today=today)
-        if found < window - 1:
-            return found
-        window *= 4
-
-
-def streak(days_newest_first: list[str], *, today: str) -> int:
-    """Consecutive study days with reviews, ending today (or yesterday, if today has none yet)."""
-    if not days_newest_first:
-        return 0
-    expected = date.fromisoformat(today)
-    if days_newest_first[0] != today:
-        expected -= timedelta(days=1)
-    count = 0
-    for day in days_newest_first:
-        if day > expected.isoformat():
-            continue
-        if day != expected.isoformat():
-            break
-        count += 1
-        expected -= timedelta(days=1)
-    return count
+    days = store_cards.study_days(store, offset_minutes=clock.utc_offset_minutes())
+    return streak(days, today=clock.day_number())

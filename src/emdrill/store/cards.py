@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from emdrill.core.errors import NothingToUndoError, UnknownQuestionError
 from emdrill.core.scheduler import Memory
-from emdrill.core.timing import sql_day_shift
+from emdrill.core.timing import DAY_STARTS_AT
 from emdrill.core.types import Card, Question, ReviewRecord
 from emdrill.store import tallies
 from emdrill.store.db import Store
@@ -30,8 +30,8 @@ from emdrill.store.tables import (
 
 
 def stored_settings(store: Store) -> dict[str, str]:
-    with store.session() as s:
-        return {row.key: row.value for row in s.exec(select(SettingRow))}
+    with store.read() as con:
+        return {str(k): str(v) for k, v in con.execute("SELECT key, value FROM setting")}
 
 
 def save_setting(store: Store, key: str, value: str) -> None:
@@ -116,29 +116,63 @@ def memory_of(row: Sequence[Any]) -> Memory:
                   due=from_db_time(due), last_review=from_db_time(last) if last else None)
 
 
+def _cards(store: Store, where: str, params: Sequence[object] = ()) -> list[Card]:
+    with store.read() as con:
+        return [_card_of(r) for r in con.execute(f"SELECT {_CARD_COLUMNS} {_CARD_FROM} {where}",
+                                                  params)]
+
+
 def load_cards(store: Store, *, include_suspended: bool = False) -> list[Card]:
     """Every question with both facets, in deck order (practice and simulation only: the
     drill's queue reads due and new rows alone)."""
-    where = "" if include_suspended else "WHERE q.suspended = 0 "
-    sql = text(f"SELECT {_CARD_COLUMNS} {_CARD_FROM} {where}ORDER BY q.position")
-    with store.session() as s:
-        return [_card_of(r) for r in s.execute(sql)]
+    return _cards(store, ("" if include_suspended else "WHERE q.suspended = 0 ")
+                  + "ORDER BY q.position")
 
 
-def due_cards(store: Store, now: datetime) -> list[Card]:
-    """Active questions seen before and due by `now` (an index range, not a scan)."""
-    sql = text(f"SELECT {_CARD_COLUMNS} {_CARD_FROM} "
-               "WHERE q.suspended = 0 AND q.due <= :now ORDER BY q.due")
-    with store.session() as s:
-        return [_card_of(r) for r in s.execute(sql, {"now": to_db_time(now)})]
+def cards_by_id(store: Store, ids: Sequence[str]) -> dict[str, Card]:
+    found: dict[str, Card] = {}
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start:start + 500])
+        marks = ", ".join("?" * len(chunk))
+        found.update((c.id, c) for c in _cards(store, f"WHERE q.id IN ({marks})", chunk))
+    return found
+
+
+def due_entries(store: Store, now: datetime, *, family_keys: Mapping[str, float],
+                exclude: Collection[str] = (), limit: int | None = None) -> list[Card]:
+    """Active questions seen before and due by `now`, sorted as the queue wants them (by
+    `family_keys`, lowest first, then most overdue), the first `limit` only (an index range,
+    not a scan). Each holds only what ordering needs: id, family, siblings, place and due;
+    `cards_by_id` fills in the few that are shown."""
+    cases = " ".join("WHEN ? THEN ?" for _ in family_keys)
+    order = f"CASE family {cases} ELSE 0 END, " if family_keys else ""
+    marks = ", ".join("?" * len(exclude))
+    sql = ("SELECT id, deck_id, family, siblings, position, due FROM question "
+           "WHERE suspended = 0 AND due <= ? "
+           + (f"AND id NOT IN ({marks}) " if exclude else "")
+           + f"ORDER BY {order}due" + (" LIMIT ?" if limit is not None else ""))
+    params: list[object] = [to_db_time(now), *exclude]
+    for family, key in family_keys.items():
+        params += [family, key]
+    if limit is not None:
+        params.append(limit)
+    with store.read() as con:
+        return [_entry(row) for row in con.execute(sql, params)]
+
+
+def _entry(row: Sequence[Any]) -> Card:
+    qid, deck, family, siblings, position, due_text = row
+    due = from_db_time(due_text)
+    question = Question(id=qid, deck=deck, family=family, text="", intent="", story=0,
+                        siblings=tuple(json.loads(siblings)), position=int(position))
+    memory = Memory(due=due, last_review=due)
+    return Card(question, memory, memory)
 
 
 def new_cards(store: Store, limit: int) -> list[Card]:
     """The first `limit` new questions in `new_order`."""
-    sql = text(f"SELECT {_CARD_COLUMNS} {_CARD_FROM} WHERE q.suspended = 0 AND q.due IS NULL "
-               "ORDER BY q.new_order LIMIT :limit")
-    with store.session() as s:
-        return [_card_of(r) for r in s.execute(sql, {"limit": limit})]
+    return _cards(store, "WHERE q.suspended = 0 AND q.due IS NULL ORDER BY q.new_order "
+                  "LIMIT ?", (limit,))
 
 
 @dataclass(frozen=True)
@@ -152,16 +186,16 @@ class Counts:
 
 def counts(store: Store, now: datetime) -> Counts:
     """What `status` needs, from the `question.due` index."""
-    at = {"now": to_db_time(now)}
-    with store.session() as s:
-        questions, new = s.execute(text(
-            "SELECT count(*), count(*) - count(due) FROM question WHERE suspended = 0")).one()
-        due = s.execute(text("SELECT count(*) FROM question WHERE suspended = 0 "
-                             "AND due <= :now"), at).scalar_one()
-        upcoming = s.execute(text("SELECT min(due) FROM question WHERE suspended = 0 "
-                                  "AND due > :now"), at).scalar_one()
-        earliest = s.execute(text("SELECT min(due) FROM question WHERE suspended = 0 "
-                                  "AND due IS NOT NULL")).scalar_one()
+    at = (to_db_time(now),)
+    with store.read() as con:
+        questions, new = con.execute(
+            "SELECT count(*), count(*) - count(due) FROM question WHERE suspended = 0").fetchone()
+        (due,) = con.execute("SELECT count(*) FROM question WHERE suspended = 0 "
+                             "AND due <= ?", at).fetchone()
+        (upcoming,) = con.execute("SELECT min(due) FROM question WHERE suspended = 0 "
+                                  "AND due > ?", at).fetchone()
+        (earliest,) = con.execute("SELECT min(due) FROM question WHERE suspended = 0 "
+                                  "AND due IS NOT NULL").fetchone()
     return Counts(int(questions), int(due), int(new),
                   from_db_time(upcoming) if upcoming else None,
                   from_db_time(earliest) if earliest else None)
@@ -272,29 +306,39 @@ def reviews_between(store: Store, start: datetime, end: datetime | None = None) 
 
 def new_introduced_since(store: Store, start: datetime) -> int:
     """Questions whose first review happened at or after `start`."""
-    sql = text(
-        "SELECT count(*) FROM review WHERE reviewed_at >= :start "
-        "AND intent_prev_last_review IS NULL AND story_prev_last_review IS NULL"
-    )
-    with store.session() as s:
-        return int(s.execute(sql, {"start": to_db_time(start)}).scalar_one())
+    sql = ("SELECT count(*) FROM review WHERE reviewed_at >= ? "
+           "AND intent_prev_last_review IS NULL AND story_prev_last_review IS NULL")
+    with store.read() as con:
+        return int(con.execute(sql, (to_db_time(start),)).fetchone()[0])
 
 
-def study_days(store: Store, *, offset_minutes: int, since: datetime) -> list[str]:
-    """Study days (YYYY-MM-DD) with at least one review at or after `since`, newest first;
-    read from the per-quarter-hour counts, not the review history."""
-    sql = text("SELECT DISTINCT date(quarter * 900, 'unixepoch', :shift) AS d "
-               "FROM review_quarter WHERE quarter >= :since AND reviews > 0 ORDER BY d DESC")
-    params = {"shift": sql_day_shift(offset_minutes), "since": int(since.timestamp()) // 900}
+def study_days(store: Store, *, offset_minutes: int) -> list[int]:
+    """Study days (days since 1970) with at least one review, newest first, from the per-day
+    counts; when the user's UTC offset has changed, those are first recounted under it."""
+    shift = offset_minutes * 60 - int(DAY_STARTS_AT.total_seconds())
+    with store.read() as con:
+        (stored,) = con.execute("SELECT seconds FROM day_shift").fetchone()
+    if stored != shift:
+        _recount_days(store, shift)
+    with store.read() as con:
+        return [row[0] for row in con.execute(
+            "SELECT day FROM review_day WHERE reviews > 0 ORDER BY day DESC")]
+
+
+def _recount_days(store: Store, shift: int) -> None:
     with store.session() as s:
-        return [row[0] for row in s.execute(sql, params)]
+        s.execute(text("UPDATE day_shift SET seconds = :shift"), {"shift": shift})
+        s.execute(text("DELETE FROM review_day"))
+        s.execute(text("INSERT INTO review_day (day, reviews) SELECT "
+                       "(quarter * 900 + :shift) / 86400, sum(reviews) FROM review_quarter "
+                       "GROUP BY 1"), {"shift": shift})
 
 
 def reviews_since(store: Store, start: datetime) -> int:
     """Reviews at or after `start` (a quarter-hour boundary, as study days are)."""
-    sql = text("SELECT coalesce(sum(reviews), 0) FROM review_quarter WHERE quarter >= :q")
-    with store.session() as s:
-        return int(s.execute(sql, {"q": int(start.timestamp()) // 900}).scalar_one())
+    sql = "SELECT coalesce(sum(reviews), 0) FROM review_quarter WHERE quarter >= ?"
+    with store.read() as con:
+        return int(con.execute(sql, (int(start.timestamp()) // 900,)).fetchone()[0])
 
 
 def known_ids(store: Store, ids: Iterable[str]) -> set[str]:

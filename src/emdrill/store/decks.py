@@ -130,8 +130,8 @@ def deck_summary(store: Store) -> list[tuple[str, str, str, str, int, int]]:
 
 def families(store: Store) -> list[Family]:
     """Families in the order their decks define them."""
-    with store.session() as s:
-        rows = s.execute(text("SELECT slug, name, probes FROM family ORDER BY rowid"))
+    with store.read() as con:
+        rows = con.execute("SELECT slug, name, probes FROM family ORDER BY rowid")
         return [Family(slug=slug, name=name, probes=probes) for slug, name, probes in rows]
 
 

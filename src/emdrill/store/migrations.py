@@ -115,9 +115,12 @@ CREATE TABLE system (
 # The hot path reads what changed, not what exists. `question.due` is the earliest facet due
 # once a question has been seen (NULL while it is new), kept by triggers whatever writes the
 # facets; `question.reviews` and `review_quarter` (reviews per quarter hour, so any study-day
-# boundary can be summed) are kept by triggers on `review`. `question.new_order` ranks new
-# questions (filled when a deck loads). `family_outcome` holds the weakness sums, decayed to
-# `as_of`; it is rebuilt by code after this migration (it needs the decay arithmetic).
+# boundary can be summed) are kept by triggers on `review`, and so is `review_day`: reviews
+# per study day under the UTC offset in `day_shift` (rebuilt from the quarters when the
+# user's offset changes), which makes the streak a walk over days, not over the history.
+# `question.new_order` ranks new questions (filled when a deck loads). `family_outcome` holds
+# the weakness sums, decayed to `as_of`; code rebuilds it after this migration (it needs the
+# decay arithmetic).
 M003_HOT_PATH = """
 ALTER TABLE question ADD COLUMN due TEXT;
 ALTER TABLE question ADD COLUMN reviews INTEGER NOT NULL DEFAULT 0;
@@ -135,6 +138,17 @@ CREATE TABLE review_quarter (
 );
 INSERT INTO review_quarter (quarter, reviews)
     SELECT CAST(strftime('%s', reviewed_at) AS INTEGER) / 900, count(*) FROM review GROUP BY 1;
+CREATE TABLE day_shift (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seconds INTEGER NOT NULL
+);
+INSERT INTO day_shift (id, seconds) VALUES (1, -14400);
+CREATE TABLE review_day (
+    day INTEGER PRIMARY KEY,
+    reviews INTEGER NOT NULL
+);
+INSERT INTO review_day (day, reviews)
+    SELECT (quarter * 900 - 14400) / 86400, sum(reviews) FROM review_quarter GROUP BY 1;
 CREATE TABLE family_outcome (
     family TEXT PRIMARY KEY,
     tests REAL NOT NULL,
@@ -146,11 +160,18 @@ CREATE TRIGGER review_added AFTER INSERT ON review BEGIN
     INSERT INTO review_quarter (quarter, reviews)
         VALUES (CAST(strftime('%s', NEW.reviewed_at) AS INTEGER) / 900, 1)
         ON CONFLICT (quarter) DO UPDATE SET reviews = reviews + 1;
+    INSERT INTO review_day (day, reviews)
+        VALUES ((CAST(strftime('%s', NEW.reviewed_at) AS INTEGER)
+                 + (SELECT seconds FROM day_shift)) / 86400, 1)
+        ON CONFLICT (day) DO UPDATE SET reviews = reviews + 1;
 END;
 CREATE TRIGGER review_removed AFTER DELETE ON review BEGIN
     UPDATE question SET reviews = reviews - 1 WHERE id = OLD.question_id;
     UPDATE review_quarter SET reviews = reviews - 1
         WHERE quarter = CAST(strftime('%s', OLD.reviewed_at) AS INTEGER) / 900;
+    UPDATE review_day SET reviews = reviews - 1
+        WHERE day = (CAST(strftime('%s', OLD.reviewed_at) AS INTEGER)
+                     + (SELECT seconds FROM day_shift)) / 86400;
 END;
 CREATE TRIGGER review_moved AFTER UPDATE OF question_id ON review BEGIN
     UPDATE question SET reviews = reviews - 1 WHERE id = OLD.question_id;

@@ -20,8 +20,8 @@ Outcome = tuple[datetime | None, int]  # (the facet's previous review, rating)
 
 
 def read(store: Store) -> dict[str, Tally]:
-    with store.session() as s:
-        rows = s.execute(text("SELECT family, tests, misses, as_of FROM family_outcome"))
+    with store.read() as con:
+        rows = con.execute("SELECT family, tests, misses, as_of FROM family_outcome")
         return {f: Tally(float(n), float(m), from_db_time(at)) for f, n, m, at in rows}
 
 
