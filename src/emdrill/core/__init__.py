@@ -1,0 +1,1 @@
+"""Pure logic with no I/O: safe to import anywhere, cheap to load."""
