@@ -29,6 +29,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -234,7 +235,7 @@ def time_anki(path: Path, runs: int) -> dict[str, float]:
         card = col.get_card(top.card.id)
         card.start_timer()
         answer = col.sched.build_answer(card=card, states=top.states, rating=3)
-        _timed(results["grade"], lambda a=answer: col.sched.answer_card(a))
+        _timed(results["grade"], partial(col.sched.answer_card, answer))
         _timed(results["undo"], col.undo)
         if r < max(3, runs // 4):
             _timed(results["stats"], lambda: col._backend.graphs(search="", days=365))
