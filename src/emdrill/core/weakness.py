@@ -22,7 +22,6 @@ from datetime import datetime, timedelta
 
 MIN_GAP_HOURS = 1.0
 HALF_LIFE_DAYS = 14.0
-WINDOW_DAYS = 90
 PRIOR = 300.0
 BASE_MISS_RATE = 0.10
 GAIN = 4.0

@@ -6,9 +6,9 @@ import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, text
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from emdrill.core.errors import NothingToUndoError, UnknownQuestionError
@@ -16,15 +16,11 @@ from emdrill.core.scheduler import Memory
 from emdrill.core.timing import DAY_STARTS_AT
 from emdrill.core.types import Card, Question, ReviewRecord
 from emdrill.store import tallies
+from emdrill.store.codec import from_db_time, to_db_time
 from emdrill.store.db import Store
-from emdrill.store.tables import (
-    FacetRow,
-    QuestionRow,
-    ReviewRow,
-    SettingRow,
-    from_db_time,
-    to_db_time,
-)
+
+if TYPE_CHECKING:  # the ORM models load only in the functions that write (start-up time)
+    from emdrill.store.tables import FacetRow, QuestionRow, ReviewRow
 
 # ---------------------------------------------------------------- settings
 
@@ -35,6 +31,8 @@ def stored_settings(store: Store) -> dict[str, str]:
 
 
 def save_setting(store: Store, key: str, value: str) -> None:
+    from emdrill.store.tables import SettingRow
+
     with store.session() as s:
         s.merge(SettingRow(key=key, value=value))
 
@@ -79,8 +77,8 @@ def _apply(row: FacetRow, memory: Memory) -> None:
 
 
 def question_count(store: Store) -> int:
-    with store.session() as s:
-        return int(s.exec(select(func.count()).select_from(QuestionRow)).one())
+    with store.read() as con:
+        return int(con.execute("SELECT count(*) FROM question").fetchone()[0])
 
 
 _CARD_COLUMNS = (
@@ -207,6 +205,8 @@ def load_card(store: Store, question_id: str) -> Card:
 
 
 def _card(s: Session, question_id: str) -> Card:
+    from emdrill.store.tables import QuestionRow
+
     row = s.get(QuestionRow, question_id)
     if row is None:
         raise UnknownQuestionError(f"unknown question id '{question_id}' "
@@ -216,6 +216,8 @@ def _card(s: Session, question_id: str) -> Card:
 
 
 def _facets(s: Session, question_id: str) -> tuple[FacetRow, FacetRow]:
+    from emdrill.store.tables import FacetRow
+
     rows = {f.kind: f for f in s.exec(select(FacetRow).where(FacetRow.question_id == question_id))}
     return rows["intent"], rows["story"]
 
@@ -237,6 +239,8 @@ def record_review(
     seconds: float | None = None,
 ) -> ReviewRecord:
     """Write the review row and both facet updates in one transaction."""
+    from emdrill.store.tables import ReviewRow
+
     with store.session() as s:
         intent_row, story_row = _facets(s, card.id)
         before_i, before_s = to_memory(intent_row), to_memory(story_row)
@@ -276,6 +280,8 @@ def _record(r: ReviewRow) -> ReviewRecord:
 
 def undo_last(store: Store) -> ReviewRecord:
     """Delete the newest review and put both facets back exactly as they were before it."""
+    from emdrill.store.tables import QuestionRow, ReviewRow
+
     with store.session() as s:
         last = s.exec(select(ReviewRow).order_by(col(ReviewRow.id).desc()).limit(1)).first()
         if last is None:
@@ -293,15 +299,6 @@ def undo_last(store: Store) -> ReviewRecord:
         record = _record(last)
         s.delete(last)
         return record
-
-
-def reviews_between(store: Store, start: datetime, end: datetime | None = None) -> int:
-    with store.session() as s:
-        query = select(func.count()).select_from(ReviewRow).where(
-            col(ReviewRow.reviewed_at) >= start)
-        if end is not None:
-            query = query.where(col(ReviewRow.reviewed_at) < end)
-        return int(s.exec(query).one())
 
 
 def new_introduced_since(store: Store, start: datetime) -> int:
@@ -345,14 +342,18 @@ def known_ids(store: Store, ids: Iterable[str]) -> set[str]:
     """Which of `ids` name a question (active or suspended)."""
     wanted = sorted(set(ids))
     found: set[str] = set()
-    with store.session() as s:
+    with store.read() as con:
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
-            found.update(s.exec(select(QuestionRow.id).where(col(QuestionRow.id).in_(chunk))))
+            marks = ", ".join("?" * len(chunk))
+            found.update(r[0] for r in con.execute(
+                f"SELECT id FROM question WHERE id IN ({marks})", chunk))
     return found
 
 
 def last_reviews(store: Store, limit: int) -> list[ReviewRecord]:
+    from emdrill.store.tables import ReviewRow
+
     with store.session() as s:
         rows: Iterable[ReviewRow] = s.exec(
             select(ReviewRow).order_by(col(ReviewRow.id).desc()).limit(limit))

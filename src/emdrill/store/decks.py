@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from emdrill.core.deckfile import Context, DeckFile, LoadResult
 from emdrill.core.order import new_order
 from emdrill.core.scheduler import new_memory
 from emdrill.core.types import Family, Question, Slot
 from emdrill.store import tallies
 from emdrill.store.db import Store
-from emdrill.store.tables import DeckRow, FacetRow, FamilyRow, QuestionRow, SlotRow
+
+if TYPE_CHECKING:  # deck loading and the ORM models load only when a deck is loaded
+    from emdrill.core.deckfile import Context, DeckFile, LoadResult
+    from emdrill.store.tables import FamilyRow
 
 CONTENT_FIELDS = ("family", "text", "intent", "probes", "story", "also", "system", "traits",
                   "pitfall", "follow_ups", "siblings", "position")
 
 
 def context(store: Store) -> Context:
+    from emdrill.core.deckfile import Context
+    from emdrill.store.tables import FamilyRow, QuestionRow
+
     with store.session() as s:
         families = frozenset(s.exec(select(FamilyRow.slug)))
         owners = {qid: deck for qid, deck in s.exec(select(QuestionRow.id, QuestionRow.deck_id))}
@@ -28,6 +35,9 @@ def context(store: Store) -> Context:
 
 def load(store: Store, files: list[DeckFile], *, now: datetime) -> LoadResult:
     """Add, update and suspend in one transaction."""
+    from emdrill.core.deckfile import LoadResult
+    from emdrill.store.tables import DeckRow, QuestionRow, SlotRow
+
     counts = {"added": 0, "updated": 0, "unchanged": 0, "suspended": 0, "restored": 0}
     regrouped = False
     with store.session() as s:
@@ -59,6 +69,8 @@ def load(store: Store, files: list[DeckFile], *, now: datetime) -> LoadResult:
 
 
 def _family_moves(s: Session, q: Question) -> bool:
+    from emdrill.store.tables import QuestionRow
+
     row = s.get(QuestionRow, q.id)
     return row is not None and row.family != q.family
 
@@ -81,6 +93,8 @@ def rebuild_aggregates(store: Store) -> None:
 
 
 def _family_row(fam: Family, deck_id: str) -> FamilyRow:
+    from emdrill.store.tables import FamilyRow
+
     return FamilyRow(slug=fam.slug, deck_id=deck_id, name=fam.name, probes=fam.probes)
 
 
@@ -94,6 +108,8 @@ def _content(q: Question) -> dict[str, object]:
 
 
 def _upsert(s: Session, q: Question, now: datetime) -> str:
+    from emdrill.store.tables import FacetRow, QuestionRow
+
     row = s.get(QuestionRow, q.id)
     content = _content(q)
     if row is None:
@@ -136,6 +152,7 @@ def families(store: Store) -> list[Family]:
 
 
 def slots(store: Store) -> dict[int, Slot]:
-    with store.session() as s:
-        return {r.slot: Slot(r.slot, r.name, r.competency, tuple(r.must_include))
-                for r in s.exec(select(SlotRow))}
+    with store.read() as con:
+        rows = con.execute("SELECT slot, name, competency, must_include FROM slot")
+        return {int(n): Slot(int(n), name, competency, tuple(json.loads(must)))
+                for n, name, competency, must in rows}

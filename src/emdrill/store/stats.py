@@ -10,8 +10,8 @@ from emdrill.core.stats import SeenQuestion
 from emdrill.core.timing import sql_day_shift
 from emdrill.core.weakness import MIN_GAP_HOURS
 from emdrill.store.cards import memory_of
+from emdrill.store.codec import from_db_time, to_db_time
 from emdrill.store.db import Store
-from emdrill.store.tables import from_db_time, to_db_time
 
 
 def _tested(kind: str) -> str:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column, Text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+
+from emdrill.store.codec import from_db_time, to_db_time
+
+__all__ = ["from_db_time", "to_db_time"]  # the codec, re-exported for the tables' users
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -26,14 +30,6 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: str | None, dialect: Any) -> datetime | None:
         return None if value is None else from_db_time(value)
-
-
-def to_db_time(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
-
-
-def from_db_time(value: str) -> datetime:
-    return datetime.fromisoformat(value).astimezone(UTC)
 
 
 class JSONList(TypeDecorator[list[Any]]):

@@ -13,8 +13,8 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from emdrill.core.weakness import Tally, outcome
+from emdrill.store.codec import from_db_time, to_db_time
 from emdrill.store.db import Store
-from emdrill.store.tables import from_db_time, to_db_time
 
 Outcome = tuple[datetime | None, int]  # (the facet's previous review, rating)
 
