@@ -37,7 +37,7 @@ from emdrill.core.stories import (
     system_template,
     with_parts,
 )
-from emdrill.core.types import Slot
+from emdrill.core.types import SLOTS, Slot
 
 T = TypeVar("T")
 EDITOR_VARS = ("VISUAL", "EDITOR")
@@ -245,7 +245,7 @@ def ask_story(slots: Mapping[int, Slot], *, slot: int | None, start: Story | Non
     what = f"Editing story {start.id}" if start is not None else "New story"
     typer.echo(f"{what}. Press Enter to keep the value in [brackets].")
     if start is None and slot is None:
-        for n in range(1, 9):
+        for n in SLOTS:
             typer.echo(f"  {n}  {slots[n].name if n in slots else ''}".rstrip())
     title = ask_line("Title (a short handle you can say to yourself)",
                      current=start.title if start else "", required=True)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from emdrill.core.errors import EmdrillError
-from emdrill.core.types import SYSTEMS, Slot
+from emdrill.core.types import SLOTS, SYSTEMS, Slot, is_slot
 
 PARTS = ("context", "challenge", "actions", "results", "learnings")
 PART_HINTS = {
@@ -146,7 +146,7 @@ def parse_slots(value: str) -> tuple[int, ...]:
     """'6, 8' -> (6, 8); raises ValueError with a readable reason."""
     slots: list[int] = []
     for item in (v for v in re.split(r"[,\s]+", value.strip()) if v):
-        if not item.isdigit() or not 1 <= int(item) <= 8:
+        if not item.isdigit() or not is_slot(int(item)):
             raise ValueError(f"slot '{item}' is not a number from 1 to 8")
         if int(item) in slots:
             raise ValueError(f"slot {item} is listed twice")
@@ -219,7 +219,7 @@ def story_template(*, slots: Mapping[int, Slot], slot: int | None = None,
 
 def _slot_guide(slots: Mapping[int, Slot], chosen: int | None) -> str:
     if chosen is None or chosen not in slots:
-        names = [f"  {n}  {slots[n].name if n in slots else ''}".rstrip() for n in range(1, 9)]
+        names = [f"  {n}  {slots[n].name if n in slots else ''}".rstrip() for n in SLOTS]
         return "The eight story slots:\n" + "\n".join(names)
     s = slots[chosen]
     what = f" ({s.competency})" if s.competency else ""

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from emdrill.core.stories import Story
-from emdrill.core.types import Question, Slot
+from emdrill.core.types import SLOTS, Question, Slot
 
 
 def best_story(question: Question, stories: Sequence[Story]) -> Story | None:
@@ -70,7 +70,7 @@ def coverage(slots: Mapping[int, Slot], stories: Sequence[Story],
     for q in questions:
         counts[q.story] += 1
     rows = []
-    for number in range(1, 9):
+    for number in SLOTS:
         slot = slots.get(number, Slot(number, ""))  # no loaded deck names this slot
         serving = sorted((s for s in stories if number in s.slots),
                          key=lambda s: s.slot != number)

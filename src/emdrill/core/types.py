@@ -10,6 +10,11 @@ from emdrill.core.scheduler import Memory
 FACETS = ("intent", "story")
 SYSTEMS = ("delivery", "stakeholders", "team")
 MODES = ("drill", "commute", "grade", "practice")
+SLOTS = range(1, 9)  # the eight core story slots: the one place their range is written
+
+
+def is_slot(value: int) -> bool:
+    return value in SLOTS
 
 
 @dataclass(frozen=True)

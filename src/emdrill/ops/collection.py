@@ -22,7 +22,7 @@ from emdrill.core.order import (
 from emdrill.core.scheduler import Rating
 from emdrill.core.settings import Settings, validate_setting, with_defaults
 from emdrill.core.timing import Clock, streak
-from emdrill.core.types import MODES, Card, ReviewRecord
+from emdrill.core.types import MODES, Card, ReviewRecord, is_slot
 from emdrill.core.weakness import Schedule
 from emdrill.ops import weakness
 from emdrill.store import cards as store_cards
@@ -109,7 +109,7 @@ class StoryAnswer:
             return cls(verdict=value == "right")
         if value in ("0", "unsure", "not-sure", "?"):
             return cls()
-        if value.isdigit() and 1 <= int(value) <= 8:
+        if value.isdigit() and is_slot(int(value)):
             return cls(slot=int(value))
         raise InputError(f"story '{text}' is not a slot 1-8, 0 (not sure), right or wrong")
 

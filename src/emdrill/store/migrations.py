@@ -118,6 +118,8 @@ CREATE TABLE system (
 # boundary can be summed) are kept by triggers on `review`, and so is `review_day`: reviews
 # per study day under the UTC offset in `day_shift` (rebuilt from the quarters when the
 # user's offset changes), which makes the streak a walk over days, not over the history.
+# It starts at a one-second shift, which no real offset gives, so the first read counts the
+# days under the user's own offset and the 04:00 rule (`core.timing`).
 # `question.new_order` ranks new questions (filled when a deck loads). `family_outcome` holds
 # the weakness sums, decayed to `as_of`; code rebuilds it after this migration (it needs the
 # decay arithmetic).
@@ -142,13 +144,11 @@ CREATE TABLE day_shift (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     seconds INTEGER NOT NULL
 );
-INSERT INTO day_shift (id, seconds) VALUES (1, -14400);
+INSERT INTO day_shift (id, seconds) VALUES (1, 1);
 CREATE TABLE review_day (
     day INTEGER PRIMARY KEY,
     reviews INTEGER NOT NULL
 );
-INSERT INTO review_day (day, reviews)
-    SELECT (quarter * 900 - 14400) / 86400, sum(reviews) FROM review_quarter GROUP BY 1;
 CREATE TABLE family_outcome (
     family TEXT PRIMARY KEY,
     tests REAL NOT NULL,

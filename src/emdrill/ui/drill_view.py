@@ -9,7 +9,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from emdrill.core.scheduler import Rating
+from emdrill.core.scheduler import Rating, story_rating
 from emdrill.core.types import Card, Slot
 from emdrill.ops.drill import Pick, Summary
 from emdrill.ui.fmt import due_text, span
@@ -94,9 +94,10 @@ def story_verdict(card: Card, named: int | None, slots: dict[int, Slot]) -> Text
     def name(n: int) -> str:
         return f"{n} {slots[n].name}" if n in slots else f"slot {n}"
 
-    if named == q.story:
+    verdict = story_rating(named, primary=q.story, also=q.also)  # the one rule, not a copy
+    if named is not None and verdict is Rating.GOOD:
         return Text(f"✓ story: {name(named)}", style="bold green")
-    if named is not None and named in q.also:
+    if named is not None and verdict is Rating.HARD:
         return Text(f"~ story: {name(named)} works; best is {name(q.story)}", style="bold yellow")
     said = "not sure" if named is None else name(named)
     return Text(f"✗ story: you said {said}; best is {name(q.story)}", style="bold red")
