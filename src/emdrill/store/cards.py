@@ -9,9 +9,11 @@ from typing import Any
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
+from emdrill.core.decode import IntentChoice
 from emdrill.core.errors import NothingToUndoError, UnknownQuestionError
 from emdrill.core.scheduler import Memory
 from emdrill.core.types import Card, Question, ReviewRecord
+from emdrill.store import practice
 from emdrill.store.db import Store
 from emdrill.store.tables import FacetRow, QuestionRow, ReviewRow, SettingRow, to_db_time
 
@@ -110,8 +112,10 @@ def record_review(
     mode: str,
     slot_named: int | None = None,
     seconds: float | None = None,
+    choice: IntentChoice | None = None,
 ) -> ReviewRecord:
-    """Write the review row and both facet updates in one transaction."""
+    """Write the review row and both facet updates in one transaction; with `choice`
+    (an intent picked from four), the pick too, so undo takes both back."""
     with store.session() as s:
         intent_row, story_row = _facets(s, card.id)
         before_i, before_s = to_memory(intent_row), to_memory(story_row)
@@ -128,6 +132,8 @@ def record_review(
         s.add(intent_row)
         s.add(story_row)
         s.flush()
+        if choice is not None:
+            practice.add_pick(s, choice, review_id=review.id, at=at)
         return _record(review)
 
 

@@ -34,6 +34,9 @@ COMMUTE_KEYS = [
 ]
 
 
+CONTRAST = "contrast: mixed up lately with the one before last"
+
+
 def clock_text(left: timedelta | None) -> str:
     if left is None:
         return ""
@@ -47,7 +50,7 @@ def header(pick: Pick, *, left: timedelta | None, done: int, mode: str) -> Text:
         parts.append(clock_text(left))
     parts.append(f"{done} done")
     label = {"new": "new question", "due": "review", "practice": "practice: nothing due, "
-             "drilling your shakiest"}[pick.kind]
+             "drilling your shakiest", "contrast": CONTRAST}[pick.kind]
     text = Text(" · ".join(parts), style="bold")
     text.append(f"  [{label}]", style="dim" if pick.kind != "practice" else "yellow")
     return text
