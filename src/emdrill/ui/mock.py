@@ -108,8 +108,8 @@ def _compare(mock: Mock, screen: MockScreen, asked: Asked, saved: Rehearsal) -> 
     """The card's back to compare against, then the optional intent and story grades."""
     con = screen.console
     _clear(screen)
-    con.print(view.saved(saved))
     con.print(screen.back(asked.card.question))
+    con.print(view.saved(saved))
     key = screen.key(view.grade_prompt(), "1234", any_key=True)
     if key in ("1", "2", "3", "4"):
         story = STORY[screen.key(view.story_prompt(), "ypn")]
