@@ -28,7 +28,6 @@ def mock(
     import random
 
     from emdrill import env
-    from emdrill.core.timing import Clock
     from emdrill.ops import collection
     from emdrill.ops import mock as mock_ops
     from emdrill.ops.back import load_back
@@ -40,13 +39,7 @@ def mock(
 
     signal.signal(signal.SIGHUP, _hang_up)
     tick = env.read_ticker()
-    start, t0 = env.read_clock(), tick()
-
-    def clock() -> Clock:
-        from datetime import timedelta
-
-        return Clock(now=start.now + timedelta(seconds=tick() - t0), local=start.local)
-
+    start, clock = env.read_clock(), _moving_clock(tick)
     store = open_here()
     rng = random.Random(env.read_seed())
     asked = mock_ops.plan(store, start, count=questions, family=family, deck=deck, rng=rng)
@@ -64,6 +57,21 @@ def mock(
     stopped = mock_ui.run(session, mock_ui.MockScreen(console, KeyReader(), back))
     console.print()
     console.print(mock_view.summary(session.done, stopped_early=stopped))
+
+
+def _moving_clock(tick: Any) -> Any:
+    """"Now" that moves on with the timers' tick from the moment the command started."""
+    from datetime import timedelta
+
+    from emdrill import env
+    from emdrill.core.timing import Clock
+
+    start, t0 = env.read_clock(), tick()
+
+    def clock() -> Clock:
+        return Clock(now=start.now + timedelta(seconds=tick() - t0), local=start.local)
+
+    return clock
 
 
 def register(app: typer.Typer) -> None:

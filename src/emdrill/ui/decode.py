@@ -29,7 +29,7 @@ class Decoder:
     response time that grades a right pick; a test clock in tests)."""
 
     offer: Callable[[Card], Offer]
-    tick: Callable[[], float] = time.monotonic
+    tick: Callable[[], float]
 
     def __call__(self, pick: Pick, screen: Screen, started: float) -> None:
         session, con = screen.session, screen.console
