@@ -50,7 +50,7 @@ def test_drill_decode_wrong_then_slow_right(loaded: Path, tmp_path: Path, rows: 
     assert "alpha-1" in letters and "Question alpha-1?" in term.flat()  # all on one screen
     wrong = next(q for q in letters if q != "alpha-1")
     term.send(letters[wrong])
-    term.wait_for(r"✗ that intent belongs to another question")
+    term.wait_for(r"✗ (that intent belongs to another question|you picked another)")
     term.wait_for(r"Which story\?")
     screen = term.text()
     if cols >= 60:  # side by side: both headings on one line
@@ -127,3 +127,18 @@ def test_undo_takes_the_pick_back(loaded: Path) -> None:
     assert term.finish() == 0
     assert _rows(loaded, "SELECT count(*) FROM review") == [(0,)]
     assert _rows(loaded, "SELECT count(*) FROM intent_pick") == [(0,)]
+
+
+def test_commute_wrong_pick_shows_both_intents_on_a_phone(loaded: Path) -> None:
+    term = Term(["commute", "--decode", "--cards", "1"], rows=20, cols=40)
+    letters = _letters(term)
+    wrong = next(q for q in letters if q != "alpha-1")
+    term.send(letters[wrong])
+    term.wait_for(r"story: y right")
+    screen = term.flat()
+    assert "✗ you picked another question's intent" in screen
+    assert f"Can you handle {wrong}?" in screen and "Intent: Can you handle alpha-1?" in screen
+    term.send("n")
+    term.wait_for(r"Session over: 1 answered")
+    assert term.finish() == 0
+    assert _rows(loaded, "SELECT intent_rating, story_rating FROM review") == [(1, 1)]

@@ -36,14 +36,14 @@ class Decoder:
         offer = self.offer(pick.card)
         con.print(view.options(offer, con.width))
         shown_at = self.tick()
-        key = screen.ask(lambda: view.pick_prompt(session.time_left()), LETTERS)
+        key = screen.ask(lambda: view.pick_prompt(con.width, session.time_left()), LETTERS)
         choice = offer.choice(LETTERS.index(key), round(self.tick() - shown_at, 1))
         if screen.reader.is_tty:
             con.clear()
+        if screen.reader.is_tty and not screen.compact:  # commute keeps the verdict on top
             con.print(drill_view.front(pick, left=session.time_left(), done=len(session.answers),
-                                       mode="commute" if screen.compact else "drill",
-                                       width=con.width))
-        con.print(view.verdict(offer, choice, con.width))
+                                       mode="drill", width=con.width))
+        con.print(view.verdict(offer, choice, con.width, own=not screen.compact))
         if screen.compact:
             screen.show(screen.back(pick, True))
             story = COMMUTE_STORY[screen.ask(view.commute_story_prompt, "ypn")]

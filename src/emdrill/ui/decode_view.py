@@ -27,8 +27,9 @@ def options(offer: Offer, width: int) -> RenderableType:
         if i and width >= WIDE:
             grid.add_row("", "")
         grid.add_row(LETTERS[i], q.intent)
-    title = Text("Which intent is this question probing?", style="bold")
-    return Group(title, grid)
+    if width < WIDE:  # every line counts on a phone: the prompt says what to do
+        return grid
+    return Group(Text("Which intent is this question probing?", style="bold"), grid)
 
 
 def _with_clock(left: timedelta | None, text: Text) -> Text:
@@ -40,26 +41,32 @@ def _with_clock(left: timedelta | None, text: Text) -> Text:
     return clock + text
 
 
-def pick_prompt(left: timedelta | None = None) -> Text:
-    return _with_clock(left, Text("a-d pick · s skip · u undo · q quit", style="dim"))
+def pick_prompt(width: int, left: timedelta | None = None) -> Text:
+    keys = " · s skip · u undo · q quit" if width >= WIDE else " · q quit"
+    return _with_clock(left, Text.assemble(("a-d pick the intent", "bold"), (keys, "dim")))
 
 
-def verdict(offer: Offer, choice: IntentChoice, width: int) -> RenderableType:
-    """✓ with the intent, or ✗ with this question's intent beside the one picked."""
-    own = offer.card.question
+def verdict(offer: Offer, choice: IntentChoice, width: int, *,
+            own: bool = True) -> RenderableType:
+    """✓ with the intent, or ✗ with this question's intent beside the one picked (stacked
+    when narrow). `own=False` leaves this question's intent to the back shown right after."""
+    mine = offer.card.question
     if choice.right:
-        return Text.assemble(("✓ intent: ", "bold green"), own.intent)
+        return Text.assemble(("✓ intent: ", "bold green"), mine.intent)
     other = next(q for q in offer.shown if q.id == choice.picked)
-    head = Text("✗ that intent belongs to another question", style="bold red")
-    theirs = Text.assemble((other.intent, ""), ("\nasked by: ", "dim"), (other.text, "dim"))
     if width >= WIDE:
+        theirs = Text.assemble(other.intent, ("\nasked by: ", "dim"), (other.text, "dim"))
         table = Table(box=None, pad_edge=False, padding=(0, 2, 0, 0), expand=True)
         table.add_column("this question probes", ratio=1, style="green", overflow="fold")
         table.add_column("you picked", ratio=1, overflow="fold")
-        table.add_row(Text(own.intent), theirs)
-        return Group(head, table)
-    return Group(head, Text("this question probes", style="bold"),
-                 Text(own.intent, style="green"), Text("you picked", style="bold"), theirs)
+        table.add_row(Text(mine.intent), theirs)
+        return Group(Text("✗ that intent belongs to another question", style="bold red"), table)
+    picked = [Text("✗ you picked another question's intent", style="bold red"),
+              Text(other.intent)]
+    if not own:
+        return Group(*picked)
+    return Group(*picked, Text("this question probes", style="bold"),
+                 Text(mine.intent, style="green"))
 
 
 def story_prompt(left: timedelta | None = None) -> Text:
