@@ -17,6 +17,7 @@ from emdrill.ui.fmt import due_text, span
 DRILL_KEYS = [
     ("1-8", "name the story slot you would tell"),
     ("0", "not sure which story"),
+    ("a-d", "with --decode: pick the intent from four"),
     ("1-4", "after the reveal: grade your intent recall (Again/Hard/Good/Easy)"),
     ("u", "undo the last answer"),
     ("s", "skip this question"),
@@ -25,6 +26,7 @@ DRILL_KEYS = [
 ]
 COMMUTE_KEYS = [
     ("any key", "reveal"),
+    ("a-d", "with --decode: pick the intent from four"),
     ("y", "nailed it: intent and story right"),
     ("p", "partly"),
     ("n", "missed it"),
@@ -34,7 +36,7 @@ COMMUTE_KEYS = [
 ]
 
 
-CONTRAST = "contrast: mixed up lately with the one before last"
+CONTRAST = "contrast: confused with the one before last"
 
 
 def clock_text(left: timedelta | None) -> str:
