@@ -14,6 +14,7 @@ import typer
 
 from emdrill.cli.base import Group, open_here
 from emdrill.cli.drill import register as _register_drill
+from emdrill.cli.mock import register as _register_mock
 
 app = typer.Typer(
     cls=Group,
@@ -28,6 +29,7 @@ deck_app = typer.Typer(cls=Group, help="Check, load and list question decks.",
                        no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(deck_app, name="deck")
 _register_drill(app)  # first in --help: the drill is the main job
+_register_mock(app)
 
 
 
@@ -102,6 +104,10 @@ def grade(
     story: Annotated[str | None, typer.Option(
         help="The story slot you named (1-8, 0 = not sure), or right / wrong.")] = None,
     seconds: Annotated[float | None, typer.Option(min=0, help="Time spent, in seconds.")] = None,
+    intent_pick: Annotated[str | None, typer.Option(
+        "--intent-pick", metavar="OTHER_ID",
+        help="Instead of --intent: the question whose intent you picked from four, as "
+        "decoding records it (ID itself is a right pick).")] = None,
     batch: Annotated[bool, typer.Option(
         "--batch", help="Read JSON lines from stdin: {\"id\", \"intent\", \"story\", "
         "\"seconds\"}. All lines are checked before any is written.")] = False,
@@ -114,11 +120,14 @@ def grade(
 
     clock = env.read_clock()
     if batch:
-        if question_id or intent or story:
+        if question_id or intent or story or intent_pick:
             raise typer.BadParameter("--batch reads everything from stdin; give no ID or options")
         store = open_here()
         done = batch_mod.grade_lines(store, clock, sys.stdin.read().splitlines())
         views.show_batch(done, now=clock.now)
+        return
+    if intent_pick is not None:
+        _grade_pick(question_id, intent_pick, intent=intent, story=story, seconds=seconds)
         return
     if question_id is None or intent is None or story is None:
         raise typer.BadParameter("give ID, --intent and --story (or use --batch)")
@@ -127,6 +136,24 @@ def grade(
     graded = collection.grade(store, clock, request.question_id, intent=request.intent,
                               story=request.story, seconds=request.seconds, mode="grade")
     views.show_graded(graded, now=clock.now)
+
+
+def _grade_pick(question_id: str | None, picked: str, *, intent: str | None,
+                story: str | None, seconds: float | None) -> None:
+    from emdrill import env
+    from emdrill.ops import decode
+    from emdrill.ops.collection import StoryAnswer
+    from emdrill.ui import views
+
+    if intent is not None:
+        raise typer.BadParameter("give --intent or --intent-pick, not both")
+    if question_id is None or story is None:
+        raise typer.BadParameter("give ID, --intent-pick and --story")
+    clock = env.read_clock()
+    answer = StoryAnswer.parse(story)
+    graded, choice = decode.record_pick(open_here(), clock, question_id.strip(), picked.strip(),
+                                        story=answer, seconds=seconds)
+    views.show_graded(graded, now=clock.now, picked=choice.picked)
 
 
 @app.command()

@@ -28,6 +28,9 @@ SETTINGS: dict[str, Setting] = {
         Setting("new-per-day", "10", "new questions introduced per study day", "int", 0, 500),
         Setting("minutes", "5", "length of a drill in minutes", "int", 1, 120),
         Setting("adaptive", "on", "weak families come up more often (off: plain FSRS)", "bool"),
+        Setting("decode", "off", "drill and commute: pick the intent from four", "bool"),
+        Setting("mock-target", "150", "mock interview: seconds to aim an answer at", "int",
+                30, 900),
     )
 }
 
@@ -71,6 +74,8 @@ class Settings:
     new_per_day: int
     minutes: int
     adaptive: bool
+    decode: bool = False
+    mock_target: int = 150
 
     @classmethod
     def from_stored(cls, stored: Mapping[str, str]) -> Settings:
@@ -82,6 +87,8 @@ class Settings:
             new_per_day=int(get("new-per-day")),
             minutes=int(get("minutes")),
             adaptive=get("adaptive") == "on",
+            decode=get("decode") == "on",
+            mock_target=int(get("mock-target")),
         )
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from emdrill.core.decode import Confusion
+from emdrill.core.mock import RehearsalStats
 from emdrill.core.scheduler import Memory, retrievability
 
 if TYPE_CHECKING:
@@ -122,6 +124,7 @@ class Report:
     streak: int
     recent: Period = field(default_factory=Period)
     previous: Period = field(default_factory=Period)
+    rehearsal: RehearsalStats | None = None  # mock interviews
 
 
 # ---------------------------------------------------------------- pure pieces
@@ -230,6 +233,7 @@ class Shaky:
     adaptive: bool
     families: list[ShakyFamily]
     questions: list[ShakyQuestion]
+    confusions: list[Confusion] = field(default_factory=list)  # intents mistaken, see decode
 
 
 def rank_questions(

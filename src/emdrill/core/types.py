@@ -9,7 +9,7 @@ from emdrill.core.scheduler import Memory
 
 FACETS = ("intent", "story")
 SYSTEMS = ("delivery", "stakeholders", "team")
-MODES = ("drill", "commute", "grade", "practice")
+MODES = ("drill", "commute", "grade", "practice", "mock")
 SLOTS = range(1, 9)  # the eight core story slots: the one place their range is written
 
 

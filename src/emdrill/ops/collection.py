@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from emdrill.core import scheduler
+from emdrill.core.decode import IntentChoice
 from emdrill.core.errors import DuplicateError, InputError
 from emdrill.core.order import (
     QueueItem,
@@ -150,8 +151,10 @@ def grade(
     seconds: float | None = None,
     mode: str = "grade",
     fuzz: bool = True,
+    choice: IntentChoice | None = None,
 ) -> Graded:
-    """Grade both facets of one question and commit the review."""
+    """Grade both facets of one question and commit the review (with the intent `choice`
+    it was graded from, when the intent was picked from four)."""
     if mode not in MODES:
         raise InputError(f"mode '{mode}' is not one of {', '.join(MODES)}")
     if seconds is not None and not 0 <= seconds <= 86400:
@@ -167,7 +170,7 @@ def grade(
     record = store_cards.record_review(
         store, card, intent_after=new_intent, story_after=new_story,
         intent_rating=int(intent), story_rating=int(story_rating), at=clock.now, mode=mode,
-        slot_named=story.slot, seconds=seconds,
+        slot_named=story.slot, seconds=seconds, choice=choice,
     )
     assert new_intent.due is not None and new_story.due is not None
     return Graded(card, record.id, intent, story_rating, new_intent.due, new_story.due)

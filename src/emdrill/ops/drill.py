@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from emdrill.core import scheduler
+from emdrill.core.decode import IntentChoice
 from emdrill.core.errors import EmdrillError
 from emdrill.core.order import practice_queue
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card
-from emdrill.ops import collection
+from emdrill.ops import collection, decode
 from emdrill.ops.collection import Graded, StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
@@ -25,7 +26,7 @@ from emdrill.store.db import Store
 @dataclass(frozen=True)
 class Pick:
     card: Card
-    kind: str  # "due", "new" or "practice"
+    kind: str  # "due", "new", "practice" or "contrast" (a confused pair, see ops.decode)
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,10 @@ class Session:
     def next_pick(self) -> Pick | None:
         """Due (including learning steps that came due during the session), then new, then
         practice on the shakiest questions of the weakest families."""
+        contrast = decode.contrast_card(self.store, [a.graded.card.id for a in self.answers],
+                                        exclude=self.skipped)
+        if contrast is not None:
+            return Pick(contrast, "contrast")
         clock = self.clock()
         # Commute always leads with the weakest families; the drill does when adaptive is on.
         weakest_first = True if self.mode == "commute" else None
@@ -127,11 +132,13 @@ class Session:
     # ------------------------------------------------------------ answering
 
     def answer(self, pick: Pick, *, intent: Rating, story: StoryAnswer,
-               seconds: float) -> Answer:
-        """Grade and commit before anything else is shown."""
+               seconds: float, choice: IntentChoice | None = None) -> Answer:
+        """Grade and commit before anything else is shown (with the intent `choice`, when
+        the intent was picked from four)."""
         mode = "practice" if pick.kind == "practice" else self.mode
         graded = collection.grade(self.store, self.clock(), pick.card.id, intent=intent,
-                                  story=story, seconds=round(seconds, 1), mode=mode)
+                                  story=story, seconds=round(seconds, 1), mode=mode,
+                                  choice=choice)
         result = Answer(graded, pick.kind, seconds)
         self.answers.append(result)
         return result

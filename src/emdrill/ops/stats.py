@@ -26,7 +26,7 @@ from emdrill.core.stats import (
     retention_table,
 )
 from emdrill.core.timing import Clock
-from emdrill.ops import collection
+from emdrill.ops import collection, decode, mock
 from emdrill.ops.weakness import family_weakness
 from emdrill.store import decks as store_decks
 from emdrill.store import stats as store_stats
@@ -73,6 +73,7 @@ def report(store: Store, clock: Clock) -> Report:
             start=win.heat_start, days=heat_days + 1),
         streak=collection.current_streak(store, clock),
         recent=sum(recent.values(), Period()), previous=sum(previous.values(), Period()),
+        rehearsal=mock.stats(store, clock),
     )
 
 
@@ -96,4 +97,6 @@ def shaky(store: Store, clock: Clock, *, family: str | None = None, limit: int =
         lapses=store_stats.recent_lapses(store, since=clock.now - timedelta(days=LAPSE_DAYS)),
         slot_names=store_stats.slot_names(store),
     )
-    return Shaky(prefs.adaptive, families, questions[:limit])
+    pairs = [c for c in decode.confusions(store, limit=limit)
+             if family is None or family in (c.question.family, c.mistaken_for.family)]
+    return Shaky(prefs.adaptive, families, questions[:limit], pairs)

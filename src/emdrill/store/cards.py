@@ -11,11 +11,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from emdrill.core.decode import IntentChoice
 from emdrill.core.errors import NothingToUndoError, UnknownQuestionError
 from emdrill.core.scheduler import Memory
 from emdrill.core.timing import DAY_STARTS_AT
 from emdrill.core.types import Card, Question, ReviewRecord
-from emdrill.store import tallies
+from emdrill.store import practice, tallies
 from emdrill.store.codec import from_db_time, to_db_time
 from emdrill.store.db import Store
 
@@ -237,8 +238,10 @@ def record_review(
     mode: str,
     slot_named: int | None = None,
     seconds: float | None = None,
+    choice: IntentChoice | None = None,
 ) -> ReviewRecord:
-    """Write the review row and both facet updates in one transaction."""
+    """Write the review row and both facet updates in one transaction; with `choice`
+    (an intent picked from four), the pick too, so undo takes both back."""
     from emdrill.store.tables import ReviewRow
 
     with store.session() as s:
@@ -259,6 +262,8 @@ def record_review(
         s.flush()
         tallies.count(s, card.family, at, [(before_i.last_review, intent_rating),
                                            (before_s.last_review, story_rating)])
+        if choice is not None:
+            practice.add_pick(s, choice, review_id=review.id, at=at)
         return _record(review)
 
 

@@ -187,5 +187,40 @@ CREATE TRIGGER facet_changed AFTER UPDATE ON facet BEGIN
 END;
 """
 
-MIGRATIONS: tuple[str, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_HOT_PATH)
+# Practice as it will be asked. `intent_pick` keeps every pick from four intents (decoding):
+# a wrong one is a confusion, and right ones after it tell when the pair was told apart; it
+# goes with its review on undo. `rehearsal` keeps one mock-interview answer: seconds spoken,
+# the follow-ups asked and the five self-checks; its grade is optional and may be undone.
+M004_PICKS_REHEARSALS = """
+CREATE TABLE intent_pick (
+    id INTEGER PRIMARY KEY,
+    review_id INTEGER REFERENCES review (id) ON DELETE CASCADE,
+    question_id TEXT NOT NULL REFERENCES question (id),
+    picked TEXT NOT NULL REFERENCES question (id),
+    options TEXT NOT NULL DEFAULT '[]',
+    seconds FLOAT,
+    picked_at TEXT NOT NULL
+);
+CREATE INDEX intent_pick_question ON intent_pick (question_id, picked_at);
+CREATE INDEX intent_pick_review ON intent_pick (review_id);
+CREATE TABLE rehearsal (
+    id INTEGER PRIMARY KEY,
+    question_id TEXT NOT NULL REFERENCES question (id),
+    review_id INTEGER REFERENCES review (id) ON DELETE SET NULL,
+    started_at TEXT NOT NULL,
+    target_seconds INTEGER NOT NULL,
+    answer_seconds FLOAT NOT NULL,
+    follow_ups TEXT NOT NULL DEFAULT '[]',
+    check_intent BOOLEAN NOT NULL,
+    check_system BOOLEAN NOT NULL,
+    check_story BOOLEAN NOT NULL,
+    check_result BOOLEAN NOT NULL,
+    check_learning BOOLEAN NOT NULL
+);
+CREATE INDEX rehearsal_time ON rehearsal (started_at);
+CREATE INDEX rehearsal_review ON rehearsal (review_id);
+"""
+
+MIGRATIONS: tuple[str, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_HOT_PATH,
+                              M004_PICKS_REHEARSALS)
 LATEST = len(MIGRATIONS)

@@ -167,3 +167,30 @@ class SystemRow(SQLModel, table=True):
     category: str = Field(primary_key=True)
     text: str = ""
     updated_at: datetime = _time()
+
+
+class IntentPickRow(SQLModel, table=True):
+    __tablename__ = "intent_pick"
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int | None = Field(default=None, foreign_key="review.id")
+    question_id: str = Field(foreign_key="question.id")
+    picked: str = Field(foreign_key="question.id")
+    options: list[str] = _list()
+    seconds: float | None = None
+    picked_at: datetime = _time()
+
+
+class RehearsalRow(SQLModel, table=True):
+    __tablename__ = "rehearsal"
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: str = Field(foreign_key="question.id")
+    review_id: int | None = Field(default=None, foreign_key="review.id")
+    started_at: datetime = _time()
+    target_seconds: int
+    answer_seconds: float
+    follow_ups: list[dict[str, Any]] = _list()  # [{"text": ..., "seconds": ...}]
+    check_intent: bool
+    check_system: bool
+    check_story: bool
+    check_result: bool
+    check_learning: bool

@@ -17,6 +17,7 @@ from emdrill.ui.fmt import due_text, span
 DRILL_KEYS = [
     ("1-8", "name the story slot you would tell"),
     ("0", "not sure which story"),
+    ("a-d", "with --decode: pick the intent from four"),
     ("1-4", "after the reveal: grade your intent recall (Again/Hard/Good/Easy)"),
     ("u", "undo the last answer"),
     ("s", "skip this question"),
@@ -25,6 +26,7 @@ DRILL_KEYS = [
 ]
 COMMUTE_KEYS = [
     ("any key", "reveal"),
+    ("a-d", "with --decode: pick the intent from four"),
     ("y", "nailed it: intent and story right"),
     ("p", "partly"),
     ("n", "missed it"),
@@ -32,6 +34,9 @@ COMMUTE_KEYS = [
     ("s", "skip"),
     ("q", "stop (Ctrl-C too)"),
 ]
+
+
+CONTRAST = "contrast: confused with the one before last"
 
 
 def clock_text(left: timedelta | None) -> str:
@@ -47,7 +52,7 @@ def header(pick: Pick, *, left: timedelta | None, done: int, mode: str) -> Text:
         parts.append(clock_text(left))
     parts.append(f"{done} done")
     label = {"new": "new question", "due": "review", "practice": "practice: nothing due, "
-             "drilling your shakiest"}[pick.kind]
+             "drilling your shakiest", "contrast": CONTRAST}[pick.kind]
     text = Text(" · ".join(parts), style="bold")
     text.append(f"  [{label}]", style="dim" if pick.kind != "practice" else "yellow")
     return text

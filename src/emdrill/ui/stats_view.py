@@ -17,7 +17,9 @@ from rich.text import Text
 from emdrill.core.stats import FamilyStats, Passes, Period, Report, Shaky, ShakyQuestion
 from emdrill.ops.simulation import Arm, Comparison
 from emdrill.ui.console import out
+from emdrill.ui.decode_view import confusion_json, confusions
 from emdrill.ui.fmt import iso, plural, span
+from emdrill.ui.mock_view import rehearsal_json, rehearsal_section
 
 SHADES = "·░▒▓█"
 HEAT_STYLES = ("grey42", "green4", "green3", "chartreuse3", "bright_green")
@@ -66,6 +68,7 @@ def report_json(r: Report) -> dict[str, Any]:
         "forecast": [{"date": d.isoformat(), "due": n} for d, n in r.forecast],
         "heatmap": [{"date": d.isoformat(), "reviews": n} for d, n in r.heatmap],
         "trend": {"last_30d": _period_json(r.recent), "previous_30d": _period_json(r.previous)},
+        **({"rehearsal": rehearsal_json(r.rehearsal)} if r.rehearsal is not None else {}),
     }
 
 
@@ -76,6 +79,7 @@ def shaky_json(s: Shaky) -> dict[str, Any]:
                       "desired_retention": _num(f.desired_retention),
                       "questions": f.questions, "seen": f.seen} for f in s.families],
         "questions": [_shaky_question_json(q) for q in s.questions],
+        "confusions": [confusion_json(c) for c in s.confusions],
     }
 
 
@@ -133,11 +137,14 @@ def show_report(r: Report) -> None:
               f"{plural(r.total_reviews, 'review')} · streak {plural(r.streak, 'day')} · {mode}")
     if r.total_reviews == 0:
         con.print("\nNo reviews yet. Start with: [bold]emdrill drill[/bold]")
-        return
-    _families(con, r)
-    _overall(con, r)
-    _forecast(con, r)
-    _heatmap(con, r)
+    else:
+        _families(con, r)
+        _overall(con, r)
+        _forecast(con, r)
+        _heatmap(con, r)
+    if r.rehearsal is not None and (r.rehearsal.count or r.total_reviews):
+        con.print()
+        con.print(rehearsal_section(r.rehearsal))
 
 
 COLUMNS = (("family", "left"), ("seen", "right"), ("intent 30d", "left"),
@@ -251,6 +258,9 @@ def show_shaky(s: Shaky, *, now: datetime) -> None:
     if not s.questions:
         con.print("\nNo questions seen yet. Start with: [bold]emdrill drill[/bold]")
         return
+    if s.confusions:
+        con.print()
+        con.print(confusions(s.confusions, now=now))
     con.print("\n[bold]Shakiest questions[/bold] · forgotten in the last 7 days first, "
               "then lowest chance of recall")
     for item in s.questions:
