@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +13,14 @@ from emdrill.core.errors import NothingToUndoError, UnknownQuestionError
 from emdrill.core.scheduler import Memory
 from emdrill.core.types import Card, Question, ReviewRecord
 from emdrill.store.db import Store
-from emdrill.store.tables import FacetRow, QuestionRow, ReviewRow, SettingRow, to_db_time
+from emdrill.store.tables import (
+    AnkiReviewRow,
+    FacetRow,
+    QuestionRow,
+    ReviewRow,
+    SettingRow,
+    to_db_time,
+)
 
 # ---------------------------------------------------------------- settings
 
@@ -98,39 +105,71 @@ def _facets(s: Session, question_id: str) -> tuple[FacetRow, FacetRow]:
 # ---------------------------------------------------------------- reviews
 
 
+def history_after(store: Store, question_id: str, at: datetime) -> tuple[Card, list[ReviewRecord]]:
+    """The card as it stood at `at`, and its reviews made after `at`, oldest first.
+
+    Each review keeps both facets' state from before it, so the state at `at` is the one
+    saved with the first later review, or the current state when there is none."""
+    with store.session() as s:
+        card = _card(s, question_id)
+        later = list(s.exec(
+            select(ReviewRow).where(ReviewRow.question_id == question_id)
+            .where(col(ReviewRow.reviewed_at) > at).order_by(*_OLDEST_FIRST)))
+    if later:
+        card = Card(card.question, _restore("intent", later[0]), _restore("story", later[0]))
+    return card, [_record(r) for r in later]
+
+
 def record_review(
     store: Store,
     card: Card,
     *,
     intent_after: Memory,
     story_after: Memory,
-    intent_rating: int,
-    story_rating: int,
+    intent_rating: int | None,
+    story_rating: int | None,
     at: datetime,
     mode: str,
     slot_named: int | None = None,
     seconds: float | None = None,
+    replayed: Sequence[tuple[int, Memory, Memory]] = (),
+    anki_revlog: int | None = None,
 ) -> ReviewRecord:
-    """Write the review row and both facet updates in one transaction."""
+    """Write the review and the facets in one transaction. `card` holds the memories from
+    before the review. A review older than others replays them: `replayed` gives each later
+    review's id with the states before it, newest last, and the facets take `*_after` of the
+    last one. `anki_revlog` remembers the Anki review this one came from."""
     with store.session() as s:
         intent_row, story_row = _facets(s, card.id)
-        before_i, before_s = to_memory(intent_row), to_memory(story_row)
         review = ReviewRow(
             question_id=card.id, reviewed_at=at, intent_rating=intent_rating,
             story_rating=story_rating, slot_named=slot_named, seconds=seconds, mode=mode,
-            intent_prev_state=before_i.state, story_prev_state=before_s.state,
+            intent_prev_state=card.intent.state, story_prev_state=card.story.state,
         )
-        _set_prev(review, "intent", before_i)
-        _set_prev(review, "story", before_s)
+        _set_prev(review, "intent", card.intent)
+        _set_prev(review, "story", card.story)
         s.add(review)
+        for review_id, before_i, before_s in replayed:
+            later = s.get(ReviewRow, review_id)
+            assert later is not None
+            _set_prev(later, "intent", before_i)
+            _set_prev(later, "story", before_s)
+            s.add(later)
         _apply(intent_row, intent_after)
         _apply(story_row, story_after)
         s.add(intent_row)
         s.add(story_row)
         s.flush()
+        if anki_revlog is not None:
+            assert review.id is not None
+            kind = "intent" if intent_rating is not None else "story"
+            s.add(AnkiReviewRow(revlog_id=anki_revlog, question_id=card.id, kind=kind,
+                                review_id=review.id))
         return _record(review)
 
 
+_OLDEST_FIRST = (col(ReviewRow.reviewed_at), col(ReviewRow.id))
+_NEWEST_FIRST = (col(ReviewRow.reviewed_at).desc(), col(ReviewRow.id).desc())
 _MEMORY_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review")
 
 
@@ -153,9 +192,12 @@ def _record(r: ReviewRow) -> ReviewRecord:
 
 
 def undo_last(store: Store) -> ReviewRecord:
-    """Delete the newest review and put both facets back exactly as they were before it."""
+    """Delete the newest review and put both facets back exactly as they were before it.
+
+    Newest in time: an imported Anki review can be older than reviews made here, and only
+    the last review in time holds the state the facets are in now."""
     with store.session() as s:
-        last = s.exec(select(ReviewRow).order_by(col(ReviewRow.id).desc()).limit(1)).first()
+        last = s.exec(select(ReviewRow).order_by(*_NEWEST_FIRST).limit(1)).first()
         if last is None:
             raise NothingToUndoError("nothing to undo: no reviews recorded")
         intent_row, story_row = _facets(s, last.question_id)
@@ -200,5 +242,5 @@ def review_days(store: Store, offset_minutes: int) -> list[str]:
 def last_reviews(store: Store, limit: int) -> list[ReviewRecord]:
     with store.session() as s:
         rows: Iterable[ReviewRow] = s.exec(
-            select(ReviewRow).order_by(col(ReviewRow.id).desc()).limit(limit))
+            select(ReviewRow).order_by(*_NEWEST_FIRST).limit(limit))
         return [_record(r) for r in rows]

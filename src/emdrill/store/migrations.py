@@ -112,5 +112,48 @@ CREATE TABLE system (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS)
+# Reviews made in Anki grade one facet, so a review may leave the other rating empty (SQLite
+# cannot relax a column's constraint in place: the table is rebuilt, rows and ids kept). And
+# each imported Anki review is remembered by its revlog id, so importing the same file twice
+# records it once. Deleting the review (undo) forgets the link too.
+M003_ANKI_REVIEWS = """
+CREATE TABLE review_new (
+    id INTEGER PRIMARY KEY,
+    question_id TEXT NOT NULL REFERENCES question (id),
+    reviewed_at TEXT NOT NULL,
+    intent_rating INTEGER CHECK (intent_rating BETWEEN 1 AND 4),
+    story_rating INTEGER CHECK (story_rating BETWEEN 1 AND 4),
+    slot_named INTEGER,
+    seconds FLOAT,
+    mode TEXT NOT NULL,
+    intent_prev_state INTEGER NOT NULL,
+    intent_prev_step INTEGER,
+    intent_prev_stability FLOAT,
+    intent_prev_difficulty FLOAT,
+    intent_prev_due TEXT NOT NULL,
+    intent_prev_last_review TEXT,
+    story_prev_state INTEGER NOT NULL,
+    story_prev_step INTEGER,
+    story_prev_stability FLOAT,
+    story_prev_difficulty FLOAT,
+    story_prev_due TEXT NOT NULL,
+    story_prev_last_review TEXT,
+    CHECK (intent_rating IS NOT NULL OR story_rating IS NOT NULL)
+);
+INSERT INTO review_new SELECT * FROM review;
+DROP TABLE review;
+ALTER TABLE review_new RENAME TO review;
+CREATE INDEX review_question ON review (question_id, reviewed_at);
+CREATE INDEX review_time ON review (reviewed_at);
+CREATE TABLE anki_review (
+    revlog_id INTEGER NOT NULL,
+    question_id TEXT NOT NULL REFERENCES question (id),
+    kind TEXT NOT NULL CHECK (kind IN ('intent', 'story')),
+    review_id INTEGER NOT NULL REFERENCES review (id) ON DELETE CASCADE,
+    PRIMARY KEY (revlog_id, question_id, kind)
+);
+CREATE INDEX anki_review_review ON anki_review (review_id);
+"""
+
+MIGRATIONS: tuple[str, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_ANKI_REVIEWS)
 LATEST = len(MIGRATIONS)
