@@ -218,6 +218,10 @@ from emdrill.cli.stats import register as _register_stats  # noqa: E402
 
 _register_stats(app)
 
+from emdrill.cli.transfer import register as _register_transfer  # noqa: E402
+
+_register_transfer(app)
+
 
 def main() -> None:
     app(prog_name="emdrill")

@@ -28,6 +28,8 @@ SETTINGS: dict[str, Setting] = {
         Setting("new-per-day", "10", "new questions introduced per study day", "int", 0, 500),
         Setting("minutes", "5", "length of a drill in minutes", "int", 1, 120),
         Setting("adaptive", "on", "weak families come up more often (off: plain FSRS)", "bool"),
+        Setting("backups", "10", "automatic backups kept in the data folder's backups/", "int",
+                1, 1000),
     )
 }
 
@@ -71,6 +73,7 @@ class Settings:
     new_per_day: int
     minutes: int
     adaptive: bool
+    backups: int
 
     @classmethod
     def from_stored(cls, stored: Mapping[str, str]) -> Settings:
@@ -82,6 +85,7 @@ class Settings:
             new_per_day=int(get("new-per-day")),
             minutes=int(get("minutes")),
             adaptive=get("adaptive") == "on",
+            backups=int(get("backups")),
         )
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 from emdrill.core import scheduler
@@ -18,7 +18,7 @@ from emdrill.core.settings import Settings, validate_setting, with_defaults
 from emdrill.core.timing import Clock
 from emdrill.core.types import MODES, Card, ReviewRecord
 from emdrill.core.weakness import Schedule
-from emdrill.ops import weakness
+from emdrill.ops import backups, weakness
 from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
 from emdrill.store.db import Store, open_store
@@ -29,14 +29,20 @@ __all__ = ["Store"]  # the handle commands pass around; only its type leaves ops
 
 
 def open_collection(path: Path, *, now: datetime, seed: int | None = None,
-                    autoload: bool = True) -> Store:
+                    autoload: bool = True, local: tzinfo | None = None) -> Store:
     """Open the database at `path`; load the bundled deck the first time, so drills just work.
-    `seed` makes interval fuzz repeatable."""
+    `seed` makes interval fuzz repeatable. A database about to be migrated is backed up
+    first; given the user's zone (`local`), the first open of a study day backs up too."""
     if seed is not None:
         scheduler.seed(seed)
+    migrated = backups.before_migration(path, now=now)
     store = open_store(path)
     if autoload and store_cards.question_count(store) == 0:
         _load_bundled(store, now)
+    if local is not None:
+        backups.daily(store, now=now, local=local)
+    if migrated is not None:
+        backups.prune(path, keep=settings(store).backups)
     return store
 
 
