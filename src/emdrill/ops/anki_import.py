@@ -83,5 +83,5 @@ def import_anki(store: Store, clock: Clock, path: Path, *, dry_run: bool = False
                               intent=p.rating if p.facet == "intent" else None,
                               story=p.rating if p.facet == "story" else None,
                               mode="anki", seconds=p.seconds, anki_revlog=p.revlog_id)
-    return AnkiImport(planned, len(reviews), already, unknown, len(strangers), not_answers, dry_run, made,
-                      {p.question_id for p in planned})
+    return AnkiImport(planned, len(reviews), already, unknown, len(strangers), not_answers,
+                      dry_run, made, {p.question_id for p in planned})
