@@ -117,8 +117,11 @@ def import_json(db_path: Path, path: Path, *, now: datetime, replace: bool = Fal
     return JsonImport(dump.counts(), mine, dry_run, made)
 
 
+_ONE = {"reviews": "review", "stories": "story", "systems": "system", "settings": "setting"}
+
+
 def _refusal(db_path: Path, mine: dict[str, int]) -> str:
-    held = ", ".join(f"{n} {name}" for name, n in mine.items() if n)
+    held = ", ".join(f"{n} {name if n != 1 else _ONE[name]}" for name, n in mine.items() if n)
     return (f"{db_path}: the collection already holds {held}; importing a JSON export "
             "replaces everything in it. Pass --replace to do that (a backup is made first), "
             "or export it first with `emdrill export json FILE`")

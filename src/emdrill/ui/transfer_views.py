@@ -12,16 +12,19 @@ from emdrill.ops.transfer import JsonImport
 from emdrill.ui.console import out
 from emdrill.ui.fmt import plural
 
-_LABELS = {"questions": "question", "progress": "facet", "reviews": "review",
-           "stories": "story", "systems": "system", "settings": "setting"}
+# section -> (one, many)
+_LABELS = {"questions": ("question", "questions"), "progress": ("facet", "facets"),
+           "reviews": ("review", "reviews"), "stories": ("story", "stories"),
+           "systems": ("system", "systems"), "settings": ("setting", "settings")}
 
 
 def _summary(counts: dict[str, int]) -> str:
-    return ", ".join(_count(counts[name], word) for name, word in _LABELS.items())
+    return ", ".join(_count(counts[name], name) for name in _LABELS)
 
 
-def _count(n: int, word: str) -> str:
-    return f"{n} {'stories' if word == 'story' and n != 1 else plural(n, word).split(' ')[1]}"
+def _count(n: int, section: str) -> str:
+    one, many = _LABELS[section]
+    return f"{n} {one if n == 1 else many}"
 
 
 def show_json_export(path: Path, counts: dict[str, int]) -> None:
@@ -43,7 +46,7 @@ def show_json_import(path: Path, done: JsonImport) -> None:
 
 
 def _summary_mine(counts: dict[str, int]) -> str:
-    return ", ".join(_count(n, _LABELS[name]) for name, n in counts.items() if n)
+    return ", ".join(_count(n, name) for name, n in counts.items() if n)
 
 
 def _when(at: datetime, local: tzinfo) -> str:
