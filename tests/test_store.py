@@ -135,3 +135,32 @@ def test_review_row_records_everything(mini_deck: Path) -> None:
                       " seconds, mode, intent_prev_state, story_prev_last_review FROM review"
                       ).fetchone()
     assert row == ("beta-2", to_db_time(T0), 2, 1, 1, 12.5, "drill", 1, None)
+
+
+def test_migration_3_keeps_every_review_and_lets_a_review_grade_one_facet(
+        tmp_path: Path, mini_deck: Path) -> None:
+    path = tmp_path / "old.db"
+    store = open_store(path)
+    decks.load_paths(store, [mini_deck], now=T0)
+    collection.grade(store, Clock(T0, UTC), "alpha-1", intent=Rating.HARD,
+                     story=StoryAnswer(slot=5))
+    store.close()
+    con = sqlite3.connect(path)
+    before = con.execute("SELECT * FROM review").fetchall()
+    # Take the file back to schema 2 as it was shipped: both ratings required, no anki_review.
+    con.executescript("""
+        DROP TABLE anki_review;
+        CREATE TABLE review2 AS SELECT * FROM review;
+        DROP TABLE review;
+        ALTER TABLE review2 RENAME TO review;
+        PRAGMA user_version = 2;
+    """)
+    con.close()
+    open_store(path).close()
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == LATEST
+    assert con.execute("SELECT * FROM review").fetchall() == before
+    con.execute("UPDATE review SET story_rating = NULL")  # one facet graded: allowed now
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        con.execute("UPDATE review SET intent_rating = NULL")  # no facet graded: refused
+    con.close()

@@ -138,7 +138,8 @@ def undo() -> None:
     store = open_here(autoload=False)
     record = collection.undo(store)
     when = record.reviewed_at.astimezone(env.read_clock().local).strftime("%Y-%m-%d %H:%M")
-    typer.echo(f"undid the review of {record.question_id} from {when}")
+    source = " (made in Anki)" if record.mode == "anki" else ""
+    typer.echo(f"undid the review of {record.question_id} from {when}{source}")
 
 
 @app.command("config")
