@@ -232,3 +232,23 @@ def test_adaptive_off_reports_the_setting_everywhere(store: Store,
     assert not report.adaptive
     assert {f.desired_retention for f in report.families} == {0.85}
     assert _family(report, "alpha").weakness > 0  # still measured, just not acted on
+
+
+def test_a_review_that_grades_one_facet_tests_only_that_facet(home: Path,
+                                                              mini_deck: Path) -> None:
+    from emdrill.store import stats as store_stats
+
+    t0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    store = collection.open_collection(home / "emdrill.db", now=t0, autoload=False)
+    decks.load_paths(store, [mini_deck], now=t0)
+    collection.grade(store, Clock(t0, UTC), "alpha-1", intent=Rating.GOOD,
+                     story=StoryAnswer(slot=1))
+    later = Clock(t0 + timedelta(days=2), UTC)
+    collection.record(store, later, "alpha-1", intent=Rating.AGAIN, story=None, mode="anki")
+    [bucket] = store_stats.outcome_buckets(store, now=later.now, since=t0)
+    assert (bucket.facets, bucket.misses) == (1, 1)  # the story was not tested
+    tests = store_stats.retention_counts(store, bounds=[t0], mature_days=21)
+    assert sum(total for *_, total in tests) == 1
+    # and a review in the future of `now` does not count for the weakness at `now`
+    assert store_stats.outcome_buckets(store, now=t0 + timedelta(days=1), since=t0) == []
+    store.close()

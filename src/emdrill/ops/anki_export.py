@@ -77,6 +77,9 @@ class AnkiExport:
 def export_anki(store: Store, path: Path, *, now: datetime, decks: Sequence[str] = (),
                 families: Sequence[str] = ()) -> AnkiExport:
     """Write the active questions (of `decks` and `families`, when given) as an .apkg."""
+    if path.suffix.lower() != ".apkg":
+        raise InputError(f"{path}: give a file name ending in .apkg (the Anki apps open "
+                         "only those)")
     questions = _chosen(store, decks, families)
     back = load_back(store)
     titles = {d: name for d, name, *_ in store_decks.deck_summary(store)}

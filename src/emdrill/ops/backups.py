@@ -17,7 +17,6 @@ from emdrill.core.settings import Settings
 from emdrill.core.timing import Clock
 from emdrill.store import backup as store_backup
 from emdrill.store import cards as store_cards
-from emdrill.store import stats as store_stats
 from emdrill.store.db import Store, inspect_existing
 from emdrill.store.migrations import LATEST
 
@@ -95,11 +94,12 @@ def before_migration(db_path: Path, *, now: datetime) -> Path | None:
 
 
 def daily(store: Store, *, now: datetime, local: tzinfo) -> Path | None:
-    """The first use of a study day backs up the collection, unless a backup was made today."""
-    if not store_stats.total_reviews(store):
-        return None  # nothing of the user's to keep yet
+    """The first use of a study day backs up the collection, unless a backup was made today
+    or there is nothing of the user's to keep yet. Costs a folder listing on other uses."""
     today = Clock(now, local).day_start()
     if any(b.at >= today for b in list_backups(store.path)):
+        return None
+    if not store_cards.last_reviews(store, 1):
         return None
     return automatic(store, "daily", now=now)
 
