@@ -231,8 +231,9 @@ def test_the_cli_reports_what_came_back(tmp_path: Path, store: Store, phone: Pho
     monkeypatch.setenv("EMDRILL_NOW", LATER.now.isoformat())
     dry = runner.invoke(app, ["import", str(package), "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "would record 5 reviews from Anki (3 intent, 2 story) on 3 questions" in dry.output
-    assert "2026-03-02 10:01  alpha-1  story   good" in dry.output
+    assert "would record 5 reviews from Anki: 3 intent, 2 story, on 3 questions" in dry.output
+    assert "answered from 2026-03-02 10:00 to 2026-03-02 11:00" in dry.output
+    assert "2026-03-02 10:01  story   good   alpha-1" in dry.output
     assert "not from emdrill, left alone: 1 review of 1 note" in dry.output
     assert "dry run: nothing written" in dry.output
     done = runner.invoke(app, ["import", str(package)])

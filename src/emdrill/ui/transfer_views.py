@@ -28,21 +28,21 @@ def _count(n: int, section: str) -> str:
 
 
 def show_json_export(path: Path, counts: dict[str, int]) -> None:
-    out().print(f"wrote {escape(str(path))}: {_summary(counts)}", soft_wrap=True)
+    out().print(f"wrote {escape(str(path))}: {_summary(counts)}")
 
 
 def show_json_import(path: Path, done: JsonImport) -> None:
     con = out()
     if done.dry_run:
-        con.print(f"{escape(str(path))} reads cleanly: {_summary(done.counts)}", soft_wrap=True)
+        con.print(f"{escape(str(path))} reads cleanly: {_summary(done.counts)}")
         if any(done.replaced.values()):
             con.print("importing it would replace the collection, which holds "
-                      f"{_summary_mine(done.replaced)} (needs --replace)", soft_wrap=True)
+                      f"{_summary_mine(done.replaced)} (needs --replace)")
         con.print("dry run: nothing written")
         return
     if done.backup is not None:
-        con.print(f"backed up the collection to {escape(str(done.backup))}", soft_wrap=True)
-    con.print(f"imported {escape(str(path))}: {_summary(done.counts)}", soft_wrap=True)
+        con.print(f"backed up the collection to {escape(str(done.backup))}")
+    con.print(f"imported {escape(str(path))}: {_summary(done.counts)}")
 
 
 def _summary_mine(counts: dict[str, int]) -> str:
@@ -57,20 +57,20 @@ def show_anki_import(path: Path, result: AnkiImport, *, local: tzinfo) -> None:
     con = out()
     if not result.logged:
         con.print(f"no reviews in {escape(str(path))}: in Anki, export the deck as an .apkg "
-                  "with \"Include scheduling information\" ticked", soft_wrap=True)
+                  "with \"Include scheduling information\" ticked")
         return
     planned = result.planned
     intent = sum(1 for p in planned if p.facet == "intent")
     verb = "would record" if result.dry_run else "recorded"
-    line = (f"{verb} {plural(len(planned), 'review')} from Anki ({intent} intent, "
-            f"{len(planned) - intent} story) on {plural(len(result.questions), 'question')}")
+    con.print(f"{verb} {plural(len(planned), 'review')} from Anki: {intent} intent, "
+              f"{len(planned) - intent} story, on {plural(len(result.questions), 'question')}")
     if planned:
-        line += f", {_when(planned[0].at, local)} to {_when(planned[-1].at, local)}"
-    con.print(line, soft_wrap=True)
+        con.print(f"  answered from {_when(planned[0].at, local)} "
+                  f"to {_when(planned[-1].at, local)}")
     if result.dry_run:
         for p in planned:
-            con.print(f"  {_when(p.at, local)}  {escape(p.question_id)}  {p.facet:<6}  "
-                      f"{p.rating.label}", soft_wrap=True)
+            con.print(f"  {_when(p.at, local)}  {p.facet:<6}  {p.rating.label:<5}  "
+                      f"{escape(p.question_id)}")
     if result.already:
         con.print(f"already imported before: {plural(result.already, 'review')}")
     if result.unknown:
@@ -81,5 +81,4 @@ def show_anki_import(path: Path, result: AnkiImport, *, local: tzinfo) -> None:
     if result.dry_run:
         con.print("dry run: nothing written")
     elif result.backup is not None:
-        con.print(f"backed up the collection first to {escape(str(result.backup))}",
-                  soft_wrap=True)
+        con.print(f"backed up the collection first to {escape(str(result.backup))}")
