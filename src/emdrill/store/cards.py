@@ -135,19 +135,23 @@ def record_review(
     replayed: Sequence[tuple[int, Memory, Memory]] = (),
     anki_revlog: int | None = None,
 ) -> ReviewRecord:
-    """Write the review and the facets in one transaction. `card` holds the memories from
-    before the review. A review older than others replays them: `replayed` gives each later
-    review's id with the states before it, newest last, and the facets take `*_after` of the
-    last one. `anki_revlog` remembers the Anki review this one came from."""
+    """Write the review and the facets in one transaction. A review older than others replays
+    them: `card` then holds the memories at the review's time, `replayed` gives each later
+    review's id with the states before it, and the facets take `*_after` of the last one.
+    `anki_revlog` remembers the Anki review this one came from."""
     with store.session() as s:
         intent_row, story_row = _facets(s, card.id)
+        # The newest review keeps the facets exactly as this transaction found them, so undo
+        # puts back what was there even if another emdrill wrote since `card` was read.
+        before_i, before_s = ((card.intent, card.story) if replayed
+                              else (to_memory(intent_row), to_memory(story_row)))
         review = ReviewRow(
             question_id=card.id, reviewed_at=at, intent_rating=intent_rating,
             story_rating=story_rating, slot_named=slot_named, seconds=seconds, mode=mode,
-            intent_prev_state=card.intent.state, story_prev_state=card.story.state,
+            intent_prev_state=before_i.state, story_prev_state=before_s.state,
         )
-        _set_prev(review, "intent", card.intent)
-        _set_prev(review, "story", card.story)
+        _set_prev(review, "intent", before_i)
+        _set_prev(review, "story", before_s)
         s.add(review)
         for review_id, before_i, before_s in replayed:
             later = s.get(ReviewRow, review_id)
