@@ -101,20 +101,29 @@ def import_json(db_path: Path, path: Path, *, now: datetime, replace: bool = Fal
         store_dump.build(partial, dump, source=path)
         open_store(partial).close()  # brings an older export's schema up to date
         store_backup.check_database(partial)
-        store = open_store(db_path)
-        try:
-            mine = store_dump.user_counts(store)
-            if any(mine.values()) and not replace and not dry_run:
-                raise InputError(_refusal(db_path, mine))
-            made = None if dry_run else backups.automatic(store, "import", now=now)
-        finally:
-            store.close()
+        mine, made = _guard_current(db_path, now=now, replace=replace, dry_run=dry_run)
         if not dry_run:
             store_backup.replace_content(db_path, partial)
     finally:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{partial}{suffix}").unlink(missing_ok=True)
     return JsonImport(dump.counts(), mine, dry_run, made)
+
+
+def _guard_current(db_path: Path, *, now: datetime, replace: bool,
+                   dry_run: bool) -> tuple[dict[str, int], Path | None]:
+    """What the collection holds of the user's own; refuses to replace that without
+    `replace`, and backs it up before it is replaced."""
+    if not db_path.exists():
+        return {}, None
+    store = open_store(db_path)
+    try:
+        mine = store_dump.user_counts(store)
+        if any(mine.values()) and not replace and not dry_run:
+            raise InputError(_refusal(db_path, mine))
+        return mine, None if dry_run else backups.automatic(store, "import", now=now)
+    finally:
+        store.close()
 
 
 _ONE = {"reviews": "review", "stories": "story", "systems": "system", "settings": "setting"}
