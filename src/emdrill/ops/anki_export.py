@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +22,7 @@ from emdrill.core.stories import SYSTEM_NAMES, Story
 from emdrill.core.story_bank import best_story
 from emdrill.core.types import Question, Slot
 from emdrill.ops.back import BackData, load_back
+from emdrill.ops.transfer import write_whole
 from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
 from emdrill.store.db import Store
@@ -92,14 +92,9 @@ def export_anki(store: Store, path: Path, *, now: datetime, decks: Sequence[str]
         anki_decks[name].add_note(genanki.Note(
             model=MODEL, fields=_fields(q, back, names.get(q.family, q.family)),
             guid=note_guid(q.deck, q.id), tags=[family_tag(q.family)]))
-    partial = path.with_name(path.name + ".partial")
-    try:
-        genanki.Package(list(anki_decks.values())).write_to_file(
-            str(partial), timestamp=now.timestamp())
-        os.replace(partial, path)
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot write ({exc.strerror})") from None
+    package = genanki.Package(list(anki_decks.values()))
+    write_whole(path, lambda partial: package.write_to_file(str(partial),
+                                                            timestamp=now.timestamp()))
     return AnkiExport(path, len(questions), len(anki_decks))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -57,14 +58,20 @@ def import_questions(path: Path) -> None:
 def export_json(store: Store, path: Path, *, now: datetime) -> Dump:
     """Write everything in the collection to `path` (docs/export-json.md)."""
     dump = Dump(schema=LATEST, exported_at=to_db_time(now), sections=store_dump.read_all(store))
+    write_whole(path, lambda partial: partial.write_text(render(dump), encoding="utf-8"))
+    return dump
+
+
+def write_whole(path: Path, write: Callable[[Path], object]) -> None:
+    """`write` a file beside `path`, then rename it into place: `path` is never half
+    written, and a failure leaves nothing behind."""
     partial = path.with_name(path.name + ".partial")
     try:
-        partial.write_text(render(dump), encoding="utf-8")
+        write(partial)
         os.replace(partial, path)
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise InputError(f"{path}: cannot write ({exc.strerror})") from None
-    return dump
 
 
 def read_dump(path: Path) -> Dump:
