@@ -165,7 +165,8 @@ def undo() -> None:
     store = open_here(autoload=False)
     record = collection.undo(store)
     when = record.reviewed_at.astimezone(env.read_clock().local).strftime("%Y-%m-%d %H:%M")
-    typer.echo(f"undid the review of {record.question_id} from {when}")
+    source = " (made in Anki)" if record.mode == "anki" else ""
+    typer.echo(f"undid the review of {record.question_id} from {when}{source}")
 
 
 @app.command("config")
@@ -244,6 +245,10 @@ app.add_typer(system_app, name="system")
 from emdrill.cli.stats import register as _register_stats  # noqa: E402
 
 _register_stats(app)
+
+from emdrill.cli.transfer import register as _register_transfer  # noqa: E402
+
+_register_transfer(app)
 
 
 def main() -> None:

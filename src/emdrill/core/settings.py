@@ -31,6 +31,8 @@ SETTINGS: dict[str, Setting] = {
         Setting("decode", "off", "drill and commute: pick the intent from four", "bool"),
         Setting("mock-target", "150", "mock interview: seconds to aim an answer at", "int",
                 30, 900),
+        Setting("backups", "10", "automatic backups kept in the data folder's backups/", "int",
+                1, 1000),
     )
 }
 
@@ -74,8 +76,9 @@ class Settings:
     new_per_day: int
     minutes: int
     adaptive: bool
-    decode: bool = False
-    mock_target: int = 150
+    decode: bool
+    mock_target: int
+    backups: int
 
     @classmethod
     def from_stored(cls, stored: Mapping[str, str]) -> Settings:
@@ -89,6 +92,7 @@ class Settings:
             adaptive=get("adaptive") == "on",
             decode=get("decode") == "on",
             mock_target=int(get("mock-target")),
+            backups=int(get("backups")),
         )
 
 

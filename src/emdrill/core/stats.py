@@ -8,7 +8,7 @@ queries and hand the rows to the pure functions.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -40,18 +40,19 @@ class Period:
     intent_passes: int = 0
     story_passes: int = 0
     lapses: int = 0
+    intent_graded: int = 0  # reviews that graded the intent (an Anki review grades one facet)
+    story_graded: int = 0
 
     @property
     def intent_recall(self) -> float | None:
-        return ratio(self.intent_passes, self.reviews)
+        return ratio(self.intent_passes, self.intent_graded)
 
     @property
     def story_accuracy(self) -> float | None:
-        return ratio(self.story_passes, self.reviews)
+        return ratio(self.story_passes, self.story_graded)
 
     def __add__(self, other: Period) -> Period:
-        return Period(self.reviews + other.reviews, self.intent_passes + other.intent_passes,
-                      self.story_passes + other.story_passes, self.lapses + other.lapses)
+        return Period(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
 
 
 @dataclass(frozen=True)
@@ -140,13 +141,13 @@ def mean_recall(seen: Iterable[SeenQuestion], now: datetime) -> dict[str, tuple[
     return {f: (a / n, b / n) for f, (a, b, n) in sums.items()}
 
 
-def periods(rows: Iterable[tuple[str, bool, int, int, int, int]],
+def periods(rows: Iterable[tuple[str, bool, int, int, int, int, int, int]],
             ) -> tuple[dict[str, Period], dict[str, Period]]:
     """Split store rows into (recent, previous) periods per family."""
     recent: dict[str, Period] = {}
     previous: dict[str, Period] = {}
-    for family, is_recent, n, intent, story, lapses in rows:
-        (recent if is_recent else previous)[family] = Period(n, intent, story, lapses)
+    for family, is_recent, *counts in rows:
+        (recent if is_recent else previous)[family] = Period(*counts)
     return recent, previous
 
 

@@ -96,6 +96,10 @@ class Story:
     def missing(self) -> list[str]:
         return [name for name in PARTS if not self.part(name)]
 
+    def learning_line(self) -> str:
+        """The first line of the learnings: the sentence worth ending on."""
+        return next((line.strip() for line in self.learnings.split("\n") if line.strip()), "")
+
     def same_content(self, other: Story) -> bool:
         return replace(self, id=None) == replace(other, id=None)
 

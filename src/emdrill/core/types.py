@@ -9,7 +9,7 @@ from emdrill.core.scheduler import Memory
 
 FACETS = ("intent", "story")
 SYSTEMS = ("delivery", "stakeholders", "team")
-MODES = ("drill", "commute", "grade", "practice", "mock")
+MODES = ("drill", "commute", "grade", "practice", "mock", "anki")
 SLOTS = range(1, 9)  # the eight core story slots: the one place their range is written
 
 
@@ -82,13 +82,14 @@ class Slot:
 
 @dataclass(frozen=True)
 class ReviewRecord:
-    """One graded answer, as stored."""
+    """One graded answer, as stored. A review made in Anki grades one facet only: the
+    other rating is None."""
 
     id: int
     question_id: str
     reviewed_at: datetime
-    intent_rating: int
-    story_rating: int
+    intent_rating: int | None
+    story_rating: int | None
     slot_named: int | None
     seconds: float | None
     mode: str

@@ -78,9 +78,11 @@ def is_recall_test(previous_review: datetime | None, at: datetime) -> bool:
     return previous_review is not None and at - previous_review >= timedelta(hours=MIN_GAP_HOURS)
 
 
-def outcome(previous_review: datetime | None, at: datetime, rating: int) -> tuple[int, int]:
-    """(recall tests, misses) one facet's review adds: (0, 0), (1, 0) or (1, 1)."""
-    if not is_recall_test(previous_review, at):
+def outcome(previous_review: datetime | None, at: datetime,
+            rating: int | None) -> tuple[int, int]:
+    """(recall tests, misses) one facet's review adds: (0, 0), (1, 0) or (1, 1). A facet
+    left ungraded (a review made in Anki grades one) adds nothing."""
+    if rating is None or not is_recall_test(previous_review, at):
         return (0, 0)
     return (1, 1 if rating == 1 else 0)
 

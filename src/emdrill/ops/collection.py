@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 from emdrill.core import scheduler
@@ -20,17 +20,17 @@ from emdrill.core.order import (
     has_clash,
     new_allowance,
 )
-from emdrill.core.scheduler import Rating
+from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.settings import Settings, validate_setting, with_defaults
 from emdrill.core.timing import Clock, streak
 from emdrill.core.types import MODES, Card, ReviewRecord, is_slot
 from emdrill.core.weakness import Schedule
-from emdrill.ops import weakness
+from emdrill.ops import backups, weakness
 from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
 from emdrill.store.db import Store, open_store
 
-HOT_PATH_SCHEMA = 3  # the migration that added the running sums `rebuild_aggregates` fills
+HOT_PATH_SCHEMA = 4  # the migration that added the running sums `rebuild_aggregates` fills
 
 __all__ = ["Store"]  # the handle commands pass around; only its type leaves ops
 
@@ -38,16 +38,22 @@ __all__ = ["Store"]  # the handle commands pass around; only its type leaves ops
 
 
 def open_collection(path: Path, *, now: datetime, seed: int | None = None,
-                    autoload: bool = True) -> Store:
+                    autoload: bool = True, local: tzinfo | None = None) -> Store:
     """Open the database at `path`; load the bundled deck the first time, so drills just work.
-    `seed` makes interval fuzz repeatable."""
+    `seed` makes interval fuzz repeatable. A database about to be migrated is backed up
+    first; given the user's zone (`local`), the first open of a study day backs up too."""
     if seed is not None:
         scheduler.seed(seed)
+    migrated = backups.before_migration(path, now=now)
     store = open_store(path)
     if 0 < store.migrated_from < HOT_PATH_SCHEMA:
         store_decks.rebuild_aggregates(store)
     if autoload and store_cards.question_count(store) == 0:
         _load_bundled(store, now)
+    if local is not None:
+        backups.daily(store, now=now, local=local)
+    if migrated is not None:
+        backups.prune(path, keep=settings(store).backups)
     return store
 
 
@@ -155,25 +161,90 @@ def grade(
 ) -> Graded:
     """Grade both facets of one question and commit the review (with the intent `choice`
     it was graded from, when the intent was picked from four)."""
+    _check(mode, seconds)
+    card, later = store_cards.history_after(store, question_id, clock.now)
+    story_rating = story.rating(card)
+    saved, after = _commit(store, clock, card, later, intent=intent, story=story_rating,
+                           seconds=seconds, mode=mode, fuzz=fuzz, slot_named=story.slot,
+                           choice=choice)
+    assert after.intent.due is not None and after.story.due is not None
+    return Graded(card, saved.id, intent, story_rating, after.intent.due, after.story.due)
+
+
+def record(
+    store: Store,
+    clock: Clock,
+    question_id: str,
+    *,
+    intent: Rating | None,
+    story: Rating | None,
+    mode: str,
+    seconds: float | None = None,
+    slot_named: int | None = None,
+    fuzz: bool = True,
+    anki_revlog: int | None = None,
+) -> tuple[ReviewRecord, Card]:
+    """The one grading path: review the given facets at `clock.now` and commit.
+
+    A facet rated None is left as it was (a review made in Anki grades one facet). When the
+    question has reviews later than `clock.now` (an imported review from the past), the review
+    is put in its place in time and the later ones are replayed over it with their own
+    ratings, so the facets end as if every review had been made in time order. Returns the
+    review and the card as it now stands."""
+    _check(mode, seconds)
+    before, later = store_cards.history_after(store, question_id, clock.now)
+    return _commit(store, clock, before, later, intent=intent, story=story, mode=mode,
+                   seconds=seconds, slot_named=slot_named, fuzz=fuzz, anki_revlog=anki_revlog)
+
+
+def _check(mode: str, seconds: float | None) -> None:
     if mode not in MODES:
         raise InputError(f"mode '{mode}' is not one of {', '.join(MODES)}")
     if seconds is not None and not 0 <= seconds <= 86400:
         raise InputError(f"seconds {seconds} is out of range (0 to 86400)")
-    card = store_cards.load_card(store, question_id)
+
+
+def _commit(store: Store, clock: Clock, before: Card, later: list[ReviewRecord], *,
+            intent: Rating | None, story: Rating | None, mode: str, seconds: float | None,
+            slot_named: int | None, fuzz: bool, anki_revlog: int | None = None,
+            choice: IntentChoice | None = None) -> tuple[ReviewRecord, Card]:
+    """Review `before` (the card as it stood at `clock.now`), replay `later` over it, save."""
     prefs = settings(store)
+    state = _review(before, store, clock, prefs, intent=intent, story=story, fuzz=fuzz)
+    replayed: list[tuple[int, Memory, Memory]] = []
+    for review in later:
+        replayed.append((review.id, state.intent, state.story))
+        state = _review(state, store, Clock(review.reviewed_at, clock.local), prefs,
+                        intent=_rating(review.intent_rating),
+                        story=_rating(review.story_rating), fuzz=fuzz)
+    saved = store_cards.record_review(
+        store, before, intent_after=state.intent, story_after=state.story,
+        intent_rating=_int(intent), story_rating=_int(story), at=clock.now, mode=mode,
+        slot_named=slot_named, seconds=seconds, replayed=replayed, anki_revlog=anki_revlog,
+        choice=choice)
+    return saved, state
+
+
+def _review(card: Card, store: Store, clock: Clock, prefs: Settings, *, intent: Rating | None,
+            story: Rating | None, fuzz: bool) -> Card:
+    """The card after rating its facets at `clock.now`, under its family's schedule then."""
     plan = schedule_for(card, store, clock, prefs)
-    story_rating = story.rating(card)
-    new_intent = scheduler.review(card.intent, intent, clock.now, retention=plan.retention,
-                                  fuzz=fuzz, relearn=plan.relearn)
-    new_story = scheduler.review(card.story, story_rating, clock.now, retention=plan.retention,
-                                 fuzz=fuzz, relearn=plan.relearn)
-    record = store_cards.record_review(
-        store, card, intent_after=new_intent, story_after=new_story,
-        intent_rating=int(intent), story_rating=int(story_rating), at=clock.now, mode=mode,
-        slot_named=story.slot, seconds=seconds, choice=choice,
-    )
-    assert new_intent.due is not None and new_story.due is not None
-    return Graded(card, record.id, intent, story_rating, new_intent.due, new_story.due)
+
+    def one(memory: Memory, rating: Rating | None) -> Memory:
+        if rating is None:
+            return memory
+        return scheduler.review(memory, rating, clock.now, retention=plan.retention,
+                                fuzz=fuzz, relearn=plan.relearn)
+
+    return Card(card.question, one(card.intent, intent), one(card.story, story))
+
+
+def _rating(value: int | None) -> Rating | None:
+    return None if value is None else Rating(value)
+
+
+def _int(rating: Rating | None) -> int | None:
+    return None if rating is None else int(rating)
 
 
 def undo(store: Store) -> ReviewRecord:

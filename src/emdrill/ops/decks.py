@@ -8,6 +8,8 @@ from pathlib import Path
 
 from emdrill.core.deckfile import Context, DeckFile, LoadResult, Problem, parse_bytes, validate
 from emdrill.core.errors import DeckError
+from emdrill.ops import backups
+from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
 from emdrill.store.db import Store
 
@@ -65,6 +67,8 @@ def load_paths(store: Store, paths: list[Path], *, now: datetime) -> LoadResult:
         raise DeckError("\n".join(str(p) for p in problems))
     if not files:
         raise DeckError("no deck files given (or the folder holds no *.toml)")
+    if store_cards.question_count(store):
+        backups.automatic(store, "deck-load", now=now)
     return store_decks.load(store, files, now=now)
 
 

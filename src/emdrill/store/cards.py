@@ -226,27 +226,52 @@ def _facets(s: Session, question_id: str) -> tuple[FacetRow, FacetRow]:
 # ---------------------------------------------------------------- reviews
 
 
+def history_after(store: Store, question_id: str, at: datetime) -> tuple[Card, list[ReviewRecord]]:
+    """The card as it stood at `at`, and its reviews made after `at`, oldest first.
+
+    Each review keeps both facets' state from before it, so the state at `at` is the one
+    saved with the first later review, or the current state when there is none."""
+    from emdrill.store.tables import ReviewRow
+
+    with store.session() as s:
+        card = _card(s, question_id)
+        later = list(s.exec(
+            select(ReviewRow).where(ReviewRow.question_id == question_id)
+            .where(col(ReviewRow.reviewed_at) > at).order_by(*_oldest_first())))
+    if later:
+        card = Card(card.question, _restore("intent", later[0]), _restore("story", later[0]))
+    return card, [_record(r) for r in later]
+
+
 def record_review(
     store: Store,
     card: Card,
     *,
     intent_after: Memory,
     story_after: Memory,
-    intent_rating: int,
-    story_rating: int,
+    intent_rating: int | None,
+    story_rating: int | None,
     at: datetime,
     mode: str,
     slot_named: int | None = None,
     seconds: float | None = None,
+    replayed: Sequence[tuple[int, Memory, Memory]] = (),
+    anki_revlog: int | None = None,
     choice: IntentChoice | None = None,
 ) -> ReviewRecord:
-    """Write the review row and both facet updates in one transaction; with `choice`
-    (an intent picked from four), the pick too, so undo takes both back."""
-    from emdrill.store.tables import ReviewRow
+    """Write the review and the facets in one transaction. A review older than others replays
+    them: `card` then holds the memories at the review's time, `replayed` gives each later
+    review's id with the states before it, and the facets take `*_after` of the last one.
+    `anki_revlog` remembers the Anki review this one came from; `choice` (an intent picked
+    from four) is written with it, so undo takes both back."""
+    from emdrill.store.tables import AnkiReviewRow, ReviewRow
 
     with store.session() as s:
         intent_row, story_row = _facets(s, card.id)
-        before_i, before_s = to_memory(intent_row), to_memory(story_row)
+        # The newest review keeps the facets exactly as this transaction found them, so undo
+        # puts back what was there even if another emdrill wrote since `card` was read.
+        before_i, before_s = ((card.intent, card.story) if replayed
+                              else (to_memory(intent_row), to_memory(story_row)))
         review = ReviewRow(
             question_id=card.id, reviewed_at=at, intent_rating=intent_rating,
             story_rating=story_rating, slot_named=slot_named, seconds=seconds, mode=mode,
@@ -255,16 +280,43 @@ def record_review(
         _set_prev(review, "intent", before_i)
         _set_prev(review, "story", before_s)
         s.add(review)
+        for review_id, before_i, before_s in replayed:
+            later = s.get(ReviewRow, review_id)
+            assert later is not None
+            _set_prev(later, "intent", before_i)
+            _set_prev(later, "story", before_s)
+            s.add(later)
         _apply(intent_row, intent_after)
         _apply(story_row, story_after)
         s.add(intent_row)
         s.add(story_row)
         s.flush()
-        tallies.count(s, card.family, at, [(before_i.last_review, intent_rating),
-                                           (before_s.last_review, story_rating)])
+        if anki_revlog is not None:
+            assert review.id is not None
+            kind = "intent" if intent_rating is not None else "story"
+            s.add(AnkiReviewRow(revlog_id=anki_revlog, question_id=card.id, kind=kind,
+                                review_id=review.id))
         if choice is not None:
             practice.add_pick(s, choice, review_id=review.id, at=at)
+        if replayed:  # later reviews now follow this one: their outcomes changed
+            s.flush()
+            tallies.rebuild(s)
+        else:
+            tallies.count(s, card.family, at, [(before_i.last_review, intent_rating),
+                                               (before_s.last_review, story_rating)])
         return _record(review)
+
+
+def _oldest_first() -> tuple[Any, Any]:
+    from emdrill.store.tables import ReviewRow
+
+    return (col(ReviewRow.reviewed_at), col(ReviewRow.id))
+
+
+def _newest_first() -> tuple[Any, Any]:
+    from emdrill.store.tables import ReviewRow
+
+    return (col(ReviewRow.reviewed_at).desc(), col(ReviewRow.id).desc())
 
 
 def _set_prev(review: ReviewRow, kind: str, m: Memory) -> None:
@@ -284,11 +336,14 @@ def _record(r: ReviewRow) -> ReviewRecord:
 
 
 def undo_last(store: Store) -> ReviewRecord:
-    """Delete the newest review and put both facets back exactly as they were before it."""
+    """Delete the newest review and put both facets back exactly as they were before it.
+
+    Newest in time: an imported Anki review can be older than reviews made here, and only
+    the last review in time holds the state the facets are in now."""
     from emdrill.store.tables import QuestionRow, ReviewRow
 
     with store.session() as s:
-        last = s.exec(select(ReviewRow).order_by(col(ReviewRow.id).desc()).limit(1)).first()
+        last = s.exec(select(ReviewRow).order_by(*_newest_first()).limit(1)).first()
         if last is None:
             raise NothingToUndoError("nothing to undo: no reviews recorded")
         intent_row, story_row = _facets(s, last.question_id)
@@ -361,5 +416,5 @@ def last_reviews(store: Store, limit: int) -> list[ReviewRecord]:
 
     with store.session() as s:
         rows: Iterable[ReviewRow] = s.exec(
-            select(ReviewRow).order_by(col(ReviewRow.id).desc()).limit(limit))
+            select(ReviewRow).order_by(*_newest_first()).limit(limit))
         return [_record(r) for r in rows]

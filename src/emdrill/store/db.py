@@ -25,7 +25,7 @@ from emdrill.store.migrations import LATEST, MIGRATIONS
 BUSY_TIMEOUT_MS = 5000
 
 
-def _inspect_existing(path: Path) -> int:
+def inspect_existing(path: Path) -> int:
     """Read the schema version without writing anything; refuse files that are not ours."""
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -129,7 +129,7 @@ def guard(path: Path) -> Iterator[None]:
 
 def open_store(path: Path) -> Store:
     """Open (creating if needed) the database at `path` and bring its schema up to date."""
-    version = _inspect_existing(path) if path.exists() else 0
+    version = inspect_existing(path) if path.exists() else 0
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -152,11 +152,7 @@ def _migrate(engine: Engine) -> None:
         try:
             con.execute("BEGIN IMMEDIATE")
             try:
-                current = int(con.execute("PRAGMA user_version").fetchone()[0])
-                for number in range(current + 1, LATEST + 1):
-                    for statement in _statements(MIGRATIONS[number - 1]):
-                        con.execute(statement)
-                    con.execute(f"PRAGMA user_version={number}")
+                run_migrations(con, upto=LATEST)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -165,6 +161,16 @@ def _migrate(engine: Engine) -> None:
             con.isolation_level = previous
     finally:
         raw.close()
+
+
+def run_migrations(con: sqlite3.Connection, *, upto: int) -> None:
+    """Apply the migrations after the database's `user_version`, up to number `upto`, inside
+    the caller's transaction."""
+    current = int(con.execute("PRAGMA user_version").fetchone()[0])
+    for number in range(current + 1, upto + 1):
+        for statement in _statements(MIGRATIONS[number - 1]):
+            con.execute(statement)
+        con.execute(f"PRAGMA user_version={number}")
 
 
 def _statements(script: str) -> list[str]:

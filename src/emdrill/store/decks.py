@@ -86,8 +86,15 @@ def refresh_new_order(s: Session) -> None:
 
 
 def rebuild_aggregates(store: Store) -> None:
-    """Fill what migration 3 could not compute in SQL: new order and weakness tallies."""
+    """Recount everything the hot path keeps from the history: each question's due and
+    review count, new order and the weakness tallies (after migration 4, or rows written
+    whole, as a JSON import does)."""
     with store.session() as s:
+        s.execute(text(
+            "UPDATE question SET reviews = (SELECT count(*) FROM review r "
+            "WHERE r.question_id = question.id), due = CASE WHEN EXISTS (SELECT 1 FROM facet f "
+            "WHERE f.question_id = question.id AND f.last_review IS NOT NULL) THEN "
+            "(SELECT min(f.due) FROM facet f WHERE f.question_id = question.id) END"))
         refresh_new_order(s)
         tallies.rebuild(s)
 

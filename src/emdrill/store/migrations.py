@@ -112,6 +112,49 @@ CREATE TABLE system (
 );
 """
 
+# Reviews made in Anki grade one facet, so a review may leave the other rating empty (SQLite
+# cannot relax a column's constraint in place: the table is rebuilt, rows and ids kept). And
+# each imported Anki review is remembered by its revlog id, so importing the same file twice
+# records it once. Deleting the review (undo) forgets the link too.
+M003_ANKI_REVIEWS = """
+CREATE TABLE review_new (
+    id INTEGER PRIMARY KEY,
+    question_id TEXT NOT NULL REFERENCES question (id),
+    reviewed_at TEXT NOT NULL,
+    intent_rating INTEGER CHECK (intent_rating BETWEEN 1 AND 4),
+    story_rating INTEGER CHECK (story_rating BETWEEN 1 AND 4),
+    slot_named INTEGER,
+    seconds FLOAT,
+    mode TEXT NOT NULL,
+    intent_prev_state INTEGER NOT NULL,
+    intent_prev_step INTEGER,
+    intent_prev_stability FLOAT,
+    intent_prev_difficulty FLOAT,
+    intent_prev_due TEXT NOT NULL,
+    intent_prev_last_review TEXT,
+    story_prev_state INTEGER NOT NULL,
+    story_prev_step INTEGER,
+    story_prev_stability FLOAT,
+    story_prev_difficulty FLOAT,
+    story_prev_due TEXT NOT NULL,
+    story_prev_last_review TEXT,
+    CHECK (intent_rating IS NOT NULL OR story_rating IS NOT NULL)
+);
+INSERT INTO review_new SELECT * FROM review;
+DROP TABLE review;
+ALTER TABLE review_new RENAME TO review;
+CREATE INDEX review_question ON review (question_id, reviewed_at);
+CREATE INDEX review_time ON review (reviewed_at);
+CREATE TABLE anki_review (
+    revlog_id INTEGER NOT NULL,
+    question_id TEXT NOT NULL REFERENCES question (id),
+    kind TEXT NOT NULL CHECK (kind IN ('intent', 'story')),
+    review_id INTEGER NOT NULL REFERENCES review (id) ON DELETE CASCADE,
+    PRIMARY KEY (revlog_id, question_id, kind)
+);
+CREATE INDEX anki_review_review ON anki_review (review_id);
+"""
+
 # The hot path reads what changed, not what exists. `question.due` is the earliest facet due
 # once a question has been seen (NULL while it is new), kept by triggers whatever writes the
 # facets; `question.reviews` and `review_quarter` (reviews per quarter hour, so any study-day
@@ -123,7 +166,7 @@ CREATE TABLE system (
 # `question.new_order` ranks new questions (filled when a deck loads). `family_outcome` holds
 # the weakness sums, decayed to `as_of`; code rebuilds it after this migration (it needs the
 # decay arithmetic).
-M003_HOT_PATH = """
+M004_HOT_PATH = """
 ALTER TABLE question ADD COLUMN due TEXT;
 ALTER TABLE question ADD COLUMN reviews INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE question ADD COLUMN new_order INTEGER;
@@ -191,7 +234,7 @@ END;
 # a wrong one is a confusion, and right ones after it tell when the pair was told apart; it
 # goes with its review on undo. `rehearsal` keeps one mock-interview answer: seconds spoken,
 # the follow-ups asked and the five self-checks; its grade is optional and may be undone.
-M004_PICKS_REHEARSALS = """
+M005_PICKS_REHEARSALS = """
 CREATE TABLE intent_pick (
     id INTEGER PRIMARY KEY,
     review_id INTEGER REFERENCES review (id) ON DELETE CASCADE,
@@ -221,6 +264,6 @@ CREATE INDEX rehearsal_time ON rehearsal (started_at);
 CREATE INDEX rehearsal_review ON rehearsal (review_id);
 """
 
-MIGRATIONS: tuple[str, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_HOT_PATH,
-                              M004_PICKS_REHEARSALS)
+MIGRATIONS: tuple[str, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_ANKI_REVIEWS,
+                              M004_HOT_PATH, M005_PICKS_REHEARSALS)
 LATEST = len(MIGRATIONS)

@@ -15,9 +15,10 @@ from emdrill.store.db import Store
 
 
 def _tested(kind: str) -> str:
-    """1 when the facet was a recall test: reviewed before, at least MIN_GAP_HOURS earlier."""
-    return (f"coalesce(julianday(r.reviewed_at) - julianday(r.{kind}_prev_last_review) "
-            f">= {MIN_GAP_HOURS / 24!r}, 0)")
+    """1 when the facet was a recall test: graded in this review (an Anki review grades one
+    facet), and reviewed before, at least MIN_GAP_HOURS earlier."""
+    return (f"(r.{kind}_rating IS NOT NULL AND coalesce(julianday(r.reviewed_at) "
+            f"- julianday(r.{kind}_prev_last_review) >= {MIN_GAP_HOURS / 24!r}, 0))")
 
 
 # ---------------------------------------------------------------- stats and shaky
@@ -57,22 +58,22 @@ def _lapses() -> str:
             f"+ ({_tested('story')} AND r.story_rating = 1)")
 
 
-def family_periods(store: Store, *, split: datetime,
-                   since: datetime) -> list[tuple[str, bool, int, int, int, int]]:
-    """(family, recent, reviews, intent passes, story passes, lapses) for reviews since
-    `since`; `recent` is True for those at or after `split`. A lapse is a recall test
-    (see `_tested`) rated Again."""
+def family_periods(store: Store, *, split: datetime, since: datetime,
+                   ) -> list[tuple[str, bool, int, int, int, int, int, int]]:
+    """(family, recent, reviews, intent passes, story passes, lapses, intent graded, story
+    graded) for reviews since `since`; `recent` is True for those at or after `split`. A lapse
+    is a recall test (see `_tested`) rated Again."""
     sql = text(
         "SELECT q.family, r.reviewed_at >= :split AS recent, count(*), "
-        "sum(r.intent_rating > 1), sum(r.story_rating > 1), "
-        f"sum({_lapses()}) "
+        "coalesce(sum(r.intent_rating > 1), 0), coalesce(sum(r.story_rating > 1), 0), "
+        f"sum({_lapses()}), count(r.intent_rating), count(r.story_rating) "
         "FROM review r JOIN question q ON q.id = r.question_id "
         "WHERE r.reviewed_at >= :since GROUP BY q.family, recent"
     )
     params = {"split": to_db_time(split), "since": to_db_time(since)}
     with store.session() as s:
-        return [(f, bool(recent), int(n), int(i), int(st), int(lapses))
-                for f, recent, n, i, st, lapses in s.execute(sql, params)]
+        return [(f, bool(recent), int(n), int(i), int(st), int(lapses), int(ni), int(ns))
+                for f, recent, n, i, st, lapses, ni, ns in s.execute(sql, params)]
 
 
 def _facet_outcomes(kind: str) -> str:

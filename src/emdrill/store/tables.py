@@ -97,7 +97,7 @@ class QuestionRow(SQLModel, table=True):
     siblings: list[str] = _list()
     suspended: bool = False
     added_at: datetime = _time()
-    # Kept by triggers and deck loads (migration 3); the ORM never writes them.
+    # Kept by triggers and deck loads (migration 4); the ORM never writes them.
     due: datetime | None = _time(nullable=True)
     reviews: int = 0
     new_order: int | None = None
@@ -121,8 +121,8 @@ class ReviewRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     question_id: str = Field(foreign_key="question.id")
     reviewed_at: datetime = _time()
-    intent_rating: int
-    story_rating: int
+    intent_rating: int | None = None  # None: this review did not grade the facet (Anki)
+    story_rating: int | None = None
     slot_named: int | None = None
     seconds: float | None = None
     mode: str
@@ -138,6 +138,16 @@ class ReviewRow(SQLModel, table=True):
     story_prev_difficulty: float | None = None
     story_prev_due: datetime = _time()
     story_prev_last_review: datetime | None = _time(nullable=True)
+
+
+class AnkiReviewRow(SQLModel, table=True):
+    """An Anki review already recorded: its revlog id and the review it became."""
+
+    __tablename__ = "anki_review"
+    revlog_id: int = Field(primary_key=True)
+    question_id: str = Field(primary_key=True, foreign_key="question.id")
+    kind: str = Field(primary_key=True)
+    review_id: int = Field(foreign_key="review.id")
 
 
 class SettingRow(SQLModel, table=True):

@@ -16,7 +16,7 @@ from emdrill.core.weakness import Tally, outcome
 from emdrill.store.codec import from_db_time, to_db_time
 from emdrill.store.db import Store
 
-Outcome = tuple[datetime | None, int]  # (the facet's previous review, rating)
+Outcome = tuple[datetime | None, int | None]  # (the facet's previous review, rating)
 
 
 def read(store: Store) -> dict[str, Tally]:
@@ -59,7 +59,8 @@ def rebuild(s: Session) -> None:
         at = from_db_time(at_text)
         tests = misses = 0
         for previous, rating in ((intent_prev, intent), (story_prev, story)):
-            n, m = outcome(from_db_time(previous) if previous else None, at, int(rating))
+            n, m = outcome(from_db_time(previous) if previous else None, at,
+                           None if rating is None else int(rating))
             tests, misses = tests + n, misses + m
         if tests:
             start = tallies.get(family, Tally(0.0, 0.0, at))

@@ -62,7 +62,7 @@ def compose_back(question: Question, *, slots: Mapping[int, Slot], stories: Sequ
 
 def learning_line(story: Story) -> str:
     """The first line of the story's learnings: the sentence worth ending on."""
-    return next((line.strip() for line in story.learnings.split("\n") if line.strip()), "")
+    return story.learning_line()
 
 
 # ---------------------------------------------------------------- sections
