@@ -154,8 +154,12 @@ def _migrate(engine: Engine) -> None:
             try:
                 current = int(con.execute("PRAGMA user_version").fetchone()[0])
                 for number in range(current + 1, LATEST + 1):
-                    for statement in _statements(MIGRATIONS[number - 1]):
-                        con.execute(statement)
+                    migration = MIGRATIONS[number - 1]
+                    if callable(migration):
+                        migration(con)
+                    else:
+                        for statement in _statements(migration):
+                            con.execute(statement)
                     con.execute(f"PRAGMA user_version={number}")
                 con.execute("COMMIT")
             except BaseException:
