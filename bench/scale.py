@@ -174,6 +174,14 @@ def _timed(sink: list[float], work: Callable[[], T]) -> T:
 # ---------------------------------------------------------------- Anki collections
 
 
+def _bundled_size() -> int:
+    """Questions in the bundled deck: size (a) of the Anki side matches what emdrill loads."""
+    import tomllib
+
+    deck = Path(__file__).resolve().parents[1] / "decks" / "em-core.toml"
+    return len(tomllib.loads(deck.read_text(encoding="utf-8"))["questions"])
+
+
 def build_anki(path: Path, *, questions: int, reviews: int) -> None:
     from anki.collection import Collection
 
@@ -184,7 +192,7 @@ def build_anki(path: Path, *, questions: int, reviews: int) -> None:
     deck_id = col.decks.id("bench")
     assert deck_id is not None
     notes = []
-    for i in range(questions or 156):
+    for i in range(questions or _bundled_size()):
         note = col.new_note(model)
         note["Front"], note["Back"] = f"Question {i}?", f"Intent behind question {i}"
         notes.append(note)

@@ -215,6 +215,7 @@ def test_version_two_database_gains_the_tables(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     con = sqlite3.connect(path)
     for script in MIGRATIONS[:2]:
+        assert isinstance(script, str)  # the first migrations are SQL text
         con.executescript(script)
     con.execute("PRAGMA user_version=2")
     con.commit()

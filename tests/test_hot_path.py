@@ -172,6 +172,7 @@ def _old_schema(path: Path) -> None:
     """A database exactly as main's schema 2 left it, with a little history."""
     con = sqlite3.connect(path)
     for script in MIGRATIONS[:2]:
+        assert isinstance(script, str)  # the first migrations are SQL text
         con.executescript(script)
     con.execute("PRAGMA user_version=2")
     t = "2026-03-01T08:00:00.000000+00:00"

@@ -142,6 +142,7 @@ def test_migration_3_keeps_every_review_and_lets_a_review_grade_one_facet(
     path = tmp_path / "old.db"
     con = sqlite3.connect(path)
     for script in MIGRATIONS[:2]:  # the schema as main shipped it: both ratings required
+        assert isinstance(script, str)
         con.executescript(script)
     con.execute("PRAGMA user_version=2")
     t = "2026-03-01T08:00:00.000000+00:00"

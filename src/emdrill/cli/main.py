@@ -102,7 +102,8 @@ def grade(
     intent: Annotated[str | None, typer.Option(
         help="How well you recalled the intent: again, hard, good or easy.")] = None,
     story: Annotated[str | None, typer.Option(
-        help="The story slot you named (1-8, 0 = not sure), or right / wrong.")] = None,
+        help="The story slot you named (1-8), system (a system answer), 0 (not sure), or "
+             "right / wrong.")] = None,
     seconds: Annotated[float | None, typer.Option(min=0, help="Time spent, in seconds.")] = None,
     intent_pick: Annotated[str | None, typer.Option(
         "--intent-pick", metavar="OTHER_ID",
@@ -199,18 +200,22 @@ PathsArg = Annotated[list[Path] | None, typer.Argument(
 
 @deck_app.command("check")
 def deck_check(paths: PathsArg = None) -> None:
-    """Validate deck files; print every problem as file:line: message."""
+    """Validate deck files; print every problem as file:line: message.
+
+    Cards that read like another card are reported as warnings; they do not fail the check."""
     from emdrill.ops import decks
 
     chosen = paths or decks.bundled_paths()
     files, problems = decks.check_paths(chosen, decks.bundled_context(chosen))
-    for problem in problems:
+    warnings = decks.warnings(files)
+    for problem in sorted([*problems, *warnings], key=lambda p: (str(p.path), p.line)):
         typer.echo(str(problem))
     if problems:
         raise typer.Exit(1)
     count = sum(len(f.questions) for f in files)
     families = len({q.family for f in files for q in f.questions})
-    typer.echo(f"ok: {len(files)} file(s), {count} questions in {families} families")
+    warned = f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else ""
+    typer.echo(f"ok: {len(files)} file(s), {count} questions in {families} families{warned}")
 
 
 @deck_app.command("load")
@@ -222,9 +227,10 @@ def deck_load(paths: PathsArg = None) -> None:
     clock = env.read_clock()
     store = open_here(autoload=False)
     result = decks.load_paths(store, paths or decks.bundled_paths(), now=clock.now)
+    merged = f", merged {result.merged}" if result.merged else ""
     typer.echo(f"added {result.added}, updated {result.updated}, "
                f"unchanged {result.unchanged}, suspended {result.suspended}, "
-               f"restored {result.restored}")
+               f"restored {result.restored}{merged}")
 
 
 @deck_app.command("list")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from emdrill.core.decode import Confusion
 from emdrill.core.mock import RehearsalStats
 from emdrill.core.scheduler import Memory, retrievability
+from emdrill.core.types import SYSTEM_ANSWER, SYSTEM_ANSWER_NAME
 
 if TYPE_CHECKING:
     from emdrill.core.timing import Clock
@@ -250,8 +251,8 @@ def rank_questions(
     for q in seen:
         intent_r, story_r = q.recall(now)
         count, last = lapses.get(q.id, (0, None))
-        ranked.append(ShakyQuestion(q, slot_names.get(q.slot, ""), intent_r, story_r, count,
-                                    last))
+        name = SYSTEM_ANSWER_NAME if q.slot == SYSTEM_ANSWER else slot_names.get(q.slot, "")
+        ranked.append(ShakyQuestion(q, name, intent_r, story_r, count, last))
 
     def key(item: ShakyQuestion) -> tuple[int, float, float]:
         if item.last_lapse is not None:

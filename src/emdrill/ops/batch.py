@@ -51,7 +51,7 @@ def _from_json(line: str) -> GradeRequest:
         raise InputError("'id' and 'intent' must be strings")
     story = data["story"]
     if isinstance(story, bool) or not isinstance(story, str | int):
-        raise InputError("'story' must be a slot number or right/wrong")
+        raise InputError("'story' must be a slot number, \"system\", 0, or right/wrong")
     seconds = data.get("seconds")
     if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, int | float)):
         raise InputError("'seconds' must be a number")

@@ -23,7 +23,7 @@ from emdrill.core.order import (
 from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.settings import Settings, validate_setting, with_defaults
 from emdrill.core.timing import Clock, streak
-from emdrill.core.types import MODES, Card, ReviewRecord, is_slot
+from emdrill.core.types import MODES, SYSTEM_ANSWER, SYSTEM_WORD, Card, ReviewRecord, is_slot
 from emdrill.core.weakness import Schedule
 from emdrill.ops import backups, weakness
 from emdrill.store import cards as store_cards
@@ -99,9 +99,10 @@ def deck_summary(store: Store) -> list[tuple[str, str, str, str, int, int]]:
 
 @dataclass(frozen=True)
 class StoryAnswer:
-    """What the user said about the story: a slot (1-8), a verdict (right/wrong), or unsure."""
+    """What the user said about the story: a slot (1-8) or the system answer, a verdict
+    (right/wrong), or unsure."""
 
-    slot: int | None = None
+    slot: int | None = None  # 1-8, SYSTEM_ANSWER, or None for "not sure"
     verdict: bool | None = None
     partly: bool = False  # commute's "partly": the story was close, not right
 
@@ -116,9 +117,12 @@ class StoryAnswer:
             return cls(verdict=value == "right")
         if value in ("0", "unsure", "not-sure", "?"):
             return cls()
+        if value == SYSTEM_WORD:  # spelled out: 9 is only the drill's key for it
+            return cls(slot=SYSTEM_ANSWER)
         if value.isdigit() and is_slot(int(value)):
             return cls(slot=int(value))
-        raise InputError(f"story '{text}' is not a slot 1-8, 0 (not sure), right or wrong")
+        raise InputError(f"story '{text}' is not a slot 1-8, system, 0 (not sure), "
+                         "right or wrong")
 
     def rating(self, card: Card) -> Rating:
         if self.partly:

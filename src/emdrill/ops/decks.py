@@ -31,11 +31,17 @@ def bundled_paths() -> list[Path]:
     return sorted(folder.glob("*.toml"))
 
 
-
 def check_paths(paths: list[Path], context: Context = Context()) -> tuple[list[DeckFile],
                                                                          list[Problem]]:
     files = [parse_file(p) for p in _expand(paths)]
     return files, validate(files, context)
+
+
+def warnings(files: list[DeckFile]) -> list[Problem]:
+    """What `deck check` warns about but does not fail on: cards that read alike."""
+    from emdrill.core.near_duplicates import near_duplicates
+
+    return near_duplicates(files)
 
 
 def _expand(paths: list[Path]) -> list[Path]:

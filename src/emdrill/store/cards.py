@@ -339,7 +339,12 @@ def undo_last(store: Store) -> ReviewRecord:
     """Delete the newest review and put both facets back exactly as they were before it.
 
     Newest in time: an imported Anki review can be older than reviews made here, and only
-    the last review in time holds the state the facets are in now."""
+    the last review in time holds the state the facets are in now.
+
+    The facets are put back only if that review is the one that gave them their state (their
+    last review is its time). The one review that is not: a review moved in from a merged
+    question whose new question kept its own memory (`store.decks`); undoing it only
+    deletes it, since the memory it left behind was never this question's."""
     from emdrill.store.tables import QuestionRow, ReviewRow
 
     with store.session() as s:
@@ -347,18 +352,23 @@ def undo_last(store: Store) -> ReviewRecord:
         if last is None:
             raise NothingToUndoError("nothing to undo: no reviews recorded")
         intent_row, story_row = _facets(s, last.question_id)
-        _apply(intent_row, _restore("intent", last))
-        _apply(story_row, _restore("story", last))
+        if _produced(intent_row, last) and _produced(story_row, last):
+            _apply(intent_row, _restore("intent", last))
+            _apply(story_row, _restore("story", last))
+            s.add(intent_row)
+            s.add(story_row)
         question = s.get(QuestionRow, last.question_id)
         if question is not None:
             tallies.count(s, question.family, last.reviewed_at,
                           [(last.intent_prev_last_review, last.intent_rating),
                            (last.story_prev_last_review, last.story_rating)], sign=-1)
-        s.add(intent_row)
-        s.add(story_row)
         record = _record(last)
         s.delete(last)
         return record
+
+
+def _produced(facet: FacetRow, review: ReviewRow) -> bool:
+    return facet.last_review is not None and facet.last_review == review.reviewed_at
 
 
 def new_introduced_since(store: Store, start: datetime) -> int:

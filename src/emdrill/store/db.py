@@ -168,8 +168,12 @@ def run_migrations(con: sqlite3.Connection, *, upto: int) -> None:
     the caller's transaction."""
     current = int(con.execute("PRAGMA user_version").fetchone()[0])
     for number in range(current + 1, upto + 1):
-        for statement in _statements(MIGRATIONS[number - 1]):
-            con.execute(statement)
+        migration = MIGRATIONS[number - 1]
+        if callable(migration):
+            migration(con)
+        else:
+            for statement in _statements(migration):
+                con.execute(statement)
         con.execute(f"PRAGMA user_version={number}")
 
 

@@ -13,6 +13,7 @@ from emdrill.core.order import new_order
 from emdrill.core.scheduler import new_memory
 from emdrill.core.types import Family, Question, Slot
 from emdrill.store import tallies
+from emdrill.store.cards import memory_from, put_memory
 from emdrill.store.db import Store
 
 if TYPE_CHECKING:  # deck loading and the ORM models load only when a deck is loaded
@@ -34,11 +35,12 @@ def context(store: Store) -> Context:
 
 
 def load(store: Store, files: list[DeckFile], *, now: datetime) -> LoadResult:
-    """Add, update and suspend in one transaction."""
+    """Add, update, merge replaced ids and suspend, in one transaction."""
     from emdrill.core.deckfile import LoadResult
     from emdrill.store.tables import DeckRow, QuestionRow, SlotRow
 
-    counts = {"added": 0, "updated": 0, "unchanged": 0, "suspended": 0, "restored": 0}
+    counts = {"added": 0, "updated": 0, "unchanged": 0, "suspended": 0, "restored": 0,
+              "merged": 0}
     regrouped = False
     with store.session() as s:
         for deck in files:
@@ -53,6 +55,8 @@ def load(store: Store, files: list[DeckFile], *, now: datetime) -> LoadResult:
                 moved = _family_moves(s, q)
                 counts[_upsert(s, q, now)] += 1
                 regrouped = regrouped or moved
+            for q in deck.questions:
+                counts["merged"] += sum(_merge(s, old, q.id) for old in q.replaces)
         loaded = {q.id for deck in files for q in deck.questions}
         deck_ids = [deck.deck_id for deck in files]
         gone = s.exec(select(QuestionRow).where(col(QuestionRow.deck_id).in_(deck_ids)))
@@ -63,7 +67,9 @@ def load(store: Store, files: list[DeckFile], *, now: datetime) -> LoadResult:
                 counts["suspended"] += 1
         s.flush()
         refresh_new_order(s)
-        if regrouped:  # reviews now count towards another family's weakness
+        # reviews now count towards another family's weakness (a question changed family,
+        # or a merged question's reviews moved to one that may sit in another family)
+        if regrouped or counts["merged"]:
             tallies.rebuild(s)
     return LoadResult(**counts)
 
@@ -138,6 +144,54 @@ def _upsert(s: Session, q: Question, now: datetime) -> str:
     row.suspended = False
     s.add(row)
     return outcome
+
+
+_PRACTICE_MOVES = (
+    "UPDATE intent_pick SET question_id = :new WHERE question_id = :old",
+    "UPDATE intent_pick SET picked = :new WHERE picked = :old",
+    "UPDATE intent_pick SET options = (SELECT json_group_array(CASE WHEN value = :old "
+    "THEN :new ELSE value END) FROM json_each(intent_pick.options)) "
+    "WHERE EXISTS (SELECT 1 FROM json_each(intent_pick.options) WHERE value = :old)",
+    "UPDATE rehearsal SET question_id = :new WHERE question_id = :old",
+    "UPDATE anki_review SET question_id = :new WHERE question_id = :old",
+)
+
+
+def _merge(s: Session, old_id: str, new_id: str) -> bool:
+    """Move `old_id`'s history to `new_id`, then delete the old question.
+
+    Its reviews always move, and so do its decoding picks (as the question, the pick or an
+    option offered) and mock-interview answers. Its facets' memory moves only if the new
+    question has never been reviewed; if both have history, the new question keeps its own
+    memory (undo then takes a moved review back without touching it: see
+    `store.cards.undo_last`). Nothing to do when `old_id` is not in the collection (never
+    loaded, or merged by an earlier load)."""
+    from emdrill.store.tables import FacetRow, QuestionRow, ReviewRow
+
+    old = s.get(QuestionRow, old_id)
+    if old is None:
+        return False
+    old_facets = {f.kind: f for f in s.exec(select(FacetRow).where(FacetRow.question_id == old_id))}
+    new_facets = {f.kind: f for f in s.exec(select(FacetRow).where(FacetRow.question_id == new_id))}
+    if all(f.last_review is None for f in new_facets.values()):
+        for kind, target in new_facets.items():
+            source = old_facets.get(kind)
+            if source is not None:
+                put_memory(target, memory_from(source))
+                s.add(target)
+    for review in s.exec(select(ReviewRow).where(ReviewRow.question_id == old_id)):
+        review.question_id = new_id
+        s.add(review)
+    s.flush()
+    ids = {"old": old_id, "new": new_id}
+    for sql in _PRACTICE_MOVES:  # decoding picks and mock answers follow their question
+        s.execute(text(sql), ids)
+    # everything points at the new id before the old question goes
+    for facet in old_facets.values():
+        s.delete(facet)
+    s.flush()
+    s.delete(old)
+    return True
 
 
 def deck_summary(store: Store) -> list[tuple[str, str, str, str, int, int]]:

@@ -5,6 +5,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
+
 M001_INITIAL = """
 CREATE TABLE deck (
     id TEXT PRIMARY KEY,
@@ -264,6 +267,37 @@ CREATE INDEX rehearsal_time ON rehearsal (started_at);
 CREATE INDEX rehearsal_review ON rehearsal (review_id);
 """
 
-MIGRATIONS: tuple[str, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_ANKI_REVIEWS,
-                              M004_HOT_PATH, M005_PICKS_REHEARSALS)
+
+def m006_system_answer(con: sqlite3.Connection) -> None:
+    """A question's primary story may be the system answer (`core.types.SYSTEM_ANSWER`, 9),
+    so the check on `question.story` widens from 1-8 to 1-9.
+
+    SQLite cannot alter a CHECK constraint, and rebuilding `question` would mean dropping and
+    re-creating the triggers of migration 4 that name it. For loosening a constraint SQLite
+    documents a smaller way (lang_altertable.html, "making other kinds of table schema
+    changes"): edit the table's definition in the schema table and bump `schema_version`, so
+    every connection re-reads it. Every stored row passes the wider check, and nothing else
+    in the schema refers to the text that changes."""
+    old, new = "CHECK (story BETWEEN 1 AND 8)", "CHECK (story BETWEEN 1 AND 9)"
+    row = con.execute("SELECT sql FROM sqlite_master WHERE type = 'table' "
+                      "AND name = 'question'").fetchone()
+    if row is None or old not in row[0]:
+        raise sqlite3.DatabaseError("migration 6: question.story's check is not the expected "
+                                    f"'{old}'")
+    version = int(con.execute("PRAGMA schema_version").fetchone()[0])
+    con.execute("PRAGMA writable_schema = ON")
+    try:
+        con.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'question'",
+                    (row[0].replace(old, new),))
+        con.execute(f"PRAGMA schema_version = {version + 1}")
+    finally:
+        con.execute("PRAGMA writable_schema = OFF")
+    if con.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+        raise sqlite3.DatabaseError("migration 6: the schema did not check out")
+
+
+Migration = str | Callable[[sqlite3.Connection], None]  # SQL text, or a step run in code
+MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_ANKI_REVIEWS,
+                                     M004_HOT_PATH, M005_PICKS_REHEARSALS,
+                                     m006_system_answer)
 LATEST = len(MIGRATIONS)

@@ -50,7 +50,7 @@ class Decoder:
         else:
             if screen.slots:
                 con.print(drill_view.slot_legend(screen.slots, con.width))
-            key = screen.ask(lambda: view.story_prompt(session.time_left()), "012345678")
+            key = screen.ask(lambda: view.story_prompt(session.time_left()), "0123456789")
             named = int(key) if key != "0" else None
             screen.show(drill_view.story_verdict(pick.card, named, screen.slots),
                         screen.back(pick, False))

@@ -70,7 +70,7 @@ def verdict(offer: Offer, choice: IntentChoice, width: int, *,
 
 
 def story_prompt(left: timedelta | None = None) -> Text:
-    return _with_clock(left, Text("Which story? 1-8, 0 not sure · u undo · q quit",
+    return _with_clock(left, Text("Which story? 1-8, 9 system, 0 not sure · u undo · q quit",
                                   style="dim"))
 
 

@@ -143,7 +143,7 @@ def _play(pick: Pick, screen: Screen) -> None:
 
 def _drill_card(pick: Pick, screen: Screen, started: float) -> None:
     session = screen.session
-    key = screen.ask(lambda: view.story_prompt(False, session.time_left()), "012345678")
+    key = screen.ask(lambda: view.story_prompt(False, session.time_left()), "0123456789")
     named = int(key) if key != "0" else None
     screen.show(view.story_verdict(pick.card, named, screen.slots), screen.back(pick, False))
     intervals = session.intervals(pick.card)

@@ -10,12 +10,13 @@ from rich.table import Table
 from rich.text import Text
 
 from emdrill.core.scheduler import Rating, story_rating
-from emdrill.core.types import Card, Slot
+from emdrill.core.types import SYSTEM_ANSWER, SYSTEM_ANSWER_NAME, Card, Slot
 from emdrill.ops.drill import Pick, Summary
 from emdrill.ui.fmt import due_text, span
 
 DRILL_KEYS = [
     ("1-8", "name the story slot you would tell"),
+    ("9", "system answer: no core story fits, answer with your system and a short example"),
     ("0", "not sure which story"),
     ("a-d", "with --decode: pick the intent from four"),
     ("1-4", "after the reveal: grade your intent recall (Again/Hard/Good/Easy)"),
@@ -75,17 +76,19 @@ def _with_clock(left: timedelta | None, text: Text) -> Text:
 def story_prompt(compact: bool, left: timedelta | None = None) -> Text:
     if compact:
         return Text("any key: reveal · q: stop", style="dim")
-    return _with_clock(left, Text("Which story? 1-8, 0 not sure · s skip · u undo · q quit · "
-                                  "? keys", style="dim"))
+    return _with_clock(left, Text("Which story? 1-8, 9 system, 0 not sure · s skip · u undo · "
+                                  "q quit · ? keys", style="dim"))
 
 
 def slot_legend(slots: dict[int, Slot], width: int) -> Table:
-    """The eight slots by number, so the user can name one without a cheat sheet."""
+    """The eight slots by number, and 9 for a system answer, so the user can name one
+    without a cheat sheet."""
     columns = 2 if width >= 70 else 1
     table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 2, 0, 0))
     for _ in range(columns):
         table.add_column(style="dim")
     names = [f"{n} {slots[n].name}" for n in sorted(slots)]
+    names.append(f"{SYSTEM_ANSWER} {SYSTEM_ANSWER_NAME} (no story fits)")
     rows = (len(names) + columns - 1) // columns
     for r in range(rows):
         table.add_row(*[names[r + c * rows] if r + c * rows < len(names) else ""
@@ -97,6 +100,9 @@ def story_verdict(card: Card, named: int | None, slots: dict[int, Slot]) -> Text
     q = card.question
 
     def name(n: int) -> str:
+        if n == SYSTEM_ANSWER:
+            return f"{SYSTEM_ANSWER_NAME.lower()} ({q.system} system)" if n == q.story \
+                else SYSTEM_ANSWER_NAME.lower()
         return f"{n} {slots[n].name}" if n in slots else f"slot {n}"
 
     verdict = story_rating(named, primary=q.story, also=q.also)  # the one rule, not a copy

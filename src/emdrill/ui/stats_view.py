@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from emdrill.core.stats import FamilyStats, Passes, Period, Report, Shaky, ShakyQuestion
+from emdrill.core.types import story_json, story_label
 from emdrill.ops.simulation import Arm, Comparison
 from emdrill.ui.console import out
 from emdrill.ui.decode_view import confusion_json, confusions
@@ -86,7 +87,7 @@ def shaky_json(s: Shaky) -> dict[str, Any]:
 def _shaky_question_json(item: ShakyQuestion) -> dict[str, Any]:
     q = item.question
     return {"id": q.id, "family": q.family, "question": q.text, "intent": q.intent_line,
-            "story": q.slot, "story_name": item.slot_name,
+            "story": story_json(q.slot), "story_name": item.slot_name,
             "intent_retrievability": _num(item.intent_retrievability),
             "story_retrievability": _num(item.story_retrievability),
             "lapses_7d": item.lapses, "last_lapse": iso(item.last_lapse)}
@@ -276,7 +277,7 @@ def _shaky_question(con: Console, item: ShakyQuestion, now: datetime) -> None:
               f"{pct(item.intent_retrievability)}, story {pct(item.story_retrievability)}{missed}")
     _hanging(con, "question", q.text, "")
     _hanging(con, "intent", q.intent_line, "green")
-    _hanging(con, "story", f"{q.slot} · {item.slot_name}", "cyan")
+    _hanging(con, "story", f"{story_label(q.slot)} · {item.slot_name}", "cyan")
 
 
 def _hanging(con: Console, label: str, text: str, style: str) -> None:
