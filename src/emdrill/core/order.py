@@ -8,12 +8,27 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from emdrill.core.types import Card
+from emdrill.core.weakness import WEAK_AT
+
+WIDEN = 3  # a weak family's unseen questions are introduced this many times as fast
 
 
 @dataclass(frozen=True)
 class QueueItem:
     card: Card
     new: bool
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The questions one session draws from: one family, one deck, or (both None) all."""
+
+    family: str | None = None
+    deck: str | None = None
+
+    def includes(self, card: Card) -> bool:
+        return ((self.family is None or card.family == self.family)
+                and (self.deck is None or card.question.deck == self.deck))
 
 
 def new_allowance(per_day: int, introduced_today: int) -> int:
@@ -24,12 +39,16 @@ def due_cards(cards: Iterable[Card], now: datetime) -> list[Card]:
     return [c for c in cards if not c.is_new and c.due <= now]
 
 
-def _spread_new(cards: Iterable[Card]) -> list[Card]:
-    """New questions taking one family at a time, so a day's batch is varied.
+def _spread_new(cards: Iterable[Card], weakness: Mapping[str, float] | None = None,
+                ) -> list[Card]:
+    """New questions taking one family at a time, so a day's batch is varied; a weak family
+    (weakness at least WEAK_AT) takes WIDEN at a time, so its unseen questions come sooner
+    instead of the same few seen ones coming back.
 
     Ranks come from the whole deck (seen questions included), so grading one new question
     does not reshuffle the rest: the order `next` shows is the order the drill uses.
     """
+    weak = {f for f, w in (weakness or {}).items() if w >= WEAK_AT}
     ordered = sorted(cards, key=lambda c: (c.question.deck, c.question.position))
     family_order: dict[str, int] = {}
     rank: dict[str, int] = {}
@@ -39,7 +58,13 @@ def _spread_new(cards: Iterable[Card]) -> list[Card]:
         rank[card.id] = seen_in_family[card.family]
         seen_in_family[card.family] += 1
     fresh = [c for c in ordered if c.is_new]
-    return sorted(fresh, key=lambda c: (rank[c.id], family_order[c.family]))
+
+    def key(c: Card) -> tuple[int, bool, int, int]:
+        boosted = c.family in weak
+        return (rank[c.id] // WIDEN if boosted else rank[c.id], not boosted,
+                family_order[c.family], rank[c.id])
+
+    return sorted(fresh, key=key)
 
 
 def _clashes(card: Card, previous: Card | None) -> bool:
@@ -72,9 +97,10 @@ def build_queue(
     limit: int | None = None,
 ) -> list[QueueItem]:
     """Due questions (weakest family first when `weakness` is given, then most overdue),
-    then new ones within today's allowance; same-family and sibling runs are broken up."""
+    then new ones within today's allowance (a weak family's sooner, see `_spread_new`);
+    same-family and sibling runs are broken up."""
     pool = [c for c in cards if not c.question.suspended]
-    fresh = _spread_new(pool)[:allowance]
+    fresh = _spread_new(pool, weakness)[:allowance]
     if previous is not None:
         pool = [c for c in pool if c.id != previous.id]
         fresh = [c for c in fresh if c.id != previous.id]
@@ -94,19 +120,33 @@ def practice_queue(
     weakness: Mapping[str, float] | None,
     limit: int | None,
     previous: Card | None = None,
+    shown: Mapping[str, int] | None = None,
+    widen: bool = False,
 ) -> list[QueueItem]:
     """Seen questions to practise when nothing is due: weakest family first (families at or
     below neutral tie), shakiest question first inside a family (lowest retrievability of
     its two facets). Without `weakness` (adaptive off) simply the shakiest first. Same-family
-    and sibling runs are broken up as in `build_queue`."""
+    and sibling runs are broken up as in `build_queue`.
+
+    `shown` counts how often each question was already answered in this session: the
+    least shown come first, so practice goes round a family instead of repeating its
+    shakiest few. With `widen`, a weak family's unseen questions join the pool (marked
+    new), so practice on a weak family also meets the questions it has not seen yet."""
     from emdrill.core.scheduler import retrievability
 
     weak = weakness or {}
-    pool = [c for c in cards if not c.question.suspended and not c.is_new
-            and (previous is None or c.id != previous.id)]
+    times = shown or {}
+
+    def wanted(c: Card) -> bool:
+        if c.question.suspended or (previous is not None and c.id == previous.id):
+            return False
+        return not c.is_new or (widen and weak.get(c.family, 0.0) >= WEAK_AT)
+
+    pool = [c for c in cards if wanted(c)]
     shakiness = {c.id: min(retrievability(c.intent, now), retrievability(c.story, now))
                  for c in pool}
     ordered = sorted(pool, key=lambda c: (-max(0.0, round(weak.get(c.family, 0.0), 2)),
-                                          shakiness[c.id], c.question.position))
-    items = [QueueItem(c, False) for c in declump(ordered, previous)]
+                                          times.get(c.id, 0), shakiness[c.id],
+                                          c.question.position))
+    items = [QueueItem(c, c.is_new) for c in declump(ordered, previous)]
     return items[:limit] if limit is not None else items

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from emdrill.core import scheduler
 from emdrill.core.errors import DuplicateError, InputError
-from emdrill.core.order import QueueItem, build_queue, due_cards, new_allowance
+from emdrill.core.order import QueueItem, Scope, build_queue, due_cards, new_allowance
 from emdrill.core.scheduler import Rating
 from emdrill.core.settings import Settings, validate_setting, with_defaults
 from emdrill.core.timing import Clock
@@ -75,6 +75,21 @@ def change_setting(store: Store, key: str, value: str) -> str:
 
 def deck_summary(store: Store) -> list[tuple[str, str, str, str, int, int]]:
     return store_decks.deck_summary(store)
+
+
+def check_scope(store: Store, scope: Scope) -> Scope:
+    """The scope, once its family and deck are known to be loaded; else one clear error."""
+    if scope.family is not None:
+        names = family_names(store)
+        if scope.family not in names:
+            raise InputError(f"--family: no family '{scope.family}' (known: "
+                             f"{', '.join(names) or 'none loaded'})")
+    if scope.deck is not None:
+        decks = sorted({row[0] for row in store_decks.deck_summary(store)})
+        if scope.deck not in decks:
+            raise InputError(f"--deck: no deck '{scope.deck}' (loaded: "
+                             f"{', '.join(decks) or 'none'}; see `emdrill deck list`)")
+    return scope
 
 
 # ---------------------------------------------------------------- answers
@@ -177,11 +192,15 @@ def todays_allowance(store: Store, clock: Clock, prefs: Settings) -> int:
 
 def next_queue(store: Store, clock: Clock, *, limit: int | None = None,
                previous: Card | None = None, exclude: Collection[str] = (),
-               weakest_first: bool | None = None) -> list[QueueItem]:
+               weakest_first: bool | None = None, scope: Scope | None = None,
+               ) -> list[QueueItem]:
     """Exactly what a drill would show now, in order. `exclude` drops ids (a session's
-    skips); `weakest_first` overrides the `adaptive` setting for the order (commute)."""
+    skips); `weakest_first` overrides the `adaptive` setting for the order (commute);
+    `scope` keeps one family's or one deck's questions."""
     prefs = settings(store)
-    cards = [c for c in store_cards.load_cards(store) if c.id not in exclude]
+    within = scope or Scope()
+    cards = [c for c in store_cards.load_cards(store)
+             if c.id not in exclude and within.includes(c)]
     return build_queue(cards, now=clock.now, allowance=todays_allowance(store, clock, prefs),
                        weakness=ordering_weakness(store, clock, prefs, weakest_first),
                        previous=previous, limit=limit)

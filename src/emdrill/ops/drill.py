@@ -6,26 +6,31 @@ the CLI passes the start time (EMDRILL_NOW or the system clock) plus elapsed mon
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from emdrill.core import scheduler
+from emdrill.core.advice import Outlook
 from emdrill.core.errors import EmdrillError
-from emdrill.core.order import practice_queue
+from emdrill.core.order import Scope, due_cards, practice_queue
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card
-from emdrill.ops import collection
+from emdrill.ops import advice, collection
 from emdrill.ops.collection import Graded, StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
+
+MAX_SHOWS = 3  # per question and session: a question missed in a drill returns at most twice
+KINDS = ("due", "new", "practice", "widen")  # widen: a weak family's unseen question in practice
 
 
 @dataclass(frozen=True)
 class Pick:
     card: Card
-    kind: str  # "due", "new" or "practice"
+    kind: str  # one of KINDS
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,7 @@ class Summary:
     story_accuracy: float | None
     families: list[FamilyScore]
     next_due: datetime | None
+    outlook: Outlook | None = None  # what is still due in the session's scope, the next step
 
 
 @dataclass
@@ -68,6 +74,7 @@ class Session:
     mode: str = "drill"  # or "commute"
     minutes: float | None = None
     max_cards: int | None = None
+    scope: Scope = field(default_factory=Scope)
     answers: list[Answer] = field(default_factory=list)
     skipped: set[str] = field(default_factory=set)
     started: datetime | None = None
@@ -97,23 +104,33 @@ class Session:
 
     def next_pick(self) -> Pick | None:
         """Due (including learning steps that came due during the session), then new, then
-        practice on the shakiest questions of the weakest families."""
+        practice on the shakiest questions of the weakest families, widened to their unseen
+        questions. No question is shown more than MAX_SHOWS times in one session."""
         clock = self.clock()
         # Commute always leads with the weakest families; the drill does when adaptive is on.
         weakest_first = True if self.mode == "commute" else None
         previous = self.answers[-1].graded.card if self.answers else None
+        shown = self.shown()
+        exclude = self.skipped | {qid for qid, n in shown.items() if n >= MAX_SHOWS}
         items = collection.next_queue(self.store, clock, limit=1, previous=previous,
-                                      exclude=self.skipped, weakest_first=weakest_first)
+                                      exclude=exclude, weakest_first=weakest_first,
+                                      scope=self.scope)
         if items:
             return Pick(items[0].card, "new" if items[0].new else "due")
         prefs = collection.settings(self.store)
         recent = {a.graded.card.id for a in self.answers[-3:]}
         cards = [c for c in store_cards.load_cards(self.store)
-                 if c.id not in self.skipped and c.id not in recent]
+                 if self.scope.includes(c) and c.id not in exclude and c.id not in recent]
         practice = practice_queue(
-            cards, now=clock.now, limit=1, previous=previous,
+            cards, now=clock.now, limit=1, previous=previous, shown=shown, widen=True,
             weakness=collection.ordering_weakness(self.store, clock, prefs, weakest_first))
-        return Pick(practice[0].card, "practice") if practice else None
+        if not practice:
+            return None
+        return Pick(practice[0].card, "widen" if practice[0].new else "practice")
+
+    def shown(self) -> Counter[str]:
+        """How often each question was answered in this session."""
+        return Counter(a.graded.card.id for a in self.answers)
 
     def intervals(self, card: Card) -> dict[Rating, timedelta]:
         """What each intent grade would schedule next (no fuzz), to label the keys."""
@@ -129,7 +146,7 @@ class Session:
     def answer(self, pick: Pick, *, intent: Rating, story: StoryAnswer,
                seconds: float) -> Answer:
         """Grade and commit before anything else is shown."""
-        mode = "practice" if pick.kind == "practice" else self.mode
+        mode = "practice" if pick.kind in ("practice", "widen") else self.mode
         graded = collection.grade(self.store, self.clock(), pick.card.id, intent=intent,
                                   story=story, seconds=round(seconds, 1), mode=mode)
         result = Answer(graded, pick.kind, seconds)
@@ -160,8 +177,10 @@ class Session:
         scores = [FamilyScore(f, len(v), sum(a.intent_recalled for a in v),
                               sum(a.story_right for a in v)) for f, v in families.items()]
         count = len(self.answers)
-        cards = store_cards.load_cards(self.store)
+        clock = self.clock()
+        cards = [c for c in store_cards.load_cards(self.store) if self.scope.includes(c)]
         upcoming = [c.due for c in cards if not c.is_new]
+        due = len(due_cards(cards, clock.now))
         return Summary(
             answered=count,
             elapsed=self.elapsed(),
@@ -169,4 +188,5 @@ class Session:
             story_accuracy=sum(a.story_right for a in self.answers) / count if count else None,
             families=sorted(scores, key=lambda s: -s.answered),
             next_due=min(upcoming, default=None),
+            outlook=advice.outlook(self.store, clock, due=due) if count else None,
         )

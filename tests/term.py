@@ -1,0 +1,117 @@
+"""A real pseudo-terminal read the way a person sees it.
+
+`Term` runs emdrill under pexpect in a pty of a given size and feeds everything it writes
+to a pyte terminal emulator, so tests assert on the rendered screen (what is on which line
+after cursor moves, clears and redraws), not on the byte stream.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+from collections.abc import Mapping
+
+import pexpect
+import pyte
+
+SIZES = {"80x24": (80, 24), "100x30": (100, 30), "40x20": (40, 20)}
+
+
+class Term:
+    def __init__(self, *args: str, cols: int = 80, rows: int = 24,
+                 env: Mapping[str, str] | None = None, timeout: float = 20) -> None:
+        self.screen = pyte.Screen(cols, rows)
+        self.stream = pyte.ByteStream(self.screen)
+        base = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+        self.child = pexpect.spawn(sys.executable, ["-m", "emdrill", *args],
+                                   env={**base, "TERM": "xterm-256color", **(env or {})},
+                                   dimensions=(rows, cols), timeout=timeout)
+        self.timeout = timeout
+        self.transcript = b""
+
+    # ------------------------------------------------------------ reading
+
+    def pump(self, wait: float = 0.05) -> bool:
+        """Feed what the program wrote so far; False once it has exited."""
+        while True:
+            try:
+                data = self.child.read_nonblocking(65536, timeout=wait)
+            except pexpect.TIMEOUT:
+                return True
+            except pexpect.EOF:
+                return False
+            self.transcript += data
+            self.stream.feed(data)
+            wait = 0.02
+
+    @property
+    def lines(self) -> list[str]:
+        return [line.rstrip() for line in self.screen.display]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+    def flat(self) -> str:
+        """The screen with line breaks and runs of spaces folded, for phrases that wrap."""
+        return " ".join(self.text.split())
+
+    def wait_for(self, pattern: str, *, timeout: float | None = None, flat: bool = False,
+                 ) -> re.Match[str]:
+        """Wait until `pattern` (a regex) is on the screen; fail showing the screen."""
+        deadline = time.monotonic() + (timeout or self.timeout)
+        while True:
+            alive = self.pump()
+            found = re.search(pattern, self.flat() if flat else self.text)
+            if found:
+                return found
+            if not alive or time.monotonic() > deadline:
+                raise AssertionError(f"{pattern!r} not on screen:\n{self.text}")
+
+    def settle(self, quiet: float = 0.3) -> str:
+        """Wait until nothing new is drawn for `quiet` seconds; the screen then."""
+        while self.pump(quiet) and self._pending(quiet):
+            pass
+        return self.text
+
+    def _pending(self, quiet: float) -> bool:
+        try:
+            data = self.child.read_nonblocking(65536, timeout=quiet)
+        except (pexpect.TIMEOUT, pexpect.EOF):
+            return False
+        self.transcript += data
+        self.stream.feed(data)
+        return True
+
+    # ------------------------------------------------------------ typing
+
+    def press(self, *keys: str, then: str | None = None) -> None:
+        """Type keys one at a time; with `then`, wait for that pattern afterwards."""
+        for key in keys:
+            self.child.send(key)
+            self.pump(0.05)
+        if then is not None:
+            self.wait_for(then)
+
+    def resize(self, cols: int, rows: int) -> None:
+        self.screen.resize(rows, cols)
+        self.child.setwinsize(rows, cols)
+
+    def finish(self) -> str:
+        """Wait for the program to exit; the final screen."""
+        while self.pump(0.1):
+            if not self.child.isalive():
+                self.pump(0.1)
+                break
+        self.child.close()
+        return self.text
+
+    @property
+    def exitstatus(self) -> int | None:
+        return self.child.exitstatus  # type: ignore[no-any-return]
+
+
+def ansi_free(text: str) -> str:
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
