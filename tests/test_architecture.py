@@ -34,6 +34,8 @@ OWNERS = {
     "sqlite3": ("emdrill.store.",),
     "fsrs": ("emdrill.core.scheduler",),
     "platformdirs": ("emdrill.env",),
+    "blessed": ("emdrill.ui.keys",),
+    "markdown_it": ("emdrill.core.stories",),
 }
 
 

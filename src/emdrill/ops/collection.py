@@ -77,6 +77,14 @@ def deck_summary(store: Store) -> list[tuple[str, str, str, str, int, int]]:
     return store_decks.deck_summary(store)
 
 
+def question_list(store: Store, *, family: str | None = None,
+                  ) -> list[tuple[str, str, str, str, bool]]:
+    """(id, deck, family, text, suspended) of every question, or of one family's."""
+    if family is not None:
+        check_scope(store, Scope(family=family))
+    return [row for row in store_cards.question_ids(store) if family in (None, row[2])]
+
+
 def check_scope(store: Store, scope: Scope) -> Scope:
     """The scope, once its family and deck are known to be loaded; else one clear error."""
     if scope.family is not None:

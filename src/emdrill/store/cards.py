@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -84,8 +85,11 @@ def load_card(store: Store, question_id: str) -> Card:
 def _card(s: Session, question_id: str) -> Card:
     row = s.get(QuestionRow, question_id)
     if row is None:
-        raise UnknownQuestionError(f"unknown question id '{question_id}' "
-                                   "(see `emdrill next` or `emdrill deck list`)")
+        known = list(s.exec(select(QuestionRow.id)))
+        close = difflib.get_close_matches(question_id, known, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise UnknownQuestionError(f"unknown question id '{question_id}' ({hint}every id: "
+                                   "`emdrill deck list --ids`)")
     intent, story = _facets(s, question_id)
     return Card(to_question(row), to_memory(intent), to_memory(story))
 
@@ -195,6 +199,22 @@ def review_days(store: Store, offset_minutes: int) -> list[str]:
     )
     with store.session() as s:
         return [row[0] for row in s.execute(sql, {"shift": f"{shift:+d} minutes"})]
+
+
+def question_reviews(store: Store, question_id: str, limit: int) -> list[ReviewRecord]:
+    """The question's latest reviews, newest first."""
+    with store.session() as s:
+        rows: Iterable[ReviewRow] = s.exec(
+            select(ReviewRow).where(ReviewRow.question_id == question_id)
+            .order_by(col(ReviewRow.id).desc()).limit(limit))
+        return [_record(r) for r in rows]
+
+
+def question_ids(store: Store) -> list[tuple[str, str, str, str, bool]]:
+    """(id, deck, family, text, suspended) of every question, in deck order."""
+    with store.session() as s:
+        query = select(QuestionRow).order_by(col(QuestionRow.deck_id), col(QuestionRow.position))
+        return [(q.id, q.deck_id, q.family, q.text, q.suspended) for q in s.exec(query)]
 
 
 def last_reviews(store: Store, limit: int) -> list[ReviewRecord]:
