@@ -1,6 +1,5 @@
-"""A study history made the way a user makes one: daily drills through the real operations.
-
-`build` grades what a drill would show, day after day, missing one family on purpose, so
+"""A study history made the way a user makes one: daily drill sessions through the real
+operations (the same `Session` the drill screen runs), missing one family on purpose, so
 screen tests and the README's captures start from a realistic collection.
 """
 
@@ -13,30 +12,31 @@ from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
 from emdrill.ops import collection
 from emdrill.ops.collection import StoryAnswer
+from emdrill.ops.drill import Session
 
 START = datetime(2026, 2, 16, 8, 0, tzinfo=UTC)
+SECONDS = 10.0  # per answer: a five-minute drill holds 30
 
 
-def build(db: Path, *, days: int = 12, answers: int = 33, weak: str = "conflict",
+def build(db: Path, *, days: int = 12, answers: int = 30, weak: str = "conflict",
           skip: tuple[int, ...] = (), start: datetime = START) -> datetime:
-    """Drill `answers` cards a day for `days` study days (except `skip`), missing every
-    question of `weak` and getting the rest right; returns the moment after the last drill."""
+    """A drill of `answers` cards a day for `days` study days (except `skip`): every
+    question of `weak` missed, the rest right. Returns the moment after the last drill."""
     store = collection.open_collection(db, now=start, seed=7)
     now = start
     for day in range(days):
-        now = start + timedelta(days=day)
         if day in skip:
             continue
-        for n in range(answers):
-            clock = Clock(now=now, local=UTC)
-            items = collection.next_queue(store, clock, limit=1)
-            if not items:
-                break
-            card = items[0].card
+        now = start + timedelta(days=day)
+        moment = [now]
+        session = Session(store, lambda: Clock(now=moment[0], local=UTC), max_cards=answers)
+        while not session.finished() and (pick := session.next_pick()) is not None:
+            card = pick.card
             missed = card.family == weak
-            collection.grade(store, clock, card.id,
-                             intent=Rating.AGAIN if missed else Rating.GOOD,
-                             story=StoryAnswer(slot=None if missed else card.question.story),
-                             seconds=9.0 if n % 2 else 11.0, mode="drill")
-            now += timedelta(seconds=10)
+            session.answer(pick, intent=Rating.AGAIN if missed else Rating.GOOD,
+                           story=StoryAnswer(slot=None if missed else card.question.story),
+                           seconds=SECONDS)
+            moment[0] += timedelta(seconds=SECONDS)
+        now = moment[0]
+    store.close()
     return now

@@ -61,8 +61,8 @@ def weakest(
     covered: Collection[int],
     slots: Mapping[int, Slot],
 ) -> Weakest | None:
-    """The weakest family answered this week, if it is weak (WEAK_AT) and did worse this week
-    than the rest; None when no family stands out."""
+    """The weakest family answered this week, if it is weak (WEAK_AT) and did no better this
+    week than the rest; None when no family stands out."""
     answered = [f for f, w in weakness.items() if w >= WEAK_AT and week.get(f, (0, 0))[0]]
     if not answered:
         return None
@@ -70,8 +70,8 @@ def weakest(
     answers, right = week[family]
     rest = [week[f] for f in week if f != family]
     rest_answers = sum(n for n, _ in rest)
-    if rest_answers and right / answers >= sum(r for _, r in rest) / rest_answers:
-        return None
+    if rest_answers and right / answers > sum(r for _, r in rest) / rest_answers:
+        return None  # weak by its decayed score, but doing better than the rest this week
     gaps = Counter(q.story for q in questions if q.family == family and q.story not in covered)
     slot, count = gaps.most_common(1)[0] if gaps else (None, 0)
     chosen = None if slot is None else slots.get(slot, Slot(slot, f"slot {slot}"))

@@ -118,13 +118,17 @@ class Session:
         if items:
             return Pick(items[0].card, "new" if items[0].new else "due")
         prefs = collection.settings(self.store)
-        recent = {a.graded.card.id for a in self.answers[-3:]}
+        weakness = collection.ordering_weakness(self.store, clock, prefs, weakest_first)
         cards = [c for c in store_cards.load_cards(self.store)
-                 if self.scope.includes(c) and c.id not in exclude and c.id not in recent]
-        practice = practice_queue(
-            cards, now=clock.now, limit=1, previous=previous, shown=shown, widen=True,
-            weakness=collection.ordering_weakness(self.store, clock, prefs, weakest_first))
-        if not practice:
+                 if self.scope.includes(c) and c.id not in exclude]
+        recent = {a.graded.card.id for a in self.answers[-3:]}
+        # Not one of the last three answers, unless the scope holds nothing else.
+        for pool in ([c for c in cards if c.id not in recent], cards):
+            practice = practice_queue(pool, now=clock.now, limit=1, previous=previous,
+                                      shown=shown, widen=True, weakness=weakness)
+            if practice:
+                break
+        else:
             return None
         return Pick(practice[0].card, "widen" if practice[0].new else "practice")
 
