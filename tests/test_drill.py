@@ -72,8 +72,8 @@ def test_drill_flow_as_typed(deck_loaded: Path) -> None:
     child.send("1")  # Again
     child.expect("Question alpha-2")
     child.send("u")  # undo beta-1: it comes back
+    child.expect("Question beta-1")  # back on screen, with the message below it
     child.expect("undone: beta-1")
-    child.expect("Question beta-1")
     child.send("5")
     child.expect("✓ story")
     child.expect("Intent recall")
@@ -165,8 +165,8 @@ def test_commute_flow_as_typed(deck_loaded: Path) -> None:
     child.send("p")
     child.expect("Question beta-2")
     child.send("u")
-    child.expect("undone: alpha-2")
-    child.expect("Question alpha-2")
+    child.expect("Question alpha-2")  # back on screen, with the message below it
+    child.expect("undone: alpha-2 comes back")
     child.send("q")
     child.expect("Session over: 2 answered")
     child.expect(pexpect.EOF)
