@@ -23,13 +23,16 @@ def build(db: Path, *, days: int = 12, answers: int = 30, weak: str = "conflict"
     """A drill of `answers` cards a day for `days` study days (except `skip`): every
     question of `weak` missed, the rest right. Returns the moment after the last drill."""
     store = collection.open_collection(db, now=start, seed=7)
-    now = start
+    moment = [start]  # the sessions' clock, moved by hand
+
+    def clock() -> Clock:
+        return Clock(now=moment[0], local=UTC)
+
     for day in range(days):
         if day in skip:
             continue
-        now = start + timedelta(days=day)
-        moment = [now]
-        session = Session(store, lambda: Clock(now=moment[0], local=UTC), max_cards=answers)
+        moment[0] = start + timedelta(days=day)
+        session = Session(store, clock, max_cards=answers)
         while not session.finished() and (pick := session.next_pick()) is not None:
             card = pick.card
             missed = card.family == weak
@@ -37,6 +40,5 @@ def build(db: Path, *, days: int = 12, answers: int = 30, weak: str = "conflict"
                            story=StoryAnswer(slot=None if missed else card.question.story),
                            seconds=SECONDS)
             moment[0] += timedelta(seconds=SECONDS)
-        now = moment[0]
     store.close()
-    return now
+    return moment[0]

@@ -22,6 +22,7 @@ from emdrill.ui.drill_view import interval_labels
 from emdrill.ui.fmt import span
 from term import SIZES, Term
 
+
 @pytest.fixture(scope="session")
 def studied_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("studied")
