@@ -96,8 +96,11 @@ class Screen:
             return
         width, height = terminal_size(self.console)
         laid = self._painter.draw(view.frame(card, self.back, width=width, height=height))
-        if card.phase == "back" and (laid.choice > 0) != card.folded:
-            card.folded = laid.choice > 0
+        cut = card.phase == "more" and not laid.fits and card.message is None
+        if cut:
+            card.message = Message("the rest does not fit: make the window taller", "yellow")
+        if cut or (card.phase == "back" and (laid.choice > 0) != card.folded):
+            card.folded = card.folded if card.phase == "more" else laid.choice > 0
             self._painter.draw(view.frame(card, self.back, width=width, height=height))
 
     def _print_piped(self, card: CardView) -> None:
