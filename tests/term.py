@@ -1,5 +1,11 @@
-"""A real pseudo-terminal read the way a person sees it: pexpect runs the CLI, pyte renders
-its output into a ROWSxCOLS screen, and tests wait for text on that screen."""
+"""A real pseudo-terminal read the way a person sees it.
+
+`Term` runs emdrill under pexpect in a pty of a given size and feeds everything it writes
+to a pyte terminal emulator, so tests assert on the rendered screen (what is on which line
+after cursor moves, clears and redraws), not on the byte stream. `FakeClock` is the file
+behind EMDRILL_TEST_CLOCK: the on-screen timers read it, so a test moves time without
+sleeping. Every screen test (drill, commute, decoding, mock, the printed screens) uses these.
+"""
 
 from __future__ import annotations
 
@@ -7,65 +13,113 @@ import os
 import re
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 import pexpect
 import pyte
 
+SIZES = {"80x24": (80, 24), "100x30": (100, 30), "40x20": (40, 20)}
 TIMEOUT = 20.0
 
 
 class Term:
-    def __init__(self, args: list[str], *, rows: int, cols: int,
-                 extra_env: dict[str, str] | None = None) -> None:
-        env = {**os.environ, "COLUMNS": str(cols), "LINES": str(rows), "TERM": "xterm",
-               **(extra_env or {})}
+    def __init__(self, *args: str, cols: int = 80, rows: int = 24,
+                 env: Mapping[str, str] | None = None, timeout: float = TIMEOUT) -> None:
         self.rows, self.cols = rows, cols
         self.screen = pyte.Screen(cols, rows)
-        self.stream = pyte.Stream(self.screen)
-        self.raw = ""
-        self.child = pexpect.spawn(sys.executable, ["-m", "emdrill", *args], env=env,
-                                   encoding="utf-8", timeout=TIMEOUT, dimensions=(rows, cols))
-        self.ended = False
+        self.stream = pyte.ByteStream(self.screen)
+        # No COLUMNS / LINES: the program must read the pty's size (and follow a resize).
+        base = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+        self.child = pexpect.spawn(sys.executable, ["-m", "emdrill", *args],
+                                   env={**base, "TERM": "xterm-256color", **(env or {})},
+                                   dimensions=(rows, cols), timeout=timeout)
+        self.timeout = timeout
+        self.transcript = b""
 
-    def pump(self, wait: float = 0.05) -> None:
-        try:
-            data = self.child.read_nonblocking(65536, timeout=wait)
-        except pexpect.TIMEOUT:
-            return
-        except pexpect.EOF:
-            self.ended = True
-            return
-        self.raw += data
-        self.stream.feed(data)
+    # ------------------------------------------------------------ reading
 
+    def pump(self, wait: float = 0.05) -> bool:
+        """Feed what the program wrote so far; False once it has exited."""
+        while True:
+            try:
+                data = self.child.read_nonblocking(65536, timeout=wait)
+            except pexpect.TIMEOUT:
+                return True
+            except pexpect.EOF:
+                return False
+            self.transcript += data
+            self.stream.feed(data)
+            wait = 0.02
+
+    @property
+    def lines(self) -> list[str]:
+        return [line.rstrip() for line in self.screen.display]
+
+    @property
     def text(self) -> str:
-        return "\n".join(line.rstrip() for line in self.screen.display)
+        return "\n".join(self.lines)
 
     def flat(self) -> str:
-        """The screen as one string, lines joined by spaces: wrapped text reads whole."""
-        return re.sub(r"\s+", " ", " ".join(line.strip() for line in self.screen.display))
+        """The screen with line breaks and runs of spaces folded, for phrases that wrap."""
+        return " ".join(self.text.split())
 
-    def wait_for(self, pattern: str, *, timeout: float = TIMEOUT) -> re.Match[str]:
-        """Until `pattern` (a regex) is on the screen, as rendered."""
-        deadline = time.monotonic() + timeout
+    def wait_for(self, pattern: str, *, timeout: float | None = None, flat: bool = False,
+                 ) -> re.Match[str]:
+        """Wait until `pattern` (a regex) is on the screen as rendered, line by line or (for
+        phrases that wrap) folded flat; with `flat`, only folded. Fail showing the screen."""
+        deadline = time.monotonic() + (timeout or self.timeout)
         while True:
-            found = re.search(pattern, self.text()) or re.search(pattern, self.flat())
+            alive = self.pump()
+            found = ((None if flat else re.search(pattern, self.text))
+                     or re.search(pattern, self.flat()))
             if found:
                 return found
-            if self.ended or time.monotonic() > deadline:
-                raise AssertionError(f"{pattern!r} not on screen:\n{self.text()}")
-            self.pump()
+            if not alive or time.monotonic() > deadline:
+                raise AssertionError(f"{pattern!r} not on screen:\n{self.text}")
 
-    def send(self, keys: str) -> None:
-        self.child.send(keys)
+    def settle(self, quiet: float = 0.3) -> str:
+        """Wait until nothing new is drawn for `quiet` seconds; the screen then."""
+        while self.pump(quiet) and self._pending(quiet):
+            pass
+        return self.text
 
-    def finish(self) -> int:
-        deadline = time.monotonic() + TIMEOUT
-        while not self.ended and time.monotonic() < deadline:
-            self.pump(0.2)
+    def _pending(self, quiet: float) -> bool:
+        try:
+            data = self.child.read_nonblocking(65536, timeout=quiet)
+        except (pexpect.TIMEOUT, pexpect.EOF):
+            return False
+        self.transcript += data
+        self.stream.feed(data)
+        return True
+
+    # ------------------------------------------------------------ typing
+
+    def press(self, *keys: str, then: str | None = None) -> None:
+        """Type keys one at a time; with `then`, wait for that pattern afterwards."""
+        for key in keys:
+            self.child.send(key)
+            self.pump(0.05)
+        if then is not None:
+            self.wait_for(then)
+
+    def resize(self, cols: int, rows: int) -> None:
+        self.screen.resize(rows, cols)
+        self.child.setwinsize(rows, cols)
+
+    def finish(self) -> str:
+        """Wait for the program to exit; the final screen (`exitstatus` says how it ended)."""
+        deadline = time.monotonic() + self.timeout
+        while self.pump(0.1):
+            if not self.child.isalive() or time.monotonic() > deadline:
+                self.pump(0.1)
+                break
         self.child.close()
-        return int(self.child.exitstatus or 0)
+        return self.text
+
+    @property
+    def exitstatus(self) -> int | None:
+        return self.child.exitstatus  # type: ignore[no-any-return]
 
 
 class FakeClock:
@@ -83,3 +137,7 @@ class FakeClock:
     @property
     def env(self) -> dict[str, str]:
         return {"EMDRILL_TEST_CLOCK": str(self.path)}
+
+
+def ansi_free(text: str) -> str:
+    return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)

@@ -198,7 +198,9 @@ def test_subprocess_round_trip(home: Path, mini_deck: Path) -> None:
     bad = _run("grade", "missing-id", "--intent", "good", "--story", "1", env=env)
     assert bad.returncode == 1
     assert bad.stderr.strip() == ("emdrill: unknown question id 'missing-id' "
-                                  "(see `emdrill next` or `emdrill deck list`)")
+                                  "(every id: `emdrill deck list --ids`)")
+    near = _run("grade", "alpha1", "--intent", "good", "--story", "1", env=env)
+    assert "did you mean 'alpha-1'?" in near.stderr
     assert "Traceback" not in bad.stderr
     assert _run("undo", env=env).returncode == 0
     assert _count_reviews(home) == 0

@@ -193,7 +193,7 @@ def test_editor_failures_are_one_line(loaded: CliRunner, editor: FakeEditor,
     editor.plan_to(replace=FILL, status=3)
     result = loaded.invoke(app, ["story", "add", "--slot", "1"])
     assert result.exit_code == 1
-    assert "emdrill: the editor exited with status 3; nothing saved; your text is kept in " \
+    assert "emdrill: the editor exited with an error; nothing saved; your text is kept in " \
         in result.output
     assert "The quiet senior" in next((home / "recovery").glob("*.md")).read_text()
     monkeypatch.setenv("VISUAL", "no-such-editor-xyz --wait")

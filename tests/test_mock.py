@@ -170,14 +170,15 @@ def test_stats_json_without_rehearsals(runner: CliRunner, home: Path) -> None:
 def test_stats_rehearsals_at_forty_columns(store: Store) -> None:
     _seed_rehearsals(store)
     store.close()
-    term = Term(["stats"], rows=60, cols=40)
+    term = Term("stats", rows=60, cols=40)
     term.wait_for(r"You keep missing")
-    screen = term.text()
+    screen = term.text
     assert "Mock interviews · 2 rehearsals" in screen
     assert "median answer 2:40 against 2:30" in screen
     assert any("a result with a number" in line and "0%" in line for line in screen.splitlines())
     assert "a result with a number (0 of 2" in term.flat()
-    assert term.finish() == 0
+    term.finish()
+    assert term.exitstatus == 0
 
 
 def test_piped_mock(home: Path, mini_deck: Path, tmp_path: Path) -> None:

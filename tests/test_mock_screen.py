@@ -35,37 +35,38 @@ def _rehearsals(db: Path) -> list[tuple[object, ...]]:
 @pytest.mark.parametrize(("rows", "cols"), [(24, 80), (20, 40)])
 def test_a_mock_session_as_spoken(loaded: Path, tmp_path: Path, rows: int, cols: int) -> None:
     clock = FakeClock(tmp_path / "clock")
-    term = Term(["mock", "--questions", "1"], rows=rows, cols=cols, extra_env=clock.env)
+    term = Term("mock", "--questions", "1", rows=rows, cols=cols, env=clock.env)
     term.wait_for(r"2:30 left of 2:30")
     assert "question 1 of 1" in term.flat()
     asked = term.wait_for(r"Question (alpha|beta)-\d\?").group(0)  # question and timer together
     clock.set(100)
     term.wait_for(r"0:50 left of 2:30")
-    assert "target passed" not in term.text()
+    assert "target passed" not in term.text
     clock.set(160)
     term.wait_for(r"target passed")
     term.wait_for(r"0:10 over 2:30")
     assert asked in term.flat()  # the question is still on screen when the target passes
-    term.send(" ")
+    term.press(" ")
     term.wait_for(r"follow-up 1 of 1")
     term.wait_for(r"What next\?")
     term.wait_for(r"1:00 left of 1:00")
     clock.set(190)
     term.wait_for(r"0:30 left of 1:00")
-    term.send("\r")
+    term.press("\r")
     term.wait_for(r"1/5 Did you name the intent")
     for n, key in enumerate("ynyyn", start=1):
         if n > 1:
             term.wait_for(rf"{n}/5 ")
-        term.send(key)
+        term.press(key)
     term.wait_for(r"Grade it\?")
     assert "checks 3/5" in term.flat()
     assert "2:40" in term.flat()  # the answer's length is on the saved line
-    term.send("3")
+    term.press("3")
     term.wait_for(r"Your story")
-    term.send("y")
+    term.press("y")
     term.wait_for(r"Mock over: 1 answer rehearsed")
-    assert term.finish() == 0
+    term.finish()
+    assert term.exitstatus == 0
     [row] = _rehearsals(loaded)
     assert row[0] == asked.removeprefix("Question ").removesuffix("?")
     assert row[1:3] == (160.0, 150)
@@ -76,9 +77,10 @@ def test_a_mock_session_as_spoken(loaded: Path, tmp_path: Path, rows: int, cols:
 
 def test_quitting_mid_answer_saves_nothing(loaded: Path, tmp_path: Path) -> None:
     clock = FakeClock(tmp_path / "clock")
-    term = Term(["mock"], rows=24, cols=80, extra_env=clock.env)
+    term = Term("mock", rows=24, cols=80, env=clock.env)
     term.wait_for(r"left of 2:30")
-    term.send("q")
+    term.press("q")
     term.wait_for(r"No rehearsal saved")
-    assert term.finish() == 0
+    term.finish()
+    assert term.exitstatus == 0
     assert _rehearsals(loaded) == []

@@ -223,11 +223,18 @@ def test_piped_drill_accepts_9_as_the_system_answer(home: Path, system_deck: Pat
 
 
 def test_drill_key_help_lists_9() -> None:
-    from emdrill.ui.drill_view import DRILL_KEYS, story_prompt
+    from emdrill.core.scheduler import Memory
+    from emdrill.core.types import Card
+    from emdrill.ops.drill import Pick
+    from emdrill.ui.drill_view import DRILL_KEYS, CardView, key_line
 
+    question = Question(id="q", deck="d", family="f", text="Q?", intent="I?", story=1)
+    card = Card(question, Memory(due=T0), Memory(due=T0))
     assert ("9", "system answer: no core story fits, answer with your system and a short "
                  "example") in DRILL_KEYS
-    assert "9 system, 0 not sure" in story_prompt(False).plain
+    front = CardView(pick=Pick(card, "due"), mode="drill", left=None, done=0, slots={})
+    assert "9 system · 0 not sure" in key_line(front, 80).plain
+    assert "1-9" in key_line(front, 40).plain  # 9 stays among the keys on a phone
 
 
 # ------------------------------------------------------------------ the store

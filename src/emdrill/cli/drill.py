@@ -16,8 +16,9 @@ def _hang_up(_signum: int, _frame: Any) -> None:
 
 
 def _start(*, mode: str, minutes: float | None, cards: int | None, compact: bool,
-           decode: bool | None) -> None:
+           decode: bool | None, family: str | None, deck: str | None) -> None:
     from emdrill import env
+    from emdrill.core.order import Scope
     from emdrill.core.timing import Clock
     from emdrill.ops import collection
     from emdrill.ops.back import load_back
@@ -28,7 +29,8 @@ def _start(*, mode: str, minutes: float | None, cards: int | None, compact: bool
     from emdrill.ui.console import out
     from emdrill.ui.keys import KeyReader
 
-    signal.signal(signal.SIGHUP, _hang_up)
+    if hasattr(signal, "SIGHUP"):  # not on Windows
+        signal.signal(signal.SIGHUP, _hang_up)
     tick = env.read_ticker()
     start, t0 = env.read_clock(), tick()
 
@@ -36,25 +38,24 @@ def _start(*, mode: str, minutes: float | None, cards: int | None, compact: bool
         return Clock(now=start.now + _seconds(tick() - t0), local=start.local)
 
     store = open_here()
+    scope = collection.check_scope(store, Scope(family=family, deck=deck))
     length = minutes if minutes is not None else (
         collection.settings(store).minutes if mode == "drill" else None)
-    session = Session(store, clock, mode=mode, minutes=length, max_cards=cards)
+    session = Session(store, clock, mode=mode, minutes=length, max_cards=cards, scope=scope)
     console = out(width=None)
 
     data = load_back(store)  # the story bank does not change during a session
 
-    def back(pick: Pick, short: bool) -> Any:
-        return render_back(pick.card.question, data, compact=short, width=console.width)
+    def back(pick: Pick, short: bool, level: int, width: int) -> Any:
+        return render_back(pick.card.question, data, compact=short, width=width, level=level)
 
     screen = drill.Screen(console=console, reader=KeyReader(), session=session, back=back,
-                          slots=data.slots, compact=compact,
-                          decode=_decoder(store, tick) if (
-                              collection.settings(store).decode if decode is None else decode)
-                          else None)
-    drill.run(session, screen)
-    names = collection.family_names(store)
-    console.print()
-    console.print(view.summary(session.summary(), now=clock().now, family_names=names))
+                          slots=data.slots, compact=compact)
+    decoding = collection.settings(store).decode if decode is None else decode
+    drill.run(session, screen, flow=_decoder(store, tick) if decoding else None)
+    console.print(view.summary(session.summary(), now=clock().now,
+                               family_names=collection.family_names(store),
+                               width=console.size.width))
 
 
 def _decoder(store: Any, tick: Any) -> Any:
@@ -79,6 +80,14 @@ def _seconds(value: float) -> Any:
     return timedelta(seconds=value)
 
 
+FamilyOption = Annotated[str | None, typer.Option(
+    "--family", "-f", help="Only this family's questions (its slug, e.g. conflict).")]
+DeckOption = Annotated[str | None, typer.Option(
+    "--deck", "-d", help="Only this deck's questions (its id, see `emdrill deck list`).")]
+CardsOption = Annotated[int | None, typer.Option("--cards", "-n", min=1,
+                                                 help="Stop after N answers.")]
+
+
 DecodeOption = Annotated[bool | None, typer.Option(
     "--decode/--no-decode",
     help="Pick the intent from four candidates instead of grading your own recall "
@@ -91,18 +100,22 @@ def register(app: typer.Typer) -> None:
         minutes: Annotated[float | None, typer.Option(
             "--minutes", "-m", min=0.01, max=240,
             help="Length of the session (default: the 'minutes' setting, 5).")] = None,
-        cards: Annotated[int | None, typer.Option(
-            "--cards", "-n", min=1, help="Stop after N answers.")] = None,
+        cards: CardsOption = None,
+        family: FamilyOption = None,
+        deck: DeckOption = None,
         decode: DecodeOption = None,
     ) -> None:
         """Run a timeboxed drill: name the story, reveal, grade your intent recall."""
-        _start(mode="drill", minutes=minutes, cards=cards, compact=False, decode=decode)
+        _start(mode="drill", minutes=minutes, cards=cards, compact=False, decode=decode,
+               family=family, deck=deck)
 
     @app.command()
     def commute(
-        cards: Annotated[int | None, typer.Option(
-            "--cards", "-n", min=1, help="Stop after N answers.")] = None,
+        cards: CardsOption = None,
+        family: FamilyOption = None,
+        deck: DeckOption = None,
         decode: DecodeOption = None,
     ) -> None:
         """One-handed review for small screens: reveal, then y / p / n. No timer."""
-        _start(mode="commute", minutes=None, cards=cards, compact=True, decode=decode)
+        _start(mode="commute", minutes=None, cards=cards, compact=True, decode=decode,
+               family=family, deck=deck)

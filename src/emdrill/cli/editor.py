@@ -1,4 +1,5 @@
-"""Getting story and system text from the user: $VISUAL/$EDITOR, or terminal prompts.
+"""Getting story and system text from the user: $VISUAL/$EDITOR (launched by `click.edit`,
+which knows each platform's ways), or terminal prompts.
 
 Nothing typed is ever lost: text that cannot be saved is written to a recovery file in the
 data folder before the command fails, and the error names that file.
@@ -10,7 +11,6 @@ import os
 import shlex
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
+import click
 import typer
 
 from emdrill import env
@@ -94,37 +95,42 @@ def write_system(category: str, current: str, *, no_edit: bool, now: datetime) -
 # ---------------------------------------------------------------- editor
 
 
-def run_editor(text: str, *, editor: tuple[str, list[str]], name: str) -> tuple[str, int]:
-    """Open the editor on a temporary copy of `text`; return what was saved and the status."""
+def run_editor(text: str, *, editor: tuple[str, list[str]], name: str) -> tuple[str, bool]:
+    """Open the editor (through `click.edit`) on a temporary copy of `text`; return what was
+    saved, and whether the editor reported success. The file is ours, not click's, so the
+    text survives an editor that fails."""
     var, words = editor
     folder = Path(tempfile.mkdtemp(prefix="emdrill-"))
     path = folder / f"{name}.md"
     try:
         path.write_text(text, encoding="utf-8")
-        try:
-            child = subprocess.Popen([*words, str(path)])
-        except OSError as exc:
-            raise EditorError(f"cannot start the editor '{words[0]}' (from ${var}): "
-                              f"{exc.strerror or exc}; fix ${var} or use --no-edit") from None
-        status = _wait_ignoring_interrupts(child)
+        ok = _edit_ignoring_interrupts(path, shlex.join(words), var)
         if not path.exists():
-            return "", status
-        return path.read_text(encoding="utf-8", errors="replace"), status
+            return "", ok
+        return path.read_text(encoding="utf-8", errors="replace").replace("\r\n", "\n"), ok
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _wait_ignoring_interrupts(child: subprocess.Popen[bytes]) -> int:
-    """Wait for the editor. Ctrl-C belongs to it (as in git): if emdrill died on it, the
-    temporary file, and everything typed into it, would go with it."""
+def _edit_ignoring_interrupts(path: Path, command: str, var: str) -> bool:
+    """Run the editor on `path`. Ctrl-C belongs to it (as in git): if emdrill died on it,
+    the temporary file, and everything typed into it, would go with it."""
     try:
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     except ValueError:  # not the main thread: signals cannot be changed here
-        return child.wait()
+        previous = None
     try:
-        return child.wait()
+        click.edit(filename=str(path), editor=command)
+    except click.ClickException as exc:
+        if isinstance(exc.__cause__, OSError):
+            reason = exc.__cause__.strerror or exc.__cause__
+            raise EditorError(f"cannot start the editor '{shlex.split(command)[0]}' (from "
+                              f"${var}): {reason}; fix ${var} or use --no-edit") from None
+        return False
     finally:
-        signal.signal(signal.SIGINT, previous)
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    return True
 
 
 def edit_until_valid(initial: str, parse: Callable[[str], T], *, editor: tuple[str, list[str]],
@@ -137,11 +143,11 @@ def edit_until_valid(initial: str, parse: Callable[[str], T], *, editor: tuple[s
     """
     text = initial
     while True:
-        saved, status = run_editor(text, editor=editor, name=name)
-        if status != 0:
+        saved, ok = run_editor(text, editor=editor, name=name)
+        if not ok:
             kept = keep(saved, name=name, now=now) if saved.strip() and saved != text else None
             tail = f"; your text is kept in {kept}" if kept else ""
-            raise EditorError(f"the editor exited with status {status}; nothing saved{tail}")
+            raise EditorError(f"the editor exited with an error; nothing saved{tail}")
         try:
             return parse(_drop_header(saved))
         except StoryError as exc:

@@ -60,7 +60,7 @@ def status(
 ) -> None:
     """Show what is due now, new questions left today, reviews today and your streak."""
     from emdrill import env
-    from emdrill.ops import collection
+    from emdrill.ops import advice, collection
     from emdrill.ui import views
     from emdrill.ui.console import emit_json
 
@@ -71,7 +71,8 @@ def status(
         emit_json(views.status_json(result))
     else:
         views.show_status(result, clock=clock, hint=hint,
-                          minutes=collection.settings(store).minutes)
+                          minutes=collection.settings(store).minutes,
+                          outlook=advice.outlook(store, clock, due=result.due) if hint else None)
 
 
 @app.command("next")
@@ -158,6 +159,48 @@ def _grade_pick(question_id: str | None, picked: str, *, intent: str | None,
 
 
 @app.command()
+def show(
+    question_id: Annotated[str, typer.Argument(metavar="ID", help="The question's id "
+                                               "(see `emdrill deck list --ids`).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show one question: front, back with your story, memory of both facets, reviews."""
+    from emdrill import env
+    from emdrill.ops.back import question_detail
+    from emdrill.ui import views
+    from emdrill.ui.back import render_back
+    from emdrill.ui.console import emit_json, out
+
+    clock = env.read_clock()
+    detail = question_detail(open_here(), question_id)
+    if as_json:
+        emit_json(views.question_json(detail, now=clock.now))
+        return
+    back = render_back(detail.card.question, detail.back, width=out().width)
+    views.show_question(detail, now=clock.now, back=back)
+
+
+@app.command("help")
+def help_(
+    ctx: typer.Context,
+    command: Annotated[list[str] | None, typer.Argument(
+        metavar="[COMMAND]...", help="A command, e.g. drill or story add.")] = None,
+) -> None:
+    """Show how to use emdrill, or one command: emdrill help story add"""
+    from emdrill.core.errors import InputError
+
+    root = ctx.find_root()
+    target, target_ctx = root.command, root
+    for name in command or []:
+        found = getattr(target, "get_command", lambda _ctx, _name: None)(target_ctx, name)
+        if found is None:
+            where = " ".join(["emdrill", *(command or [])][:-1]) if command else "emdrill"
+            raise InputError(f"no command '{name}' in {where} (see: emdrill help)")
+        target, target_ctx = found, type(ctx)(found, info_name=name, parent=target_ctx)
+    typer.echo(target.get_help(target_ctx))
+
+
+@app.command()
 def undo() -> None:
     """Revert the last review, restoring both facets exactly as they were."""
     from emdrill import env
@@ -234,12 +277,21 @@ def deck_load(paths: PathsArg = None) -> None:
 
 
 @deck_app.command("list")
-def deck_list() -> None:
-    """List loaded decks with question counts per family."""
+def deck_list(
+    ids: Annotated[bool, typer.Option("--ids", help="List every question's id and text "
+                                      "(the ids `grade` and `show` take).")] = False,
+    family: Annotated[str | None, typer.Option(
+        "--family", "-f", help="With --ids: only this family's questions.")] = None,
+) -> None:
+    """List loaded decks with question counts per family; --ids lists the questions."""
     from emdrill.ops import collection
     from emdrill.ui import views
 
-    views.show_decks(collection.deck_summary(open_here()))
+    store = open_here()
+    if ids or family is not None:
+        views.show_question_ids(collection.question_list(store, family=family))
+    else:
+        views.show_decks(collection.deck_summary(store))
 
 
 from emdrill.cli.story import story_app, system_app  # noqa: E402

@@ -37,7 +37,8 @@ def mock(
     from emdrill.ui.console import out
     from emdrill.ui.keys import KeyReader
 
-    signal.signal(signal.SIGHUP, _hang_up)
+    if hasattr(signal, "SIGHUP"):  # not on Windows
+        signal.signal(signal.SIGHUP, _hang_up)
     tick = env.read_ticker()
     start, clock = env.read_clock(), _moving_clock(tick)
     store = open_here()

@@ -39,7 +39,7 @@ def shaky(
                                        help="Show at most N questions.")] = 10,
     as_json: JsonOption = False,
 ) -> None:
-    """List the weakest families and the questions most likely to slip now."""
+    """List the weakest families and the questions you missed most lately."""
     from emdrill import env
     from emdrill.ops import stats as stats_mod
     from emdrill.ui import stats_view

@@ -50,6 +50,7 @@ def story_add(
                          "nothing saved")
     saved = ops_stories.add_story(store, story, now=now)
     story_views.show_saved(saved, slots, verb="added")
+    story_views.show_tag_warnings(ops_stories.unknown_tags(store, [saved]))
 
 
 @story_app.command("list")
@@ -96,6 +97,7 @@ def story_edit(story_id: IdArg, no_edit: NoEdit = False) -> None:
         return
     saved = ops_stories.update_story(store, story_id, story, now=now)
     story_views.show_saved(saved, slots, verb="updated")
+    story_views.show_tag_warnings(ops_stories.unknown_tags(store, [saved]))
 
 
 @story_app.command("rm")
@@ -173,15 +175,17 @@ def story_import(
     plan = ops_stories.import_stories(store, incoming, now=env.read_clock().now,
                                       dry_run=dry_run)
     story_views.show_import(plan, source=str(file), dry_run=dry_run)
+    story_views.show_tag_warnings(ops_stories.unknown_tags(store, [*plan.added, *plan.updated]))
 
 
 @story_app.command("coverage")
 def story_coverage() -> None:
     """Show stories per slot, how many questions rely on each, and what to write next."""
+    from emdrill import env
     from emdrill.ops import stories as ops_stories
     from emdrill.ui import story_views
 
-    story_views.show_coverage(ops_stories.story_coverage(open_here()))
+    story_views.show_coverage(ops_stories.story_coverage(open_here(), env.read_clock()))
 
 
 # ---------------------------------------------------------------- systems

@@ -3,18 +3,33 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 
 from emdrill.core.types import Card
+from emdrill.core.weakness import WEAK_AT
+
+WIDEN = 3  # a weak family's unseen questions are introduced this many times as fast
 
 
 @dataclass(frozen=True)
 class QueueItem:
     card: Card
     new: bool
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The questions one session draws from: one family, one deck, or (both None) all."""
+
+    family: str | None = None
+    deck: str | None = None
+
+    def includes(self, card: Card) -> bool:
+        return ((self.family is None or card.family == self.family)
+                and (self.deck is None or card.question.deck == self.deck))
 
 
 def new_allowance(per_day: int, introduced_today: int) -> int:
@@ -45,6 +60,25 @@ def new_order(questions: Iterable[tuple[str, str, str, int]]) -> dict[str, int]:
 
 
 _FAMILY_SPAN = 1_000_000  # more families than any collection will hold
+
+
+def weak_families(weakness: Mapping[str, float] | None) -> set[str]:
+    """Families called weak (weakness at least WEAK_AT): named on screens, widened."""
+    return {f for f, w in (weakness or {}).items() if w >= WEAK_AT}
+
+
+def widen_new(ranked: Iterable[tuple[int, Card]], weak: Collection[str]) -> list[Card]:
+    """New questions, each with its `new_order` rank, in the order they are introduced: one
+    family at a time, but a weak family takes WIDEN at a time, so its unseen questions come
+    sooner instead of the same few seen ones coming back. Without `weak`, plain `new_order`.
+    """
+
+    def key(item: tuple[int, Card]) -> tuple[int, bool, int, int]:
+        rank, family_order = divmod(item[0], _FAMILY_SPAN)
+        boosted = item[1].family in weak
+        return (rank // WIDEN if boosted else rank, not boosted, family_order, rank)
+
+    return [card for _rank, card in sorted(ranked, key=key)]
 
 
 def _clashes(card: Card, previous: Card | None) -> bool:
@@ -90,8 +124,8 @@ def build_queue(
     limit: int | None = None,
 ) -> list[QueueItem]:
     """Due questions (weakest family first when `weakness` is given, then most overdue),
-    then new ones (`fresh`, already in `new_order`) within today's allowance; same-family
-    and sibling runs are broken up."""
+    then new ones (`fresh`, already in `new_order`, a weak family's widened: `widen_new`)
+    within today's allowance; same-family and sibling runs are broken up."""
     fresh = [c for c in fresh if not c.question.suspended][:allowance]
     pool = [c for c in due if not c.question.suspended]
     if previous is not None:
@@ -113,19 +147,33 @@ def practice_queue(
     weakness: Mapping[str, float] | None,
     limit: int | None,
     previous: Card | None = None,
+    shown: Mapping[str, int] | None = None,
+    widen: bool = False,
 ) -> list[QueueItem]:
     """Seen questions to practise when nothing is due: weakest family first (families at or
     below neutral tie), shakiest question first inside a family (lowest retrievability of
     its two facets). Without `weakness` (adaptive off) simply the shakiest first. Same-family
-    and sibling runs are broken up as in `build_queue`."""
+    and sibling runs are broken up as in `build_queue`.
+
+    `shown` counts how often each question was already answered in this session: the
+    least shown come first, so practice goes round a family instead of repeating its
+    shakiest few. With `widen`, a weak family's unseen questions join the pool (marked
+    new), so practice on a weak family also meets the questions it has not seen yet."""
     from emdrill.core.scheduler import retrievability
 
     weak = weakness or {}
-    pool = [c for c in cards if not c.question.suspended and not c.is_new
-            and (previous is None or c.id != previous.id)]
+    times = shown or {}
+
+    def wanted(c: Card) -> bool:
+        if c.question.suspended or (previous is not None and c.id == previous.id):
+            return False
+        return not c.is_new or (widen and weak.get(c.family, 0.0) >= WEAK_AT)
+
+    pool = [c for c in cards if wanted(c)]
     shakiness = {c.id: min(retrievability(c.intent, now), retrievability(c.story, now))
                  for c in pool}
     ordered = sorted(pool, key=lambda c: (-max(0.0, round(weak.get(c.family, 0.0), 2)),
-                                          shakiness[c.id], c.question.position))
-    items = [QueueItem(c, False) for c in declump(ordered, previous)]
+                                          times.get(c.id, 0), shakiness[c.id],
+                                          c.question.position))
+    items = [QueueItem(c, c.is_new) for c in declump(ordered, previous)]
     return items[:limit] if limit is not None else items

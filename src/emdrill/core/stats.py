@@ -24,7 +24,9 @@ PERIOD_DAYS = 30  # "last 30 days" and "the 30 days before" for recall and trend
 MATURE_DAYS = 21  # a facet is mature when its interval before the review was at least this
 FORECAST_DAYS = 7
 HEATMAP_WEEKS = 12
-LAPSE_DAYS = 7  # shaky: a question that lapsed within this many days is listed first
+LAPSE_DAYS = 7  # shaky: lapses counted for `lapses_7d`
+RECENT_TESTS = 4  # shaky ranks questions by misses among this many latest recall tests...
+RECENT_DAYS = 30  # ...taken within this many days
 RETENTION_PERIODS = (("today", 1), ("week", 7), ("month", 30))  # label, study days
 
 
@@ -43,6 +45,8 @@ class Period:
     lapses: int = 0
     intent_graded: int = 0  # reviews that graded the intent (an Anki review grades one facet)
     story_graded: int = 0
+    tests: int = 0  # answers where intent or story was a recall test
+    missed: int = 0  # of those, answers with a tested facet rated Again
 
     @property
     def intent_recall(self) -> float | None:
@@ -142,7 +146,7 @@ def mean_recall(seen: Iterable[SeenQuestion], now: datetime) -> dict[str, tuple[
     return {f: (a / n, b / n) for f, (a, b, n) in sums.items()}
 
 
-def periods(rows: Iterable[tuple[str, bool, int, int, int, int, int, int]],
+def periods(rows: Iterable[tuple[str, bool, int, int, int, int, int, int, int, int]],
             ) -> tuple[dict[str, Period], dict[str, Period]]:
     """Split store rows into (recent, previous) periods per family."""
     recent: dict[str, Period] = {}
@@ -211,6 +215,15 @@ def family_stats(
 
 
 @dataclass(frozen=True)
+class Recent:
+    """A question's latest recall tests (at most RECENT_TESTS within RECENT_DAYS)."""
+
+    tests: int = 0
+    misses: int = 0
+    last_miss: datetime | None = None
+
+
+@dataclass(frozen=True)
 class ShakyQuestion:
     question: SeenQuestion
     slot_name: str
@@ -218,6 +231,7 @@ class ShakyQuestion:
     story_retrievability: float
     lapses: int  # lapses within LAPSE_DAYS
     last_lapse: datetime | None
+    recent: Recent = Recent()
 
 
 @dataclass(frozen=True)
@@ -244,20 +258,25 @@ def rank_questions(
     now: datetime,
     lapses: Mapping[str, tuple[int, datetime]],
     slot_names: Mapping[int, str],
+    recent: Mapping[str, Recent] | None = None,
 ) -> list[ShakyQuestion]:
-    """Questions that lapsed lately first (latest lapse first), then the rest by the lower
-    retrievability of their two facets."""
+    """Questions missed among their latest recall tests first: most misses first, then the
+    higher share missed, then the latest miss first ("missed 3 of the last 4" above "missed
+    1 of the last 1"); then the rest by the lower retrievability of their two facets."""
+    tested = recent or {}
     ranked = []
     for q in seen:
         intent_r, story_r = q.recall(now)
         count, last = lapses.get(q.id, (0, None))
         name = SYSTEM_ANSWER_NAME if q.slot == SYSTEM_ANSWER else slot_names.get(q.slot, "")
-        ranked.append(ShakyQuestion(q, name, intent_r, story_r, count, last))
+        ranked.append(ShakyQuestion(q, name, intent_r, story_r, count, last,
+                                    tested.get(q.id, Recent())))
 
-    def key(item: ShakyQuestion) -> tuple[int, float, float]:
-        if item.last_lapse is not None:
-            return (0, -item.last_lapse.timestamp(), 0.0)
-        return (1, 0.0, min(item.intent_retrievability, item.story_retrievability))
+    def key(item: ShakyQuestion) -> tuple[int, int, float, float]:
+        r = item.recent
+        if r.misses and r.last_miss is not None:
+            return (0, -r.misses, -r.misses / r.tests, -r.last_miss.timestamp())
+        return (1, 0, 0.0, min(item.intent_retrievability, item.story_retrievability))
 
     return sorted(ranked, key=key)
 

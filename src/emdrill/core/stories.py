@@ -12,8 +12,10 @@ the editor and `story export`/`import`, so a file kept after a failed save can b
     ### Context
     ...one heading per part: Context, Challenge, Actions, Results, Learnings
 
-Lines inside `<!-- ... -->` starting at column 0 are comments. A body line that starts with
-`#` or `<!--` is written with a backslash in front, so any text survives a round trip.
+The file is read with markdown-it: `##`/`###` headings and `<!-- ... -->` comments starting
+at column 0 give the structure; everything else is text, kept line for line. A body line
+that starts with `#` or `<` is written with a backslash in front, so any text survives a
+round trip.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
 
 from emdrill.core.errors import EmdrillError
 from emdrill.core.types import SLOTS, SYSTEMS, Slot, is_slot
@@ -163,8 +168,9 @@ def parse_slots(value: str) -> tuple[int, ...]:
 # ---------------------------------------------------------------- writing
 
 
-_NEEDS_ESCAPE = re.compile(r"^\\*(?:#|<!--)")
-_ESCAPED = re.compile(r"^\\+(?:#|<!--)")
+# A line of user text that Markdown could read as a heading or an HTML block gets a backslash.
+_NEEDS_ESCAPE = re.compile(r"^\\*[#<]")
+_ESCAPED = re.compile(r"^\\+[#<]")
 
 
 def _escape(text: str) -> list[str]:
@@ -238,20 +244,37 @@ _HEADING = re.compile(r"^(#{1,3})(?:[ \t]+(.*))?$")
 _META = re.compile(r"^(?:[-*][ \t]*)?([A-Za-z]+)[ \t]*:[ \t]*(.*)$")
 
 
-def _uncommented(text: str, problems: list[tuple[int, str]]) -> Iterator[tuple[int, str]]:
-    """Numbered lines outside `<!-- -->` comments (which start at column 0)."""
-    opened = 0  # line where an unclosed comment started, 0 when none is open
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    """A Markdown parser that knows only what the story format uses: ATX headings, HTML
+    comments and plain paragraphs (no lists, fences or setext headings, so a line of user
+    text never changes how the lines after it are read)."""
+    return MarkdownIt("zero", {"html": True}).enable(["heading", "html_block"])
+
+
+def _lines(text: str, problems: list[tuple[int, str]]) -> Iterator[tuple[int, str, int]]:
+    """(number, line, heading level) for every line outside `<!-- -->` comments, as
+    markdown-it reads the file; level 0 is text. Headings of levels 1-3 and comments count
+    only at column 0 (an indented one is text)."""
     text = text.removeprefix("\ufeff")  # some editors start UTF-8 files with a BOM
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    for number, line in enumerate(lines, start=1):
-        if opened:
-            opened = 0 if "-->" in line else opened
-        elif line.startswith("<!--"):
-            opened = 0 if "-->" in line[4:] else number
-        else:
-            yield number, line
-    if opened:
-        problems.append((opened, "comment '<!--' is never closed with '-->'"))
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    levels: dict[int, int] = {}
+    hidden: set[int] = set()
+    for token in _markdown().parse(text):
+        if token.map is None:
+            continue
+        first = token.map[0]
+        if (token.type == "heading_open" and token.markup in ("#", "##", "###")
+                and lines[first].startswith("#")):
+            levels[first] = len(token.markup)
+        elif token.type == "html_block" and lines[first].startswith("<!--"):
+            hidden.update(range(first, token.map[1]))
+            if "-->" not in token.content[4:]:
+                problems.append((first + 1, "comment '<!--' is never closed with '-->'"))
+    for index, line in enumerate(lines):
+        if index not in hidden:
+            yield index + 1, line, levels.get(index, 0)
 
 
 @dataclass
@@ -271,13 +294,13 @@ class _Reader:
         self.problems: list[tuple[int, str]] = []
 
     def read(self, text: str) -> None:
-        for number, line in _uncommented(text, self.problems):
-            self._line(number, line)
+        for number, line, level in _lines(text, self.problems):
+            self._line(number, line, level)
 
-    def _line(self, number: int, line: str) -> None:
-        heading = _HEADING.match(line)
+    def _line(self, number: int, line: str, level: int) -> None:
+        heading = _HEADING.match(line) if level else None
         section = self.sections[-1] if self.sections else None
-        if heading and len(heading.group(1)) == 1 and section is not None:
+        if heading and level == 1 and section is not None:
             heading = None  # a '# ' line inside a story is text, like any other line
         if heading:
             self._heading(number, len(heading.group(1)), (heading.group(2) or "").strip())
@@ -416,7 +439,7 @@ def system_template(category: str, text: str) -> str:
 def parse_system_text(text: str) -> str:
     """The system text saved from the editor ('' means the file was left empty)."""
     problems: list[tuple[int, str]] = []
-    kept = [line[1:] if _ESCAPED.match(line) else line for _, line in _uncommented(text, problems)]
+    kept = [line[1:] if _ESCAPED.match(line) else line for _, line, _ in _lines(text, problems)]
     if problems:
         raise _fail("cannot read the system", problems, "")
     return clean_text("\n".join(kept))

@@ -6,7 +6,7 @@ Pure functions of the stories, slots and questions they are given.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from emdrill.core.stories import Story
@@ -42,6 +42,7 @@ class SlotCoverage:
     slot: Slot
     stories: tuple[Story, ...]  # stories serving the slot, those whose main slot it is first
     questions: int  # active questions that name this slot as their primary story
+    weak: int = 0  # of those, questions the user missed lately
 
 
 @dataclass(frozen=True)
@@ -62,27 +63,31 @@ class Coverage:
 
     @property
     def empty(self) -> list[SlotCoverage]:
-        """Slots with no story, the ones most questions rely on first."""
+        """Slots with no story: first those the most questions the user keeps missing rely
+        on, then those the most questions rely on."""
         gaps = [row for row in self.slots if not row.stories]
-        return sorted(gaps, key=lambda row: (-row.questions, row.slot.slot))
+        return sorted(gaps, key=lambda row: (-row.weak, -row.questions, row.slot.slot))
 
 
 def coverage(slots: Mapping[int, Slot], stories: Sequence[Story],
-             questions: Sequence[Question]) -> Coverage:
-    """Which slots the user can answer, how much each slot matters, and where it is thin."""
+             questions: Sequence[Question], weak: Collection[str] = ()) -> Coverage:
+    """Which slots the user can answer, how much each slot matters (all questions, and the
+    `weak` ones the user missed lately), and where it is thin."""
     counts: dict[int, int] = defaultdict(int)
     systems: dict[str, int] = defaultdict(int)
+    missed: dict[int, int] = defaultdict(int)
     for q in questions:
         if q.system_answer:
             systems[q.system] += 1
         else:
             counts[q.story] += 1
+            missed[q.story] += q.id in weak
     rows = []
     for number in SLOTS:
         slot = slots.get(number, Slot(number, ""))  # no loaded deck names this slot
         serving = sorted((s for s in stories if number in s.slots),
                          key=lambda s: s.slot != number)
-        rows.append(SlotCoverage(slot, tuple(serving), counts[number]))
+        rows.append(SlotCoverage(slot, tuple(serving), counts[number], missed[number]))
     storied = [q for q in questions if not q.system_answer]
     return Coverage(tuple(rows), tuple(_narrow(stories, storied)),
                     tuple(sorted(systems.items())))

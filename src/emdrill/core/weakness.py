@@ -29,6 +29,7 @@ ABOVE = 0.05
 BELOW = 0.03
 CEILING = 0.97
 RELEARN_WEAK = timedelta(minutes=1)
+WEAK_AT = 0.02  # from this weakness on a family is called weak: named on screens, widened
 
 
 @dataclass(frozen=True)

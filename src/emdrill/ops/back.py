@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from emdrill.core.stories import Story
-from emdrill.core.types import Slot
+from emdrill.core.types import Card, ReviewRecord, Slot
+from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
 from emdrill.store import stories as store_stories
 from emdrill.store.db import Store
@@ -23,3 +24,17 @@ class BackData:
 def load_back(store: Store) -> BackData:
     return BackData(slots=store_decks.slots(store), stories=store_stories.list_stories(store),
                     systems=store_stories.systems(store))
+
+
+@dataclass(frozen=True)
+class QuestionDetail:
+    """Everything `emdrill show` prints about one question."""
+
+    card: Card
+    back: BackData
+    reviews: list[ReviewRecord]  # newest first
+
+
+def question_detail(store: Store, question_id: str, *, reviews: int = 10) -> QuestionDetail:
+    return QuestionDetail(store_cards.load_card(store, question_id), load_back(store),
+                          store_cards.question_reviews(store, question_id, reviews))

@@ -15,10 +15,13 @@ from emdrill.core.decode import IntentChoice
 from emdrill.core.errors import DuplicateError, InputError
 from emdrill.core.order import (
     QueueItem,
+    Scope,
     build_queue,
     due_order_key,
     has_clash,
     new_allowance,
+    weak_families,
+    widen_new,
 )
 from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.settings import Settings, validate_setting, with_defaults
@@ -92,6 +95,29 @@ def change_setting(store: Store, key: str, value: str) -> str:
 
 def deck_summary(store: Store) -> list[tuple[str, str, str, str, int, int]]:
     return store_decks.deck_summary(store)
+
+
+def question_list(store: Store, *, family: str | None = None,
+                  ) -> list[tuple[str, str, str, str, bool]]:
+    """(id, deck, family, text, suspended) of every question, or of one family's."""
+    if family is not None:
+        check_scope(store, Scope(family=family))
+    return [row for row in store_cards.question_ids(store) if family in (None, row[2])]
+
+
+def check_scope(store: Store, scope: Scope) -> Scope:
+    """The scope, once its family and deck are known to be loaded; else one clear error."""
+    if scope.family is not None:
+        names = family_names(store)
+        if scope.family not in names:
+            raise InputError(f"--family: no family '{scope.family}' (known: "
+                             f"{', '.join(names) or 'none loaded'})")
+    if scope.deck is not None:
+        decks = sorted({row[0] for row in store_decks.deck_summary(store)})
+        if scope.deck not in decks:
+            raise InputError(f"--deck: no deck '{scope.deck}' (loaded: "
+                             f"{', '.join(decks) or 'none'}; see `emdrill deck list`)")
+    return scope
 
 
 # ---------------------------------------------------------------- answers
@@ -265,20 +291,23 @@ def todays_allowance(store: Store, clock: Clock, prefs: Settings) -> int:
 
 def next_queue(store: Store, clock: Clock, *, limit: int | None = None,
                previous: Card | None = None, exclude: Collection[str] = (),
-               weakest_first: bool | None = None) -> list[QueueItem]:
+               weakest_first: bool | None = None, scope: Scope | None = None,
+               ) -> list[QueueItem]:
     """Exactly what a drill would show now, in order. `exclude` drops ids (a session's
-    skips); `weakest_first` overrides the `adaptive` setting for the order (commute).
-    Reads only the due rows and the first new ones, whatever the size of the collection."""
+    skips); `weakest_first` overrides the `adaptive` setting for the order (commute);
+    `scope` keeps one family's or one deck's questions. Reads only the due rows and the
+    first new ones, whatever the size of the collection."""
     prefs = settings(store)
+    within = scope or Scope()
     allowance = todays_allowance(store, clock, prefs)
     weak = ordering_weakness(store, clock, prefs, weakest_first)
     keys = {family: due_order_key(weak, family) for family in weak} if weak else {}
-    fresh = [c for c in store_cards.new_cards(store, allowance + len(exclude))
+    fresh = [c for c in _fresh(store, allowance + len(exclude), within, weak_families(weak))
              if c.id not in exclude] if allowance else []
     window = None if limit is None else limit * 10 + 50
     while True:
         due = store_cards.due_entries(store, clock.now, family_keys=keys, exclude=exclude,
-                                      limit=window)
+                                      limit=window, family=within.family, deck=within.deck)
         items = build_queue(due, fresh, allowance=allowance, weakness=weak, previous=previous,
                             limit=limit)
         # A window is enough unless a same-family pair had to be shown back to back: then
@@ -288,6 +317,18 @@ def next_queue(store: Store, clock: Clock, *, limit: int | None = None,
         window = None
     full = store_cards.cards_by_id(store, [i.card.id for i in items if not i.new])
     return [i if i.new else QueueItem(full[i.card.id], False) for i in items]
+
+
+def _fresh(store: Store, count: int, scope: Scope, weak: set[str]) -> list[Card]:
+    """The first `count` new questions in the order they are introduced: `new_order`, a weak
+    family's widened (`widen_new`). Reads `count` rows, and as many per weak family."""
+    if scope.family is not None:
+        weak = weak & {scope.family}
+    ranked = store_cards.new_ranked(store, count, family=scope.family, deck=scope.deck,
+                                    skip_families=weak)
+    for family in sorted(weak):
+        ranked += store_cards.new_ranked(store, count, family=family, deck=scope.deck)
+    return widen_new(ranked, weak)[:count]
 
 
 def ordering_weakness(store: Store, clock: Clock, prefs: Settings,

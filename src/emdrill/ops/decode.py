@@ -17,6 +17,7 @@ from emdrill.core.decode import (
     reading_words,
 )
 from emdrill.core.errors import InputError
+from emdrill.core.order import Scope
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card, Question
@@ -95,10 +96,11 @@ def confusions(store: Store, *, limit: int | None = None) -> list[Confusion]:
     return found[:limit] if limit is not None else found
 
 
-def contrast_card(store: Store, answered: Sequence[str], *,
-                  exclude: Collection[str] = ()) -> Card | None:
+def contrast_card(store: Store, answered: Sequence[str], *, exclude: Collection[str] = (),
+                  scope: Scope | None = None) -> Card | None:
     """Confused pairs are interleaved closer: one card after a question that is still
-    confused with another, that other comes up (once a session), until they are told apart."""
+    confused with another, that other comes up (once a session, and only within the
+    session's `scope`), until they are told apart."""
     if len(answered) < 2:
         return None
     shown = set(answered)
@@ -106,6 +108,6 @@ def contrast_card(store: Store, answered: Sequence[str], *,
         if partner in shown or partner in exclude:
             continue
         card = store_cards.load_card(store, partner)
-        if not card.question.suspended:
+        if not card.question.suspended and (scope is None or scope.includes(card)):
             return card
     return None

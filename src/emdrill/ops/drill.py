@@ -6,27 +6,33 @@ the CLI passes the start time (EMDRILL_NOW or the system clock) plus elapsed mon
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from emdrill.core import scheduler
+from emdrill.core.advice import Outlook
 from emdrill.core.decode import IntentChoice
 from emdrill.core.errors import EmdrillError
-from emdrill.core.order import practice_queue
+from emdrill.core.order import Scope, practice_queue
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card
-from emdrill.ops import collection, decode
+from emdrill.ops import advice, collection, decode
 from emdrill.ops.collection import Graded, StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
+
+MAX_SHOWS = 3  # per question and session: a question missed in a drill returns at most twice
+# widen: a weak family's unseen question in practice; contrast: a confused pair's other half
+KINDS = ("due", "new", "practice", "widen", "contrast")
 
 
 @dataclass(frozen=True)
 class Pick:
     card: Card
-    kind: str  # "due", "new", "practice" or "contrast" (a confused pair, see ops.decode)
+    kind: str  # one of KINDS
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,7 @@ class Summary:
     story_accuracy: float | None
     families: list[FamilyScore]
     next_due: datetime | None
+    outlook: Outlook | None = None  # what is still due in the session's scope, the next step
 
 
 @dataclass
@@ -69,6 +76,7 @@ class Session:
     mode: str = "drill"  # or "commute"
     minutes: float | None = None
     max_cards: int | None = None
+    scope: Scope = field(default_factory=Scope)
     answers: list[Answer] = field(default_factory=list)
     skipped: set[str] = field(default_factory=set)
     started: datetime | None = None
@@ -98,9 +106,13 @@ class Session:
 
     def next_pick(self) -> Pick | None:
         """Due (including learning steps that came due during the session), then new, then
-        practice on the shakiest questions of the weakest families."""
+        practice on the shakiest questions of the weakest families, widened to their unseen
+        questions; a confused partner comes first, one card after its pair (see ops.decode).
+        No question is shown more than MAX_SHOWS times in one session."""
+        shown = self.shown()
+        exclude = self.skipped | {qid for qid, n in shown.items() if n >= MAX_SHOWS}
         contrast = decode.contrast_card(self.store, [a.graded.card.id for a in self.answers],
-                                        exclude=self.skipped)
+                                        exclude=exclude, scope=self.scope)
         if contrast is not None:
             return Pick(contrast, "contrast")
         clock = self.clock()
@@ -108,17 +120,28 @@ class Session:
         weakest_first = True if self.mode == "commute" else None
         previous = self.answers[-1].graded.card if self.answers else None
         items = collection.next_queue(self.store, clock, limit=1, previous=previous,
-                                      exclude=self.skipped, weakest_first=weakest_first)
+                                      exclude=exclude, weakest_first=weakest_first,
+                                      scope=self.scope)
         if items:
             return Pick(items[0].card, "new" if items[0].new else "due")
         prefs = collection.settings(self.store)
-        recent = {a.graded.card.id for a in self.answers[-3:]}
+        weakness = collection.ordering_weakness(self.store, clock, prefs, weakest_first)
         cards = [c for c in store_cards.load_cards(self.store)
-                 if c.id not in self.skipped and c.id not in recent]
-        practice = practice_queue(
-            cards, now=clock.now, limit=1, previous=previous,
-            weakness=collection.ordering_weakness(self.store, clock, prefs, weakest_first))
-        return Pick(practice[0].card, "practice") if practice else None
+                 if self.scope.includes(c) and c.id not in exclude]
+        recent = {a.graded.card.id for a in self.answers[-3:]}
+        # Not one of the last three answers, unless the scope holds nothing else.
+        for pool in ([c for c in cards if c.id not in recent], cards):
+            practice = practice_queue(pool, now=clock.now, limit=1, previous=previous,
+                                      shown=shown, widen=True, weakness=weakness)
+            if practice:
+                break
+        else:
+            return None
+        return Pick(practice[0].card, "widen" if practice[0].new else "practice")
+
+    def shown(self) -> Counter[str]:
+        """How often each question was answered in this session."""
+        return Counter(a.graded.card.id for a in self.answers)
 
     def intervals(self, card: Card) -> dict[Rating, timedelta]:
         """What each intent grade would schedule next (no fuzz), to label the keys."""
@@ -135,7 +158,7 @@ class Session:
                seconds: float, choice: IntentChoice | None = None) -> Answer:
         """Grade and commit before anything else is shown (with the intent `choice`, when
         the intent was picked from four)."""
-        mode = "practice" if pick.kind == "practice" else self.mode
+        mode = "practice" if pick.kind in ("practice", "widen") else self.mode
         graded = collection.grade(self.store, self.clock(), pick.card.id, intent=intent,
                                   story=story, seconds=round(seconds, 1), mode=mode,
                                   choice=choice)
@@ -167,12 +190,14 @@ class Session:
         scores = [FamilyScore(f, len(v), sum(a.intent_recalled for a in v),
                               sum(a.story_right for a in v)) for f, v in families.items()]
         count = len(self.answers)
-        earliest = store_cards.counts(self.store, self.clock().now).earliest_due
+        counts = store_cards.counts(self.store, self.clock().now, family=self.scope.family,
+                                    deck=self.scope.deck)
         return Summary(
             answered=count,
             elapsed=self.elapsed(),
             intent_recall=sum(a.intent_recalled for a in self.answers) / count if count else None,
             story_accuracy=sum(a.story_right for a in self.answers) / count if count else None,
             families=sorted(scores, key=lambda s: -s.answered),
-            next_due=earliest,
+            next_due=counts.earliest_due,
+            outlook=advice.outlook(self.store, self.clock(), due=counts.due) if count else None,
         )

@@ -10,8 +10,11 @@ from emdrill.core.stats import (
     FORECAST_DAYS,
     LAPSE_DAYS,
     MATURE_DAYS,
+    RECENT_DAYS,
+    RECENT_TESTS,
     RETENTION_PERIODS,
     Period,
+    Recent,
     Report,
     Shaky,
     ShakyFamily,
@@ -96,6 +99,9 @@ def shaky(store: Store, clock: Clock, *, family: str | None = None, limit: int =
         store_stats.seen_questions(store, family=family), now=clock.now,
         lapses=store_stats.recent_lapses(store, since=clock.now - timedelta(days=LAPSE_DAYS)),
         slot_names=store_stats.slot_names(store),
+        recent={q: Recent(n, m, at) for q, (n, m, at) in store_stats.recent_tests(
+            store, since=clock.now - timedelta(days=RECENT_DAYS), last=RECENT_TESTS,
+            family=family).items()},
     )
     pairs = [c for c in decode.confusions(store, limit=limit)
              if family is None or family in (c.question.family, c.mistaken_for.family)]

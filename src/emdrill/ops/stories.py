@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from emdrill.core.stats import RECENT_DAYS, RECENT_TESTS
 from emdrill.core.stories import Story
 from emdrill.core.story_bank import Coverage, ImportPlan, best_story, coverage, plan_import
+from emdrill.core.timing import Clock
 from emdrill.core.types import Slot
+from emdrill.core.weakness import WEAK_AT
+from emdrill.ops.weakness import family_weakness
+from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
+from emdrill.store import stats as store_stats
 from emdrill.store import stories as store_stories
 from emdrill.store.db import Store
 
@@ -61,9 +67,17 @@ def import_stories(store: Store, incoming: list[Story], *, now: datetime,
     return plan
 
 
-def story_coverage(store: Store) -> Coverage:
-    return coverage(store_decks.slots(store), store_stories.list_stories(store),
-                    store_stories.active_questions(store))
+def story_coverage(store: Store, clock: Clock) -> Coverage:
+    """Coverage, with gaps ranked by the user's weak questions: those missed lately (as in
+    `shaky`) and those of a weak family."""
+    recent = store_stats.recent_tests(store, since=clock.now - timedelta(days=RECENT_DAYS),
+                                      last=RECENT_TESTS)
+    questions = store_stories.active_questions(store)
+    families = family_weakness(store, clock)
+    weak = {qid for qid, (_tests, misses, _at) in recent.items() if misses}
+    weak |= {q.id for q in questions if families.get(q.family, 0.0) >= WEAK_AT}
+    return coverage(store_decks.slots(store), store_stories.list_stories(store), questions,
+                    weak)
 
 
 def systems(store: Store) -> dict[str, str]:
@@ -72,3 +86,19 @@ def systems(store: Store) -> dict[str, str]:
 
 def save_system(store: Store, category: str, text: str, *, now: datetime) -> None:
     store_stories.save_system(store, category, text, now=now)
+
+
+def unknown_tags(store: Store, stories: list[Story]) -> list[tuple[Story, str, str | None]]:
+    """Tags that name neither a question id nor a family, so the back can never use them:
+    (story, tag, the closest real id or family or None)."""
+    import difflib
+
+    known = [row[0] for row in store_cards.question_ids(store)]
+    known += [f.slug for f in store_decks.families(store)]
+    found = []
+    for story in stories:
+        for tag in story.tags:
+            if tag not in known:
+                close = difflib.get_close_matches(tag, known, n=1)
+                found.append((story, tag, close[0] if close else None))
+    return found

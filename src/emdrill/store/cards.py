@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -138,25 +139,39 @@ def cards_by_id(store: Store, ids: Sequence[str]) -> dict[str, Card]:
 
 
 def due_entries(store: Store, now: datetime, *, family_keys: Mapping[str, float],
-                exclude: Collection[str] = (), limit: int | None = None) -> list[Card]:
+                exclude: Collection[str] = (), limit: int | None = None,
+                family: str | None = None, deck: str | None = None) -> list[Card]:
     """Active questions seen before and due by `now`, sorted as the queue wants them (by
     `family_keys`, lowest first, then most overdue), the first `limit` only (an index range,
-    not a scan). Each holds only what ordering needs: id, family, siblings, place and due;
-    `cards_by_id` fills in the few that are shown."""
+    not a scan), of one `family` or `deck` when given. Each holds only what ordering needs:
+    id, family, siblings, place and due; `cards_by_id` fills in the few that are shown."""
     cases = " ".join("WHEN ? THEN ?" for _ in family_keys)
     order = f"CASE family {cases} ELSE 0 END, " if family_keys else ""
     marks = ", ".join("?" * len(exclude))
+    scope, scope_params = _scope(family, deck)
     sql = ("SELECT id, deck_id, family, siblings, position, due FROM question "
            "WHERE suspended = 0 AND due <= ? "
-           + (f"AND id NOT IN ({marks}) " if exclude else "")
+           + (f"AND id NOT IN ({marks}) " if exclude else "") + scope
            + f"ORDER BY {order}due" + (" LIMIT ?" if limit is not None else ""))
-    params: list[object] = [to_db_time(now), *exclude]
-    for family, key in family_keys.items():
-        params += [family, key]
+    params: list[object] = [to_db_time(now), *exclude, *scope_params]
+    for name, key in family_keys.items():
+        params += [name, key]
     if limit is not None:
         params.append(limit)
     with store.read() as con:
         return [_entry(row) for row in con.execute(sql, params)]
+
+
+def _scope(family: str | None, deck: str | None, prefix: str = "") -> tuple[str, list[object]]:
+    """The SQL condition (and its parameters) keeping one family's or one deck's questions."""
+    sql, params = "", list[object]()
+    if family is not None:
+        sql += f"AND {prefix}family = ? "
+        params.append(family)
+    if deck is not None:
+        sql += f"AND {prefix}deck_id = ? "
+        params.append(deck)
+    return sql, params
 
 
 def _entry(row: Sequence[Any]) -> Card:
@@ -170,8 +185,22 @@ def _entry(row: Sequence[Any]) -> Card:
 
 def new_cards(store: Store, limit: int) -> list[Card]:
     """The first `limit` new questions in `new_order`."""
-    return _cards(store, "WHERE q.suspended = 0 AND q.due IS NULL ORDER BY q.new_order "
-                  "LIMIT ?", (limit,))
+    return [card for _rank, card in new_ranked(store, limit)]
+
+
+def new_ranked(store: Store, limit: int, *, family: str | None = None,
+               deck: str | None = None, skip_families: Collection[str] = (),
+               ) -> list[tuple[int, Card]]:
+    """The first `limit` new questions in `new_order`, each with its rank there: of one
+    `family` or `deck` when given, without `skip_families`."""
+    scope, params = _scope(family, deck, "q.")
+    if skip_families:
+        scope += f"AND q.family NOT IN ({', '.join('?' * len(skip_families))}) "
+        params += list(skip_families)
+    sql = (f"SELECT q.new_order, {_CARD_COLUMNS} {_CARD_FROM} "
+           f"WHERE q.suspended = 0 AND q.due IS NULL {scope}ORDER BY q.new_order LIMIT ?")
+    with store.read() as con:
+        return [(int(row[0] or 0), _card_of(row[1:])) for row in con.execute(sql, [*params, limit])]
 
 
 @dataclass(frozen=True)
@@ -183,18 +212,22 @@ class Counts:
     earliest_due: datetime | None  # the earliest due of any seen question, overdue included
 
 
-def counts(store: Store, now: datetime) -> Counts:
-    """What `status` needs, from the `question.due` index."""
-    at = (to_db_time(now),)
+def counts(store: Store, now: datetime, *, family: str | None = None,
+           deck: str | None = None) -> Counts:
+    """What `status` needs, from the `question.due` index (of one `family` or `deck` when
+    given)."""
+    scope, params = _scope(family, deck)
+    at = (to_db_time(now), *params)
     with store.read() as con:
         questions, new = con.execute(
-            "SELECT count(*), count(*) - count(due) FROM question WHERE suspended = 0").fetchone()
+            "SELECT count(*), count(*) - count(due) FROM question WHERE suspended = 0 "
+            + scope, params).fetchone()
         (due,) = con.execute("SELECT count(*) FROM question WHERE suspended = 0 "
-                             "AND due <= ?", at).fetchone()
+                             "AND due <= ? " + scope, at).fetchone()
         (upcoming,) = con.execute("SELECT min(due) FROM question WHERE suspended = 0 "
-                                  "AND due > ?", at).fetchone()
+                                  "AND due > ? " + scope, at).fetchone()
         (earliest,) = con.execute("SELECT min(due) FROM question WHERE suspended = 0 "
-                                  "AND due IS NOT NULL").fetchone()
+                                  "AND due IS NOT NULL " + scope, params).fetchone()
     return Counts(int(questions), int(due), int(new),
                   from_db_time(upcoming) if upcoming else None,
                   from_db_time(earliest) if earliest else None)
@@ -210,8 +243,11 @@ def _card(s: Session, question_id: str) -> Card:
 
     row = s.get(QuestionRow, question_id)
     if row is None:
-        raise UnknownQuestionError(f"unknown question id '{question_id}' "
-                                   "(see `emdrill next` or `emdrill deck list`)")
+        known = list(s.exec(select(QuestionRow.id)))
+        close = difflib.get_close_matches(question_id, known, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise UnknownQuestionError(f"unknown question id '{question_id}' ({hint}every id: "
+                                   "`emdrill deck list --ids`)")
     intent, story = _facets(s, question_id)
     return Card(to_question(row), to_memory(intent), to_memory(story))
 
@@ -419,6 +455,26 @@ def known_ids(store: Store, ids: Iterable[str]) -> set[str]:
             found.update(r[0] for r in con.execute(
                 f"SELECT id FROM question WHERE id IN ({marks})", chunk))
     return found
+
+
+def question_reviews(store: Store, question_id: str, limit: int) -> list[ReviewRecord]:
+    """The question's latest reviews, newest first (in time: an imported review can be older
+    than one made here)."""
+    from emdrill.store.tables import ReviewRow
+
+    with store.session() as s:
+        rows: Iterable[ReviewRow] = s.exec(
+            select(ReviewRow).where(ReviewRow.question_id == question_id)
+            .order_by(*_newest_first()).limit(limit))
+        return [_record(r) for r in rows]
+
+
+def question_ids(store: Store) -> list[tuple[str, str, str, str, bool]]:
+    """(id, deck, family, text, suspended) of every question, in deck order."""
+    with store.read() as con:
+        rows = con.execute("SELECT id, deck_id, family, text, suspended FROM question "
+                           "ORDER BY deck_id, position")
+        return [(q, d, f, t, bool(sus)) for q, d, f, t, sus in rows]
 
 
 def last_reviews(store: Store, limit: int) -> list[ReviewRecord]:

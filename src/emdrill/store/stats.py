@@ -59,21 +59,24 @@ def _lapses() -> str:
 
 
 def family_periods(store: Store, *, split: datetime, since: datetime,
-                   ) -> list[tuple[str, bool, int, int, int, int, int, int]]:
+                   ) -> list[tuple[str, bool, int, int, int, int, int, int, int, int]]:
     """(family, recent, reviews, intent passes, story passes, lapses, intent graded, story
-    graded) for reviews since `since`; `recent` is True for those at or after `split`. A lapse
-    is a recall test (see `_tested`) rated Again."""
+    graded, tests, missed) for reviews since `since`; `recent` is True for those at or after
+    `split`. A lapse is a recall test (see `_tested`) rated Again; tests and missed count
+    answers (either facet)."""
     sql = text(
         "SELECT q.family, r.reviewed_at >= :split AS recent, count(*), "
         "coalesce(sum(r.intent_rating > 1), 0), coalesce(sum(r.story_rating > 1), 0), "
-        f"sum({_lapses()}), count(r.intent_rating), count(r.story_rating) "
+        f"sum({_lapses()}), count(r.intent_rating), count(r.story_rating), "
+        f"sum({_tested('intent')} OR {_tested('story')}), sum({_lapses()} > 0) "
         "FROM review r JOIN question q ON q.id = r.question_id "
         "WHERE r.reviewed_at >= :since GROUP BY q.family, recent"
     )
     params = {"split": to_db_time(split), "since": to_db_time(since)}
     with store.session() as s:
-        return [(f, bool(recent), int(n), int(i), int(st), int(lapses), int(ni), int(ns))
-                for f, recent, n, i, st, lapses, ni, ns in s.execute(sql, params)]
+        return [(f, bool(recent), int(n), int(i), int(st), int(lapses), int(ni), int(ns),
+                 int(t), int(m))
+                for f, recent, n, i, st, lapses, ni, ns, t, m in s.execute(sql, params)]
 
 
 def _facet_outcomes(kind: str) -> str:
@@ -161,3 +164,53 @@ def recent_lapses(store: Store, *, since: datetime) -> dict[str, tuple[int, date
 def slot_names(store: Store) -> dict[int, str]:
     with store.session() as s:
         return {int(n): str(name) for n, name in s.execute(text("SELECT slot, name FROM slot"))}
+
+
+def recent_tests(store: Store, *, since: datetime, last: int,
+                 family: str | None = None) -> dict[str, tuple[int, int, datetime | None]]:
+    """Per question: of its latest `last` recall tests since `since` (reviews where either
+    facet was a test, see `_tested`), how many there were, how many were missed (a tested
+    facet rated Again), and when the latest miss happened."""
+    tested = f"({_tested('intent')} OR {_tested('story')})"
+    missed = (f"(({_tested('intent')} AND r.intent_rating = 1) "
+              f"OR ({_tested('story')} AND r.story_rating = 1))")
+    where = "r.reviewed_at >= :since AND " + tested
+    params: dict[str, object] = {"since": to_db_time(since), "last": last}
+    if family is not None:
+        where += " AND r.question_id IN (SELECT id FROM question WHERE family = :family)"
+        params["family"] = family
+    sql = text(
+        "SELECT question_id, count(*), sum(missed), max(CASE WHEN missed THEN at END) FROM "
+        f"(SELECT r.question_id, r.reviewed_at AS at, {missed} AS missed, row_number() OVER "
+        "(PARTITION BY r.question_id ORDER BY r.reviewed_at DESC, r.id DESC) AS n "
+        f"FROM review r WHERE {where}) WHERE n <= :last GROUP BY question_id"
+    )
+    with store.session() as s:
+        rows = list(s.execute(sql, params))
+    return {q: (int(n), int(m), from_db_time(at) if at else None) for q, n, m, at in rows}
+
+
+def family_answers(store: Store, *, since: datetime) -> dict[str, tuple[int, int]]:
+    """Per family: answers since `since`, and those with both intent and story right (a
+    facet left ungraded, as an Anki review leaves one, does not count against it)."""
+    sql = text(
+        "SELECT q.family, count(*), "
+        "sum(coalesce(r.intent_rating, 2) > 1 AND coalesce(r.story_rating, 2) > 1) "
+        "FROM review r JOIN question q ON q.id = r.question_id "
+        "WHERE r.reviewed_at >= :since GROUP BY q.family"
+    )
+    with store.session() as s:
+        return {f: (int(n), int(right)) for f, n, right in
+                s.execute(sql, {"since": to_db_time(since)})}
+
+
+def seconds_per_answer(store: Store, *, last: int) -> tuple[float, int] | None:
+    """Mean seconds over the latest `last` timed answers in drills and commutes, and how
+    many answers that mean is over; None before the first."""
+    sql = text(
+        "SELECT avg(seconds), count(*) FROM (SELECT seconds FROM review WHERE seconds IS NOT "
+        "NULL AND mode IN ('drill', 'commute', 'practice') ORDER BY id DESC LIMIT :last)"
+    )
+    with store.session() as s:
+        mean, n = s.execute(sql, {"last": last}).one()
+    return (float(mean), int(n)) if n else None

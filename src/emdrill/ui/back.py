@@ -1,7 +1,8 @@
 """The back of a card: what to say, in the order the method says it.
 
-intent and probes → the system to lead with → the best story (title, hook) → its learning
-→ the pitfall; alternate slots by name. Every mode renders the back through `compose_back`.
+intent and probes → the system to lead with → the best story (title, hook, and in short
+its context, actions and results) → its learning → the pitfall; alternate slots by name.
+Every mode renders the back through `compose_back`.
 User text is added as plain `Text`, never parsed as markup, so brackets stay brackets.
 """
 
@@ -20,26 +21,35 @@ from emdrill.core.story_bank import best_story
 from emdrill.core.types import Question, Slot
 from emdrill.ops.back import BackData
 
-__all__ = ["best_story", "compose_back", "learning_line"]
+__all__ = ["FULL", "best_story", "compose_back", "in_short", "learning_line"]
 
 WIDE = 60  # from this width on, labels sit in a column to the left of the text
 LABEL = "bold cyan"
 HINT = "dim"
 
 
-def render_back(question: Question, data: BackData, *, width: int,
-                compact: bool = False) -> RenderableType:
+FULL = 4  # every section; each lower level folds more away (see `compose_back`)
+
+
+def render_back(question: Question, data: BackData, *, width: int, compact: bool = False,
+                level: int = FULL) -> RenderableType:
     """The back of `question` with the user's slots, stories and systems."""
     return compose_back(question, slots=data.slots, stories=data.stories, systems=data.systems,
-                        width=width, compact=compact)
+                        width=width, compact=compact, level=level)
 
 
 def compose_back(question: Question, *, slots: Mapping[int, Slot], stories: Sequence[Story],
-                 systems: Mapping[str, str], width: int, compact: bool = False) -> RenderableType:
+                 systems: Mapping[str, str], width: int, compact: bool = False,
+                 level: int = FULL) -> RenderableType:
     """The back side of `question` for a terminal `width` columns wide.
 
+    `level` folds sections away so the back fits a short window; what stays longest is what
+    an answer cannot do without, the intent and the story:
+      4 everything, with your story's context, actions and results in short
+      3 without those · 2 without the system and the alternates · 1 intent without its
+      probes, story title and hook, pitfall · 0 the intent and the story's title only.
     `compact` (commute mode) keeps three lines of meaning: the intent, the story to tell
-    (its title, or the slot's name when the user has none yet) and the pitfall.
+    (its title, or the slot's name when the user has none yet) and the pitfall (level 1+).
     """
     slot = slots.get(question.story) or Slot(question.story, f"slot {question.story}")
     story = best_story(question, stories)
@@ -49,15 +59,18 @@ def compose_back(question: Question, *, slots: Mapping[int, Slot], stories: Sequ
         rows: list[tuple[str, RenderableType]] = [("Intent", Text(question.intent)),
                                                   ("Story", told)]
     else:
-        rows = [("Intent", _intent(question)),
-                ("System", _system(question.system, systems.get(question.system, ""))),
-                ("Story", _system_answer(question.system) if question.system_answer
-                 else _story(slot, story))]
-        if story is not None and learning_line(story):
+        rows = [("Intent", _intent(question) if level >= 2 else Text(question.intent,
+                                                                      style="bold"))]
+        # A system answer's system is what the user answers with: it folds away last.
+        if level >= 3 or (question.system_answer and level >= 1):
+            rows.append(("System", _system(question.system, systems.get(question.system, ""))))
+        rows.append(("Story", _system_answer(question.system) if question.system_answer
+                     else _story(slot, story, level)))
+        if level >= 1 and story is not None and learning_line(story):
             rows.append(("Learning", Text(learning_line(story))))
-    if question.pitfall:
+    if question.pitfall and level >= 1:
         rows.append(("Avoid", Text(question.pitfall)))
-    if question.also and not compact:
+    if question.also and not compact and level >= 3:
         rows.append(("Also", _alternates(question.also, slots)))
     layout = _inline(rows) if compact and width < WIDE else _layout(rows, width)
     return Constrain(layout, width=max(width, 20))
@@ -94,15 +107,22 @@ def _system(category: str, written: str) -> Text:
     return text.append(f"\nwrite yours: emdrill system edit {category}", style=HINT)
 
 
-def _story(slot: Slot, story: Story | None) -> RenderableType:
+def _story(slot: Slot, story: Story | None, level: int = FULL) -> RenderableType:
     if story is None:
         head = Text(f"{slot.slot} · {slot.name}", style="bold")
         head.append(" (no story of yours yet)", style=HINT)
         hint = Text(f"write one: emdrill story add --slot {slot.slot}", style=HINT)
-        return Group(head, _bullets(slot.must_include), hint)
+        if level >= 3:
+            return Group(head, _bullets(slot.must_include), hint)
+        return Group(head, hint) if level >= 1 else head
     text = Text(story.title, style="bold").append(f"  ({slot.slot} · {slot.name})", style=HINT)
-    if story.hook:
+    if story.hook and level >= 1:
         text.append("\n").append(story.hook, style="italic")
+    if level >= FULL:
+        for part in ("context", "actions", "results"):
+            if story.part(part):
+                text.append(f"\n{part.capitalize()}: ", style=HINT).append(
+                    in_short(story.part(part)))
     return text
 
 
@@ -112,6 +132,16 @@ def _system_answer(category: str, *, compact: bool = False) -> Text:
         return Text(f"system · your {category} system + a short example")
     text = Text(f"Answer with your {category} system and a short example", style="bold")
     return text.append(" (no core story fits this one)", style=HINT)
+
+
+def in_short(text: str, limit: int = 140) -> str:
+    """The first sentence of a part (or its first `limit` characters), for the back."""
+    first = " ".join(text.split("\n\n", 1)[0].split())
+    for end in (". ", "! ", "? "):
+        if end in first:
+            first = first.split(end, 1)[0] + end.strip()
+            break
+    return first if len(first) <= limit else first[:limit - 1].rstrip() + "…"
 
 
 def _story_compact(slot: Slot, story: Story | None) -> Text:

@@ -1,10 +1,11 @@
 """What intent decoding looks like: four candidate intents, the verdict on a pick (both
-intents side by side when it was wrong), and the confusions `shaky` lists."""
+intents side by side when it was wrong), and the confusions `shaky` lists. The drill's
+frames (`drill_view.frame`) place these pieces; the keys line is theirs."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from rich.console import Group, RenderableType
 from rich.padding import Padding
@@ -32,20 +33,6 @@ def options(offer: Offer, width: int) -> RenderableType:
     return Group(Text("Which intent is this question probing?", style="bold"), grid)
 
 
-def _with_clock(left: timedelta | None, text: Text) -> Text:
-    if left is None:
-        return text
-    seconds = max(0, int(left.total_seconds()))
-    clock = Text(f"{seconds // 60}:{seconds % 60:02d} left · ",
-                 style="bold yellow" if seconds < 60 else "bold")
-    return clock + text
-
-
-def pick_prompt(width: int, left: timedelta | None = None) -> Text:
-    keys = " · s skip · u undo · q quit" if width >= WIDE else " · q quit"
-    return _with_clock(left, Text.assemble(("a-d pick the intent", "bold"), (keys, "dim")))
-
-
 def verdict(offer: Offer, choice: IntentChoice, width: int, *,
             own: bool = True) -> RenderableType:
     """✓ with the intent, or ✗ with this question's intent beside the one picked (stacked
@@ -69,17 +56,12 @@ def verdict(offer: Offer, choice: IntentChoice, width: int, *,
                  Text(mine.intent, style="green"))
 
 
-def story_prompt(left: timedelta | None = None) -> Text:
-    return _with_clock(left, Text("Which story? 1-8, 9 system, 0 not sure · u undo · q quit",
-                                  style="dim"))
-
-
-def next_prompt(left: timedelta | None = None) -> Text:
-    return _with_clock(left, Text("any key: next · u undo · q quit", style="dim"))
-
-
-def commute_story_prompt() -> Text:
-    return Text("story: y right · p partly · n missed", style="bold")
+def verdict_line(choice: IntentChoice, width: int) -> Text:
+    """The pick's verdict in one line, above the back (which shows the intent itself)."""
+    if choice.right:
+        return Text("✓ intent: you picked this question's own", style="bold green")
+    return Text("✗ intent: you picked another question's"
+                + (" (graded Again)" if width >= WIDE else ""), style="bold red")
 
 
 # ---------------------------------------------------------------- shaky

@@ -1,12 +1,18 @@
-"""The interactive drill and commute loops: show, read keys, commit, repeat."""
+"""The interactive drill and commute loops: show, read keys, commit, repeat.
+
+A card is played by a flow (`drill_card`, `commute_card`): it sets what the screen shows and
+asks for a key with `Screen.ask`, which also handles the keys that work everywhere (u, s, q,
+?, m), the clock, resizes and the status line. Another way to play a card is one more flow
+passed to `run`: intent decoding (`--decode`) is `ui.decode.Decoder`.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 
-from rich.console import Console, RenderableType
+from rich.console import Console
 from rich.text import Text
 
 from emdrill.core.errors import EmdrillError
@@ -14,12 +20,14 @@ from emdrill.core.scheduler import Rating
 from emdrill.core.types import Slot
 from emdrill.ops.collection import StoryAnswer
 from emdrill.ops.drill import Pick, Session
+from emdrill.ui import decode_view
 from emdrill.ui import drill_view as view
-from emdrill.ui.keys import InputClosed, KeyReader
+from emdrill.ui.back import FULL
+from emdrill.ui.drill_view import BackFn, CardView, Message
+from emdrill.ui.keys import InputClosed, Key, KeyReader
+from emdrill.ui.screen import Painter, terminal_size
 
-BackFn = Callable[[Pick, bool], RenderableType]
-# Plays a whole card in place of the drill's own flow: intent decoding (ui.decode.Decoder).
-CardFn = Callable[[Pick, "Screen", float], None]
+TICK = 0.25  # seconds between looks at the clock and the window size while waiting
 
 
 class _Quit(Exception):
@@ -42,115 +50,214 @@ class Screen:
     back: BackFn
     slots: dict[int, Slot]
     compact: bool = False
-    decode: CardFn | None = None
+    card: CardView | None = None
+    _painter: Painter | None = None
+    _printed: tuple[str, str] | None = None  # piped: (card id, phase) already printed
+    _before_help: str = "front"
+    _pending: Message | None = None  # for the next card: "skipped", "undone: ..."
+    _clock: str = field(default="")
 
-    def show(self, *items: RenderableType) -> None:
-        for item in items:
-            self.console.print(item)
+    @property
+    def framed(self) -> bool:
+        return self._painter is not None
 
-    def ask(self, prompt: Callable[[], Text], allowed: str, *, any_key: bool = False) -> str:
-        """Show `prompt` as the last line, then wait for one of `allowed`; u, s, q and ? work
-        everywhere. In a timed drill on a terminal the prompt's clock ticks every second."""
-        self.console.print(prompt())
-        ticking = self.reader.is_tty and self.session.minutes is not None
+    # ------------------------------------------------------------ showing
+
+    def open_card(self, pick: Pick) -> CardView:
+        self.card = CardView(pick=pick, mode="commute" if self.compact else "drill",
+                             left=self.session.time_left(), done=len(self.session.answers),
+                             slots=self.slots, message=self._pending)
+        self._pending = None
+        return self.card
+
+    def say(self, text: str, style: str = "dim", *, later: bool = False) -> None:
+        """Put a message on the status line (replacing the one there), or print it piped.
+        `later`: for the next card's screen."""
+        message = Message(text, style)
+        if later or self.card is None:
+            self._pending = message
+            if not self.framed:
+                self.console.print(Text(text, style=style))
+            return
+        self.card.message = message
+        if self.framed:
+            self.draw()
+        else:
+            self.console.print(Text(text, style=style))
+
+    def draw(self) -> None:
+        """Show the current card: the whole frame on a terminal, what is new when piped."""
+        card = self.card
+        assert card is not None
+        card.left = self.session.time_left()
+        card.done = len(self.session.answers)
+        self._clock = view.clock_text(card.left)
+        if self._painter is None:
+            self._print_piped(card)
+            return
+        width, height = terminal_size(self.console)
+        laid = self._painter.draw(view.frame(card, self.back, width=width, height=height))
+        cut = card.phase == "more" and not laid.fits and card.message is None
+        if cut:
+            card.message = Message("the rest does not fit: make the window taller", "yellow")
+        if cut or (card.phase == "back" and (laid.choice > 0) != card.folded):
+            card.folded = card.folded if card.phase == "more" else laid.choice > 0
+            self._painter.draw(view.frame(card, self.back, width=width, height=height))
+
+    def _print_piped(self, card: CardView) -> None:
+        width = self.console.width
+        if self._printed != (card.pick.card.id, card.phase):
+            decoded = card.choice is not None
+            self._printed = (card.pick.card.id, card.phase)
+            if card.phase == "pick":
+                assert card.offer is not None
+                self.console.print(view.printed_front(card, width))
+                self.console.print(decode_view.options(card.offer, width))
+            elif card.phase == "front":
+                self.console.print(view.printed_verdict(card, width) if decoded
+                                   else view.printed_front(card, width))
+                if card.slots and not card.compact:
+                    self.console.print(view.slot_legend(card.slots, width))
+            elif card.phase == "back":
+                if decoded and card.compact:
+                    self.console.print(view.printed_verdict(card, width))
+                if not card.compact:
+                    self.console.print(view.story_verdict(card.pick.card, card.named, card.slots))
+                self.console.print(self.back(card.pick, card.compact, FULL, width))
+        self.console.print(view.printed_prompt(card, width))
+
+    # ------------------------------------------------------------ asking
+
+    def ask(self, allowed: Collection[str] | None) -> str:
+        """Wait for one of `allowed` (key values), or for any key when None (the answer is
+        saved: s moves on too); u, s, q, ? and m work everywhere."""
+        card = self.card
+        assert card is not None
+        self.draw()
         while True:
-            key = self.reader.read(timeout=1.0 if ticking else None)
-            if key is None:
-                self._redraw_last_line(prompt())
+            key = self._next_key()
+            if card.phase == "help":  # any key closes the keys; one that does something acts
+                card.phase, card.message = self._before_help, None
+                acts = {"q", "u", "m", *(() if allowed is None else ("s", *allowed))}
+                if key.value not in acts:
+                    self.draw()
+                    continue
+            if key.value in ("q", "u") or (key.value == "s" and allowed is not None):
+                raise {"q": _Quit, "u": _Undo, "s": _Skip}[key.value]
+            if key.value == "?":
+                self._help(card)
                 continue
-            if key == "q":
-                raise _Quit
-            if key == "u":
-                raise _Undo
-            if key == "s":
-                raise _Skip
-            if key == "?":
-                self.show(view.keys_help(self.compact), prompt())
+            if key.value == "m" and card.phase in ("back", "more"):
+                card.phase = "more" if card.phase == "back" else "back"
+                card.message = None
+                self.draw()
                 continue
-            if key and key in allowed:
-                return key
-            if any_key:
-                return key
+            if allowed is None or key.value in allowed:
+                card.message = None
+                return key.value
             hint = "press ? for keys" if self.reader.is_tty else "type ? for keys"
-            view.say(self.console, f"'{_printable(key)}' does nothing here; {hint}.", "yellow")
-            self.console.print(prompt())
+            self.say(f"{key.label[0].upper()}{key.label[1:]} does nothing here; {hint}.",
+                     "yellow")
+            if not self.framed:
+                self.console.print(view.printed_prompt(card, self.console.width))
 
-    def _redraw_last_line(self, line: Text) -> None:
-        # Only a prompt that fits on one line can be rewritten in place.
-        if line.cell_len < self.console.width:
-            self.console.file.write("\x1b[1A\r\x1b[2K")
-            self.console.print(line)
+    def _help(self, card: CardView) -> None:
+        if self.framed:
+            self._before_help, card.phase = card.phase, "help"
+            self.draw()
+        else:
+            self.console.print(view.keys_help(card.compact))
+            self.console.print(view.printed_prompt(card, self.console.width))
+
+    def _next_key(self) -> Key:
+        """The next key; meanwhile the clock ticks and a resized window is redrawn."""
+        if not self.framed:
+            key = self.reader.read()
+            assert key is not None
+            return key
+        assert self._painter is not None
+        while True:
+            key = self.reader.read(timeout=TICK)
+            if key is not None:
+                return key
+            if (self._painter.size_changed()
+                    or view.clock_text(self.session.time_left()) != self._clock):
+                self.draw()
+
+    # ------------------------------------------------------------ the session
+
+    def start(self) -> None:
+        if self.reader.is_tty:
+            self._painter = Painter(self.console)
+            self._painter.start()
+
+    def stop(self) -> None:
+        if self._painter is not None:
+            self._painter.stop()
+            self._painter = None
 
 
-def _printable(key: str) -> str:
-    return key if key.isprintable() and key else repr(key)
+CardFlow = Callable[[Pick, Screen], None]
 
 
-def run(session: Session, screen: Screen) -> None:
+def run(session: Session, screen: Screen, flow: CardFlow | None = None) -> None:
     """Loop until time is up, the queue is empty, or the user quits. Grades commit at once."""
+    play = flow or (commute_card if screen.compact else drill_card)
     pending: Pick | None = None
     with screen.reader.active():
-        while not session.finished():
-            pick = pending or session.next_pick()
-            pending = None
-            if pick is None:
-                view.say(screen.console, "Nothing to review: the collection has no questions.")
-                return
-            try:
-                _play(pick, screen)
-            except _Skip:
-                session.skip(pick)
-                view.say(screen.console, "skipped")
-            except _Undo:
-                undone = _undo(screen)
-                if undone is not None:
-                    pending = undone
-            except (_Quit, KeyboardInterrupt, InputClosed):
-                return
+        screen.start()
+        try:
+            _loop(session, screen, play, pending)
+        finally:
+            screen.stop()
+
+
+def _loop(session: Session, screen: Screen, play: CardFlow, pending: Pick | None) -> None:
+    while not session.finished():
+        pick = pending or session.next_pick()
+        pending = None
+        if pick is None:
+            screen.stop()
+            what = ("Nothing more to show in this session." if session.answers
+                    else "Nothing to review here: no questions in this selection.")
+            screen.console.print(Text(what))
+            return
+        try:
+            play(pick, screen)
+        except _Skip:
+            session.skip(pick)
+            screen.say("skipped", later=True)
+        except _Undo:
+            pending = _undo(screen)
+        except (_Quit, KeyboardInterrupt, InputClosed):
+            return
 
 
 def _undo(screen: Screen) -> Pick | None:
     try:
         undone = screen.session.undo()
     except EmdrillError as exc:
-        view.say(screen.console, str(exc), "red")
+        screen.say(str(exc), "red", later=True)
         return None
     if undone is None:
-        view.say(screen.console, "nothing to undo in this session", "yellow")
+        screen.say("nothing to undo in this session", "yellow", later=True)
     else:
-        view.say(screen.console, f"undone: {undone.card.id} comes back", "yellow")
+        screen.say(f"undone: {undone.card.id} comes back", "yellow", later=True)
     return undone
 
 
-def _play(pick: Pick, screen: Screen) -> None:
-    session, con = screen.session, screen.console
-    started = time.monotonic()
-    if screen.reader.is_tty:
-        con.clear()
-    mode = "commute" if screen.compact else "drill"
-    con.print(view.front(pick, left=session.time_left(), done=len(session.answers),
-                         mode=mode, width=con.width))
-    if screen.decode is not None:
-        screen.decode(pick, screen, started)
-        return
-    if not screen.compact and screen.slots:
-        con.print(view.slot_legend(screen.slots, con.width))
-    if screen.compact:
-        _commute_card(pick, screen, started)
-    else:
-        _drill_card(pick, screen, started)
-
-
-def _drill_card(pick: Pick, screen: Screen, started: float) -> None:
+def drill_card(pick: Pick, screen: Screen) -> None:
+    """Name the story slot, see the back with the verdict, grade the intent recall."""
     session = screen.session
-    key = screen.ask(lambda: view.story_prompt(False, session.time_left()), "0123456789")
+    started = time.monotonic()
+    card = screen.open_card(pick)
+    key = screen.ask(set("0123456789"))
     named = int(key) if key != "0" else None
-    screen.show(view.story_verdict(pick.card, named, screen.slots), screen.back(pick, False))
-    intervals = session.intervals(pick.card)
-    grade = Rating(int(screen.ask(lambda: view.grade_prompt(intervals, session.time_left()),
-                                  "1234")))
-    screen.session.answer(pick, intent=grade, story=StoryAnswer(slot=named),
-                          seconds=time.monotonic() - started)
+    card.named, card.phase = named, "back"
+    card.intervals = session.intervals(pick.card)
+    grade = Rating(int(screen.ask(set("1234"))))
+    session.answer(pick, intent=grade, story=StoryAnswer(slot=named),
+                   seconds=time.monotonic() - started)
 
 
 COMMUTE_GRADES = {
@@ -160,8 +267,11 @@ COMMUTE_GRADES = {
 }
 
 
-def _commute_card(pick: Pick, screen: Screen, started: float) -> None:
-    screen.ask(lambda: view.story_prompt(True), "", any_key=True)
-    screen.show(screen.back(pick, True))
-    intent, story = COMMUTE_GRADES[screen.ask(view.commute_prompt, "ypn")]
+def commute_card(pick: Pick, screen: Screen) -> None:
+    """Reveal with Space, then y / p / n for intent and story together."""
+    started = time.monotonic()
+    card = screen.open_card(pick)
+    screen.ask({" ", "enter"})
+    card.phase = "back"
+    intent, story = COMMUTE_GRADES[screen.ask(set("ypn"))]
     screen.session.answer(pick, intent=intent, story=story, seconds=time.monotonic() - started)

@@ -1,18 +1,35 @@
-"""What the drill and commute screens look like. Rendering only; no input, no database."""
+"""What the drill and commute screens look like. Rendering only; no input, no database.
+
+On a terminal each screen is a `Frame` (see `ui/screen.py`): the header with the one clock
+and the question on top, the back folded to the window in the middle, and at the bottom
+one status line and one line of keys. Piped, the same pieces print one after another.
+A card played with intent decoding (`--decode`, ui/decode.py) adds the four intents
+(phase "pick") and the verdict on the pick (`decode_view`) to the same frames.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from rich.console import Console, Group, RenderableType
+from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from emdrill.core.advice import Backlog, Outlook, Weakest
+from emdrill.core.decode import IntentChoice
 from emdrill.core.scheduler import Rating, story_rating
 from emdrill.core.types import SYSTEM_ANSWER, SYSTEM_ANSWER_NAME, Card, Slot
+from emdrill.ops.decode import Offer
 from emdrill.ops.drill import Pick, Summary
-from emdrill.ui.fmt import due_text, span
+from emdrill.ui import decode_view
+from emdrill.ui.back import FULL
+from emdrill.ui.fmt import due_text, plural, span
+from emdrill.ui.screen import Frame
+
+BackFn = Callable[[Pick, bool, int, int], RenderableType]  # pick, compact, level, width
 
 DRILL_KEYS = [
     ("1-8", "name the story slot you would tell"),
@@ -20,24 +37,64 @@ DRILL_KEYS = [
     ("0", "not sure which story"),
     ("a-d", "with --decode: pick the intent from four"),
     ("1-4", "after the reveal: grade your intent recall (Again/Hard/Good/Easy)"),
+    ("m", "after the reveal: the rest of the back, when it is folded"),
     ("u", "undo the last answer"),
     ("s", "skip this question"),
     ("q", "end the session (Ctrl-C too)"),
     ("?", "show these keys"),
 ]
 COMMUTE_KEYS = [
-    ("any key", "reveal"),
+    ("Space", "reveal the answer (Enter too)"),
     ("a-d", "with --decode: pick the intent from four"),
     ("y", "nailed it: intent and story right"),
     ("p", "partly"),
     ("n", "missed it"),
+    ("m", "the whole back"),
     ("u", "undo the last answer"),
     ("s", "skip"),
     ("q", "stop (Ctrl-C too)"),
+    ("?", "show these keys"),
 ]
+KIND_LABELS = {  # (wide, narrow)
+    "new": ("new question", "new"),
+    "due": ("review", "review"),
+    "practice": ("practice: nothing due, drilling your shakiest", "practice"),
+    "widen": ("practice: a question your weakest family has not shown yet", "new, weak family"),
+    "contrast": ("contrast: confused with the one before last", "contrast"),
+}
 
 
-CONTRAST = "contrast: confused with the one before last"
+@dataclass(frozen=True)
+class Message:
+    """The status line: one message at a time, in plain words."""
+
+    text: str
+    style: str = "dim"
+
+
+@dataclass
+class CardView:
+    """Everything one card's screen shows; the frame is a pure function of it."""
+
+    pick: Pick
+    mode: str  # "drill" or "commute"
+    left: timedelta | None
+    done: int
+    slots: dict[int, Slot]
+    phase: str = "front"  # pick (decoding), front, back, more (the whole back), help
+    named: int | None = None  # the story slot named (drill), once revealed
+    intervals: dict[Rating, timedelta] = field(default_factory=dict)
+    message: Message | None = None
+    folded: bool = False  # the back on screen leaves sections out: `m` shows them
+    offer: Offer | None = None  # decoding: the four intents offered
+    choice: IntentChoice | None = None  # decoding: the pick, once made (already graded)
+
+    @property
+    def compact(self) -> bool:
+        return self.mode == "commute"
+
+
+# ---------------------------------------------------------------- pieces
 
 
 def clock_text(left: timedelta | None) -> str:
@@ -47,37 +104,25 @@ def clock_text(left: timedelta | None) -> str:
     return f"{seconds // 60}:{seconds % 60:02d} left"
 
 
-def header(pick: Pick, *, left: timedelta | None, done: int, mode: str) -> Text:
-    parts = [mode]
-    if left is not None:
-        parts.append(clock_text(left))
-    parts.append(f"{done} done")
-    label = {"new": "new question", "due": "review", "practice": "practice: nothing due, "
-             "drilling your shakiest", "contrast": CONTRAST}[pick.kind]
+def header(view: CardView, width: int) -> Text:
+    """mode · the one clock · answers done · what kind of card this is."""
+    parts = [view.mode]
+    if view.left is not None:
+        parts.append(clock_text(view.left) if view.left > timedelta(0) else "time is up")
+    parts.append(f"{view.done} done")
+    wide, narrow = KIND_LABELS[view.pick.kind]
     text = Text(" · ".join(parts), style="bold")
-    text.append(f"  [{label}]", style="dim" if pick.kind != "practice" else "yellow")
+    if view.left is not None and view.left < timedelta(minutes=1):
+        text.stylize("bold yellow")
+    label = wide if text.cell_len + 3 + len(wide) <= width else narrow
+    text.append(f" · {label}", style="yellow" if view.pick.kind in ("practice", "widen")
+                else "dim")
     return text
 
 
-def front(pick: Pick, *, left: timedelta | None, done: int, mode: str, width: int) -> Group:
-    question = Panel(Text(pick.card.question.text, style="bold"), padding=(1, 2) if
-                     width >= 60 else (0, 1), width=min(width, 100))
-    return Group(header(pick, left=left, done=done, mode=mode), question)
-
-
-def _with_clock(left: timedelta | None, text: Text) -> Text:
-    if left is None:
-        return text
-    clock = Text(f"{clock_text(left)} · ", style="bold yellow" if left.total_seconds() < 60
-                 else "bold")
-    return clock + text
-
-
-def story_prompt(compact: bool, left: timedelta | None = None) -> Text:
-    if compact:
-        return Text("any key: reveal · q: stop", style="dim")
-    return _with_clock(left, Text("Which story? 1-8, 9 system, 0 not sure · s skip · u undo · "
-                                  "q quit · ? keys", style="dim"))
+def question_panel(card: Card, width: int, *, roomy: bool) -> Panel:
+    return Panel(Text(card.question.text, style="bold"),
+                 padding=(1, 2) if roomy and width >= 60 else (0, 1), width=min(width, 100))
 
 
 def slot_legend(slots: dict[int, Slot], width: int) -> Table:
@@ -86,7 +131,7 @@ def slot_legend(slots: dict[int, Slot], width: int) -> Table:
     columns = 2 if width >= 70 else 1
     table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 2, 0, 0))
     for _ in range(columns):
-        table.add_column(style="dim")
+        table.add_column(style="dim", no_wrap=True, overflow="ellipsis")
     names = [f"{n} {slots[n].name}" for n in sorted(slots)]
     names.append(f"{SYSTEM_ANSWER} {SYSTEM_ANSWER_NAME} (no story fits)")
     rows = (len(names) + columns - 1) // columns
@@ -114,48 +159,243 @@ def story_verdict(card: Card, named: int | None, slots: dict[int, Slot]) -> Text
     return Text(f"✗ story: you said {said}; best is {name(q.story)}", style="bold red")
 
 
-def grade_prompt(intervals: dict[Rating, timedelta], left: timedelta | None = None) -> Text:
-    text = Text("Intent recall?  ", style="bold")
-    for rating in Rating:
-        text.append(f"{int(rating)} ", style="bold")
-        text.append(f"{rating.label.capitalize()} ({span(intervals[rating])})  ")
-    return _with_clock(left, text)
+def interval_labels(intervals: dict[Rating, timedelta]) -> tuple[dict[Rating, str], str]:
+    """Each grade's interval in short words, and a note when two grades give the same."""
+    labels = {r: span(intervals[r]) for r in Rating}
+    same = [r for r in (Rating.HARD, Rating.GOOD, Rating.EASY)
+            if r != Rating.HARD and labels[r] == labels[Rating(r - 1)]]
+    if not same:
+        return labels, ""
+    group = sorted({r for s in same for r in (Rating(s - 1), s)})
+    names = " and ".join(r.label.capitalize() for r in group)
+    gap = intervals[group[0]]
+    why = ("a day is the shortest gap between reviews, and this question's memory is still "
+           "short" if gap <= timedelta(days=1, hours=1)
+           else "the scheduler gives them the same interval")
+    return labels, f"{names} both bring it back in {labels[group[0]]}: {why}"
 
 
-def commute_prompt() -> Text:
-    return Text("y nailed · p partly · n missed · u undo · q stop", style="bold")
+def _fit(options: Sequence[Text], width: int) -> Text:
+    """The first wording whose lines fit the width (the last one otherwise)."""
+    return next((t for t in options
+                 if max(line.cell_len for line in t.split("\n")) <= width), options[-1])
+
+
+def _keys(pairs: Sequence[tuple[str, str]], sep: str = " · ") -> Text:
+    text = Text()
+    for n, (key, what) in enumerate(pairs):
+        if n:
+            text.append(sep, style="dim")
+        text.append(key, style="bold")
+        if what:
+            text.append(f" {what}")
+    return text
+
+
+def key_line(view: CardView, width: int) -> Text:
+    """The keys that work now, worded to fit the width."""
+    more = ([("m", "less")] if view.phase == "more"
+            else [("m", "more")] if view.folded else [])
+    if view.phase == "help":
+        return Text("any key: back to the card", style="bold")
+    if view.phase == "pick":
+        return _fit([Text("Which intent? ", style="bold") + _keys(
+                        [("a-d", "pick"), ("s", "skip"), ("u", "undo"), ("q", "quit"),
+                         ("?", "keys")]),
+                     _keys([("a-d", "pick the intent"), ("s", "skip"), ("u", "undo"),
+                            ("q", "quit")]),
+                     _keys([("a-d", "pick the intent"), ("q", "quit")])], width)
+    if view.phase in ("back", "more") and view.choice is not None:  # decoded: graded
+        if view.compact:
+            return _fit([Text("story: ", style="bold") + _keys(
+                            [("y", "right"), ("p", "partly"), ("n", "missed"), *more,
+                             ("u", "undo"), ("q", "quit")]),
+                         Text("story: ", style="bold") + _keys(
+                            [("y", "right"), ("p", "partly"), ("n", "missed"), *more]),
+                         Text("story: ", style="bold") + _keys(  # `m` on the status line
+                            [("y", "right"), ("p", "partly"), ("n", "missed")])],
+                        width)
+        return _fit([_keys([("any key:", "next"), *more, ("u", "undo"), ("q", "quit"),
+                            ("?", "keys")]),
+                     _keys([("any key:", "next"), *more, ("q", "quit")])], width)
+    if view.phase in ("back", "more"):
+        if view.compact:
+            grades = [("y", "nailed"), ("p", "partly"), ("n", "missed")]
+            return _fit([_keys([*grades, *more, ("u", "undo"), ("q", "stop"), ("?", "keys")]),
+                         _keys([*grades, *more, ("?", "keys")]), _keys([*grades, *more])],
+                        width)
+        labels, _note = interval_labels(view.intervals)
+        grades = [(str(int(r)), f"{r.label.capitalize()} {labels[r]}") for r in Rating]
+        tail = ([("m", "less")] if view.phase == "more"
+                else [("m", "more")] if view.folded else [])
+        return _fit([Text("Intent recall? ", style="bold") + _keys([*grades, *tail], "  "),
+                     _keys([*grades, *tail], "  "),
+                     _keys(grades[:2], "  ") + "\n" + _keys([*grades[2:], *tail], "  ")],
+                    width)
+    if view.compact:
+        return _fit([_keys([("Space", "reveal"), ("u", "undo"), ("s", "skip"), ("q", "stop"),
+                            ("?", "keys")]),
+                     _keys([("Space", "reveal"), ("q", "stop"), ("?", "keys")])], width)
+    return _fit([Text("Which story? ", style="bold") + _keys(
+                    [("1-8", ""), ("9", "system"), ("0", "not sure"), ("s", "skip"),
+                     ("u", "undo"), ("q", "quit"), ("?", "keys")]),
+                 Text("Which story? ", style="bold") + _keys(
+                    [("1-8", ""), ("9", "system"), ("0", "not sure"), ("q", "quit"),
+                     ("?", "keys")]),
+                 _keys([("1-8", "story"), ("9", "system"), ("0", "unsure"), ("s", "skip"),
+                        ("q", "quit"), ("?", "keys")]),
+                 Text("Which story? ", style="bold") + _keys(
+                    [("1-9", ""), ("0", "unsure"), ("?", "keys")])], width)
+
+
+def status_line(view: CardView) -> Text:
+    if view.message is not None:
+        return Text(view.message.text, style=view.message.style)
+    if view.phase == "back" and view.compact and view.choice is not None and view.folded:
+        return Text("m shows the rest of the back", style="dim")
+    if view.phase == "back" and not view.compact and view.intervals:
+        return Text(interval_labels(view.intervals)[1], style="dim")
+    return Text("")
 
 
 def keys_help(compact: bool) -> Table:
     table = Table(box=None, show_header=False, pad_edge=False)
-    table.add_column(style="bold")
+    table.add_column(style="bold", no_wrap=True)
     table.add_column()
     for key, what in COMMUTE_KEYS if compact else DRILL_KEYS:
         table.add_row(key, what)
     return table
 
 
-def summary(s: Summary, *, now: datetime, family_names: dict[str, str]) -> RenderableType:
+# ---------------------------------------------------------------- whole screens
+
+
+def frame(view: CardView, back: BackFn, *, width: int, height: int) -> Frame:
+    """The card's screen for a window of `width` x `height`."""
+    roomy = height >= 30
+    head: list[RenderableType] = [header(view, width)]
+    card = question_panel(view.pick.card, width, roomy=roomy)
+    bottom: list[RenderableType] = [status_line(view), key_line(view, width)]
+    if view.phase == "help":
+        return Frame(top=head, body=[[keys_help(view.compact)]], bottom=bottom)
+    if view.phase == "more":
+        return Frame(top=head, body=[[back(view.pick, False, FULL, width)]], bottom=bottom)
+    if view.phase == "pick":
+        assert view.offer is not None
+        return Frame(top=[*head, card],
+                     body=[[decode_view.options(view.offer, width)],
+                           [decode_view.options(view.offer, min(width, decode_view.WIDE - 1))]],
+                     bottom=bottom)
+    if view.phase == "front":
+        legend: list[RenderableType] = (
+            [slot_legend(view.slots, width)] if view.slots and not view.compact else [])
+        picked = _picked(view, width)
+        return Frame(top=[*head, card], body=[[*picked, *legend], picked, []], bottom=bottom)
+    verdict: list[RenderableType] = (
+        [] if view.compact else [story_verdict(view.pick.card, view.named, view.slots)])
+    if view.choice is not None:  # decoded: the pick's verdict stays above the back
+        if view.compact:
+            verdict = [_picked(view, width, own=False)[0]]
+        else:
+            verdict.insert(0, decode_view.verdict_line(view.choice, width))
+    levels = (2, 1, 0) if view.compact else (FULL, 3, 2, 1, 0)
+    return Frame(top=[*head, card, *verdict],
+                 body=[[back(view.pick, view.compact, level, width)] for level in levels],
+                 bottom=bottom)
+
+
+def _picked(view: CardView, width: int, *, own: bool = True) -> list[RenderableType]:
+    """The verdict on the intent picked from four, once there is one."""
+    if view.offer is None or view.choice is None:
+        return []
+    return [decode_view.verdict(view.offer, view.choice, width, own=own)]
+
+
+def printed_front(view: CardView, width: int) -> RenderableType:
+    """The front as printed when input is piped (no frame, nothing redrawn)."""
+    return Group(header(view, width), question_panel(view.pick.card, width, roomy=True))
+
+
+def printed_verdict(view: CardView, width: int) -> RenderableType:
+    """Decoding, piped: the verdict on the pick (the card is already printed above)."""
+    return Group(*_picked(view, width, own=not view.compact))
+
+
+def printed_prompt(view: CardView, width: int) -> Text:
+    return key_line(view, width)
+
+
+# ---------------------------------------------------------------- the summary
+
+
+def summary(s: Summary, *, now: datetime, family_names: dict[str, str],
+            width: int) -> RenderableType:
     if s.answered == 0:
         return Text("No questions answered this time.")
-    lines: list[RenderableType] = []
-    lines.append(Text(f"Session over: {s.answered} answered in {span(s.elapsed)}.", style="bold"))
     assert s.intent_recall is not None and s.story_accuracy is not None
-    lines.append(Text(f"Intent recall {s.intent_recall:.0%} · story choice "
-                      f"{s.story_accuracy:.0%}"))
-    table = Table(box=None, pad_edge=False)
-    table.add_column("family")
-    table.add_column("answered", justify="right")
-    table.add_column("intent", justify="right")
-    table.add_column("story", justify="right")
-    for f in s.families:
-        table.add_row(family_names.get(f.family, f.family), str(f.answered),
-                      f"{f.intent_recalled}/{f.answered}", f"{f.story_right}/{f.answered}")
-    lines.append(table)
-    if s.next_due is not None:
-        lines.append(Text(f"Next question due: {due_text(s.next_due, now)}"))
+    lines: list[RenderableType] = [
+        Text(f"Session over: {s.answered} answered in {span(s.elapsed)}.", style="bold"),
+        Text(f"Intent recall {s.intent_recall:.0%} · story choice {s.story_accuracy:.0%}"),
+        _family_scores(s, family_names, width),
+    ]
+    if s.outlook is not None:
+        lines += outlook_lines(s.outlook, after_drill=True)
+    nothing_due = s.outlook is None or not s.outlook.backlog.due
+    if nothing_due and s.next_due is not None and s.next_due > now:
+        lines.append(Text(f"Next question due {due_text(s.next_due, now)}."))
     return Group(*lines)
 
 
-def say(console: Console, message: str, style: str = "dim") -> None:
-    console.print(Text(message, style=style))
+def _family_scores(s: Summary, names: dict[str, str], width: int) -> Table:
+    table = Table(box=None, pad_edge=False, padding=(0, 1) if width < 60 else (0, 2))
+    table.add_column("family", overflow="fold")
+    if width >= 60:
+        table.add_column("answered", justify="right")
+    table.add_column("intent", justify="right", no_wrap=True)
+    table.add_column("story", justify="right", no_wrap=True)
+    for f in s.families:
+        counts = [str(f.answered)] if width >= 60 else []
+        table.add_row(names.get(f.family, f.family), *counts,
+                      f"{f.intent_recalled}/{f.answered}", f"{f.story_right}/{f.answered}")
+    return table
+
+
+# ---------------------------------------------------------------- advice
+
+
+def backlog_text(b: Backlog) -> Text:
+    """How much is due, in drills of the user's length at their pace."""
+    if not b.due:
+        return Text("Nothing is due.")
+    pace = "at your pace" if b.measured else "at about 20 seconds an answer"
+    if b.drills <= 1:
+        how = f"one {b.minutes}-minute drill clears {'it' if b.due == 1 else 'them'}"
+    else:
+        how = f"about {b.drills} {b.minutes}-minute drills clear them"
+    return Text(f"{plural(b.due, 'question')} due: {how} ({b.per_drill} answers a drill "
+                f"{pace}).")
+
+
+def weakest_text(w: Weakest) -> list[Text]:
+    """The weakest family with its evidence, and the next step; commands on lines of their
+    own, so a narrow window never breaks one in two."""
+    lines = [Text.assemble(("Weakest: ", "bold"), (w.name, "bold red"),
+                           f", {w.right} of {w.answers} right this week.")]
+    drill = Text(f"  emdrill drill --family {w.family}", style="bold", no_wrap=True)
+    if w.slot is None:
+        return [*lines, Text("Next step: drill that family."), drill]
+    return [*lines,
+            Text(f"Next step: write your story for slot {w.slot.slot} ({w.slot.name}); "
+                 f"{w.slot_questions} of its questions rely on it."),
+            Text(f"  emdrill story add --slot {w.slot.slot}", style="bold", no_wrap=True),
+            Text("Then drill the family:"), drill]
+
+
+def outlook_lines(o: Outlook, *, after_drill: bool = False) -> list[Text]:
+    lines = []
+    if o.backlog.due or not after_drill:
+        text = backlog_text(o.backlog)
+        lines.append(Text("Still ") + text if after_drill else text)
+    if o.weakest is not None:
+        lines += weakest_text(o.weakest)
+    return lines

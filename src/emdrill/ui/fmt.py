@@ -6,19 +6,22 @@ from datetime import datetime, timedelta
 
 
 def span(delta: timedelta) -> str:
-    """A short human duration: 45s, 10m, 3h, 4d, 2mo, 1.5y."""
+    """A short human duration: 45s, 10m, 3h, 36h, 4d, 45d, 5mo, 1.5y.
+
+    Hours up to two days and days up to 100, so that nearby intervals (a day and a half
+    against two days, 40 days against 60) read differently."""
     seconds = delta.total_seconds()
     if seconds < 60:
         return f"{max(0, round(seconds))}s"
     if seconds < 3600:
         return f"{round(seconds / 60)}m"
-    if seconds < 86400:
+    if seconds < 2 * 86400 - 1800:
         return f"{round(seconds / 3600)}h"
     days = seconds / 86400
-    if days < 30:
+    if days < 100:
         return f"{round(days)}d"
     if days < 365:
-        return f"{round(days / 30)}mo"
+        return f"{round(days / 30.4)}mo"
     return f"{days / 365:.1f}y"
 
 

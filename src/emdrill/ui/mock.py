@@ -20,7 +20,7 @@ from emdrill.ops.mock import Asked, Mock
 from emdrill.ui import mock_view as view
 from emdrill.ui.keys import InputClosed, KeyReader
 
-DONE_KEYS = ("", " ", "\r", "\n", "d")
+DONE_KEYS = ("enter", " ", "d")  # key values (ui.keys): Enter, Space, d
 STORY = {"y": StoryAnswer(verdict=True), "p": StoryAnswer.partial(),
          "n": StoryAnswer(verdict=False)}
 
@@ -42,14 +42,16 @@ class MockScreen:
         self.console.print(line)
 
     def key(self, prompt: Text, allowed: str, *, any_key: bool = False) -> str:
+        """Wait for one of the characters in `allowed` (Enter counts as Space), or any key."""
         self.console.print(prompt)
         while True:
-            key = self.reader.read()
+            read = self.reader.read()
+            key = "" if read is None else read.value
             if key == "q":
                 raise _Quit
-            if key is not None and ((key in allowed and key) or any_key):
+            if (len(key) == 1 and key in allowed) or (read is not None and any_key):
                 return key
-            if key in ("", "\r", "\n") and " " in allowed:
+            if key == "enter" and " " in allowed:
                 return " "
             self.console.print(Text("not a choice here; q stops", style="yellow"))
             self.console.print(prompt)
@@ -79,19 +81,20 @@ def _one(mock: Mock, screen: MockScreen, asked: Asked, number: int, total: int) 
     con = screen.console
     started_at = mock.clock().now
     _clear(screen)
-    con.print(view.header(number, total, "answer aloud"))
+    con.print(view.header(number, total, "answer aloud", con.width))
     con.print(view.asked(asked.card.question.text, con.width))
     con.print(view.hint(con.width, follow_up=False))
     answer = _speak(screen, mock.answer_timer())
     follow_ups: list[tuple[str, float]] = []
     for i, text in enumerate(asked.follow_ups, start=1):
         _clear(screen)
-        con.print(view.header(number, total, f"follow-up {i} of {len(asked.follow_ups)}"))
+        part = f"follow-up {i} of {len(asked.follow_ups)}"
+        con.print(view.header(number, total, part, con.width))
         con.print(view.asked(text, con.width, follow_up=True))
         con.print(view.hint(con.width, follow_up=True))
         follow_ups.append((text, _speak(screen, mock.follow_up_timer())))
     _clear(screen)
-    con.print(view.header(number, total, "self-check"))
+    con.print(view.header(number, total, "self-check", con.width))
     checks = []
     for i, check in enumerate(CHECKS, start=1):
         passed = screen.key(view.check_question(i, check), "yn") == "y"
@@ -128,7 +131,8 @@ def _speak(screen: MockScreen, timer: SpeakingTimer) -> float:
     con.print(shown)
     marked = False
     while True:
-        key = screen.reader.read(timeout=screen.poll if screen.reader.is_tty else None)
+        read = screen.reader.read(timeout=screen.poll if screen.reader.is_tty else None)
+        key = None if read is None else read.value
         if key == "q":
             raise _Quit
         if key is not None and key in DONE_KEYS:

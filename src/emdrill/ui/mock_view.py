@@ -18,8 +18,11 @@ from emdrill.ui.fmt import plural
 WIDE = 60
 
 
-def header(number: int, total: int, part: str) -> Text:
-    return Text(f"mock · question {number} of {total} · {part}", style="bold")
+def header(number: int, total: int, part: str, width: int = 100) -> Text:
+    text = f"mock · question {number} of {total} · {part}"
+    if len(text) > width:  # a phone: the header stays one line
+        text = f"mock · {number}/{total} · {part}"
+    return Text(text, style="bold")
 
 
 def asked(text: str, width: int, *, follow_up: bool = False) -> RenderableType:

@@ -10,12 +10,21 @@ import textwrap
 from datetime import date, datetime
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from emdrill.core.stats import FamilyStats, Passes, Period, Report, Shaky, ShakyQuestion
+from emdrill.core.stats import (
+    RECENT_TESTS,
+    FamilyStats,
+    Passes,
+    Period,
+    Report,
+    Shaky,
+    ShakyQuestion,
+)
 from emdrill.core.types import story_json, story_label
+from emdrill.core.weakness import WEAK_AT
 from emdrill.ops.simulation import Arm, Comparison
 from emdrill.ui.console import out
 from emdrill.ui.decode_view import confusion_json, confusions
@@ -52,6 +61,7 @@ def family_json(f: FamilyStats) -> dict[str, Any]:
         "story_retrievability": _num(f.story_retrievability),
         "weakness": _num(f.weakness), "desired_retention": _num(f.desired_retention),
         "previous_30d": _period_json(f.previous),
+        "tests_30d": f.recent.tests, "missed_30d": f.recent.missed,
     }
 
 
@@ -90,7 +100,9 @@ def _shaky_question_json(item: ShakyQuestion) -> dict[str, Any]:
             "story": story_json(q.slot), "story_name": item.slot_name,
             "intent_retrievability": _num(item.intent_retrievability),
             "story_retrievability": _num(item.story_retrievability),
-            "lapses_7d": item.lapses, "last_lapse": iso(item.last_lapse)}
+            "lapses_7d": item.lapses, "last_lapse": iso(item.last_lapse),
+            "recent_tests": item.recent.tests, "recent_misses": item.recent.misses,
+            "last_miss": iso(item.recent.last_miss)}
 
 
 # ---------------------------------------------------------------- small pieces
@@ -120,6 +132,10 @@ def _trend(now: float | None, before: float | None) -> Text:
     return Text(f"{arrow} {delta:+d}", style=style)
 
 
+COLUMNS = (("family", "left"), ("seen", "right"), ("intent right", "left"),
+           ("story right", "left"), ("tests missed", "right"), ("trend", "right"))
+
+
 def _weak_text(w: float) -> Text:
     style = "red" if w >= 0.05 else ("green" if w <= -0.05 else "")
     return Text(f"{w:+.2f}", style=style)
@@ -128,59 +144,91 @@ def _weak_text(w: float) -> Text:
 # ---------------------------------------------------------------- stats
 
 
+NARROW = 60  # below this width the screens switch to their compact layouts
+
+
 def show_report(r: Report) -> None:
     con = out()
+    narrow = con.width < NARROW
     seen = sum(f.seen for f in r.families)
     questions = sum(f.questions for f in r.families)
     mode = (f"adaptive on ({r.retention_setting:.2f})" if r.adaptive
             else f"adaptive off ({r.retention_setting:.2f})")
-    con.print(f"[bold]emdrill stats[/bold] · {seen}/{questions} seen · "
-              f"{plural(r.total_reviews, 'review')} · streak {plural(r.streak, 'day')} · {mode}")
+    facts = [f"{seen}/{questions} seen", plural(r.total_reviews, "review"),
+             f"streak {plural(r.streak, 'day')}", mode]
+    if narrow:
+        con.print("[bold]emdrill stats[/bold]")
+        con.print(" · ".join(facts[:2]))
+        con.print(" · ".join(facts[2:]))
+    else:
+        con.print(f"[bold]emdrill stats[/bold] · {' · '.join(facts)}")
     if r.total_reviews == 0:
         con.print("\nNo reviews yet. Start with: [bold]emdrill drill[/bold]")
     else:
-        _families(con, r)
-        _overall(con, r)
-        _forecast(con, r)
-        _heatmap(con, r)
+        _families(con, r, narrow)
+        _overall(con, r, narrow)
+        _forecast(con, r, narrow)
+        _heatmap(con, r, narrow)
     if r.rehearsal is not None and (r.rehearsal.count or r.total_reviews):
         con.print()
         con.print(rehearsal_section(r.rehearsal))
 
 
-COLUMNS = (("family", "left"), ("seen", "right"), ("intent 30d", "left"),
-           ("story 30d", "left"), ("now", "right"), ("lapses", "right"), ("weak", "right"),
-           ("target", "right"), ("trend", "right"))
+def _weak_tag(f: FamilyStats) -> str:
+    return " (weak)" if f.weakness >= WEAK_AT else ""
 
 
-def _families(con: Console, r: Report) -> None:
-    con.print("\n[bold]Families[/bold] (weakest first, last 30 days; trend vs the 30 before)")
+def _missed(p: Period) -> str:
+    return "—" if not p.tests else f"{p.missed} of {p.tests}"
+
+
+def _families(con: Console, r: Report, narrow: bool) -> None:
+    ordered = sorted(r.families, key=lambda f: -f.weakness)
+    if narrow:
+        con.print("\n[bold]Families[/bold], weakest first\n(last 30 days)")
+        for f in ordered:
+            line = Text(f.family, style="bold").append(_weak_tag(f), style="red")
+            line.append(f"  {f.seen}/{f.questions} seen")
+            con.print(line)
+            missed = f"{f.recent.missed}/{f.recent.tests}" if f.recent.tests else "—"
+            con.print(Text(f"  intent {pct(f.recent.intent_recall)} · story "
+                           f"{pct(f.recent.story_accuracy)} · missed {missed}"))
+        con.print("[dim]intent, story: answers right · missed: recall tests missed[/dim]")
+        return
+    con.print("\n[bold]Families[/bold], weakest first · last 30 days")
     table = Table(box=None, pad_edge=False, padding=(0, 1), collapse_padding=True)
     for name, justify in COLUMNS:
         table.add_column(name, justify=justify, no_wrap=True)  # type: ignore[arg-type]
-    for f in sorted(r.families, key=lambda f: -f.weakness):
-        now = (f"{_two(f.intent_retrievability)}/{_two(f.story_retrievability)}" if f.seen
-               else "—")
+    for f in ordered:
         table.add_row(
-            f.family, f"{f.seen}/{f.questions}",
+            Text(f.family).append(_weak_tag(f), style="red"), f"{f.seen}/{f.questions}",
             f"{bar(f.recent.intent_recall, 5)} {pct(f.recent.intent_recall):>4}",
             f"{bar(f.recent.story_accuracy, 5)} {pct(f.recent.story_accuracy):>4}",
-            now, str(f.recent.lapses), _weak_text(f.weakness), f"{f.desired_retention:.2f}",
-            _trend(f.recent.intent_recall, f.previous.intent_recall),
+            _missed(f.recent), _trend(f.recent.intent_recall, f.previous.intent_recall),
         )
     con.print(table)
-    con.print("[dim]now: chance of recall today, intent/story · target: desired retention[/dim]")
-
-
-def _two(value: float | None) -> str:
-    return "—" if value is None else f"{min(99, round(value * 100)):02d}"
+    con.print("[dim]intent, story right: share of answers · trend: intent right against the "
+              "30 days before\ntests missed: answers an hour or more after the question's "
+              "previous one, with intent or story wrong[/dim]")
 
 
 def _cell(p: Passes) -> str:
     return "—" if p.total == 0 else f"{pct(p.rate):>4} of {p.total}"
 
 
-def _overall(con: Console, r: Report) -> None:
+def _overall(con: Console, r: Report, narrow: bool) -> None:
+    if narrow:
+        con.print("\n[bold]True retention[/bold]\n(recall tests passed; mature: 21+ days)")
+        for row in r.retention:
+            con.print(f"  {row.label:<6} {_cell(row.all).strip()}"
+                      + (f" · mature {_cell(row.mature).strip()}" if row.mature.total else ""))
+        for label, p in (("Last 30 days", r.recent), ("30 days before", r.previous)):
+            con.print(f"\n{label}: {plural(p.reviews, 'review')}")
+            line = Text(f"  intent {pct(p.intent_recall)} · story {pct(p.story_accuracy)} ")
+            if p is r.recent:
+                line.append_text(_trend(r.recent.intent_recall, r.previous.intent_recall))
+            con.print(line)
+        return
     con.print("\n[bold]True retention[/bold] · recall tests passed; mature = interval of "
               "21+ days")
     table = Table(box=None, pad_edge=False, padding=(0, 2))
@@ -198,19 +246,21 @@ def _overall(con: Console, r: Report) -> None:
         con.print(line)
 
 
-def _forecast(con: Console, r: Report) -> None:
-    con.print("\n[bold]Due[/bold] · next 7 days (today includes overdue)")
+def _forecast(con: Console, r: Report, narrow: bool) -> None:
+    con.print("\n[bold]Due[/bold] · next 7 days" + ("\n" if narrow else " ")
+              + "(today includes overdue)")
     top = max((n for _d, n in r.forecast), default=0) or 1
+    size = max(8, min(24, con.width - 16))
     for day, n in r.forecast:
         label = "today" if day == r.today else day.strftime("%a %d")
-        con.print(f"  {label:<7} [cyan]{bar(n / top, 24)}[/cyan] {n}")
+        con.print(f"  {label:<7} [cyan]{bar(n / top, size)}[/cyan] {n}")
 
 
 def _level(n: int, top: int) -> int:
     return 0 if n == 0 else min(4, 1 + (n * 4 - 1) // top) if top else 0
 
 
-def _heatmap(con: Console, r: Report) -> None:
+def _heatmap(con: Console, r: Report, narrow: bool) -> None:
     con.print(f"\n[bold]Reviews per day[/bold] · last {len(r.heatmap) // 7 + 1} weeks")
     top = max((n for _d, n in r.heatmap), default=0)
     weeks = [r.heatmap[i:i + 7] for i in range(0, len(r.heatmap), 7)]
@@ -227,7 +277,7 @@ def _heatmap(con: Console, r: Report) -> None:
     for level, shade in enumerate(SHADES):
         legend.append(" ")
         legend.append(shade, style=HEAT_STYLES[level])
-    legend.append(f" more (busiest day: {top})")
+    legend.append(" more" + ("\n      " if narrow else " ") + f"(busiest day: {top})")
     con.print(legend)
 
 
@@ -247,14 +297,22 @@ def _month_labels(week_starts: list[date]) -> str:
 
 def show_shaky(s: Shaky, *, now: datetime) -> None:
     con = out()
-    con.print("[bold]Weakest families[/bold] · weakness 0 is your norm, above it you miss more"
-              + ("" if s.adaptive else " (adaptive off: it changes nothing)"))
+    narrow = con.width < NARROW
+    off = "" if s.adaptive else " (adaptive off: it changes nothing)"
+    if narrow:
+        con.print(f"[bold]Weakest families[/bold]{off}\n[dim]weakness 0 is your norm; above "
+                  "it you miss more[/dim]")
+    else:
+        con.print("[bold]Weakest families[/bold] · weakness 0 is your norm, above it you miss "
+                  "more" + off)
     table = Table(box=None, pad_edge=False, padding=(0, 1), show_header=False)
-    for _ in range(5):
+    for _ in range(4 if narrow else 5):
         table.add_column(no_wrap=True)
     for rank, f in enumerate(s.families, start=1):
-        table.add_row(f"{rank:>2}", f.family, _weak_text(f.weakness),
-                      f"target {f.desired_retention:.2f}", f"{f.seen}/{f.questions} seen")
+        cells: list[RenderableType] = [f"{rank:>2}", f.family, _weak_text(f.weakness)]
+        if not narrow:
+            cells.append(f"target {f.desired_retention:.2f}")
+        table.add_row(*cells, f"{f.seen}/{f.questions} seen")
     con.print(table)
     if not s.questions:
         con.print("\nNo questions seen yet. Start with: [bold]emdrill drill[/bold]")
@@ -262,27 +320,46 @@ def show_shaky(s: Shaky, *, now: datetime) -> None:
     if s.confusions:
         con.print()
         con.print(confusions(s.confusions, now=now))
-    con.print("\n[bold]Shakiest questions[/bold] · forgotten in the last 7 days first, "
-              "then lowest chance of recall")
+    con.print(f"\n[bold]Shakiest questions[/bold]{chr(10) if narrow else ' · '}most missed "
+              f"among their last {RECENT_TESTS} recall tests first")
     for item in s.questions:
-        _shaky_question(con, item, now)
+        _shaky_question(con, item, now, narrow)
 
 
-def _shaky_question(con: Console, item: ShakyQuestion, now: datetime) -> None:
+def recent_text(item: ShakyQuestion, now: datetime) -> tuple[str, str]:
+    """How the question went lately, in words: ('missed 3 of the last 4', 'latest 2d ago')."""
+    r = item.recent
+    if not r.tests:
+        return "no recall test in the last 30 days yet", ""
+    if not r.misses:
+        return f"passed {'its last test' if r.tests == 1 else f'its last {r.tests} tests'}", ""
+    last = "the last test" if r.tests == 1 else f"the last {r.tests}"
+    ago = f"latest {span(now - r.last_miss)} ago" if r.last_miss is not None else ""
+    return f"missed {r.misses} of {last}", ago
+
+
+def _shaky_question(con: Console, item: ShakyQuestion, now: datetime, narrow: bool,
+                    ) -> None:
     q = item.question
-    missed = ""
-    if item.last_lapse is not None:
-        missed = f" · forgot {item.lapses}x lately, last {span(now - item.last_lapse)} ago"
-    con.print(f"\n[bold]{q.id}[/bold] [dim]({q.family})[/dim] · recall now: intent "
-              f"{pct(item.intent_retrievability)}, story {pct(item.story_retrievability)}{missed}")
-    _hanging(con, "question", q.text, "")
-    _hanging(con, "intent", q.intent_line, "green")
-    _hanging(con, "story", f"{story_label(q.slot)} · {item.slot_name}", "cyan")
+    style = "red" if item.recent.misses else "dim"
+    how, ago = recent_text(item, now)
+    if len(f"{q.id} ({q.family}) · {how}, {ago}") > con.width:
+        con.print(Text(f"\n{q.id}", style="bold"))
+        con.print(Text(f"  {q.family} · ").append(how, style=style))
+        if ago:
+            con.print(Text(f"  {ago}", style="dim"))
+    else:
+        con.print(Text(f"\n{q.id}", style="bold").append(f" ({q.family}) · ", style="dim")
+                  .append(how, style=style).append(f", {ago}" if ago else "", style="dim"))
+    _hanging(con, "question", q.text, "", narrow)
+    _hanging(con, "intent", q.intent_line, "green", narrow)
+    _hanging(con, "story", f"{story_label(q.slot)} · {item.slot_name}", "cyan", narrow)
 
 
-def _hanging(con: Console, label: str, text: str, style: str) -> None:
-    """`  label     text`, wrapped at word boundaries under the text's first column."""
-    indent = 12
+def _hanging(con: Console, label: str, text: str, style: str, narrow: bool) -> None:
+    """`  label     text`, wrapped at word boundaries under the text's first column (a
+    narrower label column on a narrow screen)."""
+    indent = 11 if narrow else 12
     lines = textwrap.wrap(text, width=max(20, con.width - indent)) or [""]
     line = Text(f"  {label:<{indent - 2}}", style="dim")
     line.append(("\n" + " " * indent).join(lines), style=style)

@@ -82,7 +82,9 @@ def show_coverage(cov: Coverage) -> None:
         con.print(Text(f"system answers (no story; your system and a short example): "
                        f"{plural(total, 'question')} ({each})", style="dim"))
     gaps = [f"slot {r.slot.slot}{f' ({r.slot.name})' if r.slot.name else ''} has no story; "
-            f"{plural(r.questions, 'question')} rely on it" for r in cov.empty]
+            f"{plural(r.questions, 'question')} rely on it"
+            + (f", {r.weak} of them weak for you" if r.weak else "")
+            for r in cov.empty]
     for n in cov.narrow:
         slots = ", ".join(str(s) for s in n.slots)
         gaps.append(f"family '{n.family}': all {n.questions} questions land on "
@@ -99,6 +101,9 @@ def show_coverage(cov: Coverage) -> None:
     for gap in gaps:
         listed.add_row("  -", Text(gap))
     con.print(listed)
+    if any(r.weak for r in cov.empty):
+        con.print(Text("weak for you: missed lately, or in a family you miss more than usual "
+                       "(see emdrill shaky)", style="dim"))
     if cov.empty:
         con.print(f"\nWrite next: emdrill story add --slot {cov.empty[0].slot.slot}")
 
@@ -131,3 +136,12 @@ def show_systems(systems: Mapping[str, str], categories: Sequence[str]) -> None:
         else:
             con.print(Text(f"not written yet. {SYSTEM_PROMPTS[category]}", style="dim"))
             con.print(Text(f"write it: emdrill system edit {category}", style="dim"))
+
+
+def show_tag_warnings(found: Sequence[tuple[Story, str, str | None]]) -> None:
+    """Tags that match no question id or family: the back ignores them, so say so."""
+    for story, tag, close in found:
+        hint = f"; did you mean '{close}'?" if close else ""
+        out().print(Text(f"note: story '{story.title}': tag '{tag}' is neither a question id nor a "
+                         f"family, so no card picks this story by it{hint} (ids: emdrill deck "
+                         "list --ids)", style="yellow"), soft_wrap=False)

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from rich.console import RenderableType
+from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
+from emdrill.core.advice import Outlook
 from emdrill.core.order import QueueItem
+from emdrill.core.scheduler import Memory, Rating, retrievability
+from emdrill.core.story_bank import best_story
 from emdrill.core.timing import Clock
+from emdrill.core.types import SYSTEM_ANSWER, SYSTEM_ANSWER_NAME, story_json
+from emdrill.ops.back import QuestionDetail
 from emdrill.ops.collection import Graded, Status
 from emdrill.ui.console import out
+from emdrill.ui.drill_view import backlog_text, weakest_text
 from emdrill.ui.fmt import due_text, iso, plural, span
 
 
@@ -20,7 +29,10 @@ def status_json(s: Status) -> dict[str, Any]:
             "streak": s.streak, "questions": s.questions, "next_due": iso(s.next_due)}
 
 
-def show_status(s: Status, *, clock: Clock, hint: bool, minutes: int) -> None:
+def show_status(s: Status, *, clock: Clock, hint: bool, minutes: int,
+                outlook: Outlook | None = None) -> None:
+    """`status`, and with `hint` the home screen: the backlog, the weakest family with its
+    next step, and the command to run."""
     con = out()
     con.print(f"[bold]emdrill[/bold] · {plural(s.questions, 'question')}")
     con.print(f"  due now         {s.due}")
@@ -29,13 +41,20 @@ def show_status(s: Status, *, clock: Clock, hint: bool, minutes: int) -> None:
     con.print(f"  streak          {plural(s.streak, 'day')}")
     if s.due == 0 and s.new_today == 0 and s.next_due is not None:
         con.print(f"  next due        {due_text(s.next_due, clock.now)}")
+    if outlook is not None:
+        con.print()
+        if outlook.backlog.due:
+            con.print(backlog_text(outlook.backlog))
+        for line in weakest_text(outlook.weakest) if outlook.weakest else []:
+            con.print(line)
     if hint:
-        con.print(_next_step(s, minutes))
+        con.print(_next_step(s, minutes, weak=outlook is not None and outlook.weakest is not None))
 
 
-def _next_step(s: Status, minutes: int) -> str:
+def _next_step(s: Status, minutes: int, *, weak: bool) -> str:
     if s.due or s.new_today:
-        return f"\nNext: [bold]emdrill drill[/bold]  ({minutes}-minute drill)"
+        what = "Or today's drill" if weak else "Next"
+        return f"\n{what}: [bold]emdrill drill[/bold]  ({minutes}-minute drill)"
     return ("\nAll caught up. Practice anyway: [bold]emdrill drill[/bold]  "
             "or see [bold]emdrill shaky[/bold]")
 
@@ -93,4 +112,104 @@ def show_decks(rows: Sequence[tuple[str, str, str, str, int, int]]) -> None:
         last = deck_id
         table.add_row(label, family, str(active), str(suspended or ""))
     con.print(table)
-    con.print(f"{sum(r[4] for r in rows)} active questions")
+    con.print(f"{sum(r[4] for r in rows)} active questions · their ids: emdrill deck list --ids "
+              "(one family: --family F)")
+
+
+def show_question_ids(rows: Sequence[tuple[str, str, str, str, bool]]) -> None:
+    """Every question id with its family and text: what `grade` and `show` take."""
+    con = out()
+    narrow = con.width < 60
+    table = Table(box=None, show_edge=False, pad_edge=False)
+    table.add_column("id", no_wrap=True)
+    if not narrow:
+        table.add_column("family", no_wrap=True)
+    table.add_column("question", overflow="fold")
+    for qid, _deck, family, text, suspended in rows:
+        label = Text(text + (" (suspended)" if suspended else ""),
+                     style="dim" if suspended else "")
+        table.add_row(qid, *([] if narrow else [family]), label)
+    con.print(table)
+    con.print(f"{plural(len(rows), 'question')} · one in full: emdrill show ID")
+
+
+# ---------------------------------------------------------------- show
+
+STATES = {1: "learning", 2: "review", 3: "relearning"}
+
+
+def _memory_json(m: Memory, now: datetime) -> dict[str, Any]:
+    return {"state": "new" if m.is_new else STATES.get(m.state, str(m.state)),
+            "due": None if m.is_new else iso(m.due), "last_review": iso(m.last_review),
+            "stability_days": None if m.stability is None else round(m.stability, 4),
+            "difficulty": None if m.difficulty is None else round(m.difficulty, 4),
+            "retrievability": None if m.is_new else round(retrievability(m, now), 4)}
+
+
+def question_json(d: QuestionDetail, *, now: datetime) -> dict[str, Any]:
+    q = d.card.question
+    story = best_story(q, d.back.stories)
+    return {
+        "id": q.id, "deck": q.deck, "family": q.family, "question": q.text,
+        "intent": q.intent, "probes": list(q.probes), "story": story_json(q.story),
+        "story_name": _slot_name(q.story, d),
+        "also": list(q.also), "system": q.system, "traits": list(q.traits),
+        "pitfall": q.pitfall, "follow_ups": list(q.follow_ups), "siblings": list(q.siblings),
+        "suspended": q.suspended,
+        "your_story": None if story is None else {"id": story.id, "title": story.title},
+        "facets": {"intent": _memory_json(d.card.intent, now),
+                   "story": _memory_json(d.card.story, now)},
+        "reviews": [{"at": iso(r.reviewed_at), "mode": r.mode,
+                     "intent": _rating(r.intent_rating), "story": _rating(r.story_rating),
+                     "slot_named": story_json(r.slot_named),
+                     "seconds": r.seconds} for r in d.reviews],
+    }
+
+
+def _slot_name(slot: int, d: QuestionDetail) -> str | None:
+    if slot == SYSTEM_ANSWER:
+        return SYSTEM_ANSWER_NAME
+    return d.back.slots[slot].name if slot in d.back.slots else None
+
+
+def _rating(value: int | None) -> str | None:
+    """A facet's grade in a review, None when the review left it ungraded (Anki grades one)."""
+    return None if value is None else Rating(value).label
+
+
+def _memory_text(name: str, m: Memory, now: datetime) -> Text:
+    if m.is_new:
+        return Text(f"{name:<7}new: not reviewed yet")
+    assert m.due is not None
+    text = Text(f"{name:<7}{STATES.get(m.state, '?')} · {due_text(m.due, now)}")
+    if m.state == 2 and m.stability is not None:  # FSRS stability means days only in review
+        text.append(f" · stability {span(timedelta(days=m.stability))}", style="dim")
+    return text
+
+
+def show_question(d: QuestionDetail, *, now: datetime, back: RenderableType) -> None:
+    """Front, back (with the user's story), both facets' memory and the latest reviews."""
+    con = out()
+    q = d.card.question
+    con.print(Text(q.id, style="bold").append(f" · {q.family} · deck {q.deck}"
+                                              + (" · suspended" if q.suspended else ""),
+                                              style="dim"))
+    con.print(Panel(Text(q.text, style="bold"), padding=(0, 1), width=min(con.width, 100)))
+    con.print(back)
+    if q.follow_ups:
+        con.print(Text("\nFollow-ups", style="bold cyan"))
+        for item in q.follow_ups:
+            con.print(Text(f"  · {item}"))
+    con.print(Text("\nMemory", style="bold cyan"))
+    con.print(_memory_text("intent", d.card.intent, now))
+    con.print(_memory_text("story", d.card.story, now))
+    if not d.reviews:
+        con.print(Text("\nNo reviews yet.", style="dim"))
+        return
+    con.print(Text(f"\nLatest {plural(len(d.reviews), 'review')}", style="bold cyan"))
+    for r in d.reviews:
+        named = ("" if r.slot_named is None else ", said system answer"
+                 if r.slot_named == SYSTEM_ANSWER else f", said slot {r.slot_named}")
+        con.print(Text(f"  {r.reviewed_at:%Y-%m-%d %H:%M} {r.mode:<8} intent "
+                       f"{_rating(r.intent_rating) or '—'}, story "
+                       f"{_rating(r.story_rating) or '—'}{named}"))

@@ -1,0 +1,86 @@
+"""Turning numbers into a next step: the weakest family in plain words, and the backlog.
+
+Pure functions of counts the store gathered. The home screen and the drill and commute
+summaries show what `outlook` returns.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+from emdrill.core.types import Question, Slot
+from emdrill.core.weakness import WEAK_AT
+
+DEFAULT_SECONDS = 20.0  # assumed time per answer before the user has any timed answers
+PACE_ANSWERS = 100  # the pace is the mean over this many latest answers
+WEEK_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """How much is due, and how many drills of the user's length clear it at their pace."""
+
+    due: int
+    minutes: int
+    per_drill: int  # answers in one drill at the user's pace
+    measured: bool  # False: no timed answers yet, DEFAULT_SECONDS was assumed
+
+    @property
+    def drills(self) -> int:
+        return math.ceil(self.due / self.per_drill) if self.due else 0
+
+
+def backlog(due: int, *, minutes: int, pace: tuple[float, int] | None) -> Backlog:
+    seconds = pace[0] if pace is not None else DEFAULT_SECONDS
+    per_drill = max(1, int(minutes * 60 // max(seconds, 1.0)))
+    return Backlog(due, minutes, per_drill, pace is not None)
+
+
+@dataclass(frozen=True)
+class Weakest:
+    """The family to work on, the evidence for it, and the story gap that hurts it most."""
+
+    family: str
+    name: str
+    answers: int  # answers this week
+    right: int  # of those, with intent and story both right
+    weakness: float
+    slot: Slot | None  # the slot most of its questions rely on that has no story yet
+    slot_questions: int  # how many of its questions rely on that slot
+
+
+def weakest(
+    weakness: Mapping[str, float],
+    *,
+    names: Mapping[str, str],
+    week: Mapping[str, tuple[int, int]],
+    questions: Sequence[Question],
+    covered: Collection[int],
+    slots: Mapping[int, Slot],
+) -> Weakest | None:
+    """The weakest family answered this week, if it is weak (WEAK_AT) and did no better this
+    week than the rest; None when no family stands out."""
+    answered = [f for f, w in weakness.items() if w >= WEAK_AT and week.get(f, (0, 0))[0]]
+    if not answered:
+        return None
+    family = max(answered, key=lambda f: weakness[f])
+    answers, right = week[family]
+    rest = [week[f] for f in week if f != family]
+    rest_answers = sum(n for n, _ in rest)
+    if rest_answers and right / answers > sum(r for _, r in rest) / rest_answers:
+        return None  # weak by its decayed score, but doing better than the rest this week
+    gaps = Counter(q.story for q in questions  # a system answer needs no story
+                   if q.family == family and not q.system_answer and q.story not in covered)
+    slot, count = gaps.most_common(1)[0] if gaps else (None, 0)
+    chosen = None if slot is None else slots.get(slot, Slot(slot, f"slot {slot}"))
+    return Weakest(family, names.get(family, family), answers, right, weakness[family],
+                   chosen, count)
+
+
+@dataclass(frozen=True)
+class Outlook:
+    backlog: Backlog
+    weakest: Weakest | None
