@@ -96,6 +96,27 @@ def test_running_sums_match_the_history_after_grades_and_undos(tmp_path: Path,
             "f.question_id = q.id AND EXISTS (SELECT 1 FROM facet g WHERE "
             "g.question_id = q.id AND g.last_review IS NOT NULL)), '')").fetchone()[0]
     assert mismatched == 0
+    assert _family_days(store) == _family_days_recounted(store)
+
+
+def _family_days(store: Store) -> list[tuple[object, ...]]:
+    with store.read() as con:
+        return con.execute("SELECT * FROM family_day WHERE reviews != 0 "
+                           "ORDER BY day, family").fetchall()
+
+
+def _family_days_recounted(store: Store) -> list[tuple[object, ...]]:
+    with store.session() as s:
+        tallies.recount_family_days(s)
+    return _family_days(store)
+
+
+def test_daily_counts_use_the_recall_test_and_maturity_rules() -> None:
+    from emdrill.core.stats import MATURE_DAYS
+    from emdrill.store.migrations import M004_HOT_PATH
+
+    assert weakness.MIN_GAP_HOURS == 1.0 and ">= 1.0 / 24" in M004_HOT_PATH
+    assert MATURE_DAYS == 21 and ">= 21," in M004_HOT_PATH
 
 
 def test_status_and_next_match_a_full_read(tmp_path: Path) -> None:

@@ -249,6 +249,6 @@ def test_a_review_that_grades_one_facet_tests_only_that_facet(home: Path,
     tally = tallies.read(store)["alpha"]
     assert (tally.tests, tally.misses) == (1, 1)  # the story was not tested
     assert tally.as_of == later.now
-    tests = store_stats.retention_counts(store, bounds=[t0], mature_days=21)
+    tests = store_stats.retention_counts(store, bounds=[t0], offset_minutes=0)
     assert sum(total for *_, total in tests) == 1
     store.close()

@@ -132,16 +132,6 @@ class Report:
 # ---------------------------------------------------------------- pure pieces
 
 
-def mean_recall(seen: Iterable[SeenQuestion], now: datetime) -> dict[str, tuple[float, float]]:
-    """Mean intent and story retrievability per family, over seen questions."""
-    sums: dict[str, tuple[float, float, int]] = {}
-    for q in seen:
-        intent, story = q.recall(now)
-        a, b, n = sums.get(q.family, (0.0, 0.0, 0))
-        sums[q.family] = (a + intent, b + story, n + 1)
-    return {f: (a / n, b / n) for f, (a, b, n) in sums.items()}
-
-
 def periods(rows: Iterable[tuple[str, bool, int, int, int, int, int, int]],
             ) -> tuple[dict[str, Period], dict[str, Period]]:
     """Split store rows into (recent, previous) periods per family."""

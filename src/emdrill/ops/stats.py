@@ -9,7 +9,6 @@ from emdrill.core.errors import InputError
 from emdrill.core.stats import (
     FORECAST_DAYS,
     LAPSE_DAYS,
-    MATURE_DAYS,
     RETENTION_PERIODS,
     Period,
     Report,
@@ -19,7 +18,6 @@ from emdrill.core.stats import (
     day_series,
     family_stats,
     forecast,
-    mean_recall,
     periods,
     rank_families,
     rank_questions,
@@ -50,12 +48,13 @@ def report(store: Store, clock: Clock) -> Report:
     win = Window.of(clock)
     scores, chosen = _weakness_and_retention(store, clock, adaptive=prefs.adaptive,
                                              base=prefs.retention)
-    recent, previous = periods(store_stats.family_periods(store, split=win.month_start,
-                                                          since=win.before_start))
+    recent, previous = periods(store_stats.family_periods(
+        store, split=win.month_start, since=win.before_start,
+        offset_minutes=win.offset_minutes))
     families = family_stats(
         _family_names(store), counts=store_stats.family_counts(store),
         recent=recent, previous=previous,
-        recall=mean_recall(store_stats.seen_questions(store), clock.now),
+        recall=store_stats.recall_by_family(store, clock.now),
         weakness=scores, retention=chosen, base_retention=prefs.retention,
     )
     heat_days = (win.today - win.heat_start).days
@@ -64,7 +63,7 @@ def report(store: Store, clock: Clock) -> Report:
         adaptive=prefs.adaptive, retention_setting=prefs.retention, families=families,
         retention=retention_table(store_stats.retention_counts(
             store, bounds=[win.days_back(days - 1) for _label, days in RETENTION_PERIODS],
-            mature_days=MATURE_DAYS)),
+            offset_minutes=win.offset_minutes)),
         forecast=forecast(store_stats.due_per_day(
             store, until=win.days_back(-FORECAST_DAYS), offset_minutes=win.offset_minutes),
             today=win.today),
