@@ -135,3 +135,24 @@ def test_review_row_records_everything(mini_deck: Path) -> None:
                       " seconds, mode, intent_prev_state, story_prev_last_review FROM review"
                       ).fetchone()
     assert row == ("beta-2", to_db_time(T0), 2, 1, 1, 12.5, "drill", 1, None)
+
+
+def test_migration_4_adds_drafts_and_keeps_the_questions(tmp_path: Path,
+                                                          mini_deck: Path) -> None:
+    from emdrill.store.migrations import MIGRATIONS
+
+    path = tmp_path / "v3.db"
+    store = open_store(path)
+    decks.load_paths(store, [mini_deck], now=T0)
+    store.close()
+    con = sqlite3.connect(path)
+    con.execute("ALTER TABLE question DROP COLUMN draft")  # back to what migration 3 left
+    con.execute("PRAGMA user_version=3")
+    con.commit()
+    con.close()
+    assert len(MIGRATIONS) == 4
+    store = open_store(path)
+    assert store.migrated_from == 3
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT count(*), min(draft), max(draft) FROM question").fetchone() == (
+        6, "[]", "[]")

@@ -18,7 +18,10 @@ from emdrill.core.types import SYSTEMS, Family, Question, Slot
 TRAITS = ("reliability", "communication", "emotional-intelligence", "resilience", "ownership",
           "initiative", "autonomy")
 QUESTION_KEYS = {"id", "family", "text", "intent", "probes", "story", "also", "system",
-                 "traits", "pitfall", "follow_ups", "siblings"}
+                 "traits", "pitfall", "follow_ups", "siblings", "draft", "source"}
+# Fields emdrill filled in for the user (from a suggestion) that the user has not reviewed yet.
+DRAFTABLE = ("family", "story", "also", "intent", "probes", "system", "traits", "pitfall",
+             "follow_ups")
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,12 @@ class _Parser:
         pitfall = get.text("pitfall")
         follow_ups = get.strings("follow_ups", low=1, high=3)
         siblings = get.strings("siblings", low=0, high=6, required=False)
+        draft = get.strings("draft", low=0, high=len(DRAFTABLE), required=False)
+        for name in draft:
+            if name not in DRAFTABLE:
+                get.fail("draft", f"'{name}' in 'draft' is not a field emdrill drafts "
+                                  f"(expected some of {', '.join(DRAFTABLE)})")
+        source = get.text("source", required=False)
         if story and story in also:
             get.fail("also", f"slot {story} is already the primary story")
         if not get.failed and qid and family and story:
@@ -200,7 +209,7 @@ class _Parser:
                 id=qid, deck=self.deck.deck_id, family=family, text=text, intent=intent,
                 story=story, also=tuple(also), probes=tuple(probes), system=system,
                 traits=tuple(traits), pitfall=pitfall, follow_ups=tuple(follow_ups),
-                siblings=tuple(siblings), position=index,
+                siblings=tuple(siblings), position=index, draft=tuple(draft), source=source,
             ))
 
 
@@ -246,6 +255,15 @@ def validate(files: list[DeckFile], context: Context = Context()) -> list[Proble
                     problems.append(Problem(f.path, f.line_of(q, "siblings"),
                                             f"sibling '{sibling}' points {what}"))
     return sorted(problems, key=lambda p: (str(p.path), p.line))
+
+
+def drafts(files: list[DeckFile]) -> list[Problem]:
+    """One note per question with fields still marked `draft`: not errors, a to-do list."""
+    notes = [Problem(f.path, f.line_of(q, "draft"),
+                     f"'{q.id}' has unreviewed fields: {', '.join(q.draft)} (review them, then "
+                     "take them out of 'draft')")
+             for f in files for q in f.questions if q.draft]
+    return sorted(notes, key=lambda p: (str(p.path), p.line))
 
 
 def _cross_deck(files: list[DeckFile]) -> list[Problem]:

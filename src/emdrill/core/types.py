@@ -31,6 +31,8 @@ class Question:
     siblings: tuple[str, ...] = ()
     suspended: bool = False
     position: int = 0
+    draft: tuple[str, ...] = ()  # fields filled in by emdrill, not yet reviewed by the user
+    source: str = ""  # where an imported question came from: "FILE:LINE"
 
 
 @dataclass(frozen=True)

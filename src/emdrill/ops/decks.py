@@ -29,6 +29,13 @@ def bundled_paths() -> list[Path]:
     return sorted(folder.glob("*.toml"))
 
 
+USER_DECKS = "decks"  # the folder, inside the data folder, holding the user's own decks
+
+
+def user_paths(home: Path) -> list[Path]:
+    """The user's own decks (written by `add` and `import`), in the data folder."""
+    return sorted((home / USER_DECKS).glob("*.toml"))
+
 
 def check_paths(paths: list[Path], context: Context = Context()) -> tuple[list[DeckFile],
                                                                          list[Problem]]:
@@ -57,14 +64,16 @@ def bundled_context(paths: list[Path]) -> Context:
     )
 
 
-def load_paths(store: Store, paths: list[Path], *, now: datetime) -> LoadResult:
-    """Validate, then load everything in one transaction; any problem means nothing is written."""
+def load_paths(store: Store, paths: list[Path], *, now: datetime, first: bool = False
+               ) -> LoadResult:
+    """Validate, then load everything in one transaction; any problem means nothing is written.
+    `first`: the questions this adds go ahead of all other new ones (the user's own)."""
     context = store_decks.context(store)
     files, problems = check_paths(paths, context)
     if problems:
         raise DeckError("\n".join(str(p) for p in problems))
     if not files:
         raise DeckError("no deck files given (or the folder holds no *.toml)")
-    return store_decks.load(store, files, now=now)
+    return store_decks.load(store, files, now=now, first=first)
 
 

@@ -187,5 +187,12 @@ CREATE TRIGGER facet_changed AFTER UPDATE ON facet BEGIN
 END;
 """
 
-MIGRATIONS: tuple[str, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_HOT_PATH)
+# `question.draft` lists the fields of a user's question that emdrill filled in and the user has
+# not reviewed (the deck file's `draft` key). A question whose family or story is a draft does
+# not teach the suggestion model: it would only learn its own guesses back.
+M004_DRAFTS = """
+ALTER TABLE question ADD COLUMN draft TEXT NOT NULL DEFAULT '[]';
+"""
+
+MIGRATIONS: tuple[str, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_HOT_PATH, M004_DRAFTS)
 LATEST = len(MIGRATIONS)
