@@ -166,23 +166,37 @@ def config_cmd(
 # ---------------------------------------------------------------- decks
 
 PathsArg = Annotated[list[Path] | None, typer.Argument(
-    metavar="[PATH]...", help="Deck files or folders (default: the bundled decks).")]
+    metavar="[PATH]...", help="Deck files or folders (default: the bundled decks and yours).")]
+
+
+def _default_decks() -> list[Path]:
+    """The bundled decks, then the user's own (written by `add` and `import`)."""
+    from emdrill import env
+    from emdrill.ops import decks
+
+    return decks.bundled_paths() + decks.user_paths(env.home_dir())
 
 
 @deck_app.command("check")
 def deck_check(paths: PathsArg = None) -> None:
-    """Validate deck files; print every problem as file:line: message."""
+    """Validate deck files; print every problem as file:line: message, then unreviewed drafts."""
+    from emdrill.core.deckfile import drafts
     from emdrill.ops import decks
 
-    chosen = paths or decks.bundled_paths()
+    chosen = paths or _default_decks()
     files, problems = decks.check_paths(chosen, decks.bundled_context(chosen))
     for problem in problems:
         typer.echo(str(problem))
     if problems:
         raise typer.Exit(1)
+    notes = drafts(files)
+    for note in notes:
+        typer.echo(str(note))
     count = sum(len(f.questions) for f in files)
     families = len({q.family for f in files for q in f.questions})
-    typer.echo(f"ok: {len(files)} file(s), {count} questions in {families} families")
+    unreviewed = f", {len(notes)} with drafts to review" if notes else ""
+    typer.echo(f"ok: {len(files)} file(s), {count} questions in {families} families"
+               f"{unreviewed}")
 
 
 @deck_app.command("load")
@@ -193,7 +207,7 @@ def deck_load(paths: PathsArg = None) -> None:
 
     clock = env.read_clock()
     store = open_here(autoload=False)
-    result = decks.load_paths(store, paths or decks.bundled_paths(), now=clock.now)
+    result = decks.load_paths(store, paths or _default_decks(), now=clock.now)
     typer.echo(f"added {result.added}, updated {result.updated}, "
                f"unchanged {result.unchanged}, suspended {result.suspended}, "
                f"restored {result.restored}")
@@ -217,6 +231,10 @@ app.add_typer(system_app, name="system")
 from emdrill.cli.stats import register as _register_stats  # noqa: E402
 
 _register_stats(app)
+
+from emdrill.cli.questions import register as _register_questions  # noqa: E402
+
+_register_questions(app)
 
 
 def main() -> None:
