@@ -377,8 +377,16 @@ def m006_system_answer(con: sqlite3.Connection) -> None:
         raise sqlite3.DatabaseError("migration 6: the schema did not check out")
 
 
+# `question.draft` lists the fields of a user's question that emdrill filled in and the user has
+# not reviewed (the deck file's `draft` key). A question whose family or story is a draft does
+# not teach the suggestion model: it would only learn its own guesses back.
+M007_DRAFTS = """
+ALTER TABLE question ADD COLUMN draft TEXT NOT NULL DEFAULT '[]';
+"""
+
+
 Migration = str | Callable[[sqlite3.Connection], None]  # SQL text, or a step run in code
 MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_ANKI_REVIEWS,
                                      M004_HOT_PATH, M005_PICKS_REHEARSALS,
-                                     m006_system_answer)
+                                     m006_system_answer, M007_DRAFTS)
 LATEST = len(MIGRATIONS)
