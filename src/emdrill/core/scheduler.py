@@ -145,11 +145,17 @@ def retrievability(memory: Memory, now: datetime) -> float:
 
 def recall_at(stability: float | None, last_review: datetime | None, now: datetime) -> float:
     """Retrievability from the two numbers it depends on (0 for a facet never reviewed)."""
-    if last_review is None or stability is None:
+    if last_review is None:
+        return 0.0
+    return recall_after(stability, max(0, (_utc(now) - last_review).days))
+
+
+def recall_after(stability: float | None, days: int | None) -> float:
+    """Retrievability `days` whole days after a review (0 for a facet never reviewed)."""
+    if stability is None or days is None:
         return 0.0
     decay, factor = _curve()
-    elapsed_days = max(0, (_utc(now) - last_review).days)
-    return float((1 + factor * elapsed_days / stability) ** decay)
+    return float((1 + factor * days / stability) ** decay)
 
 
 @lru_cache(maxsize=1)

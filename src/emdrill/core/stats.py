@@ -67,6 +67,7 @@ class SeenQuestion:
     slot: int
     intent: Memory
     story: Memory
+    position: int = 0  # deck order, which breaks ties
 
     def recall(self, now: datetime) -> tuple[float, float]:
         return retrievability(self.intent, now), retrievability(self.story, now)

@@ -91,10 +91,17 @@ def shaky(store: Store, clock: Clock, *, family: str | None = None, limit: int =
                     *counts.get(slug, (0, 0, 0))[:2])
         for slug, name in names if family is None or slug == family
     )
+    # The latest lapsed questions rank first, the rest by recall: the `limit` latest lapsed
+    # and the `limit` shakiest others are all that can make the list, at any size.
+    lapses = store_stats.recent_lapses(store, since=clock.now - timedelta(days=LAPSE_DAYS),
+                                       family=family, limit=limit)
+    others = [] if len(lapses) >= limit else store_stats.seen_questions(
+        store, family=family, shakiest=limit + len(lapses), now=clock.now)
+    candidates = {q.id: q for q in [
+        *store_stats.seen_questions(store, family=family, ids=list(lapses)), *others]}
     questions = rank_questions(
-        store_stats.seen_questions(store, family=family), now=clock.now,
-        lapses=store_stats.recent_lapses(store, since=clock.now - timedelta(days=LAPSE_DAYS)),
-        slot_names=store_stats.slot_names(store),
+        sorted(candidates.values(), key=lambda q: q.position), now=clock.now,
+        lapses=lapses, slot_names=store_stats.slot_names(store),
     )
     pairs = [c for c in decode.confusions(store, limit=limit)
              if family is None or family in (c.question.family, c.mistaken_for.family)]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import text
 
-from emdrill.core.scheduler import recall_at
+from emdrill.core.scheduler import recall_after
 from emdrill.core.stats import SeenQuestion
 from emdrill.core.timing import sql_day_shift
 from emdrill.core.weakness import MIN_GAP_HOURS
@@ -108,54 +109,79 @@ def due_per_day(store: Store, *, until: datetime, offset_minutes: int) -> dict[s
 
 
 def recall_by_family(store: Store, now: datetime) -> dict[str, tuple[float, float]]:
-    """Mean intent and story retrievability per family over seen, active questions: two
-    columns a facet, the forgetting curve in Python (`core.scheduler.retrievability`)."""
-    sql = ("SELECT q.family, f.kind, f.stability, f.last_review FROM question q "
+    """Mean intent and story retrievability per family over seen, active questions: SQL
+    gives each facet's stability and whole days since its review, `core.scheduler` the curve."""
+    julian = now.timestamp() / 86400 + 2440587.5  # `now` as SQLite's julianday()
+    sql = ("SELECT q.family, f.kind = 'intent', f.stability, "
+           "CAST(max(0, ? - julianday(f.last_review)) AS INTEGER) FROM question q "
            "JOIN facet f ON f.question_id = q.id "
            "WHERE q.suspended = 0 AND q.due IS NOT NULL")
     sums: dict[str, list[float]] = {}
     with store.read() as con:
-        for family, kind, stability, last in con.execute(sql):
+        for family, intent, stability, days in con.execute(sql, (julian,)):
             entry = sums.setdefault(family, [0.0, 0.0, 0.0, 0.0])
-            slot = 0 if kind == "intent" else 2
-            entry[slot] += recall_at(stability, from_db_time(last) if last else None, now)
+            slot = 0 if intent else 2
+            entry[slot] += recall_after(stability, days)
             entry[slot + 1] += 1
     return {f: (a / n if n else 0.0, b / m if m else 0.0) for f, (a, n, b, m) in sums.items()}
 
 
-def seen_questions(store: Store, *, family: str | None = None) -> list[SeenQuestion]:
-    """Active questions reviewed at least once, with both facets' memory, in deck order."""
+def seen_questions(store: Store, *, family: str | None = None, ids: Collection[str] | None = None,
+                   shakiest: int | None = None, now: datetime | None = None,
+                   ) -> list[SeenQuestion]:
+    """Active questions reviewed at least once, with both facets' memory, in deck order; only
+    `ids` if given; with `shakiest` (and `now`), only that many, the lowest recall first.
+
+    Retrievability falls as days-since-review over stability grows, for every facet, so the
+    question whose weaker facet has the largest ratio is the one least likely recalled: SQL
+    can order by that ratio and stop, without the curve itself."""
     columns = "{k}.state, {k}.step, {k}.stability, {k}.difficulty, {k}.due, {k}.last_review"
     sql = (
         "SELECT q.id, q.family, q.text, q.intent, q.story, "
-        f"{columns.format(k='i')}, {columns.format(k='s')} FROM question q "
+        f"{columns.format(k='i')}, {columns.format(k='s')}, q.position FROM question q "
         "JOIN facet i ON i.question_id = q.id AND i.kind = 'intent' "
         "JOIN facet s ON s.question_id = q.id AND s.kind = 'story' "
-        "WHERE NOT q.suspended AND (i.last_review IS NOT NULL OR s.last_review IS NOT NULL)"
+        "WHERE q.suspended = 0 AND q.due IS NOT NULL"
     )
-    params: dict[str, object] = {}
+    params: list[object] = []
     if family is not None:
-        sql += " AND q.family = :family"
-        params["family"] = family
-    with store.session() as s:
-        rows = list(s.execute(text(sql + " ORDER BY q.position"), params))
+        sql += " AND q.family = ?"
+        params.append(family)
+    if ids is not None:
+        sql += f" AND q.id IN ({', '.join('?' * len(ids))})"
+        params += list(ids)
+    if shakiest is not None and now is not None:
+        def ratio(k: str) -> str:
+            return (f"coalesce(CAST(max(0, ? - julianday({k}.last_review)) "
+                    f"AS INTEGER) / {k}.stability, 1e300)")
+        sql += f" ORDER BY max({ratio('i')}, {ratio('s')}) DESC, q.position LIMIT ?"
+        julian = now.timestamp() / 86400 + 2440587.5  # `now` as SQLite's julianday()
+        params += [julian, julian, shakiest]
+    else:
+        sql += " ORDER BY q.position"
+    with store.read() as con:
+        rows = con.execute(sql, params).fetchall()
     return [SeenQuestion(id=r[0], family=r[1], text=r[2], intent_line=r[3], slot=int(r[4]),
-                         intent=memory_of(r[5:11]), story=memory_of(r[11:17])) for r in rows]
+                         intent=memory_of(r[5:11]), story=memory_of(r[11:17]),
+                         position=int(r[17])) for r in rows]
 
 
-
-
-
-def recent_lapses(store: Store, *, since: datetime) -> dict[str, tuple[int, datetime]]:
-    """Per question: lapses since `since`, and when the latest one happened."""
-    sql = text(
-        f"SELECT r.question_id, sum({_lapses()}) AS n, "
-        f"max(CASE WHEN {_lapses()} > 0 THEN r.reviewed_at END) "
-        "FROM review r WHERE r.reviewed_at >= :since AND (r.intent_rating = 1 "
-        "OR r.story_rating = 1) GROUP BY r.question_id HAVING n > 0"
-    )
-    with store.session() as s:
-        rows = list(s.execute(sql, {"since": to_db_time(since)}))
+def recent_lapses(store: Store, *, since: datetime, family: str | None = None,
+                  limit: int | None = None) -> dict[str, tuple[int, datetime]]:
+    """Per question: lapses since `since`, and when the latest one happened; with `limit`,
+    only the questions that lapsed most recently (of `family`, if given)."""
+    where = " AND q.family = ?" if family is not None else ""
+    sql = (f"SELECT r.question_id, sum({_lapses()}) AS n, "
+           f"max(CASE WHEN {_lapses()} > 0 THEN r.reviewed_at END) AS latest "
+           "FROM review r JOIN question q ON q.id = r.question_id "
+           f"WHERE r.reviewed_at >= ? AND (r.intent_rating = 1 OR r.story_rating = 1){where} "
+           "GROUP BY r.question_id HAVING n > 0 ORDER BY latest DESC"
+           + (" LIMIT ?" if limit is not None else ""))
+    params: list[object] = [to_db_time(since)]
+    params += [family] if family is not None else []
+    params += [limit] if limit is not None else []
+    with store.read() as con:
+        rows = con.execute(sql, params).fetchall()
     return {q: (int(n), from_db_time(at)) for q, n, at in rows}
 
 
