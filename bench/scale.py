@@ -8,6 +8,11 @@ Sizes: (a) the bundled deck with no reviews, (b) 500 questions with 50,000 revie
 on, the same number of review-log rows. Needs the `bench` extra (`pip install -e ".[bench]"`)
 for Anki; without it the Anki figures are null.
 
+What is timed: `status` is emdrill's status next to Anki's deck list with its due counts
+(`deck_due_tree` plus `studied_today`); `next` is the next 20 questions with their text next
+to Anki's 20 queued cards with each card's question rendered; `grade` and `undo` are one
+answer and its undo; `stats` is emdrill's whole report next to Anki's graphs for a year.
+
 Every figure is a median. In-process timings run in a fresh child process per size and
 product, so `peak_rss_mb` is that child's high-water mark. `process_over_floor` is a whole
 `emdrill` process over `python -c "import typer, rich, sqlmodel, fsrs"` (what those commands
@@ -31,7 +36,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -232,6 +237,16 @@ def _anki_history(path: Path, *, reviews: int, today: int) -> None:
     con.close()
 
 
+def _next_twenty(col: object) -> Any:
+    from anki.collection import Collection
+
+    assert isinstance(col, Collection)
+    queued = col.sched.get_queued_cards(fetch_limit=20)
+    for entry in queued.cards:
+        col.get_card(entry.card.id).question()
+    return queued
+
+
 def time_anki(path: Path, runs: int) -> dict[str, float]:
     from anki.collection import Collection
 
@@ -241,7 +256,8 @@ def time_anki(path: Path, runs: int) -> dict[str, float]:
                                                        "stats")}
     for r in range(runs):
         _timed(results["status"], lambda: (col.sched.deck_due_tree(), col.studied_today()))
-        queued = _timed(results["next"], lambda: col.sched.get_queued_cards(fetch_limit=20))
+        # next: the 20 queued cards with their question text, as emdrill's `next` returns them
+        queued = _timed(results["next"], lambda: _next_twenty(col))
         top = queued.cards[0]
         card = col.get_card(top.card.id)
         card.start_timer()

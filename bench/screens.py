@@ -7,7 +7,10 @@ drills, the conflict family missed on purpose, two days skipped).
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -32,6 +35,20 @@ def block(title: str, term: Term, *, upto: int | None = None) -> None:
     print("```\n")
 
 
+def wrong_letter(term: Term) -> str:
+    """A letter whose intent is not the question's own (read from `emdrill show`)."""
+    def emdrill(*args: str) -> object:
+        done = subprocess.run([sys.executable, "-m", "emdrill", *args], capture_output=True,
+                              text=True, check=True)
+        return json.loads(done.stdout)
+
+    qid = emdrill("next", "--json", "--limit", "1")[0]["id"]  # type: ignore[index]
+    intent = str(emdrill("show", str(qid), "--json")["intent"])  # type: ignore[index]
+    found = re.findall(r"(?:^|\n)([abcd]) (.+)", term.text)
+    return next(str(letter) for letter, start in found
+                if not intent.startswith(start.strip()))
+
+
 def main() -> None:
     home = Path(tempfile.mkdtemp(prefix="emdrill-screens-"))
     history.build(home / "emdrill.db", skip=(9, 10))
@@ -49,7 +66,7 @@ def main() -> None:
 
     stats = Term("stats", cols=100, rows=60)
     stats.finish()
-    block("`emdrill stats`", stats, upto=18)
+    block("`emdrill stats`", stats, upto=17)
 
     drill = Term("drill", cols=80, rows=24)
     drill.wait_for("Which story")
@@ -60,6 +77,27 @@ def main() -> None:
     block("Its answer side, folded to fit; `m` shows the rest", drill)
     drill.press("q")
     drill.finish()
+
+    decode = Term("drill", "--decode", cols=80, rows=24)
+    decode.wait_for("Which intent")
+    decode.settle()
+    block("Decoding: the intent from four", decode)
+    decode.press(wrong_letter(decode), then="Which story")
+    decode.settle()
+    block("A wrong pick: both intents side by side", decode)
+    decode.press("7", then="any key: next")
+    decode.settle()
+    block("Then the back", decode)
+    decode.press("q")
+    decode.finish()
+
+    phone = Term("commute", "--decode", "--cards", "1", cols=40, rows=20)
+    phone.wait_for("pick the intent")
+    phone.press(wrong_letter(phone), then="story: y right")
+    phone.settle()
+    block("Commute with decoding, a wrong pick", phone)
+    phone.press("n")
+    phone.finish()
 
     commute = Term("commute", "--cards", "2", cols=40, rows=20)
     commute.wait_for("Space reveal")

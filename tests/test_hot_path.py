@@ -11,13 +11,15 @@ from pathlib import Path
 import pytest
 
 from conftest import DECK_HEADER, question
-from emdrill.core import order, weakness
+from emdrill.core import order, stats, weakness
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock, streak
 from emdrill.ops import collection, decks
+from emdrill.ops import stats as ops_stats
 from emdrill.ops import weakness as ops_weakness
 from emdrill.ops.collection import StoryAnswer
 from emdrill.store import cards as store_cards
+from emdrill.store import stats as store_stats
 from emdrill.store import tallies
 from emdrill.store.db import Store, open_store
 from emdrill.store.migrations import MIGRATIONS
@@ -96,6 +98,27 @@ def test_running_sums_match_the_history_after_grades_and_undos(tmp_path: Path,
             "f.question_id = q.id AND EXISTS (SELECT 1 FROM facet g WHERE "
             "g.question_id = q.id AND g.last_review IS NOT NULL)), '')").fetchone()[0]
     assert mismatched == 0
+    assert _family_days(store) == _family_days_recounted(store)
+
+
+def _family_days(store: Store) -> list[tuple[object, ...]]:
+    with store.read() as con:
+        return con.execute("SELECT * FROM family_day WHERE reviews != 0 "
+                           "ORDER BY day, family").fetchall()
+
+
+def _family_days_recounted(store: Store) -> list[tuple[object, ...]]:
+    with store.session() as s:
+        tallies.recount_family_days(s)
+    return _family_days(store)
+
+
+def test_daily_counts_use_the_recall_test_and_maturity_rules() -> None:
+    from emdrill.core.stats import MATURE_DAYS
+    from emdrill.store.migrations import M004_HOT_PATH
+
+    assert weakness.MIN_GAP_HOURS == 1.0 and ">= 1.0 / 24" in M004_HOT_PATH
+    assert MATURE_DAYS == 21 and ">= 21," in M004_HOT_PATH
 
 
 def test_status_and_next_match_a_full_read(tmp_path: Path) -> None:
@@ -110,16 +133,60 @@ def test_status_and_next_match_a_full_read(tmp_path: Path) -> None:
                                   default=None)
     ranks = order.new_order((c.id, c.family, c.question.deck, c.question.position)
                             for c in cards)
-    fresh = sorted((c for c in cards if c.is_new), key=lambda c: ranks[c.id])
+    weak = ops_weakness.family_weakness(store, clock)
+    fresh = order.widen_new([(ranks[c.id], c) for c in cards if c.is_new],
+                            order.weak_families(weak))
     prefs = collection.settings(store)
     expected = order.build_queue(
         order.due_cards(cards, now), fresh,
-        allowance=collection.todays_allowance(store, clock, prefs),
-        weakness=ops_weakness.family_weakness(store, clock))
+        allowance=collection.todays_allowance(store, clock, prefs), weakness=weak)
     got = collection.next_queue(store, clock)
     assert [(i.card, i.new) for i in got] == [(i.card, i.new) for i in expected]
     assert [i.card for i in collection.next_queue(store, clock, limit=3)] == \
         [i.card for i in expected[:3]]
+
+
+def _brute_recent(store: Store, now: datetime) -> dict[str, stats.Recent]:
+    """Each question's latest RECENT_TESTS recall tests within RECENT_DAYS, from every row."""
+    since = now - timedelta(days=stats.RECENT_DAYS)
+    with store.read() as con:
+        rows = con.execute(
+            "SELECT question_id, id, reviewed_at, intent_prev_last_review, intent_rating, "
+            "story_prev_last_review, story_rating FROM review").fetchall()
+    tests: dict[str, list[tuple[datetime, int, bool]]] = {}
+    for qid, rid, when, ip, ir, sp, sr in rows:
+        moment = datetime.fromisoformat(when)
+        outcomes = [weakness.outcome(datetime.fromisoformat(prev) if prev else None, moment,
+                                     rating) for prev, rating in ((ip, ir), (sp, sr))]
+        if moment >= since and any(tested for tested, _missed in outcomes):
+            missed = any(m for _tested, m in outcomes)
+            tests.setdefault(qid, []).append((moment, rid, missed))
+    result = {}
+    for qid, found in tests.items():
+        latest = sorted(found, reverse=True)[:stats.RECENT_TESTS]
+        misses = [at for at, _rid, missed in latest if missed]
+        result[qid] = stats.Recent(len(latest), len(misses), max(misses, default=None))
+    return result
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_shaky_reads_a_window_yet_ranks_as_a_full_read(tmp_path: Path, seed: int) -> None:
+    """`shaky` reads only the most missed questions and the shakiest others, yet lists
+    exactly what ranking every seen question with its whole recent history gives."""
+    store = _store(tmp_path)
+    now = _play(store, random.Random(seed), 150) + timedelta(hours=2)
+    clock = Clock(now=now, local=UTC)
+    recent = _brute_recent(store, now)
+    for family, limit in ((None, 3), (None, 10), ("beta", 4)):
+        expected = stats.rank_questions(
+            store_stats.seen_questions(store, family=family), now=now,
+            lapses=store_stats.recent_lapses(
+                store, since=now - timedelta(days=stats.LAPSE_DAYS)),
+            slot_names=store_stats.slot_names(store), recent=recent)[:limit]
+        got = ops_stats.shaky(store, clock, family=family, limit=limit).questions
+        assert [(q.question.id, q.recent, q.lapses) for q in got] == \
+            [(q.question.id, q.recent, q.lapses) for q in expected]
+    assert any(q.recent.misses for q in got)  # the history has misses to rank by
 
 
 def test_a_window_of_due_rows_falls_back_to_all_when_it_cannot_break_a_run(

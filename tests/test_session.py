@@ -6,7 +6,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from emdrill.cli.base import open_here
-from emdrill.core.order import QueueItem, build_queue, declump, due_cards, new_order
+from emdrill.core.order import (
+    QueueItem,
+    build_queue,
+    declump,
+    due_cards,
+    goes_first,
+    new_order,
+)
 from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card, Question
@@ -150,3 +157,14 @@ def test_new_questions_respect_the_allowance_and_come_after_due() -> None:
     items = _queue(cards, now=T0, allowance=3)
     assert [i.card.id for i in items] == ["d1", "n0", "n1", "n2"]
     assert [i.new for i in items] == [False, True, True, True]
+
+
+def test_new_order_puts_the_first_ids_ahead_of_everything_else() -> None:
+    rows = [("a1", "a", "core", 0), ("b1", "b", "core", 1), ("a2", "a", "core", 2),
+            ("m1", "b", "mine", 0), ("m2", "a", "mine", 1)]
+    plain = new_order(rows)
+    assert sorted(plain, key=plain.__getitem__) == ["a1", "b1", "a2", "m1", "m2"]
+    ranks = new_order(rows, first={"m1", "m2"})
+    assert sorted(ranks, key=ranks.__getitem__) == ["m1", "m2", "a1", "b1", "a2"]
+    assert all(goes_first(ranks[q]) == q.startswith("m") for q in ranks)
+    assert not goes_first(None)

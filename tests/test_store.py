@@ -170,3 +170,24 @@ def test_migration_3_keeps_every_review_and_lets_a_review_grade_one_facet(
     with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
         con.execute("UPDATE review SET intent_rating = NULL")  # no facet graded: refused
     con.close()
+
+
+def test_migration_7_adds_drafts_and_keeps_the_questions(tmp_path: Path,
+                                                          mini_deck: Path) -> None:
+    from emdrill.store.migrations import MIGRATIONS
+
+    path = tmp_path / "v3.db"
+    store = open_store(path)
+    decks.load_paths(store, [mini_deck], now=T0)
+    store.close()
+    con = sqlite3.connect(path)
+    con.execute("ALTER TABLE question DROP COLUMN draft")  # back to what migration 6 left
+    con.execute("PRAGMA user_version=6")
+    con.commit()
+    con.close()
+    assert len(MIGRATIONS) == 7
+    store = open_store(path)
+    assert store.migrated_from == 6
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT count(*), min(draft), max(draft) FROM question").fetchone() == (
+        6, "[]", "[]")

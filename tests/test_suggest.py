@@ -102,7 +102,7 @@ def test_json_round_trip_gives_identical_suggestions(model: Model,
 
 def test_from_json_refuses_a_bad_cache(model: Model) -> None:
     good = model.to_json()
-    for bad in ["", "[]", "{}", "null", good.replace('"format":1', '"format":999'),
+    for bad in ["", "[]", "{}", "null", good.replace(f'"format":{suggest.FORMAT}', '"format":999'),
                 good.replace('"docs":[', '"docs":[1,', 1), good[: len(good) // 2]]:
         with pytest.raises(ValueError):
             Model.from_json(bad)

@@ -147,12 +147,11 @@ def test_detect_kind_reads_the_contents_not_the_name(tmp_path: Path) -> None:
         transfer.detect_kind(other)
 
 
-def test_question_lists_are_not_supported_yet_and_format_forces_a_kind(
+def test_one_import_command_takes_question_lists_and_format_forces_a_kind(
         tmp_path: Path, runner: CliRunner) -> None:
     listing = tmp_path / "list.md"
     listing.write_text("- Tell me about a conflict.\n")
-    assert "importing question lists is not supported yet" in cli(
-        runner, "import", str(listing), code=1)
+    assert "Tell me about a conflict." in cli(runner, "import", str(listing), "--dry-run")
     assert f"{listing}:1: not valid JSON" in cli(
         runner, "import", str(listing), "--format", "json", code=1)
     assert "'csv' is not one of anki, json, questions" in cli(

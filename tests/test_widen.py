@@ -70,6 +70,15 @@ def test_a_weak_familys_unseen_questions_come_sooner() -> None:
         "alpha-1", "beta-1"}  # below WEAK_AT: not widened
 
 
+def test_the_users_own_questions_stay_first_when_a_family_widens() -> None:
+    cards = _deck()
+    ranks = new_order(((c.id, c.family, c.question.deck, c.question.position) for c in cards),
+                      first={"alpha-4", "beta-5"})
+    widened = widen_new([(ranks[c.id], c) for c in cards if c.is_new], {"gamma"})
+    assert {c.id for c in widened[:2]} == {"alpha-4", "beta-5"}
+    assert [c.family for c in widened[2:2 + WIDEN]] == ["gamma"] * WIDEN
+
+
 def test_the_store_reads_the_widened_order_in_a_window(tmp_path: Path) -> None:
     """The queue reads only the first new rows (and as many per weak family), yet gives
     exactly the order `widen_new` gives over every new question."""

@@ -95,13 +95,14 @@ def write_system(category: str, current: str, *, no_edit: bool, now: datetime) -
 # ---------------------------------------------------------------- editor
 
 
-def run_editor(text: str, *, editor: tuple[str, list[str]], name: str) -> tuple[str, bool]:
-    """Open the editor (through `click.edit`) on a temporary copy of `text`; return what was
-    saved, and whether the editor reported success. The file is ours, not click's, so the
-    text survives an editor that fails."""
+def run_editor(text: str, *, editor: tuple[str, list[str]], name: str, suffix: str = ".md",
+               ) -> tuple[str, bool]:
+    """Open the editor (through `click.edit`) on a temporary copy of `text` named
+    `name` + `suffix`; return what was saved, and whether the editor reported success. The
+    file is ours, not click's, so the text survives an editor that fails."""
     var, words = editor
     folder = Path(tempfile.mkdtemp(prefix="emdrill-"))
-    path = folder / f"{name}.md"
+    path = folder / f"{name}{suffix}"
     try:
         path.write_text(text, encoding="utf-8")
         ok = _edit_ignoring_interrupts(path, shlex.join(words), var)
@@ -187,16 +188,16 @@ def _with_header(saved: str, exc: StoryError) -> str:
     return f"{_HEADER}\n{listed}\nFix it and save, or empty the file to cancel. -->\n{body}"
 
 
-def keep(text: str, *, name: str, now: datetime) -> Path:
+def keep(text: str, *, name: str, now: datetime, suffix: str = ".md") -> Path:
     """Write refused text to the data folder's recovery/ (the temp dir if that fails)."""
     stamp = now.strftime("%Y%m%d-%H%M%S")
     for folder in (env.home_dir() / "recovery", Path(tempfile.gettempdir())):
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            path, n = folder / f"{name}-{stamp}.md", 1
+            path, n = folder / f"{name}-{stamp}{suffix}", 1
             while path.exists():
                 n += 1
-                path = folder / f"{name}-{stamp}-{n}.md"
+                path = folder / f"{name}-{stamp}-{n}{suffix}"
             path.write_text(text, encoding="utf-8")
             return path
         except OSError:

@@ -238,27 +238,42 @@ def config_cmd(
 # ---------------------------------------------------------------- decks
 
 PathsArg = Annotated[list[Path] | None, typer.Argument(
-    metavar="[PATH]...", help="Deck files or folders (default: the bundled decks).")]
+    metavar="[PATH]...", help="Deck files or folders (default: the bundled decks and yours).")]
+
+
+def _default_decks() -> list[Path]:
+    """The bundled decks, then the user's own (written by `add` and `import`)."""
+    from emdrill import env
+    from emdrill.ops import decks
+
+    return decks.bundled_paths() + decks.user_paths(env.home_dir())
 
 
 @deck_app.command("check")
 def deck_check(paths: PathsArg = None) -> None:
     """Validate deck files; print every problem as file:line: message.
 
-    Cards that read like another card are reported as warnings; they do not fail the check."""
+    Cards that read like another card are reported as warnings, and fields emdrill drafted
+    that you have not reviewed yet as notes; neither fails the check."""
+    from emdrill.core.deckfile import drafts
     from emdrill.ops import decks
 
-    chosen = paths or decks.bundled_paths()
+    chosen = paths or _default_decks()
     files, problems = decks.check_paths(chosen, decks.bundled_context(chosen))
     warnings = decks.warnings(files)
     for problem in sorted([*problems, *warnings], key=lambda p: (str(p.path), p.line)):
         typer.echo(str(problem))
     if problems:
         raise typer.Exit(1)
+    notes = drafts(files)
+    for note in notes:
+        typer.echo(str(note))
     count = sum(len(f.questions) for f in files)
     families = len({q.family for f in files for q in f.questions})
     warned = f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else ""
-    typer.echo(f"ok: {len(files)} file(s), {count} questions in {families} families{warned}")
+    unreviewed = f", {len(notes)} with drafts to review" if notes else ""
+    typer.echo(f"ok: {len(files)} file(s), {count} questions in {families} families"
+               f"{warned}{unreviewed}")
 
 
 @deck_app.command("load")
@@ -269,7 +284,7 @@ def deck_load(paths: PathsArg = None) -> None:
 
     clock = env.read_clock()
     store = open_here(autoload=False)
-    result = decks.load_paths(store, paths or decks.bundled_paths(), now=clock.now)
+    result = decks.load_paths(store, paths or _default_decks(), now=clock.now)
     merged = f", merged {result.merged}" if result.merged else ""
     typer.echo(f"added {result.added}, updated {result.updated}, "
                f"unchanged {result.unchanged}, suspended {result.suspended}, "
@@ -307,6 +322,10 @@ _register_stats(app)
 from emdrill.cli.transfer import register as _register_transfer  # noqa: E402
 
 _register_transfer(app)
+
+from emdrill.cli.questions import register as _register_questions  # noqa: E402
+
+_register_questions(app)
 
 
 def main() -> None:

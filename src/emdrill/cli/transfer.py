@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from emdrill.cli.base import Group, open_here
+from emdrill.cli.questions import DeckOption
 
 export_app = typer.Typer(cls=Group, help="Write your questions for Anki, or everything as JSON.",
                          no_args_is_help=True, rich_markup_mode=None)
@@ -56,8 +57,9 @@ def register(app: typer.Typer) -> None:
 
 
 def import_file(
-    file: Annotated[Path, typer.Argument(metavar="FILE", dir_okay=False,
-                                         help="An .apkg/.colpkg from Anki, or a JSON export.")],
+    file: Annotated[Path, typer.Argument(metavar="FILE", dir_okay=False, help=(
+        "A list of questions (CSV, TSV, text, Markdown), an .apkg/.colpkg from Anki, or a "
+        "JSON export."))],
     kind: Annotated[str | None, typer.Option(
         "--format", metavar="KIND", help="Read FILE as this: anki, json or questions "
         "(default: tell by its contents).")] = None,
@@ -65,8 +67,9 @@ def import_file(
                                           "write nothing.")] = False,
     replace: Annotated[bool, typer.Option("--replace", help="JSON: replace a collection that "
                                           "already holds reviews or stories.")] = False,
+    deck: DeckOption = None,
 ) -> None:
-    """Import reviews made in Anki (.apkg/.colpkg with scheduling), or a JSON export."""
+    """Import a list of questions, reviews made in Anki (.apkg/.colpkg), or a JSON export."""
     from emdrill import env
     from emdrill.ops import transfer
     from emdrill.ui import transfer_views
@@ -86,7 +89,12 @@ def import_file(
                                     dry_run=dry_run)
         transfer_views.show_json_import(file, done)
     else:
-        transfer.import_questions(file)
+        from emdrill.ops import questions
+        from emdrill.ui import question_views
+
+        imported = questions.import_question_list(open_here(), file, now=clock.now, deck=deck,
+                                                dry_run=dry_run)
+        question_views.show_import(imported)
 
 
 def backup(

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from emdrill.core.types import Question, Slot
+from emdrill.core.types import Slot, is_slot
 from emdrill.core.weakness import WEAK_AT
 
 DEFAULT_SECONDS = 20.0  # assumed time per answer before the user has any timed answers
@@ -57,12 +57,14 @@ def weakest(
     *,
     names: Mapping[str, str],
     week: Mapping[str, tuple[int, int]],
-    questions: Sequence[Question],
+    stories: Mapping[str, Mapping[int, int]],
     covered: Collection[int],
     slots: Mapping[int, Slot],
 ) -> Weakest | None:
     """The weakest family answered this week, if it is weak (WEAK_AT) and did no better this
-    week than the rest; None when no family stands out."""
+    week than the rest; None when no family stands out. `stories` counts each family's
+    active questions per primary story slot; `covered` is the slots the user has a story for.
+    """
     answered = [f for f, w in weakness.items() if w >= WEAK_AT and week.get(f, (0, 0))[0]]
     if not answered:
         return None
@@ -72,8 +74,8 @@ def weakest(
     rest_answers = sum(n for n, _ in rest)
     if rest_answers and right / answers > sum(r for _, r in rest) / rest_answers:
         return None  # weak by its decayed score, but doing better than the rest this week
-    gaps = Counter(q.story for q in questions  # a system answer needs no story
-                   if q.family == family and not q.system_answer and q.story not in covered)
+    gaps = Counter({slot: n for slot, n in stories.get(family, {}).items()
+                    if is_slot(slot) and slot not in covered})  # a system answer needs none
     slot, count = gaps.most_common(1)[0] if gaps else (None, 0)
     chosen = None if slot is None else slots.get(slot, Slot(slot, f"slot {slot}"))
     return Weakest(family, names.get(family, family), answers, right, weakness[family],

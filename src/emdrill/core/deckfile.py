@@ -18,7 +18,11 @@ from emdrill.core.types import SYSTEMS, Family, Question, Slot
 TRAITS = ("reliability", "communication", "emotional-intelligence", "resilience", "ownership",
           "initiative", "autonomy")
 QUESTION_KEYS = {"id", "family", "text", "intent", "probes", "story", "also", "system",
-                 "traits", "pitfall", "follow_ups", "siblings", "replaces"}
+                 "traits", "pitfall", "follow_ups", "siblings", "draft", "source",
+                 "replaces"}
+# Fields emdrill filled in for the user (from a suggestion) that the user has not reviewed yet.
+DRAFTABLE = ("family", "story", "also", "intent", "probes", "system", "traits", "pitfall",
+             "follow_ups")
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,12 @@ class _Parser:
         follow_ups = get.strings("follow_ups", low=1, high=3)
         siblings = get.strings("siblings", low=0, high=6, required=False)
         replaces = get.ids("replaces")
+        draft = get.strings("draft", low=0, high=len(DRAFTABLE), required=False)
+        for name in draft:
+            if name not in DRAFTABLE:
+                get.fail("draft", f"'{name}' in 'draft' is not a field emdrill drafts "
+                                  f"(expected some of {', '.join(DRAFTABLE)})")
+        source = get.text("source", required=False)
         if story and story in also:
             get.fail("also", f"slot {story} is already the primary story")
         if qid and qid in replaces:
@@ -206,6 +216,7 @@ class _Parser:
                 story=story, also=tuple(also), probes=tuple(probes), system=system,
                 traits=tuple(traits), pitfall=pitfall, follow_ups=tuple(follow_ups),
                 siblings=tuple(siblings), position=index, replaces=tuple(replaces),
+                draft=tuple(draft), source=source,
             ))
 
 
@@ -280,6 +291,15 @@ def _replacements(files: list[DeckFile], first: dict[str, tuple[DeckFile, str]],
                 else:
                     replaced[old] = q.id
     return replaced
+
+
+def drafts(files: list[DeckFile]) -> list[Problem]:
+    """One note per question with fields still marked `draft`: not errors, a to-do list."""
+    notes = [Problem(f.path, f.line_of(q, "draft"),
+                     f"'{q.id}' has unreviewed fields: {', '.join(q.draft)} (review them, then "
+                     "take them out of 'draft')")
+             for f in files for q in f.questions if q.draft]
+    return sorted(notes, key=lambda p: (str(p.path), p.line))
 
 
 def _cross_deck(files: list[DeckFile]) -> list[Problem]:

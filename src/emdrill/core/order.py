@@ -40,14 +40,30 @@ def due_cards(cards: Iterable[Card], now: datetime) -> list[Card]:
     return [c for c in cards if not c.is_new and c.due <= now]
 
 
-def new_order(questions: Iterable[tuple[str, str, str, int]]) -> dict[str, int]:
+def new_order(questions: Iterable[tuple[str, str, str, int]], *,
+              first: Collection[str] = ()) -> dict[str, int]:
     """Where each question stands among new ones, from (id, family, deck, position) rows of
-    every active question: one family at a time, so a day's batch is varied.
+    every active question: one family at a time, so a day's batch is varied. The ids in
+    `first` (questions the user just added) come before all others, in the same way.
 
     Ranks come from the whole deck (seen questions included), so grading one new question
     does not reshuffle the rest: the order `next` shows is the order the drill uses. The
-    store keeps this number per question, refreshed whenever a deck loads.
+    store keeps this number per question, refreshed whenever a deck loads; a rank below
+    zero marks a question that goes first (`goes_first`), so the mark survives a refresh.
     """
+    rows = list(questions)
+    ahead = [q for q in rows if q[0] in first]
+    result = {qid: rank - _FRONT for qid, rank in _interleaved(ahead).items()}
+    result.update(_interleaved([q for q in rows if q[0] not in first]))
+    return result
+
+
+def goes_first(rank: int | None) -> bool:
+    """Whether a stored `new_order` rank puts its question ahead of every other new one."""
+    return rank is not None and rank < 0
+
+
+def _interleaved(questions: Iterable[tuple[str, str, str, int]]) -> dict[str, int]:
     ordered = sorted(questions, key=lambda q: (q[2], q[3]))
     family_order: dict[str, int] = {}
     seen_in_family: dict[str, int] = defaultdict(int)
@@ -60,6 +76,7 @@ def new_order(questions: Iterable[tuple[str, str, str, int]]) -> dict[str, int]:
 
 
 _FAMILY_SPAN = 1_000_000  # more families than any collection will hold
+_FRONT = _FAMILY_SPAN * 1_000_000  # more questions per family than any collection will hold
 
 
 def weak_families(weakness: Mapping[str, float] | None) -> set[str]:
@@ -70,13 +87,15 @@ def weak_families(weakness: Mapping[str, float] | None) -> set[str]:
 def widen_new(ranked: Iterable[tuple[int, Card]], weak: Collection[str]) -> list[Card]:
     """New questions, each with its `new_order` rank, in the order they are introduced: one
     family at a time, but a weak family takes WIDEN at a time, so its unseen questions come
-    sooner instead of the same few seen ones coming back. Without `weak`, plain `new_order`.
+    sooner instead of the same few seen ones coming back. Questions that go first (the
+    user's own, `goes_first`) stay first. Without `weak`, plain `new_order`.
     """
 
-    def key(item: tuple[int, Card]) -> tuple[int, bool, int, int]:
-        rank, family_order = divmod(item[0], _FAMILY_SPAN)
+    def key(item: tuple[int, Card]) -> tuple[bool, int, bool, int, int]:
+        front = goes_first(item[0])
+        rank, family_order = divmod(item[0] + (_FRONT if front else 0), _FAMILY_SPAN)
         boosted = item[1].family in weak
-        return (rank // WIDEN if boosted else rank, not boosted, family_order, rank)
+        return (not front, rank // WIDEN if boosted else rank, not boosted, family_order, rank)
 
     return [card for _rank, card in sorted(ranked, key=key)]
 

@@ -140,11 +140,22 @@ def retrievability(memory: Memory, now: datetime) -> float:
     FSRS's forgetting curve in closed form, with the curve's constants read once from the
     scheduler: the same figure as `Scheduler.get_card_retrievability` without building a
     `Card` per facet, which matters when stats reads ten thousand of them."""
-    if memory.last_review is None or memory.stability is None:
+    return recall_at(memory.stability, memory.last_review, now)
+
+
+def recall_at(stability: float | None, last_review: datetime | None, now: datetime) -> float:
+    """Retrievability from the two numbers it depends on (0 for a facet never reviewed)."""
+    if last_review is None:
+        return 0.0
+    return recall_after(stability, max(0, (_utc(now) - last_review).days))
+
+
+def recall_after(stability: float | None, days: int | None) -> float:
+    """Retrievability `days` whole days after a review (0 for a facet never reviewed)."""
+    if stability is None or days is None:
         return 0.0
     decay, factor = _curve()
-    elapsed_days = max(0, (_utc(now) - memory.last_review).days)
-    return float((1 + factor * elapsed_days / memory.stability) ** decay)
+    return float((1 + factor * days / stability) ** decay)
 
 
 @lru_cache(maxsize=1)

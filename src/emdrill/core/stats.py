@@ -45,8 +45,12 @@ class Period:
     lapses: int = 0
     intent_graded: int = 0  # reviews that graded the intent (an Anki review grades one facet)
     story_graded: int = 0
-    tests: int = 0  # answers where intent or story was a recall test
-    missed: int = 0  # of those, answers with a tested facet rated Again
+    tests: int = 0  # recall tests: intent and story count one each, as weakness counts them
+
+    @property
+    def missed(self) -> int:
+        """Recall tests missed: the lapses."""
+        return self.lapses
 
     @property
     def intent_recall(self) -> float | None:
@@ -71,6 +75,7 @@ class SeenQuestion:
     slot: int
     intent: Memory
     story: Memory
+    position: int = 0  # deck order, which breaks ties
 
     def recall(self, now: datetime) -> tuple[float, float]:
         return retrievability(self.intent, now), retrievability(self.story, now)
@@ -136,17 +141,7 @@ class Report:
 # ---------------------------------------------------------------- pure pieces
 
 
-def mean_recall(seen: Iterable[SeenQuestion], now: datetime) -> dict[str, tuple[float, float]]:
-    """Mean intent and story retrievability per family, over seen questions."""
-    sums: dict[str, tuple[float, float, int]] = {}
-    for q in seen:
-        intent, story = q.recall(now)
-        a, b, n = sums.get(q.family, (0.0, 0.0, 0))
-        sums[q.family] = (a + intent, b + story, n + 1)
-    return {f: (a / n, b / n) for f, (a, b, n) in sums.items()}
-
-
-def periods(rows: Iterable[tuple[str, bool, int, int, int, int, int, int, int, int]],
+def periods(rows: Iterable[tuple[str, bool, int, int, int, int, int, int, int]],
             ) -> tuple[dict[str, Period], dict[str, Period]]:
     """Split store rows into (recent, previous) periods per family."""
     recent: dict[str, Period] = {}

@@ -56,6 +56,8 @@ class Question:
     siblings: tuple[str, ...] = ()
     suspended: bool = False
     position: int = 0
+    draft: tuple[str, ...] = ()  # fields filled in by emdrill, not yet reviewed by the user
+    source: str = ""  # where an imported question came from: "FILE:LINE"
     replaces: tuple[str, ...] = ()  # ids whose history loading moves to this question
 
     @property

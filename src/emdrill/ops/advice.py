@@ -26,7 +26,7 @@ def outlook(store: Store, clock: Clock, *, due: int) -> Outlook:
         store, since=clock.day_start() - timedelta(days=WEEK_DAYS - 1))
     stories = store_stories.list_stories(store)
     found = weakest(family_weakness(store, clock), names=collection.family_names(store),
-                    week=week, questions=store_stories.active_questions(store),
+                    week=week, stories=store_decks.stories_by_family(store),
                     covered={n for s in stories for n in s.slots},
                     slots=store_decks.slots(store))
     return Outlook(pace_backlog(store, due=due), found)

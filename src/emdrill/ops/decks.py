@@ -31,6 +31,14 @@ def bundled_paths() -> list[Path]:
     return sorted(folder.glob("*.toml"))
 
 
+USER_DECKS = "decks"  # the folder, inside the data folder, holding the user's own decks
+
+
+def user_paths(home: Path) -> list[Path]:
+    """The user's own decks (written by `add` and `import`), in the data folder."""
+    return sorted((home / USER_DECKS).glob("*.toml"))
+
+
 def check_paths(paths: list[Path], context: Context = Context()) -> tuple[list[DeckFile],
                                                                          list[Problem]]:
     files = [parse_file(p) for p in _expand(paths)]
@@ -65,8 +73,10 @@ def bundled_context(paths: list[Path]) -> Context:
     )
 
 
-def load_paths(store: Store, paths: list[Path], *, now: datetime) -> LoadResult:
-    """Validate, then load everything in one transaction; any problem means nothing is written."""
+def load_paths(store: Store, paths: list[Path], *, now: datetime, first: bool = False
+               ) -> LoadResult:
+    """Validate, then load everything in one transaction; any problem means nothing is written.
+    `first`: the questions this adds go ahead of all other new ones (the user's own)."""
     context = store_decks.context(store)
     files, problems = check_paths(paths, context)
     if problems:
@@ -75,6 +85,6 @@ def load_paths(store: Store, paths: list[Path], *, now: datetime) -> LoadResult:
         raise DeckError("no deck files given (or the folder holds no *.toml)")
     if store_cards.question_count(store):
         backups.automatic(store, "deck-load", now=now)
-    return store_decks.load(store, files, now=now)
+    return store_decks.load(store, files, now=now, first=first)
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from emdrill.core import weakness
 from emdrill.core.errors import InputError
 from emdrill.core.stats import (
     FORECAST_DAYS,
     LAPSE_DAYS,
-    MATURE_DAYS,
     RECENT_DAYS,
     RECENT_TESTS,
     RETENTION_PERIODS,
@@ -22,7 +21,6 @@ from emdrill.core.stats import (
     day_series,
     family_stats,
     forecast,
-    mean_recall,
     periods,
     rank_families,
     rank_questions,
@@ -53,12 +51,13 @@ def report(store: Store, clock: Clock) -> Report:
     win = Window.of(clock)
     scores, chosen = _weakness_and_retention(store, clock, adaptive=prefs.adaptive,
                                              base=prefs.retention)
-    recent, previous = periods(store_stats.family_periods(store, split=win.month_start,
-                                                          since=win.before_start))
+    recent, previous = periods(store_stats.family_periods(
+        store, split=win.month_start, since=win.before_start,
+        offset_minutes=win.offset_minutes))
     families = family_stats(
         _family_names(store), counts=store_stats.family_counts(store),
         recent=recent, previous=previous,
-        recall=mean_recall(store_stats.seen_questions(store), clock.now),
+        recall=store_stats.recall_by_family(store, clock.now),
         weakness=scores, retention=chosen, base_retention=prefs.retention,
     )
     heat_days = (win.today - win.heat_start).days
@@ -67,7 +66,7 @@ def report(store: Store, clock: Clock) -> Report:
         adaptive=prefs.adaptive, retention_setting=prefs.retention, families=families,
         retention=retention_table(store_stats.retention_counts(
             store, bounds=[win.days_back(days - 1) for _label, days in RETENTION_PERIODS],
-            mature_days=MATURE_DAYS)),
+            offset_minutes=win.offset_minutes)),
         forecast=forecast(store_stats.due_per_day(
             store, until=win.days_back(-FORECAST_DAYS), offset_minutes=win.offset_minutes),
             today=win.today),
@@ -95,14 +94,49 @@ def shaky(store: Store, clock: Clock, *, family: str | None = None, limit: int =
                     *counts.get(slug, (0, 0, 0))[:2])
         for slug, name in names if family is None or slug == family
     )
+    # Questions missed lately rank first, the rest by recall: the `limit` most missed and
+    # the `limit` shakiest others are all that can make the list, at any size.
+    since = clock.now - timedelta(days=RECENT_DAYS)
+    missed = _most_missed(store, since=since, family=family, limit=limit)
+    others = [] if len(missed) >= limit else store_stats.seen_questions(
+        store, family=family, shakiest=limit + len(missed), now=clock.now)
+    candidates = {q.id: q for q in [
+        *store_stats.seen_questions(store, family=family, ids=list(missed)), *others]}
+    tested = {**store_stats.recent_tests(store, [q.id for q in others if q.id not in missed],
+                                         since=since, last=RECENT_TESTS), **missed}
     questions = rank_questions(
-        store_stats.seen_questions(store, family=family), now=clock.now,
-        lapses=store_stats.recent_lapses(store, since=clock.now - timedelta(days=LAPSE_DAYS)),
+        sorted(candidates.values(), key=lambda q: q.position), now=clock.now,
+        lapses=store_stats.recent_lapses(store, since=clock.now - timedelta(days=LAPSE_DAYS),
+                                         ids=list(candidates)),
         slot_names=store_stats.slot_names(store),
-        recent={q: Recent(n, m, at) for q, (n, m, at) in store_stats.recent_tests(
-            store, since=clock.now - timedelta(days=RECENT_DAYS), last=RECENT_TESTS,
-            family=family).items()},
+        recent={q: Recent(n, m, at) for q, (n, m, at) in tested.items()},
     )
     pairs = [c for c in decode.confusions(store, limit=limit)
              if family is None or family in (c.question.family, c.mistaken_for.family)]
     return Shaky(prefs.adaptive, families, questions[:limit], pairs)
+
+
+def _most_missed(store: Store, *, since: datetime, family: str | None, limit: int,
+                 ) -> dict[str, tuple[int, int, datetime | None]]:
+    """Every question that can rank among the `limit` most missed lately (misses among the
+    latest RECENT_TESTS tests since `since`), with its figures, without reading every
+    question's tests: a question was rated Again no more often than it missed, so questions
+    are read in order of that bound until the rest cannot reach the `limit`-th."""
+    bounds = {q: min(n, RECENT_TESTS) for q, n in
+              store_stats.miss_bounds(store, since=since, family=family).items()}
+    pending = sorted(bounds, key=lambda q: -bounds[q])
+    found: dict[str, tuple[int, int, datetime | None]] = {}
+    start = 0
+    while start < len(pending):
+        level = bounds[pending[start]]
+        end = next((i for i in range(start, len(pending)) if bounds[pending[i]] < level),
+                   len(pending))
+        tested = store_stats.recent_tests(store, pending[start:end], since=since,
+                                          last=RECENT_TESTS)
+        found.update((q, v) for q, v in tested.items() if v[1])
+        start = end
+        misses = sorted((v[1] for v in found.values()), reverse=True)
+        if start < len(pending) and len(misses) >= limit \
+                and misses[limit - 1] > bounds[pending[start]]:
+            break
+    return found

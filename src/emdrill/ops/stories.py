@@ -70,11 +70,11 @@ def import_stories(store: Store, incoming: list[Story], *, now: datetime,
 def story_coverage(store: Store, clock: Clock) -> Coverage:
     """Coverage, with gaps ranked by the user's weak questions: those missed lately (as in
     `shaky`) and those of a weak family."""
-    recent = store_stats.recent_tests(store, since=clock.now - timedelta(days=RECENT_DAYS),
-                                      last=RECENT_TESTS)
+    recent = store_stats.recent_misses(store, since=clock.now - timedelta(days=RECENT_DAYS),
+                                       last=RECENT_TESTS)
     questions = store_stories.active_questions(store)
     families = family_weakness(store, clock)
-    weak = {qid for qid, (_tests, misses, _at) in recent.items() if misses}
+    weak = set(recent)
     weak |= {q.id for q in questions if families.get(q.family, 0.0) >= WEAK_AT}
     return coverage(store_decks.slots(store), store_stories.list_stories(store), questions,
                     weak)

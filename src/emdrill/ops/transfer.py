@@ -46,13 +46,6 @@ def detect_kind(path: Path) -> str:
     return "questions"
 
 
-def import_questions(path: Path) -> None:
-    """Question lists (CSV, TSV, text, Markdown) are issue 13's; until then, say so."""
-    raise InputError(f"{path}: looks like a list of questions; importing question lists is "
-                     "not supported yet (emdrill imports .apkg/.colpkg from Anki and its own "
-                     "JSON export; --format forces one)")
-
-
 # ---------------------------------------------------------------- JSON
 
 

@@ -415,14 +415,26 @@ def new_introduced_since(store: Store, start: datetime) -> int:
         return int(con.execute(sql, (to_db_time(start),)).fetchone()[0])
 
 
-def study_days(store: Store, *, offset_minutes: int) -> list[int]:
-    """Study days (days since 1970) with at least one review, newest first, from the per-day
-    counts; when the user's UTC offset has changed, those are first recounted under it."""
-    shift = offset_minutes * 60 - int(DAY_STARTS_AT.total_seconds())
+def day_shift(offset_minutes: int) -> int:
+    """Seconds that turn a UTC time into its study day's date (the 04:00 rule, local)."""
+    return offset_minutes * 60 - int(DAY_STARTS_AT.total_seconds())
+
+
+def ensure_day_shift(store: Store, *, offset_minutes: int) -> int:
+    """Make the per-day counts count study days under this UTC offset (recounting them when
+    the user's offset has changed, as at a daylight-saving change); returns the shift."""
+    shift = day_shift(offset_minutes)
     with store.read() as con:
         (stored,) = con.execute("SELECT seconds FROM day_shift").fetchone()
     if stored != shift:
         _recount_days(store, shift)
+    return shift
+
+
+def study_days(store: Store, *, offset_minutes: int) -> list[int]:
+    """Study days (days since 1970) with at least one review, newest first, from the per-day
+    counts."""
+    ensure_day_shift(store, offset_minutes=offset_minutes)
     with store.read() as con:
         return [row[0] for row in con.execute(
             "SELECT day FROM review_day WHERE reviews > 0 ORDER BY day DESC")]
@@ -435,6 +447,7 @@ def _recount_days(store: Store, shift: int) -> None:
         s.execute(text("INSERT INTO review_day (day, reviews) SELECT "
                        "(quarter * 900 + :shift) / 86400, sum(reviews) FROM review_quarter "
                        "GROUP BY 1"), {"shift": shift})
+        tallies.recount_family_days(s)
 
 
 def reviews_since(store: Store, start: datetime) -> int:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Collection
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from emdrill.core.order import new_order
+from emdrill.core.order import goes_first, new_order
 from emdrill.core.scheduler import new_memory
 from emdrill.core.types import Family, Question, Slot
-from emdrill.store import tallies
+from emdrill.store import rows, tallies
 from emdrill.store.cards import memory_from, put_memory
 from emdrill.store.db import Store
 
@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # deck loading and the ORM models load only when a deck is lo
     from emdrill.store.tables import FamilyRow
 
 CONTENT_FIELDS = ("family", "text", "intent", "probes", "story", "also", "system", "traits",
-                  "pitfall", "follow_ups", "siblings", "position")
+                  "pitfall", "follow_ups", "siblings", "position", "draft")
 
 
 def context(store: Store) -> Context:
@@ -34,14 +34,18 @@ def context(store: Store) -> Context:
     return Context(families=families, question_decks=owners)
 
 
-def load(store: Store, files: list[DeckFile], *, now: datetime) -> LoadResult:
-    """Add, update, merge replaced ids and suspend, in one transaction."""
+def load(store: Store, files: list[DeckFile], *, now: datetime, first: bool = False
+         ) -> LoadResult:
+    """Add, update, merge replaced ids and suspend, in one transaction. With `first`, the
+    questions this load adds go ahead of every other new question (the user's own, just
+    added)."""
     from emdrill.core.deckfile import LoadResult
     from emdrill.store.tables import DeckRow, QuestionRow, SlotRow
 
     counts = {"added": 0, "updated": 0, "unchanged": 0, "suspended": 0, "restored": 0,
               "merged": 0}
     regrouped = False
+    added: list[str] = []
     with store.session() as s:
         for deck in files:
             s.merge(DeckRow(id=deck.deck_id, name=deck.name, version=deck.version,
@@ -53,8 +57,11 @@ def load(store: Store, files: list[DeckFile], *, now: datetime) -> LoadResult:
                                 must_include=list(slot.must_include)))
             for q in deck.questions:
                 moved = _family_moves(s, q)
-                counts[_upsert(s, q, now)] += 1
+                outcome = _upsert(s, q, now)
+                counts[outcome] += 1
                 regrouped = regrouped or moved
+                if first and outcome == "added":
+                    added.append(q.id)
             for q in deck.questions:
                 counts["merged"] += sum(_merge(s, old, q.id) for old in q.replaces)
         loaded = {q.id for deck in files for q in deck.questions}
@@ -66,7 +73,7 @@ def load(store: Store, files: list[DeckFile], *, now: datetime) -> LoadResult:
                 s.add(row)
                 counts["suspended"] += 1
         s.flush()
-        refresh_new_order(s)
+        refresh_new_order(s, first=added)
         # reviews now count towards another family's weakness (a question changed family,
         # or a merged question's reviews moved to one that may sit in another family)
         if regrouped or counts["merged"]:
@@ -81,11 +88,14 @@ def _family_moves(s: Session, q: Question) -> bool:
     return row is not None and row.family != q.family
 
 
-def refresh_new_order(s: Session) -> None:
-    """Store each active question's place among new ones (the rule: `core.order.new_order`)."""
-    rows = s.execute(text("SELECT id, family, deck_id, position FROM question "
-                          "WHERE suspended = 0"))
-    order = new_order((qid, fam, deck, int(pos)) for qid, fam, deck, pos in rows)
+def refresh_new_order(s: Session, *, first: Collection[str] = ()) -> None:
+    """Store each active question's place among new ones (the rule: `core.order.new_order`).
+    `first` are questions to put ahead of all others; those marked so before stay ahead."""
+    rows = list(s.execute(text("SELECT id, family, deck_id, position, new_order FROM question "
+                               "WHERE suspended = 0")))
+    ahead = set(first) | {qid for qid, _, _, _, rank in rows if goes_first(rank)}
+    order = new_order(((qid, fam, deck, int(pos)) for qid, fam, deck, pos, _ in rows),
+                      first=ahead)
     s.execute(text("UPDATE question SET new_order = NULL WHERE suspended = 1"))
     s.execute(text("UPDATE question SET new_order = :n WHERE id = :id"),
               [{"n": n, "id": qid} for qid, n in order.items()])
@@ -116,7 +126,7 @@ def _content(q: Question) -> dict[str, object]:
         "family": q.family, "text": q.text, "intent": q.intent, "probes": list(q.probes),
         "story": q.story, "also": list(q.also), "system": q.system, "traits": list(q.traits),
         "pitfall": q.pitfall, "follow_ups": list(q.follow_ups), "siblings": list(q.siblings),
-        "position": q.position,
+        "position": q.position, "draft": list(q.draft),
     }
 
 
@@ -208,12 +218,38 @@ def deck_summary(store: Store) -> list[tuple[str, str, str, str, int, int]]:
 def families(store: Store) -> list[Family]:
     """Families in the order their decks define them."""
     with store.read() as con:
-        rows = con.execute("SELECT slug, name, probes FROM family ORDER BY rowid")
-        return [Family(slug=slug, name=name, probes=probes) for slug, name, probes in rows]
+        return rows.families(con)
 
 
 def slots(store: Store) -> dict[int, Slot]:
     with store.read() as con:
-        rows = con.execute("SELECT slot, name, competency, must_include FROM slot")
-        return {int(n): Slot(int(n), name, competency, tuple(json.loads(must)))
-                for n, name, competency, must in rows}
+        return rows.slots(con)
+
+
+def active_questions(store: Store) -> list[Question]:
+    """Every active question's content, drafts included, in deck order."""
+    with store.read() as con:
+        return rows.active_questions(con)
+
+
+def deck_sources(store: Store) -> dict[str, str]:
+    """Deck id -> the file it was last loaded from."""
+    with store.read() as con:
+        return rows.deck_sources(con)
+
+
+def suspended_texts(store: Store, deck: str) -> dict[str, str]:
+    """Id -> text of the deck's suspended questions."""
+    with store.read() as con:
+        return rows.suspended_texts(con, deck)
+
+
+def stories_by_family(store: Store) -> dict[str, dict[int, int]]:
+    """Per family: how many active questions name each primary story slot (or the system
+    answer)."""
+    found: dict[str, dict[int, int]] = {}
+    with store.read() as con:
+        for family, story, n in con.execute("SELECT family, story, count(*) FROM question "
+                                            "WHERE suspended = 0 GROUP BY family, story"):
+            found.setdefault(family, {})[int(story)] = int(n)
+    return found

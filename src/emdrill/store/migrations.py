@@ -158,6 +158,87 @@ CREATE TABLE anki_review (
 CREATE INDEX anki_review_review ON anki_review (review_id);
 """
 
+# ---------------------------------------------------------------- family_day (migration 4)
+# Per study day and family, the counts `stats` sums: kept by triggers on `review`, so a report
+# reads a few hundred rows, not the history. A facet is a recall test when graded in the
+# review and reviewed at least an hour before it (weakness.MIN_GAP_HOURS); it is mature when
+# its interval before the review was at least 21 days (stats.MATURE_DAYS);
+# tests/test_hot_path.py holds these two numbers to those constants.
+FAMILY_DAY_COUNTS = ("reviews", "intent_graded", "intent_passes", "story_graded",
+                     "story_passes", "lapses", "young_tests", "young_passes", "mature_tests",
+                     "mature_passes")
+
+
+def _family_day_values(row: str) -> list[str]:
+    """SQL for each of FAMILY_DAY_COUNTS, for the review `row` (NEW or OLD)."""
+    def tested(k: str) -> str:
+        return (f"coalesce({row}.{k}_rating IS NOT NULL AND julianday({row}.reviewed_at) "
+                f"- julianday({row}.{k}_prev_last_review) >= 1.0 / 24, 0)")
+
+    def mature(k: str) -> str:
+        return (f"coalesce(julianday({row}.{k}_prev_due) "
+                f"- julianday({row}.{k}_prev_last_review) >= 21, 0)")
+
+    def passed(k: str) -> str:
+        return f"coalesce({row}.{k}_rating > 1, 0)"
+
+    def both(make: Callable[[str], str]) -> str:
+        return f"({make('intent')}) + ({make('story')})"
+
+    return [
+        "1",
+        f"{row}.intent_rating IS NOT NULL", passed("intent"),
+        f"{row}.story_rating IS NOT NULL", passed("story"),
+        both(lambda k: f"{tested(k)} AND coalesce({row}.{k}_rating = 1, 0)"),
+        both(lambda k: f"{tested(k)} AND NOT {mature(k)}"),
+        both(lambda k: f"{tested(k)} AND NOT {mature(k)} AND {passed(k)}"),
+        both(lambda k: f"{tested(k)} AND {mature(k)}"),
+        both(lambda k: f"{tested(k)} AND {mature(k)} AND {passed(k)}"),
+    ]
+
+
+def family_day_change(row: str, sign: int) -> str:
+    """The statement that adds (sign 1) or takes back (sign -1) one review's counts."""
+    values = ", ".join(f"{sign} * ({v})" for v in _family_day_values(row))
+    updates = ", ".join(f"{c} = {c} + excluded.{c}" for c in FAMILY_DAY_COUNTS)
+    return (f"INSERT INTO family_day (day, family, {', '.join(FAMILY_DAY_COUNTS)}) VALUES ("
+            f"(CAST(strftime('%s', {row}.reviewed_at) AS INTEGER) "
+            "+ (SELECT seconds FROM day_shift)) / 86400, "
+            # '' only for a review whose question is missing, which the foreign key refuses
+            f"coalesce((SELECT family FROM question WHERE id = {row}.question_id), ''), "
+            f"{values}) "
+            f"ON CONFLICT (day, family) DO UPDATE SET {updates};")
+
+
+def family_day_recount() -> str:
+    """Every day's counts again from the history, under the current `day_shift`."""
+    sums = ", ".join(f"sum({v})" for v in _family_day_values("r"))
+    return (f"INSERT INTO family_day (day, family, {', '.join(FAMILY_DAY_COUNTS)}) "
+            "SELECT (CAST(strftime('%s', r.reviewed_at) AS INTEGER) "
+            f"+ (SELECT seconds FROM day_shift)) / 86400 AS d, q.family, {sums} "
+            "FROM review r JOIN question q ON q.id = r.question_id GROUP BY d, q.family")
+
+
+_FAMILY_DAY = f"""
+CREATE TABLE family_day (
+    day INTEGER NOT NULL,
+    family TEXT NOT NULL,
+    {", ".join(f"{c} INTEGER NOT NULL DEFAULT 0" for c in FAMILY_DAY_COUNTS)},
+    PRIMARY KEY (day, family)
+);
+CREATE TRIGGER family_day_added AFTER INSERT ON review BEGIN
+    {family_day_change("NEW", 1)}
+END;
+CREATE TRIGGER family_day_removed AFTER DELETE ON review BEGIN
+    {family_day_change("OLD", -1)}
+END;
+CREATE TRIGGER family_day_changed AFTER UPDATE ON review BEGIN
+    {family_day_change("OLD", -1)}
+    {family_day_change("NEW", 1)}
+END;
+"""
+
+
 # The hot path reads what changed, not what exists. `question.due` is the earliest facet due
 # once a question has been seen (NULL while it is new), kept by triggers whatever writes the
 # facets; `question.reviews` and `review_quarter` (reviews per quarter hour, so any study-day
@@ -231,7 +312,7 @@ CREATE TRIGGER facet_changed AFTER UPDATE ON facet BEGIN
         END
     WHERE id = NEW.question_id;
 END;
-"""
+""" + _FAMILY_DAY
 
 # Practice as it will be asked. `intent_pick` keeps every pick from four intents (decoding):
 # a wrong one is a confusion, and right ones after it tell when the pair was told apart; it
@@ -296,8 +377,16 @@ def m006_system_answer(con: sqlite3.Connection) -> None:
         raise sqlite3.DatabaseError("migration 6: the schema did not check out")
 
 
+# `question.draft` lists the fields of a user's question that emdrill filled in and the user has
+# not reviewed (the deck file's `draft` key). A question whose family or story is a draft does
+# not teach the suggestion model: it would only learn its own guesses back.
+M007_DRAFTS = """
+ALTER TABLE question ADD COLUMN draft TEXT NOT NULL DEFAULT '[]';
+"""
+
+
 Migration = str | Callable[[sqlite3.Connection], None]  # SQL text, or a step run in code
 MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_ANKI_REVIEWS,
                                      M004_HOT_PATH, M005_PICKS_REHEARSALS,
-                                     m006_system_answer)
+                                     m006_system_answer, M007_DRAFTS)
 LATEST = len(MIGRATIONS)

@@ -3,18 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from emdrill.core.decode import TOLD_APART, IntentChoice
 from emdrill.core.mock import Rehearsal
+from emdrill.store.codec import from_db_time
 from emdrill.store.db import Store
-from emdrill.store.tables import IntentPickRow, QuestionRow, RehearsalRow, from_db_time
+
+if TYPE_CHECKING:  # the ORM models load only where rows are written (start-up time)
+    from emdrill.store.tables import RehearsalRow
 
 
 def add_pick(s: Session, choice: IntentChoice, *, review_id: int | None, at: datetime) -> None:
     """Written inside the review's own transaction (see cards.record_review)."""
+    from emdrill.store.tables import IntentPickRow
+
     s.add(IntentPickRow(review_id=review_id, question_id=choice.question_id,
                         picked=choice.picked, options=list(choice.options),
                         seconds=choice.seconds, picked_at=at))
@@ -71,6 +77,8 @@ def pick_count(store: Store) -> int:
 
 
 def add_rehearsal(store: Store, r: Rehearsal) -> int:
+    from emdrill.store.tables import RehearsalRow
+
     row = RehearsalRow(
         question_id=r.question_id, review_id=r.review_id, started_at=r.started_at,
         target_seconds=r.target, answer_seconds=r.answer_seconds,
@@ -86,6 +94,8 @@ def add_rehearsal(store: Store, r: Rehearsal) -> int:
 
 
 def link_review(store: Store, rehearsal_id: int, review_id: int) -> None:
+    from emdrill.store.tables import RehearsalRow
+
     with store.session() as s:
         row = s.get(RehearsalRow, rehearsal_id)
         if row is not None:
@@ -94,6 +104,8 @@ def link_review(store: Store, rehearsal_id: int, review_id: int) -> None:
 
 
 def rehearsals(store: Store, *, since: datetime | None = None) -> list[Rehearsal]:
+    from emdrill.store.tables import QuestionRow, RehearsalRow
+
     with store.session() as s:
         query = select(RehearsalRow, QuestionRow.family).join(
             QuestionRow, col(QuestionRow.id) == col(RehearsalRow.question_id))

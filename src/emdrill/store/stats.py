@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import text
 
+from emdrill.core.scheduler import recall_after
 from emdrill.core.stats import SeenQuestion
 from emdrill.core.timing import sql_day_shift
 from emdrill.core.weakness import MIN_GAP_HOURS
-from emdrill.store.cards import memory_of
+from emdrill.store.cards import ensure_day_shift, memory_of
 from emdrill.store.codec import from_db_time, to_db_time
 from emdrill.store.db import Store
 
@@ -30,27 +32,8 @@ def _shift(offset_minutes: int) -> str:
 
 
 def total_reviews(store: Store) -> int:
-    with store.session() as s:
-        return int(s.execute(text("SELECT count(*) FROM review")).scalar_one())
-
-
-def family_counts(store: Store) -> dict[str, tuple[int, int, int]]:
-    """Per family: active questions, active questions seen, reviews of all time."""
-    cards = text(
-        "SELECT q.family, count(*), sum(f.seen) FROM question q JOIN "
-        "(SELECT question_id, max(last_review IS NOT NULL) AS seen FROM facet "
-        " GROUP BY question_id) f ON f.question_id = q.id "
-        "WHERE NOT q.suspended GROUP BY q.family"
-    )
-    reviews = text("SELECT family, sum(reviews) FROM question GROUP BY family")
-    result: dict[str, tuple[int, int, int]] = {}
-    with store.session() as s:
-        for family, questions, seen in s.execute(cards):
-            result[family] = (int(questions), int(seen or 0), 0)
-        for family, n in s.execute(reviews):
-            questions, seen, _ = result.get(family, (0, 0, 0))
-            result[family] = (questions, seen, int(n))
-    return result
+    with store.read() as con:
+        return int(con.execute("SELECT coalesce(sum(reviews), 0) FROM question").fetchone()[0])
 
 
 def _lapses() -> str:
@@ -58,49 +41,54 @@ def _lapses() -> str:
             f"+ ({_tested('story')} AND r.story_rating = 1)")
 
 
-def family_periods(store: Store, *, split: datetime, since: datetime,
-                   ) -> list[tuple[str, bool, int, int, int, int, int, int, int, int]]:
+def family_counts(store: Store) -> dict[str, tuple[int, int, int]]:
+    """Per family: active questions, active questions seen, reviews of all time."""
+    sql = ("SELECT family, sum(suspended = 0), sum(suspended = 0 AND due IS NOT NULL), "
+           "sum(reviews) FROM question GROUP BY family")
+    with store.read() as con:
+        return {f: (int(n or 0), int(seen or 0), int(reviews or 0))
+                for f, n, seen, reviews in con.execute(sql)}
+
+
+def _day(at: datetime, shift: int) -> int:
+    """The study day (days since 1970) a time falls in, under `shift` (store.cards.day_shift)."""
+    return (int(at.timestamp()) + shift) // 86400
+
+
+def family_periods(store: Store, *, split: datetime, since: datetime, offset_minutes: int,
+                   ) -> list[tuple[str, bool, int, int, int, int, int, int, int]]:
     """(family, recent, reviews, intent passes, story passes, lapses, intent graded, story
-    graded, tests, missed) for reviews since `since`; `recent` is True for those at or after
-    `split`. A lapse is a recall test (see `_tested`) rated Again; tests and missed count
-    answers (either facet)."""
-    sql = text(
-        "SELECT q.family, r.reviewed_at >= :split AS recent, count(*), "
-        "coalesce(sum(r.intent_rating > 1), 0), coalesce(sum(r.story_rating > 1), 0), "
-        f"sum({_lapses()}), count(r.intent_rating), count(r.story_rating), "
-        f"sum({_tested('intent')} OR {_tested('story')}), sum({_lapses()} > 0) "
-        "FROM review r JOIN question q ON q.id = r.question_id "
-        "WHERE r.reviewed_at >= :since GROUP BY q.family, recent"
-    )
-    params = {"split": to_db_time(split), "since": to_db_time(since)}
-    with store.session() as s:
-        return [(f, bool(recent), int(n), int(i), int(st), int(lapses), int(ni), int(ns),
-                 int(t), int(m))
-                for f, recent, n, i, st, lapses, ni, ns, t, m in s.execute(sql, params)]
+    graded, recall tests) for reviews since `since`; `recent` is True for those at or after
+    `split` (both study-day starts). A recall test is a facet graded at least an hour after
+    its previous review; a lapse is one rated Again. Read from `family_day`."""
+    shift = ensure_day_shift(store, offset_minutes=offset_minutes)
+    sql = ("SELECT family, day >= ? AS recent, sum(reviews), sum(intent_passes), "
+           "sum(story_passes), sum(lapses), sum(intent_graded), sum(story_graded), "
+           "sum(young_tests + mature_tests) "
+           "FROM family_day WHERE day >= ? GROUP BY family, recent HAVING sum(reviews) > 0")
+    with store.read() as con:
+        rows = con.execute(sql, (_day(split, shift), _day(since, shift))).fetchall()
+    return [(f, bool(recent), int(n), int(i), int(st), int(lapses), int(ni), int(ns), int(t))
+            for f, recent, n, i, st, lapses, ni, ns, t in rows]
 
 
-def _facet_outcomes(kind: str) -> str:
-    interval = f"julianday(r.{kind}_prev_due) - julianday(r.{kind}_prev_last_review)"
-    return (f"SELECT r.reviewed_at AS at, r.{kind}_rating > 1 AS passed, "
-            f"{interval} >= :mature AS mature FROM review r "
-            f"WHERE r.reviewed_at >= :since AND {_tested(kind)}")
-
-
-def retention_counts(store: Store, *, bounds: list[datetime], mature_days: float,
+def retention_counts(store: Store, *, bounds: list[datetime], offset_minutes: int,
                      ) -> list[tuple[int, bool, int, int]]:
-    """Recall tests since bounds[-1] (facets reviewed at least MIN_GAP_HOURS before), as
-    (period, mature, passed, total): period i is from bounds[i] up to bounds[i-1]."""
-    cases = " ".join(f"WHEN at >= :b{i} THEN {i}" for i in range(len(bounds)))
-    sql = text(
-        f"SELECT CASE {cases} END AS period, mature, sum(passed), count(*) FROM "
-        f"({_facet_outcomes('intent')} UNION ALL {_facet_outcomes('story')}) "
-        "GROUP BY period, mature"
-    )
-    params: dict[str, object] = {f"b{i}": to_db_time(b) for i, b in enumerate(bounds)}
-    params.update(since=to_db_time(bounds[-1]), mature=mature_days)
-    with store.session() as s:
-        rows = list(s.execute(sql, params))
-    return [(int(p), bool(m), int(passed), int(n)) for p, m, passed, n in rows]
+    """Recall tests since bounds[-1] (study-day starts), as (period, mature, passed, total):
+    period i is from bounds[i] up to bounds[i-1]. Mature: stats.MATURE_DAYS."""
+    shift = ensure_day_shift(store, offset_minutes=offset_minutes)
+    days = [_day(b, shift) for b in bounds]
+    cases = " ".join(f"WHEN day >= {d} THEN {i}" for i, d in enumerate(days))
+    sql = (f"SELECT CASE {cases} END AS period, sum(young_passes), sum(young_tests), "
+           "sum(mature_passes), sum(mature_tests) FROM family_day WHERE day >= ? "
+           "GROUP BY period")
+    with store.read() as con:
+        rows = con.execute(sql, (days[-1],)).fetchall()
+    result = []
+    for period, young_passed, young, mature_passed, mature in rows:
+        result += [(int(period), False, int(young_passed), int(young)),
+                   (int(period), True, int(mature_passed), int(mature))]
+    return [r for r in result if r[3]]
 
 
 def reviews_per_day(store: Store, *, since: datetime, offset_minutes: int) -> dict[str, int]:
@@ -113,51 +101,93 @@ def reviews_per_day(store: Store, *, since: datetime, offset_minutes: int) -> di
 
 
 def due_per_day(store: Store, *, until: datetime, offset_minutes: int) -> dict[str, int]:
-    """Seen, active questions due before `until`, per study day of their earliest facet due."""
-    sql = text(
-        "SELECT date(due, :shift) AS d, count(*) FROM "
-        "(SELECT min(f.due) AS due FROM facet f JOIN question q ON q.id = f.question_id "
-        " WHERE NOT q.suspended GROUP BY f.question_id HAVING count(f.last_review) > 0) "
-        "WHERE due < :until GROUP BY d"
-    )
-    params = {"shift": _shift(offset_minutes), "until": to_db_time(until)}
-    with store.session() as s:
-        return {d: int(n) for d, n in s.execute(sql, params)}
+    """Seen, active questions due before `until`, per study day of their earliest facet due
+    (`question.due`, indexed)."""
+    sql = ("SELECT date(due, ?) AS d, count(*) FROM question "
+           "WHERE suspended = 0 AND due < ? GROUP BY d")
+    with store.read() as con:
+        return {d: int(n) for d, n in con.execute(sql, (_shift(offset_minutes),
+                                                          to_db_time(until)))}
 
 
-def seen_questions(store: Store, *, family: str | None = None) -> list[SeenQuestion]:
-    """Active questions reviewed at least once, with both facets' memory, in deck order."""
+def recall_by_family(store: Store, now: datetime) -> dict[str, tuple[float, float]]:
+    """Mean intent and story retrievability per family over seen, active questions: SQL
+    gives each facet's stability and whole days since its review, `core.scheduler` the curve."""
+    julian = now.timestamp() / 86400 + 2440587.5  # `now` as SQLite's julianday()
+    sql = ("SELECT q.family, f.kind = 'intent', f.stability, "
+           "CAST(max(0, ? - julianday(f.last_review)) AS INTEGER) FROM question q "
+           "JOIN facet f ON f.question_id = q.id "
+           "WHERE q.suspended = 0 AND q.due IS NOT NULL")
+    sums: dict[str, list[float]] = {}
+    with store.read() as con:
+        for family, intent, stability, days in con.execute(sql, (julian,)):
+            entry = sums.setdefault(family, [0.0, 0.0, 0.0, 0.0])
+            slot = 0 if intent else 2
+            entry[slot] += recall_after(stability, days)
+            entry[slot + 1] += 1
+    return {f: (a / n if n else 0.0, b / m if m else 0.0) for f, (a, n, b, m) in sums.items()}
+
+
+def seen_questions(store: Store, *, family: str | None = None, ids: Collection[str] | None = None,
+                   shakiest: int | None = None, now: datetime | None = None,
+                   ) -> list[SeenQuestion]:
+    """Active questions reviewed at least once, with both facets' memory, in deck order; only
+    `ids` if given; with `shakiest` (and `now`), only that many, the lowest recall first.
+
+    Retrievability falls as days-since-review over stability grows, for every facet, so the
+    question whose weaker facet has the largest ratio is the one least likely recalled: SQL
+    can order by that ratio and stop, without the curve itself."""
     columns = "{k}.state, {k}.step, {k}.stability, {k}.difficulty, {k}.due, {k}.last_review"
     sql = (
         "SELECT q.id, q.family, q.text, q.intent, q.story, "
-        f"{columns.format(k='i')}, {columns.format(k='s')} FROM question q "
+        f"{columns.format(k='i')}, {columns.format(k='s')}, q.position FROM question q "
         "JOIN facet i ON i.question_id = q.id AND i.kind = 'intent' "
         "JOIN facet s ON s.question_id = q.id AND s.kind = 'story' "
-        "WHERE NOT q.suspended AND (i.last_review IS NOT NULL OR s.last_review IS NOT NULL)"
+        "WHERE q.suspended = 0 AND q.due IS NOT NULL"
     )
-    params: dict[str, object] = {}
+    params: list[object] = []
     if family is not None:
-        sql += " AND q.family = :family"
-        params["family"] = family
-    with store.session() as s:
-        rows = list(s.execute(text(sql + " ORDER BY q.position"), params))
+        sql += " AND q.family = ?"
+        params.append(family)
+    if ids is not None:
+        sql += f" AND q.id IN ({', '.join('?' * len(ids))})"
+        params += list(ids)
+    if shakiest is not None and now is not None:
+        def ratio(k: str) -> str:
+            return (f"coalesce(CAST(max(0, ? - julianday({k}.last_review)) "
+                    f"AS INTEGER) / {k}.stability, 1e300)")
+        sql += f" ORDER BY max({ratio('i')}, {ratio('s')}) DESC, q.position LIMIT ?"
+        julian = now.timestamp() / 86400 + 2440587.5  # `now` as SQLite's julianday()
+        params += [julian, julian, shakiest]
+    else:
+        sql += " ORDER BY q.position"
+    with store.read() as con:
+        rows = con.execute(sql, params).fetchall()
     return [SeenQuestion(id=r[0], family=r[1], text=r[2], intent_line=r[3], slot=int(r[4]),
-                         intent=memory_of(r[5:11]), story=memory_of(r[11:17])) for r in rows]
+                         intent=memory_of(r[5:11]), story=memory_of(r[11:17]),
+                         position=int(r[17])) for r in rows]
 
 
-
-
-
-def recent_lapses(store: Store, *, since: datetime) -> dict[str, tuple[int, datetime]]:
-    """Per question: lapses since `since`, and when the latest one happened."""
-    sql = text(
-        f"SELECT r.question_id, sum({_lapses()}) AS n, "
-        f"max(CASE WHEN {_lapses()} > 0 THEN r.reviewed_at END) "
-        "FROM review r WHERE r.reviewed_at >= :since AND (r.intent_rating = 1 "
-        "OR r.story_rating = 1) GROUP BY r.question_id HAVING n > 0"
-    )
-    with store.session() as s:
-        rows = list(s.execute(sql, {"since": to_db_time(since)}))
+def recent_lapses(store: Store, *, since: datetime, family: str | None = None,
+                  limit: int | None = None, ids: Collection[str] | None = None,
+                  ) -> dict[str, tuple[int, datetime]]:
+    """Per question: lapses since `since`, and when the latest one happened; with `limit`,
+    only the questions that lapsed most recently (of `family`, or of `ids`, if given)."""
+    where = " AND q.family = ?" if family is not None else ""
+    if ids is not None:
+        where += f" AND r.question_id IN ({', '.join('?' * len(ids))})"
+    sql = (f"SELECT r.question_id, sum({_lapses()}) AS n, "
+           f"max(CASE WHEN {_lapses()} > 0 THEN r.reviewed_at END) AS latest "
+           "FROM review r JOIN question q ON q.id = r.question_id "
+           f"WHERE r.reviewed_at >= ? AND (r.intent_rating = 1 OR r.story_rating = 1){where} "
+           "GROUP BY r.question_id HAVING n > 0 ORDER BY latest DESC"
+           + (" LIMIT ?" if limit is not None else ""))
+    params: list[object] = [to_db_time(since)]
+    params += [family] if family is not None else []
+    params += list(ids) if ids is not None else []
+    params += [limit] if limit is not None else []
+    with store.read() as con:
+        rows = con.execute(sql, params).fetchall()
     return {q: (int(n), from_db_time(at)) for q, n, at in rows}
 
 
@@ -166,51 +196,94 @@ def slot_names(store: Store) -> dict[int, str]:
         return {int(n): str(name) for n, name in s.execute(text("SELECT slot, name FROM slot"))}
 
 
-def recent_tests(store: Store, *, since: datetime, last: int,
-                 family: str | None = None) -> dict[str, tuple[int, int, datetime | None]]:
-    """Per question: of its latest `last` recall tests since `since` (reviews where either
-    facet was a test, see `_tested`), how many there were, how many were missed (a tested
-    facet rated Again), and when the latest miss happened."""
+# Recent reviews with their question: the window of `review_time` first (CROSS JOIN keeps
+# SQLite from walking every question's reviews instead), `?` the window's start.
+_WINDOW = ("FROM review r CROSS JOIN question q ON q.id = r.question_id "
+           "WHERE r.reviewed_at >= ?")
+
+
+def _again_since(since: datetime, family: str | None) -> tuple[str, list[object]]:
+    """FROM and WHERE for the reviews since `since` with a facet rated Again (of `family`);
+    grouping by `+r.question_id` keeps SQLite on the window's index."""
+    if family is None:
+        return ("FROM review r WHERE r.reviewed_at >= ? AND (r.intent_rating = 1 "
+                "OR r.story_rating = 1)", [to_db_time(since)])
+    return (f"{_WINDOW} AND (r.intent_rating = 1 OR r.story_rating = 1) AND q.family = ?",
+            [to_db_time(since), family])
+
+
+def recent_misses(store: Store, *, since: datetime, last: int, family: str | None = None,
+                  ) -> dict[str, tuple[int, int, datetime | None]]:
+    """Every question missed among its latest `last` recall tests since `since` (reviews
+    where either facet was a test, see `_tested`): how many tests that was, how many were
+    missed (a tested facet rated Again) and when the latest miss happened. Reads only the
+    reviews since `since` (the `review_time` index) of questions rated Again in them."""
+    where, params = _again_since(since, family)
+    found = _latest_tests(store, f"SELECT DISTINCT +r.question_id AS id {where}", params,
+                          since=since, last=last)
+    return {q: v for q, v in found.items() if v[1]}
+
+
+def miss_bounds(store: Store, *, since: datetime, family: str | None = None,
+                ) -> dict[str, int]:
+    """Per question rated Again since `since`: how many such reviews; no question has more
+    misses among its latest tests since then (`recent_tests`). One pass over the window."""
+    where, params = _again_since(since, family)
+    sql = f"SELECT r.question_id, count(*) {where} GROUP BY +r.question_id"
+    with store.read() as con:
+        return {q: int(n) for q, n in con.execute(sql, params)}
+
+
+def recent_tests(store: Store, ids: Sequence[str], *, since: datetime, last: int,
+                 ) -> dict[str, tuple[int, int, datetime | None]]:
+    """(tests, misses, latest miss) over the latest `last` recall tests since `since` of the
+    questions `ids` (those without a test are left out); each one's tests through the
+    `review_question` index."""
+    found: dict[str, tuple[int, int, datetime | None]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start:start + 500])
+        which = f"SELECT id FROM question WHERE id IN ({', '.join('?' * len(chunk))})"
+        found.update(_latest_tests(store, which, chunk, since=since, last=last))
+    return found
+
+
+def _latest_tests(store: Store, which: str, params: Sequence[object], *, since: datetime,
+                  last: int) -> dict[str, tuple[int, int, datetime | None]]:
+    """(tests, misses, latest miss) over the latest `last` tests since `since` of each
+    question the query `which` names (its column `id`)."""
     tested = f"({_tested('intent')} OR {_tested('story')})"
     missed = (f"(({_tested('intent')} AND r.intent_rating = 1) "
               f"OR ({_tested('story')} AND r.story_rating = 1))")
-    where = "r.reviewed_at >= :since AND " + tested
-    params: dict[str, object] = {"since": to_db_time(since), "last": last}
-    if family is not None:
-        where += " AND r.question_id IN (SELECT id FROM question WHERE family = :family)"
-        params["family"] = family
-    sql = text(
-        "SELECT question_id, count(*), sum(missed), max(CASE WHEN missed THEN at END) FROM "
-        f"(SELECT r.question_id, r.reviewed_at AS at, {missed} AS missed, row_number() OVER "
-        "(PARTITION BY r.question_id ORDER BY r.reviewed_at DESC, r.id DESC) AS n "
-        f"FROM review r WHERE {where}) WHERE n <= :last GROUP BY question_id"
-    )
-    with store.session() as s:
-        rows = list(s.execute(sql, params))
+    sql = (
+        f"WITH chosen AS ({which}), "
+        f"latest AS (SELECT r.question_id, r.reviewed_at AS at, {missed} AS missed, "
+        "row_number() OVER (PARTITION BY r.question_id "
+        "ORDER BY r.reviewed_at DESC, r.id DESC) AS n "
+        "FROM chosen JOIN review r ON r.question_id = chosen.id "
+        f"WHERE r.reviewed_at >= ? AND {tested}) "
+        "SELECT question_id, count(*), sum(missed), max(CASE WHEN missed THEN at END) "
+        "FROM latest WHERE n <= ? GROUP BY question_id")
+    with store.read() as con:
+        rows = con.execute(sql, [*params, to_db_time(since), last]).fetchall()
     return {q: (int(n), int(m), from_db_time(at) if at else None) for q, n, m, at in rows}
 
 
 def family_answers(store: Store, *, since: datetime) -> dict[str, tuple[int, int]]:
     """Per family: answers since `since`, and those with both intent and story right (a
     facet left ungraded, as an Anki review leaves one, does not count against it)."""
-    sql = text(
-        "SELECT q.family, count(*), "
-        "sum(coalesce(r.intent_rating, 2) > 1 AND coalesce(r.story_rating, 2) > 1) "
-        "FROM review r JOIN question q ON q.id = r.question_id "
-        "WHERE r.reviewed_at >= :since GROUP BY q.family"
-    )
-    with store.session() as s:
+    sql = ("SELECT q.family, count(*), "
+           "sum(coalesce(r.intent_rating, 2) > 1 AND coalesce(r.story_rating, 2) > 1) "
+           f"{_WINDOW} GROUP BY q.family")
+    with store.read() as con:
         return {f: (int(n), int(right)) for f, n, right in
-                s.execute(sql, {"since": to_db_time(since)})}
+                con.execute(sql, (to_db_time(since),))}
 
 
 def seconds_per_answer(store: Store, *, last: int) -> tuple[float, int] | None:
     """Mean seconds over the latest `last` timed answers in drills and commutes, and how
     many answers that mean is over; None before the first."""
-    sql = text(
-        "SELECT avg(seconds), count(*) FROM (SELECT seconds FROM review WHERE seconds IS NOT "
-        "NULL AND mode IN ('drill', 'commute', 'practice') ORDER BY id DESC LIMIT :last)"
-    )
-    with store.session() as s:
-        mean, n = s.execute(sql, {"last": last}).one()
+    sql = ("SELECT avg(seconds), count(*) FROM (SELECT seconds FROM review WHERE seconds IS "
+           "NOT NULL AND mode IN ('drill', 'commute', 'practice') ORDER BY id DESC LIMIT ?)")
+    with store.read() as con:
+        mean, n = con.execute(sql, (last,)).fetchone()
     return (float(mean), int(n)) if n else None

@@ -101,6 +101,7 @@ class QuestionRow(SQLModel, table=True):
     due: datetime | None = _time(nullable=True)
     reviews: int = 0
     new_order: int | None = None
+    draft: list[str] = _list()  # migration 4
 
 
 class FacetRow(SQLModel, table=True):

@@ -15,6 +15,7 @@ from sqlmodel import Session
 from emdrill.core.weakness import Tally, outcome
 from emdrill.store.codec import from_db_time, to_db_time
 from emdrill.store.db import Store
+from emdrill.store.migrations import family_day_recount
 
 Outcome = tuple[datetime | None, int | None]  # (the facet's previous review, rating)
 
@@ -47,8 +48,15 @@ def _save(s: Session, family: str, tally: Tally) -> None:
               {"f": family, "n": tally.tests, "m": tally.misses, "at": to_db_time(tally.as_of)})
 
 
+def recount_family_days(s: Session) -> None:
+    """The per-day, per-family counts again from the history (the triggers keep them after)."""
+    s.execute(text("DELETE FROM family_day"))
+    s.execute(text(family_day_recount()))
+
+
 def rebuild(s: Session) -> None:
-    """Recount every family's tally from the whole review history, oldest first."""
+    """Recount every family's tally and daily counts from the whole review history."""
+    recount_family_days(s)
     s.execute(text("DELETE FROM family_outcome"))
     rows = s.execute(text(
         "SELECT q.family, r.reviewed_at, r.intent_prev_last_review, r.intent_rating, "

@@ -208,8 +208,8 @@ def _families(con: Console, r: Report, narrow: bool) -> None:
         )
     con.print(table)
     con.print("[dim]intent, story right: share of answers · trend: intent right against the "
-              "30 days before\ntests missed: answers an hour or more after the question's "
-              "previous one, with intent or story wrong[/dim]")
+              "30 days before\ntests missed: intent and story recall tests (an hour or more "
+              "after the last review) rated Again[/dim]")
 
 
 def _cell(p: Passes) -> str:
