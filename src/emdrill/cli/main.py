@@ -60,7 +60,7 @@ def status(
 ) -> None:
     """Show what is due now, new questions left today, reviews today and your streak."""
     from emdrill import env
-    from emdrill.ops import advice, collection
+    from emdrill.ops import collection
     from emdrill.ui import views
     from emdrill.ui.console import emit_json
 
@@ -69,10 +69,14 @@ def status(
     result = collection.status(store, clock)
     if as_json:
         emit_json(views.status_json(result))
-    else:
-        views.show_status(result, clock=clock, hint=hint,
-                          minutes=collection.settings(store).minutes,
-                          outlook=advice.outlook(store, clock, due=result.due) if hint else None)
+        return
+    outlook = None
+    if hint:  # the home screen: the next step in words
+        from emdrill.ops import advice
+
+        outlook = advice.outlook(store, clock, due=result.due)
+    views.show_status(result, clock=clock, hint=hint, minutes=collection.settings(store).minutes,
+                      outlook=outlook)
 
 
 @app.command("next")

@@ -25,11 +25,13 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
-
-from markdown_it import MarkdownIt
+from typing import TYPE_CHECKING
 
 from emdrill.core.errors import EmdrillError
 from emdrill.core.types import SLOTS, SYSTEMS, Slot, is_slot
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 PARTS = ("context", "challenge", "actions", "results", "learnings")
 PART_HINTS = {
@@ -248,7 +250,10 @@ _META = re.compile(r"^(?:[-*][ \t]*)?([A-Za-z]+)[ \t]*:[ \t]*(.*)$")
 def _markdown() -> MarkdownIt:
     """A Markdown parser that knows only what the story format uses: ATX headings, HTML
     comments and plain paragraphs (no lists, fences or setext headings, so a line of user
-    text never changes how the lines after it are read)."""
+    text never changes how the lines after it are read). Imported here: only reading a
+    story file needs markdown-it, and commands that never do start quicker without it."""
+    from markdown_it import MarkdownIt
+
     return MarkdownIt("zero", {"html": True}).enable(["heading", "html_block"])
 
 

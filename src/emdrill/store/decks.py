@@ -242,14 +242,3 @@ def suspended_texts(store: Store, deck: str) -> dict[str, str]:
     """Id -> text of the deck's suspended questions."""
     with store.read() as con:
         return rows.suspended_texts(con, deck)
-
-
-def stories_by_family(store: Store) -> dict[str, dict[int, int]]:
-    """Per family: how many active questions name each primary story slot (or the system
-    answer)."""
-    found: dict[str, dict[int, int]] = {}
-    with store.read() as con:
-        for family, story, n in con.execute("SELECT family, story, count(*) FROM question "
-                                            "WHERE suspended = 0 GROUP BY family, story"):
-            found.setdefault(family, {})[int(story)] = int(n)
-    return found

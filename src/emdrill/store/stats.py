@@ -266,24 +266,3 @@ def _latest_tests(store: Store, which: str, params: Sequence[object], *, since: 
     with store.read() as con:
         rows = con.execute(sql, [*params, to_db_time(since), last]).fetchall()
     return {q: (int(n), int(m), from_db_time(at) if at else None) for q, n, m, at in rows}
-
-
-def family_answers(store: Store, *, since: datetime) -> dict[str, tuple[int, int]]:
-    """Per family: answers since `since`, and those with both intent and story right (a
-    facet left ungraded, as an Anki review leaves one, does not count against it)."""
-    sql = ("SELECT q.family, count(*), "
-           "sum(coalesce(r.intent_rating, 2) > 1 AND coalesce(r.story_rating, 2) > 1) "
-           f"{_WINDOW} GROUP BY q.family")
-    with store.read() as con:
-        return {f: (int(n), int(right)) for f, n, right in
-                con.execute(sql, (to_db_time(since),))}
-
-
-def seconds_per_answer(store: Store, *, last: int) -> tuple[float, int] | None:
-    """Mean seconds over the latest `last` timed answers in drills and commutes, and how
-    many answers that mean is over; None before the first."""
-    sql = ("SELECT avg(seconds), count(*) FROM (SELECT seconds FROM review WHERE seconds IS "
-           "NOT NULL AND mode IN ('drill', 'commute', 'practice') ORDER BY id DESC LIMIT ?)")
-    with store.read() as con:
-        mean, n = con.execute(sql, (last,)).fetchone()
-    return (float(mean), int(n)) if n else None

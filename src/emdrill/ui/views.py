@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import RenderableType
 from rich.panel import Panel
@@ -14,14 +14,15 @@ from rich.text import Text
 from emdrill.core.advice import Outlook
 from emdrill.core.order import QueueItem
 from emdrill.core.scheduler import Memory, Rating, retrievability
-from emdrill.core.story_bank import best_story
 from emdrill.core.timing import Clock
 from emdrill.core.types import SYSTEM_ANSWER, SYSTEM_ANSWER_NAME, story_json
-from emdrill.ops.back import QuestionDetail
 from emdrill.ops.collection import Graded, Status
+from emdrill.ui.advice_view import backlog_text, weakest_text
 from emdrill.ui.console import out
-from emdrill.ui.drill_view import backlog_text, weakest_text
 from emdrill.ui.fmt import due_text, iso, plural, span
+
+if TYPE_CHECKING:  # `show` only: the story bank and its Markdown reader load with it
+    from emdrill.ops.back import QuestionDetail
 
 
 def status_json(s: Status) -> dict[str, Any]:
@@ -147,6 +148,8 @@ def _memory_json(m: Memory, now: datetime) -> dict[str, Any]:
 
 
 def question_json(d: QuestionDetail, *, now: datetime) -> dict[str, Any]:
+    from emdrill.core.story_bank import best_story
+
     q = d.card.question
     story = best_story(q, d.back.stories)
     return {

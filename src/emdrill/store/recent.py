@@ -1,0 +1,52 @@
+"""What the home screen and the session summaries read for their advice: answers per family
+this week, the user's pace, the slots they have stories for, and how many questions rely on
+each slot. Plain SQL over indexed ranges and small tables, so the home screen stays quick."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from emdrill.store.codec import to_db_time
+from emdrill.store.db import Store
+
+
+def family_answers(store: Store, *, since: datetime) -> dict[str, tuple[int, int]]:
+    """Per family: answers since `since`, and those with both intent and story right (a
+    facet left ungraded, as an Anki review leaves one, does not count against it). The
+    window of `review_time` first: CROSS JOIN keeps SQLite from walking every question."""
+    sql = ("SELECT q.family, count(*), "
+           "sum(coalesce(r.intent_rating, 2) > 1 AND coalesce(r.story_rating, 2) > 1) "
+           "FROM review r CROSS JOIN question q ON q.id = r.question_id "
+           "WHERE r.reviewed_at >= ? GROUP BY q.family")
+    with store.read() as con:
+        return {f: (int(n), int(right)) for f, n, right in
+                con.execute(sql, (to_db_time(since),))}
+
+
+def seconds_per_answer(store: Store, *, last: int) -> tuple[float, int] | None:
+    """Mean seconds over the latest `last` timed answers in drills and commutes, and how
+    many answers that mean is over; None before the first."""
+    sql = ("SELECT avg(seconds), count(*) FROM (SELECT seconds FROM review WHERE seconds IS "
+           "NOT NULL AND mode IN ('drill', 'commute', 'practice') ORDER BY id DESC LIMIT ?)")
+    with store.read() as con:
+        mean, n = con.execute(sql, (last,)).fetchone()
+    return (float(mean), int(n)) if n else None
+
+
+def covered_slots(store: Store) -> set[int]:
+    """The slots at least one of the user's stories serves."""
+    with store.read() as con:
+        return {int(n) for (slots,) in con.execute("SELECT slots FROM story")
+                for n in json.loads(slots)}
+
+
+def stories_by_family(store: Store) -> dict[str, dict[int, int]]:
+    """Per family: how many active questions name each primary story slot (or the system
+    answer)."""
+    found: dict[str, dict[int, int]] = {}
+    with store.read() as con:
+        for family, story, n in con.execute("SELECT family, story, count(*) FROM question "
+                                            "WHERE suspended = 0 GROUP BY family, story"):
+            found.setdefault(family, {})[int(story)] = int(n)
+    return found

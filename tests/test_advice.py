@@ -1,0 +1,99 @@
+"""The next step in words (issue 11, points 7 and 9): the rule in `core.advice`, and what the
+home screen reads for it (`store.recent`): stories written, slots relied on, answers this
+week, the pace."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from conftest import DECK_HEADER, question
+from emdrill.cli.base import open_here
+from emdrill.cli.main import app
+from emdrill.core.advice import backlog, weakest
+from emdrill.core.scheduler import Rating
+from emdrill.core.stories import Story
+from emdrill.core.timing import Clock
+from emdrill.core.types import SYSTEM_ANSWER, Slot
+from emdrill.core.weakness import WEAK_AT
+from emdrill.ops import collection, decks, stories
+from emdrill.ops.collection import StoryAnswer
+from emdrill.store import recent
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+SLOTS = {1: Slot(1, "Managing an underperformer"), 5: Slot(5, "Difficult stakeholder")}
+
+
+def test_the_weakest_family_names_the_gap_its_questions_rely_on_most() -> None:
+    found = weakest({"alpha": WEAK_AT * 2, "beta": 0.0}, names={"alpha": "Alpha"},
+                    week={"alpha": (6, 1), "beta": (6, 5)},
+                    stories={"alpha": {1: 2, 5: 3, SYSTEM_ANSWER: 9}}, covered=(), slots=SLOTS)
+    assert found is not None and (found.name, found.answers, found.right) == ("Alpha", 6, 1)
+    assert found.slot == SLOTS[5] and found.slot_questions == 3  # never the system answer
+    covered = weakest({"alpha": WEAK_AT * 2}, names={}, week={"alpha": (6, 1)},
+                      stories={"alpha": {1: 2, 5: 3}}, covered={5}, slots=SLOTS)
+    assert covered is not None and covered.slot == SLOTS[1]  # a written story is no gap
+    assert weakest({"alpha": WEAK_AT / 2}, names={}, week={"alpha": (6, 1)},
+                   stories={}, covered=(), slots=SLOTS) is None  # not weak enough to name
+    assert weakest({"alpha": WEAK_AT * 2, "beta": 0.0}, names={},
+                   week={"alpha": (6, 6), "beta": (6, 1)}, stories={}, covered=(),
+                   slots=SLOTS) is None  # weak by its history, better than the rest now
+
+
+def test_backlog_in_drills_at_the_users_pace() -> None:
+    assert backlog(0, minutes=5, pace=None).drills == 0
+    measured = backlog(45, minutes=5, pace=(20.0, 100))
+    assert (measured.per_drill, measured.drills, measured.measured) == (15, 3, True)
+    assert not backlog(10, minutes=5, pace=None).measured
+
+
+def _deck(folder: Path) -> Path:
+    parts = [DECK_HEADER, question("alpha-1", "alpha", story=1, also="[]"),
+             question("alpha-2", "alpha", story=5, also="[]"),
+             question("alpha-3", "alpha", story="system", also="[]"),
+             question("beta-1", "beta", story=5, also="[]")]
+    path = folder / "deck.toml"
+    path.write_text("".join(parts), encoding="utf-8")
+    return path
+
+
+def test_what_the_home_screen_reads(tmp_path: Path) -> None:
+    store = open_here(autoload=False)
+    decks.load_paths(store, [_deck(tmp_path)], now=T0)
+    assert recent.stories_by_family(store) == {"alpha": {1: 1, 5: 1, SYSTEM_ANSWER: 1},
+                                               "beta": {5: 1}}
+    assert recent.covered_slots(store) == set()
+    stories.add_story(store, Story(title="The feud", slots=(5, 1)), now=T0)
+    assert recent.covered_slots(store) == {1, 5}
+    assert recent.seconds_per_answer(store, last=10) is None
+    clock = Clock(now=T0, local=UTC)
+    collection.grade(store, clock, "alpha-1", intent=Rating.GOOD, story=StoryAnswer(slot=1),
+                     seconds=12, mode="drill")
+    collection.grade(store, clock, "alpha-2", intent=Rating.AGAIN, story=StoryAnswer(slot=5),
+                     seconds=30, mode="drill")
+    collection.record(store, clock, "beta-1", intent=Rating.GOOD, story=None, mode="anki")
+    assert recent.seconds_per_answer(store, last=10) == (21.0, 2)
+    assert recent.family_answers(store, since=T0 - timedelta(days=1)) == {
+        "alpha": (2, 1), "beta": (1, 1)}  # an Anki review grades one facet: it counts right
+    store.close()
+
+
+def test_the_home_screen_moves_on_once_the_story_is_written(runner: CliRunner,
+                                                           tmp_path: Path) -> None:
+    store = open_here(autoload=False)
+    decks.load_paths(store, [_deck(tmp_path)], now=T0)
+    for day in range(6):  # alpha missed each day, beta right: alpha is the weakest
+        clock = Clock(now=T0 - timedelta(days=6 - day), local=UTC)
+        for qid in ("alpha-1", "alpha-2", "beta-1"):
+            missed = qid.startswith("alpha")
+            collection.grade(store, clock, qid, intent=Rating.AGAIN if missed else Rating.GOOD,
+                             story=StoryAnswer(verdict=not missed), seconds=10, mode="drill")
+    before = " ".join(runner.invoke(app, []).output.split())
+    assert "Weakest: Alpha, 0 of 12 right this week." in before
+    assert "write your story for slot 1 (Managing an underperformer)" in before
+    stories.add_story(store, Story(title="The quiet senior", slots=(1,)), now=T0)
+    store.close()
+    after = " ".join(runner.invoke(app, []).output.split())
+    assert "write your story for slot 5 (Difficult stakeholder)" in after
