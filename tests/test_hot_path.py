@@ -169,10 +169,13 @@ def _brute_recent(store: Store, now: datetime) -> dict[str, stats.Recent]:
     return result
 
 
-@pytest.mark.parametrize("seed", [4, 5])
-def test_shaky_reads_a_window_yet_ranks_as_a_full_read(tmp_path: Path, seed: int) -> None:
-    """`shaky` reads only the most missed questions and the shakiest others, yet lists
-    exactly what ranking every seen question with its whole recent history gives."""
+@pytest.mark.parametrize(("seed", "chunk"), [(4, 64), (5, 64), (4, 1), (5, 2)])
+def test_shaky_reads_a_window_yet_ranks_as_a_full_read(tmp_path: Path, seed: int, chunk: int,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """`shaky` reads only the most missed questions (a few at a time, stopping once the rest
+    cannot reach the list) and the shakiest others, yet lists exactly what ranking every
+    seen question with its whole recent history gives."""
+    monkeypatch.setattr(ops_stats, "CHUNK", chunk)
     store = _store(tmp_path)
     now = _play(store, random.Random(seed), 150) + timedelta(hours=2)
     clock = Clock(now=now, local=UTC)
@@ -187,6 +190,29 @@ def test_shaky_reads_a_window_yet_ranks_as_a_full_read(tmp_path: Path, seed: int
         assert [(q.question.id, q.recent, q.lapses) for q in got] == \
             [(q.question.id, q.recent, q.lapses) for q in expected]
     assert any(q.recent.misses for q in got)  # the history has misses to rank by
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 64])
+def test_shaky_reads_until_the_rest_cannot_reach_the_list(
+        tmp_path: Path, chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """alpha-0 was rated Again most often, but only 2 of its last 4 tests were misses: the
+    questions with fewer Agains but a worse record lately must still be read and rank first."""
+    monkeypatch.setattr(ops_stats, "CHUNK", chunk)
+    store = _store(tmp_path)
+    plan = {"alpha-0": "AAAAGG", "alpha-1": "AA", "alpha-2": "AAA", "alpha-3": "A"}
+    at = T0
+    for qid, grades in plan.items():
+        at = T0
+        for grade in "G" + grades:  # the first sight is no recall test
+            collection.grade(store, Clock(now=at, local=UTC), qid, mode="drill",
+                             intent=Rating.AGAIN if grade == "A" else Rating.GOOD,
+                             story=StoryAnswer(slot=1))
+            at += timedelta(hours=2)
+    clock = Clock(now=at, local=UTC)
+    order_shown = [q.question.id for q in ops_stats.shaky(store, clock, limit=3).questions]
+    assert order_shown == ["alpha-2", "alpha-1", "alpha-0"]
+    assert [q.question.id for q in ops_stats.shaky(store, clock, limit=2).questions] == \
+        ["alpha-2", "alpha-1"]
 
 
 def test_a_window_of_due_rows_falls_back_to_all_when_it_cannot_break_a_run(

@@ -218,6 +218,13 @@ class Recent:
     last_miss: datetime | None = None
 
 
+def recent_rank(r: Recent) -> tuple[int, float, float]:
+    """Where a question missed lately ranks in `shaky`, larger first: the most misses, then
+    the larger share of its tests, then the latest miss."""
+    return (r.misses, r.misses / r.tests if r.tests else 0.0,
+            r.last_miss.timestamp() if r.last_miss is not None else 0.0)
+
+
 @dataclass(frozen=True)
 class ShakyQuestion:
     question: SeenQuestion

@@ -24,6 +24,7 @@ from emdrill.core.stats import (
     periods,
     rank_families,
     rank_questions,
+    recent_rank,
     retention_table,
 )
 from emdrill.core.timing import Clock
@@ -116,27 +117,28 @@ def shaky(store: Store, clock: Clock, *, family: str | None = None, limit: int =
     return Shaky(prefs.adaptive, families, questions[:limit], pairs)
 
 
+CHUNK = 64  # questions whose latest tests `_most_missed` reads at a time
+
+
 def _most_missed(store: Store, *, since: datetime, family: str | None, limit: int,
                  ) -> dict[str, tuple[int, int, datetime | None]]:
     """Every question that can rank among the `limit` most missed lately (misses among the
     latest RECENT_TESTS tests since `since`), with its figures, without reading every
-    question's tests: a question was rated Again no more often than it missed, so questions
-    are read in order of that bound until the rest cannot reach the `limit`-th."""
-    bounds = {q: min(n, RECENT_TESTS) for q, n in
-              store_stats.miss_bounds(store, since=since, family=family).items()}
-    pending = sorted(bounds, key=lambda q: -bounds[q])
+    question's tests. A question missed no more often than it was rated Again, and no later
+    than its latest Again: that bounds its rank, so questions are read best bound first
+    until the rest cannot reach the `limit`-th."""
+    bounds = store_stats.miss_bounds(store, since=since, family=family)
+    ceiling = {q: recent_rank(Recent(min(n, RECENT_TESTS), min(n, RECENT_TESTS), at))
+               for q, (n, at) in bounds.items()}
+    pending = sorted(ceiling, key=lambda q: ceiling[q], reverse=True)
     found: dict[str, tuple[int, int, datetime | None]] = {}
-    start = 0
-    while start < len(pending):
-        level = bounds[pending[start]]
-        end = next((i for i in range(start, len(pending)) if bounds[pending[i]] < level),
-                   len(pending))
-        tested = store_stats.recent_tests(store, pending[start:end], since=since,
+    for start in range(0, len(pending), CHUNK):
+        tested = store_stats.recent_tests(store, pending[start:start + CHUNK], since=since,
                                           last=RECENT_TESTS)
         found.update((q, v) for q, v in tested.items() if v[1])
-        start = end
-        misses = sorted((v[1] for v in found.values()), reverse=True)
-        if start < len(pending) and len(misses) >= limit \
-                and misses[limit - 1] > bounds[pending[start]]:
+        ranks = sorted((recent_rank(Recent(*v)) for v in found.values()), reverse=True)
+        rest = start + CHUNK
+        if rest < len(pending) and len(ranks) >= limit \
+                and ranks[limit - 1] > ceiling[pending[rest]]:
             break
     return found

@@ -225,13 +225,14 @@ def recent_misses(store: Store, *, since: datetime, last: int, family: str | Non
 
 
 def miss_bounds(store: Store, *, since: datetime, family: str | None = None,
-                ) -> dict[str, int]:
-    """Per question rated Again since `since`: how many such reviews; no question has more
-    misses among its latest tests since then (`recent_tests`). One pass over the window."""
+                ) -> dict[str, tuple[int, datetime]]:
+    """Per question rated Again since `since`: how many such reviews, and the latest. A
+    question's misses among its latest tests since then (`recent_tests`) are no more, and
+    its latest miss no later. One pass over the window."""
     where, params = _again_since(since, family)
-    sql = f"SELECT r.question_id, count(*) {where} GROUP BY +r.question_id"
+    sql = f"SELECT r.question_id, count(*), max(r.reviewed_at) {where} GROUP BY +r.question_id"
     with store.read() as con:
-        return {q: int(n) for q, n in con.execute(sql, params)}
+        return {q: (int(n), from_db_time(at)) for q, n, at in con.execute(sql, params)}
 
 
 def recent_tests(store: Store, ids: Sequence[str], *, since: datetime, last: int,
