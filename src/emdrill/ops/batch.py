@@ -60,24 +60,29 @@ def _from_json(line: str) -> GradeRequest:
 
 
 def grade_lines(store: Store, clock: Clock, lines: list[str]) -> list[Graded]:
-    """Validate every non-blank line (values and ids), then record them in order."""
-    requests: list[GradeRequest] = []
-    known = {c.id for c in store_cards.load_cards(store, include_suspended=True)}
+    """Validate every non-blank line (values and ids), then record them all in one
+    transaction: a failure (or a kill) at any line leaves none of them recorded."""
+    requests: list[tuple[int, GradeRequest]] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            request = _from_json(line)
+            requests.append((number, _from_json(line)))
         except InputError as exc:
             raise InputError(f"stdin:{number}: {exc}; nothing was recorded") from None
-        if request.question_id not in known:
-            raise InputError(f"stdin:{number}: unknown question id '{request.question_id}'; "
-                             "nothing was recorded")
-        requests.append(request)
     if not requests:
         raise InputError("stdin: no grades given (expected JSON lines)")
-    return [
-        collection.grade(store, clock, r.question_id, intent=r.intent, story=r.story,
-                         seconds=r.seconds, mode="grade")
-        for r in requests
-    ]
+    with store.write():
+        known = {c.id for c in store_cards.load_cards(store, include_suspended=True)}
+        done = []
+        for number, r in requests:
+            if r.question_id not in known:
+                raise InputError(f"stdin:{number}: unknown question id '{r.question_id}'; "
+                                 "nothing was recorded")
+        for number, r in requests:
+            try:
+                done.append(collection.grade(store, clock, r.question_id, intent=r.intent,
+                                             story=r.story, seconds=r.seconds, mode="grade"))
+            except InputError as exc:
+                raise InputError(f"stdin:{number}: {exc}") from None
+        return done

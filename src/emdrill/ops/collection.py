@@ -6,12 +6,12 @@ Each takes the store and a `Clock` read once at the edge; nothing here reads the
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from emdrill.core import scheduler
-from emdrill.core.errors import DuplicateError, InputError
+from emdrill.core.errors import EmdrillError, InputError
 from emdrill.core.order import QueueItem, build_queue, due_cards, new_allowance
 from emdrill.core.scheduler import Rating
 from emdrill.core.settings import Settings, validate_setting, with_defaults
@@ -43,13 +43,11 @@ def open_collection(path: Path, *, now: datetime, seed: int | None = None,
 def _load_bundled(store: Store, now: datetime) -> None:
     from emdrill.ops import decks  # deck parsing is only needed on first use
 
-    try:
-        decks.load_paths(store, decks.bundled_paths(), now=now)
-    except DuplicateError:
-        # Two commands started on a new collection at once (`next | grade --batch`): the
-        # other one loaded the deck first and this load rolled back whole. That is fine.
+    # Two commands may start on a new collection at once (`next | grade --batch`): the
+    # count is read again under the write lock, so only the first one loads.
+    with store.write():
         if store_cards.question_count(store) == 0:
-            raise
+            decks.load_paths(store, decks.bundled_paths(), now=now)
 
 
 def family_names(store: Store) -> dict[str, str]:
@@ -146,25 +144,55 @@ def grade(
         raise InputError(f"mode '{mode}' is not one of {', '.join(MODES)}")
     if seconds is not None and not 0 <= seconds <= 86400:
         raise InputError(f"seconds {seconds} is out of range (0 to 86400)")
-    card = store_cards.load_card(store, question_id)
-    prefs = settings(store)
-    plan = schedule_for(card, store, clock, prefs)
-    story_rating = story.rating(card)
-    new_intent = scheduler.review(card.intent, intent, clock.now, retention=plan.retention,
-                                  fuzz=fuzz, relearn=plan.relearn)
-    new_story = scheduler.review(card.story, story_rating, clock.now, retention=plan.retention,
-                                 fuzz=fuzz, relearn=plan.relearn)
-    record = store_cards.record_review(
-        store, card, intent_after=new_intent, story_after=new_story,
-        intent_rating=int(intent), story_rating=int(story_rating), at=clock.now, mode=mode,
-        slot_named=story.slot, seconds=seconds,
-    )
+    # One write transaction: the facet state read here is the one this review replaces.
+    with store.write():
+        card = store_cards.load_card(store, question_id)
+        clock = review_clock(card, clock)
+        prefs = settings(store)
+        plan = schedule_for(card, store, clock, prefs)
+        story_rating = story.rating(card)
+        new_intent = scheduler.review(card.intent, intent, clock.now, retention=plan.retention,
+                                      fuzz=fuzz, relearn=plan.relearn)
+        new_story = scheduler.review(card.story, story_rating, clock.now,
+                                     retention=plan.retention, fuzz=fuzz, relearn=plan.relearn)
+        record = store_cards.record_review(
+            store, card, intent_after=new_intent, story_after=new_story,
+            intent_rating=int(intent), story_rating=int(story_rating), at=clock.now, mode=mode,
+            slot_named=story.slot, seconds=seconds,
+        )
     assert new_intent.due is not None and new_story.due is not None
     return Graded(card, record.id, intent, story_rating, new_intent.due, new_story.due)
 
 
+# Two emdrills racing for one question: the later one read "now", then waited for the lock.
+CLOCK_SKEW = timedelta(minutes=1)
+
+
+def review_clock(card: Card, clock: Clock) -> Clock:
+    """The clock a grade of `card` is dated by: never before the question's last review.
+    A clock that runs backwards would move the due date back and break undo's chain."""
+    last = max((m.last_review for m in (card.intent, card.story) if m.last_review is not None),
+               default=None)
+    if last is None or clock.now >= last:
+        return clock
+    if last - clock.now <= CLOCK_SKEW:
+        return replace(clock, now=last)
+    raise InputError(f"{card.id} was last reviewed at {last:%Y-%m-%d %H:%M} UTC, after this "
+                     f"grade's time ({clock.now:%Y-%m-%d %H:%M} UTC): the clock or EMDRILL_NOW "
+                     "runs backwards; nothing was recorded")
+
+
 def undo(store: Store) -> ReviewRecord:
     return store_cards.undo_last(store)
+
+
+def undo_review(store: Store, review_id: int) -> ReviewRecord:
+    """Undo review `review_id` if it is still the newest one (a drill undoing its own)."""
+    with store.write():
+        newest = store_cards.last_reviews(store, 1)
+        if not newest or newest[0].id != review_id:
+            raise EmdrillError("cannot undo: another emdrill recorded a review since")
+        return store_cards.undo_last(store)
 
 
 # ---------------------------------------------------------------- queue and status

@@ -58,13 +58,16 @@ def bundled_context(paths: list[Path]) -> Context:
 
 
 def load_paths(store: Store, paths: list[Path], *, now: datetime) -> LoadResult:
-    """Validate, then load everything in one transaction; any problem means nothing is written."""
-    context = store_decks.context(store)
-    files, problems = check_paths(paths, context)
-    if problems:
-        raise DeckError("\n".join(str(p) for p in problems))
+    """Validate, then load everything in one transaction; any problem means nothing is written.
+    The files are read first; what is loaded already is read under the write lock, so two
+    loads at once see each other."""
+    files = [parse_file(p) for p in _expand(paths)]
     if not files:
         raise DeckError("no deck files given (or the folder holds no *.toml)")
-    return store_decks.load(store, files, now=now)
+    with store.write():
+        problems = validate(files, store_decks.context(store))
+        if problems:
+            raise DeckError("\n".join(str(p) for p in problems))
+        return store_decks.load(store, files, now=now)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
-from emdrill.core.errors import NothingToUndoError, UnknownQuestionError
+from emdrill.core.errors import DamagedError, NothingToUndoError, UnknownQuestionError
 from emdrill.core.scheduler import Memory
 from emdrill.core.types import Card, Question, ReviewRecord
 from emdrill.store.db import Store
@@ -24,7 +24,7 @@ def stored_settings(store: Store) -> dict[str, str]:
 
 
 def save_setting(store: Store, key: str, value: str) -> None:
-    with store.session() as s:
+    with store.write() as s:
         s.merge(SettingRow(key=key, value=value))
 
 
@@ -70,10 +70,12 @@ def load_cards(store: Store, *, include_suspended: bool = False) -> list[Card]:
         facets: dict[tuple[str, str], FacetRow] = {
             (f.question_id, f.kind): f for f in s.exec(select(FacetRow))
         }
-    return [
-        Card(to_question(q), to_memory(facets[(qid, "intent")]), to_memory(facets[(qid, "story")]))
-        for qid, q in questions.items()
-    ]
+    try:
+        return [Card(to_question(q), to_memory(facets[(qid, "intent")]),
+                     to_memory(facets[(qid, "story")])) for qid, q in questions.items()]
+    except KeyError as exc:
+        qid, kind = exc.args[0]
+        raise DamagedError(f"question '{qid}' has no {kind} facet row") from None
 
 
 def load_card(store: Store, question_id: str) -> Card:
@@ -92,6 +94,8 @@ def _card(s: Session, question_id: str) -> Card:
 
 def _facets(s: Session, question_id: str) -> tuple[FacetRow, FacetRow]:
     rows = {f.kind: f for f in s.exec(select(FacetRow).where(FacetRow.question_id == question_id))}
+    if set(rows) != {"intent", "story"}:
+        raise DamagedError(f"question '{question_id}' lacks a facet row")
     return rows["intent"], rows["story"]
 
 
@@ -112,7 +116,7 @@ def record_review(
     seconds: float | None = None,
 ) -> ReviewRecord:
     """Write the review row and both facet updates in one transaction."""
-    with store.session() as s:
+    with store.write() as s:
         intent_row, story_row = _facets(s, card.id)
         before_i, before_s = to_memory(intent_row), to_memory(story_row)
         review = ReviewRow(
@@ -154,7 +158,7 @@ def _record(r: ReviewRow) -> ReviewRecord:
 
 def undo_last(store: Store) -> ReviewRecord:
     """Delete the newest review and put both facets back exactly as they were before it."""
-    with store.session() as s:
+    with store.write() as s:
         last = s.exec(select(ReviewRow).order_by(col(ReviewRow.id).desc()).limit(1)).first()
         if last is None:
             raise NothingToUndoError("nothing to undo: no reviews recorded")

@@ -27,7 +27,7 @@ def context(store: Store) -> Context:
 def load(store: Store, files: list[DeckFile], *, now: datetime) -> LoadResult:
     """Add, update and suspend in one transaction."""
     counts = {"added": 0, "updated": 0, "unchanged": 0, "suspended": 0, "restored": 0}
-    with store.session() as s:
+    with store.write() as s:
         for deck in files:
             s.merge(DeckRow(id=deck.deck_id, name=deck.name, version=deck.version,
                             description=deck.description, source=str(deck.path), loaded_at=now))
