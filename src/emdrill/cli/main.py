@@ -117,7 +117,7 @@ def grade(
         if question_id or intent or story:
             raise typer.BadParameter("--batch reads everything from stdin; give no ID or options")
         store = open_here()
-        done = batch_mod.grade_lines(store, clock, sys.stdin.read().splitlines())
+        done = batch_mod.grade_lines(store, clock, batch_mod.split_lines(sys.stdin.read()))
         views.show_batch(done, now=clock.now)
         return
     if question_id is None or intent is None or story is None:
@@ -141,7 +141,29 @@ def undo() -> None:
     typer.echo(f"undid the review of {record.question_id} from {when}")
 
 
-@app.command("config")
+@app.command()
+def check() -> None:
+    """Run the full integrity check on the database (read-only) and say how to recover."""
+    from emdrill import env
+    from emdrill.ops import health
+
+    path = env.db_path()
+    if not path.exists():
+        typer.echo(f"no database yet at {path}; nothing to check")
+        return
+    problems = health.check_database(path)
+    if problems:
+        for problem in problems[:20]:
+            typer.echo(f"emdrill: {path}: {problem}", err=True)
+        more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
+        typer.echo(f"emdrill: {path} is damaged{more}; emdrill will not write into it. "
+                   f"{health.RECOVER[0].upper()}{health.RECOVER[1:]}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"ok: {path} passes the full integrity check")
+
+
+# "-1" is a value to reject by its range, not an unknown flag.
+@app.command("config", context_settings={"ignore_unknown_options": True})
 def config_cmd(
     key: Annotated[str | None, typer.Argument(help="Setting to show or change.")] = None,
     value: Annotated[str | None, typer.Argument(help="New value.")] = None,
@@ -165,8 +187,10 @@ def config_cmd(
 
 # ---------------------------------------------------------------- decks
 
+# readable=False: an unreadable file is ours to report (file:1: cannot read, status 1).
 PathsArg = Annotated[list[Path] | None, typer.Argument(
-    metavar="[PATH]...", help="Deck files or folders (default: the bundled decks).")]
+    metavar="[PATH]...", readable=False,
+    help="Deck files or folders (default: the bundled decks).")]
 
 
 @deck_app.command("check")
@@ -220,4 +244,12 @@ _register_stats(app)
 
 
 def main() -> None:
-    app(prog_name="emdrill")
+    try:
+        app(prog_name="emdrill")
+    except Exception as exc:  # outside any command (parsing, start-up): still one line
+        from emdrill.cli.base import unexpected
+
+        try:
+            unexpected(exc)
+        except typer.Exit as done:
+            sys.exit(done.exit_code)

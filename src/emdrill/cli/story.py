@@ -6,6 +6,7 @@ modules are imported inside the commands, so `emdrill --help` stays fast.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +14,7 @@ from typing import Annotated
 import typer
 
 from emdrill.cli.base import Group, open_here
+from emdrill.core.numbers import MAX_ROW_ID
 
 story_app = typer.Typer(cls=Group, help="Write, list and check the stories you answer with.",
                         no_args_is_help=True, rich_markup_mode=None)
@@ -20,7 +22,8 @@ system_app = typer.Typer(cls=Group, help="Write the system you lead an answer wi
                          "(delivery, stakeholders, team).", no_args_is_help=True,
                          rich_markup_mode=None)
 
-IdArg = Annotated[int, typer.Argument(metavar="ID", help="The story's id (see `story list`).")]
+IdArg = Annotated[int, typer.Argument(metavar="ID", min=1, max=MAX_ROW_ID,
+                                      help="The story's id (see `story list`).")]
 NoEdit = Annotated[bool, typer.Option("--no-edit", help="Ask for each field in the terminal "
                                       "instead of opening $VISUAL / $EDITOR.")]
 
@@ -137,19 +140,38 @@ def story_export(
     if file is None or str(file) == "-":
         sys.stdout.write(text)
         return
-    partial = file.with_name(f".{file.name}.tmp")
     try:
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(file)  # a crash never leaves half a file behind
+        _write_whole(file, text)
     except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise InputError(f"{file}: cannot write ({exc.strerror or exc})") from None
+        raise InputError(f"{file}: cannot write ({exc.strerror or exc}); "
+                         "nothing was written") from None
     typer.echo(f"wrote {len(stories)} stor{'y' if len(stories) == 1 else 'ies'} to {file}")
+
+
+def _write_whole(file: Path, text: str) -> None:
+    """Write `text` to `file` whole or not at all. A regular file (or a new one) is replaced
+    by a complete temp file; anything else (a device, a pipe) is written to, never replaced."""
+    if file.exists() and not file.is_file():
+        with file.open("w", encoding="utf-8") as f:
+            f.write(text)  # the error (disk full) comes at the latest from the close
+        return
+    target = Path(os.path.realpath(file))  # through a symlink, to the file it names
+    partial = target.with_name(f".{target.name}.tmp")
+    try:
+        with partial.open("w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        partial.replace(target)  # a crash never leaves half a file behind
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
 
 
 @story_app.command("import")
 def story_import(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="Markdown file, as written by "
+    file: Annotated[Path, typer.Argument(metavar="FILE", readable=False,
+                                         help="Markdown file, as written by "
                                          "`story export` ('-' reads standard input).")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; "
                                           "write nothing.")] = False,

@@ -66,7 +66,7 @@ class _Lines:
     """Maps `[[table]]` entries and their keys to line numbers in the raw text."""
 
     def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
+        self.lines = text.split("\n")  # as tomllib counts lines: by newline only
         self.headers: dict[str, list[int]] = {}
         self.all_headers: list[int] = []
         for number, line in enumerate(self.lines, start=1):
@@ -100,7 +100,7 @@ def parse_bytes(path: Path, raw: bytes) -> DeckFile:
     """Parse one deck file's contents; `path` only names it in problems."""
     deck = DeckFile(path=path)
     try:
-        text = raw.decode("utf-8")
+        text = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")  # a BOM is no content
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         deck.problems.append(Problem(path, line, "file is not valid UTF-8"))
@@ -112,6 +112,9 @@ def parse_bytes(path: Path, raw: bytes) -> DeckFile:
         line = int(match.group(1)) if match else 1
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc).splitlines()[0])
         deck.problems.append(Problem(path, line, f"TOML syntax error: {message}"))
+        return deck
+    except RecursionError:
+        deck.problems.append(Problem(path, 1, "tables or arrays nested too deeply"))
         return deck
     deck.lines = _Lines(text)
     _Parser(deck, data, deck.lines).run()

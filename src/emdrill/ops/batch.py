@@ -39,6 +39,8 @@ def _from_json(line: str) -> GradeRequest:
         data: Any = json.loads(line)
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise InputError("JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise InputError("expected a JSON object")
     unknown = set(data) - {"id", "intent", "story", "seconds"}
@@ -57,6 +59,13 @@ def _from_json(line: str) -> GradeRequest:
         raise InputError("'seconds' must be a number")
     return parse_request(data["id"], data["intent"], str(story),
                          float(seconds) if seconds is not None else None)
+
+
+def split_lines(text: str) -> list[str]:
+    """Stdin as lines, numbered as an editor numbers them: by newline only (not by \\f, \\v
+    or U+2028, which str.splitlines also splits on); a leading byte-order mark is dropped."""
+    lines = text.removeprefix("\ufeff").split("\n")
+    return [line.removesuffix("\r") for line in lines]
 
 
 def grade_lines(store: Store, clock: Clock, lines: list[str]) -> list[Graded]:

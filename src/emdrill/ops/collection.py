@@ -12,6 +12,7 @@ from pathlib import Path
 
 from emdrill.core import scheduler
 from emdrill.core.errors import EmdrillError, InputError
+from emdrill.core.numbers import whole_number
 from emdrill.core.order import QueueItem, build_queue, due_cards, new_allowance
 from emdrill.core.scheduler import Rating
 from emdrill.core.settings import Settings, validate_setting, with_defaults
@@ -97,9 +98,10 @@ class StoryAnswer:
             return cls(verdict=value == "right")
         if value in ("0", "unsure", "not-sure", "?"):
             return cls()
-        if value.isdigit() and 1 <= int(value) <= 8:
-            return cls(slot=int(value))
-        raise InputError(f"story '{text}' is not a slot 1-8, 0 (not sure), right or wrong")
+        number = whole_number(value)
+        if number is not None and 1 <= number <= 8:
+            return cls(slot=number)
+        raise InputError(f"story '{text[:40]}' is not a slot 1-8, 0 (not sure), right or wrong")
 
     def rating(self, card: Card) -> Rating:
         if self.partly:

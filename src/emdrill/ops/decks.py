@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -17,7 +18,7 @@ def parse_file(path: Path) -> DeckFile:
         raw = path.read_bytes()
     except OSError as exc:
         deck = DeckFile(path=path)
-        deck.problems.append(Problem(path, 1, f"cannot read file ({exc.strerror})"))
+        deck.problems.append(Problem(path, 1, f"cannot read file ({exc.strerror or exc})"))
         return deck
     return parse_bytes(path, raw)
 
@@ -40,21 +41,26 @@ def _expand(paths: list[Path]) -> list[Path]:
     """Folders stand for the *.toml files inside them."""
     result: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            result.extend(sorted(path.glob("*.toml")))
-        else:
-            result.append(path)
+        try:
+            folder = path.is_dir()
+        except OSError:  # a name too long, a symlink loop: reading it will say what
+            folder = False
+        result.extend(sorted(path.glob("*.toml")) if folder else [path])
     return result
 
 
 def bundled_context(paths: list[Path]) -> Context:
     """Families and ids of bundled decks not being checked, so user decks may use them."""
-    given = {p.resolve() for p in _expand(paths)}
-    others = [parse_file(p) for p in bundled_paths() if p.resolve() not in given]
+    given = {_real(p) for p in _expand(paths)}
+    others = [parse_file(p) for p in bundled_paths() if _real(p) not in given]
     return Context(
         families=frozenset(fam.slug for f in others for fam in f.families),
         question_decks={q.id: f.deck_id for f in others for q in f.questions},
     )
+
+
+def _real(path: Path) -> str:
+    return os.path.realpath(path)  # unlike Path.resolve, never raises on a symlink loop
 
 
 def load_paths(store: Store, paths: list[Path], *, now: datetime) -> LoadResult:

@@ -16,9 +16,9 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import QueuePool
 from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, create_engine
 
 from emdrill.core.errors import DamagedError, DuplicateError, ReadOnlyError, StoreError

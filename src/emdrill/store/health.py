@@ -9,7 +9,7 @@ write (about 1 ms per 5,000 reviews), and every open checks the header and the s
 from __future__ import annotations
 
 import sqlite3
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -65,7 +65,7 @@ def check_header(path: Path) -> None:
         raise damaged(path, "the file header or its length is wrong")
 
 
-@lru_cache(maxsize=None)
+@cache
 def expected_schema(version: int) -> frozenset[tuple[str, str, str]]:
     """(type, name, sql) of every table and index the migrations up to `version` create."""
     con = sqlite3.connect(":memory:")
@@ -129,7 +129,14 @@ def content_problems(con: sqlite3.Connection) -> list[str]:
 
 def full_check(path: Path, latest: int) -> list[str]:
     """Every problem the full check finds, read-only; an empty list means whole."""
-    check_header(path)
+    try:
+        check_header(path)
+        return _full_check(path, latest)
+    except (DamagedError, sqlite3.DatabaseError) as exc:
+        return [str(exc)]
+
+
+def _full_check(path: Path, latest: int) -> list[str]:
     con = sqlite3.connect(file_uri(path, mode="ro"), uri=True)
     try:
         version = int(con.execute("PRAGMA user_version").fetchone()[0])
