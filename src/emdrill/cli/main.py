@@ -108,6 +108,7 @@ def grade(
 ) -> None:
     """Record one review, exactly as a drill would."""
     from emdrill import env
+    from emdrill.core.errors import InputError
     from emdrill.ops import batch as batch_mod
     from emdrill.ops import collection
     from emdrill.ui import views
@@ -116,8 +117,13 @@ def grade(
     if batch:
         if question_id or intent or story:
             raise typer.BadParameter("--batch reads everything from stdin; give no ID or options")
-        store = open_here()
-        done = batch_mod.grade_lines(store, clock, batch_mod.split_lines(sys.stdin.read()))
+        try:
+            text = sys.stdin.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise InputError(f"stdin: cannot read ({reason}); nothing was recorded") from None
+        requests = batch_mod.parse_lines(text)  # all of it, before any write
+        done = batch_mod.grade_lines(open_here(), clock, requests)
         views.show_batch(done, now=clock.now)
         return
     if question_id is None or intent is None or story is None:

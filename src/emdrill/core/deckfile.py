@@ -216,12 +216,19 @@ class Context:
 
     families: frozenset[str] = frozenset()
     question_decks: dict[str, str] = field(default_factory=dict)  # question id -> deck id
+    deck_owners: dict[str, str] = field(default_factory=dict)  # deck id -> its (other) file
 
 
 def validate(files: list[DeckFile], context: Context = Context()) -> list[Problem]:
     """Every problem in the files, alone and together, in file and line order."""
     problems = [p for f in files for p in f.problems]
     problems += _cross_deck(files)
+    for f in files:
+        owner = context.deck_owners.get(f.deck_id)
+        if f.deck_id and owner is not None:
+            line = f.lines.key("deck", None, "id") if f.lines else 1
+            problems.append(Problem(f.path, line, f"deck id '{f.deck_id}' already belongs to "
+                                    f"{owner}; give this deck an id of its own"))
     families = set(context.families) | {fam.slug for f in files for fam in f.families}
     first: dict[str, tuple[DeckFile, str]] = {}
     for f in files:

@@ -68,11 +68,13 @@ def split_lines(text: str) -> list[str]:
     return [line.removesuffix("\r") for line in lines]
 
 
-def grade_lines(store: Store, clock: Clock, lines: list[str]) -> list[Graded]:
-    """Validate every non-blank line (values and ids), then record them all in one
-    transaction: a failure (or a kill) at any line leaves none of them recorded."""
-    requests: list[tuple[int, GradeRequest]] = []
-    for number, line in enumerate(lines, start=1):
+Lines = list[tuple[int, GradeRequest]]
+
+
+def parse_lines(text: str) -> Lines:
+    """Every non-blank line checked, with its line number; before the store is opened."""
+    requests: Lines = []
+    for number, line in enumerate(split_lines(text), start=1):
         if not line.strip():
             continue
         try:
@@ -81,6 +83,12 @@ def grade_lines(store: Store, clock: Clock, lines: list[str]) -> list[Graded]:
             raise InputError(f"stdin:{number}: {exc}; nothing was recorded") from None
     if not requests:
         raise InputError("stdin: no grades given (expected JSON lines)")
+    return requests
+
+
+def grade_lines(store: Store, clock: Clock, requests: Lines) -> list[Graded]:
+    """Check the ids, then record every line in one transaction: a failure (or a kill) at
+    any line leaves none of them recorded."""
     with store.write():
         known = {c.id for c in store_cards.load_cards(store, include_suspended=True)}
         done = []

@@ -243,7 +243,8 @@ def status(store: Store, clock: Clock) -> Status:
     return Status(
         due=len(due_cards(cards, clock.now)),
         new_today=new_left,
-        reviews_today=store_cards.reviews_between(store, clock.day_start()),
+        reviews_today=store_cards.reviews_between(  # not reviews dated in a later day
+            store, clock.day_start(), clock.day_start(clock.now + timedelta(days=1))),
         streak=streak(store_cards.review_days(store, clock.utc_offset_minutes()),
                       today=clock.day_key(clock.now)),
         questions=len(cards),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -56,7 +57,22 @@ def bundled_context(paths: list[Path]) -> Context:
     return Context(
         families=frozenset(fam.slug for f in others for fam in f.families),
         question_decks={q.id: f.deck_id for f in others for q in f.questions},
+        deck_owners={f.deck_id: f"the bundled deck {f.path.name}" for f in others if f.deck_id},
     )
+
+
+def _owned_elsewhere(loaded: Context, files: list[DeckFile]) -> Context:
+    """The loaded context, with each deck id owned by the file it was loaded from while that
+    file still exists (a moved deck may take its id along); bundled ids always stay theirs."""
+    given = {_real(f.path) for f in files}
+    owners = {deck: source for deck, source in loaded.deck_owners.items()
+              if os.path.isfile(source) and _real(Path(source)) not in given}
+    owners.update(bundled_context([f.path for f in files]).deck_owners)
+    bundled = {_real(p) for p in bundled_paths()}
+    for f in files:
+        if _real(f.path) in bundled:  # wherever it was installed before
+            owners.pop(f.deck_id, None)
+    return replace(loaded, deck_owners=owners)
 
 
 def _real(path: Path) -> str:
@@ -71,7 +87,7 @@ def load_paths(store: Store, paths: list[Path], *, now: datetime) -> LoadResult:
     if not files:
         raise DeckError("no deck files given (or the folder holds no *.toml)")
     with store.write():
-        problems = validate(files, store_decks.context(store))
+        problems = validate(files, _owned_elsewhere(store_decks.context(store), files))
         if problems:
             raise DeckError("\n".join(str(p) for p in problems))
         return store_decks.load(store, files, now=now)

@@ -58,11 +58,13 @@ def _inspect_existing(path: Path) -> int:
 def _open_error(path: Path, exc: sqlite3.Error) -> StoreError:
     """Why SQLite could not open or read the file: permissions first, then damage."""
     folder = path.parent
-    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists()
-                                                   and not os.access(path, os.R_OK | os.W_OK)):
-        return ReadOnlyError(f"{path}: cannot open the database for writing: the data folder "
-                             f"or the file is read-only or not ours (check the permissions "
-                             f"of {folder}); nothing was changed")
+    if folder.is_dir() and not os.access(folder, os.W_OK | os.X_OK):
+        return ReadOnlyError(f"{folder}: the data folder is read-only, and emdrill keeps its "
+                             "database and journal there (check its permissions, or point "
+                             "EMDRILL_HOME elsewhere); nothing was changed")
+    if path.exists() and not os.access(path, os.R_OK | os.W_OK):
+        return ReadOnlyError(f"{path}: the database file is read-only or not yours (check its "
+                             "permissions); nothing was changed")
     return StoreError(f"{path}: cannot read the database ({exc}); it is damaged "
                       "or not an emdrill database, and was left untouched")
 
@@ -159,6 +161,8 @@ def guard(path: Path) -> Iterator[None]:
         if str(path) in str(exc):
             raise
         raise health.damaged(path, str(exc)) from None
+    except sqlite3.Error as exc:  # from the driver itself, as when the first connect fails
+        raise _open_error(path, exc) from None
     except OperationalError as exc:
         reason = str(exc.orig) if exc.orig is not None else str(exc)
         if "locked" in reason or "busy" in reason:

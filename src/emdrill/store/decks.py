@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 
 from sqlalchemy import text
@@ -18,10 +19,13 @@ CONTENT_FIELDS = ("family", "text", "intent", "probes", "story", "also", "system
 
 
 def context(store: Store) -> Context:
+    """What is loaded: families, which deck each question id belongs to, and the file each
+    deck was loaded from."""
     with store.session() as s:
         families = frozenset(s.exec(select(FamilyRow.slug)))
         owners = {qid: deck for qid, deck in s.exec(select(QuestionRow.id, QuestionRow.deck_id))}
-    return Context(families=families, question_decks=owners)
+        sources = {deck: source for deck, source in s.exec(select(DeckRow.id, DeckRow.source))}
+    return Context(families=families, question_decks=owners, deck_owners=sources)
 
 
 def load(store: Store, files: list[DeckFile], *, now: datetime) -> LoadResult:
@@ -30,7 +34,8 @@ def load(store: Store, files: list[DeckFile], *, now: datetime) -> LoadResult:
     with store.write() as s:
         for deck in files:
             s.merge(DeckRow(id=deck.deck_id, name=deck.name, version=deck.version,
-                            description=deck.description, source=str(deck.path), loaded_at=now))
+                            description=deck.description, source=os.path.abspath(deck.path),
+                            loaded_at=now))
             for fam in deck.families:
                 s.merge(_family_row(fam, deck.deck_id))
             for slot in deck.slots:

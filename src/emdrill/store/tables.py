@@ -10,6 +10,8 @@ from sqlalchemy import Column, Text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from emdrill.core.errors import DamagedError
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores aware datetimes as fixed-width UTC ISO text, so text order is time order."""
@@ -33,7 +35,10 @@ def to_db_time(value: datetime) -> str:
 
 
 def from_db_time(value: str) -> datetime:
-    return datetime.fromisoformat(value).astimezone(UTC)
+    try:
+        return datetime.fromisoformat(value).astimezone(UTC)
+    except (ValueError, TypeError, OverflowError):
+        raise DamagedError(f"a stored time '{str(value)[:40]}' cannot be read") from None
 
 
 class JSONList(TypeDecorator[list[Any]]):
@@ -46,7 +51,13 @@ class JSONList(TypeDecorator[list[Any]]):
         return json.dumps(list(value or []), ensure_ascii=False)
 
     def process_result_value(self, value: str | None, dialect: Any) -> list[Any]:
-        return list(json.loads(value)) if value else []
+        try:
+            found = json.loads(value) if value else []
+        except (ValueError, RecursionError):
+            found = None
+        if not isinstance(found, list):
+            raise DamagedError(f"a stored list '{str(value)[:40]}' cannot be read")
+        return found
 
 
 def _time(nullable: bool = False) -> Any:
