@@ -96,8 +96,13 @@ def schema_problems(con: sqlite3.Connection, version: int) -> list[str]:
 
 
 def quick_problems(con: sqlite3.Connection) -> list[str]:
-    rows = [str(r[0]) for r in con.execute("PRAGMA quick_check(20)")]
-    return [] if rows == ["ok"] else rows
+    return _check_rows(con, "PRAGMA quick_check(20)")
+
+
+def _check_rows(con: sqlite3.Connection, pragma: str) -> list[str]:
+    """SQLite's check output as one problem per line, without its '*** in database' titles."""
+    lines = [line.strip() for (row,) in con.execute(pragma) for line in str(row).splitlines()]
+    return [line for line in lines if line and line != "ok" and not line.startswith("***")]
 
 
 def content_problems(con: sqlite3.Connection) -> list[str]:
@@ -142,10 +147,9 @@ def _full_check(path: Path, latest: int) -> list[str]:
         version = int(con.execute("PRAGMA user_version").fetchone()[0])
         if not 0 <= version <= latest:
             return [f"schema version {version} is not one this emdrill knows (0 to {latest})"]
-        rows = [str(r[0]) for r in con.execute("PRAGMA integrity_check(50)")]
-        if version == 0 and rows == ["ok"]:
+        problems = _check_rows(con, "PRAGMA integrity_check(50)")
+        if version == 0 and not problems:
             return []  # created, never migrated: nothing to read back yet
-        problems = [] if rows == ["ok"] else rows
         problems += schema_problems(con, version)
         if problems:
             return problems
