@@ -161,9 +161,8 @@ def check() -> None:
     if problems:
         for problem in problems[:20]:
             typer.echo(f"emdrill: {path}: {problem}", err=True)
-        more = f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
-        typer.echo(f"emdrill: {path} is damaged{more}; emdrill will not write into it. "
-                   f"{health.RECOVER[0].upper()}{health.RECOVER[1:]}", err=True)
+        count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+        typer.echo(f"emdrill: {path} is damaged ({count}); {health.RECOVER}", err=True)
         raise typer.Exit(1)
     typer.echo(f"ok: {path} passes the full integrity check")
 

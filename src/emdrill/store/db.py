@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +118,7 @@ class Store:
         if self._active is not None:
             yield self._active
             return
-        with self._unit(self.engine.execution_options(**{WRITE_OPTION: True})) as session:
+        with self._unit(self._write_engine) as session:
             self._active = session
             try:
                 if not self._checked:
@@ -125,6 +126,10 @@ class Store:
                 yield session
             finally:
                 self._active = None
+
+    @cached_property
+    def _write_engine(self) -> Engine:
+        return self.engine.execution_options(**{WRITE_OPTION: True})
 
     def _quick_check(self, session: Session) -> None:
         raw = session.connection().connection.driver_connection
