@@ -62,22 +62,26 @@ must_include = ["the conflict", "the outcome"]
 """
 
 
-def question(qid: str, family: str, *, story: int = 1, also: str = "[5]",
-             text: str | None = None, siblings: str = "[]") -> str:
+def question(qid: str, family: str, *, story: int | str = 1, also: str = "[5]",
+             text: str | None = None, siblings: str = "[]", replaces: str | None = None,
+             intent: str | None = None) -> str:
+    """One [[questions]] table; a string `story` (e.g. "system") is written quoted."""
+    story_value = f'"{story}"' if isinstance(story, str) else str(story)
+    extra = f"\n        replaces = {replaces}" if replaces is not None else ""
     return textwrap.dedent(f"""
         [[questions]]
         id = "{qid}"
         family = "{family}"
         text = "{text or f'Question {qid}?'}"
-        intent = "Can you handle {qid}?"
+        intent = "{intent or f'Can you handle {qid}?'}"
         probes = ["first probe", "second probe"]
-        story = {story}
+        story = {story_value}
         also = {also}
         system = "team"
         traits = ["ownership"]
         pitfall = "Answering the literal question."
         follow_ups = ["What next?"]
-        siblings = {siblings}
+        siblings = {siblings}{extra}
         """)
 
 

@@ -34,6 +34,9 @@ OWNERS = {
     "sqlite3": ("emdrill.store.",),
     "fsrs": ("emdrill.core.scheduler",),
     "platformdirs": ("emdrill.env",),
+    "genanki": ("emdrill.ops.anki_export",),
+    "backports": ("emdrill.store.anki",),  # backports.zstd: an Anki package's collection
+    "compression": ("emdrill.store.anki",),  # the same, from the standard library (3.14+)
 }
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import tempfile
 import tomllib
-from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -222,43 +222,13 @@ def test_random_text_never_crashes_the_checker(text: str) -> None:
 
 
 # ------------------------------------------------------------------ the shipped deck
+# (its content against the deck 2 requirements: test_deck_content.py)
 
 
 def test_bundled_deck_passes_check(runner: CliRunner) -> None:
     result = runner.invoke(app, ["deck", "check"])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("ok: ")
-
-
-def test_bundled_deck_meets_the_counts() -> None:
-    data = tomllib.loads(BUNDLED.read_text(encoding="utf-8"))
-    questions = data["questions"]
-    families = Counter(q["family"] for q in questions)
-    assert set(families) == {"decisions", "underperformance", "growth", "motivation",
-                             "delivery", "hiring", "stakeholders", "conflict", "technical",
-                             "failure", "ownership", "pressure"}
-    assert len(questions) >= 144
-    assert min(families.values()) >= 10
-    slots = {s["slot"]: s for s in data["slots"]}
-    assert sorted(slots) == list(range(1, 9))
-    assert all(len(s["must_include"]) >= 3 for s in slots.values())
-    primary = Counter(q["story"] for q in questions)
-    assert all(primary[n] >= 6 for n in range(1, 9)), primary
-    with_siblings = Counter(q["family"] for q in questions if q.get("siblings"))
-    assert all(with_siblings[f] >= 2 for f in families), with_siblings
-    by_id = {q["id"]: q for q in questions}
-    for q in questions:
-        for other in q.get("siblings", []):
-            assert q["id"] in by_id[other]["siblings"], (q["id"], other)
-            assert by_id[other]["intent"] != q["intent"]
-
-
-def test_bundled_deck_phrasing_is_varied() -> None:
-    questions = tomllib.loads(BUNDLED.read_text(encoding="utf-8"))["questions"]
-    openers = Counter(" ".join(q["text"].split()[:2]).lower() for q in questions)
-    assert len(openers) >= 12
-    assert openers.most_common(1)[0][1] < len(questions) / 2
-    assert len({q["intent"] for q in questions}) == len(questions)
 
 
 def test_format_doc_example_passes_the_checker(tmp_path: Path) -> None:
@@ -269,3 +239,198 @@ def test_format_doc_example_passes_the_checker(tmp_path: Path) -> None:
     _, problems = decks.check_paths([path], decks.bundled_context([path]))
     assert problems == []
     assert len(tomllib.loads(example)["questions"]) == 1
+
+
+# ------------------------------------------------------------------ merging with `replaces`
+
+
+def _merge_decks(tmp_path: Path) -> tuple[Path, str, str]:
+    """Version 1 has alpha-1..3 and beta-1..3; version 2 drops alpha-2 and adds alpha-4,
+    which replaces it."""
+    path = tmp_path / "deck.toml"
+    v1 = mini_deck_text()
+    head, rest = v1.split('\n[[questions]]\nid = "alpha-2"', 1)
+    rest = rest.split('\n[[questions]]\nid = "alpha-3"', 1)[1]
+    v2 = (head + '\n[[questions]]\nid = "alpha-3"' + rest
+          + question("alpha-4", "alpha", text="Merged alpha two?", replaces='["alpha-2"]'))
+    return path, v1, v2
+
+
+def _kept_columns(store: Store, qid: str) -> tuple[int, bool]:
+    """What migration 3's triggers keep on a question: its review count, and whether it has
+    a due time (only once seen)."""
+    con = sqlite3.connect(store.path)
+    reviews, due = con.execute("SELECT reviews, due FROM question WHERE id = ?", (qid,)).fetchone()
+    return int(reviews), due is not None
+
+
+def _review_owners(store: Store) -> list[str]:
+    con = sqlite3.connect(store.path)
+    return [r[0] for r in con.execute("SELECT question_id FROM review ORDER BY id")]
+
+
+def test_replaces_moves_history_and_undo_still_works(tmp_path: Path) -> None:
+    from emdrill.core.scheduler import Rating
+    from emdrill.core.timing import Clock
+    from emdrill.ops.collection import StoryAnswer
+
+    path, v1, v2 = _merge_decks(tmp_path)
+    path.write_text(v1, encoding="utf-8")
+    store = _open()
+    decks.load_paths(store, [path], now=T0)
+    collection.grade(store, Clock(now=T0, local=UTC), "alpha-2", intent=Rating.GOOD,
+                     story=StoryAnswer(slot=1))
+    graded = store_cards.load_card(store, "alpha-2")
+
+    path.write_text(v2, encoding="utf-8")
+    result = decks.load_paths(store, [path], now=T0)
+    assert (result.added, result.merged, result.suspended) == (1, 1, 0)
+    assert "alpha-2" not in {c.id for c in store_cards.load_cards(store, include_suspended=True)}
+    merged = store_cards.load_card(store, "alpha-4")
+    assert (merged.intent, merged.story) == (graded.intent, graded.story)
+    assert _review_owners(store) == ["alpha-4"]
+    assert _kept_columns(store, "alpha-4") == (1, True)  # the triggers followed the move
+
+    assert decks.load_paths(store, [path], now=T0).merged == 0  # loading again: nothing to do
+
+    undone = collection.undo(store)
+    assert undone.question_id == "alpha-4"
+    assert _review_count(store) == 0
+    assert store_cards.load_card(store, "alpha-4").is_new
+    assert _kept_columns(store, "alpha-4") == (0, False)
+
+
+def test_replaces_keeps_the_survivors_own_memory(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from emdrill.core.scheduler import Rating
+    from emdrill.core.timing import Clock
+    from emdrill.ops.collection import StoryAnswer
+
+    path, v1, v2 = _merge_decks(tmp_path)
+    both = v1 + question("alpha-4", "alpha", text="Merged alpha two?")
+    path.write_text(both, encoding="utf-8")
+    store = _open()
+    decks.load_paths(store, [path], now=T0)
+    collection.grade(store, Clock(now=T0, local=UTC), "alpha-4", intent=Rating.EASY,
+                     story=StoryAnswer(slot=1))
+    own = store_cards.load_card(store, "alpha-4")
+    later = Clock(now=T0 + timedelta(minutes=5), local=UTC)
+    collection.grade(store, later, "alpha-2", intent=Rating.AGAIN, story=StoryAnswer())
+
+    path.write_text(v2, encoding="utf-8")
+    assert decks.load_paths(store, [path], now=T0).merged == 1
+    kept = store_cards.load_card(store, "alpha-4")
+    assert (kept.intent, kept.story) == (own.intent, own.story)
+    assert _review_owners(store) == ["alpha-4", "alpha-4"]
+
+    collection.undo(store)  # the moved review: deleted, and alpha-4's own memory stays
+    assert _review_count(store) == 1
+    after = store_cards.load_card(store, "alpha-4")
+    assert (after.intent, after.story) == (own.intent, own.story)
+    collection.undo(store)  # alpha-4's own review: back to new
+    assert store_cards.load_card(store, "alpha-4").is_new
+
+
+def test_replaces_moves_decoding_picks_and_mock_answers(tmp_path: Path) -> None:
+    path, v1, v2 = _merge_decks(tmp_path)
+    path.write_text(v1, encoding="utf-8")
+    store = _open()
+    decks.load_paths(store, [path], now=T0)
+    con = sqlite3.connect(store.path)
+    at = "2026-03-02T09:00:00.000000+00:00"
+    con.execute("INSERT INTO intent_pick (question_id, picked, options, picked_at) VALUES "
+                "('alpha-1', 'alpha-2', '[\"alpha-1\", \"alpha-2\", \"beta-1\"]', ?)", (at,))
+    con.execute("INSERT INTO intent_pick (question_id, picked, options, picked_at) VALUES "
+                "('alpha-2', 'alpha-2', '[\"beta-2\", \"alpha-2\"]', ?)", (at,))
+    con.execute("INSERT INTO rehearsal (question_id, started_at, target_seconds, answer_seconds,"
+                " check_intent, check_system, check_story, check_result, check_learning) "
+                "VALUES ('alpha-2', ?, 120, 95.0, 1, 1, 0, 1, 0)", (at,))
+    con.commit()
+    con.close()
+
+    path.write_text(v2, encoding="utf-8")
+    assert decks.load_paths(store, [path], now=T0).merged == 1
+    con = sqlite3.connect(store.path)
+    picks = con.execute("SELECT question_id, picked, options FROM intent_pick ORDER BY id")
+    assert [(q, p, json.loads(o)) for q, p, o in picks] == [
+        ("alpha-1", "alpha-4", ["alpha-1", "alpha-4", "beta-1"]),
+        ("alpha-4", "alpha-4", ["beta-2", "alpha-4"])]
+    assert con.execute("SELECT question_id FROM rehearsal").fetchall() == [("alpha-4",)]
+    assert con.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (question("alpha-4", "alpha", replaces='["alpha-1"]'),
+         "'alpha-4' replaces 'alpha-1', which is still in the deck"),
+        (question("alpha-4", "alpha", replaces='["alpha-4"]'),
+         "question 'alpha-4' cannot replace itself"),
+        (question("alpha-4", "alpha", replaces='["Not An Id"]'),
+         "'Not An Id' in 'replaces' is not a question id"),
+        (question("alpha-4", "alpha", replaces='["old-one"]')
+         + question("alpha-5", "alpha", replaces='["old-one"]'),
+         "'old-one' is already replaced by 'alpha-4'"),
+    ],
+)
+def test_replaces_problems(tmp_path: Path, extra: str, message: str) -> None:
+    path = tmp_path / "deck.toml"
+    path.write_text(mini_deck_text() + extra, encoding="utf-8")
+    problems = _problems(path)
+    line = _line_of(path, "replaces = ") if "already" not in message else max(
+        i for i, text in enumerate(path.read_text().splitlines(), 1) if "replaces" in text)
+    assert any(p.startswith(f"{path}:{line}: ") and message in p for p in problems), problems
+
+
+def test_sibling_may_not_point_at_a_replaced_id(tmp_path: Path) -> None:
+    path, v1, v2 = _merge_decks(tmp_path)
+    path.write_text(v1, encoding="utf-8")
+    store = _open()
+    decks.load_paths(store, [path], now=T0)
+    linked = v2.replace("siblings = []", 'siblings = ["alpha-2"]', 1)
+    path.write_text(linked, encoding="utf-8")
+    with pytest.raises(DeckError, match="sibling 'alpha-2' was merged into 'alpha-4'"):
+        decks.load_paths(store, [path], now=T0)
+    assert {c.id for c in store_cards.load_cards(store)} >= {"alpha-2"}  # nothing written
+
+
+def test_replacing_another_decks_question_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "deck.toml"
+    path.write_text(mini_deck_text(), encoding="utf-8")
+    store = _open()
+    decks.load_paths(store, [path], now=T0)
+    other = tmp_path / "other.toml"
+    other.write_text('[deck]\nid = "other"\nname = "Other"\nversion = "1"\n'
+                     + question("other-1", "alpha", replaces='["alpha-1"]'), encoding="utf-8")
+    with pytest.raises(DeckError, match="'alpha-1' belongs to deck 'mini'"):
+        decks.load_paths(store, [other], now=T0)
+
+
+# ------------------------------------------------------------------ near-duplicate warnings
+
+
+def test_check_warns_about_cards_that_read_alike(runner: CliRunner, tmp_path: Path) -> None:
+    path = tmp_path / "alike.toml"
+    path.write_text(DECK_HEADER + "".join([
+        question("alpha-1", "alpha", text="How do you grow a first-time manager?",
+                 intent="Can you coach a new manager without running their team for them?"),
+        question("alpha-2", "alpha", text="Tell me about a production outage you ran.",
+                 intent="Do you stay calm and organise the incident response?"),
+        question("beta-1", "beta", text="How do you develop someone who just became a manager?",
+                 intent="Can you coach a new manager at one remove, not run their team?"),
+    ]).replace('probes = ["first probe", "second probe"]\n', 'probes = ["a", "b"]\n'),
+        encoding="utf-8")
+    result = runner.invoke(app, ["deck", "check", str(path)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    beta_intent = next(i for i, text in enumerate(path.read_text().splitlines(), 1)
+                   if text.startswith('intent = "Can you coach a new manager at'))
+    assert len(lines) == 2
+    assert lines[0].startswith(f"{path}:{beta_intent}: warning: intent reads like 'alpha-1' (0.")
+    assert lines[1] == "ok: 1 file(s), 3 questions in 2 families (1 warning)"
+
+
+def test_bundled_deck_has_no_near_duplicates() -> None:
+    files = [decks.parse_file(p) for p in decks.bundled_paths()]
+    assert [str(w) for w in decks.warnings(files)] == []

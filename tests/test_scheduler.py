@@ -112,3 +112,20 @@ def test_rating_parse() -> None:
     assert Rating.parse(" Good ") == Rating.GOOD
     with pytest.raises(ValueError, match="again, hard, good, easy"):
         Rating.parse("great")
+
+
+def test_closed_form_retrievability_matches_fsrs() -> None:
+    import fsrs
+
+    from emdrill.core.scheduler import Memory, retrievability
+
+    reference = fsrs.Scheduler(enable_fuzzing=False)
+    last = datetime(2026, 1, 1, 8, tzinfo=UTC)
+    for stability, days in [(0.5, 0), (2.0, 1), (10.0, 7), (40.0, 90), (3.3, 400)]:
+        memory = Memory(state=2, step=None, stability=stability, difficulty=5.0,
+                        due=last, last_review=last)
+        now = last + timedelta(days=days, hours=5)
+        card = fsrs.Card(card_id=1, state=fsrs.State.Review, step=None, stability=stability,
+                         difficulty=5.0, due=last, last_review=last)
+        assert retrievability(memory, now) == pytest.approx(
+            reference.get_card_retrievability(card, now), abs=1e-12)

@@ -6,7 +6,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from emdrill.cli.base import open_here
-from emdrill.core.order import build_queue, declump
+from emdrill.core.order import (
+    QueueItem,
+    build_queue,
+    declump,
+    due_cards,
+    goes_first,
+    new_order,
+)
 from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card, Question
@@ -114,10 +121,18 @@ def _card(qid: str, family: str, *, due_minutes: int | None, siblings: tuple[str
     return Card(question, memory, memory)
 
 
+def _queue(cards: list[Card], *, now: datetime, allowance: int,
+           weakness: dict[str, float] | None = None) -> list[QueueItem]:
+    """What the store hands `build_queue`: the due cards, and the new ones in `new_order`."""
+    ranks = new_order((c.id, c.family, c.question.deck, c.question.position) for c in cards)
+    fresh = sorted((c for c in cards if c.is_new), key=lambda c: ranks[c.id])
+    return build_queue(due_cards(cards, now), fresh, allowance=allowance, weakness=weakness)
+
+
 def test_no_two_of_a_family_in_a_row_when_avoidable() -> None:
     cards = [_card("a1", "a", due_minutes=-50), _card("a2", "a", due_minutes=-40),
              _card("a3", "a", due_minutes=-30), _card("b1", "b", due_minutes=-20)]
-    order = [i.card.id for i in build_queue(cards, now=T0, allowance=0)]
+    order = [i.card.id for i in _queue(cards, now=T0, allowance=0)]
     assert order == ["a1", "b1", "a2", "a3"]  # most overdue first, b breaks the a-run
 
 
@@ -131,7 +146,7 @@ def test_siblings_are_not_back_to_back() -> None:
 def test_weakest_family_first_then_most_overdue() -> None:
     cards = [_card("a1", "a", due_minutes=-90), _card("b1", "b", due_minutes=-10),
              _card("b2", "b", due_minutes=-5), _card("c1", "c", due_minutes=60)]
-    order = [i.card.id for i in build_queue(cards, now=T0, allowance=0,
+    order = [i.card.id for i in _queue(cards, now=T0, allowance=0,
                                             weakness={"b": 0.2, "a": 0.0})]
     assert order == ["b1", "a1", "b2"]
 
@@ -139,6 +154,17 @@ def test_weakest_family_first_then_most_overdue() -> None:
 def test_new_questions_respect_the_allowance_and_come_after_due() -> None:
     cards = [_card(f"n{i}", "ab"[i % 2], due_minutes=None, position=i) for i in range(6)]
     cards.append(_card("d1", "c", due_minutes=-1))
-    items = build_queue(cards, now=T0, allowance=3)
+    items = _queue(cards, now=T0, allowance=3)
     assert [i.card.id for i in items] == ["d1", "n0", "n1", "n2"]
     assert [i.new for i in items] == [False, True, True, True]
+
+
+def test_new_order_puts_the_first_ids_ahead_of_everything_else() -> None:
+    rows = [("a1", "a", "core", 0), ("b1", "b", "core", 1), ("a2", "a", "core", 2),
+            ("m1", "b", "mine", 0), ("m2", "a", "mine", 1)]
+    plain = new_order(rows)
+    assert sorted(plain, key=plain.__getitem__) == ["a1", "b1", "a2", "m1", "m2"]
+    ranks = new_order(rows, first={"m1", "m2"})
+    assert sorted(ranks, key=ranks.__getitem__) == ["m1", "m2", "a1", "b1", "a2"]
+    assert all(goes_first(ranks[q]) == q.startswith("m") for q in ranks)
+    assert not goes_first(None)

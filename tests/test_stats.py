@@ -100,13 +100,17 @@ def test_family_figures(store: Store, dues: dict[str, datetime]) -> None:
     assert (alpha.questions, alpha.seen, alpha.reviews) == (3, 3, 4)
     assert (beta.questions, beta.seen, beta.reviews) == (3, 2, 4)
     # last 30 days: alpha-2, alpha-1 twice; intent passed once, story right once; one lapse
-    assert alpha.recent == stats.Period(reviews=3, intent_passes=1, story_passes=1, lapses=1)
+    assert alpha.recent == stats.Period(reviews=3, intent_passes=1, story_passes=1, lapses=1,
+                                        intent_graded=3, story_graded=3)
     assert alpha.recent.intent_recall == pytest.approx(1 / 3)
-    assert alpha.previous == stats.Period(reviews=1, intent_passes=1, story_passes=1, lapses=0)
-    assert beta.recent == stats.Period(reviews=2, intent_passes=2, story_passes=2, lapses=0)
-    assert beta.previous == stats.Period(reviews=2, intent_passes=2, story_passes=2, lapses=0)
-    assert report.recent == stats.Period(5, 3, 3, 1)
-    assert report.previous == stats.Period(3, 3, 3, 0)
+    assert alpha.previous == stats.Period(reviews=1, intent_passes=1, story_passes=1, lapses=0,
+                                          intent_graded=1, story_graded=1)
+    assert beta.recent == stats.Period(reviews=2, intent_passes=2, story_passes=2, lapses=0,
+                                       intent_graded=2, story_graded=2)
+    assert beta.previous == stats.Period(reviews=2, intent_passes=2, story_passes=2, lapses=0,
+                                         intent_graded=2, story_graded=2)
+    assert report.recent == stats.Period(5, 3, 3, 1, 5, 5)
+    assert report.previous == stats.Period(3, 3, 3, 0, 3, 3)
 
 
 def test_retrievability_and_weakness(store: Store, dues: dict[str, datetime]) -> None:
@@ -228,3 +232,23 @@ def test_adaptive_off_reports_the_setting_everywhere(store: Store,
     assert not report.adaptive
     assert {f.desired_retention for f in report.families} == {0.85}
     assert _family(report, "alpha").weakness > 0  # still measured, just not acted on
+
+
+def test_a_review_that_grades_one_facet_tests_only_that_facet(home: Path,
+                                                              mini_deck: Path) -> None:
+    from emdrill.store import stats as store_stats
+    from emdrill.store import tallies
+
+    t0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    store = collection.open_collection(home / "emdrill.db", now=t0, autoload=False)
+    decks.load_paths(store, [mini_deck], now=t0)
+    collection.grade(store, Clock(t0, UTC), "alpha-1", intent=Rating.GOOD,
+                     story=StoryAnswer(slot=1))
+    later = Clock(t0 + timedelta(days=2), UTC)
+    collection.record(store, later, "alpha-1", intent=Rating.AGAIN, story=None, mode="anki")
+    tally = tallies.read(store)["alpha"]
+    assert (tally.tests, tally.misses) == (1, 1)  # the story was not tested
+    assert tally.as_of == later.now
+    tests = store_stats.retention_counts(store, bounds=[t0], offset_minutes=0)
+    assert sum(total for *_, total in tests) == 1
+    store.close()

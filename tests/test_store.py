@@ -19,7 +19,7 @@ from emdrill.ops import collection, decks
 from emdrill.ops.collection import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store, open_store
-from emdrill.store.migrations import LATEST
+from emdrill.store.migrations import LATEST, MIGRATIONS
 from emdrill.store.tables import from_db_time, to_db_time
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -135,3 +135,59 @@ def test_review_row_records_everything(mini_deck: Path) -> None:
                       " seconds, mode, intent_prev_state, story_prev_last_review FROM review"
                       ).fetchone()
     assert row == ("beta-2", to_db_time(T0), 2, 1, 1, 12.5, "drill", 1, None)
+
+
+def test_migration_3_keeps_every_review_and_lets_a_review_grade_one_facet(
+        tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    con = sqlite3.connect(path)
+    for script in MIGRATIONS[:2]:  # the schema as main shipped it: both ratings required
+        assert isinstance(script, str)
+        con.executescript(script)
+    con.execute("PRAGMA user_version=2")
+    t = "2026-03-01T08:00:00.000000+00:00"
+    con.execute("INSERT INTO question (id, deck_id, family, text, intent, story, system, "
+                "added_at) VALUES ('q', 'd', 'f', 't', 'i', 1, 'team', ?)", (t,))
+    con.execute("INSERT INTO review (question_id, reviewed_at, intent_rating, story_rating, "
+                "mode, intent_prev_state, intent_prev_due, story_prev_state, story_prev_due) "
+                "VALUES ('q', ?, 2, 3, 'drill', 1, ?, 1, ?)", (t, t, t))
+    con.commit()
+    before = con.execute("SELECT * FROM review").fetchall()
+    con.close()
+    open_store(path).close()
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == LATEST
+    assert con.execute("SELECT * FROM review").fetchall() == before
+    con.execute("UPDATE review SET story_rating = NULL")  # one facet graded: allowed now
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        con.execute("UPDATE review SET intent_rating = NULL")  # no facet graded: refused
+    con.close()
+    open_store(path).close()
+    con = sqlite3.connect(path)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == LATEST
+    assert con.execute("SELECT * FROM review").fetchall() == before
+    con.execute("UPDATE review SET story_rating = NULL")  # one facet graded: allowed now
+    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+        con.execute("UPDATE review SET intent_rating = NULL")  # no facet graded: refused
+    con.close()
+
+
+def test_migration_7_adds_drafts_and_keeps_the_questions(tmp_path: Path,
+                                                          mini_deck: Path) -> None:
+    from emdrill.store.migrations import MIGRATIONS
+
+    path = tmp_path / "v3.db"
+    store = open_store(path)
+    decks.load_paths(store, [mini_deck], now=T0)
+    store.close()
+    con = sqlite3.connect(path)
+    con.execute("ALTER TABLE question DROP COLUMN draft")  # back to what migration 6 left
+    con.execute("PRAGMA user_version=6")
+    con.commit()
+    con.close()
+    assert len(MIGRATIONS) == 7
+    store = open_store(path)
+    assert store.migrated_from == 6
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT count(*), min(draft), max(draft) FROM question").fetchone() == (
+        6, "[]", "[]")

@@ -7,6 +7,8 @@ and pass plain values (a path, a clock, a seed) down to the operations.
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from emdrill.core.timing import NOW_ENV, Clock, parse_now
 
 HOME_ENV = "EMDRILL_HOME"
 SEED_ENV = "EMDRILL_SEED"
+TICK_ENV = "EMDRILL_TEST_CLOCK"
 DB_NAME = "emdrill.db"
 
 
@@ -57,3 +60,25 @@ def read_seed() -> int | None:
         raise ConfigError(f"{SEED_ENV}: '{raw}' is not an integer") from None
 
 
+
+
+def read_ticker() -> Callable[[], float]:
+    """The monotonic seconds that on-screen timers read (the mock's speaking timer, the
+    drill's clock, decoding's response time).
+
+    Test hook: $EMDRILL_TEST_CLOCK names a file holding a number of seconds. Timers then read
+    that file on every tick instead of the system's monotonic clock, so a test moves time by
+    rewriting the file and never sleeps. A missing or unreadable file reads as 0.
+    """
+    path = os.environ.get(TICK_ENV)
+    if not path:
+        return time.monotonic
+    source = Path(path)
+
+    def tick() -> float:
+        try:
+            return float(source.read_text(encoding="utf-8").strip() or 0)
+        except (OSError, ValueError):
+            return 0.0
+
+    return tick

@@ -78,5 +78,6 @@ def open_here(*, autoload: bool = True) -> Store:
     from emdrill import env
     from emdrill.ops import collection
 
-    return collection.open_collection(env.db_path(), now=env.read_clock().now,
-                                      seed=env.read_seed(), autoload=autoload)
+    clock = env.read_clock()
+    return collection.open_collection(env.db_path(), now=clock.now, seed=env.read_seed(),
+                                      autoload=autoload, local=clock.local)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import time
 from typing import Annotated, Any
 
 import typer
@@ -16,7 +15,8 @@ def _hang_up(_signum: int, _frame: Any) -> None:
     raise SystemExit(129)
 
 
-def _start(*, mode: str, minutes: float | None, cards: int | None, compact: bool) -> None:
+def _start(*, mode: str, minutes: float | None, cards: int | None, compact: bool,
+           decode: bool | None) -> None:
     from emdrill import env
     from emdrill.core.timing import Clock
     from emdrill.ops import collection
@@ -31,10 +31,11 @@ def _start(*, mode: str, minutes: float | None, cards: int | None, compact: bool
     signal.signal(signal.SIGHUP, _hang_up)
     # Ctrl-C ends the session even when the shell started us with SIGINT ignored.
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    start, t0 = env.read_clock(), time.monotonic()
+    tick = env.read_ticker()
+    start, t0 = env.read_clock(), tick()
 
     def clock() -> Clock:
-        return Clock(now=start.now + _seconds(time.monotonic() - t0), local=start.local)
+        return Clock(now=start.now + _seconds(tick() - t0), local=start.local)
 
     store = open_here()
     length = minutes if minutes is not None else (
@@ -48,17 +49,42 @@ def _start(*, mode: str, minutes: float | None, cards: int | None, compact: bool
         return render_back(pick.card.question, data, compact=short, width=console.width)
 
     screen = drill.Screen(console=console, reader=KeyReader(), session=session, back=back,
-                          slots=data.slots, compact=compact)
+                          slots=data.slots, compact=compact,
+                          decode=_decoder(store, tick) if (
+                              collection.settings(store).decode if decode is None else decode)
+                          else None)
     drill.run(session, screen)
     names = collection.family_names(store)
     console.print()
     console.print(view.summary(session.summary(), now=clock().now, family_names=names))
 
 
+def _decoder(store: Any, tick: Any) -> Any:
+    import random
+
+    from emdrill import env
+    from emdrill.core.types import Card
+    from emdrill.ops import decode
+    from emdrill.ui.decode import Decoder
+
+    rng = random.Random(env.read_seed())
+
+    def offer(card: Card) -> decode.Offer:
+        return decode.offer(store, card, rng=rng)
+
+    return Decoder(offer=offer, tick=tick)
+
+
 def _seconds(value: float) -> Any:
     from datetime import timedelta
 
     return timedelta(seconds=value)
+
+
+DecodeOption = Annotated[bool | None, typer.Option(
+    "--decode/--no-decode",
+    help="Pick the intent from four candidates instead of grading your own recall "
+    "(default: the 'decode' setting, off).")]
 
 
 def register(app: typer.Typer) -> None:
@@ -69,14 +95,16 @@ def register(app: typer.Typer) -> None:
             help="Length of the session (default: the 'minutes' setting, 5).")] = None,
         cards: Annotated[int | None, typer.Option(
             "--cards", "-n", min=1, help="Stop after N answers.")] = None,
+        decode: DecodeOption = None,
     ) -> None:
         """Run a timeboxed drill: name the story, reveal, grade your intent recall."""
-        _start(mode="drill", minutes=minutes, cards=cards, compact=False)
+        _start(mode="drill", minutes=minutes, cards=cards, compact=False, decode=decode)
 
     @app.command()
     def commute(
         cards: Annotated[int | None, typer.Option(
             "--cards", "-n", min=1, help="Stop after N answers.")] = None,
+        decode: DecodeOption = None,
     ) -> None:
         """One-handed review for small screens: reveal, then y / p / n. No timer."""
-        _start(mode="commute", minutes=None, cards=cards, compact=True)
+        _start(mode="commute", minutes=None, cards=cards, compact=True, decode=decode)

@@ -37,7 +37,7 @@ from emdrill.core.stories import (
     system_template,
     with_parts,
 )
-from emdrill.core.types import Slot
+from emdrill.core.types import SLOTS, Slot
 
 T = TypeVar("T")
 EDITOR_VARS = ("VISUAL", "EDITOR")
@@ -94,11 +94,12 @@ def write_system(category: str, current: str, *, no_edit: bool, now: datetime) -
 # ---------------------------------------------------------------- editor
 
 
-def run_editor(text: str, *, editor: tuple[str, list[str]], name: str) -> tuple[str, int]:
+def run_editor(text: str, *, editor: tuple[str, list[str]], name: str, suffix: str = ".md"
+               ) -> tuple[str, int]:
     """Open the editor on a temporary copy of `text`; return what was saved and the status."""
     var, words = editor
     folder = Path(tempfile.mkdtemp(prefix="emdrill-"))
-    path = folder / f"{name}.md"
+    path = folder / f"{name}{suffix}"
     try:
         path.write_text(text, encoding="utf-8")
         try:
@@ -181,16 +182,16 @@ def _with_header(saved: str, exc: StoryError) -> str:
     return f"{_HEADER}\n{listed}\nFix it and save, or empty the file to cancel. -->\n{body}"
 
 
-def keep(text: str, *, name: str, now: datetime) -> Path:
+def keep(text: str, *, name: str, now: datetime, suffix: str = ".md") -> Path:
     """Write refused text to the data folder's recovery/ (the temp dir if that fails)."""
     stamp = now.strftime("%Y%m%d-%H%M%S")
     for folder in (env.home_dir() / "recovery", Path(tempfile.gettempdir())):
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            path, n = folder / f"{name}-{stamp}.md", 1
+            path, n = folder / f"{name}-{stamp}{suffix}", 1
             while path.exists():
                 n += 1
-                path = folder / f"{name}-{stamp}-{n}.md"
+                path = folder / f"{name}-{stamp}-{n}{suffix}"
             path.write_text(text, encoding="utf-8")
             return path
         except OSError:
@@ -245,7 +246,7 @@ def ask_story(slots: Mapping[int, Slot], *, slot: int | None, start: Story | Non
     what = f"Editing story {start.id}" if start is not None else "New story"
     typer.echo(f"{what}. Press Enter to keep the value in [brackets].")
     if start is None and slot is None:
-        for n in range(1, 9):
+        for n in SLOTS:
             typer.echo(f"  {n}  {slots[n].name if n in slots else ''}".rstrip())
     title = ask_line("Title (a short handle you can say to yourself)",
                      current=start.title if start else "", required=True)

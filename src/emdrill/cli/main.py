@@ -14,6 +14,7 @@ import typer
 
 from emdrill.cli.base import Group, open_here
 from emdrill.cli.drill import register as _register_drill
+from emdrill.cli.mock import register as _register_mock
 
 app = typer.Typer(
     cls=Group,
@@ -28,6 +29,7 @@ deck_app = typer.Typer(cls=Group, help="Check, load and list question decks.",
                        no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(deck_app, name="deck")
 _register_drill(app)  # first in --help: the drill is the main job
+_register_mock(app)
 
 
 
@@ -100,8 +102,13 @@ def grade(
     intent: Annotated[str | None, typer.Option(
         help="How well you recalled the intent: again, hard, good or easy.")] = None,
     story: Annotated[str | None, typer.Option(
-        help="The story slot you named (1-8, 0 = not sure), or right / wrong.")] = None,
+        help="The story slot you named (1-8), system (a system answer), 0 (not sure), or "
+             "right / wrong.")] = None,
     seconds: Annotated[float | None, typer.Option(min=0, help="Time spent, in seconds.")] = None,
+    intent_pick: Annotated[str | None, typer.Option(
+        "--intent-pick", metavar="OTHER_ID",
+        help="Instead of --intent: the question whose intent you picked from four, as "
+        "decoding records it (ID itself is a right pick).")] = None,
     batch: Annotated[bool, typer.Option(
         "--batch", help="Read JSON lines from stdin: {\"id\", \"intent\", \"story\", "
         "\"seconds\"}. All lines are checked before any is written.")] = False,
@@ -115,7 +122,7 @@ def grade(
 
     clock = env.read_clock()
     if batch:
-        if question_id or intent or story:
+        if question_id or intent or story or intent_pick:
             raise typer.BadParameter("--batch reads everything from stdin; give no ID or options")
         try:
             text = sys.stdin.read()
@@ -126,6 +133,9 @@ def grade(
         done = batch_mod.grade_lines(open_here(), clock, requests)
         views.show_batch(done, now=clock.now)
         return
+    if intent_pick is not None:
+        _grade_pick(question_id, intent_pick, intent=intent, story=story, seconds=seconds)
+        return
     if question_id is None or intent is None or story is None:
         raise typer.BadParameter("give ID, --intent and --story (or use --batch)")
     request = batch_mod.parse_request(question_id, intent, story, seconds)
@@ -133,6 +143,24 @@ def grade(
     graded = collection.grade(store, clock, request.question_id, intent=request.intent,
                               story=request.story, seconds=request.seconds, mode="grade")
     views.show_graded(graded, now=clock.now)
+
+
+def _grade_pick(question_id: str | None, picked: str, *, intent: str | None,
+                story: str | None, seconds: float | None) -> None:
+    from emdrill import env
+    from emdrill.ops import decode
+    from emdrill.ops.collection import StoryAnswer
+    from emdrill.ui import views
+
+    if intent is not None:
+        raise typer.BadParameter("give --intent or --intent-pick, not both")
+    if question_id is None or story is None:
+        raise typer.BadParameter("give ID, --intent-pick and --story")
+    clock = env.read_clock()
+    answer = StoryAnswer.parse(story)
+    graded, choice = decode.record_pick(open_here(), clock, question_id.strip(), picked.strip(),
+                                        story=answer, seconds=seconds)
+    views.show_graded(graded, now=clock.now, picked=choice.picked)
 
 
 @app.command()
@@ -144,7 +172,8 @@ def undo() -> None:
     store = open_here(autoload=False)
     record = collection.undo(store)
     when = record.reviewed_at.astimezone(env.read_clock().local).strftime("%Y-%m-%d %H:%M")
-    typer.echo(f"undid the review of {record.question_id} from {when}")
+    source = " (made in Anki)" if record.mode == "anki" else ""
+    typer.echo(f"undid the review of {record.question_id} from {when}{source}")
 
 
 @app.command()
@@ -195,23 +224,42 @@ def config_cmd(
 # readable=False: an unreadable file is ours to report (file:1: cannot read, status 1).
 PathsArg = Annotated[list[Path] | None, typer.Argument(
     metavar="[PATH]...", readable=False,
-    help="Deck files or folders (default: the bundled decks).")]
+    help="Deck files or folders (default: the bundled decks and yours).")]
+
+
+def _default_decks() -> list[Path]:
+    """The bundled decks, then the user's own (written by `add` and `import`)."""
+    from emdrill import env
+    from emdrill.ops import decks
+
+    return decks.bundled_paths() + decks.user_paths(env.home_dir())
 
 
 @deck_app.command("check")
 def deck_check(paths: PathsArg = None) -> None:
-    """Validate deck files; print every problem as file:line: message."""
+    """Validate deck files; print every problem as file:line: message.
+
+    Cards that read like another card are reported as warnings, and fields emdrill drafted
+    that you have not reviewed yet as notes; neither fails the check."""
+    from emdrill.core.deckfile import drafts
     from emdrill.ops import decks
 
-    chosen = paths or decks.bundled_paths()
+    chosen = paths or _default_decks()
     files, problems = decks.check_paths(chosen, decks.bundled_context(chosen))
-    for problem in problems:
+    warnings = decks.warnings(files)
+    for problem in sorted([*problems, *warnings], key=lambda p: (str(p.path), p.line)):
         typer.echo(str(problem))
     if problems:
         raise typer.Exit(1)
+    notes = drafts(files)
+    for note in notes:
+        typer.echo(str(note))
     count = sum(len(f.questions) for f in files)
     families = len({q.family for f in files for q in f.questions})
-    typer.echo(f"ok: {len(files)} file(s), {count} questions in {families} families")
+    warned = f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else ""
+    unreviewed = f", {len(notes)} with drafts to review" if notes else ""
+    typer.echo(f"ok: {len(files)} file(s), {count} questions in {families} families"
+               f"{warned}{unreviewed}")
 
 
 @deck_app.command("load")
@@ -222,10 +270,11 @@ def deck_load(paths: PathsArg = None) -> None:
 
     clock = env.read_clock()
     store = open_here(autoload=False)
-    result = decks.load_paths(store, paths or decks.bundled_paths(), now=clock.now)
+    result = decks.load_paths(store, paths or _default_decks(), now=clock.now)
+    merged = f", merged {result.merged}" if result.merged else ""
     typer.echo(f"added {result.added}, updated {result.updated}, "
                f"unchanged {result.unchanged}, suspended {result.suspended}, "
-               f"restored {result.restored}")
+               f"restored {result.restored}{merged}")
 
 
 @deck_app.command("list")
@@ -246,6 +295,14 @@ app.add_typer(system_app, name="system")
 from emdrill.cli.stats import register as _register_stats  # noqa: E402
 
 _register_stats(app)
+
+from emdrill.cli.transfer import register as _register_transfer  # noqa: E402
+
+_register_transfer(app)
+
+from emdrill.cli.questions import register as _register_questions  # noqa: E402
+
+_register_questions(app)
 
 
 def main() -> None:

@@ -6,7 +6,6 @@ modules are imported inside the commands, so `emdrill --help` stays fast.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -131,41 +130,17 @@ def story_export(
         metavar="[FILE]", help="Markdown file to write (default: standard output).")] = None,
 ) -> None:
     """Write all stories as one Markdown file that `story import` reads back exactly."""
-    from emdrill.core.errors import InputError
     from emdrill.core.stories import render_markdown
     from emdrill.ops import stories as ops_stories
+    from emdrill.ops import transfer
 
     stories = ops_stories.list_stories(open_here(autoload=False))
     text = render_markdown(stories)
     if file is None or str(file) == "-":
         sys.stdout.write(text)
         return
-    try:
-        _write_whole(file, text)
-    except OSError as exc:
-        raise InputError(f"{file}: cannot write ({exc.strerror or exc}); "
-                         "nothing was written") from None
+    transfer.write_whole(file, lambda partial: partial.write_text(text, encoding="utf-8"))
     typer.echo(f"wrote {len(stories)} stor{'y' if len(stories) == 1 else 'ies'} to {file}")
-
-
-def _write_whole(file: Path, text: str) -> None:
-    """Write `text` to `file` whole or not at all. A regular file (or a new one) is replaced
-    by a complete temp file; anything else (a device, a pipe) is written to, never replaced."""
-    if file.exists() and not file.is_file():
-        with file.open("w", encoding="utf-8") as f:
-            f.write(text)  # the error (disk full) comes at the latest from the close
-        return
-    target = Path(os.path.realpath(file))  # through a symlink, to the file it names
-    partial = target.with_name(f".{target.name}.tmp")
-    try:
-        with partial.open("w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        partial.replace(target)  # a crash never leaves half a file behind
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
 
 
 @story_app.command("import")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any, Protocol
 
+from emdrill.core.types import SYSTEM_ANSWER, SYSTEM_WORD
+
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -109,6 +111,30 @@ class Getter:
             self.fail(key, f"story slot {value} is outside 1-8")
             return 0
         return value
+
+    def story(self, key: str) -> int:
+        """A question's primary story: a slot 1-8, or "system" (SYSTEM_ANSWER)."""
+        value = self._present(key, True)
+        if value is None:
+            return 0
+        if isinstance(value, str):
+            if value.strip() == SYSTEM_WORD:
+                return SYSTEM_ANSWER
+            self.fail(key, f"'{key}' = '{value}' must be a slot 1-8 or \"{SYSTEM_WORD}\"")
+            return 0
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(key, f"'{key}' must be a slot 1-8 or \"{SYSTEM_WORD}\"")
+            return 0
+        return self.slot(key)
+
+    def ids(self, key: str) -> list[str]:
+        """An optional list of question ids (lowercase words joined by hyphens)."""
+        values = self.strings(key, low=0, high=50, required=False)
+        for value in values:
+            if value and not ID_PATTERN.match(value):
+                self.fail(key, f"'{value}' in '{key}' is not a question id "
+                               "(lowercase words joined by hyphens)")
+        return values
 
     def slots(self, key: str) -> list[int]:
         value = self._present(key, False)

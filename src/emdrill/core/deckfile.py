@@ -18,7 +18,11 @@ from emdrill.core.types import SYSTEMS, Family, Question, Slot
 TRAITS = ("reliability", "communication", "emotional-intelligence", "resilience", "ownership",
           "initiative", "autonomy")
 QUESTION_KEYS = {"id", "family", "text", "intent", "probes", "story", "also", "system",
-                 "traits", "pitfall", "follow_ups", "siblings"}
+                 "traits", "pitfall", "follow_ups", "siblings", "draft", "source",
+                 "replaces"}
+# Fields emdrill filled in for the user (from a suggestion) that the user has not reviewed yet.
+DRAFTABLE = ("family", "story", "also", "intent", "probes", "system", "traits", "pitfall",
+             "follow_ups")
 
 
 @dataclass(frozen=True)
@@ -26,9 +30,11 @@ class Problem:
     path: Path
     line: int
     message: str
+    warning: bool = False  # worth a look, but the deck still loads
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        kind = "warning: " if self.warning else ""
+        return f"{self.path}:{self.line}: {kind}{self.message}"
 
 
 @dataclass
@@ -189,21 +195,31 @@ class _Parser:
         qid, family = get.slug("id"), get.slug("family")
         text, intent = get.text("text"), get.text("intent")
         probes = get.strings("probes", low=2, high=4)
-        story = get.slot("story")
+        story = get.story("story")
         also = get.slots("also")
         system = get.choice("system", SYSTEMS)
         traits = get.choices("traits", TRAITS)
         pitfall = get.text("pitfall")
         follow_ups = get.strings("follow_ups", low=1, high=3)
         siblings = get.strings("siblings", low=0, high=6, required=False)
+        replaces = get.ids("replaces")
+        draft = get.strings("draft", low=0, high=len(DRAFTABLE), required=False)
+        for name in draft:
+            if name not in DRAFTABLE:
+                get.fail("draft", f"'{name}' in 'draft' is not a field emdrill drafts "
+                                  f"(expected some of {', '.join(DRAFTABLE)})")
+        source = get.text("source", required=False)
         if story and story in also:
             get.fail("also", f"slot {story} is already the primary story")
+        if qid and qid in replaces:
+            get.fail("replaces", f"question '{qid}' cannot replace itself")
         if not get.failed and qid and family and story:
             self.deck.questions.append(Question(
                 id=qid, deck=self.deck.deck_id, family=family, text=text, intent=intent,
                 story=story, also=tuple(also), probes=tuple(probes), system=system,
                 traits=tuple(traits), pitfall=pitfall, follow_ups=tuple(follow_ups),
-                siblings=tuple(siblings), position=index,
+                siblings=tuple(siblings), position=index, replaces=tuple(replaces),
+                draft=tuple(draft), source=source,
             ))
 
 
@@ -247,6 +263,7 @@ def validate(files: list[DeckFile], context: Context = Context()) -> list[Proble
             if q.family not in families:
                 problems.append(Problem(f.path, f.line_of(q, "family"),
                                         f"unknown family '{q.family}'"))
+    replaced = _replacements(files, first, context, problems)
     known_ids = set(first) | set(context.question_decks)
     for f in files:
         for q in f.questions:
@@ -255,7 +272,44 @@ def validate(files: list[DeckFile], context: Context = Context()) -> list[Proble
                     what = "itself" if sibling == q.id else "nowhere"
                     problems.append(Problem(f.path, f.line_of(q, "siblings"),
                                             f"sibling '{sibling}' points {what}"))
+                elif sibling in replaced:
+                    problems.append(Problem(f.path, f.line_of(q, "siblings"),
+                                            f"sibling '{sibling}' was merged into "
+                                            f"'{replaced[sibling]}'; link that instead"))
     return sorted(problems, key=lambda p: (str(p.path), p.line))
+
+
+def _replacements(files: list[DeckFile], first: dict[str, tuple[DeckFile, str]],
+                  context: Context, problems: list[Problem]) -> dict[str, str]:
+    """Old id -> the question that replaces it; a problem for each impossible replacement."""
+    replaced: dict[str, str] = {}
+    for f in files:
+        for q in f.questions:
+            for old in q.replaces:
+                line = f.line_of(q, "replaces")
+                owner = context.question_decks.get(old)
+                if old in first:
+                    problems.append(Problem(f.path, line, f"'{q.id}' replaces '{old}', which is "
+                                            "still in the deck; remove that question or drop "
+                                            "it from 'replaces'"))
+                elif old in replaced:
+                    problems.append(Problem(f.path, line, f"'{old}' is already replaced by "
+                                            f"'{replaced[old]}'"))
+                elif owner is not None and owner != f.deck_id:
+                    problems.append(Problem(f.path, line, f"'{old}' belongs to deck '{owner}'; "
+                                            "a question can only replace ids of its own deck"))
+                else:
+                    replaced[old] = q.id
+    return replaced
+
+
+def drafts(files: list[DeckFile]) -> list[Problem]:
+    """One note per question with fields still marked `draft`: not errors, a to-do list."""
+    notes = [Problem(f.path, f.line_of(q, "draft"),
+                     f"'{q.id}' has unreviewed fields: {', '.join(q.draft)} (review them, then "
+                     "take them out of 'draft')")
+             for f in files for q in f.questions if q.draft]
+    return sorted(notes, key=lambda p: (str(p.path), p.line))
 
 
 def _cross_deck(files: list[DeckFile]) -> list[Problem]:
@@ -290,3 +344,4 @@ class LoadResult:
     unchanged: int = 0
     suspended: int = 0
     restored: int = 0
+    merged: int = 0  # replaced ids whose history moved to their new question

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 
 from emdrill.core.types import Card
 
@@ -24,22 +25,43 @@ def due_cards(cards: Iterable[Card], now: datetime) -> list[Card]:
     return [c for c in cards if not c.is_new and c.due <= now]
 
 
-def _spread_new(cards: Iterable[Card]) -> list[Card]:
-    """New questions taking one family at a time, so a day's batch is varied.
+def new_order(questions: Iterable[tuple[str, str, str, int]], *,
+              first: Collection[str] = ()) -> dict[str, int]:
+    """Where each question stands among new ones, from (id, family, deck, position) rows of
+    every active question: one family at a time, so a day's batch is varied. The ids in
+    `first` (questions the user just added) come before all others, in the same way.
 
     Ranks come from the whole deck (seen questions included), so grading one new question
-    does not reshuffle the rest: the order `next` shows is the order the drill uses.
+    does not reshuffle the rest: the order `next` shows is the order the drill uses. The
+    store keeps this number per question, refreshed whenever a deck loads; a rank below
+    zero marks a question that goes first (`goes_first`), so the mark survives a refresh.
     """
-    ordered = sorted(cards, key=lambda c: (c.question.deck, c.question.position))
+    rows = list(questions)
+    ahead = [q for q in rows if q[0] in first]
+    result = {qid: rank - _FRONT for qid, rank in _interleaved(ahead).items()}
+    result.update(_interleaved([q for q in rows if q[0] not in first]))
+    return result
+
+
+def goes_first(rank: int | None) -> bool:
+    """Whether a stored `new_order` rank puts its question ahead of every other new one."""
+    return rank is not None and rank < 0
+
+
+def _interleaved(questions: Iterable[tuple[str, str, str, int]]) -> dict[str, int]:
+    ordered = sorted(questions, key=lambda q: (q[2], q[3]))
     family_order: dict[str, int] = {}
-    rank: dict[str, int] = {}
     seen_in_family: dict[str, int] = defaultdict(int)
-    for card in ordered:
-        family_order.setdefault(card.family, len(family_order))
-        rank[card.id] = seen_in_family[card.family]
-        seen_in_family[card.family] += 1
-    fresh = [c for c in ordered if c.is_new]
-    return sorted(fresh, key=lambda c: (rank[c.id], family_order[c.family]))
+    result: dict[str, int] = {}
+    for qid, family, _deck, _position in ordered:
+        family_order.setdefault(family, len(family_order))
+        result[qid] = seen_in_family[family] * _FAMILY_SPAN + family_order[family]
+        seen_in_family[family] += 1
+    return result
+
+
+_FAMILY_SPAN = 1_000_000  # more families than any collection will hold
+_FRONT = _FAMILY_SPAN * 1_000_000  # more questions per family than any collection will hold
 
 
 def _clashes(card: Card, previous: Card | None) -> bool:
@@ -49,13 +71,26 @@ def _clashes(card: Card, previous: Card | None) -> bool:
             or previous.id in card.question.siblings)
 
 
-def declump(ordered: Sequence[Card], previous: Card | None = None) -> list[Card]:
+def due_order_key(weakness: Mapping[str, float], family: str) -> float:
+    """Due questions sort by this first (weakest family first), then by due."""
+    return -round(weakness.get(family, 0.0), 2)
+
+
+def has_clash(items: Sequence[QueueItem], previous: Card | None = None) -> bool:
+    """Whether two neighbours (the previous card included) are of a family or siblings."""
+    cards = [previous, *(i.card for i in items)] if previous else [i.card for i in items]
+    return any(_clashes(b, a) for a, b in pairwise(cards))
+
+
+def declump(ordered: Sequence[Card], previous: Card | None = None, *,
+            limit: int | None = None) -> list[Card]:
     """Keep the priority order, but never show the same family or a sibling back to back
-    when something else is waiting: take the first card that does not clash."""
+    when something else is waiting: take the first card that does not clash. Stops after
+    `limit` cards."""
     pending = list(ordered)
     result: list[Card] = []
     last = previous
-    while pending:
+    while pending and (limit is None or len(result) < limit):
         pick = next((i for i, c in enumerate(pending) if not _clashes(c, last)), 0)
         last = pending.pop(pick)
         result.append(last)
@@ -63,24 +98,25 @@ def declump(ordered: Sequence[Card], previous: Card | None = None) -> list[Card]
 
 
 def build_queue(
-    cards: Iterable[Card],
+    due: Iterable[Card],
+    fresh: Sequence[Card],
     *,
-    now: datetime,
     allowance: int,
     weakness: Mapping[str, float] | None = None,
     previous: Card | None = None,
     limit: int | None = None,
 ) -> list[QueueItem]:
     """Due questions (weakest family first when `weakness` is given, then most overdue),
-    then new ones within today's allowance; same-family and sibling runs are broken up."""
-    pool = [c for c in cards if not c.question.suspended]
-    fresh = _spread_new(pool)[:allowance]
+    then new ones (`fresh`, already in `new_order`) within today's allowance; same-family
+    and sibling runs are broken up."""
+    fresh = [c for c in fresh if not c.question.suspended][:allowance]
+    pool = [c for c in due if not c.question.suspended]
     if previous is not None:
         pool = [c for c in pool if c.id != previous.id]
         fresh = [c for c in fresh if c.id != previous.id]
     weak = weakness or {}
-    due = sorted(due_cards(pool, now), key=lambda c: (-round(weak.get(c.family, 0.0), 2), c.due))
-    ordered_due = declump(due, previous)
+    ordered = sorted(pool, key=lambda c: (due_order_key(weak, c.family), c.due))
+    ordered_due = declump(ordered, previous, limit=limit)
     tail = ordered_due[-1] if ordered_due else previous
     items = [QueueItem(c, False) for c in ordered_due]
     items += [QueueItem(c, True) for c in declump(fresh, tail)]

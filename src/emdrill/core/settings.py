@@ -28,6 +28,11 @@ SETTINGS: dict[str, Setting] = {
         Setting("new-per-day", "10", "new questions introduced per study day", "int", 0, 500),
         Setting("minutes", "5", "length of a drill in minutes", "int", 1, 120),
         Setting("adaptive", "on", "weak families come up more often (off: plain FSRS)", "bool"),
+        Setting("decode", "off", "drill and commute: pick the intent from four", "bool"),
+        Setting("mock-target", "150", "mock interview: seconds to aim an answer at", "int",
+                30, 900),
+        Setting("backups", "10", "automatic backups kept in the data folder's backups/", "int",
+                1, 1000),
     )
 }
 
@@ -71,6 +76,9 @@ class Settings:
     new_per_day: int
     minutes: int
     adaptive: bool
+    decode: bool
+    mock_target: int
+    backups: int
 
     @classmethod
     def from_stored(cls, stored: Mapping[str, str]) -> Settings:
@@ -87,6 +95,9 @@ class Settings:
             new_per_day=int(get("new-per-day")),
             minutes=int(get("minutes")),
             adaptive=get("adaptive") == "on",
+            decode=get("decode") == "on",
+            mock_target=int(get("mock-target")),
+            backups=int(get("backups")),
         )
 
 

@@ -8,11 +8,14 @@ queries and hand the rows to the pure functions.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from emdrill.core.decode import Confusion
+from emdrill.core.mock import RehearsalStats
 from emdrill.core.scheduler import Memory, retrievability
+from emdrill.core.types import SYSTEM_ANSWER, SYSTEM_ANSWER_NAME
 
 if TYPE_CHECKING:
     from emdrill.core.timing import Clock
@@ -38,18 +41,19 @@ class Period:
     intent_passes: int = 0
     story_passes: int = 0
     lapses: int = 0
+    intent_graded: int = 0  # reviews that graded the intent (an Anki review grades one facet)
+    story_graded: int = 0
 
     @property
     def intent_recall(self) -> float | None:
-        return ratio(self.intent_passes, self.reviews)
+        return ratio(self.intent_passes, self.intent_graded)
 
     @property
     def story_accuracy(self) -> float | None:
-        return ratio(self.story_passes, self.reviews)
+        return ratio(self.story_passes, self.story_graded)
 
     def __add__(self, other: Period) -> Period:
-        return Period(self.reviews + other.reviews, self.intent_passes + other.intent_passes,
-                      self.story_passes + other.story_passes, self.lapses + other.lapses)
+        return Period(*(a + b for a, b in zip(astuple(self), astuple(other), strict=True)))
 
 
 @dataclass(frozen=True)
@@ -122,28 +126,19 @@ class Report:
     streak: int
     recent: Period = field(default_factory=Period)
     previous: Period = field(default_factory=Period)
+    rehearsal: RehearsalStats | None = None  # mock interviews
 
 
 # ---------------------------------------------------------------- pure pieces
 
 
-def mean_recall(seen: Iterable[SeenQuestion], now: datetime) -> dict[str, tuple[float, float]]:
-    """Mean intent and story retrievability per family, over seen questions."""
-    sums: dict[str, tuple[float, float, int]] = {}
-    for q in seen:
-        intent, story = q.recall(now)
-        a, b, n = sums.get(q.family, (0.0, 0.0, 0))
-        sums[q.family] = (a + intent, b + story, n + 1)
-    return {f: (a / n, b / n) for f, (a, b, n) in sums.items()}
-
-
-def periods(rows: Iterable[tuple[str, bool, int, int, int, int]],
+def periods(rows: Iterable[tuple[str, bool, int, int, int, int, int, int]],
             ) -> tuple[dict[str, Period], dict[str, Period]]:
     """Split store rows into (recent, previous) periods per family."""
     recent: dict[str, Period] = {}
     previous: dict[str, Period] = {}
-    for family, is_recent, n, intent, story, lapses in rows:
-        (recent if is_recent else previous)[family] = Period(n, intent, story, lapses)
+    for family, is_recent, *counts in rows:
+        (recent if is_recent else previous)[family] = Period(*counts)
     return recent, previous
 
 
@@ -230,6 +225,7 @@ class Shaky:
     adaptive: bool
     families: list[ShakyFamily]
     questions: list[ShakyQuestion]
+    confusions: list[Confusion] = field(default_factory=list)  # intents mistaken, see decode
 
 
 def rank_questions(
@@ -245,8 +241,8 @@ def rank_questions(
     for q in seen:
         intent_r, story_r = q.recall(now)
         count, last = lapses.get(q.id, (0, None))
-        ranked.append(ShakyQuestion(q, slot_names.get(q.slot, ""), intent_r, story_r, count,
-                                    last))
+        name = SYSTEM_ANSWER_NAME if q.slot == SYSTEM_ANSWER else slot_names.get(q.slot, "")
+        ranked.append(ShakyQuestion(q, name, intent_r, story_r, count, last))
 
     def key(item: ShakyQuestion) -> tuple[int, float, float]:
         if item.last_lapse is not None:

@@ -25,7 +25,7 @@ from datetime import datetime
 
 from emdrill.core.errors import EmdrillError
 from emdrill.core.numbers import MAX_ROW_ID, whole_number
-from emdrill.core.types import SYSTEMS, Slot
+from emdrill.core.types import SLOTS, SYSTEMS, Slot, is_slot
 
 PARTS = ("context", "challenge", "actions", "results", "learnings")
 PART_HINTS = {
@@ -97,6 +97,10 @@ class Story:
     def missing(self) -> list[str]:
         return [name for name in PARTS if not self.part(name)]
 
+    def learning_line(self) -> str:
+        """The first line of the learnings: the sentence worth ending on."""
+        return next((line.strip() for line in self.learnings.split("\n") if line.strip()), "")
+
     def same_content(self, other: Story) -> bool:
         return replace(self, id=None) == replace(other, id=None)
 
@@ -148,7 +152,7 @@ def parse_slots(value: str) -> tuple[int, ...]:
     slots: list[int] = []
     for item in (v for v in re.split(r"[,\s]+", value.strip()) if v):
         number = whole_number(item)
-        if number is None or not 1 <= number <= 8:
+        if number is None or not is_slot(number):
             raise ValueError(f"slot '{item}' is not a number from 1 to 8")
         if number in slots:
             raise ValueError(f"slot {item} is listed twice")
@@ -221,7 +225,7 @@ def story_template(*, slots: Mapping[int, Slot], slot: int | None = None,
 
 def _slot_guide(slots: Mapping[int, Slot], chosen: int | None) -> str:
     if chosen is None or chosen not in slots:
-        names = [f"  {n}  {slots[n].name if n in slots else ''}".rstrip() for n in range(1, 9)]
+        names = [f"  {n}  {slots[n].name if n in slots else ''}".rstrip() for n in SLOTS]
         return "The eight story slots:\n" + "\n".join(names)
     s = slots[chosen]
     what = f" ({s.competency})" if s.competency else ""

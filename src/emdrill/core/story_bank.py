@@ -10,15 +10,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from emdrill.core.stories import Story
-from emdrill.core.types import Question, Slot
+from emdrill.core.types import SLOTS, Question, Slot
 
 
 def best_story(question: Question, stories: Sequence[Story]) -> Story | None:
     """The user's story for the question's primary slot.
 
     Among several, one tagged with the question's id wins, then one tagged with its family,
-    then one whose *main* slot it is, then the oldest (first in the list).
+    then one whose *main* slot it is, then the oldest (first in the list). A system answer
+    has none: the user's system is the answer.
     """
+    if question.system_answer:
+        return None
     candidates = [s for s in stories if question.story in s.slots]
     if not candidates:
         return None
@@ -55,6 +58,7 @@ class NarrowFamily:
 class Coverage:
     slots: tuple[SlotCoverage, ...]
     narrow: tuple[NarrowFamily, ...]
+    system_answers: tuple[tuple[str, int], ...] = ()  # (category, active questions), no story
 
     @property
     def empty(self) -> list[SlotCoverage]:
@@ -67,15 +71,21 @@ def coverage(slots: Mapping[int, Slot], stories: Sequence[Story],
              questions: Sequence[Question]) -> Coverage:
     """Which slots the user can answer, how much each slot matters, and where it is thin."""
     counts: dict[int, int] = defaultdict(int)
+    systems: dict[str, int] = defaultdict(int)
     for q in questions:
-        counts[q.story] += 1
+        if q.system_answer:
+            systems[q.system] += 1
+        else:
+            counts[q.story] += 1
     rows = []
-    for number in range(1, 9):
+    for number in SLOTS:
         slot = slots.get(number, Slot(number, ""))  # no loaded deck names this slot
         serving = sorted((s for s in stories if number in s.slots),
                          key=lambda s: s.slot != number)
         rows.append(SlotCoverage(slot, tuple(serving), counts[number]))
-    return Coverage(tuple(rows), tuple(_narrow(stories, questions)))
+    storied = [q for q in questions if not q.system_answer]
+    return Coverage(tuple(rows), tuple(_narrow(stories, storied)),
+                    tuple(sorted(systems.items())))
 
 
 def _narrow(stories: Sequence[Story], questions: Sequence[Question]) -> list[NarrowFamily]:

@@ -5,13 +5,15 @@ The one source of the 04:00 study-day rule: Python uses `Clock`, SQL uses `sql_d
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from emdrill.core.errors import ConfigError
 
 NOW_ENV = "EMDRILL_NOW"
 DAY_STARTS_AT = timedelta(hours=4)
+EPOCH = date(1970, 1, 1)
 # Years "now" may be in: every date emdrill derives (a century-long interval, 12 weeks of
 # history) must stay inside what datetime and the fixed-width stored times can hold.
 YEARS = (1970, 9000)
@@ -41,6 +43,10 @@ class Clock:
         """The study day `at` belongs to, as YYYY-MM-DD."""
         return (at.astimezone(self.local) - DAY_STARTS_AT).date().isoformat()
 
+    def day_number(self, at: datetime | None = None) -> int:
+        """The study day `at` (default now) belongs to, as days since 1970-01-01."""
+        return (date.fromisoformat(self.day_key(at or self.now)) - EPOCH).days
+
     def utc_offset_minutes(self) -> int:
         offset = self.now.astimezone(self.local).utcoffset() or timedelta(0)
         return int(offset.total_seconds() // 60)
@@ -61,3 +67,18 @@ def parse_now(text: str) -> datetime:
     return value
 
 
+def streak(days_newest_first: Sequence[int], *, today: int) -> int:
+    """Consecutive study days with reviews (day numbers, newest first), ending today, or
+    yesterday if today has none yet."""
+    if not days_newest_first:
+        return 0
+    expected = today if days_newest_first[0] == today else today - 1
+    count = 0
+    for day in days_newest_first:
+        if day > expected:
+            continue
+        if day != expected:
+            break
+        count += 1
+        expected -= 1
+    return count

@@ -9,7 +9,32 @@ from emdrill.core.scheduler import Memory
 
 FACETS = ("intent", "story")
 SYSTEMS = ("delivery", "stakeholders", "team")
-MODES = ("drill", "commute", "grade", "practice")
+MODES = ("drill", "commute", "grade", "practice", "mock", "anki")
+SLOTS = range(1, 9)  # the eight core story slots: the one place their range is written
+
+# A question that no core story answers is a "system answer": the user answers with their
+# system for the question's category plus a short example. It is stored in the same integer
+# column as a slot (and as the slot a user named in a review), but it is never a slot: no
+# story serves it, and `also` never lists it. Deck files, the command line and every JSON
+# output spell it "system"; the drill's key is 9.
+SYSTEM_ANSWER = 9
+SYSTEM_WORD = "system"
+SYSTEM_ANSWER_NAME = "System answer"
+
+
+def is_slot(value: int) -> bool:
+    """A core story slot (1-8), as opposed to the system answer."""
+    return value in SLOTS
+
+
+def story_label(story: int) -> str:
+    """How a primary story or a named answer reads in text: '3', or 'system'."""
+    return SYSTEM_WORD if story == SYSTEM_ANSWER else str(story)
+
+
+def story_json(story: int | None) -> int | str | None:
+    """How it reads in JSON: the slot number, or "system"."""
+    return SYSTEM_WORD if story == SYSTEM_ANSWER else story
 
 
 @dataclass(frozen=True)
@@ -21,8 +46,8 @@ class Question:
     family: str
     text: str
     intent: str
-    story: int
-    also: tuple[int, ...] = ()
+    story: int  # a slot 1-8, or SYSTEM_ANSWER
+    also: tuple[int, ...] = ()  # slots 1-8 only
     probes: tuple[str, ...] = ()
     system: str = "team"
     traits: tuple[str, ...] = ()
@@ -31,6 +56,13 @@ class Question:
     siblings: tuple[str, ...] = ()
     suspended: bool = False
     position: int = 0
+    draft: tuple[str, ...] = ()  # fields filled in by emdrill, not yet reviewed by the user
+    source: str = ""  # where an imported question came from: "FILE:LINE"
+    replaces: tuple[str, ...] = ()  # ids whose history loading moves to this question
+
+    @property
+    def system_answer(self) -> bool:
+        return self.story == SYSTEM_ANSWER
 
 
 @dataclass(frozen=True)
@@ -77,13 +109,14 @@ class Slot:
 
 @dataclass(frozen=True)
 class ReviewRecord:
-    """One graded answer, as stored."""
+    """One graded answer, as stored. A review made in Anki grades one facet only: the
+    other rating is None."""
 
     id: int
     question_id: str
     reviewed_at: datetime
-    intent_rating: int
-    story_rating: int
+    intent_rating: int | None
+    story_rating: int | None
     slot_named: int | None
     seconds: float | None
     mode: str

@@ -3,7 +3,8 @@
 Formula (explained in docs/weakness.md):
   an outcome is a recall test: a facet that had been reviewed before, at least MIN_GAP_HOURS
   earlier (first sights and retries within a drill say little about memory); it is a miss
-  when rated Again. A review t days old weighs w = 0.5 ** (t / HALF_LIFE_DAYS). For family f
+  when rated Again. A review t days old weighs w = 0.5 ** (t / HALF_LIFE_DAYS); the store
+  keeps these weighted sums per family up to date on every review (`Tally`). For family f
   with weighted misses m_f over weighted tests n_f, and the user's overall weighted miss rate
   p (smoothed toward BASE_MISS_RATE),
       rate_f     = (m_f + PRIOR * p) / (n_f + PRIOR)
@@ -17,11 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 MIN_GAP_HOURS = 1.0
 HALF_LIFE_DAYS = 14.0
-WINDOW_DAYS = 90
 PRIOR = 300.0
 BASE_MISS_RATE = 0.10
 GAIN = 4.0
@@ -53,6 +53,12 @@ def scores(buckets: Iterable[Bucket], families: Iterable[str]) -> dict[str, floa
         w = decay(b.age_days)
         misses[b.family] = misses.get(b.family, 0.0) + w * b.misses
         weight[b.family] = weight.get(b.family, 0.0) + w * b.facets
+    return weighted_scores(misses, weight, families)
+
+
+def weighted_scores(misses: Mapping[str, float], weight: Mapping[str, float],
+                    families: Iterable[str]) -> dict[str, float]:
+    """The formula itself: decayed misses and recall tests per family -> weakness."""
     overall = (sum(misses.values()) + PRIOR * BASE_MISS_RATE) / (sum(weight.values()) + PRIOR)
     result: dict[str, float] = {}
     for family in families:
@@ -60,6 +66,60 @@ def scores(buckets: Iterable[Bucket], families: Iterable[str]) -> dict[str, floa
         rate = (m + PRIOR * overall) / (n + PRIOR)
         result[family] = rate - overall
     return result
+
+
+# ---------------------------------------------------------------- kept as running sums
+# The store keeps one Tally per family and updates it on every review and undo, so reading
+# weakness costs one row per family instead of a scan of the history.
+
+
+def is_recall_test(previous_review: datetime | None, at: datetime) -> bool:
+    """A facet reviewed before, at least MIN_GAP_HOURS earlier (see the module docstring)."""
+    return previous_review is not None and at - previous_review >= timedelta(hours=MIN_GAP_HOURS)
+
+
+def outcome(previous_review: datetime | None, at: datetime,
+            rating: int | None) -> tuple[int, int]:
+    """(recall tests, misses) one facet's review adds: (0, 0), (1, 0) or (1, 1). A facet
+    left ungraded (a review made in Anki grades one) adds nothing."""
+    if rating is None or not is_recall_test(previous_review, at):
+        return (0, 0)
+    return (1, 1 if rating == 1 else 0)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Decayed recall tests and misses of one family, as weighed at the moment `as_of`."""
+
+    tests: float
+    misses: float
+    as_of: datetime
+
+    def at(self, now: datetime) -> tuple[float, float]:
+        """(tests, misses) as weighed at `now`."""
+        factor = decay_between(self.as_of, now)
+        return self.tests * factor, self.misses * factor
+
+    def add(self, when: datetime, *, tests: float, misses: float) -> Tally:
+        """Count an outcome that happened at `when` (negative counts take one back)."""
+        if when >= self.as_of:
+            kept_tests, kept_misses = self.at(when)
+            return Tally(max(0.0, kept_tests + tests), max(0.0, kept_misses + misses), when)
+        factor = decay_between(when, self.as_of)
+        return Tally(max(0.0, self.tests + tests * factor),
+                     max(0.0, self.misses + misses * factor), self.as_of)
+
+
+def decay_between(earlier: datetime, later: datetime) -> float:
+    return decay((later - earlier).total_seconds() / 86400)
+
+
+def tally_scores(tallies: Mapping[str, Tally], families: Iterable[str],
+                 now: datetime) -> dict[str, float]:
+    """Weakness per family from the running sums, weighed at `now`."""
+    weighed = {family: t.at(now) for family, t in tallies.items()}
+    return weighted_scores({f: m for f, (_n, m) in weighed.items()},
+                           {f: n for f, (n, _m) in weighed.items()}, families)
 
 
 def retention(base: float, weakness: float) -> float:

@@ -53,7 +53,7 @@ def _from_json(line: str) -> GradeRequest:
         raise InputError("'id' and 'intent' must be strings")
     story = data["story"]
     if isinstance(story, bool) or not isinstance(story, str | int):
-        raise InputError("'story' must be a slot number or right/wrong")
+        raise InputError("'story' must be a slot number, \"system\", 0, or right/wrong")
     seconds = data.get("seconds")
     if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, int | float)):
         raise InputError("'seconds' must be a number")
@@ -90,7 +90,7 @@ def grade_lines(store: Store, clock: Clock, requests: Lines) -> list[Graded]:
     """Check the ids, then record every line in one transaction: a failure (or a kill) at
     any line leaves none of them recorded."""
     with store.write():
-        known = {c.id for c in store_cards.load_cards(store, include_suspended=True)}
+        known = store_cards.known_ids(store, (r.question_id for _, r in requests))
         done = []
         for number, r in requests:
             if r.question_id not in known:

@@ -7,22 +7,31 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
 from emdrill.core import scheduler
+from emdrill.core.decode import IntentChoice
 from emdrill.core.errors import EmdrillError, InputError
 from emdrill.core.numbers import whole_number
-from emdrill.core.order import QueueItem, build_queue, due_cards, new_allowance
-from emdrill.core.scheduler import Rating
+from emdrill.core.order import (
+    QueueItem,
+    build_queue,
+    due_order_key,
+    has_clash,
+    new_allowance,
+)
+from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.settings import Settings, validate_setting, with_defaults
-from emdrill.core.timing import Clock
-from emdrill.core.types import MODES, Card, ReviewRecord
+from emdrill.core.timing import Clock, streak
+from emdrill.core.types import MODES, SYSTEM_ANSWER, SYSTEM_WORD, Card, ReviewRecord, is_slot
 from emdrill.core.weakness import Schedule
-from emdrill.ops import weakness
+from emdrill.ops import backups, weakness
 from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
 from emdrill.store.db import Store, open_store
+
+HOT_PATH_SCHEMA = 4  # the migration that added the running sums `rebuild_aggregates` fills
 
 __all__ = ["Store"]  # the handle commands pass around; only its type leaves ops
 
@@ -30,14 +39,22 @@ __all__ = ["Store"]  # the handle commands pass around; only its type leaves ops
 
 
 def open_collection(path: Path, *, now: datetime, seed: int | None = None,
-                    autoload: bool = True) -> Store:
+                    autoload: bool = True, local: tzinfo | None = None) -> Store:
     """Open the database at `path`; load the bundled deck the first time, so drills just work.
-    `seed` makes interval fuzz repeatable."""
+    `seed` makes interval fuzz repeatable. A database about to be migrated is backed up
+    first; given the user's zone (`local`), the first open of a study day backs up too."""
     if seed is not None:
         scheduler.seed(seed)
+    migrated = backups.before_migration(path, now=now)
     store = open_store(path)
+    if 0 < store.migrated_from < HOT_PATH_SCHEMA:
+        store_decks.rebuild_aggregates(store)
     if autoload and store_cards.question_count(store) == 0:
         _load_bundled(store, now)
+    if local is not None:
+        backups.daily(store, now=now, local=local)
+    if migrated is not None:
+        backups.prune(path, keep=settings(store).backups)
     return store
 
 
@@ -81,9 +98,10 @@ def deck_summary(store: Store) -> list[tuple[str, str, str, str, int, int]]:
 
 @dataclass(frozen=True)
 class StoryAnswer:
-    """What the user said about the story: a slot (1-8), a verdict (right/wrong), or unsure."""
+    """What the user said about the story: a slot (1-8) or the system answer, a verdict
+    (right/wrong), or unsure."""
 
-    slot: int | None = None
+    slot: int | None = None  # 1-8, SYSTEM_ANSWER, or None for "not sure"
     verdict: bool | None = None
     partly: bool = False  # commute's "partly": the story was close, not right
 
@@ -98,10 +116,13 @@ class StoryAnswer:
             return cls(verdict=value == "right")
         if value in ("0", "unsure", "not-sure", "?"):
             return cls()
+        if value == SYSTEM_WORD:  # spelled out: 9 is only the drill's key for it
+            return cls(slot=SYSTEM_ANSWER)
         number = whole_number(value)
-        if number is not None and 1 <= number <= 8:
+        if number is not None and is_slot(number):
             return cls(slot=number)
-        raise InputError(f"story '{text[:40]}' is not a slot 1-8, 0 (not sure), right or wrong")
+        raise InputError(f"story '{text[:40]}' is not a slot 1-8, system, 0 (not sure), "
+                         "right or wrong")
 
     def rating(self, card: Card) -> Rating:
         if self.partly:
@@ -140,48 +161,118 @@ def grade(
     seconds: float | None = None,
     mode: str = "grade",
     fuzz: bool = True,
+    choice: IntentChoice | None = None,
 ) -> Graded:
-    """Grade both facets of one question and commit the review."""
+    """Grade both facets of one question and commit the review (with the intent `choice`
+    it was graded from, when the intent was picked from four)."""
+    _check(mode, seconds)
+    # One write transaction: the facet state read here is the one this review replaces.
+    with store.write():
+        card, later = store_cards.history_after(store, question_id, clock.now)
+        if later:  # a grade is made now: reviews after it mean the clock ran backwards
+            clock = review_clock(question_id, later[-1].reviewed_at, clock)
+            card, later = store_cards.history_after(store, question_id, clock.now)
+        story_rating = story.rating(card)
+        saved, after = _commit(store, clock, card, later, intent=intent, story=story_rating,
+                               seconds=seconds, mode=mode, fuzz=fuzz, slot_named=story.slot,
+                               choice=choice)
+    assert after.intent.due is not None and after.story.due is not None
+    return Graded(card, saved.id, intent, story_rating, after.intent.due, after.story.due)
+
+
+def record(
+    store: Store,
+    clock: Clock,
+    question_id: str,
+    *,
+    intent: Rating | None,
+    story: Rating | None,
+    mode: str,
+    seconds: float | None = None,
+    slot_named: int | None = None,
+    fuzz: bool = True,
+    anki_revlog: int | None = None,
+) -> tuple[ReviewRecord, Card]:
+    """The one grading path: review the given facets at `clock.now` and commit.
+
+    A facet rated None is left as it was (a review made in Anki grades one facet). When the
+    question has reviews later than `clock.now` (an imported review from the past), the review
+    is put in its place in time and the later ones are replayed over it with their own
+    ratings, so the facets end as if every review had been made in time order. Returns the
+    review and the card as it now stands."""
+    _check(mode, seconds)
+    with store.write():  # what it replays over is what it writes
+        before, later = store_cards.history_after(store, question_id, clock.now)
+        return _commit(store, clock, before, later, intent=intent, story=story, mode=mode,
+                       seconds=seconds, slot_named=slot_named, fuzz=fuzz,
+                       anki_revlog=anki_revlog)
+
+
+def _check(mode: str, seconds: float | None) -> None:
     if mode not in MODES:
         raise InputError(f"mode '{mode}' is not one of {', '.join(MODES)}")
     if seconds is not None and not 0 <= seconds <= 86400:
         raise InputError(f"seconds {seconds} is out of range (0 to 86400)")
-    # One write transaction: the facet state read here is the one this review replaces.
-    with store.write():
-        card = store_cards.load_card(store, question_id)
-        clock = review_clock(card, clock)
-        prefs = settings(store)
-        plan = schedule_for(card, store, clock, prefs)
-        story_rating = story.rating(card)
-        new_intent = scheduler.review(card.intent, intent, clock.now, retention=plan.retention,
-                                      fuzz=fuzz, relearn=plan.relearn)
-        new_story = scheduler.review(card.story, story_rating, clock.now,
-                                     retention=plan.retention, fuzz=fuzz, relearn=plan.relearn)
-        record = store_cards.record_review(
-            store, card, intent_after=new_intent, story_after=new_story,
-            intent_rating=int(intent), story_rating=int(story_rating), at=clock.now, mode=mode,
-            slot_named=story.slot, seconds=seconds,
-        )
-    assert new_intent.due is not None and new_story.due is not None
-    return Graded(card, record.id, intent, story_rating, new_intent.due, new_story.due)
+
+
+def _commit(store: Store, clock: Clock, before: Card, later: list[ReviewRecord], *,
+            intent: Rating | None, story: Rating | None, mode: str, seconds: float | None,
+            slot_named: int | None, fuzz: bool, anki_revlog: int | None = None,
+            choice: IntentChoice | None = None) -> tuple[ReviewRecord, Card]:
+    """Review `before` (the card as it stood at `clock.now`), replay `later` over it, save."""
+    prefs = settings(store)
+    state = _review(before, store, clock, prefs, intent=intent, story=story, fuzz=fuzz)
+    replayed: list[tuple[int, Memory, Memory]] = []
+    for review in later:
+        replayed.append((review.id, state.intent, state.story))
+        state = _review(state, store, Clock(review.reviewed_at, clock.local), prefs,
+                        intent=_rating(review.intent_rating),
+                        story=_rating(review.story_rating), fuzz=fuzz)
+    saved = store_cards.record_review(
+        store, before, intent_after=state.intent, story_after=state.story,
+        intent_rating=_int(intent), story_rating=_int(story), at=clock.now, mode=mode,
+        slot_named=slot_named, seconds=seconds, replayed=replayed, anki_revlog=anki_revlog,
+        choice=choice)
+    return saved, state
+
+
+def _review(card: Card, store: Store, clock: Clock, prefs: Settings, *, intent: Rating | None,
+            story: Rating | None, fuzz: bool) -> Card:
+    """The card after rating its facets at `clock.now`, under its family's schedule then."""
+    plan = schedule_for(card, store, clock, prefs)
+
+    def one(memory: Memory, rating: Rating | None) -> Memory:
+        if rating is None:
+            return memory
+        return scheduler.review(memory, rating, clock.now, retention=plan.retention,
+                                fuzz=fuzz, relearn=plan.relearn)
+
+    return Card(card.question, one(card.intent, intent), one(card.story, story))
+
+
+def _rating(value: int | None) -> Rating | None:
+    return None if value is None else Rating(value)
+
+
+def _int(rating: Rating | None) -> int | None:
+    return None if rating is None else int(rating)
 
 
 # Two emdrills racing for one question: the later one read "now", then waited for the lock.
 CLOCK_SKEW = timedelta(minutes=1)
 
 
-def review_clock(card: Card, clock: Clock) -> Clock:
-    """The clock a grade of `card` is dated by: never before the question's last review.
-    A clock that runs backwards would move the due date back and break undo's chain."""
-    last = max((m.last_review for m in (card.intent, card.story) if m.last_review is not None),
-               default=None)
-    if last is None or clock.now >= last:
+def review_clock(question_id: str, last: datetime, clock: Clock) -> Clock:
+    """The clock a grade made now is dated by, given the question's last review: a clock
+    that runs backwards would move the due date back and rewrite history, so it is refused;
+    a few seconds behind (a process that waited for another) is dated at that review."""
+    if clock.now >= last:
         return clock
     if last - clock.now <= CLOCK_SKEW:
         return replace(clock, now=last)
-    raise InputError(f"{card.id} was last reviewed at {last:%Y-%m-%d %H:%M} UTC, after this "
-                     f"grade's time ({clock.now:%Y-%m-%d %H:%M} UTC): the clock or EMDRILL_NOW "
-                     "runs backwards; nothing was recorded")
+    raise InputError(f"{question_id} was last reviewed at {last:%Y-%m-%d %H:%M} UTC, after "
+                     f"this grade's time ({clock.now:%Y-%m-%d %H:%M} UTC): the clock or "
+                     "EMDRILL_NOW runs backwards; nothing was recorded")
 
 
 def undo(store: Store) -> ReviewRecord:
@@ -209,12 +300,27 @@ def next_queue(store: Store, clock: Clock, *, limit: int | None = None,
                previous: Card | None = None, exclude: Collection[str] = (),
                weakest_first: bool | None = None) -> list[QueueItem]:
     """Exactly what a drill would show now, in order. `exclude` drops ids (a session's
-    skips); `weakest_first` overrides the `adaptive` setting for the order (commute)."""
+    skips); `weakest_first` overrides the `adaptive` setting for the order (commute).
+    Reads only the due rows and the first new ones, whatever the size of the collection."""
     prefs = settings(store)
-    cards = [c for c in store_cards.load_cards(store) if c.id not in exclude]
-    return build_queue(cards, now=clock.now, allowance=todays_allowance(store, clock, prefs),
-                       weakness=ordering_weakness(store, clock, prefs, weakest_first),
-                       previous=previous, limit=limit)
+    allowance = todays_allowance(store, clock, prefs)
+    weak = ordering_weakness(store, clock, prefs, weakest_first)
+    keys = {family: due_order_key(weak, family) for family in weak} if weak else {}
+    fresh = [c for c in store_cards.new_cards(store, allowance + len(exclude))
+             if c.id not in exclude] if allowance else []
+    window = None if limit is None else limit * 10 + 50
+    while True:
+        due = store_cards.due_entries(store, clock.now, family_keys=keys, exclude=exclude,
+                                      limit=window)
+        items = build_queue(due, fresh, allowance=allowance, weakness=weak, previous=previous,
+                            limit=limit)
+        # A window is enough unless a same-family pair had to be shown back to back: then
+        # a card further down might have broken it up, so order the whole due list.
+        if window is None or len(due) < window or not has_clash(items, previous):
+            break
+        window = None
+    full = store_cards.cards_by_id(store, [i.card.id for i in items if not i.new])
+    return [i if i.new else QueueItem(full[i.card.id], False) for i in items]
 
 
 def ordering_weakness(store: Store, clock: Clock, prefs: Settings,
@@ -237,36 +343,18 @@ class Status:
 
 def status(store: Store, clock: Clock) -> Status:
     prefs = settings(store)
-    cards = store_cards.load_cards(store)
-    new_left = min(todays_allowance(store, clock, prefs), sum(1 for c in cards if c.is_new))
-    upcoming = [c.due for c in cards if not c.is_new and c.due > clock.now]
+    counts = store_cards.counts(store, clock.now)
     return Status(
-        due=len(due_cards(cards, clock.now)),
-        new_today=new_left,
-        reviews_today=store_cards.reviews_between(  # not reviews dated in a later day
-            store, clock.day_start(), clock.day_start(clock.now + timedelta(days=1))),
-        streak=streak(store_cards.review_days(store, clock.utc_offset_minutes()),
-                      today=clock.day_key(clock.now)),
-        questions=len(cards),
-        next_due=min(upcoming, default=None),
+        due=counts.due,
+        new_today=min(todays_allowance(store, clock, prefs), counts.new),
+        reviews_today=store_cards.reviews_since(  # not reviews dated in a later day
+            store, clock.day_start(), until=clock.day_start(clock.now + timedelta(days=1))),
+        streak=current_streak(store, clock),
+        questions=counts.questions,
+        next_due=counts.next_due,
     )
 
 
-def streak(days_newest_first: list[str], *, today: str) -> int:
-    """Consecutive study days with reviews, ending today (or yesterday, if today has none yet)."""
-    from datetime import date, timedelta
-
-    if not days_newest_first:
-        return 0
-    expected = date.fromisoformat(today)
-    if days_newest_first[0] != today:
-        expected -= timedelta(days=1)
-    count = 0
-    for day in days_newest_first:
-        if day > expected.isoformat():
-            continue
-        if day != expected.isoformat():
-            break
-        count += 1
-        expected -= timedelta(days=1)
-    return count
+def current_streak(store: Store, clock: Clock) -> int:
+    days = store_cards.study_days(store, offset_minutes=clock.utc_offset_minutes())
+    return streak(days, today=clock.day_number())

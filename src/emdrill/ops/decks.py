@@ -10,6 +10,8 @@ from pathlib import Path
 
 from emdrill.core.deckfile import Context, DeckFile, LoadResult, Problem, parse_bytes, validate
 from emdrill.core.errors import DeckError
+from emdrill.ops import backups
+from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
 from emdrill.store.db import Store
 
@@ -31,11 +33,25 @@ def bundled_paths() -> list[Path]:
     return sorted(folder.glob("*.toml"))
 
 
+USER_DECKS = "decks"  # the folder, inside the data folder, holding the user's own decks
+
+
+def user_paths(home: Path) -> list[Path]:
+    """The user's own decks (written by `add` and `import`), in the data folder."""
+    return sorted((home / USER_DECKS).glob("*.toml"))
+
 
 def check_paths(paths: list[Path], context: Context = Context()) -> tuple[list[DeckFile],
                                                                          list[Problem]]:
     files = [parse_file(p) for p in _expand(paths)]
     return files, validate(files, context)
+
+
+def warnings(files: list[DeckFile]) -> list[Problem]:
+    """What `deck check` warns about but does not fail on: cards that read alike."""
+    from emdrill.core.near_duplicates import near_duplicates
+
+    return near_duplicates(files)
 
 
 def _expand(paths: list[Path]) -> list[Path]:
@@ -61,11 +77,13 @@ def bundled_context(paths: list[Path]) -> Context:
     )
 
 
-def _owned_elsewhere(loaded: Context, files: list[DeckFile]) -> Context:
-    """The loaded context, with each deck id owned by the file it was loaded from while that
-    file still exists (a moved deck may take its id along); bundled ids always stay theirs."""
+def _owned_elsewhere(loaded: Context, sources: dict[str, str],
+                     files: list[DeckFile]) -> Context:
+    """The loaded context, with each deck id owned by the file it was loaded from (`sources`)
+    while that file still exists (a moved deck may take its id along); bundled ids always
+    stay theirs."""
     given = {_real(f.path) for f in files}
-    owners = {deck: source for deck, source in loaded.deck_owners.items()
+    owners = {deck: source for deck, source in sources.items()
               if os.path.isfile(source) and _real(Path(source)) not in given}
     owners.update(bundled_context([f.path for f in files]).deck_owners)
     bundled = {_real(p) for p in bundled_paths()}
@@ -79,17 +97,22 @@ def _real(path: Path) -> str:
     return os.path.realpath(path)  # unlike Path.resolve, never raises on a symlink loop
 
 
-def load_paths(store: Store, paths: list[Path], *, now: datetime) -> LoadResult:
+def load_paths(store: Store, paths: list[Path], *, now: datetime, first: bool = False
+               ) -> LoadResult:
     """Validate, then load everything in one transaction; any problem means nothing is written.
+    `first`: the questions this adds go ahead of all other new ones (the user's own).
     The files are read first; what is loaded already is read under the write lock, so two
     loads at once see each other."""
     files = [parse_file(p) for p in _expand(paths)]
     if not files:
         raise DeckError("no deck files given (or the folder holds no *.toml)")
     with store.write():
-        problems = validate(files, _owned_elsewhere(store_decks.context(store), files))
+        problems = validate(files, _owned_elsewhere(store_decks.context(store),
+                                                    store_decks.deck_sources(store), files))
         if problems:
             raise DeckError("\n".join(str(p) for p in problems))
-        return store_decks.load(store, files, now=now)
+        if store_cards.question_count(store):
+            backups.automatic(store, "deck-load", now=now)
+        return store_decks.load(store, files, now=now, first=first)
 
 

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from emdrill.core import scheduler
+from emdrill.core.decode import IntentChoice
 from emdrill.core.order import practice_queue
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card
-from emdrill.ops import collection
+from emdrill.ops import collection, decode
 from emdrill.ops.collection import Graded, StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
@@ -24,7 +25,7 @@ from emdrill.store.db import Store
 @dataclass(frozen=True)
 class Pick:
     card: Card
-    kind: str  # "due", "new" or "practice"
+    kind: str  # "due", "new", "practice" or "contrast" (a confused pair, see ops.decode)
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,10 @@ class Session:
     def next_pick(self) -> Pick | None:
         """Due (including learning steps that came due during the session), then new, then
         practice on the shakiest questions of the weakest families."""
+        contrast = decode.contrast_card(self.store, [a.graded.card.id for a in self.answers],
+                                        exclude=self.skipped)
+        if contrast is not None:
+            return Pick(contrast, "contrast")
         clock = self.clock()
         # Commute always leads with the weakest families; the drill does when adaptive is on.
         weakest_first = True if self.mode == "commute" else None
@@ -126,11 +131,13 @@ class Session:
     # ------------------------------------------------------------ answering
 
     def answer(self, pick: Pick, *, intent: Rating, story: StoryAnswer,
-               seconds: float) -> Answer:
-        """Grade and commit before anything else is shown."""
+               seconds: float, choice: IntentChoice | None = None) -> Answer:
+        """Grade and commit before anything else is shown (with the intent `choice`, when
+        the intent was picked from four)."""
         mode = "practice" if pick.kind == "practice" else self.mode
         graded = collection.grade(self.store, self.clock(), pick.card.id, intent=intent,
-                                  story=story, seconds=round(seconds, 1), mode=mode)
+                                  story=story, seconds=round(seconds, 1), mode=mode,
+                                  choice=choice)
         result = Answer(graded, pick.kind, seconds)
         self.answers.append(result)
         return result
@@ -156,13 +163,12 @@ class Session:
         scores = [FamilyScore(f, len(v), sum(a.intent_recalled for a in v),
                               sum(a.story_right for a in v)) for f, v in families.items()]
         count = len(self.answers)
-        cards = store_cards.load_cards(self.store)
-        upcoming = [c.due for c in cards if not c.is_new]
+        earliest = store_cards.counts(self.store, self.clock().now).earliest_due
         return Summary(
             answered=count,
             elapsed=self.elapsed(),
             intent_recall=sum(a.intent_recalled for a in self.answers) / count if count else None,
             story_accuracy=sum(a.story_right for a in self.answers) / count if count else None,
             families=sorted(scores, key=lambda s: -s.answered),
-            next_due=min(upcoming, default=None),
+            next_due=earliest,
         )

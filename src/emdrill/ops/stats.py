@@ -9,7 +9,6 @@ from emdrill.core.errors import InputError
 from emdrill.core.stats import (
     FORECAST_DAYS,
     LAPSE_DAYS,
-    MATURE_DAYS,
     RETENTION_PERIODS,
     Period,
     Report,
@@ -19,16 +18,14 @@ from emdrill.core.stats import (
     day_series,
     family_stats,
     forecast,
-    mean_recall,
     periods,
     rank_families,
     rank_questions,
     retention_table,
 )
 from emdrill.core.timing import Clock
-from emdrill.ops import collection
+from emdrill.ops import collection, decode, mock
 from emdrill.ops.weakness import family_weakness
-from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
 from emdrill.store import stats as store_stats
 from emdrill.store.db import Store
@@ -51,12 +48,13 @@ def report(store: Store, clock: Clock) -> Report:
     win = Window.of(clock)
     scores, chosen = _weakness_and_retention(store, clock, adaptive=prefs.adaptive,
                                              base=prefs.retention)
-    recent, previous = periods(store_stats.family_periods(store, split=win.month_start,
-                                                          since=win.before_start))
+    recent, previous = periods(store_stats.family_periods(
+        store, split=win.month_start, since=win.before_start,
+        offset_minutes=win.offset_minutes))
     families = family_stats(
         _family_names(store), counts=store_stats.family_counts(store),
         recent=recent, previous=previous,
-        recall=mean_recall(store_stats.seen_questions(store), clock.now),
+        recall=store_stats.recall_by_family(store, clock.now),
         weakness=scores, retention=chosen, base_retention=prefs.retention,
     )
     heat_days = (win.today - win.heat_start).days
@@ -65,16 +63,16 @@ def report(store: Store, clock: Clock) -> Report:
         adaptive=prefs.adaptive, retention_setting=prefs.retention, families=families,
         retention=retention_table(store_stats.retention_counts(
             store, bounds=[win.days_back(days - 1) for _label, days in RETENTION_PERIODS],
-            mature_days=MATURE_DAYS)),
+            offset_minutes=win.offset_minutes)),
         forecast=forecast(store_stats.due_per_day(
             store, until=win.days_back(-FORECAST_DAYS), offset_minutes=win.offset_minutes),
             today=win.today),
         heatmap=day_series(store_stats.reviews_per_day(
             store, since=win.days_back(heat_days), offset_minutes=win.offset_minutes),
             start=win.heat_start, days=heat_days + 1),
-        streak=collection.streak(store_cards.review_days(store, win.offset_minutes),
-                                 today=win.today.isoformat()),
+        streak=collection.current_streak(store, clock),
         recent=sum(recent.values(), Period()), previous=sum(previous.values(), Period()),
+        rehearsal=mock.stats(store, clock),
     )
 
 
@@ -98,4 +96,6 @@ def shaky(store: Store, clock: Clock, *, family: str | None = None, limit: int =
         lapses=store_stats.recent_lapses(store, since=clock.now - timedelta(days=LAPSE_DAYS)),
         slot_names=store_stats.slot_names(store),
     )
-    return Shaky(prefs.adaptive, families, questions[:limit])
+    pairs = [c for c in decode.confusions(store, limit=limit)
+             if family is None or family in (c.question.family, c.mistaken_for.family)]
+    return Shaky(prefs.adaptive, families, questions[:limit], pairs)

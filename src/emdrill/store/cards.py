@@ -2,28 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, text
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from emdrill.core.decode import IntentChoice
 from emdrill.core.errors import DamagedError, NothingToUndoError, UnknownQuestionError
 from emdrill.core.scheduler import Memory
+from emdrill.core.timing import DAY_STARTS_AT
 from emdrill.core.types import Card, Question, ReviewRecord
+from emdrill.store import practice, tallies
+from emdrill.store.codec import from_db_time, json_list, to_db_time
 from emdrill.store.db import Store
-from emdrill.store.tables import FacetRow, QuestionRow, ReviewRow, SettingRow, to_db_time
+
+if TYPE_CHECKING:  # the ORM models load only in the functions that write (start-up time)
+    from emdrill.store.tables import FacetRow, QuestionRow, ReviewRow
 
 # ---------------------------------------------------------------- settings
 
 
 def stored_settings(store: Store) -> dict[str, str]:
-    with store.session() as s:
-        return {row.key: row.value for row in s.exec(select(SettingRow))}
+    with store.read() as con:
+        return {str(k): str(v) for k, v in con.execute("SELECT key, value FROM setting")}
 
 
 def save_setting(store: Store, key: str, value: str) -> None:
+    from emdrill.store.tables import SettingRow
+
     with store.write() as s:
         s.merge(SettingRow(key=key, value=value))
 
@@ -40,42 +49,154 @@ def to_question(row: QuestionRow) -> Question:
     )
 
 
+MEMORY_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review")
+
+
 def to_memory(row: FacetRow) -> Memory:
-    return Memory(state=row.state, step=row.step, stability=row.stability,
-                  difficulty=row.difficulty, due=row.due, last_review=row.last_review)
+    return memory_from(row)
+
+
+def memory_from(obj: object, prefix: str = "") -> Memory:
+    """A `Memory` from an ORM object's (decoded) fields, named `prefix` + field."""
+    values: dict[str, Any] = {name: getattr(obj, prefix + name) for name in MEMORY_FIELDS}
+    return Memory(**values)
+
+
+def put_memory(obj: object, memory: Memory, prefix: str = "") -> None:
+    """Write a `Memory` into an ORM object's fields named `prefix` + field."""
+    assert memory.due is not None
+    for name in MEMORY_FIELDS:
+        setattr(obj, prefix + name, getattr(memory, name))
 
 
 def _apply(row: FacetRow, memory: Memory) -> None:
-    assert memory.due is not None
-    row.state, row.step = memory.state, memory.step
-    row.stability, row.difficulty = memory.stability, memory.difficulty
-    row.due, row.last_review = memory.due, memory.last_review
+    put_memory(row, memory)
 
 
 # ---------------------------------------------------------------- cards
 
 
 def question_count(store: Store) -> int:
-    with store.session() as s:
-        return int(s.exec(select(func.count()).select_from(QuestionRow)).one())
+    with store.read() as con:
+        return int(con.execute("SELECT count(*) FROM question").fetchone()[0])
+
+
+_CARD_COLUMNS = (
+    "q.id, q.deck_id, q.family, q.text, q.intent, q.story, q.also, q.probes, q.system, "
+    "q.traits, q.pitfall, q.follow_ups, q.siblings, q.suspended, q.position, "
+    "i.state, i.step, i.stability, i.difficulty, i.due, i.last_review, "
+    "s.state, s.step, s.stability, s.difficulty, s.due, s.last_review"
+)
+_CARD_FROM = (
+    "FROM question q JOIN facet i ON i.question_id = q.id AND i.kind = 'intent' "
+    "JOIN facet s ON s.question_id = q.id AND s.kind = 'story' "
+)
+
+
+def _card_of(row: Sequence[Any]) -> Card:
+    """A card from one row of `_CARD_COLUMNS`: plain SQL, no ORM objects on the hot path."""
+    (qid, deck, family, text_, intent, story, also, probes, system, traits, pitfall,
+     follow_ups, siblings, suspended, position) = row[:15]
+    question = Question(
+        id=qid, deck=deck, family=family, text=text_, intent=intent, story=int(story),
+        also=tuple(json_list(also)), probes=tuple(json_list(probes)), system=system,
+        traits=tuple(json_list(traits)), pitfall=pitfall,
+        follow_ups=tuple(json_list(follow_ups)), siblings=tuple(json_list(siblings)),
+        suspended=bool(suspended), position=int(position))
+    return Card(question, memory_of(row[15:21]), memory_of(row[21:27]))
+
+
+def memory_of(row: Sequence[Any]) -> Memory:
+    """The one codec from stored facet columns (state, step, stability, difficulty, due,
+    last review) to a `Memory`."""
+    state, step, stability, difficulty, due, last = row
+    return Memory(state=int(state), step=step, stability=stability, difficulty=difficulty,
+                  due=from_db_time(due), last_review=from_db_time(last) if last else None)
+
+
+def _cards(store: Store, where: str, params: Sequence[object] = ()) -> list[Card]:
+    with store.read() as con:
+        return [_card_of(r) for r in con.execute(f"SELECT {_CARD_COLUMNS} {_CARD_FROM} {where}",
+                                                  params)]
 
 
 def load_cards(store: Store, *, include_suspended: bool = False) -> list[Card]:
-    """Every question with both facets, in deck order."""
-    with store.session() as s:
-        query = select(QuestionRow)
-        if not include_suspended:
-            query = query.where(col(QuestionRow.suspended).is_(False))
-        questions = {q.id: q for q in s.exec(query.order_by(col(QuestionRow.position)))}
-        facets: dict[tuple[str, str], FacetRow] = {
-            (f.question_id, f.kind): f for f in s.exec(select(FacetRow))
-        }
-    try:
-        return [Card(to_question(q), to_memory(facets[(qid, "intent")]),
-                     to_memory(facets[(qid, "story")])) for qid, q in questions.items()]
-    except KeyError as exc:
-        qid, kind = exc.args[0]
-        raise DamagedError(f"question '{qid}' has no {kind} facet row") from None
+    """Every question with both facets, in deck order (practice and simulation only: the
+    drill's queue reads due and new rows alone)."""
+    return _cards(store, ("" if include_suspended else "WHERE q.suspended = 0 ")
+                  + "ORDER BY q.position")
+
+
+def cards_by_id(store: Store, ids: Sequence[str]) -> dict[str, Card]:
+    found: dict[str, Card] = {}
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start:start + 500])
+        marks = ", ".join("?" * len(chunk))
+        found.update((c.id, c) for c in _cards(store, f"WHERE q.id IN ({marks})", chunk))
+    return found
+
+
+def due_entries(store: Store, now: datetime, *, family_keys: Mapping[str, float],
+                exclude: Collection[str] = (), limit: int | None = None) -> list[Card]:
+    """Active questions seen before and due by `now`, sorted as the queue wants them (by
+    `family_keys`, lowest first, then most overdue), the first `limit` only (an index range,
+    not a scan). Each holds only what ordering needs: id, family, siblings, place and due;
+    `cards_by_id` fills in the few that are shown."""
+    cases = " ".join("WHEN ? THEN ?" for _ in family_keys)
+    order = f"CASE family {cases} ELSE 0 END, " if family_keys else ""
+    marks = ", ".join("?" * len(exclude))
+    sql = ("SELECT id, deck_id, family, siblings, position, due FROM question "
+           "WHERE suspended = 0 AND due <= ? "
+           + (f"AND id NOT IN ({marks}) " if exclude else "")
+           + f"ORDER BY {order}due" + (" LIMIT ?" if limit is not None else ""))
+    params: list[object] = [to_db_time(now), *exclude]
+    for family, key in family_keys.items():
+        params += [family, key]
+    if limit is not None:
+        params.append(limit)
+    with store.read() as con:
+        return [_entry(row) for row in con.execute(sql, params)]
+
+
+def _entry(row: Sequence[Any]) -> Card:
+    qid, deck, family, siblings, position, due_text = row
+    due = from_db_time(due_text)
+    question = Question(id=qid, deck=deck, family=family, text="", intent="", story=0,
+                        siblings=tuple(json_list(siblings)), position=int(position))
+    memory = Memory(due=due, last_review=due)
+    return Card(question, memory, memory)
+
+
+def new_cards(store: Store, limit: int) -> list[Card]:
+    """The first `limit` new questions in `new_order`."""
+    return _cards(store, "WHERE q.suspended = 0 AND q.due IS NULL ORDER BY q.new_order "
+                  "LIMIT ?", (limit,))
+
+
+@dataclass(frozen=True)
+class Counts:
+    questions: int  # active
+    due: int  # seen and due by now
+    new: int  # never seen
+    next_due: datetime | None  # the earliest due after now
+    earliest_due: datetime | None  # the earliest due of any seen question, overdue included
+
+
+def counts(store: Store, now: datetime) -> Counts:
+    """What `status` needs, from the `question.due` index."""
+    at = (to_db_time(now),)
+    with store.read() as con:
+        questions, new = con.execute(
+            "SELECT count(*), count(*) - count(due) FROM question WHERE suspended = 0").fetchone()
+        (due,) = con.execute("SELECT count(*) FROM question WHERE suspended = 0 "
+                             "AND due <= ?", at).fetchone()
+        (upcoming,) = con.execute("SELECT min(due) FROM question WHERE suspended = 0 "
+                                  "AND due > ?", at).fetchone()
+        (earliest,) = con.execute("SELECT min(due) FROM question WHERE suspended = 0 "
+                                  "AND due IS NOT NULL").fetchone()
+    return Counts(int(questions), int(due), int(new),
+                  from_db_time(upcoming) if upcoming else None,
+                  from_db_time(earliest) if earliest else None)
 
 
 def load_card(store: Store, question_id: str) -> Card:
@@ -84,6 +205,8 @@ def load_card(store: Store, question_id: str) -> Card:
 
 
 def _card(s: Session, question_id: str) -> Card:
+    from emdrill.store.tables import QuestionRow
+
     row = s.get(QuestionRow, question_id)
     if row is None:
         raise UnknownQuestionError(f"unknown question id '{question_id}' "
@@ -93,6 +216,8 @@ def _card(s: Session, question_id: str) -> Card:
 
 
 def _facets(s: Session, question_id: str) -> tuple[FacetRow, FacetRow]:
+    from emdrill.store.tables import FacetRow
+
     rows = {f.kind: f for f in s.exec(select(FacetRow).where(FacetRow.question_id == question_id))}
     if set(rows) != {"intent", "story"}:
         raise DamagedError(f"question '{question_id}' lacks a facet row")
@@ -102,23 +227,52 @@ def _facets(s: Session, question_id: str) -> tuple[FacetRow, FacetRow]:
 # ---------------------------------------------------------------- reviews
 
 
+def history_after(store: Store, question_id: str, at: datetime) -> tuple[Card, list[ReviewRecord]]:
+    """The card as it stood at `at`, and its reviews made after `at`, oldest first.
+
+    Each review keeps both facets' state from before it, so the state at `at` is the one
+    saved with the first later review, or the current state when there is none."""
+    from emdrill.store.tables import ReviewRow
+
+    with store.session() as s:
+        card = _card(s, question_id)
+        later = list(s.exec(
+            select(ReviewRow).where(ReviewRow.question_id == question_id)
+            .where(col(ReviewRow.reviewed_at) > at).order_by(*_oldest_first())))
+    if later:
+        card = Card(card.question, _restore("intent", later[0]), _restore("story", later[0]))
+    return card, [_record(r) for r in later]
+
+
 def record_review(
     store: Store,
     card: Card,
     *,
     intent_after: Memory,
     story_after: Memory,
-    intent_rating: int,
-    story_rating: int,
+    intent_rating: int | None,
+    story_rating: int | None,
     at: datetime,
     mode: str,
     slot_named: int | None = None,
     seconds: float | None = None,
+    replayed: Sequence[tuple[int, Memory, Memory]] = (),
+    anki_revlog: int | None = None,
+    choice: IntentChoice | None = None,
 ) -> ReviewRecord:
-    """Write the review row and both facet updates in one transaction."""
+    """Write the review and the facets in one transaction. A review older than others replays
+    them: `card` then holds the memories at the review's time, `replayed` gives each later
+    review's id with the states before it, and the facets take `*_after` of the last one.
+    `anki_revlog` remembers the Anki review this one came from; `choice` (an intent picked
+    from four) is written with it, so undo takes both back."""
+    from emdrill.store.tables import AnkiReviewRow, ReviewRow
+
     with store.write() as s:
         intent_row, story_row = _facets(s, card.id)
-        before_i, before_s = to_memory(intent_row), to_memory(story_row)
+        # The newest review keeps the facets exactly as this transaction found them, so undo
+        # puts back what was there even if another emdrill wrote since `card` was read.
+        before_i, before_s = ((card.intent, card.story) if replayed
+                              else (to_memory(intent_row), to_memory(story_row)))
         review = ReviewRow(
             question_id=card.id, reviewed_at=at, intent_rating=intent_rating,
             story_rating=story_rating, slot_named=slot_named, seconds=seconds, mode=mode,
@@ -127,26 +281,52 @@ def record_review(
         _set_prev(review, "intent", before_i)
         _set_prev(review, "story", before_s)
         s.add(review)
+        for review_id, before_i, before_s in replayed:
+            later = s.get(ReviewRow, review_id)
+            assert later is not None
+            _set_prev(later, "intent", before_i)
+            _set_prev(later, "story", before_s)
+            s.add(later)
         _apply(intent_row, intent_after)
         _apply(story_row, story_after)
         s.add(intent_row)
         s.add(story_row)
         s.flush()
+        if anki_revlog is not None:
+            assert review.id is not None
+            kind = "intent" if intent_rating is not None else "story"
+            s.add(AnkiReviewRow(revlog_id=anki_revlog, question_id=card.id, kind=kind,
+                                review_id=review.id))
+        if choice is not None:
+            practice.add_pick(s, choice, review_id=review.id, at=at)
+        if replayed:  # later reviews now follow this one: their outcomes changed
+            s.flush()
+            tallies.rebuild(s)
+        else:
+            tallies.count(s, card.family, at, [(before_i.last_review, intent_rating),
+                                               (before_s.last_review, story_rating)])
         return _record(review)
 
 
-_MEMORY_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review")
+def _oldest_first() -> tuple[Any, Any]:
+    from emdrill.store.tables import ReviewRow
+
+    return (col(ReviewRow.reviewed_at), col(ReviewRow.id))
+
+
+def _newest_first() -> tuple[Any, Any]:
+    from emdrill.store.tables import ReviewRow
+
+    return (col(ReviewRow.reviewed_at).desc(), col(ReviewRow.id).desc())
 
 
 def _set_prev(review: ReviewRow, kind: str, m: Memory) -> None:
     """Keep the facet's state before the review, so undo can put it back exactly."""
-    for name in _MEMORY_FIELDS:
-        setattr(review, f"{kind}_prev_{name}", getattr(m, name))
+    put_memory(review, m, f"{kind}_prev_")
 
 
 def _restore(kind: str, r: ReviewRow) -> Memory:
-    values: dict[str, Any] = {name: getattr(r, f"{kind}_prev_{name}") for name in _MEMORY_FIELDS}
-    return Memory(**values)
+    return memory_from(r, f"{kind}_prev_")
 
 
 def _record(r: ReviewRow) -> ReviewRecord:
@@ -157,52 +337,113 @@ def _record(r: ReviewRow) -> ReviewRecord:
 
 
 def undo_last(store: Store) -> ReviewRecord:
-    """Delete the newest review and put both facets back exactly as they were before it."""
+    """Delete the newest review and put both facets back exactly as they were before it.
+
+    Newest in time: an imported Anki review can be older than reviews made here, and only
+    the last review in time holds the state the facets are in now.
+
+    The facets are put back only if that review is the one that gave them their state (their
+    last review is its time). The one review that is not: a review moved in from a merged
+    question whose new question kept its own memory (`store.decks`); undoing it only
+    deletes it, since the memory it left behind was never this question's."""
+    from emdrill.store.tables import QuestionRow, ReviewRow
+
     with store.write() as s:
-        last = s.exec(select(ReviewRow).order_by(col(ReviewRow.id).desc()).limit(1)).first()
+        last = s.exec(select(ReviewRow).order_by(*_newest_first()).limit(1)).first()
         if last is None:
             raise NothingToUndoError("nothing to undo: no reviews recorded")
         intent_row, story_row = _facets(s, last.question_id)
-        _apply(intent_row, _restore("intent", last))
-        _apply(story_row, _restore("story", last))
-        s.add(intent_row)
-        s.add(story_row)
+        if _produced(intent_row, last) and _produced(story_row, last):
+            _apply(intent_row, _restore("intent", last))
+            _apply(story_row, _restore("story", last))
+            s.add(intent_row)
+            s.add(story_row)
+        question = s.get(QuestionRow, last.question_id)
+        if question is not None:
+            tallies.count(s, question.family, last.reviewed_at,
+                          [(last.intent_prev_last_review, last.intent_rating),
+                           (last.story_prev_last_review, last.story_rating)], sign=-1)
         record = _record(last)
         s.delete(last)
         return record
 
 
-def reviews_between(store: Store, start: datetime, end: datetime | None = None) -> int:
-    with store.session() as s:
-        query = select(func.count()).select_from(ReviewRow).where(
-            col(ReviewRow.reviewed_at) >= start)
-        if end is not None:
-            query = query.where(col(ReviewRow.reviewed_at) < end)
-        return int(s.exec(query).one())
+def _produced(facet: FacetRow, review: ReviewRow) -> bool:
+    return facet.last_review is not None and facet.last_review == review.reviewed_at
 
 
 def new_introduced_since(store: Store, start: datetime) -> int:
     """Questions whose first review happened at or after `start`."""
-    sql = text(
-        "SELECT count(*) FROM review WHERE reviewed_at >= :start "
-        "AND intent_prev_last_review IS NULL AND story_prev_last_review IS NULL"
-    )
-    with store.session() as s:
-        return int(s.execute(sql, {"start": to_db_time(start)}).scalar_one())
+    sql = ("SELECT count(*) FROM review WHERE reviewed_at >= ? "
+           "AND intent_prev_last_review IS NULL AND story_prev_last_review IS NULL")
+    with store.read() as con:
+        return int(con.execute(sql, (to_db_time(start),)).fetchone()[0])
 
 
-def review_days(store: Store, offset_minutes: int) -> list[str]:
-    """Distinct study days (04:00 local boundaries) with at least one review, newest first."""
-    shift = offset_minutes - 4 * 60
-    sql = text(
-        "SELECT DISTINCT date(reviewed_at, :shift) AS d FROM review ORDER BY d DESC"
-    )
-    with store.session() as s:
-        return [row[0] for row in s.execute(sql, {"shift": f"{shift:+d} minutes"})]
+def day_shift(offset_minutes: int) -> int:
+    """Seconds that turn a UTC time into its study day's date (the 04:00 rule, local)."""
+    return offset_minutes * 60 - int(DAY_STARTS_AT.total_seconds())
+
+
+def ensure_day_shift(store: Store, *, offset_minutes: int) -> int:
+    """Make the per-day counts count study days under this UTC offset (recounting them when
+    the user's offset has changed, as at a daylight-saving change); returns the shift."""
+    shift = day_shift(offset_minutes)
+    with store.read() as con:
+        (stored,) = con.execute("SELECT seconds FROM day_shift").fetchone()
+    if stored != shift:
+        _recount_days(store, shift)
+    return shift
+
+
+def study_days(store: Store, *, offset_minutes: int) -> list[int]:
+    """Study days (days since 1970) with at least one review, newest first, from the per-day
+    counts."""
+    ensure_day_shift(store, offset_minutes=offset_minutes)
+    with store.read() as con:
+        return [row[0] for row in con.execute(
+            "SELECT day FROM review_day WHERE reviews > 0 ORDER BY day DESC")]
+
+
+def _recount_days(store: Store, shift: int) -> None:
+    with store.write() as s:
+        s.execute(text("UPDATE day_shift SET seconds = :shift"), {"shift": shift})
+        s.execute(text("DELETE FROM review_day"))
+        s.execute(text("INSERT INTO review_day (day, reviews) SELECT "
+                       "(quarter * 900 + :shift) / 86400, sum(reviews) FROM review_quarter "
+                       "GROUP BY 1"), {"shift": shift})
+        tallies.recount_family_days(s)
+
+
+def reviews_since(store: Store, start: datetime, *, until: datetime | None = None) -> int:
+    """Reviews at or after `start` (and before `until`, if given; quarter-hour boundaries,
+    as study days are)."""
+    sql = "SELECT coalesce(sum(reviews), 0) FROM review_quarter WHERE quarter >= ?"
+    bounds = [int(start.timestamp()) // 900]
+    if until is not None:
+        sql += " AND quarter < ?"
+        bounds.append(int(until.timestamp()) // 900)
+    with store.read() as con:
+        return int(con.execute(sql, bounds).fetchone()[0])
+
+
+def known_ids(store: Store, ids: Iterable[str]) -> set[str]:
+    """Which of `ids` name a question (active or suspended)."""
+    wanted = sorted(set(ids))
+    found: set[str] = set()
+    with store.read() as con:
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            marks = ", ".join("?" * len(chunk))
+            found.update(r[0] for r in con.execute(
+                f"SELECT id FROM question WHERE id IN ({marks})", chunk))
+    return found
 
 
 def last_reviews(store: Store, limit: int) -> list[ReviewRecord]:
+    from emdrill.store.tables import ReviewRow
+
     with store.session() as s:
         rows: Iterable[ReviewRow] = s.exec(
-            select(ReviewRow).order_by(col(ReviewRow.id).desc()).limit(limit))
+            select(ReviewRow).order_by(*_newest_first()).limit(limit))
         return [_record(r) for r in rows]

@@ -3,34 +3,51 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from emdrill.core.deckfile import Context, DeckFile, LoadResult
+from emdrill.core.order import goes_first, new_order
 from emdrill.core.scheduler import new_memory
 from emdrill.core.types import Family, Question, Slot
+from emdrill.store import rows, tallies
+from emdrill.store.cards import memory_from, put_memory
 from emdrill.store.db import Store
-from emdrill.store.tables import DeckRow, FacetRow, FamilyRow, QuestionRow, SlotRow
+
+if TYPE_CHECKING:  # deck loading and the ORM models load only when a deck is loaded
+    from emdrill.core.deckfile import Context, DeckFile, LoadResult
+    from emdrill.store.tables import FamilyRow
 
 CONTENT_FIELDS = ("family", "text", "intent", "probes", "story", "also", "system", "traits",
-                  "pitfall", "follow_ups", "siblings", "position")
+                  "pitfall", "follow_ups", "siblings", "position", "draft")
 
 
 def context(store: Store) -> Context:
-    """What is loaded: families, which deck each question id belongs to, and the file each
-    deck was loaded from."""
+    from emdrill.core.deckfile import Context
+    from emdrill.store.tables import FamilyRow, QuestionRow
+
     with store.session() as s:
         families = frozenset(s.exec(select(FamilyRow.slug)))
         owners = {qid: deck for qid, deck in s.exec(select(QuestionRow.id, QuestionRow.deck_id))}
-        sources = {deck: source for deck, source in s.exec(select(DeckRow.id, DeckRow.source))}
-    return Context(families=families, question_decks=owners, deck_owners=sources)
+    return Context(families=families, question_decks=owners)
 
 
-def load(store: Store, files: list[DeckFile], *, now: datetime) -> LoadResult:
-    """Add, update and suspend in one transaction."""
-    counts = {"added": 0, "updated": 0, "unchanged": 0, "suspended": 0, "restored": 0}
+
+def load(store: Store, files: list[DeckFile], *, now: datetime, first: bool = False
+         ) -> LoadResult:
+    """Add, update, merge replaced ids and suspend, in one transaction. With `first`, the
+    questions this load adds go ahead of every other new question (the user's own, just
+    added)."""
+    from emdrill.core.deckfile import LoadResult
+    from emdrill.store.tables import DeckRow, QuestionRow, SlotRow
+
+    counts = {"added": 0, "updated": 0, "unchanged": 0, "suspended": 0, "restored": 0,
+              "merged": 0}
+    regrouped = False
+    added: list[str] = []
     with store.write() as s:
         for deck in files:
             s.merge(DeckRow(id=deck.deck_id, name=deck.name, version=deck.version,
@@ -42,7 +59,14 @@ def load(store: Store, files: list[DeckFile], *, now: datetime) -> LoadResult:
                 s.merge(SlotRow(slot=slot.slot, name=slot.name, competency=slot.competency,
                                 must_include=list(slot.must_include)))
             for q in deck.questions:
-                counts[_upsert(s, q, now)] += 1
+                moved = _family_moves(s, q)
+                outcome = _upsert(s, q, now)
+                counts[outcome] += 1
+                regrouped = regrouped or moved
+                if first and outcome == "added":
+                    added.append(q.id)
+            for q in deck.questions:
+                counts["merged"] += sum(_merge(s, old, q.id) for old in q.replaces)
         loaded = {q.id for deck in files for q in deck.questions}
         deck_ids = [deck.deck_id for deck in files]
         gone = s.exec(select(QuestionRow).where(col(QuestionRow.deck_id).in_(deck_ids)))
@@ -51,10 +75,52 @@ def load(store: Store, files: list[DeckFile], *, now: datetime) -> LoadResult:
                 row.suspended = True
                 s.add(row)
                 counts["suspended"] += 1
+        s.flush()
+        refresh_new_order(s, first=added)
+        # reviews now count towards another family's weakness (a question changed family,
+        # or a merged question's reviews moved to one that may sit in another family)
+        if regrouped or counts["merged"]:
+            tallies.rebuild(s)
     return LoadResult(**counts)
 
 
+def _family_moves(s: Session, q: Question) -> bool:
+    from emdrill.store.tables import QuestionRow
+
+    row = s.get(QuestionRow, q.id)
+    return row is not None and row.family != q.family
+
+
+def refresh_new_order(s: Session, *, first: Collection[str] = ()) -> None:
+    """Store each active question's place among new ones (the rule: `core.order.new_order`).
+    `first` are questions to put ahead of all others; those marked so before stay ahead."""
+    rows = list(s.execute(text("SELECT id, family, deck_id, position, new_order FROM question "
+                               "WHERE suspended = 0")))
+    ahead = set(first) | {qid for qid, _, _, _, rank in rows if goes_first(rank)}
+    order = new_order(((qid, fam, deck, int(pos)) for qid, fam, deck, pos, _ in rows),
+                      first=ahead)
+    s.execute(text("UPDATE question SET new_order = NULL WHERE suspended = 1"))
+    s.execute(text("UPDATE question SET new_order = :n WHERE id = :id"),
+              [{"n": n, "id": qid} for qid, n in order.items()])
+
+
+def rebuild_aggregates(store: Store) -> None:
+    """Recount everything the hot path keeps from the history: each question's due and
+    review count, new order and the weakness tallies (after migration 4, or rows written
+    whole, as a JSON import does)."""
+    with store.write() as s:
+        s.execute(text(
+            "UPDATE question SET reviews = (SELECT count(*) FROM review r "
+            "WHERE r.question_id = question.id), due = CASE WHEN EXISTS (SELECT 1 FROM facet f "
+            "WHERE f.question_id = question.id AND f.last_review IS NOT NULL) THEN "
+            "(SELECT min(f.due) FROM facet f WHERE f.question_id = question.id) END"))
+        refresh_new_order(s)
+        tallies.rebuild(s)
+
+
 def _family_row(fam: Family, deck_id: str) -> FamilyRow:
+    from emdrill.store.tables import FamilyRow
+
     return FamilyRow(slug=fam.slug, deck_id=deck_id, name=fam.name, probes=fam.probes)
 
 
@@ -63,11 +129,13 @@ def _content(q: Question) -> dict[str, object]:
         "family": q.family, "text": q.text, "intent": q.intent, "probes": list(q.probes),
         "story": q.story, "also": list(q.also), "system": q.system, "traits": list(q.traits),
         "pitfall": q.pitfall, "follow_ups": list(q.follow_ups), "siblings": list(q.siblings),
-        "position": q.position,
+        "position": q.position, "draft": list(q.draft),
     }
 
 
 def _upsert(s: Session, q: Question, now: datetime) -> str:
+    from emdrill.store.tables import FacetRow, QuestionRow
+
     row = s.get(QuestionRow, q.id)
     content = _content(q)
     if row is None:
@@ -91,6 +159,54 @@ def _upsert(s: Session, q: Question, now: datetime) -> str:
     return outcome
 
 
+_PRACTICE_MOVES = (
+    "UPDATE intent_pick SET question_id = :new WHERE question_id = :old",
+    "UPDATE intent_pick SET picked = :new WHERE picked = :old",
+    "UPDATE intent_pick SET options = (SELECT json_group_array(CASE WHEN value = :old "
+    "THEN :new ELSE value END) FROM json_each(intent_pick.options)) "
+    "WHERE EXISTS (SELECT 1 FROM json_each(intent_pick.options) WHERE value = :old)",
+    "UPDATE rehearsal SET question_id = :new WHERE question_id = :old",
+    "UPDATE anki_review SET question_id = :new WHERE question_id = :old",
+)
+
+
+def _merge(s: Session, old_id: str, new_id: str) -> bool:
+    """Move `old_id`'s history to `new_id`, then delete the old question.
+
+    Its reviews always move, and so do its decoding picks (as the question, the pick or an
+    option offered) and mock-interview answers. Its facets' memory moves only if the new
+    question has never been reviewed; if both have history, the new question keeps its own
+    memory (undo then takes a moved review back without touching it: see
+    `store.cards.undo_last`). Nothing to do when `old_id` is not in the collection (never
+    loaded, or merged by an earlier load)."""
+    from emdrill.store.tables import FacetRow, QuestionRow, ReviewRow
+
+    old = s.get(QuestionRow, old_id)
+    if old is None:
+        return False
+    old_facets = {f.kind: f for f in s.exec(select(FacetRow).where(FacetRow.question_id == old_id))}
+    new_facets = {f.kind: f for f in s.exec(select(FacetRow).where(FacetRow.question_id == new_id))}
+    if all(f.last_review is None for f in new_facets.values()):
+        for kind, target in new_facets.items():
+            source = old_facets.get(kind)
+            if source is not None:
+                put_memory(target, memory_from(source))
+                s.add(target)
+    for review in s.exec(select(ReviewRow).where(ReviewRow.question_id == old_id)):
+        review.question_id = new_id
+        s.add(review)
+    s.flush()
+    ids = {"old": old_id, "new": new_id}
+    for sql in _PRACTICE_MOVES:  # decoding picks and mock answers follow their question
+        s.execute(text(sql), ids)
+    # everything points at the new id before the old question goes
+    for facet in old_facets.values():
+        s.delete(facet)
+    s.flush()
+    s.delete(old)
+    return True
+
+
 def deck_summary(store: Store) -> list[tuple[str, str, str, str, int, int]]:
     """(deck id, deck name, version, family, active questions, suspended) per family."""
     sql = text(
@@ -104,12 +220,28 @@ def deck_summary(store: Store) -> list[tuple[str, str, str, str, int, int]]:
 
 def families(store: Store) -> list[Family]:
     """Families in the order their decks define them."""
-    with store.session() as s:
-        rows = s.execute(text("SELECT slug, name, probes FROM family ORDER BY rowid"))
-        return [Family(slug=slug, name=name, probes=probes) for slug, name, probes in rows]
+    with store.read() as con:
+        return rows.families(con)
 
 
 def slots(store: Store) -> dict[int, Slot]:
-    with store.session() as s:
-        return {r.slot: Slot(r.slot, r.name, r.competency, tuple(r.must_include))
-                for r in s.exec(select(SlotRow))}
+    with store.read() as con:
+        return rows.slots(con)
+
+
+def active_questions(store: Store) -> list[Question]:
+    """Every active question's content, drafts included, in deck order."""
+    with store.read() as con:
+        return rows.active_questions(con)
+
+
+def deck_sources(store: Store) -> dict[str, str]:
+    """Deck id -> the file it was last loaded from."""
+    with store.read() as con:
+        return rows.deck_sources(con)
+
+
+def suspended_texts(store: Store, deck: str) -> dict[str, str]:
+    """Id -> text of the deck's suspended questions."""
+    with store.read() as con:
+        return rows.suspended_texts(con, deck)

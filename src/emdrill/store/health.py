@@ -9,13 +9,12 @@ write (about 1 ms per 5,000 reviews), and every open checks the header and the s
 from __future__ import annotations
 
 import sqlite3
-from functools import cache
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
 from emdrill.core.errors import ConfigError, DamagedError
 from emdrill.core.settings import validate_setting
-from emdrill.store.migrations import MIGRATIONS
 
 MAGIC = b"SQLite format 3\x00"
 RECOVER = ("to recover, restore a backup with `emdrill restore FILE`, or move the file "
@@ -65,34 +64,29 @@ def check_header(path: Path) -> None:
         raise damaged(path, "the file header or its length is wrong")
 
 
-@cache
-def expected_schema(version: int) -> frozenset[tuple[str, str, str]]:
-    """(type, name, sql) of every table and index the migrations up to `version` create."""
-    con = sqlite3.connect(":memory:")
-    try:
-        for script in MIGRATIONS[:version]:
-            con.executescript(script)
-        return frozenset(_schema_rows(con))
-    finally:
-        con.close()
-
-
-def _schema_rows(con: sqlite3.Connection) -> list[tuple[str, str, str]]:
+def schema_rows(con: sqlite3.Connection) -> list[tuple[str, str, str]]:
     rows = con.execute("SELECT type, name, sql FROM sqlite_master "
-                       "WHERE type IN ('table', 'index')").fetchall()
+                       "WHERE type IN ('table', 'index', 'trigger', 'view')").fetchall()
     return [(str(t), str(n), " ".join(str(sql or "").split())) for t, n, sql in rows]
 
 
-def schema_problems(con: sqlite3.Connection, version: int) -> list[str]:
-    """Tables and indexes of `version` that are missing or not as the migrations made them."""
-    found = {(t, n): sql for t, n, sql in _schema_rows(con)}
+def schema_problems(con: sqlite3.Connection,
+                    expected: frozenset[tuple[str, str, str]]) -> list[str]:
+    """What the migrations made (`expected`) that is missing or changed in the file."""
+    found = {(t, n): sql for t, n, sql in schema_rows(con)}
     problems = []
-    for kind, name, sql in sorted(expected_schema(version)):
+    for kind, name, sql in sorted(expected):
         if (kind, name) not in found:
             problems.append(f"{kind} '{name}' is missing")
         elif found[(kind, name)] != sql:
             problems.append(f"{kind} '{name}' is not as emdrill made it")
     return problems
+
+
+def none_of(con: sqlite3.Connection, expected: frozenset[tuple[str, str, str]]) -> bool:
+    """True when not one of the expected tables is there: some other program's file."""
+    found = {(t, n) for t, n, _ in schema_rows(con)}
+    return not any((t, n) in found for t, n, _ in expected if t == "table")
 
 
 def quick_problems(con: sqlite3.Connection) -> list[str]:
@@ -132,16 +126,20 @@ def content_problems(con: sqlite3.Connection) -> list[str]:
     return problems
 
 
-def full_check(path: Path, latest: int) -> list[str]:
-    """Every problem the full check finds, read-only; an empty list means whole."""
+Schema = Callable[[int], frozenset[tuple[str, str, str]]]
+
+
+def full_check(path: Path, latest: int, schema: Schema) -> list[str]:
+    """Every problem the full check finds, read-only; an empty list means whole. `schema`
+    gives what the migrations up to a version create."""
     try:
         check_header(path)
-        return _full_check(path, latest)
+        return _full_check(path, latest, schema)
     except (DamagedError, sqlite3.DatabaseError) as exc:
         return [str(exc)]
 
 
-def _full_check(path: Path, latest: int) -> list[str]:
+def _full_check(path: Path, latest: int, schema: Schema) -> list[str]:
     con = sqlite3.connect(file_uri(path, mode="ro"), uri=True)
     try:
         version = int(con.execute("PRAGMA user_version").fetchone()[0])
@@ -150,7 +148,7 @@ def _full_check(path: Path, latest: int) -> list[str]:
         problems = _check_rows(con, "PRAGMA integrity_check(50)")
         if version == 0 and not problems:
             return []  # created, never migrated: nothing to read back yet
-        problems += schema_problems(con, version)
+        problems += schema_problems(con, schema(version))
         if problems:
             return problems
         problems += [f"{table} row {rowid} refers to a missing {parent}"

@@ -5,6 +5,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
+
 M001_INITIAL = """
 CREATE TABLE deck (
     id TEXT PRIMARY KEY,
@@ -112,5 +115,278 @@ CREATE TABLE system (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS)
+# Reviews made in Anki grade one facet, so a review may leave the other rating empty (SQLite
+# cannot relax a column's constraint in place: the table is rebuilt, rows and ids kept). And
+# each imported Anki review is remembered by its revlog id, so importing the same file twice
+# records it once. Deleting the review (undo) forgets the link too.
+M003_ANKI_REVIEWS = """
+CREATE TABLE review_new (
+    id INTEGER PRIMARY KEY,
+    question_id TEXT NOT NULL REFERENCES question (id),
+    reviewed_at TEXT NOT NULL,
+    intent_rating INTEGER CHECK (intent_rating BETWEEN 1 AND 4),
+    story_rating INTEGER CHECK (story_rating BETWEEN 1 AND 4),
+    slot_named INTEGER,
+    seconds FLOAT,
+    mode TEXT NOT NULL,
+    intent_prev_state INTEGER NOT NULL,
+    intent_prev_step INTEGER,
+    intent_prev_stability FLOAT,
+    intent_prev_difficulty FLOAT,
+    intent_prev_due TEXT NOT NULL,
+    intent_prev_last_review TEXT,
+    story_prev_state INTEGER NOT NULL,
+    story_prev_step INTEGER,
+    story_prev_stability FLOAT,
+    story_prev_difficulty FLOAT,
+    story_prev_due TEXT NOT NULL,
+    story_prev_last_review TEXT,
+    CHECK (intent_rating IS NOT NULL OR story_rating IS NOT NULL)
+);
+INSERT INTO review_new SELECT * FROM review;
+DROP TABLE review;
+ALTER TABLE review_new RENAME TO review;
+CREATE INDEX review_question ON review (question_id, reviewed_at);
+CREATE INDEX review_time ON review (reviewed_at);
+CREATE TABLE anki_review (
+    revlog_id INTEGER NOT NULL,
+    question_id TEXT NOT NULL REFERENCES question (id),
+    kind TEXT NOT NULL CHECK (kind IN ('intent', 'story')),
+    review_id INTEGER NOT NULL REFERENCES review (id) ON DELETE CASCADE,
+    PRIMARY KEY (revlog_id, question_id, kind)
+);
+CREATE INDEX anki_review_review ON anki_review (review_id);
+"""
+
+# ---------------------------------------------------------------- family_day (migration 4)
+# Per study day and family, the counts `stats` sums: kept by triggers on `review`, so a report
+# reads a few hundred rows, not the history. A facet is a recall test when graded in the
+# review and reviewed at least an hour before it (weakness.MIN_GAP_HOURS); it is mature when
+# its interval before the review was at least 21 days (stats.MATURE_DAYS);
+# tests/test_hot_path.py holds these two numbers to those constants.
+FAMILY_DAY_COUNTS = ("reviews", "intent_graded", "intent_passes", "story_graded",
+                     "story_passes", "lapses", "young_tests", "young_passes", "mature_tests",
+                     "mature_passes")
+
+
+def _family_day_values(row: str) -> list[str]:
+    """SQL for each of FAMILY_DAY_COUNTS, for the review `row` (NEW or OLD)."""
+    def tested(k: str) -> str:
+        return (f"coalesce({row}.{k}_rating IS NOT NULL AND julianday({row}.reviewed_at) "
+                f"- julianday({row}.{k}_prev_last_review) >= 1.0 / 24, 0)")
+
+    def mature(k: str) -> str:
+        return (f"coalesce(julianday({row}.{k}_prev_due) "
+                f"- julianday({row}.{k}_prev_last_review) >= 21, 0)")
+
+    def passed(k: str) -> str:
+        return f"coalesce({row}.{k}_rating > 1, 0)"
+
+    def both(make: Callable[[str], str]) -> str:
+        return f"({make('intent')}) + ({make('story')})"
+
+    return [
+        "1",
+        f"{row}.intent_rating IS NOT NULL", passed("intent"),
+        f"{row}.story_rating IS NOT NULL", passed("story"),
+        both(lambda k: f"{tested(k)} AND coalesce({row}.{k}_rating = 1, 0)"),
+        both(lambda k: f"{tested(k)} AND NOT {mature(k)}"),
+        both(lambda k: f"{tested(k)} AND NOT {mature(k)} AND {passed(k)}"),
+        both(lambda k: f"{tested(k)} AND {mature(k)}"),
+        both(lambda k: f"{tested(k)} AND {mature(k)} AND {passed(k)}"),
+    ]
+
+
+def family_day_change(row: str, sign: int) -> str:
+    """The statement that adds (sign 1) or takes back (sign -1) one review's counts."""
+    values = ", ".join(f"{sign} * ({v})" for v in _family_day_values(row))
+    updates = ", ".join(f"{c} = {c} + excluded.{c}" for c in FAMILY_DAY_COUNTS)
+    return (f"INSERT INTO family_day (day, family, {', '.join(FAMILY_DAY_COUNTS)}) VALUES ("
+            f"(CAST(strftime('%s', {row}.reviewed_at) AS INTEGER) "
+            "+ (SELECT seconds FROM day_shift)) / 86400, "
+            # '' only for a review whose question is missing, which the foreign key refuses
+            f"coalesce((SELECT family FROM question WHERE id = {row}.question_id), ''), "
+            f"{values}) "
+            f"ON CONFLICT (day, family) DO UPDATE SET {updates};")
+
+
+def family_day_recount() -> str:
+    """Every day's counts again from the history, under the current `day_shift`."""
+    sums = ", ".join(f"sum({v})" for v in _family_day_values("r"))
+    return (f"INSERT INTO family_day (day, family, {', '.join(FAMILY_DAY_COUNTS)}) "
+            "SELECT (CAST(strftime('%s', r.reviewed_at) AS INTEGER) "
+            f"+ (SELECT seconds FROM day_shift)) / 86400 AS d, q.family, {sums} "
+            "FROM review r JOIN question q ON q.id = r.question_id GROUP BY d, q.family")
+
+
+_FAMILY_DAY = f"""
+CREATE TABLE family_day (
+    day INTEGER NOT NULL,
+    family TEXT NOT NULL,
+    {", ".join(f"{c} INTEGER NOT NULL DEFAULT 0" for c in FAMILY_DAY_COUNTS)},
+    PRIMARY KEY (day, family)
+);
+CREATE TRIGGER family_day_added AFTER INSERT ON review BEGIN
+    {family_day_change("NEW", 1)}
+END;
+CREATE TRIGGER family_day_removed AFTER DELETE ON review BEGIN
+    {family_day_change("OLD", -1)}
+END;
+CREATE TRIGGER family_day_changed AFTER UPDATE ON review BEGIN
+    {family_day_change("OLD", -1)}
+    {family_day_change("NEW", 1)}
+END;
+"""
+
+
+# The hot path reads what changed, not what exists. `question.due` is the earliest facet due
+# once a question has been seen (NULL while it is new), kept by triggers whatever writes the
+# facets; `question.reviews` and `review_quarter` (reviews per quarter hour, so any study-day
+# boundary can be summed) are kept by triggers on `review`, and so is `review_day`: reviews
+# per study day under the UTC offset in `day_shift` (rebuilt from the quarters when the
+# user's offset changes), which makes the streak a walk over days, not over the history.
+# It starts at a one-second shift, which no real offset gives, so the first read counts the
+# days under the user's own offset and the 04:00 rule (`core.timing`).
+# `question.new_order` ranks new questions (filled when a deck loads). `family_outcome` holds
+# the weakness sums, decayed to `as_of`; code rebuilds it after this migration (it needs the
+# decay arithmetic).
+M004_HOT_PATH = """
+ALTER TABLE question ADD COLUMN due TEXT;
+ALTER TABLE question ADD COLUMN reviews INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE question ADD COLUMN new_order INTEGER;
+UPDATE question SET
+    due = (SELECT min(f.due) FROM facet f WHERE f.question_id = question.id)
+    WHERE EXISTS (SELECT 1 FROM facet f WHERE f.question_id = question.id
+                  AND f.last_review IS NOT NULL);
+UPDATE question SET reviews = (SELECT count(*) FROM review r WHERE r.question_id = question.id);
+CREATE INDEX question_due ON question (suspended, due);
+CREATE INDEX question_new ON question (suspended, new_order) WHERE due IS NULL;
+CREATE TABLE review_quarter (
+    quarter INTEGER PRIMARY KEY,
+    reviews INTEGER NOT NULL
+);
+INSERT INTO review_quarter (quarter, reviews)
+    SELECT CAST(strftime('%s', reviewed_at) AS INTEGER) / 900, count(*) FROM review GROUP BY 1;
+CREATE TABLE day_shift (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seconds INTEGER NOT NULL
+);
+INSERT INTO day_shift (id, seconds) VALUES (1, 1);
+CREATE TABLE review_day (
+    day INTEGER PRIMARY KEY,
+    reviews INTEGER NOT NULL
+);
+CREATE TABLE family_outcome (
+    family TEXT PRIMARY KEY,
+    tests REAL NOT NULL,
+    misses REAL NOT NULL,
+    as_of TEXT NOT NULL
+);
+CREATE TRIGGER review_added AFTER INSERT ON review BEGIN
+    UPDATE question SET reviews = reviews + 1 WHERE id = NEW.question_id;
+    INSERT INTO review_quarter (quarter, reviews)
+        VALUES (CAST(strftime('%s', NEW.reviewed_at) AS INTEGER) / 900, 1)
+        ON CONFLICT (quarter) DO UPDATE SET reviews = reviews + 1;
+    INSERT INTO review_day (day, reviews)
+        VALUES ((CAST(strftime('%s', NEW.reviewed_at) AS INTEGER)
+                 + (SELECT seconds FROM day_shift)) / 86400, 1)
+        ON CONFLICT (day) DO UPDATE SET reviews = reviews + 1;
+END;
+CREATE TRIGGER review_removed AFTER DELETE ON review BEGIN
+    UPDATE question SET reviews = reviews - 1 WHERE id = OLD.question_id;
+    UPDATE review_quarter SET reviews = reviews - 1
+        WHERE quarter = CAST(strftime('%s', OLD.reviewed_at) AS INTEGER) / 900;
+    UPDATE review_day SET reviews = reviews - 1
+        WHERE day = (CAST(strftime('%s', OLD.reviewed_at) AS INTEGER)
+                     + (SELECT seconds FROM day_shift)) / 86400;
+END;
+CREATE TRIGGER review_moved AFTER UPDATE OF question_id ON review BEGIN
+    UPDATE question SET reviews = reviews - 1 WHERE id = OLD.question_id;
+    UPDATE question SET reviews = reviews + 1 WHERE id = NEW.question_id;
+END;
+CREATE TRIGGER facet_changed AFTER UPDATE ON facet BEGIN
+    UPDATE question SET due = CASE
+        WHEN EXISTS (SELECT 1 FROM facet f WHERE f.question_id = NEW.question_id
+                     AND f.last_review IS NOT NULL)
+        THEN (SELECT min(f.due) FROM facet f WHERE f.question_id = NEW.question_id)
+        END
+    WHERE id = NEW.question_id;
+END;
+""" + _FAMILY_DAY
+
+# Practice as it will be asked. `intent_pick` keeps every pick from four intents (decoding):
+# a wrong one is a confusion, and right ones after it tell when the pair was told apart; it
+# goes with its review on undo. `rehearsal` keeps one mock-interview answer: seconds spoken,
+# the follow-ups asked and the five self-checks; its grade is optional and may be undone.
+M005_PICKS_REHEARSALS = """
+CREATE TABLE intent_pick (
+    id INTEGER PRIMARY KEY,
+    review_id INTEGER REFERENCES review (id) ON DELETE CASCADE,
+    question_id TEXT NOT NULL REFERENCES question (id),
+    picked TEXT NOT NULL REFERENCES question (id),
+    options TEXT NOT NULL DEFAULT '[]',
+    seconds FLOAT,
+    picked_at TEXT NOT NULL
+);
+CREATE INDEX intent_pick_question ON intent_pick (question_id, picked_at);
+CREATE INDEX intent_pick_review ON intent_pick (review_id);
+CREATE TABLE rehearsal (
+    id INTEGER PRIMARY KEY,
+    question_id TEXT NOT NULL REFERENCES question (id),
+    review_id INTEGER REFERENCES review (id) ON DELETE SET NULL,
+    started_at TEXT NOT NULL,
+    target_seconds INTEGER NOT NULL,
+    answer_seconds FLOAT NOT NULL,
+    follow_ups TEXT NOT NULL DEFAULT '[]',
+    check_intent BOOLEAN NOT NULL,
+    check_system BOOLEAN NOT NULL,
+    check_story BOOLEAN NOT NULL,
+    check_result BOOLEAN NOT NULL,
+    check_learning BOOLEAN NOT NULL
+);
+CREATE INDEX rehearsal_time ON rehearsal (started_at);
+CREATE INDEX rehearsal_review ON rehearsal (review_id);
+"""
+
+
+def m006_system_answer(con: sqlite3.Connection) -> None:
+    """A question's primary story may be the system answer (`core.types.SYSTEM_ANSWER`, 9),
+    so the check on `question.story` widens from 1-8 to 1-9.
+
+    SQLite cannot alter a CHECK constraint, and rebuilding `question` would mean dropping and
+    re-creating the triggers of migration 4 that name it. For loosening a constraint SQLite
+    documents a smaller way (lang_altertable.html, "making other kinds of table schema
+    changes"): edit the table's definition in the schema table and bump `schema_version`, so
+    every connection re-reads it. Every stored row passes the wider check, and nothing else
+    in the schema refers to the text that changes."""
+    old, new = "CHECK (story BETWEEN 1 AND 8)", "CHECK (story BETWEEN 1 AND 9)"
+    row = con.execute("SELECT sql FROM sqlite_master WHERE type = 'table' "
+                      "AND name = 'question'").fetchone()
+    if row is None or old not in row[0]:
+        raise sqlite3.DatabaseError("migration 6: question.story's check is not the expected "
+                                    f"'{old}'")
+    version = int(con.execute("PRAGMA schema_version").fetchone()[0])
+    con.execute("PRAGMA writable_schema = ON")
+    try:
+        con.execute("UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'question'",
+                    (row[0].replace(old, new),))
+        con.execute(f"PRAGMA schema_version = {version + 1}")
+    finally:
+        con.execute("PRAGMA writable_schema = OFF")
+    if con.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+        raise sqlite3.DatabaseError("migration 6: the schema did not check out")
+
+
+# `question.draft` lists the fields of a user's question that emdrill filled in and the user has
+# not reviewed (the deck file's `draft` key). A question whose family or story is a draft does
+# not teach the suggestion model: it would only learn its own guesses back.
+M007_DRAFTS = """
+ALTER TABLE question ADD COLUMN draft TEXT NOT NULL DEFAULT '[]';
+"""
+
+
+Migration = str | Callable[[sqlite3.Connection], None]  # SQL text, or a step run in code
+MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_ANKI_REVIEWS,
+                                     M004_HOT_PATH, M005_PICKS_REHEARSALS,
+                                     m006_system_answer, M007_DRAFTS)
 LATEST = len(MIGRATIONS)

@@ -2,40 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import text
 
-from emdrill.core.scheduler import Memory
+from emdrill.core.scheduler import recall_at
 from emdrill.core.stats import SeenQuestion
-from emdrill.core.weakness import MIN_GAP_HOURS, Bucket
+from emdrill.core.timing import sql_day_shift
+from emdrill.core.weakness import MIN_GAP_HOURS
+from emdrill.store.cards import ensure_day_shift, memory_of
+from emdrill.store.codec import from_db_time, to_db_time
 from emdrill.store.db import Store
-from emdrill.store.tables import from_db_time, to_db_time
 
 
 def _tested(kind: str) -> str:
-    """1 when the facet was a recall test: reviewed before, at least MIN_GAP_HOURS earlier."""
-    return (f"coalesce(julianday(r.reviewed_at) - julianday(r.{kind}_prev_last_review) "
-            f">= {MIN_GAP_HOURS / 24!r}, 0)")
-
-
-def outcome_buckets(store: Store, *, now: datetime, since: datetime) -> list[Bucket]:
-    """Recall tests and misses per family and whole-day age since `since`."""
-    sql = text(
-        f"SELECT q.family, CAST(julianday(:now) - julianday(r.reviewed_at) AS INTEGER) AS age, "
-        f"sum({_tested('intent')}) + sum({_tested('story')}), "
-        f"sum({_tested('intent')} AND r.intent_rating = 1) "
-        f"+ sum({_tested('story')} AND r.story_rating = 1) "
-        "FROM review r JOIN question q ON q.id = r.question_id "
-        "WHERE r.reviewed_at >= :since GROUP BY q.family, age"
-    )
-    params = {"now": to_db_time(now), "since": to_db_time(since)}
-    with store.session() as s:
-        rows = list(s.execute(sql, params))
-    return [Bucket(family=f, age_days=int(a), facets=int(n), misses=int(m))
-            for f, a, n, m in rows if n]
+    """1 when the facet was a recall test: graded in this review (an Anki review grades one
+    facet), and reviewed before, at least MIN_GAP_HOURS earlier."""
+    return (f"(r.{kind}_rating IS NOT NULL AND coalesce(julianday(r.reviewed_at) "
+            f"- julianday(r.{kind}_prev_last_review) >= {MIN_GAP_HOURS / 24!r}, 0))")
 
 
 # ---------------------------------------------------------------- stats and shaky
@@ -43,35 +27,12 @@ def outcome_buckets(store: Store, *, now: datetime, since: datetime) -> list[Buc
 
 
 def _shift(offset_minutes: int) -> str:
-    """SQLite date modifier that turns a UTC time into its study day (04:00 local)."""
-    return f"{offset_minutes - 4 * 60:+d} minutes"
+    return sql_day_shift(offset_minutes)
 
 
 def total_reviews(store: Store) -> int:
-    with store.session() as s:
-        return int(s.execute(text("SELECT count(*) FROM review")).scalar_one())
-
-
-def family_counts(store: Store) -> dict[str, tuple[int, int, int]]:
-    """Per family: active questions, active questions seen, reviews of all time."""
-    cards = text(
-        "SELECT q.family, count(*), sum(f.seen) FROM question q JOIN "
-        "(SELECT question_id, max(last_review IS NOT NULL) AS seen FROM facet "
-        " GROUP BY question_id) f ON f.question_id = q.id "
-        "WHERE NOT q.suspended GROUP BY q.family"
-    )
-    reviews = text(
-        "SELECT q.family, sum(r.n) FROM (SELECT question_id, count(*) AS n FROM review "
-        "GROUP BY question_id) r JOIN question q ON q.id = r.question_id GROUP BY q.family"
-    )
-    result: dict[str, tuple[int, int, int]] = {}
-    with store.session() as s:
-        for family, questions, seen in s.execute(cards):
-            result[family] = (int(questions), int(seen or 0), 0)
-        for family, n in s.execute(reviews):
-            questions, seen, _ = result.get(family, (0, 0, 0))
-            result[family] = (questions, seen, int(n))
-    return result
+    with store.read() as con:
+        return int(con.execute("SELECT coalesce(sum(reviews), 0) FROM question").fetchone()[0])
 
 
 def _lapses() -> str:
@@ -79,68 +40,87 @@ def _lapses() -> str:
             f"+ ({_tested('story')} AND r.story_rating = 1)")
 
 
-def family_periods(store: Store, *, split: datetime,
-                   since: datetime) -> list[tuple[str, bool, int, int, int, int]]:
-    """(family, recent, reviews, intent passes, story passes, lapses) for reviews since
-    `since`; `recent` is True for those at or after `split`. A lapse is a recall test
-    (see `_tested`) rated Again."""
-    sql = text(
-        "SELECT q.family, r.reviewed_at >= :split AS recent, count(*), "
-        "sum(r.intent_rating > 1), sum(r.story_rating > 1), "
-        f"sum({_lapses()}) "
-        "FROM review r JOIN question q ON q.id = r.question_id "
-        "WHERE r.reviewed_at >= :since GROUP BY q.family, recent"
-    )
-    params = {"split": to_db_time(split), "since": to_db_time(since)}
-    with store.session() as s:
-        return [(f, bool(recent), int(n), int(i), int(st), int(lapses))
-                for f, recent, n, i, st, lapses in s.execute(sql, params)]
+def family_counts(store: Store) -> dict[str, tuple[int, int, int]]:
+    """Per family: active questions, active questions seen, reviews of all time."""
+    sql = ("SELECT family, sum(suspended = 0), sum(suspended = 0 AND due IS NOT NULL), "
+           "sum(reviews) FROM question GROUP BY family")
+    with store.read() as con:
+        return {f: (int(n or 0), int(seen or 0), int(reviews or 0))
+                for f, n, seen, reviews in con.execute(sql)}
 
 
-def _facet_outcomes(kind: str) -> str:
-    interval = f"julianday(r.{kind}_prev_due) - julianday(r.{kind}_prev_last_review)"
-    return (f"SELECT r.reviewed_at AS at, r.{kind}_rating > 1 AS passed, "
-            f"{interval} >= :mature AS mature FROM review r "
-            f"WHERE r.reviewed_at >= :since AND {_tested(kind)}")
+def _day(at: datetime, shift: int) -> int:
+    """The study day (days since 1970) a time falls in, under `shift` (store.cards.day_shift)."""
+    return (int(at.timestamp()) + shift) // 86400
 
 
-def retention_counts(store: Store, *, bounds: list[datetime], mature_days: float,
+def family_periods(store: Store, *, split: datetime, since: datetime, offset_minutes: int,
+                   ) -> list[tuple[str, bool, int, int, int, int, int, int]]:
+    """(family, recent, reviews, intent passes, story passes, lapses, intent graded, story
+    graded) for reviews since `since`; `recent` is True for those at or after `split` (both
+    study-day starts). A lapse is a recall test rated Again. Read from `family_day`."""
+    shift = ensure_day_shift(store, offset_minutes=offset_minutes)
+    sql = ("SELECT family, day >= ? AS recent, sum(reviews), sum(intent_passes), "
+           "sum(story_passes), sum(lapses), sum(intent_graded), sum(story_graded) "
+           "FROM family_day WHERE day >= ? GROUP BY family, recent HAVING sum(reviews) > 0")
+    with store.read() as con:
+        rows = con.execute(sql, (_day(split, shift), _day(since, shift))).fetchall()
+    return [(f, bool(recent), int(n), int(i), int(st), int(lapses), int(ni), int(ns))
+            for f, recent, n, i, st, lapses, ni, ns in rows]
+
+
+def retention_counts(store: Store, *, bounds: list[datetime], offset_minutes: int,
                      ) -> list[tuple[int, bool, int, int]]:
-    """Recall tests since bounds[-1] (facets reviewed at least MIN_GAP_HOURS before), as
-    (period, mature, passed, total): period i is from bounds[i] up to bounds[i-1]."""
-    cases = " ".join(f"WHEN at >= :b{i} THEN {i}" for i in range(len(bounds)))
-    sql = text(
-        f"SELECT CASE {cases} END AS period, mature, sum(passed), count(*) FROM "
-        f"({_facet_outcomes('intent')} UNION ALL {_facet_outcomes('story')}) "
-        "GROUP BY period, mature"
-    )
-    params: dict[str, object] = {f"b{i}": to_db_time(b) for i, b in enumerate(bounds)}
-    params.update(since=to_db_time(bounds[-1]), mature=mature_days)
-    with store.session() as s:
-        rows = list(s.execute(sql, params))
-    return [(int(p), bool(m), int(passed), int(n)) for p, m, passed, n in rows]
+    """Recall tests since bounds[-1] (study-day starts), as (period, mature, passed, total):
+    period i is from bounds[i] up to bounds[i-1]. Mature: stats.MATURE_DAYS."""
+    shift = ensure_day_shift(store, offset_minutes=offset_minutes)
+    days = [_day(b, shift) for b in bounds]
+    cases = " ".join(f"WHEN day >= {d} THEN {i}" for i, d in enumerate(days))
+    sql = (f"SELECT CASE {cases} END AS period, sum(young_passes), sum(young_tests), "
+           "sum(mature_passes), sum(mature_tests) FROM family_day WHERE day >= ? "
+           "GROUP BY period")
+    with store.read() as con:
+        rows = con.execute(sql, (days[-1],)).fetchall()
+    result = []
+    for period, young_passed, young, mature_passed, mature in rows:
+        result += [(int(period), False, int(young_passed), int(young)),
+                   (int(period), True, int(mature_passed), int(mature))]
+    return [r for r in result if r[3]]
 
 
 def reviews_per_day(store: Store, *, since: datetime, offset_minutes: int) -> dict[str, int]:
     """Reviews per study day (YYYY-MM-DD) since `since`."""
-    sql = text("SELECT date(reviewed_at, :shift) AS d, count(*) FROM review "
-               "WHERE reviewed_at >= :since GROUP BY d")
-    params = {"shift": _shift(offset_minutes), "since": to_db_time(since)}
+    sql = text("SELECT date(quarter * 900, 'unixepoch', :shift) AS d, sum(reviews) "
+               "FROM review_quarter WHERE quarter >= :since GROUP BY d")
+    params = {"shift": _shift(offset_minutes), "since": int(since.timestamp()) // 900}
     with store.session() as s:
         return {d: int(n) for d, n in s.execute(sql, params)}
 
 
 def due_per_day(store: Store, *, until: datetime, offset_minutes: int) -> dict[str, int]:
-    """Seen, active questions due before `until`, per study day of their earliest facet due."""
-    sql = text(
-        "SELECT date(due, :shift) AS d, count(*) FROM "
-        "(SELECT min(f.due) AS due FROM facet f JOIN question q ON q.id = f.question_id "
-        " WHERE NOT q.suspended GROUP BY f.question_id HAVING count(f.last_review) > 0) "
-        "WHERE due < :until GROUP BY d"
-    )
-    params = {"shift": _shift(offset_minutes), "until": to_db_time(until)}
-    with store.session() as s:
-        return {d: int(n) for d, n in s.execute(sql, params)}
+    """Seen, active questions due before `until`, per study day of their earliest facet due
+    (`question.due`, indexed)."""
+    sql = ("SELECT date(due, ?) AS d, count(*) FROM question "
+           "WHERE suspended = 0 AND due < ? GROUP BY d")
+    with store.read() as con:
+        return {d: int(n) for d, n in con.execute(sql, (_shift(offset_minutes),
+                                                          to_db_time(until)))}
+
+
+def recall_by_family(store: Store, now: datetime) -> dict[str, tuple[float, float]]:
+    """Mean intent and story retrievability per family over seen, active questions: two
+    columns a facet, the forgetting curve in Python (`core.scheduler.retrievability`)."""
+    sql = ("SELECT q.family, f.kind, f.stability, f.last_review FROM question q "
+           "JOIN facet f ON f.question_id = q.id "
+           "WHERE q.suspended = 0 AND q.due IS NOT NULL")
+    sums: dict[str, list[float]] = {}
+    with store.read() as con:
+        for family, kind, stability, last in con.execute(sql):
+            entry = sums.setdefault(family, [0.0, 0.0, 0.0, 0.0])
+            slot = 0 if kind == "intent" else 2
+            entry[slot] += recall_at(stability, from_db_time(last) if last else None, now)
+            entry[slot + 1] += 1
+    return {f: (a / n if n else 0.0, b / m if m else 0.0) for f, (a, n, b, m) in sums.items()}
 
 
 def seen_questions(store: Store, *, family: str | None = None) -> list[SeenQuestion]:
@@ -160,13 +140,10 @@ def seen_questions(store: Store, *, family: str | None = None) -> list[SeenQuest
     with store.session() as s:
         rows = list(s.execute(text(sql + " ORDER BY q.position"), params))
     return [SeenQuestion(id=r[0], family=r[1], text=r[2], intent_line=r[3], slot=int(r[4]),
-                         intent=_memory(r[5:11]), story=_memory(r[11:17])) for r in rows]
+                         intent=memory_of(r[5:11]), story=memory_of(r[11:17])) for r in rows]
 
 
-def _memory(row: Sequence[Any]) -> Memory:
-    state, step, stability, difficulty, due, last = row
-    return Memory(state=int(state), step=step, stability=stability, difficulty=difficulty,
-                  due=from_db_time(due), last_review=from_db_time(last) if last else None)
+
 
 
 def recent_lapses(store: Store, *, since: datetime) -> dict[str, tuple[int, datetime]]:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column, Text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from emdrill.core.errors import DamagedError
+from emdrill.store.codec import from_db_time, json_list, to_db_time
+
+__all__ = ["from_db_time", "to_db_time"]  # the codec, re-exported for the tables' users
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -30,17 +32,6 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else from_db_time(value)
 
 
-def to_db_time(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
-
-
-def from_db_time(value: str) -> datetime:
-    try:
-        return datetime.fromisoformat(value).astimezone(UTC)
-    except (ValueError, TypeError, OverflowError):
-        raise DamagedError(f"a stored time '{str(value)[:40]}' cannot be read") from None
-
-
 class JSONList(TypeDecorator[list[Any]]):
     """A list kept as JSON text."""
 
@@ -51,13 +42,7 @@ class JSONList(TypeDecorator[list[Any]]):
         return json.dumps(list(value or []), ensure_ascii=False)
 
     def process_result_value(self, value: str | None, dialect: Any) -> list[Any]:
-        try:
-            found = json.loads(value) if value else []
-        except (ValueError, RecursionError):
-            found = None
-        if not isinstance(found, list):
-            raise DamagedError(f"a stored list '{str(value)[:40]}' cannot be read")
-        return found
+        return json_list(value)
 
 
 def _time(nullable: bool = False) -> Any:
@@ -112,6 +97,11 @@ class QuestionRow(SQLModel, table=True):
     siblings: list[str] = _list()
     suspended: bool = False
     added_at: datetime = _time()
+    # Kept by triggers and deck loads (migration 4); the ORM never writes them.
+    due: datetime | None = _time(nullable=True)
+    reviews: int = 0
+    new_order: int | None = None
+    draft: list[str] = _list()  # migration 4
 
 
 class FacetRow(SQLModel, table=True):
@@ -132,8 +122,8 @@ class ReviewRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     question_id: str = Field(foreign_key="question.id")
     reviewed_at: datetime = _time()
-    intent_rating: int
-    story_rating: int
+    intent_rating: int | None = None  # None: this review did not grade the facet (Anki)
+    story_rating: int | None = None
     slot_named: int | None = None
     seconds: float | None = None
     mode: str
@@ -149,6 +139,16 @@ class ReviewRow(SQLModel, table=True):
     story_prev_difficulty: float | None = None
     story_prev_due: datetime = _time()
     story_prev_last_review: datetime | None = _time(nullable=True)
+
+
+class AnkiReviewRow(SQLModel, table=True):
+    """An Anki review already recorded: its revlog id and the review it became."""
+
+    __tablename__ = "anki_review"
+    revlog_id: int = Field(primary_key=True)
+    question_id: str = Field(primary_key=True, foreign_key="question.id")
+    kind: str = Field(primary_key=True)
+    review_id: int = Field(foreign_key="review.id")
 
 
 class SettingRow(SQLModel, table=True):
@@ -178,3 +178,30 @@ class SystemRow(SQLModel, table=True):
     category: str = Field(primary_key=True)
     text: str = ""
     updated_at: datetime = _time()
+
+
+class IntentPickRow(SQLModel, table=True):
+    __tablename__ = "intent_pick"
+    id: int | None = Field(default=None, primary_key=True)
+    review_id: int | None = Field(default=None, foreign_key="review.id")
+    question_id: str = Field(foreign_key="question.id")
+    picked: str = Field(foreign_key="question.id")
+    options: list[str] = _list()
+    seconds: float | None = None
+    picked_at: datetime = _time()
+
+
+class RehearsalRow(SQLModel, table=True):
+    __tablename__ = "rehearsal"
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: str = Field(foreign_key="question.id")
+    review_id: int | None = Field(default=None, foreign_key="review.id")
+    started_at: datetime = _time()
+    target_seconds: int
+    answer_seconds: float
+    follow_ups: list[dict[str, Any]] = _list()  # [{"text": ..., "seconds": ...}]
+    check_intent: bool
+    check_system: bool
+    check_story: bool
+    check_result: bool
+    check_learning: bool

@@ -44,12 +44,15 @@ def compose_back(question: Question, *, slots: Mapping[int, Slot], stories: Sequ
     slot = slots.get(question.story) or Slot(question.story, f"slot {question.story}")
     story = best_story(question, stories)
     if compact:
-        rows: list[tuple[str, RenderableType]] = [
-            ("Intent", Text(question.intent)), ("Story", _story_compact(slot, story))]
+        told = (_system_answer(question.system, compact=True) if question.system_answer
+                else _story_compact(slot, story))
+        rows: list[tuple[str, RenderableType]] = [("Intent", Text(question.intent)),
+                                                  ("Story", told)]
     else:
         rows = [("Intent", _intent(question)),
                 ("System", _system(question.system, systems.get(question.system, ""))),
-                ("Story", _story(slot, story))]
+                ("Story", _system_answer(question.system) if question.system_answer
+                 else _story(slot, story))]
         if story is not None and learning_line(story):
             rows.append(("Learning", Text(learning_line(story))))
     if question.pitfall:
@@ -62,7 +65,7 @@ def compose_back(question: Question, *, slots: Mapping[int, Slot], stories: Sequ
 
 def learning_line(story: Story) -> str:
     """The first line of the story's learnings: the sentence worth ending on."""
-    return next((line.strip() for line in story.learnings.split("\n") if line.strip()), "")
+    return story.learning_line()
 
 
 # ---------------------------------------------------------------- sections
@@ -101,6 +104,14 @@ def _story(slot: Slot, story: Story | None) -> RenderableType:
     if story.hook:
         text.append("\n").append(story.hook, style="italic")
     return text
+
+
+def _system_answer(category: str, *, compact: bool = False) -> Text:
+    """A question no core story answers: the system is the answer, with a short example."""
+    if compact:
+        return Text(f"system · your {category} system + a short example")
+    text = Text(f"Answer with your {category} system and a short example", style="bold")
+    return text.append(" (no core story fits this one)", style=HINT)
 
 
 def _story_compact(slot: Slot, story: Story | None) -> Text:

@@ -18,6 +18,8 @@ from emdrill.ui import drill_view as view
 from emdrill.ui.keys import InputClosed, KeyReader
 
 BackFn = Callable[[Pick, bool], RenderableType]
+# Plays a whole card in place of the drill's own flow: intent decoding (ui.decode.Decoder).
+CardFn = Callable[[Pick, "Screen", float], None]
 
 
 class _Quit(Exception):
@@ -40,6 +42,7 @@ class Screen:
     back: BackFn
     slots: dict[int, Slot]
     compact: bool = False
+    decode: CardFn | None = None
 
     def show(self, *items: RenderableType) -> None:
         for item in items:
@@ -127,6 +130,9 @@ def _play(pick: Pick, screen: Screen) -> None:
     mode = "commute" if screen.compact else "drill"
     con.print(view.front(pick, left=session.time_left(), done=len(session.answers),
                          mode=mode, width=con.width))
+    if screen.decode is not None:
+        screen.decode(pick, screen, started)
+        return
     if not screen.compact and screen.slots:
         con.print(view.slot_legend(screen.slots, con.width))
     if screen.compact:
@@ -137,7 +143,7 @@ def _play(pick: Pick, screen: Screen) -> None:
 
 def _drill_card(pick: Pick, screen: Screen, started: float) -> None:
     session = screen.session
-    key = screen.ask(lambda: view.story_prompt(False, session.time_left()), "012345678")
+    key = screen.ask(lambda: view.story_prompt(False, session.time_left()), "0123456789")
     named = int(key) if key != "0" else None
     screen.show(view.story_verdict(pick.card, named, screen.slots), screen.back(pick, False))
     intervals = session.intervals(pick.card)

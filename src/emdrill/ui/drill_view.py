@@ -9,14 +9,16 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from emdrill.core.scheduler import Rating
-from emdrill.core.types import Card, Slot
+from emdrill.core.scheduler import Rating, story_rating
+from emdrill.core.types import SYSTEM_ANSWER, SYSTEM_ANSWER_NAME, Card, Slot
 from emdrill.ops.drill import Pick, Summary
 from emdrill.ui.fmt import due_text, span
 
 DRILL_KEYS = [
     ("1-8", "name the story slot you would tell"),
+    ("9", "system answer: no core story fits, answer with your system and a short example"),
     ("0", "not sure which story"),
+    ("a-d", "with --decode: pick the intent from four"),
     ("1-4", "after the reveal: grade your intent recall (Again/Hard/Good/Easy)"),
     ("u", "undo the last answer"),
     ("s", "skip this question"),
@@ -25,6 +27,7 @@ DRILL_KEYS = [
 ]
 COMMUTE_KEYS = [
     ("any key", "reveal"),
+    ("a-d", "with --decode: pick the intent from four"),
     ("y", "nailed it: intent and story right"),
     ("p", "partly"),
     ("n", "missed it"),
@@ -32,6 +35,9 @@ COMMUTE_KEYS = [
     ("s", "skip"),
     ("q", "stop (Ctrl-C too)"),
 ]
+
+
+CONTRAST = "contrast: confused with the one before last"
 
 
 def clock_text(left: timedelta | None) -> str:
@@ -47,7 +53,7 @@ def header(pick: Pick, *, left: timedelta | None, done: int, mode: str) -> Text:
         parts.append(clock_text(left))
     parts.append(f"{done} done")
     label = {"new": "new question", "due": "review", "practice": "practice: nothing due, "
-             "drilling your shakiest"}[pick.kind]
+             "drilling your shakiest", "contrast": CONTRAST}[pick.kind]
     text = Text(" · ".join(parts), style="bold")
     text.append(f"  [{label}]", style="dim" if pick.kind != "practice" else "yellow")
     return text
@@ -70,17 +76,19 @@ def _with_clock(left: timedelta | None, text: Text) -> Text:
 def story_prompt(compact: bool, left: timedelta | None = None) -> Text:
     if compact:
         return Text("any key: reveal · q: stop", style="dim")
-    return _with_clock(left, Text("Which story? 1-8, 0 not sure · s skip · u undo · q quit · "
-                                  "? keys", style="dim"))
+    return _with_clock(left, Text("Which story? 1-8, 9 system, 0 not sure · s skip · u undo · "
+                                  "q quit · ? keys", style="dim"))
 
 
 def slot_legend(slots: dict[int, Slot], width: int) -> Table:
-    """The eight slots by number, so the user can name one without a cheat sheet."""
+    """The eight slots by number, and 9 for a system answer, so the user can name one
+    without a cheat sheet."""
     columns = 2 if width >= 70 else 1
     table = Table(box=None, show_header=False, pad_edge=False, padding=(0, 2, 0, 0))
     for _ in range(columns):
         table.add_column(style="dim")
     names = [f"{n} {slots[n].name}" for n in sorted(slots)]
+    names.append(f"{SYSTEM_ANSWER} {SYSTEM_ANSWER_NAME} (no story fits)")
     rows = (len(names) + columns - 1) // columns
     for r in range(rows):
         table.add_row(*[names[r + c * rows] if r + c * rows < len(names) else ""
@@ -92,11 +100,15 @@ def story_verdict(card: Card, named: int | None, slots: dict[int, Slot]) -> Text
     q = card.question
 
     def name(n: int) -> str:
+        if n == SYSTEM_ANSWER:
+            return f"{SYSTEM_ANSWER_NAME.lower()} ({q.system} system)" if n == q.story \
+                else SYSTEM_ANSWER_NAME.lower()
         return f"{n} {slots[n].name}" if n in slots else f"slot {n}"
 
-    if named == q.story:
+    verdict = story_rating(named, primary=q.story, also=q.also)  # the one rule, not a copy
+    if named is not None and verdict is Rating.GOOD:
         return Text(f"✓ story: {name(named)}", style="bold green")
-    if named is not None and named in q.also:
+    if named is not None and verdict is Rating.HARD:
         return Text(f"~ story: {name(named)} works; best is {name(q.story)}", style="bold yellow")
     said = "not sure" if named is None else name(named)
     return Text(f"✗ story: you said {said}; best is {name(q.story)}", style="bold red")

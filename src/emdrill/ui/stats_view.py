@@ -15,9 +15,12 @@ from rich.table import Table
 from rich.text import Text
 
 from emdrill.core.stats import FamilyStats, Passes, Period, Report, Shaky, ShakyQuestion
+from emdrill.core.types import story_json, story_label
 from emdrill.ops.simulation import Arm, Comparison
 from emdrill.ui.console import out
+from emdrill.ui.decode_view import confusion_json, confusions
 from emdrill.ui.fmt import iso, plural, span
+from emdrill.ui.mock_view import rehearsal_json, rehearsal_section
 
 SHADES = "·░▒▓█"
 HEAT_STYLES = ("grey42", "green4", "green3", "chartreuse3", "bright_green")
@@ -66,6 +69,7 @@ def report_json(r: Report) -> dict[str, Any]:
         "forecast": [{"date": d.isoformat(), "due": n} for d, n in r.forecast],
         "heatmap": [{"date": d.isoformat(), "reviews": n} for d, n in r.heatmap],
         "trend": {"last_30d": _period_json(r.recent), "previous_30d": _period_json(r.previous)},
+        **({"rehearsal": rehearsal_json(r.rehearsal)} if r.rehearsal is not None else {}),
     }
 
 
@@ -76,13 +80,14 @@ def shaky_json(s: Shaky) -> dict[str, Any]:
                       "desired_retention": _num(f.desired_retention),
                       "questions": f.questions, "seen": f.seen} for f in s.families],
         "questions": [_shaky_question_json(q) for q in s.questions],
+        "confusions": [confusion_json(c) for c in s.confusions],
     }
 
 
 def _shaky_question_json(item: ShakyQuestion) -> dict[str, Any]:
     q = item.question
     return {"id": q.id, "family": q.family, "question": q.text, "intent": q.intent_line,
-            "story": q.slot, "story_name": item.slot_name,
+            "story": story_json(q.slot), "story_name": item.slot_name,
             "intent_retrievability": _num(item.intent_retrievability),
             "story_retrievability": _num(item.story_retrievability),
             "lapses_7d": item.lapses, "last_lapse": iso(item.last_lapse)}
@@ -133,11 +138,14 @@ def show_report(r: Report) -> None:
               f"{plural(r.total_reviews, 'review')} · streak {plural(r.streak, 'day')} · {mode}")
     if r.total_reviews == 0:
         con.print("\nNo reviews yet. Start with: [bold]emdrill drill[/bold]")
-        return
-    _families(con, r)
-    _overall(con, r)
-    _forecast(con, r)
-    _heatmap(con, r)
+    else:
+        _families(con, r)
+        _overall(con, r)
+        _forecast(con, r)
+        _heatmap(con, r)
+    if r.rehearsal is not None and (r.rehearsal.count or r.total_reviews):
+        con.print()
+        con.print(rehearsal_section(r.rehearsal))
 
 
 COLUMNS = (("family", "left"), ("seen", "right"), ("intent 30d", "left"),
@@ -251,6 +259,9 @@ def show_shaky(s: Shaky, *, now: datetime) -> None:
     if not s.questions:
         con.print("\nNo questions seen yet. Start with: [bold]emdrill drill[/bold]")
         return
+    if s.confusions:
+        con.print()
+        con.print(confusions(s.confusions, now=now))
     con.print("\n[bold]Shakiest questions[/bold] · forgotten in the last 7 days first, "
               "then lowest chance of recall")
     for item in s.questions:
@@ -266,7 +277,7 @@ def _shaky_question(con: Console, item: ShakyQuestion, now: datetime) -> None:
               f"{pct(item.intent_retrievability)}, story {pct(item.story_retrievability)}{missed}")
     _hanging(con, "question", q.text, "")
     _hanging(con, "intent", q.intent_line, "green")
-    _hanging(con, "story", f"{q.slot} · {item.slot_name}", "cyan")
+    _hanging(con, "story", f"{story_label(q.slot)} · {item.slot_name}", "cyan")
 
 
 def _hanging(con: Console, label: str, text: str, style: str) -> None:

@@ -76,6 +76,11 @@ def show_coverage(cov: Coverage) -> None:
                  str(row.questions)]
         table.add_row(*cells, titles if row.stories else Text("none yet", style="bold red"))
     con.print(table)
+    if cov.system_answers:
+        each = ", ".join(f"{n} {category}" for category, n in cov.system_answers)
+        total = sum(n for _, n in cov.system_answers)
+        con.print(Text(f"system answers (no story; your system and a short example): "
+                       f"{plural(total, 'question')} ({each})", style="dim"))
     gaps = [f"slot {r.slot.slot}{f' ({r.slot.name})' if r.slot.name else ''} has no story; "
             f"{plural(r.questions, 'question')} rely on it" for r in cov.empty]
     for n in cov.narrow:

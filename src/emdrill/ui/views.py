@@ -62,10 +62,14 @@ def show_queue(items: Sequence[QueueItem], *, now: datetime) -> None:
     con.print(table)
 
 
-def show_graded(g: Graded, *, now: datetime) -> None:
+def show_graded(g: Graded, *, now: datetime, picked: str | None = None) -> None:
     story = "right" if g.story_rating >= 3 else ("close" if g.story_rating == 2 else "wrong")
+    if picked is not None:
+        out().print(f"intent pick: {'right' if picked == g.card.id else f'wrong ({picked})'}")
+    q = g.card.question
+    best = "system answer" if q.system_answer else f"slot {q.story}"
     out().print(f"graded {g.card.id}: intent {g.intent_rating.label} → next in "
-                f"{span(g.intent_due - now)}; story {story} (slot {g.card.question.story}) → "
+                f"{span(g.intent_due - now)}; story {story} ({best}) → "
                 f"next in {span(g.story_due - now)}")
 
 

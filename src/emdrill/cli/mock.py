@@ -1,0 +1,78 @@
+"""`emdrill mock`: a mock interview, one question at a time, answered aloud against a timer."""
+
+from __future__ import annotations
+
+import signal
+from typing import Annotated, Any
+
+import typer
+
+from emdrill.cli.base import open_here
+
+
+def _hang_up(_signum: int, _frame: Any) -> None:
+    raise SystemExit(129)  # the terminal is gone; saved rehearsals are already committed
+
+
+def mock(
+    family: Annotated[str | None, typer.Option(
+        "--family", "-f", help="Only this family (its slug, e.g. conflict).")] = None,
+    deck: Annotated[str | None, typer.Option(help="Only this deck (its id).")] = None,
+    questions: Annotated[int, typer.Option(
+        "--questions", "-n", min=1, max=20, help="How many questions to ask.")] = 3,
+    minutes: Annotated[float | None, typer.Option(
+        "--minutes", "-m", min=0.1, max=240,
+        help="Ask no new question after this many minutes.")] = None,
+) -> None:
+    """Rehearse a loop: answer aloud against a timer, take follow-ups, check yourself."""
+    import random
+
+    from emdrill import env
+    from emdrill.ops import collection
+    from emdrill.ops import mock as mock_ops
+    from emdrill.ops.back import load_back
+    from emdrill.ui import mock as mock_ui
+    from emdrill.ui import mock_view
+    from emdrill.ui.back import render_back
+    from emdrill.ui.console import out
+    from emdrill.ui.keys import KeyReader
+
+    signal.signal(signal.SIGHUP, _hang_up)
+    tick = env.read_ticker()
+    start, clock = env.read_clock(), _moving_clock(tick)
+    store = open_here()
+    rng = random.Random(env.read_seed())
+    asked = mock_ops.plan(store, start, count=questions, family=family, deck=deck, rng=rng)
+    console = out(width=None)
+    if not asked:
+        console.print("No questions to ask: none loaded for that choice.")
+        raise typer.Exit(1)
+    session = mock_ops.Mock(store, clock, tick, asked,
+                            target=collection.settings(store).mock_target, minutes=minutes)
+    data = load_back(store)
+
+    def back(question: Any) -> Any:
+        return render_back(question, data, width=console.width)
+
+    stopped = mock_ui.run(session, mock_ui.MockScreen(console, KeyReader(), back))
+    console.print()
+    console.print(mock_view.summary(session.done, stopped_early=stopped))
+
+
+def _moving_clock(tick: Any) -> Any:
+    """"Now" that moves on with the timers' tick from the moment the command started."""
+    from datetime import timedelta
+
+    from emdrill import env
+    from emdrill.core.timing import Clock
+
+    start, t0 = env.read_clock(), tick()
+
+    def clock() -> Clock:
+        return Clock(now=start.now + timedelta(seconds=tick() - t0), local=start.local)
+
+    return clock
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(mock)

@@ -1,0 +1,173 @@
+"""The `suggest`, `add` and `import` commands: your own questions, registered on the main app.
+
+Each parses, makes one call into `emdrill.ops.questions` and renders; heavy modules are
+imported inside the commands so `emdrill --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from emdrill.cli.base import open_here
+
+if TYPE_CHECKING:
+    from emdrill.core.types import Question
+    from emdrill.ops.collection import Store
+    from emdrill.ops.questions import Added, Proposal
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+DeckOption = Annotated[str | None, typer.Option(
+    "--deck", metavar="NAME", help="The deck of your own to write to (a file in the data "
+    "folder's decks/).")]
+_EDIT_NOTE = ("# Edit the card, then save and close; empty the file to cancel. Take a field out\n"
+              "# of 'draft' once you have reviewed it (a drafted field you change counts as\n"
+              "# reviewed). The format: decks/README.md.\n")
+_PROBLEM = "# problem: "
+
+
+def suggest(
+    text: Annotated[str | None, typer.Argument(
+        metavar="[TEXT]", help="The question. Without it, one question per line on stdin.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Suggest the family, story slot and intent for any question, with the cards behind it."""
+    from emdrill import env
+    from emdrill.ops import suggestions
+    from emdrill.ui import question_views
+    from emdrill.ui.console import emit_json
+
+    if text is None and sys.stdin.isatty():
+        raise typer.BadParameter("give a question, or pipe questions in, one per line")
+    asked = [text] if text is not None else [
+        line.strip() for line in sys.stdin.read().splitlines() if line.strip()]
+    # Reading needs no ORM: a current collection opens light; else the full way (create,
+    # migrate, load the bundled deck, or refuse with the reason).
+    reader = suggestions.open_reader(env.db_path())
+    result = suggestions.suggest(reader or open_here(), asked)
+    if as_json:
+        items = [question_views.suggestion_json(s) for s in result.items]
+        emit_json(items[0] if text is not None else items)
+    else:
+        question_views.show_suggestions(result)
+
+
+def add(
+    text: Annotated[str, typer.Argument(metavar="TEXT", help="The question, as asked.")],
+    family: Annotated[str | None, typer.Option(help="Its family (a slug, e.g. conflict).")
+                      ] = None,
+    story: Annotated[int | None, typer.Option(min=1, max=8, help="Its story slot, 1-8.")
+                     ] = None,
+    intent: Annotated[str | None, typer.Option(help="What the interviewer really wants to "
+                                               "know.")] = None,
+    deck: DeckOption = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Take the suggestion without "
+                                      "asking.")] = False,
+    edit: Annotated[bool, typer.Option("--edit", help="Open the new card in $EDITOR before "
+                                       "saving.")] = False,
+) -> None:
+    """Add a question of your own; what you leave out is suggested and marked as a draft."""
+    from emdrill import env
+    from emdrill.core.userdeck import DEFAULT_DECK, Given
+    from emdrill.ops import questions
+    from emdrill.ui import question_views
+
+    now = env.read_clock().now
+    store = open_here()
+    name = deck or DEFAULT_DECK
+    proposal = questions.propose(store, text, deck=name,
+                                 given=Given(family=family, story=story, intent=intent))
+    if not yes and (family is None or story is None):
+        proposal = _ask(store, proposal, text=text, deck=name, intent=intent)
+    card = _edit(proposal, now=now) if edit else None
+    question_views.show_added(_save(store, proposal, card, now=now))
+
+
+def _ask(store: Store, proposal: Proposal, *, text: str, deck: str, intent: str | None
+         ) -> Proposal:
+    """Show the suggestion; keeping it confirms its family and story, else ask for them."""
+    from emdrill.core.userdeck import confirmed
+    from emdrill.ui import question_views
+
+    question_views.show_proposal(proposal)
+    if typer.confirm("Keep this family and story?", default=True):
+        kept = [f for f in ("family", "story", "also") if f in proposal.card.draft]
+        return replace(proposal, card=confirmed(proposal.card, kept))
+    return _choose(store, proposal, text=text, deck=deck, intent=intent)
+
+
+def _save(store: Store, proposal: Proposal, card: Question | None, *, now: datetime) -> Added:
+    """Write the card; an edited card that the deck refuses is kept in recovery/."""
+    from emdrill.core.errors import DeckError
+    from emdrill.ops import questions
+
+    try:
+        return questions.add(store, proposal, now=now, card=card)
+    except DeckError as exc:
+        if card is None:
+            raise
+        from emdrill.cli.editor import keep
+        from emdrill.core.userdeck import render_question
+
+        path = keep(render_question(card), name="add", now=now, suffix=".toml")
+        raise DeckError(f"{exc}\nnothing added; your card is kept in {path}") from None
+
+
+def _choose(store: Store, proposal: Proposal, *, text: str, deck: str, intent: str | None
+            ) -> Proposal:
+    """Ask for the family and the story slot, then draft the card again around them."""
+    from emdrill.core.userdeck import Given
+    from emdrill.ops import collection, questions
+
+    names = collection.family_names(store)
+    for slug, name in names.items():
+        typer.echo(f"  {slug:<18} {name}")
+    family = ""
+    while family not in names:
+        family = typer.prompt("Family", default=proposal.card.family).strip()
+    story = ""
+    while story not in [str(n) for n in range(1, 9)]:
+        story = str(typer.prompt("Story slot (1-8)", default=str(proposal.card.story))).strip()
+    return questions.propose(store, text, deck=deck,
+                             given=Given(family=family, story=int(story), intent=intent))
+
+
+def _edit(proposal: Proposal, *, now: datetime) -> Question:
+    """The card as edited in $EDITOR; reopened while it does not read (on a terminal)."""
+    from emdrill.cli.editor import editor_command, interactive, keep, run_editor
+    from emdrill.core.errors import DeckError, InputError
+    from emdrill.ops import questions
+
+    editor = editor_command()
+    if editor is None:
+        raise InputError("--edit needs an editor: set $VISUAL or $EDITOR")
+    text = _EDIT_NOTE + proposal.block
+    while True:
+        edited, status = run_editor(text, editor=editor, name="card", suffix=".toml")
+        if status != 0:
+            raise InputError(f"the editor exited with status {status}; nothing added")
+        body = "\n".join(line for line in edited.splitlines() if not line.startswith(_PROBLEM))
+        if not any(line.strip() and not line.lstrip().startswith("#")
+                   for line in body.splitlines()):
+            raise InputError("the card was emptied; nothing added")
+        try:
+            return questions.edited_card(proposal, body)
+        except DeckError as exc:
+            problems = str(exc).splitlines()
+            if interactive() and typer.confirm("\n".join(problems) + "\nOpen the editor "
+                                               "again to fix it?", default=True):
+                text = body.rstrip("\n") + "\n" + "".join(f"{_PROBLEM}{p}\n" for p in problems)
+                continue
+            path = keep(body, name="add", now=now, suffix=".toml")
+            raise DeckError("\n".join(problems) + f"\nnothing added; your card is kept in "
+                            f"{path}") from None
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(suggest)
+    app.command()(add)

@@ -1,0 +1,125 @@
+"""`emdrill export ...`, `emdrill import`, `emdrill backup` and `emdrill restore`.
+
+Registered by `emdrill.cli.main`. Heavy modules are imported inside the commands.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from emdrill.cli.base import Group, open_here
+from emdrill.cli.questions import DeckOption
+
+export_app = typer.Typer(cls=Group, help="Write your questions for Anki, or everything as JSON.",
+                         no_args_is_help=True, rich_markup_mode=None)
+
+FileArg = Annotated[Path, typer.Argument(metavar="FILE", dir_okay=False)]
+
+
+@export_app.command("anki")
+def export_anki(
+    file: FileArg,
+    decks: Annotated[list[str] | None, typer.Option(
+        "--decks", metavar="DECK", help="Only this deck (by id); repeat for more.")] = None,
+    families: Annotated[list[str] | None, typer.Option(
+        "--families", metavar="FAMILY", help="Only this family; repeat for more.")] = None,
+) -> None:
+    """Write the active questions as an Anki package (.apkg) for review on a phone."""
+    from emdrill import env
+    from emdrill.ops import anki_export
+
+    result = anki_export.export_anki(open_here(), file, now=env.read_clock().now,
+                                     decks=decks or (), families=families or ())
+    typer.echo(f"wrote {result.notes} questions in {result.decks} Anki decks to {file}")
+    typer.echo("import it in Anki (File > Import), review, then export from Anki with "
+               "scheduling and run: emdrill import FILE.apkg")
+
+
+@export_app.command("json")
+def export_json(file: FileArg) -> None:
+    """Write everything in your collection to one JSON file (emdrill import reads it back)."""
+    from emdrill import env
+    from emdrill.ops import transfer
+    from emdrill.ui import transfer_views
+
+    dump = transfer.export_json(open_here(), file, now=env.read_clock().now)
+    transfer_views.show_json_export(file, dump.counts())
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(export_app, name="export")
+    app.command("import")(import_file)
+    app.command("backup")(backup)
+    app.command("restore")(restore)
+
+
+def import_file(
+    file: Annotated[Path, typer.Argument(metavar="FILE", dir_okay=False, help=(
+        "A list of questions (CSV, TSV, text, Markdown), an .apkg/.colpkg from Anki, or a "
+        "JSON export."))],
+    kind: Annotated[str | None, typer.Option(
+        "--format", metavar="KIND", help="Read FILE as this: anki, json or questions "
+        "(default: tell by its contents).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be recorded; "
+                                          "write nothing.")] = False,
+    replace: Annotated[bool, typer.Option("--replace", help="JSON: replace a collection that "
+                                          "already holds reviews or stories.")] = False,
+    deck: DeckOption = None,
+) -> None:
+    """Import a list of questions, reviews made in Anki (.apkg/.colpkg), or a JSON export."""
+    from emdrill import env
+    from emdrill.ops import transfer
+    from emdrill.ui import transfer_views
+
+    if kind is not None and kind not in transfer.KINDS:
+        raise typer.BadParameter(f"'{kind}' is not one of {', '.join(transfer.KINDS)}",
+                                 param_hint="--format")
+    kind = kind or transfer.detect_kind(file)
+    clock = env.read_clock()
+    if kind == "anki":
+        from emdrill.ops import anki_import
+
+        result = anki_import.import_anki(open_here(), clock, file, dry_run=dry_run)
+        transfer_views.show_anki_import(file, result, local=clock.local)
+    elif kind == "json":
+        done = transfer.import_json(env.db_path(), file, now=clock.now, replace=replace,
+                                    dry_run=dry_run)
+        transfer_views.show_json_import(file, done)
+    else:
+        from emdrill.ops import questions
+        from emdrill.ui import question_views
+
+        imported = questions.import_question_list(open_here(), file, now=clock.now, deck=deck,
+                                                dry_run=dry_run)
+        question_views.show_import(imported)
+
+
+def backup(
+    file: Annotated[Path | None, typer.Argument(
+        metavar="[FILE]", dir_okay=False,
+        help="Where to write the copy (default: the data folder's backups/).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE.")] = False,
+) -> None:
+    """Copy the collection safely, even while a drill is running."""
+    from emdrill import env
+    from emdrill.ops import backups
+
+    made = backups.backup_to(env.db_path(), file, now=env.read_clock().now, force=force)
+    typer.echo(f"backed up to {made}")
+
+
+def restore(
+    file: Annotated[Path, typer.Argument(metavar="FILE", dir_okay=False,
+                                         help="A backup (see the data folder's backups/).")],
+) -> None:
+    """Replace the collection with a backup; the current one is backed up first."""
+    from emdrill import env
+    from emdrill.ops import backups
+
+    done = backups.restore(env.db_path(), file, now=env.read_clock().now)
+    if done.safety is not None:
+        typer.echo(f"backed up the collection as it was to {done.safety}")
+    typer.echo(f"restored {file}")

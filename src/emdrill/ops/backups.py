@@ -1,0 +1,150 @@
+"""Backups of the collection: automatic ones in the data folder's backups/, `backup`, `restore`.
+
+Automatic backups are made before a migration, a deck load, an import and a restore, and on
+the first use of each study day; the newest `backups` (a setting) of them are kept. Backups
+made with `emdrill backup` are never deleted by emdrill.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+
+from emdrill.core.errors import InputError, StoreError
+from emdrill.core.settings import Settings
+from emdrill.core.timing import Clock
+from emdrill.store import backup as store_backup
+from emdrill.store import cards as store_cards
+from emdrill.store.db import Store, inspect_existing
+from emdrill.store.migrations import LATEST
+
+FOLDER = "backups"
+_STAMP = "%Y%m%dT%H%M%SZ"
+_NAME = re.compile(r"^(?P<kind>auto|manual)-(?P<at>\d{8}T\d{6}Z)-(?P<reason>[a-z-]+?)"
+                   r"(?:-(?P<n>\d+))?\.db$")
+
+
+@dataclass(frozen=True)
+class Backup:
+    path: Path
+    at: datetime
+    reason: str  # daily, migrate, deck-load, import, restore, or manual
+    automatic: bool
+
+
+def folder(db_path: Path) -> Path:
+    return db_path.parent / FOLDER
+
+
+def list_backups(db_path: Path) -> list[Backup]:
+    """The backups in the data folder's backups/, newest first."""
+    found = []
+    for path in folder(db_path).glob("*.db"):
+        match = _NAME.match(path.name)
+        if match:
+            at = datetime.strptime(match["at"], _STAMP).replace(tzinfo=UTC)
+            reason = "manual" if match["kind"] == "manual" else match["reason"]
+            found.append((at, int(match["n"] or 0), Backup(path, at, reason,
+                                                            match["kind"] == "auto")))
+    return [b for _at, _n, b in sorted(found, key=lambda t: (t[0], t[1]), reverse=True)]
+
+
+def _name(db_path: Path, kind: str, reason: str, now: datetime) -> Path:
+    """A new file name in backups/ that sorts by time."""
+    target = folder(db_path)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"{target}: cannot create the backups folder ({exc.strerror})") from None
+    stem = f"{kind}-{now.astimezone(UTC).strftime(_STAMP)}-{reason}"
+    dest, n = target / f"{stem}.db", 1
+    while dest.exists():
+        dest, n = target / f"{stem}-{n}.db", n + 1
+    return dest
+
+
+def _make(db_path: Path, *, kind: str, reason: str, now: datetime) -> Path:
+    dest = _name(db_path, kind, reason, now)
+    store_backup.copy_database(db_path, dest)
+    return dest
+
+
+def automatic(store: Store, reason: str, *, now: datetime) -> Path:
+    """Back up before something that changes much; keep the newest `backups` of them."""
+    made = _make(store.path, kind="auto", reason=reason, now=now)
+    prune(store.path, keep=Settings.from_stored(store_cards.stored_settings(store)).backups)
+    return made
+
+
+def prune(db_path: Path, *, keep: int) -> list[Path]:
+    """Delete all but the newest `keep` automatic backups; returns what was deleted."""
+    old = [b.path for b in list_backups(db_path) if b.automatic][keep:]
+    for path in old:
+        path.unlink(missing_ok=True)
+    return old
+
+
+def before_migration(db_path: Path, *, now: datetime) -> Path | None:
+    """Back up a database that the next open will migrate (not a new or empty one)."""
+    if not db_path.exists() or not 0 < inspect_existing(db_path) < LATEST:
+        return None
+    return _make(db_path, kind="auto", reason="migrate", now=now)
+
+
+def daily(store: Store, *, now: datetime, local: tzinfo) -> Path | None:
+    """The first use of a study day backs up the collection, unless a backup was made today
+    or there is nothing of the user's to keep yet. Costs a folder listing on other uses."""
+    today = Clock(now, local).day_start()
+    if any(b.at >= today for b in list_backups(store.path)):
+        return None
+    if not store_cards.last_reviews(store, 1):
+        return None
+    return automatic(store, "daily", now=now)
+
+
+def backup_to(db_path: Path, dest: Path | None, *, now: datetime, force: bool = False) -> Path:
+    """`emdrill backup [FILE]`: a copy at FILE, or a manual backup in backups/."""
+    if not db_path.exists():
+        raise InputError(f"{db_path}: no collection yet, nothing to back up")
+    inspect_existing(db_path)
+    if dest is None:
+        return _make(db_path, kind="manual", reason="backup", now=now)
+    if dest.is_dir():
+        raise InputError(f"{dest}: is a folder; give a file name")
+    if dest.exists() and not force:
+        raise InputError(f"{dest}: already exists (pass --force to overwrite it)")
+    if dest.resolve() == db_path.resolve():
+        raise InputError(f"{dest}: is the collection itself")
+    store_backup.copy_database(db_path, dest)
+    return dest
+
+
+@dataclass(frozen=True)
+class Restored:
+    source: Path
+    version: int
+    safety: Path | None  # the backup of the collection as it was, if there was one
+
+
+def restore(db_path: Path, source: Path, *, now: datetime) -> Restored:
+    """Check `source`, back up the current collection, then swap `source`'s content in."""
+    version = store_backup.check_database(source)
+    if db_path.exists() and source.resolve() == db_path.resolve():
+        raise InputError(f"{source}: is the collection itself")
+    if not db_path.exists():
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        store_backup.replace_content(db_path, source)
+        return Restored(source, version, None)
+    try:
+        store_backup.check_database(db_path)
+    except StoreError:
+        # A damaged collection is the usual reason to restore: keep its files as they are,
+        # then put a fresh copy of the backup in its place.
+        safety = store_backup.keep_files(db_path, _name(db_path, "auto", "damaged", now))
+        store_backup.swap_file(db_path, source)
+        return Restored(source, version, safety)
+    safety = _make(db_path, kind="auto", reason="restore", now=now)
+    store_backup.replace_content(db_path, source)
+    return Restored(source, version, safety)

@@ -1,0 +1,124 @@
+"""A mock interview against the store: the questions chosen, each rehearsal saved, the
+optional grade, and the rehearsal stats.
+
+No terminal I/O. "Now" comes from a `clock` callable and speaking time from a `tick`
+callable (monotonic seconds), both injected, so tests move time by hand.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from emdrill.core.errors import InputError
+from emdrill.core.mock import (
+    CHECKS,
+    Rehearsal,
+    RehearsalStats,
+    SpeakingTimer,
+    follow_up_target,
+    pick_follow_ups,
+    pick_questions,
+    rehearsal_stats,
+)
+from emdrill.core.scheduler import Rating
+from emdrill.core.stats import PERIOD_DAYS
+from emdrill.core.story_bank import best_story
+from emdrill.core.timing import Clock
+from emdrill.core.types import Card
+from emdrill.ops import collection
+from emdrill.ops.collection import Graded, StoryAnswer
+from emdrill.store import cards as store_cards
+from emdrill.store import decks as store_decks
+from emdrill.store import practice as store_practice
+from emdrill.store import stories as store_stories
+from emdrill.store.db import Store
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One question of the mock and the follow-ups the interviewer will probe with."""
+
+    card: Card
+    follow_ups: tuple[str, ...]
+
+
+def plan(store: Store, clock: Clock, *, count: int, family: str | None = None,
+         deck: str | None = None, rng: random.Random) -> list[Asked]:
+    """The questions an interviewer would ask, with one or two follow-ups each."""
+    cards = store_cards.load_cards(store)
+    if family is not None:
+        families = {f.slug for f in store_decks.families(store)}
+        if family not in families:
+            raise InputError(f"unknown family '{family}' (known: "
+                             f"{', '.join(sorted(families)) or 'none loaded'})")
+        cards = [c for c in cards if c.family == family]
+    if deck is not None:
+        decks = {c.question.deck for c in cards}
+        if deck not in decks:
+            raise InputError(f"unknown deck '{deck}' (loaded: "
+                             f"{', '.join(sorted(decks)) or 'none'})")
+        cards = [c for c in cards if c.question.deck == deck]
+    stories = store_stories.list_stories(store)
+    prefs = collection.settings(store)
+    weak = collection.ordering_weakness(store, clock, prefs, True) or {}
+    chosen = pick_questions(cards, count=count, weakness=weak, now=clock.now, rng=rng,
+                            has_story=lambda c: best_story(c.question, stories) is not None)
+    return [Asked(c, tuple(pick_follow_ups(c.question.follow_ups, rng))) for c in chosen]
+
+
+@dataclass
+class Mock:
+    """One mock interview in progress."""
+
+    store: Store
+    clock: Callable[[], Clock]
+    tick: Callable[[], float]
+    questions: list[Asked]
+    target: int
+    minutes: float | None = None
+    done: list[Rehearsal] = field(default_factory=list)
+    started: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.started = self.tick()
+
+    def out_of_time(self) -> bool:
+        return self.minutes is not None and self.tick() - self.started >= self.minutes * 60
+
+    def answer_timer(self) -> SpeakingTimer:
+        return SpeakingTimer(self.tick, self.target)
+
+    def follow_up_timer(self) -> SpeakingTimer:
+        return SpeakingTimer(self.tick, follow_up_target(self.target))
+
+    def save(self, asked: Asked, *, at: datetime, answer_seconds: float,
+             follow_ups: Sequence[tuple[str, float]], checks: Sequence[bool]) -> Rehearsal:
+        """Store one rehearsal as soon as its five checks are answered."""
+        if len(checks) != len(CHECKS):
+            raise InputError(f"expected {len(CHECKS)} checks, got {len(checks)}")
+        draft = Rehearsal(asked.card.id, asked.card.family, at, self.target,
+                          round(answer_seconds, 1), tuple(follow_ups), tuple(checks))
+        saved = replace(draft, id=store_practice.add_rehearsal(self.store, draft))
+        self.done.append(saved)
+        return saved
+
+    def grade(self, rehearsal: Rehearsal, *, intent: Rating, story: StoryAnswer) -> Graded:
+        """The optional grade after a rehearsal, so FSRS gets the signal when it is given."""
+        assert rehearsal.id is not None
+        graded = collection.grade(self.store, self.clock(), rehearsal.question_id,
+                                  intent=intent, story=story,
+                                  seconds=rehearsal.answer_seconds, mode="mock")
+        store_practice.link_review(self.store, rehearsal.id, graded.review_id)
+        return graded
+
+
+def stats(store: Store, clock: Clock) -> RehearsalStats:
+    """Rehearsals per family, the median answer against the target, each check's pass rate
+    over the last 30 days against the 30 before (and of all time)."""
+    split = clock.day_start() - timedelta(days=PERIOD_DAYS - 1)
+    return rehearsal_stats(store_practice.rehearsals(store),
+                           target=collection.settings(store).mock_target, split=split,
+                           since=split - timedelta(days=PERIOD_DAYS))

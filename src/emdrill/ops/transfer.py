@@ -1,0 +1,153 @@
+"""`emdrill export json` and `emdrill import FILE`: what a file is, and the JSON round trip.
+
+`import` takes one FILE and tells by its contents what it holds (`detect_kind`): an Anki
+package (ops/anki_import.py), emdrill's own JSON export (here), or a list of questions.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from emdrill.core.dumpfile import Dump, parse, render
+from emdrill.core.errors import InputError
+from emdrill.ops import backups
+from emdrill.store import backup as store_backup
+from emdrill.store import decks as store_decks
+from emdrill.store import dump as store_dump
+from emdrill.store.anki import collection_member
+from emdrill.store.db import Store, open_store
+from emdrill.store.migrations import LATEST
+from emdrill.store.tables import to_db_time
+
+KINDS = ("anki", "json", "questions")
+_BOM = b"\xef\xbb\xbf"
+
+
+def detect_kind(path: Path) -> str:
+    """"anki", "json" or "questions" (CSV, TSV, plain text or Markdown), by the contents."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(4096)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as package:
+            if collection_member(package.namelist()) is None:
+                raise InputError(f"{path}: a zip file, but not an Anki package "
+                                 "(no collection inside)")
+        return "anki"
+    if head.removeprefix(_BOM).lstrip()[:1] == b"{":
+        return "json"
+    return "questions"
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def export_json(store: Store, path: Path, *, now: datetime) -> Dump:
+    """Write everything in the collection to `path` (docs/export-json.md)."""
+    dump = Dump(schema=LATEST, exported_at=to_db_time(now), sections=store_dump.read_all(store))
+    write_whole(path, lambda partial: partial.write_text(render(dump), encoding="utf-8"))
+    return dump
+
+
+def write_whole(path: Path, write: Callable[[Path], object]) -> None:
+    """`write` a file beside `path`, then rename it into place: `path` is never half
+    written, and a failure (a full disk) leaves the old file as it was and nothing else.
+    Only a regular file is replaced: a device or a pipe (/dev/stdout) is written to, and a
+    symlink's target is replaced, not the link."""
+    try:
+        if path.exists() and not path.is_file():
+            write(path)  # the error (disk full) comes at the latest from the close
+            return
+        target = Path(os.path.realpath(path))
+        partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+        try:
+            write(partial)
+            with partial.open("rb") as written:
+                os.fsync(written.fileno())
+            os.replace(partial, target)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write ({exc.strerror or exc}); "
+                         "nothing was written") from None
+
+
+def read_dump(path: Path) -> Dump:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    dump = parse(text, path)
+    if dump.schema > LATEST:
+        raise InputError(f"{path}: written by a newer emdrill (schema {dump.schema}, this one "
+                         f"reads up to {LATEST}); upgrade emdrill")
+    return dump
+
+
+@dataclass(frozen=True)
+class JsonImport:
+    counts: dict[str, int]
+    replaced: dict[str, int]  # what the collection held of the user's own before
+    dry_run: bool
+    backup: Path | None
+
+
+def import_json(db_path: Path, path: Path, *, now: datetime, replace: bool = False,
+                dry_run: bool = False) -> JsonImport:
+    """Make the collection exactly what the export holds. The file is checked whole, in a
+    new database beside the collection, before anything is touched; the collection is backed
+    up, then its content is swapped for the new one in one step."""
+    dump = read_dump(path)
+    partial = db_path.with_name(db_path.name + ".importing")
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        store_dump.build(partial, dump, source=path)
+        built = open_store(partial)  # brings an older export's schema up to date
+        try:
+            store_decks.rebuild_aggregates(built)  # what the file leaves out: derived sums
+        finally:
+            built.close()
+        store_backup.check_database(partial)
+        mine, made = _guard_current(db_path, now=now, replace=replace, dry_run=dry_run)
+        if not dry_run:
+            store_backup.replace_content(db_path, partial)
+    finally:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{partial}{suffix}").unlink(missing_ok=True)
+    return JsonImport(dump.counts(), mine, dry_run, made)
+
+
+def _guard_current(db_path: Path, *, now: datetime, replace: bool,
+                   dry_run: bool) -> tuple[dict[str, int], Path | None]:
+    """What the collection holds of the user's own; refuses to replace that without
+    `replace`, and backs it up before it is replaced."""
+    if not db_path.exists():
+        return {}, None
+    store = open_store(db_path)
+    try:
+        mine = store_dump.user_counts(store)
+        if any(mine.values()) and not replace and not dry_run:
+            raise InputError(_refusal(db_path, mine))
+        return mine, None if dry_run else backups.automatic(store, "import", now=now)
+    finally:
+        store.close()
+
+
+_ONE = {"reviews": "review", "stories": "story", "systems": "system", "settings": "setting"}
+
+
+def _refusal(db_path: Path, mine: dict[str, int]) -> str:
+    held = ", ".join(f"{n} {name if n != 1 else _ONE[name]}" for name, n in mine.items() if n)
+    return (f"{db_path}: the collection already holds {held}; importing a JSON export "
+            "replaces everything in it. Pass --replace to do that (a backup is made first), "
+            "or export it first with `emdrill export json FILE`")

@@ -1,0 +1,121 @@
+"""Whole-database copies with SQLite's online backup API: backups, checks and restores.
+
+The backup API copies a consistent snapshot even while another emdrill is writing, and
+copying *into* the live database replaces its content in one transaction, so a restore is
+all or nothing for every reader.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from emdrill.core.errors import StoreError
+from emdrill.store import health
+from emdrill.store.db import BUSY_TIMEOUT_MS, inspect_existing
+from emdrill.store.migrations import LATEST
+
+# Tables every emdrill database has had since its first schema; their absence means the file
+# is some other SQLite database.
+_CORE_TABLES = {"deck", "family", "slot", "question", "facet", "review", "setting"}
+
+
+@contextlib.contextmanager
+def _connect(path: Path, *, read_only: bool = False) -> Iterator[sqlite3.Connection]:
+    uri = health.file_uri(path, mode="ro" if read_only else None)
+    try:
+        con = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    except sqlite3.Error as exc:
+        raise StoreError(f"{path}: cannot open ({exc})") from None
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def copy_database(source: Path, dest: Path) -> None:
+    """A consistent copy of `source` at `dest`, written beside it first and then renamed into
+    place, so `dest` is never half a database."""
+    # One partial file per process: two emdrills making the day's backup at once must not
+    # write into the same file.
+    partial = dest.with_name(f"{dest.name}.{os.getpid()}.partial")
+    partial.unlink(missing_ok=True)
+    try:
+        with _connect(source, read_only=True) as src, _connect(partial) as out:
+            src.backup(out)
+            # A standalone copy: one file, no -wal beside it.
+            out.execute("PRAGMA journal_mode=DELETE")
+        _fsync(partial)
+        os.replace(partial, dest)
+    except sqlite3.Error as exc:
+        partial.unlink(missing_ok=True)
+        raise StoreError(f"{source}: cannot copy the database to {dest} ({exc})") from None
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise StoreError(f"{dest}: cannot write ({exc.strerror})") from None
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def check_database(path: Path) -> int:
+    """The schema version of a sound emdrill database at `path`; raises StoreError, naming
+    the file and the fault, for anything else. Reads only."""
+    if not path.is_file():
+        raise StoreError(f"{path}: no such file")
+    version = inspect_existing(path)  # refuses non-SQLite files and newer schemas
+    with _connect(path, read_only=True) as con:
+        try:
+            verdict = [row[0] for row in con.execute("PRAGMA integrity_check")]
+            tables = {row[0] for row in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            broken_links = con.execute("PRAGMA foreign_key_check").fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"{path}: database is damaged ({exc})") from None
+    if verdict != ["ok"]:
+        raise StoreError(f"{path}: database is damaged ({'; '.join(verdict[:3])})")
+    if version < 1 or not tables >= _CORE_TABLES:
+        raise StoreError(f"{path}: not an emdrill database")
+    if broken_links:
+        raise StoreError(f"{path}: database is damaged ({len(broken_links)} rows point at "
+                         "rows that do not exist)")
+    assert version <= LATEST
+    return version
+
+
+def replace_content(live: Path, source: Path) -> None:
+    """Make the database at `live` a copy of `source`, in one transaction."""
+    try:
+        with _connect(source, read_only=True) as src, _connect(live) as out:
+            src.backup(out)
+    except sqlite3.Error as exc:
+        raise StoreError(f"{live}: cannot replace the database with {source} ({exc}); "
+                         "nothing was changed") from None
+
+
+def keep_files(path: Path, dest: Path) -> Path:
+    """Copy a database's files byte for byte (its -wal too), for one SQLite cannot read."""
+    for suffix in ("", "-wal"):
+        part = Path(str(path) + suffix)
+        if part.exists():
+            shutil.copyfile(part, Path(str(dest) + suffix))
+    return dest
+
+
+def swap_file(live: Path, source: Path) -> None:
+    """Put a copy of `source` in place of `live` (a damaged file), dropping its -wal and -shm,
+    which belong to the old file and would be replayed into the new one."""
+    partial = live.with_name(live.name + ".restoring")
+    copy_database(source, partial)
+    for suffix in ("-wal", "-shm"):
+        Path(str(live) + suffix).unlink(missing_ok=True)
+    os.replace(partial, live)

@@ -1,0 +1,113 @@
+"""Queries over intent picks (decoding, confusions) and rehearsals (mock interviews)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+from emdrill.core.decode import TOLD_APART, IntentChoice
+from emdrill.core.mock import Rehearsal
+from emdrill.store.db import Store
+from emdrill.store.tables import IntentPickRow, QuestionRow, RehearsalRow, from_db_time
+
+
+def add_pick(s: Session, choice: IntentChoice, *, review_id: int | None, at: datetime) -> None:
+    """Written inside the review's own transaction (see cards.record_review)."""
+    s.add(IntentPickRow(review_id=review_id, question_id=choice.question_id,
+                        picked=choice.picked, options=list(choice.options),
+                        seconds=choice.seconds, picked_at=at))
+
+
+# A confusion is a wrong pick; it is settled once the question has been picked right
+# TOLD_APART times since its latest confusion with that rival, the rival on offer each time.
+_CONFUSIONS = f"""
+WITH wrong AS (
+    SELECT question_id, picked, count(*) AS n, max(picked_at) AS last
+    FROM intent_pick WHERE picked != question_id GROUP BY question_id, picked
+)
+SELECT w.question_id, w.picked, w.n, w.last,
+    (SELECT count(*) FROM intent_pick r
+     WHERE r.question_id = w.question_id AND r.picked = r.question_id
+       AND r.picked_at > w.last
+       AND EXISTS (SELECT 1 FROM json_each(r.options) WHERE value = w.picked))
+    >= {TOLD_APART} AS settled
+FROM wrong w
+"""
+
+
+def confusions(store: Store) -> list[tuple[str, str, int, datetime, bool]]:
+    """(question, mistaken_for, count, last, told apart) for every pair ever confused."""
+    with store.session() as s:
+        rows = list(s.execute(text(_CONFUSIONS)))
+    return [(q, p, int(n), from_db_time(last), bool(settled)) for q, p, n, last, settled in rows]
+
+
+def open_confusions_of(store: Store, question_id: str) -> list[str]:
+    """Questions this one is still confused with, either way round, most frequent first."""
+    sql = text(f"SELECT * FROM ({_CONFUSIONS}) WHERE NOT settled "
+               "AND (question_id = :q OR picked = :q)")
+    with store.session() as s:
+        rows = list(s.execute(sql, {"q": question_id}))
+    rows.sort(key=lambda r: (-int(r[2]), r[3]))
+    return list(dict.fromkeys(p if q == question_id else q for q, p, *_ in rows))
+
+
+def mistaken_for(store: Store, question_id: str) -> list[str]:
+    """Intents this question was mistaken for and not yet told apart, most frequent first."""
+    sql = text(f"SELECT picked FROM ({_CONFUSIONS}) WHERE NOT settled AND question_id = :q "
+               "ORDER BY n DESC, last DESC")
+    with store.session() as s:
+        return [row[0] for row in s.execute(sql, {"q": question_id})]
+
+
+def pick_count(store: Store) -> int:
+    with store.session() as s:
+        return int(s.execute(text("SELECT count(*) FROM intent_pick")).scalar_one())
+
+
+# ---------------------------------------------------------------- rehearsals
+
+
+def add_rehearsal(store: Store, r: Rehearsal) -> int:
+    row = RehearsalRow(
+        question_id=r.question_id, review_id=r.review_id, started_at=r.started_at,
+        target_seconds=r.target, answer_seconds=r.answer_seconds,
+        follow_ups=[{"text": t, "seconds": round(sec, 1)} for t, sec in r.follow_ups],
+        check_intent=r.checks[0], check_system=r.checks[1], check_story=r.checks[2],
+        check_result=r.checks[3], check_learning=r.checks[4],
+    )
+    with store.write() as s:
+        s.add(row)
+        s.flush()
+        assert row.id is not None
+        return row.id
+
+
+def link_review(store: Store, rehearsal_id: int, review_id: int) -> None:
+    with store.write() as s:
+        row = s.get(RehearsalRow, rehearsal_id)
+        if row is not None:
+            row.review_id = review_id
+            s.add(row)
+
+
+def rehearsals(store: Store, *, since: datetime | None = None) -> list[Rehearsal]:
+    with store.session() as s:
+        query = select(RehearsalRow, QuestionRow.family).join(
+            QuestionRow, col(QuestionRow.id) == col(RehearsalRow.question_id))
+        if since is not None:
+            query = query.where(col(RehearsalRow.started_at) >= since)
+        rows = list(s.exec(query.order_by(col(RehearsalRow.id))))
+    return [_rehearsal(row, family) for row, family in rows]
+
+
+def _rehearsal(row: RehearsalRow, family: str) -> Rehearsal:
+    return Rehearsal(
+        question_id=row.question_id, family=family, started_at=row.started_at,
+        target=row.target_seconds, answer_seconds=row.answer_seconds,
+        follow_ups=tuple((str(f["text"]), float(f["seconds"])) for f in row.follow_ups),
+        checks=(row.check_intent, row.check_system, row.check_story, row.check_result,
+                row.check_learning),
+        review_id=row.review_id, id=row.id)

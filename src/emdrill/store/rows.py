@@ -1,0 +1,110 @@
+"""Plain sqlite3 reads of what is loaded (questions, families, slots, decks), and a light
+reader that opens an up-to-date collection without SQLAlchemy.
+
+`emdrill suggest` only reads, so it goes through `open_reader` and never pays for importing
+SQLAlchemy and SQLModel; the ORM store (`store.db.Store`) reads through the same functions.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from emdrill.core.errors import StoreError
+from emdrill.core.types import Family, Question, Slot
+from emdrill.store.migrations import LATEST
+
+BUSY_TIMEOUT_S = 5.0
+
+
+class Readable(Protocol):
+    """A collection that can be read with plain SQL: the ORM store or a `Reader`."""
+
+    @property
+    def path(self) -> Path: ...
+
+    def read(self) -> AbstractContextManager[sqlite3.Connection]: ...
+
+
+@dataclass
+class Reader:
+    """A read-only handle on a collection whose schema is current."""
+
+    path: Path
+    con: sqlite3.Connection
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        try:
+            yield self.con
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: cannot read the database ({exc})") from None
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def open_reader(path: Path) -> Reader | None:
+    """A reader when the collection exists, is current and holds questions; None when it
+    must be opened the full way (to be created, migrated, loaded, or refused with a reason)."""
+    if not path.is_file():
+        return None
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+    except sqlite3.Error:
+        return None
+    try:
+        version = int(con.execute("PRAGMA user_version").fetchone()[0])
+        has_questions = version == LATEST and con.execute(
+            "SELECT EXISTS (SELECT 1 FROM question)").fetchone()[0]
+    except sqlite3.Error:
+        has_questions = False
+    if not has_questions:
+        con.close()
+        return None
+    return Reader(path, con)
+
+
+def active_questions(con: sqlite3.Connection) -> list[Question]:
+    """Every active question's content, drafts included, in deck order."""
+    sql = ("SELECT id, deck_id, family, text, intent, story, also, probes, system, traits, "
+           "pitfall, follow_ups, siblings, position, draft FROM question WHERE suspended = 0 "
+           "ORDER BY deck_id, position")
+    return [Question(id=qid, deck=deck, family=family, text=text, intent=intent,
+                     story=int(story), also=tuple(json.loads(also)),
+                     probes=tuple(json.loads(probes)), system=system,
+                     traits=tuple(json.loads(traits)), pitfall=pitfall,
+                     follow_ups=tuple(json.loads(follow_ups)),
+                     siblings=tuple(json.loads(siblings)), position=int(position),
+                     draft=tuple(json.loads(draft)))
+            for (qid, deck, family, text, intent, story, also, probes, system, traits,
+                 pitfall, follow_ups, siblings, position, draft) in con.execute(sql)]
+
+
+def families(con: sqlite3.Connection) -> list[Family]:
+    """Families in the order their decks define them."""
+    rows = con.execute("SELECT slug, name, probes FROM family ORDER BY rowid")
+    return [Family(slug=slug, name=name, probes=probes) for slug, name, probes in rows]
+
+
+def slots(con: sqlite3.Connection) -> dict[int, Slot]:
+    rows = con.execute("SELECT slot, name, competency, must_include FROM slot ORDER BY slot")
+    return {int(n): Slot(int(n), name, competency, tuple(json.loads(must)))
+            for n, name, competency, must in rows}
+
+
+def deck_sources(con: sqlite3.Connection) -> dict[str, str]:
+    """Deck id -> the file it was last loaded from."""
+    return {deck: source for deck, source in con.execute("SELECT id, source FROM deck")}
+
+
+def suspended_texts(con: sqlite3.Connection, deck: str) -> dict[str, str]:
+    """Id -> text of the deck's suspended questions (removed from its file, history kept)."""
+    rows = con.execute("SELECT id, text FROM question WHERE deck_id = ? AND suspended = 1 "
+                       "ORDER BY position", (deck,))
+    return {qid: text for qid, text in rows}

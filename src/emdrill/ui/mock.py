@@ -1,0 +1,146 @@
+"""The interactive mock interview: ask, time the answer aloud, probe, self-check, compare.
+
+Speaking time comes from the mock's injected `tick`; on a terminal the timer line is
+redrawn every `poll` seconds of waiting, so a test clock that jumps shows on the next poll.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.console import Console, RenderableType
+from rich.text import Text
+
+from emdrill.core.mock import CHECKS, Rehearsal, SpeakingTimer
+from emdrill.core.scheduler import Rating
+from emdrill.core.types import Question
+from emdrill.ops.collection import StoryAnswer
+from emdrill.ops.mock import Asked, Mock
+from emdrill.ui import mock_view as view
+from emdrill.ui.keys import InputClosed, KeyReader
+
+DONE_KEYS = ("", " ", "\r", "\n", "d")
+STORY = {"y": StoryAnswer(verdict=True), "p": StoryAnswer.partial(),
+         "n": StoryAnswer(verdict=False)}
+
+
+class _Quit(Exception):
+    pass
+
+
+@dataclass
+class MockScreen:
+    console: Console
+    reader: KeyReader
+    back: Callable[[Question], RenderableType]
+    poll: float = 0.25
+
+    def rewrite(self, line: Text) -> None:
+        """Replace the last printed line (a one-line prompt or timer) in place."""
+        self.console.file.write("\x1b[1A\r\x1b[2K")
+        self.console.print(line)
+
+    def key(self, prompt: Text, allowed: str, *, any_key: bool = False) -> str:
+        self.console.print(prompt)
+        while True:
+            key = self.reader.read()
+            if key == "q":
+                raise _Quit
+            if key is not None and ((key in allowed and key) or any_key):
+                return key
+            if key in ("", "\r", "\n") and " " in allowed:
+                return " "
+            self.console.print(Text("not a choice here; q stops", style="yellow"))
+            self.console.print(prompt)
+
+
+def run(mock: Mock, screen: MockScreen) -> bool:
+    """Ask every planned question; True if the user stopped early."""
+    with screen.reader.active():
+        total = len(mock.questions)
+        for number, asked in enumerate(mock.questions, start=1):
+            if number > 1 and mock.out_of_time():
+                screen.console.print(Text("Time is up.", style="yellow"))
+                return False
+            try:
+                _one(mock, screen, asked, number, total)
+            except (_Quit, KeyboardInterrupt, InputClosed):
+                return True
+    return False
+
+
+def _clear(screen: MockScreen) -> None:
+    if screen.reader.is_tty:
+        screen.console.clear()
+
+
+def _one(mock: Mock, screen: MockScreen, asked: Asked, number: int, total: int) -> None:
+    con = screen.console
+    started_at = mock.clock().now
+    _clear(screen)
+    con.print(view.header(number, total, "answer aloud"))
+    con.print(view.asked(asked.card.question.text, con.width))
+    con.print(view.hint(con.width, follow_up=False))
+    answer = _speak(screen, mock.answer_timer())
+    follow_ups: list[tuple[str, float]] = []
+    for i, text in enumerate(asked.follow_ups, start=1):
+        _clear(screen)
+        con.print(view.header(number, total, f"follow-up {i} of {len(asked.follow_ups)}"))
+        con.print(view.asked(text, con.width, follow_up=True))
+        con.print(view.hint(con.width, follow_up=True))
+        follow_ups.append((text, _speak(screen, mock.follow_up_timer())))
+    _clear(screen)
+    con.print(view.header(number, total, "self-check"))
+    checks = []
+    for i, check in enumerate(CHECKS, start=1):
+        passed = screen.key(view.check_question(i, check), "yn") == "y"
+        con.print(view.check_mark(passed))
+        checks.append(passed)
+    saved = mock.save(asked, at=started_at, answer_seconds=answer, follow_ups=follow_ups,
+                      checks=checks)
+    _compare(mock, screen, asked, saved)
+    if number < total:
+        screen.key(view.next_prompt(), "", any_key=True)
+
+
+def _compare(mock: Mock, screen: MockScreen, asked: Asked, saved: Rehearsal) -> None:
+    """The card's back to compare against, then the optional intent and story grades."""
+    con = screen.console
+    _clear(screen)
+    con.print(screen.back(asked.card.question))
+    con.print(view.saved(saved))
+    key = screen.key(view.grade_prompt(), "1234", any_key=True)
+    if key in ("1", "2", "3", "4"):
+        story = STORY[screen.key(view.story_prompt(), "ypn")]
+        graded = mock.grade(saved, intent=Rating(int(key)), story=story)
+        con.print(Text(f"graded: intent {graded.intent_rating.label}, story "
+                       f"{graded.story_rating.label}", style="dim"))
+    else:
+        con.print(Text("not graded: the rehearsal is saved, the schedule unchanged",
+                       style="dim"))
+
+
+def _speak(screen: MockScreen, timer: SpeakingTimer) -> float:
+    """Wait for "done" while the timer counts down; mark the moment the target passes."""
+    con, width = screen.console, screen.console.width
+    shown = view.timer_line(timer.elapsed(), timer.target, width)
+    con.print(shown)
+    marked = False
+    while True:
+        key = screen.reader.read(timeout=screen.poll if screen.reader.is_tty else None)
+        if key == "q":
+            raise _Quit
+        if key is not None and key in DONE_KEYS:
+            elapsed = timer.elapsed()
+            if not marked and elapsed >= timer.target and not screen.reader.is_tty:
+                con.print(view.target_passed(timer.target, width))
+            return elapsed
+        line = view.timer_line(timer.elapsed(), timer.target, width)
+        if not marked and timer.over():
+            screen.rewrite(view.target_passed(timer.target, width))
+            con.print(line)
+            marked = True
+        elif line.plain != shown.plain:
+            screen.rewrite(line)
+        shown = line

@@ -1,0 +1,264 @@
+"""The Anki round trip against the real Anki: emdrill exports an .apkg, Anki (the `anki`
+package, the same Rust backend as Anki desktop) imports it and answers cards with its own
+scheduler, exports with scheduling, and emdrill imports the reviews."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+from anki.collection import (
+    Collection,
+    ExportAnkiPackageOptions,
+    ImportAnkiPackageOptions,
+    ImportAnkiPackageRequest,
+)
+from anki.scheduler.v3 import Scheduler
+from anki.scheduler_pb2 import CardAnswer
+from typer.testing import CliRunner
+
+from emdrill.cli.main import app
+from emdrill.core import scheduler
+from emdrill.core.scheduler import Rating
+from emdrill.core.timing import Clock
+from emdrill.ops import anki_export, anki_import, collection, decks
+from emdrill.ops import stats as ops_stats
+from emdrill.ops.collection import StoryAnswer
+from emdrill.store import cards as store_cards
+from emdrill.store.db import Store
+
+if TYPE_CHECKING:  # anki.collection must be imported first: anki.cards imports it back
+    from anki.cards import CardId
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+LATER = Clock(START + timedelta(days=1), UTC)  # when the phone's reviews come back
+BUTTONS = {1: CardAnswer.AGAIN, 2: CardAnswer.HARD, 3: CardAnswer.GOOD, 4: CardAnswer.EASY}
+
+
+def at(hour: int, minute: int = 0) -> datetime:
+    return START.replace(hour=hour, minute=minute)
+
+
+class Phone:
+    """An Anki collection, driven the way the Anki apps drive it."""
+
+    def __init__(self, folder: Path) -> None:
+        self.col = Collection(str(folder / "phone.anki2"))
+
+    def load(self, package: Path) -> None:
+        options = ImportAnkiPackageOptions(with_scheduling=True, merge_notetypes=True)
+        self.col.import_anki_package(ImportAnkiPackageRequest(package_path=str(package),
+                                                              options=options))
+
+    def card(self, question_id: str, facet: str) -> CardId:
+        found = self.col.find_cards(f'"Id:{question_id}" card:{facet.capitalize()}')
+        assert len(found) == 1
+        return found[0]
+
+    def answer(self, card_id: CardId, ease: int, when: datetime) -> None:
+        """Press button `ease` (1-4) on a card, as the reviewer does, at `when`."""
+        states = self.col._backend.get_scheduling_states(card_id)
+        new = (states.again, states.hard, states.good, states.easy)[ease - 1]
+        assert isinstance(self.col.sched, Scheduler)
+        self.col.sched.answer_card(CardAnswer(
+            card_id=card_id, current_state=states.current, new_state=new,
+            rating=BUTTONS[ease], answered_at_millis=int(when.timestamp() * 1000),
+            milliseconds_taken=5300))
+
+    def add_own_note(self, when: datetime) -> None:
+        """A note the user made in Anki, answered: not emdrill's to import."""
+        note = self.col.new_note(self.col.models.by_name("Basic") or {})
+        note["Front"], note["Back"] = "Capital of France?", "Paris"
+        deck = self.col.decks.id("Default")
+        assert deck is not None
+        self.col.add_note(note, deck)
+        self.answer(note.card_ids()[0], 3, when)
+
+    def export(self, path: Path, *, legacy: bool = False) -> Path:
+        options = ExportAnkiPackageOptions(with_scheduling=True, with_deck_configs=True,
+                                           with_media=False, legacy=legacy)
+        self.col.export_anki_package(out_path=str(path), options=options, limit=None)
+        return path
+
+    def export_collection(self, path: Path) -> Path:
+        self.col.export_collection_package(str(path), include_media=False, legacy=False)
+        return path
+
+
+@pytest.fixture
+def store(home: Path, mini_deck: Path) -> Iterator[Store]:
+    store = collection.open_collection(home / "emdrill.db", now=START, autoload=False)
+    decks.load_paths(store, [mini_deck], now=START)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def phone(tmp_path: Path, store: Store) -> Iterator[Phone]:
+    package = tmp_path / "emdrill.apkg"
+    anki_export.export_anki(store, package, now=START)
+    phone = Phone(tmp_path)
+    phone.load(package)
+    yield phone
+    phone.col.close()
+
+
+def reviewed_on_phone(phone: Phone, store: Store) -> None:
+    """The commute: five answers on emdrill cards, one schedule change, one own note. And
+    at noon, alpha-2 is drilled at the desk, after its phone review at 11:00."""
+    phone.answer(phone.card("alpha-1", "intent"), 3, at(10))
+    phone.answer(phone.card("alpha-1", "story"), 2, at(10, 1))
+    phone.answer(phone.card("beta-1", "story"), 1, at(10, 30))
+    phone.answer(phone.card("beta-1", "intent"), 4, at(10, 31))
+    phone.add_own_note(at(10, 40))
+    phone.answer(phone.card("alpha-2", "intent"), 1, at(11))
+    phone.col.sched.set_due_date([phone.card("beta-2", "intent")], "0")
+    collection.grade(store, Clock(at(12), UTC), "alpha-2", intent=Rating.GOOD,
+                     story=StoryAnswer(slot=1), mode="drill")
+
+
+def anki_reviews(store: Store) -> list[tuple[str, int | None, int | None, datetime]]:
+    rows = [(r.question_id, r.intent_rating, r.story_rating, r.reviewed_at)
+            for r in store_cards.last_reviews(store, 100) if r.mode == "anki"]
+    return sorted(rows, key=lambda r: (r[0], r[3]))
+
+
+def test_phone_reviews_land_on_their_facets(tmp_path: Path, store: Store, phone: Phone) -> None:
+    reviewed_on_phone(phone, store)
+    result = anki_import.import_anki(store, LATER, phone.export(tmp_path / "back.apkg"))
+
+    assert len(result.planned) == 5
+    assert (result.already, result.unknown, result.unknown_notes) == (0, 1, 1)
+    assert result.not_answers == 1  # the set-due-date, which is no answer
+    assert result.backup is not None and result.backup.exists()
+    # Intent cards keep Anki's button; story cards are right (Hard, Good, Easy) or wrong.
+    assert anki_reviews(store) == [
+        ("alpha-1", 3, None, at(10)),
+        ("alpha-1", None, 3, at(10, 1)),
+        ("alpha-2", 1, None, at(11)),
+        ("beta-1", None, 1, at(10, 30)),
+        ("beta-1", 4, None, at(10, 31)),
+    ]
+    alpha1 = store_cards.load_card(store, "alpha-1")
+    assert alpha1.intent.last_review == at(10)
+    assert alpha1.story.last_review == at(10, 1)
+    beta1 = store_cards.load_card(store, "beta-1")
+    assert beta1.story.state == scheduler.LEARNING and beta1.intent.state == scheduler.REVIEW
+    assert store_cards.load_card(store, "beta-2").is_new  # a schedule change is no review
+
+
+def test_an_older_phone_review_is_replayed_under_the_later_desk_review(
+        tmp_path: Path, store: Store, phone: Phone) -> None:
+    reviewed_on_phone(phone, store)
+    anki_import.import_anki(store, LATER, phone.export(tmp_path / "back.apkg"))
+
+    # alpha-2: Again on the phone at 11:00, then Good at the desk at 12:00, in that order.
+    card = store_cards.load_card(store, "alpha-2")
+    fresh = store_cards.load_card(store, "alpha-3").intent  # never reviewed
+    expected = scheduler.review(scheduler.review(fresh, Rating.AGAIN, at(11), fuzz=False),
+                                Rating.GOOD, at(12), fuzz=False)
+    assert card.intent == expected
+    assert card.story.last_review == at(12)  # the phone review did not touch the story
+    desk = store_cards.last_reviews(store, 1)[0]
+    assert (desk.mode, desk.reviewed_at) == ("drill", at(12))
+    # Undo takes back the newest review in time and leaves the phone's 11:00 answer.
+    collection.undo(store)
+    after_undo = store_cards.load_card(store, "alpha-2")
+    assert after_undo.intent == scheduler.review(fresh, Rating.AGAIN, at(11), fuzz=False)
+    assert after_undo.story.is_new
+
+
+def test_importing_again_in_any_package_form_records_nothing_twice(
+        tmp_path: Path, store: Store, phone: Phone) -> None:
+    reviewed_on_phone(phone, store)
+    first = phone.export(tmp_path / "back.apkg")
+    anki_import.import_anki(store, LATER, first)
+    before = store_cards.last_reviews(store, 100)
+    for package in (first, phone.export(tmp_path / "legacy.apkg", legacy=True),
+                    phone.export_collection(tmp_path / "whole.colpkg")):
+        again = anki_import.import_anki(store, LATER, package)
+        assert (len(again.planned), again.already) == (0, 5)
+        assert again.backup is None
+    assert store_cards.last_reviews(store, 100) == before
+
+
+def test_dry_run_lists_the_reviews_and_writes_nothing(
+        tmp_path: Path, store: Store, phone: Phone) -> None:
+    reviewed_on_phone(phone, store)
+    dry = anki_import.import_anki(store, LATER, phone.export(tmp_path / "back.apkg"),
+                                  dry_run=True)
+    assert [(p.question_id, p.facet, p.rating, p.ease) for p in dry.planned][:2] == [
+        ("alpha-1", "intent", Rating.GOOD, 3), ("alpha-1", "story", Rating.GOOD, 2)]
+    assert [r.mode for r in store_cards.last_reviews(store, 100)] == ["drill"]
+
+
+def test_stats_count_a_one_facet_review_for_its_facet_only(
+        tmp_path: Path, store: Store, phone: Phone) -> None:
+    reviewed_on_phone(phone, store)
+    anki_import.import_anki(store, LATER, phone.export(tmp_path / "back.apkg"))
+    report = ops_stats.report(store, LATER)
+    alpha = next(f for f in report.families if f.family == "alpha")
+    # alpha: intent graded 3 times (phone Good, phone Again, desk Good); story twice (both right)
+    recent = alpha.recent
+    assert (recent.reviews, recent.intent_graded, recent.story_graded) == (4, 3, 2)
+    assert alpha.recent.intent_recall == pytest.approx(2 / 3)
+    assert alpha.recent.story_accuracy == 1.0
+
+
+def test_exporting_again_updates_the_notes_and_keeps_ankis_progress(
+        tmp_path: Path, store: Store, phone: Phone, mini_deck: Path) -> None:
+    card_id = phone.card("alpha-1", "intent")
+    phone.answer(card_id, 3, at(10))
+    before = phone.col.get_card(card_id)
+    mini_deck.write_text(mini_deck.read_text().replace("Question alpha-1?", "Reworded alpha-1?"))
+    decks.load_paths(store, [mini_deck], now=START + timedelta(hours=2))
+    anki_export.export_anki(store, tmp_path / "again.apkg", now=START + timedelta(hours=2))
+    phone.load(tmp_path / "again.apkg")
+    after = phone.col.get_card(card_id)
+    assert after.note()["Question"] == "Reworded alpha-1?"
+    assert (after.reps, after.due, after.type) == (before.reps, before.due, before.type)
+    assert phone.col.note_count() == 6
+
+
+def test_the_cli_reports_what_came_back(tmp_path: Path, store: Store, phone: Phone,
+                                        runner: CliRunner,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    reviewed_on_phone(phone, store)
+    package = phone.export(tmp_path / "back.apkg")
+    monkeypatch.setenv("EMDRILL_NOW", LATER.now.isoformat())
+    dry = runner.invoke(app, ["import", str(package), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "would record 5 reviews from Anki: 3 intent, 2 story, on 3 questions" in dry.output
+    assert "answered from 2026-03-02 10:00 to 2026-03-02 11:00" in dry.output
+    assert "2026-03-02 10:01  story   good   alpha-1" in dry.output
+    assert "not from emdrill, left alone: 1 review of 1 note" in dry.output
+    assert "dry run: nothing written" in dry.output
+    done = runner.invoke(app, ["import", str(package)])
+    assert done.exit_code == 0, done.output
+    assert "recorded 5 reviews from Anki" in done.output
+    assert "backed up the collection first to" in done.output
+    again = runner.invoke(app, ["import", str(package)])
+    assert "recorded 0 reviews" in again.output
+    assert "already imported before: 5 reviews" in again.output
+
+
+def test_a_package_without_reviews_says_how_to_export_one(tmp_path: Path, store: Store,
+                                                          runner: CliRunner) -> None:
+    package = tmp_path / "fresh.apkg"
+    anki_export.export_anki(store, package, now=START)
+    result = runner.invoke(app, ["import", str(package)])
+    assert result.exit_code == 0
+    assert "no reviews in" in result.output
+    assert "Include scheduling information" in result.output
+
+
+def test_export_picks_decks_and_families(tmp_path: Path, store: Store, runner: CliRunner) -> None:
+    assert anki_export.export_anki(store, tmp_path / "a.apkg", now=START,
+                                   families=["beta"]).notes == 3
+    bad = runner.invoke(app, ["export", "anki", str(tmp_path / "b.apkg"), "--families", "gamma"])
+    assert bad.exit_code == 1
+    assert "emdrill: unknown family 'gamma' (known: alpha, beta)" in bad.output
+    assert not (tmp_path / "b.apkg").exists()

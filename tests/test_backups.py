@@ -1,0 +1,174 @@
+"""Backups: automatic ones (daily, before migrations, deck loads, imports and restores),
+`emdrill backup [FILE]` and `emdrill restore FILE`."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from emdrill.cli.main import app
+from emdrill.core.errors import StoreError
+from emdrill.core.scheduler import Rating
+from emdrill.core.timing import Clock
+from emdrill.ops import backups, collection, decks
+from emdrill.ops.collection import StoryAnswer
+from emdrill.store import backup as store_backup
+from emdrill.store import cards as store_cards
+from emdrill.store.db import Store, run_migrations
+from emdrill.store.migrations import LATEST
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def names(home: Path) -> list[str]:
+    return sorted(p.name for p in (home / "backups").glob("*.db"))
+
+
+def review_count(path: Path) -> int:
+    con = sqlite3.connect(path)
+    try:
+        return int(con.execute("SELECT count(*) FROM review").fetchone()[0])
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def store(home: Path, mini_deck: Path) -> Iterator[Store]:
+    store = collection.open_collection(home / "emdrill.db", now=NOW, autoload=False)
+    decks.load_paths(store, [mini_deck], now=NOW)
+    yield store
+    store.close()
+
+
+def grade(store: Store, qid: str = "alpha-1", at: datetime = NOW) -> None:
+    collection.grade(store, Clock(at, UTC), qid, intent=Rating.GOOD, story=StoryAnswer(slot=1))
+
+
+def test_first_use_of_each_study_day_backs_up_once(home: Path, store: Store) -> None:
+    path = home / "emdrill.db"
+    collection.open_collection(path, now=NOW, local=UTC).close()
+    assert names(home) == []  # nothing of the user's yet
+    grade(store)
+    for hours in (0, 1, 5):  # 09:00, 10:00, 14:00: one study day
+        collection.open_collection(path, now=NOW + timedelta(hours=hours), local=UTC).close()
+    assert names(home) == ["auto-20260302T090000Z-daily.db"]
+    collection.open_collection(path, now=NOW + timedelta(hours=19), local=UTC).close()  # 04:00
+    assert names(home) == ["auto-20260302T090000Z-daily.db", "auto-20260303T040000Z-daily.db"]
+    assert review_count(home / "backups" / "auto-20260302T090000Z-daily.db") == 1
+
+
+def test_a_deck_load_backs_up_first_and_only_the_newest_are_kept(
+        home: Path, store: Store, mini_deck: Path) -> None:
+    collection.change_setting(store, "backups", "2")
+    grade(store)
+    for minute in range(3):
+        decks.load_paths(store, [mini_deck], now=NOW + timedelta(minutes=minute))
+    assert names(home) == ["auto-20260302T090100Z-deck-load.db",
+                           "auto-20260302T090200Z-deck-load.db"]
+    manual = backups.backup_to(home / "emdrill.db", None, now=NOW)
+    decks.load_paths(store, [mini_deck], now=NOW + timedelta(minutes=5))
+    assert manual.exists()  # `emdrill backup` copies are never pruned
+    assert len(names(home)) == 3
+
+
+def test_a_database_is_backed_up_before_it_is_migrated(home: Path) -> None:
+    path = home / "emdrill.db"
+    home.mkdir()
+    con = sqlite3.connect(path, isolation_level=None)
+    con.execute("BEGIN")
+    run_migrations(con, upto=LATEST - 1)
+    con.execute("COMMIT")
+    con.close()
+    collection.open_collection(path, now=NOW, autoload=False).close()
+    [made] = list((home / "backups").glob("auto-*-migrate.db"))
+    assert store_backup.check_database(made) == LATEST - 1
+    assert store_backup.check_database(path) == LATEST
+
+
+def test_backup_command_writes_a_sound_copy(home: Path, store: Store, runner: CliRunner,
+                                            tmp_path: Path) -> None:
+    grade(store)
+    target = tmp_path / "copy.db"
+    result = runner.invoke(app, ["backup", str(target)])
+    assert result.exit_code == 0, result.output
+    assert f"backed up to {target}" in result.output
+    assert store_backup.check_database(target) == LATEST
+    assert review_count(target) == 1
+    assert not list(tmp_path.glob("*.partial"))
+    again = runner.invoke(app, ["backup", str(target)])
+    assert again.exit_code == 1
+    assert "already exists (pass --force to overwrite it)" in again.output
+    assert runner.invoke(app, ["backup", str(target), "--force"]).exit_code == 0
+    into_backups = runner.invoke(app, ["backup"])
+    assert "backups/manual-20260302T090000Z-backup.db" in into_backups.output
+
+
+def test_restore_brings_back_the_copy_and_keeps_the_current_one(
+        home: Path, store: Store, runner: CliRunner, tmp_path: Path) -> None:
+    grade(store)
+    saved = backups.backup_to(home / "emdrill.db", tmp_path / "saved.db", now=NOW)
+    grade(store, "alpha-2")
+    grade(store, "beta-1")
+    result = runner.invoke(app, ["restore", str(saved)])
+    assert result.exit_code == 0, result.output
+    assert "backed up the collection as it was to" in result.output
+    assert [r.question_id for r in store_cards.last_reviews(store, 10)] == ["alpha-1"]
+    [safety] = list((home / "backups").glob("*-restore.db"))
+    assert review_count(safety) == 3
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"hello, not a database at all" * 200, "not an SQLite database"),
+    (None, "not an emdrill database"),
+])
+def test_restore_refuses_what_is_not_an_emdrill_database(
+        home: Path, store: Store, runner: CliRunner, tmp_path: Path, content: bytes | None,
+        message: str) -> None:
+    grade(store)
+    bad = tmp_path / "bad.db"
+    if content is None:
+        con = sqlite3.connect(bad)
+        con.execute("CREATE TABLE notes (id INTEGER)")
+        con.execute("PRAGMA user_version = 2")
+        con.close()
+    else:
+        bad.write_bytes(content)
+    result = runner.invoke(app, ["restore", str(bad)])
+    assert result.exit_code == 1
+    assert message in result.output
+    assert len(store_cards.last_reviews(store, 10)) == 1
+    assert names(home) == []
+
+
+def test_restore_refuses_a_newer_schema_and_a_damaged_file(
+        home: Path, store: Store, tmp_path: Path) -> None:
+    newer = backups.backup_to(home / "emdrill.db", tmp_path / "newer.db", now=NOW)
+    con = sqlite3.connect(newer)
+    con.execute(f"PRAGMA user_version = {LATEST + 1}")
+    con.close()
+    with pytest.raises(StoreError, match="newer than this emdrill understands"):
+        backups.restore(home / "emdrill.db", newer, now=NOW)
+    damaged = backups.backup_to(home / "emdrill.db", tmp_path / "damaged.db", now=NOW)
+    raw = bytearray(damaged.read_bytes())
+    raw[4096 * 3: 4096 * 3 + 200] = b"\xff" * 200  # a page in the middle, header intact
+    damaged.write_bytes(bytes(raw))
+    with pytest.raises(StoreError, match="damaged"):
+        backups.restore(home / "emdrill.db", damaged, now=NOW)
+
+
+def test_a_damaged_collection_can_be_restored(home: Path, store: Store, tmp_path: Path) -> None:
+    grade(store)
+    saved = backups.backup_to(home / "emdrill.db", tmp_path / "saved.db", now=NOW)
+    store.close()
+    live = home / "emdrill.db"
+    Path(f"{live}-wal").unlink(missing_ok=True)
+    live.write_bytes(b"garbage" * 1000)
+    done = backups.restore(live, saved, now=NOW)
+    assert done.safety is not None and done.safety.read_bytes() == b"garbage" * 1000
+    assert review_count(live) == 1
+    assert store_backup.check_database(live) == LATEST

@@ -1,0 +1,144 @@
+"""`drill --decode` and `commute --decode` in a real pseudo-terminal at 80x24 and 40x20,
+read through pyte; response time comes from the file-backed test clock."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from term import FakeClock, Term
+
+
+@pytest.fixture
+def loaded(home: Path, mini_deck: Path) -> Path:
+    subprocess.run([sys.executable, "-m", "emdrill", "deck", "load", str(mini_deck)],
+                   check=True, capture_output=True, timeout=60)
+    return home / "emdrill.db"
+
+
+def _rows(db: Path, sql: str) -> list[tuple[object, ...]]:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def _letters(term: Term) -> dict[str, str]:
+    """Question id whose intent each letter offers, as on screen."""
+    term.wait_for(r"a-d pick")
+    found = re.findall(r"^ *([abcd]) +Can you handle ([a-z]+-\d)\?", term.text(), re.M)
+    assert len(found) == 4, term.text()
+    return {qid: letter for letter, qid in found}
+
+
+@pytest.mark.parametrize(("rows", "cols"), [(24, 80), (20, 40)])
+def test_drill_decode_wrong_then_slow_right(loaded: Path, tmp_path: Path, rows: int,
+                                            cols: int) -> None:
+    clock = FakeClock(tmp_path / "clock")
+    term = Term(["drill", "--decode", "--cards", "2"], rows=rows, cols=cols,
+                extra_env=clock.env)
+    term.wait_for(r"Question alpha-1\?")
+    term.wait_for(r"a-d pick")
+    letters = _letters(term)
+    assert "alpha-1" in letters and "Question alpha-1?" in term.flat()  # all on one screen
+    wrong = next(q for q in letters if q != "alpha-1")
+    term.send(letters[wrong])
+    term.wait_for(r"✗ (that intent belongs to another question|you picked another)")
+    term.wait_for(r"Which story\?")
+    screen = term.text()
+    if cols >= 60:  # side by side: both headings on one line
+        assert re.search(r"this question probes +you picked", screen), screen
+    assert "Can you handle alpha-1?" in term.flat() and f"Can you handle {wrong}?" in term.flat()
+    term.send("1")
+    term.wait_for(r"any key: next")
+    term.send(" ")
+    term.wait_for(r"│ +Question beta-1\?")
+    letters = _letters(term)
+    clock.set(100)  # far longer than reading four short intents takes
+    term.send(letters["beta-1"])
+    term.wait_for(r"✓ intent")
+    term.send("5")
+    term.wait_for(r"any key: next")
+    term.send(" ")
+    term.wait_for(r"Session over: 2 answered")
+    assert term.finish() == 0
+    assert _rows(loaded, "SELECT question_id, intent_rating, story_rating FROM review "
+                 "ORDER BY id") == [("alpha-1", 1, 3), ("beta-1", 2, 3)]
+    picks = _rows(loaded, "SELECT question_id, picked, options, seconds FROM intent_pick "
+                  "ORDER BY id")
+    assert [(q, p) for q, p, _o, _s in picks] == [("alpha-1", wrong), ("beta-1", "beta-1")]
+    assert len(json.loads(str(picks[0][2]))) == 4 and picks[1][3] == 100.0
+    shaky = subprocess.run([sys.executable, "-m", "emdrill", "shaky", "--json"],
+                           capture_output=True, text=True, check=True, timeout=60)
+    [pair] = json.loads(shaky.stdout)["confusions"]
+    assert (pair["question"], pair["mistaken_for"], pair["count"]) == ("alpha-1", wrong, 1)
+
+
+@pytest.mark.parametrize(("rows", "cols"), [(24, 80), (20, 40)])
+def test_commute_decode_fits_and_grades(loaded: Path, rows: int, cols: int) -> None:
+    term = Term(["commute", "--decode", "--cards", "1"], rows=rows, cols=cols)
+    term.wait_for(r"a-d pick")
+    assert "Question alpha-1?" in term.flat()
+    letters = _letters(term)
+    term.send(letters["alpha-1"])
+    term.wait_for(r"✓ intent")
+    term.wait_for(r"story: y right")
+    term.send("y")
+    term.wait_for(r"Session over: 1 answered")
+    assert term.finish() == 0
+    assert _rows(loaded, "SELECT question_id, intent_rating, story_rating, mode FROM review") \
+        == [("alpha-1", 3, 3, "commute")]
+
+
+def test_decode_setting_makes_it_the_default(loaded: Path) -> None:
+    subprocess.run([sys.executable, "-m", "emdrill", "config", "decode", "on"], check=True,
+                   capture_output=True, timeout=60)
+    term = Term(["drill", "--cards", "1"], rows=24, cols=80)
+    term.wait_for(r"Which intent is this question probing")
+    term.send("q")
+    term.wait_for(r"No questions answered")
+    assert term.finish() == 0
+    term = Term(["drill", "--no-decode", "--cards", "1"], rows=24, cols=80)
+    term.wait_for(r"Which story\?")
+    assert "Which intent" not in term.flat()
+    term.send("q")
+    assert term.finish() == 0
+
+
+def test_undo_takes_the_pick_back(loaded: Path) -> None:
+    term = Term(["drill", "--decode"], rows=24, cols=80)
+    letters = _letters(term)
+    term.send(letters["alpha-2"])
+    term.wait_for(r"Which story\?")
+    term.send("1")
+    term.wait_for(r"any key: next")
+    term.send("u")
+    term.wait_for(r"0 done")  # alpha-1 is back on screen, the next card not yet shown
+    assert "Question alpha-1?" in term.flat()
+    term.wait_for(r"a-d pick")
+    term.send("q")
+    assert term.finish() == 0
+    assert _rows(loaded, "SELECT count(*) FROM review") == [(0,)]
+    assert _rows(loaded, "SELECT count(*) FROM intent_pick") == [(0,)]
+
+
+def test_commute_wrong_pick_shows_both_intents_on_a_phone(loaded: Path) -> None:
+    term = Term(["commute", "--decode", "--cards", "1"], rows=20, cols=40)
+    letters = _letters(term)
+    wrong = next(q for q in letters if q != "alpha-1")
+    term.send(letters[wrong])
+    term.wait_for(r"story: y right")
+    screen = term.flat()
+    assert "✗ you picked another question's intent" in screen
+    assert f"Can you handle {wrong}?" in screen and "Intent: Can you handle alpha-1?" in screen
+    term.send("n")
+    term.wait_for(r"Session over: 1 answered")
+    assert term.finish() == 0
+    assert _rows(loaded, "SELECT intent_rating, story_rating FROM review") == [(1, 1)]

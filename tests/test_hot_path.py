@@ -1,0 +1,253 @@
+"""The running sums the hot path reads (question.due, review counts, per-day counts, weakness
+tallies, new order) always agree with what a full read of the history gives."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from conftest import DECK_HEADER, question
+from emdrill.core import order, weakness
+from emdrill.core.scheduler import Rating
+from emdrill.core.timing import Clock, streak
+from emdrill.ops import collection, decks
+from emdrill.ops import weakness as ops_weakness
+from emdrill.ops.collection import StoryAnswer
+from emdrill.store import cards as store_cards
+from emdrill.store import tallies
+from emdrill.store.db import Store, open_store
+from emdrill.store.migrations import MIGRATIONS
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def _deck(tmp_path: Path, per_family: int = 8) -> Path:
+    parts = [DECK_HEADER]
+    for family in ("alpha", "beta"):
+        for i in range(per_family):
+            parts.append(question(f"{family}-{i}", family, story=1 if family == "alpha" else 5,
+                                  also="[5]" if family == "alpha" else "[]"))
+    path = tmp_path / "deck.toml"
+    path.write_text("".join(parts), encoding="utf-8")
+    return path
+
+
+def _store(tmp_path: Path) -> Store:
+    store = collection.open_collection(tmp_path / "c.db", now=T0, seed=3, autoload=False)
+    decks.load_paths(store, [_deck(tmp_path)], now=T0)
+    return store
+
+
+def _brute_tallies(store: Store, at: datetime) -> dict[str, tuple[float, float]]:
+    """Weighted recall tests and misses per family, read from every review row."""
+    with store.read() as con:
+        rows = con.execute(
+            "SELECT q.family, r.reviewed_at, r.intent_prev_last_review, r.intent_rating, "
+            "r.story_prev_last_review, r.story_rating FROM review r "
+            "JOIN question q ON q.id = r.question_id").fetchall()
+    sums: dict[str, tuple[float, float]] = {}
+    for family, when, ip, ir, sp, sr in rows:
+        moment = datetime.fromisoformat(when)
+        w = weakness.decay((at - moment).total_seconds() / 86400)
+        for prev, rating in ((ip, ir), (sp, sr)):
+            tested, missed = weakness.outcome(datetime.fromisoformat(prev) if prev else None,
+                                              moment, rating)
+            n, m = sums.get(family, (0.0, 0.0))
+            sums[family] = (n + w * tested, m + w * missed)
+    return sums
+
+
+def _play(store: Store, rng: random.Random, steps: int) -> datetime:
+    """Grade, undo and let time pass at random, as days of drills would."""
+    now = T0
+    for _ in range(steps):
+        now += timedelta(minutes=rng.choice([1, 5, 90, 60 * 20]))
+        clock = Clock(now=now, local=UTC)
+        if rng.random() < 0.15 and store_cards.last_reviews(store, 1):
+            collection.undo(store)
+            continue
+        queue = collection.next_queue(store, clock, limit=1)
+        qid = queue[0].card.id if queue else rng.choice(["alpha-0", "beta-3"])
+        collection.grade(store, clock, qid, intent=rng.choice(list(Rating)),
+                         story=StoryAnswer(slot=rng.choice([1, 5, 7])), mode="drill")
+    return now
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_running_sums_match_the_history_after_grades_and_undos(tmp_path: Path,
+                                                               seed: int) -> None:
+    store = _store(tmp_path)
+    now = _play(store, random.Random(seed), 120)
+    brute = _brute_tallies(store, now)
+    kept = {f: t.at(now) for f, t in tallies.read(store).items()}
+    for family in ("alpha", "beta"):
+        n, m = brute.get(family, (0.0, 0.0))
+        got_n, got_m = kept.get(family, (0.0, 0.0))
+        assert got_n == pytest.approx(n, abs=1e-9) and got_m == pytest.approx(m, abs=1e-9)
+    with store.read() as con:
+        mismatched = con.execute(
+            "SELECT count(*) FROM question q WHERE q.reviews != "
+            "(SELECT count(*) FROM review r WHERE r.question_id = q.id) OR "
+            "coalesce(q.due, '') != coalesce((SELECT min(f.due) FROM facet f WHERE "
+            "f.question_id = q.id AND EXISTS (SELECT 1 FROM facet g WHERE "
+            "g.question_id = q.id AND g.last_review IS NOT NULL)), '')").fetchone()[0]
+    assert mismatched == 0
+    assert _family_days(store) == _family_days_recounted(store)
+
+
+def _family_days(store: Store) -> list[tuple[object, ...]]:
+    with store.read() as con:
+        return con.execute("SELECT * FROM family_day WHERE reviews != 0 "
+                           "ORDER BY day, family").fetchall()
+
+
+def _family_days_recounted(store: Store) -> list[tuple[object, ...]]:
+    with store.session() as s:
+        tallies.recount_family_days(s)
+    return _family_days(store)
+
+
+def test_daily_counts_use_the_recall_test_and_maturity_rules() -> None:
+    from emdrill.core.stats import MATURE_DAYS
+    from emdrill.store.migrations import M004_HOT_PATH
+
+    assert weakness.MIN_GAP_HOURS == 1.0 and ">= 1.0 / 24" in M004_HOT_PATH
+    assert MATURE_DAYS == 21 and ">= 21," in M004_HOT_PATH
+
+
+def test_status_and_next_match_a_full_read(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    now = _play(store, random.Random(9), 80) + timedelta(days=3)
+    clock = Clock(now=now, local=UTC)
+    cards = store_cards.load_cards(store)
+    status = collection.status(store, clock)
+    assert status.due == len(order.due_cards(cards, now))
+    assert status.questions == len(cards)
+    assert status.next_due == min((c.due for c in cards if not c.is_new and c.due > now),
+                                  default=None)
+    ranks = order.new_order((c.id, c.family, c.question.deck, c.question.position)
+                            for c in cards)
+    fresh = sorted((c for c in cards if c.is_new), key=lambda c: ranks[c.id])
+    prefs = collection.settings(store)
+    expected = order.build_queue(
+        order.due_cards(cards, now), fresh,
+        allowance=collection.todays_allowance(store, clock, prefs),
+        weakness=ops_weakness.family_weakness(store, clock))
+    got = collection.next_queue(store, clock)
+    assert [(i.card, i.new) for i in got] == [(i.card, i.new) for i in expected]
+    assert [i.card for i in collection.next_queue(store, clock, limit=3)] == \
+        [i.card for i in expected[:3]]
+
+
+def test_a_window_of_due_rows_falls_back_to_all_when_it_cannot_break_a_run(
+        tmp_path: Path) -> None:
+    """Sixty alpha questions due before the only beta one: limit 1 after an alpha card
+    must still find beta far down the list, as ordering the whole list would."""
+    parts = [DECK_HEADER] + [question(f"alpha-{i}", "alpha") for i in range(70)]
+    parts.append(question("beta-0", "beta", story=5, also="[]"))
+    path = tmp_path / "deck.toml"
+    path.write_text("".join(parts), encoding="utf-8")
+    store = collection.open_collection(tmp_path / "c.db", now=T0, seed=1, autoload=False)
+    decks.load_paths(store, [path], now=T0)
+    collection.change_setting(store, "adaptive", "off")
+    for i, qid in enumerate([*(f"alpha-{i}" for i in range(70)), "beta-0"]):
+        collection.grade(store, Clock(now=T0 + timedelta(seconds=i), local=UTC), qid,
+                         intent=Rating.GOOD, story=StoryAnswer(slot=5 if i == 70 else 1))
+    later = Clock(now=T0 + timedelta(days=30), local=UTC)
+    alpha = store_cards.load_card(store, "alpha-0")
+    window = store_cards.due_entries(store, later.now, family_keys={}, limit=60)
+    assert "beta-0" not in {c.id for c in window}  # beta is due last, past any window
+    got = collection.next_queue(store, later, limit=1, previous=alpha)
+    assert [i.card.id for i in got] == ["beta-0"]
+
+
+def test_streak_follows_the_users_offset_and_recounts_when_it_changes(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    # 02:30 UTC on the 10th-12th falls before 04:00 at UTC (the previous study day) but
+    # after it at +03:00; 05:00 UTC on the 13th is the 13th for both.
+    times = [datetime(2026, 3, d, 2, 30, tzinfo=UTC) for d in (10, 11, 12)]
+    times.append(datetime(2026, 3, 13, 5, 0, tzinfo=UTC))
+    for i, at in enumerate(times):
+        collection.grade(store, Clock(now=at, local=UTC), f"alpha-{i}",
+                         intent=Rating.GOOD, story=StoryAnswer(slot=1))
+    now = datetime(2026, 3, 14, 3, 0, tzinfo=UTC)
+    utc = Clock(now=now, local=UTC)  # study day 13: days 9, 10, 11, 13 -> 1
+    plus3 = Clock(now=now, local=timezone(timedelta(hours=3)))  # day 14: 10-13 -> 4
+    assert collection.current_streak(store, utc) == 1
+    assert collection.current_streak(store, plus3) == 4
+    assert collection.current_streak(store, utc) == 1
+
+
+def test_streak_rule() -> None:
+    assert streak([], today=10) == 0
+    assert streak([10, 9, 8, 6], today=10) == 3
+    assert streak([9, 8], today=10) == 2  # today not studied yet
+    assert streak([8, 7], today=10) == 0
+
+
+def _old_schema(path: Path) -> None:
+    """A database exactly as main's schema 2 left it, with a little history."""
+    con = sqlite3.connect(path)
+    for script in MIGRATIONS[:2]:
+        assert isinstance(script, str)  # the first migrations are SQL text
+        con.executescript(script)
+    con.execute("PRAGMA user_version=2")
+    t = "2026-03-01T08:00:00.000000+00:00"
+    con.execute("INSERT INTO deck VALUES ('d', 'D', '1', '', '', ?)", (t,))
+    con.execute("INSERT INTO family VALUES ('alpha', 'd', 'Alpha', '')")
+    for i, seen in enumerate([True, True, False]):
+        con.execute("INSERT INTO question (id, deck_id, family, position, text, intent, story, "
+                    "system, added_at) VALUES (?, 'd', 'alpha', ?, 'q', 'i', 1, 'team', ?)",
+                    (f"q{i}", i, t))
+        for kind in ("intent", "story"):
+            con.execute("INSERT INTO facet (question_id, kind, state, step, stability, "
+                        "difficulty, due, last_review) VALUES (?, ?, 2, NULL, 3.0, 5.0, ?, ?)",
+                        (f"q{i}", kind, "2026-03-05T08:00:00.000000+00:00" if seen else t,
+                         t if seen else None))
+    for i in range(2):
+        con.execute("INSERT INTO review (question_id, reviewed_at, intent_rating, story_rating,"
+                    " mode, intent_prev_state, intent_prev_due, intent_prev_last_review, "
+                    "story_prev_state, story_prev_due, story_prev_last_review) VALUES "
+                    "(?, ?, 1, 3, 'drill', 2, ?, ?, 2, ?, ?)",
+                    (f"q{i}", t, t, "2026-02-20T08:00:00.000000+00:00", t,
+                     "2026-02-20T08:00:00.000000+00:00"))
+    con.commit()
+    con.close()
+
+
+def test_a_database_from_main_migrates_and_fills_its_running_sums(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    _old_schema(path)
+    store = collection.open_collection(path, now=T0, autoload=False)
+    with store.read() as con:
+        assert con.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        rows = con.execute("SELECT id, reviews, due IS NULL, new_order IS NOT NULL "
+                           "FROM question ORDER BY id").fetchall()
+    assert rows == [("q0", 1, 0, 1), ("q1", 1, 0, 1), ("q2", 0, 1, 1)]
+    kept = tallies.read(store)["alpha"].at(T0)
+    assert kept == pytest.approx(_brute_tallies(store, T0)["alpha"])
+    assert kept[1] > 0  # both reviews missed the intent after a ten-day gap
+    status = collection.status(store, Clock(now=T0, local=UTC))
+    assert (status.questions, status.due) == (3, 0)
+    assert [i.card.id for i in collection.next_queue(store, Clock(now=T0, local=UTC))] == ["q2"]
+
+
+def test_tally_decays_and_takes_back_exactly() -> None:
+    start = weakness.Tally(0.0, 0.0, T0)
+    later = T0 + timedelta(days=weakness.HALF_LIFE_DAYS)
+    added = start.add(T0, tests=2, misses=1)
+    assert added.at(later) == pytest.approx((1.0, 0.5))
+    back = added.add(T0, tests=-2, misses=-1)
+    assert back.at(later) == pytest.approx((0.0, 0.0))
+    past = added.add(later, tests=1, misses=0).add(T0, tests=1, misses=1)  # an older review
+    assert past.at(later) == pytest.approx((2.5, 1.0))
+
+
+def test_open_store_alone_does_not_need_the_rebuild(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "fresh.db")
+    assert store.migrated_from == 0
+    assert tallies.read(store) == {}

@@ -1,0 +1,181 @@
+"""`emdrill import` telling files apart, and `export json` read back by `import`."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from emdrill.cli.main import app
+from emdrill.core.dumpfile import SECTIONS, Dump, DumpError, parse, render
+from emdrill.core.errors import InputError
+from emdrill.ops import transfer
+from emdrill.store.migrations import LATEST
+
+STORY = """## The coverage push
+- slots: 6, 8
+- hook: We shipped a hotfix every week.
+
+### Context
+A payments team.
+
+### Learnings
+Agree quality bars at the start.
+"""
+
+
+def cli(runner: CliRunner, *args: str, code: int = 0) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+@pytest.fixture
+def used(runner: CliRunner, tmp_path: Path, mini_deck: Path) -> Path:
+    """A collection with a bit of everything: a user deck, reviews, a story, a system, a
+    changed setting, a deleted story (the next id must not be reused)."""
+    cli(runner, "deck", "load", str(mini_deck))
+    cli(runner, "grade", "alpha-1", "--intent", "good", "--story", "1")
+    cli(runner, "grade", "beta-2", "--intent", "again", "--story", "0", "--seconds", "12.5")
+    story = tmp_path / "story.md"
+    story.write_text(STORY + "\n" + STORY.replace("coverage push", "second"), encoding="utf-8")
+    cli(runner, "story", "import", str(story))
+    cli(runner, "story", "rm", "2", "--yes")
+    result = runner.invoke(app, ["system", "edit", "team", "--no-edit"],
+                           input="I decide by discussion, rarely by decree.\n.\n")
+    assert result.exit_code == 0, result.output
+    cli(runner, "config", "retention", "0.93")
+    out = tmp_path / "export.json"
+    assert "2 reviews, 1 story, 1 system, 1 setting" in cli(runner, "export", "json", str(out))
+    return out
+
+
+def test_export_import_into_a_fresh_folder_export_again_is_identical(
+        used: Path, runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EMDRILL_HOME", str(tmp_path / "fresh"))
+    assert "imported" in cli(runner, "import", str(used))
+    again = tmp_path / "again.json"
+    cli(runner, "export", "json", str(again))
+    assert again.read_text(encoding="utf-8") == used.read_text(encoding="utf-8")
+    # and the collection works: the next story gets a new id, not the deleted one's
+    story = tmp_path / "new.md"
+    story.write_text(STORY.replace("coverage push", "third"), encoding="utf-8")
+    cli(runner, "story", "import", str(story))
+    assert "\n 3  6, 8   The third" in cli(runner, "story", "list")
+
+
+def test_the_file_is_documented_json_one_row_a_line(used: Path) -> None:
+    data = json.loads(used.read_text(encoding="utf-8"))
+    assert (data["format"], data["version"], data["schema"]) == ("emdrill-export", 1, LATEST)
+    assert list(data)[4:] == list(SECTIONS)
+    review = data["reviews"][1]
+    assert (review["question_id"], review["intent_rating"], review["seconds"]) == (
+        "beta-2", 1, 12.5)
+    assert data["questions"][0]["probes"] == ["first probe", "second probe"]
+    assert data["settings"] == [{"key": "retention", "value": "0.93"}]
+    documented = (Path(__file__).parents[1] / "docs" / "export-json.md").read_text()
+    for section in SECTIONS:
+        assert f"`{section}`" in documented
+
+
+def test_a_collection_with_my_work_is_replaced_only_when_asked(
+        used: Path, runner: CliRunner) -> None:
+    refused = cli(runner, "import", str(used), code=1)
+    assert "already holds 2 reviews, 1 story, 1 system, 1 setting" in refused
+    assert "Pass --replace" in refused
+    dry = cli(runner, "import", str(used), "--dry-run")
+    assert "reads cleanly" in dry and "needs --replace" in dry and "nothing written" in dry
+    done = cli(runner, "import", str(used), "--replace")
+    assert "backed up the collection to" in done
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    (lambda d: d["reviews"][0].update(intent_rating=7),
+     "reviews[0]: CHECK constraint failed"),
+    (lambda d: d["reviews"][0].update(reviewed_at="yesterday"),
+     "reviews[0].reviewed_at: 'yesterday' is not an ISO-8601 time with an offset"),
+    (lambda d: d["progress"][0].update(stability="high"),
+     "progress[0].stability: must be a number"),
+    (lambda d: d["questions"][0].update(colour="red"), 'questions[0]: unknown field "colour"'),
+    (lambda d: d["questions"][0].update(probes="one"), "questions[0].probes: must be a list"),
+    (lambda d: d["reviews"][0].update(question_id="nope"),
+     "a row of review (row 1) points at a question that is not in the file"),
+    (lambda d: d.update(schema=99), "written by a newer emdrill (schema 99"),
+    (lambda d: d.update(format="other"), "not an emdrill JSON export"),
+])
+def test_a_bad_file_names_the_row_and_changes_nothing(
+        used: Path, runner: CliRunner, edit: object, message: str) -> None:
+    data = json.loads(used.read_text(encoding="utf-8"))
+    edit(data)  # type: ignore[operator]
+    used.write_text(json.dumps(data), encoding="utf-8")
+    before, after = used.with_name("before.json"), used.with_name("after.json")
+    cli(runner, "export", "json", str(before))
+    out = cli(runner, "import", str(used), "--replace", code=1)
+    assert message in out
+    assert out.startswith(f"emdrill: {used}")
+    cli(runner, "export", "json", str(after))
+    assert after.read_text(encoding="utf-8") == before.read_text(encoding="utf-8")
+    assert not list(used.parent.glob("home/*.importing*"))
+
+
+def test_broken_json_says_where(tmp_path: Path, runner: CliRunner) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{\n "format": "emdrill-export",\n "version": 1,,\n}', encoding="utf-8")
+    assert f"emdrill: {bad}:3: not valid JSON" in cli(runner, "import", str(bad), code=1)
+
+
+def test_detect_kind_reads_the_contents_not_the_name(tmp_path: Path) -> None:
+    package = tmp_path / "reviews.zip"
+    with zipfile.ZipFile(package, "w") as z:
+        z.writestr("collection.anki21b", b"")
+    assert transfer.detect_kind(package) == "anki"
+    dump = tmp_path / "backup.txt"
+    dump.write_text('\ufeff  {"format": "emdrill-export"}', encoding="utf-8")
+    assert transfer.detect_kind(dump) == "json"
+    listing = tmp_path / "questions.json"
+    listing.write_text("question,category\nTell me about a conflict.,conflict\n")
+    assert transfer.detect_kind(listing) == "questions"
+    other = tmp_path / "photos.zip"
+    with zipfile.ZipFile(other, "w") as z:
+        z.writestr("a.jpg", b"")
+    with pytest.raises(InputError, match="a zip file, but not an Anki package"):
+        transfer.detect_kind(other)
+
+
+def test_one_import_command_takes_question_lists_and_format_forces_a_kind(
+        tmp_path: Path, runner: CliRunner) -> None:
+    listing = tmp_path / "list.md"
+    listing.write_text("- Tell me about a conflict.\n")
+    assert "Tell me about a conflict." in cli(runner, "import", str(listing), "--dry-run")
+    assert f"{listing}:1: not valid JSON" in cli(
+        runner, "import", str(listing), "--format", "json", code=1)
+    assert "'csv' is not one of anki, json, questions" in cli(
+        runner, "import", str(listing), "--format", "csv", code=2)
+    assert "cannot read (No such file or directory)" in cli(
+        runner, "import", str(tmp_path / "missing.apkg"), code=1)
+
+
+rows = st.lists(st.dictionaries(st.sampled_from(["a", "b", "text"]),
+                                st.one_of(st.none(), st.integers(), st.floats(allow_nan=False),
+                                          st.text(), st.booleans(), st.lists(st.text())),
+                                min_size=1), max_size=3)
+
+
+@given(st.fixed_dictionaries({name: rows for name in SECTIONS}))
+def test_render_then_parse_gives_back_the_same_dump(sections: dict[str, list[dict[str, object]]],
+                                                    ) -> None:
+    dump = Dump(schema=3, exported_at="2026-03-02T09:00:00.000000+00:00", sections=sections)
+    assert parse(render(dump), Path("x.json")) == dump
+
+
+@given(st.text())
+def test_random_text_is_refused_cleanly(text: str) -> None:
+    try:
+        parse(text, Path("x.json"))
+    except DumpError as exc:
+        assert str(exc).startswith("x.json")
