@@ -87,7 +87,8 @@ COMMANDS: list[list[str]] = [
     ["story", "show"], ["story", "export"], ["story", "import"], ["story", "import", "--dry-run"],
     ["story", "coverage"], ["story", "rm"], ["system", "show"], ["stats"], ["stats", "--json"],
     ["shaky"], ["shaky", "--family"], ["check"], ["where"], ["drill", "--cards"],
-    ["commute", "--cards"], [],
+    ["commute", "--cards"], ["export", "json"], ["export", "anki"], ["import"],
+    ["import", "--dry-run"], ["backup"], ["restore"], ["suggest"], ["add"], ["mock"], [],
 ]
 
 TIMES = [FIXED_NOW, "2026-03-02T02:30:00+01:00", "2026-01-01T00:00:00+00:00",
@@ -123,7 +124,9 @@ FORMED = [
     "story show ?", "story rm ? --yes", "deck check DECK", "deck load DECK", "deck check ?",
     "story import STORIES", "story import STORIES --dry-run", "story export ?",
     "shaky --family ?", "system show ?", "drill --cards 3", "commute --cards 2", "undo",
-    "undo", "deck load DECK STORIES",
+    "undo", "deck load DECK STORIES", "export json ?", "export json FILE", "import FILE",
+    "import STORIES", "import DECK --dry-run", "backup ?", "backup FILE", "restore FILE",
+    "restore DECK", "suggest ?", "add ? --yes", "grade ? --intent-pick ?",
 ]
 
 
