@@ -123,7 +123,7 @@ def test_restore_brings_back_the_copy_and_keeps_the_current_one(
 
 
 @pytest.mark.parametrize(("content", "message"), [
-    (b"hello, not a database at all" * 200, "cannot read the database"),
+    (b"hello, not a database at all" * 200, "not an SQLite database"),
     (None, "not an emdrill database"),
 ])
 def test_restore_refuses_what_is_not_an_emdrill_database(

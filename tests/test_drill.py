@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import signal
 import sqlite3
 import subprocess
 import sys
-import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pexpect
 import pytest
+from rich.console import Console
+from rich.text import Text
 
+from emdrill.cli.base import open_here
+from emdrill.core.timing import Clock
+from emdrill.ops.drill import Session
+from emdrill.ui import drill
+from emdrill.ui.keys import Key
 from term import Term
 
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TIMEOUT = 20
 
 
@@ -107,8 +119,15 @@ def test_drill_alternate_slot_and_not_sure(deck_loaded: Path) -> None:
                                      ("beta-1", 3, 1, None, "drill")]
 
 
-def test_ctrl_c_ends_cleanly(deck_loaded: Path) -> None:
-    child = _spawn("drill")
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # as a shell does for a background job
+
+
+@pytest.mark.parametrize("inherited", ["default", "ignored"])
+def test_ctrl_c_ends_cleanly(deck_loaded: Path, inherited: str) -> None:
+    child = pexpect.spawn(sys.executable, ["-m", "emdrill", "drill"], env=_env(),
+                          encoding="utf-8", timeout=TIMEOUT, dimensions=(40, 100),
+                          preexec_fn=_ignore_sigint if inherited == "ignored" else None)
     _answer_first_card(child)
     child.sendintr()
     child.expect("Session over: 1 answered")
@@ -118,16 +137,53 @@ def test_ctrl_c_ends_cleanly(deck_loaded: Path) -> None:
     assert len(_reviews(deck_loaded)) == 1
 
 
+class _Clock:
+    """Time moved by the test, never by the wall clock."""
+
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> Clock:
+        return Clock(now=self.now, local=UTC)
+
+
+class _Keys:
+    """Scripted key presses; a number instead of a key moves the clock that many seconds
+    and then times out, as a terminal read with nothing typed would."""
+
+    def __init__(self, clock: _Clock, script: list[str | float], *, tty: bool) -> None:
+        self.clock, self.script, self.is_tty = clock, list(script), tty
+
+    @contextmanager
+    def active(self) -> Iterator[_Keys]:
+        yield self
+
+    def read(self, timeout: float | None = None) -> Key | None:
+        step = self.script.pop(0)
+        if isinstance(step, str):
+            return Key.typed(step)
+        self.clock.now += timedelta(seconds=step)
+        return None if timeout is not None else self.read(timeout)
+
+
+def _run_drill(script: list[str | float], *, minutes: float, tty: bool) -> tuple[Session, str]:
+    store = open_here(autoload=False)
+    clock = _Clock()
+    session = Session(store, clock, minutes=minutes)
+    console = Console(file=io.StringIO(), width=100, force_terminal=False, color_system=None)
+    screen = drill.Screen(console=console, reader=_Keys(clock, script, tty=tty),  # type: ignore[arg-type]
+                          session=session, slots={},
+                          back=lambda _pick, _short, _level, _width: Text("the back"))
+    drill.run(session, screen)
+    assert isinstance(console.file, io.StringIO)
+    return session, console.file.getvalue()
+
+
 def test_time_box_finishes_the_card_in_progress(deck_loaded: Path) -> None:
-    child = _spawn("drill", "--minutes", "0.05")  # three seconds
-    child.expect("Question alpha-1")
-    time.sleep(3.5)
-    child.send("1")
-    child.expect("Intent recall")
-    child.send("3")
-    child.expect("Session over: 1 answered")
-    child.expect(pexpect.EOF)
-    assert "Question beta-1" not in (child.before or "")
+    # three minutes; four pass while the first card is on screen
+    session, screen = _run_drill([240.0, "1", "3"], minutes=3, tty=False)
+    assert [a.graded.card.id for a in session.answers] == ["alpha-1"]
+    assert "Question alpha-1" in screen and "Question beta-1" not in screen
     assert len(_reviews(deck_loaded)) == 1
 
 
@@ -200,3 +256,9 @@ def test_piped_drill_stops_at_end_of_input(deck_loaded: Path) -> None:
     assert result.returncode == 0
     assert "Session over: 1 answered" in result.stdout
     assert len(_reviews(deck_loaded)) == 1
+
+
+def test_time_left_ticks_while_waiting(deck_loaded: Path) -> None:
+    _, screen = _run_drill([1.0, 1.0, 58.0, "q"], minutes=10, tty=True)
+    shown = re.findall(r"drill · (\d+:\d\d) left · 0 done", screen)
+    assert shown == ["10:00", "9:59", "9:58", "9:00"]  # redrawn each time no key came

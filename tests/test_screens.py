@@ -20,7 +20,7 @@ import history
 from emdrill.core.scheduler import Rating
 from emdrill.ui.drill_view import interval_labels
 from emdrill.ui.fmt import span
-from term import SIZES, Term
+from term import SIZES, FakeClock, Term
 
 
 @pytest.fixture(scope="session")
@@ -103,13 +103,16 @@ def test_resize_redraws_the_current_screen(studied: Path) -> None:
 # ---------------------------------------------------------------- 2. one clock
 
 
-def test_one_clock_that_ticks(studied: Path) -> None:
-    term = Term("drill", "--minutes", "10", cols=80, rows=24)
+def test_one_clock_that_ticks(studied: Path, tmp_path: Path) -> None:
+    clock = FakeClock(tmp_path / "clock")  # the screen's time, moved by the test
+    term = Term("drill", "--minutes", "10", cols=80, rows=24, env=clock.env)
     term.wait_for("Which story")
     assert len(CLOCK.findall(term.text)) == 1
     first = CLOCK.search(term.text)
     assert first is not None and first.start() < len(term.lines[0])  # in the header
-    term.wait_for(r"9:5[0-7] left", timeout=8)
+    assert first.group(0) == "10:00 left"
+    clock.set(3)
+    term.wait_for(r"9:57 left")  # ticks with no key pressed
     term.press("0", then="Intent recall")
     assert len(CLOCK.findall(term.text)) == 1
     term.press("q")

@@ -1,8 +1,11 @@
-"""What every command group shares: one-line errors for expected failures."""
+"""What every command group shares: one-line errors for expected failures, and a last
+resort for the unexpected ones (one line, and the full trace in a log file)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -11,6 +14,14 @@ from emdrill.core.errors import EmdrillError
 
 if TYPE_CHECKING:
     from emdrill.ops.collection import Store
+
+
+# Exit, abort and usage errors are click's own way of ending; typer may vendor click, so
+# its classes are found through typer's.
+_QUIET: tuple[type[BaseException], ...] = (
+    typer.Exit, typer.Abort,
+    *(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException"),
+    BrokenPipeError)  # click ends quietly on a closed pipe
 
 
 class Group(TyperGroup):
@@ -23,6 +34,43 @@ class Group(TyperGroup):
             for line in str(exc).splitlines() or ["error"]:
                 typer.echo(f"emdrill: {line}", err=True)
             raise typer.Exit(1) from None
+        except _QUIET:
+            raise
+        except Exception as exc:
+            unexpected(exc)
+
+
+LOG_NAME = "error.log"
+
+
+def unexpected(exc: BaseException) -> NoReturn:
+    """A bug: one line on stderr and the full trace appended to a log in the data folder."""
+    log = _write_trace(exc)
+    reason = " ".join(f"{type(exc).__name__}: {exc}".split())[:160]
+    where = f"the full trace is in {log}" if log else "no log file could be written"
+    typer.echo(f"emdrill: unexpected error ({reason}); this is a bug, {where}", err=True)
+    raise typer.Exit(1)
+
+
+def _write_trace(exc: BaseException) -> Path | None:
+    import tempfile
+    import traceback
+    from datetime import datetime
+
+    from emdrill import env
+
+    text = (f"--- {datetime.now().astimezone().isoformat()} emdrill {' '.join(sys.argv[1:])}\n"
+            + "".join(traceback.format_exception(exc)))
+    for folder in (env.home_dir, lambda: Path(tempfile.gettempdir())):
+        try:
+            path = folder() / LOG_NAME
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8", errors="replace") as f:
+                f.write(text)
+            return path
+        except Exception:  # the data folder itself may be what is broken
+            continue
+    return None
 
 
 def open_here(*, autoload: bool = True) -> Store:

@@ -31,6 +31,8 @@ def _start(*, mode: str, minutes: float | None, cards: int | None, compact: bool
 
     if hasattr(signal, "SIGHUP"):  # not on Windows
         signal.signal(signal.SIGHUP, _hang_up)
+    # Ctrl-C ends the session even when the shell started us with SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     tick = env.read_ticker()
     start, t0 = env.read_clock(), tick()
 

@@ -120,6 +120,7 @@ def grade(
 ) -> None:
     """Record one review, exactly as a drill would."""
     from emdrill import env
+    from emdrill.core.errors import InputError
     from emdrill.ops import batch as batch_mod
     from emdrill.ops import collection
     from emdrill.ui import views
@@ -128,8 +129,13 @@ def grade(
     if batch:
         if question_id or intent or story or intent_pick:
             raise typer.BadParameter("--batch reads everything from stdin; give no ID or options")
-        store = open_here()
-        done = batch_mod.grade_lines(store, clock, sys.stdin.read().splitlines())
+        try:
+            text = sys.stdin.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+            raise InputError(f"stdin: cannot read ({reason}); nothing was recorded") from None
+        requests = batch_mod.parse_lines(text)  # all of it, before any write
+        done = batch_mod.grade_lines(open_here(), clock, requests)
         views.show_batch(done, now=clock.now)
         return
     if intent_pick is not None:
@@ -217,7 +223,28 @@ def undo() -> None:
     typer.echo(f"undid the review of {record.question_id} from {when}{source}")
 
 
-@app.command("config")
+@app.command()
+def check() -> None:
+    """Run the full integrity check on the database (read-only) and say how to recover."""
+    from emdrill import env
+    from emdrill.ops import health
+
+    path = env.db_path()
+    if not path.exists():
+        typer.echo(f"no database yet at {path}; nothing to check")
+        return
+    problems = health.check_database(path)
+    if problems:
+        for problem in problems[:20]:
+            typer.echo(f"emdrill: {path}: {problem}", err=True)
+        count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+        typer.echo(f"emdrill: {path} is damaged ({count}); {health.RECOVER}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"ok: {path} passes the full integrity check")
+
+
+# "-1" is a value to reject by its range, not an unknown flag.
+@app.command("config", context_settings={"ignore_unknown_options": True})
 def config_cmd(
     key: Annotated[str | None, typer.Argument(help="Setting to show or change.")] = None,
     value: Annotated[str | None, typer.Argument(help="New value.")] = None,
@@ -241,8 +268,10 @@ def config_cmd(
 
 # ---------------------------------------------------------------- decks
 
+# readable=False: an unreadable file is ours to report (file:1: cannot read, status 1).
 PathsArg = Annotated[list[Path] | None, typer.Argument(
-    metavar="[PATH]...", help="Deck files or folders (default: the bundled decks and yours).")]
+    metavar="[PATH]...", readable=False,
+    help="Deck files or folders (default: the bundled decks and yours).")]
 
 
 def _default_decks() -> list[Path]:
@@ -333,4 +362,12 @@ _register_questions(app)
 
 
 def main() -> None:
-    app(prog_name="emdrill")
+    try:
+        app(prog_name="emdrill")
+    except Exception as exc:  # outside any command (parsing, start-up): still one line
+        from emdrill.cli.base import unexpected
+
+        try:
+            unexpected(exc)
+        except typer.Exit as done:
+            sys.exit(done.exit_code)

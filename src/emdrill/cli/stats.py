@@ -68,7 +68,8 @@ def simulate(
     runs: Annotated[int, typer.Option(min=1, max=50, help="Seeds to average over.")] = 3,
     seed: Annotated[int, typer.Option(help="First random seed.")] = 1,
     deck: Annotated[list[Path] | None, typer.Option(
-        metavar="PATH", help="Deck file or folder (default: the bundled decks); repeatable.",
+        metavar="PATH", readable=False,
+        help="Deck file or folder (default: the bundled decks); repeatable.",
     )] = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from emdrill.cli.base import Group, open_here
+from emdrill.core.numbers import MAX_ROW_ID
 
 story_app = typer.Typer(cls=Group, help="Write, list and check the stories you answer with.",
                         no_args_is_help=True, rich_markup_mode=None)
@@ -20,7 +21,8 @@ system_app = typer.Typer(cls=Group, help="Write the system you lead an answer wi
                          "(delivery, stakeholders, team).", no_args_is_help=True,
                          rich_markup_mode=None)
 
-IdArg = Annotated[int, typer.Argument(metavar="ID", help="The story's id (see `story list`).")]
+IdArg = Annotated[int, typer.Argument(metavar="ID", min=1, max=MAX_ROW_ID,
+                                      help="The story's id (see `story list`).")]
 NoEdit = Annotated[bool, typer.Option("--no-edit", help="Ask for each field in the terminal "
                                       "instead of opening $VISUAL / $EDITOR.")]
 
@@ -130,28 +132,23 @@ def story_export(
         metavar="[FILE]", help="Markdown file to write (default: standard output).")] = None,
 ) -> None:
     """Write all stories as one Markdown file that `story import` reads back exactly."""
-    from emdrill.core.errors import InputError
     from emdrill.core.stories import render_markdown
     from emdrill.ops import stories as ops_stories
+    from emdrill.ops import transfer
 
     stories = ops_stories.list_stories(open_here(autoload=False))
     text = render_markdown(stories)
     if file is None or str(file) == "-":
         sys.stdout.write(text)
         return
-    partial = file.with_name(f".{file.name}.tmp")
-    try:
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(file)  # a crash never leaves half a file behind
-    except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise InputError(f"{file}: cannot write ({exc.strerror or exc})") from None
+    transfer.write_whole(file, lambda partial: partial.write_text(text, encoding="utf-8"))
     typer.echo(f"wrote {len(stories)} stor{'y' if len(stories) == 1 else 'ies'} to {file}")
 
 
 @story_app.command("import")
 def story_import(
-    file: Annotated[Path, typer.Argument(metavar="FILE", help="Markdown file, as written by "
+    file: Annotated[Path, typer.Argument(metavar="FILE", readable=False,
+                                         help="Markdown file, as written by "
                                          "`story export` ('-' reads standard input).")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would change; "
                                           "write nothing.")] = False,

@@ -72,7 +72,7 @@ class _Lines:
     """Maps `[[table]]` entries and their keys to line numbers in the raw text."""
 
     def __init__(self, text: str) -> None:
-        self.lines = text.splitlines()
+        self.lines = text.split("\n")  # as tomllib counts lines: by newline only
         self.headers: dict[str, list[int]] = {}
         self.all_headers: list[int] = []
         for number, line in enumerate(self.lines, start=1):
@@ -106,7 +106,7 @@ def parse_bytes(path: Path, raw: bytes) -> DeckFile:
     """Parse one deck file's contents; `path` only names it in problems."""
     deck = DeckFile(path=path)
     try:
-        text = raw.decode("utf-8")
+        text = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8")  # a BOM is no content
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         deck.problems.append(Problem(path, line, "file is not valid UTF-8"))
@@ -118,6 +118,9 @@ def parse_bytes(path: Path, raw: bytes) -> DeckFile:
         line = int(match.group(1)) if match else 1
         message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc).splitlines()[0])
         deck.problems.append(Problem(path, line, f"TOML syntax error: {message}"))
+        return deck
+    except RecursionError:
+        deck.problems.append(Problem(path, 1, "tables or arrays nested too deeply"))
         return deck
     deck.lines = _Lines(text)
     _Parser(deck, data, deck.lines).run()
@@ -229,12 +232,19 @@ class Context:
 
     families: frozenset[str] = frozenset()
     question_decks: dict[str, str] = field(default_factory=dict)  # question id -> deck id
+    deck_owners: dict[str, str] = field(default_factory=dict)  # deck id -> its (other) file
 
 
 def validate(files: list[DeckFile], context: Context = Context()) -> list[Problem]:
     """Every problem in the files, alone and together, in file and line order."""
     problems = [p for f in files for p in f.problems]
     problems += _cross_deck(files)
+    for f in files:
+        owner = context.deck_owners.get(f.deck_id)
+        if f.deck_id and owner is not None:
+            line = f.lines.key("deck", None, "id") if f.lines else 1
+            problems.append(Problem(f.path, line, f"deck id '{f.deck_id}' already belongs to "
+                                    f"{owner}; give this deck an id of its own"))
     families = set(context.families) | {fam.slug for f in files for fam in f.families}
     first: dict[str, tuple[DeckFile, str]] = {}
     for f in files:

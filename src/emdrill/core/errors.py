@@ -13,6 +13,14 @@ class StoreError(EmdrillError):
     """The database cannot be opened or is not ours to touch."""
 
 
+class DamagedError(StoreError):
+    """The database reads as damaged: nothing is written into it."""
+
+
+class ReadOnlyError(StoreError):
+    """The data folder or the database cannot be written."""
+
+
 class DuplicateError(StoreError):
     """Another emdrill wrote the same rows first (two loads at once)."""
 

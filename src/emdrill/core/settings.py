@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from emdrill.core.errors import ConfigError
+from emdrill.core.errors import ConfigError, DamagedError
 
 # ---------------------------------------------------------------------------
 
@@ -83,7 +83,12 @@ class Settings:
     @classmethod
     def from_stored(cls, stored: Mapping[str, str]) -> Settings:
         def get(key: str) -> str:
-            return stored.get(key, SETTINGS[key].default)
+            value = stored.get(key, SETTINGS[key].default)
+            try:
+                return validate_setting(key, value)
+            except ConfigError as exc:
+                raise DamagedError(f"the stored setting {exc}; set it again with "
+                                   f"`emdrill config {key} VALUE`") from None
 
         return cls(
             retention=float(get("retention")),

@@ -28,6 +28,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from emdrill.core.errors import EmdrillError
+from emdrill.core.numbers import MAX_ROW_ID, whole_number
 from emdrill.core.types import SLOTS, SYSTEMS, Slot, is_slot
 
 if TYPE_CHECKING:
@@ -157,11 +158,12 @@ def parse_slots(value: str) -> tuple[int, ...]:
     """'6, 8' -> (6, 8); raises ValueError with a readable reason."""
     slots: list[int] = []
     for item in (v for v in re.split(r"[,\s]+", value.strip()) if v):
-        if not item.isdigit() or not is_slot(int(item)):
+        number = whole_number(item)
+        if number is None or not is_slot(number):
             raise ValueError(f"slot '{item}' is not a number from 1 to 8")
-        if int(item) in slots:
+        if number in slots:
             raise ValueError(f"slot {item} is listed twice")
-        slots.append(int(item))
+        slots.append(number)
     if not slots:
         raise ValueError("no slot given: add '- slots: N' (1-8; the first is the main slot)")
     return tuple(slots)
@@ -372,10 +374,14 @@ class _Reader:
         if "id" not in s.meta:
             return None
         line, value = s.meta["id"]
-        if not value.isdigit() or int(value) < 1:
-            self.problems.append((line, f"id '{value}' is not a positive whole number"))
+        number = whole_number(value)
+        if number is None or number < 1:
+            self.problems.append((line, f"id '{value[:40]}' is not a positive whole number"))
             return None
-        return int(value)
+        if number > MAX_ROW_ID:
+            self.problems.append((line, f"id {value[:40]} is too large (at most {MAX_ROW_ID})"))
+            return None
+        return number
 
 
 def _value(s: _Section, key: str) -> str:

@@ -14,6 +14,9 @@ from emdrill.core.errors import ConfigError
 NOW_ENV = "EMDRILL_NOW"
 DAY_STARTS_AT = timedelta(hours=4)
 EPOCH = date(1970, 1, 1)
+# Years "now" may be in: every date emdrill derives (a century-long interval, 12 weeks of
+# history) must stay inside what datetime and the fixed-width stored times can hold.
+YEARS = (1970, 9000)
 
 
 def sql_day_shift(offset_minutes: int) -> str:
@@ -53,10 +56,14 @@ def parse_now(text: str) -> datetime:
     """Parse an ISO-8601 time that carries an offset; reject naive times."""
     try:
         value = datetime.fromisoformat(text.strip())
-    except ValueError:
+        value.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise ConfigError(f"{NOW_ENV}: '{text}' is not an ISO-8601 time") from None
     if value.tzinfo is None:
         raise ConfigError(f"{NOW_ENV}: '{text}' has no UTC offset (add e.g. +00:00)")
+    if not YEARS[0] <= value.year < YEARS[1]:
+        raise ConfigError(f"{NOW_ENV}: '{text}' is out of range (years {YEARS[0]} to "
+                          f"{YEARS[1] - 1})")
     return value
 
 

@@ -39,6 +39,8 @@ def _from_json(line: str) -> GradeRequest:
         data: Any = json.loads(line)
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise InputError("JSON nested too deeply") from None
     if not isinstance(data, dict):
         raise InputError("expected a JSON object")
     unknown = set(data) - {"id", "intent", "story", "seconds"}
@@ -59,26 +61,45 @@ def _from_json(line: str) -> GradeRequest:
                          float(seconds) if seconds is not None else None)
 
 
-def grade_lines(store: Store, clock: Clock, lines: list[str]) -> list[Graded]:
-    """Validate every non-blank line (values and ids), then record them in order."""
-    numbered: list[tuple[int, GradeRequest]] = []
-    for number, line in enumerate(lines, start=1):
+def split_lines(text: str) -> list[str]:
+    """Stdin as lines, numbered as an editor numbers them: by newline only (not by \\f, \\v
+    or U+2028, which str.splitlines also splits on); a leading byte-order mark is dropped."""
+    lines = text.removeprefix("\ufeff").split("\n")
+    return [line.removesuffix("\r") for line in lines]
+
+
+Lines = list[tuple[int, GradeRequest]]
+
+
+def parse_lines(text: str) -> Lines:
+    """Every non-blank line checked, with its line number; before the store is opened."""
+    requests: Lines = []
+    for number, line in enumerate(split_lines(text), start=1):
         if not line.strip():
             continue
         try:
-            numbered.append((number, _from_json(line)))
+            requests.append((number, _from_json(line)))
         except InputError as exc:
             raise InputError(f"stdin:{number}: {exc}; nothing was recorded") from None
-    known = store_cards.known_ids(store, (r.question_id for _, r in numbered))
-    for number, request in numbered:
-        if request.question_id not in known:
-            raise InputError(f"stdin:{number}: unknown question id '{request.question_id}'; "
-                             "nothing was recorded")
-    requests = [r for _, r in numbered]
     if not requests:
         raise InputError("stdin: no grades given (expected JSON lines)")
-    return [
-        collection.grade(store, clock, r.question_id, intent=r.intent, story=r.story,
-                         seconds=r.seconds, mode="grade")
-        for r in requests
-    ]
+    return requests
+
+
+def grade_lines(store: Store, clock: Clock, requests: Lines) -> list[Graded]:
+    """Check the ids, then record every line in one transaction: a failure (or a kill) at
+    any line leaves none of them recorded."""
+    with store.write():
+        known = store_cards.known_ids(store, (r.question_id for _, r in requests))
+        done = []
+        for number, r in requests:
+            if r.question_id not in known:
+                raise InputError(f"stdin:{number}: unknown question id '{r.question_id}'; "
+                                 "nothing was recorded")
+        for number, r in requests:
+            try:
+                done.append(collection.grade(store, clock, r.question_id, intent=r.intent,
+                                             story=r.story, seconds=r.seconds, mode="grade"))
+            except InputError as exc:
+                raise InputError(f"stdin:{number}: {exc}") from None
+        return done

@@ -6,13 +6,14 @@ Each takes the store and a `Clock` read once at the edge; nothing here reads the
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 
 from emdrill.core import scheduler
 from emdrill.core.decode import IntentChoice
-from emdrill.core.errors import DuplicateError, InputError
+from emdrill.core.errors import EmdrillError, InputError
+from emdrill.core.numbers import whole_number
 from emdrill.core.order import (
     QueueItem,
     Scope,
@@ -63,13 +64,11 @@ def open_collection(path: Path, *, now: datetime, seed: int | None = None,
 def _load_bundled(store: Store, now: datetime) -> None:
     from emdrill.ops import decks  # deck parsing is only needed on first use
 
-    try:
-        decks.load_paths(store, decks.bundled_paths(), now=now)
-    except DuplicateError:
-        # Two commands started on a new collection at once (`next | grade --batch`): the
-        # other one loaded the deck first and this load rolled back whole. That is fine.
+    # Two commands may start on a new collection at once (`next | grade --batch`): the
+    # count is read again under the write lock, so only the first one loads.
+    with store.write():
         if store_cards.question_count(store) == 0:
-            raise
+            decks.load_paths(store, decks.bundled_paths(), now=now)
 
 
 def family_names(store: Store) -> dict[str, str]:
@@ -145,9 +144,10 @@ class StoryAnswer:
             return cls()
         if value == SYSTEM_WORD:  # spelled out: 9 is only the drill's key for it
             return cls(slot=SYSTEM_ANSWER)
-        if value.isdigit() and is_slot(int(value)):
-            return cls(slot=int(value))
-        raise InputError(f"story '{text}' is not a slot 1-8, system, 0 (not sure), "
+        number = whole_number(value)
+        if number is not None and is_slot(number):
+            return cls(slot=number)
+        raise InputError(f"story '{text[:40]}' is not a slot 1-8, system, 0 (not sure), "
                          "right or wrong")
 
     def rating(self, card: Card) -> Rating:
@@ -192,11 +192,16 @@ def grade(
     """Grade both facets of one question and commit the review (with the intent `choice`
     it was graded from, when the intent was picked from four)."""
     _check(mode, seconds)
-    card, later = store_cards.history_after(store, question_id, clock.now)
-    story_rating = story.rating(card)
-    saved, after = _commit(store, clock, card, later, intent=intent, story=story_rating,
-                           seconds=seconds, mode=mode, fuzz=fuzz, slot_named=story.slot,
-                           choice=choice)
+    # One write transaction: the facet state read here is the one this review replaces.
+    with store.write():
+        card, later = store_cards.history_after(store, question_id, clock.now)
+        if later:  # a grade is made now: reviews after it mean the clock ran backwards
+            clock = review_clock(question_id, later[-1].reviewed_at, clock)
+            card, later = store_cards.history_after(store, question_id, clock.now)
+        story_rating = story.rating(card)
+        saved, after = _commit(store, clock, card, later, intent=intent, story=story_rating,
+                               seconds=seconds, mode=mode, fuzz=fuzz, slot_named=story.slot,
+                               choice=choice)
     assert after.intent.due is not None and after.story.due is not None
     return Graded(card, saved.id, intent, story_rating, after.intent.due, after.story.due)
 
@@ -222,9 +227,11 @@ def record(
     ratings, so the facets end as if every review had been made in time order. Returns the
     review and the card as it now stands."""
     _check(mode, seconds)
-    before, later = store_cards.history_after(store, question_id, clock.now)
-    return _commit(store, clock, before, later, intent=intent, story=story, mode=mode,
-                   seconds=seconds, slot_named=slot_named, fuzz=fuzz, anki_revlog=anki_revlog)
+    with store.write():  # what it replays over is what it writes
+        before, later = store_cards.history_after(store, question_id, clock.now)
+        return _commit(store, clock, before, later, intent=intent, story=story, mode=mode,
+                       seconds=seconds, slot_named=slot_named, fuzz=fuzz,
+                       anki_revlog=anki_revlog)
 
 
 def _check(mode: str, seconds: float | None) -> None:
@@ -277,8 +284,34 @@ def _int(rating: Rating | None) -> int | None:
     return None if rating is None else int(rating)
 
 
+# Two emdrills racing for one question: the later one read "now", then waited for the lock.
+CLOCK_SKEW = timedelta(minutes=1)
+
+
+def review_clock(question_id: str, last: datetime, clock: Clock) -> Clock:
+    """The clock a grade made now is dated by, given the question's last review: a clock
+    that runs backwards would move the due date back and rewrite history, so it is refused;
+    a few seconds behind (a process that waited for another) is dated at that review."""
+    if clock.now >= last:
+        return clock
+    if last - clock.now <= CLOCK_SKEW:
+        return replace(clock, now=last)
+    raise InputError(f"{question_id} was last reviewed at {last:%Y-%m-%d %H:%M} UTC, after "
+                     f"this grade's time ({clock.now:%Y-%m-%d %H:%M} UTC): the clock or "
+                     "EMDRILL_NOW runs backwards; nothing was recorded")
+
+
 def undo(store: Store) -> ReviewRecord:
     return store_cards.undo_last(store)
+
+
+def undo_review(store: Store, review_id: int) -> ReviewRecord:
+    """Undo review `review_id` if it is still the newest one (a drill undoing its own)."""
+    with store.write():
+        newest = store_cards.last_reviews(store, 1)
+        if not newest or newest[0].id != review_id:
+            raise EmdrillError("cannot undo: another emdrill recorded a review since")
+        return store_cards.undo_last(store)
 
 
 # ---------------------------------------------------------------- queue and status
@@ -355,7 +388,8 @@ def status(store: Store, clock: Clock) -> Status:
     return Status(
         due=counts.due,
         new_today=min(todays_allowance(store, clock, prefs), counts.new),
-        reviews_today=store_cards.reviews_since(store, clock.day_start()),
+        reviews_today=store_cards.reviews_since(  # not reviews dated in a later day
+            store, clock.day_start(), until=clock.day_start(clock.now + timedelta(days=1))),
         streak=current_streak(store, clock),
         questions=counts.questions,
         next_due=counts.next_due,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from dataclasses import replace
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
@@ -19,7 +21,7 @@ def parse_file(path: Path) -> DeckFile:
         raw = path.read_bytes()
     except OSError as exc:
         deck = DeckFile(path=path)
-        deck.problems.append(Problem(path, 1, f"cannot read file ({exc.strerror})"))
+        deck.problems.append(Problem(path, 1, f"cannot read file ({exc.strerror or exc})"))
         return deck
     return parse_bytes(path, raw)
 
@@ -56,35 +58,61 @@ def _expand(paths: list[Path]) -> list[Path]:
     """Folders stand for the *.toml files inside them."""
     result: list[Path] = []
     for path in paths:
-        if path.is_dir():
-            result.extend(sorted(path.glob("*.toml")))
-        else:
-            result.append(path)
+        try:
+            folder = path.is_dir()
+        except OSError:  # a name too long, a symlink loop: reading it will say what
+            folder = False
+        result.extend(sorted(path.glob("*.toml")) if folder else [path])
     return result
 
 
 def bundled_context(paths: list[Path]) -> Context:
     """Families and ids of bundled decks not being checked, so user decks may use them."""
-    given = {p.resolve() for p in _expand(paths)}
-    others = [parse_file(p) for p in bundled_paths() if p.resolve() not in given]
+    given = {_real(p) for p in _expand(paths)}
+    others = [parse_file(p) for p in bundled_paths() if _real(p) not in given]
     return Context(
         families=frozenset(fam.slug for f in others for fam in f.families),
         question_decks={q.id: f.deck_id for f in others for q in f.questions},
+        deck_owners={f.deck_id: f"the bundled deck {f.path.name}" for f in others if f.deck_id},
     )
+
+
+def _owned_elsewhere(loaded: Context, sources: dict[str, str],
+                     files: list[DeckFile]) -> Context:
+    """The loaded context, with each deck id owned by the file it was loaded from (`sources`)
+    while that file still exists (a moved deck may take its id along); bundled ids always
+    stay theirs."""
+    given = {_real(f.path) for f in files}
+    owners = {deck: source for deck, source in sources.items()
+              if os.path.isfile(source) and _real(Path(source)) not in given}
+    owners.update(bundled_context([f.path for f in files]).deck_owners)
+    bundled = {_real(p) for p in bundled_paths()}
+    for f in files:
+        if _real(f.path) in bundled:  # wherever it was installed before
+            owners.pop(f.deck_id, None)
+    return replace(loaded, deck_owners=owners)
+
+
+def _real(path: Path) -> str:
+    return os.path.realpath(path)  # unlike Path.resolve, never raises on a symlink loop
 
 
 def load_paths(store: Store, paths: list[Path], *, now: datetime, first: bool = False
                ) -> LoadResult:
     """Validate, then load everything in one transaction; any problem means nothing is written.
-    `first`: the questions this adds go ahead of all other new ones (the user's own)."""
-    context = store_decks.context(store)
-    files, problems = check_paths(paths, context)
-    if problems:
-        raise DeckError("\n".join(str(p) for p in problems))
+    `first`: the questions this adds go ahead of all other new ones (the user's own).
+    The files are read first; what is loaded already is read under the write lock, so two
+    loads at once see each other."""
+    files = [parse_file(p) for p in _expand(paths)]
     if not files:
         raise DeckError("no deck files given (or the folder holds no *.toml)")
-    if store_cards.question_count(store):
-        backups.automatic(store, "deck-load", now=now)
-    return store_decks.load(store, files, now=now, first=first)
+    with store.write():
+        problems = validate(files, _owned_elsewhere(store_decks.context(store),
+                                                    store_decks.deck_sources(store), files))
+        if problems:
+            raise DeckError("\n".join(str(p) for p in problems))
+        if store_cards.question_count(store):
+            backups.automatic(store, "deck-load", now=now)
+        return store_decks.load(store, files, now=now, first=first)
 
 

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from emdrill.core import scheduler
 from emdrill.core.advice import Outlook
 from emdrill.core.decode import IntentChoice
-from emdrill.core.errors import EmdrillError
 from emdrill.core.order import Scope, practice_queue
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
@@ -174,10 +173,7 @@ class Session:
         if not self.answers:
             return None
         last = self.answers[-1]
-        newest = store_cards.last_reviews(self.store, 1)
-        if not newest or newest[0].id != last.graded.review_id:
-            raise EmdrillError("cannot undo: another emdrill recorded a review since")
-        collection.undo(self.store)
+        collection.undo_review(self.store, last.graded.review_id)
         self.answers.pop()
         return Pick(store_cards.load_card(self.store, last.graded.card.id), last.kind)
 

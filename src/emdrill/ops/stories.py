@@ -61,10 +61,12 @@ def story_detail(store: Store, story_id: int) -> StoryDetail:
 def import_stories(store: Store, incoming: list[Story], *, now: datetime,
                    dry_run: bool) -> ImportPlan:
     """Match incoming stories to the bank; write them unless `dry_run`."""
-    plan = plan_import(store_stories.list_stories(store), incoming)
-    if not dry_run:
+    if dry_run:
+        return plan_import(store_stories.list_stories(store), incoming)
+    with store.write():  # the bank read to match against is the one written to
+        plan = plan_import(store_stories.list_stories(store), incoming)
         store_stories.apply_import(store, plan, now=now)
-    return plan
+        return plan
 
 
 def story_coverage(store: Store, clock: Clock) -> Coverage:

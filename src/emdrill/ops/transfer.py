@@ -58,14 +58,26 @@ def export_json(store: Store, path: Path, *, now: datetime) -> Dump:
 
 def write_whole(path: Path, write: Callable[[Path], object]) -> None:
     """`write` a file beside `path`, then rename it into place: `path` is never half
-    written, and a failure leaves nothing behind."""
-    partial = path.with_name(path.name + ".partial")
+    written, and a failure (a full disk) leaves the old file as it was and nothing else.
+    Only a regular file is replaced: a device or a pipe (/dev/stdout) is written to, and a
+    symlink's target is replaced, not the link."""
     try:
-        write(partial)
-        os.replace(partial, path)
+        if path.exists() and not path.is_file():
+            write(path)  # the error (disk full) comes at the latest from the close
+            return
+        target = Path(os.path.realpath(path))
+        partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+        try:
+            write(partial)
+            with partial.open("rb") as written:
+                os.fsync(written.fileno())
+            os.replace(partial, target)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
     except OSError as exc:
-        partial.unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot write ({exc.strerror})") from None
+        raise InputError(f"{path}: cannot write ({exc.strerror or exc}); "
+                         "nothing was written") from None
 
 
 def read_dump(path: Path) -> Dump:

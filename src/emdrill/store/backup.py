@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from emdrill.core.errors import StoreError
+from emdrill.store import health
 from emdrill.store.db import BUSY_TIMEOUT_MS, inspect_existing
 from emdrill.store.migrations import LATEST
 
@@ -25,7 +26,7 @@ _CORE_TABLES = {"deck", "family", "slot", "question", "facet", "review", "settin
 
 @contextlib.contextmanager
 def _connect(path: Path, *, read_only: bool = False) -> Iterator[sqlite3.Connection]:
-    uri = f"file:{path}?mode=ro" if read_only else f"file:{path}"
+    uri = health.file_uri(path, mode="ro" if read_only else None)
     try:
         con = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
     except sqlite3.Error as exc:
@@ -39,7 +40,9 @@ def _connect(path: Path, *, read_only: bool = False) -> Iterator[sqlite3.Connect
 def copy_database(source: Path, dest: Path) -> None:
     """A consistent copy of `source` at `dest`, written beside it first and then renamed into
     place, so `dest` is never half a database."""
-    partial = dest.with_name(dest.name + ".partial")
+    # One partial file per process: two emdrills making the day's backup at once must not
+    # write into the same file.
+    partial = dest.with_name(f"{dest.name}.{os.getpid()}.partial")
     partial.unlink(missing_ok=True)
     try:
         with _connect(source, read_only=True) as src, _connect(partial) as out:

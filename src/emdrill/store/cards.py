@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,12 +12,12 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from emdrill.core.decode import IntentChoice
-from emdrill.core.errors import NothingToUndoError, UnknownQuestionError
+from emdrill.core.errors import DamagedError, NothingToUndoError, UnknownQuestionError
 from emdrill.core.scheduler import Memory
 from emdrill.core.timing import DAY_STARTS_AT
 from emdrill.core.types import Card, Question, ReviewRecord
 from emdrill.store import practice, tallies
-from emdrill.store.codec import from_db_time, to_db_time
+from emdrill.store.codec import from_db_time, json_list, to_db_time
 from emdrill.store.db import Store
 
 if TYPE_CHECKING:  # the ORM models load only in the functions that write (start-up time)
@@ -35,7 +34,7 @@ def stored_settings(store: Store) -> dict[str, str]:
 def save_setting(store: Store, key: str, value: str) -> None:
     from emdrill.store.tables import SettingRow
 
-    with store.session() as s:
+    with store.write() as s:
         s.merge(SettingRow(key=key, value=value))
 
 
@@ -101,9 +100,9 @@ def _card_of(row: Sequence[Any]) -> Card:
      follow_ups, siblings, suspended, position) = row[:15]
     question = Question(
         id=qid, deck=deck, family=family, text=text_, intent=intent, story=int(story),
-        also=tuple(json.loads(also)), probes=tuple(json.loads(probes)), system=system,
-        traits=tuple(json.loads(traits)), pitfall=pitfall,
-        follow_ups=tuple(json.loads(follow_ups)), siblings=tuple(json.loads(siblings)),
+        also=tuple(json_list(also)), probes=tuple(json_list(probes)), system=system,
+        traits=tuple(json_list(traits)), pitfall=pitfall,
+        follow_ups=tuple(json_list(follow_ups)), siblings=tuple(json_list(siblings)),
         suspended=bool(suspended), position=int(position))
     return Card(question, memory_of(row[15:21]), memory_of(row[21:27]))
 
@@ -178,7 +177,7 @@ def _entry(row: Sequence[Any]) -> Card:
     qid, deck, family, siblings, position, due_text = row
     due = from_db_time(due_text)
     question = Question(id=qid, deck=deck, family=family, text="", intent="", story=0,
-                        siblings=tuple(json.loads(siblings)), position=int(position))
+                        siblings=tuple(json_list(siblings)), position=int(position))
     memory = Memory(due=due, last_review=due)
     return Card(question, memory, memory)
 
@@ -256,6 +255,8 @@ def _facets(s: Session, question_id: str) -> tuple[FacetRow, FacetRow]:
     from emdrill.store.tables import FacetRow
 
     rows = {f.kind: f for f in s.exec(select(FacetRow).where(FacetRow.question_id == question_id))}
+    if set(rows) != {"intent", "story"}:
+        raise DamagedError(f"question '{question_id}' lacks a facet row")
     return rows["intent"], rows["story"]
 
 
@@ -302,7 +303,7 @@ def record_review(
     from four) is written with it, so undo takes both back."""
     from emdrill.store.tables import AnkiReviewRow, ReviewRow
 
-    with store.session() as s:
+    with store.write() as s:
         intent_row, story_row = _facets(s, card.id)
         # The newest review keeps the facets exactly as this transaction found them, so undo
         # puts back what was there even if another emdrill wrote since `card` was read.
@@ -383,7 +384,7 @@ def undo_last(store: Store) -> ReviewRecord:
     deletes it, since the memory it left behind was never this question's."""
     from emdrill.store.tables import QuestionRow, ReviewRow
 
-    with store.session() as s:
+    with store.write() as s:
         last = s.exec(select(ReviewRow).order_by(*_newest_first()).limit(1)).first()
         if last is None:
             raise NothingToUndoError("nothing to undo: no reviews recorded")
@@ -441,7 +442,7 @@ def study_days(store: Store, *, offset_minutes: int) -> list[int]:
 
 
 def _recount_days(store: Store, shift: int) -> None:
-    with store.session() as s:
+    with store.write() as s:
         s.execute(text("UPDATE day_shift SET seconds = :shift"), {"shift": shift})
         s.execute(text("DELETE FROM review_day"))
         s.execute(text("INSERT INTO review_day (day, reviews) SELECT "
@@ -450,11 +451,16 @@ def _recount_days(store: Store, shift: int) -> None:
         tallies.recount_family_days(s)
 
 
-def reviews_since(store: Store, start: datetime) -> int:
-    """Reviews at or after `start` (a quarter-hour boundary, as study days are)."""
+def reviews_since(store: Store, start: datetime, *, until: datetime | None = None) -> int:
+    """Reviews at or after `start` (and before `until`, if given; quarter-hour boundaries,
+    as study days are)."""
     sql = "SELECT coalesce(sum(reviews), 0) FROM review_quarter WHERE quarter >= ?"
+    bounds = [int(start.timestamp()) // 900]
+    if until is not None:
+        sql += " AND quarter < ?"
+        bounds.append(int(until.timestamp()) // 900)
     with store.read() as con:
-        return int(con.execute(sql, (int(start.timestamp()) // 900,)).fetchone()[0])
+        return int(con.execute(sql, bounds).fetchone()[0])
 
 
 def known_ids(store: Store, ids: Iterable[str]) -> set[str]:

@@ -5,7 +5,11 @@ Kept apart from the tables so plain-SQL reads can use it without building the OR
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from typing import Any
+
+from emdrill.core.errors import DamagedError
 
 
 def to_db_time(value: datetime) -> str:
@@ -13,4 +17,18 @@ def to_db_time(value: datetime) -> str:
 
 
 def from_db_time(value: str) -> datetime:
-    return datetime.fromisoformat(value).astimezone(UTC)
+    try:
+        return datetime.fromisoformat(value).astimezone(UTC)
+    except (ValueError, TypeError, OverflowError):
+        raise DamagedError(f"a stored time '{str(value)[:40]}' cannot be read") from None
+
+
+def json_list(value: str | None) -> list[Any]:
+    """A stored JSON list; anything else in the column is damage."""
+    try:
+        found = json.loads(value) if value else []
+    except (ValueError, RecursionError):
+        found = None
+    if not isinstance(found, list):
+        raise DamagedError(f"a stored list '{str(value)[:40]}' cannot be read")
+    return found

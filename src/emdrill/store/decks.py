@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -34,6 +35,7 @@ def context(store: Store) -> Context:
     return Context(families=families, question_decks=owners)
 
 
+
 def load(store: Store, files: list[DeckFile], *, now: datetime, first: bool = False
          ) -> LoadResult:
     """Add, update, merge replaced ids and suspend, in one transaction. With `first`, the
@@ -46,10 +48,11 @@ def load(store: Store, files: list[DeckFile], *, now: datetime, first: bool = Fa
               "merged": 0}
     regrouped = False
     added: list[str] = []
-    with store.session() as s:
+    with store.write() as s:
         for deck in files:
             s.merge(DeckRow(id=deck.deck_id, name=deck.name, version=deck.version,
-                            description=deck.description, source=str(deck.path), loaded_at=now))
+                            description=deck.description, source=os.path.abspath(deck.path),
+                            loaded_at=now))
             for fam in deck.families:
                 s.merge(_family_row(fam, deck.deck_id))
             for slot in deck.slots:
@@ -105,7 +108,7 @@ def rebuild_aggregates(store: Store) -> None:
     """Recount everything the hot path keeps from the history: each question's due and
     review count, new order and the weakness tallies (after migration 4, or rows written
     whole, as a JSON import does)."""
-    with store.session() as s:
+    with store.write() as s:
         s.execute(text(
             "UPDATE question SET reviews = (SELECT count(*) FROM review r "
             "WHERE r.question_id = question.id), due = CASE WHEN EXISTS (SELECT 1 FROM facet f "

@@ -86,7 +86,7 @@ def add_rehearsal(store: Store, r: Rehearsal) -> int:
         check_intent=r.checks[0], check_system=r.checks[1], check_story=r.checks[2],
         check_result=r.checks[3], check_learning=r.checks[4],
     )
-    with store.session() as s:
+    with store.write() as s:
         s.add(row)
         s.flush()
         assert row.id is not None
@@ -96,7 +96,7 @@ def add_rehearsal(store: Store, r: Rehearsal) -> int:
 def link_review(store: Store, rehearsal_id: int, review_id: int) -> None:
     from emdrill.store.tables import RehearsalRow
 
-    with store.session() as s:
+    with store.write() as s:
         row = s.get(RehearsalRow, rehearsal_id)
         if row is not None:
             row.review_id = review_id

@@ -10,7 +10,7 @@ from sqlalchemy import Column, Text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from emdrill.store.codec import from_db_time, to_db_time
+from emdrill.store.codec import from_db_time, json_list, to_db_time
 
 __all__ = ["from_db_time", "to_db_time"]  # the codec, re-exported for the tables' users
 
@@ -42,7 +42,7 @@ class JSONList(TypeDecorator[list[Any]]):
         return json.dumps(list(value or []), ensure_ascii=False)
 
     def process_result_value(self, value: str | None, dialect: Any) -> list[Any]:
-        return list(json.loads(value)) if value else []
+        return json_list(value)
 
 
 def _time(nullable: bool = False) -> Any:

@@ -1,0 +1,17 @@
+"""`emdrill check`: the full integrity check of the database, read-only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from emdrill.store import health
+from emdrill.store.db import expected_schema
+from emdrill.store.migrations import LATEST
+
+RECOVER = health.RECOVER
+
+
+def check_database(path: Path) -> list[str]:
+    """Every problem found (SQLite's integrity check, the schema, rows emdrill could not
+    read back); an empty list means the file is whole. Writes nothing."""
+    return health.full_check(path, LATEST, expected_schema)

@@ -1,0 +1,158 @@
+"""Is the database ours and whole? Cheap checks on every open and before the first write of
+a process; the full check on demand (`emdrill check`).
+
+SQLite notices most damage only when a query walks over it. A command that writes must not
+add to a damaged file, so `Store.write()` runs `PRAGMA quick_check` once before its first
+write (about 1 ms per 5,000 reviews), and every open checks the header and the schema.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote
+
+from emdrill.core.errors import ConfigError, DamagedError
+from emdrill.core.settings import validate_setting
+
+MAGIC = b"SQLite format 3\x00"
+RECOVER = ("to recover, restore a backup with `emdrill restore FILE`, or move the file "
+           "aside and start afresh")
+
+# Columns whose text must read back: times (fixed-width UTC ISO) and JSON lists.
+TIME_COLUMNS = {
+    "deck": ("loaded_at",), "question": ("added_at",), "facet": ("due", "last_review"),
+    "review": ("reviewed_at", "intent_prev_due", "intent_prev_last_review", "story_prev_due",
+               "story_prev_last_review"),
+    "story": ("created_at", "updated_at"), "system": ("updated_at",),
+}
+JSON_COLUMNS = {
+    "slot": ("must_include",),
+    "question": ("probes", "also", "traits", "follow_ups", "siblings"),
+    "story": ("slots", "tags"),
+}
+
+
+def file_uri(path: Path, *, mode: str | None = None) -> str:
+    """An SQLite URI for `path`: no character of a folder's name (?, #, %) changes what is
+    opened."""
+    return f"file:{quote(str(path.absolute()))}" + (f"?mode={mode}" if mode else "")
+
+
+def damaged(path: Path, what: str) -> DamagedError:
+    return DamagedError(f"{path}: the database is damaged ({what}); nothing was written. "
+                        f"Run `emdrill check` for details")
+
+
+def check_header(path: Path) -> None:
+    """The first 100 bytes: SQLite's magic string and a possible page size."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(100)
+        size = path.stat().st_size
+    except OSError:
+        return  # not readable: opening it says so, with the reason
+    if not head:
+        return  # an empty file is an empty database
+    if len(head) < 100 or not head.startswith(MAGIC):
+        raise DamagedError(f"{path}: not an SQLite database (damaged, or some other file); "
+                           "it was left untouched")
+    page = int.from_bytes(head[16:18], "big")
+    page = 65536 if page == 1 else page
+    if page < 512 or page & (page - 1) or size % page:
+        raise damaged(path, "the file header or its length is wrong")
+
+
+def schema_rows(con: sqlite3.Connection) -> list[tuple[str, str, str]]:
+    rows = con.execute("SELECT type, name, sql FROM sqlite_master "
+                       "WHERE type IN ('table', 'index', 'trigger', 'view')").fetchall()
+    return [(str(t), str(n), " ".join(str(sql or "").split())) for t, n, sql in rows]
+
+
+def schema_problems(con: sqlite3.Connection,
+                    expected: frozenset[tuple[str, str, str]]) -> list[str]:
+    """What the migrations made (`expected`) that is missing or changed in the file."""
+    found = {(t, n): sql for t, n, sql in schema_rows(con)}
+    problems = []
+    for kind, name, sql in sorted(expected):
+        if (kind, name) not in found:
+            problems.append(f"{kind} '{name}' is missing")
+        elif found[(kind, name)] != sql:
+            problems.append(f"{kind} '{name}' is not as emdrill made it")
+    return problems
+
+
+def none_of(con: sqlite3.Connection, expected: frozenset[tuple[str, str, str]]) -> bool:
+    """True when not one of the expected tables is there: some other program's file."""
+    found = {(t, n) for t, n, _ in schema_rows(con)}
+    return not any((t, n) in found for t, n, _ in expected if t == "table")
+
+
+def quick_problems(con: sqlite3.Connection) -> list[str]:
+    return _check_rows(con, "PRAGMA quick_check(20)")
+
+
+def _check_rows(con: sqlite3.Connection, pragma: str) -> list[str]:
+    """SQLite's check output as one problem per line, without its '*** in database' titles."""
+    lines = [line.strip() for (row,) in con.execute(pragma) for line in str(row).splitlines()]
+    return [line for line in lines if line and line != "ok" and not line.startswith("***")]
+
+
+def content_problems(con: sqlite3.Connection) -> list[str]:
+    """What SQLite's own check cannot see: rows emdrill would fail to read back."""
+    tables = {str(r[0]) for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    problems = [f"question '{qid}' has {n} facet rows instead of 2" for qid, n in con.execute(
+        "SELECT q.id, count(f.id) FROM question q LEFT JOIN facet f ON f.question_id = q.id "
+        "GROUP BY q.id HAVING count(f.id) <> 2 OR count(DISTINCT f.kind) <> 2 LIMIT 20")]
+    for table, columns in TIME_COLUMNS.items():
+        for column in columns if table in tables else ():
+            problems += [f"{table} row {rowid}: {column} '{value}' is not a time"
+                         for rowid, value in con.execute(
+                             f"SELECT rowid, {column} FROM {table} WHERE {column} IS NOT NULL "
+                             f"AND (length({column}) <> 32 OR julianday({column}) IS NULL) "
+                             "LIMIT 20")]
+    for table, columns in JSON_COLUMNS.items():
+        for column in columns if table in tables else ():
+            problems += [f"{table} row {rowid}: {column} is not a JSON list"
+                         for (rowid,) in con.execute(
+                             f"SELECT rowid FROM {table} WHERE NOT json_valid({column}) "
+                             f"OR json_type({column}) <> 'array' LIMIT 20")]
+    for key, value in con.execute("SELECT key, value FROM setting"):
+        try:
+            validate_setting(str(key), str(value))
+        except ConfigError as exc:
+            problems.append(f"stored setting {exc} (set it again with `emdrill config`)")
+    return problems
+
+
+Schema = Callable[[int], frozenset[tuple[str, str, str]]]
+
+
+def full_check(path: Path, latest: int, schema: Schema) -> list[str]:
+    """Every problem the full check finds, read-only; an empty list means whole. `schema`
+    gives what the migrations up to a version create."""
+    try:
+        check_header(path)
+        return _full_check(path, latest, schema)
+    except (DamagedError, sqlite3.DatabaseError) as exc:
+        return [str(exc)]
+
+
+def _full_check(path: Path, latest: int, schema: Schema) -> list[str]:
+    con = sqlite3.connect(file_uri(path, mode="ro"), uri=True)
+    try:
+        version = int(con.execute("PRAGMA user_version").fetchone()[0])
+        if not 0 <= version <= latest:
+            return [f"schema version {version} is not one this emdrill knows (0 to {latest})"]
+        problems = _check_rows(con, "PRAGMA integrity_check(50)")
+        if version == 0 and not problems:
+            return []  # created, never migrated: nothing to read back yet
+        problems += schema_problems(con, schema(version))
+        if problems:
+            return problems
+        problems += [f"{table} row {rowid} refers to a missing {parent}"
+                     for table, rowid, parent, _ in con.execute("PRAGMA foreign_key_check")]
+        return problems + content_problems(con)
+    finally:
+        con.close()

@@ -1,0 +1,220 @@
+"""The habit: real processes killed at random points, and several at once, then the file is
+checked as a whole: SQLite's integrity check and the review chain (each review's "before"
+of a facet is the previous review's "after" of that facet, and the facet row is the last
+review's "after")."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from conftest import mini_deck_text
+
+RUNS = int(os.environ.get("EMDRILL_FAULT_RUNS", "6"))
+
+
+def _env(home: Path, **extra: str) -> dict[str, str]:
+    env = {**os.environ, "EMDRILL_HOME": str(home), "COLUMNS": "100", "LINES": "40",
+           "TERM": "xterm", **extra}
+    env.pop("EMDRILL_NOW", None)  # the real clock: grades in order of time, as for a person
+    return env
+
+
+def _emdrill(home: Path, *args: str, stdin: str | None = None,
+             timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "emdrill", *args], env=_env(home),
+                          input=stdin, capture_output=True, text=True, timeout=timeout)
+
+
+def chain_problems(db: Path) -> list[str]:
+    """Whole-file checks after a fault: SQLite's own, then emdrill's review chain."""
+    con = sqlite3.connect(db)
+    try:
+        problems = [r[0] for r in con.execute("PRAGMA integrity_check") if r[0] != "ok"]
+        facets = {(q, k): last for q, k, last in
+                  con.execute("SELECT question_id, kind, last_review FROM facet")}
+        rows = con.execute("SELECT id, question_id, reviewed_at, intent_prev_last_review, "
+                           "story_prev_last_review FROM review ORDER BY id").fetchall()
+    finally:
+        con.close()
+    after: dict[tuple[str, str], str | None] = {}
+    for rid, qid, at, *prev in rows:
+        for kind, before in zip(("intent", "story"), prev, strict=True):
+            if (qid, kind) in after and before != after[(qid, kind)]:
+                problems.append(f"review {rid}: {qid} {kind} before is {before}, but the "
+                                f"previous review left {after[(qid, kind)]}")
+            after[(qid, kind)] = at
+    for key, last in after.items():
+        if facets.get(key) != last:
+            problems.append(f"facet {key} last_review {facets.get(key)} != last review {last}")
+    firsts = [qid for _, qid, _, i, s in rows if i is None and s is None]
+    problems += [f"{q}: two reviews saw it new" for q in set(firsts) if firsts.count(q) > 1]
+    return problems
+
+
+def _review_count(db: Path) -> int:
+    con = sqlite3.connect(db)
+    try:
+        return int(con.execute("SELECT count(*) FROM review").fetchone()[0])
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def deck(tmp_path: Path) -> Path:
+    path = tmp_path / "mini.toml"
+    path.write_text(mini_deck_text(4), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def loaded(home: Path, deck: Path) -> Path:
+    assert _emdrill(home, "deck", "load", str(deck)).returncode == 0
+    return home / "emdrill.db"
+
+
+def _batch(n: int, seed: int) -> str:
+    rng = random.Random(seed)
+    ids = [f"{f}-{i}" for f in ("alpha", "beta") for i in range(1, 5)]
+    return "".join(json.dumps({"id": rng.choice(ids), "intent": rng.choice(
+        ["again", "hard", "good", "easy"]), "story": rng.randint(0, 8), "seconds": 3}) + "\n"
+        for _ in range(n))
+
+
+def _kill_after_start(proc: subprocess.Popen[str] | pexpect.spawn, delay: float) -> None:
+    time.sleep(delay)
+    if isinstance(proc, pexpect.spawn):
+        proc.kill(signal.SIGKILL)
+    else:
+        proc.kill()
+
+
+# ---------------------------------------------------------------- kills
+
+
+def test_batch_killed_at_random_points_is_all_or_nothing(loaded: Path, home: Path) -> None:
+    rng = random.Random(11)
+    counts = []
+    for run in range(RUNS):
+        before = _review_count(loaded)
+        proc = subprocess.Popen([sys.executable, "-m", "emdrill", "grade", "--batch"],
+                                env=_env(home), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        assert proc.stdin is not None
+        proc.stdin.write(_batch(50, run))
+        proc.stdin.close()
+        _kill_after_start(proc, rng.uniform(0.3, 1.5))  # past start-up: into the writes
+        proc.wait(timeout=30)
+        added = _review_count(loaded) - before
+        assert added in (0, 50), f"run {run}: a killed batch left {added} of 50 reviews"
+        counts.append(added)
+        assert chain_problems(loaded) == []
+    assert _emdrill(home, "status", "--json").returncode == 0
+
+
+def test_drill_killed_at_random_points_keeps_a_whole_chain(loaded: Path, home: Path) -> None:
+    rng = random.Random(12)
+    for _ in range(RUNS):
+        child = pexpect.spawn(sys.executable, ["-m", "emdrill", "drill", "--minutes", "30"],
+                              env=_env(home), encoding="utf-8", timeout=20,
+                              dimensions=(40, 100))
+        child.expect("Which story")
+        # answer as fast as the keys go in, and kill somewhere in the middle of it
+        child.send("".join(rng.choice("12345678") + rng.choice("1234") for _ in range(40)))
+        _kill_after_start(child, rng.uniform(0.0, 1.0))
+        child.close(force=True)
+        assert chain_problems(loaded) == []
+    assert _emdrill(home, "status").returncode == 0
+
+
+def test_deck_load_killed_at_random_points_loads_all_or_nothing(home: Path,
+                                                                tmp_path: Path) -> None:
+    big = tmp_path / "big.toml"
+    text = mini_deck_text(60)
+    big.write_text(text, encoding="utf-8")
+    rng = random.Random(13)
+    for run in range(RUNS):
+        folder = tmp_path / f"home{run}"
+        env = _env(folder)
+        proc = subprocess.Popen([sys.executable, "-m", "emdrill", "deck", "load", str(big)],
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        _kill_after_start(proc, rng.uniform(0.4, 1.6))
+        proc.wait(timeout=30)
+        db = folder / "emdrill.db"
+        if not db.exists():
+            continue  # killed before it opened the database
+        con = sqlite3.connect(db)
+        try:
+            assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            questions = con.execute("SELECT count(*) FROM question").fetchone()[0]
+            facets = con.execute("SELECT count(*) FROM facet").fetchone()[0]
+        finally:
+            con.close()
+        assert questions in (0, 120) and facets == 2 * questions
+        again = subprocess.run([sys.executable, "-m", "emdrill", "deck", "load", str(big)],
+                               env=env, capture_output=True, text=True, timeout=60)
+        assert again.returncode == 0, again.stderr
+
+
+# ---------------------------------------------------------------- several at once
+
+_GRADER = """
+import random, sys
+from emdrill.cli.base import open_here
+from emdrill.ops import collection
+from emdrill import env
+from emdrill.ops.collection import StoryAnswer
+from emdrill.core.scheduler import Rating
+rng = random.Random(int(sys.argv[1]))
+ids = sys.argv[2:]
+for _ in range(25):
+    store = open_here(autoload=False)
+    collection.grade(store, env.read_clock(), rng.choice(ids), intent=rng.choice(list(Rating)),
+                     story=StoryAnswer(slot=rng.randint(1, 8)))
+    store.close()
+print("done", flush=True)
+"""
+
+
+def test_concurrent_graders_lose_nothing_and_keep_the_chain(loaded: Path, home: Path) -> None:
+    workers = [subprocess.Popen([sys.executable, "-c", _GRADER, str(n), "alpha-1", "beta-1",
+                                 f"beta-{n + 1}"], env=_env(home), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for n in range(4)]
+    for w in workers:
+        out, err = w.communicate(timeout=120)
+        assert w.returncode == 0 and "done" in out, err
+        assert "locked" not in err and "busy" not in err
+    assert _review_count(loaded) == 4 * 25
+    assert chain_problems(loaded) == []
+
+
+def test_concurrent_cli_writers_all_succeed(loaded: Path, home: Path, deck: Path,
+                                            tmp_path: Path) -> None:
+    stories = tmp_path / "stories.md"
+    stories.write_text("## The coverage push\n- id: 7\n- slots: 6\n\n### Context\nA team.\n",
+                       encoding="utf-8")
+    commands = [["deck", "load", str(deck)], ["deck", "load", str(deck)],
+                ["story", "import", str(stories)], ["story", "import", str(stories)],
+                ["grade", "alpha-1", "--intent", "good", "--story", "1"],
+                ["grade", "alpha-1", "--intent", "hard", "--story", "5"]]
+    procs = [subprocess.Popen([sys.executable, "-m", "emdrill", *c], env=_env(home),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for c in commands]
+    for command, proc in zip(commands, procs, strict=True):
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, (command, err)
+        assert "Traceback" not in err
+    con = sqlite3.connect(loaded)
+    assert con.execute("SELECT count(*) FROM story").fetchone() == (1,)
+    con.close()
+    assert chain_problems(loaded) == []
