@@ -162,14 +162,6 @@ def test_migration_3_keeps_every_review_and_lets_a_review_grade_one_facet(
     with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
         con.execute("UPDATE review SET intent_rating = NULL")  # no facet graded: refused
     con.close()
-    open_store(path).close()
-    con = sqlite3.connect(path)
-    assert con.execute("PRAGMA user_version").fetchone()[0] == LATEST
-    assert con.execute("SELECT * FROM review").fetchall() == before
-    con.execute("UPDATE review SET story_rating = NULL")  # one facet graded: allowed now
-    with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
-        con.execute("UPDATE review SET intent_rating = NULL")  # no facet graded: refused
-    con.close()
 
 
 def test_migration_7_adds_drafts_and_keeps_the_questions(tmp_path: Path,

@@ -9,11 +9,11 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from emdrill.core.decode import TOLD_APART, IntentChoice
-from emdrill.core.mock import Rehearsal
 from emdrill.store.codec import from_db_time
 from emdrill.store.db import Store
 
 if TYPE_CHECKING:  # the ORM models load only where rows are written (start-up time)
+    from emdrill.core.mock import Rehearsal
     from emdrill.store.tables import RehearsalRow
 
 
@@ -116,6 +116,8 @@ def rehearsals(store: Store, *, since: datetime | None = None) -> list[Rehearsal
 
 
 def _rehearsal(row: RehearsalRow, family: str) -> Rehearsal:
+    from emdrill.core.mock import Rehearsal
+
     return Rehearsal(
         question_id=row.question_id, family=family, started_at=row.started_at,
         target=row.target_seconds, answer_seconds=row.answer_seconds,
