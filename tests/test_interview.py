@@ -417,3 +417,17 @@ def test_the_interview_and_fitted_parameters_are_exported(store: Store, tmp_path
     rows = dump.sections["interview"]
     assert len(rows) == 1 and rows[0]["families"] == ["alpha"]
     assert dump.sections["fsrs_parameters"] == []
+
+
+def test_while_a_plan_is_active_next_due_counts_only_its_scope(store: Store) -> None:
+    # beta-1 is reviewed first, so its due comes first; alpha-0 a minute later
+    collection.grade(store, clock(T0), "beta-1", intent=Rating.GOOD,
+                     story=StoryAnswer(verdict=True), fuzz=False)
+    collection.grade(store, clock(T0 + timedelta(minutes=1)), "alpha-0", intent=Rating.GOOD,
+                     story=StoryAnswer(verdict=True), fuzz=False)
+    now = clock(T0 + timedelta(minutes=2))
+    beta = store_cards.load_card(store, "beta-1")
+    alpha = store_cards.load_card(store, "alpha-0")
+    assert collection.status(store, now).next_due == min(beta.due, alpha.due)
+    plan.set_interview(store, now, "2026-03-16", families=["alpha"])
+    assert collection.status(store, now).next_due == alpha.due

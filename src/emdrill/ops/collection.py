@@ -372,7 +372,7 @@ def status(store: Store, clock: Clock) -> Status:
     prefs = settings(store)
     counts = store_cards.counts(store, clock.now)
     outlook = interview.outlook(store, clock, prefs)
-    due, new, allowance = counts.due, counts.new, 0
+    due, new, next_due = counts.due, counts.new, counts.next_due
     if outlook is None:
         allowance = todays_allowance(store, clock, prefs)
     else:
@@ -380,6 +380,8 @@ def status(store: Store, clock: Clock) -> Status:
         cards = [c for c in store_cards.load_cards(store) if scope.covers(c.question)]
         due = sum(1 for c in cards if not c.is_new and c.due <= clock.now)
         new = sum(1 for c in cards if c.is_new)
+        next_due = min((c.due for c in cards if not c.is_new and c.due > clock.now),
+                       default=None)
         allowance = outlook.plan.allowance_today
     return Status(
         due=due,
@@ -387,7 +389,7 @@ def status(store: Store, clock: Clock) -> Status:
         reviews_today=store_cards.reviews_since(store, clock.day_start()),
         streak=current_streak(store, clock),
         questions=counts.questions,
-        next_due=counts.next_due,
+        next_due=next_due,
         interview=outlook,
         offer_optimize=optimize.offer(store),
     )
