@@ -9,6 +9,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from emdrill.core import scheduler
 from emdrill.core.decode import IntentChoice
@@ -25,10 +26,15 @@ from emdrill.core.settings import Settings, validate_setting, with_defaults
 from emdrill.core.timing import Clock, streak
 from emdrill.core.types import MODES, SYSTEM_ANSWER, SYSTEM_WORD, Card, ReviewRecord, is_slot
 from emdrill.core.weakness import Schedule
-from emdrill.ops import backups, interview, optimize, weakness
+from emdrill.ops import backups, optimize, weakness
 from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
+from emdrill.store import interview as store_interview
 from emdrill.store.db import Store, open_store
+
+if TYPE_CHECKING:
+    from emdrill.core.interview import Interview
+    from emdrill.ops.interview import Outlook, Today
 
 HOT_PATH_SCHEMA = 4  # the migration that added the running sums `rebuild_aggregates` fills
 
@@ -217,7 +223,7 @@ def _commit(store: Store, clock: Clock, before: Card, later: list[ReviewRecord],
     before the interview where waiting would leave it below target; replayed ones do not."""
     prefs = settings(store)
     params = optimize.in_force(store)
-    booked = interview.active(store, clock)
+    booked = _booked(store, clock)
     state = _review(before, store, clock, prefs, intent=intent, story=story, fuzz=fuzz,
                     parameters=params)
     if booked is not None and booked.scope.covers(before.question):
@@ -286,10 +292,33 @@ def undo(store: Store) -> ReviewRecord:
 # ---------------------------------------------------------------- queue and status
 
 
+def _booked(store: Store, clock: Clock) -> Interview | None:
+    """The interview whose plan is running now, if any (one small read; the plan's modules
+    load only when there is one)."""
+    found = store_interview.load_interview(store)
+    return found if found is not None and found.active(clock.now) else None
+
+
+def _today(store: Store, clock: Clock, prefs: Settings) -> Today | None:
+    if _booked(store, clock) is None:
+        return None
+    from emdrill.ops import interview
+
+    return interview.today(store, clock, prefs)
+
+
+def _outlook(store: Store, clock: Clock, prefs: Settings) -> Outlook | None:
+    if _booked(store, clock) is None:
+        return None
+    from emdrill.ops import interview
+
+    return interview.outlook(store, clock, prefs)
+
+
 def todays_allowance(store: Store, clock: Clock, prefs: Settings) -> int:
     """New questions left today: the interview plan's while one is active, else from the
     user's `new-per-day`."""
-    day = interview.today(store, clock, prefs)
+    day = _today(store, clock, prefs)
     if day is not None:
         return day.allowance
     introduced = store_cards.new_introduced_since(store, clock.day_start())
@@ -305,7 +334,7 @@ def next_queue(store: Store, clock: Clock, *, limit: int | None = None,
     While an interview plan is active, only questions in its scope come up, new ones in
     the plan's order, and in the taper the questions below target come after the due."""
     prefs = settings(store)
-    day = interview.today(store, clock, prefs)
+    day = _today(store, clock, prefs)
     if day is not None:
         return _planned_queue(store, clock, prefs, day, limit=limit, previous=previous,
                               exclude=exclude, weakest_first=weakest_first)
@@ -329,7 +358,7 @@ def next_queue(store: Store, clock: Clock, *, limit: int | None = None,
     return [i if i.new else QueueItem(full[i.card.id], False) for i in items]
 
 
-def _planned_queue(store: Store, clock: Clock, prefs: Settings, day: interview.Today, *,
+def _planned_queue(store: Store, clock: Clock, prefs: Settings, day: Today, *,
                    limit: int | None, previous: Card | None, exclude: Collection[str],
                    weakest_first: bool | None) -> list[QueueItem]:
     """`next_queue` while an interview plan is active: the in-scope due questions, the
@@ -362,7 +391,7 @@ class Status:
     streak: int
     questions: int
     next_due: datetime | None
-    interview: interview.Outlook | None = None  # the countdown, while a plan is active
+    interview: Outlook | None = None  # the countdown, while a plan is active
     offer_optimize: bool = False  # enough new history to fit personal parameters
 
 
@@ -371,7 +400,7 @@ def status(store: Store, clock: Clock) -> Status:
     questions in its scope, and the countdown comes along."""
     prefs = settings(store)
     counts = store_cards.counts(store, clock.now)
-    outlook = interview.outlook(store, clock, prefs)
+    outlook = _outlook(store, clock, prefs)
     due, new, next_due = counts.due, counts.new, counts.next_due
     if outlook is None:
         allowance = todays_allowance(store, clock, prefs)

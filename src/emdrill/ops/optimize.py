@@ -12,7 +12,6 @@ from emdrill.core.scheduler import FacetParameters, Parameters
 from emdrill.core.timing import Clock
 from emdrill.core.types import FACETS
 from emdrill.store import interview as store_interview
-from emdrill.store import stats as store_stats
 from emdrill.store.db import Store
 
 Fitter = Callable[[Sequence[Item]], Sequence[float]]
@@ -27,7 +26,7 @@ def in_force(store: Store) -> FacetParameters:
 
 def offer(store: Store) -> bool:
     """True when enough new history has come in to suggest `emdrill optimize`."""
-    return fitting.should_offer(store_stats.total_reviews(store),
+    return fitting.should_offer(store_interview.review_total(store),
                                 list(store_interview.load_fits(store).values()))
 
 
@@ -46,7 +45,7 @@ def optimize(store: Store, clock: Clock, *, fitter: Fitter = fitting.fit) -> lis
     """Fit each facet's parameters to its history; keep them only if they lower the log
     loss of the parameters in force on that history. Every run is recorded, so the offer
     waits for more history."""
-    total = store_stats.total_reviews(store)
+    total = store_interview.review_total(store)
     stored = store_interview.load_fits(store)
     results = []
     for facet in FACETS:

@@ -82,6 +82,12 @@ def first_sights(store: Store, *, last: int = 200) -> tuple[int, int, int]:
 # ---------------------------------------------------------------- fitted parameters
 
 
+def review_total(store: Store) -> int:
+    """Every review ever made (the running sums per question), as `optimize` counts them."""
+    with store.read() as con:
+        return int(con.execute("SELECT coalesce(sum(reviews), 0) FROM question").fetchone()[0])
+
+
 def load_fits(store: Store) -> dict[str, StoredFit]:
     sql = ("SELECT facet, parameters, reviews, total_reviews, log_loss, rmse, fitted_at "
            "FROM fsrs_parameters")

@@ -13,19 +13,28 @@ from emdrill.core.timing import Clock
 from emdrill.ops.collection import Graded, Status
 from emdrill.ui.console import out
 from emdrill.ui.fmt import due_text, iso, plural, span
-from emdrill.ui.interview_view import countdown, plan_json
 
 
 def status_json(s: Status, *, local: tzinfo) -> dict[str, Any]:
     return {"due": s.due, "new_today": s.new_today, "reviews_today": s.reviews_today,
             "streak": s.streak, "questions": s.questions, "next_due": iso(s.next_due),
-            "interview": None if s.interview is None else plan_json(s.interview, local)}
+            "interview": _interview_json(s, local)}
+
+
+def _interview_json(s: Status, local: tzinfo) -> dict[str, Any] | None:
+    if s.interview is None:
+        return None
+    from emdrill.ui.interview_view import plan_json  # loads only while a plan is active
+
+    return plan_json(s.interview, local)
 
 
 def show_status(s: Status, *, clock: Clock, hint: bool, minutes: int) -> None:
     con = out()
     con.print(f"[bold]emdrill[/bold] · {plural(s.questions, 'question')}")
     if s.interview is not None:
+        from emdrill.ui.interview_view import countdown
+
         con.print(f"  {countdown(s.interview)}")
     con.print(f"  due now         {s.due}")
     con.print(f"  new left today  {s.new_today}")
