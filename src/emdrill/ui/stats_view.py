@@ -7,7 +7,7 @@ without escape codes (bars and the heatmap use block characters, so they still r
 from __future__ import annotations
 
 import textwrap
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from rich.console import Console
@@ -16,10 +16,12 @@ from rich.text import Text
 
 from emdrill.core.stats import FamilyStats, Passes, Period, Report, Shaky, ShakyQuestion
 from emdrill.core.types import story_json, story_label
+from emdrill.ops.interview import Outlook
 from emdrill.ops.simulation import Arm, Comparison
 from emdrill.ui.console import out
 from emdrill.ui.decode_view import confusion_json, confusions
 from emdrill.ui.fmt import iso, plural, span
+from emdrill.ui.interview_view import countdown, gaps_line, plan_json, readiness_table
 from emdrill.ui.mock_view import rehearsal_json, rehearsal_section
 
 SHADES = "·░▒▓█"
@@ -55,7 +57,8 @@ def family_json(f: FamilyStats) -> dict[str, Any]:
     }
 
 
-def report_json(r: Report) -> dict[str, Any]:
+def report_json(r: Report, *, interview: Outlook | None = None,
+                local: tzinfo = UTC) -> dict[str, Any]:
     return {
         "today": r.today.isoformat(),
         "total_reviews": r.total_reviews,
@@ -70,6 +73,7 @@ def report_json(r: Report) -> dict[str, Any]:
         "heatmap": [{"date": d.isoformat(), "reviews": n} for d, n in r.heatmap],
         "trend": {"last_30d": _period_json(r.recent), "previous_30d": _period_json(r.previous)},
         **({"rehearsal": rehearsal_json(r.rehearsal)} if r.rehearsal is not None else {}),
+        "interview": None if interview is None else plan_json(interview, local),
     }
 
 
@@ -128,7 +132,7 @@ def _weak_text(w: float) -> Text:
 # ---------------------------------------------------------------- stats
 
 
-def show_report(r: Report) -> None:
+def show_report(r: Report, *, interview: Outlook | None = None) -> None:
     con = out()
     seen = sum(f.seen for f in r.families)
     questions = sum(f.questions for f in r.families)
@@ -136,6 +140,8 @@ def show_report(r: Report) -> None:
             else f"adaptive off ({r.retention_setting:.2f})")
     con.print(f"[bold]emdrill stats[/bold] · {seen}/{questions} seen · "
               f"{plural(r.total_reviews, 'review')} · streak {plural(r.streak, 'day')} · {mode}")
+    if interview is not None:
+        _interview(con, interview)
     if r.total_reviews == 0:
         con.print("\nNo reviews yet. Start with: [bold]emdrill drill[/bold]")
     else:
@@ -146,6 +152,14 @@ def show_report(r: Report) -> None:
     if r.rehearsal is not None and (r.rehearsal.count or r.total_reviews):
         con.print()
         con.print(rehearsal_section(r.rehearsal))
+
+
+def _interview(con: Console, o: Outlook) -> None:
+    con.print(f"\n[bold]Interview[/bold] · {countdown(o)} (emdrill interview)")
+    con.print(readiness_table(o))
+    gaps = gaps_line(o)
+    if gaps:
+        con.print(gaps)
 
 
 COLUMNS = (("family", "left"), ("seen", "right"), ("intent 30d", "left"),

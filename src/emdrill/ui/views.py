@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from rich.table import Table
@@ -15,14 +15,27 @@ from emdrill.ui.console import out
 from emdrill.ui.fmt import due_text, iso, plural, span
 
 
-def status_json(s: Status) -> dict[str, Any]:
+def status_json(s: Status, *, local: tzinfo) -> dict[str, Any]:
     return {"due": s.due, "new_today": s.new_today, "reviews_today": s.reviews_today,
-            "streak": s.streak, "questions": s.questions, "next_due": iso(s.next_due)}
+            "streak": s.streak, "questions": s.questions, "next_due": iso(s.next_due),
+            "interview": _interview_json(s, local)}
+
+
+def _interview_json(s: Status, local: tzinfo) -> dict[str, Any] | None:
+    if s.interview is None:
+        return None
+    from emdrill.ui.interview_view import plan_json  # loads only while a plan is active
+
+    return plan_json(s.interview, local)
 
 
 def show_status(s: Status, *, clock: Clock, hint: bool, minutes: int) -> None:
     con = out()
     con.print(f"[bold]emdrill[/bold] · {plural(s.questions, 'question')}")
+    if s.interview is not None:
+        from emdrill.ui.interview_view import countdown
+
+        con.print(f"  {countdown(s.interview)}")
     con.print(f"  due now         {s.due}")
     con.print(f"  new left today  {s.new_today}")
     con.print(f"  reviewed today  {s.reviews_today}")
@@ -31,6 +44,9 @@ def show_status(s: Status, *, clock: Clock, hint: bool, minutes: int) -> None:
         con.print(f"  next due        {due_text(s.next_due, clock.now)}")
     if hint:
         con.print(_next_step(s, minutes))
+        if s.offer_optimize:
+            con.print("Enough history to fit FSRS to your own memory: "
+                      "[bold]emdrill optimize[/bold]")
 
 
 def _next_step(s: Status, minutes: int) -> str:
