@@ -33,6 +33,7 @@ OWNERS = {
     "sqlalchemy": ("emdrill.store.",),
     "sqlite3": ("emdrill.store.",),
     "fsrs": ("emdrill.core.scheduler",),
+    "fsrs_rs_python": ("emdrill.core.fitting",),
     "platformdirs": ("emdrill.env",),
     "genanki": ("emdrill.ops.anki_export",),
     "backports": ("emdrill.store.anki",),  # backports.zstd: an Anki package's collection
@@ -141,6 +142,8 @@ def test_cycle_finder_finds_a_cycle_through_three_modules() -> None:
     ("import rich\n", "only emdrill.ui. may import rich"),
     ("def f():\n    from emdrill.store import db\n", "core/ may not import emdrill.store.db"),
     ("from sqlmodel import select\n", "only emdrill.store. may import sqlmodel"),
+    ("def f():\n    import fsrs_rs_python\n",
+     "only emdrill.core.fitting may import fsrs_rs_python"),
 ])
 def test_a_planted_bad_import_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                           source: str, expected: str) -> None:

@@ -323,3 +323,12 @@ def test_open_store_alone_does_not_need_the_rebuild(tmp_path: Path) -> None:
     store = open_store(tmp_path / "fresh.db")
     assert store.migrated_from == 0
     assert tallies.read(store) == {}
+
+
+def test_a_limit_past_what_sqlite_holds_reads_every_due_row(tmp_path: Path) -> None:
+    """`next --limit 99999999999999999999` once overflowed the window's SQL LIMIT."""
+    store = _store(tmp_path)
+    now = _play(store, random.Random(3), 40) + timedelta(days=3)
+    clock = Clock(now=now, local=UTC)
+    assert collection.next_queue(store, clock, limit=10**20) == collection.next_queue(store,
+                                                                                       clock)

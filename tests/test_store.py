@@ -166,7 +166,7 @@ def test_migration_3_keeps_every_review_and_lets_a_review_grade_one_facet(
 
 def test_migration_7_adds_drafts_and_keeps_the_questions(tmp_path: Path,
                                                           mini_deck: Path) -> None:
-    from emdrill.store.migrations import MIGRATIONS
+    from emdrill.store.migrations import M007_DRAFTS, MIGRATIONS
 
     path = tmp_path / "v3.db"
     store = open_store(path)
@@ -174,10 +174,12 @@ def test_migration_7_adds_drafts_and_keeps_the_questions(tmp_path: Path,
     store.close()
     con = sqlite3.connect(path)
     con.execute("ALTER TABLE question DROP COLUMN draft")  # back to what migration 6 left
+    con.execute("DROP TABLE interview")  # and what came after 7
+    con.execute("DROP TABLE fsrs_parameters")
     con.execute("PRAGMA user_version=6")
     con.commit()
     con.close()
-    assert len(MIGRATIONS) == 7
+    assert MIGRATIONS[6] == M007_DRAFTS
     store = open_store(path)
     assert store.migrated_from == 6
     con = sqlite3.connect(path)

@@ -68,7 +68,7 @@ def status(
     store = open_here()
     result = collection.status(store, clock)
     if as_json:
-        emit_json(views.status_json(result))
+        emit_json(views.status_json(result, local=clock.local))
         return
     outlook = None
     if hint:  # the home screen: the next step in words
@@ -261,9 +261,10 @@ def config_cmd(
     if key is not None and key not in settings.SETTINGS:
         settings.validate_setting(key, "")
     values = collection.setting_values(open_here(autoload=False))
+    width = max(len(k) for k in settings.SETTINGS)
     for spec in settings.SETTINGS.values():
         if key is None or key == spec.key:
-            typer.echo(f"{spec.key:<12} {values[spec.key]:<6} {spec.help}")
+            typer.echo(f"{spec.key:<{width}} {values[spec.key]:<6} {spec.help}")
 
 
 # ---------------------------------------------------------------- decks
@@ -359,6 +360,10 @@ _register_transfer(app)
 from emdrill.cli.questions import register as _register_questions  # noqa: E402
 
 _register_questions(app)
+
+from emdrill.cli.interview import register as _register_interview  # noqa: E402
+
+_register_interview(app)
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 def stats(as_json: JsonOption = False) -> None:
     """Show recall, weakness and forecasts per family, a heatmap and your streak."""
     from emdrill import env
+    from emdrill.ops import collection, interview
     from emdrill.ops import stats as stats_mod
     from emdrill.ui import stats_view
     from emdrill.ui.console import emit_json
@@ -26,10 +27,11 @@ def stats(as_json: JsonOption = False) -> None:
     clock = env.read_clock()
     store = open_here()
     result = stats_mod.report(store, clock)
+    outlook = interview.outlook(store, clock, collection.settings(store))
     if as_json:
-        emit_json(stats_view.report_json(result))
+        emit_json(stats_view.report_json(result, interview=outlook, local=clock.local))
     else:
-        stats_view.show_report(result)
+        stats_view.show_report(result, interview=outlook)
 
 
 def shaky(

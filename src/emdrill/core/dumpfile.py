@@ -18,7 +18,8 @@ FORMAT = "emdrill-export"
 VERSION = 1  # the file layout; the tables' columns follow the database schema it names
 # The arrays, in the order rows must be written back (rows point at earlier sections).
 SECTIONS = ("decks", "families", "slots", "questions", "progress", "reviews", "anki_reviews",
-            "intent_picks", "rehearsals", "stories", "systems", "settings", "sequences")
+            "intent_picks", "rehearsals", "stories", "systems", "settings", "interview",
+            "fsrs_parameters", "sequences")
 
 Row = dict[str, Any]
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
 
+from emdrill.core.interview import new_first
 from emdrill.core.types import Card
 from emdrill.core.weakness import WEAK_AT
 
@@ -56,6 +57,12 @@ def new_order(questions: Iterable[tuple[str, str, str, int]], *,
     result = {qid: rank - _FRONT for qid, rank in _interleaved(ahead).items()}
     result.update(_interleaved([q for q in rows if q[0] not in first]))
     return result
+
+
+def spread_new(cards: Sequence[Card]) -> list[Card]:
+    """The new questions among `cards` in `new_order` (ranks from all of `cards`)."""
+    ranks = new_order((c.id, c.family, c.question.deck, c.question.position) for c in cards)
+    return sorted((c for c in cards if c.is_new), key=lambda c: ranks[c.id])
 
 
 def goes_first(rank: int | None) -> bool:
@@ -133,6 +140,17 @@ def declump(ordered: Sequence[Card], previous: Card | None = None, *,
     return result
 
 
+@dataclass(frozen=True)
+class PlanQueue:
+    """An interview plan's say in the queue (see `core.plan`)."""
+
+    taper: tuple[Card, ...] = ()  # seen questions to go over although not due, in order
+    introduced: int = 0  # new questions introduced today
+    answers: int = 0  # answers given today
+    per_drill: int = 0  # answers one drill holds
+    ahead: bool = False  # with nothing else waiting, later days' new questions may come
+
+
 def build_queue(
     due: Iterable[Card],
     fresh: Sequence[Card],
@@ -141,22 +159,64 @@ def build_queue(
     weakness: Mapping[str, float] | None = None,
     previous: Card | None = None,
     limit: int | None = None,
+    plan: PlanQueue | None = None,
 ) -> list[QueueItem]:
     """Due questions (weakest family first when `weakness` is given, then most overdue),
     then new ones (`fresh`, already in `new_order`, a weak family's widened: `widen_new`)
-    within today's allowance; same-family and sibling runs are broken up."""
-    fresh = [c for c in fresh if not c.question.suspended][:allowance]
+    within today's allowance; same-family and sibling runs are broken up.
+
+    With an interview `plan`, `fresh` is the plan's order of introduction: the taper follows
+    the due questions, new questions spread through the drill, and come ahead of their day
+    when nothing else is waiting."""
+    fresh = [c for c in fresh if not c.question.suspended]
+    if plan is None:
+        fresh = fresh[:allowance]
     pool = [c for c in due if not c.question.suspended]
     if previous is not None:
         pool = [c for c in pool if c.id != previous.id]
         fresh = [c for c in fresh if c.id != previous.id]
     weak = weakness or {}
     ordered = sorted(pool, key=lambda c: (due_order_key(weak, c.family), c.due))
+    if plan is not None:
+        return _planned(ordered, fresh, plan, allowance=allowance, previous=previous,
+                        limit=limit)
     ordered_due = declump(ordered, previous, limit=limit)
     tail = ordered_due[-1] if ordered_due else previous
     items = [QueueItem(c, False) for c in ordered_due]
     items += [QueueItem(c, True) for c in declump(fresh, tail)]
     return items[:limit] if limit is not None else items
+
+
+def _planned(due: Sequence[Card], fresh: Sequence[Card], plan: PlanQueue, *, allowance: int,
+             previous: Card | None, limit: int | None) -> list[QueueItem]:
+    ordered = declump(due, previous)
+    taken = {c.id for c in ordered} | ({previous.id} if previous else set())
+    ordered += declump([c for c in plan.taper if c.id not in taken and not c.question.suspended],
+                       ordered[-1] if ordered else previous)
+    within = list(fresh[:allowance])
+    if not ordered and not within and plan.ahead:
+        within = list(fresh)
+    items = _spread_through(ordered, declump(within, previous), plan,
+                            quota=plan.introduced + allowance)
+    return items[:limit] if limit is not None else items
+
+
+def _spread_through(reviews: Sequence[Card], fresh: Sequence[Card], plan: PlanQueue, *,
+                    quota: int) -> list[QueueItem]:
+    """Reviews and new questions merged so the day's quota of new ones is spread evenly
+    over a drill's answers: due reviews never crowd it out."""
+    items: list[QueueItem] = []
+    old, new = list(reviews), list(fresh)
+    introduced, answers = plan.introduced, plan.answers
+    while old or new:
+        if new and (not old or new_first(introduced=introduced, quota=quota, answers=answers,
+                                         per_drill=plan.per_drill)):
+            items.append(QueueItem(new.pop(0), True))
+            introduced += 1
+        else:
+            items.append(QueueItem(old.pop(0), False))
+        answers += 1
+    return items
 
 
 def practice_queue(

@@ -1,17 +1,23 @@
 """Memory states and ratings. The only module that imports `fsrs`.
 
 A `Memory` is one facet's FSRS state as plain data; reviewing returns a new one.
+`parameters` (FSRS weights fitted to the user, `None` for the defaults) can be given to
+every function that schedules or predicts.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum
 from functools import lru_cache
 
 import fsrs
+
+Parameters = tuple[float, ...]
+DEFAULT_PARAMETERS: Parameters = tuple(float(w) for w in fsrs.scheduler.DEFAULT_PARAMETERS)
 
 
 class Rating(IntEnum):
@@ -66,11 +72,31 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
+@dataclass(frozen=True)
+class FacetParameters:
+    """The FSRS parameters in force for each facet; `None` means the defaults."""
+
+    intent: Parameters | None = None
+    story: Parameters | None = None
+
+    def of(self, facet: str) -> Parameters | None:
+        return self.intent if facet == "intent" else self.story
+
+
+def check_parameters(values: Sequence[float]) -> Parameters:
+    """The values as parameters this scheduler accepts; ValueError when they are not."""
+    chosen = tuple(float(v) for v in values)
+    fsrs.Scheduler(parameters=chosen)  # validates the count and every bound
+    return chosen
+
+
 @lru_cache(maxsize=64)
-def _scheduler(retention: float, fuzz: bool, relearn: timedelta | None = None) -> fsrs.Scheduler:
+def _scheduler(retention: float, fuzz: bool, relearn: timedelta | None = None,
+               parameters: Parameters | None = None) -> fsrs.Scheduler:
+    weights = parameters or DEFAULT_PARAMETERS
     if relearn is None:
-        return fsrs.Scheduler(desired_retention=retention, enable_fuzzing=fuzz)
-    return fsrs.Scheduler(desired_retention=retention, enable_fuzzing=fuzz,
+        return fsrs.Scheduler(weights, desired_retention=retention, enable_fuzzing=fuzz)
+    return fsrs.Scheduler(weights, desired_retention=retention, enable_fuzzing=fuzz,
                           relearning_steps=(relearn,))
 
 
@@ -111,12 +137,13 @@ def review(
     fuzz: bool = True,
     card_id: int = 1,
     relearn: timedelta | None = None,
+    parameters: Parameters | None = None,
 ) -> Memory:
     """The memory after grading `rating` at `now`; the input is left untouched.
 
     `relearn` replaces FSRS's default relearning step (10 minutes) after a lapse."""
     at = _utc(now)
-    card, _log = _scheduler(round(retention, 4), fuzz, relearn).review_card(
+    card, _log = _scheduler(round(retention, 4), fuzz, relearn, parameters).review_card(
         _to_card(memory, card_id, at), fsrs.Rating(int(rating)), review_datetime=at
     )
     return _from_card(card)
@@ -124,44 +151,57 @@ def review(
 
 def preview(
     memory: Memory, now: datetime, *, retention: float = 0.9, card_id: int = 1,
-    relearn: timedelta | None = None,
+    relearn: timedelta | None = None, parameters: Parameters | None = None,
 ) -> dict[Rating, Memory]:
     """What each rating would give, without fuzz (for labelling keys with intervals)."""
     return {
         rating: review(memory, rating, now, retention=retention, fuzz=False, card_id=card_id,
-                       relearn=relearn)
+                       relearn=relearn, parameters=parameters)
         for rating in Rating
     }
 
 
-def retrievability(memory: Memory, now: datetime) -> float:
+def retrievability(memory: Memory, now: datetime, *,
+                   parameters: Parameters | None = None) -> float:
     """Chance of recall now (0 for a facet never reviewed).
 
-    FSRS's forgetting curve in closed form, with the curve's constants read once from the
-    scheduler: the same figure as `Scheduler.get_card_retrievability` without building a
+    FSRS's forgetting curve in closed form, with the curve's constants read once per set of
+    parameters: the same figure as `Scheduler.get_card_retrievability` without building a
     `Card` per facet, which matters when stats reads ten thousand of them."""
-    return recall_at(memory.stability, memory.last_review, now)
+    return recall_at(memory.stability, memory.last_review, now, parameters=parameters)
 
 
-def recall_at(stability: float | None, last_review: datetime | None, now: datetime) -> float:
+def recall_at(stability: float | None, last_review: datetime | None, now: datetime, *,
+              parameters: Parameters | None = None) -> float:
     """Retrievability from the two numbers it depends on (0 for a facet never reviewed)."""
     if last_review is None:
         return 0.0
-    return recall_after(stability, max(0, (_utc(now) - last_review).days))
+    return recall_after(stability, max(0, (_utc(now) - last_review).days),
+                        parameters=parameters)
 
 
-def recall_after(stability: float | None, days: int | None) -> float:
+def recall_after(stability: float | None, days: int | None, *,
+                 parameters: Parameters | None = None) -> float:
     """Retrievability `days` whole days after a review (0 for a facet never reviewed)."""
     if stability is None or days is None:
         return 0.0
-    decay, factor = _curve()
+    decay, factor = _curve(parameters)
     return float((1 + factor * days / stability) ** decay)
 
 
-@lru_cache(maxsize=1)
-def _curve() -> tuple[float, float]:
-    plain = _scheduler(0.9, False)
-    decay = -float(plain.parameters[20])
+def days_until_recall(memory: Memory, target: float, *,
+                      parameters: Parameters | None = None) -> float:
+    """Days after the last review at which the chance of recall falls to `target` (FSRS's
+    forgetting curve solved for time; 0 for a facet never reviewed)."""
+    if memory.last_review is None or memory.stability is None:
+        return 0.0
+    decay, factor = _curve(parameters)
+    return float(memory.stability / factor * (target ** (1 / decay) - 1))
+
+
+@lru_cache(maxsize=8)
+def _curve(parameters: Parameters | None = None) -> tuple[float, float]:
+    decay = -float((parameters or DEFAULT_PARAMETERS)[20])
     return decay, 0.9 ** (1 / decay) - 1
 
 

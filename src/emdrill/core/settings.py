@@ -28,6 +28,9 @@ SETTINGS: dict[str, Setting] = {
         Setting("new-per-day", "10", "new questions introduced per study day", "int", 0, 500),
         Setting("minutes", "5", "length of a drill in minutes", "int", 1, 120),
         Setting("adaptive", "on", "weak families come up more often (off: plain FSRS)", "bool"),
+        Setting("interview-target", "0.90",
+                "chance of recall to reach on the interview morning (with a plan)", "float",
+                0.70, 0.99),
         Setting("decode", "off", "drill and commute: pick the intent from four", "bool"),
         Setting("mock-target", "150", "mock interview: seconds to aim an answer at", "int",
                 30, 900),
@@ -76,6 +79,7 @@ class Settings:
     new_per_day: int
     minutes: int
     adaptive: bool
+    interview_target: float
     decode: bool
     mock_target: int
     backups: int
@@ -95,6 +99,7 @@ class Settings:
             new_per_day=int(get("new-per-day")),
             minutes=int(get("minutes")),
             adaptive=get("adaptive") == "on",
+            interview_target=float(get("interview-target")),
             decode=get("decode") == "on",
             mock_target=int(get("mock-target")),
             backups=int(get("backups")),

@@ -9,6 +9,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from emdrill.core import scheduler
 from emdrill.core.decode import IntentChoice
@@ -29,10 +30,15 @@ from emdrill.core.settings import Settings, validate_setting, with_defaults
 from emdrill.core.timing import Clock, streak
 from emdrill.core.types import MODES, SYSTEM_ANSWER, SYSTEM_WORD, Card, ReviewRecord, is_slot
 from emdrill.core.weakness import Schedule
-from emdrill.ops import backups, weakness
+from emdrill.ops import backups, optimize, weakness
 from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
+from emdrill.store import interview as store_interview
 from emdrill.store.db import Store, open_store
+
+if TYPE_CHECKING:
+    from emdrill.core.interview import Interview
+    from emdrill.ops.interview import Outlook, Today
 
 HOT_PATH_SCHEMA = 4  # the migration that added the running sums `rebuild_aggregates` fills
 
@@ -245,15 +251,22 @@ def _commit(store: Store, clock: Clock, before: Card, later: list[ReviewRecord],
             intent: Rating | None, story: Rating | None, mode: str, seconds: float | None,
             slot_named: int | None, fuzz: bool, anki_revlog: int | None = None,
             choice: IntentChoice | None = None) -> tuple[ReviewRecord, Card]:
-    """Review `before` (the card as it stood at `clock.now`), replay `later` over it, save."""
+    """Review `before` (the card as it stood at `clock.now`), replay `later` over it, save.
+    While an interview plan is active, the review being made has its due dates brought
+    before the interview where waiting would leave it below target; replayed ones do not."""
     prefs = settings(store)
-    state = _review(before, store, clock, prefs, intent=intent, story=story, fuzz=fuzz)
+    params = optimize.in_force(store)
+    booked = _booked(store, clock)
+    state = _review(before, store, clock, prefs, intent=intent, story=story, fuzz=fuzz,
+                    parameters=params)
+    if booked is not None and booked.scope.covers(before.question):
+        state = _toward(state, before, booked.at, prefs, params, intent=intent, story=story)
     replayed: list[tuple[int, Memory, Memory]] = []
     for review in later:
         replayed.append((review.id, state.intent, state.story))
         state = _review(state, store, Clock(review.reviewed_at, clock.local), prefs,
                         intent=_rating(review.intent_rating),
-                        story=_rating(review.story_rating), fuzz=fuzz)
+                        story=_rating(review.story_rating), fuzz=fuzz, parameters=params)
     saved = store_cards.record_review(
         store, before, intent_after=state.intent, story_after=state.story,
         intent_rating=_int(intent), story_rating=_int(story), at=clock.now, mode=mode,
@@ -263,17 +276,38 @@ def _commit(store: Store, clock: Clock, before: Card, later: list[ReviewRecord],
 
 
 def _review(card: Card, store: Store, clock: Clock, prefs: Settings, *, intent: Rating | None,
-            story: Rating | None, fuzz: bool) -> Card:
-    """The card after rating its facets at `clock.now`, under its family's schedule then."""
+            story: Rating | None, fuzz: bool,
+            parameters: scheduler.FacetParameters) -> Card:
+    """The card after rating its facets at `clock.now`, under its family's schedule then,
+    with the FSRS parameters in force (personal ones once `optimize` kept them)."""
     plan = schedule_for(card, store, clock, prefs)
 
-    def one(memory: Memory, rating: Rating | None) -> Memory:
+    def one(memory: Memory, rating: Rating | None, params: scheduler.Parameters | None
+            ) -> Memory:
         if rating is None:
             return memory
         return scheduler.review(memory, rating, clock.now, retention=plan.retention,
-                                fuzz=fuzz, relearn=plan.relearn)
+                                fuzz=fuzz, relearn=plan.relearn, parameters=params)
 
-    return Card(card.question, one(card.intent, intent), one(card.story, story))
+    return Card(card.question, one(card.intent, intent, parameters.intent),
+                one(card.story, story, parameters.story))
+
+
+def _toward(after: Card, before: Card, at: datetime, prefs: Settings,
+            parameters: scheduler.FacetParameters, *, intent: Rating | None,
+            story: Rating | None) -> Card:
+    """The facets just rated, with due dates leaning towards the interview at `at`."""
+    from emdrill.core.interview import toward_date
+
+    def one(memory: Memory, rating: Rating | None, params: scheduler.Parameters | None
+            ) -> Memory:
+        if rating is None:
+            return memory
+        return toward_date(memory, interview=at, target=prefs.interview_target,
+                           parameters=params)
+
+    return Card(before.question, one(after.intent, intent, parameters.intent),
+                one(after.story, story, parameters.story))
 
 
 def _rating(value: int | None) -> Rating | None:
@@ -317,7 +351,35 @@ def undo_review(store: Store, review_id: int) -> ReviewRecord:
 # ---------------------------------------------------------------- queue and status
 
 
+def _booked(store: Store, clock: Clock) -> Interview | None:
+    """The interview whose plan is running now, if any (one small read; the plan's modules
+    load only when there is one)."""
+    found = store_interview.load_interview(store)
+    return found if found is not None and found.active(clock.now) else None
+
+
+def _today(store: Store, clock: Clock, prefs: Settings) -> Today | None:
+    if _booked(store, clock) is None:
+        return None
+    from emdrill.ops import interview
+
+    return interview.today(store, clock, prefs)
+
+
+def _outlook(store: Store, clock: Clock, prefs: Settings) -> Outlook | None:
+    if _booked(store, clock) is None:
+        return None
+    from emdrill.ops import interview
+
+    return interview.outlook(store, clock, prefs)
+
+
 def todays_allowance(store: Store, clock: Clock, prefs: Settings) -> int:
+    """New questions left today: the interview plan's while one is active, else from the
+    user's `new-per-day`."""
+    day = _today(store, clock, prefs)
+    if day is not None:
+        return day.allowance
     introduced = store_cards.new_introduced_since(store, clock.day_start())
     return new_allowance(prefs.new_per_day, introduced)
 
@@ -329,15 +391,23 @@ def next_queue(store: Store, clock: Clock, *, limit: int | None = None,
     """Exactly what a drill would show now, in order. `exclude` drops ids (a session's
     skips); `weakest_first` overrides the `adaptive` setting for the order (commute);
     `scope` keeps one family's or one deck's questions. Reads only the due rows and the
-    first new ones, whatever the size of the collection."""
+    first new ones, whatever the size of the collection. While an interview plan is active,
+    only questions in its scope come up, new ones in the plan's order, and in the taper the
+    questions below target come after the due."""
     prefs = settings(store)
     within = scope or Scope()
+    day = _today(store, clock, prefs)
+    if day is not None:
+        return _planned_queue(store, clock, prefs, day, limit=limit, previous=previous,
+                              exclude=exclude, weakest_first=weakest_first, scope=within)
     allowance = todays_allowance(store, clock, prefs)
     weak = ordering_weakness(store, clock, prefs, weakest_first)
     keys = {family: due_order_key(weak, family) for family in weak} if weak else {}
     fresh = [c for c in _fresh(store, allowance + len(exclude), within, weak_families(weak))
              if c.id not in exclude] if allowance else []
-    window = None if limit is None else limit * 10 + 50
+    # a window of due rows; past a million asked, every due row (and no number SQLite
+    # cannot hold)
+    window = None if limit is None or limit > 1_000_000 else limit * 10 + 50
     while True:
         due = store_cards.due_entries(store, clock.now, family_keys=keys, exclude=exclude,
                                       limit=window, family=within.family, deck=within.deck)
@@ -364,6 +434,24 @@ def _fresh(store: Store, count: int, scope: Scope, weak: set[str]) -> list[Card]
     return widen_new(ranked, weak)[:count]
 
 
+def _planned_queue(store: Store, clock: Clock, prefs: Settings, day: Today, *,
+                   limit: int | None, previous: Card | None, exclude: Collection[str],
+                   weakest_first: bool | None, scope: Scope) -> list[QueueItem]:
+    """`next_queue` while an interview plan is active: the in-scope due questions, the
+    plan's new ones in its order, and the taper (of the session's `scope` too)."""
+    weak = ordering_weakness(store, clock, prefs, weakest_first)
+    keys = {family: due_order_key(weak, family) for family in weak} if weak else {}
+    due = [c for c in store_cards.due_entries(store, clock.now, family_keys=keys,
+                                              exclude=exclude, family=scope.family,
+                                              deck=scope.deck) if c.id in day.scope]
+    fresh = [c for c in day.fresh if c.id not in exclude and scope.includes(c)]
+    taper = tuple(c for c in day.queue.taper if c.id not in exclude and scope.includes(c))
+    items = build_queue(due, fresh, allowance=day.allowance, weakness=weak, previous=previous,
+                        limit=limit, plan=replace(day.queue, taper=taper))
+    full = store_cards.cards_by_id(store, [i.card.id for i in items if not i.new])
+    return [i if i.new else QueueItem(full[i.card.id], False) for i in items]
+
+
 def ordering_weakness(store: Store, clock: Clock, prefs: Settings,
                       weakest_first: bool | None = None) -> dict[str, float] | None:
     """Family weakness to order by, or None for plain FSRS order (adaptive off)."""
@@ -380,19 +468,37 @@ class Status:
     streak: int
     questions: int
     next_due: datetime | None
+    interview: Outlook | None = None  # the countdown, while a plan is active
+    offer_optimize: bool = False  # enough new history to fit personal parameters
 
 
 def status(store: Store, clock: Clock) -> Status:
+    """Counts for the home screen; while an interview plan is active, due and new count the
+    questions in its scope, and the countdown comes along."""
     prefs = settings(store)
     counts = store_cards.counts(store, clock.now)
+    outlook = _outlook(store, clock, prefs)
+    due, new, next_due = counts.due, counts.new, counts.next_due
+    if outlook is None:
+        allowance = todays_allowance(store, clock, prefs)
+    else:
+        scope = outlook.interview.scope
+        cards = [c for c in store_cards.load_cards(store) if scope.covers(c.question)]
+        due = sum(1 for c in cards if not c.is_new and c.due <= clock.now)
+        new = sum(1 for c in cards if c.is_new)
+        next_due = min((c.due for c in cards if not c.is_new and c.due > clock.now),
+                       default=None)
+        allowance = outlook.plan.allowance_today
     return Status(
-        due=counts.due,
-        new_today=min(todays_allowance(store, clock, prefs), counts.new),
+        due=due,
+        new_today=min(allowance, new),
         reviews_today=store_cards.reviews_since(  # not reviews dated in a later day
             store, clock.day_start(), until=clock.day_start(clock.now + timedelta(days=1))),
         streak=current_streak(store, clock),
         questions=counts.questions,
-        next_due=counts.next_due,
+        next_due=next_due,
+        interview=outlook,
+        offer_optimize=optimize.offer(store),
     )
 
 

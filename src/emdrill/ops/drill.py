@@ -18,7 +18,7 @@ from emdrill.core.order import Scope, practice_queue
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card
-from emdrill.ops import advice, collection, decode
+from emdrill.ops import advice, collection, decode, optimize
 from emdrill.ops.collection import Graded, StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
@@ -148,7 +148,8 @@ class Session:
         prefs = collection.settings(self.store)
         plan = collection.schedule_for(card, self.store, clock, prefs)
         outcomes = scheduler.preview(card.intent, clock.now, retention=plan.retention,
-                                     relearn=plan.relearn)
+                                     relearn=plan.relearn,
+                                     parameters=optimize.in_force(self.store).intent)
         return {r: (m.due or clock.now) - clock.now for r, m in outcomes.items()}
 
     # ------------------------------------------------------------ answering

@@ -189,8 +189,9 @@ def _luck(plan: Plan, question_id: str, nth: int) -> tuple[float, float]:
     return dice.random(), dice.random()
 
 
-def _drill(store: Store, learner: Learner, plan: Plan, *, day: int,
-           tally: Counter[str]) -> None:
+def drill_day(store: Store, learner: Learner, plan: Plan, *, day: int,
+              tally: Counter[str]) -> None:
+    """One day's drill of `plan.answers` answers, starting at `plan.start` + `day` days."""
     from emdrill.ops import collection
 
     now = plan.start + timedelta(days=day)
@@ -231,7 +232,7 @@ def run(paths: Sequence[Path], model: Learner, plan: Plan, *, adaptive: bool) ->
             store_cards.save_setting(store, "new-per-day", str(plan.new_per_day))
             tally: Counter[str] = Counter()
             for day in range(plan.days):
-                _drill(store, learner, plan, day=day, tally=tally)
+                drill_day(store, learner, plan, day=day, tally=tally)
             cards = store_cards.load_cards(store)
         finally:
             store.close()

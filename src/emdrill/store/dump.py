@@ -24,7 +24,9 @@ from emdrill.store.tables import (
     FacetRow,
     FamilyRow,
     IntentPickRow,
+    InterviewRow,
     JSONList,
+    ParametersRow,
     QuestionRow,
     RehearsalRow,
     ReviewRow,
@@ -41,6 +43,7 @@ MODELS: dict[str, type[SQLModel]] = {
     "progress": FacetRow, "reviews": ReviewRow, "anki_reviews": AnkiReviewRow,
     "intent_picks": IntentPickRow, "rehearsals": RehearsalRow,
     "stories": StoryRow, "systems": SystemRow, "settings": SettingRow,
+    "interview": InterviewRow, "fsrs_parameters": ParametersRow,
 }
 SEQUENCES = "sequences"  # sqlite_sequence: AUTOINCREMENT's high-water marks (story ids)
 # Columns the store derives from other rows (migration 4): left out, recounted on import.

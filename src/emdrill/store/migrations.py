@@ -385,8 +385,32 @@ ALTER TABLE question ADD COLUMN draft TEXT NOT NULL DEFAULT '[]';
 """
 
 
+# An interview date with its scope (one row at most), and FSRS parameters fitted to the
+# user's own history per facet. A row whose parameters are an empty list records an
+# `optimize` that kept the defaults, so the offer to optimize waits for more history.
+M008_INTERVIEW_PARAMETERS = """
+CREATE TABLE interview (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    at TEXT NOT NULL,
+    decks TEXT NOT NULL DEFAULT '[]',
+    families TEXT NOT NULL DEFAULT '[]',
+    set_at TEXT NOT NULL
+);
+CREATE TABLE fsrs_parameters (
+    facet TEXT PRIMARY KEY CHECK (facet IN ('intent', 'story')),
+    parameters TEXT NOT NULL DEFAULT '[]',
+    reviews INTEGER NOT NULL,
+    total_reviews INTEGER NOT NULL,
+    log_loss FLOAT,
+    rmse FLOAT,
+    fitted_at TEXT NOT NULL
+);
+"""
+
+
 Migration = str | Callable[[sqlite3.Connection], None]  # SQL text, or a step run in code
 MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_ANKI_REVIEWS,
                                      M004_HOT_PATH, M005_PICKS_REHEARSALS,
-                                     m006_system_answer, M007_DRAFTS)
+                                     m006_system_answer, M007_DRAFTS,
+                                     M008_INTERVIEW_PARAMETERS)
 LATEST = len(MIGRATIONS)

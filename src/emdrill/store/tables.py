@@ -205,3 +205,23 @@ class RehearsalRow(SQLModel, table=True):
     check_story: bool
     check_result: bool
     check_learning: bool
+
+
+class InterviewRow(SQLModel, table=True):
+    __tablename__ = "interview"
+    id: int = Field(default=1, primary_key=True)
+    at: datetime = _time()
+    decks: list[str] = _list()
+    families: list[str] = _list()
+    set_at: datetime = _time()
+
+
+class ParametersRow(SQLModel, table=True):
+    __tablename__ = "fsrs_parameters"
+    facet: str = Field(primary_key=True)
+    parameters: list[float] = _list()  # empty: the defaults were kept
+    reviews: int  # recall reviews the last `optimize` read
+    total_reviews: int  # all reviews at that time
+    log_loss: float | None = None  # of the parameters kept, on that history
+    rmse: float | None = None
+    fitted_at: datetime = _time()

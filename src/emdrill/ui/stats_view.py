@@ -7,7 +7,7 @@ without escape codes (bars and the heatmap use block characters, so they still r
 from __future__ import annotations
 
 import textwrap
-from datetime import date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from rich.console import Console, RenderableType
@@ -25,10 +25,12 @@ from emdrill.core.stats import (
 )
 from emdrill.core.types import story_json, story_label
 from emdrill.core.weakness import WEAK_AT
+from emdrill.ops.interview import Outlook
 from emdrill.ops.simulation import Arm, Comparison
 from emdrill.ui.console import out
 from emdrill.ui.decode_view import confusion_json, confusions
 from emdrill.ui.fmt import iso, plural, span
+from emdrill.ui.interview_view import countdown, gaps_line, plan_json, readiness_table
 from emdrill.ui.mock_view import rehearsal_json, rehearsal_section
 
 SHADES = "·░▒▓█"
@@ -65,7 +67,8 @@ def family_json(f: FamilyStats) -> dict[str, Any]:
     }
 
 
-def report_json(r: Report) -> dict[str, Any]:
+def report_json(r: Report, *, interview: Outlook | None = None,
+                local: tzinfo = UTC) -> dict[str, Any]:
     return {
         "today": r.today.isoformat(),
         "total_reviews": r.total_reviews,
@@ -80,6 +83,7 @@ def report_json(r: Report) -> dict[str, Any]:
         "heatmap": [{"date": d.isoformat(), "reviews": n} for d, n in r.heatmap],
         "trend": {"last_30d": _period_json(r.recent), "previous_30d": _period_json(r.previous)},
         **({"rehearsal": rehearsal_json(r.rehearsal)} if r.rehearsal is not None else {}),
+        "interview": None if interview is None else plan_json(interview, local),
     }
 
 
@@ -147,7 +151,7 @@ def _weak_text(w: float) -> Text:
 NARROW = 60  # below this width the screens switch to their compact layouts
 
 
-def show_report(r: Report) -> None:
+def show_report(r: Report, *, interview: Outlook | None = None) -> None:
     con = out()
     narrow = con.width < NARROW
     seen = sum(f.seen for f in r.families)
@@ -162,6 +166,8 @@ def show_report(r: Report) -> None:
         con.print(" · ".join(facts[2:]))
     else:
         con.print(f"[bold]emdrill stats[/bold] · {' · '.join(facts)}")
+    if interview is not None:
+        _interview(con, interview)
     if r.total_reviews == 0:
         con.print("\nNo reviews yet. Start with: [bold]emdrill drill[/bold]")
     else:
@@ -176,6 +182,14 @@ def show_report(r: Report) -> None:
 
 def _weak_tag(f: FamilyStats) -> str:
     return " (weak)" if f.weakness >= WEAK_AT else ""
+
+
+def _interview(con: Console, o: Outlook) -> None:
+    con.print(f"\n[bold]Interview[/bold] · {countdown(o)} (emdrill interview)")
+    con.print(readiness_table(o))
+    gaps = gaps_line(o)
+    if gaps:
+        con.print(gaps)
 
 
 def _missed(p: Period) -> str:

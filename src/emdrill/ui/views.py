@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from rich.console import RenderableType
@@ -25,9 +25,18 @@ if TYPE_CHECKING:  # `show` only: the story bank and its Markdown reader load wi
     from emdrill.ops.back import QuestionDetail
 
 
-def status_json(s: Status) -> dict[str, Any]:
+def status_json(s: Status, *, local: tzinfo) -> dict[str, Any]:
     return {"due": s.due, "new_today": s.new_today, "reviews_today": s.reviews_today,
-            "streak": s.streak, "questions": s.questions, "next_due": iso(s.next_due)}
+            "streak": s.streak, "questions": s.questions, "next_due": iso(s.next_due),
+            "interview": _interview_json(s, local)}
+
+
+def _interview_json(s: Status, local: tzinfo) -> dict[str, Any] | None:
+    if s.interview is None:
+        return None
+    from emdrill.ui.interview_view import plan_json  # loads only while a plan is active
+
+    return plan_json(s.interview, local)
 
 
 def show_status(s: Status, *, clock: Clock, hint: bool, minutes: int,
@@ -36,6 +45,10 @@ def show_status(s: Status, *, clock: Clock, hint: bool, minutes: int,
     next step, and the command to run."""
     con = out()
     con.print(f"[bold]emdrill[/bold] · {plural(s.questions, 'question')}")
+    if s.interview is not None:
+        from emdrill.ui.interview_view import countdown
+
+        con.print(f"  {countdown(s.interview)}")
     con.print(f"  due now         {s.due}")
     con.print(f"  new left today  {s.new_today}")
     con.print(f"  reviewed today  {s.reviews_today}")
@@ -50,6 +63,9 @@ def show_status(s: Status, *, clock: Clock, hint: bool, minutes: int,
             con.print(line)
     if hint:
         con.print(_next_step(s, minutes, weak=outlook is not None and outlook.weakest is not None))
+        if s.offer_optimize:
+            con.print("Enough history to fit FSRS to your own memory: "
+                      "[bold]emdrill optimize[/bold]")
 
 
 def _next_step(s: Status, minutes: int, *, weak: bool) -> str:

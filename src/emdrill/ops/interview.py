@@ -1,0 +1,179 @@
+"""The interview plan against the store: set, clear and show it, and what the queue and the
+grade path take from it while it is active. The arithmetic is `core.plan`, the forecast
+`core.forecast`, the rules towards the date `core.interview`."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC
+
+from emdrill.core import interview as core
+from emdrill.core.errors import InputError
+from emdrill.core.interview import Interview, Scope
+from emdrill.core.order import PlanQueue
+from emdrill.core.plan import DEFAULT_FIRST_SIGHT, DEFAULT_PACE, Plan, PlanInput, make_plan
+from emdrill.core.scheduler import FacetParameters, Memory
+from emdrill.core.settings import Settings
+from emdrill.core.story_bank import SlotCoverage, coverage
+from emdrill.core.timing import Clock
+from emdrill.core.types import Card
+from emdrill.ops import optimize, weakness
+from emdrill.store import cards as store_cards
+from emdrill.store import decks as store_decks
+from emdrill.store import interview as store_interview
+from emdrill.store import stories as store_stories
+from emdrill.store.db import Store
+
+MIN_TIMED_ANSWERS = 20  # timed answers (first sights) before the user's pace (recall) counts
+
+
+# ---------------------------------------------------------------- set, clear, read
+
+
+def set_interview(store: Store, clock: Clock, when: str, *, decks: Sequence[str] = (),
+                  families: Sequence[str] = ()) -> Interview:
+    """Book the interview (replacing any plan); the scope must name known decks and
+    families and hold at least one active question."""
+    at = core.parse_when(when, clock.local).astimezone(UTC)
+    if at <= clock.now:
+        raise InputError(f"'{when}' is in the past: give the interview's coming date")
+    scope = _scope(store, decks, families)
+    interview = Interview(at=at, scope=scope, set_at=clock.now)
+    store_interview.save_interview(store, interview)
+    return interview
+
+
+def _split(values: Sequence[str]) -> tuple[str, ...]:
+    """Repeated options and comma lists alike: --families a,b --families c."""
+    return tuple(dict.fromkeys(v.strip() for raw in values for v in raw.split(",")
+                               if v.strip()))
+
+
+def _scope(store: Store, decks: Sequence[str], families: Sequence[str]) -> Scope:
+    scope = Scope(_split(decks), _split(families))
+    known_decks = {row[0] for row in store_decks.deck_summary(store)}
+    known_families = [f.slug for f in store_decks.families(store)]
+    for kind, given, known in (("deck", scope.decks, sorted(known_decks)),
+                               ("family", scope.families, known_families)):
+        unknown = [g for g in given if g not in known]
+        if unknown:
+            raise InputError(f"unknown {kind} '{unknown[0]}' (known: "
+                             f"{', '.join(known) or 'none loaded'})")
+    if not any(scope.covers(c.question) for c in store_cards.load_cards(store)):
+        raise InputError(f"no active questions in {scope.describe()}")
+    return scope
+
+
+def clear(store: Store) -> Interview | None:
+    return store_interview.clear_interview(store)
+
+
+def stored(store: Store) -> Interview | None:
+    """The booked interview, even one whose date has passed."""
+    return store_interview.load_interview(store)
+
+
+def active(store: Store, clock: Clock) -> Interview | None:
+    """The interview while its plan runs: until the interview time."""
+    found = store_interview.load_interview(store)
+    return found if found is not None and found.active(clock.now) else None
+
+
+# ---------------------------------------------------------------- the plan
+
+
+def _pace(store: Store) -> float:
+    answers, seconds = store_interview.pace(store)
+    if answers < MIN_TIMED_ANSWERS or seconds <= 0:
+        return DEFAULT_PACE
+    return answers / (seconds / 60)
+
+
+def _first_sight(store: Store) -> tuple[float, float]:
+    """The user's own chance to recall a first sight (intent, story), to the nearest 0.05,
+    once MIN_TIMED_ANSWERS first sights are known."""
+    count, intent, story = store_interview.first_sights(store)
+    if count < MIN_TIMED_ANSWERS:
+        return (DEFAULT_FIRST_SIGHT, DEFAULT_FIRST_SIGHT)
+    return (round(intent / count * 20) / 20, round(story / count * 20) / 20)
+
+
+def _plan(store: Store, clock: Clock, prefs: Settings, booked: Interview,
+          cards: Sequence[Card], parameters: FacetParameters) -> Plan:
+    in_scope = [c for c in cards if booked.scope.covers(c.question)]
+    ids = {c.id for c in in_scope}
+    today = store_interview.introduced_since(store, clock.day_start())
+    slots = frozenset(n for s in store_stories.list_stories(store) for n in s.slots)
+    return make_plan(PlanInput(
+        interview=booked.at, now=clock.now, days_left=core.days_left(clock, booked.at),
+        cards=in_scope, introduced_today=len(today & ids), minutes=prefs.minutes,
+        pace=_pace(store), retention=prefs.retention, target=prefs.interview_target,
+        first_sight=_first_sight(store), parameters=parameters,
+        weakness=weakness.family_weakness(store, clock), story_slots=slots))
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """Everything `emdrill interview` shows."""
+
+    interview: Interview
+    plan: Plan
+    family_names: dict[str, str]
+    gaps: tuple[SlotCoverage, ...]  # story slots in-scope questions rely on, with no story
+    minutes_setting: int
+    target: float
+
+
+def outlook(store: Store, clock: Clock, prefs: Settings) -> Outlook | None:
+    """The active plan with its forecast, or None without one."""
+    booked = active(store, clock)
+    if booked is None:
+        return None
+    cards = store_cards.load_cards(store)
+    plan = _plan(store, clock, prefs, booked, cards, optimize.in_force(store))
+    in_scope = [c.question for c in cards if booked.scope.covers(c.question)]
+    bank = coverage(store_decks.slots(store), store_stories.list_stories(store), in_scope)
+    return Outlook(booked, plan, {f.slug: f.name for f in store_decks.families(store)},
+                   tuple(row for row in bank.empty if row.questions), prefs.minutes,
+                   prefs.interview_target)
+
+
+@dataclass(frozen=True)
+class Today:
+    """What the queue takes from an active plan."""
+
+    scope: frozenset[str]  # question ids in scope: the only ones offered
+    allowance: int  # new questions still to introduce today
+    fresh: tuple[Card, ...]  # the unseen questions in scope, in the plan's order
+    queue: PlanQueue
+
+
+def today(store: Store, clock: Clock, prefs: Settings,
+          cards: Sequence[Card] | None = None) -> Today | None:
+    """The plan's part in today's queue, or None without an active plan."""
+    booked = active(store, clock)
+    if booked is None:
+        return None
+    every = list(cards) if cards is not None else store_cards.load_cards(store)
+    plan = _plan(store, clock, prefs, booked, every, optimize.in_force(store))
+    scope = frozenset(c.id for c in every if booked.scope.covers(c.question))
+    introduced = len(store_interview.introduced_since(store, clock.day_start()) & scope)
+    queue = PlanQueue(
+        taper=plan.below_target if plan.taper else (),
+        introduced=introduced, answers=store_cards.reviews_since(store, clock.day_start()),
+        per_drill=math.floor(prefs.minutes * plan.pace), ahead=plan.intro_days > 0)
+    return Today(scope, plan.allowance_today, plan.introduce + plan.unseen, queue)
+
+
+def toward_date(store: Store, clock: Clock, card: Card, intent: Memory, story: Memory, *,
+                target: float, parameters: FacetParameters) -> tuple[Memory, Memory]:
+    """A graded question's new memories, with due dates brought before the interview where
+    waiting would leave it below target (only while a plan is active, for questions in
+    its scope)."""
+    booked = active(store, clock)
+    if booked is None or not booked.scope.covers(card.question):
+        return intent, story
+    return core.toward_date_both(intent, story, interview=booked.at, target=target,
+                                 parameters=parameters)

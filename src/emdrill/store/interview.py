@@ -1,0 +1,124 @@
+"""The interview plan's row, the fitted FSRS parameters, and the history they read.
+
+Reads are plain SQL (the queue asks for the interview on every call); the ORM models load
+only in the functions that write.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from emdrill.core.fitting import FacetHistory, StoredFit
+from emdrill.core.interview import Interview, Scope
+from emdrill.store.codec import from_db_time, to_db_time
+from emdrill.store.db import Store
+
+# ---------------------------------------------------------------- the interview
+
+
+def load_interview(store: Store) -> Interview | None:
+    with store.read() as con:
+        row = con.execute("SELECT at, decks, families, set_at FROM interview "
+                          "WHERE id = 1").fetchone()
+    if row is None:
+        return None
+    at, decks, families, set_at = row
+    return Interview(at=from_db_time(at),
+                     scope=Scope(tuple(json.loads(decks)), tuple(json.loads(families))),
+                     set_at=from_db_time(set_at))
+
+
+def save_interview(store: Store, interview: Interview) -> None:
+    from emdrill.store.tables import InterviewRow
+
+    with store.session() as s:
+        s.merge(InterviewRow(id=1, at=interview.at, decks=list(interview.scope.decks),
+                             families=list(interview.scope.families), set_at=interview.set_at))
+
+
+def clear_interview(store: Store) -> Interview | None:
+    """Delete the plan; returns what it was."""
+    from sqlalchemy import text
+
+    found = load_interview(store)
+    with store.session() as s:
+        s.execute(text("DELETE FROM interview"))
+    return found
+
+
+def introduced_since(store: Store, start: datetime) -> set[str]:
+    """Questions first seen at or after `start`."""
+    sql = ("SELECT question_id FROM review WHERE reviewed_at >= ? "
+           "AND intent_prev_last_review IS NULL AND story_prev_last_review IS NULL")
+    with store.read() as con:
+        return {row[0] for row in con.execute(sql, (to_db_time(start),))}
+
+
+def pace(store: Store, *, last: int = 500, longest: float = 120.0) -> tuple[int, float]:
+    """(answers, seconds) over the newest `last` timed drill answers; one answer counts at
+    most `longest` seconds (a card left on screen while away is not the user's pace)."""
+    sql = ("SELECT count(*), coalesce(sum(min(seconds, ?)), 0) FROM "
+           "(SELECT seconds FROM review WHERE seconds IS NOT NULL "
+           " AND mode IN ('drill', 'practice') ORDER BY id DESC LIMIT ?)")
+    with store.read() as con:
+        count, seconds = con.execute(sql, (longest, last)).fetchone()
+    return int(count), float(seconds)
+
+
+def first_sights(store: Store, *, last: int = 200) -> tuple[int, int, int]:
+    """(first sights, intents recalled, stories right) over the newest `last` first sights
+    that graded both facets (a review made in Anki grades one)."""
+    sql = ("SELECT count(*), coalesce(sum(intent_rating > 1), 0), "
+           "coalesce(sum(story_rating > 1), 0) FROM (SELECT intent_rating, story_rating "
+           "FROM review WHERE intent_prev_last_review IS NULL "
+           "AND story_prev_last_review IS NULL AND intent_rating IS NOT NULL "
+           "AND story_rating IS NOT NULL ORDER BY id DESC LIMIT ?)")
+    with store.read() as con:
+        count, intent, story = con.execute(sql, (last,)).fetchone()
+    return int(count), int(intent), int(story)
+
+
+# ---------------------------------------------------------------- fitted parameters
+
+
+def review_total(store: Store) -> int:
+    """Every review ever made (the running sums per question), as `optimize` counts them."""
+    with store.read() as con:
+        return int(con.execute("SELECT coalesce(sum(reviews), 0) FROM question").fetchone()[0])
+
+
+def load_fits(store: Store) -> dict[str, StoredFit]:
+    sql = ("SELECT facet, parameters, reviews, total_reviews, log_loss, rmse, fitted_at "
+           "FROM fsrs_parameters")
+    with store.read() as con:
+        rows = con.execute(sql).fetchall()
+    return {facet: StoredFit(facet=facet,
+                             parameters=tuple(float(v) for v in json.loads(params)) or None,
+                             reviews=int(reviews), total_reviews=int(total),
+                             log_loss=log_loss, rmse=rmse, fitted_at=from_db_time(at))
+            for facet, params, reviews, total, log_loss, rmse, at in rows}
+
+
+def save_fit(store: Store, fit: StoredFit) -> None:
+    from emdrill.store.tables import ParametersRow
+
+    with store.session() as s:
+        s.merge(ParametersRow(facet=fit.facet, parameters=list(fit.parameters or ()),
+                              reviews=fit.reviews, total_reviews=fit.total_reviews,
+                              log_loss=fit.log_loss, rmse=fit.rmse, fitted_at=fit.fitted_at))
+
+
+def histories(store: Store, facet: str) -> list[FacetHistory]:
+    """Every question's ratings of one facet, oldest first; reviews that did not grade the
+    facet (one-facet reviews made in Anki) are left out."""
+    column = "intent_rating" if facet == "intent" else "story_rating"
+    sql = (f"SELECT question_id, reviewed_at, {column} FROM review "
+           f"WHERE {column} IS NOT NULL ORDER BY question_id, reviewed_at, id")
+    result: list[FacetHistory] = []
+    with store.read() as con:
+        for question_id, at, rating in con.execute(sql):
+            if not result or result[-1].question_id != question_id:
+                result.append(FacetHistory(question_id, []))
+            result[-1].reviews.append((from_db_time(at), int(rating)))
+    return result

@@ -1,0 +1,195 @@
+"""Rendering of the interview plan (`interview`, the home countdown, `stats`) and of
+`optimize`: JSON shapes and rich screens."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from emdrill.core.fitting import Score
+from emdrill.core.interview import Interview
+from emdrill.ops.interview import Outlook
+from emdrill.ops.optimize import FacetResult
+from emdrill.ui.console import out
+from emdrill.ui.fmt import plural
+
+
+def _r(value: float) -> float:
+    return round(value, 4)
+
+
+def plan_json(o: Outlook, local: tzinfo) -> dict[str, Any]:
+    """The `interview --json` shape (also `status --json`'s and `stats --json`'s
+    `interview`). Readiness is the predicted recall on the interview morning, 0 to 1."""
+    p, r = o.plan, o.plan.readiness
+    return {
+        "date": o.interview.at.astimezone(local).isoformat(), "days_left": p.days_left,
+        "in_scope": p.in_scope, "seen": p.seen, "new_per_day": p.new_per_day,
+        "answers_per_day": p.answers_per_day, "minutes_per_day": p.minutes_per_day,
+        "unseen_at_date": p.unseen_at_date,
+        "readiness": {"intent": _r(r.intent), "story": _r(r.story), "families": [
+            {"family": f.family, "in_scope": f.in_scope, "seen": f.seen,
+             "intent": _r(f.intent), "story": _r(f.story)} for f in r.families]},
+    }
+
+
+def when(at: datetime, local: tzinfo) -> str:
+    return at.astimezone(local).strftime("%a %d %b %Y %H:%M")
+
+
+def _days(days: int) -> str:
+    return {0: "today", 1: "tomorrow"}.get(days, f"in {days} days")
+
+
+def countdown(o: Outlook) -> str:
+    """The home screen's line: 'Loop in 9 days · ready 71% now, 92% on the day at 6
+    minutes a day'."""
+    p = o.plan
+    line = (f"Loop {_days(p.days_left)} · ready {p.now.overall:.0%} now, "
+            f"{p.readiness.overall:.0%} on the day")
+    if p.days_left:
+        line += f" at {plural(p.minutes_per_day, 'minute')} a day"
+    if p.unseen_at_date:
+        line += f" · {p.unseen_at_date} stay unseen"
+    return line
+
+
+def show_outlook(o: Outlook, *, local: tzinfo, console: Console | None = None) -> None:
+    con = console or out()
+    p = o.plan
+    con.print(f"[bold]Interview[/bold] {when(o.interview.at, local)} · {_days(p.days_left)} · "
+              f"{o.interview.scope.describe()} ({plural(p.in_scope, 'question')})")
+    for line in plan_lines(o):
+        con.print(line)
+    con.print()
+    con.print(readiness_table(o))
+    line = gaps_line(o)
+    if line:
+        con.print(line)
+
+
+def gaps_line(o: Outlook) -> str:
+    """Story-bank gaps for the slots in-scope questions rely on, the most needed first."""
+    if not o.gaps:
+        return ""
+    first = o.gaps[0]
+    text = (f"Story bank: no story yet for slot {first.slot.slot} {first.slot.name} "
+            f"({plural(first.questions, 'question')} in scope rely on it)")
+    if len(o.gaps) > 1:
+        rest = ", ".join(f"{g.slot.slot} ({g.questions})" for g in o.gaps[1:])
+        text += f", nor for slots {rest}"
+    return f"{text}. Next: [bold]emdrill story add --slot {first.slot.slot}[/bold]"
+
+
+def plan_lines(o: Outlook) -> list[str]:
+    """The plan in words: the pace, what does not fit, the taper, readiness."""
+    p = o.plan
+    lines = [f"Seen {p.seen} of {p.in_scope}; ready {p.now.overall:.0%} now, "
+             f"{p.readiness.overall:.0%} on the day if you follow the plan "
+             f"(intent {p.readiness.intent:.0%}, story {p.readiness.story:.0%})."]
+    if p.days_left == 0:
+        return [*lines, "The interview is today: no more plan. Good luck."]
+    if p.introduce:
+        lines.append(f"Plan: {plural(p.new_per_day, 'new question')} a day for "
+                     f"{plural(p.intro_days, 'day')} (each is seen, then reviewed before the "
+                     f"day), about {plural(p.answers_per_day, 'answer')} a day: "
+                     f"{plural(p.minutes_per_day, 'minute')} a day.")
+    else:
+        lines.append(f"Plan: reviews only, about {plural(p.answers_per_day, 'answer')} a day: "
+                     f"{plural(p.minutes_per_day, 'minute')} a day.")
+    if p.unseen:
+        lines += _short(o)
+    lines.append(_taper(o))
+    return lines
+
+
+def _short(o: Outlook) -> list[str]:
+    p = o.plan
+    if p.intro_days == 0:
+        head = (f"Too close to the date for new questions to be seen and reviewed before it: "
+                f"{plural(p.unseen_at_date, 'question')} stay unseen.")
+    else:
+        head = (f"Your {plural(o.minutes_setting, 'minute')} a day cannot cover all "
+                f"{p.in_scope}: {p.unseen_at_date} stay unseen. Covering all needs "
+                f"{plural(p.minutes_needed, 'minute')} a day "
+                f"(emdrill config minutes {p.minutes_needed}). First come weak families, "
+                "questions you have a story for, and one question per intent before its "
+                "near-siblings.")
+    counts = Counter(c.family for c in p.unseen)
+    names = ", ".join(f"{o.family_names.get(f, f)} {n}" for f, n in counts.items())
+    return [head, f"Unseen at the date: {names}."]
+
+
+def _taper(o: Outlook) -> str:
+    p = o.plan
+    target = f"{o.target:.0%}"
+    if p.taper:
+        return (f"Taper: today goes over the {plural(len(p.below_target), 'question')} "
+                f"below {target} on the morning, weakest first.")
+    return (f"The last day or two are a taper: everything below {target} on the morning, "
+            "weakest first.")
+
+
+def readiness_table(o: Outlook) -> Table:
+    table = Table(box=None, show_edge=False, pad_edge=False, title_justify="left",
+                  title="Ready on the day, per family")
+    for name, right in (("family", False), ("in scope", True), ("seen", True),
+                        ("intent", True), ("story", True)):
+        table.add_column(name, justify="right" if right else "left")
+    for f in o.plan.readiness.families:
+        table.add_row(o.family_names.get(f.family, f.family), str(f.in_scope), str(f.seen),
+                      f"{f.intent:.0%}", f"{f.story:.0%}")
+    return table
+
+
+def show_none(booked: Interview | None, *, local: tzinfo) -> None:
+    if booked is None:
+        out().print("No interview planned. Book one: emdrill interview YYYY-MM-DD")
+    else:
+        out().print(f"Your interview was {when(booked.at, local)}; its plan has ended. "
+                    "Book the next: emdrill interview YYYY-MM-DD")
+
+
+# ---------------------------------------------------------------- optimize
+
+
+def _score_json(s: Score | None) -> dict[str, float] | None:
+    return None if s is None else {"log_loss": _r(s.log_loss), "rmse": _r(s.rmse)}
+
+
+def optimize_json(results: Sequence[FacetResult]) -> dict[str, Any]:
+    return {r.facet: {"reviews": r.reviews, "needed": r.needed, "default": _score_json(r.default),
+                      "previous": _score_json(r.previous), "fitted": _score_json(r.fitted),
+                      "kept": r.kept} for r in results}
+
+
+def show_optimize(results: Sequence[FacetResult]) -> None:
+    con = out()
+    table = Table(box=None, show_edge=False, pad_edge=False)
+    for name in ("facet", "recall reviews", "log loss default / fitted",
+                 "RMSE default / fitted", "kept"):
+        table.add_column(name, justify="left" if name in ("facet", "kept") else "right")
+    for r in results:
+        reviews = f"{r.reviews} (needs {r.needed} more)" if r.needed else str(r.reviews)
+        table.add_row(r.facet, reviews, _pair(r.default, r.fitted, "log_loss"),
+                      _pair(r.default, r.fitted, "rmse"), f"{r.kept} parameters")
+    con.print(table)
+    for r in results:
+        if r.previous is not None:
+            con.print(f"{r.facet}: the parameters in force before scored log loss "
+                      f"{r.previous.log_loss:.4f}, RMSE {r.previous.rmse:.4f}")
+    con.print("Lower is better. Fitted parameters are kept only if they lower the log loss "
+              "of those in force; scheduling and the interview forecast use them from the "
+              "next answer on.")
+
+
+def _pair(default: Score | None, fitted: Score | None, name: str) -> str:
+    if default is None:
+        return ""
+    first = f"{getattr(default, name):.4f}"
+    return f"{first} / {getattr(fitted, name):.4f}" if fitted is not None else f"{first} / -"

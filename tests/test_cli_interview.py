@@ -1,0 +1,163 @@
+"""`emdrill interview` and `emdrill optimize` as a user runs them (CliRunner, real SQLite):
+exit codes, one-line errors, the JSON shapes, the home countdown, `status` and `stats`.
+
+conftest fixes EMDRILL_NOW at 2026-03-02 09:00 UTC."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from emdrill.cli.main import app
+
+PLAN_KEYS = {"date", "days_left", "in_scope", "seen", "new_per_day", "answers_per_day",
+             "minutes_per_day", "unseen_at_date", "readiness"}
+
+
+@pytest.fixture
+def loaded(runner: CliRunner, mini_deck: Path) -> CliRunner:
+    result = runner.invoke(app, ["deck", "load", str(mini_deck)])
+    assert result.exit_code == 0, result.output
+    return runner
+
+
+def _ok(runner: CliRunner, args: list[str]) -> str:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def _fails(runner: CliRunner, args: list[str], message: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("emdrill: ") and message in lines[0]
+    assert result.stdout == ""
+
+
+def test_booking_shows_the_plan(loaded: CliRunner) -> None:
+    out = _ok(loaded, ["interview", "2026-03-16"])
+    assert "Interview Mon 16 Mar 2026 09:00 · in 14 days · every question (6 questions)" in out
+    assert "Seen 0 of 6; ready 0% now" in out
+    assert "Plan: 1 new question a day for 13 days" in out
+    assert "Ready on the day, per family" in out
+    assert "No story" not in out and "Story bank: no story yet for slot 1" in out
+    assert _ok(loaded, ["interview"]) == out  # showing it again says the same
+
+
+def test_interview_json_has_the_documented_shape(loaded: CliRunner) -> None:
+    data = json.loads(_ok(loaded, ["interview", "2026-03-16T14:00", "--json"]))
+    assert set(data) == PLAN_KEYS
+    assert data["date"] == "2026-03-16T14:00:00+00:00" and data["days_left"] == 14
+    assert (data["in_scope"], data["seen"], data["unseen_at_date"]) == (6, 0, 0)
+    assert data["new_per_day"] == 1 and data["minutes_per_day"] >= 1
+    readiness = data["readiness"]
+    assert set(readiness) == {"intent", "story", "families"}
+    assert 0 < readiness["intent"] <= 1
+    assert [f["family"] for f in readiness["families"]] == ["alpha", "beta"]
+    assert set(readiness["families"][0]) == {"family", "in_scope", "seen", "intent", "story"}
+    assert json.loads(_ok(loaded, ["interview", "--json"])) == data
+
+
+def test_scope_flags(loaded: CliRunner) -> None:
+    data = json.loads(_ok(loaded, ["interview", "2026-03-16", "--families", "beta", "--json"]))
+    assert data["in_scope"] == 3
+    assert [f["family"] for f in data["readiness"]["families"]] == ["beta"]
+    out = _ok(loaded, ["interview"])
+    assert "families beta (3 questions)" in out
+    queue = json.loads(_ok(loaded, ["next", "--json"]))
+    assert {item["family"] for item in queue} == {"beta"}
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["interview", "next week"], "'next week' is not a date: use YYYY-MM-DD"),
+    (["interview", "2026-02-30"], "'2026-02-30' is not a date"),
+    (["interview", "2026-03-01"], "'2026-03-01' is in the past"),
+    (["interview", "2026-03-02T08:00"], "is in the past"),
+    (["interview", "2026-03-16", "--families", "alpha,gamma"],
+     "unknown family 'gamma' (known: alpha, beta)"),
+    (["interview", "2026-03-16", "--decks", "core"], "unknown deck 'core' (known: mini)"),
+    (["interview", "2026-03-16", "--clear"], "--clear ends the plan"),
+    (["interview", "--families", "alpha"], "give its DATE"),
+])
+def test_bad_input_is_one_line_and_exit_1(loaded: CliRunner, args: list[str],
+                                          message: str) -> None:
+    _fails(loaded, args, message)
+    assert json.loads(_ok(loaded, ["interview", "--json"])) is None  # nothing was booked
+
+
+def test_an_unknown_flag_is_a_usage_error(loaded: CliRunner) -> None:
+    assert loaded.invoke(app, ["interview", "2026-03-16", "--scope", "x"]).exit_code == 2
+
+
+def test_clear_and_no_plan(loaded: CliRunner) -> None:
+    assert "No interview planned" in _ok(loaded, ["interview"])
+    assert _ok(loaded, ["interview", "--clear"]).strip() == "no interview plan to clear"
+    _ok(loaded, ["interview", "2026-03-16"])
+    assert _ok(loaded, ["interview", "--clear"]).strip() == "interview plan cleared"
+    assert json.loads(_ok(loaded, ["interview", "--json"])) is None
+    assert json.loads(_ok(loaded, ["status", "--json"]))["interview"] is None
+
+
+def test_after_the_date_the_plan_has_ended(loaded: CliRunner,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    _ok(loaded, ["interview", "2026-03-05"])
+    monkeypatch.setenv("EMDRILL_NOW", "2026-03-05T10:00:00+00:00")
+    assert "Your interview was Thu 05 Mar 2026 09:00; its plan has ended" in _ok(
+        loaded, ["interview"])
+    assert json.loads(_ok(loaded, ["status", "--json"]))["interview"] is None
+    assert "Loop" not in _ok(loaded, [])
+
+
+def test_home_screen_counts_down(loaded: CliRunner) -> None:
+    _ok(loaded, ["interview", "2026-03-11"])
+    home = _ok(loaded, [])
+    assert "Loop in 9 days · ready 0% now, " in home and "% on the day at " in home
+    assert "minute" in home and "a day" in home
+    status = json.loads(_ok(loaded, ["status", "--json"]))
+    assert set(status["interview"]) == PLAN_KEYS
+    assert status["new_today"] == status["interview"]["new_per_day"]
+
+
+def test_too_few_minutes_are_said_plainly(loaded: CliRunner) -> None:
+    _ok(loaded, ["config", "minutes", "1"])
+    out = _ok(loaded, ["interview", "2026-03-04"])  # two days: one to introduce
+    assert "Your 1 minute a day cannot cover all 6" in out
+    assert "stay unseen" in out and "Unseen at the date:" in out
+
+
+def test_stats_shows_the_interview(loaded: CliRunner) -> None:
+    _ok(loaded, ["interview", "2026-03-16"])
+    assert "Interview · Loop in 14 days" in _ok(loaded, ["stats"])
+    data = json.loads(_ok(loaded, ["stats", "--json"]))
+    assert set(data["interview"]) == PLAN_KEYS
+
+
+def test_the_target_is_a_setting(loaded: CliRunner) -> None:
+    assert "interview-target 0.90" in _ok(loaded, ["config"])
+    assert _ok(loaded, ["config", "interview-target", "0.95"]).strip() == "interview-target = 0.95"
+    _fails(loaded, ["config", "interview-target", "1.5"], "out of range (0.70 to 0.99)")
+    _ok(loaded, ["interview", "2026-03-16"])
+    assert "everything below 95% on the morning" in _ok(loaded, ["interview"])
+
+
+def test_optimize_with_too_little_history(loaded: CliRunner) -> None:
+    out = _ok(loaded, ["optimize"])
+    assert "0 (needs 100 more)" in out and "default parameters" in out
+    data = json.loads(_ok(loaded, ["optimize", "--json"]))
+    assert data["intent"] == {"reviews": 0, "needed": 100, "default": None, "previous": None,
+                              "fitted": None, "kept": "default"}
+
+
+def test_optimize_is_offered_once_there_is_enough_history(loaded: CliRunner) -> None:
+    assert "emdrill optimize" not in _ok(loaded, [])
+    lines = "\n".join(json.dumps({"id": f"alpha-{1 + i % 3}", "intent": "good", "story": 1})
+                      for i in range(250))
+    result = loaded.invoke(app, ["grade", "--batch"], input=lines)
+    assert result.exit_code == 0, result.output
+    assert "Enough history to fit FSRS to your own memory: emdrill optimize" in _ok(loaded, [])
+    _ok(loaded, ["optimize"])
+    assert "emdrill optimize" not in _ok(loaded, [])  # until the history grows again

@@ -1,0 +1,218 @@
+"""The interview plan's arithmetic (core.plan) on crafted cases: how many new questions a
+day, the load and answers a day, what fits in the user's minutes, the order new questions
+come in, and the forecast for a question the plan leaves alone."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from emdrill.core.forecast import first_days, lead_days
+from emdrill.core.plan import (
+    ANSWERS_BEFORE_DATE,
+    RESERVE,
+    PlanInput,
+    answers_needed,
+    introduction_order,
+    make_plan,
+    spread_intros,
+)
+from emdrill.core.scheduler import FacetParameters, Memory, Rating, new_memory, retrievability
+from emdrill.core.scheduler import review as fsrs_review
+from emdrill.core.types import Card, Question
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+PARAMS = FacetParameters()
+
+
+def card(qid: str, family: str = "alpha", *, story: int = 1, position: int = 0,
+         siblings: tuple[str, ...] = (), intent: Memory | None = None,
+         story_memory: Memory | None = None) -> Card:
+    q = Question(id=qid, deck="mini", family=family, text=f"{qid}?", intent="why",
+                 story=story, siblings=siblings, position=position)
+    return Card(q, intent or new_memory(NOW), story_memory or new_memory(NOW))
+
+
+def fresh_cards(n: int, families: tuple[str, ...] = ("alpha", "beta")) -> list[Card]:
+    return [card(f"q{i}", families[i % len(families)], position=i) for i in range(n)]
+
+
+def seen(memory_days_ago: float, stability_reviews: int = 2) -> Memory:
+    """A facet reviewed Good `stability_reviews` times, the last `memory_days_ago` ago."""
+    at = NOW - timedelta(days=memory_days_ago + stability_reviews)
+    m = new_memory(at)
+    for k in range(stability_reviews):
+        m = fsrs_review(m, Rating.GOOD, at + timedelta(days=k), fuzz=False)
+    m = fsrs_review(m, Rating.GOOD, NOW - timedelta(days=memory_days_ago), fuzz=False)
+    return m
+
+
+def given(cards: list[Card], *, days: int, minutes: int = 120, pace: float = 2.4,
+          introduced_today: int = 0, hours: int = 0) -> PlanInput:
+    return PlanInput(interview=NOW + timedelta(days=days, hours=hours), now=NOW,
+                     days_left=days, cards=cards, introduced_today=introduced_today,
+                     minutes=minutes, pace=pace, retention=0.9, target=0.9)
+
+
+def profile(days: int, minutes: int) -> tuple[float, ...]:
+    return first_days(days, minutes=float(minutes), first_sight=(0.5, 0.5), retention=0.9,
+                      parameters=PARAMS).answers
+
+
+# ---------------------------------------------------------------- small pieces
+
+
+@pytest.mark.parametrize(("load", "expected"), [
+    ([2, 2, 2], 2),
+    ([6, 0, 0], 2),  # a busy first day spreads over the days after it
+    ([0, 0, 6], 6),  # a busy last day does not
+    ([1, 2, 3, 4], 4),
+    ([3, 1], 2),
+    ([1.2, 1.2, 1.2], 2),  # rounded up
+    ([], 0),
+])
+def test_answers_needed_is_the_largest_average_of_any_tail(load: list[float],
+                                                          expected: int) -> None:
+    assert answers_needed(load) == expected
+
+
+def test_spread_intros_fills_today_then_each_day() -> None:
+    assert spread_intros(10, today=4, per_day=4, days=3) == [4, 4, 2]
+    assert spread_intros(5, today=0, per_day=4, days=3) == [0, 4, 1]
+    assert spread_intros(0, today=4, per_day=4, days=2) == [0, 0]
+    assert spread_intros(3, today=-2, per_day=4, days=2) == [0, 3]
+
+
+def test_a_question_needs_a_day_between_its_first_sight_and_its_first_review() -> None:
+    assert ANSWERS_BEFORE_DATE == 2
+    assert lead_days(2, 0.9, PARAMS) == 1
+    assert lead_days(3, 0.9, PARAMS) == 8  # FSRS's next interval after graduating
+
+
+# ---------------------------------------------------------------- the plan's numbers
+
+
+def test_four_questions_over_three_days() -> None:
+    """Intro days = 3 - 1 = 2, so 2 new a day; the load is the first-days profile of each
+    day's two questions, and answers a day the largest tail average of it."""
+    plan = make_plan(given(fresh_cards(4), days=3, minutes=60))
+    p = profile(3, 60)
+    load = [2 * p[0], 2 * p[1] + 2 * p[0], 2 * p[2] + 2 * p[1]]
+    assert (plan.lead_days, plan.intro_days, plan.new_per_day) == (1, 2, 2)
+    assert plan.allowance_today == 2
+    assert plan.answers_per_day == answers_needed(load)
+    assert plan.minutes_needed == math.ceil(plan.answers_per_day * (1 + RESERVE) / 2.4)
+    assert plan.minutes_per_day == plan.minutes_needed
+    assert len(plan.introduce) == 4 and plan.unseen_at_date == 0
+
+
+def test_new_per_day_rounds_up_over_the_intro_days() -> None:
+    plan = make_plan(given(fresh_cards(25), days=7))
+    assert plan.intro_days == 6 and plan.new_per_day == 5  # ceil(25 / 6)
+
+
+def test_questions_first_seen_today_count_against_today() -> None:
+    first_seen = fresh_cards(10)
+    done = [card(c.id, c.family, position=c.question.position,
+                 intent=fsrs_review(new_memory(NOW), Rating.GOOD, NOW, fuzz=False),
+                 story_memory=fsrs_review(new_memory(NOW), Rating.GOOD, NOW, fuzz=False))
+            if i < 1 else c for i, c in enumerate(first_seen)]
+    plan = make_plan(given(done, days=6, introduced_today=1))
+    assert plan.new_per_day == 2  # ten over five intro days, counted from this morning
+    assert plan.allowance_today == 1
+    assert len(plan.introduce) == 9
+
+
+def test_too_few_minutes_cover_what_fits_and_name_the_rest() -> None:
+    cards = fresh_cards(40)
+    plan = make_plan(given(cards, days=10, minutes=3, pace=2.0))
+    assert 0 < len(plan.introduce) < 40
+    assert plan.unseen_at_date == 40 - len(plan.introduce)
+    assert plan.minutes_per_day == 3 < plan.minutes_needed
+    assert plan.answers_per_day * (1 + RESERVE) <= 3 * 2.0  # the reserve stays free
+    enough = make_plan(given(cards, days=10, minutes=plan.minutes_needed, pace=2.0))
+    assert enough.unseen_at_date == 0  # the minutes it asks for cover everything
+    assert enough.minutes_needed == plan.minutes_needed
+    # what stays unseen is the end of the introduction order
+    order = introduction_order(cards, weakness={}, story_slots=frozenset())
+    assert list(plan.unseen) == order[len(plan.introduce):]
+
+
+def test_the_day_before_leaves_no_room_for_new_questions() -> None:
+    plan = make_plan(given(fresh_cards(6), days=1, hours=1))
+    assert plan.intro_days == 0 and plan.new_per_day == 0 and plan.allowance_today == 0
+    assert plan.unseen_at_date == 6
+    assert plan.readiness.overall == 0.0
+
+
+def test_a_seen_question_adds_its_expected_answers_on_its_due_day() -> None:
+    memory = seen(5)  # due a few days from now
+    due_day = math.ceil((memory.due - NOW) / timedelta(days=1)) if memory.due else 0
+    cards = [card("old", intent=memory, story_memory=memory)]
+    plan = make_plan(given(cards, days=due_day + 2))
+    kept = retrievability(memory, NOW + timedelta(days=due_day)) ** 2
+    assert plan.answers_per_day == math.ceil(round((1 + 2.0 * (1 - kept)) / 2, 6))
+    assert plan.seen == 1 and plan.new_per_day == 0
+
+
+def test_the_forecast_of_a_question_left_alone_is_its_retrievability_at_the_date() -> None:
+    """Nothing due before the interview: the forecast is FSRS retrievability at that time."""
+    memory = seen(0, stability_reviews=4)  # reviewed this morning, due weeks away
+    at = NOW + timedelta(days=3, hours=2)
+    assert memory.due is not None and memory.due > at
+    plan = make_plan(given([card("solid", intent=memory, story_memory=memory)], days=3,
+                           hours=2))
+    assert plan.readiness.intent == retrievability(memory, at)
+    assert plan.readiness.story == retrievability(memory, at)
+    assert plan.now.intent == retrievability(memory, NOW)
+
+
+def test_on_the_day_the_forecast_is_retrievability_now_and_at_the_interview() -> None:
+    memory = seen(2)
+    plan = make_plan(given([card("a", intent=memory, story_memory=memory), card("b")],
+                           days=0, hours=3))
+    at = NOW + timedelta(hours=3)
+    assert plan.answers_per_day == 0 and plan.minutes_per_day == 0
+    assert plan.readiness.intent == pytest.approx(retrievability(memory, at) / 2)
+    family = plan.readiness.families[0]
+    assert (family.in_scope, family.seen) == (2, 1)
+
+
+def test_following_the_plan_keeps_seen_questions_at_or_above_target() -> None:
+    memory = seen(6)  # due before the interview
+    plan = make_plan(given([card("a", intent=memory, story_memory=memory)], days=10))
+    assert plan.readiness.intent >= 0.9 and plan.readiness.story >= 0.9
+
+
+# ---------------------------------------------------------------- order of introduction
+
+
+def test_weak_families_come_first() -> None:
+    cards = fresh_cards(6)
+    order = introduction_order(cards, weakness={"beta": 0.03, "alpha": -0.02},
+                               story_slots=frozenset())
+    assert [c.family for c in order] == ["beta"] * 3 + ["alpha"] * 3
+
+
+def test_questions_with_a_story_come_before_those_without() -> None:
+    cards = [card("a1", story=1, position=0), card("a2", story=5, position=1),
+             card("a3", story=1, position=2)]
+    order = introduction_order(cards, weakness={}, story_slots=frozenset({5}))
+    assert order[0].id == "a2"
+
+
+def test_one_question_per_intent_before_its_near_siblings() -> None:
+    cards = [card("a1", position=0, siblings=("a2",)), card("a2", position=1, siblings=("a1",)),
+             card("b1", "beta", position=2), card("a3", position=3)]
+    order = [c.id for c in introduction_order(cards, weakness={}, story_slots=frozenset())]
+    assert order.index("a2") == 3  # after every question with an intent of its own
+
+
+def test_a_sibling_already_seen_counts_as_its_intent_covered() -> None:
+    reviewed = fsrs_review(new_memory(NOW), Rating.GOOD, NOW, fuzz=False)
+    cards = [card("a1", position=0, intent=reviewed, story_memory=reviewed),
+             card("a2", position=1, siblings=("a1",)), card("a3", position=2)]
+    order = [c.id for c in introduction_order(cards, weakness={}, story_slots=frozenset())]
+    assert order == ["a3", "a2"]
