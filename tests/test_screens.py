@@ -315,3 +315,14 @@ def test_drill_by_family_and_deck(studied: Path) -> None:
     assert bad.returncode == 1
     assert bad.stderr.strip() == ("emdrill: --deck: no deck 'nope' (loaded: em-core; see "
                                   "`emdrill deck list`)")
+
+
+def test_stats_with_an_interview_plan_reads_cleanly_at_40_columns(studied: Path) -> None:
+    emdrill("interview", "2026-03-20")
+    term = Term("stats", cols=40, rows=200)
+    screen = term.finish()
+    assert term.exitstatus == 0, screen
+    assert "Ready on the day, per family" in screen
+    assert "…" not in screen and all(len(line) <= 40 for line in term.lines)
+    assert re.search(r"\nunderperformance +\d+/21 +\d+% +\d+%\n", screen)
+    assert "  emdrill story add --slot" in screen or "Next: emdrill story add --slot" in screen

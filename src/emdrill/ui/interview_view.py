@@ -67,7 +67,7 @@ def show_outlook(o: Outlook, *, local: tzinfo, console: Console | None = None) -
     for line in plan_lines(o):
         con.print(line)
     con.print()
-    con.print(readiness_table(o))
+    con.print(readiness_table(o, con.width))
     line = gaps_line(o)
     if line:
         con.print(line)
@@ -83,7 +83,7 @@ def gaps_line(o: Outlook) -> str:
     if len(o.gaps) > 1:
         rest = ", ".join(f"{g.slot.slot} ({g.questions})" for g in o.gaps[1:])
         text += f", nor for slots {rest}"
-    return f"{text}. Next: [bold]emdrill story add --slot {first.slot.slot}[/bold]"
+    return f"{text}.\nNext: [bold]emdrill story add --slot {first.slot.slot}[/bold]"
 
 
 def plan_lines(o: Outlook) -> list[str]:
@@ -135,14 +135,21 @@ def _taper(o: Outlook) -> str:
             "weakest first.")
 
 
-def readiness_table(o: Outlook) -> Table:
+def readiness_table(o: Outlook, width: int = 100) -> Table:
+    """Readiness per family; under 60 columns (a phone) families by slug and seen over the
+    questions in scope, so nothing is cut."""
+    narrow = width < 60
     table = Table(box=None, show_edge=False, pad_edge=False, title_justify="left",
                   title="Ready on the day, per family")
-    for name, right in (("family", False), ("in scope", True), ("seen", True),
-                        ("intent", True), ("story", True)):
-        table.add_column(name, justify="right" if right else "left")
+    columns = ((("family", False), ("seen", True), ("intent", True), ("story", True)) if narrow
+               else (("family", False), ("in scope", True), ("seen", True), ("intent", True),
+                     ("story", True)))
+    for name, right in columns:
+        table.add_column(name, justify="right" if right else "left", no_wrap=narrow)
     for f in o.plan.readiness.families:
-        table.add_row(o.family_names.get(f.family, f.family), str(f.in_scope), str(f.seen),
+        counts = ([f"{f.seen}/{f.in_scope}"] if narrow
+                  else [str(f.in_scope), str(f.seen)])
+        table.add_row(f.family if narrow else o.family_names.get(f.family, f.family), *counts,
                       f"{f.intent:.0%}", f"{f.story:.0%}")
     return table
 

@@ -186,7 +186,7 @@ def _weak_tag(f: FamilyStats) -> str:
 
 def _interview(con: Console, o: Outlook) -> None:
     con.print(f"\n[bold]Interview[/bold] · {countdown(o)} (emdrill interview)")
-    con.print(readiness_table(o))
+    con.print(readiness_table(o, con.width))
     gaps = gaps_line(o)
     if gaps:
         con.print(gaps)
