@@ -219,6 +219,18 @@ def test_check_reports_damage_and_how_to_recover(damaged: Path, tmp_path: Path) 
     assert ok.returncode == 0 and ok.stdout.startswith("ok: "), ok.stderr
 
 
+def test_check_names_the_latest_good_backup(damaged: Path, tmp_path: Path) -> None:
+    folder = damaged.parent / "backups"
+    folder.mkdir(exist_ok=True)
+    good = folder / "manual-20260302T100000Z-backup.db"  # after the day's automatic one
+    shutil.copy(tmp_path / "whole.db", good)
+    shutil.copy(damaged, folder / "manual-20260302T110000Z-backup.db")  # newer, but damaged
+    result = subprocess.run([sys.executable, "-m", "emdrill", "check"], capture_output=True,
+                            text=True, timeout=60, env={**os.environ})
+    assert result.returncode == 1
+    assert f"the latest good backup is {good}" in result.stderr
+
+
 CONTENT_DAMAGE = {
     "negative schema version": "PRAGMA user_version=-3",
     "setting not a number": "INSERT OR REPLACE INTO setting VALUES ('retention', 'lots')",

@@ -239,6 +239,10 @@ def check() -> None:
             typer.echo(f"emdrill: {path}: {problem}", err=True)
         count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
         typer.echo(f"emdrill: {path} is damaged ({count}); {health.RECOVER}", err=True)
+        good = health.latest_good_backup(path)
+        if good is not None:
+            typer.echo(f"emdrill: the latest good backup is {good}: emdrill restore {good}",
+                       err=True)
         raise typer.Exit(1)
     typer.echo(f"ok: {path} passes the full integrity check")
 

@@ -15,3 +15,13 @@ def check_database(path: Path) -> list[str]:
     """Every problem found (SQLite's integrity check, the schema, rows emdrill could not
     read back); an empty list means the file is whole. Writes nothing."""
     return health.full_check(path, LATEST, expected_schema)
+
+
+def latest_good_backup(path: Path) -> Path | None:
+    """The newest backup in the data folder's backups/ that passes the full check."""
+    from emdrill.ops import backups
+
+    for backup in backups.list_backups(path):
+        if not check_database(backup.path):
+            return backup.path
+    return None
