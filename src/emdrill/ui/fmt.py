@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from rich.text import Text
+
 
 def span(delta: timedelta) -> str:
     """A short human duration: 45s, 10m, 3h, 36h, 4d, 45d, 5mo, 1.5y.
@@ -39,3 +41,18 @@ def iso(value: datetime | None) -> str | None:
 
 def plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def trend(now: float | None, before: float | None) -> Text:
+    """The change between two rates in points, with an arrow: ▲ +5, ▼ -3, = 0."""
+    if now is None or before is None:
+        return Text("")
+    delta = round((now - before) * 100)
+    if delta == 0:
+        return Text("= 0", style="dim")
+    arrow, style = ("▲", "green") if delta > 0 else ("▼", "red")
+    return Text(f"{arrow} {delta:+d}", style=style)

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from emdrill.core.mock import CHECKS, Check, Rehearsal, RehearsalStats, mm_ss
-from emdrill.ui.fmt import plural
+from emdrill.ui.fmt import pct, plural, trend
 
 WIDE = 60
 
@@ -131,19 +131,6 @@ def rehearsal_json(s: RehearsalStats) -> dict[str, Any]:
     }
 
 
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
-
-
-def _trend(now: float | None, before: float | None) -> Text:
-    if now is None or before is None:
-        return Text("")
-    delta = round((now - before) * 100)
-    if delta == 0:
-        return Text("= 0", style="dim")
-    return Text(f"{'▲' if delta > 0 else '▼'} {delta:+d}", style="green" if delta > 0 else "red")
-
-
 def rehearsal_section(s: RehearsalStats) -> RenderableType:
     """Rehearsals per family, the median answer against the target, each check's pass rate
     (last 30 days, trend against the 30 before), and the check most often failed. Fits in
@@ -167,7 +154,7 @@ def rehearsal_section(s: RehearsalStats) -> RenderableType:
     checks.add_column("pass", justify="right", no_wrap=True)
     checks.add_column("trend", justify="right", no_wrap=True)
     for c in s.checks:
-        checks.add_row(f"  {c.check.label}", _pct(c.recent), _trend(c.recent, c.previous))
+        checks.add_row(f"  {c.check.label}", pct(c.recent), trend(c.recent, c.previous))
     parts += [families, checks]
     if s.weakest is not None:
         w = s.weakest

@@ -29,7 +29,7 @@ from emdrill.ops.interview import Outlook
 from emdrill.ops.simulation import Arm, Comparison
 from emdrill.ui.console import out
 from emdrill.ui.decode_view import confusion_json, confusions
-from emdrill.ui.fmt import iso, plural, span
+from emdrill.ui.fmt import iso, pct, plural, span, trend
 from emdrill.ui.interview_view import countdown, gaps_line, plan_json, readiness_table
 from emdrill.ui.mock_view import rehearsal_json, rehearsal_section
 
@@ -122,20 +122,6 @@ def bar(fraction: float | None, width: int = 8) -> str:
     return ("█" * full + partial).ljust(width, "·" if full + (part > 0) < width else " ")
 
 
-def pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
-
-
-def _trend(now: float | None, before: float | None) -> Text:
-    if now is None or before is None:
-        return Text("")
-    delta = round((now - before) * 100)
-    if delta == 0:
-        return Text("= 0", style="dim")
-    arrow, style = ("▲", "green") if delta > 0 else ("▼", "red")
-    return Text(f"{arrow} {delta:+d}", style=style)
-
-
 COLUMNS = (("family", "left"), ("seen", "right"), ("intent right", "left"),
            ("story right", "left"), ("tests missed", "right"), ("trend", "right"))
 
@@ -218,7 +204,7 @@ def _families(con: Console, r: Report, narrow: bool) -> None:
             Text(f.family).append(_weak_tag(f), style="red"), f"{f.seen}/{f.questions}",
             f"{bar(f.recent.intent_recall, 5)} {pct(f.recent.intent_recall):>4}",
             f"{bar(f.recent.story_accuracy, 5)} {pct(f.recent.story_accuracy):>4}",
-            _missed(f.recent), _trend(f.recent.intent_recall, f.previous.intent_recall),
+            _missed(f.recent), trend(f.recent.intent_recall, f.previous.intent_recall),
         )
     con.print(table)
     con.print("[dim]intent, story right: share of answers · trend: intent right against the "
@@ -240,7 +226,7 @@ def _overall(con: Console, r: Report, narrow: bool) -> None:
             con.print(f"\n{label}: {plural(p.reviews, 'review')}")
             line = Text(f"  intent {pct(p.intent_recall)} · story {pct(p.story_accuracy)} ")
             if p is r.recent:
-                line.append_text(_trend(r.recent.intent_recall, r.previous.intent_recall))
+                line.append_text(trend(r.recent.intent_recall, r.previous.intent_recall))
             con.print(line)
         return
     con.print("\n[bold]True retention[/bold] · recall tests passed; mature = interval of "
@@ -256,7 +242,7 @@ def _overall(con: Console, r: Report, narrow: bool) -> None:
         line = Text(f"{label:<15} {plural(p.reviews, 'review'):>12} · intent "
                     f"{pct(p.intent_recall):>4} · story {pct(p.story_accuracy):>4}  ")
         if p is r.recent:
-            line.append_text(_trend(r.recent.intent_recall, r.previous.intent_recall))
+            line.append_text(trend(r.recent.intent_recall, r.previous.intent_recall))
         con.print(line)
 
 
