@@ -241,7 +241,7 @@ CONTENT_DAMAGE = {
 
 
 @pytest.mark.parametrize("sql", CONTENT_DAMAGE.values(), ids=list(CONTENT_DAMAGE))
-@pytest.mark.parametrize("args", [["status"], ["next"],
+@pytest.mark.parametrize("args", [["status"], ["next"], ["suggest", "How do you handle conflict?"],
                                   ["grade", "alpha-1", "--intent", "good", "--story", "1"]],
                          ids=lambda a: a[0])
 def test_damaged_contents_are_one_line_and_untouched(cli: CliRunner, loaded: Path, sql: str,

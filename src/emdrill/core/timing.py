@@ -19,10 +19,14 @@ EPOCH = date(1970, 1, 1)
 YEARS = (1970, 9000)
 
 
+def day_shift_seconds(offset_minutes: int) -> int:
+    """Seconds that turn a UTC time into its study day's date (the 04:00 rule, local)."""
+    return offset_minutes * 60 - int(DAY_STARTS_AT.total_seconds())
+
+
 def sql_day_shift(offset_minutes: int) -> str:
     """SQLite date modifier that turns a stored UTC time into its study-day date."""
-    shift = offset_minutes - int(DAY_STARTS_AT.total_seconds() // 60)
-    return f"{shift:+d} minutes"
+    return f"{day_shift_seconds(offset_minutes) // 60:+d} minutes"
 
 
 @dataclass(frozen=True)

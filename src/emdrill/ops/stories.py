@@ -53,7 +53,7 @@ class StoryDetail:
 def story_detail(store: Store, story_id: int) -> StoryDetail:
     story = store_stories.get_story(store, story_id)
     stories = store_stories.list_stories(store)
-    backs = sum(1 for q in store_stories.active_questions(store)
+    backs = sum(1 for q in store_decks.active_questions(store)
                 if best_story(q, stories) == story)
     return StoryDetail(story, store_decks.slots(store), backs)
 
@@ -74,7 +74,7 @@ def story_coverage(store: Store, clock: Clock) -> Coverage:
     `shaky`) and those of a weak family."""
     recent = store_stats.recent_misses(store, since=clock.now - timedelta(days=RECENT_DAYS),
                                        last=RECENT_TESTS)
-    questions = store_stories.active_questions(store)
+    questions = store_decks.active_questions(store)
     families = family_weakness(store, clock)
     weak = set(recent)
     weak |= {q.id for q in questions if families.get(q.family, 0.0) >= WEAK_AT}

@@ -14,11 +14,12 @@ from sqlmodel import Session, col, select
 from emdrill.core.decode import IntentChoice
 from emdrill.core.errors import DamagedError, NothingToUndoError, UnknownQuestionError
 from emdrill.core.scheduler import Memory
-from emdrill.core.timing import DAY_STARTS_AT
+from emdrill.core.timing import day_shift_seconds
 from emdrill.core.types import Card, Question, ReviewRecord
 from emdrill.store import practice, tallies
 from emdrill.store.codec import from_db_time, json_list, to_db_time
 from emdrill.store.db import Store
+from emdrill.store.rows import QUESTION_COLUMNS, question_columns, question_of
 
 if TYPE_CHECKING:  # the ORM models load only in the functions that write (start-up time)
     from emdrill.store.tables import FacetRow, QuestionRow, ReviewRow
@@ -83,8 +84,7 @@ def question_count(store: Store) -> int:
 
 
 _CARD_COLUMNS = (
-    "q.id, q.deck_id, q.family, q.text, q.intent, q.story, q.also, q.probes, q.system, "
-    "q.traits, q.pitfall, q.follow_ups, q.siblings, q.suspended, q.position, "
+    f"{question_columns('q.')}, "
     "i.state, i.step, i.stability, i.difficulty, i.due, i.last_review, "
     "s.state, s.step, s.stability, s.difficulty, s.due, s.last_review"
 )
@@ -96,15 +96,9 @@ _CARD_FROM = (
 
 def _card_of(row: Sequence[Any]) -> Card:
     """A card from one row of `_CARD_COLUMNS`: plain SQL, no ORM objects on the hot path."""
-    (qid, deck, family, text_, intent, story, also, probes, system, traits, pitfall,
-     follow_ups, siblings, suspended, position) = row[:15]
-    question = Question(
-        id=qid, deck=deck, family=family, text=text_, intent=intent, story=int(story),
-        also=tuple(json_list(also)), probes=tuple(json_list(probes)), system=system,
-        traits=tuple(json_list(traits)), pitfall=pitfall,
-        follow_ups=tuple(json_list(follow_ups)), siblings=tuple(json_list(siblings)),
-        suspended=bool(suspended), position=int(position))
-    return Card(question, memory_of(row[15:21]), memory_of(row[21:27]))
+    size = len(QUESTION_COLUMNS)
+    return Card(question_of(row[:size]), memory_of(row[size:size + 6]),
+                memory_of(row[size + 6:size + 12]))
 
 
 def memory_of(row: Sequence[Any]) -> Memory:
@@ -416,15 +410,10 @@ def new_introduced_since(store: Store, start: datetime) -> int:
         return int(con.execute(sql, (to_db_time(start),)).fetchone()[0])
 
 
-def day_shift(offset_minutes: int) -> int:
-    """Seconds that turn a UTC time into its study day's date (the 04:00 rule, local)."""
-    return offset_minutes * 60 - int(DAY_STARTS_AT.total_seconds())
-
-
 def ensure_day_shift(store: Store, *, offset_minutes: int) -> int:
     """Make the per-day counts count study days under this UTC offset (recounting them when
     the user's offset has changed, as at a daylight-saving change); returns the shift."""
-    shift = day_shift(offset_minutes)
+    shift = day_shift_seconds(offset_minutes)
     with store.read() as con:
         (stored,) = con.execute("SELECT seconds FROM day_shift").fetchone()
     if stored != shift:

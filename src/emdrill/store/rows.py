@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from emdrill.core.errors import StoreError
 from emdrill.core.types import Family, Question, Slot
+from emdrill.store.codec import json_list
 from emdrill.store.migrations import LATEST
 
 BUSY_TIMEOUT_S = 5.0
@@ -70,20 +71,35 @@ def open_reader(path: Path) -> Reader | None:
     return Reader(path, con)
 
 
+QUESTION_COLUMNS = ("id", "deck_id", "family", "text", "intent", "story", "also", "probes",
+                    "system", "traits", "pitfall", "follow_ups", "siblings", "suspended",
+                    "position", "draft")
+
+
+def question_columns(alias: str = "") -> str:
+    """The columns `question_of` reads, for a SELECT (`alias` such as "q.")."""
+    return ", ".join(alias + c for c in QUESTION_COLUMNS)
+
+
+def question_of(row: Sequence[Any]) -> Question:
+    """The one codec from a row of `question_columns()` to a `Question`; a list column that
+    is not a JSON list reads as damage, one line, not a traceback."""
+    (qid, deck, family, text, intent, story, also, probes, system, traits, pitfall,
+     follow_ups, siblings, suspended, position, draft) = row
+    return Question(id=qid, deck=deck, family=family, text=text, intent=intent,
+                    story=int(story), also=tuple(json_list(also)),
+                    probes=tuple(json_list(probes)), system=system,
+                    traits=tuple(json_list(traits)), pitfall=pitfall,
+                    follow_ups=tuple(json_list(follow_ups)),
+                    siblings=tuple(json_list(siblings)), suspended=bool(suspended),
+                    position=int(position), draft=tuple(json_list(draft)))
+
+
 def active_questions(con: sqlite3.Connection) -> list[Question]:
     """Every active question's content, drafts included, in deck order."""
-    sql = ("SELECT id, deck_id, family, text, intent, story, also, probes, system, traits, "
-           "pitfall, follow_ups, siblings, position, draft FROM question WHERE suspended = 0 "
+    sql = (f"SELECT {question_columns()} FROM question WHERE suspended = 0 "
            "ORDER BY deck_id, position")
-    return [Question(id=qid, deck=deck, family=family, text=text, intent=intent,
-                     story=int(story), also=tuple(json.loads(also)),
-                     probes=tuple(json.loads(probes)), system=system,
-                     traits=tuple(json.loads(traits)), pitfall=pitfall,
-                     follow_ups=tuple(json.loads(follow_ups)),
-                     siblings=tuple(json.loads(siblings)), position=int(position),
-                     draft=tuple(json.loads(draft)))
-            for (qid, deck, family, text, intent, story, also, probes, system, traits,
-                 pitfall, follow_ups, siblings, position, draft) in con.execute(sql)]
+    return [question_of(row) for row in con.execute(sql)]
 
 
 def families(con: sqlite3.Connection) -> list[Family]:

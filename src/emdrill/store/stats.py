@@ -51,7 +51,8 @@ def family_counts(store: Store) -> dict[str, tuple[int, int, int]]:
 
 
 def _day(at: datetime, shift: int) -> int:
-    """The study day (days since 1970) a time falls in, under `shift` (store.cards.day_shift)."""
+    """The study day (days since 1970) a time falls in, under `shift`
+    (`core.timing.day_shift_seconds`)."""
     return (int(at.timestamp()) + shift) // 86400
 
 

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from emdrill.core.stories import PARTS, Story, UnknownStoryError, check_category, with_parts
 from emdrill.core.story_bank import ImportPlan
-from emdrill.core.types import Question
-from emdrill.store.cards import to_question
 from emdrill.store.db import Store
-from emdrill.store.tables import QuestionRow, StoryRow, SystemRow
+from emdrill.store.tables import StoryRow, SystemRow
 
 # ---------------------------------------------------------------- conversion
 
@@ -111,11 +108,3 @@ def save_system(store: Store, category: str, text: str, *, now: datetime) -> Non
 
 
 # ---------------------------------------------------------------- questions
-
-
-def active_questions(store: Store) -> Sequence[Question]:
-    """Questions not suspended, in deck order (what coverage counts)."""
-    with store.session() as s:
-        query = (select(QuestionRow).where(col(QuestionRow.suspended).is_(False))
-                 .order_by(col(QuestionRow.deck_id), col(QuestionRow.position)))
-        return [to_question(r) for r in s.exec(query)]
