@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import text
-from sqlmodel import Session, col, select
-
 from emdrill.core.decode import TOLD_APART, IntentChoice
-from emdrill.store.codec import from_db_time
+from emdrill.store.codec import from_db_time, to_db_time, to_json_list
 from emdrill.store.db import Store
 
 if TYPE_CHECKING:  # the ORM models load only where rows are written (start-up time)
@@ -17,13 +15,14 @@ if TYPE_CHECKING:  # the ORM models load only where rows are written (start-up t
     from emdrill.store.tables import RehearsalRow
 
 
-def add_pick(s: Session, choice: IntentChoice, *, review_id: int | None, at: datetime) -> None:
+def add_pick(con: sqlite3.Connection, choice: IntentChoice, *, review_id: int | None,
+             at: datetime) -> None:
     """Written inside the review's own transaction (see cards.record_review)."""
-    from emdrill.store.tables import IntentPickRow
-
-    s.add(IntentPickRow(review_id=review_id, question_id=choice.question_id,
-                        picked=choice.picked, options=list(choice.options),
-                        seconds=choice.seconds, picked_at=at))
+    con.execute("INSERT INTO intent_pick (review_id, question_id, picked, options, seconds, "
+                "picked_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (review_id, choice.question_id, choice.picked,
+                 to_json_list(choice.options), choice.seconds,
+                 to_db_time(at)))
 
 
 # A confusion is a wrong pick; it is settled once the question has been picked right
@@ -45,32 +44,32 @@ FROM wrong w
 
 def confusions(store: Store) -> list[tuple[str, str, int, datetime, bool]]:
     """(question, mistaken_for, count, last, told apart) for every pair ever confused."""
-    with store.session() as s:
-        rows = list(s.execute(text(_CONFUSIONS)))
+    with store.read() as con:
+        rows = list(con.execute(_CONFUSIONS))
     return [(q, p, int(n), from_db_time(last), bool(settled)) for q, p, n, last, settled in rows]
 
 
 def open_confusions_of(store: Store, question_id: str) -> list[str]:
     """Questions this one is still confused with, either way round, most frequent first."""
-    sql = text(f"SELECT * FROM ({_CONFUSIONS}) WHERE NOT settled "
-               "AND (question_id = :q OR picked = :q)")
-    with store.session() as s:
-        rows = list(s.execute(sql, {"q": question_id}))
+    sql = (f"SELECT * FROM ({_CONFUSIONS}) WHERE NOT settled "
+           "AND (question_id = :q OR picked = :q)")
+    with store.read() as con:
+        rows = list(con.execute(sql, {"q": question_id}))
     rows.sort(key=lambda r: (-int(r[2]), r[3]))
     return list(dict.fromkeys(p if q == question_id else q for q, p, *_ in rows))
 
 
 def mistaken_for(store: Store, question_id: str) -> list[str]:
     """Intents this question was mistaken for and not yet told apart, most frequent first."""
-    sql = text(f"SELECT picked FROM ({_CONFUSIONS}) WHERE NOT settled AND question_id = :q "
-               "ORDER BY n DESC, last DESC")
-    with store.session() as s:
-        return [row[0] for row in s.execute(sql, {"q": question_id})]
+    sql = (f"SELECT picked FROM ({_CONFUSIONS}) WHERE NOT settled AND question_id = :q "
+           "ORDER BY n DESC, last DESC")
+    with store.read() as con:
+        return [row[0] for row in con.execute(sql, {"q": question_id})]
 
 
 def pick_count(store: Store) -> int:
-    with store.session() as s:
-        return int(s.execute(text("SELECT count(*) FROM intent_pick")).scalar_one())
+    with store.read() as con:
+        return int(con.execute("SELECT count(*) FROM intent_pick").fetchone()[0])
 
 
 # ---------------------------------------------------------------- rehearsals
@@ -104,6 +103,8 @@ def link_review(store: Store, rehearsal_id: int, review_id: int) -> None:
 
 
 def rehearsals(store: Store, *, since: datetime | None = None) -> list[Rehearsal]:
+    from sqlmodel import col, select
+
     from emdrill.store.tables import QuestionRow, RehearsalRow
 
     with store.session() as s:
