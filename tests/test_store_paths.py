@@ -1,5 +1,6 @@
 """The store's three ways in (plain reads, plain transactions, the ORM) and what each
-command loads: the hot path (status, next, grade, undo) never imports SQLAlchemy."""
+command loads: the hot path (status, next, grade, undo) and the reports never import
+SQLAlchemy."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def _run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, timeout=120)
 
 
-def test_the_hot_path_commands_never_load_the_orm(tmp_path: Path) -> None:
+def test_the_hot_path_and_the_reports_never_load_the_orm(tmp_path: Path) -> None:
     first = _run(tmp_path, "status")  # a new collection: the bundled deck loads by the ORM
     assert first.returncode == 0, first.stderr
     assert "ORM loaded: True" in first.stderr
@@ -49,7 +50,8 @@ def test_the_hot_path_commands_never_load_the_orm(tmp_path: Path) -> None:
     qid = json.loads(queued.stdout)[0]["id"]
     for args in (["status"], ["next", "-n", "20"], ["next", "--json"],
                  ["grade", qid, "--intent", "good", "--story", "1"], ["undo"],
-                 ["grade", qid, "--intent", "again", "--story", "2"]):
+                 ["grade", qid, "--intent", "again", "--story", "2"], ["stats"],
+                 ["stats", "--json"], ["shaky"], ["show", qid], ["story", "list"]):
         done = _run(tmp_path, *args)
         assert done.returncode == 0, (args, done.stderr)
         assert "ORM loaded: False" in done.stderr, args
