@@ -21,6 +21,7 @@ from emdrill.ops.collection import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store import stats as store_stats
 from emdrill.store import tallies
+from emdrill.store.codec import to_db_time
 from emdrill.store.db import Store, open_store
 from emdrill.store.migrations import MIGRATIONS
 
@@ -332,3 +333,97 @@ def test_a_limit_past_what_sqlite_holds_reads_every_due_row(tmp_path: Path) -> N
     clock = Clock(now=now, local=UTC)
     assert collection.next_queue(store, clock, limit=10**20) == collection.next_queue(store,
                                                                                        clock)
+
+
+FIVE = ("alpha", "beta", "gamma", "delta", "epsilon")
+
+
+def _five_family_store(tmp_path: Path, rng: random.Random) -> tuple[Store, datetime]:
+    """Five families of 24, sibling pairs inside and across families, every question seen
+    and then drilled for three weeks with each family missed at its own rate."""
+    parts = [DECK_HEADER] + [f'\n[[families]]\nslug = "{f}"\nname = "{f.title()}"\n'
+                             'probes = "p"\n' for f in FIVE[2:]]
+    for f_index, family in enumerate(FIVE):
+        for i in range(24):
+            links = [f"{family}-{i ^ 1}"] if i % 4 < 2 else []  # pairs 0-1, 4-5, ...
+            if i % 6 == 0:  # and a link to the same place in the next and previous family
+                links += [f"{FIVE[(f_index + 1) % 5]}-{i}", f"{FIVE[f_index - 1]}-{i}"]
+            parts.append(question(f"{family}-{i}", family, siblings=str(links).replace("'", '"')))
+    path = tmp_path / "five.toml"
+    path.write_text("".join(parts), encoding="utf-8")
+    store = collection.open_collection(tmp_path / "c.db", now=T0, seed=5, autoload=False)
+    decks.load_paths(store, [path], now=T0)
+    miss = {family: rng.uniform(0.0, 0.7) for family in FIVE}
+    now = T0
+    ids = [f"{family}-{i}" for family in FIVE for i in range(24)]
+    for qid in rng.sample(ids, len(ids)) + rng.choices(ids, k=240):
+        now += timedelta(minutes=rng.choice([1, 3, 60 * 3]))
+        family = qid.split("-")[0]
+        collection.grade(store, Clock(now=now, local=UTC), qid,
+                         intent=Rating.AGAIN if rng.random() < miss[family] else Rating.GOOD,
+                         story=StoryAnswer(slot=rng.choice([1, 5])), mode="drill")
+    return store, now
+
+
+@pytest.mark.parametrize("seed", [21, 22, 23])
+def test_the_queue_read_family_by_family_matches_a_full_read(tmp_path: Path, seed: int) -> None:
+    """`next` reads each family's most overdue rows, weakest family first, and stops early;
+    whatever the limit, the card before and the moment, it shows what ordering every due
+    row would."""
+    rng = random.Random(seed)
+    store, played = _five_family_store(tmp_path, rng)
+    cards = store_cards.load_cards(store)
+    assert not [c for c in cards if c.is_new]
+    compared = 0
+    for _ in range(40):  # soon after (a few due in each family) and much later (most due)
+        days = rng.choice([rng.uniform(0, 4), rng.uniform(0, 40)])
+        clock = Clock(now=played + timedelta(days=days), local=UTC)
+        weak = ops_weakness.family_weakness(store, clock)
+        assert len(set(weak.values())) > 1  # the families do differ in weakness
+        previous = rng.choice(cards) if rng.random() < 0.7 else None
+        limit = rng.choice([1, 2, 5, 12, 30])
+        expected = order.build_queue(order.due_cards(cards, clock.now), [], allowance=0,
+                                     weakness=weak, previous=previous, limit=limit)
+        got = collection.next_queue(store, clock, limit=limit, previous=previous)
+        assert [i.card.id for i in got] == [i.card.id for i in expected]
+        compared += len(expected)
+    assert compared > 100
+
+
+def test_an_early_stop_that_would_show_a_pair_reads_the_next_family(tmp_path: Path) -> None:
+    """The two weakest families hold a queue's worth of rows, so `next` first builds from
+    them alone; that queue ends beta, beta, and only the third family can break the pair,
+    so it reads on and shows what a full read shows."""
+    parts = [DECK_HEADER, '\n[[families]]\nslug = "gamma"\nname = "Gamma"\nprobes = "p"\n']
+    parts += [question(f"{family}-{i}", family) for family in ("alpha", "beta", "gamma")
+              for i in range(6)]
+    path = tmp_path / "three.toml"
+    path.write_text("".join(parts), encoding="utf-8")
+    store = collection.open_collection(tmp_path / "c.db", now=T0, seed=5, autoload=False)
+    decks.load_paths(store, [path], now=T0)
+    for qid in store_cards.known_ids(store, [f"{f}-{i}" for f in ("alpha", "beta", "gamma")
+                                              for i in range(6)]):
+        collection.grade(store, Clock(now=T0, local=UTC), qid, intent=Rating.GOOD,
+                         story=StoryAnswer(slot=1))
+    now = T0 + timedelta(days=1)
+    due = {"alpha-0": 9, "beta-0": 8, "beta-1": 7, "beta-2": 6, "beta-3": 5, "gamma-0": 4,
+           "gamma-1": 3}  # days overdue
+    with store.transaction() as con:
+        con.execute("UPDATE facet SET due = ?", (to_db_time(now + timedelta(days=60)),))
+        for qid, days in due.items():
+            con.execute("UPDATE facet SET due = ? WHERE question_id = ?",
+                        (to_db_time(now - timedelta(days=days)), qid))
+        for family, misses in (("alpha", 18), ("beta", 9), ("gamma", 0)):
+            con.execute("UPDATE family_outcome SET tests = 20, misses = ?, as_of = ? "
+                        "WHERE family = ?", (misses, to_db_time(now), family))
+            con.execute("INSERT OR IGNORE INTO family_outcome VALUES (?, 20, ?, ?)",
+                        (family, misses, to_db_time(now)))
+    clock = Clock(now=now, local=UTC)
+    weak = ops_weakness.family_weakness(store, clock)
+    assert weak["alpha"] > weak["beta"] > weak["gamma"]
+    previous = store_cards.load_card(store, "alpha-1")
+    got = collection.next_queue(store, clock, limit=4, previous=previous)
+    assert [i.card.id for i in got] == ["beta-0", "alpha-0", "beta-1", "gamma-0"]
+    expected = order.build_queue(order.due_cards(store_cards.load_cards(store), now), [],
+                                 allowance=0, weakness=weak, previous=previous, limit=4)
+    assert [i.card.id for i in got] == [i.card.id for i in expected]

@@ -5,9 +5,10 @@ Each takes the store and a `Clock` read once at the edge; nothing here reads the
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, tzinfo
+from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -405,21 +406,69 @@ def next_queue(store: Store, clock: Clock, *, limit: int | None = None,
     keys = {family: due_order_key(weak, family) for family in weak} if weak else {}
     fresh = [c for c in _fresh(store, allowance + len(exclude), within, weak_families(weak))
              if c.id not in exclude] if allowance else []
-    # a window of due rows; past a million asked, every due row (and no number SQLite
-    # cannot hold)
-    window = None if limit is None or limit > 1_000_000 else limit * 10 + 50
-    while True:
-        due = store_cards.due_entries(store, clock.now, family_keys=keys, exclude=exclude,
-                                      limit=window, family=within.family, deck=within.deck)
+    for due, complete in _due_reads(store, clock.now, keys, exclude=exclude, scope=within,
+                                    limit=limit):
         items = build_queue(due, fresh, allowance=allowance, weakness=weak, previous=previous,
                             limit=limit)
-        # A window is enough unless a same-family pair had to be shown back to back: then
-        # a card further down might have broken it up, so order the whole due list.
-        if window is None or len(due) < window or not has_clash(items, previous):
+        if complete or _settled(items, previous, limit):
             break
-        window = None
     full = store_cards.cards_by_id(store, [i.card.id for i in items if not i.new])
     return [i if i.new else QueueItem(full[i.card.id], False) for i in items]
+
+
+# Each family's window holds this many more rows than the queue shows: a card is skipped
+# for another of its family only when it is a sibling of the card before, and a card has
+# at most a handful of siblings (see decks/CONTRIBUTING.md).
+FAMILY_SLACK = 8
+
+
+def _due_reads(store: Store, now: datetime, keys: dict[str, float], *,
+               exclude: Collection[str], scope: Scope, limit: int | None,
+               ) -> Iterator[tuple[list[Card], bool]]:
+    """Due rows to build the queue from, smallest read first: each time the queue built
+    from them cannot be shown to be the one a full read gives (`_settled`), a wider read
+    follows, and last every due row (`True`: complete).
+
+    Weakest family first (`keys`): each family's most overdue rows by an index range,
+    family by family in queue order, until the families after the first hold a queue's
+    worth, then the rest of the families. Plain due order: a window of the most overdue
+    rows, then every due row."""
+    def read(limit: int | None = None, family: str | None = None,
+             order: Mapping[str, float] = keys) -> list[Card]:
+        return store_cards.due_entries(store, now, family_keys=order, exclude=exclude,
+                                       limit=limit, family=family or scope.family,
+                                       deck=scope.deck)
+
+    if limit is not None and limit <= 1_000_000:  # past that, every due row
+        if keys and scope.family is None:
+            window, rows = limit + FAMILY_SLACK, list[Card]()
+            # families of one weakness interleave by due: read a whole group before judging
+            for _key, group in groupby(sorted(set(keys) | set(family_names(store)),
+                                              key=lambda f: (keys.get(f, 0.0), f)),
+                                       key=lambda f: keys.get(f, 0.0)):
+                for family in group:
+                    rows += read(window, family, order={})
+                later = sum(1 for c in rows if c.family != rows[0].family) if rows else 0
+                if later >= limit:
+                    yield rows, False
+            # Every family's window read: no more is needed. A family's row past its window
+            # comes after the window's rows, so it is shown only when all of them were passed
+            # over as siblings of the card before, and a window holds more than that.
+            yield rows, True
+            return
+        else:
+            window = limit * 10 + 50
+            rows = read(window)
+            yield rows, len(rows) < window
+    yield read(), True
+
+
+def _settled(items: list[QueueItem], previous: Card | None, limit: int | None) -> bool:
+    """Whether a queue built from a partial read is the one every due row gives: it filled
+    its due places before running out of rows, and shows no same-family or sibling pair
+    (which an unread row might have broken up)."""
+    shown_due = sum(1 for i in items if not i.new)
+    return shown_due == limit and not has_clash(items, previous)
 
 
 def _fresh(store: Store, count: int, scope: Scope, weak: set[str]) -> list[Card]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import sqlite3
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,12 @@ from emdrill.core.types import Card, Question, ReviewRecord
 from emdrill.store import practice, tallies
 from emdrill.store.codec import from_db_time, json_list, to_db_time
 from emdrill.store.db import Store
-from emdrill.store.rows import QUESTION_COLUMNS, question_columns, question_of
+from emdrill.store.rows import (
+    QUESTION_COLUMNS,
+    ROWS_REMEMBERED,
+    question_columns,
+    question_of,
+)
 
 if TYPE_CHECKING:  # the ORM models load only in the functions that use them (start-up time)
     from emdrill.store.tables import QuestionRow
@@ -165,7 +171,9 @@ def _scope(family: str | None, deck: str | None, prefix: str = "") -> tuple[str,
     return sql, params
 
 
-def _entry(row: Sequence[Any]) -> Card:
+@functools.lru_cache(maxsize=ROWS_REMEMBERED)
+def _entry(row: tuple[Any, ...]) -> Card:
+    """A due row as the queue orders it; remembered by its values (see `question_of`)."""
     qid, deck, family, siblings, position, due_text = row
     due = from_db_time(due_text)
     question = Question(id=qid, deck=deck, family=family, text="", intent="", story=0,
@@ -188,7 +196,10 @@ def new_ranked(store: Store, limit: int, *, family: str | None = None,
     if skip_families:
         scope += f"AND q.family NOT IN ({', '.join('?' * len(skip_families))}) "
         params += list(skip_families)
-    sql = (f"SELECT q.new_order, {_CARD_COLUMNS} {_CARD_FROM} "
+    # Left to itself the planner walks every never-seen row by the due index and sorts them;
+    # the partial index of new questions is already in `new_order`.
+    sql = (f"SELECT q.new_order, {_CARD_COLUMNS} "
+           f"{_CARD_FROM.replace('question q', 'question q INDEXED BY question_new')} "
            f"WHERE q.suspended = 0 AND q.due IS NULL {scope}ORDER BY q.new_order LIMIT ?")
     with store.read() as con:
         return [(int(row[0] or 0), _card_of(row[1:])) for row in con.execute(sql, [*params, limit])]

@@ -409,8 +409,14 @@ CREATE TABLE fsrs_parameters (
 
 
 Migration = str | Callable[[sqlite3.Connection], None]  # SQL text, or a step run in code
+# The queue reads each family's most overdue questions (weakest family first) by an index
+# range per family instead of sorting every due row: `ops.collection.next_queue`.
+M009_FAMILY_DUE = """
+CREATE INDEX question_family_due ON question (suspended, family, due);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_ANKI_REVIEWS,
                                      M004_HOT_PATH, M005_PICKS_REHEARSALS,
                                      m006_system_answer, M007_DRAFTS,
-                                     M008_INTERVIEW_PARAMETERS)
+                                     M008_INTERVIEW_PARAMETERS, M009_FAMILY_DUE)
 LATEST = len(MIGRATIONS)

@@ -7,6 +7,7 @@ SQLAlchemy and SQLModel; the ORM store (`store.db.Store`) reads through the same
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -76,6 +77,9 @@ QUESTION_COLUMNS = ("id", "deck_id", "family", "text", "intent", "story", "also"
                     "position", "draft")
 
 
+ROWS_REMEMBERED = 20_000  # decoded rows kept per process: a few MB at most
+
+
 def question_columns(alias: str = "") -> str:
     """The columns `question_of` reads, for a SELECT (`alias` such as "q.")."""
     return ", ".join(alias + c for c in QUESTION_COLUMNS)
@@ -83,7 +87,16 @@ def question_columns(alias: str = "") -> str:
 
 def question_of(row: Sequence[Any]) -> Question:
     """The one codec from a row of `question_columns()` to a `Question`; a list column that
-    is not a JSON list reads as damage, one line, not a traceback."""
+    is not a JSON list reads as damage, one line, not a traceback.
+
+    Remembered by the row's values: a drill reads the same rows after every answer, and a
+    `Question` is immutable, so an unchanged row need not be decoded again (a changed one is
+    another key)."""
+    return _decoded(tuple(row))
+
+
+@functools.lru_cache(maxsize=ROWS_REMEMBERED)
+def _decoded(row: tuple[Any, ...]) -> Question:
     (qid, deck, family, text, intent, story, also, probes, system, traits, pitfall,
      follow_ups, siblings, suspended, position, draft) = row
     return Question(id=qid, deck=deck, family=family, text=text, intent=intent,
