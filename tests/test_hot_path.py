@@ -108,8 +108,8 @@ def _family_days(store: Store) -> list[tuple[object, ...]]:
 
 
 def _family_days_recounted(store: Store) -> list[tuple[object, ...]]:
-    with store.session() as s:
-        tallies.recount_family_days(s)
+    with store.transaction() as con:
+        tallies.recount_family_days(con)
     return _family_days(store)
 
 

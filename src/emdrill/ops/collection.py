@@ -199,7 +199,7 @@ def grade(
     it was graded from, when the intent was picked from four)."""
     _check(mode, seconds)
     # One write transaction: the facet state read here is the one this review replaces.
-    with store.write():
+    with store.transaction():
         card, later = store_cards.history_after(store, question_id, clock.now)
         if later:  # a grade is made now: reviews after it mean the clock ran backwards
             clock = review_clock(question_id, later[-1].reviewed_at, clock)
@@ -233,7 +233,7 @@ def record(
     ratings, so the facets end as if every review had been made in time order. Returns the
     review and the card as it now stands."""
     _check(mode, seconds)
-    with store.write():  # what it replays over is what it writes
+    with store.transaction():  # what it replays over is what it writes
         before, later = store_cards.history_after(store, question_id, clock.now)
         return _commit(store, clock, before, later, intent=intent, story=story, mode=mode,
                        seconds=seconds, slot_named=slot_named, fuzz=fuzz,
@@ -341,7 +341,7 @@ def undo(store: Store) -> ReviewRecord:
 
 def undo_review(store: Store, review_id: int) -> ReviewRecord:
     """Undo review `review_id` if it is still the newest one (a drill undoing its own)."""
-    with store.write():
+    with store.transaction():
         newest = store_cards.last_reviews(store, 1)
         if not newest or newest[0].id != review_id:
             raise EmdrillError("cannot undo: another emdrill recorded a review since")

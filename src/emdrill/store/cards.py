@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import difflib
+import sqlite3
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import text
-from sqlmodel import Session, col, select
 
 from emdrill.core.decode import IntentChoice
 from emdrill.core.errors import DamagedError, NothingToUndoError, UnknownQuestionError
@@ -21,8 +19,8 @@ from emdrill.store.codec import from_db_time, json_list, to_db_time
 from emdrill.store.db import Store
 from emdrill.store.rows import QUESTION_COLUMNS, question_columns, question_of
 
-if TYPE_CHECKING:  # the ORM models load only in the functions that write (start-up time)
-    from emdrill.store.tables import FacetRow, QuestionRow, ReviewRow
+if TYPE_CHECKING:  # the ORM models load only in the functions that use them (start-up time)
+    from emdrill.store.tables import QuestionRow
 
 # ---------------------------------------------------------------- settings
 
@@ -54,10 +52,6 @@ def to_question(row: QuestionRow) -> Question:
 MEMORY_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review")
 
 
-def to_memory(row: FacetRow) -> Memory:
-    return memory_from(row)
-
-
 def memory_from(obj: object, prefix: str = "") -> Memory:
     """A `Memory` from an ORM object's (decoded) fields, named `prefix` + field."""
     values: dict[str, Any] = {name: getattr(obj, prefix + name) for name in MEMORY_FIELDS}
@@ -69,10 +63,6 @@ def put_memory(obj: object, memory: Memory, prefix: str = "") -> None:
     assert memory.due is not None
     for name in MEMORY_FIELDS:
         setattr(obj, prefix + name, getattr(memory, name))
-
-
-def _apply(row: FacetRow, memory: Memory) -> None:
-    put_memory(row, memory)
 
 
 # ---------------------------------------------------------------- cards
@@ -103,10 +93,18 @@ def _card_of(row: Sequence[Any]) -> Card:
 
 def memory_of(row: Sequence[Any]) -> Memory:
     """The one codec from stored facet columns (state, step, stability, difficulty, due,
-    last review) to a `Memory`."""
+    last review) to a `Memory`; `memory_values` is its inverse."""
     state, step, stability, difficulty, due, last = row
     return Memory(state=int(state), step=step, stability=stability, difficulty=difficulty,
                   due=from_db_time(due), last_review=from_db_time(last) if last else None)
+
+
+def memory_values(memory: Memory) -> tuple[object, ...]:
+    """A `Memory` as the six stored facet columns, in `MEMORY_FIELDS` order."""
+    assert memory.due is not None
+    last = memory.last_review
+    return (memory.state, memory.step, memory.stability, memory.difficulty,
+            to_db_time(memory.due), None if last is None else to_db_time(last))
 
 
 def _cards(store: Store, where: str, params: Sequence[object] = ()) -> list[Card]:
@@ -227,34 +225,70 @@ def counts(store: Store, now: datetime, *, family: str | None = None,
 
 
 def load_card(store: Store, question_id: str) -> Card:
-    with store.session() as s:
-        return _card(s, question_id)
+    with store.read() as con:
+        return _card_in(con, question_id)
 
 
-def _card(s: Session, question_id: str) -> Card:
-    from emdrill.store.tables import QuestionRow
+def _card_in(con: sqlite3.Connection, question_id: str) -> Card:
+    row = con.execute(f"SELECT {_CARD_COLUMNS} {_CARD_FROM} WHERE q.id = ?",
+                      (question_id,)).fetchone()
+    if row is not None:
+        return _card_of(row)
+    if con.execute("SELECT 1 FROM question WHERE id = ?", (question_id,)).fetchone():
+        raise DamagedError(f"question '{question_id}' lacks a facet row")
+    known = [r[0] for r in con.execute("SELECT id FROM question")]
+    close = difflib.get_close_matches(question_id, known, n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    raise UnknownQuestionError(f"unknown question id '{question_id}' ({hint}every id: "
+                               "`emdrill deck list --ids`)")
 
-    row = s.get(QuestionRow, question_id)
-    if row is None:
-        known = list(s.exec(select(QuestionRow.id)))
-        close = difflib.get_close_matches(question_id, known, n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
-        raise UnknownQuestionError(f"unknown question id '{question_id}' ({hint}every id: "
-                                   "`emdrill deck list --ids`)")
-    intent, story = _facets(s, question_id)
-    return Card(to_question(row), to_memory(intent), to_memory(story))
 
-
-def _facets(s: Session, question_id: str) -> tuple[FacetRow, FacetRow]:
-    from emdrill.store.tables import FacetRow
-
-    rows = {f.kind: f for f in s.exec(select(FacetRow).where(FacetRow.question_id == question_id))}
+def _facet_memories(con: sqlite3.Connection, question_id: str) -> tuple[Memory, Memory]:
+    rows = {kind: memory_of(rest) for kind, *rest in con.execute(
+        f"SELECT kind, {', '.join(MEMORY_FIELDS)} FROM facet WHERE question_id = ?",
+        (question_id,))}
     if set(rows) != {"intent", "story"}:
         raise DamagedError(f"question '{question_id}' lacks a facet row")
     return rows["intent"], rows["story"]
 
 
+def _put_facet(con: sqlite3.Connection, question_id: str, kind: str, memory: Memory) -> None:
+    con.execute(f"UPDATE facet SET {_ASSIGN_MEMORY} WHERE question_id = ? AND kind = ?",
+                (*memory_values(memory), question_id, kind))
+
+
+_ASSIGN_MEMORY = ", ".join(f"{name} = ?" for name in MEMORY_FIELDS)
+
 # ---------------------------------------------------------------- reviews
+
+# Each review keeps both facets' state from before it, so undo can put it back exactly.
+_PREV = [f"{kind}_prev_{name}" for kind in ("intent", "story") for name in MEMORY_FIELDS]
+_REVIEW_FIELDS = ["question_id", "reviewed_at", "intent_rating", "story_rating", "slot_named",
+                  "seconds", "mode", *_PREV]
+_REVIEW_COLUMNS = "id, " + ", ".join(_REVIEW_FIELDS)
+_NEWEST_FIRST = "ORDER BY reviewed_at DESC, id DESC"
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """A review row: the record, and both facets' memories from before it."""
+
+    record: ReviewRecord
+    intent_before: Memory
+    story_before: Memory
+
+
+def _stored(row: Sequence[Any]) -> _Stored:
+    rid, qid, at, intent, story, slot, seconds, mode = row[:8]
+    record = ReviewRecord(id=int(rid), question_id=qid, reviewed_at=from_db_time(at),
+                          intent_rating=intent, story_rating=story, slot_named=slot,
+                          seconds=seconds, mode=mode)
+    return _Stored(record, memory_of(row[8:14]), memory_of(row[14:20]))
+
+
+def _reviews(con: sqlite3.Connection, where: str, params: Sequence[object]) -> list[_Stored]:
+    return [_stored(r) for r in con.execute(f"SELECT {_REVIEW_COLUMNS} FROM review {where}",
+                                            params)]
 
 
 def history_after(store: Store, question_id: str, at: datetime) -> tuple[Card, list[ReviewRecord]]:
@@ -262,16 +296,13 @@ def history_after(store: Store, question_id: str, at: datetime) -> tuple[Card, l
 
     Each review keeps both facets' state from before it, so the state at `at` is the one
     saved with the first later review, or the current state when there is none."""
-    from emdrill.store.tables import ReviewRow
-
-    with store.session() as s:
-        card = _card(s, question_id)
-        later = list(s.exec(
-            select(ReviewRow).where(ReviewRow.question_id == question_id)
-            .where(col(ReviewRow.reviewed_at) > at).order_by(*_oldest_first())))
+    with store.read() as con:
+        card = _card_in(con, question_id)
+        later = _reviews(con, "WHERE question_id = ? AND reviewed_at > ? "
+                         "ORDER BY reviewed_at, id", (question_id, to_db_time(at)))
     if later:
-        card = Card(card.question, _restore("intent", later[0]), _restore("story", later[0]))
-    return card, [_record(r) for r in later]
+        card = Card(card.question, later[0].intent_before, later[0].story_before)
+    return card, [r.record for r in later]
 
 
 def record_review(
@@ -295,75 +326,37 @@ def record_review(
     review's id with the states before it, and the facets take `*_after` of the last one.
     `anki_revlog` remembers the Anki review this one came from; `choice` (an intent picked
     from four) is written with it, so undo takes both back."""
-    from emdrill.store.tables import AnkiReviewRow, ReviewRow
-
-    with store.write() as s:
-        intent_row, story_row = _facets(s, card.id)
+    with store.transaction() as con:
+        found_i, found_s = _facet_memories(con, card.id)
         # The newest review keeps the facets exactly as this transaction found them, so undo
         # puts back what was there even if another emdrill wrote since `card` was read.
-        before_i, before_s = ((card.intent, card.story) if replayed
-                              else (to_memory(intent_row), to_memory(story_row)))
-        review = ReviewRow(
-            question_id=card.id, reviewed_at=at, intent_rating=intent_rating,
-            story_rating=story_rating, slot_named=slot_named, seconds=seconds, mode=mode,
-            intent_prev_state=before_i.state, story_prev_state=before_s.state,
-        )
-        _set_prev(review, "intent", before_i)
-        _set_prev(review, "story", before_s)
-        s.add(review)
-        for review_id, before_i, before_s in replayed:
-            later = s.get(ReviewRow, review_id)
-            assert later is not None
-            _set_prev(later, "intent", before_i)
-            _set_prev(later, "story", before_s)
-            s.add(later)
-        _apply(intent_row, intent_after)
-        _apply(story_row, story_after)
-        s.add(intent_row)
-        s.add(story_row)
-        s.flush()
+        before_i, before_s = (card.intent, card.story) if replayed else (found_i, found_s)
+        values = (card.id, to_db_time(at), intent_rating, story_rating, slot_named, seconds,
+                  mode, *memory_values(before_i), *memory_values(before_s))
+        cursor = con.execute(f"INSERT INTO review ({', '.join(_REVIEW_FIELDS)}) VALUES "
+                             f"({', '.join('?' * len(_REVIEW_FIELDS))})", values)
+        review_id = cursor.lastrowid
+        assert review_id is not None
+        for later_id, later_i, later_s in replayed:
+            con.execute(f"UPDATE review SET {', '.join(f'{c} = ?' for c in _PREV)} "
+                        "WHERE id = ?",
+                        (*memory_values(later_i), *memory_values(later_s), later_id))
+        _put_facet(con, card.id, "intent", intent_after)
+        _put_facet(con, card.id, "story", story_after)
         if anki_revlog is not None:
-            assert review.id is not None
             kind = "intent" if intent_rating is not None else "story"
-            s.add(AnkiReviewRow(revlog_id=anki_revlog, question_id=card.id, kind=kind,
-                                review_id=review.id))
+            con.execute("INSERT INTO anki_review (revlog_id, question_id, kind, review_id) "
+                        "VALUES (?, ?, ?, ?)", (anki_revlog, card.id, kind, review_id))
         if choice is not None:
-            practice.add_pick(s, choice, review_id=review.id, at=at)
+            practice.add_pick(con, choice, review_id=review_id, at=at)
         if replayed:  # later reviews now follow this one: their outcomes changed
-            s.flush()
-            tallies.rebuild(s)
+            tallies.rebuild(con)
         else:
-            tallies.count(s, card.family, at, [(before_i.last_review, intent_rating),
-                                               (before_s.last_review, story_rating)])
-        return _record(review)
-
-
-def _oldest_first() -> tuple[Any, Any]:
-    from emdrill.store.tables import ReviewRow
-
-    return (col(ReviewRow.reviewed_at), col(ReviewRow.id))
-
-
-def _newest_first() -> tuple[Any, Any]:
-    from emdrill.store.tables import ReviewRow
-
-    return (col(ReviewRow.reviewed_at).desc(), col(ReviewRow.id).desc())
-
-
-def _set_prev(review: ReviewRow, kind: str, m: Memory) -> None:
-    """Keep the facet's state before the review, so undo can put it back exactly."""
-    put_memory(review, m, f"{kind}_prev_")
-
-
-def _restore(kind: str, r: ReviewRow) -> Memory:
-    return memory_from(r, f"{kind}_prev_")
-
-
-def _record(r: ReviewRow) -> ReviewRecord:
-    assert r.id is not None
-    return ReviewRecord(id=r.id, question_id=r.question_id, reviewed_at=r.reviewed_at,
-                        intent_rating=r.intent_rating, story_rating=r.story_rating,
-                        slot_named=r.slot_named, seconds=r.seconds, mode=r.mode)
+            tallies.count(con, card.family, at, [(before_i.last_review, intent_rating),
+                                                 (before_s.last_review, story_rating)])
+        return ReviewRecord(id=review_id, question_id=card.id, reviewed_at=at,
+                            intent_rating=intent_rating, story_rating=story_rating,
+                            slot_named=slot_named, seconds=seconds, mode=mode)
 
 
 def undo_last(store: Store) -> ReviewRecord:
@@ -376,30 +369,25 @@ def undo_last(store: Store) -> ReviewRecord:
     last review is its time). The one review that is not: a review moved in from a merged
     question whose new question kept its own memory (`store.decks`); undoing it only
     deletes it, since the memory it left behind was never this question's."""
-    from emdrill.store.tables import QuestionRow, ReviewRow
-
-    with store.write() as s:
-        last = s.exec(select(ReviewRow).order_by(*_newest_first()).limit(1)).first()
-        if last is None:
+    with store.transaction() as con:
+        newest = _reviews(con, f"{_NEWEST_FIRST} LIMIT 1", ())
+        if not newest:
             raise NothingToUndoError("nothing to undo: no reviews recorded")
-        intent_row, story_row = _facets(s, last.question_id)
-        if _produced(intent_row, last) and _produced(story_row, last):
-            _apply(intent_row, _restore("intent", last))
-            _apply(story_row, _restore("story", last))
-            s.add(intent_row)
-            s.add(story_row)
-        question = s.get(QuestionRow, last.question_id)
-        if question is not None:
-            tallies.count(s, question.family, last.reviewed_at,
-                          [(last.intent_prev_last_review, last.intent_rating),
-                           (last.story_prev_last_review, last.story_rating)], sign=-1)
-        record = _record(last)
-        s.delete(last)
+        last = newest[0]
+        record = last.record
+        now_i, now_s = _facet_memories(con, record.question_id)
+        if (now_i.last_review == record.reviewed_at
+                and now_s.last_review == record.reviewed_at):
+            _put_facet(con, record.question_id, "intent", last.intent_before)
+            _put_facet(con, record.question_id, "story", last.story_before)
+        family = con.execute("SELECT family FROM question WHERE id = ?",
+                             (record.question_id,)).fetchone()
+        if family is not None:
+            tallies.count(con, family[0], record.reviewed_at,
+                          [(last.intent_before.last_review, record.intent_rating),
+                           (last.story_before.last_review, record.story_rating)], sign=-1)
+        con.execute("DELETE FROM review WHERE id = ?", (record.id,))
         return record
-
-
-def _produced(facet: FacetRow, review: ReviewRow) -> bool:
-    return facet.last_review is not None and facet.last_review == review.reviewed_at
 
 
 def new_introduced_since(store: Store, start: datetime) -> int:
@@ -431,13 +419,13 @@ def study_days(store: Store, *, offset_minutes: int) -> list[int]:
 
 
 def _recount_days(store: Store, shift: int) -> None:
-    with store.write() as s:
-        s.execute(text("UPDATE day_shift SET seconds = :shift"), {"shift": shift})
-        s.execute(text("DELETE FROM review_day"))
-        s.execute(text("INSERT INTO review_day (day, reviews) SELECT "
-                       "(quarter * 900 + :shift) / 86400, sum(reviews) FROM review_quarter "
-                       "GROUP BY 1"), {"shift": shift})
-        tallies.recount_family_days(s)
+    with store.transaction() as con:
+        con.execute("UPDATE day_shift SET seconds = ?", (shift,))
+        con.execute("DELETE FROM review_day")
+        con.execute("INSERT INTO review_day (day, reviews) SELECT "
+                    "(quarter * 900 + ?) / 86400, sum(reviews) FROM review_quarter "
+                    "GROUP BY 1", (shift,))
+        tallies.recount_family_days(con)
 
 
 def reviews_since(store: Store, start: datetime, *, until: datetime | None = None) -> int:
@@ -468,13 +456,9 @@ def known_ids(store: Store, ids: Iterable[str]) -> set[str]:
 def question_reviews(store: Store, question_id: str, limit: int) -> list[ReviewRecord]:
     """The question's latest reviews, newest first (in time: an imported review can be older
     than one made here)."""
-    from emdrill.store.tables import ReviewRow
-
-    with store.session() as s:
-        rows: Iterable[ReviewRow] = s.exec(
-            select(ReviewRow).where(ReviewRow.question_id == question_id)
-            .order_by(*_newest_first()).limit(limit))
-        return [_record(r) for r in rows]
+    with store.read() as con:
+        return [r.record for r in _reviews(con, f"WHERE question_id = ? {_NEWEST_FIRST} "
+                                           "LIMIT ?", (question_id, limit))]
 
 
 def question_ids(store: Store) -> list[tuple[str, str, str, str, bool]]:
@@ -486,9 +470,6 @@ def question_ids(store: Store) -> list[tuple[str, str, str, str, bool]]:
 
 
 def last_reviews(store: Store, limit: int) -> list[ReviewRecord]:
-    from emdrill.store.tables import ReviewRow
-
-    with store.session() as s:
-        rows: Iterable[ReviewRow] = s.exec(
-            select(ReviewRow).order_by(*_newest_first()).limit(limit))
-        return [_record(r) for r in rows]
+    """The newest `limit` reviews, newest first."""
+    with store.read() as con:
+        return [r.record for r in _reviews(con, f"{_NEWEST_FIRST} LIMIT ?", (limit,))]

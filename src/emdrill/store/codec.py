@@ -6,6 +6,7 @@ Kept apart from the tables so plain-SQL reads can use it without building the OR
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +14,8 @@ from emdrill.core.errors import DamagedError
 
 
 def to_db_time(value: datetime) -> str:
+    if value.tzinfo is None:  # a naive time would be read as the machine's local time
+        raise ValueError("naive datetime written to the store")
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
@@ -21,6 +24,11 @@ def from_db_time(value: str) -> datetime:
         return datetime.fromisoformat(value).astimezone(UTC)
     except (ValueError, TypeError, OverflowError):
         raise DamagedError(f"a stored time '{str(value)[:40]}' cannot be read") from None
+
+
+def to_json_list(values: Iterable[Any] | None) -> str:
+    """A list as stored: JSON text, non-ASCII kept as is."""
+    return json.dumps(list(values or []), ensure_ascii=False)
 
 
 def json_list(value: str | None) -> list[Any]:

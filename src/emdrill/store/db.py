@@ -1,30 +1,31 @@
-"""The SQLite store: opening, migrations, transactions. The only module that speaks SQL.
+"""The SQLite store: opening, migrations, transactions, and turning SQLite's failures into
+one line that names the file.
 
-Deck, story and stats queries live in sibling modules named `store_*.py`, which
-take a `Store` and use its sessions; nothing outside those modules touches SQL.
+A store keeps one plain sqlite3 connection for reads and for the hot path's writes (grade,
+undo: `transaction()`), so opening it and answering a card never load SQLAlchemy. The ORM
+engine is built the first time something writes through the models (`write()`,
+`session()`): deck loads, stories, imports. Queries live in the sibling modules.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DatabaseError as SADatabaseError
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.pool import QueuePool
-from sqlmodel import Session, create_engine
+from typing import TYPE_CHECKING, Any
 
 from emdrill.core.errors import DamagedError, DuplicateError, ReadOnlyError, StoreError
 from emdrill.store import health
 from emdrill.store.migrations import LATEST, MIGRATIONS
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -72,19 +73,22 @@ def _open_error(path: Path, exc: sqlite3.Error) -> StoreError:
                       "or not an emdrill database, and was left untouched")
 
 
-def _on_connect(dbapi_con: Any, _record: Any) -> None:
+def _pragmas(con: sqlite3.Connection) -> None:
     # WAL lets a reader (stats) and a writer (a drill) share the file. In WAL mode NORMAL
     # sync keeps every committed grade through a killed process or a closed terminal (the
     # commit is in the log before the call returns); only a power cut can lose the last
     # commits, never the file. FULL would add an fsync (milliseconds) to every answer.
-    # We issue BEGIN ourselves (see `_on_begin`), so the driver must not.
-    dbapi_con.isolation_level = None
-    cur = dbapi_con.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.close()
+    # We issue BEGIN ourselves (see `Store.transaction` and `_on_begin`), so the driver
+    # must not.
+    con.isolation_level = None
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    con.execute("PRAGMA synchronous=NORMAL")
+    con.execute("PRAGMA foreign_keys=ON")
+
+
+def _on_connect(dbapi_con: Any, _record: Any) -> None:
+    _pragmas(dbapi_con)
 
 
 def _on_begin(conn: Any) -> None:
@@ -100,12 +104,84 @@ WRITE_OPTION = "emdrill_write"
 
 @dataclass
 class Store:
+    """An open collection. Three ways in:
+
+    - `read()`: plain SQL reads on the store's own connection;
+    - `transaction()`: a plain-SQL write (BEGIN IMMEDIATE), the hot path's;
+    - `write()` / `session()`: a unit of work through the ORM models.
+
+    Blocks nest: inside a write of either kind, every other block joins that write (its
+    connection and its transaction). The one nesting refused is the ORM inside a plain
+    transaction: it would need a second connection, which would wait on the first's lock."""
+
     path: Path
-    engine: Engine
+    con: sqlite3.Connection
     migrated_from: int = LATEST  # the schema version found on opening
-    _reader: tuple[Any, sqlite3.Connection] | None = field(default=None, repr=False)
+    _engines: tuple[Engine, Engine] | None = field(default=None, init=False, repr=False)
     _active: Session | None = field(default=None, init=False, repr=False)
+    _plain: bool = field(default=False, init=False, repr=False)
     _checked: bool = field(default=False, init=False, repr=False)
+
+    # ------------------------------------------------------------ plain SQL
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """Plain SQL reads: outside a write, each statement reads the latest committed
+        state; inside one, they are that write's reads, on its connection."""
+        if self._active is not None:
+            yield self._driver(self._active)
+            return
+        with guard(self.path):
+            yield self.con
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One plain-SQL write transaction (BEGIN IMMEDIATE): read the state and write the
+        change in it, all or nothing. Joins a write already open."""
+        if self._active is not None:
+            yield self._driver(self._active)
+            return
+        if self._plain:
+            yield self.con
+            return
+        with guard(self.path):
+            self.con.execute("BEGIN IMMEDIATE")
+            self._plain = True
+            try:
+                if not self._checked:
+                    self._quick_check(self.con)
+                yield self.con
+                self.con.execute("COMMIT")
+            except BaseException:
+                if self.con.in_transaction:
+                    self.con.execute("ROLLBACK")
+                raise
+            finally:
+                self._plain = False
+
+    # ------------------------------------------------------------ the ORM
+
+    @property
+    def engine(self) -> Engine:
+        """The ORM's engine (its own connections), built on first use."""
+        return self._orm()[0]
+
+    def _orm(self) -> tuple[Engine, Engine]:
+        if self._plain:
+            raise RuntimeError("an ORM unit of work inside a plain transaction would wait on "
+                               "its own lock; use the transaction's connection")
+        if self._engines is None:
+            from sqlalchemy import event
+            from sqlalchemy.pool import QueuePool
+            from sqlmodel import create_engine
+
+            # A URI, so that no character of the folder's name (?, #, %) changes what opens.
+            engine = create_engine("sqlite://", creator=_connector(health.file_uri(self.path)),
+                                   poolclass=QueuePool)
+            event.listen(engine, "connect", _on_connect)
+            event.listen(engine, "begin", _on_begin)
+            self._engines = (engine, engine.execution_options(**{WRITE_OPTION: True}))
+        return self._engines
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -114,37 +190,35 @@ class Store:
         if self._active is not None:
             yield self._active
             return
-        with self._unit(self.engine) as session:
+        with self._unit(self._orm()[0]) as session:
             yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One write transaction (BEGIN IMMEDIATE): read the state and write the change in
-        it, all or nothing. Nested `write()` and `session()` blocks join it."""
+        """One write transaction (BEGIN IMMEDIATE) through the ORM: read the state and
+        write the change in it, all or nothing. Nested blocks join it."""
         if self._active is not None:
             yield self._active
             return
-        with self._unit(self._write_engine) as session:
+        with self._unit(self._orm()[1]) as session:
             self._active = session
             try:
                 if not self._checked:
-                    self._quick_check(session)
+                    self._quick_check(self._driver(session))
                 yield session
             finally:
                 self._active = None
 
-    @cached_property
-    def _write_engine(self) -> Engine:
-        return self.engine.execution_options(**{WRITE_OPTION: True})
-
-    def _quick_check(self, session: Session) -> None:
-        problems = health.quick_problems(self._driver(session))
+    def _quick_check(self, con: sqlite3.Connection) -> None:
+        problems = health.quick_problems(con)
         if problems:
             raise health.damaged(self.path, problems[0])
         self._checked = True
 
     @contextmanager
     def _unit(self, bind: Engine) -> Iterator[Session]:
+        from sqlmodel import Session
+
         with guard(self.path), Session(bind, expire_on_commit=False) as session:
             try:
                 yield session
@@ -153,34 +227,23 @@ class Store:
                 session.rollback()
                 raise
 
-    @contextmanager
-    def read(self) -> Iterator[sqlite3.Connection]:
-        """Plain SQL reads on one connection kept for the store's life: the hot path's
-        queries cost what SQLite costs, without an ORM session around each. Inside `write()`
-        they are that write's reads, on its connection."""
-        if self._active is not None:
-            yield self._driver(self._active)
-            return
-        if self._reader is None:
-            raw = self.engine.raw_connection()
-            con = raw.driver_connection
-            assert isinstance(con, sqlite3.Connection)
-            con.isolation_level = None  # each statement reads the latest committed state
-            self._reader = (raw, con)
-        with guard(self.path):
-            yield self._reader[1]
-
     @staticmethod
     def _driver(session: Session) -> sqlite3.Connection:
-        raw = session.connection().connection.driver_connection
-        assert isinstance(raw, sqlite3.Connection)
-        return raw
+        return driver_of(session)
 
     def close(self) -> None:
-        if self._reader is not None:
-            self._reader[0].close()
-            self._reader = None
-        self.engine.dispose()
+        self.con.close()
+        if self._engines is not None:
+            self._engines[0].dispose()
+            self._engines = None
+
+
+def driver_of(session: Session) -> sqlite3.Connection:
+    """The sqlite3 connection under an ORM session, in its transaction: plain SQL that must
+    be part of the session's unit of work (flush the session first)."""
+    raw = session.connection().connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)
+    return raw
 
 
 @contextmanager
@@ -188,39 +251,53 @@ def guard(path: Path) -> Iterator[None]:
     """Turn SQLite failures into one-line errors that name the file."""
     try:
         yield
-    except IntegrityError as exc:
-        reason = str(exc.orig) if exc.orig is not None else str(exc)
-        raise DuplicateError(f"{path}: another emdrill wrote the same data at the same time "
-                             f"({reason}); nothing was written, try again") from None
     except DamagedError as exc:
         if str(path) in str(exc):
             raise
         raise health.damaged(path, str(exc)) from None
-    except sqlite3.OperationalError as exc:  # plain reads, and a first connect that fails
-        reason = str(exc)
-        if "locked" in reason or "busy" in reason:
-            raise StoreError(f"{path}: database is busy (another emdrill is writing); "
-                             "try again") from None
-        if "readonly" in reason or "unable to open" in reason:
-            raise _open_error(path, exc) from None
-        raise StoreError(f"{path}: database error: {reason}") from None
+    except sqlite3.IntegrityError as exc:
+        raise _duplicate(path, str(exc)) from None
+    except sqlite3.OperationalError as exc:
+        raise _operational(path, str(exc)) from None
     except sqlite3.DatabaseError as exc:
         raise health.damaged(path, str(exc)) from None
-    except OperationalError as exc:
-        reason = str(exc.orig) if exc.orig is not None else str(exc)
-        if "locked" in reason or "busy" in reason:
-            raise StoreError(f"{path}: database is busy (another emdrill is writing); "
-                             "try again") from None
-        if "readonly" in reason or "unable to open" in reason:
-            raise _open_error(path, sqlite3.OperationalError(reason)) from None
-        if "disk" in reason and "full" in reason:
-            raise StoreError(f"{path}: the disk is full; nothing was written") from None
-        raise StoreError(f"{path}: database error: {reason}") from None
-    except SADatabaseError as exc:
-        reason = str(exc.orig) if exc.orig is not None else str(exc)
-        if "malformed" in reason or "not a database" in reason:
-            raise health.damaged(path, reason) from None
-        raise
+    except Exception as exc:
+        orm = _orm_error(path, exc)
+        if orm is None:
+            raise
+        raise orm from None
+
+
+def _duplicate(path: Path, reason: str) -> StoreError:
+    return DuplicateError(f"{path}: another emdrill wrote the same data at the same time "
+                          f"({reason}); nothing was written, try again")
+
+
+def _operational(path: Path, reason: str) -> StoreError:
+    if "locked" in reason or "busy" in reason:
+        return StoreError(f"{path}: database is busy (another emdrill is writing); "
+                          "try again")
+    if "readonly" in reason or "unable to open" in reason:
+        return _open_error(path, sqlite3.OperationalError(reason))
+    if "disk" in reason and "full" in reason:
+        return StoreError(f"{path}: the disk is full; nothing was written")
+    return StoreError(f"{path}: database error: {reason}")
+
+
+def _orm_error(path: Path, exc: Exception) -> StoreError | None:
+    """The same failures raised through SQLAlchemy (only loaded when the ORM is in use)."""
+    sa = sys.modules.get("sqlalchemy.exc")
+    if sa is None or not isinstance(exc, sa.DBAPIError):
+        return None
+    reason = str(exc.orig) if exc.orig is not None else str(exc)
+    if isinstance(exc, sa.IntegrityError):
+        return _duplicate(path, reason)
+    if isinstance(exc, sa.OperationalError):
+        return _operational(path, reason)
+    if isinstance(exc, sa.DatabaseError) and ("malformed" in reason
+                                              or "not a database" in reason):
+        return health.damaged(path, reason)
+    return None
 
 
 def open_store(path: Path) -> Store:
@@ -235,15 +312,16 @@ def open_store(path: Path) -> Store:
     if exists and not path.is_file():
         raise StoreError(f"{path}: not a database file; it was left untouched")
     version = inspect_existing(path) if exists else 0
-    # A URI, so that no character of the folder's name (?, #, %) changes what is opened.
-    engine = create_engine("sqlite://", creator=_connector(health.file_uri(path)),
-                           poolclass=QueuePool)
-    event.listen(engine, "connect", _on_connect)
-    event.listen(engine, "begin", _on_begin)
-    if version < LATEST:
-        with guard(path):
-            _migrate(engine)
-    return Store(path=path, engine=engine, migrated_from=version)
+    with guard(path):
+        con = _connector(health.file_uri(path))()
+        try:
+            _pragmas(con)
+            if version < LATEST:
+                _migrate(con)
+        except BaseException:
+            con.close()
+            raise
+    return Store(path=path, con=con, migrated_from=version)
 
 
 def _connector(uri: str) -> Callable[[], sqlite3.Connection]:
@@ -253,25 +331,15 @@ def _connector(uri: str) -> Callable[[], sqlite3.Connection]:
     return connect
 
 
-def _migrate(engine: Engine) -> None:
-    raw = engine.raw_connection()
+def _migrate(con: sqlite3.Connection) -> None:
+    con.execute("BEGIN IMMEDIATE")
     try:
-        con = raw.driver_connection
-        assert isinstance(con, sqlite3.Connection)
-        previous = con.isolation_level
-        con.isolation_level = None  # we issue BEGIN ourselves
-        try:
-            con.execute("BEGIN IMMEDIATE")
-            try:
-                run_migrations(con, upto=LATEST)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-        finally:
-            con.isolation_level = previous
-    finally:
-        raw.close()
+        run_migrations(con, upto=LATEST)
+        con.execute("COMMIT")
+    except BaseException:
+        if con.in_transaction:
+            con.execute("ROLLBACK")
+        raise
 
 
 def run_migrations(con: sqlite3.Connection, *, upto: int) -> None:
@@ -288,7 +356,7 @@ def run_migrations(con: sqlite3.Connection, *, upto: int) -> None:
         con.execute(f"PRAGMA user_version={number}")
 
 
-@cache
+@functools.cache
 def expected_schema(version: int) -> frozenset[tuple[str, str, str]]:
     """(type, name, sql) of everything the migrations up to `version` create."""
     con = sqlite3.connect(":memory:", isolation_level=None)

@@ -7,17 +7,16 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import text
-from sqlmodel import Session, col, select
-
 from emdrill.core.order import goes_first, new_order
 from emdrill.core.scheduler import new_memory
 from emdrill.core.types import Family, Question, Slot
 from emdrill.store import rows, tallies
 from emdrill.store.cards import memory_from, put_memory
-from emdrill.store.db import Store
+from emdrill.store.db import Store, driver_of
 
-if TYPE_CHECKING:  # deck loading and the ORM models load only when a deck is loaded
+if TYPE_CHECKING:  # deck loading and the ORM load only when a deck is loaded
+    from sqlmodel import Session
+
     from emdrill.core.deckfile import Context, DeckFile, LoadResult
     from emdrill.store.tables import FamilyRow
 
@@ -26,6 +25,8 @@ CONTENT_FIELDS = ("family", "text", "intent", "probes", "story", "also", "system
 
 
 def context(store: Store) -> Context:
+    from sqlmodel import select
+
     from emdrill.core.deckfile import Context
     from emdrill.store.tables import FamilyRow, QuestionRow
 
@@ -41,6 +42,8 @@ def load(store: Store, files: list[DeckFile], *, now: datetime, first: bool = Fa
     """Add, update, merge replaced ids and suspend, in one transaction. With `first`, the
     questions this load adds go ahead of every other new question (the user's own, just
     added)."""
+    from sqlmodel import col, select
+
     from emdrill.core.deckfile import LoadResult
     from emdrill.store.tables import DeckRow, QuestionRow, SlotRow
 
@@ -80,7 +83,7 @@ def load(store: Store, files: list[DeckFile], *, now: datetime, first: bool = Fa
         # reviews now count towards another family's weakness (a question changed family,
         # or a merged question's reviews moved to one that may sit in another family)
         if regrouped or counts["merged"]:
-            tallies.rebuild(s)
+            tallies.rebuild(driver_of(s))
     return LoadResult(**counts)
 
 
@@ -94,6 +97,8 @@ def _family_moves(s: Session, q: Question) -> bool:
 def refresh_new_order(s: Session, *, first: Collection[str] = ()) -> None:
     """Store each active question's place among new ones (the rule: `core.order.new_order`).
     `first` are questions to put ahead of all others; those marked so before stay ahead."""
+    from sqlalchemy import text
+
     rows = list(s.execute(text("SELECT id, family, deck_id, position, new_order FROM question "
                                "WHERE suspended = 0")))
     ahead = set(first) | {qid for qid, _, _, _, rank in rows if goes_first(rank)}
@@ -108,6 +113,8 @@ def rebuild_aggregates(store: Store) -> None:
     """Recount everything the hot path keeps from the history: each question's due and
     review count, new order and the weakness tallies (after migration 4, or rows written
     whole, as a JSON import does)."""
+    from sqlalchemy import text
+
     with store.write() as s:
         s.execute(text(
             "UPDATE question SET reviews = (SELECT count(*) FROM review r "
@@ -115,7 +122,7 @@ def rebuild_aggregates(store: Store) -> None:
             "WHERE f.question_id = question.id AND f.last_review IS NOT NULL) THEN "
             "(SELECT min(f.due) FROM facet f WHERE f.question_id = question.id) END"))
         refresh_new_order(s)
-        tallies.rebuild(s)
+        tallies.rebuild(driver_of(s))
 
 
 def _family_row(fam: Family, deck_id: str) -> FamilyRow:
@@ -179,6 +186,9 @@ def _merge(s: Session, old_id: str, new_id: str) -> bool:
     memory (undo then takes a moved review back without touching it: see
     `store.cards.undo_last`). Nothing to do when `old_id` is not in the collection (never
     loaded, or merged by an earlier load)."""
+    from sqlalchemy import text
+    from sqlmodel import select
+
     from emdrill.store.tables import FacetRow, QuestionRow, ReviewRow
 
     old = s.get(QuestionRow, old_id)
@@ -209,13 +219,11 @@ def _merge(s: Session, old_id: str, new_id: str) -> bool:
 
 def deck_summary(store: Store) -> list[tuple[str, str, str, str, int, int]]:
     """(deck id, deck name, version, family, active questions, suspended) per family."""
-    sql = text(
-        "SELECT d.id, d.name, d.version, q.family, sum(NOT q.suspended), sum(q.suspended) "
-        "FROM deck d JOIN question q ON q.deck_id = d.id "
-        "GROUP BY d.id, q.family ORDER BY d.id, min(q.position), q.family"
-    )
-    with store.session() as s:
-        return [(d, n, v, f, int(a or 0), int(b or 0)) for d, n, v, f, a, b in s.execute(sql)]
+    sql = ("SELECT d.id, d.name, d.version, q.family, sum(NOT q.suspended), sum(q.suspended) "
+           "FROM deck d JOIN question q ON q.deck_id = d.id "
+           "GROUP BY d.id, q.family ORDER BY d.id, min(q.position), q.family")
+    with store.read() as con:
+        return [(d, n, v, f, int(a or 0), int(b or 0)) for d, n, v, f, a, b in con.execute(sql)]
 
 
 def families(store: Store) -> list[Family]:

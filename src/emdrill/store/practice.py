@@ -2,28 +2,27 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
-
-from sqlalchemy import text
-from sqlmodel import Session, col, select
+from typing import TYPE_CHECKING, Any
 
 from emdrill.core.decode import TOLD_APART, IntentChoice
-from emdrill.store.codec import from_db_time
+from emdrill.store.codec import from_db_time, json_list, to_db_time, to_json_list
 from emdrill.store.db import Store
 
 if TYPE_CHECKING:  # the ORM models load only where rows are written (start-up time)
     from emdrill.core.mock import Rehearsal
-    from emdrill.store.tables import RehearsalRow
 
 
-def add_pick(s: Session, choice: IntentChoice, *, review_id: int | None, at: datetime) -> None:
+def add_pick(con: sqlite3.Connection, choice: IntentChoice, *, review_id: int | None,
+             at: datetime) -> None:
     """Written inside the review's own transaction (see cards.record_review)."""
-    from emdrill.store.tables import IntentPickRow
-
-    s.add(IntentPickRow(review_id=review_id, question_id=choice.question_id,
-                        picked=choice.picked, options=list(choice.options),
-                        seconds=choice.seconds, picked_at=at))
+    con.execute("INSERT INTO intent_pick (review_id, question_id, picked, options, seconds, "
+                "picked_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (review_id, choice.question_id, choice.picked,
+                 to_json_list(choice.options), choice.seconds,
+                 to_db_time(at)))
 
 
 # A confusion is a wrong pick; it is settled once the question has been picked right
@@ -45,32 +44,32 @@ FROM wrong w
 
 def confusions(store: Store) -> list[tuple[str, str, int, datetime, bool]]:
     """(question, mistaken_for, count, last, told apart) for every pair ever confused."""
-    with store.session() as s:
-        rows = list(s.execute(text(_CONFUSIONS)))
+    with store.read() as con:
+        rows = list(con.execute(_CONFUSIONS))
     return [(q, p, int(n), from_db_time(last), bool(settled)) for q, p, n, last, settled in rows]
 
 
 def open_confusions_of(store: Store, question_id: str) -> list[str]:
     """Questions this one is still confused with, either way round, most frequent first."""
-    sql = text(f"SELECT * FROM ({_CONFUSIONS}) WHERE NOT settled "
-               "AND (question_id = :q OR picked = :q)")
-    with store.session() as s:
-        rows = list(s.execute(sql, {"q": question_id}))
+    sql = (f"SELECT * FROM ({_CONFUSIONS}) WHERE NOT settled "
+           "AND (question_id = :q OR picked = :q)")
+    with store.read() as con:
+        rows = list(con.execute(sql, {"q": question_id}))
     rows.sort(key=lambda r: (-int(r[2]), r[3]))
     return list(dict.fromkeys(p if q == question_id else q for q, p, *_ in rows))
 
 
 def mistaken_for(store: Store, question_id: str) -> list[str]:
     """Intents this question was mistaken for and not yet told apart, most frequent first."""
-    sql = text(f"SELECT picked FROM ({_CONFUSIONS}) WHERE NOT settled AND question_id = :q "
-               "ORDER BY n DESC, last DESC")
-    with store.session() as s:
-        return [row[0] for row in s.execute(sql, {"q": question_id})]
+    sql = (f"SELECT picked FROM ({_CONFUSIONS}) WHERE NOT settled AND question_id = :q "
+           "ORDER BY n DESC, last DESC")
+    with store.read() as con:
+        return [row[0] for row in con.execute(sql, {"q": question_id})]
 
 
 def pick_count(store: Store) -> int:
-    with store.session() as s:
-        return int(s.execute(text("SELECT count(*) FROM intent_pick")).scalar_one())
+    with store.read() as con:
+        return int(con.execute("SELECT count(*) FROM intent_pick").fetchone()[0])
 
 
 # ---------------------------------------------------------------- rehearsals
@@ -103,25 +102,27 @@ def link_review(store: Store, rehearsal_id: int, review_id: int) -> None:
             s.add(row)
 
 
+_REHEARSAL_COLUMNS = ("r.id, r.question_id, q.family, r.started_at, r.target_seconds, "
+                      "r.answer_seconds, r.follow_ups, r.check_intent, r.check_system, "
+                      "r.check_story, r.check_result, r.check_learning, r.review_id")
+
+
 def rehearsals(store: Store, *, since: datetime | None = None) -> list[Rehearsal]:
-    from emdrill.store.tables import QuestionRow, RehearsalRow
-
-    with store.session() as s:
-        query = select(RehearsalRow, QuestionRow.family).join(
-            QuestionRow, col(QuestionRow.id) == col(RehearsalRow.question_id))
-        if since is not None:
-            query = query.where(col(RehearsalRow.started_at) >= since)
-        rows = list(s.exec(query.order_by(col(RehearsalRow.id))))
-    return [_rehearsal(row, family) for row, family in rows]
+    """Every rehearsal (since `since`, if given) with its question's family, oldest first."""
+    where, params = ("WHERE r.started_at >= ? ", [to_db_time(since)]) if since else ("", [])
+    sql = (f"SELECT {_REHEARSAL_COLUMNS} FROM rehearsal r JOIN question q "
+           f"ON q.id = r.question_id {where}ORDER BY r.id")
+    with store.read() as con:
+        return [_rehearsal(row) for row in con.execute(sql, params)]
 
 
-def _rehearsal(row: RehearsalRow, family: str) -> Rehearsal:
+def _rehearsal(row: Sequence[Any]) -> Rehearsal:
     from emdrill.core.mock import Rehearsal
 
+    rid, qid, family, started, target, answer, follow_ups, *checks, review_id = row
+    intent, system, story, result, learning = (bool(c) for c in checks)
     return Rehearsal(
-        question_id=row.question_id, family=family, started_at=row.started_at,
-        target=row.target_seconds, answer_seconds=row.answer_seconds,
-        follow_ups=tuple((str(f["text"]), float(f["seconds"])) for f in row.follow_ups),
-        checks=(row.check_intent, row.check_system, row.check_story, row.check_result,
-                row.check_learning),
-        review_id=row.review_id, id=row.id)
+        question_id=qid, family=family, started_at=from_db_time(started), target=int(target),
+        answer_seconds=answer,
+        follow_ups=tuple((str(f["text"]), float(f["seconds"])) for f in json_list(follow_ups)),
+        checks=(intent, system, story, result, learning), review_id=review_id, id=int(rid))

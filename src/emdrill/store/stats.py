@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import text
-
 from emdrill.core.scheduler import recall_after
 from emdrill.core.stats import SeenQuestion
 from emdrill.core.timing import sql_day_shift
@@ -94,11 +92,11 @@ def retention_counts(store: Store, *, bounds: list[datetime], offset_minutes: in
 
 def reviews_per_day(store: Store, *, since: datetime, offset_minutes: int) -> dict[str, int]:
     """Reviews per study day (YYYY-MM-DD) since `since`."""
-    sql = text("SELECT date(quarter * 900, 'unixepoch', :shift) AS d, sum(reviews) "
-               "FROM review_quarter WHERE quarter >= :since GROUP BY d")
+    sql = ("SELECT date(quarter * 900, 'unixepoch', :shift) AS d, sum(reviews) "
+           "FROM review_quarter WHERE quarter >= :since GROUP BY d")
     params = {"shift": _shift(offset_minutes), "since": int(since.timestamp()) // 900}
-    with store.session() as s:
-        return {d: int(n) for d, n in s.execute(sql, params)}
+    with store.read() as con:
+        return {d: int(n) for d, n in con.execute(sql, params)}
 
 
 def due_per_day(store: Store, *, until: datetime, offset_minutes: int) -> dict[str, int]:
@@ -193,8 +191,8 @@ def recent_lapses(store: Store, *, since: datetime, family: str | None = None,
 
 
 def slot_names(store: Store) -> dict[int, str]:
-    with store.session() as s:
-        return {int(n): str(name) for n, name in s.execute(text("SELECT slot, name FROM slot"))}
+    with store.read() as con:
+        return {int(n): str(name) for n, name in con.execute("SELECT slot, name FROM slot")}
 
 
 # Recent reviews with their question: the window of `review_time` first (CROSS JOIN keeps

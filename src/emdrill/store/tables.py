@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +9,7 @@ from sqlalchemy import Column, Text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from emdrill.store.codec import from_db_time, json_list, to_db_time
+from emdrill.store.codec import from_db_time, json_list, to_db_time, to_json_list
 
 __all__ = ["from_db_time", "to_db_time"]  # the codec, re-exported for the tables' users
 
@@ -22,11 +21,7 @@ class UTCDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Any) -> str | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime written to the store")
-        return to_db_time(value)
+        return None if value is None else to_db_time(value)
 
     def process_result_value(self, value: str | None, dialect: Any) -> datetime | None:
         return None if value is None else from_db_time(value)
@@ -39,7 +34,7 @@ class JSONList(TypeDecorator[list[Any]]):
     cache_ok = True
 
     def process_bind_param(self, value: list[Any] | None, dialect: Any) -> str:
-        return json.dumps(list(value or []), ensure_ascii=False)
+        return to_json_list(value)
 
     def process_result_value(self, value: str | None, dialect: Any) -> list[Any]:
         return json_list(value)

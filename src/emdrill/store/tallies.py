@@ -6,11 +6,9 @@ history only when the history itself moves (a migration, a deck load, an import)
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
-
-from sqlalchemy import text
-from sqlmodel import Session
 
 from emdrill.core.weakness import Tally, outcome
 from emdrill.store.codec import from_db_time, to_db_time
@@ -26,7 +24,7 @@ def read(store: Store) -> dict[str, Tally]:
         return {f: Tally(float(n), float(m), from_db_time(at)) for f, n, m, at in rows}
 
 
-def count(s: Session, family: str, at: datetime, facets: Iterable[Outcome], *,
+def count(con: sqlite3.Connection, family: str, at: datetime, facets: Iterable[Outcome], *,
           sign: int = 1) -> None:
     """Add (sign 1) or take back (sign -1) one review's facet outcomes to its family."""
     tests = misses = 0
@@ -35,33 +33,33 @@ def count(s: Session, family: str, at: datetime, facets: Iterable[Outcome], *,
         tests, misses = tests + n, misses + m
     if not tests:
         return
-    row = s.execute(text("SELECT tests, misses, as_of FROM family_outcome WHERE family = :f"),
-                    {"f": family}).first()
+    row = con.execute("SELECT tests, misses, as_of FROM family_outcome WHERE family = ?",
+                      (family,)).fetchone()
     tally = Tally(float(row[0]), float(row[1]), from_db_time(row[2])) if row else Tally(0, 0, at)
-    _save(s, family, tally.add(at, tests=sign * tests, misses=sign * misses))
+    _save(con, family, tally.add(at, tests=sign * tests, misses=sign * misses))
 
 
-def _save(s: Session, family: str, tally: Tally) -> None:
-    s.execute(text("INSERT INTO family_outcome (family, tests, misses, as_of) "
-                   "VALUES (:f, :n, :m, :at) ON CONFLICT (family) DO UPDATE SET "
-                   "tests = excluded.tests, misses = excluded.misses, as_of = excluded.as_of"),
-              {"f": family, "n": tally.tests, "m": tally.misses, "at": to_db_time(tally.as_of)})
+def _save(con: sqlite3.Connection, family: str, tally: Tally) -> None:
+    con.execute("INSERT INTO family_outcome (family, tests, misses, as_of) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (family) DO UPDATE SET "
+                "tests = excluded.tests, misses = excluded.misses, as_of = excluded.as_of",
+                (family, tally.tests, tally.misses, to_db_time(tally.as_of)))
 
 
-def recount_family_days(s: Session) -> None:
+def recount_family_days(con: sqlite3.Connection) -> None:
     """The per-day, per-family counts again from the history (the triggers keep them after)."""
-    s.execute(text("DELETE FROM family_day"))
-    s.execute(text(family_day_recount()))
+    con.execute("DELETE FROM family_day")
+    con.execute(family_day_recount())
 
 
-def rebuild(s: Session) -> None:
+def rebuild(con: sqlite3.Connection) -> None:
     """Recount every family's tally and daily counts from the whole review history."""
-    recount_family_days(s)
-    s.execute(text("DELETE FROM family_outcome"))
-    rows = s.execute(text(
+    recount_family_days(con)
+    con.execute("DELETE FROM family_outcome")
+    rows = con.execute(
         "SELECT q.family, r.reviewed_at, r.intent_prev_last_review, r.intent_rating, "
         "r.story_prev_last_review, r.story_rating FROM review r "
-        "JOIN question q ON q.id = r.question_id ORDER BY r.reviewed_at"))
+        "JOIN question q ON q.id = r.question_id ORDER BY r.reviewed_at")
     tallies: dict[str, Tally] = {}
     for family, at_text, intent_prev, intent, story_prev, story in rows:
         at = from_db_time(at_text)
@@ -74,4 +72,4 @@ def rebuild(s: Session) -> None:
             start = tallies.get(family, Tally(0.0, 0.0, at))
             tallies[family] = start.add(at, tests=tests, misses=misses)
     for family, tally in tallies.items():
-        _save(s, family, tally)
+        _save(con, family, tally)

@@ -1,0 +1,155 @@
+"""The store's three ways in (plain reads, plain transactions, the ORM) and what each
+command loads: the hot path (status, next, grade, undo) and the reports never import
+SQLAlchemy."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from emdrill.core.errors import DuplicateError, StoreError
+from emdrill.core.scheduler import Rating
+from emdrill.core.timing import Clock
+from emdrill.ops import collection
+from emdrill.ops.collection import StoryAnswer
+from emdrill.store import cards as store_cards
+from emdrill.store import tallies
+from emdrill.store.codec import to_db_time
+from emdrill.store.db import driver_of, guard, open_store
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+# Runs one command in a fresh interpreter and says, on exit, whether SQLAlchemy was loaded.
+PROBE = """
+import atexit, sys
+atexit.register(lambda: sys.stderr.write("ORM loaded: %s\\n" % ("sqlalchemy" in sys.modules)))
+sys.argv = ["emdrill", *sys.argv[1:]]
+from emdrill.cli.main import main
+main()
+"""
+
+
+def _run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "EMDRILL_HOME": str(home), "EMDRILL_NOW": T0.isoformat()}
+    return subprocess.run([sys.executable, "-c", PROBE, *args], env=env, text=True,
+                          capture_output=True, timeout=120)
+
+
+def test_the_hot_path_and_the_reports_never_load_the_orm(tmp_path: Path) -> None:
+    first = _run(tmp_path, "status")  # a new collection: the bundled deck loads by the ORM
+    assert first.returncode == 0, first.stderr
+    assert "ORM loaded: True" in first.stderr
+    queued = _run(tmp_path, "next", "--json", "-n", "3")
+    qid = json.loads(queued.stdout)[0]["id"]
+    for args in (["status"], ["next", "-n", "20"], ["next", "--json"],
+                 ["grade", qid, "--intent", "good", "--story", "1"], ["undo"],
+                 ["grade", qid, "--intent", "again", "--story", "2"], ["stats"],
+                 ["stats", "--json"], ["shaky"], ["show", qid], ["story", "list"]):
+        done = _run(tmp_path, *args)
+        assert done.returncode == 0, (args, done.stderr)
+        assert "ORM loaded: False" in done.stderr, args
+    # the probe does see the ORM where a command uses it: a setting is written through it
+    assert "ORM loaded: True" in _run(tmp_path, "config", "new-per-day", "5").stderr
+    con = sqlite3.connect(tmp_path / "emdrill.db")
+    assert con.execute("SELECT count(*) FROM review WHERE question_id = ?",
+                       (qid,)).fetchone()[0] == 1  # graded, undone, graded again
+
+
+def test_a_plain_transaction_is_all_or_nothing(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "e.db")
+    with pytest.raises(KeyboardInterrupt), store.transaction() as con:
+        con.execute("INSERT INTO setting (key, value) VALUES ('new-per-day', '3')")
+        raise KeyboardInterrupt
+    assert not store.con.in_transaction
+    assert store_cards.stored_settings(store) == {}
+    with store.transaction() as con:
+        con.execute("INSERT INTO setting (key, value) VALUES ('new-per-day', '4')")
+    other = sqlite3.connect(tmp_path / "e.db")  # committed: another connection sees it
+    assert other.execute("SELECT value FROM setting").fetchall() == [("4",)]
+
+
+def test_the_orm_inside_a_plain_transaction_is_refused_not_deadlocked(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "e.db")
+    with store.transaction() as con:
+        con.execute("INSERT INTO setting (key, value) VALUES ('decode', 'on')")
+        with pytest.raises(RuntimeError, match="plain transaction"), store.write():
+            pass
+    assert store_cards.stored_settings(store) == {"decode": "on"}
+
+
+def test_blocks_inside_an_orm_write_join_its_connection(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "e.db")
+    with pytest.raises(LookupError), store.write() as session:
+        with store.transaction() as con:
+            assert con is driver_of(session)
+            con.execute("INSERT INTO setting (key, value) VALUES ('decode', 'on')")
+        with store.read() as con:
+            assert con is driver_of(session)
+        raise LookupError  # the ORM's write rolls back: the plain insert was part of it
+    assert store_cards.stored_settings(store) == {}
+
+
+def _snapshot(store: collection.Store) -> tuple[list[tuple[object, ...]], ...]:
+    with store.read() as con:
+        tables = [con.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
+                  for t in ("facet", "question", "review")]
+        # the per-day counts keep a row at zero once a day's last review is undone
+        return (*tables, *(con.execute(f"SELECT * FROM {t} WHERE reviews != 0 "
+                                       "ORDER BY 1, 2").fetchall()
+                           for t in ("review_day", "family_day")))
+
+
+def test_a_grade_and_its_undo_round_trip_every_column(tmp_path: Path) -> None:
+    store = collection.open_collection(tmp_path / "e.db", now=T0)
+    clock = Clock(now=T0, local=UTC)
+    qid = collection.next_queue(store, clock, limit=1)[0].card.id
+    collection.grade(store, clock, qid, intent=Rating.GOOD, story=StoryAnswer(slot=1))
+    before = _snapshot(store)  # the two facets now differ (a right and a wrong story)
+    tally = tallies.read(store)
+    later = Clock(now=T0 + timedelta(days=3), local=UTC)
+    graded = collection.grade(store, later, qid, intent=Rating.AGAIN,
+                              story=StoryAnswer(slot=2), seconds=12.5, mode="drill")
+    with store.read() as con:
+        row = con.execute("SELECT question_id, reviewed_at, intent_rating, story_rating, "
+                          "slot_named, seconds, mode FROM review WHERE id = ?",
+                          (graded.review_id,)).fetchone()
+        due = con.execute("SELECT due FROM facet WHERE question_id = ? AND kind = 'intent'",
+                          (qid,)).fetchone()[0]
+    assert row == (qid, to_db_time(later.now), 1, int(graded.story_rating), 2, 12.5, "drill")
+    assert due == to_db_time(graded.intent_due)
+    assert store_cards.last_reviews(store, 1)[0].reviewed_at == later.now
+    assert _snapshot(store) != before
+    collection.undo(store)
+    assert _snapshot(store) == before
+    for family, kept in tallies.read(store).items():  # decayed sums: equal as of a time
+        was = tally[family].at(later.now) if family in tally else (0.0, 0.0)
+        assert kept.at(later.now) == pytest.approx(was, abs=1e-9)
+
+
+def test_a_naive_time_is_never_written() -> None:
+    with pytest.raises(ValueError, match="naive"):
+        to_db_time(datetime(2026, 3, 2, 9, 0))
+
+
+@pytest.mark.parametrize(("error", "says"), [
+    (sqlite3.IntegrityError("UNIQUE constraint failed: review.id"), "same data at the same"),
+    (sqlite3.OperationalError("database or disk is full"), "the disk is full"),
+    (sqlite3.OperationalError("database is locked"), "database is busy"),
+    (sqlite3.DatabaseError("database disk image is malformed"), "damaged"),
+])
+def test_plain_sqlite_failures_become_one_line_naming_the_file(
+        tmp_path: Path, error: Exception, says: str) -> None:
+    path = tmp_path / "e.db"
+    with pytest.raises(StoreError) as caught, guard(path):
+        raise error
+    assert says in str(caught.value) and str(path) in str(caught.value)
+    assert "\n" not in str(caught.value)
+    if isinstance(error, sqlite3.IntegrityError):
+        assert isinstance(caught.value, DuplicateError)
