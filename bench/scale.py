@@ -14,15 +14,24 @@ to Anki's 20 queued cards with each card's question rendered; `grade` and `undo`
 answer and its undo; `stats` is emdrill's whole report next to Anki's graphs for a year.
 
 Every figure is a median. In-process timings run in a fresh child process per size and
-product, so `peak_rss_mb` is that child's high-water mark. `process_over_floor` is a whole
-`emdrill` process over `python -c "import typer, rich, sqlmodel, fsrs"` (what those commands
-need), both measured here, alternating, so machine noise hits both alike. Nothing asserts:
-the script prints figures.
+product, so `peak_rss_mb` is that child's high-water mark. Whole processes give three figures
+per command, all timed here in one alternating loop so machine noise hits each alike:
+`process_ms` is the whole `emdrill` command in milliseconds; `process_over_floor` divides it by
+`floor_ms`, the time of `python -c "import typer, rich, sqlmodel, fsrs"` (the stack every
+command sat on when issue 9 was measured); `own_floor` divides it by `python -c "import ..."`
+of exactly the third-party modules that command loaded (read once from `-X importtime`), so
+1.0 would mean emdrill's own code and work cost nothing.
+
+Before timing, the installed emdrill package is byte-compiled (`python -m compileall`): a pip
+install ships bytecode, but a machine with PYTHONDONTWRITEBYTECODE set would otherwise
+recompile every emdrill module on every run and charge that to emdrill. Nothing asserts: the
+script prints figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import random
@@ -273,27 +282,79 @@ def time_anki(path: Path, runs: int) -> dict[str, float]:
 # ---------------------------------------------------------------- whole processes
 
 
-def process_ratios(db: Path, runs: int) -> dict[str, float]:
-    """Whole `emdrill` process over the import floor, alternating the two each round."""
+def process_ratios(db: Path, runs: int) -> dict[str, Any]:
+    """Whole `emdrill` processes next to both import floors, alternating all of them each round.
+
+    Returns `process_over_floor`, `process_ms`, `floor_ms` and `own_floor` (see the module
+    docstring)."""
     env = {**os.environ, "EMDRILL_HOME": str(db.parent), "EMDRILL_NOW": NOW.isoformat()}
     py = sys.executable
-    floor: list[float] = []
+    compile_installed()
     wanted = {"status": ["status"], "next": ["next", "-n", "20"],
               "grade": ["grade", "{qid}", "--intent", "good", "--story", "1"]}
-    spent: dict[str, list[float]] = {k: [] for k in wanted}
     first = json.loads(subprocess.run([py, "-m", "emdrill", "next", "--json", "-n", "1"],
                                       env=env, capture_output=True, text=True,
                                       check=True).stdout)[0]["id"]
+    undo = [py, "-m", "emdrill", "undo"]
+    commands = {name: [py, "-m", "emdrill", *[a.format(qid=first) for a in args]]
+                for name, args in wanted.items()}
+    own = {name: [py, "-c", "import " + ", ".join(third_party_loaded(cmd, env))]
+           for name, cmd in commands.items()}
+    subprocess.run(undo, env=env, check=True, capture_output=True)  # the grade just traced
+    floor: list[float] = []
+    spent: dict[str, list[float]] = {k: [] for k in wanted}
+    own_spent: dict[str, list[float]] = {k: [] for k in wanted}
     for _ in range(runs):
         floor.append(_wall([py, "-c", FLOOR], env))
-        for name, args in wanted.items():
-            spent[name].append(_wall([py, "-m", "emdrill",
-                                      *[a.format(qid=first) for a in args]], env))
+        for name, cmd in commands.items():
+            own_spent[name].append(_wall(own[name], env))
+            spent[name].append(_wall(cmd, env))
             if name == "grade":
-                subprocess.run([py, "-m", "emdrill", "undo"], env=env, check=True,
-                               capture_output=True)
+                subprocess.run(undo, env=env, check=True, capture_output=True)
     base = statistics.median(floor)
-    return {k: statistics.median(v) / base for k, v in spent.items()}
+    whole = {k: statistics.median(v) for k, v in spent.items()}
+    return {"process_over_floor": {k: v / base for k, v in whole.items()},
+            "process_ms": {k: v * 1000 for k, v in whole.items()},
+            "floor_ms": base * 1000,
+            "own_floor": {k: v / statistics.median(own_spent[k]) for k, v in whole.items()}}
+
+
+def compile_installed() -> None:
+    """Byte-compile the installed emdrill package, as `pip install` would have done."""
+    spec = importlib.util.find_spec("emdrill")
+    if spec is None or not spec.submodule_search_locations:
+        raise SystemExit("emdrill is not installed in this Python")
+    for folder in spec.submodule_search_locations:
+        subprocess.run([sys.executable, "-m", "compileall", "-q", folder], check=True)
+
+
+# Runs `python -m emdrill ARGS` and, however it ends, names every module left loaded:
+# `-X importtime` also lists imports that failed (optional ones, probed and absent).
+_TRACE = ("import runpy, sys\nsys.argv = ['emdrill', *sys.argv[1:]]\ntry:\n"
+          "    runpy.run_module('emdrill', run_name='__main__', alter_sys=True)\n"
+          "finally:\n    sys.stderr.write('LOADED ' + ' '.join(sys.modules) + '\\n')\n")
+
+
+def third_party_loaded(cmd: list[str], env: dict[str, str]) -> list[str]:
+    """Every module outside the standard library and emdrill that `python -m emdrill ARGS`
+    loads, in the order `-X importtime` reports them; C helpers named with a leading
+    underscore are left out."""
+    assert cmd[1:3] == ["-m", "emdrill"], cmd
+    done = subprocess.run([cmd[0], "-X", "importtime", "-c", _TRACE, *cmd[3:]], env=env,
+                          check=True, capture_output=True, text=True)
+    lines = done.stderr.splitlines()
+    loaded = set(next(x for x in reversed(lines) if x.startswith("LOADED ")).split()[1:])
+    names: dict[str, None] = {}
+    for line in lines:
+        if not line.startswith("import time:") or line.rstrip().endswith("imported package"):
+            continue
+        name = line.rsplit("|", 1)[1].strip()
+        top = name.split(".")[0]
+        if (name not in loaded or top in sys.stdlib_module_names or top == "emdrill"
+                or top.startswith("_")):
+            continue
+        names[name] = None
+    return list(names)
 
 
 def _wall(cmd: list[str], env: dict[str, str]) -> float:
@@ -348,10 +409,10 @@ def measure(size: str, runs: int, *, anki: bool) -> dict[str, object]:
         if anki:
             run_child("build-anki", size, folder, runs)
             theirs, _ = run_child("time-anki", size, folder, runs)
-        over = process_ratios(folder / "emdrill.db", max(5, runs // 4))
+        processes = process_ratios(folder / "emdrill.db", max(5, runs // 4))
     grade_next = mine.pop("grade_next")
     return {"emdrill_ms": mine, "anki_ms": theirs, "grade_next_ms": grade_next,
-            "peak_rss_mb": rss, "process_over_floor": over}
+            "peak_rss_mb": rss, **processes}
 
 
 def table(result: dict[str, dict[str, object]]) -> str:
@@ -364,11 +425,14 @@ def table(result: dict[str, dict[str, object]]) -> str:
             ratio = f"{value / other:7.2f}x" if other else "       -"
             shown = f"{other:10.2f}" if other else f"{'-':>10}"
             lines.append(f"{size:<5}{op:<8}{value:11.2f}{shown}{ratio}")
-        over = s["process_over_floor"]
-        assert isinstance(over, dict)
+        over, whole, own = s["process_over_floor"], s["process_ms"], s["own_floor"]
+        assert isinstance(over, dict) and isinstance(whole, dict) and isinstance(own, dict)
         lines.append(f"{size:<5}grade+next {s['grade_next_ms']:.2f} ms · peak RSS "
-                     f"{s['peak_rss_mb']:.0f} MB · whole process over import floor: "
-                     + ", ".join(f"{k} {v:.2f}x" for k, v in over.items()))
+                     f"{s['peak_rss_mb']:.0f} MB")
+        lines.append(f"{size:<5}whole process ms (over stack floor {s['floor_ms']:.0f} ms · "
+                     "over its own imports): "
+                     + ", ".join(f"{k} {whole[k]:.0f} ({over[k]:.2f}x · {own[k]:.2f}x)"
+                                 for k in whole))
     return "\n".join(lines)
 
 
