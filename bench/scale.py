@@ -19,8 +19,9 @@ per command, all timed here in one alternating loop so machine noise hits each a
 `process_ms` is the whole `emdrill` command in milliseconds; `process_over_floor` divides it by
 `floor_ms`, the time of `python -c "import typer, rich, sqlmodel, fsrs"` (the stack every
 command sat on when issue 9 was measured); `own_floor` divides it by `python -c "import ..."`
-of exactly the third-party modules that command loaded (read once from `-X importtime`), so
-1.0 would mean emdrill's own code and work cost nothing.
+of exactly the modules other than emdrill's that command loaded (read once from
+`-X importtime`: the libraries and the standard library modules loaded with them), so 1.0
+would mean emdrill's own modules and work cost nothing.
 
 Before timing, the installed emdrill package is byte-compiled (`python -m compileall`): a pip
 install ships bytecode, but a machine with PYTHONDONTWRITEBYTECODE set would otherwise
@@ -298,7 +299,7 @@ def process_ratios(db: Path, runs: int) -> dict[str, Any]:
     undo = [py, "-m", "emdrill", "undo"]
     commands = {name: [py, "-m", "emdrill", *[a.format(qid=first) for a in args]]
                 for name, args in wanted.items()}
-    own = {name: [py, "-c", "import " + ", ".join(third_party_loaded(cmd, env))]
+    own = {name: [py, "-c", "import " + ", ".join(libraries_loaded(cmd, env))]
            for name, cmd in commands.items()}
     subprocess.run(undo, env=env, check=True, capture_output=True)  # the grade just traced
     floor: list[float] = []
@@ -335,10 +336,12 @@ _TRACE = ("import runpy, sys\nsys.argv = ['emdrill', *sys.argv[1:]]\ntry:\n"
           "finally:\n    sys.stderr.write('LOADED ' + ' '.join(sys.modules) + '\\n')\n")
 
 
-def third_party_loaded(cmd: list[str], env: dict[str, str]) -> list[str]:
-    """Every module outside the standard library and emdrill that `python -m emdrill ARGS`
-    loads, in the order `-X importtime` reports them; C helpers named with a leading
-    underscore are left out."""
+def libraries_loaded(cmd: list[str], env: dict[str, str]) -> list[str]:
+    """Every module other than emdrill's that `python -m emdrill ARGS` loads, in the order
+    `-X importtime` reports them: the libraries, and the standard library modules they (or
+    emdrill) import, also those imported late, as pydantic's plugin loader imports
+    `importlib.metadata` when typer first builds a parameter. C helpers named with a leading
+    underscore come with their parents and are left out."""
     assert cmd[1:3] == ["-m", "emdrill"], cmd
     done = subprocess.run([cmd[0], "-X", "importtime", "-c", _TRACE, *cmd[3:]], env=env,
                           check=True, capture_output=True, text=True)
@@ -350,8 +353,7 @@ def third_party_loaded(cmd: list[str], env: dict[str, str]) -> list[str]:
             continue
         name = line.rsplit("|", 1)[1].strip()
         top = name.split(".")[0]
-        if (name not in loaded or top in sys.stdlib_module_names or top == "emdrill"
-                or top.startswith("_")):
+        if name not in loaded or top == "emdrill" or top.startswith("_"):
             continue
         names[name] = None
     return list(names)

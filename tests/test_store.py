@@ -186,3 +186,34 @@ def test_migration_7_adds_drafts_and_keeps_the_questions(tmp_path: Path,
     con = sqlite3.connect(path)
     assert con.execute("SELECT count(*), min(draft), max(draft) FROM question").fetchone() == (
         6, "[]", "[]")
+
+
+def test_the_schema_fingerprint_is_the_one_the_migrations_make(tmp_path: Path) -> None:
+    """Every open compares the file's schema with `LATEST_SCHEMA_DIGEST` in one step; a new
+    migration must update it (the value to write is in the message)."""
+    from emdrill.store import health
+    from emdrill.store.db import expected_schema
+    from emdrill.store.migrations import LATEST_SCHEMA_DIGEST
+
+    made = health.schema_digest(expected_schema(LATEST))
+    assert made == LATEST_SCHEMA_DIGEST, f"set LATEST_SCHEMA_DIGEST = {made!r}"
+    path = tmp_path / "e.db"
+    open_store(path).close()
+    con = sqlite3.connect(path)
+    assert health.schema_digest(health.schema_rows(con)) == made
+    con.execute("ANALYZE")  # the planner's statistics are not part of the schema
+    con.commit()
+    assert health.schema_digest(health.schema_rows(con)) == made
+
+
+def test_a_changed_schema_still_fails_the_open_after_the_one_step_check(tmp_path: Path) -> None:
+    path = tmp_path / "e.db"
+    open_store(path).close()
+    con = sqlite3.connect(path)
+    con.execute("DROP INDEX question_family_due")
+    con.commit()
+    con.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="question_family_due"):
+        open_store(path)
+    assert path.read_bytes() == before

@@ -86,11 +86,16 @@ def prune(db_path: Path, *, keep: int) -> list[Path]:
     return old
 
 
-def before_migration(db_path: Path, *, now: datetime) -> Path | None:
-    """Back up a database that the next open will migrate (not a new or empty one)."""
-    if not db_path.exists() or not 0 < inspect_existing(db_path) < LATEST:
-        return None
-    return _make(db_path, kind="auto", reason="migrate", now=now)
+def before_migration(db_path: Path, *, now: datetime) -> tuple[Path | None, int | None]:
+    """Back up a database that the next open will migrate (not a new or empty one). Returns
+    the backup, if one was made, and the schema version found (None: no file yet), which
+    the open need not read again."""
+    if not db_path.exists():
+        return None, None
+    version = inspect_existing(db_path)
+    if not 0 < version < LATEST:
+        return None, version
+    return _make(db_path, kind="auto", reason="migrate", now=now), version
 
 
 def daily(store: Store, *, now: datetime, local: tzinfo) -> Path | None:

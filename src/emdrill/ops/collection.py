@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from emdrill.core import scheduler
-from emdrill.core.decode import IntentChoice
 from emdrill.core.errors import EmdrillError, InputError
 from emdrill.core.numbers import whole_number
 from emdrill.core.order import (
@@ -38,6 +37,7 @@ from emdrill.store import interview as store_interview
 from emdrill.store.db import Store, open_store
 
 if TYPE_CHECKING:
+    from emdrill.core.decode import IntentChoice
     from emdrill.core.interview import Interview
     from emdrill.ops.interview import Outlook, Today
 
@@ -55,8 +55,8 @@ def open_collection(path: Path, *, now: datetime, seed: int | None = None,
     first; given the user's zone (`local`), the first open of a study day backs up too."""
     if seed is not None:
         scheduler.seed(seed)
-    migrated = backups.before_migration(path, now=now)
-    store = open_store(path)
+    migrated, version = backups.before_migration(path, now=now)
+    store = open_store(path, version=version)
     if 0 < store.migrated_from < HOT_PATH_SCHEMA:
         store_decks.rebuild_aggregates(store)
     if autoload and store_cards.question_count(store) == 0:

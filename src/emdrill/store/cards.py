@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from emdrill.core.decode import IntentChoice
 from emdrill.core.errors import DamagedError, NothingToUndoError, UnknownQuestionError
 from emdrill.core.scheduler import Memory
 from emdrill.core.timing import day_shift_seconds
 from emdrill.core.types import Card, Question, ReviewRecord
-from emdrill.store import practice, tallies
+from emdrill.store import tallies
 from emdrill.store.codec import from_db_time, json_list, to_db_time
 from emdrill.store.db import Store
 from emdrill.store.rows import (
@@ -26,6 +25,7 @@ from emdrill.store.rows import (
 )
 
 if TYPE_CHECKING:  # the ORM models load only in the functions that use them (start-up time)
+    from emdrill.core.decode import IntentChoice
     from emdrill.store.tables import QuestionRow
 
 # ---------------------------------------------------------------- settings
@@ -358,7 +358,9 @@ def record_review(
             kind = "intent" if intent_rating is not None else "story"
             con.execute("INSERT INTO anki_review (revlog_id, question_id, kind, review_id) "
                         "VALUES (?, ?, ?, ?)", (anki_revlog, card.id, kind, review_id))
-        if choice is not None:
+        if choice is not None:  # decoding: the pick is part of the review
+            from emdrill.store import practice
+
             practice.add_pick(con, choice, review_id=review_id, at=at)
         if replayed:  # later reviews now follow this one: their outcomes changed
             tallies.rebuild(con)

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from emdrill.core.errors import DamagedError, DuplicateError, ReadOnlyError, StoreError
 from emdrill.store import health
-from emdrill.store.migrations import LATEST, MIGRATIONS
+from emdrill.store.migrations import LATEST, LATEST_SCHEMA_DIGEST, MIGRATIONS
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -39,6 +39,9 @@ def inspect_existing(path: Path) -> int:
         try:
             version = int(con.execute("PRAGMA user_version").fetchone()[0])
             tables = con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if version == LATEST and health.schema_digest(
+                    health.schema_rows(con)) == LATEST_SCHEMA_DIGEST:
+                return version  # exactly what the migrations make: nothing more to compare
             expected = expected_schema(version) if 0 < version <= LATEST else frozenset()
             problems = health.schema_problems(con, expected)
             foreign = bool(expected) and health.none_of(con, expected)
@@ -300,8 +303,10 @@ def _orm_error(path: Path, exc: Exception) -> StoreError | None:
     return None
 
 
-def open_store(path: Path) -> Store:
-    """Open (creating if needed) the database at `path` and bring its schema up to date."""
+def open_store(path: Path, *, version: int | None = None) -> Store:
+    """Open (creating if needed) the database at `path` and bring its schema up to date.
+    `version` is the schema version `inspect_existing` just found, when the caller has
+    already looked (None: look here)."""
     try:
         exists = path.exists()
         if not exists:
@@ -311,7 +316,8 @@ def open_store(path: Path) -> Store:
                          f"({exc.strerror or exc})") from None
     if exists and not path.is_file():
         raise StoreError(f"{path}: not a database file; it was left untouched")
-    version = inspect_existing(path) if exists else 0
+    if version is None or not exists:
+        version = inspect_existing(path) if exists else 0
     with guard(path):
         con = _connector(health.file_uri(path))()
         try:

@@ -2,14 +2,16 @@
 a process; the full check on demand (`emdrill check`).
 
 SQLite notices most damage only when a query walks over it. A command that writes must not
-add to a damaged file, so `Store.write()` runs `PRAGMA quick_check` once before its first
-write (about 1 ms per 5,000 reviews), and every open checks the header and the schema.
+add to a damaged file, so a write (`Store.write()`, `Store.transaction()`) runs
+`PRAGMA quick_check` once before a process's first write (about 1 ms per 5,000 reviews), and
+every open checks the header and the schema.
 """
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -65,9 +67,17 @@ def check_header(path: Path) -> None:
 
 
 def schema_rows(con: sqlite3.Connection) -> list[tuple[str, str, str]]:
+    # ANALYZE's statistics tables come and go with the planner's needs: not part of ours
     rows = con.execute("SELECT type, name, sql FROM sqlite_master "
-                       "WHERE type IN ('table', 'index', 'trigger', 'view')").fetchall()
+                       "WHERE type IN ('table', 'index', 'trigger', 'view') "
+                       "AND name NOT LIKE 'sqlite\\_stat%' ESCAPE '\\'").fetchall()
     return [(str(t), str(n), " ".join(str(sql or "").split())) for t, n, sql in rows]
+
+
+def schema_digest(rows: Iterable[tuple[str, str, str]]) -> str:
+    """One fingerprint of a schema (`schema_rows`), whatever order its rows come in."""
+    text = "\n".join(sorted("\x1f".join(row) for row in rows))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def schema_problems(con: sqlite3.Connection,
