@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from anki.collection import (
@@ -183,6 +183,29 @@ def test_importing_again_in_any_package_form_records_nothing_twice(
         assert (len(again.planned), again.already) == (0, 5)
         assert again.backup is None
     assert store_cards.last_reviews(store, 100) == before
+
+
+def test_an_import_stopped_midway_records_none_and_runs_again_whole(
+        tmp_path: Path, store: Store, phone: Phone, monkeypatch: pytest.MonkeyPatch) -> None:
+    reviewed_on_phone(phone, store)
+    package = phone.export(tmp_path / "back.apkg")
+    real, calls = store_cards.record_review, []
+
+    def interrupted(*args: object, **kwargs: Any) -> object:
+        calls.append(1)
+        if len(calls) == 4:  # Ctrl-C at the fourth of five answers
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store_cards, "record_review", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        anki_import.import_anki(store, LATER, package)
+    monkeypatch.undo()
+    assert anki_reviews(store) == []
+    assert store_cards.load_card(store, "alpha-1").is_new
+    again = anki_import.import_anki(store, LATER, package)
+    assert (len(again.planned), again.already) == (5, 0)
+    assert len(anki_reviews(store)) == 5
 
 
 def test_dry_run_lists_the_reviews_and_writes_nothing(

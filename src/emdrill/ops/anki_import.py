@@ -78,10 +78,11 @@ def import_anki(store: Store, clock: Clock, path: Path, *, dry_run: bool = False
     made = None
     if planned and not dry_run:
         made = backups.automatic(store, "import", now=clock.now)
-        for p in planned:
-            collection.record(store, Clock(p.at, clock.local), p.question_id,
-                              intent=p.rating if p.facet == "intent" else None,
-                              story=p.rating if p.facet == "story" else None,
-                              mode="anki", seconds=p.seconds, anki_revlog=p.revlog_id)
+        with store.transaction():  # every answer or none: a kill mid-import leaves no half
+            for p in planned:
+                collection.record(store, Clock(p.at, clock.local), p.question_id,
+                                  intent=p.rating if p.facet == "intent" else None,
+                                  story=p.rating if p.facet == "story" else None,
+                                  mode="anki", seconds=p.seconds, anki_revlog=p.revlog_id)
     return AnkiImport(planned, len(reviews), already, unknown, len(strangers), not_answers,
                       dry_run, made, {p.question_id for p in planned})
