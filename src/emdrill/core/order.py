@@ -7,10 +7,14 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from emdrill.core.interview import new_first
 from emdrill.core.types import Card
 from emdrill.core.weakness import WEAK_AT
+
+if TYPE_CHECKING:
+    from emdrill.core.scheduler import FacetParameters
 
 WIDEN = 3  # a weak family's unseen questions are introduced this many times as fast
 
@@ -228,6 +232,7 @@ def practice_queue(
     previous: Card | None = None,
     shown: Mapping[str, int] | None = None,
     widen: bool = False,
+    parameters: FacetParameters | None = None,
 ) -> list[QueueItem]:
     """Seen questions to practise when nothing is due: weakest family first (families at or
     below neutral tie), shakiest question first inside a family (lowest retrievability of
@@ -238,7 +243,9 @@ def practice_queue(
     least shown come first, so practice goes round a family instead of repeating its
     shakiest few. With `widen`, a weak family's unseen questions join the pool (marked
     new), so practice on a weak family also meets the questions it has not seen yet."""
-    from emdrill.core.scheduler import retrievability
+    from emdrill.core.scheduler import NO_FIT, retrievability
+
+    parameters = parameters or NO_FIT  # the FSRS parameters in force (personal once fitted)
 
     weak = weakness or {}
     times = shown or {}
@@ -249,7 +256,8 @@ def practice_queue(
         return not c.is_new or (widen and weak.get(c.family, 0.0) >= WEAK_AT)
 
     pool = [c for c in cards if wanted(c)]
-    shakiness = {c.id: min(retrievability(c.intent, now), retrievability(c.story, now))
+    shakiness = {c.id: min(retrievability(c.intent, now, parameters=parameters.intent),
+                           retrievability(c.story, now, parameters=parameters.story))
                  for c in pool}
     ordered = sorted(pool, key=lambda c: (-max(0.0, round(weak.get(c.family, 0.0), 2)),
                                           times.get(c.id, 0), shakiness[c.id],

@@ -83,6 +83,9 @@ class FacetParameters:
         return self.intent if facet == "intent" else self.story
 
 
+NO_FIT = FacetParameters()  # FSRS's default parameters for both facets
+
+
 def check_parameters(values: Sequence[float]) -> Parameters:
     """The values as parameters this scheduler accepts; ValueError when they are not."""
     chosen = tuple(float(v) for v in values)

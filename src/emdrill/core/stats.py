@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from emdrill.core.decode import Confusion
 from emdrill.core.mock import RehearsalStats
-from emdrill.core.scheduler import Memory, retrievability
+from emdrill.core.scheduler import NO_FIT, FacetParameters, Memory, retrievability
 from emdrill.core.types import SYSTEM_ANSWER, SYSTEM_ANSWER_NAME
 
 if TYPE_CHECKING:
@@ -77,8 +77,11 @@ class SeenQuestion:
     story: Memory
     position: int = 0  # deck order, which breaks ties
 
-    def recall(self, now: datetime) -> tuple[float, float]:
-        return retrievability(self.intent, now), retrievability(self.story, now)
+    def recall(self, now: datetime, parameters: FacetParameters = NO_FIT,
+               ) -> tuple[float, float]:
+        """Each facet's chance of recall now, under the FSRS parameters in force."""
+        return (retrievability(self.intent, now, parameters=parameters.intent),
+                retrievability(self.story, now, parameters=parameters.story))
 
 
 @dataclass(frozen=True)
@@ -261,6 +264,7 @@ def rank_questions(
     lapses: Mapping[str, tuple[int, datetime]],
     slot_names: Mapping[int, str],
     recent: Mapping[str, Recent] | None = None,
+    parameters: FacetParameters = NO_FIT,
 ) -> list[ShakyQuestion]:
     """Questions missed among their latest recall tests first: most misses first, then the
     higher share missed, then the latest miss first ("missed 3 of the last 4" above "missed
@@ -268,7 +272,7 @@ def rank_questions(
     tested = recent or {}
     ranked = []
     for q in seen:
-        intent_r, story_r = q.recall(now)
+        intent_r, story_r = q.recall(now, parameters)
         count, last = lapses.get(q.id, (0, None))
         name = SYSTEM_ANSWER_NAME if q.slot == SYSTEM_ANSWER else slot_names.get(q.slot, "")
         ranked.append(ShakyQuestion(q, name, intent_r, story_r, count, last,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from emdrill.core.scheduler import NO_FIT, FacetParameters
 from emdrill.core.stories import Story
 from emdrill.core.types import Card, ReviewRecord, Slot
 from emdrill.store import cards as store_cards
@@ -33,8 +34,12 @@ class QuestionDetail:
     card: Card
     back: BackData
     reviews: list[ReviewRecord]  # newest first
+    parameters: FacetParameters = NO_FIT  # in force: the recall shown is under these
 
 
 def question_detail(store: Store, question_id: str, *, reviews: int = 10) -> QuestionDetail:
+    from emdrill.ops import optimize
+
     return QuestionDetail(store_cards.load_card(store, question_id), load_back(store),
-                          store_cards.question_reviews(store, question_id, reviews))
+                          store_cards.question_reviews(store, question_id, reviews),
+                          optimize.in_force(store))

@@ -131,7 +131,8 @@ class Session:
         # Not one of the last three answers, unless the scope holds nothing else.
         for pool in ([c for c in cards if c.id not in recent], cards):
             practice = practice_queue(pool, now=clock.now, limit=1, previous=previous,
-                                      shown=shown, widen=True, weakness=weakness)
+                                      shown=shown, widen=True, weakness=weakness,
+                                      parameters=optimize.in_force(self.store))
             if practice:
                 break
         else:

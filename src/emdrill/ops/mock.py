@@ -28,7 +28,7 @@ from emdrill.core.stats import PERIOD_DAYS
 from emdrill.core.story_bank import best_story
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card
-from emdrill.ops import collection
+from emdrill.ops import collection, optimize
 from emdrill.ops.collection import Graded, StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
@@ -65,6 +65,7 @@ def plan(store: Store, clock: Clock, *, count: int, family: str | None = None,
     prefs = collection.settings(store)
     weak = collection.ordering_weakness(store, clock, prefs, True) or {}
     chosen = pick_questions(cards, count=count, weakness=weak, now=clock.now, rng=rng,
+                            parameters=optimize.in_force(store),
                             has_story=lambda c: best_story(c.question, stories) is not None)
     return [Asked(c, tuple(pick_follow_ups(c.question.follow_ups, rng))) for c in chosen]
 

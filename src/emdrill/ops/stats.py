@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from emdrill.core import weakness
 from emdrill.core.errors import InputError
+from emdrill.core.scheduler import NO_FIT
 from emdrill.core.stats import (
     FORECAST_DAYS,
     LAPSE_DAYS,
@@ -28,7 +29,7 @@ from emdrill.core.stats import (
     retention_table,
 )
 from emdrill.core.timing import Clock
-from emdrill.ops import collection, decode, mock
+from emdrill.ops import collection, decode, mock, optimize
 from emdrill.ops.weakness import family_weakness
 from emdrill.store import decks as store_decks
 from emdrill.store import stats as store_stats
@@ -58,7 +59,7 @@ def report(store: Store, clock: Clock) -> Report:
     families = family_stats(
         _family_names(store), counts=store_stats.family_counts(store),
         recent=recent, previous=previous,
-        recall=store_stats.recall_by_family(store, clock.now),
+        recall=store_stats.recall_by_family(store, clock.now, optimize.in_force(store)),
         weakness=scores, retention=chosen, base_retention=prefs.retention,
     )
     heat_days = (win.today - win.heat_start).days
@@ -99,8 +100,12 @@ def shaky(store: Store, clock: Clock, *, family: str | None = None, limit: int =
     # the `limit` shakiest others are all that can make the list, at any size.
     since = clock.now - timedelta(days=RECENT_DAYS)
     missed = _most_missed(store, since=since, family=family, limit=limit)
+    params = optimize.in_force(store)
+    # SQL finds the shakiest by days over stability, which orders recall only while both
+    # facets share one forgetting curve; with personal parameters, rank every seen one.
+    window = limit + len(missed) if params == NO_FIT else None
     others = [] if len(missed) >= limit else store_stats.seen_questions(
-        store, family=family, shakiest=limit + len(missed), now=clock.now)
+        store, family=family, shakiest=window, now=clock.now)
     candidates = {q.id: q for q in [
         *store_stats.seen_questions(store, family=family, ids=list(missed)), *others]}
     tested = {**store_stats.recent_tests(store, [q.id for q in others if q.id not in missed],
@@ -111,6 +116,7 @@ def shaky(store: Store, clock: Clock, *, family: str | None = None, limit: int =
                                          ids=list(candidates)),
         slot_names=store_stats.slot_names(store),
         recent={q: Recent(n, m, at) for q, (n, m, at) in tested.items()},
+        parameters=params,
     )
     pairs = [c for c in decode.confusions(store, limit=limit)
              if family is None or family in (c.question.family, c.mistaken_for.family)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from emdrill.core.scheduler import recall_after
+from emdrill.core.scheduler import NO_FIT, FacetParameters, recall_after
 from emdrill.core.stats import SeenQuestion
 from emdrill.core.timing import sql_day_shift
 from emdrill.core.weakness import MIN_GAP_HOURS
@@ -109,9 +109,11 @@ def due_per_day(store: Store, *, until: datetime, offset_minutes: int) -> dict[s
                                                           to_db_time(until)))}
 
 
-def recall_by_family(store: Store, now: datetime) -> dict[str, tuple[float, float]]:
+def recall_by_family(store: Store, now: datetime, parameters: FacetParameters = NO_FIT,
+                     ) -> dict[str, tuple[float, float]]:
     """Mean intent and story retrievability per family over seen, active questions: SQL
-    gives each facet's stability and whole days since its review, `core.scheduler` the curve."""
+    gives each facet's stability and whole days since its review, `core.scheduler` the curve
+    (each facet's, under the parameters in force)."""
     julian = now.timestamp() / 86400 + 2440587.5  # `now` as SQLite's julianday()
     sql = ("SELECT q.family, f.kind = 'intent', f.stability, "
            "CAST(max(0, ? - julianday(f.last_review)) AS INTEGER) FROM question q "
@@ -122,7 +124,8 @@ def recall_by_family(store: Store, now: datetime) -> dict[str, tuple[float, floa
         for family, intent, stability, days in con.execute(sql, (julian,)):
             entry = sums.setdefault(family, [0.0, 0.0, 0.0, 0.0])
             slot = 0 if intent else 2
-            entry[slot] += recall_after(stability, days)
+            entry[slot] += recall_after(stability, days, parameters=parameters.intent
+                                        if intent else parameters.story)
             entry[slot + 1] += 1
     return {f: (a / n if n else 0.0, b / m if m else 0.0) for f, (a, n, b, m) in sums.items()}
 
