@@ -148,3 +148,45 @@ def test_commute_wrong_pick_shows_both_intents_on_a_phone(loaded: Path) -> None:
     term.finish()
     assert term.exitstatus == 0
     assert _rows(loaded, "SELECT intent_rating, story_rating FROM review") == [(1, 1)]
+
+
+# The deck's longest question (144 characters) and four intents as long as its longest.
+LONG_QUESTION = ("You know about a reorg that hasn't been announced, and one of your engineers "
+                 "asks you straight out whether something is coming. What do you say?")
+LONG_INTENTS = [
+    "With someone who holds power over you, do you raise friction honestly and own your "
+    "share, rather than going quiet or around them?",
+    "Can you tell real warning signs from noise, and keep a sound decision alive long "
+    "enough to pay off, when the pressure to change is loud?",
+    "Do you think for yourself and act on it, rather than defaulting to accepted practice "
+    "or waiting to be told what the right thing is?",
+    "Will you make a call people resist, and still have their trust and effort the week "
+    "after, with the sceptics brought back in by name?",
+]
+
+
+@pytest.mark.parametrize(("rows", "cols", "cut"), [(24, 80, False), (20, 40, True)])
+def test_four_long_intents_all_fit_a_phone(home: Path, tmp_path: Path, rows: int, cols: int,
+                                           cut: bool) -> None:
+    from conftest import DECK_HEADER, question
+
+    deck = tmp_path / "long.toml"
+    deck.write_text(DECK_HEADER + "".join(
+        question(f"alpha-{i + 1}", "alpha", intent=intent,
+                 text=LONG_QUESTION if i == 0 else f"Another question {i}?")
+        for i, intent in enumerate(LONG_INTENTS)), encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "emdrill", "deck", "load", str(deck)],
+                   check=True, capture_output=True, timeout=60)
+    term = Term("commute", "--decode", "--cards", "1", rows=rows, cols=cols)
+    term.wait_for(r"a-d pick")
+    screen = term.lines
+    starts = [line.split(" ", 1)[0] for line in screen]
+    assert [s for s in starts if s in ("a", "b", "c", "d")] == ["a", "b", "c", "d"], term.text
+    assert "a-d pick" in screen[-1]
+    assert ("…" in term.text) is cut  # whole where they fit, cut short where they do not
+    firsts = [line[2:].rstrip() for line in screen if line[:1] in "abcd" and line[1:2] == " "]
+    assert sorted(next(i for i, intent in enumerate(LONG_INTENTS) if intent.startswith(f))
+                  for f in firsts) == [0, 1, 2, 3]  # each intent once, from its start
+    term.press("q")
+    term.finish()
+    assert term.exitstatus == 0

@@ -4,6 +4,7 @@ frames (`drill_view.frame`) place these pieces; the keys line is theirs."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -19,18 +20,29 @@ from emdrill.ui.fmt import span
 WIDE = 60  # from this width on: a blank line between options, wrong picks side by side
 
 
-def options(offer: Offer, width: int) -> RenderableType:
-    """The question's own intent among three rivals, lettered a-d."""
+def options(offer: Offer, width: int, *, lines: int | None = None) -> RenderableType:
+    """The question's own intent among three rivals, lettered a-d; with `lines`, each intent
+    cut to that many lines (ending in an ellipsis), so all four fit a small window."""
     grid = Table.grid(padding=(0, 1))
     grid.add_column(no_wrap=True, style="bold cyan")
     grid.add_column(ratio=1, overflow="fold")
     for i, q in enumerate(offer.shown):
         if i and width >= WIDE:
             grid.add_row("", "")
-        grid.add_row(LETTERS[i], q.intent)
+        grid.add_row(LETTERS[i], q.intent if lines is None else _cut(q.intent, width - 2, lines))
     if width < WIDE:  # every line counts on a phone: the prompt says what to do
         return grid
     return Group(Text("Which intent is this question probing?", style="bold"), grid)
+
+
+def _cut(text: str, width: int, lines: int) -> str:
+    """`text` wrapped at `width`, at most `lines` lines, an ellipsis where it was cut."""
+    width = max(width, 8)
+    wrapped = textwrap.wrap(text, width)
+    if len(wrapped) <= lines:
+        return text
+    last = textwrap.shorten(" ".join(wrapped[lines - 1:]), width, placeholder=" …")
+    return "\n".join([*wrapped[:lines - 1], last])
 
 
 def verdict(offer: Offer, choice: IntentChoice, width: int, *,

@@ -280,11 +280,13 @@ def frame(view: CardView, back: BackFn, *, width: int, height: int) -> Frame:
         return Frame(top=head, body=[[keys_help(view.compact)]], bottom=bottom)
     if view.phase == "more":
         return Frame(top=head, body=[[back(view.pick, False, FULL, width)]], bottom=bottom)
-    if view.phase == "pick":
+    if view.phase == "pick":  # all four intents on screen, each cut shorter if need be
         assert view.offer is not None
+        narrow = min(width, decode_view.WIDE - 1)
         return Frame(top=[*head, card],
                      body=[[decode_view.options(view.offer, width)],
-                           [decode_view.options(view.offer, min(width, decode_view.WIDE - 1))]],
+                           *([decode_view.options(view.offer, narrow, lines=n)]
+                             for n in (None, 3, 2, 1))],
                      bottom=bottom)
     if view.phase == "front":
         legend: list[RenderableType] = (
