@@ -441,7 +441,8 @@ def _due_reads(store: Store, now: datetime, keys: dict[str, float], *,
 
     if limit is not None and limit <= 1_000_000:  # past that, every due row
         if keys and scope.family is None:
-            window, rows = limit + FAMILY_SLACK, list[Card]()
+            window = limit + FAMILY_SLACK
+            rows: list[Card] = []
             # families of one weakness interleave by due: read a whole group before judging
             for _key, group in groupby(sorted(set(keys) | set(family_names(store)),
                                               key=lambda f: (keys.get(f, 0.0), f)),
