@@ -24,9 +24,8 @@ from emdrill.store.rows import (
     question_of,
 )
 
-if TYPE_CHECKING:  # the ORM models load only in the functions that use them (start-up time)
+if TYPE_CHECKING:
     from emdrill.core.decode import IntentChoice
-    from emdrill.store.tables import QuestionRow
 
 # ---------------------------------------------------------------- settings
 
@@ -44,15 +43,6 @@ def save_setting(store: Store, key: str, value: str) -> None:
 
 
 # ---------------------------------------------------------------- conversion
-
-
-def to_question(row: QuestionRow) -> Question:
-    return Question(
-        id=row.id, deck=row.deck_id, family=row.family, text=row.text, intent=row.intent,
-        story=row.story, also=tuple(row.also), probes=tuple(row.probes), system=row.system,
-        traits=tuple(row.traits), pitfall=row.pitfall, follow_ups=tuple(row.follow_ups),
-        siblings=tuple(row.siblings), suspended=row.suspended, position=row.position,
-    )
 
 
 MEMORY_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review")
@@ -277,6 +267,9 @@ _PREV = [f"{kind}_prev_{name}" for kind in ("intent", "story") for name in MEMOR
 _REVIEW_FIELDS = ["question_id", "reviewed_at", "intent_rating", "story_rating", "slot_named",
                   "seconds", "mode", *_PREV]
 _REVIEW_COLUMNS = "id, " + ", ".join(_REVIEW_FIELDS)
+_INSERT_REVIEW = (f"INSERT INTO review ({', '.join(_REVIEW_FIELDS)}) "
+                  f"VALUES ({', '.join('?' * len(_REVIEW_FIELDS))})")
+_SET_PREV = f"UPDATE review SET {', '.join(f'{c} = ?' for c in _PREV)} WHERE id = ?"
 _NEWEST_FIRST = "ORDER BY reviewed_at DESC, id DESC"
 
 
@@ -344,13 +337,11 @@ def record_review(
         before_i, before_s = (card.intent, card.story) if replayed else (found_i, found_s)
         values = (card.id, to_db_time(at), intent_rating, story_rating, slot_named, seconds,
                   mode, *memory_values(before_i), *memory_values(before_s))
-        cursor = con.execute(f"INSERT INTO review ({', '.join(_REVIEW_FIELDS)}) VALUES "
-                             f"({', '.join('?' * len(_REVIEW_FIELDS))})", values)
+        cursor = con.execute(_INSERT_REVIEW, values)
         review_id = cursor.lastrowid
         assert review_id is not None
         for later_id, later_i, later_s in replayed:
-            con.execute(f"UPDATE review SET {', '.join(f'{c} = ?' for c in _PREV)} "
-                        "WHERE id = ?",
+            con.execute(_SET_PREV,
                         (*memory_values(later_i), *memory_values(later_s), later_id))
         _put_facet(con, card.id, "intent", intent_after)
         _put_facet(con, card.id, "story", story_after)

@@ -38,13 +38,13 @@ def inspect_existing(path: Path) -> int:
         con = sqlite3.connect(health.file_uri(path, mode="ro"), uri=True)
         try:
             version = int(con.execute("PRAGMA user_version").fetchone()[0])
-            tables = con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-            if version == LATEST and health.schema_digest(
-                    health.schema_rows(con)) == LATEST_SCHEMA_DIGEST:
+            rows = health.schema_rows(con)
+            if version == LATEST and health.schema_digest(rows) == LATEST_SCHEMA_DIGEST:
                 return version  # exactly what the migrations make: nothing more to compare
+            tables = con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
             expected = expected_schema(version) if 0 < version <= LATEST else frozenset()
-            problems = health.schema_problems(con, expected)
-            foreign = bool(expected) and health.none_of(con, expected)
+            problems = health.schema_problems(rows, expected)
+            foreign = bool(expected) and health.none_of(rows, expected)
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
@@ -132,7 +132,7 @@ class Store:
         """Plain SQL reads: outside a write, each statement reads the latest committed
         state; inside one, they are that write's reads, on its connection."""
         if self._active is not None:
-            yield self._driver(self._active)
+            yield driver_of(self._active)
             return
         with guard(self.path):
             yield self.con
@@ -142,7 +142,7 @@ class Store:
         """One plain-SQL write transaction (BEGIN IMMEDIATE): read the state and write the
         change in it, all or nothing. Joins a write already open."""
         if self._active is not None:
-            yield self._driver(self._active)
+            yield driver_of(self._active)
             return
         if self._plain:
             yield self.con
@@ -164,12 +164,9 @@ class Store:
 
     # ------------------------------------------------------------ the ORM
 
-    @property
-    def engine(self) -> Engine:
-        """The ORM's engine (its own connections), built on first use."""
-        return self._orm()[0]
-
     def _orm(self) -> tuple[Engine, Engine]:
+        """The ORM's engines (plain and writing; their own connections), built on first
+        use."""
         if self._plain:
             raise RuntimeError("an ORM unit of work inside a plain transaction would wait on "
                                "its own lock; use the transaction's connection")
@@ -207,7 +204,7 @@ class Store:
             self._active = session
             try:
                 if not self._checked:
-                    self._quick_check(self._driver(session))
+                    self._quick_check(driver_of(session))
                 yield session
             finally:
                 self._active = None
@@ -229,10 +226,6 @@ class Store:
             except BaseException:
                 session.rollback()
                 raise
-
-    @staticmethod
-    def _driver(session: Session) -> sqlite3.Connection:
-        return driver_of(session)
 
     def close(self) -> None:
         self.con.close()

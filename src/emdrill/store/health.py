@@ -80,10 +80,11 @@ def schema_digest(rows: Iterable[tuple[str, str, str]]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def schema_problems(con: sqlite3.Connection,
+def schema_problems(rows: Iterable[tuple[str, str, str]],
                     expected: frozenset[tuple[str, str, str]]) -> list[str]:
-    """What the migrations made (`expected`) that is missing or changed in the file."""
-    found = {(t, n): sql for t, n, sql in schema_rows(con)}
+    """What the migrations made (`expected`) that is missing or changed in the file's
+    schema (`rows`, from `schema_rows`)."""
+    found = {(t, n): sql for t, n, sql in rows}
     problems = []
     for kind, name, sql in sorted(expected):
         if (kind, name) not in found:
@@ -93,9 +94,11 @@ def schema_problems(con: sqlite3.Connection,
     return problems
 
 
-def none_of(con: sqlite3.Connection, expected: frozenset[tuple[str, str, str]]) -> bool:
-    """True when not one of the expected tables is there: some other program's file."""
-    found = {(t, n) for t, n, _ in schema_rows(con)}
+def none_of(rows: Iterable[tuple[str, str, str]],
+            expected: frozenset[tuple[str, str, str]]) -> bool:
+    """True when not one of the expected tables is in the file's schema (`rows`): some
+    other program's file."""
+    found = {(t, n) for t, n, _ in rows}
     return not any((t, n) in found for t, n, _ in expected if t == "table")
 
 
@@ -158,7 +161,7 @@ def _full_check(path: Path, latest: int, schema: Schema) -> list[str]:
         problems = _check_rows(con, "PRAGMA integrity_check(50)")
         if version == 0 and not problems:
             return []  # created, never migrated: nothing to read back yet
-        problems += schema_problems(con, schema(version))
+        problems += schema_problems(schema_rows(con), schema(version))
         if problems:
             return problems
         problems += [f"{table} row {rowid} refers to a missing {parent}"
