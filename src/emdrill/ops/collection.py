@@ -443,10 +443,10 @@ def _due_reads(store: Store, now: datetime, keys: dict[str, float], *,
         if keys and scope.family is None:
             window = limit + FAMILY_SLACK
             rows: list[Card] = []
-            # families of one weakness interleave by due: read a whole group before judging
-            for _key, group in groupby(sorted(set(keys) | set(family_names(store)),
-                                              key=lambda f: (keys.get(f, 0.0), f)),
-                                       key=lambda f: keys.get(f, 0.0)):
+            # `keys` holds every loaded family (weakness scores each); families of one
+            # weakness interleave by due, so a whole group is read before judging
+            for _key, group in groupby(sorted(keys, key=lambda f: (keys[f], f)),
+                                       key=lambda f: keys[f]):
                 for family in group:
                     rows += read(window, family, order={})
                 later = sum(1 for c in rows if c.family != rows[0].family) if rows else 0
