@@ -100,14 +100,14 @@ def test_the_home_screen_moves_on_once_the_story_is_written(runner: CliRunner,
 
 
 def test_a_slot_the_deck_does_not_name_is_not_named_twice() -> None:
-    from emdrill.core.advice import Weakest
-    from emdrill.core.types import Slot
     from emdrill.ui.advice_view import weakest_text
 
-    def step(slot: Slot) -> str:
-        lines = weakest_text(Weakest("growth", "Growth", 40, 19, 0.2, slot, 21))
-        return next(str(t) for t in lines if str(t).startswith("Next step"))
+    def step(slots: dict[int, Slot]) -> str:
+        found = weakest({"alpha": WEAK_AT * 2}, names={}, week={"alpha": (40, 19)},
+                        stories={"alpha": {3: 21}}, covered=(), slots=slots)
+        assert found is not None
+        return next(str(t) for t in weakest_text(found) if str(t).startswith("Next step"))
 
-    assert step(Slot(3, "slot 3")).startswith("Next step: write your story for slot 3; ")
-    assert step(Slot(3, "Sustainable delivery")).startswith(
+    assert step({}).startswith("Next step: write your story for slot 3; ")
+    assert step({3: Slot(3, "Sustainable delivery")}).startswith(
         "Next step: write your story for slot 3 (Sustainable delivery); ")

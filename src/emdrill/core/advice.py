@@ -77,7 +77,7 @@ def weakest(
     gaps = Counter({slot: n for slot, n in stories.get(family, {}).items()
                     if is_slot(slot) and slot not in covered})  # a system answer needs none
     slot, count = gaps.most_common(1)[0] if gaps else (None, 0)
-    chosen = None if slot is None else slots.get(slot, Slot(slot, f"slot {slot}"))
+    chosen = None if slot is None else slots.get(slot, Slot(slot, ""))  # no deck names it
     return Weakest(family, names.get(family, family), answers, right, weakness[family],
                    chosen, count)
 

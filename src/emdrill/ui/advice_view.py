@@ -6,8 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from emdrill.core.advice import Backlog, Outlook, Weakest
-from emdrill.core.types import Slot
-from emdrill.ui.fmt import plural
+from emdrill.ui.fmt import plural, slot_words
 
 
 def backlog_text(b: Backlog) -> Text:
@@ -23,12 +22,6 @@ def backlog_text(b: Backlog) -> Text:
                 f"{pace}).")
 
 
-def _slot_words(slot: Slot) -> str:
-    """"slot 3 (Sustainable delivery)"; a deck that names no slots gives just "slot 3"."""
-    named = slot.name and slot.name != f"slot {slot.slot}"
-    return f"slot {slot.slot} ({slot.name})" if named else f"slot {slot.slot}"
-
-
 def weakest_text(w: Weakest) -> list[Text]:
     """The weakest family with its evidence, and the next step; commands on lines of their
     own, so a narrow window never breaks one in two."""
@@ -38,7 +31,7 @@ def weakest_text(w: Weakest) -> list[Text]:
     if w.slot is None:
         return [*lines, Text("Next step: drill that family."), drill]
     return [*lines,
-            Text(f"Next step: write your story for {_slot_words(w.slot)}; "
+            Text(f"Next step: write your story for {slot_words(w.slot)}; "
                  f"{w.slot_questions} of its questions rely on it."),
             Text(f"  emdrill story add --slot {w.slot.slot}", style="bold", no_wrap=True),
             Text("Then drill the family:"), drill]

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 
 from rich.text import Text
 
+from emdrill.core.types import Slot
+
 
 def span(delta: timedelta) -> str:
     """A short human duration: 45s, 10m, 3h, 36h, 4d, 45d, 5mo, 1.5y.
@@ -37,6 +39,11 @@ def due_text(due: datetime | None, now: datetime) -> str:
 
 def iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def slot_words(slot: Slot) -> str:
+    """"slot 3 (Sustainable delivery)", or "slot 3" where no loaded deck names it."""
+    return f"slot {slot.slot} ({slot.name})" if slot.name else f"slot {slot.slot}"
 
 
 def plural(count: int, word: str) -> str:

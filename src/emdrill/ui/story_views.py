@@ -11,7 +11,7 @@ from emdrill.core.stories import PARTS, SYSTEM_NAMES, SYSTEM_PROMPTS, Story
 from emdrill.core.story_bank import Coverage, ImportPlan
 from emdrill.core.types import Slot
 from emdrill.ui.console import out
-from emdrill.ui.fmt import plural
+from emdrill.ui.fmt import plural, slot_words
 
 
 def _slot_name(number: int, slots: Mapping[int, Slot]) -> str:
@@ -81,7 +81,7 @@ def show_coverage(cov: Coverage) -> None:
         total = sum(n for _, n in cov.system_answers)
         con.print(Text(f"system answers (no story; your system and a short example): "
                        f"{plural(total, 'question')} ({each})", style="dim"))
-    gaps = [f"slot {r.slot.slot}{f' ({r.slot.name})' if r.slot.name else ''} has no story; "
+    gaps = [f"{slot_words(r.slot)} has no story; "
             f"{plural(r.questions, 'question')} rely on it"
             + (f", {r.weak} of them weak for you" if r.weak else "")
             for r in cov.empty]
