@@ -11,6 +11,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,7 +23,7 @@ from emdrill.ops.collection import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store import tallies
 from emdrill.store.codec import to_db_time
-from emdrill.store.db import driver_of, guard, open_store
+from emdrill.store.db import _into_wal, driver_of, guard, open_store
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -153,3 +154,34 @@ def test_plain_sqlite_failures_become_one_line_naming_the_file(
     assert "\n" not in str(caught.value)
     if isinstance(error, sqlite3.IntegrityError):
         assert isinstance(caught.value, DuplicateError)
+
+
+class _RefusedTwice(sqlite3.Connection):
+    """A real connection whose first two asks for WAL are refused as a racing first use's
+    would be (SQLite's deadlock guard answers at once, without the busy handler)."""
+
+    refusals = 2
+    error = "database is locked"
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        if sql == "PRAGMA journal_mode=WAL" and self.refusals:
+            self.refusals -= 1
+            raise sqlite3.OperationalError(self.error)
+        return super().execute(sql, *args)
+
+
+def test_a_refused_switch_to_wal_is_asked_again(tmp_path: Path) -> None:
+    con = sqlite3.connect(tmp_path / "new.db", factory=_RefusedTwice)
+    _into_wal(con, pause=0)
+    assert isinstance(con, _RefusedTwice) and con.refusals == 0
+    assert con.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_other_failures_to_switch_to_wal_are_not_retried(tmp_path: Path) -> None:
+    class Full(_RefusedTwice):
+        error = "database or disk is full"
+
+    con = sqlite3.connect(tmp_path / "new.db", factory=Full)
+    with pytest.raises(sqlite3.OperationalError, match="full"):
+        _into_wal(con, pause=0)
+    assert isinstance(con, Full) and con.refusals == 1  # asked once

@@ -13,6 +13,7 @@ import functools
 import os
 import sqlite3
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,8 +36,12 @@ def inspect_existing(path: Path) -> int:
     that are not ours or that read as damaged."""
     health.check_header(path)
     try:
-        con = sqlite3.connect(health.file_uri(path, mode="ro"), uri=True)
+        con = sqlite3.connect(health.file_uri(path, mode="ro"), uri=True,
+                              isolation_level=None)
         try:
+            # one read transaction: a first use migrating the file in another process is
+            # seen either before or after, never half (its version from before, its tables after)
+            con.execute("BEGIN")
             version = int(con.execute("PRAGMA user_version").fetchone()[0])
             rows = health.schema_rows(con)
             if version == LATEST and health.schema_digest(rows) == LATEST_SCHEMA_DIGEST:
@@ -84,10 +89,28 @@ def _pragmas(con: sqlite3.Connection) -> None:
     # We issue BEGIN ourselves (see `Store.transaction` and `_on_begin`), so the driver
     # must not.
     con.isolation_level = None
-    con.execute("PRAGMA journal_mode=WAL")
+    _into_wal(con)
     con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     con.execute("PRAGMA synchronous=NORMAL")
     con.execute("PRAGMA foreign_keys=ON")
+
+
+def _into_wal(con: sqlite3.Connection, *, pause: float = 0.01) -> None:
+    """Ask for WAL, asking again while the file is locked, up to the busy timeout.
+
+    Two first uses at once both find the new file in rollback mode, and switching needs it
+    alone: each holds the read lock the other waits on, so SQLite refuses one at once
+    instead of calling the busy handler. Asking again after the other has switched costs
+    nothing (the file is already WAL)."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            con.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        time.sleep(pause)
 
 
 def _on_connect(dbapi_con: Any, _record: Any) -> None:
