@@ -134,10 +134,10 @@ def test_phone_reviews_land_on_their_facets(tmp_path: Path, store: Store, phone:
     assert (result.already, result.unknown, result.unknown_notes) == (0, 1, 1)
     assert result.not_answers == 1  # the set-due-date, which is no answer
     assert result.backup is not None and result.backup.exists()
-    # Intent cards keep Anki's button; story cards are right (Hard, Good, Easy) or wrong.
+    # Both cards keep Anki's button: Hard on a Story card is a close story, as emdrill's own.
     assert anki_reviews(store) == [
         ("alpha-1", 3, None, at(10)),
-        ("alpha-1", None, 3, at(10, 1)),
+        ("alpha-1", None, 2, at(10, 1)),
         ("alpha-2", 1, None, at(11)),
         ("beta-1", None, 1, at(10, 30)),
         ("beta-1", 4, None, at(10, 31)),
@@ -214,7 +214,7 @@ def test_dry_run_lists_the_reviews_and_writes_nothing(
     dry = anki_import.import_anki(store, LATER, phone.export(tmp_path / "back.apkg"),
                                   dry_run=True)
     assert [(p.question_id, p.facet, p.rating, p.ease) for p in dry.planned][:2] == [
-        ("alpha-1", "intent", Rating.GOOD, 3), ("alpha-1", "story", Rating.GOOD, 2)]
+        ("alpha-1", "intent", Rating.GOOD, 3), ("alpha-1", "story", Rating.HARD, 2)]
     assert [r.mode for r in store_cards.last_reviews(store, 100)] == ["drill"]
 
 
@@ -256,7 +256,7 @@ def test_the_cli_reports_what_came_back(tmp_path: Path, store: Store, phone: Pho
     assert dry.exit_code == 0, dry.output
     assert "would record 5 reviews from Anki: 3 intent, 2 story, on 3 questions" in dry.output
     assert "answered from 2026-03-02 10:00 to 2026-03-02 11:00" in dry.output
-    assert "2026-03-02 10:01  story   good   alpha-1" in dry.output
+    assert "2026-03-02 10:01  story   hard   alpha-1" in dry.output
     assert "not from emdrill, left alone: 1 review of 1 note" in dry.output
     assert "dry run: nothing written" in dry.output
     done = runner.invoke(app, ["import", str(package)])

@@ -4,6 +4,14 @@ One note per question, identified by a GUID computed from its deck id and questi
 every export names the same note and Anki updates it in place. The note type has two card
 types, in this order: "Intent" (ordinal 0) reviews the intent facet, "Story" (ordinal 1)
 the story facet.
+
+What an Anki button means is the same on both cards: the rating of that name. On the Story
+card, Again is the wrong story, Hard a close one (an acceptable alternate slot, or the right
+slot told thinly: what emdrill's own drill records as Hard for naming an alternate, and the
+commute for "partly"), Good the question's own slot, and Easy that slot told in full without
+a pause. Keeping the buttons as they are keeps the two apps' memory of a card the same: the
+memory Anki's FSRS computes from its review log is the one emdrill computes from the same
+answers.
 """
 
 from __future__ import annotations
@@ -12,16 +20,22 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from emdrill.core.scheduler import Rating, story_verdict_rating
+from emdrill.core.scheduler import Rating
 
 NOTETYPE_ID = 1745392811  # fixed: Anki matches the note type across exports by this id
 NOTETYPE_NAME = "emdrill question"
 DECK_ROOT = "emdrill"
 CARD_FACETS = ("intent", "story")  # by card ordinal
 
-# Anki's revlog.type: 0 learning, 1 review, 2 relearning, 3 filtered deck. 4 (manual) and
-# 5 (rescheduled) are schedule changes with no answer; so is an ease of 0.
-ANSWER_TYPES = frozenset({0, 1, 2, 3})
+# Anki's revlog.type: 0 learning, 1 review, 2 relearning, 3 filtered deck, 4 manual (set due
+# date, reset), 5 rescheduled (FSRS moved the due date). Anki's FSRS computes a card's memory
+# from the rows it keeps (rslib scheduler/fsrs/params.rs, `reviews_for_fsrs`): it drops every
+# manual and rescheduled row and every row with no button (ease 0), and it drops a filtered
+# deck's row whose factor is 0, which is a preview (a filtered deck that does not reschedule:
+# the card's schedule is left as it was). A filtered deck that reschedules logs a factor and
+# counts. The import keeps exactly the rows Anki keeps.
+LEARNING, REVIEW, RELEARNING, FILTERED, MANUAL, RESCHEDULED = range(6)
+ANSWER_TYPES = frozenset({LEARNING, REVIEW, RELEARNING, FILTERED})
 
 _BASE91 = ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
            "!#$%&()*+,-./:;<=>?@[]^_`{|}~")
@@ -57,6 +71,12 @@ class AnkiReview:
     ease: int  # the button: 1 Again, 2 Hard, 3 Good, 4 Easy; 0 for schedule changes
     kind: int  # revlog.type
     millis: int  # time spent answering
+    factor: int = 0  # revlog.factor: the ease factor after the answer; 0 for a preview
+
+    @property
+    def is_preview(self) -> bool:
+        """An answer in a filtered deck that does not reschedule: Anki's FSRS ignores it."""
+        return self.kind == FILTERED and self.factor == 0 and 1 <= self.ease <= 4
 
     @property
     def at(self) -> datetime:
@@ -64,7 +84,9 @@ class AnkiReview:
 
     @property
     def is_answer(self) -> bool:
-        return 1 <= self.ease <= 4 and self.kind in ANSWER_TYPES
+        """An answer Anki's FSRS learns from: a button pressed, no schedule change, no
+        preview."""
+        return 1 <= self.ease <= 4 and self.kind in ANSWER_TYPES and not self.is_preview
 
     @property
     def seconds(self) -> float:
@@ -73,11 +95,17 @@ class AnkiReview:
 
 def facet_rating(ordinal: int, ease: int) -> tuple[str, Rating] | None:
     """The facet a card reviews and the rating its button means there, or None for a card
-    type emdrill did not make. The intent takes Anki's four buttons as they are; the story
-    is right or wrong, so Again is wrong and Hard, Good and Easy are right."""
+    type emdrill did not make. Both cards take Anki's four buttons as they are (see the
+    module's docstring for what each means on the Story card)."""
     if not 0 <= ordinal < len(CARD_FACETS) or not 1 <= ease <= 4:
         return None
-    facet = CARD_FACETS[ordinal]
-    if facet == "intent":
-        return facet, Rating(ease)
-    return facet, story_verdict_rating(ease > 1)
+    return CARD_FACETS[ordinal], Rating(ease)
+
+
+# What each button means on the Story card: printed on its back, and in the docs.
+STORY_BUTTONS = (
+    (Rating.AGAIN, "a wrong story"),
+    (Rating.HARD, "close: an alternate named here, or the right one told thinly"),
+    (Rating.GOOD, "the answer named here"),
+    (Rating.EASY, "the answer named here, told in full without a pause"),
+)

@@ -76,6 +76,9 @@ def show_anki_import(path: Path, result: AnkiImport, *, local: tzinfo) -> None:
     if result.unknown:
         con.print(f"not from emdrill, left alone: {plural(result.unknown, 'review')} of "
                   f"{plural(result.unknown_notes, 'note')}")
+    if result.previews:
+        con.print("previews in Anki (a filtered deck that does not reschedule), skipped: "
+                  f"{result.previews}")
     if result.not_answers:
         con.print(f"schedule changes made in Anki (no answer), skipped: {result.not_answers}")
     if result.dry_run:
