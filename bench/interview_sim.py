@@ -90,7 +90,8 @@ def run(paths: list[Path], learner_model: Learner, *, days: int, minutes: int, p
             store.close()
     seen = [c for c in cards if not c.is_new]
     true_seen = _true(seen, learner, interview_at)
-    eve = [_mean([retrievability(c.intent, interview_at), retrievability(c.story, interview_at)])
+    eve = [_mean([retrievability(c.intent, interview_at, local=UTC),
+                  retrievability(c.story, interview_at, local=UTC)])
            for c in seen]
     return Outcome(seen=len(seen) / len(cards), true_seen=_mean(true_seen),
                    true_all=sum(true_seen) / len(cards), forecast_start=start,

@@ -158,8 +158,9 @@ def test_an_older_phone_review_is_replayed_under_the_later_desk_review(
     # alpha-2: Again on the phone at 11:00, then Good at the desk at 12:00, in that order.
     card = store_cards.load_card(store, "alpha-2")
     fresh = store_cards.load_card(store, "alpha-3").intent  # never reviewed
-    expected = scheduler.review(scheduler.review(fresh, Rating.AGAIN, at(11), fuzz=False),
-                                Rating.GOOD, at(12), fuzz=False)
+    expected = scheduler.review(
+        scheduler.review(fresh, Rating.AGAIN, at(11), fuzz=False, local=UTC),
+        Rating.GOOD, at(12), fuzz=False, local=UTC)
     assert card.intent == expected
     assert card.story.last_review == at(12)  # the phone review did not touch the story
     desk = store_cards.last_reviews(store, 1)[0]
@@ -167,7 +168,7 @@ def test_an_older_phone_review_is_replayed_under_the_later_desk_review(
     # Undo takes back the newest review in time and leaves the phone's 11:00 answer.
     collection.undo(store)
     after_undo = store_cards.load_card(store, "alpha-2")
-    assert after_undo.intent == scheduler.review(fresh, Rating.AGAIN, at(11), fuzz=False)
+    assert after_undo.intent == scheduler.review(fresh, Rating.AGAIN, at(11), fuzz=False, local=UTC)
     assert after_undo.story.is_new
 
 

@@ -19,21 +19,23 @@ def path(days: int, *, hours: int = 1, target: float = 0.9) -> Path:
 
 
 def test_a_seen_question_is_answered_on_the_drills_where_it_is_due() -> None:
-    memory = review(new_memory(NOW), Rating.GOOD, NOW - timedelta(days=1), fuzz=False)
-    memory = review(memory, Rating.GOOD, NOW - timedelta(hours=1), fuzz=False)  # due in a week
+    memory = review(new_memory(NOW), Rating.GOOD, NOW - timedelta(days=1), fuzz=False, local=UTC)
+    # due in a week:
+    memory = review(memory, Rating.GOOD, NOW - timedelta(hours=1), fuzz=False, local=UTC)
     assert memory.due is not None
     projection = follow(memory, memory, path(20))
     first = projection.days[0]
     assert NOW + timedelta(days=first - 1) < memory.due <= NOW + timedelta(days=first)
-    kept = retrievability(memory, NOW + timedelta(days=first)) ** 2
+    kept = retrievability(memory, NOW + timedelta(days=first), local=UTC) ** 2
     assert projection.answers[0] == 1 + LAPSE_COST * (1 - kept)
     at = NOW + timedelta(days=20, hours=1)
-    assert retrievability(projection.intent, at) >= 0.9  # due dates lean towards the date
+    # due dates lean towards the date
+    assert retrievability(projection.intent, at, local=UTC) >= 0.9
 
 
 def test_a_question_with_nothing_due_before_the_date_keeps_its_memory() -> None:
-    memory = review(new_memory(NOW), Rating.EASY, NOW - timedelta(days=1), fuzz=False)
-    memory = review(memory, Rating.EASY, NOW, fuzz=False)
+    memory = review(new_memory(NOW), Rating.EASY, NOW - timedelta(days=1), fuzz=False, local=UTC)
+    memory = review(memory, Rating.EASY, NOW, fuzz=False, local=UTC)
     projection = follow(memory, memory, path(2))
     assert projection.days == () and projection.intent == memory
 
@@ -61,7 +63,7 @@ def test_first_days_recall_reads_the_memory_after_the_last_drill_before() -> Non
     assert days.recall(timedelta(hours=-1), PARAMS) == (0.0, 0.0)
     after = timedelta(days=2, hours=3)  # the memory after the drill of day 2
     at = EPOCH + after
-    by_hand = [retrievability(run[2][0], at) for run in days.ends]
+    by_hand = [retrievability(run[2][0], at, local=UTC) for run in days.ends]
     assert days.recall(after, PARAMS)[0] == sum(by_hand) / len(by_hand)
     assert 0 < days.recall(timedelta(days=30), PARAMS)[0] <= 1  # past the end: the last day
 

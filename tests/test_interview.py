@@ -39,10 +39,10 @@ def clock(at: datetime) -> Clock:
 def reviewed(*gaps_days: float, start: datetime = T0) -> Memory:
     """A facet rated Good at `start` and then after each gap."""
     at = start
-    m = fsrs_review(new_memory(at), Rating.GOOD, at, fuzz=False)
+    m = fsrs_review(new_memory(at), Rating.GOOD, at, local=UTC, fuzz=False)
     for gap in gaps_days:
         at += timedelta(days=gap)
-        m = fsrs_review(m, Rating.GOOD, at, fuzz=False)
+        m = fsrs_review(m, Rating.GOOD, at, local=UTC, fuzz=False)
     return m
 
 
@@ -80,10 +80,10 @@ def test_a_due_after_the_interview_that_would_leave_recall_below_target_comes_fo
     memory = reviewed(1)  # graduated: due about a week later
     assert memory.due is not None and memory.last_review is not None
     at = memory.due + timedelta(days=3)
-    assert retrievability(memory, at) < 0.9
-    moved = core.toward_date(memory, interview=at, target=0.9)
+    assert retrievability(memory, at, local=UTC) < 0.9
+    moved = core.toward_date(memory, interview=at, target=0.9, local=UTC)
     assert moved.due is not None and moved.due < at and moved.last_review is not None
-    assert retrievability(moved, moved.due) >= 0.9
+    assert retrievability(moved, moved.due, local=UTC) >= 0.9
     assert (moved.due - moved.last_review) % timedelta(days=1) == timedelta(0)
     assert moved.stability == memory.stability  # only the due date changes
 
@@ -92,17 +92,17 @@ def test_a_due_after_the_interview_is_kept_when_recall_stays_above_target() -> N
     memory = reviewed(1, 7)
     assert memory.due is not None and memory.last_review is not None
     at = memory.last_review + timedelta(days=2)
-    assert memory.due > at and retrievability(memory, at) >= 0.9
-    assert core.toward_date(memory, interview=at, target=0.9) == memory
+    assert memory.due > at and retrievability(memory, at, local=UTC) >= 0.9
+    assert core.toward_date(memory, interview=at, target=0.9, local=UTC) == memory
 
 
 def test_dues_before_the_interview_and_new_facets_are_left_alone() -> None:
     memory = reviewed(1)
     assert memory.due is not None
     later = memory.due + timedelta(days=1)
-    assert core.toward_date(memory, interview=later, target=0.99) == memory
+    assert core.toward_date(memory, interview=later, target=0.99, local=UTC) == memory
     fresh = new_memory(T0)
-    assert core.toward_date(fresh, interview=T0 + timedelta(days=1), target=0.9) == fresh
+    assert core.toward_date(fresh, interview=T0 + timedelta(days=1), target=0.9, local=UTC) == fresh
 
 
 # ---------------------------------------------------------------- the taper
@@ -126,7 +126,7 @@ def test_below_target_is_weakest_first() -> None:
     solid = Card(Question(id="z", deck="d", family="f", text="?", intent="!", story=1,
                           position=2), reviewed(1, 8), reviewed(1, 8))
     found = core.below_target([solid, shaky, shakier], at=at, target=0.9,
-                              parameters=FacetParameters())
+                              parameters=FacetParameters(), local=UTC)
     assert [c.id for c in found] == ["y", "x"]
 
 
@@ -252,7 +252,7 @@ def test_no_due_date_falls_after_the_interview_while_the_plan_is_active(store: S
     for card in cards:
         for memory in (card.intent, card.story):
             assert memory.due is not None
-            assert memory.due <= at or retrievability(memory, at) >= 0.9, card.id
+            assert memory.due <= at or retrievability(memory, at, local=UTC) >= 0.9, card.id
 
 
 def test_without_a_plan_the_same_drills_leave_dues_past_the_interview(tmp_path: Path) -> None:
@@ -266,7 +266,7 @@ def test_without_a_plan_the_same_drills_leave_dues_past_the_interview(tmp_path: 
     at = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
     _drill_everything(store, 14)
     late = [m for c in store_cards.load_cards(store) for m in (c.intent, c.story)
-            if m.due is not None and m.due > at and retrievability(m, at) < 0.9]
+            if m.due is not None and m.due > at and retrievability(m, at, local=UTC) < 0.9]
     assert late  # so the test above shows the plan at work
 
 
@@ -298,7 +298,8 @@ def test_the_taper_brings_up_what_is_below_target_though_not_due(store: Store) -
     day6 = clock(T0 + timedelta(days=6))
     cards = store_cards.load_cards(store)
     assert not any(c.due <= day6.now for c in cards)
-    weakest_first = core.below_target(cards, at=at, target=0.95, parameters=FacetParameters())
+    weakest_first = core.below_target(cards, at=at, target=0.95, parameters=FacetParameters(),
+                                      local=UTC)
     assert len(weakest_first) == 12
     queue = collection.next_queue(store, day6)
     assert not any(item.new for item in queue)
@@ -386,13 +387,13 @@ def test_toward_date_never_leaves_a_due_after_the_interview_below_target(
         reviews: list[Rating], gaps: list[float], ahead: float, target: float) -> None:
     at, memory = T0, new_memory(T0)
     for rating, gap in zip(reviews, gaps, strict=False):
-        memory = fsrs_review(memory, rating, at, retention=0.75, fuzz=False)
+        memory = fsrs_review(memory, rating, at, retention=0.75, local=UTC, fuzz=False)
         at += timedelta(days=gap)
     interview = memory.last_review + timedelta(days=ahead) if memory.last_review else T0
-    moved = core.toward_date(memory, interview=interview, target=target)
+    moved = core.toward_date(memory, interview=interview, target=target, local=UTC)
     assert moved.due is not None and memory.due is not None
     assert moved.due <= memory.due  # only ever earlier
-    assert moved.due <= interview or retrievability(moved, interview) >= target
+    assert moved.due <= interview or retrievability(moved, interview, local=UTC) >= target
     assert moved.due > (memory.last_review or T0)  # never before the review itself
 
 

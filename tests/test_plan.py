@@ -44,8 +44,8 @@ def seen(memory_days_ago: float, stability_reviews: int = 2) -> Memory:
     at = NOW - timedelta(days=memory_days_ago + stability_reviews)
     m = new_memory(at)
     for k in range(stability_reviews):
-        m = fsrs_review(m, Rating.GOOD, at + timedelta(days=k), fuzz=False)
-    m = fsrs_review(m, Rating.GOOD, NOW - timedelta(days=memory_days_ago), fuzz=False)
+        m = fsrs_review(m, Rating.GOOD, at + timedelta(days=k), local=UTC, fuzz=False)
+    m = fsrs_review(m, Rating.GOOD, NOW - timedelta(days=memory_days_ago), local=UTC, fuzz=False)
     return m
 
 
@@ -116,8 +116,8 @@ def test_new_per_day_rounds_up_over_the_intro_days() -> None:
 def test_questions_first_seen_today_count_against_today() -> None:
     first_seen = fresh_cards(10)
     done = [card(c.id, c.family, position=c.question.position,
-                 intent=fsrs_review(new_memory(NOW), Rating.GOOD, NOW, fuzz=False),
-                 story_memory=fsrs_review(new_memory(NOW), Rating.GOOD, NOW, fuzz=False))
+                 intent=fsrs_review(new_memory(NOW), Rating.GOOD, NOW, local=UTC, fuzz=False),
+                 story_memory=fsrs_review(new_memory(NOW), Rating.GOOD, NOW, local=UTC, fuzz=False))
             if i < 1 else c for i, c in enumerate(first_seen)]
     plan = make_plan(given(done, days=6, introduced_today=1))
     assert plan.new_per_day == 2  # ten over five intro days, counted from this morning
@@ -152,7 +152,7 @@ def test_a_seen_question_adds_its_expected_answers_on_its_due_day() -> None:
     due_day = math.ceil((memory.due - NOW) / timedelta(days=1)) if memory.due else 0
     cards = [card("old", intent=memory, story_memory=memory)]
     plan = make_plan(given(cards, days=due_day + 2))
-    kept = retrievability(memory, NOW + timedelta(days=due_day)) ** 2
+    kept = retrievability(memory, NOW + timedelta(days=due_day), local=UTC) ** 2
     assert plan.answers_per_day == math.ceil(round((1 + 2.0 * (1 - kept)) / 2, 6))
     assert plan.seen == 1 and plan.new_per_day == 0
 
@@ -164,9 +164,9 @@ def test_the_forecast_of_a_question_left_alone_is_its_retrievability_at_the_date
     assert memory.due is not None and memory.due > at
     plan = make_plan(given([card("solid", intent=memory, story_memory=memory)], days=3,
                            hours=2))
-    assert plan.readiness.intent == retrievability(memory, at)
-    assert plan.readiness.story == retrievability(memory, at)
-    assert plan.now.intent == retrievability(memory, NOW)
+    assert plan.readiness.intent == retrievability(memory, at, local=UTC)
+    assert plan.readiness.story == retrievability(memory, at, local=UTC)
+    assert plan.now.intent == retrievability(memory, NOW, local=UTC)
 
 
 def test_on_the_day_the_forecast_is_retrievability_now_and_at_the_interview() -> None:
@@ -175,7 +175,7 @@ def test_on_the_day_the_forecast_is_retrievability_now_and_at_the_interview() ->
                            days=0, hours=3))
     at = NOW + timedelta(hours=3)
     assert plan.answers_per_day == 0 and plan.minutes_per_day == 0
-    assert plan.readiness.intent == pytest.approx(retrievability(memory, at) / 2)
+    assert plan.readiness.intent == pytest.approx(retrievability(memory, at, local=UTC) / 2)
     family = plan.readiness.families[0]
     assert (family.in_scope, family.seen) == (2, 1)
 
@@ -211,7 +211,7 @@ def test_one_question_per_intent_before_its_near_siblings() -> None:
 
 
 def test_a_sibling_already_seen_counts_as_its_intent_covered() -> None:
-    reviewed = fsrs_review(new_memory(NOW), Rating.GOOD, NOW, fuzz=False)
+    reviewed = fsrs_review(new_memory(NOW), Rating.GOOD, NOW, local=UTC, fuzz=False)
     cards = [card("a1", position=0, intent=reviewed, story_memory=reviewed),
              card("a2", position=1, siblings=("a1",)), card("a3", position=2)]
     order = [c.id for c in introduction_order(cards, weakness={}, story_slots=frozenset())]

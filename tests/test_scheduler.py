@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import fsrs
+import fsrs_rs_python as rs
 import pytest
 
 from emdrill.core import scheduler
 from emdrill.core.scheduler import Memory, Rating
+from emdrill.core.timing import study_days_between
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 SEQUENCE = [Rating.GOOD, Rating.GOOD, Rating.AGAIN, Rating.GOOD, Rating.EASY, Rating.HARD]
@@ -17,38 +19,56 @@ SEQUENCE = [Rating.GOOD, Rating.GOOD, Rating.AGAIN, Rating.GOOD, Rating.EASY, Ra
 def _ours(ratings: list[Rating], retention: float = 0.9) -> list[timedelta]:
     memory, now, intervals = scheduler.new_memory(T0), T0, []
     for rating in ratings:
-        memory = scheduler.review(memory, rating, now, retention=retention, fuzz=False)
+        memory = scheduler.review(memory, rating, now, retention=retention, fuzz=False, local=UTC)
         assert memory.due is not None
         intervals.append(memory.due - now)
         now = memory.due
     return intervals
 
 
-def _reference(ratings: list[Rating], retention: float = 0.9) -> list[timedelta]:
-    sched = fsrs.Scheduler(desired_retention=retention, enable_fuzzing=False)
-    card, now, intervals = fsrs.Card(card_id=1, due=T0), T0, []
+def _reference(ratings: list[Rating]) -> list[float]:
+    """fsrs-rs's stability after each rating, answered at emdrill's due times, with the
+    study days between answers as the gaps (see tests/test_study_days.py for the full
+    comparison over generated histories)."""
+    memory, now, gaps, out = scheduler.new_memory(T0), T0, [], []
+    last: datetime | None = None
     for rating in ratings:
-        card, _ = sched.review_card(card, fsrs.Rating(int(rating)), review_datetime=now)
-        intervals.append(card.due - now)
-        now = card.due
-    return intervals
+        gaps.append(rs.FSRSReview(int(rating), 0 if last is None else
+                                  study_days_between(last, now, UTC)))
+        out.append(rs.FSRS(rs.DEFAULT_PARAMETERS).memory_state(rs.FSRSItem(gaps), None)
+                   .stability)
+        memory = scheduler.review(memory, rating, now, fuzz=False, local=UTC)
+        assert memory.due is not None
+        last, now = now, memory.due
+    return out
+
+
+def _stabilities(ratings: list[Rating]) -> list[float]:
+    memory, now, out = scheduler.new_memory(T0), T0, []
+    for rating in ratings:
+        memory = scheduler.review(memory, rating, now, fuzz=False, local=UTC)
+        assert memory.due is not None and memory.stability is not None
+        out.append(memory.stability)
+        now = memory.due
+    return out
 
 
 def test_fixed_sequence_matches_fsrs() -> None:
     ours = _ours(SEQUENCE)
-    assert ours == _reference(SEQUENCE)
+    assert _stabilities(SEQUENCE) == pytest.approx(_reference(SEQUENCE), rel=1e-4)
     # learning steps first (minutes), then days once in review
     assert ours[0] == timedelta(minutes=10)
-    assert ours[1] >= timedelta(days=1)
+    assert ours[1] >= timedelta(hours=19)  # due from 04:00 of its day
     assert ours[2] == timedelta(minutes=10)  # a lapse goes to the relearning step
+    assert all(d >= timedelta(hours=23) for d in ours[3:])  # whole study days
 
 
 def test_both_facets_schedule_independently() -> None:
-    intent = _ours([Rating.GOOD, Rating.GOOD, Rating.GOOD])
-    story = _ours([Rating.AGAIN, Rating.AGAIN, Rating.GOOD])
-    assert intent == _reference([Rating.GOOD, Rating.GOOD, Rating.GOOD])
-    assert story == _reference([Rating.AGAIN, Rating.AGAIN, Rating.GOOD])
-    assert intent[-1] > story[-1]
+    intent = [Rating.GOOD, Rating.GOOD, Rating.GOOD]
+    story = [Rating.AGAIN, Rating.AGAIN, Rating.GOOD]
+    assert _stabilities(intent) == pytest.approx(_reference(intent), rel=1e-4)
+    assert _stabilities(story) == pytest.approx(_reference(story), rel=1e-4)
+    assert _ours(intent)[-1] > _ours(story)[-1]
 
 
 def test_higher_retention_gives_shorter_intervals() -> None:
@@ -58,7 +78,7 @@ def test_higher_retention_gives_shorter_intervals() -> None:
 
 def test_review_leaves_input_untouched_and_is_utc() -> None:
     before = scheduler.new_memory(T0)
-    after = scheduler.review(before, Rating.GOOD, T0.astimezone(), fuzz=False)
+    after = scheduler.review(before, Rating.GOOD, T0.astimezone(), fuzz=False, local=UTC)
     assert before == scheduler.new_memory(T0)
     assert after.due is not None and after.due.tzinfo == UTC
     assert after.last_review == T0
@@ -66,30 +86,37 @@ def test_review_leaves_input_untouched_and_is_utc() -> None:
 
 def test_naive_datetime_is_rejected() -> None:
     with pytest.raises(ValueError):
-        scheduler.review(Memory(due=T0), Rating.GOOD, datetime(2026, 1, 1))
+        scheduler.review(Memory(due=T0), Rating.GOOD, datetime(2026, 1, 1), local=UTC)
 
 
 def test_retrievability() -> None:
-    assert scheduler.retrievability(scheduler.new_memory(T0), T0) == 0.0
-    memory = scheduler.review(scheduler.new_memory(T0), Rating.GOOD, T0, fuzz=False)
-    memory = scheduler.review(memory, Rating.GOOD, T0 + timedelta(minutes=10), fuzz=False)
+    assert scheduler.retrievability(scheduler.new_memory(T0), T0, local=UTC) == 0.0
+    memory = scheduler.review(scheduler.new_memory(T0), Rating.GOOD, T0, fuzz=False, local=UTC)
+    memory = scheduler.review(memory, Rating.GOOD, T0 + timedelta(minutes=10), fuzz=False,
+                              local=UTC)
     assert memory.due is not None and memory.stability is not None
-    at_due = scheduler.retrievability(memory, memory.due)
-    later = scheduler.retrievability(memory, memory.due + timedelta(days=30))
+    at_due = scheduler.retrievability(memory, memory.due, local=UTC)
+    later = scheduler.retrievability(memory, memory.due + timedelta(days=30), local=UTC)
     assert 0.85 < at_due <= 1.0
     assert later < at_due
+    # py-fsrs's curve, at the study days elapsed (its own count would say one day fewer:
+    # the last review was at 09:10, the due date is 04:00)
+    assert memory.last_review is not None
+    days = study_days_between(memory.last_review, memory.due + timedelta(days=30), UTC)
     reference = fsrs.Scheduler().get_card_retrievability(
         fsrs.Card(card_id=1, state=fsrs.State(memory.state), step=memory.step,
                   stability=memory.stability, difficulty=memory.difficulty, due=memory.due,
-                  last_review=memory.last_review), memory.due + timedelta(days=30))
+                  last_review=memory.due + timedelta(days=30) - timedelta(days=days)),
+        memory.due + timedelta(days=30))
     assert later == pytest.approx(reference)
 
 
 def test_preview_has_every_rating_in_order() -> None:
-    memory = scheduler.review(scheduler.new_memory(T0), Rating.GOOD, T0, fuzz=False)
-    memory = scheduler.review(memory, Rating.GOOD, T0 + timedelta(minutes=10), fuzz=False)
+    memory = scheduler.review(scheduler.new_memory(T0), Rating.GOOD, T0, fuzz=False, local=UTC)
+    memory = scheduler.review(memory, Rating.GOOD, T0 + timedelta(minutes=10), fuzz=False,
+                              local=UTC)
     now = T0 + timedelta(days=3)
-    dues = [m.due for m in scheduler.preview(memory, now).values()]
+    dues = [m.due for m in scheduler.preview(memory, now, local=UTC).values()]
     assert all(d is not None for d in dues)
     assert dues == sorted(dues)  # type: ignore[type-var]
     assert len(set(dues)) == 4
@@ -127,5 +154,5 @@ def test_closed_form_retrievability_matches_fsrs() -> None:
         now = last + timedelta(days=days, hours=5)
         card = fsrs.Card(card_id=1, state=fsrs.State.Review, step=None, stability=stability,
                          difficulty=5.0, due=last, last_review=last)
-        assert retrievability(memory, now) == pytest.approx(
+        assert retrievability(memory, now, local=UTC) == pytest.approx(
             reference.get_card_retrievability(card, now), abs=1e-12)

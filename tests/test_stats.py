@@ -122,9 +122,9 @@ def test_retrievability_and_weakness(store: Store, dues: dict[str, datetime]) ->
         seen = [c for c in cards.values() if c.family == family and not c.is_new]
         got = _family(report, family)
         assert got.intent_retrievability == pytest.approx(
-            sum(retrievability(c.intent, NOW) for c in seen) / len(seen))
+            sum(retrievability(c.intent, NOW, local=UTC) for c in seen) / len(seen))
         assert got.story_retrievability == pytest.approx(
-            sum(retrievability(c.story, NOW) for c in seen) / len(seen))
+            sum(retrievability(c.story, NOW, local=UTC) for c in seen) / len(seen))
     alpha, beta = _family(report, "alpha"), _family(report, "beta")
     assert alpha.weakness > 0 > beta.weakness
     assert alpha.desired_retention == pytest.approx(weakness.retention(0.90, alpha.weakness))

@@ -186,7 +186,7 @@ def show(
     clock = env.read_clock()
     detail = question_detail(open_here(), question_id)
     if as_json:
-        emit_json(views.question_json(detail, now=clock.now))
+        emit_json(views.question_json(detail, now=clock.now, local=clock.local))
         return
     back = render_back(detail.card.question, detail.back, width=out().width)
     views.show_question(detail, now=clock.now, back=back)

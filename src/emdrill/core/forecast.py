@@ -3,8 +3,9 @@ following it costs.
 
 "Followed" means one drill a day at the same hour, every due question answered at the
 first drill on or after its due time, due dates leaning towards the interview
-(`interview.toward_date`). The forecast for a facet is FSRS retrievability at the interview
-time of the memory its path ends with; a question never seen has none (0).
+(`interview.toward_date`); time counts in study days (`core.timing`). The forecast for a
+facet is FSRS retrievability at the interview time of the memory its path ends with; a
+question never seen has none (0).
 
 - A seen question follows one path: recalled (rated Good) at every review (`follow`).
 - A new question's first days are where the answers go: a first sight is often a guess,
@@ -21,7 +22,7 @@ import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from functools import lru_cache
 
 from emdrill.core.interview import toward_date
@@ -49,9 +50,10 @@ class Projection:
     days: tuple[int, ...]
     answers: tuple[float, ...] = ()
 
-    def recall(self, at: datetime, parameters: FacetParameters) -> tuple[float, float]:
-        return (retrievability(self.intent, at, parameters=parameters.intent),
-                retrievability(self.story, at, parameters=parameters.story))
+    def recall(self, at: datetime, parameters: FacetParameters, *,
+               local: tzinfo) -> tuple[float, float]:
+        return (retrievability(self.intent, at, local=local, parameters=parameters.intent),
+                retrievability(self.story, at, local=local, parameters=parameters.story))
 
 
 @dataclass(frozen=True)
@@ -63,12 +65,13 @@ class Path:
     retention: float
     target: float
     parameters: FacetParameters
+    local: tzinfo = UTC  # whose 04:00 starts a study day
 
 
 def _good(memory: Memory, at: datetime, path: Path, parameters: Parameters | None) -> Memory:
-    after = review(memory, Rating.GOOD, at, retention=path.retention, fuzz=False,
-                   parameters=parameters)
-    return toward_date(after, interview=path.interview, target=path.target,
+    after = review(memory, Rating.GOOD, at, local=path.local, retention=path.retention,
+                   fuzz=False, parameters=parameters)
+    return toward_date(after, interview=path.interview, target=path.target, local=path.local,
                        parameters=parameters)
 
 
@@ -81,8 +84,8 @@ def follow(intent: Memory, story: Memory, path: Path, *, start: int = 0) -> Proj
         dues = [m.due for m in (intent, story) if m.due is not None]
         if dues and min(dues) > at:
             continue
-        kept = (retrievability(intent, at, parameters=path.parameters.intent)
-                * retrievability(story, at, parameters=path.parameters.story))
+        kept = (retrievability(intent, at, local=path.local, parameters=path.parameters.intent)
+                * retrievability(story, at, local=path.local, parameters=path.parameters.story))
         answers.append(1.0 if intent.is_new else 1 + LAPSE_COST * (1 - kept))
         intent = _good(intent, at, path, path.parameters.intent)
         story = _good(story, at, path, path.parameters.story)
@@ -129,8 +132,8 @@ class FirstDays:
         if day < 0:
             return (0.0, 0.0)
         at = EPOCH + after
-        pairs = [(retrievability(i, at, parameters=parameters.intent),
-                  retrievability(s, at, parameters=parameters.story))
+        pairs = [(retrievability(i, at, local=UTC, parameters=parameters.intent),
+                  retrievability(s, at, local=UTC, parameters=parameters.story))
                  for i, s in (run[day] for run in self.ends)]
         return (sum(p[0] for p in pairs) / len(pairs), sum(p[1] for p in pairs) / len(pairs))
 
@@ -166,6 +169,8 @@ def first_days(days: int, *, minutes: float, first_sight: tuple[float, float],
 
 def _answer(memory: Memory, at: datetime, dice: random.Random, first_sight: float,
             retention: float, parameters: Parameters | None) -> Memory:
-    chance = first_sight if memory.is_new else retrievability(memory, at, parameters=parameters)
+    chance = (first_sight if memory.is_new
+              else retrievability(memory, at, local=UTC, parameters=parameters))
     rating = Rating.GOOD if dice.random() < chance else Rating.AGAIN
-    return review(memory, rating, at, retention=retention, fuzz=False, parameters=parameters)
+    return review(memory, rating, at, local=UTC, retention=retention, fuzz=False,
+                  parameters=parameters)

@@ -18,7 +18,7 @@ from emdrill.core.scheduler import (
     retrievability,
     with_due,
 )
-from emdrill.core.timing import Clock
+from emdrill.core.timing import Clock, study_day, study_day_start
 from emdrill.core.types import Card, Question
 
 MORNING = time(9, 0)  # a date without a time means 09:00 local: the interview morning
@@ -84,7 +84,7 @@ def drill_times(now: datetime, days: int) -> list[datetime]:
 # ---------------------------------------------------------------- towards the date
 
 
-def toward_date(memory: Memory, *, interview: datetime, target: float,
+def toward_date(memory: Memory, *, interview: datetime, target: float, local: tzinfo,
                 parameters: Parameters | None = None) -> Memory:
     """Bring a due date that lands after the interview forward, when waiting for it would
     leave the predicted recall on the interview morning below `target`: the review then
@@ -92,31 +92,36 @@ def toward_date(memory: Memory, *, interview: datetime, target: float,
     before the interview. Any other memory is returned unchanged."""
     if memory.due is None or memory.last_review is None or memory.due <= interview:
         return memory
-    if retrievability(memory, interview, parameters=parameters) >= target:
+    if retrievability(memory, interview, local=local, parameters=parameters) >= target:
         return memory
     days = max(1, int(days_until_recall(memory, target, parameters=parameters)))
-    return with_due(memory, min(memory.due, memory.last_review + timedelta(days=days)))
+    due = study_day_start(study_day(memory.last_review, local) + days, local)
+    return with_due(memory, min(memory.due, due))
 
 
 def toward_date_both(intent: Memory, story: Memory, *, interview: datetime, target: float,
-                     parameters: FacetParameters) -> tuple[Memory, Memory]:
-    return (toward_date(intent, interview=interview, target=target, parameters=parameters.intent),
-            toward_date(story, interview=interview, target=target, parameters=parameters.story))
+                     local: tzinfo, parameters: FacetParameters) -> tuple[Memory, Memory]:
+    return (toward_date(intent, interview=interview, target=target, local=local,
+                        parameters=parameters.intent),
+            toward_date(story, interview=interview, target=target, local=local,
+                        parameters=parameters.story))
 
 
 # ---------------------------------------------------------------- the taper
 
 
-def morning_recall(card: Card, at: datetime, parameters: FacetParameters) -> tuple[float, float]:
+def morning_recall(card: Card, at: datetime, parameters: FacetParameters, *,
+                   local: tzinfo) -> tuple[float, float]:
     """Predicted recall of intent and story at `at` from the memory as it stands."""
-    return (retrievability(card.intent, at, parameters=parameters.intent),
-            retrievability(card.story, at, parameters=parameters.story))
+    return (retrievability(card.intent, at, local=local, parameters=parameters.intent),
+            retrievability(card.story, at, local=local, parameters=parameters.story))
 
 
 def below_target(cards: Iterable[Card], *, at: datetime, target: float,
-                 parameters: FacetParameters) -> list[Card]:
+                 parameters: FacetParameters, local: tzinfo) -> list[Card]:
     """Seen questions whose weaker facet would be below `target` at `at`, weakest first."""
-    scored = [(min(morning_recall(c, at, parameters)), c) for c in cards if not c.is_new]
+    scored = [(min(morning_recall(c, at, parameters, local=local)), c) for c in cards
+              if not c.is_new]
     low = [(r, c) for r, c in scored if r < target]
     return [c for _r, c in sorted(low, key=lambda pair: (pair[0], pair[1].question.position))]
 

@@ -7,7 +7,7 @@ import random
 import statistics
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 
 from emdrill.core.scheduler import NO_FIT, FacetParameters, retrievability
 from emdrill.core.types import Card
@@ -69,7 +69,8 @@ class SpeakingTimer:
 
 def pick_questions(cards: Sequence[Card], *, count: int, weakness: Mapping[str, float],
                    has_story: Callable[[Card], bool], now: datetime,
-                   rng: random.Random, parameters: FacetParameters = NO_FIT) -> list[Card]:
+                   rng: random.Random, parameters: FacetParameters = NO_FIT,
+                   local: tzinfo = UTC) -> list[Card]:
     """Questions as an interviewer covers a loop: a different family each time until every
     family has had one; within that, questions whose story the user has written first, then
     the weakest families, then the shakiest questions (unseen ones count as half known)."""
@@ -79,8 +80,8 @@ def pick_questions(cards: Sequence[Card], *, count: int, weakness: Mapping[str, 
     def shaky(card: Card) -> float:
         if card.is_new:
             return 0.5
-        return min(retrievability(card.intent, now, parameters=parameters.intent),
-                   retrievability(card.story, now, parameters=parameters.story))
+        return min(retrievability(card.intent, now, local=local, parameters=parameters.intent),
+                   retrievability(card.story, now, local=local, parameters=parameters.story))
 
     def rank(card: Card) -> tuple[bool, float, float, float]:
         return (not has_story(card), -round(weakness.get(card.family, 0.0), 2),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
@@ -233,6 +233,7 @@ def practice_queue(
     shown: Mapping[str, int] | None = None,
     widen: bool = False,
     parameters: FacetParameters | None = None,
+    local: tzinfo = UTC,
 ) -> list[QueueItem]:
     """Seen questions to practise when nothing is due: weakest family first (families at or
     below neutral tie), shakiest question first inside a family (lowest retrievability of
@@ -256,8 +257,10 @@ def practice_queue(
         return not c.is_new or (widen and weak.get(c.family, 0.0) >= WEAK_AT)
 
     pool = [c for c in cards if wanted(c)]
-    shakiness = {c.id: min(retrievability(c.intent, now, parameters=parameters.intent),
-                           retrievability(c.story, now, parameters=parameters.story))
+    shakiness = {c.id: min(retrievability(c.intent, now, local=local,
+                                          parameters=parameters.intent),
+                           retrievability(c.story, now, local=local,
+                                          parameters=parameters.story))
                  for c in pool}
     ordered = sorted(pool, key=lambda c: (-max(0.0, round(weak.get(c.family, 0.0), 2)),
                                           times.get(c.id, 0), shakiness[c.id],

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from emdrill.core.forecast import FirstDays, Path, Projection, first_days, follow, lead_days
 from emdrill.core.interview import below_target, drill_times, in_taper, morning_recall
@@ -52,6 +52,7 @@ class PlanInput:
     parameters: FacetParameters = field(default_factory=FacetParameters)
     weakness: Mapping[str, float] = field(default_factory=dict)
     story_slots: frozenset[int] = frozenset()  # slots the user has a story for
+    local: tzinfo = UTC  # whose 04:00 starts a study day
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,7 @@ class _Loads:
 def make_plan(given: PlanInput) -> Plan:
     """The plan from now to the interview, and what it predicts for the morning."""
     path = Path(drill_times(given.now, given.days_left), given.interview, given.retention,
-                given.target, given.parameters)
+                given.target, given.parameters, given.local)
     lead = lead_days(ANSWERS_BEFORE_DATE, round(given.retention, 4), given.parameters)
     intro_days = max(0, given.days_left - lead)
     seen = [c for c in given.cards if not c.is_new]
@@ -206,7 +207,7 @@ def make_plan(given: PlanInput) -> Plan:
     minutes_needed = _minutes_for_all(given, loads, len(order), needed)
     covered = k - given.introduced_today
     below = below_target(seen, at=given.interview, target=given.target,
-                         parameters=given.parameters)
+                         parameters=given.parameters, local=given.local)
     seen_ids = {c.id for c in seen}
     recall = _morning(given, projected, order[:covered], loads.intros(k), loads.fresh)
     return Plan(
@@ -222,7 +223,8 @@ def make_plan(given: PlanInput) -> Plan:
                        answers_per_day=math.floor(given.minutes * given.pace)),
         readiness=readiness(given.cards, lambda c: recall.get(c.id, (0.0, 0.0)),
                             seen=seen_ids),
-        now=readiness(given.cards, lambda c: morning_recall(c, given.now, given.parameters),
+        now=readiness(given.cards,
+                      lambda c: morning_recall(c, given.now, given.parameters, local=given.local),
                       seen=seen_ids),
     )
 
@@ -265,7 +267,8 @@ def _morning(given: PlanInput, projected: Mapping[str, Projection],
              fresh: FirstDays) -> dict[str, tuple[float, float]]:
     """Predicted recall of intent and story at the interview, for every question the plan
     has seen or will introduce (on the day `intros` gives it)."""
-    recall = {qid: p.recall(given.interview, given.parameters) for qid, p in projected.items()}
+    recall = {qid: p.recall(given.interview, given.parameters, local=given.local)
+              for qid, p in projected.items()}
     by_day: dict[int, tuple[float, float]] = {}
     for card, day in zip(introduced, _intro_days(intros), strict=False):
         if day not in by_day:

@@ -3,6 +3,14 @@
 A `Memory` is one facet's FSRS state as plain data; reviewing returns a new one.
 `parameters` (FSRS weights fitted to the user, `None` for the defaults) can be given to
 every function that schedules or predicts.
+
+Elapsed time is counted in study days (`core.timing`: a day starts at 04:00 local), as Anki
+and the FSRS optimiser count it, never in 24-hour periods: a review made at 08:30 the day after
+one made at 09:30 is one day later. py-fsrs reads elapsed time as `(now - last_review).days`,
+so it is handed a card whose last review is moved to exactly that many days before `now`
+(the only thing py-fsrs reads `last_review` for). A review-state due date is the start of its
+study day, so a question due "in 2 days" is due all of that day, morning included. Learning
+steps stay in minutes.
 """
 
 from __future__ import annotations
@@ -10,11 +18,13 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from enum import IntEnum
 from functools import lru_cache
 
 import fsrs
+
+from emdrill.core.timing import study_day, study_day_start, study_days_between
 
 Parameters = tuple[float, ...]
 DEFAULT_PARAMETERS: Parameters = tuple(float(w) for w in fsrs.scheduler.DEFAULT_PARAMETERS)
@@ -136,6 +146,7 @@ def review(
     rating: Rating,
     now: datetime,
     *,
+    local: tzinfo,
     retention: float = 0.9,
     fuzz: bool = True,
     card_id: int = 1,
@@ -144,48 +155,73 @@ def review(
 ) -> Memory:
     """The memory after grading `rating` at `now`; the input is left untouched.
 
-    `relearn` replaces FSRS's default relearning step (10 minutes) after a lapse."""
+    `relearn` replaces FSRS's default relearning step (10 minutes) after a lapse; `local` is
+    the zone whose 04:00 starts a study day."""
     at = _utc(now)
+    given = _to_card(memory, card_id, at)
+    if memory.last_review is not None:
+        given.last_review = at - timedelta(days=study_days_between(memory.last_review, at,
+                                                                   local))
     card, _log = _scheduler(round(retention, 4), fuzz, relearn, parameters).review_card(
-        _to_card(memory, card_id, at), fsrs.Rating(int(rating)), review_datetime=at
+        given, fsrs.Rating(int(rating)), review_datetime=at
     )
-    return _from_card(card)
+    after = _from_card(card)
+    if after.state == REVIEW and after.due is not None and after.due - at >= timedelta(hours=23):
+        days = round((after.due - at) / timedelta(days=1))
+        after = replace(after, due=study_day_start(study_day(at, local) + days, local))
+    return after
 
 
 def preview(
-    memory: Memory, now: datetime, *, retention: float = 0.9, card_id: int = 1,
+    memory: Memory, now: datetime, *, local: tzinfo, retention: float = 0.9, card_id: int = 1,
     relearn: timedelta | None = None, parameters: Parameters | None = None,
 ) -> dict[Rating, Memory]:
     """What each rating would give, without fuzz (for labelling keys with intervals)."""
     return {
-        rating: review(memory, rating, now, retention=retention, fuzz=False, card_id=card_id,
-                       relearn=relearn, parameters=parameters)
+        rating: review(memory, rating, now, local=local, retention=retention, fuzz=False,
+                       card_id=card_id, relearn=relearn, parameters=parameters)
         for rating in Rating
     }
 
 
-def retrievability(memory: Memory, now: datetime, *,
+def memory_after(reviews: Sequence[tuple[datetime, Rating]], *, local: tzinfo,
+                 parameters: Parameters | None = None) -> tuple[float, float] | None:
+    """(stability, difficulty) after `reviews` (oldest first), replayed from a new memory:
+    what FSRS's memory state is for that history under the study-day count. None when
+    there are no reviews."""
+    memory: Memory | None = None
+    for at, rating in reviews:
+        memory = review(memory or new_memory(at), rating, at, local=local, fuzz=False,
+                        parameters=parameters)
+    if memory is None or memory.stability is None or memory.difficulty is None:
+        return None
+    return memory.stability, memory.difficulty
+
+
+def retrievability(memory: Memory, now: datetime, *, local: tzinfo,
                    parameters: Parameters | None = None) -> float:
     """Chance of recall now (0 for a facet never reviewed).
 
     FSRS's forgetting curve in closed form, with the curve's constants read once per set of
     parameters: the same figure as `Scheduler.get_card_retrievability` without building a
     `Card` per facet, which matters when stats reads ten thousand of them."""
-    return recall_at(memory.stability, memory.last_review, now, parameters=parameters)
+    return recall_at(memory.stability, memory.last_review, now, local=local,
+                     parameters=parameters)
 
 
 def recall_at(stability: float | None, last_review: datetime | None, now: datetime, *,
-              parameters: Parameters | None = None) -> float:
-    """Retrievability from the two numbers it depends on (0 for a facet never reviewed)."""
+              local: tzinfo, parameters: Parameters | None = None) -> float:
+    """Retrievability from the two numbers it depends on (0 for a facet never reviewed),
+    the study days between them counting as elapsed time."""
     if last_review is None:
         return 0.0
-    return recall_after(stability, max(0, (_utc(now) - last_review).days),
+    return recall_after(stability, study_days_between(last_review, _utc(now), local),
                         parameters=parameters)
 
 
 def recall_after(stability: float | None, days: int | None, *,
                  parameters: Parameters | None = None) -> float:
-    """Retrievability `days` whole days after a review (0 for a facet never reviewed)."""
+    """Retrievability `days` study days after a review (0 for a facet never reviewed)."""
     if stability is None or days is None:
         return 0.0
     decay, factor = _curve(parameters)

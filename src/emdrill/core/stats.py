@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import astuple, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from emdrill.core.decode import Confusion
@@ -77,11 +77,11 @@ class SeenQuestion:
     story: Memory
     position: int = 0  # deck order, which breaks ties
 
-    def recall(self, now: datetime, parameters: FacetParameters = NO_FIT,
-               ) -> tuple[float, float]:
+    def recall(self, now: datetime, parameters: FacetParameters = NO_FIT, *,
+               local: tzinfo = UTC) -> tuple[float, float]:
         """Each facet's chance of recall now, under the FSRS parameters in force."""
-        return (retrievability(self.intent, now, parameters=parameters.intent),
-                retrievability(self.story, now, parameters=parameters.story))
+        return (retrievability(self.intent, now, local=local, parameters=parameters.intent),
+                retrievability(self.story, now, local=local, parameters=parameters.story))
 
 
 @dataclass(frozen=True)
@@ -265,6 +265,7 @@ def rank_questions(
     slot_names: Mapping[int, str],
     recent: Mapping[str, Recent] | None = None,
     parameters: FacetParameters = NO_FIT,
+    local: tzinfo = UTC,
 ) -> list[ShakyQuestion]:
     """Questions missed among their latest recall tests first: most misses first, then the
     higher share missed, then the latest miss first ("missed 3 of the last 4" above "missed
@@ -272,7 +273,7 @@ def rank_questions(
     tested = recent or {}
     ranked = []
     for q in seen:
-        intent_r, story_r = q.recall(now, parameters)
+        intent_r, story_r = q.recall(now, parameters, local=local)
         count, last = lapses.get(q.id, (0, None))
         name = SYSTEM_ANSWER_NAME if q.slot == SYSTEM_ANSWER else slot_names.get(q.slot, "")
         ranked.append(ShakyQuestion(q, name, intent_r, story_r, count, last,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from emdrill.core.errors import ConfigError
 
@@ -29,6 +29,23 @@ def sql_day_shift(offset_minutes: int) -> str:
     return f"{day_shift_seconds(offset_minutes) // 60:+d} minutes"
 
 
+def study_day(at: datetime, local: tzinfo) -> int:
+    """The study day `at` falls in (days since 1970-01-01; a day starts at 04:00 local)."""
+    return ((at.astimezone(local) - DAY_STARTS_AT).date() - EPOCH).days
+
+
+def study_days_between(earlier: datetime, later: datetime, local: tzinfo) -> int:
+    """Whole study days from the one `earlier` falls in to the one `later` falls in (0 on the
+    same day, never negative): how emdrill, Anki and the FSRS optimiser count elapsed time."""
+    return max(0, study_day(later, local) - study_day(earlier, local))
+
+
+def study_day_start(day: int, local: tzinfo) -> datetime:
+    """When study day `day` begins (04:00 local), in UTC."""
+    start = datetime.combine(EPOCH + timedelta(days=day), time(0), tzinfo=local)
+    return (start + DAY_STARTS_AT).astimezone(UTC)
+
+
 @dataclass(frozen=True)
 class Clock:
     """"Now" read once at the edge, plus the zone that decides where a day starts."""
@@ -38,10 +55,7 @@ class Clock:
 
     def day_start(self, at: datetime | None = None) -> datetime:
         """Start (UTC) of the study day containing `at`; days begin at 04:00 local, as in Anki."""
-        local = (at or self.now).astimezone(self.local)
-        shifted = local - DAY_STARTS_AT
-        start = shifted.replace(hour=0, minute=0, second=0, microsecond=0) + DAY_STARTS_AT
-        return start.astimezone(UTC)
+        return study_day_start(study_day(at or self.now, self.local), self.local)
 
     def day_key(self, at: datetime) -> str:
         """The study day `at` belongs to, as YYYY-MM-DD."""
@@ -49,7 +63,7 @@ class Clock:
 
     def day_number(self, at: datetime | None = None) -> int:
         """The study day `at` (default now) belongs to, as days since 1970-01-01."""
-        return (date.fromisoformat(self.day_key(at or self.now)) - EPOCH).days
+        return study_day(at or self.now, self.local)
 
     def utc_offset_minutes(self) -> int:
         offset = self.now.astimezone(self.local).utcoffset() or timedelta(0)

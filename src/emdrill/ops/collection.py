@@ -261,7 +261,8 @@ def _commit(store: Store, clock: Clock, before: Card, later: list[ReviewRecord],
     state = _review(before, store, clock, prefs, intent=intent, story=story, fuzz=fuzz,
                     parameters=params)
     if booked is not None and booked.scope.covers(before.question):
-        state = _toward(state, before, booked.at, prefs, params, intent=intent, story=story)
+        state = _toward(state, before, booked.at, prefs, params, intent=intent, story=story,
+                        local=clock.local)
     replayed: list[tuple[int, Memory, Memory]] = []
     for review in later:
         replayed.append((review.id, state.intent, state.story))
@@ -287,8 +288,9 @@ def _review(card: Card, store: Store, clock: Clock, prefs: Settings, *, intent: 
             ) -> Memory:
         if rating is None:
             return memory
-        return scheduler.review(memory, rating, clock.now, retention=plan.retention,
-                                fuzz=fuzz, relearn=plan.relearn, parameters=params)
+        return scheduler.review(memory, rating, clock.now, local=clock.local,
+                                retention=plan.retention, fuzz=fuzz, relearn=plan.relearn,
+                                parameters=params)
 
     return Card(card.question, one(card.intent, intent, parameters.intent),
                 one(card.story, story, parameters.story))
@@ -296,7 +298,7 @@ def _review(card: Card, store: Store, clock: Clock, prefs: Settings, *, intent: 
 
 def _toward(after: Card, before: Card, at: datetime, prefs: Settings,
             parameters: scheduler.FacetParameters, *, intent: Rating | None,
-            story: Rating | None) -> Card:
+            story: Rating | None, local: tzinfo) -> Card:
     """The facets just rated, with due dates leaning towards the interview at `at`."""
     from emdrill.core.interview import toward_date
 
@@ -304,7 +306,7 @@ def _toward(after: Card, before: Card, at: datetime, prefs: Settings,
             ) -> Memory:
         if rating is None:
             return memory
-        return toward_date(memory, interview=at, target=prefs.interview_target,
+        return toward_date(memory, interview=at, target=prefs.interview_target, local=local,
                            parameters=params)
 
     return Card(before.question, one(after.intent, intent, parameters.intent),

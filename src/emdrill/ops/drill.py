@@ -15,7 +15,7 @@ from emdrill.core import scheduler
 from emdrill.core.advice import Outlook
 from emdrill.core.decode import IntentChoice
 from emdrill.core.order import Scope, practice_queue
-from emdrill.core.scheduler import Rating
+from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card
 from emdrill.ops import advice, collection, decode, optimize
@@ -132,7 +132,8 @@ class Session:
         for pool in ([c for c in cards if c.id not in recent], cards):
             practice = practice_queue(pool, now=clock.now, limit=1, previous=previous,
                                       shown=shown, widen=True, weakness=weakness,
-                                      parameters=optimize.in_force(self.store))
+                                      parameters=optimize.in_force(self.store),
+                                      local=clock.local)
             if practice:
                 break
         else:
@@ -148,10 +149,10 @@ class Session:
         clock = self.clock()
         prefs = collection.settings(self.store)
         plan = collection.schedule_for(card, self.store, clock, prefs)
-        outcomes = scheduler.preview(card.intent, clock.now, retention=plan.retention,
-                                     relearn=plan.relearn,
+        outcomes = scheduler.preview(card.intent, clock.now, local=clock.local,
+                                     retention=plan.retention, relearn=plan.relearn,
                                      parameters=optimize.in_force(self.store).intent)
-        return {r: (m.due or clock.now) - clock.now for r, m in outcomes.items()}
+        return {r: _wait(m, clock) for r, m in outcomes.items()}
 
     # ------------------------------------------------------------ answering
 
@@ -199,3 +200,14 @@ class Session:
             next_due=counts.earliest_due,
             outlook=advice.outlook(self.store, self.clock(), due=counts.due) if count else None,
         )
+
+
+def _wait(memory: Memory, clock: Clock) -> timedelta:
+    """How long until `memory` is due: whole study days for a review-state due date (due
+    from the start of its day, so "2d" however late in the day the answer is), the exact
+    time for a learning step."""
+    due = memory.due or clock.now
+    days = clock.day_number(due) - clock.day_number()
+    if memory.state == scheduler.REVIEW and days >= 1:
+        return timedelta(days=days)
+    return due - clock.now

@@ -111,7 +111,8 @@ def _plan(store: Store, clock: Clock, prefs: Settings, booked: Interview,
         cards=in_scope, introduced_today=len(today & ids), minutes=prefs.minutes,
         pace=_pace(store), retention=prefs.retention, target=prefs.interview_target,
         first_sight=_first_sight(store), parameters=parameters,
-        weakness=weakness.family_weakness(store, clock), story_slots=slots))
+        weakness=weakness.family_weakness(store, clock), story_slots=slots,
+        local=clock.local))
 
 
 @dataclass(frozen=True)
@@ -176,4 +177,4 @@ def toward_date(store: Store, clock: Clock, card: Card, intent: Memory, story: M
     if booked is None or not booked.scope.covers(card.question):
         return intent, story
     return core.toward_date_both(intent, story, interview=booked.at, target=target,
-                                 parameters=parameters)
+                                 local=clock.local, parameters=parameters)

@@ -65,7 +65,7 @@ def plan(store: Store, clock: Clock, *, count: int, family: str | None = None,
     prefs = collection.settings(store)
     weak = collection.ordering_weakness(store, clock, prefs, True) or {}
     chosen = pick_questions(cards, count=count, weakness=weak, now=clock.now, rng=rng,
-                            parameters=optimize.in_force(store),
+                            parameters=optimize.in_force(store), local=clock.local,
                             has_story=lambda c: best_story(c.question, stories) is not None)
     return [Asked(c, tuple(pick_follow_ups(c.question.follow_ups, rng))) for c in chosen]
 

@@ -55,13 +55,14 @@ class Learner:
 
     def chance(self, question_id: str, facet: str, now: datetime) -> float:
         known = self.memory.get((question_id, facet))
-        return self.first_sight if known is None else retrievability(known, now)
+        return self.first_sight if known is None else retrievability(known, now, local=UTC)
 
     def learn(self, question_id: str, family: str, facet: str, recalled: bool,
               now: datetime) -> None:
         """Update the true memory after an answer (the back was seen either way)."""
         before = self.memory.get((question_id, facet), new_memory(now))
-        after = review(before, Rating.GOOD if recalled else Rating.AGAIN, now, fuzz=False)
+        after = review(before, Rating.GOOD if recalled else Rating.AGAIN, now, local=UTC,
+                       fuzz=False)
         if family == self.weak_family and after.stability is not None:
             old = before.stability or 0.0
             if after.stability > old:  # consolidation is what the weak family lacks
@@ -178,7 +179,7 @@ def _next_card(store: Store, clock: Clock, *,
         return items[0].card, "drill"
     weak = collection.ordering_weakness(store, clock, collection.settings(store))
     items = practice_queue(store_cards.load_cards(store), now=clock.now, weakness=weak,
-                           limit=1, previous=previous)
+                           limit=1, previous=previous, local=clock.local)
     return (items[0].card, "practice") if items else None
 
 

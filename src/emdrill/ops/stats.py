@@ -28,7 +28,7 @@ from emdrill.core.stats import (
     recent_rank,
     retention_table,
 )
-from emdrill.core.timing import Clock
+from emdrill.core.timing import Clock, day_shift_seconds
 from emdrill.ops import collection, decode, mock, optimize
 from emdrill.ops.weakness import family_weakness
 from emdrill.store import decks as store_decks
@@ -59,7 +59,8 @@ def report(store: Store, clock: Clock) -> Report:
     families = family_stats(
         _family_names(store), counts=store_stats.family_counts(store),
         recent=recent, previous=previous,
-        recall=store_stats.recall_by_family(store, clock.now, optimize.in_force(store)),
+        recall=store_stats.recall_by_family(store, clock.now, optimize.in_force(store),
+                                            shift=day_shift_seconds(win.offset_minutes)),
         weakness=scores, retention=chosen, base_retention=prefs.retention,
     )
     heat_days = (win.today - win.heat_start).days
@@ -105,7 +106,8 @@ def shaky(store: Store, clock: Clock, *, family: str | None = None, limit: int =
     # facets share one forgetting curve; with personal parameters, rank every seen one.
     window = limit + len(missed) if params == NO_FIT else None
     others = [] if len(missed) >= limit else store_stats.seen_questions(
-        store, family=family, shakiest=window, now=clock.now)
+        store, family=family, shakiest=window, now=clock.now,
+        shift=day_shift_seconds(clock.utc_offset_minutes()))
     candidates = {q.id: q for q in [
         *store_stats.seen_questions(store, family=family, ids=list(missed)), *others]}
     tested = {**store_stats.recent_tests(store, [q.id for q in others if q.id not in missed],
@@ -116,7 +118,7 @@ def shaky(store: Store, clock: Clock, *, family: str | None = None, limit: int =
                                          ids=list(candidates)),
         slot_names=store_stats.slot_names(store),
         recent={q: Recent(n, m, at) for q, (n, m, at) in tested.items()},
-        parameters=params,
+        parameters=params, local=clock.local,
     )
     pairs = [c for c in decode.confusions(store, limit=limit)
              if family is None or family in (c.question.family, c.mistaken_for.family)]

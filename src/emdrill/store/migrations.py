@@ -415,10 +415,23 @@ M009_FAMILY_DUE = """
 CREATE INDEX question_family_due ON question (suspended, family, due);
 """
 
+
+
+def m010_study_days(con: sqlite3.Connection) -> None:
+    """Elapsed time counts in study days, not 24-hour periods (`core.scheduler`): every
+    facet's stability and difficulty, and every review's saved "before" state, are
+    recomputed from the review log under that count (`store.memories`). The schema does not
+    change; the open backs the file up before migrating, as before every migration."""
+    from emdrill.store.memories import recompute
+
+    recompute(con)
+
+
 MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_ANKI_REVIEWS,
                                      M004_HOT_PATH, M005_PICKS_REHEARSALS,
                                      m006_system_answer, M007_DRAFTS,
-                                     M008_INTERVIEW_PARAMETERS, M009_FAMILY_DUE)
+                                     M008_INTERVIEW_PARAMETERS, M009_FAMILY_DUE,
+                                     m010_study_days)
 LATEST = len(MIGRATIONS)
 
 # `store.health.schema_digest` of what the migrations up to LATEST make: every open compares

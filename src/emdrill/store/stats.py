@@ -54,6 +54,11 @@ def _day(at: datetime, shift: int) -> int:
     return (int(at.timestamp()) + shift) // 86400
 
 
+def _days_since(column: str, shift: int) -> str:
+    """SQL for the study days from `column` (a stored UTC time) to the study day bound as
+    the next parameter, under `shift`: elapsed time as the scheduler counts it."""
+    return (f"max(0, ? - (CAST(strftime('%s', {column}) AS INTEGER) + {int(shift)}) / 86400)")
+
 def family_periods(store: Store, *, split: datetime, since: datetime, offset_minutes: int,
                    ) -> list[tuple[str, bool, int, int, int, int, int, int, int]]:
     """(family, recent, reviews, intent passes, story passes, lapses, intent graded, story
@@ -109,19 +114,18 @@ def due_per_day(store: Store, *, until: datetime, offset_minutes: int) -> dict[s
                                                           to_db_time(until)))}
 
 
-def recall_by_family(store: Store, now: datetime, parameters: FacetParameters = NO_FIT,
-                     ) -> dict[str, tuple[float, float]]:
+def recall_by_family(store: Store, now: datetime, parameters: FacetParameters = NO_FIT, *,
+                     shift: int) -> dict[str, tuple[float, float]]:
     """Mean intent and story retrievability per family over seen, active questions: SQL
-    gives each facet's stability and whole days since its review, `core.scheduler` the curve
-    (each facet's, under the parameters in force)."""
-    julian = now.timestamp() / 86400 + 2440587.5  # `now` as SQLite's julianday()
+    gives each facet's stability and the study days since its review (under `shift`),
+    `core.scheduler` the curve (each facet's, under the parameters in force)."""
     sql = ("SELECT q.family, f.kind = 'intent', f.stability, "
-           "CAST(max(0, ? - julianday(f.last_review)) AS INTEGER) FROM question q "
+           f"{_days_since('f.last_review', shift)} FROM question q "
            "JOIN facet f ON f.question_id = q.id "
            "WHERE q.suspended = 0 AND q.due IS NOT NULL")
     sums: dict[str, list[float]] = {}
     with store.read() as con:
-        for family, intent, stability, days in con.execute(sql, (julian,)):
+        for family, intent, stability, days in con.execute(sql, (_day(now, shift),)):
             entry = sums.setdefault(family, [0.0, 0.0, 0.0, 0.0])
             slot = 0 if intent else 2
             entry[slot] += recall_after(stability, days, parameters=parameters.intent
@@ -132,9 +136,10 @@ def recall_by_family(store: Store, now: datetime, parameters: FacetParameters = 
 
 def seen_questions(store: Store, *, family: str | None = None, ids: Collection[str] | None = None,
                    shakiest: int | None = None, now: datetime | None = None,
-                   ) -> list[SeenQuestion]:
+                   shift: int = 0) -> list[SeenQuestion]:
     """Active questions reviewed at least once, with both facets' memory, in deck order; only
-    `ids` if given; with `shakiest` (and `now`), only that many, the lowest recall first.
+    `ids` if given; with `shakiest` (and `now`), only that many, the lowest recall first
+    (study days counted under `shift`).
 
     Retrievability falls as days-since-review over stability grows, for every facet, so the
     question whose weaker facet has the largest ratio is the one least likely recalled: SQL
@@ -156,11 +161,11 @@ def seen_questions(store: Store, *, family: str | None = None, ids: Collection[s
         params += list(ids)
     if shakiest is not None and now is not None:
         def ratio(k: str) -> str:
-            return (f"coalesce(CAST(max(0, ? - julianday({k}.last_review)) "
-                    f"AS INTEGER) / {k}.stability, 1e300)")
+            return (f"coalesce({_days_since(k + '.last_review', shift)} * 1.0 "
+                    f"/ {k}.stability, 1e300)")
         sql += f" ORDER BY max({ratio('i')}, {ratio('s')}) DESC, q.position LIMIT ?"
-        julian = now.timestamp() / 86400 + 2440587.5  # `now` as SQLite's julianday()
-        params += [julian, julian, shakiest]
+        today = _day(now, shift)
+        params += [today, today, shakiest]
     else:
         sql += " ORDER BY q.position"
     with store.read() as con:

@@ -155,16 +155,17 @@ def show_question_ids(rows: Sequence[tuple[str, str, str, str, bool]]) -> None:
 STATES = {1: "learning", 2: "review", 3: "relearning"}
 
 
-def _memory_json(m: Memory, now: datetime, parameters: Parameters | None) -> dict[str, Any]:
+def _memory_json(m: Memory, now: datetime, parameters: Parameters | None,
+                 local: tzinfo) -> dict[str, Any]:
     return {"state": "new" if m.is_new else STATES.get(m.state, str(m.state)),
             "due": None if m.is_new else iso(m.due), "last_review": iso(m.last_review),
             "stability_days": None if m.stability is None else round(m.stability, 4),
             "difficulty": None if m.difficulty is None else round(m.difficulty, 4),
             "retrievability": None if m.is_new else round(
-                retrievability(m, now, parameters=parameters), 4)}
+                retrievability(m, now, local=local, parameters=parameters), 4)}
 
 
-def question_json(d: QuestionDetail, *, now: datetime) -> dict[str, Any]:
+def question_json(d: QuestionDetail, *, now: datetime, local: tzinfo) -> dict[str, Any]:
     from emdrill.core.story_bank import best_story
 
     q = d.card.question
@@ -177,8 +178,8 @@ def question_json(d: QuestionDetail, *, now: datetime) -> dict[str, Any]:
         "pitfall": q.pitfall, "follow_ups": list(q.follow_ups), "siblings": list(q.siblings),
         "suspended": q.suspended,
         "your_story": None if story is None else {"id": story.id, "title": story.title},
-        "facets": {"intent": _memory_json(d.card.intent, now, d.parameters.intent),
-                   "story": _memory_json(d.card.story, now, d.parameters.story)},
+        "facets": {"intent": _memory_json(d.card.intent, now, d.parameters.intent, local),
+                   "story": _memory_json(d.card.story, now, d.parameters.story, local)},
         "reviews": [{"at": iso(r.reviewed_at), "mode": r.mode,
                      "intent": _rating(r.intent_rating), "story": _rating(r.story_rating),
                      "slot_named": story_json(r.slot_named),
