@@ -22,6 +22,7 @@ from typer.testing import CliRunner
 
 from emdrill.cli.main import app
 from emdrill.core import scheduler
+from emdrill.core.anki import AnkiReview
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
 from emdrill.ops import anki_export, anki_import, collection, decks
@@ -33,8 +34,13 @@ from emdrill.store.db import Store
 if TYPE_CHECKING:  # anki.collection must be imported first: anki.cards imports it back
     from anki.cards import CardId
 
+from anki.decks import DeckId
+
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 LATER = Clock(START + timedelta(days=1), UTC)  # when the phone's reviews come back
+# Anki's backend counts study days in the machine's zone: emdrill is told the same one.
+LOCAL = datetime.now().astimezone().tzinfo or UTC
+LATER_LOCAL = Clock(START + timedelta(days=14), LOCAL)
 BUTTONS = {1: CardAnswer.AGAIN, 2: CardAnswer.HARD, 3: CardAnswer.GOOD, 4: CardAnswer.EASY}
 
 
@@ -67,6 +73,31 @@ class Phone:
             card_id=card_id, current_state=states.current, new_state=new,
             rating=BUTTONS[ease], answered_at_millis=int(when.timestamp() * 1000),
             milliseconds_taken=5300))
+
+    def in_filtered_deck(self, card_id: CardId, ease: int, when: datetime, *,
+                         reschedule: bool) -> None:
+        """Answer a card in a filtered deck, then send it home. With rescheduling off this is
+        Anki's preview."""
+        deck = self.col.sched.get_or_create_filtered_deck(deck_id=DeckId(0))
+        deck.name = "Filtered"
+        deck.config.reschedule = reschedule
+        del deck.config.search_terms[:]
+        deck.config.search_terms.add(search=f"cid:{card_id}", limit=10, order=0)
+        filtered = self.col.sched.add_or_update_filtered_deck(deck).id
+        assert self.col.get_card(card_id).odid  # the card is in the filtered deck
+        self.answer(card_id, ease, when)
+        self.col.sched.empty_filtered_deck(DeckId(filtered))
+        self.col.decks.remove([DeckId(filtered)])
+
+    def anki_memory(self, card_id: CardId) -> tuple[float, float]:
+        """Stability and difficulty as Anki's own FSRS computes them from the card's log."""
+        state = self.col.compute_memory_state(card_id)
+        assert state.stability is not None and state.difficulty is not None
+        return state.stability, state.difficulty
+
+    def study_day_starts_at(self) -> int:
+        """Seconds after midnight UTC at which Anki's study day begins."""
+        return int(self.col.sched._timing_today().next_day_at) % 86400
 
     def add_own_note(self, when: datetime) -> None:
         """A note the user made in Anki, answered: not emdrill's to import."""
@@ -286,3 +317,102 @@ def test_export_picks_decks_and_families(tmp_path: Path, store: Store, runner: C
     assert bad.exit_code == 1
     assert "emdrill: unknown family 'gamma' (known: alpha, beta)" in bad.output
     assert not (tmp_path / "b.apkg").exists()
+
+
+def day(n: int, hour: int, minute: int = 0) -> datetime:
+    return START.replace(hour=hour, minute=minute) + timedelta(days=n)
+
+
+# A fortnight of answers on the phone: same-day steps, next-day reviews earlier in the day than
+# the one before (counted as a new study day by Anki, under 24 hours by the clock), answers
+# between midnight and 04:00 (still the day before), lapses, a Hard and an Easy on Story
+# cards, two previews (a filtered deck that does not reschedule), which Anki's FSRS ignores,
+# and an early review in a filtered deck that reschedules, which it counts.
+# (question, facet, button, when, where: "" the card's own deck, "preview" or "resched")
+FORTNIGHT = [
+    ("alpha-1", "intent", 3, day(0, 9), ""),
+    ("alpha-1", "story", 2, day(0, 9, 1), ""),
+    ("alpha-1", "intent", 3, day(0, 9, 10), ""),
+    ("alpha-1", "story", 3, day(0, 9, 12), ""),
+    ("beta-1", "intent", 1, day(0, 10), ""),
+    ("beta-1", "story", 3, day(0, 10, 1), ""),
+    ("beta-1", "intent", 3, day(0, 10, 10), ""),
+    ("beta-1", "story", 3, day(0, 10, 11), ""),
+    ("beta-1", "intent", 3, day(0, 10, 30), ""),
+    ("alpha-2", "story", 4, day(0, 11), ""),
+    ("alpha-1", "intent", 3, day(1, 8, 30), ""),
+    ("alpha-1", "story", 3, day(1, 23, 30), ""),
+    ("beta-1", "story", 3, day(2, 12), "preview"),
+    ("alpha-1", "intent", 1, day(3, 12), "preview"),
+    ("alpha-2", "story", 3, day(3, 18), "resched"),
+    ("beta-1", "story", 2, day(4, 3, 59), ""),
+    ("beta-1", "intent", 1, day(4, 5), ""),
+    ("beta-1", "intent", 3, day(4, 5, 10), ""),
+    ("alpha-1", "story", 4, day(5, 4, 30), ""),
+    ("beta-1", "intent", 3, day(5, 4, 5), ""),
+    ("alpha-1", "intent", 3, day(6, 7), ""),
+    ("alpha-2", "story", 2, day(8, 9), ""),
+    ("alpha-1", "story", 1, day(9, 3, 50), ""),
+    ("alpha-1", "story", 3, day(9, 4, 5), ""),
+]
+
+
+@pytest.mark.parametrize(("kind", "ease", "factor", "answer", "preview"), [
+    (0, 3, 0, True, False),  # a learning step: SM-2 logs no factor for one
+    (1, 3, 2500, True, False),
+    (2, 1, 2300, True, False),
+    (3, 3, 2500, True, False),  # an early review in a filtered deck that reschedules
+    (3, 1, 0, False, True),  # a preview: a filtered deck that does not reschedule
+    (4, 0, 2500, False, False),  # set due date
+    (4, 0, 0, False, False),  # reset (Forget)
+    (4, 3, 2500, False, False),  # a manual row, even with a button: Anki drops them all
+    (5, 0, 2500, False, False),  # rescheduled by FSRS
+    (5, 3, 2500, False, False),
+    (1, 0, 2500, False, False),  # no button
+    (6, 3, 2500, False, False),  # a kind this Anki does not have
+])
+def test_the_rows_kept_are_the_rows_ankis_fsrs_keeps(kind: int, ease: int, factor: int,
+                                                     answer: bool, preview: bool) -> None:
+    row = AnkiReview(revlog_id=1, guid="g", ordinal=0, ease=ease, kind=kind, millis=0,
+                     factor=factor)
+    assert (row.is_answer, row.is_preview) == (answer, preview)
+
+
+def test_previews_are_skipped_and_every_memory_is_ankis_own(
+        tmp_path: Path, store: Store, phone: Phone, runner: CliRunner,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    phone.col.set_config("fsrs", True)
+    # Both apps start a study day at 04:00 in the same zone (this test's machine's).
+    offset = LOCAL.utcoffset(START) or timedelta(0)
+    assert phone.study_day_starts_at() == (4 * 3600 - offset.total_seconds()) % 86400
+    cards: dict[tuple[str, str], CardId] = {}
+    for question_id, facet, ease, when, where in FORTNIGHT:
+        card_id = cards.setdefault((question_id, facet), phone.card(question_id, facet))
+        if where:
+            phone.in_filtered_deck(card_id, ease, when, reschedule=where == "resched")
+        else:
+            phone.answer(card_id, ease, when)
+    filtered = phone.col.db.all("SELECT factor FROM revlog WHERE type = 3 ORDER BY id")
+    # what Anki logged: a filtered deck's row each, factor 0 for the previews only
+    assert [factor == 0 for factor, in filtered] == [True, True, False]
+
+    back = LATER_LOCAL
+    package = phone.export(tmp_path / "back.apkg")
+    dry = anki_import.import_anki(store, back, package, dry_run=True)
+    assert (dry.previews, len(dry.planned), dry.not_answers) == (2, len(FORTNIGHT) - 2, 0)
+    monkeypatch.setenv("EMDRILL_NOW", back.now.isoformat())
+    said = runner.invoke(app, ["import", str(package), "--dry-run"])
+    assert said.exit_code == 0, said.output
+    assert "previews in Anki (a filtered deck that does not reschedule), skipped: 2" \
+        in said.output
+    done = anki_import.import_anki(store, back, package)
+    assert done.previews == 2
+    recorded = [(r.question_id, r.reviewed_at) for r in store_cards.last_reviews(store, 100)]
+    assert (("beta-1", day(2, 12)) not in recorded and ("alpha-1", day(3, 12)) not in recorded)
+
+    # No emdrill-side history on any of these cards: emdrill's memory is Anki's.
+    for (question_id, facet), card_id in sorted(cards.items()):
+        memory = getattr(store_cards.load_card(store, question_id), facet)
+        stability, difficulty = phone.anki_memory(card_id)
+        assert memory.stability == pytest.approx(stability, abs=1e-3), (question_id, facet)
+        assert memory.difficulty == pytest.approx(difficulty, abs=1e-3), (question_id, facet)
