@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from emdrill.cli.main import app
 from emdrill.core import scheduler
-from emdrill.core.anki import AnkiReview
+from emdrill.core.anki import AnkiReview, forgotten
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
 from emdrill.ops import anki_export, anki_import, collection, decks
@@ -88,6 +88,16 @@ class Phone:
         self.answer(card_id, ease, when)
         self.col.sched.empty_filtered_deck(DeckId(filtered))
         self.col.decks.remove([DeckId(filtered)])
+
+    def forget(self, card_id: CardId, when: datetime) -> None:
+        """Reset the card to new (the browser's Forget). Anki dates its log row now; it is
+        moved to `when`, which is all Anki's FSRS reads of it."""
+        self.col.sched.schedule_cards_as_new([card_id], restore_position=True,
+                                             reset_counts=False)
+        row = self.col.db.scalar("SELECT max(id) FROM revlog WHERE cid = ? AND type = 4",
+                                 card_id)
+        self.col.db.execute("UPDATE revlog SET id = ? WHERE id = ?",
+                            int(when.timestamp() * 1000), row)
 
     def anki_memory(self, card_id: CardId) -> tuple[float, float]:
         """Stability and difficulty as Anki's own FSRS computes them from the card's log."""
@@ -328,7 +338,9 @@ def day(n: int, hour: int, minute: int = 0) -> datetime:
 # between midnight and 04:00 (still the day before), lapses, a Hard and an Easy on Story
 # cards, two previews (a filtered deck that does not reschedule), which Anki's FSRS ignores,
 # and an early review in a filtered deck that reschedules, which it counts.
-# (question, facet, button, when, where: "" the card's own deck, "preview" or "resched")
+# beta-2 is reset in Anki (Forget) on day 3 and learnt again: its memory starts there.
+# (question, facet, button, when, where: "" the card's own deck, "preview", "resched", or
+# "forget" for the reset)
 FORTNIGHT = [
     ("alpha-1", "intent", 3, day(0, 9), ""),
     ("alpha-1", "story", 2, day(0, 9, 1), ""),
@@ -340,11 +352,18 @@ FORTNIGHT = [
     ("beta-1", "story", 3, day(0, 10, 11), ""),
     ("beta-1", "intent", 3, day(0, 10, 30), ""),
     ("alpha-2", "story", 4, day(0, 11), ""),
+    ("beta-2", "intent", 3, day(0, 12), ""),
+    ("beta-2", "intent", 3, day(0, 12, 10), ""),
     ("alpha-1", "intent", 3, day(1, 8, 30), ""),
     ("alpha-1", "story", 3, day(1, 23, 30), ""),
     ("beta-1", "story", 3, day(2, 12), "preview"),
     ("alpha-1", "intent", 1, day(3, 12), "preview"),
+    ("beta-2", "intent", 2, day(2, 12, 30), ""),
     ("alpha-2", "story", 3, day(3, 18), "resched"),
+    ("beta-2", "intent", 0, day(3, 9), "forget"),
+    ("beta-2", "intent", 1, day(3, 9, 5), ""),
+    ("beta-2", "intent", 3, day(3, 9, 15), ""),
+    ("beta-2", "intent", 3, day(5, 12), ""),
     ("beta-1", "story", 2, day(4, 3, 59), ""),
     ("beta-1", "intent", 1, day(4, 5), ""),
     ("beta-1", "intent", 3, day(4, 5, 10), ""),
@@ -378,6 +397,35 @@ def test_the_rows_kept_are_the_rows_ankis_fsrs_keeps(kind: int, ease: int, facto
     assert (row.is_answer, row.is_preview) == (answer, preview)
 
 
+def _log(*rows: tuple[int, int, int]) -> list[AnkiReview]:
+    """One card's log, oldest first, from (kind, ease, factor) rows a minute apart."""
+    return [AnkiReview(revlog_id=60_000 * (i + 1), guid="g", ordinal=0, ease=ease, kind=kind,
+                       millis=0, factor=factor, card_id=7) for i, (kind, ease, factor)
+            in enumerate(rows)]
+
+
+LEARN, REVIEW, RESET, SET_DUE, PREVIEW = (0, 3, 250), (1, 3, 250), (4, 0, 0), (4, 0, 250), \
+    (3, 1, 0)
+
+
+@pytest.mark.parametrize(("rows", "dropped"), [
+    ((LEARN, LEARN, REVIEW, REVIEW), []),  # no reset: every answer counts
+    ((LEARN, REVIEW, SET_DUE, REVIEW), []),  # a due date set is no reset
+    ((LEARN, REVIEW, RESET, LEARN, LEARN, REVIEW), [1, 2]),  # learnt again after the reset
+    ((LEARN, REVIEW, RESET, PREVIEW, LEARN, REVIEW), [1, 2]),  # a preview changes nothing
+    ((LEARN, REVIEW, RESET), [1, 2]),  # reset and not answered since: nothing counts
+    ((LEARN, RESET, SET_DUE, REVIEW, REVIEW), [1]),  # reviewed straight after the reset
+    ((REVIEW, LEARN, LEARN), [1]),  # an old Anki's reset left no row: the learning restarts
+])
+def test_answers_before_a_reset_are_the_ones_ankis_fsrs_forgets(
+        rows: tuple[tuple[int, int, int], ...], dropped: list[int]) -> None:
+    log = _log(*rows)
+    assert sorted(r.revlog_id // 60_000 for r in log if r.revlog_id in forgotten(log)) == dropped
+    other = [AnkiReview(revlog_id=r.revlog_id + 1, guid="h", ordinal=1, ease=r.ease,
+                        kind=r.kind, millis=0, factor=r.factor, card_id=8) for r in _log(LEARN)]
+    assert forgotten(log + other) == forgotten(log)  # each card's log on its own
+
+
 def test_previews_are_skipped_and_every_memory_is_ankis_own(
         tmp_path: Path, store: Store, phone: Phone, runner: CliRunner,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -388,10 +436,14 @@ def test_previews_are_skipped_and_every_memory_is_ankis_own(
     cards: dict[tuple[str, str], CardId] = {}
     for question_id, facet, ease, when, where in FORTNIGHT:
         card_id = cards.setdefault((question_id, facet), phone.card(question_id, facet))
-        if where:
+        if where == "forget":
+            phone.forget(card_id, when)
+        elif where:
             phone.in_filtered_deck(card_id, ease, when, reschedule=where == "resched")
         else:
             phone.answer(card_id, ease, when)
+    logged = phone.col.db.list("SELECT id FROM revlog WHERE cid IN (SELECT id FROM cards)")
+    assert sorted(logged) == sorted(int(when.timestamp() * 1000) for *_, when, _ in FORTNIGHT)
     filtered = phone.col.db.all("SELECT factor FROM revlog WHERE type = 3 ORDER BY id")
     # what Anki logged: a filtered deck's row each, factor 0 for the previews only
     assert [factor == 0 for factor, in filtered] == [True, True, False]
@@ -399,14 +451,17 @@ def test_previews_are_skipped_and_every_memory_is_ankis_own(
     back = LATER_LOCAL
     package = phone.export(tmp_path / "back.apkg")
     dry = anki_import.import_anki(store, back, package, dry_run=True)
-    assert (dry.previews, len(dry.planned), dry.not_answers) == (2, len(FORTNIGHT) - 2, 0)
+    # two previews, three answers before beta-2's reset, and the reset itself
+    assert (dry.previews, dry.forgotten, dry.not_answers) == (2, 3, 1)
+    assert len(dry.planned) == len(FORTNIGHT) - 2 - 3 - 1
     monkeypatch.setenv("EMDRILL_NOW", back.now.isoformat())
     said = runner.invoke(app, ["import", str(package), "--dry-run"])
     assert said.exit_code == 0, said.output
-    assert "previews in Anki (a filtered deck that does not reschedule), skipped: 2" \
+    assert "previews in Anki (a filtered deck that does not reschedule), skipped: 2 reviews" \
         in said.output
+    assert "answers before a reset in Anki (Forget), skipped: 3 reviews" in said.output
     done = anki_import.import_anki(store, back, package)
-    assert done.previews == 2
+    assert (done.previews, done.forgotten) == (2, 3)
     recorded = [(r.question_id, r.reviewed_at) for r in store_cards.last_reviews(store, 100)]
     assert (("beta-1", day(2, 12)) not in recorded and ("alpha-1", day(3, 12)) not in recorded)
 

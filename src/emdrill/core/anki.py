@@ -17,6 +17,7 @@ answers.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -33,7 +34,9 @@ CARD_FACETS = ("intent", "story")  # by card ordinal
 # manual and rescheduled row and every row with no button (ease 0), and it drops a filtered
 # deck's row whose factor is 0, which is a preview (a filtered deck that does not reschedule:
 # the card's schedule is left as it was). A filtered deck that reschedules logs a factor and
-# counts. The import keeps exactly the rows Anki keeps.
+# counts. And a card reset in Anki (Forget: a manual row with factor 0) starts its memory
+# again: the answers before the reset no longer count (`forgotten`). The import keeps
+# exactly the rows Anki keeps.
 LEARNING, REVIEW, RELEARNING, FILTERED, MANUAL, RESCHEDULED = range(6)
 ANSWER_TYPES = frozenset({LEARNING, REVIEW, RELEARNING, FILTERED})
 
@@ -72,6 +75,7 @@ class AnkiReview:
     kind: int  # revlog.type
     millis: int  # time spent answering
     factor: int = 0  # revlog.factor: the ease factor after the answer; 0 for a preview
+    card_id: int = 0  # revlog.cid: the Anki card, which outlives its note in the log
 
     @property
     def is_preview(self) -> bool:
@@ -91,6 +95,42 @@ class AnkiReview:
     @property
     def seconds(self) -> float:
         return round(min(max(self.millis, 0) / 1000, 86400), 1)
+
+
+def forgotten(rows: Sequence[AnkiReview]) -> set[int]:
+    """Revlog ids of the answers Anki's FSRS leaves out of a card's memory because the card
+    was reset (Forget) after them."""
+    by_card: dict[int, list[AnkiReview]] = {}
+    for row in sorted(rows, key=lambda r: r.revlog_id):
+        by_card.setdefault(row.card_id, []).append(row)
+    dropped: set[int] = set()
+    for history in by_card.values():
+        start = _memory_starts(history)
+        dropped.update(row.revlog_id for row in history[:start] if row.is_answer)
+    return dropped
+
+
+def _memory_starts(history: Sequence[AnkiReview]) -> int:
+    """Where a card's memory starts in its log, oldest first, as Anki's FSRS picks it: the
+    first of the last run of learning answers; without one, the first answer after the last
+    reset; the end of the log when no answer follows the reset."""
+    learning_from = first_answer = None
+    for index in range(len(history) - 1, -1, -1):
+        row = history[index]
+        if row.is_preview:
+            continue
+        answered = 1 <= row.ease <= 4
+        if answered:
+            first_answer = index
+        if answered and row.kind == LEARNING:
+            learning_from = index
+        elif learning_from is not None:
+            break
+        elif row.kind == MANUAL and row.factor == 0:  # the reset
+            return len(history) if first_answer is None else first_answer
+    if learning_from is not None:
+        return learning_from
+    return len(history) if first_answer is None else first_answer
 
 
 def facet_rating(ordinal: int, ease: int) -> tuple[str, Rating] | None:

@@ -78,7 +78,10 @@ def show_anki_import(path: Path, result: AnkiImport, *, local: tzinfo) -> None:
                   f"{plural(result.unknown_notes, 'note')}")
     if result.previews:
         con.print("previews in Anki (a filtered deck that does not reschedule), skipped: "
-                  f"{result.previews}")
+                  f"{plural(result.previews, 'review')}")
+    if result.forgotten:
+        con.print("answers before a reset in Anki (Forget), skipped: "
+                  f"{plural(result.forgotten, 'review')}")
     if result.not_answers:
         con.print(f"schedule changes made in Anki (no answer), skipped: {result.not_answers}")
     if result.dry_run:
