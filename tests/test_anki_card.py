@@ -174,7 +174,7 @@ def test_the_back_shows_the_alternates_and_what_a_missing_story_must_show(
 def test_the_back_says_what_each_button_records_and_the_import_agrees(
         phone: Collection) -> None:
     back = shown(phone, "alpha-2", back=True)
-    assert ("Your button Again : a wrong story · Hard : close: an alternate named here, or "
+    assert ("Buttons Again : a wrong story · Hard : close: an alternate named here, or "
             "the right one told thinly · Good : the answer named here · Easy : the answer "
             "named here, told in full without a pause") in back
     for rating, _meaning in STORY_BUTTONS:  # the card's words are the import's mapping

@@ -2,7 +2,9 @@
 
 The only module that imports `genanki`. One note per question with a GUID from its deck and
 question ids (`core.anki.note_guid`), so exporting again after edits updates the same notes in
-Anki and keeps their progress there. Two card types: "Intent" and "Story".
+Anki and keeps their progress there. Two card types: "Intent" and "Story"; the Story card names
+the eight slots, the alternates, what a missing story must show and what each button records
+(docs/anki.md), in colours that keep AA contrast by day and by night.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ _STORY_BACK = """{{FrontSide}}
 <div class="label">Story</div>{{Slot}}
 {{#Story}}<div class="label">Your story</div>{{Story}}{{/Story}}
 {{#System}}<div class="label">Lead with your system</div>{{System}}{{/System}}
-<div class="label">Your button</div><div class="buttons">%s</div>
+<div class="label">Buttons</div><div class="buttons">%s</div>
 <div class="meta">{{Family}} · {{Id}}</div>"""
 
 
