@@ -152,9 +152,12 @@ def test_a_better_fit_is_kept_and_scheduling_uses_it(store: Store) -> None:
                               story=StoryAnswer(verdict=True), fuzz=False)
     due = graded.intent_due if facet == "intent" else graded.story_due
     memory = before.intent if facet == "intent" else before.story
-    assert due == review(memory, Rating.GOOD, LATER.now, fuzz=False, parameters=params,
-                         local=UTC).due
-    assert due != review(memory, Rating.GOOD, LATER.now, fuzz=False, local=UTC).due
+    after = store_cards.load_card(store, "alpha-29")
+    stored = after.intent if facet == "intent" else after.story
+    fitted = review(memory, Rating.GOOD, LATER.now, fuzz=False, parameters=params, local=UTC)
+    assert stored == fitted and due == fitted.due
+    default = review(memory, Rating.GOOD, LATER.now, fuzz=False, local=UTC)
+    assert stored.stability != default.stability
     # a later run whose fit is no better keeps the earlier fit
     again = {r.facet: r for r in optimize.optimize(store, LATER,
                                                    fitter=_returning(DEFAULT_PARAMETERS))}

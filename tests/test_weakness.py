@@ -9,14 +9,13 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import fsrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import DECK_HEADER, question
 from emdrill.cli.base import open_here
-from emdrill.core import weakness
+from emdrill.core import scheduler, weakness
 from emdrill.core.order import practice_queue
 from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.timing import Clock
@@ -202,17 +201,16 @@ def test_failing_family_gets_shorter_intervals_than_with_adaptive_off(store: Sto
 def test_adaptive_off_gives_exactly_plain_fsrs(store: Store) -> None:
     _alpha_keeps_failing(store, days=5)
     store_cards.save_setting(store, "adaptive", "off")
-    reference = fsrs.Scheduler(desired_retention=0.90, enable_fuzzing=False)
-    card = store_cards.load_card(store, "alpha-1")
-    mirror = fsrs.Card(card_id=1, state=fsrs.State(card.intent.state), step=card.intent.step,
-                       stability=card.intent.stability, difficulty=card.intent.difficulty,
-                       due=card.intent.due, last_review=card.intent.last_review)
+    # plain FSRS at the default retention (0.90) and relearning step, no family's schedule
+    mirror = store_cards.load_card(store, "alpha-1").intent
     at = T0 + timedelta(days=6)
     for ok in (True, False, True, True, True):
         graded = _grade(store, at, "alpha-1", ok)
-        rating = fsrs.Rating.Good if ok else fsrs.Rating.Again
-        mirror, _ = reference.review_card(mirror, rating, review_datetime=at)
+        rating = scheduler.Rating.GOOD if ok else scheduler.Rating.AGAIN
+        mirror = scheduler.review(mirror, rating, at, local=UTC, retention=0.90, fuzz=False)
+        assert mirror.due is not None
         assert graded.intent_due == mirror.due
+        assert store_cards.load_card(store, "alpha-1").intent == mirror
         at = max(mirror.due, at + timedelta(hours=1))
     assert collection.next_queue(store, _clock(at))  # still a working queue
 

@@ -97,8 +97,8 @@ def _replay(con: sqlite3.Connection, facet: str, question_id: str, rows: Sequenc
     _rid, _at, _rating, stability, difficulty, last = rows[0]
     memory = Memory(state=2, step=None, stability=stability, difficulty=difficulty,
                     last_review=None if last is None else from_db_time(last))
-    if memory.last_review is None:
-        memory = Memory(stability=None, difficulty=None)
+    if memory.last_review is None or stability is None or difficulty is None:
+        memory = Memory(last_review=memory.last_review)  # FSRS starts from its first rating
     changed = 0
     newest: str | None = None
     for rid, at, rating, saved_s, saved_d, _last in rows:
