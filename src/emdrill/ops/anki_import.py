@@ -5,7 +5,10 @@ on its facet through the one grading path (`collection.record`), at the time it 
 oldest first. A review older than reviews already recorded for its question takes its place
 in time and the later ones are replayed, so the facet ends as if all had happened in order.
 Each Anki review is remembered by its revlog id and recorded once, however often the file is
-imported. Answers to notes emdrill does not know are counted, never guessed at.
+imported. Answers to notes emdrill does not know are counted, never guessed at. So are the
+rows Anki's own FSRS leaves out of a card's memory (`AnkiReview.is_answer`,
+`core.anki.forgotten`): schedule changes, previews in a filtered deck that does not
+reschedule, and answers given before the card was reset in Anki.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from emdrill.core.anki import facet_rating, note_guid
+from emdrill.core.anki import facet_rating, forgotten, note_guid
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
 from emdrill.ops import backups, collection
@@ -47,6 +50,8 @@ class AnkiImport:
     dry_run: bool
     backup: Path | None = None
     questions: set[str] = field(default_factory=set)
+    previews: int = 0  # answers in a filtered deck that does not reschedule: Anki ignores them
+    forgotten: int = 0  # answers before the card was reset in Anki (Forget): Anki ignores them
 
 
 def import_anki(store: Store, clock: Clock, path: Path, *, dry_run: bool = False) -> AnkiImport:
@@ -56,9 +61,13 @@ def import_anki(store: Store, clock: Clock, path: Path, *, dry_run: bool = False
              for c in store_cards.load_cards(store, include_suspended=True)}
     done = store_anki.imported(store)
     planned: list[Planned] = []
-    already = unknown = not_answers = 0
+    reset = forgotten(reviews)
+    already = unknown = not_answers = previews = dropped = 0
     strangers: set[str | None] = set()
     for review in reviews:
+        if review.is_preview:
+            previews += 1
+            continue
         if not review.is_answer:
             not_answers += 1
             continue
@@ -71,6 +80,9 @@ def import_anki(store: Store, clock: Clock, path: Path, *, dry_run: bool = False
         facet, rating = mapped
         if (review.revlog_id, question, facet) in done:
             already += 1
+            continue
+        if review.revlog_id in reset:
+            dropped += 1
             continue
         planned.append(Planned(review.revlog_id, question, facet, rating, review.ease,
                                review.at, review.seconds))
@@ -85,4 +97,5 @@ def import_anki(store: Store, clock: Clock, path: Path, *, dry_run: bool = False
                                   story=p.rating if p.facet == "story" else None,
                                   mode="anki", seconds=p.seconds, anki_revlog=p.revlog_id)
     return AnkiImport(planned, len(reviews), already, unknown, len(strangers), not_answers,
-                      dry_run, made, {p.question_id for p in planned})
+                      dry_run, made, {p.question_id for p in planned}, previews=previews,
+                      forgotten=dropped)

@@ -30,7 +30,7 @@ else:
 COLLECTIONS = ("collection.anki21b", "collection.anki21", "collection.anki2")
 
 _REVIEWS = """
-SELECT r.id, n.guid, c.ord, r.ease, r.type, r.time
+SELECT r.id, n.guid, c.ord, r.ease, r.type, r.time, r.factor, r.cid
 FROM revlog r LEFT JOIN cards c ON c.id = r.cid LEFT JOIN notes n ON n.id = c.nid
 ORDER BY r.id
 """
@@ -71,8 +71,9 @@ def _query(copy: Path, path: Path) -> list[AnkiReview]:
     finally:
         con.close()
     return [AnkiReview(revlog_id=int(rid), guid=guid, ordinal=ordinal, ease=int(ease),
-                       kind=int(kind), millis=int(millis or 0))
-            for rid, guid, ordinal, ease, kind, millis in rows]
+                       kind=int(kind), millis=int(millis or 0), factor=int(factor or 0),
+                       card_id=int(cid or 0))
+            for rid, guid, ordinal, ease, kind, millis, factor, cid in rows]
 
 
 def imported(store: Store) -> set[tuple[int, str, str]]:

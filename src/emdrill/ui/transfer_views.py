@@ -76,6 +76,12 @@ def show_anki_import(path: Path, result: AnkiImport, *, local: tzinfo) -> None:
     if result.unknown:
         con.print(f"not from emdrill, left alone: {plural(result.unknown, 'review')} of "
                   f"{plural(result.unknown_notes, 'note')}")
+    if result.previews:
+        con.print("previews in Anki (a filtered deck that does not reschedule), skipped: "
+                  f"{plural(result.previews, 'review')}")
+    if result.forgotten:
+        con.print("answers before a reset in Anki (Forget), skipped: "
+                  f"{plural(result.forgotten, 'review')}")
     if result.not_answers:
         con.print(f"schedule changes made in Anki (no answer), skipped: {result.not_answers}")
     if result.dry_run:
