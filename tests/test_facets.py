@@ -180,9 +180,10 @@ def test_anki_buttons_reach_the_facet_of_their_card_type() -> None:
     intent_card = core_anki.CARD_FACETS.index("intent")
     story_card = core_anki.CARD_FACETS.index("story")
     assert core_anki.facet_rating(intent_card, 2) == ("intent", Rating.HARD)
-    assert core_anki.facet_rating(story_card, 2) == ("story", Rating.GOOD)
+    assert core_anki.facet_rating(story_card, 2) == ("story", Rating.HARD)  # "close"
     assert core_anki.facet_rating(story_card, 1) == ("story", Rating.AGAIN)
-    assert core_anki.facet_rating(intent_card, 1) == ("intent", Rating.AGAIN)
+    assert core_anki.facet_rating(intent_card, 4) == ("intent", Rating.EASY)
+    assert core_anki.facet_rating(story_card, 3) == ("story", Rating.GOOD)
 
 
 # ------------------------------------------------------------------ decoding
