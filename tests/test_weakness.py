@@ -285,3 +285,12 @@ def test_a_lapse_in_a_weak_family_comes_back_in_the_same_drill(store: Store) -> 
     store_cards.save_setting(store, "adaptive", "on")
     beta = _grade(store, lapse_at, "beta-1", False).intent_due - lapse_at
     assert beta == timedelta(minutes=10)  # a strong family keeps the default
+
+
+@pytest.mark.parametrize(("weak", "expected"), [(0.01, 0.94), (-0.005, 0.88), (0.0025, 0.91)])
+def test_inside_the_band_retention_moves_four_points_per_point_of_weakness(
+        weak: float, expected: float) -> None:
+    """docs/weakness.md: retention = base + GAIN x weakness, GAIN 4, inside the band (a family
+    missing one recall test in a hundred more than the rest asks 4 points more recall)."""
+    assert weakness.GAIN == 4.0
+    assert weakness.retention(0.90, weak) == pytest.approx(expected)
