@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from emdrill.core.errors import InputError
+from emdrill.core.stats import Leech, SetAsideCounts
 from emdrill.core.timing import Clock
 from emdrill.store import cards as store_cards
 from emdrill.store import set_aside as store_set_aside
 from emdrill.store.db import Store
-from emdrill.store.set_aside import Leech, SetAsideCounts
 
 __all__ = ["Leech", "SetAsideCounts"]
 

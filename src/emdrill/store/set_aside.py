@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from emdrill.core.scheduler import REVIEW, Rating
 from emdrill.core.settings import Settings
+from emdrill.core.stats import Leech, SetAsideCounts
 from emdrill.store.codec import to_db_time
 from emdrill.store.db import Store
 
@@ -56,23 +56,15 @@ def leech_ids(con: sqlite3.Connection, threshold: int) -> set[str]:
     return {str(r[0]) for r in rows}
 
 
-@dataclass(frozen=True)
-class Leech:
-    id: str
-    intent_lapses: int
-    story_lapses: int
-    suspended: bool  # set aside by the user already
-
-
 def leeches(store: Store) -> list[Leech]:
     """The leeches still in their decks, most lapses first."""
     with store.read() as con:
         threshold = leech_lapses(con)
         rows = con.execute(
-            f"SELECT r.question_id, {_lapse_sums('r.')}, q.user_suspended "
+            f"SELECT r.question_id, q.family, {_lapse_sums('r.')}, q.user_suspended "
             "FROM review r JOIN question q ON q.id = r.question_id WHERE q.suspended = 0 "
             "GROUP BY r.question_id")
-        found = [Leech(str(q), int(i), int(s), bool(u)) for q, i, s, u in rows
+        found = [Leech(str(q), str(f), int(i), int(s), bool(u)) for q, f, i, s, u in rows
                  if max(int(i), int(s)) >= threshold]
     return sorted(found, key=lambda x: (-max(x.intent_lapses, x.story_lapses), x.id))
 
@@ -109,13 +101,6 @@ def restore_flags(store: Store, question_id: str, *, user_suspended: bool,
         con.execute("UPDATE question SET user_suspended = ?, buried_until = ? WHERE id = ?",
                     (int(user_suspended),
                      None if buried_until is None else to_db_time(buried_until), question_id))
-
-
-@dataclass(frozen=True)
-class SetAsideCounts:
-    suspended: int  # by the user, still in their decks
-    buried: int  # buried at now
-    leeches: int  # still in their decks
 
 
 def set_aside_counts(store: Store, now: datetime) -> SetAsideCounts:
