@@ -39,8 +39,9 @@ def _dump(home: Path) -> list[str]:
 def _flag(home: Path, qid: str) -> tuple[int, str | None]:
     con = sqlite3.connect(home / "emdrill.db")
     try:
-        return con.execute("SELECT user_suspended, buried_until FROM question WHERE id = ?",
-                           (qid,)).fetchone()  # type: ignore[no-any-return]
+        flag, until = con.execute("SELECT user_suspended, buried_until FROM question "
+                                  "WHERE id = ?", (qid,)).fetchone()
+        return int(flag), until
     finally:
         con.close()
 
