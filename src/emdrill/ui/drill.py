@@ -269,6 +269,11 @@ def _undo(screen: Screen) -> Pick | None:
     if undone is None:
         screen.say("nothing to undo in this session", "yellow", later=True)
     elif what == "suspend":
+        answers = screen.session.answers
+        if answers and answers[-1].graded.card.id == undone.card.id:  # answered, then `!`
+            screen.say(f"unsuspended: {undone.card.id} (already answered)", "yellow",
+                       later=True)
+            return None
         screen.say(f"unsuspended: {undone.card.id} comes back", "yellow", later=True)
     else:
         screen.say(f"undone: {undone.card.id} comes back", "yellow", later=True)
