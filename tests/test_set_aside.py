@@ -284,3 +284,28 @@ def _alpha(store: Store, at: datetime) -> tuple[float, float]:
     """The alpha family's weighed recall tests and misses at `at`."""
     kept = tallies.read(store).get("alpha")
     return (0.0, 0.0) if kept is None else kept.at(at)
+
+
+def test_the_hot_path_and_the_lapses_read_by_their_indexes(loaded: CliRunner,
+                                                           home: Path) -> None:
+    """Suspension is a leading column of the queue's indexes and burying their last: the
+    plans stay index ranges (and counts stay covered); lapses come from a partial index."""
+    from emdrill.store.cards import in_play
+    from emdrill.store.set_aside import _LAPSES, lapse_rows
+
+    con = sqlite3.connect(home / "emdrill.db")
+    now = "2026-03-02T09:00:00.000000+00:00"
+
+    def plan(sql: str, *params: object) -> str:
+        return " | ".join(r[3] for r in con.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+
+    assert plan(f"SELECT id, siblings FROM question WHERE {in_play()}AND due <= ? "
+                "AND family = ? ORDER BY due LIMIT 9", now, now, "alpha") == (
+        "SEARCH question USING INDEX question_family_due "
+        "(suspended=? AND user_suspended=? AND family=? AND due<?)")
+    assert plan(f"SELECT count(*) FROM question WHERE {in_play()}AND due <= ?", now, now) == (
+        "SEARCH question USING COVERING INDEX question_due "
+        "(suspended=? AND user_suspended=? AND due<?)")
+    assert plan(f"SELECT {_LAPSES} FROM review WHERE question_id = ? AND {lapse_rows()}",
+                "alpha-1") == "SEARCH review USING INDEX review_lapse (question_id=?)"
+    con.close()

@@ -178,7 +178,7 @@ def test_migration_7_adds_drafts_and_keeps_the_questions(tmp_path: Path,
     con.execute("DROP TABLE fsrs_parameters")
     con.execute("DROP INDEX question_family_due")
     con.executescript("""
-        DROP INDEX question_due; DROP INDEX question_new;
+        DROP INDEX question_due; DROP INDEX question_new; DROP INDEX review_lapse;
         ALTER TABLE question DROP COLUMN user_suspended;
         ALTER TABLE question DROP COLUMN buried_until;
         CREATE INDEX question_due ON question (suspended, due);

@@ -426,7 +426,8 @@ def _m010_reserved(con: sqlite3.Connection) -> None:
 # the start of the next study day. Deck loads never touch either. The three indexes the hot
 # path reads by take `user_suspended` after `suspended`, so a suspended question costs
 # nothing to skip, and `buried_until` last, so the few buried rows are dropped from the index
-# entry without reading the row (docs/set-aside.md).
+# entry without reading the row. `review_lapse` holds only the lapses (an Again on a facet in
+# the review state), which is all a leech is counted from (docs/set-aside.md).
 M011_SET_ASIDE = """
 ALTER TABLE question ADD COLUMN user_suspended BOOLEAN NOT NULL DEFAULT 0;
 ALTER TABLE question ADD COLUMN buried_until TEXT;
@@ -438,6 +439,8 @@ CREATE INDEX question_new ON question (suspended, user_suspended, new_order, bur
     WHERE due IS NULL;
 CREATE INDEX question_family_due ON question (suspended, user_suspended, family, due,
                                               buried_until);
+CREATE INDEX review_lapse ON review (question_id) WHERE
+    (intent_rating = 1 AND intent_prev_state = 2) OR (story_rating = 1 AND story_prev_state = 2);
 """
 
 MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_ANKI_REVIEWS,
@@ -450,4 +453,4 @@ LATEST = len(MIGRATIONS)
 # `store.health.schema_digest` of what the migrations up to LATEST make: every open compares
 # the file's schema with it in one step, and only a file that differs is compared row by row
 # (`store.db.inspect_existing`). tests/test_store.py fails when a migration changes it.
-LATEST_SCHEMA_DIGEST = "dded4051f69abfa5b5a7a26b3588e03fe01cdd9ed5377ba8f54bf050639042cd"
+LATEST_SCHEMA_DIGEST = "63e879f170eef0873eb97600799f40da194fd8abdc00f92c5d8a60bf3110c24e"

@@ -2,8 +2,9 @@
 lapse counts that make a question a leech (docs/set-aside.md). Plain SQL.
 
 A lapse is an Again on a facet that was in the review state; each review row keeps the
-state before it, so the counts are read from the history (one index range per question)
-and stay right through undo, replays and merges without a counter of their own.
+state before it, so the counts are read from the history, by a partial index holding the
+lapses alone (`review_lapse`), and stay right through undo, replays and merges without a
+counter of their own.
 """
 
 from __future__ import annotations
@@ -31,6 +32,13 @@ def _lapse_sums(prefix: str = "") -> str:
 _LAPSES = _lapse_sums()
 
 
+def lapse_rows(prefix: str = "") -> str:
+    """The condition of the partial index `review_lapse` (migration 11), word for word, so
+    the planner reads the lapses alone by it."""
+    return (f"(({prefix}intent_rating = 1 AND {prefix}intent_prev_state = 2) "
+            f"OR ({prefix}story_rating = 1 AND {prefix}story_prev_state = 2))")
+
+
 def leech_lapses(con: sqlite3.Connection) -> int:
     """The `leech-lapses` setting in force, read on the connection of the write at hand."""
     stored = {str(k): str(v) for k, v in con.execute("SELECT key, value FROM setting")}
@@ -39,8 +47,8 @@ def leech_lapses(con: sqlite3.Connection) -> int:
 
 def lapses(con: sqlite3.Connection, question_id: str) -> tuple[int, int]:
     """(intent, story) lapses of one question over its whole history."""
-    row = con.execute(f"SELECT {_LAPSES} FROM review WHERE question_id = ?",
-                      (question_id,)).fetchone()
+    row = con.execute(f"SELECT {_LAPSES} FROM review WHERE question_id = ? "
+                      f"AND {lapse_rows()}", (question_id,)).fetchone()
     return int(row[0]), int(row[1])
 
 
@@ -51,8 +59,8 @@ def is_leech(counts: tuple[int, int], threshold: int) -> bool:
 
 def leech_ids(con: sqlite3.Connection, threshold: int) -> set[str]:
     """Every question (active, suspended or removed) that is a leech."""
-    rows = con.execute(f"SELECT question_id FROM review GROUP BY question_id "
-                       f"HAVING max({_LAPSES}) >= ?", (threshold,))
+    rows = con.execute(f"SELECT question_id FROM review WHERE {lapse_rows()} "
+                       f"GROUP BY question_id HAVING max({_LAPSES}) >= ?", (threshold,))
     return {str(r[0]) for r in rows}
 
 
@@ -62,8 +70,8 @@ def leeches(store: Store) -> list[Leech]:
         threshold = leech_lapses(con)
         rows = con.execute(
             f"SELECT r.question_id, q.family, {_lapse_sums('r.')}, q.user_suspended "
-            "FROM review r JOIN question q ON q.id = r.question_id WHERE q.suspended = 0 "
-            "GROUP BY r.question_id")
+            "FROM review r JOIN question q ON q.id = r.question_id "
+            f"WHERE q.suspended = 0 AND {lapse_rows('r.')} GROUP BY r.question_id")
         found = [Leech(str(q), str(f), int(i), int(s), bool(u)) for q, f, i, s, u in rows
                  if max(int(i), int(s)) >= threshold]
     return sorted(found, key=lambda x: (-max(x.intent_lapses, x.story_lapses), x.id))
