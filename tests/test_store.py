@@ -177,6 +177,13 @@ def test_migration_7_adds_drafts_and_keeps_the_questions(tmp_path: Path,
     con.execute("DROP TABLE interview")  # and what came after 7
     con.execute("DROP TABLE fsrs_parameters")
     con.execute("DROP INDEX question_family_due")
+    con.executescript("""
+        DROP INDEX question_due; DROP INDEX question_new; DROP INDEX review_lapse;
+        ALTER TABLE question DROP COLUMN user_suspended;
+        ALTER TABLE question DROP COLUMN buried_until;
+        CREATE INDEX question_due ON question (suspended, due);
+        CREATE INDEX question_new ON question (suspended, new_order) WHERE due IS NULL;
+    """)  # and what migration 11 changed
     con.execute("PRAGMA user_version=6")
     con.commit()
     con.close()

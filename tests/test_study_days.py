@@ -24,6 +24,7 @@ from emdrill.ops.collection import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store import memories
 from emdrill.store.db import Store
+from emdrill.store.migrations import m010_study_days
 
 ZONES: list[tzinfo] = [UTC, timezone(timedelta(hours=5, minutes=30)),
                        timezone(timedelta(hours=-8)), ZoneInfo("Europe/Berlin")]
@@ -167,16 +168,14 @@ def _rows(path: Path) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]
         con.close()
 
 
-def _spoil(path: Path, *, version: int | None = None) -> None:
+def _spoil(path: Path) -> None:
     """What the old 24-hour count left behind: other stabilities in the facets and in the
-    reviews' saved states (and, with `version`, a schema version before migration 10)."""
+    reviews' saved states."""
     con = sqlite3.connect(path, isolation_level=None)
     con.execute("UPDATE facet SET stability = stability * 0.5 + 0.1, difficulty = 5.5 "
                 "WHERE last_review IS NOT NULL")
     con.execute("UPDATE review SET intent_prev_stability = intent_prev_stability * 2 "
                 "WHERE intent_prev_stability IS NOT NULL")
-    if version is not None:
-        con.execute(f"PRAGMA user_version = {version}")
     con.close()
 
 
@@ -211,13 +210,24 @@ def _same(a: tuple[list[tuple[object, ...]], ...], b: tuple[list[tuple[object, .
                     assert x == y
 
 
-def test_migration_10_recomputes_after_a_backup(store: Store, home: Path) -> None:
+def test_migration_10_step_recomputes_a_file_left_by_the_old_count(store: Store,
+                                                                   home: Path) -> None:
+    """The migration's own step on a file whose memories came from the 24-hour count (the
+    backup before any migration is tests/test_backups.py's)."""
     history = generated(11)
     _grade_history(store, "alpha-2", history, [True] * len(history), UTC)
     path = home / "emdrill.db"
     truth = _rows(path)
     store.close()
-    _spoil(path, version=9)
+    _spoil(path)
+    con = sqlite3.connect(path, isolation_level=None)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        m010_study_days(con)
+        con.execute("COMMIT")
+    finally:
+        con.close()
+    _same(_rows(path), truth)
     reopened = collection.open_collection(path, now=START + timedelta(days=400),
                                           autoload=False)
     try:
@@ -226,13 +236,4 @@ def test_migration_10_recomputes_after_a_backup(store: Store, home: Path) -> Non
         reopened.close()
     expected = reference(history, UTC)
     assert card.intent.stability == pytest.approx(expected[0], rel=1e-3)
-    _same(_rows(path), truth)
-    [backup] = list((home / "backups").glob("auto-*-migrate.db"))
-    con = sqlite3.connect(backup)
-    try:
-        assert con.execute("PRAGMA user_version").fetchone()[0] == 9
-        spoiled = con.execute("SELECT difficulty FROM facet WHERE last_review IS NOT NULL"
-                              ).fetchall()
-    finally:
-        con.close()
-    assert {d for (d,) in spoiled} == {5.5}  # the backup holds the file as it was
+    assert card.intent.difficulty == pytest.approx(expected[1], rel=1e-3)

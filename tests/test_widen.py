@@ -89,12 +89,13 @@ def test_the_store_reads_the_widened_order_in_a_window(tmp_path: Path) -> None:
     path.write_text("".join(parts), encoding="utf-8")
     store = open_here(autoload=False)
     decks.load_paths(store, [path], now=T0)
-    every = store_cards.new_ranked(store, 1000)
+    every = store_cards.new_ranked(store, 1000, now=T0)
     for weak in (set(), {"beta"}, {"alpha", "beta"}):
         for count in (1, 3, 7, 16):
             expected = [c.id for c in widen_new(every, weak)][:count]
-            assert [c.id for c in collection._fresh(store, count, Scope(), weak)] == expected
-        scoped = collection._fresh(store, 5, Scope(family="beta"), weak)
+            fresh = collection._fresh(store, count, Scope(), weak, now=T0)
+            assert [c.id for c in fresh] == expected
+        scoped = collection._fresh(store, 5, Scope(family="beta"), weak, now=T0)
         assert [c.id for c in scoped] == [f"beta-{n}" for n in range(1, 6)]
 
 

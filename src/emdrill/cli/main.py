@@ -184,7 +184,7 @@ def show(
     from emdrill.ui.console import emit_json, out
 
     clock = env.read_clock()
-    detail = question_detail(open_here(), question_id)
+    detail = question_detail(open_here(), question_id, now=clock.now)
     if as_json:
         emit_json(views.question_json(detail, now=clock.now, local=clock.local))
         return
@@ -370,6 +370,10 @@ _register_questions(app)
 from emdrill.cli.interview import register as _register_interview  # noqa: E402
 
 _register_interview(app)
+
+from emdrill.cli.set_aside import register as _register_set_aside  # noqa: E402
+
+_register_set_aside(app)
 
 
 # ---------------------------------------------------------------- start-up

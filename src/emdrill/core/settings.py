@@ -36,6 +36,8 @@ SETTINGS: dict[str, Setting] = {
                 30, 900),
         Setting("backups", "10", "automatic backups kept in the data folder's backups/", "int",
                 1, 1000),
+        Setting("leech-lapses", "8", "lapses on either facet that mark a question a leech",
+                "int", 1, 100),
     )
 }
 
@@ -83,6 +85,7 @@ class Settings:
     decode: bool
     mock_target: int
     backups: int
+    leech_lapses: int
 
     @classmethod
     def from_stored(cls, stored: Mapping[str, str]) -> Settings:
@@ -103,6 +106,7 @@ class Settings:
             decode=get("decode") == "on",
             mock_target=int(get("mock-target")),
             backups=int(get("backups")),
+            leech_lapses=int(get("leech-lapses")),
         )
 
 

@@ -139,6 +139,7 @@ class Report:
     recent: Period = field(default_factory=Period)
     previous: Period = field(default_factory=Period)
     rehearsal: RehearsalStats | None = None  # mock interviews
+    set_aside: SetAsideCounts | None = None
 
 
 # ---------------------------------------------------------------- pure pieces
@@ -250,11 +251,32 @@ class ShakyFamily:
 
 
 @dataclass(frozen=True)
+class Leech:
+    """A question lapsed `leech-lapses` times on one facet (docs/set-aside.md)."""
+
+    id: str
+    family: str
+    intent_lapses: int
+    story_lapses: int
+    suspended: bool  # set aside by the user already
+
+
+@dataclass(frozen=True)
+class SetAsideCounts:
+    """Questions still in their decks that are out of play, and the leeches among all."""
+
+    suspended: int  # by the user
+    buried: int  # until the next study day
+    leeches: int
+
+
+@dataclass(frozen=True)
 class Shaky:
     adaptive: bool
     families: list[ShakyFamily]
     questions: list[ShakyQuestion]
     confusions: list[Confusion] = field(default_factory=list)  # intents mistaken, see decode
+    leeches: list[Leech] = field(default_factory=list)
 
 
 def rank_questions(

@@ -59,6 +59,13 @@ class Question:
     draft: tuple[str, ...] = ()  # fields filled in by emdrill, not yet reviewed by the user
     source: str = ""  # where an imported question came from: "FILE:LINE"
     replaces: tuple[str, ...] = ()  # ids whose history loading moves to this question
+    user_suspended: bool = False  # set aside by the user until `unsuspend`
+    buried_until: datetime | None = None  # set aside until then (UTC): the next study day
+
+    def set_aside(self, now: datetime) -> bool:
+        """Out of the queue at `now`: removed from its deck, suspended or buried."""
+        return (self.suspended or self.user_suspended
+                or (self.buried_until is not None and self.buried_until > now))
 
     @property
     def system_answer(self) -> bool:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from emdrill.core.scheduler import NO_FIT, FacetParameters
 from emdrill.core.stories import Story
 from emdrill.core.types import Card, ReviewRecord, Slot
+from emdrill.ops import set_aside
+from emdrill.ops.set_aside import Flags
 from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
 from emdrill.store import stories as store_stories
@@ -35,11 +38,13 @@ class QuestionDetail:
     back: BackData
     reviews: list[ReviewRecord]  # newest first
     parameters: FacetParameters = NO_FIT  # in force: the recall shown is under these
+    flags: Flags | None = None  # suspended by the user, buried, lapses and leech
 
 
-def question_detail(store: Store, question_id: str, *, reviews: int = 10) -> QuestionDetail:
+def question_detail(store: Store, question_id: str, *, now: datetime,
+                    reviews: int = 10) -> QuestionDetail:
     from emdrill.ops import optimize
 
     return QuestionDetail(store_cards.load_card(store, question_id), load_back(store),
                           store_cards.question_reviews(store, question_id, reviews),
-                          optimize.in_force(store))
+                          optimize.in_force(store), set_aside.flags(store, question_id, now))

@@ -34,6 +34,7 @@ from emdrill.ops import backups, optimize, weakness
 from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
 from emdrill.store import interview as store_interview
+from emdrill.store import set_aside as store_set_aside
 from emdrill.store.db import Store, open_store
 
 if TYPE_CHECKING:
@@ -96,6 +97,8 @@ def change_setting(store: Store, key: str, value: str) -> str:
     """Validate, then save one setting; returns the value as stored."""
     normal = validate_setting(key, value)
     store_cards.save_setting(store, key, normal)
+    if key == "leech-lapses":  # which questions are leeches changed: their tallies with it
+        store_decks.rebuild_aggregates(store)
     return normal
 
 
@@ -174,6 +177,7 @@ class Graded:
     story_rating: Rating
     intent_due: datetime
     story_due: datetime
+    leech: bool = False  # this answer made the question a leech (`leech-lapses`)
 
 
 def schedule_for(card: Card, store: Store, clock: Clock, prefs: Settings) -> Schedule:
@@ -201,6 +205,7 @@ def grade(
     _check(mode, seconds)
     # One write transaction: the facet state read here is the one this review replaces.
     with store.transaction():
+        (lapses, threshold) = store_set_aside.leech_state(store, question_id)
         card, later = store_cards.history_after(store, question_id, clock.now)
         if later:  # a grade is made now: reviews after it mean the clock ran backwards
             clock = review_clock(question_id, later[-1].reviewed_at, clock)
@@ -209,8 +214,12 @@ def grade(
         saved, after = _commit(store, clock, card, later, intent=intent, story=story_rating,
                                seconds=seconds, mode=mode, fuzz=fuzz, slot_named=story.slot,
                                choice=choice)
+        became = (not store_set_aside.is_leech(lapses, threshold)
+                  and store_set_aside.is_leech(
+                      store_set_aside.leech_state(store, question_id)[0], threshold))
     assert after.intent.due is not None and after.story.due is not None
-    return Graded(card, saved.id, intent, story_rating, after.intent.due, after.story.due)
+    return Graded(card, saved.id, intent, story_rating, after.intent.due, after.story.due,
+                  leech=became)
 
 
 def record(
@@ -406,7 +415,8 @@ def next_queue(store: Store, clock: Clock, *, limit: int | None = None,
     allowance = todays_allowance(store, clock, prefs)
     weak = ordering_weakness(store, clock, prefs, weakest_first)
     keys = {family: due_order_key(weak, family) for family in weak} if weak else {}
-    fresh = [c for c in _fresh(store, allowance + len(exclude), within, weak_families(weak))
+    fresh = [c for c in _fresh(store, allowance + len(exclude), within, weak_families(weak),
+                               now=clock.now)
              if c.id not in exclude] if allowance else []
     for due, complete in _due_reads(store, clock.now, keys, exclude=exclude, scope=within,
                                     limit=limit):
@@ -474,15 +484,16 @@ def _settled(items: list[QueueItem], previous: Card | None, limit: int | None) -
     return shown_due == limit and not has_clash(items, previous)
 
 
-def _fresh(store: Store, count: int, scope: Scope, weak: set[str]) -> list[Card]:
+def _fresh(store: Store, count: int, scope: Scope, weak: set[str], *,
+           now: datetime) -> list[Card]:
     """The first `count` new questions in the order they are introduced: `new_order`, a weak
     family's widened (`widen_new`). Reads `count` rows, and as many per weak family."""
     if scope.family is not None:
         weak = weak & {scope.family}
-    ranked = store_cards.new_ranked(store, count, family=scope.family, deck=scope.deck,
-                                    skip_families=weak)
+    ranked = store_cards.new_ranked(store, count, now=now, family=scope.family,
+                                    deck=scope.deck, skip_families=weak)
     for family in sorted(weak):
-        ranked += store_cards.new_ranked(store, count, family=family, deck=scope.deck)
+        ranked += store_cards.new_ranked(store, count, now=now, family=family, deck=scope.deck)
     return widen_new(ranked, weak)[:count]
 
 
@@ -496,7 +507,8 @@ def _planned_queue(store: Store, clock: Clock, prefs: Settings, day: Today, *,
     due = [c for c in store_cards.due_entries(store, clock.now, family_keys=keys,
                                               exclude=exclude, family=scope.family,
                                               deck=scope.deck) if c.id in day.scope]
-    fresh = [c for c in day.fresh if c.id not in exclude and scope.includes(c)]
+    fresh = [c for c in day.fresh if c.id not in exclude and scope.includes(c)
+             and not c.question.set_aside(clock.now)]
     taper = tuple(c for c in day.queue.taper if c.id not in exclude and scope.includes(c))
     items = build_queue(due, fresh, allowance=day.allowance, weakness=weak, previous=previous,
                         limit=limit, plan=replace(day.queue, taper=taper))

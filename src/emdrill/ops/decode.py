@@ -108,6 +108,7 @@ def contrast_card(store: Store, answered: Sequence[str], *, exclude: Collection[
         if partner in shown or partner in exclude:
             continue
         card = store_cards.load_card(store, partner)
-        if not card.question.suspended and (scope is None or scope.includes(card)):
+        out = card.question.suspended or card.question.user_suspended
+        if not out and (scope is None or scope.includes(card)):
             return card
     return None

@@ -18,7 +18,7 @@ from emdrill.core.order import Scope, practice_queue
 from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card
-from emdrill.ops import advice, collection, decode, optimize
+from emdrill.ops import advice, collection, decode, optimize, set_aside
 from emdrill.ops.collection import Graded, StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
@@ -79,6 +79,9 @@ class Session:
     answers: list[Answer] = field(default_factory=list)
     skipped: set[str] = field(default_factory=set)
     started: datetime | None = None
+    # Questions suspended in this session (`!`): how many answers there were by then, the
+    # pick, and its flags before, so `u` can put them back.
+    suspended: list[tuple[int, Pick, set_aside.Flags]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.started = self.clock().now
@@ -109,7 +112,8 @@ class Session:
         questions; a confused partner comes first, one card after its pair (see ops.decode).
         No question is shown more than MAX_SHOWS times in one session."""
         shown = self.shown()
-        exclude = self.skipped | {qid for qid, n in shown.items() if n >= MAX_SHOWS}
+        exclude = (self.skipped | {qid for qid, n in shown.items() if n >= MAX_SHOWS}
+                   | {pick.card.id for _n, pick, _f in self.suspended})
         contrast = decode.contrast_card(self.store, [a.graded.card.id for a in self.answers],
                                         exclude=exclude, scope=self.scope)
         if contrast is not None:
@@ -171,8 +175,26 @@ class Session:
     def skip(self, pick: Pick) -> None:
         self.skipped.add(pick.card.id)
 
+    def suspend(self, pick: Pick) -> None:
+        """Suspend the question on screen (`!`): out of every drill until `unsuspend`."""
+        before = set_aside.flags(self.store, pick.card.id, self.clock().now)
+        set_aside.suspend(self.store, [pick.card.id])
+        self.suspended.append((len(self.answers), pick, before))
+
+    def last_action(self) -> str | None:
+        """What `undo` would take back: "suspend", "answer" or None."""
+        if self.suspended and self.suspended[-1][0] == len(self.answers):
+            return "suspend"
+        return "answer" if self.answers else None
+
     def undo(self) -> Pick | None:
-        """Revert this session's last answer; returns it so the card can be shown again."""
+        """Revert this session's last action; returns its card so it can be shown again.
+        A suspension made after the last answer is lifted first (the question's flags go
+        back as they were, a bury included); then answers, newest first."""
+        if self.last_action() == "suspend":
+            _n, pick, before = self.suspended.pop()
+            set_aside.restore(self.store, pick.card.id, before)
+            return Pick(store_cards.load_card(self.store, pick.card.id), pick.kind)
         if not self.answers:
             return None
         last = self.answers[-1]

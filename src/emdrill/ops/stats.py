@@ -29,7 +29,7 @@ from emdrill.core.stats import (
     retention_table,
 )
 from emdrill.core.timing import Clock, day_shift_seconds
-from emdrill.ops import collection, decode, mock, optimize
+from emdrill.ops import collection, decode, mock, optimize, set_aside
 from emdrill.ops.weakness import family_weakness
 from emdrill.store import decks as store_decks
 from emdrill.store import stats as store_stats
@@ -79,6 +79,7 @@ def report(store: Store, clock: Clock) -> Report:
         streak=collection.current_streak(store, clock),
         recent=sum(recent.values(), Period()), previous=sum(previous.values(), Period()),
         rehearsal=mock.stats(store, clock),
+        set_aside=set_aside.counts(store, clock.now),
     )
 
 
@@ -122,7 +123,8 @@ def shaky(store: Store, clock: Clock, *, family: str | None = None, limit: int =
     )
     pairs = [c for c in decode.confusions(store, limit=limit)
              if family is None or family in (c.question.family, c.mistaken_for.family)]
-    return Shaky(prefs.adaptive, families, questions[:limit], pairs)
+    leeches = [q for q in set_aside.leeches(store) if family in (None, q.family)]
+    return Shaky(prefs.adaptive, families, questions[:limit], pairs, leeches)
 
 
 CHUNK = 64  # questions whose latest tests `_most_missed` reads at a time

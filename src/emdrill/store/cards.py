@@ -14,7 +14,7 @@ from emdrill.core.errors import DamagedError, NothingToUndoError, UnknownQuestio
 from emdrill.core.scheduler import Memory
 from emdrill.core.timing import day_shift_seconds
 from emdrill.core.types import Card, Question, ReviewRecord
-from emdrill.store import tallies
+from emdrill.store import set_aside, tallies
 from emdrill.store.codec import from_db_time, json_list, to_db_time
 from emdrill.store.db import Store
 from emdrill.store.rows import (
@@ -110,9 +110,11 @@ def _cards(store: Store, where: str, params: Sequence[object] = ()) -> list[Card
 
 
 def load_cards(store: Store, *, include_suspended: bool = False) -> list[Card]:
-    """Every question with both facets, in deck order (practice and simulation only: the
-    drill's queue reads due and new rows alone)."""
-    return _cards(store, ("" if include_suspended else "WHERE q.suspended = 0 ")
+    """Every question with both facets, in deck order, those removed or suspended left out
+    unless `include_suspended` (practice and simulation only: the drill's queue reads due
+    and new rows alone)."""
+    return _cards(store, ("" if include_suspended
+                          else "WHERE q.suspended = 0 AND q.user_suspended = 0 ")
                   + "ORDER BY q.position")
 
 
@@ -123,6 +125,18 @@ def cards_by_id(store: Store, ids: Sequence[str]) -> dict[str, Card]:
         marks = ", ".join("?" * len(chunk))
         found.update((c.id, c) for c in _cards(store, f"WHERE q.id IN ({marks})", chunk))
     return found
+
+
+# A question in play: not removed from its deck, not suspended by the user (both leading
+# columns of the hot path's indexes), and not buried at the time given (the indexes' last
+# column, so a buried row is dropped without reading it). Migration 11.
+IN_PLAY = "{p}suspended = 0 AND {p}user_suspended = 0 "
+NOT_BURIED = "({p}buried_until IS NULL OR {p}buried_until <= ?) "
+
+
+def in_play(prefix: str = "") -> str:
+    """The SQL condition (one `?`: now, as stored) keeping the questions in play."""
+    return IN_PLAY.format(p=prefix) + "AND " + NOT_BURIED.format(p=prefix)
 
 
 def due_entries(store: Store, now: datetime, *, family_keys: Mapping[str, float],
@@ -137,10 +151,10 @@ def due_entries(store: Store, now: datetime, *, family_keys: Mapping[str, float]
     marks = ", ".join("?" * len(exclude))
     scope, scope_params = _scope(family, deck)
     sql = ("SELECT id, deck_id, family, siblings, position, due FROM question "
-           "WHERE suspended = 0 AND due <= ? "
+           f"WHERE {in_play()}AND due <= ? "
            + (f"AND id NOT IN ({marks}) " if exclude else "") + scope
            + f"ORDER BY {order}due" + (" LIMIT ?" if limit is not None else ""))
-    params: list[object] = [to_db_time(now), *exclude, *scope_params]
+    params: list[object] = [to_db_time(now), to_db_time(now), *exclude, *scope_params]
     for name, key in family_keys.items():
         params += [name, key]
     if limit is not None:
@@ -172,16 +186,16 @@ def _entry(row: tuple[Any, ...]) -> Card:
     return Card(question, memory, memory)
 
 
-def new_cards(store: Store, limit: int) -> list[Card]:
-    """The first `limit` new questions in `new_order`."""
-    return [card for _rank, card in new_ranked(store, limit)]
+def new_cards(store: Store, limit: int, *, now: datetime) -> list[Card]:
+    """The first `limit` new questions in play at `now`, in `new_order`."""
+    return [card for _rank, card in new_ranked(store, limit, now=now)]
 
 
-def new_ranked(store: Store, limit: int, *, family: str | None = None,
+def new_ranked(store: Store, limit: int, *, now: datetime, family: str | None = None,
                deck: str | None = None, skip_families: Collection[str] = (),
                ) -> list[tuple[int, Card]]:
-    """The first `limit` new questions in `new_order`, each with its rank there: of one
-    `family` or `deck` when given, without `skip_families`."""
+    """The first `limit` new questions in play at `now` in `new_order`, each with its rank
+    there: of one `family` or `deck` when given, without `skip_families`."""
     scope, params = _scope(family, deck, "q.")
     if skip_families:
         scope += f"AND q.family NOT IN ({', '.join('?' * len(skip_families))}) "
@@ -190,9 +204,10 @@ def new_ranked(store: Store, limit: int, *, family: str | None = None,
     # the partial index of new questions is already in `new_order`.
     sql = (f"SELECT q.new_order, {_CARD_COLUMNS} "
            f"{_CARD_FROM.replace('question q', 'question q INDEXED BY question_new')} "
-           f"WHERE q.suspended = 0 AND q.due IS NULL {scope}ORDER BY q.new_order LIMIT ?")
+           f"WHERE {in_play('q.')}AND q.due IS NULL {scope}ORDER BY q.new_order LIMIT ?")
     with store.read() as con:
-        return [(int(row[0] or 0), _card_of(row[1:])) for row in con.execute(sql, [*params, limit])]
+        return [(int(row[0] or 0), _card_of(row[1:]))
+                for row in con.execute(sql, [to_db_time(now), *params, limit])]
 
 
 @dataclass(frozen=True)
@@ -209,17 +224,19 @@ def counts(store: Store, now: datetime, *, family: str | None = None,
     """What `status` needs, from the `question.due` index (of one `family` or `deck` when
     given)."""
     scope, params = _scope(family, deck)
-    at = (to_db_time(now), *params)
+    stamp = to_db_time(now)
+    at = (stamp, stamp, *params)
+    playing = f"SELECT {{}} FROM question WHERE {in_play()}"
     with store.read() as con:
         questions, new = con.execute(
-            "SELECT count(*), count(*) - count(due) FROM question WHERE suspended = 0 "
-            + scope, params).fetchone()
-        (due,) = con.execute("SELECT count(*) FROM question WHERE suspended = 0 "
-                             "AND due <= ? " + scope, at).fetchone()
-        (upcoming,) = con.execute("SELECT min(due) FROM question WHERE suspended = 0 "
-                                  "AND due > ? " + scope, at).fetchone()
-        (earliest,) = con.execute("SELECT min(due) FROM question WHERE suspended = 0 "
-                                  "AND due IS NOT NULL " + scope, params).fetchone()
+            playing.format("count(*), count(*) - count(due)") + scope,
+            (stamp, *params)).fetchone()
+        (due,) = con.execute(playing.format("count(*)") + "AND due <= ? " + scope,
+                             at).fetchone()
+        (upcoming,) = con.execute(playing.format("min(due)") + "AND due > ? " + scope,
+                                  at).fetchone()
+        (earliest,) = con.execute(playing.format("min(due)") + "AND due IS NOT NULL " + scope,
+                                  (stamp, *params)).fetchone()
     return Counts(int(questions), int(due), int(new),
                   from_db_time(upcoming) if upcoming else None,
                   from_db_time(earliest) if earliest else None)
@@ -331,6 +348,7 @@ def record_review(
     `anki_revlog` remembers the Anki review this one came from; `choice` (an intent picked
     from four) is written with it, so undo takes both back."""
     with store.transaction() as con:
+        lapses_before = set_aside.lapses(con, card.id)
         found_i, found_s = _facet_memories(con, card.id)
         # The newest review keeps the facets exactly as this transaction found them, so undo
         # puts back what was there even if another emdrill wrote since `card` was read.
@@ -353,11 +371,16 @@ def record_review(
             from emdrill.store import practice
 
             practice.add_pick(con, choice, review_id=review_id, at=at)
+        threshold = set_aside.leech_lapses(con)
+        was = set_aside.is_leech(lapses_before, threshold)
+        now_leech = set_aside.is_leech(set_aside.lapses(con, card.id), threshold)
         if replayed:  # later reviews now follow this one: their outcomes changed
             tallies.rebuild(con)
-        else:
+        elif not was:  # a leech's reviews count for nothing
             tallies.count(con, card.family, at, [(before_i.last_review, intent_rating),
                                                  (before_s.last_review, story_rating)])
+            if now_leech:  # it just became one: all of them leave, this one too
+                tallies.leech_changed(con, card.family, card.id, sign=-1)
         return ReviewRecord(id=review_id, question_id=card.id, reviewed_at=at,
                             intent_rating=intent_rating, story_rating=story_rating,
                             slot_named=slot_named, seconds=seconds, mode=mode)
@@ -386,11 +409,17 @@ def undo_last(store: Store) -> ReviewRecord:
             _put_facet(con, record.question_id, "story", last.story_before)
         family = con.execute("SELECT family FROM question WHERE id = ?",
                              (record.question_id,)).fetchone()
-        if family is not None:
+        threshold = set_aside.leech_lapses(con)
+        was = set_aside.is_leech(set_aside.lapses(con, record.question_id), threshold)
+        if family is not None and not was:
             tallies.count(con, family[0], record.reviewed_at,
                           [(last.intent_before.last_review, record.intent_rating),
                            (last.story_before.last_review, record.story_rating)], sign=-1)
         con.execute("DELETE FROM review WHERE id = ?", (record.id,))
+        if (family is not None and was
+                and not set_aside.is_leech(set_aside.lapses(con, record.question_id),
+                                           threshold)):
+            tallies.leech_changed(con, family[0], record.question_id, sign=1)
         return record
 
 

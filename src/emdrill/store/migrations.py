@@ -427,14 +427,36 @@ def m010_study_days(con: sqlite3.Connection) -> None:
     recompute(con)
 
 
+# The user's own setting aside, apart from `suspended` (a question removed from its deck,
+# which every deck load rewrites): `user_suspended` until `unsuspend`, `buried_until` (UTC)
+# the start of the next study day. Deck loads never touch either. The three indexes the hot
+# path reads by take `user_suspended` after `suspended`, so a suspended question costs
+# nothing to skip, and `buried_until` last, so the few buried rows are dropped from the index
+# entry without reading the row. `review_lapse` holds only the lapses (an Again on a facet in
+# the review state), which is all a leech is counted from (docs/set-aside.md).
+M011_SET_ASIDE = """
+ALTER TABLE question ADD COLUMN user_suspended BOOLEAN NOT NULL DEFAULT 0;
+ALTER TABLE question ADD COLUMN buried_until TEXT;
+DROP INDEX question_due;
+DROP INDEX question_new;
+DROP INDEX question_family_due;
+CREATE INDEX question_due ON question (suspended, user_suspended, due, buried_until);
+CREATE INDEX question_new ON question (suspended, user_suspended, new_order, buried_until)
+    WHERE due IS NULL;
+CREATE INDEX question_family_due ON question (suspended, user_suspended, family, due,
+                                              buried_until);
+CREATE INDEX review_lapse ON review (question_id) WHERE
+    (intent_rating = 1 AND intent_prev_state = 2) OR (story_rating = 1 AND story_prev_state = 2);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_ANKI_REVIEWS,
                                      M004_HOT_PATH, M005_PICKS_REHEARSALS,
                                      m006_system_answer, M007_DRAFTS,
                                      M008_INTERVIEW_PARAMETERS, M009_FAMILY_DUE,
-                                     m010_study_days)
+                                     m010_study_days, M011_SET_ASIDE)
 LATEST = len(MIGRATIONS)
 
 # `store.health.schema_digest` of what the migrations up to LATEST make: every open compares
 # the file's schema with it in one step, and only a file that differs is compared row by row
 # (`store.db.inspect_existing`). tests/test_store.py fails when a migration changes it.
-LATEST_SCHEMA_DIGEST = "c1ef034695823e388364b73c2dd778ec18712a73376455ee799aac9fb526ca91"
+LATEST_SCHEMA_DIGEST = "63e879f170eef0873eb97600799f40da194fd8abdc00f92c5d8a60bf3110c24e"

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from emdrill.core.errors import StoreError
 from emdrill.core.types import Family, Question, Slot
-from emdrill.store.codec import json_list
+from emdrill.store.codec import from_db_time, json_list
 from emdrill.store.migrations import LATEST
 
 BUSY_TIMEOUT_S = 5.0
@@ -74,7 +74,7 @@ def open_reader(path: Path) -> Reader | None:
 
 QUESTION_COLUMNS = ("id", "deck_id", "family", "text", "intent", "story", "also", "probes",
                     "system", "traits", "pitfall", "follow_ups", "siblings", "suspended",
-                    "position", "draft")
+                    "position", "draft", "user_suspended", "buried_until")
 
 
 ROWS_REMEMBERED = 20_000  # decoded rows kept per process: a few MB at most
@@ -98,14 +98,16 @@ def question_of(row: Sequence[Any]) -> Question:
 @functools.lru_cache(maxsize=ROWS_REMEMBERED)
 def _decoded(row: tuple[Any, ...]) -> Question:
     (qid, deck, family, text, intent, story, also, probes, system, traits, pitfall,
-     follow_ups, siblings, suspended, position, draft) = row
+     follow_ups, siblings, suspended, position, draft, user_suspended, buried_until) = row
     return Question(id=qid, deck=deck, family=family, text=text, intent=intent,
                     story=int(story), also=tuple(json_list(also)),
                     probes=tuple(json_list(probes)), system=system,
                     traits=tuple(json_list(traits)), pitfall=pitfall,
                     follow_ups=tuple(json_list(follow_ups)),
                     siblings=tuple(json_list(siblings)), suspended=bool(suspended),
-                    position=int(position), draft=tuple(json_list(draft)))
+                    position=int(position), draft=tuple(json_list(draft)),
+                    user_suspended=bool(user_suspended),
+                    buried_until=from_db_time(buried_until) if buried_until else None)
 
 
 def active_questions(con: sqlite3.Connection) -> list[Question]:

@@ -108,7 +108,7 @@ def due_per_day(store: Store, *, until: datetime, offset_minutes: int) -> dict[s
     """Seen, active questions due before `until`, per study day of their earliest facet due
     (`question.due`, indexed)."""
     sql = ("SELECT date(due, ?) AS d, count(*) FROM question "
-           "WHERE suspended = 0 AND due < ? GROUP BY d")
+           "WHERE suspended = 0 AND user_suspended = 0 AND due < ? GROUP BY d")
     with store.read() as con:
         return {d: int(n) for d, n in con.execute(sql, (_shift(offset_minutes),
                                                           to_db_time(until)))}
@@ -150,7 +150,7 @@ def seen_questions(store: Store, *, family: str | None = None, ids: Collection[s
         f"{columns.format(k='i')}, {columns.format(k='s')}, q.position FROM question q "
         "JOIN facet i ON i.question_id = q.id AND i.kind = 'intent' "
         "JOIN facet s ON s.question_id = q.id AND s.kind = 'story' "
-        "WHERE q.suspended = 0 AND q.due IS NOT NULL"
+        "WHERE q.suspended = 0 AND q.user_suspended = 0 AND q.due IS NOT NULL"
     )
     params: list[object] = []
     if family is not None:

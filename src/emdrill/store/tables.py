@@ -97,6 +97,9 @@ class QuestionRow(SQLModel, table=True):
     reviews: int = 0
     new_order: int | None = None
     draft: list[str] = _list()  # migration 4
+    # The user's setting aside (migration 11): deck loads never write them.
+    user_suspended: bool = False
+    buried_until: datetime | None = _time(nullable=True)
 
 
 class FacetRow(SQLModel, table=True):

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from emdrill.core.weakness import Tally, outcome
+from emdrill.store import set_aside
 from emdrill.store.codec import from_db_time, to_db_time
 from emdrill.store.db import Store
 from emdrill.store.migrations import family_day_recount
@@ -39,6 +40,21 @@ def count(con: sqlite3.Connection, family: str, at: datetime, facets: Iterable[O
     _save(con, family, tally.add(at, tests=sign * tests, misses=sign * misses))
 
 
+def leech_changed(con: sqlite3.Connection, family: str, question_id: str, *,
+                  sign: int) -> None:
+    """A question just became a leech (sign -1: its reviews leave its family's tally) or
+    stopped being one (sign 1, an undo: they come back). A leech's misses say the card is
+    badly made or badly learnt, not that the family is weak; its passes are left out with
+    them, so the family is weighed as if the card were not there."""
+    rows = con.execute("SELECT reviewed_at, intent_prev_last_review, intent_rating, "
+                       "story_prev_last_review, story_rating FROM review "
+                       "WHERE question_id = ? ORDER BY reviewed_at", (question_id,))
+    for at_text, intent_prev, intent, story_prev, story in rows.fetchall():
+        count(con, family, from_db_time(at_text),
+              [(from_db_time(intent_prev) if intent_prev else None, intent),
+               (from_db_time(story_prev) if story_prev else None, story)], sign=sign)
+
+
 def _save(con: sqlite3.Connection, family: str, tally: Tally) -> None:
     con.execute("INSERT INTO family_outcome (family, tests, misses, as_of) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (family) DO UPDATE SET "
@@ -53,15 +69,19 @@ def recount_family_days(con: sqlite3.Connection) -> None:
 
 
 def rebuild(con: sqlite3.Connection) -> None:
-    """Recount every family's tally and daily counts from the whole review history."""
+    """Recount every family's tally and daily counts from the whole review history; a
+    leech's reviews count for nothing (see `leech_changed`)."""
     recount_family_days(con)
     con.execute("DELETE FROM family_outcome")
+    leeches = set_aside.leech_ids(con, set_aside.leech_lapses(con))
     rows = con.execute(
-        "SELECT q.family, r.reviewed_at, r.intent_prev_last_review, r.intent_rating, "
+        "SELECT q.id, q.family, r.reviewed_at, r.intent_prev_last_review, r.intent_rating, "
         "r.story_prev_last_review, r.story_rating FROM review r "
         "JOIN question q ON q.id = r.question_id ORDER BY r.reviewed_at")
     tallies: dict[str, Tally] = {}
-    for family, at_text, intent_prev, intent, story_prev, story in rows:
+    for qid, family, at_text, intent_prev, intent, story_prev, story in rows:
+        if qid in leeches:
+            continue
         at = from_db_time(at_text)
         tests = misses = 0
         for previous, rating in ((intent_prev, intent), (story_prev, story)):

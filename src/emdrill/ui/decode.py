@@ -16,7 +16,7 @@ from emdrill.core.types import Card
 from emdrill.ops.collection import StoryAnswer
 from emdrill.ops.decode import Offer
 from emdrill.ops.drill import Pick
-from emdrill.ui.drill import Screen
+from emdrill.ui.drill import Screen, leech_notice
 
 COMMUTE_STORY = {"y": StoryAnswer(verdict=True), "p": StoryAnswer.partial(),
                  "n": StoryAnswer(verdict=False)}
@@ -48,8 +48,10 @@ class Decoder:
             slot = screen.ask(set("0123456789"))
             card.named = int(slot) if slot != "0" else None
             story = StoryAnswer(slot=card.named)
-        session.answer(pick, intent=intent, story=story, seconds=time.monotonic() - started,
-                       choice=choice)
+        answer = session.answer(pick, intent=intent, story=story,
+                                seconds=time.monotonic() - started, choice=choice)
         if not screen.compact:
             card.phase = "back"  # the back stays on screen until the user has read it
-            screen.ask(None)
+            if not answer.graded.leech:
+                screen.ask(None)
+        leech_notice(screen, answer)

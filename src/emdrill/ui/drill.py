@@ -19,7 +19,7 @@ from emdrill.core.errors import EmdrillError
 from emdrill.core.scheduler import Rating
 from emdrill.core.types import Slot
 from emdrill.ops.collection import StoryAnswer
-from emdrill.ops.drill import Pick, Session
+from emdrill.ops.drill import Answer, Pick, Session
 from emdrill.ui import decode_view
 from emdrill.ui import drill_view as view
 from emdrill.ui.back import FULL
@@ -40,6 +40,10 @@ class _Undo(Exception):
 
 class _Skip(Exception):
     pass
+
+
+class _Suspend(Exception):
+    """`!` confirmed: suspend the question on screen and move on."""
 
 
 @dataclass
@@ -130,7 +134,7 @@ class Screen:
 
     def ask(self, allowed: Collection[str] | None) -> str:
         """Wait for one of `allowed` (key values), or for any key when None (the answer is
-        saved: s moves on too); u, s, q, ? and m work everywhere."""
+        saved: s moves on too); u, s, q, ?, m and ! work everywhere."""
         card = self.card
         assert card is not None
         self.draw()
@@ -138,7 +142,7 @@ class Screen:
             key = self._next_key()
             if card.phase == "help":  # any key closes the keys; one that does something acts
                 card.phase, card.message = self._before_help, None
-                acts = {"q", "u", "m", *(() if allowed is None else ("s", *allowed))}
+                acts = {"q", "u", "m", "!", *(() if allowed is None else ("s", *allowed))}
                 if key.value not in acts:
                     self.draw()
                     continue
@@ -146,6 +150,9 @@ class Screen:
                 raise {"q": _Quit, "u": _Undo, "s": _Skip}[key.value]
             if key.value == "?":
                 self._help(card)
+                continue
+            if key.value == "!":
+                self._confirm_suspend(card)
                 continue
             if key.value == "m" and card.phase in ("back", "more"):
                 card.phase = "more" if card.phase == "back" else "back"
@@ -160,6 +167,21 @@ class Screen:
                      "yellow")
             if not self.framed:
                 self.console.print(view.printed_prompt(card, self.console.width))
+
+    def _confirm_suspend(self, card: CardView) -> None:
+        """Ask y/n before suspending the question on screen; y raises `_Suspend`."""
+        card.confirm = True
+        qid = card.pick.card.id
+        self.say(f"Suspend {qid}? `emdrill unsuspend {qid}` brings it back.", "yellow")
+        if not self.framed:
+            self.console.print(view.printed_prompt(card, self.console.width))
+        key = self._next_key()
+        card.confirm = False
+        if key.value == "y":
+            raise _Suspend
+        self.say("Not suspended.", "dim")
+        if not self.framed:
+            self.console.print(view.printed_prompt(card, self.console.width))
 
     def _help(self, card: CardView) -> None:
         if self.framed:
@@ -229,11 +251,16 @@ def _loop(session: Session, screen: Screen, play: CardFlow, pending: Pick | None
             screen.say("skipped", later=True)
         except _Undo:
             pending = _undo(screen)
+        except _Suspend:
+            session.suspend(pick)
+            screen.say(f"suspended {pick.card.id}: `emdrill unsuspend {pick.card.id}` brings "
+                       "it back", later=True)
         except (_Quit, KeyboardInterrupt, InputClosed):
             return
 
 
 def _undo(screen: Screen) -> Pick | None:
+    what = screen.session.last_action()
     try:
         undone = screen.session.undo()
     except EmdrillError as exc:
@@ -241,9 +268,28 @@ def _undo(screen: Screen) -> Pick | None:
         return None
     if undone is None:
         screen.say("nothing to undo in this session", "yellow", later=True)
+    elif what == "suspend":
+        answers = screen.session.answers
+        if answers and answers[-1].graded.card.id == undone.card.id:  # answered, then `!`
+            screen.say(f"unsuspended: {undone.card.id} (already answered)", "yellow",
+                       later=True)
+            return None
+        screen.say(f"unsuspended: {undone.card.id} comes back", "yellow", later=True)
     else:
         screen.say(f"undone: {undone.card.id} comes back", "yellow", later=True)
     return undone
+
+
+def leech_notice(screen: Screen, answer: Answer) -> None:
+    """Once, on the answer that made the question a leech: say so with the fixes, on the
+    card's back, and wait for a key (`!` suspends it, `m` shows the whole back)."""
+    if not answer.graded.leech:
+        return
+    card = screen.card
+    assert card is not None
+    card.phase, card.leech = ("more" if card.phase == "more" else "back"), True
+    screen.say(view.leech_text(card.pick.card, screen.slots), "yellow")
+    screen.ask(None)
 
 
 def drill_card(pick: Pick, screen: Screen) -> None:
@@ -256,8 +302,9 @@ def drill_card(pick: Pick, screen: Screen) -> None:
     card.named, card.phase = named, "back"
     card.intervals = session.intervals(pick.card)
     grade = Rating(int(screen.ask(set("1234"))))
-    session.answer(pick, intent=grade, story=StoryAnswer(slot=named),
-                   seconds=time.monotonic() - started)
+    answer = session.answer(pick, intent=grade, story=StoryAnswer(slot=named),
+                            seconds=time.monotonic() - started)
+    leech_notice(screen, answer)
 
 
 COMMUTE_GRADES = {
@@ -274,4 +321,6 @@ def commute_card(pick: Pick, screen: Screen) -> None:
     screen.ask({" ", "enter"})
     card.phase = "back"
     intent, story = COMMUTE_GRADES[screen.ask(set("ypn"))]
-    screen.session.answer(pick, intent=intent, story=story, seconds=time.monotonic() - started)
+    answer = screen.session.answer(pick, intent=intent, story=story,
+                                   seconds=time.monotonic() - started)
+    leech_notice(screen, answer)

@@ -26,7 +26,7 @@ from emdrill.ops.drill import Pick, Summary
 from emdrill.ui import decode_view
 from emdrill.ui.advice_view import outlook_lines
 from emdrill.ui.back import FULL
-from emdrill.ui.fmt import due_text, span
+from emdrill.ui.fmt import due_text, slot_words, span
 from emdrill.ui.screen import Frame
 
 BackFn = Callable[[Pick, bool, int, int], RenderableType]  # pick, compact, level, width
@@ -40,6 +40,7 @@ DRILL_KEYS = [
     ("m", "after the reveal: the rest of the back, when it is folded"),
     ("u", "undo the last answer"),
     ("s", "skip this question"),
+    ("!", "suspend this question (asks y/n)"),
     ("q", "end the session (Ctrl-C too)"),
     ("?", "show these keys"),
 ]
@@ -52,6 +53,7 @@ COMMUTE_KEYS = [
     ("m", "the whole back"),
     ("u", "undo the last answer"),
     ("s", "skip"),
+    ("!", "suspend this question (asks y/n)"),
     ("q", "stop (Ctrl-C too)"),
     ("?", "show these keys"),
 ]
@@ -88,6 +90,8 @@ class CardView:
     folded: bool = False  # the back on screen leaves sections out: `m` shows them
     offer: Offer | None = None  # decoding: the four intents offered
     choice: IntentChoice | None = None  # decoding: the pick, once made (already graded)
+    confirm: bool = False  # `!` pressed: asking y/n before suspending
+    leech: bool = False  # graded, and that answer made it a leech: the notice is up
 
     @property
     def compact(self) -> bool:
@@ -198,6 +202,14 @@ def key_line(view: CardView, width: int) -> Text:
             else [("m", "more")] if view.folded else [])
     if view.phase == "help":
         return Text("any key: back to the card", style="bold")
+    if view.confirm:
+        return _fit([Text("Suspend this question? ", style="bold")
+                     + _keys([("y", "yes"), ("n", "no")]),
+                     _keys([("y", "suspend"), ("n", "keep")])], width)
+    if view.leech:
+        return _fit([_keys([("any key:", "next"), ("!", "suspend it"), *more, ("u", "undo"),
+                            ("q", "quit")]),
+                     _keys([("any key:", "next"), ("!", "suspend"), *more])], width)
     if view.phase == "pick":
         return _fit([Text("Which intent? ", style="bold") + _keys(
                         [("a-d", "pick"), ("s", "skip"), ("u", "undo"), ("q", "quit"),
@@ -233,10 +245,19 @@ def key_line(view: CardView, width: int) -> Text:
                      _keys(grades[:2], "  ") + "\n" + _keys([*grades[2:], *tail], "  ")],
                     width)
     if view.compact:
-        return _fit([_keys([("Space", "reveal"), ("u", "undo"), ("s", "skip"), ("q", "stop"),
+        return _fit([_keys([("Space", "reveal"), ("u", "undo"), ("s", "skip"), ("!", "suspend"),
+                            ("q", "stop"), ("?", "keys")]),
+                     _keys([("Space", "reveal"), ("s", "skip"), ("!", "suspend"), ("q", "stop"),
                             ("?", "keys")]),
+                     _keys([("Space", "reveal"), ("!", "suspend"), ("?", "keys")]),
                      _keys([("Space", "reveal"), ("q", "stop"), ("?", "keys")])], width)
     return _fit([Text("Which story? ", style="bold") + _keys(
+                    [("1-8", ""), ("9", "system"), ("0", "not sure"), ("s", "skip"),
+                     ("!", "suspend"), ("u", "undo"), ("q", "quit"), ("?", "keys")]),
+                 Text("Which story? ", style="bold") + _keys(
+                    [("1-8", ""), ("9", "system"), ("0", "not sure"), ("s", "skip"),
+                     ("!", "suspend"), ("q", "quit"), ("?", "keys")]),
+                 Text("Which story? ", style="bold") + _keys(
                     [("1-8", ""), ("9", "system"), ("0", "not sure"), ("s", "skip"),
                      ("u", "undo"), ("q", "quit"), ("?", "keys")]),
                  Text("Which story? ", style="bold") + _keys(
@@ -246,6 +267,16 @@ def key_line(view: CardView, width: int) -> Text:
                         ("q", "quit"), ("?", "keys")]),
                  Text("Which story? ", style="bold") + _keys(
                     [("1-9", ""), ("0", "unsure"), ("?", "keys")])], width)
+
+
+def leech_text(card: Card, slots: dict[int, Slot]) -> str:
+    """The notice a drill gives once, when an answer makes the question a leech."""
+    slot = card.question.story
+    where = ("your system answer" if slot == SYSTEM_ANSWER
+             else f"the story for {slot_words(slots[slot])}" if slot in slots
+             else f"the story for slot {slot}")
+    return (f"Leech: this question keeps lapsing. Rewrite {where}, read the whole back (m), "
+            "or suspend it (!).")
 
 
 def status_line(view: CardView) -> Text:

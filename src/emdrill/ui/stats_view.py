@@ -11,12 +11,14 @@ from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from rich.console import Console, RenderableType
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
 from emdrill.core.stats import (
     RECENT_TESTS,
     FamilyStats,
+    Leech,
     Passes,
     Period,
     Report,
@@ -84,6 +86,9 @@ def report_json(r: Report, *, interview: Outlook | None = None,
         "trend": {"last_30d": _period_json(r.recent), "previous_30d": _period_json(r.previous)},
         **({"rehearsal": rehearsal_json(r.rehearsal)} if r.rehearsal is not None else {}),
         "interview": None if interview is None else plan_json(interview, local),
+        "set_aside": None if r.set_aside is None else {
+            "suspended": r.set_aside.suspended, "buried": r.set_aside.buried,
+            "leeches": r.set_aside.leeches},
     }
 
 
@@ -95,6 +100,7 @@ def shaky_json(s: Shaky) -> dict[str, Any]:
                       "questions": f.questions, "seen": f.seen} for f in s.families],
         "questions": [_shaky_question_json(q) for q in s.questions],
         "confusions": [confusion_json(c) for c in s.confusions],
+        "leeches": [q.id for q in s.leeches],
     }
 
 
@@ -164,6 +170,11 @@ def show_report(r: Report, *, interview: Outlook | None = None) -> None:
     if r.rehearsal is not None and (r.rehearsal.count or r.total_reviews):
         con.print()
         con.print(rehearsal_section(r.rehearsal))
+    aside = r.set_aside
+    if aside is not None and (aside.suspended or aside.buried or aside.leeches):
+        con.print(f"\n[bold]Set aside[/bold] · {aside.suspended} suspended · "
+                  f"{aside.buried} buried · {aside.leeches} "
+                  f"{'leech' if aside.leeches == 1 else 'leeches'}")
 
 
 def _weak_tag(f: FamilyStats) -> str:
@@ -324,6 +335,19 @@ def show_shaky(s: Shaky, *, now: datetime) -> None:
               f"among their last {RECENT_TESTS} recall tests first")
     for item in s.questions:
         _shaky_question(con, item, now, narrow)
+    _leeches(con, s.leeches)
+
+
+def _leeches(con: Console, leeches: list[Leech]) -> None:
+    """Questions that keep lapsing: they no longer count towards their family's weakness."""
+    if not leeches:
+        return
+    con.print("\n[bold]Leeches[/bold] · lapsed again and again; rewrite the story for the "
+              "slot, read the whole back (m in a drill), or suspend")
+    for q in leeches:
+        tag = " [dim](suspended)[/dim]" if q.suspended else ""
+        con.print(f"  {escape(q.id)}{tag} · lapses: intent {q.intent_lapses}, "
+                  f"story {q.story_lapses}")
 
 
 def recent_text(item: ShakyQuestion, now: datetime) -> tuple[str, str]:

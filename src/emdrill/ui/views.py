@@ -169,6 +169,7 @@ def question_json(d: QuestionDetail, *, now: datetime, local: tzinfo) -> dict[st
     from emdrill.core.story_bank import best_story
 
     q = d.card.question
+    f = d.flags
     story = best_story(q, d.back.stories)
     return {
         "id": q.id, "deck": q.deck, "family": q.family, "question": q.text,
@@ -176,7 +177,12 @@ def question_json(d: QuestionDetail, *, now: datetime, local: tzinfo) -> dict[st
         "story_name": _slot_name(q.story, d),
         "also": list(q.also), "system": q.system, "traits": list(q.traits),
         "pitfall": q.pitfall, "follow_ups": list(q.follow_ups), "siblings": list(q.siblings),
-        "suspended": q.suspended,
+        # true when out of play for good: removed from its deck, or suspended by the user
+        "suspended": q.suspended or q.user_suspended,
+        "removed": q.suspended,
+        "buried_until": iso(f.buried_until) if f else None,
+        "leech": bool(f and f.leech),
+        "lapses": {"intent": f.intent_lapses, "story": f.story_lapses} if f else None,
         "your_story": None if story is None else {"id": story.id, "title": story.title},
         "facets": {"intent": _memory_json(d.card.intent, now, d.parameters.intent, local),
                    "story": _memory_json(d.card.story, now, d.parameters.story, local)},
@@ -208,13 +214,34 @@ def _memory_text(name: str, m: Memory, now: datetime) -> Text:
     return text
 
 
+def set_aside_lines(d: QuestionDetail, now: datetime) -> list[Text]:
+    """What `show` says of a question set aside: suspended, buried, a leech."""
+    f, lines = d.flags, list[Text]()
+    if f is None:
+        return lines
+    if f.user_suspended:
+        lines.append(Text(f"suspended: out of every drill until `emdrill unsuspend {d.card.id}`",
+                          style="yellow"))
+    if f.buried_until is not None and not f.user_suspended:
+        lines.append(Text(f"buried: back {due_text(f.buried_until, now)} (the next study day)",
+                          style="yellow"))
+    if f.leech:
+        lines.append(Text(f"leech: {f.intent_lapses} intent and {f.story_lapses} story lapses;"
+                          " rewrite its story, read the whole back, or suspend it",
+                          style="yellow"))
+    return lines
+
+
 def show_question(d: QuestionDetail, *, now: datetime, back: RenderableType) -> None:
     """Front, back (with the user's story), both facets' memory and the latest reviews."""
     con = out()
     q = d.card.question
     con.print(Text(q.id, style="bold").append(f" · {q.family} · deck {q.deck}"
-                                              + (" · suspended" if q.suspended else ""),
+                                              + (" · removed from its deck" if q.suspended
+                                                 else ""),
                                               style="dim"))
+    for line in set_aside_lines(d, now):
+        con.print(line)
     con.print(Panel(Text(q.text, style="bold"), padding=(0, 1), width=min(con.width, 100)))
     con.print(back)
     if q.follow_ups:

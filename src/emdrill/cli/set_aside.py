@@ -1,0 +1,57 @@
+"""The `suspend`, `unsuspend` and `bury` commands: setting questions aside
+(docs/set-aside.md). Each parses, makes one call into `ops.set_aside`, and prints a line."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from emdrill.cli.base import open_here
+
+IdsArg = Annotated[list[str], typer.Argument(
+    metavar="ID...", help="Question ids (see `emdrill deck list --ids`).")]
+
+
+def suspend(ids: IdsArg) -> None:
+    """Take questions out of every drill until you unsuspend them."""
+    from emdrill.ops import set_aside
+
+    changed = set_aside.suspend(open_here(), ids)
+    _report(ids, changed, "suspended", "already suspended")
+
+
+def unsuspend(ids: IdsArg) -> None:
+    """Put suspended or buried questions back into the drills."""
+    from emdrill.ops import set_aside
+
+    changed = set_aside.unsuspend(open_here(), ids)
+    _report(ids, changed, "back in play", "not suspended or buried")
+
+
+def bury(ids: IdsArg) -> None:
+    """Keep questions out of the drills until the next study day (04:00)."""
+    from emdrill import env
+    from emdrill.ops import set_aside
+
+    clock = env.read_clock()
+    until = set_aside.bury(open_here(), clock, ids)
+    unique = list(dict.fromkeys(ids))
+    when = until.astimezone(clock.local).strftime("%Y-%m-%d %H:%M")
+    typer.echo(f"buried until {when}: {', '.join(unique)}")
+
+
+def _report(ids: list[str], changed: list[str], done: str, unchanged: str) -> None:
+    unique = list(dict.fromkeys(ids))
+    if changed:
+        typer.echo(f"{done}: {', '.join(changed)}")
+    rest = [i for i in unique if i not in changed]
+    if rest:
+        typer.echo(f"{unchanged}: {', '.join(rest)}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the emdrill app."""
+    app.command()(suspend)
+    app.command()(unsuspend)
+    app.command()(bury)
