@@ -11,10 +11,11 @@ rule speaks only when the text gives it clear evidence, and stays quiet (ok) whe
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 
 from emdrill.core import coach_rules as r
+from emdrill.core.stories import PARTS
 
 RULES = ("i-not-we", "number", "learning", "generic-learning", "setback", "system-first",
          "setup-share", "length", "intent")
@@ -105,6 +106,33 @@ def analyse(text: str, *, target: int = 150, pace: float | None = None,
                   setup_share(said, first, count)]
         if intent and count >= _t("intent_min_words"):
             found.append(intent_overlap(text, intent))
+    return Report(count, seconds, tuple(found))
+
+
+def analyse_story(parts: Mapping[str, str], *, target: int = 150,
+                  pace: float | None = None) -> Report:
+    """Findings for a story, each tied to the part it concerns (`PARTS`).
+    A story is the middle of an answer, so `system-first` and `intent` are not judged."""
+    whole = "\n".join(parts.get(p, "") for p in PARTS)
+    count = len(r.words(whole))
+    seconds = spoken_seconds(count, pace)
+    actions = r.sentences(parts.get("actions", "")) or r.sentences(whole)
+    found = [replace(i_not_we(actions), part="actions"),
+             replace(length(count, seconds, target), part="")]
+    results = r.sentences(parts.get("results", ""))
+    found.append(replace(number(results), part="results") if results else
+                 Finding("number", False, "", "write the results part, with a number",
+                         part="results"))
+    lessons = r.sentences(parts.get("learnings", ""))
+    found += [replace(f, part="learnings") for f in learnings(lessons)]
+    found.append(replace(setback(r.sentences(whole)), part="challenge"))
+    setup = sum(len(r.words(parts.get(p, ""))) for p in ("context", "challenge"))
+    share = setup / count if count else 0.0
+    line = f"context and challenge are {share:.0%} of the story"
+    late = setup >= _t("setup_min_words") and share > _t("setup_share")
+    found.append(Finding("setup-share", not late, "",
+                         f"{line}: cut them to what the listener needs" if late else line,
+                         part="context"))
     return Report(count, seconds, tuple(found))
 
 
@@ -240,6 +268,8 @@ def _result_zone(said: Sequence[str], first: int | None) -> list[str]:
     last_third = max(start, len(said) - max(1, len(said) // 3))
     zone = [s for i, s in enumerate(said) if i >= start and not _learning_line(s)
             and (i >= last_third or (r.has_cue(s, r.RESULT_CUES) and r.i_actions(s) < 2))]
+    if not zone:  # a short answer: its last third is the learning
+        zone = [s for s in said[start:] if not _learning_line(s)]
     return zone or list(said[-1:])
 
 

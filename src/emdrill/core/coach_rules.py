@@ -28,10 +28,27 @@ def sentences(text: str) -> list[str]:
     """Sentences as spoken or typed: split at . ! ? ; and dashes, and at line breaks (lists,
     fragments, dictation without punctuation arrive one line each)."""
     found: list[str] = []
-    for line in text.splitlines():
+    for line in _unwrapped(text.splitlines()):
         line = _BULLET.sub("", line).strip()
         found.extend(s.strip() for s in _SPLIT.split(line) if _WORD.search(s))
     return found
+
+
+def _unwrapped(lines: list[str]) -> list[str]:
+    """Lines with hard-wrapped prose joined again: an editor wraps near one width (at most
+    100 columns), so a long line ending mid-sentence continues on the next one."""
+    width = max((len(line.rstrip()) for line in lines), default=0)
+    joined: list[str] = []
+    carry = False
+    for line in lines:
+        text = line.rstrip()
+        if carry and text.strip() and not _BULLET.match(text):
+            joined[-1] += " " + text.strip()
+        else:
+            joined.append(text)
+        carry = (width <= 100 and len(text) >= width - 20 and bool(text)
+                 and text[-1] not in ".!?:;")
+    return joined
 
 
 def words(text: str) -> list[str]:
