@@ -371,6 +371,10 @@ from emdrill.cli.interview import register as _register_interview  # noqa: E402
 
 _register_interview(app)
 
+from emdrill.cli.coach import register as _register_coach  # noqa: E402
+
+_register_coach(app)
+
 
 # ---------------------------------------------------------------- start-up
 

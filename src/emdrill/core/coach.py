@@ -124,7 +124,7 @@ def analyse_story(parts: Mapping[str, str], *, target: int = 150,
                  Finding("number", False, "", "write the results part, with a number",
                          part="results"))
     lessons = r.sentences(parts.get("learnings", ""))
-    found += [replace(f, part="learnings") for f in learnings(lessons)]
+    found += [replace(f, part="learnings") for f in learnings(lessons, part=True)]
     found.append(replace(setback(r.sentences(whole)), part="challenge"))
     setup = sum(len(r.words(parts.get(p, ""))) for p in ("context", "challenge"))
     share = setup / count if count else 0.0
@@ -167,9 +167,10 @@ def number(zone: Sequence[str]) -> Finding:
                    "put a number on the result: a percentage, a count, a date or a duration")
 
 
-def learnings(tail: Sequence[str]) -> list[Finding]:
-    """`learning` (a change that lasted) and, when a learning is stated, `generic-learning`."""
-    stated = [s for s in tail if r.has_cue(s, r.LEARNING_CUES)]
+def learnings(tail: Sequence[str], *, part: bool = False) -> list[Finding]:
+    """`learning` (a change that lasted) and, when a learning is stated, `generic-learning`.
+    In a story's learnings `part` every sentence is a learning."""
+    stated = [s for s in tail if part or r.has_cue(s, r.LEARNING_CUES)]
     changed = [s for s in tail if r.has_cue(s, r.CHANGE_CUES)]
     found = []
     if changed:
@@ -179,8 +180,8 @@ def learnings(tail: Sequence[str]) -> list[Finding]:
                              'end with what you have done differently since: "since then I..."'))
     generic = [s for s in stated + changed if r.has_cue(s, r.GENERIC_CUES)]
     concrete = [s for s in stated + changed
-                if not r.has_cue(s, r.GENERIC_CUES)
-                and (r.has_cue(s, r.CHANGE_CUES) or r.i_actions(s) or r.has_number(s))]
+                if r.has_cue(s, r.CHANGE_CUES) or r.has_number(s)
+                or (r.i_actions(s) and not r.has_cue(s, r.GENERIC_CUES))]
     if generic and not concrete:
         found.append(Finding("generic-learning", False, generic[0],
                              "replace the platitude with the behaviour it changed: what you "

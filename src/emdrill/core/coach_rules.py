@@ -193,7 +193,8 @@ CHANGE_CUES = ("now i", "i now", "since then", "ever since", "these days", "toda
                "i book", "i insist", "i keep", "i hold", "i give", "i bring", "i plan",
                "i offer", "i introduce", "i present", "i raise", "i answer", "i build",
                "i start", "i tell", "i spend", "i try", "i share", "i review")
-GENERIC_CUES = ("communication matters", "communication is key", "communication is",
+GENERIC_CUES = ("matters", "matter", "communication matters", "communication is key",
+                "communication is",
                 "importance of", "is important", "are important", "is key", "is crucial",
                 "is everything", "matters most", "learned a lot", "learnt a lot",
                 "grew a lot", "value of", "the power of", "teamwork", "people matter",
@@ -275,5 +276,9 @@ class Overlap:
 
 
 def overlap(answer: str, intent: str) -> Overlap:
+    """The intent's content words the answer also uses (as the answer spells them)."""
     asked = content_stems(intent)
-    return Overlap(tuple(sorted(asked & content_stems(answer))), len(asked))
+    said: dict[str, str] = {}
+    for w in words(answer):
+        said.setdefault(stem(w), w.lower())
+    return Overlap(tuple(sorted(said[s] for s in asked if s in said)), len(asked))
