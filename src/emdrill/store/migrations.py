@@ -415,13 +415,21 @@ M009_FAMILY_DUE = """
 CREATE INDEX question_family_due ON question (suspended, family, due);
 """
 
+# A mock answer the user typed or pasted after speaking, and the coach's findings on it
+# (a JSON list of {"rule", "ok", "sentence", "fix"}); both empty for a spoken-only answer.
+M010_REHEARSAL_TEXT = """
+ALTER TABLE rehearsal ADD COLUMN answer_text TEXT NOT NULL DEFAULT '';
+ALTER TABLE rehearsal ADD COLUMN findings TEXT NOT NULL DEFAULT '[]';
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_ANKI_REVIEWS,
                                      M004_HOT_PATH, M005_PICKS_REHEARSALS,
                                      m006_system_answer, M007_DRAFTS,
-                                     M008_INTERVIEW_PARAMETERS, M009_FAMILY_DUE)
+                                     M008_INTERVIEW_PARAMETERS, M009_FAMILY_DUE,
+                                     M010_REHEARSAL_TEXT)
 LATEST = len(MIGRATIONS)
 
 # `store.health.schema_digest` of what the migrations up to LATEST make: every open compares
 # the file's schema with it in one step, and only a file that differs is compared row by row
 # (`store.db.inspect_existing`). tests/test_store.py fails when a migration changes it.
-LATEST_SCHEMA_DIGEST = "c1ef034695823e388364b73c2dd778ec18712a73376455ee799aac9fb526ca91"
+LATEST_SCHEMA_DIGEST = "1a42f7b5727d78fd3682d0f56781168bd894f7622210c54779f6f6b67e914bb3"
