@@ -100,9 +100,9 @@ def _coached(db: Path) -> list[tuple[str, str]]:
         con.close()
 
 
-@pytest.mark.parametrize(("rows", "cols"), [(24, 80), (20, 40)])
+@pytest.mark.parametrize(("rows", "cols", "end"), [(24, 80, "\x04"), (20, 40, "\r")])
 def test_typed_answer_is_measured_beside_the_self_check(loaded: Path, tmp_path: Path,
-                                                        rows: int, cols: int) -> None:
+                                                        rows: int, cols: int, end: str) -> None:
     clock = FakeClock(tmp_path / "clock")
     term = Term("mock", "--questions", "1", rows=rows, cols=cols, env=clock.env)
     term.wait_for(r"left of 2:30")
@@ -117,7 +117,7 @@ def test_typed_answer_is_measured_beside_the_self_check(loaded: Path, tmp_path: 
     for line in SAID:  # typed with echo, as in a line-mode terminal
         term.child.send(line + "\r")
         term.wait_for(re.escape(line.split()[-1]), flat=True)
-    term.child.send("\r")  # the empty line ends the box
+    term.child.send(end)  # Ctrl-D or an empty line ends the box
     term.wait_for(r"read 35 words")
     term.wait_for(r"1/5 Did you name the intent")
     for n, key in enumerate("yyyyy", start=1):  # says yes to everything
@@ -161,3 +161,30 @@ def test_without_a_typed_answer_the_rehearsal_has_no_findings(loaded: Path,
     term.press("\r", then=r"not graded")
     term.finish()
     assert _coached(loaded) == [("", "[]")]
+
+
+EDITOR = """\
+import pathlib, sys
+pathlib.Path(sys.argv[1]).write_text("We did it all. We shipped it. We won. We celebrated it.\\n")
+"""
+
+
+def test_e_writes_the_answer_in_the_editor(loaded: Path, tmp_path: Path) -> None:
+    script = tmp_path / "editor.py"
+    script.write_text(EDITOR)
+    clock = FakeClock(tmp_path / "clock")
+    env = {**clock.env, "EDITOR": f"{sys.executable} {script}", "VISUAL": ""}
+    term = Term("mock", "--questions", "1", rows=24, cols=80, env=env)
+    term.wait_for(r"left of 2:30")
+    term.press(" ", then=r"left of 1:00")
+    term.press(" ", then=r"1/5 Did you name the intent")
+    term.press("e", then=r"read 12 words")
+    for n, key in enumerate("nnyyy", start=1):
+        term.wait_for(rf"{n}/5 ")
+        term.press(key)
+    term.wait_for(r"Grade it\?")
+    assert "differ on: one story, with I" in term.flat()
+    term.press("\r", then=r"not graded")
+    term.finish()
+    [(text, _findings)] = _coached(loaded)
+    assert text.startswith("We did it all.")
