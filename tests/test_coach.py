@@ -224,3 +224,44 @@ def test_precision_and_recall_floors_on_the_tuning_set() -> None:
         assert c["recall"] >= 0.8, (rule, c)
     held = load(SETS["held"])
     assert len(held) + result["texts"] >= 80
+
+
+# ---------------------------------------------------------------- the mock's side
+
+
+def test_rules_missed_most_and_the_self_check_beside_them() -> None:
+    from emdrill.core.mock import CHECKS, coach_missed, measured
+
+    ranked = coach_missed([[("number", False), ("i-not-we", True)],
+                           [("number", False), ("i-not-we", False)], []])
+    assert ranked == [("number", 2, 2), ("i-not-we", 1, 2)]
+    rows = measured([True, True, True, False, True],
+                    {"i-not-we": False, "number": False, "system-first": True})
+    assert [r.check.key for r in rows] == [c.key for c in CHECKS]
+    assert [r.disagree for r in rows] == [False, False, True, False, False]
+    assert rows[0].measured is None  # intent was not judged
+
+
+def test_stats_names_the_rules_missed_most() -> None:
+    from datetime import UTC, datetime
+
+    from rich.console import Console
+
+    from emdrill.core.mock import Rehearsal, rehearsal_stats
+    from emdrill.ui.mock_view import rehearsal_json, rehearsal_section
+
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    rows = [Rehearsal("q1", "alpha", at, 150, 140.0, (), (True,) * 5,
+                      findings=(("number", False), ("learning", ok)))
+            for ok in (True, False, False)]
+    old = Rehearsal("q1", "alpha", datetime(2025, 1, 1, tzinfo=UTC), 150, 99.0, (),
+                    (True,) * 5, findings=(("setback", False),))
+    stats = rehearsal_stats([old, *rows], target=150, split=datetime(2026, 2, 1, tzinfo=UTC),
+                            since=datetime(2026, 1, 1, tzinfo=UTC))
+    assert stats.coach_missed == [("number", 3, 3), ("learning", 2, 3)]  # not the old one
+    console = Console(width=40, record=True)
+    console.print(rehearsal_section(stats))
+    text = " ".join(console.export_text().split())
+    assert "missed most: a result with a number 3 of 3; a learning you have applied" in text
+    assert rehearsal_json(stats)["coach_missed_30d"][0] == {"rule": "number", "missed": 3,
+                                                            "judged": 3}
