@@ -113,7 +113,7 @@ def analyse_story(parts: Mapping[str, str], *, target: int = 150,
                   pace: float | None = None) -> Report:
     """Findings for a story, each tied to the part it concerns (`PARTS`).
     A story is the middle of an answer, so `system-first` and `intent` are not judged."""
-    whole = "\n".join(parts.get(p, "") for p in PARTS)
+    whole = "\n\n".join(parts.get(p, "") for p in PARTS)  # a blank line ends a part
     count = len(r.words(whole))
     seconds = spoken_seconds(count, pace)
     actions = r.sentences(parts.get("actions", "")) or r.sentences(whole)
@@ -224,7 +224,7 @@ def setup_share(said: Sequence[str], first: int | None, count: int) -> Finding:
 
 
 def length(count: int, seconds: float, target: int) -> Finding:
-    line = f"{count} words, about {r_mmss(seconds)} spoken against {r_mmss(target)}"
+    line = f"{count} words, about {_mm_ss(seconds)} spoken against {_mm_ss(target)}"
     if seconds > target * _t("length_slack"):
         return Finding("length", False, "", f"{line}: cut it to fit the target")
     return Finding("length", True, "", line)
@@ -240,7 +240,7 @@ def intent_overlap(text: str, intent: str) -> Finding:
                                                if got.shared else ""))
 
 
-def r_mmss(seconds: float) -> str:
+def _mm_ss(seconds: float) -> str:
     whole = max(0, round(seconds))
     return f"{whole // 60}:{whole % 60:02d}"
 
