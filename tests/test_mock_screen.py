@@ -4,6 +4,7 @@ speaking timer reads a file-backed test clock (EMDRILL_TEST_CLOCK): no test slee
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -84,3 +85,106 @@ def test_quitting_mid_answer_saves_nothing(loaded: Path, tmp_path: Path) -> None
     term.finish()
     assert term.exitstatus == 0
     assert _rehearsals(loaded) == []
+
+
+SAID = ["My approach is to decide fast and explain why.",
+        "We planned it, we argued about it and we shipped it in a hurry.",
+        "It went fine and people were happy with it in the end."]
+
+
+def _coached(db: Path) -> list[tuple[str, str]]:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("SELECT answer_text, findings FROM rehearsal ORDER BY id").fetchall()
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize(("rows", "cols", "end"), [(24, 80, "\x04"), (20, 40, "\r")])
+def test_typed_answer_is_measured_beside_the_self_check(loaded: Path, tmp_path: Path,
+                                                        rows: int, cols: int, end: str) -> None:
+    clock = FakeClock(tmp_path / "clock")
+    term = Term("mock", "--questions", "1", rows=rows, cols=cols, env=clock.env)
+    term.wait_for(r"left of 2:30")
+    term.press(" ")
+    term.wait_for(r"follow-up 1 of 1")
+    term.wait_for(r"left of 1:00")
+    term.press(" ")
+    term.wait_for(r"1/5 Did you name the intent")
+    assert "t: type" in term.flat()
+    term.press("t")
+    term.wait_for(r"Type or paste")
+    for line in SAID:  # typed with echo, as in a line-mode terminal
+        term.child.send(line + "\r")
+        term.wait_for(re.escape(line.split()[-1]), flat=True)
+    term.child.send(end)  # Ctrl-D or an empty line ends the box
+    term.wait_for(r"read 35 words")
+    term.wait_for(r"1/5 Did you name the intent")
+    for n, key in enumerate("yyyyy", start=1):  # says yes to everything
+        if n > 1:
+            term.wait_for(rf"{n}/5 ")
+        term.press(key)
+    term.wait_for(r"Grade it\?")
+    screen = term.flat()
+    assert "Coach" in screen and "35 words" in screen
+    assert "differ on:" in screen  # "we" and no number: the coach says no where you said yes
+    assert "one story, with I" in screen.split("differ on:")[1]
+    assert all(len(line) <= cols for line in term.lines)
+    term.press("\r")
+    term.wait_for(r"not graded")
+    term.finish()
+    assert term.exitstatus == 0
+    [(text, findings)] = _coached(loaded)
+    assert text == "\n".join(SAID)
+    verdicts = {f["rule"]: f["ok"] for f in json.loads(findings)}
+    assert verdicts["i-not-we"] is False and verdicts["number"] is False
+    assert verdicts["system-first"] is True
+    stats = subprocess.run([sys.executable, "-m", "emdrill", "stats", "--json"], check=True,
+                           capture_output=True, text=True, timeout=60).stdout
+    missed = {m["rule"]: m["missed"] for m in json.loads(stats)["rehearsal"]["coach_missed_30d"]}
+    assert missed["i-not-we"] == 1 and missed["number"] == 1
+
+
+def test_without_a_typed_answer_the_rehearsal_has_no_findings(loaded: Path,
+                                                              tmp_path: Path) -> None:
+    clock = FakeClock(tmp_path / "clock")
+    term = Term("mock", "--questions", "1", rows=24, cols=80, env=clock.env)
+    term.wait_for(r"left of 2:30")
+    term.press(" ", then=r"left of 1:00")
+    term.press(" ", then=r"1/5 Did you name the intent")
+    for n, key in enumerate("nnnnn", start=1):
+        if n > 1:
+            term.wait_for(rf"{n}/5 ")
+        term.press(key)
+    term.wait_for(r"Grade it\?")
+    assert "Coach" not in term.flat()
+    term.press("\r", then=r"not graded")
+    term.finish()
+    assert _coached(loaded) == [("", "[]")]
+
+
+EDITOR = """\
+import pathlib, sys
+pathlib.Path(sys.argv[1]).write_text("We did it all. We shipped it. We won. We celebrated it.\\n")
+"""
+
+
+def test_e_writes_the_answer_in_the_editor(loaded: Path, tmp_path: Path) -> None:
+    script = tmp_path / "editor.py"
+    script.write_text(EDITOR)
+    clock = FakeClock(tmp_path / "clock")
+    env = {**clock.env, "EDITOR": f"{sys.executable} {script}", "VISUAL": ""}
+    term = Term("mock", "--questions", "1", rows=24, cols=80, env=env)
+    term.wait_for(r"left of 2:30")
+    term.press(" ", then=r"left of 1:00")
+    term.press(" ", then=r"1/5 Did you name the intent")
+    term.press("e", then=r"read 12 words")
+    for n, key in enumerate("nnyyy", start=1):
+        term.wait_for(rf"{n}/5 ")
+        term.press(key)
+    term.wait_for(r"Grade it\?")
+    assert "differ on: one story, with I" in term.flat()
+    term.press("\r", then=r"not graded")
+    term.finish()
+    [(text, _findings)] = _coached(loaded)
+    assert text.startswith("We did it all.")

@@ -184,6 +184,8 @@ def test_migration_7_adds_drafts_and_keeps_the_questions(tmp_path: Path,
         CREATE INDEX question_due ON question (suspended, due);
         CREATE INDEX question_new ON question (suspended, new_order) WHERE due IS NULL;
     """)  # and what migration 11 changed
+    con.execute("ALTER TABLE rehearsal DROP COLUMN answer_text")  # migration 12
+    con.execute("ALTER TABLE rehearsal DROP COLUMN findings")
     con.execute("PRAGMA user_version=6")
     con.commit()
     con.close()

@@ -374,6 +374,9 @@ _register_interview(app)
 from emdrill.cli.set_aside import register as _register_set_aside  # noqa: E402
 
 _register_set_aside(app)
+from emdrill.cli.coach import register as _register_coach  # noqa: E402
+
+_register_coach(app)
 
 
 # ---------------------------------------------------------------- start-up

@@ -48,16 +48,29 @@ def mock(
     if not asked:
         console.print("No questions to ask: none loaded for that choice.")
         raise typer.Exit(1)
-    session = mock_ops.Mock(store, clock, tick, asked,
-                            target=collection.settings(store).mock_target, minutes=minutes)
+    prefs = collection.settings(store)
+    session = mock_ops.Mock(store, clock, tick, asked, target=prefs.mock_target,
+                            minutes=minutes, pace=prefs.speaking_pace)
     data = load_back(store)
 
     def back(question: Any) -> Any:
         return render_back(question, data, width=console.width)
 
-    stopped = mock_ui.run(session, mock_ui.MockScreen(console, KeyReader(), back))
+    stopped = mock_ui.run(session, mock_ui.MockScreen(console, KeyReader(), back,
+                                                      edit=_edit_answer))
     console.print()
     console.print(mock_view.summary(session.done, stopped_early=stopped))
+
+
+def _edit_answer() -> str | None:
+    """What the user said, written in $VISUAL / $EDITOR (none set: nothing)."""
+    from emdrill.cli import editor
+
+    command = editor.editor_command()
+    if command is None:
+        return None
+    text, _ok = editor.run_editor("", editor=command, name="answer", suffix=".txt")
+    return text
 
 
 def _moving_clock(tick: Any) -> Any:

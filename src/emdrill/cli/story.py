@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from emdrill.cli.base import Group, open_here
 from emdrill.core.numbers import MAX_ROW_ID
+
+if TYPE_CHECKING:
+    from emdrill.ops.collection import Store
 
 story_app = typer.Typer(cls=Group, help="Write, list and check the stories you answer with.",
                         no_args_is_help=True, rich_markup_mode=None)
@@ -53,6 +56,7 @@ def story_add(
     saved = ops_stories.add_story(store, story, now=now)
     story_views.show_saved(saved, slots, verb="added")
     story_views.show_tag_warnings(ops_stories.unknown_tags(store, [saved]))
+    _show_check(store, saved.id)
 
 
 @story_app.command("list")
@@ -100,6 +104,37 @@ def story_edit(story_id: IdArg, no_edit: NoEdit = False) -> None:
     saved = ops_stories.update_story(store, story_id, story, now=now)
     story_views.show_saved(saved, slots, verb="updated")
     story_views.show_tag_warnings(ops_stories.unknown_tags(store, [saved]))
+    _show_check(store, saved.id)
+
+
+def _show_check(store: Store, story_id: int | None) -> None:
+    """After a save: the coach's findings on the story just written."""
+    from emdrill.ops import coach as coach_ops
+    from emdrill.ui import coach_view
+    from emdrill.ui.console import out
+
+    if story_id is not None:
+        out().print(coach_view.stories_view(coach_ops.check_stories(store, story_id)))
+
+
+@story_app.command("check")
+def story_check(
+    story_id: Annotated[int | None, typer.Argument(
+        metavar="[ID]", min=1, max=MAX_ROW_ID,
+        help="One story's id (default: every story).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Read your stories against the method, part by part: I not we, a number, a learning."""
+    from emdrill.ops import coach as coach_ops
+    from emdrill.ui import coach_view
+    from emdrill.ui.console import emit_json, out
+
+    checked = coach_ops.check_stories(open_here(autoload=False), story_id)
+    if as_json:
+        emit_json([{"id": s.id, "title": s.title, **coach_view.report_json(r)}
+                   for s, r in checked])
+    else:
+        out().print(coach_view.stories_view(checked))
 
 
 @story_app.command("rm")
@@ -179,10 +214,14 @@ def story_import(
 def story_coverage() -> None:
     """Show stories per slot, how many questions rely on each, and what to write next."""
     from emdrill import env
+    from emdrill.ops import coach as coach_ops
     from emdrill.ops import stories as ops_stories
     from emdrill.ui import story_views
 
-    story_views.show_coverage(ops_stories.story_coverage(open_here(), env.read_clock()))
+    store = open_here()
+    cov = ops_stories.story_coverage(store, env.read_clock())
+    flagged = {s.id: len(r.open) for s, r in coach_ops.check_stories(store) if s.id}
+    story_views.show_coverage(cov, open_findings=flagged)
 
 
 # ---------------------------------------------------------------- systems

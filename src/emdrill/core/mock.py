@@ -34,6 +34,28 @@ CHECKS: tuple[Check, ...] = (
           "applied since?", "end with what you learned and where you have used it since"),
 )
 CHECK_KEYS = tuple(c.key for c in CHECKS)
+# The coach's rule that measures what each self-check asks (core/coach.py).
+COACH_RULE = {"intent": "intent", "system": "system-first", "story": "i-not-we",
+              "result": "number", "learning": "learning"}
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One self-check next to what the coach measured in the typed answer."""
+
+    check: Check
+    said: bool
+    measured: bool | None  # None: the coach did not judge it (no question, a fragment)
+
+    @property
+    def disagree(self) -> bool:
+        return self.measured is not None and self.measured != self.said
+
+
+def measured(checks: Sequence[bool], verdicts: Mapping[str, bool]) -> list[Measured]:
+    """The five self-checks beside the coach's verdicts (rule id -> ok)."""
+    return [Measured(c, said, verdicts.get(COACH_RULE[c.key]))
+            for c, said in zip(CHECKS, checks, strict=True)]
 
 
 def follow_up_target(target: int) -> int:
@@ -122,6 +144,8 @@ class Rehearsal:
     checks: tuple[bool, ...]  # in CHECKS order
     review_id: int | None = None
     id: int | None = None
+    answer_text: str = ""  # what the user typed or pasted that they said, if anything
+    findings: tuple[tuple[str, bool], ...] = ()  # the coach's (rule, ok) on answer_text
 
     @property
     def passed(self) -> int:
@@ -165,6 +189,8 @@ class RehearsalStats:
     target: int  # the target in force now
     families: list[FamilyRehearsals]
     checks: list[CheckRate]
+    coach_missed: list[tuple[str, int, int]] = field(default_factory=list)
+    # (rule, missed, judged) over the recent typed answers, most missed first
 
     @property
     def weakest(self) -> CheckRate | None:
@@ -188,7 +214,21 @@ def rehearsal_stats(rows: Iterable[Rehearsal], *, target: int, split: datetime,
     checks = [CheckRate(c, *_tally(items, i), *_tally(recent, i), *_tally(previous, i))
               for i, c in enumerate(CHECKS)]
     median = statistics.median(r.answer_seconds for r in items) if items else None
-    return RehearsalStats(len(items), median, target, families, checks)
+    return RehearsalStats(len(items), median, target, families, checks,
+                          coach_missed(r.findings for r in recent))
+
+
+def coach_missed(findings: Iterable[Sequence[tuple[str, bool]]]) -> list[tuple[str, int, int]]:
+    """The coach's rules by how often typed answers missed them: (rule, missed, judged)."""
+    missed: dict[str, int] = {}
+    judged: dict[str, int] = {}
+    for answer in findings:
+        for rule, ok in answer:
+            judged[rule] = judged.get(rule, 0) + 1
+            missed[rule] = missed.get(rule, 0) + (not ok)
+    ranked = sorted(((rule, n, judged[rule]) for rule, n in missed.items() if n),
+                    key=lambda t: (-t[1], -t[1] / t[2], t[0]))
+    return ranked
 
 
 def _tally(items: Sequence[Rehearsal], index: int) -> tuple[int, int]:

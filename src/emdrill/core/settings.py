@@ -34,6 +34,8 @@ SETTINGS: dict[str, Setting] = {
         Setting("decode", "off", "drill and commute: pick the intent from four", "bool"),
         Setting("mock-target", "150", "mock interview: seconds to aim an answer at", "int",
                 30, 900),
+        Setting("speaking-pace", "150", "words a minute you speak at (the coach's spoken "
+                "time)", "int", 80, 250),
         Setting("backups", "10", "automatic backups kept in the data folder's backups/", "int",
                 1, 1000),
         Setting("leech-lapses", "8", "lapses on either facet that mark a question a leech",
@@ -86,6 +88,7 @@ class Settings:
     mock_target: int
     backups: int
     leech_lapses: int
+    speaking_pace: int = 150
 
     @classmethod
     def from_stored(cls, stored: Mapping[str, str]) -> Settings:
@@ -107,6 +110,7 @@ class Settings:
             mock_target=int(get("mock-target")),
             backups=int(get("backups")),
             leech_lapses=int(get("leech-lapses")),
+            speaking_pace=int(get("speaking-pace")),
         )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from emdrill.core.scheduler import NO_FIT, FacetParameters
@@ -23,11 +23,25 @@ class BackData:
     slots: dict[int, Slot]
     stories: list[Story]
     systems: dict[str, str]
+    coach: dict[int, str] = field(default_factory=dict)  # story id -> its open findings
 
 
 def load_back(store: Store) -> BackData:
-    return BackData(slots=store_decks.slots(store), stories=store_stories.list_stories(store),
-                    systems=store_stories.systems(store))
+    from emdrill.core.coach import LABELS
+    from emdrill.ops import coach as coach_ops
+    from emdrill.ops import collection
+
+    stories = store_stories.list_stories(store)
+    prefs = collection.settings(store)
+    coach = {}
+    for story in stories:
+        opened = coach_ops.story_report(story, prefs).open
+        if story.id is not None and opened:
+            coach[story.id] = (f"{len(opened)} to fix: "
+                               + "; ".join(LABELS[f.rule] for f in opened)
+                               + f" (emdrill story check {story.id})")
+    return BackData(slots=store_decks.slots(store), stories=stories,
+                    systems=store_stories.systems(store), coach=coach)
 
 
 @dataclass(frozen=True)

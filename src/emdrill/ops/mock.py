@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from emdrill.core.coach import Report, analyse
 from emdrill.core.errors import InputError
 from emdrill.core.mock import (
     CHECKS,
@@ -29,6 +30,7 @@ from emdrill.core.story_bank import best_story
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card
 from emdrill.ops import collection, optimize
+from emdrill.ops.coach import intent_text
 from emdrill.ops.collection import Graded, StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
@@ -80,6 +82,7 @@ class Mock:
     questions: list[Asked]
     target: int
     minutes: float | None = None
+    pace: int = 150  # words a minute, for the coach's spoken time
     done: list[Rehearsal] = field(default_factory=list)
     started: float = field(init=False)
 
@@ -95,14 +98,27 @@ class Mock:
     def follow_up_timer(self) -> SpeakingTimer:
         return SpeakingTimer(self.tick, follow_up_target(self.target))
 
+    def coach(self, asked: Asked, text: str) -> Report:
+        """The coach's findings on what the user typed that they said, against the card's
+        intent and probes and the mock's target."""
+        return analyse(text, target=self.target, pace=self.pace,
+                       intent=intent_text(asked.card.question))
+
     def save(self, asked: Asked, *, at: datetime, answer_seconds: float,
-             follow_ups: Sequence[tuple[str, float]], checks: Sequence[bool]) -> Rehearsal:
-        """Store one rehearsal as soon as its five checks are answered."""
+             follow_ups: Sequence[tuple[str, float]], checks: Sequence[bool],
+             text: str = "", report: Report | None = None) -> Rehearsal:
+        """Store one rehearsal as soon as its five checks are answered, with the typed
+        answer and the coach's findings on it when there is one."""
         if len(checks) != len(CHECKS):
             raise InputError(f"expected {len(CHECKS)} checks, got {len(checks)}")
+        found = report.findings if report is not None else ()
         draft = Rehearsal(asked.card.id, asked.card.family, at, self.target,
-                          round(answer_seconds, 1), tuple(follow_ups), tuple(checks))
-        saved = replace(draft, id=store_practice.add_rehearsal(self.store, draft))
+                          round(answer_seconds, 1), tuple(follow_ups), tuple(checks),
+                          answer_text=text.strip(),
+                          findings=tuple((f.rule, f.ok) for f in found))
+        detail = [{"rule": f.rule, "ok": f.ok, "sentence": f.sentence, "fix": f.fix}
+                  for f in found]
+        saved = replace(draft, id=store_practice.add_rehearsal(self.store, draft, detail))
         self.done.append(saved)
         return saved
 

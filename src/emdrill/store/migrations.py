@@ -449,14 +449,23 @@ CREATE INDEX review_lapse ON review (question_id) WHERE
     (intent_rating = 1 AND intent_prev_state = 2) OR (story_rating = 1 AND story_prev_state = 2);
 """
 
+
+# A mock answer the user typed or pasted after speaking, and the coach's findings on it
+# (a JSON list of {"rule", "ok", "sentence", "fix"}); both empty for a spoken-only answer.
+M012_REHEARSAL_TEXT = """
+ALTER TABLE rehearsal ADD COLUMN answer_text TEXT NOT NULL DEFAULT '';
+ALTER TABLE rehearsal ADD COLUMN findings TEXT NOT NULL DEFAULT '[]';
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_ANKI_REVIEWS,
                                      M004_HOT_PATH, M005_PICKS_REHEARSALS,
                                      m006_system_answer, M007_DRAFTS,
                                      M008_INTERVIEW_PARAMETERS, M009_FAMILY_DUE,
-                                     m010_study_days, M011_SET_ASIDE)
+                                     m010_study_days, M011_SET_ASIDE,
+                                     M012_REHEARSAL_TEXT)
 LATEST = len(MIGRATIONS)
 
 # `store.health.schema_digest` of what the migrations up to LATEST make: every open compares
 # the file's schema with it in one step, and only a file that differs is compared row by row
 # (`store.db.inspect_existing`). tests/test_store.py fails when a migration changes it.
-LATEST_SCHEMA_DIGEST = "63e879f170eef0873eb97600799f40da194fd8abdc00f92c5d8a60bf3110c24e"
+LATEST_SCHEMA_DIGEST = "11e99327171c08c9a04536e4fb5d5dd50da71969b0c2c0ba3a3a3c39a087705f"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -75,7 +75,10 @@ def pick_count(store: Store) -> int:
 # ---------------------------------------------------------------- rehearsals
 
 
-def add_rehearsal(store: Store, r: Rehearsal) -> int:
+def add_rehearsal(store: Store, r: Rehearsal,
+                  detail: Sequence[Mapping[str, object]] = ()) -> int:
+    """`detail`: the coach's findings in full (rule, ok, sentence, fix), when a text was
+    typed; without it the (rule, ok) pairs of `r.findings` are stored."""
     from emdrill.store.tables import RehearsalRow
 
     row = RehearsalRow(
@@ -83,7 +86,9 @@ def add_rehearsal(store: Store, r: Rehearsal) -> int:
         target_seconds=r.target, answer_seconds=r.answer_seconds,
         follow_ups=[{"text": t, "seconds": round(sec, 1)} for t, sec in r.follow_ups],
         check_intent=r.checks[0], check_system=r.checks[1], check_story=r.checks[2],
-        check_result=r.checks[3], check_learning=r.checks[4],
+        check_result=r.checks[3], check_learning=r.checks[4], answer_text=r.answer_text,
+        findings=[dict(f) for f in detail] or [{"rule": rule, "ok": ok}
+                                               for rule, ok in r.findings],
     )
     with store.write() as s:
         s.add(row)
@@ -104,7 +109,8 @@ def link_review(store: Store, rehearsal_id: int, review_id: int) -> None:
 
 _REHEARSAL_COLUMNS = ("r.id, r.question_id, q.family, r.started_at, r.target_seconds, "
                       "r.answer_seconds, r.follow_ups, r.check_intent, r.check_system, "
-                      "r.check_story, r.check_result, r.check_learning, r.review_id")
+                      "r.check_story, r.check_result, r.check_learning, r.review_id, "
+                      "r.answer_text, r.findings")
 
 
 def rehearsals(store: Store, *, since: datetime | None = None) -> list[Rehearsal]:
@@ -119,10 +125,12 @@ def rehearsals(store: Store, *, since: datetime | None = None) -> list[Rehearsal
 def _rehearsal(row: Sequence[Any]) -> Rehearsal:
     from emdrill.core.mock import Rehearsal
 
-    rid, qid, family, started, target, answer, follow_ups, *checks, review_id = row
+    rid, qid, family, started, target, answer, follow_ups, *checks, review_id, text, found = row
     intent, system, story, result, learning = (bool(c) for c in checks)
     return Rehearsal(
         question_id=qid, family=family, started_at=from_db_time(started), target=int(target),
         answer_seconds=answer,
         follow_ups=tuple((str(f["text"]), float(f["seconds"])) for f in json_list(follow_ups)),
-        checks=(intent, system, story, result, learning), review_id=review_id, id=int(rid))
+        checks=(intent, system, story, result, learning), review_id=review_id, id=int(rid),
+        answer_text=str(text),
+        findings=tuple((str(f["rule"]), bool(f["ok"])) for f in json_list(found)))

@@ -203,6 +203,8 @@ class RehearsalRow(SQLModel, table=True):
     check_story: bool
     check_result: bool
     check_learning: bool
+    answer_text: str = ""
+    findings: list[dict[str, Any]] = _list()  # [{"rule", "ok", "sentence", "fix"}]
 
 
 class InterviewRow(SQLModel, table=True):

@@ -35,12 +35,12 @@ def render_back(question: Question, data: BackData, *, width: int, compact: bool
                 level: int = FULL) -> RenderableType:
     """The back of `question` with the user's slots, stories and systems."""
     return compose_back(question, slots=data.slots, stories=data.stories, systems=data.systems,
-                        width=width, compact=compact, level=level)
+                        width=width, compact=compact, level=level, coach=data.coach)
 
 
 def compose_back(question: Question, *, slots: Mapping[int, Slot], stories: Sequence[Story],
                  systems: Mapping[str, str], width: int, compact: bool = False,
-                 level: int = FULL) -> RenderableType:
+                 level: int = FULL, coach: Mapping[int, str] | None = None) -> RenderableType:
     """The back side of `question` for a terminal `width` columns wide.
 
     `level` folds sections away so the back fits a short window; what stays longest is what
@@ -50,6 +50,7 @@ def compose_back(question: Question, *, slots: Mapping[int, Slot], stories: Sequ
       probes, story title and hook, pitfall · 0 the intent and the story's title only.
     `compact` (commute mode) keeps three lines of meaning: the intent, the story to tell
     (its title, or the slot's name when the user has none yet) and the pitfall (level 1+).
+    `coach` maps a story id to the coach's open findings on it, shown from level 3.
     """
     slot = slots.get(question.story) or Slot(question.story, f"slot {question.story}")
     story = best_story(question, stories)
@@ -68,6 +69,8 @@ def compose_back(question: Question, *, slots: Mapping[int, Slot], stories: Sequ
                      else _story(slot, story, level)))
         if level >= 1 and story is not None and learning_line(story):
             rows.append(("Learning", Text(learning_line(story))))
+        if level >= 3 and story is not None and story.id in (coach or {}):
+            rows.append(("Coach", Text((coach or {})[story.id or 0], style="yellow")))
     if question.pitfall and level >= 1:
         rows.append(("Avoid", Text(question.pitfall)))
     if question.also and not compact and level >= 3:

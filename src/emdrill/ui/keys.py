@@ -77,6 +77,7 @@ class KeyReader:
         self.stream = stream or sys.stdin
         self.is_tty = self.stream.isatty()
         self._term: Terminal | None = None
+        self._modes = ExitStack()
 
     @contextmanager
     def active(self) -> Iterator[KeyReader]:
@@ -89,18 +90,46 @@ class KeyReader:
         # force_styling=None: blessed only reads keys here (rich draws), so it sends the
         # terminal no capability queries and starts at once.
         self._term = Terminal(force_styling=None)
-        modes = ExitStack()
-        modes.enter_context(self._term.cbreak())
+        self._modes = ExitStack()
+        self._modes.enter_context(self._term.cbreak())
         try:
             yield self
         finally:
             # the terminal may be gone (SIGHUP): then there is nothing to restore
             try:
-                modes.close()
+                self._modes.close()
             except Exception as exc:
                 if not isinstance(exc, (OSError, *_terminal_errors())):
                     raise
             self._term = None
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """The terminal's own line mode for a while (echo, line editing, Ctrl-D): for
+        typing text, or for an editor to run in."""
+        if self._term is None:
+            yield
+            return
+        self._modes.close()
+        try:
+            yield
+        finally:
+            self._modes = ExitStack()
+            self._modes.enter_context(self._term.cbreak())
+
+    def lines(self) -> list[str]:
+        """Lines typed or pasted, up to an empty line or Ctrl-D; [] when input has ended."""
+        got: list[str] = []
+        with self.paused():
+            while True:
+                try:
+                    line = self.stream.readline()
+                except (OSError, EOFError):
+                    break
+                if not line.strip():
+                    break
+                got.append(line.rstrip("\r\n"))
+        return got
 
     def read(self, timeout: float | None = None) -> Key | None:
         """One answer; on a terminal, None if `timeout` seconds pass without a key."""

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from rich.console import Console, RenderableType
 from rich.text import Text
 
-from emdrill.core.mock import CHECKS, Rehearsal, SpeakingTimer
+from emdrill.core.coach import Report
+from emdrill.core.mock import CHECKS, Rehearsal, SpeakingTimer, measured
 from emdrill.core.scheduler import Rating
 from emdrill.core.types import Question
 from emdrill.ops.collection import StoryAnswer
@@ -35,6 +36,7 @@ class MockScreen:
     reader: KeyReader
     back: Callable[[Question], RenderableType]
     poll: float = 0.25
+    edit: Callable[[], str | None] = lambda: None  # $EDITOR on an empty file (cli)
 
     def rewrite(self, line: Text) -> None:
         """Replace the last printed line (a one-line prompt or timer) in place."""
@@ -95,24 +97,49 @@ def _one(mock: Mock, screen: MockScreen, asked: Asked, number: int, total: int) 
         follow_ups.append((text, _speak(screen, mock.follow_up_timer())))
     _clear(screen)
     con.print(view.header(number, total, "self-check", con.width))
-    checks = []
+    con.print(view.text_hint(con.width))
+    checks: list[bool] = []
+    text = ""
     for i, check in enumerate(CHECKS, start=1):
-        passed = screen.key(view.check_question(i, check), "yn") == "y"
+        key = screen.key(view.check_question(i, check), "yn" if checks or text else "ynte")
+        if key in ("t", "e"):
+            text = _typed(screen, key)
+            key = screen.key(view.check_question(i, check), "yn")
+        passed = key == "y"
         con.print(view.check_mark(passed))
         checks.append(passed)
+    report = mock.coach(asked, text) if text.strip() else None
     saved = mock.save(asked, at=started_at, answer_seconds=answer, follow_ups=follow_ups,
-                      checks=checks)
-    _compare(mock, screen, asked, saved)
+                      checks=checks, text=text, report=report)
+    _compare(mock, screen, asked, saved, report)
     if number < total:
         screen.key(view.next_prompt(), "", any_key=True)
 
 
-def _compare(mock: Mock, screen: MockScreen, asked: Asked, saved: Rehearsal) -> None:
-    """The card's back to compare against, then the optional intent and story grades."""
+def _typed(screen: MockScreen, key: str) -> str:
+    """What the user says they said: typed or pasted in a box, or written in $EDITOR."""
+    con = screen.console
+    if key == "t":
+        con.print(view.box_prompt(con.width))
+        text = "\n".join(screen.reader.lines())
+    else:
+        with screen.reader.paused():
+            text = screen.edit() or ""
+    con.print(view.typed_line(text))
+    return text
+
+
+def _compare(mock: Mock, screen: MockScreen, asked: Asked, saved: Rehearsal,
+             report: Report | None = None) -> None:
+    """The card's back to compare against, what the coach measured in a typed answer, then
+    the optional intent and story grades."""
     con = screen.console
     _clear(screen)
     con.print(screen.back(asked.card.question))
     con.print(view.saved(saved))
+    if report is not None:
+        verdicts = {f.rule: f.ok for f in report.findings}
+        con.print(view.measured_view(measured(saved.checks, verdicts), report, con.width))
     key = screen.key(view.grade_prompt(), "1234", any_key=True)
     if key in ("1", "2", "3", "4"):
         story = STORY[screen.key(view.story_prompt(), "ypn")]

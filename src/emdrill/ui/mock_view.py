@@ -12,7 +12,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from emdrill.core.mock import CHECKS, Check, Rehearsal, RehearsalStats, mm_ss
+from emdrill.core.coach import LABELS, Report
+from emdrill.core.mock import CHECKS, Check, Measured, Rehearsal, RehearsalStats, mm_ss
 from emdrill.ui.fmt import pct, plural, trend
 
 WIDE = 60
@@ -58,6 +59,57 @@ def target_passed(target: int, width: int) -> Text:
     words = "target passed: land the result and the learning" if width >= WIDE else \
         "target passed: wrap up"
     return Text(f"── {mm_ss(target)} {words} ──", style="bold yellow")
+
+
+def text_hint(width: int) -> Text:
+    words = ("t: type or paste what you said · e: write it in $EDITOR · the coach measures it"
+             if width >= WIDE else "t: type what you said · e: editor")
+    return Text(words, style="dim")
+
+
+def box_prompt(width: int) -> Text:
+    words = ("Type or paste what you said; an empty line or Ctrl-D ends it." if width >= WIDE
+             else "Type or paste it; an empty line ends it.")
+    return Text(words, style="bold")
+
+
+def typed_line(text: str) -> Text:
+    count = len(text.split())
+    if not count:
+        return Text("nothing typed: the self-check alone counts", style="dim")
+    return Text(f"read {plural(count, 'word')}; now the self-check", style="dim")
+
+
+def measured_view(rows: Sequence[Measured], report: Report, width: int) -> RenderableType:
+    """The self-check beside what the coach measured, disagreements marked, then the open
+    findings' fixes."""
+    table = Table(box=None, pad_edge=False, padding=(0, 1))
+    table.add_column("check", no_wrap=width >= WIDE, overflow="fold")
+    table.add_column("you", no_wrap=True)
+    table.add_column("coach", no_wrap=True)
+    if width >= WIDE:
+        table.add_column("", no_wrap=True)
+    marks = {True: "yes", False: "no", None: "-"}
+    for row in rows:
+        cells = [row.check.label, marks[row.said], marks[row.measured]]
+        flag = Text("differ", style="bold yellow") if row.disagree else Text("")
+        if width >= WIDE:
+            table.add_row(*cells, flag)
+        else:
+            table.add_row(cells[0], cells[1], Text(cells[2] + ("!" if row.disagree else ""),
+                                                   style="bold yellow" if row.disagree
+                                                   else ""))
+    head = Text.assemble(("Coach", "bold"), f" · {report.words} words, about "
+                         f"{mm_ss(report.spoken_seconds)}" + (" at your pace" if width >= WIDE
+                                                              else ""))
+    parts: list[RenderableType] = [head, table]
+    differ = [r for r in rows if r.disagree]
+    if differ:
+        names = ", ".join(r.check.label for r in differ)
+        parts.append(Text(f"You and the coach differ on: {names}.", style="yellow"))
+    for f in report.open[: 3 if width >= WIDE else 0]:  # a phone: the table says enough
+        parts.append(Text(f"- {LABELS[f.rule]}: {f.fix}", style="dim"))
+    return Group(*parts)
 
 
 def check_question(number: int, check: Check) -> Text:
@@ -128,6 +180,8 @@ def rehearsal_json(s: RehearsalStats) -> dict[str, Any]:
                                  "last_30d": _num(c.recent), "previous_30d": _num(c.previous)}
                    for c in s.checks},
         "weakest_check": s.weakest.check.key if s.weakest else None,
+        "coach_missed_30d": [{"rule": rule, "missed": n, "judged": judged}
+                             for rule, n, judged in s.coach_missed],
     }
 
 
@@ -161,4 +215,8 @@ def rehearsal_section(s: RehearsalStats) -> RenderableType:
         parts.append(Text(f"You keep missing: {w.check.label} ({w.recent_passed} of "
                           f"{w.recent_total} lately). Next time: {w.check.advice}.",
                           style="yellow"))
+    if s.coach_missed:
+        most = "; ".join(f"{LABELS.get(rule, rule)} {n} of {judged}"
+                         for rule, n, judged in s.coach_missed[:3])
+        parts.append(Text(f"The coach, on typed answers (30 days), missed most: {most}."))
     return Group(*parts)

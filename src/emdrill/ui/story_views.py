@@ -61,8 +61,10 @@ def show_story(story: Story, slots: Mapping[int, Slot], *, backs: int) -> None:
         con.print(Text(story.part(name) or "(empty)", style="" if story.part(name) else "dim"))
 
 
-def show_coverage(cov: Coverage) -> None:
+def show_coverage(cov: Coverage, *, open_findings: Mapping[int, int] | None = None) -> None:
+    """`open_findings`: story id -> the coach's open findings, marked with a `!`."""
     con = out()
+    flagged = open_findings or {}
     wide = con.width >= 60  # on a phone-sized terminal the slot names make way for titles
     table = Table(box=None, show_edge=False, pad_edge=False)
     table.add_column("slot", justify="right")
@@ -71,11 +73,16 @@ def show_coverage(cov: Coverage) -> None:
     table.add_column("questions" if wide else "qs", justify="right")
     table.add_column("your stories", overflow="fold")
     for row in cov.slots:
-        titles = Text("; ".join(f"{s.title} (#{s.id})" for s in row.stories))
+        titles = Text("; ".join(f"{s.title} (#{s.id}){'!' if flagged.get(s.id or 0) else ''}"
+                                for s in row.stories))
         cells = [str(row.slot.slot), *([row.slot.name or "-"] if wide else []),
                  str(row.questions)]
         table.add_row(*cells, titles if row.stories else Text("none yet", style="bold red"))
     con.print(table)
+    if any(flagged.values()):
+        ids = ", ".join(f"#{i}" for i, n in sorted(flagged.items()) if n)
+        con.print(Text(f"! the coach has open findings on {ids} (see emdrill story check)",
+                       style="yellow"))
     if cov.system_answers:
         each = ", ".join(f"{n} {category}" for category, n in cov.system_answers)
         total = sum(n for _, n in cov.system_answers)

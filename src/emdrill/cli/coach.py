@@ -1,0 +1,38 @@
+"""`emdrill coach`: any answer or transcript read against the method."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from emdrill.cli.base import open_here
+
+
+def coach(
+    file: Annotated[Path | None, typer.Argument(
+        metavar="[FILE]", help="The answer as text; standard input without FILE.")] = None,
+    question: Annotated[str | None, typer.Option(
+        "--question", "-q", metavar="ID",
+        help="The question it answers: also check it speaks to the question's intent.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Read an answer against the method: I not we, a number, a learning, length."""
+    import sys
+
+    from emdrill.ops import coach as coach_ops
+    from emdrill.ui import coach_view
+    from emdrill.ui.console import emit_json, out
+
+    text = coach_ops.read_text(file, sys.stdin)
+    report = coach_ops.coach(open_here(), text, question_id=question)
+    if as_json:
+        emit_json(coach_view.report_json(report))
+    else:
+        out().print(coach_view.report_view(report))
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's command to the emdrill app."""
+    app.command()(coach)
