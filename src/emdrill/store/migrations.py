@@ -415,13 +415,27 @@ M009_FAMILY_DUE = """
 CREATE INDEX question_family_due ON question (suspended, family, due);
 """
 
+# A fourth system category, `self`, for questions about the candidate (motivation, career,
+# running their own week). SQLite cannot widen a CHECK in place: the table is rebuilt, rows kept.
+M010_SELF_SYSTEM = """
+CREATE TABLE system_new (
+    category TEXT PRIMARY KEY CHECK (category IN ('delivery', 'stakeholders', 'team', 'self')),
+    text TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL
+);
+INSERT INTO system_new (category, text, updated_at) SELECT category, text, updated_at FROM system;
+DROP TABLE system;
+ALTER TABLE system_new RENAME TO system;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_ANKI_REVIEWS,
                                      M004_HOT_PATH, M005_PICKS_REHEARSALS,
                                      m006_system_answer, M007_DRAFTS,
-                                     M008_INTERVIEW_PARAMETERS, M009_FAMILY_DUE)
+                                     M008_INTERVIEW_PARAMETERS, M009_FAMILY_DUE,
+                                     M010_SELF_SYSTEM)
 LATEST = len(MIGRATIONS)
 
 # `store.health.schema_digest` of what the migrations up to LATEST make: every open compares
 # the file's schema with it in one step, and only a file that differs is compared row by row
 # (`store.db.inspect_existing`). tests/test_store.py fails when a migration changes it.
-LATEST_SCHEMA_DIGEST = "c1ef034695823e388364b73c2dd778ec18712a73376455ee799aac9fb526ca91"
+LATEST_SCHEMA_DIGEST = "b5cf04b12012627ad2521608d3e6e15a283208635d233ce0493b2e09bfdecf09"
