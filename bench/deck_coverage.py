@@ -61,7 +61,7 @@ def list_rows(folder: Path, name: str) -> int | None:
 def coverage(mapping: dict[str, dict[int, str]], deck_ids: set[str]) -> dict[str, Any]:
     unknown = sorted({c for rows in mapping.values() for c in rows.values()
                       if c != NONE and c not in deck_ids})
-    per_list = {}
+    per_list: dict[str, dict[str, Any]] = {}
     for name, rows in mapping.items():
         covered = sum(1 for c in rows.values() if c in deck_ids)
         per_list[name] = {"rows": len(rows), "covered": covered,
