@@ -1,4 +1,5 @@
-"""Counts over deck files: questions per family and per primary story, sibling links.
+"""Counts over deck files: questions per family, per primary story and per slot accepted
+(primary or `also`), per system category, per theme, and sibling links.
 
     python bench/deck_report.py [DECK.toml ...]
 
@@ -8,8 +9,11 @@ side, e.g. the deck before and after an edit:
     git show main:decks/em-core.toml > /tmp/old.toml
     python bench/deck_report.py /tmp/old.toml decks/em-core.toml
 
-tests/test_deck_content.py holds the bundled deck to issue 12's requirements; this prints
-the figures behind them.
+Themes are the interview topics issue 23 found absent or thin; which cards serve each is
+kept by hand in bench/data/deck_themes.tsv (theme, card id).
+
+tests/test_deck_content.py holds the bundled deck to issues 12 and 23's requirements; this
+prints the figures behind them.
 """
 
 from __future__ import annotations
@@ -21,6 +25,17 @@ from pathlib import Path
 from typing import Any
 
 BUNDLED = Path(__file__).resolve().parents[1] / "decks" / "em-core.toml"
+THEMES = Path(__file__).resolve().parents[1] / "bench" / "data" / "deck_themes.tsv"
+STORIES = [*map(str, range(1, 9)), "system"]
+
+
+def themes(path: Path = THEMES) -> dict[str, list[str]]:
+    """theme -> card ids, in the file's order."""
+    result: dict[str, list[str]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+        theme, card = line.split("\t")
+        result.setdefault(theme, []).append(card)
+    return result
 
 
 def report(path: Path) -> dict[str, Any]:
@@ -31,10 +46,15 @@ def report(path: Path) -> dict[str, Any]:
     links = {frozenset((q["id"], s)) for q in questions for s in q.get("siblings", [])
              if s in family}
     stories = Counter(str(q["story"]) for q in questions)
+    accepted = Counter(str(s) for q in questions for s in {q["story"], *q.get("also", [])})
     return {
+        "accepted": {k: accepted[k] for k in STORIES},
+        "single slot": sum(1 for q in questions if not q.get("also")),
+        "systems": dict(Counter(q["system"] for q in questions)),
+        "themes": {t: sum(1 for c in ids if c in family) for t, ids in themes().items()},
         "questions": count,
         "families": dict(Counter(q["family"] for q in questions)),
-        "stories": {k: stories[k] for k in [*map(str, range(1, 9)), "system"]},
+        "stories": {k: stories[k] for k in STORIES},
         "with a sibling": sum(1 for q in questions if q.get("siblings")),
         "sibling links": len(links),
         "links across families": sum(1 for link in links if len({family[i] for i in link}) == 2),
@@ -61,6 +81,16 @@ def main(argv: list[str]) -> None:
     for slot in [*map(str, range(1, 9)), "system"]:
         print(f"  {slot:22}" + "".join(f"{_pct(r['stories'][slot], r['questions']):>{width}}"
                                        for r in reports))
+    print("per slot accepted (primary or also)")
+    for slot in STORIES:
+        print(f"  {slot:22}" + "".join(f"{r['accepted'][slot]:>{width}}" for r in reports))
+    print(f"  {'only one answer':22}" + "".join(f"{r['single slot']:>{width}}" for r in reports))
+    print("per system category")
+    for cat in dict.fromkeys(c for r in reports for c in r["systems"]):
+        print(f"  {cat:22}" + "".join(f"{r['systems'].get(cat, 0):>{width}}" for r in reports))
+    print("per theme (bench/data/deck_themes.tsv)")
+    for theme in reports[0]["themes"]:
+        print(f"  {theme[:22]:22}" + "".join(f"{r['themes'][theme]:>{width}}" for r in reports))
     print("siblings")
     for key in ("with a sibling", "sibling links", "links across families",
                 "links with two stories", "replaced ids"):

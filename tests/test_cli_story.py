@@ -380,11 +380,25 @@ def test_system_edit_and_show(loaded: CliRunner, editor: FakeEditor) -> None:
     assert "I plan in quarters." in editor.opened[-1]
 
 
+def test_self_system_has_its_own_prompt(loaded: CliRunner, editor: FakeEditor) -> None:
+    """The fourth category, for questions about the candidate: listed, prompted, saved."""
+    shown = loaded.invoke(app, ["system", "show"])
+    assert "self" in shown.output and "You as a manager" in shown.output
+    assert "emdrill system edit self" in shown.output
+    editor.plan_to(content="I moved into management because...\n")
+    result = loaded.invoke(app, ["system", "edit", "self"])
+    assert result.exit_code == 0, result.output
+    assert "saved your self system (You as a manager)" in result.output
+    assert "why this company and why now" in editor.opened[0]
+    one = loaded.invoke(app, ["system", "show", "self"])
+    assert "I moved into management because..." in one.output
+
+
 def test_system_errors(loaded: CliRunner, editor: FakeEditor, home: Path) -> None:
     bad = loaded.invoke(app, ["system", "edit", "budget"])
     assert bad.exit_code == 1
-    assert "emdrill: unknown system category 'budget' (expected delivery, stakeholders or " \
-        "team)" in bad.output
+    assert "emdrill: unknown system category 'budget' (expected delivery, stakeholders, " \
+        "team or self)" in bad.output
     assert loaded.invoke(app, ["system", "show", "budget"]).exit_code == 1
     editor.plan_to(content="")
     empty = loaded.invoke(app, ["system", "edit", "team"])

@@ -166,7 +166,7 @@ def test_migration_3_keeps_every_review_and_lets_a_review_grade_one_facet(
 
 def test_migration_7_adds_drafts_and_keeps_the_questions(tmp_path: Path,
                                                           mini_deck: Path) -> None:
-    from emdrill.store.migrations import M007_DRAFTS, MIGRATIONS
+    from emdrill.store.migrations import M002_STORIES_SYSTEMS, M007_DRAFTS, MIGRATIONS
 
     path = tmp_path / "v3.db"
     store = open_store(path)
@@ -186,6 +186,8 @@ def test_migration_7_adds_drafts_and_keeps_the_questions(tmp_path: Path,
     """)  # and what migration 11 changed
     con.execute("ALTER TABLE rehearsal DROP COLUMN answer_text")  # migration 12
     con.execute("ALTER TABLE rehearsal DROP COLUMN findings")
+    con.execute("DROP TABLE system")  # migration 13 widened its categories
+    con.execute(M002_STORIES_SYSTEMS[M002_STORIES_SYSTEMS.index("CREATE TABLE system"):])
     con.execute("PRAGMA user_version=6")
     con.commit()
     con.close()

@@ -42,7 +42,9 @@ def _load_deck() -> Deck:
     docs = [Doc(id=q["id"], family=q["family"], text=q["text"], intent=q["intent"],
                 probes=tuple(q["probes"]), pitfall=q["pitfall"],
                 follow_ups=tuple(q["follow_ups"]), story=_story(q["story"]),
-                also=tuple(q.get("also", ()))) for q in data["questions"]]
+                # as the store keeps it (ops.suggestions.model_input): "system" is 9
+                also=tuple(9 if a == "system" else a for a in q.get("also", ())))
+            for q in data["questions"]]
     families = {f["slug"]: f"{f['name']}. {f['probes']}" for f in data["families"]}
     slots = {int(s["slot"]): f"{s['name']}. {s['competency']}. " + ". ".join(s["must_include"])
              for s in data["slots"]}

@@ -74,12 +74,35 @@ def test_system_parses_and_other_words_do_not(tmp_path: Path, system_deck: Path)
         assert any(p.startswith(f"{path}:{line}: ") and message in p for p in found), found
 
 
-def test_also_never_names_the_system_answer(tmp_path: Path) -> None:
+def test_also_may_name_the_system_answer(tmp_path: Path) -> None:
+    """A story question may accept a system answer as an alternate; a system question may
+    not list itself, and other words stay refused."""
     path = tmp_path / "also.toml"
-    path.write_text(DECK_HEADER + question("alpha-1", "alpha", also='["system"]'),
+    path.write_text(DECK_HEADER + question("alpha-1", "alpha", also='[2, "system"]'),
                     encoding="utf-8")
-    problems = [str(p) for p in decks.check_paths([path])[1]]
-    assert any("'also' must be a list of slot numbers" in p for p in problems), problems
+    files, problems = decks.check_paths([path])
+    assert problems == []
+    assert files[0].questions[0].also == (2, SYSTEM_ANSWER)
+    for also, message in [('["system"]', '"system" is already the primary story'),
+                          ('["systems"]', "'also' must be a list of slot numbers")]:
+        path.write_text(DECK_HEADER + question("alpha-1", "alpha", story="system", also=also),
+                        encoding="utf-8")
+        found = [str(p) for p in decks.check_paths([path])[1]]
+        assert any(message in p for p in found), found
+
+
+def test_grade_accepts_an_alternate_system_answer(tmp_path: Path, runner: CliRunner,
+                                                  home: Path) -> None:
+    path = tmp_path / "also.toml"
+    path.write_text(DECK_HEADER + question("alpha-1", "alpha", story=2, also='["system"]'),
+                    encoding="utf-8")
+    assert runner.invoke(app, ["deck", "load", str(path)]).exit_code == 0
+    close = runner.invoke(app, ["grade", "alpha-1", "--intent", "good", "--story", "system"])
+    assert close.exit_code == 0, close.output
+    assert "story close" in close.output
+    shown = json.loads(runner.invoke(app, ["show", "alpha-1", "--json"]).stdout)
+    assert shown["also"] == ["system"]
+    assert _reviews(home) == [("alpha-1", 2, SYSTEM_ANSWER)]
 
 
 def test_labels() -> None:
@@ -96,8 +119,9 @@ def test_rating_rule_for_system_and_slot_questions() -> None:
     assert story_rating(1, primary=SYSTEM_ANSWER, also=(1,)) == Rating.HARD
     assert story_rating(2, primary=SYSTEM_ANSWER, also=(1,)) == Rating.AGAIN
     assert story_rating(None, primary=SYSTEM_ANSWER, also=(1,)) == Rating.AGAIN
-    # a story question: naming the system is wrong
+    # a story question: naming the system is wrong, unless its `also` accepts it
     assert story_rating(SYSTEM_ANSWER, primary=3, also=(5,)) == Rating.AGAIN
+    assert story_rating(SYSTEM_ANSWER, primary=3, also=(5, SYSTEM_ANSWER)) == Rating.HARD
 
 
 def test_story_answer_spellings() -> None:

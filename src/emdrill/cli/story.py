@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 story_app = typer.Typer(cls=Group, help="Write, list and check the stories you answer with.",
                         no_args_is_help=True, rich_markup_mode=None)
 system_app = typer.Typer(cls=Group, help="Write the system you lead an answer with, per area "
-                         "(delivery, stakeholders, team).", no_args_is_help=True,
+                         "(delivery, stakeholders, team, self).", no_args_is_help=True,
                          rich_markup_mode=None)
 
 IdArg = Annotated[int, typer.Argument(metavar="ID", min=1, max=MAX_ROW_ID,
@@ -227,7 +227,7 @@ def story_coverage() -> None:
 # ---------------------------------------------------------------- systems
 
 CategoryArg = Annotated[str, typer.Argument(metavar="CATEGORY",
-                                            help="delivery, stakeholders or team.")]
+                                            help="delivery, stakeholders, team or self.")]
 
 
 @system_app.command("edit")
@@ -256,7 +256,8 @@ def system_edit(category: CategoryArg, no_edit: NoEdit = False) -> None:
 @system_app.command("show")
 def system_show(
     category: Annotated[str | None, typer.Argument(
-        metavar="[CATEGORY]", help="delivery, stakeholders or team (default: all three).")] = None,
+        metavar="[CATEGORY]",
+        help="delivery, stakeholders, team or self (default: all four).")] = None,
 ) -> None:
     """Show your systems, or the one for CATEGORY."""
     from emdrill.core.stories import check_category

@@ -137,12 +137,20 @@ class Getter:
         return values
 
     def slots(self, key: str) -> list[int]:
+        """Alternate stories: slots 1-8, and "system" (SYSTEM_ANSWER) where a system answer
+        would also pass."""
         value = self._present(key, False)
         if value is None:
             return []
+        if isinstance(value, list) and SYSTEM_WORD in value:
+            rest = [v for v in value if v != SYSTEM_WORD]
+            return [*self._slot_list(key, rest), SYSTEM_ANSWER]
+        return self._slot_list(key, value)
+
+    def _slot_list(self, key: str, value: object) -> list[int]:
         if not isinstance(value, list) or not all(
                 isinstance(v, int) and not isinstance(v, bool) for v in value):
-            self.fail(key, f"'{key}' must be a list of slot numbers")
+            self.fail(key, f"'{key}' must be a list of slot numbers or \"{SYSTEM_WORD}\"")
             return []
         for v in value:
             if not 1 <= v <= 8:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from emdrill.core.deck_fields import Getter
-from emdrill.core.types import SYSTEMS, Family, Question, Slot
+from emdrill.core.types import SYSTEM_ANSWER, SYSTEM_WORD, SYSTEMS, Family, Question, Slot
 
 TRAITS = ("reliability", "communication", "emotional-intelligence", "resilience", "ownership",
           "initiative", "autonomy")
@@ -210,7 +210,7 @@ class _Parser:
                                   f"(expected some of {', '.join(DRAFTABLE)})")
         source = get.text("source", required=False)
         if story and story in also:
-            get.fail("also", f"slot {story} is already the primary story")
+            get.fail("also", f"{_named(story)} is already the primary story")
         if qid and qid in replaces:
             get.fail("replaces", f"question '{qid}' cannot replace itself")
         if not get.failed and qid and family and story:
@@ -345,3 +345,7 @@ class LoadResult:
     suspended: int = 0
     restored: int = 0
     merged: int = 0  # replaced ids whose history moved to their new question
+
+
+def _named(story: int) -> str:
+    return f'"{SYSTEM_WORD}"' if story == SYSTEM_ANSWER else f"slot {story}"

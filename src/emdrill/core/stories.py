@@ -46,6 +46,7 @@ SYSTEM_NAMES = {
     "delivery": "Delivering the product",
     "stakeholders": "Influencing stakeholders",
     "team": "Leading the team",
+    "self": "You as a manager",
 }
 SYSTEM_PROMPTS = {
     "delivery": "How do you plan, commit and keep shipping while scope, quality and debt pull "
@@ -53,6 +54,8 @@ SYSTEM_PROMPTS = {
     "stakeholders": "How do you keep partners informed, weigh competing asks and say no without "
                     "losing them?",
     "team": "How do you hire, grow people, set direction and handle friction, as a habit?",
+    "self": "Who are you as a manager, why are you moving and what do you want next, and how "
+            "do you run your own week and growth?",
 }
 SYSTEM_TOPICS = {
     "delivery": "metrics and goals, planning and capacity, negotiating scope, tech debt "
@@ -61,6 +64,8 @@ SYSTEM_TOPICS = {
                     "saying no and keeping the relationship",
     "team": "hiring and onboarding, one-to-ones and careers, vision and culture, conflict "
             "and hard conversations",
+    "self": "your two-minute story, what drives you, why this company and why now, strengths "
+            "and a real weakness, your week, your stress, where you are heading",
 }
 META_KEYS = ("id", "slots", "hook", "tags")
 
@@ -150,7 +155,7 @@ def with_parts(story: Story, parts: Mapping[str, str]) -> Story:
 def check_category(category: str) -> str:
     if category not in SYSTEMS:
         raise StoryError(f"unknown system category '{category}' (expected delivery, "
-                         "stakeholders or team)")
+                         "stakeholders, team or self)")
     return category
 
 

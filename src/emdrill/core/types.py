@@ -8,15 +8,15 @@ from datetime import datetime
 from emdrill.core.scheduler import Memory
 
 FACETS = ("intent", "story")
-SYSTEMS = ("delivery", "stakeholders", "team")
+SYSTEMS = ("delivery", "stakeholders", "team", "self")
 MODES = ("drill", "commute", "grade", "practice", "mock", "anki")
 SLOTS = range(1, 9)  # the eight core story slots: the one place their range is written
 
 # A question that no core story answers is a "system answer": the user answers with their
 # system for the question's category plus a short example. It is stored in the same integer
 # column as a slot (and as the slot a user named in a review), but it is never a slot: no
-# story serves it, and `also` never lists it. Deck files, the command line and every JSON
-# output spell it "system"; the drill's key is 9.
+# story serves it. `also` may list it where a system answer would also pass. Deck files,
+# the command line and every JSON output spell it "system"; the drill's key is 9.
 SYSTEM_ANSWER = 9
 SYSTEM_WORD = "system"
 SYSTEM_ANSWER_NAME = "System answer"
@@ -47,7 +47,7 @@ class Question:
     text: str
     intent: str
     story: int  # a slot 1-8, or SYSTEM_ANSWER
-    also: tuple[int, ...] = ()  # slots 1-8 only
+    also: tuple[int, ...] = ()  # slots 1-8, and SYSTEM_ANSWER where a system answer passes
     probes: tuple[str, ...] = ()
     system: str = "team"
     traits: tuple[str, ...] = ()

@@ -261,7 +261,7 @@ def render_question(q: Question) -> str:
     lines = ["[[questions]]", f"id = {_str(q.id)}", f"family = {_str(q.family)}",
              f"text = {_str(q.text)}", f"intent = {_str(q.intent)}",
              f"probes = {_list(q.probes)}", f"story = {_story(q.story)}",
-             f"also = [{', '.join(str(s) for s in q.also)}]", f"system = {_str(q.system)}",
+             f"also = [{', '.join(_story(s) for s in q.also)}]", f"system = {_str(q.system)}",
              f"traits = {_list(q.traits)}", f"pitfall = {_str(q.pitfall)}",
              f"follow_ups = {_list(q.follow_ups)}"]
     if q.siblings:

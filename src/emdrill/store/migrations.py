@@ -457,15 +457,29 @@ ALTER TABLE rehearsal ADD COLUMN answer_text TEXT NOT NULL DEFAULT '';
 ALTER TABLE rehearsal ADD COLUMN findings TEXT NOT NULL DEFAULT '[]';
 """
 
+
+# A fourth system category, `self`, for questions about the candidate (motivation, career,
+# running their own week). SQLite cannot widen a CHECK in place: the table is rebuilt, rows kept.
+M013_SELF_SYSTEM = """
+CREATE TABLE system_new (
+    category TEXT PRIMARY KEY CHECK (category IN ('delivery', 'stakeholders', 'team', 'self')),
+    text TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL
+);
+INSERT INTO system_new (category, text, updated_at) SELECT category, text, updated_at FROM system;
+DROP TABLE system;
+ALTER TABLE system_new RENAME TO system;
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_ANKI_REVIEWS,
                                      M004_HOT_PATH, M005_PICKS_REHEARSALS,
                                      m006_system_answer, M007_DRAFTS,
                                      M008_INTERVIEW_PARAMETERS, M009_FAMILY_DUE,
                                      m010_study_days, M011_SET_ASIDE,
-                                     M012_REHEARSAL_TEXT)
+                                     M012_REHEARSAL_TEXT, M013_SELF_SYSTEM)
 LATEST = len(MIGRATIONS)
 
 # `store.health.schema_digest` of what the migrations up to LATEST make: every open compares
 # the file's schema with it in one step, and only a file that differs is compared row by row
 # (`store.db.inspect_existing`). tests/test_store.py fails when a migration changes it.
-LATEST_SCHEMA_DIGEST = "11e99327171c08c9a04536e4fb5d5dd50da71969b0c2c0ba3a3a3c39a087705f"
+LATEST_SCHEMA_DIGEST = "50a62a85986ad4cb9ab5cedf17e86c7b5cc1d3d995ac7798e1852786e7dbae04"

@@ -18,7 +18,7 @@ from rich.text import Text
 
 from emdrill.core.stories import SYSTEM_NAMES, SYSTEM_PROMPTS, Story
 from emdrill.core.story_bank import best_story
-from emdrill.core.types import Question, Slot
+from emdrill.core.types import SYSTEM_ANSWER, SYSTEM_ANSWER_NAME, Question, Slot
 from emdrill.ops.back import BackData
 
 __all__ = ["FULL", "best_story", "compose_back", "in_short", "learning_line"]
@@ -154,7 +154,8 @@ def _story_compact(slot: Slot, story: Story | None) -> Text:
 
 
 def _alternates(also: Sequence[int], slots: Mapping[int, Slot]) -> Text:
-    names = [f"{n} · {slots[n].name}" if n in slots else f"slot {n}" for n in also]
+    names = [SYSTEM_ANSWER_NAME if n == SYSTEM_ANSWER else
+             f"{n} · {slots[n].name}" if n in slots else f"slot {n}" for n in also]
     return Text("; ".join(names))
 
 

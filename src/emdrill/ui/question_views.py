@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 
 from emdrill.core.suggest import SYSTEM, Story, Suggestion
+from emdrill.core.types import story_label
 from emdrill.ops.suggestions import Suggested
 from emdrill.ui.console import out
 from emdrill.ui.fmt import plural
@@ -84,7 +85,7 @@ def show_proposal(p: Proposal) -> None:
     s, card = p.suggestion, p.card
     con.print(Text(card.text, style="bold"), soft_wrap=True)
     story = f"{card.story} {p.slot_name}".rstrip()
-    story += f"; also {', '.join(map(str, card.also))}" if card.also else ""
+    story += f"; also {', '.join(map(story_label, card.also))}" if card.also else ""
     if s.story == SYSTEM and "story" in card.draft:
         story += " (suggested: a system answer; a deck card needs a slot)"
     _explain(con.width, s, family=f"{card.family} ({p.family_name})", story=story,

@@ -175,7 +175,7 @@ def question_json(d: QuestionDetail, *, now: datetime, local: tzinfo) -> dict[st
         "id": q.id, "deck": q.deck, "family": q.family, "question": q.text,
         "intent": q.intent, "probes": list(q.probes), "story": story_json(q.story),
         "story_name": _slot_name(q.story, d),
-        "also": list(q.also), "system": q.system, "traits": list(q.traits),
+        "also": [story_json(a) for a in q.also], "system": q.system, "traits": list(q.traits),
         "pitfall": q.pitfall, "follow_ups": list(q.follow_ups), "siblings": list(q.siblings),
         # true when out of play for good: removed from its deck, or suspended by the user
         "suspended": q.suspended or q.user_suspended,
