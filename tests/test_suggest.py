@@ -225,3 +225,58 @@ def test_the_module_imports_only_light_standard_modules() -> None:
                  if isinstance(node, ast.ImportFrom)}
     assert imported <= set(sys.stdlib_module_names) | {"__future__"}
     assert not imported & {"emdrill", "numpy", "sqlite3", "os", "pathlib", "time", "datetime"}
+
+
+# --- issue 23: the suggester says what it knows ---------------------------------------------
+
+THINK_OF = [
+    ("Can you think of a time you had to deliver bad news to your team?", "stakeholders"),
+    ("Can you think of a time when you disagreed with your manager?", "stakeholders"),
+    ("Can you think of a time you let someone on your team go?", "underperformance"),
+    ("Can you think of an example of a project that shipped late?", "delivery"),
+]
+
+
+@pytest.mark.parametrize(("question", "family"), THINK_OF)
+def test_think_of_a_time_asks_for_a_story(model: Model, question: str, family: str) -> None:
+    """'Can you think of a time...' asks for one episode: a story, never the system answer
+    (it was: 'think of' sat in the about-you vocabulary)."""
+    got = model.suggest(question)
+    assert got.story != SYSTEM, got.reasons
+    assert suggest.CUE not in dict.fromkeys(t for t, _, _ in suggest._terms(question))
+
+
+def test_what_do_you_think_of_us_is_still_about_you(model: Model) -> None:
+    assert model.suggest("What do you think of our company?").story == SYSTEM
+
+
+def _tuning(labelled: list[dict[str, str]]) -> list[dict[str, str]]:
+    import hashlib
+
+    return [r for r in labelled
+            if hashlib.sha1(f"{r['source']}:{r['row']}".encode()).digest()[0] % 3 != 0]
+
+
+def test_family_bias_failure_and_technical_not_over_predicted(
+        model: Model, labelled: list[dict[str, str]]) -> None:
+    """Wrong `failure` and `technical` suggestions on the tuning part of the labelled set (the
+    split of bench/suggest_accuracy.py): they were 4 and 2 of 148, and `failure` was wrong
+    more often than right."""
+    wrong = {"failure": 0, "technical": 0}
+    for row in _tuning(labelled):
+        got = model.suggest(row["question"]).family
+        if got in wrong and got not in _accepted(row, "family"):
+            wrong[got] += 1
+    assert wrong["failure"] <= 1 and wrong["technical"] <= 1, wrong
+
+
+def test_family_bias_ownership_found(model: Model, labelled: list[dict[str, str]]) -> None:
+    """Ownership questions get ownership (1 of the 5 in the tuning part did), and so do plain
+    ownership questions."""
+    rows = [r for r in _tuning(labelled) if r["family"] == "ownership"]
+    found = sum(model.suggest(r["question"]).family in _accepted(r, "family") for r in rows)
+    assert found >= 3, f"{found}/{len(rows)}"
+    for question in ("Tell me about a time you went above and beyond your role.",
+                     "When did you take responsibility for a problem nobody owned?",
+                     "What would you do in your first six months here?"):
+        assert model.suggest(question).family == "ownership", question

@@ -69,7 +69,7 @@ Story: TypeAlias = int | str
 Vector: TypeAlias = dict[str, float]
 Hits: TypeAlias = list[tuple[int, float]]  # (card index, similarity), best first
 
-FORMAT = 2  # bump whenever terms, vocabulary or weights change: older caches are refused
+FORMAT = 3  # bump whenever terms, vocabulary or weights change: older caches are refused
 K = 10
 FIELD_WEIGHTS = {"text": 4.0, "intent": 2.0, "probes": 1.0, "pitfall": 1.0, "follow_ups": 1.0}
 CONCEPT_WEIGHT = 2.0
@@ -80,6 +80,7 @@ SLOT_TEXT_WEIGHT = 0.5
 ALSO_SHARE = 0.5
 NO_STORY = 0.2
 CUE = "~self"
+FRAME = "~frame"  # a vocabulary phrase that only frames the question: its words are dropped
 SHOWN = 5  # nearest cards returned
 EXPLAINED = 3  # nearest cards explained in reasons, and shared words named per card
 
@@ -181,6 +182,9 @@ def _terms(text: str) -> list[tuple[str, str, float]]:
     i = 0
     while i < len(stems):
         n, concepts = _phrase_at(stems, i)
+        if FRAME in concepts:  # "can you think of a time": framing, no meaning of its own
+            i += n
+            continue
         out += [(c, c, CONCEPT_WEIGHT) for c in concepts]
         weight = WORD_IN_PHRASE if concepts else 1.0
         out += [(stems[j], words[j], weight) for j in range(i, i + n) if _keep(words[j])]
@@ -568,7 +572,7 @@ growth: career, grow, growth, develop people, career development, development pl
  develop leaders, promotion, promote, mentor, mentorship, coach, stretch, succession,
  individual contributor, ic, see yourself, five years, next role, learn, teach
 feedback: feedback, criticism, critical, criticize, performance review, rating, strength, weakness,
- area of growth, say about you, describe you
+ area of growth, say about you, describe you, annual review
 debt: tech debt, technical debt, legacy, refactor, rewrite, maintainability, neglected,
  infrastructure
 quality: quality, bug, defect, test coverage, reliability, reliable, stability, best practice,
@@ -580,21 +584,25 @@ uncertainty: ambiguity, ambiguous, uncertainty, uncertain, incomplete, unknown, 
 risk: risk, gamble, bet, calculated risk, risky
 scope: scope, requirement, feature, roadmap, prioritize, priority, backlog
 delivery: deliver, delivery, ship, release, launch, execution, milestone, on track, project,
- struggling team
+ struggling team, rollout, roll out, phased, big bang
 plan: estimate, commitment, plan, capacity, sprint, methodology, agile, scrum
 ownership: ownership, initiative, nobody owned, without approval, approval, push for, step up,
- outside your job, took charge, remit, persevere, follow through, see through
-change: reorg, reorganization, restructure, change, pivot, transformation, transition, layoff,
- budget cut, change initiative
+ outside your job, took charge, remit, persevere, follow through, see through, above and beyond,
+ extra mile, responsibility, responsible, accountable, accountability, proactive, proactively,
+ nobody, no one owned, first six months, first 90 days, first ninety days,
+ first 30 days, first month, first year, being hired, hired here, you were hired
+change: reorg, reorganization, restructure, pivot, transformation, transition, layoff,
+ budget cut, change initiative, change management, organizational change, big change
 communicate: communicate, explain, present, non technical, translate, tailor, audience,
  transparency, transparent, inform, bad news, terrible news, deliver bad news
 influence: influence, persuade, convince, buy in, sell, authority, advocate, push back, pushback,
  skeptical, sceptical, resistance, resist, no say, without authority, direct authority
-scale: grow your team, grow the team, scale the team, split, team structure, bench strength
+scale: grow your team, grow the team, scale the team, split, team structure, bench strength,
+ restructure your team, restructure the team
 delegate: delegate, oversight, micromanage, autonomy, empower, hands on
 metric: metric, measure, kpi, okr, dora, indicator, track
 technical: architecture, architectural, design, technology, technical, stack, language,
- build vs buy, system, scaling systems, bug
+ build vs buy, system design, systems design, distributed system, scaling systems, bug
 team: team, direct report, your report, team member, employee, teammate, individual
 peer: coworker, co worker, colleague, fellow manager, work associate, peer
 vision: vision, strategy, direction, mission, purpose, north star
@@ -606,4 +614,6 @@ self: yourself, about you, strength, weakness, see yourself, five years, salary,
  frustrate, say about you, describe you, interested in, looking for, best day, current company,
  dream job, apply, why do you, why are you, why would you, why should we, mean to you, think of,
  if you were, if you had
+frame: think of a time, think of an example, think of a situation, think of an instance,
+ think of an occasion, think of one, recall a time, remember a time, think back to a time
 """
