@@ -122,7 +122,11 @@ def _check_shape(got: Suggestion, model: Model) -> None:
     assert len(got.nearest) <= 5
     scores = [score for _, score in got.nearest]
     assert scores == sorted(scores, reverse=True)
-    assert got.intent.strip() and got.reasons
+    assert got.reasons
+    if got.intent:  # drafted from a card, or nothing drafted and up to three candidates
+        assert got.basis in {d.id for d in model.docs} and not got.candidates
+    else:
+        assert not got.basis and len(got.candidates) <= suggest.CANDIDATES
 
 
 def test_empty_question_is_a_system_answer_with_no_confidence(model: Model) -> None:
@@ -280,3 +284,40 @@ def test_family_bias_ownership_found(model: Model, labelled: list[dict[str, str]
                      "When did you take responsibility for a problem nobody owned?",
                      "What would you do in your first six months here?"):
         assert model.suggest(question).family == "ownership", question
+
+
+def test_below_the_floor_no_intent_is_drafted_and_three_candidates_are_offered(
+        model: Model) -> None:
+    got = model.suggest("What is the best gift you have ever given or received?")
+    assert got.intent == "" and got.basis == ""
+    assert len(got.candidates) == 3
+    ids = [c[0] for c in got.candidates]
+    assert ids == [qid for qid, _ in got.nearest][:3] or len(set(c[1] for c in got.candidates)) == 3
+    by_id = {d.id: d for d in model.docs}
+    assert all(by_id[qid].intent == intent for qid, intent, _ in got.candidates)
+    assert all(score < suggest.INTENT_FLOOR for *_, score in got.candidates)
+
+
+def test_a_close_card_of_the_family_lends_its_intent(model: Model) -> None:
+    got = model.suggest("How do you set goals for your team every quarter?")
+    by_id = {d.id: d for d in model.docs}
+    assert got.basis and got.intent == by_id[got.basis].intent and not got.candidates
+    assert dict(got.nearest)[got.basis] >= suggest.INTENT_FLOOR
+
+
+def test_a_draft_card_weighs_less_and_lends_no_intent(deck: Deck) -> None:
+    """Issue 23: an imported 'favourite feature' card, its family and story accepted at import
+    but its intent a copy, took over 'balance tech debt against feature work'."""
+    docs, families, slots = deck
+    question = "How do you balance tech debt against feature work?"
+    bundled = Model.build(docs, family_text=families, slot_text=slots).suggest(question)
+    imported = Doc(id="favourite-feature-1", family="technical",
+                   text="What is your favourite feature of our product, and how would you "
+                   "balance improving it against new feature work?",
+                   intent=bundled.intent, probes=(), pitfall="", follow_ups=(), story=SYSTEM,
+                   also=(), weight=suggest.DRAFT_WEIGHT)
+    model = Model.build([*docs, imported], family_text=families, slot_text=slots)
+    after = model.suggest(question)
+    assert (after.intent, after.basis) == (bundled.intent, bundled.basis)
+    assert after.basis != imported.id
+    assert Model.from_json(model.to_json()).suggest(question) == after

@@ -94,8 +94,10 @@ def similarities(bags: list[set[str]]) -> dict[tuple[int, int], float]:
 
 def near_duplicates(files: Iterable[DeckFile], threshold: float = THRESHOLD) -> list[Problem]:
     """One warning per card at most: on the later card of its closest pair above `threshold`,
-    at its intent line, naming the earlier card."""
-    cards = [(f, q) for f in files for q in f.questions]
+    at its intent line, naming the earlier card. A card whose intent is a marked draft is
+    left out: its intent was copied from the card it resembles on purpose, and the draft
+    marker already says it needs review."""
+    cards = [(f, q) for f in files for q in f.questions if "intent" not in q.draft]
     scores = similarities([card_words(q) for _, q in cards])
     best: dict[int, tuple[float, int]] = {}
     for (i, j), score in scores.items():

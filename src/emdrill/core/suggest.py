@@ -82,6 +82,9 @@ NO_STORY = 0.2
 CUE = "~self"
 FRAME = "~frame"  # a vocabulary phrase that only frames the question: its words are dropped
 SHOWN = 5  # nearest cards returned
+INTENT_FLOOR = 0.3  # a card this similar (or more) of the chosen family lends its intent
+CANDIDATES = 3  # nearest cards' intents offered when none is drafted
+DRAFT_WEIGHT = 0.5  # a user's card still holding drafts counts for this much of a card
 EXPLAINED = 3  # nearest cards explained in reasons, and shared words named per card
 
 
@@ -98,11 +101,14 @@ class Doc:
     follow_ups: tuple[str, ...]
     story: Story
     also: tuple[int, ...]
+    weight: float = 1.0  # DRAFT_WEIGHT for a user's card that still holds drafts
 
 
 @dataclass(frozen=True)
 class Suggestion:
-    """What the engine proposes for one question; `intent` is a draft for the user to edit."""
+    """What the engine proposes for one question; `intent` is a draft for the user to edit,
+    or "" when no card is close enough to draft one from: then `candidates` holds the
+    nearest cards' intents, (card id, intent, similarity), for the user to choose from."""
 
     question: str
     family: str
@@ -113,6 +119,7 @@ class Suggestion:
     intent: str
     reasons: tuple[str, ...]
     basis: str = ""  # the card whose intent (and, for a new card, probes...) is the draft
+    candidates: tuple[tuple[str, str, float], ...] = ()
 
 
 # --- terms ------------------------------------------------------------------------------------
@@ -318,7 +325,8 @@ class Model:
         self.docs, self.index = tuple(docs), index
         self.family_text, self.slot_text = dict(family_text), dict(slot_text)
         self.prior = self._prior()
-        self.known = {tuple(k): i for i, k in reversed(list(enumerate(index.keys)))}
+        self.known = {tuple(k): i for i, k in reversed(list(enumerate(index.keys)))
+                      if docs[i].weight >= 1.0}
         self.postings: dict[str, Hits] = {}
         for i, vec in enumerate(index.vectors):
             for term, weight in vec.items():
@@ -364,13 +372,16 @@ class Model:
             reasons = (f"same question as {doc.id}: its own family, story and intent",)
         if family is not None and family != chosen:
             chosen, reasons = family, (f"family {family}: your choice",)
-        intent, basis = self._intent(chosen, story, hits)
+        if same is not None and chosen == self.docs[same].family:
+            intent, basis = self.docs[same].intent, self.docs[same].id
+        else:
+            intent, basis = self._intent(chosen, hits)
         return Suggestion(
             question=question, family=chosen, story=story, also=also,
             confidence=round(confidence, 3),
             nearest=tuple((self.docs[i].id, round(s, 3)) for i, s in hits[:SHOWN]),
             intent=intent, reasons=reasons + self._reasons(question, query, hits, chosen, story),
-            basis=basis,
+            basis=basis, candidates=() if intent else self._candidates(hits),
         )
 
     def _query(self, text: str) -> tuple[dict[str, float], Vector, Hits]:
@@ -384,6 +395,8 @@ class Model:
         for term, qw in query.items():
             for i, dw in self.postings.get(term, ()):
                 scores[i] = scores.get(i, 0.0) + qw * dw
+        # A user's card that still holds drafts is a weaker neighbour than a reviewed card.
+        scores = {i: s * self.docs[i].weight for i, s in scores.items()}
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], self.docs[kv[0]].id))
         return [(i, s) for i, s in ranked[:K] if s > 0]
 
@@ -423,19 +436,24 @@ class Model:
         also = tuple(_story(k) for k, v in ranked[1:3] if v >= ranked[0][1] / 2)
         return _story(ranked[0][0]), also, _lead(ranked)
 
-    def _intent(self, family: str, story: Story, hits: Hits) -> tuple[str, str]:
-        """The intent of the closest card of the family, if it is close enough, with that
-        card's id; else, for a system answer, what such questions want; else the family's
-        description; a draft either way."""
-        close = [self.docs[i] for i, s in hits[:SHOWN] if s >= NO_STORY]
-        same = [d for d in close if d.family == family]
-        if same:
-            return same[0].intent, same[0].id
-        if story == SYSTEM:
-            return SYSTEM_INTENT, ""
-        if not hits:
-            return "Decode this one yourself: no card is like it.", ""
-        return self.family_text.get(family) or self.docs[hits[0][0]].intent, ""
+    def _intent(self, family: str, hits: Hits) -> tuple[str, str]:
+        """The intent of the closest card of the family, with its id, if that card is at
+        least INTENT_FLOOR alike and reviewed; else ("", ""): no draft. A family description
+        or a generic about-you line is not an intent, so neither is offered as one."""
+        for i, s in hits[:SHOWN]:
+            doc = self.docs[i]
+            if s >= INTENT_FLOOR and doc.family == family and doc.weight >= 1.0:
+                return doc.intent, doc.id
+        return "", ""
+
+    def _candidates(self, hits: Hits) -> tuple[tuple[str, str, float], ...]:
+        """The nearest reviewed cards' intents, one per distinct intent, best first."""
+        seen: dict[str, tuple[str, str, float]] = {}
+        for i, s in hits:
+            doc = self.docs[i]
+            if doc.weight >= 1.0 and doc.intent not in seen:
+                seen[doc.intent] = (doc.id, doc.intent, round(s, 3))
+        return tuple(seen.values())[:CANDIDATES]
 
     def _reasons(self, question: str, query: Vector, hits: Hits, family: str, story: Story
                  ) -> tuple[str, ...]:
@@ -486,7 +504,7 @@ def fingerprint(docs: Sequence[Doc], *, family_text: Mapping[str, str],
                 slot_text: Mapping[int, str]) -> str:
     """What a model is built from, hashed: a cached model with another fingerprint is stale."""
     cards = [[d.id, d.family, d.text, d.intent, d.probes, d.pitfall, d.follow_ups, d.story,
-              d.also] for d in docs]
+              d.also, d.weight] for d in docs]
     data = json.dumps([FORMAT, cards, sorted(family_text.items()), sorted(slot_text.items())])
     return hashlib.sha256(data.encode()).hexdigest()
 
@@ -511,13 +529,12 @@ def _doc(d: dict[str, object]) -> Doc:
     return Doc(id=str(d["id"]), family=str(d["family"]), text=str(d["text"]),
                intent=str(d["intent"]), probes=tuple(str(p) for p in probes),
                pitfall=str(d["pitfall"]), follow_ups=tuple(str(f) for f in follow_ups),
-               story=story, also=tuple(int(a) for a in also))
+               story=story, also=tuple(int(a) for a in also),
+               weight=float(str(d.get("weight", 1.0))))
 
 
 # --- word lists -------------------------------------------------------------------------------
 
-SYSTEM_INTENT = ("Who are you and how do you work, beyond any one story? Open with your system, "
-                 "then a short, concrete example.")
 SYSTEM_TEXT = (
     "A question about you and your approach rather than one past event: why this company or "
     "role, what you want next, what excites or frustrates you, your strengths and weaknesses, "

@@ -59,6 +59,8 @@ class Question:
     draft: tuple[str, ...] = ()  # fields filled in by emdrill, not yet reviewed by the user
     source: str = ""  # where an imported question came from: "FILE:LINE"
     replaces: tuple[str, ...] = ()  # ids whose history loading moves to this question
+    # With the intent a draft and none drafted: the cards whose intents were offered instead.
+    candidates: tuple[str, ...] = ()
 
     @property
     def system_answer(self) -> bool:

@@ -72,8 +72,29 @@ def compose_back(question: Question, *, slots: Mapping[int, Slot], stories: Sequ
         rows.append(("Avoid", Text(question.pitfall)))
     if question.also and not compact and level >= 3:
         rows.append(("Also", _alternates(question.also, slots)))
+    if question.draft:
+        rows = [(label, _marked(body, label, question.draft)) for label, body in rows]
     layout = _inline(rows) if compact and width < WIDE else _layout(rows, width)
     return Constrain(layout, width=max(width, 20))
+
+
+# Which drafted fields each section of the back shows.
+_DRAFTED_IN = {"Intent": ("intent", "probes"), "System": ("system",), "Story": ("story",),
+               "Avoid": ("pitfall",), "Also": ("also",)}
+DRAFT_MARK = "(draft)"
+
+
+def _marked(body: RenderableType, label: str, draft: Sequence[str]) -> RenderableType:
+    """A section holding a field emdrill filled in and the user has not reviewed yet, marked
+    so: a guess must never read like the deck's own advice."""
+    fields = [f for f in _DRAFTED_IN.get(label, ()) if f in draft]
+    if not fields:
+        return body
+    note = DRAFT_MARK if fields == ["intent"] or label != "Intent" else \
+        f"(draft: {', '.join(fields)})"
+    if isinstance(body, Text):
+        return body.copy().append(f" {note}", style=HINT)
+    return Group(body, Text(note, style=HINT))
 
 
 def learning_line(story: Story) -> str:

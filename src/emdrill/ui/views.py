@@ -175,7 +175,7 @@ def question_json(d: QuestionDetail, *, now: datetime) -> dict[str, Any]:
         "story_name": _slot_name(q.story, d),
         "also": list(q.also), "system": q.system, "traits": list(q.traits),
         "pitfall": q.pitfall, "follow_ups": list(q.follow_ups), "siblings": list(q.siblings),
-        "suspended": q.suspended,
+        "suspended": q.suspended, "draft": list(q.draft),
         "your_story": None if story is None else {"id": story.id, "title": story.title},
         "facets": {"intent": _memory_json(d.card.intent, now, d.parameters.intent),
                    "story": _memory_json(d.card.story, now, d.parameters.story)},
@@ -214,10 +214,14 @@ def show_question(d: QuestionDetail, *, now: datetime, back: RenderableType) -> 
     con.print(Text(q.id, style="bold").append(f" · {q.family} · deck {q.deck}"
                                               + (" · suspended" if q.suspended else ""),
                                               style="dim"))
+    if q.draft:
+        con.print(Text(f"drafts, not reviewed yet: {', '.join(q.draft)} (review them: "
+                       "emdrill drafts)", style="dim"), soft_wrap=True)
     con.print(Panel(Text(q.text, style="bold"), padding=(0, 1), width=min(con.width, 100)))
     con.print(back)
     if q.follow_ups:
-        con.print(Text("\nFollow-ups", style="bold cyan"))
+        con.print(Text("\nFollow-ups", style="bold cyan").append(
+            " (draft)" if "follow_ups" in q.draft else "", style="dim"))
         for item in q.follow_ups:
             con.print(Text(f"  · {item}"))
     con.print(Text("\nMemory", style="bold cyan"))
