@@ -210,7 +210,7 @@ def drafts(deck: DeckOption = None) -> None:
         while True:
             try:
                 answer = str(typer.prompt(_ACTIONS, default="s", show_default=False))
-            except click.exceptions.Abort:  # end of input (piped) or Ctrl-D
+            except (typer.Abort, click.exceptions.Abort):  # end of input (piped) or Ctrl-D
                 answer = "q"
             answer = answer.strip().casefold()
             if answer in ("q", "quit"):
