@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from emdrill.cli.main import app
 from emdrill.core import userdeck
+from emdrill.core.types import Question
 from emdrill.core.userdeck import render_question, with_card
 from term import Term
 
@@ -154,7 +155,7 @@ def test_a_draft_card_does_not_take_over_the_decks_own_question(runner: CliRunne
 
 
 def test_with_card_keeps_the_rest_of_the_file() -> None:
-    card = userdeck.Question(id="b", deck="d", family="f", text="B?", intent="new",
+    card = Question(id="b", deck="d", family="f", text="B?", intent="new",
                              story=1, probes=("x", "y"), traits=("ownership",),
                              pitfall="p", follow_ups=("f",))
     text = ("# mine\n[deck]\nid = \"d\"\n\n[[questions]]\nid = \"a\"\n\n# about b\n"
