@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from emdrill.core import suggest
+from emdrill.core import suggest, textsim
 from emdrill.core.suggest import SYSTEM, Doc, Model, Story, Suggestion
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -221,14 +221,19 @@ def test_build_and_300_suggestions_are_fast(
     assert time.perf_counter() - start < 2.0
 
 
-def test_the_module_imports_only_light_standard_modules() -> None:
-    tree = ast.parse(Path(suggest.__file__).read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree)
+@pytest.mark.parametrize("module", [suggest, textsim])
+def test_the_module_imports_only_light_standard_modules(module: object) -> None:
+    """The suggester and its text similarity (core/textsim.py, shared with the near-duplicate
+    check): the standard library only, plus textsim for the suggester."""
+    tree = ast.parse(Path(str(getattr(module, "__file__", ""))).read_text(encoding="utf-8"))
+    imported = {alias.name for node in ast.walk(tree)
                 if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree)
+    imported |= {node.module or "" for node in ast.walk(tree)
                  if isinstance(node, ast.ImportFrom)}
-    assert imported <= set(sys.stdlib_module_names) | {"__future__"}
-    assert not imported & {"emdrill", "numpy", "sqlite3", "os", "pathlib", "time", "datetime"}
+    imported -= {"emdrill.core.textsim"} if module is suggest else set()
+    tops = {name.split(".")[0] for name in imported}
+    assert tops <= set(sys.stdlib_module_names) | {"__future__"}
+    assert not tops & {"emdrill", "numpy", "sqlite3", "os", "pathlib", "time", "datetime"}
 
 
 # --- issue 23: the suggester says what it knows ---------------------------------------------

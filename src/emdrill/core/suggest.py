@@ -58,11 +58,16 @@ import hashlib
 import json
 import math
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from typing import TypeAlias
+
+from emdrill.core.textsim import cosine as _cosine
+from emdrill.core.textsim import idf as _idf
+from emdrill.core.textsim import stem as _stem
+from emdrill.core.textsim import unit as _unit
+from emdrill.core.textsim import words as _words
 
 SYSTEM = "system"
 Story: TypeAlias = int | str
@@ -123,50 +128,6 @@ class Suggestion:
 
 
 # --- terms ------------------------------------------------------------------------------------
-
-_WORD = re.compile(r"[^\W_]+")
-_APOSTROPHES = str.maketrans("", "", "'\u2019\u2018`")
-# (suffix, shortest stem it may leave, replacement), tried in order, first fit wins
-_SUFFIXES = (("ization", 3, ""), ("ations", 3, ""), ("ation", 3, ""), ("ments", 4, ""),
-             ("ment", 4, ""), ("ness", 3, ""), ("ating", 4, ""), ("ated", 4, ""),
-             ("ates", 4, ""), ("ate", 4, ""), ("izing", 4, ""), ("ising", 4, ""),
-             ("ized", 4, ""), ("ised", 4, ""), ("ize", 4, ""), ("ise", 4, ""), ("ings", 3, ""),
-             ("ing", 3, ""), ("ies", 3, "y"), ("ied", 3, "y"), ("ers", 5, ""), ("er", 5, ""),
-             ("ed", 3, ""), ("es", 3, ""), ("ly", 4, ""), ("s", 3, ""))
-
-
-def _words(text: str) -> list[str]:
-    """Casefolded words, accents and apostrophes dropped (don't -> dont)."""
-    flat = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
-    flat = "".join(ch for ch in flat if not unicodedata.combining(ch)).casefold()
-    return _WORD.findall(flat)
-
-
-@lru_cache(maxsize=16384)
-def _stem(word: str) -> str:
-    """A light suffix stemmer: enough to join hire/hiring/hired and manager/managing."""
-    if word.startswith("teammate"):
-        return "teammate"  # not team + -ate
-    word = _strip_suffix(word)
-    if len(word) > 3 and word[-1] == word[-2] and word[-1] in "bdgmnprt":
-        word = word[:-1]
-    if len(word) > 3 and word.endswith("e"):
-        word = word[:-1]
-    return word
-
-
-def _strip_suffix(word: str) -> str:
-    if word.endswith(("ss", "us", "is")):
-        return word
-    for suffix, keep, add in _SUFFIXES:
-        stem = word[: -len(suffix)]
-        if not word.endswith(suffix) or len(stem) < keep:
-            continue
-        if suffix in ("er", "ers") and stem.endswith("e"):
-            continue  # engineer, career, peer: not a doer suffix
-        return stem + add
-    return word
-
 
 def _parse_vocab(text: str) -> dict[tuple[str, ...], tuple[str, ...]]:
     """Phrase (as stems) -> its concept terms; a phrase listed under two concepts gets both."""
@@ -239,23 +200,9 @@ def _doc_counts(doc: Doc) -> dict[str, float]:
     return _counts(fields, cue=doc.story == SYSTEM)
 
 
-def _idf(counts: Sequence[Mapping[str, float]]) -> dict[str, float]:
-    df: dict[str, int] = {}
-    for doc in counts:
-        for term in doc:
-            df[term] = df.get(term, 0) + 1
-    n = len(counts)
-    return {term: round(math.log((n + 1) / (d + 1)) + 1.0, 6) for term, d in sorted(df.items())}
-
-
 def _vector(counts: Mapping[str, float], idf: Mapping[str, float]) -> Vector:
     unseen = max(idf.values(), default=1.0)  # a word no card uses weighs like the rarest
     return _unit({t: math.log1p(c) * idf.get(t, unseen) for t, c in counts.items()})
-
-
-def _unit(raw: Mapping[str, float]) -> Vector:
-    norm = math.sqrt(sum(v * v for v in raw.values()))
-    return {t: round(v / norm, 6) for t, v in sorted(raw.items()) if v} if norm else {}
 
 
 def _centroids(docs: Sequence[Doc], vectors: Sequence[Vector]) -> dict[str, Vector]:
@@ -266,12 +213,6 @@ def _centroids(docs: Sequence[Doc], vectors: Sequence[Vector]) -> dict[str, Vect
         for term, weight in vec.items():
             total[term] = total.get(term, 0.0) + weight
     return {f: _unit(total) for f, total in sorted(sums.items())}
-
-
-def _cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(v * b.get(t, 0.0) for t, v in a.items())
 
 
 # --- votes ------------------------------------------------------------------------------------
