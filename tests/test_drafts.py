@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sys
 import textwrap
+import time
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -102,13 +103,24 @@ def test_drafts_edit_in_the_editor(runner: CliRunner, home: Path, tmp_path: Path
     assert "saved " in out and "still drafts: " in out
 
 
-def test_drafts_through_a_terminal(imported: list[dict[str, Any]], home: Path) -> None:
-    term = Term("drafts", rows=24, cols=80)
-    term.wait_for(r"draft 1 of 3")
-    term.wait_for(r"q quit")
+def _prompted(term: Term, times: int) -> None:
+    """Wait until the actions prompt has been written `times` times."""
+    deadline = time.monotonic() + term.timeout
+    while term.transcript.count(b"q quit:") < times:
+        assert term.pump() and time.monotonic() < deadline, term.text
+
+
+@pytest.mark.parametrize(("cols", "rows"), [(80, 24), (40, 20)])
+def test_drafts_through_a_terminal(imported: list[dict[str, Any]], home: Path, cols: int,
+                                   rows: int) -> None:
+    term = Term("drafts", rows=rows, cols=cols)
+    term.wait_for(r"q quit")  # a card is taller than a 40x20 screen: its head scrolls away
+    assert b"draft 1 of 3" in term.transcript and b"not drafted" in term.transcript
+    assert all(len(line) <= cols for line in term.lines)
+    assert "3. " in term.flat()
     term.press("1", "\r")
-    term.wait_for(r"saved ")
-    term.wait_for(r"draft 2 of 3")
+    _prompted(term, 2)
+    assert b"saved " in term.transcript and b"draft 2 of 3" in term.transcript
     term.press("q", "\r")
     term.wait_for(r"reviewed 1, skipped 0; 2 left")
     term.finish()

@@ -236,6 +236,7 @@ class ImportedRow:
     confidence: float | None = None
     review: bool = False
     first: int = 0
+    undecoded: bool = False  # no intent drafted: its candidates are recorded instead
 
 
 @dataclass(frozen=True)
@@ -303,7 +304,8 @@ def _apply(matches: Iterable[Match], drafter: _Drafter, *, name: str
         written.append(card)
         status = "unchanged" if match.status == "same" else match.status
         rows.append(ImportedRow(row.line, card.text, status, card.id, card.family, card.story,
-                                confidence, bool(set(card.draft) & set(CONFIRMED))))
+                                confidence, bool(set(card.draft) & set(CONFIRMED)),
+                                undecoded=bool(card.candidates)))
     return rows, written
 
 

@@ -88,13 +88,15 @@ def _marked(body: RenderableType, label: str, draft: Sequence[str]) -> Renderabl
     """A section holding a field emdrill filled in and the user has not reviewed yet, marked
     so: a guess must never read like the deck's own advice."""
     fields = [f for f in _DRAFTED_IN.get(label, ()) if f in draft]
-    if not fields:
-        return body
-    note = DRAFT_MARK if fields == ["intent"] or label != "Intent" else \
-        f"(draft: {', '.join(fields)})"
+    if not fields or (label == "Intent" and not isinstance(body, Text)):
+        return body  # the intent with its probes marks itself (`_intent`)
+    if label == "Intent":  # folded to the intent alone: its probes are not shown
+        fields = [f for f in fields if f == "intent"]
+        if not fields:
+            return body
     if isinstance(body, Text):
-        return body.copy().append(f" {note}", style=HINT)
-    return Group(body, Text(note, style=HINT))
+        return body.copy().append(f" {DRAFT_MARK}", style=HINT)
+    return Group(body, Text(DRAFT_MARK, style=HINT))
 
 
 def learning_line(story: Story) -> str:
@@ -106,7 +108,13 @@ def learning_line(story: Story) -> str:
 
 
 def _intent(question: Question) -> RenderableType:
-    return Group(Text(question.intent, style="bold"), _bullets(question.probes))
+    head = Text(question.intent, style="bold")
+    if "intent" in question.draft:
+        head.append(f" {DRAFT_MARK}", style=HINT)
+    parts: list[RenderableType] = [head, _bullets(question.probes)]
+    if "probes" in question.draft:
+        parts.append(Text("(draft: probes)", style=HINT))
+    return Group(*parts)
 
 
 def _bullets(items: Sequence[str]) -> Table:

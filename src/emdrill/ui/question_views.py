@@ -116,6 +116,11 @@ def show_import(r: ImportResult) -> None:
     review = sum(1 for row in r.rows if row.review)
     for line in _import_summary(r, review):
         con.print(Text(line), soft_wrap=True)
+    undecoded = sum(1 for row in r.rows if row.undecoded)
+    if undecoded and not r.dry_run:
+        con.print(Text(f"rows marked decode ({undecoded}) have no intent drafted (no card is "
+                       "close enough): pick one of their candidates or write your own with "
+                       "emdrill drafts", style="dim"), soft_wrap=True)
     if review and not r.dry_run:
         con.print(Text("rows marked review have a guessed family and story; every drafted "
                        "field is marked in the file: review them with emdrill drafts",
@@ -134,6 +139,8 @@ def _import_table(r: ImportResult) -> Table:
         status = f"duplicate of line {row.first}" if row.status == "duplicate" else row.status
         if row.review:
             status += ", review"
+        if row.undecoded:
+            status += ", decode"
         conf = "-" if row.confidence is None else f"{row.confidence:.2f}"
         table.add_row(str(row.line), Text(row.text), row.family, str(row.story), conf, status)
     return table
