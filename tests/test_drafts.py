@@ -70,6 +70,8 @@ def test_drafts_piped_one_answer_a_line(runner: CliRunner, home: Path,
     assert after[let_go["id"]] == let_go  # skipped: untouched
     again = _ok(runner, "drafts", input="q\n")
     assert "draft 1 of 1" in again and let_go["text"] in again
+    assert _ok(runner, "drafts", input="a\n").count("saved ") == 1
+    assert _ok(runner, "drafts").strip() == "no drafts to review"
     assert json.loads(_ok(runner, "show", goals["id"], "--json"))["draft"] == []
 
 

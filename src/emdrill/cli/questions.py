@@ -204,6 +204,9 @@ def drafts(deck: DeckOption = None) -> None:
     now = env.read_clock().now
     store = open_here()
     items = ops_drafts.pending(store, deck=deck)
+    if not items:
+        typer.echo("no drafts to review")
+        return
     done = {"reviewed": 0, "skipped": 0}
     for n, item in enumerate(items, 1):
         question_views.show_draft(item, n=n, total=len(items))
