@@ -194,8 +194,12 @@ def _edit(proposal: Proposal, *, now: datetime) -> Question:
 _ACTIONS = "a accept · 1-3 pick an intent · e edit · s skip · q quit"
 
 
-def drafts(deck: DeckOption = None) -> None:
-    """Review what emdrill drafted for your questions, one card at a time."""
+def drafts(
+    deck: Annotated[str | None, typer.Option(
+        "--deck", metavar="NAME", help="Only this deck of your own (a file in the data "
+        "folder's decks/).")] = None,
+) -> None:
+    """Review your questions' drafts, one card at a time."""
     from emdrill import env
     from emdrill.core.errors import EmdrillError
     from emdrill.ops import drafts as ops_drafts
