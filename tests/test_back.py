@@ -171,3 +171,23 @@ def test_back_data_reads_the_store(mini_deck: Path) -> None:
     assert "5 · Vendor SLA fight" in after
     full = render(render_back(card.question, load_back(store), compact=False, width=80), width=80)
     assert "My team system." in full and "Vendor SLA fight" in full
+
+
+@pytest.mark.parametrize(("width", "compact"), [(80, False), (40, False), (80, True),
+                                                (40, True)])
+def test_drafted_fields_are_marked_on_the_back(width: int, compact: bool) -> None:
+    """Issue 23: a field emdrill guessed must not read like the deck's own advice."""
+    from dataclasses import replace
+
+    drafted = replace(QUESTION, draft=("intent", "pitfall", "also"))
+    text = flat(render(compose_back(drafted, slots=SLOTS, stories=[MINE], systems=SYSTEM,
+                                    width=width, compact=compact), width=width))
+    assert f"{QUESTION.intent} (draft)" in text
+    assert f"{QUESTION.pitfall} (draft)" in text
+    if not compact:
+        assert "Challenging the team's conclusions (draft)" in text
+    assert "(draft" not in flat(back(stories=[MINE], width=width, compact=compact))
+    probes = replace(QUESTION, draft=("probes",))
+    shown = flat(render(compose_back(probes, slots=SLOTS, stories=[MINE], systems=SYSTEM,
+                                     width=width), width=width))
+    assert "(draft: probes)" in shown and f"{QUESTION.intent} (draft)" not in shown

@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from emdrill.cli.main import app
+from emdrill.core import userdeck
 from emdrill.core.deckfile import parse_bytes
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -54,10 +55,14 @@ def _row(home: Path, qid: str) -> tuple[str, int, int]:
 def test_suggest_json_has_the_stable_shape(runner: CliRunner) -> None:
     got = json.loads(_ok(runner, "suggest", "--json", FRICTION))
     assert list(got) == ["question", "family", "story", "also", "confidence", "nearest",
-                         "intent"]
+                         "intent", "basis", "candidates"]
     assert got["question"] == FRICTION and got["family"] == "conflict"
     assert got["story"] == "system" or got["story"] in range(1, 9)
-    assert 0 <= got["confidence"] <= 1 and got["intent"]
+    assert 0 <= got["confidence"] <= 1
+    # Below the similarity floor no intent is drafted: the nearest cards' intents instead.
+    assert bool(got["intent"]) != bool(got["candidates"])
+    assert bool(got["intent"]) == bool(got["basis"])
+    assert all(set(c) == {"id", "intent", "score"} for c in got["candidates"])
     assert got["nearest"] and all(list(n) == ["id", "score"] for n in got["nearest"])
 
 
@@ -75,7 +80,7 @@ def test_suggest_explains_which_cards_it_resembles(runner: CliRunner) -> None:
     out = _ok(runner, "suggest", FRICTION)
     assert "family      conflict (Conflict)" in out
     assert "like conflict-" in out and "friction" in out
-    assert "(a draft)" in out
+    assert "(a draft)" in out or ("not drafted" in out and "\n              1. " in out)
 
 
 def test_the_model_is_cached_rebuilt_when_decks_change_and_when_damaged(
@@ -125,15 +130,33 @@ def test_add_with_every_flag_writes_a_reviewed_card(runner: CliRunner, home: Pat
 
 def test_add_without_flags_asks_then_marks_what_it_filled_in(runner: CliRunner,
                                                              home: Path) -> None:
-    out = _ok(runner, "add", FRICTION, input="y\n")
+    out = _ok(runner, "add", FRICTION, input="y\n\n")
     assert "Keep this family and story?" in out and "like conflict-" in out
     [card] = _deck(home, "my-questions")
     assert card["family"] == "conflict"
     assert "family" not in card["draft"] and "story" not in card["draft"]  # confirmed
     assert "intent" in card["draft"]
     checked = _ok(runner, "deck", "check")
-    assert f"'{card['id']}' has unreviewed fields: " in checked
-    assert "1 with drafts to review" in checked
+    assert "1 question with drafts to review: run `emdrill drafts`" in checked
+    assert f"'{card['id']}' has unreviewed fields" not in checked
+
+
+@pytest.mark.parametrize("answer", ["2", "Do you stop friction early?", ""])
+def test_add_below_the_floor_asks_to_decode(runner: CliRunner, home: Path, answer: str) -> None:
+    """No card is close enough to FRICTION to lend an intent: `add` shows the three nearest
+    cards' intents and asks; Enter keeps the card a draft with the candidates recorded."""
+    offered = json.loads(_ok(runner, "suggest", "--json", FRICTION))["candidates"]
+    assert len(offered) == 3
+    out = _ok(runner, "add", FRICTION, input=f"y\n{answer}\n")
+    assert "No card is close enough" in out and offered[1]["intent"][:30] in out
+    [card] = _deck(home, "my-questions")
+    if answer:
+        chosen = offered[1]["intent"] if answer == "2" else answer
+        assert card["intent"] == chosen and "intent" not in card["draft"]
+        assert "candidates" not in card
+    else:
+        assert card["intent"] == userdeck.UNDECODED and "intent" in card["draft"]
+        assert card["candidates"] == [c["id"] for c in offered]
 
 
 def test_add_yes_takes_the_suggestion_unreviewed(runner: CliRunner, home: Path) -> None:
@@ -143,7 +166,7 @@ def test_add_yes_takes_the_suggestion_unreviewed(runner: CliRunner, home: Path) 
 
 
 def test_add_declined_asks_for_family_and_story(runner: CliRunner, home: Path) -> None:
-    out = _ok(runner, "add", FRICTION, input="n\nnope\nstakeholders\n9\n5\n")
+    out = _ok(runner, "add", FRICTION, input="n\nnope\nstakeholders\n9\n5\n\n")
     assert "stakeholders" in out
     [card] = _deck(home, "my-questions")
     assert (card["family"], card["story"]) == ("stakeholders", 5)
@@ -261,7 +284,8 @@ def test_import_round_trip(runner: CliRunner, home: Path, tmp_path: Path, name: 
     again = _ok(runner, "import", str(source))
     assert "added 0" in again and "3 unchanged" in again
     assert deck.read_bytes() == written
-    assert _ok(runner, "deck", "check").startswith(str(deck))
+    assert _ok(runner, "deck", "check").startswith("3 questions with drafts to review: run "
+                                                    "`emdrill drafts`")
 
 
 def test_an_edited_row_keeps_its_card_and_history(runner: CliRunner, home: Path,

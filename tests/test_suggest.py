@@ -14,14 +14,15 @@ from typing import Any
 
 import pytest
 
-from emdrill.core import suggest
+from emdrill.core import suggest, textsim
 from emdrill.core.suggest import SYSTEM, Doc, Model, Story, Suggestion
 
 ROOT = Path(__file__).resolve().parents[1]
 DECK = ROOT / "decks" / "em-core.toml"
 LABELLED = Path(__file__).resolve().parent / "data" / "labelled-questions.tsv"
-# The issue's targets. On deck 2.0.0 the engine gives family 0.803 (187 of 233) and story
-# 0.794 (bench/suggest_accuracy.py); the module docstring says how it was tuned.
+# The issue's targets. On deck 2.0.0 the engine gives family 0.824 (192 of 233) and story
+# 0.794 (bench/suggest_accuracy.py, which also reports the tuning and held-back parts; see
+# docs/suggest.md); the module docstring says how it was tuned.
 FAMILY_BAR = 0.80
 STORY_BAR = 0.75
 ODD_INPUTS = [
@@ -124,7 +125,11 @@ def _check_shape(got: Suggestion, model: Model) -> None:
     assert len(got.nearest) <= 5
     scores = [score for _, score in got.nearest]
     assert scores == sorted(scores, reverse=True)
-    assert got.intent.strip() and got.reasons
+    assert got.reasons
+    if got.intent:  # drafted from a card, or nothing drafted and up to three candidates
+        assert got.basis in {d.id for d in model.docs} and not got.candidates
+    else:
+        assert not got.basis and len(got.candidates) <= suggest.CANDIDATES
 
 
 def test_empty_question_is_a_system_answer_with_no_confidence(model: Model) -> None:
@@ -172,10 +177,13 @@ def test_system_cards_vote_for_a_system_answer(
                probes=("what the tools make visible",), pitfall="Listing tools with no reason.",
                follow_ups=("What would you drop?",), story=SYSTEM, also=(3,))
     question = "Which tracking tools does your team rely on?"
-    before = Model.build(docs, family_text=families, slot_text=slots).suggest(question)
+    # The same card with a slot as its answer: only the card's story differs. (Deck 3 has
+    # enough system cards that the question already leans to the system answer without it.)
+    as_slot = dataclasses.replace(card, story=3, also=())
+    before = Model.build([*docs, as_slot], family_text=families, slot_text=slots).suggest(question)
     model = Model.build([*docs, card], family_text=families, slot_text=slots)
     after = model.suggest(question)
-    assert before.story != SYSTEM
+    assert (before.story, before.nearest[0][0]) == (3, card.id)
     assert (after.family, after.story, after.nearest[0][0]) == ("delivery", SYSTEM, card.id)
     assert Model.from_json(model.to_json()).suggest(question) == after
 
@@ -219,11 +227,146 @@ def test_build_and_300_suggestions_are_fast(
     assert time.perf_counter() - start < 2.0
 
 
-def test_the_module_imports_only_light_standard_modules() -> None:
-    tree = ast.parse(Path(suggest.__file__).read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree)
+@pytest.mark.parametrize("module", [suggest, textsim])
+def test_the_module_imports_only_light_standard_modules(module: object) -> None:
+    """The suggester and its text similarity (core/textsim.py, shared with the near-duplicate
+    check): the standard library only, plus textsim for the suggester."""
+    tree = ast.parse(Path(str(getattr(module, "__file__", ""))).read_text(encoding="utf-8"))
+    imported = {alias.name for node in ast.walk(tree)
                 if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree)
+    imported |= {node.module or "" for node in ast.walk(tree)
                  if isinstance(node, ast.ImportFrom)}
-    assert imported <= set(sys.stdlib_module_names) | {"__future__"}
-    assert not imported & {"emdrill", "numpy", "sqlite3", "os", "pathlib", "time", "datetime"}
+    imported -= {"emdrill.core.textsim"} if module is suggest else set()
+    tops = {name.split(".")[0] for name in imported}
+    assert tops <= set(sys.stdlib_module_names) | {"__future__"}
+    assert not tops & {"emdrill", "numpy", "sqlite3", "os", "pathlib", "time", "datetime"}
+
+
+# --- issue 23: the suggester says what it knows ---------------------------------------------
+
+THINK_OF = [
+    ("Can you think of a time you had to deliver bad news to your team?", "stakeholders"),
+    ("Can you think of a time when you disagreed with your manager?", "stakeholders"),
+    ("Can you think of a time you let someone on your team go?", "underperformance"),
+    ("Can you think of an example of a project that shipped late?", "delivery"),
+]
+
+
+@pytest.mark.parametrize(("question", "family"), THINK_OF)
+def test_think_of_a_time_asks_for_a_story(model: Model, question: str, family: str) -> None:
+    """'Can you think of a time...' asks for one episode: a story, never the system answer
+    (it was: 'think of' sat in the about-you vocabulary)."""
+    got = model.suggest(question)
+    assert got.story != SYSTEM, got.reasons
+    assert suggest.CUE not in dict.fromkeys(t for t, _, _ in suggest._terms(question))
+
+
+def test_what_do_you_think_of_us_is_still_about_you(model: Model) -> None:
+    assert model.suggest("What do you think of our company?").story == SYSTEM
+
+
+def _tuning(labelled: list[dict[str, str]]) -> list[dict[str, str]]:
+    import hashlib
+
+    return [r for r in labelled
+            if hashlib.sha1(f"{r['source']}:{r['row']}".encode()).digest()[0] % 3 != 0]
+
+
+def test_family_bias_failure_and_technical_not_over_predicted(
+        model: Model, labelled: list[dict[str, str]]) -> None:
+    """Wrong `failure` and `technical` suggestions on the tuning part of the labelled set (the
+    split of bench/suggest_accuracy.py): they were 4 and 2 of 148, and `failure` was wrong
+    more often than right."""
+    wrong = {"failure": 0, "technical": 0}
+    for row in _tuning(labelled):
+        got = model.suggest(row["question"]).family
+        if got in wrong and got not in _accepted(row, "family"):
+            wrong[got] += 1
+    assert wrong["failure"] <= 1 and wrong["technical"] <= 1, wrong
+
+
+def test_family_bias_ownership_found(model: Model, labelled: list[dict[str, str]]) -> None:
+    """Ownership questions get ownership (1 of the 5 in the tuning part did), and so do plain
+    ownership questions."""
+    rows = [r for r in _tuning(labelled) if r["family"] == "ownership"]
+    found = sum(model.suggest(r["question"]).family in _accepted(r, "family") for r in rows)
+    assert found >= 3, f"{found}/{len(rows)}"
+    for question in ("Tell me about a time you went above and beyond your role.",
+                     "When did you take responsibility for a problem nobody owned?",
+                     "What would you do in your first six months here?"):
+        assert model.suggest(question).family == "ownership", question
+
+
+def test_below_the_floor_no_intent_is_drafted_and_three_candidates_are_offered(
+        model: Model) -> None:
+    got = model.suggest("What is the best gift you have ever given or received?")
+    assert got.intent == "" and got.basis == ""
+    assert len(got.candidates) == 3
+    ids = [c[0] for c in got.candidates]
+    assert ids == [qid for qid, _ in got.nearest][:3] or len(set(c[1] for c in got.candidates)) == 3
+    by_id = {d.id: d for d in model.docs}
+    assert all(by_id[qid].intent == intent for qid, intent, _ in got.candidates)
+    assert all(score < suggest.INTENT_FLOOR for *_, score in got.candidates)
+
+
+def test_a_close_card_of_the_family_lends_its_intent(model: Model) -> None:
+    got = model.suggest("How do you set goals for your team every quarter?")
+    by_id = {d.id: d for d in model.docs}
+    assert got.basis and got.intent == by_id[got.basis].intent and not got.candidates
+    assert dict(got.nearest)[got.basis] >= suggest.INTENT_FLOOR
+
+
+def test_a_draft_card_weighs_less_and_lends_no_intent(deck: Deck) -> None:
+    """Issue 23: an imported 'favourite feature' card, its family and story accepted at import
+    but its intent a copy, took over 'balance tech debt against feature work'."""
+    docs, families, slots = deck
+    question = "How do you balance tech debt against feature work?"
+    bundled = Model.build(docs, family_text=families, slot_text=slots).suggest(question)
+    imported = Doc(id="favourite-feature-1", family="technical",
+                   text="What is your favourite feature of our product, and how would you "
+                   "balance improving it against new feature work?",
+                   intent=bundled.intent, probes=(), pitfall="", follow_ups=(), story=SYSTEM,
+                   also=(), weight=suggest.DRAFT_WEIGHT)
+    whole = Model.build([*docs, dataclasses.replace(imported, weight=1.0)],
+                        family_text=families, slot_text=slots).suggest(question)
+    assert (whole.basis, whole.nearest[0][0]) == (imported.id, imported.id)  # the control
+    model = Model.build([*docs, imported], family_text=families, slot_text=slots)
+    after = model.suggest(question)
+    # As a draft it is neither the nearest card nor the intent's source: the intent offered is
+    # a bundled card's own. (Deck 3's question sits between delivery and technical, so the
+    # draft's half vote may still tip the family; the intent then comes from that family.)
+    by_id = {d.id: d for d in docs}
+    assert imported.id not in dict(after.nearest)
+    assert after.basis in by_id and after.intent == by_id[after.basis].intent
+    assert Model.from_json(model.to_json()).suggest(question) == after
+
+
+def test_an_alternate_system_answer_votes_for_system_not_for_a_slot_nine() -> None:
+    """A card whose `also` names the system answer (9) adds to SYSTEM's vote: a '9' of its
+    own would be proposed as if it were a story slot."""
+    from emdrill.core import suggest as core_suggest
+    from emdrill.core.types import SYSTEM_ANSWER
+
+    docs = [core_suggest.Doc(id=f"c-{i}", family="career",
+                             text=f"Why are you leaving job {i}?",
+                             intent="What pulls you", probes=(), pitfall="", follow_ups=(),
+                             story=2, also=(SYSTEM_ANSWER,)) for i in range(3)]
+    found = core_suggest.Model.build(docs, family_text={"career": "about you"},
+                                     slot_text={2: "keeping the team motivated"}).suggest(
+        "Why are you leaving your job?")
+    assert found.story == 2
+    assert 9 not in found.also and "9" not in found.also
+
+
+def test_a_draft_leaves_every_reviewed_cards_vector_as_it_was(deck: Deck) -> None:
+    """Word rarity is learnt from reviewed cards only, so a draft cannot push a bundled card
+    under INTENT_FLOOR (it did: an added draft moved 'delivery-chosen-shortcut' from 0.304
+    to 0.295, and 'balance tech debt against feature work' lost its intent)."""
+    docs, families, slots = deck
+    draft = Doc(id="user-draft", family="delivery", text="How do you balance tech debt in our "
+                "product against feature work, and who decides?", intent="", probes=(),
+                pitfall="", follow_ups=(), story=3, also=(), weight=suggest.DRAFT_WEIGHT)
+    alone = Model.build(docs, family_text=families, slot_text=slots)
+    grown = Model.build([*docs, draft], family_text=families, slot_text=slots)
+    assert grown.index.vectors[:len(docs)] == alone.index.vectors
+    assert grown.index.vectors[-1]  # the draft is indexed, and can still be found

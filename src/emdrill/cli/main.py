@@ -293,8 +293,9 @@ def _default_decks() -> list[Path]:
 def deck_check(paths: PathsArg = None) -> None:
     """Validate deck files; print every problem as file:line: message.
 
-    Cards that read like another card are reported as warnings, and fields emdrill drafted
-    that you have not reviewed yet as notes; neither fails the check."""
+    Cards that read like another card are reported as warnings, and questions with fields
+    emdrill drafted that you have not reviewed yet are counted (review them with `emdrill
+    drafts`); neither fails the check."""
     from emdrill.core.deckfile import drafts
     from emdrill.ops import decks
 
@@ -306,8 +307,9 @@ def deck_check(paths: PathsArg = None) -> None:
     if problems:
         raise typer.Exit(1)
     notes = drafts(files)
-    for note in notes:
-        typer.echo(str(note))
+    if notes:  # one line, not one per card: an import of a hundred rows is a hundred drafts
+        typer.echo(f"{len(notes)} question{'s' if len(notes) != 1 else ''} with drafts to "
+                   "review: run `emdrill drafts`")
     count = sum(len(f.questions) for f in files)
     families = len({q.family for f in files for q in f.questions})
     warned = f" ({len(warnings)} warning{'s' if len(warnings) != 1 else ''})" if warnings else ""

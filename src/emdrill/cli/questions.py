@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
+import click
 import typer
 
 from emdrill.cli.base import open_here
@@ -18,6 +19,7 @@ from emdrill.cli.base import open_here
 if TYPE_CHECKING:
     from emdrill.core.types import Question
     from emdrill.ops.collection import Store
+    from emdrill.ops.drafts import Pending
     from emdrill.ops.questions import Added, Proposal
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -84,6 +86,8 @@ def add(
                                  given=Given(family=family, story=story, intent=intent))
     if not yes and (family is None or story is None):
         proposal = _ask(store, proposal, text=text, deck=name, intent=intent)
+    if not yes and proposal.card.candidates:
+        proposal = _decode(proposal)
     card = _edit(proposal, now=now) if edit else None
     question_views.show_added(_save(store, proposal, card, now=now))
 
@@ -99,6 +103,25 @@ def _ask(store: Store, proposal: Proposal, *, text: str, deck: str, intent: str 
         kept = [f for f in ("family", "story", "also") if f in proposal.card.draft]
         return replace(proposal, card=confirmed(proposal.card, kept))
     return _choose(store, proposal, text=text, deck=deck, intent=intent)
+
+
+def _decode(proposal: Proposal) -> Proposal:
+    """No intent was drafted: pick one of the nearest cards' intents, write your own, or
+    leave it to decode later (`emdrill drafts`)."""
+    from emdrill.core.userdeck import decoded
+
+    offered = [c[1] for c in proposal.suggestion.candidates]
+    typer.echo("No card is close enough to draft the intent. What does the interviewer want "
+               "to know?")
+    for n, text in enumerate(offered, 1):
+        typer.echo(f"  {n}. {text}")
+    answer = str(typer.prompt(f"Pick 1-{len(offered)}, write your own, or Enter to decode "
+                              "it later", default="", show_default=False)).strip()
+    if not answer:
+        return proposal
+    chosen = offered[int(answer) - 1] if answer in [str(n) for n in range(1, len(offered) + 1)
+                                                     ] else answer
+    return replace(proposal, card=decoded(proposal.card, chosen))
 
 
 def _save(store: Store, proposal: Proposal, card: Question | None, *, now: datetime) -> Added:
@@ -168,6 +191,81 @@ def _edit(proposal: Proposal, *, now: datetime) -> Question:
                             f"{path}") from None
 
 
+_ACTIONS = "a accept · 1-3 pick an intent · e edit · s skip · q quit"
+
+
+def drafts(
+    deck: Annotated[str | None, typer.Option(
+        "--deck", metavar="NAME", help="Only this deck of your own (a file in the data "
+        "folder's decks/).")] = None,
+) -> None:
+    """Review your questions' drafts, one card at a time."""
+    from emdrill import env
+    from emdrill.core.errors import EmdrillError
+    from emdrill.ops import drafts as ops_drafts
+    from emdrill.ui import question_views
+
+    now = env.read_clock().now
+    store = open_here()
+    items = ops_drafts.pending(store, deck=deck)
+    if not items:
+        typer.echo("no drafts to review")
+        return
+    done = {"reviewed": 0, "skipped": 0}
+    for n, item in enumerate(items, 1):
+        question_views.show_draft(item, n=n, total=len(items))
+        while True:
+            try:
+                answer = str(typer.prompt(_ACTIONS, default="s", show_default=False))
+            except (typer.Abort, click.exceptions.Abort):  # end of input (piped) or Ctrl-D
+                answer = "q"
+            answer = answer.strip().casefold()
+            if answer in ("q", "quit"):
+                question_views.show_drafts_done(done, left=len(items) - n + 1)
+                return
+            if answer in ("s", "skip", ""):
+                done["skipped"] += 1
+                break
+            try:
+                card = _review(item, answer)
+                if card is None:
+                    continue
+                ops_drafts.save(store, item, card, now=now)
+            except EmdrillError as exc:
+                typer.echo(str(exc), err=True)
+                continue
+            done["reviewed"] += 1
+            typer.echo(f"saved {card.id}" + (f" (still drafts: {', '.join(card.draft)})"
+                                              if card.draft else ""))
+            break
+    question_views.show_drafts_done(done, left=0)
+
+
+def _review(item: Pending, answer: str) -> Question | None:
+    """The card the answer makes of `item`; None for an answer that is not an action."""
+    from emdrill.cli.editor import editor_command, run_editor
+    from emdrill.core.errors import InputError
+    from emdrill.core.userdeck import render_question
+    from emdrill.ops import drafts as ops_drafts
+
+    if answer in ("a", "accept"):
+        return ops_drafts.accept(item)
+    if answer.isdigit():
+        return ops_drafts.pick(item, int(answer))
+    if answer in ("e", "edit"):
+        editor = editor_command()
+        if editor is None:
+            raise InputError("edit needs an editor: set $VISUAL or $EDITOR")
+        text, ok = run_editor(_EDIT_NOTE + render_question(item.card), editor=editor,
+                              name="card", suffix=".toml")
+        if not ok:
+            raise InputError("the editor exited with an error; the card is unchanged")
+        return ops_drafts.edited(item, text)
+    typer.echo(f"'{answer}' is not one of: {_ACTIONS}", err=True)
+    return None
+
+
 def register(app: typer.Typer) -> None:
     app.command()(suggest)
     app.command()(add)
+    app.command()(drafts)

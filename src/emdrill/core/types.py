@@ -61,6 +61,8 @@ class Question:
     replaces: tuple[str, ...] = ()  # ids whose history loading moves to this question
     user_suspended: bool = False  # set aside by the user until `unsuspend`
     buried_until: datetime | None = None  # set aside until then (UTC): the next study day
+    # With the intent a draft and none drafted: the cards whose intents were offered instead.
+    candidates: tuple[str, ...] = ()
 
     def set_aside(self, now: datetime) -> bool:
         """Out of the queue at `now`: removed from its deck, suspended or buried."""

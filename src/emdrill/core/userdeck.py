@@ -40,6 +40,9 @@ EDIT_LIKENESS = 0.6  # how alike (0-1) a changed row must read to count as an ed
 ID_WORDS = 5
 GENERIC_PITFALL = "Answering the literal question instead of the intent behind it."
 GENERIC_FOLLOW_UP = "What would you do differently next time?"
+# The intent of a card no deck card was close enough to draft one from: a to-do, not a guess.
+UNDECODED = ("Not decoded yet: what does the interviewer really want to know? Pick one of the "
+             "candidates or write your own with `emdrill drafts`.")
 _FILLER_WORDS = """a an the and or of to in on for with at by from as is are was were be
 been you your yours me my i we our us it its this that these those do does did have has had
 how what when where which who why would could should can will tell describe give share walk
@@ -133,13 +136,14 @@ def draft_card(text: str, *, qid: str, deck: str, suggestion: Suggestion, given:
     near = basis.card if basis.card is not None and basis.card.family == family else None
     slot = basis.slots.get(story)
     probes = near.probes if near else _probes(slot)
+    intent = given.intent if given.intent is not None else suggestion.intent or UNDECODED
+    undecoded = given.intent is None and not suggestion.intent
     filled = {"intent": given.intent is None, "family": given.family is None,
               "story": given.story is None, "also": bool(also)}
     drafts = [f for f in DRAFTABLE if filled.get(f, True) and f not in set(reviewed)]
     return Question(
         id=qid, deck=deck, family=family, text=text,
-        intent=given.intent if given.intent is not None else suggestion.intent,
-        story=story, also=also, probes=tuple(probes),
+        intent=intent, story=story, also=also, probes=tuple(probes),
         system=near.system if near else _most_common([q.system for q in basis.family_cards],
                                                       "team"),
         traits=near.traits if near else (_most_common(
@@ -147,6 +151,7 @@ def draft_card(text: str, *, qid: str, deck: str, suggestion: Suggestion, given:
         pitfall=near.pitfall if near else GENERIC_PITFALL,
         follow_ups=near.follow_ups if near else (GENERIC_FOLLOW_UP,),
         position=position, draft=tuple(drafts), source=source,
+        candidates=tuple(c[0] for c in suggestion.candidates) if undecoded else (),
     )
 
 
@@ -168,7 +173,8 @@ def redraft(card: Question, fresh: Question) -> Question:
     wording); what the user reviewed stays."""
     values = {f: getattr(fresh, f) for f in card.draft}
     draft = tuple(f for f in card.draft if f in fresh.draft)
-    changed = replace(card, text=fresh.text, **values, draft=draft)
+    candidates = fresh.candidates if "intent" in card.draft else ()
+    changed = replace(card, text=fresh.text, **values, draft=draft, candidates=candidates)
     if changed.story in changed.also:
         changed = replace(changed, also=tuple(s for s in changed.also if s != changed.story))
     return changed
@@ -177,13 +183,19 @@ def redraft(card: Question, fresh: Question) -> Question:
 def confirmed(card: Question, fields: Iterable[str]) -> Question:
     """`card` with `fields` reviewed by the user: out of its draft."""
     gone = set(fields)
-    return replace(card, draft=tuple(f for f in card.draft if f not in gone))
+    draft = tuple(f for f in card.draft if f not in gone)
+    return replace(card, draft=draft, candidates=card.candidates if "intent" in draft else ())
+
+
+def decoded(card: Question, intent: str) -> Question:
+    """`card` with the intent the user chose or wrote: reviewed, its candidates dropped."""
+    return replace(confirmed(card, ["intent"]), intent=intent, candidates=())
 
 
 def reviewed_by_edit(before: Question, after: Question) -> Question:
     """A card the user edited: a drafted field they changed counts as reviewed."""
     still = tuple(f for f in after.draft if getattr(after, f) == getattr(before, f))
-    return replace(after, draft=still)
+    return replace(after, draft=still, candidates=after.candidates if "intent" in still else ())
 
 
 # ---------------------------------------------------------------- matching imported rows
@@ -268,6 +280,8 @@ def render_question(q: Question) -> str:
         lines.append(f"siblings = {_list(q.siblings)}")
     if q.source:
         lines.append(f"source = {_str(q.source)}")
+    if q.candidates:
+        lines.append(f"candidates = {_list(q.candidates)}")
     if q.draft:
         lines.append(f"draft = {_list(q.draft)}")
     return "\n".join(lines) + "\n"
@@ -294,3 +308,23 @@ def _list(values: Iterable[str]) -> str:
 
 def display_story(story: int | str) -> str:
     return "system" if story == SYSTEM else str(story)
+
+
+_QUESTIONS_HEADER = re.compile(r"^\s*\[\[\s*questions\s*\]\]")
+
+
+def with_card(text: str, index: int, card: Question) -> str:
+    """The deck file `text` with its `index`-th `[[questions]]` block replaced by `card`; the
+    rest of the file, comments included, stays as it was. The block ends at the next table
+    header; the comments and blank lines just before that header stay with it."""
+    lines = text.splitlines(keepends=True)
+    heads = [n for n, line in enumerate(lines) if _QUESTIONS_HEADER.match(line)]
+    if not 0 <= index < len(heads):
+        raise ValueError(f"no question block {index} in the file")
+    start = heads[index]
+    end = next((n for n in range(start + 1, len(lines)) if lines[n].lstrip().startswith("[")),
+               len(lines))
+    while end > start + 1 and (not lines[end - 1].strip()
+                               or lines[end - 1].lstrip().startswith("#")):
+        end -= 1
+    return "".join(lines[:start]) + render_question(card) + "".join(lines[end:])

@@ -68,7 +68,7 @@ def _read_deck(path: Path) -> DeckFile | None:
     return deck
 
 
-def _save_deck(store: Store, path: Path, text: str, *, now: datetime) -> LoadResult:
+def save_deck(store: Store, path: Path, text: str, *, now: datetime) -> LoadResult:
     """Check the new deck text against what is loaded, write it, load it; the questions it
     adds go first among new ones. Nothing is written if it does not check out."""
     deck = parse_bytes(path, text.encode("utf-8"))
@@ -177,6 +177,12 @@ def propose(store: Store, text: str, *, deck: str = DEFAULT_DECK, given: Given =
 def edited_card(proposal: Proposal, text: str) -> Question:
     """The card as the user edited it (one `[[questions]]` block); a drafted field they
     changed counts as reviewed. DeckError, with lines in their text, if it does not parse."""
+    return parse_edited(proposal.card, text, proposal.families)
+
+
+def parse_edited(before: Question, text: str, families: tuple[str, ...]) -> Question:
+    """`before` as edited into `text` (one `[[questions]]` block), keeping its deck and
+    source; a drafted field changed counts as reviewed. DeckError with lines in `text`."""
     where = Path("edited card")
     tail = '\n\n[deck]\nid = "x"\nname = "x"\nversion = "1"\n'  # after it: lines stay
     deck = parse_bytes(where, (text.rstrip("\n") + tail).encode("utf-8"))
@@ -185,11 +191,12 @@ def edited_card(proposal: Proposal, text: str) -> Question:
     if len(deck.questions) != 1:
         raise DeckError(f"{where}:1: expected one [[questions]] block, found "
                         f"{len(deck.questions)}")
-    card = replace(deck.questions[0], deck=proposal.card.deck, source=proposal.card.source)
-    if card.family not in proposal.families:
+    card = replace(deck.questions[0], deck=before.deck, source=before.source,
+                   position=before.position)
+    if card.family not in families:
         raise DeckError(f"{where}:{deck.line_of(card, 'family')}: unknown family "
-                        f"'{card.family}' (one of {', '.join(proposal.families)})")
-    return reviewed_by_edit(proposal.card, card)
+                        f"'{card.family}' (one of {', '.join(families)})")
+    return reviewed_by_edit(before, card)
 
 
 @dataclass(frozen=True)
@@ -207,7 +214,7 @@ def add(store: Store, proposal: Proposal, *, now: datetime, card: Question | Non
     path = proposal.path
     before = path.read_text(encoding="utf-8") if path.exists() else _header(chosen.deck)
     text = before.rstrip("\n") + "\n\n" + render_question(chosen)
-    result = _save_deck(store, path, text, now=now)
+    result = save_deck(store, path, text, now=now)
     return Added(chosen, path, result)
 
 
@@ -229,6 +236,7 @@ class ImportedRow:
     confidence: float | None = None
     review: bool = False
     first: int = 0
+    undecoded: bool = False  # no intent drafted: its candidates are recorded instead
 
 
 @dataclass(frozen=True)
@@ -262,7 +270,7 @@ def import_question_list(store: Store, path: Path, *, now: datetime, deck: str |
     written += [c for c in cards if c.id not in ours]  # added by hand: kept as they are
     text = _header(name, imported_from=path.name) + "".join(
         "\n" + render_question(c) for c in written)
-    result = None if dry_run else _save_deck(store, target, text, now=now)
+    result = None if dry_run else save_deck(store, target, text, now=now)
     return ImportResult(path, listed.format, name, target, tuple(rows),
                         tuple(c.id for c in gone), result, dry_run)
 
@@ -296,7 +304,8 @@ def _apply(matches: Iterable[Match], drafter: _Drafter, *, name: str
         written.append(card)
         status = "unchanged" if match.status == "same" else match.status
         rows.append(ImportedRow(row.line, card.text, status, card.id, card.family, card.story,
-                                confidence, bool(set(card.draft) & set(CONFIRMED))))
+                                confidence, bool(set(card.draft) & set(CONFIRMED)),
+                                undecoded=bool(card.candidates)))
     return rows, written
 
 

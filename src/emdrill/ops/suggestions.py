@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from emdrill.core.suggest import SYSTEM, Doc, Model, Story, Suggestion, fingerprint
+from emdrill.core.suggest import DRAFT_WEIGHT, SYSTEM, Doc, Model, Story, Suggestion, fingerprint
 from emdrill.core.types import Family, Question, Slot
 from emdrill.store import rows
 from emdrill.store.rows import Readable, Reader
@@ -54,15 +54,28 @@ class Loaded:
 
 
 def model_input(loaded: Loaded) -> tuple[list[Doc], dict[str, str], dict[int, str]]:
-    """Confirmed questions (a draft family or story would only teach the model its own guess
-    back), family descriptions and slot must-includes."""
-    docs = [Doc(id=q.id, family=q.family, text=q.text, intent=q.intent, probes=q.probes,
-                pitfall=q.pitfall, follow_ups=q.follow_ups, story=_story(q.story), also=q.also)
-            for q in loaded.questions if not set(q.draft) & set(CONFIRMED)]
+    """Questions whose family and story are confirmed (a draft family or story would only
+    teach the model its own guess back), a card still holding other drafts at DRAFT_WEIGHT
+    (below the bundled deck and the user's reviewed cards, and never lending its intent);
+    family descriptions and slot must-includes."""
+    docs = [_doc(q) for q in loaded.questions if not set(q.draft) & set(CONFIRMED)]
     families = {f.slug: f"{f.name}. {f.probes}" for f in loaded.families}
     slots = {s.slot: f"{s.name}. {s.competency}. " + ". ".join(s.must_include)
              for s in loaded.slots.values()}
     return docs, families, slots
+
+
+def _doc(q: Question) -> Doc:
+    """A question as the model reads it. A drafted intent, probes, pitfall or follow-ups are
+    copies of the card they were drafted from (or the 'not decoded yet' line): indexed, they
+    would make this card read like that one, so they are left out until reviewed."""
+    draft = set(q.draft)
+    return Doc(id=q.id, family=q.family, text=q.text,
+               intent="" if "intent" in draft else q.intent,
+               probes=() if "probes" in draft else q.probes,
+               pitfall="" if "pitfall" in draft else q.pitfall,
+               follow_ups=() if "follow_ups" in draft else q.follow_ups,
+               story=_story(q.story), also=q.also, weight=DRAFT_WEIGHT if draft else 1.0)
 
 
 def _story(story: int) -> Story:

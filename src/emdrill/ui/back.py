@@ -75,8 +75,31 @@ def compose_back(question: Question, *, slots: Mapping[int, Slot], stories: Sequ
         rows.append(("Avoid", Text(question.pitfall)))
     if question.also and not compact and level >= 3:
         rows.append(("Also", _alternates(question.also, slots)))
+    if question.draft:
+        rows = [(label, _marked(body, label, question.draft)) for label, body in rows]
     layout = _inline(rows) if compact and width < WIDE else _layout(rows, width)
     return Constrain(layout, width=max(width, 20))
+
+
+# Which drafted fields each section of the back shows.
+_DRAFTED_IN = {"Intent": ("intent", "probes"), "System": ("system",), "Story": ("story",),
+               "Avoid": ("pitfall",), "Also": ("also",)}
+DRAFT_MARK = "(draft)"
+
+
+def _marked(body: RenderableType, label: str, draft: Sequence[str]) -> RenderableType:
+    """A section holding a field emdrill filled in and the user has not reviewed yet, marked
+    so: a guess must never read like the deck's own advice."""
+    fields = [f for f in _DRAFTED_IN.get(label, ()) if f in draft]
+    if not fields or (label == "Intent" and not isinstance(body, Text)):
+        return body  # the intent with its probes marks itself (`_intent`)
+    if label == "Intent":  # folded to the intent alone: its probes are not shown
+        fields = [f for f in fields if f == "intent"]
+        if not fields:
+            return body
+    if isinstance(body, Text):
+        return body.copy().append(f" {DRAFT_MARK}", style=HINT)
+    return Group(body, Text(DRAFT_MARK, style=HINT))
 
 
 def learning_line(story: Story) -> str:
@@ -88,7 +111,13 @@ def learning_line(story: Story) -> str:
 
 
 def _intent(question: Question) -> RenderableType:
-    return Group(Text(question.intent, style="bold"), _bullets(question.probes))
+    head = Text(question.intent, style="bold")
+    if "intent" in question.draft:
+        head.append(f" {DRAFT_MARK}", style=HINT)
+    parts: list[RenderableType] = [head, _bullets(question.probes)]
+    if "probes" in question.draft:
+        parts.append(Text("(draft: probes)", style=HINT))
+    return Group(*parts)
 
 
 def _bullets(items: Sequence[str]) -> Table:

@@ -18,6 +18,7 @@ from emdrill.ui.fmt import plural
 if TYPE_CHECKING:  # `suggest` runs without the store's heavy imports; these bring them
     from rich.table import Table
 
+    from emdrill.ops.drafts import Pending
     from emdrill.ops.questions import Added, ImportResult, Proposal
 
 LABEL = 12  # width of the labels in a suggestion block
@@ -32,7 +33,9 @@ def suggestion_json(s: Suggestion) -> dict[str, Any]:
     return {"question": s.question, "family": s.family, "story": _story_json(s.story),
             "also": [_story_json(a) for a in s.also], "confidence": s.confidence,
             "nearest": [{"id": qid, "score": score} for qid, score in s.nearest],
-            "intent": s.intent}
+            "intent": s.intent, "basis": s.basis or None,
+            "candidates": [{"id": qid, "intent": intent, "score": score}
+                           for qid, intent, score in s.candidates]}
 
 
 def _story_line(story: Story, also: tuple[Story, ...], slots: Mapping[int, str]) -> str:
@@ -74,7 +77,13 @@ def _explain(width: int, s: Suggestion, *, family: str, story: str, intent: str)
     con.print(_row("family", family, width=width))
     con.print(_row("story", story, width=width))
     con.print(_row("confidence", f"{s.confidence:.2f}", width=width))
-    con.print(_row("intent", intent, width=width, note="(a draft)"))
+    if intent:
+        con.print(_row("intent", intent, width=width, note="(a draft)"))
+    else:
+        con.print(_row("intent", "not drafted: no card is close enough. Decode it yourself; "
+                       "the nearest cards want to know:", width=width))
+        for n, (qid, text, _) in enumerate(s.candidates, 1):
+            con.print(_row("", f"{n}. {text}", width=width, note=f"({qid})"))
     for i, reason in enumerate(s.reasons):
         con.print(_row("why" if i == 0 else "", _reason(reason), width=width))
 
@@ -89,7 +98,7 @@ def show_proposal(p: Proposal) -> None:
     if s.story == SYSTEM and "story" in card.draft:
         story += " (suggested: a system answer; a deck card needs a slot)"
     _explain(con.width, s, family=f"{card.family} ({p.family_name})", story=story,
-             intent=card.intent)
+             intent="" if card.candidates else card.intent)
 
 
 def show_added(a: Added) -> None:
@@ -97,7 +106,7 @@ def show_added(a: Added) -> None:
     con.print(Text(f"added {a.card.id} to {a.path}"), soft_wrap=True)
     if a.card.draft:
         con.print(Text(f"  drafts to review: {', '.join(a.card.draft)} "
-                       "(emdrill deck check lists them; edit the file to review)", style="dim"),
+                       "(review them: emdrill drafts)", style="dim"),
                   soft_wrap=True)
     con.print(Text("  it comes first among new questions: emdrill drill", style="dim"))
 
@@ -108,9 +117,15 @@ def show_import(r: ImportResult) -> None:
     review = sum(1 for row in r.rows if row.review)
     for line in _import_summary(r, review):
         con.print(Text(line), soft_wrap=True)
+    undecoded = sum(1 for row in r.rows if row.undecoded)
+    if undecoded and not r.dry_run:
+        con.print(Text(f"rows marked decode ({undecoded}) have no intent drafted (no card is "
+                       "close enough): pick one of their candidates or write your own with "
+                       "emdrill drafts", style="dim"), soft_wrap=True)
     if review and not r.dry_run:
-        con.print(Text("rows marked review have a guessed family and story: check them in the "
-                       "file (emdrill deck check lists every draft)", style="dim"), soft_wrap=True)
+        con.print(Text("rows marked review have a guessed family and story; every drafted "
+                       "field is marked in the file: review them with emdrill drafts",
+                       style="dim"), soft_wrap=True)
 
 
 def _import_table(r: ImportResult) -> Table:
@@ -125,6 +140,8 @@ def _import_table(r: ImportResult) -> Table:
         status = f"duplicate of line {row.first}" if row.status == "duplicate" else row.status
         if row.review:
             status += ", review"
+        if row.undecoded:
+            status += ", decode"
         conf = "-" if row.confidence is None else f"{row.confidence:.2f}"
         table.add_row(str(row.line), Text(row.text), row.family, str(row.story), conf, status)
     return table
@@ -146,3 +163,36 @@ def _import_summary(r: ImportResult, review: int) -> list[str]:
                      f"{done.updated}, unchanged {done.unchanged}, suspended {done.suspended}, "
                      f"restored {done.restored}")
     return lines
+
+
+def show_draft(item: Pending, *, n: int, total: int) -> None:
+    """One card to review: what it asks, each field emdrill filled in, the candidates."""
+    con = out()
+    card = item.card
+    con.print()
+    con.print(Text(f"draft {n} of {total} · {card.id} · {item.path.name}", style="dim"),
+              soft_wrap=True)
+    con.print(Text(card.text, style="bold"), soft_wrap=True)
+    story = str(card.story) if 1 <= card.story <= 8 else SYSTEM
+    fields = [("family", card.family), ("story", story),
+              ("also", ", ".join(map(str, card.also)) or "-"), ("intent", card.intent),
+              ("probes", "; ".join(card.probes)), ("system", card.system),
+              ("pitfall", card.pitfall)]
+    for name, value in fields:
+        if name == "intent" and item.undecoded:
+            con.print(_row("intent", "not drafted: decode it (pick a candidate or edit)",
+                           width=con.width, note="(draft)"))
+            continue
+        con.print(_row(name, value, width=con.width,
+                       note="(draft)" if name in card.draft else ""))
+    for k, (qid, intent) in enumerate(item.candidates, 1):
+        con.print(_row("candidate" if k == 1 else "", f"{k}. {intent}", width=con.width,
+                       note=f"({qid})"))
+
+
+def show_drafts_done(done: Mapping[str, int], *, left: int) -> None:
+    line = f"reviewed {done['reviewed']}, skipped {done['skipped']}"
+    if left:
+        line += f"; {left} left"
+    out().print(Text(line + ("; run `emdrill drafts` again for the rest" if left or
+                             done["skipped"] else "")), soft_wrap=True)

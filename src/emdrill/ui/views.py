@@ -183,6 +183,7 @@ def question_json(d: QuestionDetail, *, now: datetime, local: tzinfo) -> dict[st
         "buried_until": iso(f.buried_until) if f else None,
         "leech": bool(f and f.leech),
         "lapses": {"intent": f.intent_lapses, "story": f.story_lapses} if f else None,
+        "draft": list(q.draft),
         "your_story": None if story is None else {"id": story.id, "title": story.title},
         "facets": {"intent": _memory_json(d.card.intent, now, d.parameters.intent, local),
                    "story": _memory_json(d.card.story, now, d.parameters.story, local)},
@@ -242,10 +243,14 @@ def show_question(d: QuestionDetail, *, now: datetime, back: RenderableType) -> 
                                               style="dim"))
     for line in set_aside_lines(d, now):
         con.print(line)
+    if q.draft:
+        con.print(Text(f"drafts, not reviewed yet: {', '.join(q.draft)} (review them: "
+                       "emdrill drafts)", style="dim"), soft_wrap=True)
     con.print(Panel(Text(q.text, style="bold"), padding=(0, 1), width=min(con.width, 100)))
     con.print(back)
     if q.follow_ups:
-        con.print(Text("\nFollow-ups", style="bold cyan"))
+        con.print(Text("\nFollow-ups", style="bold cyan").append(
+            " (draft)" if "follow_ups" in q.draft else "", style="dim"))
         for item in q.follow_ups:
             con.print(Text(f"  · {item}"))
     con.print(Text("\nMemory", style="bold cyan"))
