@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import quote
 
-from emdrill.core.errors import ConfigError, DamagedError
+from emdrill.core.errors import ConfigError, DamagedError, StoreError
 from emdrill.core.settings import validate_setting
 
 MAGIC = b"SQLite format 3\x00"
@@ -90,8 +90,23 @@ def schema_problems(rows: Iterable[tuple[str, str, str]],
         if (kind, name) not in found:
             problems.append(f"{kind} '{name}' is missing")
         elif found[(kind, name)] != sql:
-            problems.append(f"{kind} '{name}' is not as emdrill made it")
+            how = " (its columns or constraints differ)" if kind == "table" else ""
+            problems.append(f"{kind} '{name}' is not as emdrill made it{how}")
     return problems
+
+
+def foreign_objects(rows: Iterable[tuple[str, str, str]],
+                    expected: frozenset[tuple[str, str, str]]) -> list[str]:
+    """The tables, indexes, triggers and views in the file's schema (`rows`) that the
+    migrations did not make: a trigger or a view is code that would run in the collection."""
+    made = {(t, n) for t, n, _ in expected}
+    return sorted(f"{t} '{n}'" for t, n, _ in rows if (t, n) not in made)
+
+
+def foreign(path: Path, objects: list[str]) -> StoreError:
+    shown = ", ".join(objects[:5]) + (f" and {len(objects) - 5} more" if len(objects) > 5 else "")
+    return StoreError(f"{path}: holds what emdrill's migrations did not make ({shown}); "
+                      "refused, the file was left untouched")
 
 
 def none_of(rows: Iterable[tuple[str, str, str]],
@@ -161,7 +176,11 @@ def _full_check(path: Path, latest: int, schema: Schema) -> list[str]:
         problems = _check_rows(con, "PRAGMA integrity_check(50)")
         if version == 0 and not problems:
             return []  # created, never migrated: nothing to read back yet
-        problems += schema_problems(schema_rows(con), schema(version))
+        rows, expected = schema_rows(con), schema(version)
+        problems += schema_problems(rows, expected)
+        if version and not none_of(rows, expected):
+            problems += [f"{what} is not one emdrill made (a foreign object; restore a backup, "
+                         "or drop it)" for what in foreign_objects(rows, expected)]
         if problems:
             return problems
         problems += [f"{table} row {rowid} refers to a missing {parent}"

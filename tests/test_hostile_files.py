@@ -1,0 +1,105 @@
+"""Files users hand emdrill (backups, exports, packages) and files emdrill owns: nothing in
+one can cost data, run code in the collection, or hang a command (docs/guarantees.md)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from emdrill.cli.main import app
+from emdrill.core.errors import StoreError
+from emdrill.core.scheduler import Rating
+from emdrill.core.timing import Clock
+from emdrill.ops import backups, collection, decks
+from emdrill.ops.collection import StoryAnswer
+from emdrill.store import backup as store_backup
+from emdrill.store.db import Store
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def count(path: Path, table: str) -> int:
+    con = sqlite3.connect(path)
+    try:
+        return int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def store(home: Path, mini_deck: Path) -> Iterator[Store]:
+    store = collection.open_collection(home / "emdrill.db", now=NOW, autoload=False)
+    decks.load_paths(store, [mini_deck], now=NOW)
+    yield store
+    store.close()
+
+
+def grade(store: Store, qid: str = "alpha-1") -> None:
+    collection.grade(store, Clock(NOW, UTC), qid, intent=Rating.GOOD, story=StoryAnswer(slot=1))
+
+
+def add(path: Path, sql: str) -> None:
+    con = sqlite3.connect(path)
+    try:
+        con.execute(sql)
+        con.commit()
+    finally:
+        con.close()
+
+
+FOREIGN = [
+    ("trigger 'wipe'", "CREATE TRIGGER wipe AFTER INSERT ON review BEGIN "
+                       "DELETE FROM review WHERE id < NEW.id; DELETE FROM story; END"),
+    ("view 'peek'", "CREATE VIEW peek AS SELECT * FROM review"),
+    ("index 'extra_idx'", "CREATE INDEX extra_idx ON review (mode)"),
+    ("table 'notes'", "CREATE TABLE notes (id INTEGER)"),
+    ("column", "ALTER TABLE story ADD COLUMN spy TEXT"),
+]
+
+
+# ---------------------------------------------------------------- only what the migrations made
+
+
+@pytest.mark.parametrize(("named", "sql"), FOREIGN, ids=[n for n, _ in FOREIGN])
+def test_a_backup_with_a_foreign_object_is_refused_before_anything_is_replaced(
+        home: Path, store: Store, runner: CliRunner, tmp_path: Path, named: str,
+        sql: str) -> None:
+    grade(store)
+    saved = backups.backup_to(home / "emdrill.db", tmp_path / "B.db", now=NOW)
+    add(saved, sql)
+    before = (home / "emdrill.db").read_bytes()
+    result = runner.invoke(app, ["restore", str(saved)])
+    assert result.exit_code == 1, result.output
+    assert named in result.output and str(saved) in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert (home / "emdrill.db").read_bytes() == before
+    assert not list((home / "backups").glob("*-restore.db"))  # refused before the safety copy
+
+
+@pytest.mark.parametrize(("named", "sql"), FOREIGN, ids=[n for n, _ in FOREIGN])
+def test_a_collection_with_a_foreign_object_is_refused_on_open_and_by_check(
+        home: Path, store: Store, runner: CliRunner, named: str, sql: str) -> None:
+    grade(store)
+    store.close()
+    add(home / "emdrill.db", sql)
+    result = runner.invoke(app, ["status"])
+    assert result.exit_code == 1, result.output
+    assert named in result.output
+    checked = runner.invoke(app, ["check"])
+    assert checked.exit_code == 1, checked.output
+    assert named in checked.output
+    assert count(home / "emdrill.db", "review") == 1
+
+
+def test_check_database_names_every_foreign_object(home: Path, store: Store,
+                                                    tmp_path: Path) -> None:
+    saved = backups.backup_to(home / "emdrill.db", tmp_path / "B.db", now=NOW)
+    add(saved, FOREIGN[0][1])
+    add(saved, FOREIGN[1][1])
+    with pytest.raises(StoreError, match="trigger 'wipe', view 'peek'"):
+        store_backup.check_database(saved)
