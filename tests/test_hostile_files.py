@@ -103,3 +103,40 @@ def test_check_database_names_every_foreign_object(home: Path, store: Store,
     add(saved, FOREIGN[1][1])
     with pytest.raises(StoreError, match="trigger 'wipe', view 'peek'"):
         store_backup.check_database(saved)
+
+
+# ---------------------------------------------------------------- Windows file rules
+
+
+@pytest.fixture
+def windows_fsync(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows' rule on Linux: fsync (FlushFileBuffers) needs a handle open for writing."""
+    import errno
+    import fcntl
+    import os
+
+    real = os.fsync
+
+    def fsync(fd: int) -> None:
+        if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_RDONLY:
+            raise OSError(errno.EBADF, "Bad file descriptor")
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+
+
+def test_backups_and_exports_work_under_windows_fsync_rules(
+        home: Path, store: Store, runner: CliRunner, tmp_path: Path,
+        windows_fsync: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    grade(store)
+    store.close()
+    monkeypatch.setenv("EMDRILL_NOW", "2026-03-03T09:00:00+00:00")  # a new day: daily backup
+    status = runner.invoke(app, ["status"])
+    assert status.exit_code == 0, status.output
+    assert list((home / "backups").glob("auto-*-daily.db"))
+    made = runner.invoke(app, ["backup", str(tmp_path / "copy.db")])
+    assert made.exit_code == 0, made.output
+    exported = runner.invoke(app, ["export", "json", str(tmp_path / "all.json")])
+    assert exported.exit_code == 0, exported.output
+    restored = runner.invoke(app, ["restore", str(tmp_path / "copy.db")])
+    assert restored.exit_code == 0, restored.output

@@ -69,8 +69,7 @@ def write_whole(path: Path, write: Callable[[Path], object]) -> None:
         partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
         try:
             write(partial)
-            with partial.open("rb") as written:
-                os.fsync(written.fileno())
+            store_backup.fsync_file(partial)
             os.replace(partial, target)
         except BaseException:
             partial.unlink(missing_ok=True)
