@@ -140,3 +140,43 @@ def test_backups_and_exports_work_under_windows_fsync_rules(
     assert exported.exit_code == 0, exported.output
     restored = runner.invoke(app, ["restore", str(tmp_path / "copy.db")])
     assert restored.exit_code == 0, restored.output
+
+
+# ---------------------------------------------------------------- never over what emdrill owns
+
+
+def owned_targets(home: Path, tmp_path: Path) -> list[Path]:
+    (home / "decks").mkdir(exist_ok=True)
+    (home / "decks" / "mine.toml").write_text("# the user's deck\n")
+    link = tmp_path / "innocent.json"
+    link.symlink_to(home / "emdrill.db")
+    apkg = tmp_path / "innocent.apkg"
+    apkg.symlink_to(home / "emdrill.db")
+    [daily] = list((home / "backups").glob("*.db")) or [home / "backups" / "x.db"]
+    return [home / "emdrill.db", home / "emdrill.db-wal", home / "emdrill.db-shm",
+            daily, home / "decks" / "mine.toml", home / "decks" / "new.json", link, apkg,
+            home / "backups" / ".." / "emdrill.db", home / "decks" / "new.apkg",
+            home / "backups" / "new.apkg"]
+
+
+@pytest.mark.parametrize("command", [["export", "json"], ["story", "export"],
+                                     ["export", "anki"], ["backup", "--force"]])
+def test_no_export_or_backup_writes_over_what_emdrill_owns(
+        home: Path, store: Store, runner: CliRunner, tmp_path: Path,
+        command: list[str]) -> None:
+    grade(store)
+    backups.backup_to(home / "emdrill.db", None, now=NOW)
+    for target in owned_targets(home, tmp_path):
+        before = {p: p.read_bytes() for p in home.rglob("*") if p.is_file()}
+        result = runner.invoke(app, [*command, str(target)])
+        assert result.exit_code == 1, (target, result.output)
+        anki_refuses = command[1] == "anki" and target.suffix != ".apkg"
+        assert ("ending in .apkg" if anki_refuses else "emdrill's own") in result.output
+        assert len(result.output.strip().splitlines()) == 1, result.output
+        after = {p: p.read_bytes() for p in home.rglob("*") if p.is_file()
+                 if not p.name.endswith(("-wal", "-shm"))}
+        assert all(before[p] == data for p, data in after.items() if p in before)
+        assert not [p for p in home.rglob("*partial*")]
+    assert count(home / "emdrill.db", "review") == 1
+    ok = runner.invoke(app, [*command, str(tmp_path / "out.apkg")])
+    assert ok.exit_code == 0, ok.output
