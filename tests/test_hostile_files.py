@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -180,3 +181,77 @@ def test_no_export_or_backup_writes_over_what_emdrill_owns(
     assert count(home / "emdrill.db", "review") == 1
     ok = runner.invoke(app, [*command, str(tmp_path / "out.apkg")])
     assert ok.exit_code == 0, ok.output
+
+
+# ---------------------------------------------------------------- JSON import values
+
+
+def exported(runner: CliRunner, tmp_path: Path) -> dict[str, object]:
+    import json
+
+    out = tmp_path / "all.json"
+    assert runner.invoke(app, ["export", "json", str(out)]).exit_code == 0
+    data: dict[str, object] = json.loads(out.read_text())
+    return data
+
+
+def tampered(tmp_path: Path, data: dict[str, object], change: str) -> Path:
+    import json
+
+    sections: Any = data
+    if change == "due-year-1":
+        sections["progress"][0]["due"] = "0001-01-01T00:00:00+00:00"
+    elif change == "interview-9999":
+        sections["interview"] = [{"id": 1, "at": "9999-12-31T00:00:00+00:00",
+                                  "scope": "[]", "set_at": "2026-03-01T00:00:00+00:00"}]
+    elif change == "negative-count":
+        sections["questions"][0]["reviews"] = -5
+    elif change == "huge-number":
+        sections["reviews"][0]["seconds"] = 10 ** 30
+    elif change == "huge-int":
+        sections["reviews"][0]["slot_named"] = 2 ** 70
+    elif change == "unknown-id":
+        sections["reviews"][0]["question_id"] = "no-such-question"
+    elif change == "all-empty":
+        from emdrill.core.dumpfile import SECTIONS
+
+        for name in SECTIONS:
+            sections[name] = []
+    path = tmp_path / f"{change}.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+BAD_VALUES = ["due-year-1", "interview-9999", "negative-count", "huge-number", "huge-int",
+              "unknown-id"]
+
+
+@pytest.mark.parametrize("change", BAD_VALUES)
+def test_a_json_import_with_an_out_of_range_value_is_refused_and_leaves_nothing(
+        home: Path, store: Store, runner: CliRunner, tmp_path: Path, change: str) -> None:
+    grade(store)
+    store.close()
+    data = exported(runner, tmp_path)
+    bad = tampered(tmp_path, data, change)
+    before = (home / "emdrill.db").read_bytes()
+    def listing() -> list[str]:
+        return sorted(p.name for p in home.rglob("*") if not p.name.endswith(("-wal", "-shm")))
+
+    files = listing()
+    result = runner.invoke(app, ["import", "--replace", str(bad)])
+    assert result.exit_code == 1, result.output
+    assert str(bad) in result.output and "unexpected" not in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert (home / "emdrill.db").read_bytes() == before
+    assert listing() == files
+    assert runner.invoke(app, ["status"]).exit_code == 0
+
+
+def test_a_json_export_with_every_list_empty_imports(
+        home: Path, store: Store, runner: CliRunner, tmp_path: Path) -> None:
+    store.close()
+    empty = tampered(tmp_path, exported(runner, tmp_path), "all-empty")
+    result = runner.invoke(app, ["import", "--replace", str(empty)])
+    assert "unexpected" not in result.output, result.output
+    assert runner.invoke(app, ["status"]).exit_code == 0
+    assert runner.invoke(app, ["check"]).exit_code == 0
