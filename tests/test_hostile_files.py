@@ -255,3 +255,31 @@ def test_a_json_export_with_every_list_empty_imports(
     assert "unexpected" not in result.output, result.output
     assert runner.invoke(app, ["status"]).exit_code == 0
     assert runner.invoke(app, ["check"]).exit_code == 0
+
+
+@pytest.mark.parametrize(("table", "sql"), [
+    ("interview", "INSERT INTO interview VALUES (1, '9999-12-31T00:00:00.000000+00:00', '[]', "
+                  "'[]', '2026-03-01T00:00:00.000000+00:00')"),
+    ("facet", "UPDATE facet SET due = '9999-12-31T00:00:00.000000+00:00' "
+              "WHERE question_id = 'alpha-1'"),
+    ("facet", "UPDATE facet SET due = '0001-01-01T00:00:00.000000+00:00' "
+              "WHERE question_id = 'alpha-2'"),
+])
+def test_an_out_of_range_time_already_stored_is_reported_and_repaired(
+        home: Path, store: Store, runner: CliRunner, table: str, sql: str) -> None:
+    grade(store)
+    store.close()
+    add(home / "emdrill.db", sql)
+    status = runner.invoke(app, ["status"])
+    assert "unexpected" not in status.output, status.output
+    checked = runner.invoke(app, ["check"])
+    assert checked.exit_code == 1
+    assert f"{table} row" in checked.output and "out of range" in checked.output
+    assert "emdrill check --repair" in checked.output
+    repaired = runner.invoke(app, ["check", "--repair"])
+    assert repaired.exit_code == 0, repaired.output
+    assert "repaired" in repaired.output and "passes the full integrity check" in repaired.output
+    assert count(home / "emdrill.db", "review") == 1
+    for command in (["status"], ["next", "--json"], ["interview"]):
+        result = runner.invoke(app, command)
+        assert "unexpected" not in result.output, (command, result.output)

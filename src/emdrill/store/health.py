@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from emdrill.core.errors import ConfigError, DamagedError, StoreError
 from emdrill.core.settings import validate_setting
+from emdrill.core.timing import FIRST_YEAR, LAST_YEAR
 
 MAGIC = b"SQLite format 3\x00"
 RECOVER = ("to recover, restore a backup with `emdrill restore FILE`, or move the file "
@@ -28,7 +29,13 @@ TIME_COLUMNS = {
     "review": ("reviewed_at", "intent_prev_due", "intent_prev_last_review", "story_prev_due",
                "story_prev_last_review"),
     "story": ("created_at", "updated_at"), "system": ("updated_at",),
+    "interview": ("at", "set_at"),
 }
+# Stored times sort as text: the bounds of the years a stored time may be in (FIRST_YEAR to
+# LAST_YEAR in core/timing.py), as stored.
+TIME_FLOOR = f"{FIRST_YEAR:04d}-01-01T00:00:00.000000+00:00"
+TIME_CEILING = f"{LAST_YEAR:04d}-12-31T00:00:00.000000+00:00"
+REPAIR = "`emdrill check --repair` fixes it"
 JSON_COLUMNS = {
     "slot": ("must_include",),
     "question": ("probes", "also", "traits", "follow_ups", "siblings"),
@@ -140,6 +147,8 @@ def content_problems(con: sqlite3.Connection) -> list[str]:
                              f"SELECT rowid, {column} FROM {table} WHERE {column} IS NOT NULL "
                              f"AND (length({column}) <> 32 OR julianday({column}) IS NULL) "
                              "LIMIT 20")]
+    problems += [f"{table} row {rowid}: {column} '{value}' is out of range ({FIRST_YEAR} to "
+                 f"{LAST_YEAR}); {REPAIR}" for table, column, rowid, value in _far_times(con)]
     for table, columns in JSON_COLUMNS.items():
         for column in columns if table in tables else ():
             problems += [f"{table} row {rowid}: {column} is not a JSON list"
@@ -152,6 +161,33 @@ def content_problems(con: sqlite3.Connection) -> list[str]:
         except ConfigError as exc:
             problems.append(f"stored setting {exc} (set it again with `emdrill config`)")
     return problems
+
+
+def _far_times(con: sqlite3.Connection) -> list[tuple[str, str, int, str]]:
+    """(table, column, rowid, value) of stored times outside the years emdrill reckons
+    with (an older emdrill's import took them): date arithmetic on them would overflow."""
+    tables = {str(r[0]) for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    return [(table, column, int(rowid), str(value))
+            for table, columns in TIME_COLUMNS.items() if table in tables for column in columns
+            for rowid, value in con.execute(
+                f"SELECT rowid, {column} FROM {table} WHERE {column} < ? OR {column} > ? "
+                "LIMIT 20", (TIME_FLOOR, TIME_CEILING))]
+
+
+def repair_times(con: sqlite3.Connection) -> list[str]:
+    """Bring every stored time outside the years emdrill reckons with to the nearest bound
+    (an interview plan that far out is deleted: it was no plan); inside the caller's write
+    transaction. Returns what was changed, one line each."""
+    done = []
+    for table, column, rowid, value in _far_times(con):
+        if table == "interview":
+            con.execute("DELETE FROM interview WHERE rowid = ?", (rowid,))
+            done.append(f"deleted the interview plan dated '{value}'")
+            continue
+        bound = TIME_FLOOR if value < TIME_FLOOR else TIME_CEILING
+        con.execute(f"UPDATE {table} SET {column} = ? WHERE rowid = ?", (bound, rowid))
+        done.append(f"{table} row {rowid}: {column} '{value}' is now '{bound}'")
+    return done
 
 
 Schema = Callable[[int], frozenset[tuple[str, str, str]]]
