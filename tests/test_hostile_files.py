@@ -283,3 +283,79 @@ def test_an_out_of_range_time_already_stored_is_reported_and_repaired(
     for command in (["status"], ["next", "--json"], ["interview"]):
         result = runner.invoke(app, command)
         assert "unexpected" not in result.output, (command, result.output)
+
+
+# ---------------------------------------------------------------- Anki packages are data
+
+
+def package(tmp_path: Path, *extra: str, revlog: str | None = None,
+            rows: tuple[tuple[object, ...], ...] = ()) -> Path:
+    import zipfile
+
+    db = tmp_path / "collection.anki21"
+    db.unlink(missing_ok=True)
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, guid TEXT)")
+    con.execute("CREATE TABLE cards (id INTEGER PRIMARY KEY, nid INTEGER, ord INTEGER)")
+    con.execute(revlog or "CREATE TABLE revlog (id INTEGER PRIMARY KEY, cid INTEGER, "
+                "ease INTEGER, type INTEGER, time INTEGER)")
+    if rows:
+        con.executemany("INSERT INTO revlog VALUES (?, 1, ?, 1, 3000)", rows)
+    for sql in extra:
+        con.execute(sql)
+    con.commit()
+    con.close()
+    out = tmp_path / "hostile.apkg"
+    with zipfile.ZipFile(out, "w") as z:
+        z.write(db, "collection.anki21")
+    return out
+
+
+ENDLESS = ("CREATE VIEW revlog AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+           "FROM n) SELECT i AS id, 1 AS cid, 3 AS ease, 1 AS type, 0 AS time FROM n")
+
+
+@pytest.mark.parametrize(("case", "message"), [
+    ("endless-view", "view 'revlog'"),
+    ("trigger", "trigger 'boom'"),
+    ("null-ease", "no answer button"),
+    ("far-future-id", "out of range"),
+    ("negative-id", "out of range"),
+])
+def test_a_hostile_anki_package_ends_in_one_line(
+        home: Path, store: Store, runner: CliRunner, tmp_path: Path, case: str,
+        message: str) -> None:
+    grade(store)
+    now_ms = int(NOW.timestamp() * 1000)
+    path = {
+        "endless-view": lambda: package(tmp_path, revlog=ENDLESS),
+        "trigger": lambda: package(tmp_path, "CREATE TRIGGER boom AFTER INSERT ON notes BEGIN "
+                                   "DELETE FROM cards; END", rows=((now_ms, 3),)),
+        "null-ease": lambda: package(tmp_path, rows=((now_ms, None),)),
+        "far-future-id": lambda: package(tmp_path, rows=((2 ** 62, 3),)),
+        "negative-id": lambda: package(tmp_path, rows=((-5, 3),)),
+    }[case]()
+    before = (home / "emdrill.db").read_bytes()
+    for dry in (["--dry-run"], []):
+        result = runner.invoke(app, ["import", *dry, str(path)])
+        assert result.exit_code == 1, result.output
+        assert message in result.output and str(path) in result.output, result.output
+        assert len(result.output.strip().splitlines()) == 1, result.output
+    assert (home / "emdrill.db").read_bytes() == before
+
+
+def test_an_anki_query_that_runs_too_long_is_stopped(
+        home: Path, store: Store, runner: CliRunner, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from emdrill.store import anki
+
+    rows = tuple((int(NOW.timestamp() * 1000) + i, 3) for i in range(3000))
+    monkeypatch.setattr(anki, "QUERY_SECONDS", 0.0)
+    result = runner.invoke(app, ["import", "--dry-run", str(package(tmp_path, rows=rows))])
+    assert result.exit_code == 1, result.output
+    assert "took longer than" in result.output, result.output
+    monkeypatch.setattr(anki, "QUERY_SECONDS", 30.0)
+    monkeypatch.setattr(anki, "MAX_REVIEWS", 100)
+    result = runner.invoke(app, ["import", "--dry-run", str(package(tmp_path, rows=rows))])
+    assert result.exit_code == 1, result.output
+    assert "more than 100 reviews" in result.output, result.output
