@@ -226,7 +226,11 @@ def undo() -> None:
 
 
 @app.command()
-def check() -> None:
+def check(
+    repair: Annotated[bool, typer.Option("--repair", help="First bring out-of-range stored "
+                                         "values (times before 1970 or after 2200) back into "
+                                         "range.")] = False,
+) -> None:
     """Run the full integrity check on the database (read-only) and say how to recover."""
     from emdrill import env
     from emdrill.ops import health
@@ -235,6 +239,9 @@ def check() -> None:
     if not path.exists():
         typer.echo(f"no database yet at {path}; nothing to check")
         return
+    if repair:
+        for line in health.repair(path) or ["nothing to repair"]:
+            typer.echo(f"repaired: {line}" if line != "nothing to repair" else line)
     problems = health.check_database(path)
     if problems:
         for problem in problems[:20]:

@@ -171,12 +171,14 @@ def story_export(
     from emdrill.ops import stories as ops_stories
     from emdrill.ops import transfer
 
-    stories = ops_stories.list_stories(open_here(autoload=False))
+    store = open_here(autoload=False)
+    stories = ops_stories.list_stories(store)
     text = render_markdown(stories)
     if file is None or str(file) == "-":
         sys.stdout.write(text)
         return
-    transfer.write_whole(file, lambda partial: partial.write_text(text, encoding="utf-8"))
+    transfer.write_whole(file, lambda partial: partial.write_text(text, encoding="utf-8"),
+                         collection=store.path)
     typer.echo(f"wrote {len(stories)} stor{'y' if len(stories) == 1 else 'ies'} to {file}")
 
 

@@ -17,6 +17,13 @@ EPOCH = date(1970, 1, 1)
 # Years "now" may be in: every date emdrill derives (a century-long interval, 12 weeks of
 # history) must stay inside what datetime and the fixed-width stored times can hold.
 YEARS = (1970, 9000)
+# Years a stored time (a due date, an interview, a review) may be in: imports refuse others
+# and `emdrill check` reports them, since the date arithmetic on them would overflow.
+FIRST_YEAR, LAST_YEAR = 1970, 2200
+
+
+def time_in_range(at: datetime) -> bool:
+    return FIRST_YEAR <= at.astimezone(UTC).year <= LAST_YEAR if at.tzinfo else False
 
 
 def day_shift_seconds(offset_minutes: int) -> int:

@@ -162,7 +162,8 @@ def export_anki(store: Store, path: Path, *, now: datetime, decks: Sequence[str]
             guid=note_guid(q.deck, q.id), tags=[family_tag(q.family)]))
     package = genanki.Package(list(anki_decks.values()))
     write_whole(path, lambda partial: package.write_to_file(str(partial),
-                                                            timestamp=now.timestamp()))
+                                                            timestamp=now.timestamp()),
+                collection=store.path)
     return AnkiExport(path, len(questions), len(anki_decks))
 
 

@@ -7,6 +7,7 @@ made with `emdrill backup` are never deleted by emdrill.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
@@ -36,6 +37,35 @@ class Backup:
 
 def folder(db_path: Path) -> Path:
     return db_path.parent / FOLDER
+
+
+_USER_DECKS = "decks"  # ops.decks.USER_DECKS (which imports this module)
+_SIDECARS = ("", "-wal", "-shm", "-journal")
+
+
+def refuse_owned(target: Path, db_path: Path) -> None:
+    """Refuse, in one line, to write `target` when it is (through symlinks, `..` or a hard
+    link) the collection, one of its SQLite files, or in the backups or user decks folder."""
+    where = _resolved(target)
+    owned = [_resolved(Path(f"{db_path}{suffix}")) for suffix in _SIDECARS]
+    folders = [_resolved(db_path.parent / name) for name in (FOLDER, _USER_DECKS)]
+    hit = where in owned or any(where.is_relative_to(f) for f in folders)
+    if not hit and where.exists():
+        hit = any(_same(where, p) for p in owned)
+    if hit:
+        raise InputError(f"{target}: is emdrill's own (the collection, its journal, a backup "
+                         "or a user deck); write somewhere else, nothing was written")
+
+
+def _resolved(path: Path) -> Path:
+    return Path(os.path.realpath(path))
+
+
+def _same(a: Path, b: Path) -> bool:
+    try:
+        return b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def list_backups(db_path: Path) -> list[Backup]:
@@ -120,8 +150,7 @@ def backup_to(db_path: Path, dest: Path | None, *, now: datetime, force: bool = 
         raise InputError(f"{dest}: is a folder; give a file name")
     if dest.exists() and not force:
         raise InputError(f"{dest}: already exists (pass --force to overwrite it)")
-    if dest.resolve() == db_path.resolve():
-        raise InputError(f"{dest}: is the collection itself")
+    refuse_owned(dest, db_path)
     store_backup.copy_database(db_path, dest)
     return dest
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from emdrill.store import health
-from emdrill.store.db import expected_schema
+from emdrill.store.db import expected_schema, open_store
+from emdrill.store.decks import rebuild_aggregates
 from emdrill.store.migrations import LATEST
 
 RECOVER = health.RECOVER
@@ -15,6 +16,21 @@ def check_database(path: Path) -> list[str]:
     """Every problem found (SQLite's integrity check, the schema, rows emdrill could not
     read back); an empty list means the file is whole. Writes nothing."""
     return health.full_check(path, LATEST, expected_schema)
+
+
+def repair(path: Path) -> list[str]:
+    """`emdrill check --repair`: bring stored values an older emdrill let in back into range
+    (times outside the years emdrill reckons with), in one write transaction, then recount
+    what the hot path keeps from them. Returns what was changed."""
+    store = open_store(path)
+    try:
+        with store.transaction() as con:
+            done = health.repair_times(con)
+        if done:
+            rebuild_aggregates(store)
+        return done
+    finally:
+        store.close()
 
 
 def latest_good_backup(path: Path) -> Path | None:

@@ -52,15 +52,18 @@ def detect_kind(path: Path) -> str:
 def export_json(store: Store, path: Path, *, now: datetime) -> Dump:
     """Write everything in the collection to `path` (docs/export-json.md)."""
     dump = Dump(schema=LATEST, exported_at=to_db_time(now), sections=store_dump.read_all(store))
-    write_whole(path, lambda partial: partial.write_text(render(dump), encoding="utf-8"))
+    write_whole(path, lambda partial: partial.write_text(render(dump), encoding="utf-8"),
+                collection=store.path)
     return dump
 
 
-def write_whole(path: Path, write: Callable[[Path], object]) -> None:
+def write_whole(path: Path, write: Callable[[Path], object], *, collection: Path) -> None:
     """`write` a file beside `path`, then rename it into place: `path` is never half
     written, and a failure (a full disk) leaves the old file as it was and nothing else.
     Only a regular file is replaced: a device or a pipe (/dev/stdout) is written to, and a
-    symlink's target is replaced, not the link."""
+    symlink's target is replaced, not the link. Nothing emdrill owns beside `collection`
+    is ever written (`backups.refuse_owned`)."""
+    backups.refuse_owned(path, collection)
     try:
         if path.exists() and not path.is_file():
             write(path)  # the error (disk full) comes at the latest from the close
@@ -69,8 +72,7 @@ def write_whole(path: Path, write: Callable[[Path], object]) -> None:
         partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
         try:
             write(partial)
-            with partial.open("rb") as written:
-                os.fsync(written.fileno())
+            store_backup.fsync_file(partial)
             os.replace(partial, target)
         except BaseException:
             partial.unlink(missing_ok=True)

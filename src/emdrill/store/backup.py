@@ -49,7 +49,7 @@ def copy_database(source: Path, dest: Path) -> None:
             src.backup(out)
             # A standalone copy: one file, no -wal beside it.
             out.execute("PRAGMA journal_mode=DELETE")
-        _fsync(partial)
+        fsync_file(partial)
         os.replace(partial, dest)
     except sqlite3.Error as exc:
         partial.unlink(missing_ok=True)
@@ -59,8 +59,10 @@ def copy_database(source: Path, dest: Path) -> None:
         raise StoreError(f"{dest}: cannot write ({exc.strerror})") from None
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+def fsync_file(path: Path) -> None:
+    """Flush a file we just wrote to the disk. The handle is opened for writing: Windows
+    flushes only through one (a read-only handle fails with EBADF there)."""
+    fd = os.open(path, os.O_RDWR | getattr(os, "O_BINARY", 0))
     try:
         os.fsync(fd)
     finally:
@@ -114,8 +116,15 @@ def keep_files(path: Path, dest: Path) -> Path:
 def swap_file(live: Path, source: Path) -> None:
     """Put a copy of `source` in place of `live` (a damaged file), dropping its -wal and -shm,
     which belong to the old file and would be replayed into the new one."""
-    partial = live.with_name(live.name + ".restoring")
+    partial = live.with_name(f"{live.name}.{os.getpid()}.restoring")
     copy_database(source, partial)
-    for suffix in ("-wal", "-shm"):
-        Path(str(live) + suffix).unlink(missing_ok=True)
-    os.replace(partial, live)
+    try:
+        # On Windows a file another program holds open cannot be removed or replaced: that
+        # fails here, before the new copy is in place, and says so in one line.
+        for suffix in ("-wal", "-shm"):
+            Path(str(live) + suffix).unlink(missing_ok=True)
+        os.replace(partial, live)
+    except OSError as exc:
+        partial.unlink(missing_ok=True)
+        raise StoreError(f"{live}: cannot replace the damaged collection ({exc.strerror}); "
+                         "close any other program using it and try again") from None

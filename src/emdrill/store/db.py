@@ -50,6 +50,7 @@ def inspect_existing(path: Path) -> int:
             expected = expected_schema(version) if 0 < version <= LATEST else frozenset()
             problems = health.schema_problems(rows, expected)
             foreign = bool(expected) and health.none_of(rows, expected)
+            extra = health.foreign_objects(rows, expected) if expected and not foreign else []
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
@@ -64,6 +65,8 @@ def inspect_existing(path: Path) -> int:
                          "schema); it was left untouched")
     if problems:
         raise health.damaged(path, "; ".join(problems[:3]))
+    if extra:
+        raise health.foreign(path, extra)
     return version
 
 

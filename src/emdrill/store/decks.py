@@ -105,8 +105,9 @@ def refresh_new_order(s: Session, *, first: Collection[str] = ()) -> None:
     order = new_order(((qid, fam, deck, int(pos)) for qid, fam, deck, pos, _ in rows),
                       first=ahead)
     s.execute(text("UPDATE question SET new_order = NULL WHERE suspended = 1"))
-    s.execute(text("UPDATE question SET new_order = :n WHERE id = :id"),
-              [{"n": n, "id": qid} for qid, n in order.items()])
+    if order:  # an empty parameter list is not "no rows" to SQLAlchemy
+        s.execute(text("UPDATE question SET new_order = :n WHERE id = :id"),
+                  [{"n": n, "id": qid} for qid, n in order.items()])
 
 
 def rebuild_aggregates(store: Store) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import Boolean, text
 from sqlmodel import SQLModel
 
 from emdrill.core.dumpfile import SECTIONS, Dump, DumpError, Row
+from emdrill.core.timing import FIRST_YEAR, LAST_YEAR, time_in_range
 from emdrill.store.db import Store, run_migrations
 from emdrill.store.tables import (
     AnkiReviewRow,
@@ -171,6 +172,20 @@ def _value(where: str, name: str, value: Any, info: dict[str, tuple[str, bool]],
         raise DumpError(f"{where}.{name}: must be {kind}")
     if name in times:
         return _time(where, name, str(value))
+    if isinstance(value, int | float):
+        return _number(where, name, value)
+    return value
+
+
+# Every number emdrill stores is a count, an id, a rating, a state, seconds or a memory
+# parameter: none is negative, and none comes near what a double holds exactly.
+NUMBER_LIMIT = 2 ** 53
+
+
+def _number(where: str, name: str, value: float) -> float:
+    if not (0 <= value <= NUMBER_LIMIT):  # also refuses NaN (json reads it)
+        raise DumpError(f"{where}.{name}: {value!r} is out of range "
+                        f"(0 to {NUMBER_LIMIT})")
     return value
 
 
@@ -189,4 +204,7 @@ def _time(where: str, name: str, value: str) -> str:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
         raise DumpError(f"{where}.{name}: '{value}' is not an ISO-8601 time with an offset")
+    if not time_in_range(parsed):
+        raise DumpError(f"{where}.{name}: '{value}' is out of range "
+                        f"({FIRST_YEAR} to {LAST_YEAR})")
     return to_db_time(parsed)

@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from urllib.parse import quote
 
-from emdrill.core.errors import ConfigError, DamagedError
+from emdrill.core.errors import ConfigError, DamagedError, StoreError
 from emdrill.core.settings import validate_setting
+from emdrill.core.timing import FIRST_YEAR, LAST_YEAR
 
 MAGIC = b"SQLite format 3\x00"
 RECOVER = ("to recover, restore a backup with `emdrill restore FILE`, or move the file "
@@ -28,7 +29,13 @@ TIME_COLUMNS = {
     "review": ("reviewed_at", "intent_prev_due", "intent_prev_last_review", "story_prev_due",
                "story_prev_last_review"),
     "story": ("created_at", "updated_at"), "system": ("updated_at",),
+    "interview": ("at", "set_at"),
 }
+# Stored times sort as text: the bounds of the years a stored time may be in (FIRST_YEAR to
+# LAST_YEAR in core/timing.py), as stored.
+TIME_FLOOR = f"{FIRST_YEAR:04d}-01-01T00:00:00.000000+00:00"
+TIME_CEILING = f"{LAST_YEAR:04d}-12-31T00:00:00.000000+00:00"
+REPAIR = "`emdrill check --repair` fixes it"
 JSON_COLUMNS = {
     "slot": ("must_include",),
     "question": ("probes", "also", "traits", "follow_ups", "siblings"),
@@ -90,8 +97,23 @@ def schema_problems(rows: Iterable[tuple[str, str, str]],
         if (kind, name) not in found:
             problems.append(f"{kind} '{name}' is missing")
         elif found[(kind, name)] != sql:
-            problems.append(f"{kind} '{name}' is not as emdrill made it")
+            how = " (its columns or constraints differ)" if kind == "table" else ""
+            problems.append(f"{kind} '{name}' is not as emdrill made it{how}")
     return problems
+
+
+def foreign_objects(rows: Iterable[tuple[str, str, str]],
+                    expected: frozenset[tuple[str, str, str]]) -> list[str]:
+    """The tables, indexes, triggers and views in the file's schema (`rows`) that the
+    migrations did not make: a trigger or a view is code that would run in the collection."""
+    made = {(t, n) for t, n, _ in expected}
+    return sorted(f"{t} '{n}'" for t, n, _ in rows if (t, n) not in made)
+
+
+def foreign(path: Path, objects: list[str]) -> StoreError:
+    shown = ", ".join(objects[:5]) + (f" and {len(objects) - 5} more" if len(objects) > 5 else "")
+    return StoreError(f"{path}: holds what emdrill's migrations did not make ({shown}); "
+                      "refused, the file was left untouched")
 
 
 def none_of(rows: Iterable[tuple[str, str, str]],
@@ -125,6 +147,8 @@ def content_problems(con: sqlite3.Connection) -> list[str]:
                              f"SELECT rowid, {column} FROM {table} WHERE {column} IS NOT NULL "
                              f"AND (length({column}) <> 32 OR julianday({column}) IS NULL) "
                              "LIMIT 20")]
+    problems += [f"{table} row {rowid}: {column} '{value}' is out of range ({FIRST_YEAR} to "
+                 f"{LAST_YEAR}); {REPAIR}" for table, column, rowid, value in _far_times(con)]
     for table, columns in JSON_COLUMNS.items():
         for column in columns if table in tables else ():
             problems += [f"{table} row {rowid}: {column} is not a JSON list"
@@ -137,6 +161,33 @@ def content_problems(con: sqlite3.Connection) -> list[str]:
         except ConfigError as exc:
             problems.append(f"stored setting {exc} (set it again with `emdrill config`)")
     return problems
+
+
+def _far_times(con: sqlite3.Connection) -> list[tuple[str, str, int, str]]:
+    """(table, column, rowid, value) of stored times outside the years emdrill reckons
+    with (an older emdrill's import took them): date arithmetic on them would overflow."""
+    tables = {str(r[0]) for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    return [(table, column, int(rowid), str(value))
+            for table, columns in TIME_COLUMNS.items() if table in tables for column in columns
+            for rowid, value in con.execute(
+                f"SELECT rowid, {column} FROM {table} WHERE {column} < ? OR {column} > ? "
+                "LIMIT 20", (TIME_FLOOR, TIME_CEILING))]
+
+
+def repair_times(con: sqlite3.Connection) -> list[str]:
+    """Bring every stored time outside the years emdrill reckons with to the nearest bound
+    (an interview plan that far out is deleted: it was no plan); inside the caller's write
+    transaction. Returns what was changed, one line each."""
+    done = []
+    for table, column, rowid, value in _far_times(con):
+        if table == "interview":
+            con.execute("DELETE FROM interview WHERE rowid = ?", (rowid,))
+            done.append(f"deleted the interview plan dated '{value}'")
+            continue
+        bound = TIME_FLOOR if value < TIME_FLOOR else TIME_CEILING
+        con.execute(f"UPDATE {table} SET {column} = ? WHERE rowid = ?", (bound, rowid))
+        done.append(f"{table} row {rowid}: {column} '{value}' is now '{bound}'")
+    return done
 
 
 Schema = Callable[[int], frozenset[tuple[str, str, str]]]
@@ -161,7 +212,11 @@ def _full_check(path: Path, latest: int, schema: Schema) -> list[str]:
         problems = _check_rows(con, "PRAGMA integrity_check(50)")
         if version == 0 and not problems:
             return []  # created, never migrated: nothing to read back yet
-        problems += schema_problems(schema_rows(con), schema(version))
+        rows, expected = schema_rows(con), schema(version)
+        problems += schema_problems(rows, expected)
+        if version and not none_of(rows, expected):
+            problems += [f"{what} is not one emdrill made (a foreign object; restore a backup, "
+                         "or drop it)" for what in foreign_objects(rows, expected)]
         if problems:
             return problems
         problems += [f"{table} row {rowid} refers to a missing {parent}"
