@@ -414,6 +414,9 @@ def narrowed(full: typer.Typer, args: list[str]) -> typer.Typer:
 
 
 def main() -> None:
+    from emdrill.ui.console import guard_streams
+
+    guard_streams()
     try:
         narrowed(app, sys.argv[1:])(prog_name="emdrill")
     except Exception as exc:  # outside any command (parsing, start-up): still one line

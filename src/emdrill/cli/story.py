@@ -139,7 +139,9 @@ def story_export(
     stories = ops_stories.list_stories(open_here(autoload=False))
     text = render_markdown(stories)
     if file is None or str(file) == "-":
-        sys.stdout.write(text)
+        from emdrill.ui.console import write_document
+
+        write_document(text)
         return
     transfer.write_whole(file, lambda partial: partial.write_text(text, encoding="utf-8"))
     typer.echo(f"wrote {len(stories)} stor{'y' if len(stories) == 1 else 'ies'} to {file}")
