@@ -117,9 +117,9 @@ def out(width: int | None = None) -> Console:
     if terminal:
         return Console(width=width, no_color=not colour, color_system="auto" if colour else None,
                        highlight=False, soft_wrap=False)
-    return Console(file=cast("IO[str]", _Trimmed()), width=width or piped_width(), no_color=not colour,
-                   color_system="standard" if colour else None, force_terminal=colour,
-                   highlight=False, soft_wrap=False)
+    return Console(file=cast("IO[str]", _Trimmed()), width=width or piped_width(),
+                   no_color=not colour, color_system="standard" if colour else None,
+                   force_terminal=colour, highlight=False, soft_wrap=False)
 
 
 def err() -> Console:
