@@ -12,12 +12,12 @@ from typing import Annotated
 
 import typer
 
-from emdrill.cli.base import Group, open_here
+from emdrill.cli.base import App, Group, open_here
 from emdrill.core.numbers import MAX_ROW_ID
 
-story_app = typer.Typer(cls=Group, help="Write, list and check the stories you answer with.",
+story_app = App(cls=Group, help="Write, list and check the stories you answer with.",
                         no_args_is_help=True, rich_markup_mode=None)
-system_app = typer.Typer(cls=Group, help="Write the system you lead an answer with, per area "
+system_app = App(cls=Group, help="Write the system you lead an answer with, per area "
                          "(delivery, stakeholders, team).", no_args_is_help=True,
                          rich_markup_mode=None)
 
