@@ -61,12 +61,20 @@ def _root(
         status(as_json=False, hint=True)
 
 
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
 @app.command()
-def where() -> None:
+def where(as_json: JsonOption = False) -> None:
     """Print where emdrill keeps its data."""
     from emdrill import env
 
     home = env.home_dir()
+    if as_json:
+        from emdrill.ui.console import emit_json
+
+        emit_json({"data_folder": str(home), "database": str(env.db_path())})
+        return
     typer.echo(f"data folder: {home}")
     typer.echo(f"database:    {env.db_path()}")
 
@@ -248,16 +256,26 @@ def undo() -> None:
 
 
 @app.command()
-def check() -> None:
+def check(as_json: JsonOption = False) -> None:
     """Run the full integrity check on the database (read-only) and say how to recover."""
     from emdrill import env
     from emdrill.ops import health
 
     path = env.db_path()
-    if not path.exists():
+    exists = path.exists()
+    problems = health.check_database(path) if exists else []
+    if as_json:  # the same exit status: 1 when damaged
+        from emdrill.ui.console import emit_json
+
+        good = health.latest_good_backup(path) if problems else None
+        emit_json({"database": str(path), "exists": exists, "ok": not problems,
+                   "problems": problems, "latest_good_backup": str(good) if good else None})
+        if problems:
+            raise typer.Exit(1)
+        return
+    if not exists:
         typer.echo(f"no database yet at {path}; nothing to check")
         return
-    problems = health.check_database(path)
     if problems:
         for problem in problems[:20]:
             typer.echo(f"emdrill: {path}: {problem}", err=True)
@@ -276,6 +294,7 @@ def check() -> None:
 def config_cmd(
     key: Annotated[str | None, typer.Argument(help="Setting to show or change.")] = None,
     value: Annotated[str | None, typer.Argument(help="New value.")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Show settings, or set one: emdrill config retention 0.92"""
     from emdrill.core import settings
@@ -289,6 +308,12 @@ def config_cmd(
     if key is not None and key not in settings.SETTINGS:
         settings.validate_setting(key, "")
     values = collection.setting_values(open_here(autoload=False))
+    if as_json:
+        from emdrill.ui.console import emit_json
+
+        emit_json({k: {"value": v, "help": settings.SETTINGS[k].help} for k, v in values.items()
+                   if key is None or key == k})
+        return
     width = max(len(k) for k in settings.SETTINGS)
     for spec in settings.SETTINGS.values():
         if key is None or key == spec.key:
@@ -360,12 +385,21 @@ def deck_list(
     family: Annotated[str | None, typer.Option(
         "--family", "-f", help="With --ids: only this family's questions.",
         autocompletion=family_slugs)] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """List loaded decks with question counts per family; --ids lists the questions."""
     from emdrill.ops import collection
     from emdrill.ui import views
 
     store = open_here()
+    if as_json:
+        from emdrill.ui.console import emit_json
+
+        if ids or family is not None:
+            emit_json(views.question_ids_json(collection.question_list(store, family=family)))
+        else:
+            emit_json(views.decks_json(collection.deck_summary(store)))
+        return
     if ids or family is not None:
         views.show_question_ids(collection.question_list(store, family=family))
     else:
