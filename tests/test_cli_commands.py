@@ -49,7 +49,9 @@ def test_show_an_unknown_id_suggests_the_nearest(loaded: CliRunner) -> None:
 
 
 def test_help_for_emdrill_and_for_a_command(loaded: CliRunner) -> None:
-    assert "drill" in _ok(loaded, ["help"]) and "Commands" in _ok(loaded, ["help"])
+    guide = _ok(loaded, ["help"])  # a usage guide, not --help again
+    assert "The daily loop" in guide and "Keys in a drill" in guide and "Read more" in guide
+    assert "Commands:" not in guide and "Commands:" in _ok(loaded, ["--help"])
     story_add = _ok(loaded, ["help", "story", "add"])
     assert "story add [OPTIONS]" in story_add and "--slot" in story_add
     drill = _ok(loaded, ["help", "drill"])

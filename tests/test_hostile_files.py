@@ -312,7 +312,8 @@ def package(tmp_path: Path, *extra: str, revlog: str | None = None,
 
 
 ENDLESS = ("CREATE VIEW revlog AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
-           "FROM n) SELECT i AS id, 1 AS cid, 3 AS ease, 1 AS type, 0 AS time, 2500 AS factor FROM n")
+           "FROM n) SELECT i AS id, 1 AS cid, 3 AS ease, 1 AS type, 0 AS time, 2500 AS factor "
+           "FROM n")
 
 
 @pytest.mark.parametrize(("case", "message"), [

@@ -56,3 +56,22 @@ def test_installed_wheel_runs_from_a_fresh_venv(wheel: Path, tmp_path: Path) -> 
                            capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert queue.returncode == 0, queue.stderr
     assert len(json.loads(queue.stdout)) == 10
+
+
+def test_declared_ranges_have_tested_floors_and_bounded_zero_x() -> None:
+    """Every dependency has a floor; a 0.x one an upper bound too; and .ci/run installs the
+    floors (lowest-direct) and runs tests on them, so a floor that breaks fails CI."""
+    import re
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    for requirement in project["dependencies"]:
+        spec = requirement.split(";")[0]
+        floor = re.search(r">=\s*([0-9.]+)", spec)
+        assert floor, f"no floor: {requirement}"
+        if floor.group(1).startswith("0."):
+            assert "<" in spec.replace("<=", "<"), f"0.x without an upper bound: {requirement}"
+    pinned = {re.split(r"[<>=;\s]", r)[0]: r for r in project["dependencies"]}
+    assert ">=6.1" in pinned["fsrs"] and ">=0.16" in pinned["typer"] and ">=8.2" in pinned["click"]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "--resolution lowest-direct" in ci and ".venv-lowest/bin/pytest" in ci

@@ -233,7 +233,16 @@ def test_add_refuses_bad_input_and_writes_nothing(runner: CliRunner, home: Path)
     _ok(runner, "add", "--yes", FRICTION)
     again = runner.invoke(app, ["add", "--yes", FRICTION.upper()])
     assert again.exit_code == 1 and "already holds this question as" in again.output
-    assert runner.invoke(app, ["add", "--story", "9", FRICTION]).exit_code == 2
+    bad = runner.invoke(app, ["add", "--story", "12", "How do you run a retro?"])
+    assert bad.exit_code == 2 and "'12' is not a slot 1-8 or system" in bad.output
+
+
+@pytest.mark.parametrize("word", ["system", "9", "SYSTEM"])
+def test_add_takes_a_system_answer_as_grade_does(runner: CliRunner, home: Path,
+                                                  word: str) -> None:
+    _ok(runner, "add", "--yes", "--story", word, "--family", "technical",
+        "How do you choose between building and buying a platform?")
+    assert _deck(home, "my-questions")[0]["story"] == "system"
 
 
 def test_a_question_added_today_comes_first(runner: CliRunner, home: Path) -> None:

@@ -4,11 +4,12 @@ resort for the unexpected ones (one line, and the full trace in a log file)."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from emdrill.core.errors import EmdrillError
 
@@ -24,8 +25,52 @@ _QUIET: tuple[type[BaseException], ...] = (
     BrokenPipeError)  # click ends quietly on a closed pipe
 
 
+def summary(help_text: str | None) -> str:
+    """A command's one-line summary for --help listings: its docstring's first line, whole
+    (click would cut it at 45 characters with "...")."""
+    return (help_text or "").strip().split("\n\n")[0].replace("\n", " ").strip()
+
+
+def usage_pieces(command: Any, ctx: Any) -> list[str]:
+    """The usage line's words: ID when required, [FILE] when optional, PATH... when many,
+    the same whatever typer version builds it (some print {ID} or [[FILE]])."""
+    pieces = [command.options_metavar] if command.options_metavar else []
+    for param in command.get_params(ctx):
+        if param.param_type_name != "argument":
+            pieces.extend(param.get_usage_pieces(ctx))
+            continue
+        name = (param.metavar or param.name or "ARG").strip("[]{}.").upper()
+        name = name if param.required else f"[{name}]"
+        pieces.append(name + ("..." if param.nargs != 1 else ""))
+    return pieces
+
+
+class Command(TyperCommand):
+    """Every emdrill command: a whole summary and a clean usage line."""
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        return summary(self.short_help or self.help)
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return usage_pieces(self, ctx)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class App(typer.Typer):
+    """typer.Typer whose commands are `Command`s (typer's documented `cls` argument)."""
+
+    def command(self, name: str | None = None, **kwargs: Any) -> Callable[[F], F]:
+        kwargs.setdefault("cls", Command)
+        return super().command(name, **kwargs)
+
+
 class Group(TyperGroup):
     """Turns expected failures into one line on stderr and exit status 1."""
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        return summary(self.short_help or self.help)
 
     def invoke(self, ctx: Any) -> Any:
         try:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from emdrill.cli.base import open_here
+from emdrill.cli.complete import family_slugs
 
 
 def _hang_up(_signum: int, _frame: Any) -> None:
@@ -83,7 +84,8 @@ def _seconds(value: float) -> Any:
 
 
 FamilyOption = Annotated[str | None, typer.Option(
-    "--family", "-f", help="Only this family's questions (its slug, e.g. conflict).")]
+    "--family", "-f", help="Only this family's questions (its slug, e.g. conflict).",
+    autocompletion=family_slugs)]
 DeckOption = Annotated[str | None, typer.Option(
     "--deck", "-d", help="Only this deck's questions (its id, see `emdrill deck list`).")]
 CardsOption = Annotated[int | None, typer.Option("--cards", "-n", min=1,

@@ -6,28 +6,31 @@ them, so `emdrill --help` and `emdrill where` start fast.
 
 from __future__ import annotations
 
-import copy
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from typer.models import CommandInfo, TyperInfo
 
-from emdrill.cli.base import Group, open_here
+from emdrill.cli.base import App, Group, open_here
+from emdrill.cli.complete import family_slugs, question_ids
 from emdrill.cli.drill import register as _register_drill
+from emdrill.cli.lazy import narrowed
 from emdrill.cli.mock import register as _register_mock
 
-app = typer.Typer(
+COMPLETE_VAR = "_EMDRILL_COMPLETE"  # click's shell-completion variable for prog "emdrill"
+
+app = App(
     cls=Group,
     help="Drill engineering-manager behavioral questions by spaced repetition.",
     no_args_is_help=False,
     invoke_without_command=True,
-    add_completion=False,
+    add_completion=True,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-deck_app = typer.Typer(cls=Group, help="Check, load and list question decks.",
+deck_app = App(cls=Group, help="Check, load and list question decks.",
                        no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(deck_app, name="deck")
 _register_drill(app)  # first in --help: the drill is the main job
@@ -38,19 +41,40 @@ _register_mock(app)
 # ---------------------------------------------------------------- top level
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"emdrill {version('emdrill')}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root(ctx: typer.Context) -> None:
+def _root(
+    ctx: typer.Context,
+    _version: Annotated[bool, typer.Option(
+        "--version", is_eager=True, expose_value=False, callback=_print_version,
+        help="Print emdrill's version and exit.")] = False,
+) -> None:
     """Drill engineering-manager behavioral questions by spaced repetition."""
     if ctx.invoked_subcommand is None:
         status(as_json=False, hint=True)
 
 
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
 @app.command()
-def where() -> None:
+def where(as_json: JsonOption = False) -> None:
     """Print where emdrill keeps its data."""
     from emdrill import env
 
     home = env.home_dir()
+    if as_json:
+        from emdrill.ui.console import emit_json
+
+        emit_json({"data_folder": str(home), "database": str(env.db_path())})
+        return
     typer.echo(f"data folder: {home}")
     typer.echo(f"database:    {env.db_path()}")
 
@@ -104,8 +128,8 @@ def next_(
 
 @app.command()
 def grade(
-    question_id: Annotated[str | None, typer.Argument(metavar="ID",
-                                                      help="The question's id.")] = None,
+    question_id: Annotated[str | None, typer.Argument(
+        metavar="ID", help="The question's id.", autocompletion=question_ids)] = None,
     intent: Annotated[str | None, typer.Option(
         help="How well you recalled the intent: again, hard, good or easy.")] = None,
     story: Annotated[str | None, typer.Option(
@@ -172,8 +196,9 @@ def _grade_pick(question_id: str | None, picked: str, *, intent: str | None,
 
 @app.command()
 def show(
-    question_id: Annotated[str, typer.Argument(metavar="ID", help="The question's id "
-                                               "(see `emdrill deck list --ids`).")],
+    question_id: Annotated[str, typer.Argument(
+        metavar="ID", help="The question's id (see `emdrill deck list --ids`).",
+        autocompletion=question_ids)],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show one question: front, back with your story, memory of both facets, reviews."""
@@ -198,15 +223,20 @@ def help_(
     command: Annotated[list[str] | None, typer.Argument(
         metavar="[COMMAND]...", help="A command, e.g. drill or story add.")] = None,
 ) -> None:
-    """Show how to use emdrill, or one command: emdrill help story add"""
+    """Show a short guide (the daily loop, the keys), or one command: emdrill help story add"""
     from emdrill.core.errors import InputError
 
+    if not command:
+        from emdrill.ui.guide import show_guide
+
+        show_guide()
+        return
     root = ctx.find_root()
     target, target_ctx = root.command, root
-    for name in command or []:
+    for name in command:
         found = getattr(target, "get_command", lambda _ctx, _name: None)(target_ctx, name)
         if found is None:
-            where = " ".join(["emdrill", *(command or [])][:-1]) if command else "emdrill"
+            where = " ".join(["emdrill", *command][:-1])
             raise InputError(f"no command '{name}' in {where} (see: emdrill help)")
         target, target_ctx = found, type(ctx)(found, info_name=name, parent=target_ctx)
     typer.echo(target.get_help(target_ctx))
@@ -230,19 +260,32 @@ def check(
     repair: Annotated[bool, typer.Option("--repair", help="First bring out-of-range stored "
                                          "values (times before 1970 or after 2200) back into "
                                          "range.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Run the full integrity check on the database (read-only) and say how to recover."""
     from emdrill import env
     from emdrill.ops import health
 
     path = env.db_path()
-    if not path.exists():
+    exists = path.exists()
+    repaired = (health.repair(path) if repair and exists else [])
+    problems = health.check_database(path) if exists else []
+    if as_json:  # the same exit status: 1 when damaged
+        from emdrill.ui.console import emit_json
+
+        good = health.latest_good_backup(path) if problems else None
+        emit_json({"database": str(path), "exists": exists, "ok": not problems,
+                   "problems": problems, "repaired": repaired,
+                   "latest_good_backup": str(good) if good else None})
+        if problems:
+            raise typer.Exit(1)
+        return
+    if not exists:
         typer.echo(f"no database yet at {path}; nothing to check")
         return
     if repair:
-        for line in health.repair(path) or ["nothing to repair"]:
-            typer.echo(f"repaired: {line}" if line != "nothing to repair" else line)
-    problems = health.check_database(path)
+        for line in repaired or ["nothing to repair"]:
+            typer.echo(f"repaired: {line}" if repaired else line)
     if problems:
         for problem in problems[:20]:
             typer.echo(f"emdrill: {path}: {problem}", err=True)
@@ -261,6 +304,7 @@ def check(
 def config_cmd(
     key: Annotated[str | None, typer.Argument(help="Setting to show or change.")] = None,
     value: Annotated[str | None, typer.Argument(help="New value.")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Show settings, or set one: emdrill config retention 0.92"""
     from emdrill.core import settings
@@ -274,6 +318,12 @@ def config_cmd(
     if key is not None and key not in settings.SETTINGS:
         settings.validate_setting(key, "")
     values = collection.setting_values(open_here(autoload=False))
+    if as_json:
+        from emdrill.ui.console import emit_json
+
+        emit_json({k: {"value": v, "help": settings.SETTINGS[k].help} for k, v in values.items()
+                   if key is None or key == k})
+        return
     width = max(len(k) for k in settings.SETTINGS)
     for spec in settings.SETTINGS.values():
         if key is None or key == spec.key:
@@ -345,13 +395,23 @@ def deck_list(
     ids: Annotated[bool, typer.Option("--ids", help="List every question's id and text "
                                       "(the ids `grade` and `show` take).")] = False,
     family: Annotated[str | None, typer.Option(
-        "--family", "-f", help="With --ids: only this family's questions.")] = None,
+        "--family", "-f", help="With --ids: only this family's questions.",
+        autocompletion=family_slugs)] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """List loaded decks with question counts per family; --ids lists the questions."""
     from emdrill.ops import collection
     from emdrill.ui import views
 
     store = open_here()
+    if as_json:
+        from emdrill.ui.console import emit_json
+
+        if ids or family is not None:
+            emit_json(views.question_ids_json(collection.question_list(store, family=family)))
+        else:
+            emit_json(views.decks_json(collection.deck_summary(store)))
+        return
     if ids or family is not None:
         views.show_question_ids(collection.question_list(store, family=family))
     else:
@@ -391,47 +451,13 @@ _register_coach(app)
 # ---------------------------------------------------------------- start-up
 
 
-def _command_name(info: CommandInfo) -> str | None:
-    """The name typer gives a command: its own, or its function's with dashes."""
-    if isinstance(info.name, str):
-        return info.name
-    callback = info.callback
-    return callback.__name__.lower().replace("_", "-") if callback is not None else None
-
-
-def _group_name(info: TyperInfo) -> str | None:
-    """The name typer gives a sub-app: the one it was added under, or its own."""
-    for name in (info.name, info.typer_instance.info.name if info.typer_instance else None):
-        if isinstance(name, str):
-            return name
-    return None
-
-
-def narrowed(full: typer.Typer, args: list[str]) -> typer.Typer:
-    """A copy of `full` holding only the command or group that `args` names.
-
-    typer turns every registered command into a click command on each run, reading every
-    signature; one run needs only the one it calls. Nothing is dropped when the first word is
-    an option (`--help` lists everything), `help` (it walks the whole tree), or no known
-    name (click's own "No such command" and its suggestion need them all). No words at all
-    runs the root callback alone. `full` itself is left as it is."""
-    if args and (args[0].startswith("-") or args[0] == "help"):
-        return full
-    first = args[0] if args else None
-    commands = [c for c in full.registered_commands if _command_name(c) == first]
-    groups = [g for g in full.registered_groups if _group_name(g) == first]
-    if first is not None and not commands and not groups:
-        return full
-    unnamed = [g for g in full.registered_groups if _group_name(g) is None]
-    small = copy.copy(full)
-    small.registered_commands = commands
-    small.registered_groups = groups + unnamed  # a nameless sub-app merges its commands up
-    return small
-
-
 def main() -> None:
+    from emdrill.ui.console import guard_streams
+
+    guard_streams()
+    completing = COMPLETE_VAR in os.environ  # the shell asks; it may need any command's words
     try:
-        narrowed(app, sys.argv[1:])(prog_name="emdrill")
+        (app if completing else narrowed(app, sys.argv[1:]))(prog_name="emdrill")
     except Exception as exc:  # outside any command (parsing, start-up): still one line
         from emdrill.cli.base import unexpected
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 
 from emdrill.cli.base import open_here
+from emdrill.cli.complete import family_slugs
 
 
 def _hang_up(_signum: int, _frame: Any) -> None:
@@ -16,7 +17,8 @@ def _hang_up(_signum: int, _frame: Any) -> None:
 
 def mock(
     family: Annotated[str | None, typer.Option(
-        "--family", "-f", help="Only this family (its slug, e.g. conflict).")] = None,
+        "--family", "-f", help="Only this family (its slug, e.g. conflict).",
+        autocompletion=family_slugs)] = None,
     deck: Annotated[str | None, typer.Option(help="Only this deck (its id).")] = None,
     questions: Annotated[int, typer.Option(
         "--questions", "-n", min=1, max=20, help="How many questions to ask.")] = 3,

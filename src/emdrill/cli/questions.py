@@ -15,6 +15,7 @@ import click
 import typer
 
 from emdrill.cli.base import open_here
+from emdrill.cli.complete import family_slugs
 
 if TYPE_CHECKING:
     from emdrill.core.types import Question
@@ -61,9 +62,10 @@ def suggest(
 
 def add(
     text: Annotated[str, typer.Argument(metavar="TEXT", help="The question, as asked.")],
-    family: Annotated[str | None, typer.Option(help="Its family (a slug, e.g. conflict).")
-                      ] = None,
-    story: Annotated[int | None, typer.Option(min=1, max=8, help="Its story slot, 1-8.")
+    family: Annotated[str | None, typer.Option(
+        help="Its family (a slug, e.g. conflict).", autocompletion=family_slugs)] = None,
+    story: Annotated[str | None, typer.Option(
+        metavar="SLOT", help="Its story slot, 1-8, or system (also 9): a system answer.")
                      ] = None,
     intent: Annotated[str | None, typer.Option(help="What the interviewer really wants to "
                                                "know.")] = None,
@@ -83,13 +85,29 @@ def add(
     store = open_here()
     name = deck or DEFAULT_DECK
     proposal = questions.propose(store, text, deck=name,
-                                 given=Given(family=family, story=story, intent=intent))
+                                 given=Given(family=family, story=_slot(story), intent=intent))
     if not yes and (family is None or story is None):
         proposal = _ask(store, proposal, text=text, deck=name, intent=intent)
     if not yes and proposal.card.candidates:
         proposal = _decode(proposal)
     card = _edit(proposal, now=now) if edit else None
     question_views.show_added(_save(store, proposal, card, now=now))
+
+
+def _slot(text: str | None) -> int | None:
+    """--story: a slot 1-8, or system / 9 for the system answer (as `grade --story` says)."""
+    from emdrill.core.numbers import whole_number
+    from emdrill.core.types import SYSTEM_ANSWER, SYSTEM_WORD, is_slot
+
+    if text is None:
+        return None
+    value = text.strip().lower()
+    if value in (SYSTEM_WORD, str(SYSTEM_ANSWER)):
+        return SYSTEM_ANSWER
+    number = whole_number(value)
+    if number is None or not is_slot(number):
+        raise typer.BadParameter(f"'{text[:40]}' is not a slot 1-8 or system", param_hint="--story")
+    return number
 
 
 def _ask(store: Store, proposal: Proposal, *, text: str, deck: str, intent: str | None

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from emdrill.cli.base import open_here
+from emdrill.cli.complete import family_slugs
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
@@ -36,7 +37,8 @@ def stats(as_json: JsonOption = False) -> None:
 
 def shaky(
     family: Annotated[str | None, typer.Option(
-        "--family", "-f", help="Only this family (its slug, e.g. conflict).")] = None,
+        "--family", "-f", help="Only this family (its slug, e.g. conflict).",
+        autocompletion=family_slugs)] = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1,
                                        help="Show at most N questions.")] = 10,
     as_json: JsonOption = False,

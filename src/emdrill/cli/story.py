@@ -12,18 +12,19 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from emdrill.cli.base import Group, open_here
+from emdrill.cli.base import App, Group, open_here
 from emdrill.core.numbers import MAX_ROW_ID
 
 if TYPE_CHECKING:
     from emdrill.ops.collection import Store
 
-story_app = typer.Typer(cls=Group, help="Write, list and check the stories you answer with.",
-                        no_args_is_help=True, rich_markup_mode=None)
-system_app = typer.Typer(cls=Group, help="Write the system you lead an answer with, per area "
-                         "(delivery, stakeholders, team, self).", no_args_is_help=True,
-                         rich_markup_mode=None)
+story_app = App(cls=Group, help="Write, list and check the stories you answer with.",
+                no_args_is_help=True, rich_markup_mode=None)
+system_app = App(cls=Group, help="Write the system you lead an answer with, per area "
+                 "(delivery, stakeholders, team, self).", no_args_is_help=True,
+                 rich_markup_mode=None)
 
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 IdArg = Annotated[int, typer.Argument(metavar="ID", min=1, max=MAX_ROW_ID,
                                       help="The story's id (see `story list`).")]
 NoEdit = Annotated[bool, typer.Option("--no-edit", help="Ask for each field in the terminal "
@@ -60,21 +61,30 @@ def story_add(
 
 
 @story_app.command("list")
-def story_list() -> None:
+def story_list(as_json: JsonOption = False) -> None:
     """List your stories: id, slots (main first), title and parts still empty."""
     from emdrill.ops import stories as ops_stories
     from emdrill.ui import story_views
+    from emdrill.ui.console import emit_json
 
-    story_views.show_list(ops_stories.list_stories(open_here(autoload=False)))
+    stories = ops_stories.list_stories(open_here(autoload=False))
+    if as_json:
+        emit_json([story_views.story_json(s) for s in stories])
+        return
+    story_views.show_list(stories)
 
 
 @story_app.command("show")
-def story_show(story_id: IdArg) -> None:
+def story_show(story_id: IdArg, as_json: JsonOption = False) -> None:
     """Show one story in full, and how many questions it backs."""
     from emdrill.ops import stories as ops_stories
     from emdrill.ui import story_views
+    from emdrill.ui.console import emit_json
 
     detail = ops_stories.story_detail(open_here(), story_id)
+    if as_json:
+        emit_json(story_views.story_json(detail.story, detail.slots, backs=detail.backs))
+        return
     story_views.show_story(detail.story, detail.slots, backs=detail.backs)
 
 
@@ -175,7 +185,9 @@ def story_export(
     stories = ops_stories.list_stories(store)
     text = render_markdown(stories)
     if file is None or str(file) == "-":
-        sys.stdout.write(text)
+        from emdrill.ui.console import write_document
+
+        write_document(text)
         return
     transfer.write_whole(file, lambda partial: partial.write_text(text, encoding="utf-8"),
                          collection=store.path)
@@ -213,16 +225,20 @@ def story_import(
 
 
 @story_app.command("coverage")
-def story_coverage() -> None:
+def story_coverage(as_json: JsonOption = False) -> None:
     """Show stories per slot, how many questions rely on each, and what to write next."""
     from emdrill import env
     from emdrill.ops import coach as coach_ops
     from emdrill.ops import stories as ops_stories
     from emdrill.ui import story_views
+    from emdrill.ui.console import emit_json
 
     store = open_here()
     cov = ops_stories.story_coverage(store, env.read_clock())
     flagged = {s.id: len(r.open) for s, r in coach_ops.check_stories(store) if s.id}
+    if as_json:
+        emit_json(story_views.coverage_json(cov, open_findings=flagged))
+        return
     story_views.show_coverage(cov, open_findings=flagged)
 
 
@@ -260,6 +276,7 @@ def system_show(
     category: Annotated[str | None, typer.Argument(
         metavar="[CATEGORY]",
         help="delivery, stakeholders, team or self (default: all four).")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Show your systems, or the one for CATEGORY."""
     from emdrill.core.stories import check_category
@@ -269,4 +286,9 @@ def system_show(
 
     chosen = [check_category(category)] if category is not None else list(SYSTEMS)
     systems = ops_stories.systems(open_here(autoload=False))
+    if as_json:
+        from emdrill.ui.console import emit_json
+
+        emit_json(story_views.systems_json(systems, chosen))
+        return
     story_views.show_systems(systems, chosen)

@@ -10,10 +10,10 @@ from typing import Annotated
 
 import typer
 
-from emdrill.cli.base import Group, open_here
+from emdrill.cli.base import App, Group, open_here
 from emdrill.cli.questions import DeckOption
 
-export_app = typer.Typer(cls=Group, help="Write your questions for Anki, or everything as JSON.",
+export_app = App(cls=Group, help="Write your questions for Anki, or everything as JSON.",
                          no_args_is_help=True, rich_markup_mode=None)
 
 FileArg = Annotated[Path, typer.Argument(metavar="FILE", dir_okay=False)]

@@ -15,7 +15,7 @@ from rich.text import Text
 
 from emdrill.core.decode import LETTERS, Confusion, IntentChoice
 from emdrill.ops.decode import Offer
-from emdrill.ui.fmt import span
+from emdrill.ui.fmt import iso, span
 
 WIDE = 60  # from this width on: a blank line between options, wrong picks side by side
 
@@ -81,7 +81,7 @@ def verdict_line(choice: IntentChoice, width: int) -> Text:
 
 def confusion_json(c: Confusion) -> dict[str, object]:
     return {"question": c.question.id, "mistaken_for": c.mistaken_for.id, "count": c.count,
-            "last": c.last.isoformat(), "told_apart": c.told_apart,
+            "last": iso(c.last), "told_apart": c.told_apart,
             "intent": c.question.intent, "mistaken_intent": c.mistaken_for.intent,
             "difference": c.difference}
 

@@ -38,7 +38,9 @@ def due_text(due: datetime | None, now: datetime) -> str:
 
 
 def iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+    """The one time format in JSON: ISO 8601 to the second, with its offset
+    (2026-03-02T09:00:00+00:00), whether or not the time had microseconds."""
+    return value.isoformat(timespec="seconds") if value is not None else None
 
 
 def slot_words(slot: Slot) -> str:

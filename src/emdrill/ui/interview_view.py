@@ -16,7 +16,7 @@ from emdrill.core.interview import Interview
 from emdrill.ops.interview import Outlook
 from emdrill.ops.optimize import FacetResult
 from emdrill.ui.console import out
-from emdrill.ui.fmt import plural
+from emdrill.ui.fmt import iso, plural
 
 
 def _r(value: float) -> float:
@@ -28,7 +28,7 @@ def plan_json(o: Outlook, local: tzinfo) -> dict[str, Any]:
     `interview`). Readiness is the predicted recall on the interview morning, 0 to 1."""
     p, r = o.plan, o.plan.readiness
     return {
-        "date": o.interview.at.astimezone(local).isoformat(), "days_left": p.days_left,
+        "date": iso(o.interview.at.astimezone(local)), "days_left": p.days_left,
         "in_scope": p.in_scope, "seen": p.seen, "new_per_day": p.new_per_day,
         "answers_per_day": p.answers_per_day, "minutes_per_day": p.minutes_per_day,
         "unseen_at_date": p.unseen_at_date,

@@ -11,7 +11,7 @@ from emdrill.core.stories import PARTS, SYSTEM_NAMES, SYSTEM_PROMPTS, Story
 from emdrill.core.story_bank import Coverage, ImportPlan
 from emdrill.core.types import Slot
 from emdrill.ui.console import out
-from emdrill.ui.fmt import plural, slot_words
+from emdrill.ui.fmt import iso, plural, slot_words
 
 
 def _slot_name(number: int, slots: Mapping[int, Slot]) -> str:
@@ -152,3 +152,41 @@ def show_tag_warnings(found: Sequence[tuple[Story, str, str | None]]) -> None:
         out().print(Text(f"note: story '{story.title}': tag '{tag}' is neither a question id nor a "
                          f"family, so no card picks this story by it{hint} (ids: emdrill deck "
                          "list --ids)", style="yellow"), soft_wrap=False)
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def story_json(story: Story, slots: Mapping[int, Slot] | None = None,
+               *, backs: int | None = None) -> dict[str, object]:
+    """One story as `story list --json` and `story show --json` print it."""
+    value: dict[str, object] = {
+        "id": story.id, "title": story.title, "slots": list(story.slots), "hook": story.hook,
+        "tags": list(story.tags), **{part: story.part(part) for part in PARTS},
+        "missing": list(story.missing()),
+        "created_at": iso(story.created_at), "updated_at": iso(story.updated_at)}
+    if slots is not None:
+        value["slot_names"] = {str(n): slots[n].name for n in story.slots if n in slots}
+    if backs is not None:
+        value["backs"] = backs
+    return value
+
+
+def coverage_json(cov: Coverage, *, open_findings: Mapping[int, int] | None = None
+                  ) -> dict[str, object]:
+    """`open_findings`: story id -> the coach's open findings (`story check`)."""
+    return {
+        "slots": [{"slot": row.slot.slot, "name": row.slot.name,
+                   "stories": [s.id for s in row.stories], "questions": row.questions,
+                   "missed_lately": row.weak} for row in cov.slots],
+        "write_next": [row.slot.slot for row in cov.empty],
+        "narrow_families": [{"family": n.family, "story": n.story.id, "questions": n.questions,
+                             "slots": list(n.slots)} for n in cov.narrow],
+        "system_answers": [{"category": c, "questions": n} for c, n in cov.system_answers],
+        "open_findings": [{"story": sid, "findings": n}
+                          for sid, n in sorted((open_findings or {}).items()) if n],
+    }
+
+
+def systems_json(systems: Mapping[str, str], categories: Sequence[str]) -> dict[str, object]:
+    return {c: {"name": SYSTEM_NAMES[c], "text": systems.get(c, "")} for c in categories}

@@ -28,21 +28,21 @@ def _count(n: int, section: str) -> str:
 
 
 def show_json_export(path: Path, counts: dict[str, int]) -> None:
-    out().print(f"wrote {escape(str(path))}: {_summary(counts)}")
+    out().print(f"wrote {escape(str(path))}: {_summary(counts)}", soft_wrap=True)
 
 
 def show_json_import(path: Path, done: JsonImport) -> None:
     con = out()
     if done.dry_run:
-        con.print(f"{escape(str(path))} reads cleanly: {_summary(done.counts)}")
+        con.print(f"{escape(str(path))} reads cleanly: {_summary(done.counts)}", soft_wrap=True)
         if any(done.replaced.values()):
             con.print("importing it would replace the collection, which holds "
                       f"{_summary_mine(done.replaced)} (needs --replace)")
         con.print("dry run: nothing written")
         return
     if done.backup is not None:
-        con.print(f"backed up the collection to {escape(str(done.backup))}")
-    con.print(f"imported {escape(str(path))}: {_summary(done.counts)}")
+        con.print(f"backed up the collection to {escape(str(done.backup))}", soft_wrap=True)
+    con.print(f"imported {escape(str(path))}: {_summary(done.counts)}", soft_wrap=True)
 
 
 def _summary_mine(counts: dict[str, int]) -> str:
@@ -57,7 +57,7 @@ def show_anki_import(path: Path, result: AnkiImport, *, local: tzinfo) -> None:
     con = out()
     if not result.logged:
         con.print(f"no reviews in {escape(str(path))}: in Anki, export the deck as an .apkg "
-                  "with \"Include scheduling information\" ticked")
+                  "with \"Include scheduling information\" ticked", soft_wrap=True)
         return
     planned = result.planned
     intent = sum(1 for p in planned if p.facet == "intent")
@@ -87,4 +87,5 @@ def show_anki_import(path: Path, result: AnkiImport, *, local: tzinfo) -> None:
     if result.dry_run:
         con.print("dry run: nothing written")
     elif result.backup is not None:
-        con.print(f"backed up the collection first to {escape(str(result.backup))}")
+        con.print(f"backed up the collection first to {escape(str(result.backup))}",
+                  soft_wrap=True)

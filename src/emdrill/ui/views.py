@@ -133,6 +133,22 @@ def show_decks(rows: Sequence[tuple[str, str, str, str, int, int]]) -> None:
               "(one family: --family F)")
 
 
+def decks_json(rows: Sequence[tuple[str, str, str, str, int, int]]) -> list[dict[str, Any]]:
+    """`deck list --json`: each deck with its families' active and suspended counts."""
+    decks: dict[str, dict[str, Any]] = {}
+    for deck_id, name, version, family, active, suspended in rows:
+        deck = decks.setdefault(deck_id, {"id": deck_id, "name": name, "version": version,
+                                          "families": []})
+        deck["families"].append({"family": family, "questions": active,
+                                 "suspended": suspended})
+    return list(decks.values())
+
+
+def question_ids_json(rows: Sequence[tuple[str, str, str, str, bool]]) -> list[dict[str, Any]]:
+    return [{"id": qid, "deck": deck, "family": family, "text": text, "suspended": suspended}
+            for qid, deck, family, text, suspended in rows]
+
+
 def show_question_ids(rows: Sequence[tuple[str, str, str, str, bool]]) -> None:
     """Every question id with its family and text: what `grade` and `show` take."""
     con = out()
