@@ -21,7 +21,10 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("EMDRILL_HOME", str(folder))
     monkeypatch.setenv("EMDRILL_NOW", FIXED_NOW)
     monkeypatch.setenv("EMDRILL_SEED", "7")
-    monkeypatch.delenv("NO_COLOR", raising=False)
+    # Output layout follows these when piped: a test gets the same screen wherever it runs
+    # (a CI runner, an xdist worker or a narrow terminal that exports COLUMNS).
+    for name in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES"):
+        monkeypatch.delenv(name, raising=False)
     scheduler.seed(7)
     yield folder
 

@@ -57,8 +57,12 @@ def test_zsh_and_fish_complete_too(loaded: CliRunner) -> None:
     assert fish[0] == "decisions-unpopular"
 
 
-def test_the_hook_script_prints(runner: CliRunner) -> None:
-    """`--show-completion` prints the hook for the shell it runs under (shellingham)."""
+def test_the_hook_script_prints(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--show-completion` prints the hook for the shell it runs under (shellingham finds it;
+    here it is pinned, as a test worker's parent process is not always a shell)."""
+    import shellingham
+
+    monkeypatch.setattr(shellingham, "detect_shell", lambda: ("bash", "/bin/bash"))
     done = runner.invoke(app, ["--show-completion"], prog_name="emdrill")
     assert done.exit_code == 0 and "_EMDRILL_COMPLETE=complete_" in done.output
 

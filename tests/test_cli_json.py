@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from emdrill.cli.main import app
+
+ROOT = Path(__file__).resolve().parents[1]
 
 STORY = """\
 ## Coaching an underperformer
@@ -48,7 +51,9 @@ def test_where_and_config(used: CliRunner, home: Path) -> None:
 def test_deck_list_and_ids(used: CliRunner) -> None:
     decks = _json(used, "deck", "list")
     core = next(d for d in decks if d["id"] == "em-core")
-    assert sum(f["questions"] for f in core["families"]) == 243
+    bundled = tomllib.loads((ROOT / "decks" / "em-core.toml").read_text(encoding="utf-8"))
+    assert sum(f["questions"] for f in core["families"]) == len(bundled["questions"])
+    assert {f["family"] for f in core["families"]} == {f["slug"] for f in bundled["families"]}
     ids = _json(used, "deck", "list", "--ids", "--family", "conflict")
     assert ids and {q["family"] for q in ids} == {"conflict"}
     assert set(ids[0]) == {"id", "deck", "family", "text", "suspended"}
@@ -72,7 +77,8 @@ def test_story_list_show_coverage_and_systems(used: CliRunner) -> None:
 
 def test_check(used: CliRunner, home: Path) -> None:
     assert _json(used, "check") == {"database": str(home / "emdrill.db"), "exists": True,
-                                    "ok": True, "problems": [], "latest_good_backup": None}
+                                    "ok": True, "problems": [], "repaired": [],
+                                    "latest_good_backup": None}
 
 
 def test_one_time_format_with_microseconds_in_the_clock(
