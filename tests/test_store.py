@@ -177,6 +177,8 @@ def test_migration_7_adds_drafts_and_keeps_the_questions(tmp_path: Path,
     con.execute("DROP TABLE interview")  # and what came after 7
     con.execute("DROP TABLE fsrs_parameters")
     con.execute("DROP INDEX question_family_due")
+    con.execute("DROP TABLE exam_answer")
+    con.execute("DROP TABLE exam")
     con.execute("PRAGMA user_version=6")
     con.commit()
     con.close()

@@ -371,6 +371,10 @@ from emdrill.cli.interview import register as _register_interview  # noqa: E402
 
 _register_interview(app)
 
+from emdrill.cli.exam import register as _register_exam  # noqa: E402
+
+_register_exam(app)
+
 
 # ---------------------------------------------------------------- start-up
 

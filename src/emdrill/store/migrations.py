@@ -415,13 +415,37 @@ M009_FAMILY_DUE = """
 CREATE INDEX question_family_due ON question (suspended, family, due);
 """
 
+# Exams (`emdrill exam`): one row a sitting, one row per question asked; the answers are
+# also reviews (mode 'exam'), linked by `review_id`. Numbered 12 on its branch: the lead
+# renumbers at merge.
+M012_EXAMS = """
+CREATE TABLE exam (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    questions INTEGER NOT NULL,
+    intent_right INTEGER NOT NULL,
+    story_right INTEGER NOT NULL
+);
+CREATE TABLE exam_answer (
+    exam_id INTEGER NOT NULL REFERENCES exam (id) ON DELETE CASCADE,
+    question_id TEXT NOT NULL,
+    family TEXT NOT NULL,
+    picked TEXT NOT NULL,
+    slot_named INTEGER,
+    intent_ok INTEGER NOT NULL,
+    story_ok INTEGER NOT NULL,
+    review_id INTEGER,
+    PRIMARY KEY (exam_id, question_id)
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_ANKI_REVIEWS,
                                      M004_HOT_PATH, M005_PICKS_REHEARSALS,
                                      m006_system_answer, M007_DRAFTS,
-                                     M008_INTERVIEW_PARAMETERS, M009_FAMILY_DUE)
+                                     M008_INTERVIEW_PARAMETERS, M009_FAMILY_DUE, M012_EXAMS)
 LATEST = len(MIGRATIONS)
 
 # `store.health.schema_digest` of what the migrations up to LATEST make: every open compares
 # the file's schema with it in one step, and only a file that differs is compared row by row
 # (`store.db.inspect_existing`). tests/test_store.py fails when a migration changes it.
-LATEST_SCHEMA_DIGEST = "c1ef034695823e388364b73c2dd778ec18712a73376455ee799aac9fb526ca91"
+LATEST_SCHEMA_DIGEST = "09db33eac70351a1aac4ed6e4c3f78c8aa9ac82e1e7d2cae9da471bdcf3cac25"
