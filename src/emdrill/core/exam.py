@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import random
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -40,6 +40,42 @@ def choose(cards: Sequence[Card], *, answered: Collection[str], count: int,
             if by_family[family] and len(chosen) < count:
                 chosen.append(by_family[family].pop())
     return chosen
+
+
+POOL_SHARE = 0.10  # of the questions in a plan's scope, held back for exams
+
+
+def exam_pool(cards: Sequence[Card], *, groups: Mapping[str, str], answered: Collection[str],
+              share: float = POOL_SHARE) -> set[str]:
+    """The questions a plan holds back for exams: about `share` of each family's questions
+    (at least one), never answered, taken from the family's largest intent groups and never
+    a group's last member, so every intent is still drilled through another wording. A
+    family whose groups are all single questions gives none. Deterministic: the same
+    collection holds back the same questions."""
+    by_family: dict[str, list[Card]] = defaultdict(list)
+    for card in cards:
+        by_family[card.family].append(card)
+    sizes: dict[str, int] = defaultdict(int)
+    for card in cards:
+        sizes[groups.get(card.id, card.id)] += 1
+    left = dict(sizes)  # members of each group not held back
+    held: set[str] = set()
+    for family_cards in by_family.values():
+        want = max(1, round(share * len(family_cards)))
+        ranked = sorted((c for c in family_cards
+                         if c.is_new and c.id not in answered and not c.question.suspended),
+                        key=lambda c: (-sizes[groups.get(c.id, c.id)], groups.get(c.id, c.id),
+                                       -c.question.position, c.id))
+        taken = 0
+        for card in ranked:
+            group = groups.get(card.id, card.id)
+            if taken >= want:
+                break
+            if left[group] > 1:
+                held.add(card.id)
+                left[group] -= 1
+                taken += 1
+    return held
 
 
 def likely(right: int, total: int, *, z: float = LIKELY_Z) -> tuple[float, float]:

@@ -18,7 +18,7 @@ from emdrill.core.order import Scope, crowded, practice_queue
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card
-from emdrill.ops import advice, collection, decode, optimize
+from emdrill.ops import advice, collection, decode, interview, optimize
 from emdrill.ops.collection import Graded, StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
@@ -147,8 +147,10 @@ class Session:
         previous = self.answers[-1].graded.card if self.answers else None
         prefs = collection.settings(self.store)
         weakness = collection.ordering_weakness(self.store, clock, prefs, weakest_first)
-        cards = [c for c in store_cards.load_cards(self.store)
-                 if self.scope.includes(c) and c.id not in exclude]
+        every = store_cards.load_cards(self.store)
+        held = interview.held_now(self.store, clock, every)  # the exam pool stays unseen
+        cards = [c for c in every
+                 if self.scope.includes(c) and c.id not in exclude and c.id not in held]
         recent = {a.graded.card.id for a in self.answers[-3:]}
         # Not one of the last three answers, unless the scope holds nothing else.
         for pool in ([c for c in cards if c.id not in recent], cards):

@@ -16,7 +16,7 @@ from emdrill.core.exam import Exam, ExamAnswer, choose
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card
-from emdrill.ops import collection, decode
+from emdrill.ops import collection, decode, interview
 from emdrill.ops.collection import StoryAnswer
 from emdrill.ops.decode import Offer
 from emdrill.store import cards as store_cards
@@ -44,9 +44,13 @@ def in_scope(store: Store, clock: Clock) -> list[Card]:
 
 def prepare(store: Store, clock: Clock, *, count: int, rng: random.Random) -> list[Offer]:
     """Up to `count` never-answered questions, spread over the families in scope, each with
-    its four intents in random order."""
-    chosen = choose(in_scope(store, clock), answered=store_exams.answered_ids(store),
-                    count=count, rng=rng)
+    its four intents in random order; the plan's exam pool first (`interview.held_now`)."""
+    cards = in_scope(store, clock)
+    answered = store_exams.answered_ids(store)
+    held = interview.held_now(store, clock, cards)
+    chosen = choose([c for c in cards if c.id in held], answered=answered, count=count, rng=rng)
+    chosen += choose([c for c in cards if c.id not in held], answered=answered,
+                     count=count - len(chosen), rng=rng)
     return [decode.offer(store, card, rng=rng) for card in chosen]
 
 
