@@ -90,3 +90,31 @@ def test_the_pool_is_released_on_the_last_two_days(store: Store) -> None:
     assert interview.held_now(store, _clock(T0 + timedelta(days=8))) == frozenset()
     today = interview.today(store, _clock(T0 + timedelta(days=8)), collection.settings(store))
     assert today is not None and {"alpha-3", "beta-5"} <= today.scope
+
+
+def test_interview_json_counts_groups_and_the_exams(store: Store) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from emdrill.cli.main import app
+    from emdrill.core.exam import INTENT_CHANCE
+
+    interview.set_interview(store, _clock(), "2026-03-12")
+    store.close()
+    runner = CliRunner()
+    data = json.loads(runner.invoke(app, ["interview", "--json"]).stdout)
+    assert data["groups"] == {"in_scope": 7, "seen": 0}
+    assert data["exam"] is None
+    assert data["forecast_unseen"] == {"intent": INTENT_CHANCE, "story": 0.125,
+                                       "measured": False}
+    for _ in range(2):  # two exams of two questions
+        sat = runner.invoke(app, ["exam", "-n", "2", "--json"], input="a\n1\na\n1\n")
+        assert sat.exit_code == 0, sat.output
+    again = json.loads(runner.invoke(app, ["interview", "--json"]).stdout)
+    results = json.loads(sat.stdout)["results"]
+    assert again["exam"]["questions"] == 2 and len(results) == 2
+    assert again["groups"]["seen"] >= 2
+    assert again["forecast_unseen"]["measured"] is True
+    text = " ".join(runner.invoke(app, ["interview"]).stdout.split())
+    assert "Intent groups seen:" in text and "Last exam" in text

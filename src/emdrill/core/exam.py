@@ -138,3 +138,26 @@ class Exam:
     @property
     def story_interval(self) -> tuple[float, float]:
         return likely(self.story_right, self.questions)
+
+
+# Before two exams, the forecast for an unseen question is a stated prior: a guess among the
+# options, plus PRIOR_TRANSFER of the rest for the share of intent groups already seen (a
+# decoded intent carries over to a new wording about half the time, until measured).
+PRIOR_TRANSFER = 0.5
+INTENT_CHANCE = 0.25  # one of four
+STORY_CHANCE = 0.125  # one of eight slots
+EXAMS_TO_MEASURE = 2
+
+
+def forecast_unseen(exams: Sequence[Exam], *, seen_share: float) -> tuple[float, float, bool]:
+    """The chance to decode an unseen question's intent and name its story on the day, and
+    whether it is measured: from the user's exams (pooled over every answer) once
+    EXAMS_TO_MEASURE exist, else the prior for `seen_share` of the groups seen."""
+    if len(exams) >= EXAMS_TO_MEASURE:
+        total = sum(e.questions for e in exams)
+        if total:
+            return (sum(e.intent_right for e in exams) / total,
+                    sum(e.story_right for e in exams) / total, True)
+    share = min(1.0, max(0.0, seen_share))
+    return (INTENT_CHANCE + (1 - INTENT_CHANCE) * PRIOR_TRANSFER * share,
+            STORY_CHANCE + (1 - STORY_CHANCE) * PRIOR_TRANSFER * share, False)

@@ -11,8 +11,8 @@ from datetime import UTC
 
 from emdrill.core import interview as core
 from emdrill.core.errors import InputError
-from emdrill.core.exam import exam_pool
-from emdrill.core.groups import intent_groups
+from emdrill.core.exam import Exam, exam_pool, forecast_unseen
+from emdrill.core.groups import group_count, intent_groups, seen_groups
 from emdrill.core.interview import Interview, Scope
 from emdrill.core.order import PlanQueue
 from emdrill.core.plan import DEFAULT_FIRST_SIGHT, DEFAULT_PACE, Plan, PlanInput, make_plan
@@ -153,6 +153,10 @@ class Outlook:
     gaps: tuple[SlotCoverage, ...]  # story slots in-scope questions rely on, with no story
     minutes_setting: int
     target: float
+    groups_in_scope: int = 0  # intent groups in scope
+    groups_seen: int = 0  # of those, with a member seen
+    exam: Exam | None = None  # the latest exam, if any
+    forecast_unseen: tuple[float, float, bool] = (0.0, 0.0, False)  # intent, story, measured
 
 
 def outlook(store: Store, clock: Clock, prefs: Settings) -> Outlook | None:
@@ -164,9 +168,14 @@ def outlook(store: Store, clock: Clock, prefs: Settings) -> Outlook | None:
     plan = _plan(store, clock, prefs, booked, cards, optimize.in_force(store))
     in_scope = [c.question for c in cards if booked.scope.covers(c.question)]
     bank = coverage(store_decks.slots(store), store_stories.list_stories(store), in_scope)
+    groups = intent_groups(in_scope)
+    seen = seen_groups(groups, (c.id for c in cards if not c.is_new and c.id in groups))
+    count = group_count(groups)
+    exams = store_exams.exams(store)
     return Outlook(booked, plan, {f.slug: f.name for f in store_decks.families(store)},
                    tuple(row for row in bank.empty if row.questions), prefs.minutes,
-                   prefs.interview_target)
+                   prefs.interview_target, count, len(seen), exams[-1] if exams else None,
+                   forecast_unseen(exams, seen_share=len(seen) / count if count else 0.0))
 
 
 @dataclass(frozen=True)
