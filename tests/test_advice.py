@@ -111,3 +111,33 @@ def test_a_slot_the_deck_does_not_name_is_not_named_twice() -> None:
     assert step({}).startswith("Next step: write your story for slot 3; ")
     assert step({3: Slot(3, "Sustainable delivery")}).startswith(
         "Next step: write your story for slot 3 (Sustainable delivery); ")
+
+
+def test_a_family_missed_on_one_confused_pair_is_told_to_decode(runner: CliRunner,
+                                                               tmp_path: Path) -> None:
+    from emdrill.ops import decode
+
+    store = open_here(autoload=False)
+    decks.load_paths(store, [_deck(tmp_path)], now=T0)
+    for day in range(6):  # alpha-1 and alpha-2 taken for each other every day, no story
+        clock = Clock(now=T0 - timedelta(days=6 - day), local=UTC)
+        decode.record_pick(store, clock, "alpha-1", "alpha-2", story=StoryAnswer(slot=1))
+        decode.record_pick(store, clock, "alpha-2", "alpha-1", story=StoryAnswer(slot=5))
+        collection.grade(store, clock, "beta-1", intent=Rating.GOOD,
+                         story=StoryAnswer(slot=5), seconds=10, mode="drill")
+    store.close()
+    screen = " ".join(runner.invoke(app, []).output.split())
+    assert "Weakest: Alpha, 0 of 12 right this week." in screen
+    assert ("Next step: you confuse alpha-1 with alpha-2: emdrill drill --decode --family alpha"
+            in screen)
+    assert "write your story" not in screen  # slot 1 has no story, but that is not the problem
+
+
+def test_a_pair_behind_few_of_the_misses_is_not_named() -> None:
+    from emdrill.core.advice import confused_pair
+
+    pairs = [("a", "b"), ("c", "d")]
+    assert confused_pair(8, {"a": 3, "b": 2, "e": 3}, pairs) == ("a", "b")
+    assert confused_pair(12, {"a": 3, "b": 2, "e": 7}, pairs) is None  # 5 of 12
+    assert confused_pair(1, {"a": 1}, pairs) is None  # one miss says nothing
+    assert confused_pair(4, {"a": 1}, []) is None

@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from emdrill.cli.main import app
 
 PLAN_KEYS = {"date", "days_left", "in_scope", "seen", "new_per_day", "answers_per_day",
-             "minutes_per_day", "unseen_at_date", "readiness"}
+             "minutes_per_day", "unseen_at_date", "readiness", "groups", "exam",
+             "forecast_unseen"}
 
 
 @pytest.fixture

@@ -188,6 +188,8 @@ def test_migration_7_adds_drafts_and_keeps_the_questions(tmp_path: Path,
     con.execute("ALTER TABLE rehearsal DROP COLUMN findings")
     con.execute("DROP TABLE system")  # migration 13 widened its categories
     con.execute(M002_STORIES_SYSTEMS[M002_STORIES_SYSTEMS.index("CREATE TABLE system"):])
+    con.execute("DROP TABLE exam_answer")
+    con.execute("DROP TABLE exam")
     con.execute("PRAGMA user_version=6")
     con.commit()
     con.close()

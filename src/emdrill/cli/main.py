@@ -446,6 +446,9 @@ _register_set_aside(app)
 from emdrill.cli.coach import register as _register_coach  # noqa: E402
 
 _register_coach(app)
+from emdrill.cli.exam import register as _register_exam  # noqa: E402
+
+_register_exam(app)
 
 
 # ---------------------------------------------------------------- start-up

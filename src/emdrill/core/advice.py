@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from emdrill.core.types import Slot, is_slot
@@ -50,6 +50,7 @@ class Weakest:
     weakness: float
     slot: Slot | None  # the slot most of its questions rely on that has no story yet
     slot_questions: int  # how many of its questions rely on that slot
+    confused: tuple[str, str] | None = None  # the pair behind most of its misses (ids)
 
 
 def weakest(
@@ -64,6 +65,7 @@ def weakest(
     """The weakest family answered this week, if it is weak (WEAK_AT) and did no better this
     week than the rest; None when no family stands out. `stories` counts each family's
     active questions per primary story slot; `covered` is the slots the user has a story for.
+    The confused pair behind most of its misses is added by `confused_pair`.
     """
     answered = [f for f, w in weakness.items() if w >= WEAK_AT and week.get(f, (0, 0))[0]]
     if not answered:
@@ -80,6 +82,18 @@ def weakest(
     chosen = None if slot is None else slots.get(slot, Slot(slot, ""))  # no deck names it
     return Weakest(family, names.get(family, family), answers, right, weakness[family],
                    chosen, count)
+
+
+def confused_pair(missed: int, misses: Mapping[str, int],
+                  pairs: Sequence[tuple[str, str]]) -> tuple[str, str] | None:
+    """The open confusion whose two questions hold most of a family's `missed` answers this
+    week (at least half of them, and more than one), or None."""
+    ordered = sorted({tuple(sorted(p)) for p in pairs})  # either way round, one pair
+    best = max(ordered, key=lambda p: misses.get(p[0], 0) + misses.get(p[1], 0), default=None)
+    if best is None:
+        return None
+    held = misses.get(best[0], 0) + misses.get(best[1], 0)
+    return (best[0], best[1]) if held >= 2 and 2 * held >= missed else None
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from emdrill.core.scheduler import FacetParameters
 
 WIDEN = 3  # a weak family's unseen questions are introduced this many times as fast
+MAX_SHARE = 0.35  # of a drill's answers one family may take while others have work
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,16 @@ class Scope:
     def includes(self, card: Card) -> bool:
         return ((self.family is None or card.family == self.family)
                 and (self.deck is None or card.question.deck == self.deck))
+
+
+def crowded(answered: Mapping[str, int], *, share: float = MAX_SHARE) -> set[str]:
+    """Families that may not take the next answer of a drill: one more would put them over
+    `share` of the answers given so far plus that one (a family may always take one). Retries
+    and contrast cards count, as they are answers like any other. With the next answer
+    counted, every prefix of a drill keeps each family at or below `share` (or one answer)."""
+    total = sum(answered.values()) + 1
+    cap = max(1, math.floor(share * total))
+    return {family for family, n in answered.items() if n + 1 > cap}
 
 
 def new_allowance(per_day: int, introduced_today: int) -> int:

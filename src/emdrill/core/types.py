@@ -9,7 +9,7 @@ from emdrill.core.scheduler import Memory
 
 FACETS = ("intent", "story")
 SYSTEMS = ("delivery", "stakeholders", "team", "self")
-MODES = ("drill", "commute", "grade", "practice", "mock", "anki")
+MODES = ("drill", "commute", "grade", "practice", "mock", "anki", "exam")
 SLOTS = range(1, 9)  # the eight core story slots: the one place their range is written
 
 # A question that no core story answers is a "system answer": the user answers with their

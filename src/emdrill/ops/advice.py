@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 
-from emdrill.core.advice import PACE_ANSWERS, WEEK_DAYS, Backlog, Outlook, backlog, weakest
+from emdrill.core.advice import (
+    PACE_ANSWERS,
+    WEEK_DAYS,
+    Backlog,
+    Outlook,
+    Weakest,
+    backlog,
+    confused_pair,
+    weakest,
+)
 from emdrill.core.timing import Clock
 from emdrill.ops import collection
 from emdrill.ops.weakness import family_weakness
 from emdrill.store import decks as store_decks
+from emdrill.store import practice as store_practice
 from emdrill.store import recent
 from emdrill.store.db import Store
 
@@ -19,10 +30,25 @@ def pace_backlog(store: Store, *, due: int) -> Backlog:
                    pace=recent.seconds_per_answer(store, last=PACE_ANSWERS))
 
 
+def _with_confusion(store: Store, found: Weakest, *, since: datetime) -> Weakest:
+    """The weakest family with the confused pair behind most of its misses, if one is."""
+    missed = recent.question_misses(store, since=since)
+    mine = {q: n for q, (family, n) in missed.items() if family == found.family}
+    if not mine:
+        return found
+    pairs = [(q, p) for q, p, _n, _last, settled in store_practice.confusions(store)
+             if not settled and (q in mine or p in mine)]
+    pair = confused_pair(found.answers - found.right, mine, pairs)
+    return replace(found, confused=pair) if pair else found
+
+
 def outlook(store: Store, clock: Clock, *, due: int) -> Outlook:
     """The backlog of `due` questions, and the weakest family with its next step."""
-    week = recent.family_answers(store, since=clock.day_start() - timedelta(days=WEEK_DAYS - 1))
+    since = clock.day_start() - timedelta(days=WEEK_DAYS - 1)
+    week = recent.family_answers(store, since=since)
     found = weakest(family_weakness(store, clock), names=collection.family_names(store),
                     week=week, stories=recent.stories_by_family(store),
                     covered=recent.covered_slots(store), slots=store_decks.slots(store))
+    if found is not None:
+        found = _with_confusion(store, found, since=since)
     return Outlook(pace_backlog(store, due=due), found)

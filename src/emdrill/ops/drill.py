@@ -14,11 +14,11 @@ from datetime import datetime, timedelta
 from emdrill.core import scheduler
 from emdrill.core.advice import Outlook
 from emdrill.core.decode import IntentChoice
-from emdrill.core.order import Scope, practice_queue
+from emdrill.core.order import Scope, crowded, practice_queue
 from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card
-from emdrill.ops import advice, collection, decode, optimize, set_aside
+from emdrill.ops import advice, collection, decode, interview, optimize, set_aside
 from emdrill.ops.collection import Graded, StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
@@ -110,27 +110,51 @@ class Session:
         """Due (including learning steps that came due during the session), then new, then
         practice on the shakiest questions of the weakest families, widened to their unseen
         questions; a confused partner comes first, one card after its pair (see ops.decode).
-        No question is shown more than MAX_SHOWS times in one session."""
+        No question is shown more than MAX_SHOWS times in one session, and no family takes
+        more than MAX_SHARE of the answers while another family has work (`crowded`)."""
         shown = self.shown()
         exclude = (self.skipped | {qid for qid, n in shown.items() if n >= MAX_SHOWS}
                    | {pick.card.id for _n, pick, _f in self.suspended})
+        full = crowded(Counter(a.graded.card.family for a in self.answers))
+        held = exclude | self._family_ids(full) if full else exclude
+        for skip in ([held, exclude] if full else [exclude]):
+            pick = self._contrast(skip) or self._queued(skip)
+            if pick is not None:
+                return pick
+        for skip in ([held, exclude] if full else [exclude]):
+            pick = self._practice(skip, shown)
+            if pick is not None:
+                return pick
+        return None
+
+    def _family_ids(self, families: set[str]) -> set[str]:
+        return {qid for qid, _deck, family, _text, _off in store_cards.question_ids(self.store)
+                if family in families}
+
+    def _contrast(self, exclude: set[str]) -> Pick | None:
         contrast = decode.contrast_card(self.store, [a.graded.card.id for a in self.answers],
                                         exclude=exclude, scope=self.scope)
-        if contrast is not None:
-            return Pick(contrast, "contrast")
-        clock = self.clock()
+        return None if contrast is None else Pick(contrast, "contrast")
+
+    def _queued(self, exclude: set[str]) -> Pick | None:
         # Commute always leads with the weakest families; the drill does when adaptive is on.
         weakest_first = True if self.mode == "commute" else None
         previous = self.answers[-1].graded.card if self.answers else None
-        items = collection.next_queue(self.store, clock, limit=1, previous=previous,
+        items = collection.next_queue(self.store, self.clock(), limit=1, previous=previous,
                                       exclude=exclude, weakest_first=weakest_first,
                                       scope=self.scope)
-        if items:
-            return Pick(items[0].card, "new" if items[0].new else "due")
+        return Pick(items[0].card, "new" if items[0].new else "due") if items else None
+
+    def _practice(self, exclude: set[str], shown: Counter[str]) -> Pick | None:
+        clock = self.clock()
+        weakest_first = True if self.mode == "commute" else None
+        previous = self.answers[-1].graded.card if self.answers else None
         prefs = collection.settings(self.store)
         weakness = collection.ordering_weakness(self.store, clock, prefs, weakest_first)
-        cards = [c for c in store_cards.load_cards(self.store)
-                 if self.scope.includes(c) and c.id not in exclude]
+        every = store_cards.load_cards(self.store)
+        held = interview.held_now(self.store, clock, every)  # the exam pool stays unseen
+        cards = [c for c in every
+                 if self.scope.includes(c) and c.id not in exclude and c.id not in held]
         recent = {a.graded.card.id for a in self.answers[-3:]}
         # Not one of the last three answers, unless the scope holds nothing else.
         for pool in ([c for c in cards if c.id not in recent], cards):
@@ -139,10 +163,8 @@ class Session:
                                       parameters=optimize.in_force(self.store),
                                       local=clock.local)
             if practice:
-                break
-        else:
-            return None
-        return Pick(practice[0].card, "widen" if practice[0].new else "practice")
+                return Pick(practice[0].card, "widen" if practice[0].new else "practice")
+        return None
 
     def shown(self) -> Counter[str]:
         """How often each question was answered in this session."""

@@ -11,6 +11,8 @@ from datetime import UTC
 
 from emdrill.core import interview as core
 from emdrill.core.errors import InputError
+from emdrill.core.exam import Exam, exam_pool, forecast_unseen
+from emdrill.core.groups import group_count, intent_groups, seen_groups
 from emdrill.core.interview import Interview, Scope
 from emdrill.core.order import PlanQueue
 from emdrill.core.plan import DEFAULT_FIRST_SIGHT, DEFAULT_PACE, Plan, PlanInput, make_plan
@@ -22,6 +24,7 @@ from emdrill.core.types import Card
 from emdrill.ops import optimize, weakness
 from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
+from emdrill.store import exams as store_exams
 from emdrill.store import interview as store_interview
 from emdrill.store import stories as store_stories
 from emdrill.store.db import Store
@@ -100,9 +103,35 @@ def _first_sight(store: Store) -> tuple[float, float]:
     return (round(intent / count * 20) / 20, round(story / count * 20) / 20)
 
 
+RELEASE_DAYS = 2  # on the last two study days the exam pool joins the drills
+
+
+def held_back(store: Store, clock: Clock, booked: Interview,
+              cards: Sequence[Card]) -> frozenset[str]:
+    """The exam pool drills do not show (`core.exam.exam_pool`): held while the plan runs,
+    until the user sits an exam after booking it or the last RELEASE_DAYS days arrive."""
+    if core.days_left(clock, booked.at) <= RELEASE_DAYS:
+        return frozenset()
+    if any(e.at >= booked.set_at for e in store_exams.exams(store)):
+        return frozenset()
+    in_scope = [c for c in cards if booked.scope.covers(c.question)]
+    return frozenset(exam_pool(in_scope, groups=intent_groups(c.question for c in in_scope),
+                               answered=store_exams.answered_ids(store)))
+
+
+def held_now(store: Store, clock: Clock, cards: Sequence[Card] | None = None) -> frozenset[str]:
+    """The exam pool held back now (empty without an active plan)."""
+    booked = active(store, clock)
+    if booked is None:
+        return frozenset()
+    return held_back(store, clock, booked,
+                     list(cards) if cards is not None else store_cards.load_cards(store))
+
+
 def _plan(store: Store, clock: Clock, prefs: Settings, booked: Interview,
           cards: Sequence[Card], parameters: FacetParameters) -> Plan:
-    in_scope = [c for c in cards if booked.scope.covers(c.question)]
+    held = held_back(store, clock, booked, cards)
+    in_scope = [c for c in cards if booked.scope.covers(c.question) and c.id not in held]
     ids = {c.id for c in in_scope}
     today = store_interview.introduced_since(store, clock.day_start())
     slots = frozenset(n for s in store_stories.list_stories(store) for n in s.slots)
@@ -125,6 +154,10 @@ class Outlook:
     gaps: tuple[SlotCoverage, ...]  # story slots in-scope questions rely on, with no story
     minutes_setting: int
     target: float
+    groups_in_scope: int = 0  # intent groups in scope
+    groups_seen: int = 0  # of those, with a member seen
+    exam: Exam | None = None  # the latest exam, if any
+    forecast_unseen: tuple[float, float, bool] = (0.0, 0.0, False)  # intent, story, measured
 
 
 def outlook(store: Store, clock: Clock, prefs: Settings) -> Outlook | None:
@@ -136,9 +169,14 @@ def outlook(store: Store, clock: Clock, prefs: Settings) -> Outlook | None:
     plan = _plan(store, clock, prefs, booked, cards, optimize.in_force(store))
     in_scope = [c.question for c in cards if booked.scope.covers(c.question)]
     bank = coverage(store_decks.slots(store), store_stories.list_stories(store), in_scope)
+    groups = intent_groups(in_scope)
+    seen = seen_groups(groups, (c.id for c in cards if not c.is_new and c.id in groups))
+    count = group_count(groups)
+    exams = store_exams.exams(store)
     return Outlook(booked, plan, {f.slug: f.name for f in store_decks.families(store)},
                    tuple(row for row in bank.empty if row.questions), prefs.minutes,
-                   prefs.interview_target)
+                   prefs.interview_target, count, len(seen), exams[-1] if exams else None,
+                   forecast_unseen(exams, seen_share=len(seen) / count if count else 0.0))
 
 
 @dataclass(frozen=True)
@@ -159,7 +197,9 @@ def today(store: Store, clock: Clock, prefs: Settings,
         return None
     every = list(cards) if cards is not None else store_cards.load_cards(store)
     plan = _plan(store, clock, prefs, booked, every, optimize.in_force(store))
-    scope = frozenset(c.id for c in every if booked.scope.covers(c.question))
+    held = held_back(store, clock, booked, every)
+    scope = frozenset(c.id for c in every if booked.scope.covers(c.question)
+                      and c.id not in held)
     introduced = len(store_interview.introduced_since(store, clock.day_start()) & scope)
     queue = PlanQueue(
         taper=plan.below_target if plan.taper else (),

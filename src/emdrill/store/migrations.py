@@ -471,15 +471,39 @@ DROP TABLE system;
 ALTER TABLE system_new RENAME TO system;
 """
 
+
+# Exams (`emdrill exam`): one row a sitting, one row per question asked; the answers are
+# also reviews (mode 'exam'), linked by `review_id`.
+M014_EXAMS = """
+CREATE TABLE exam (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    questions INTEGER NOT NULL,
+    intent_right INTEGER NOT NULL,
+    story_right INTEGER NOT NULL
+);
+CREATE TABLE exam_answer (
+    exam_id INTEGER NOT NULL REFERENCES exam (id) ON DELETE CASCADE,
+    question_id TEXT NOT NULL,
+    family TEXT NOT NULL,
+    picked TEXT NOT NULL,
+    slot_named INTEGER,
+    intent_ok INTEGER NOT NULL,
+    story_ok INTEGER NOT NULL,
+    review_id INTEGER,
+    PRIMARY KEY (exam_id, question_id)
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_ANKI_REVIEWS,
                                      M004_HOT_PATH, M005_PICKS_REHEARSALS,
                                      m006_system_answer, M007_DRAFTS,
                                      M008_INTERVIEW_PARAMETERS, M009_FAMILY_DUE,
                                      m010_study_days, M011_SET_ASIDE,
-                                     M012_REHEARSAL_TEXT, M013_SELF_SYSTEM)
+                                     M012_REHEARSAL_TEXT, M013_SELF_SYSTEM, M014_EXAMS)
 LATEST = len(MIGRATIONS)
 
 # `store.health.schema_digest` of what the migrations up to LATEST make: every open compares
 # the file's schema with it in one step, and only a file that differs is compared row by row
 # (`store.db.inspect_existing`). tests/test_store.py fails when a migration changes it.
-LATEST_SCHEMA_DIGEST = "50a62a85986ad4cb9ab5cedf17e86c7b5cc1d3d995ac7798e1852786e7dbae04"
+LATEST_SCHEMA_DIGEST = "cd735d7e92c0e24957830fbdde3150e8d6e2aed5af022a8cccf900e6e62851fd"

@@ -24,6 +24,17 @@ def family_answers(store: Store, *, since: datetime) -> dict[str, tuple[int, int
                 con.execute(sql, (to_db_time(since),))}
 
 
+def question_misses(store: Store, *, since: datetime) -> dict[str, tuple[str, int]]:
+    """Per question answered since `since` and missed at least once: its family, and its
+    answers with intent or story wrong."""
+    sql = ("SELECT q.id, q.family, "
+           "sum(coalesce(r.intent_rating, 2) = 1 OR coalesce(r.story_rating, 2) = 1) AS n "
+           "FROM review r CROSS JOIN question q ON q.id = r.question_id "
+           "WHERE r.reviewed_at >= ? GROUP BY q.id HAVING n > 0")
+    with store.read() as con:
+        return {q: (f, int(n)) for q, f, n in con.execute(sql, (to_db_time(since),))}
+
+
 def seconds_per_answer(store: Store, *, last: int) -> tuple[float, int] | None:
     """Mean seconds over the latest `last` timed answers in drills and commutes, and how
     many answers that mean is over; None before the first."""

@@ -28,6 +28,11 @@ def weakest_text(w: Weakest) -> list[Text]:
     lines = [Text.assemble(("Weakest: ", "bold"), (w.name, "bold red"),
                            f", {w.right} of {w.answers} right this week.")]
     drill = Text(f"  emdrill drill --family {w.family}", style="bold", no_wrap=True)
+    if w.confused is not None:
+        first, second = w.confused
+        return [*lines, Text(f"Next step: you confuse {first} with {second}:"),
+                Text(f"  emdrill drill --decode --family {w.family}", style="bold",
+                     no_wrap=True)]
     if w.slot is None:
         return [*lines, Text("Next step: drill that family."), drill]
     return [*lines,

@@ -11,11 +11,13 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from emdrill.core.exam import likely_counts
 from emdrill.core.fitting import Score
 from emdrill.core.interview import Interview
 from emdrill.ops.interview import Outlook
 from emdrill.ops.optimize import FacetResult
 from emdrill.ui.console import out
+from emdrill.ui.exam import exam_summary
 from emdrill.ui.fmt import iso, plural
 
 
@@ -35,7 +37,29 @@ def plan_json(o: Outlook, local: tzinfo) -> dict[str, Any]:
         "readiness": {"intent": _r(r.intent), "story": _r(r.story), "families": [
             {"family": f.family, "in_scope": f.in_scope, "seen": f.seen,
              "intent": _r(f.intent), "story": _r(f.story)} for f in r.families]},
+        "groups": {"in_scope": o.groups_in_scope, "seen": o.groups_seen},
+        "exam": exam_summary(o.exam) if o.exam is not None else None,
+        "forecast_unseen": {"intent": _r(o.forecast_unseen[0]),
+                            "story": _r(o.forecast_unseen[1]),
+                            "measured": o.forecast_unseen[2]},
     }
+
+
+def measured_lines(o: Outlook) -> list[str]:
+    """Intent groups seen, the last exam, and the forecast for questions never seen."""
+    lines = [f"Intent groups seen: {o.groups_seen} of {o.groups_in_scope}."]
+    if o.exam is None:
+        lines.append("No exam yet: `emdrill exam` measures decoding on unseen questions.")
+    else:
+        low, high = likely_counts(o.exam.intent_right, o.exam.questions)
+        lines.append(f"Last exam ({o.exam.at:%d %b}): {o.exam.intent_right} of "
+                     f"{o.exam.questions} intents, likely {low}-{high}; "
+                     f"{o.exam.story_right} stories.")
+    intent, story, measured = o.forecast_unseen
+    source = "from your exams" if measured else "a prior until two exams"
+    lines.append(f"Unseen questions on the day: intent {intent:.0%}, story {story:.0%} "
+                 f"({source}).")
+    return lines
 
 
 def when(at: datetime, local: tzinfo) -> str:
@@ -65,6 +89,8 @@ def show_outlook(o: Outlook, *, local: tzinfo, console: Console | None = None) -
     con.print(f"[bold]Interview[/bold] {when(o.interview.at, local)} · {_days(p.days_left)} · "
               f"{o.interview.scope.describe()} ({plural(p.in_scope, 'question')})")
     for line in plan_lines(o):
+        con.print(line)
+    for line in measured_lines(o):
         con.print(line)
     con.print()
     con.print(readiness_table(o, con.width))
