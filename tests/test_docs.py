@@ -78,6 +78,16 @@ def _fences(lines: list[str]) -> Iterator[tuple[str, int, list[str]]]:
         i += 1
 
 
+def _screen_hints(line: str) -> list[str]:
+    """Commands a captured screen tells the user to type: at the start of a line or after
+    a colon ("write one: emdrill story add --slot 7"), up to a wide gap, " · " or a bracket."""
+    hints = []
+    for match in re.finditer(r"(?:^\s*|: )(emdrill(?: .*)?)$", line):
+        hint = re.split(r"  | · |[();]", match.group(1))[0].strip()
+        hints.append(hint)
+    return hints
+
+
 def _outside_fences(lines: list[str]) -> Iterator[tuple[int, str]]:
     inside = None
     for number, line in enumerate(lines, 1):
@@ -103,6 +113,8 @@ def doc_commands() -> list[Found]:
                 elif lang in SHELL_LANGS and " | emdrill " in text:  # printf ... | emdrill x
                     found.append(Found(path, first + offset,
                                        text.split(" | ", 1)[1].removeprefix(".venv/bin/")))
+                elif lang not in SHELL_LANGS:  # a screen: a hint such as "  emdrill story add"
+                    found += [Found(path, first + offset, hint) for hint in _screen_hints(line)]
         for number, line in _outside_fences(lines):
             for span in re.findall(r"`([^`]+)`", line):
                 if re.match(r"emdrill(\s|$)", span):
