@@ -356,3 +356,41 @@ def test_shape_check_catches_a_renamed_key() -> None:
                            "interview": None}, real)
     assert shape_problems({"families": [], "interview": None}, real)
     assert shape_problems({"due": 0, "families": {}, "interview": None}, real)
+
+
+# ---------------------------------------------------------------- links
+
+
+def _anchors(path: Path) -> set[str]:
+    """GitHub's heading anchors: lower case, punctuation dropped, spaces to dashes."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    inside = {n for _, first, body in _fences(lines) for n in range(first, first + len(body))}
+    headings = [ln for n, ln in enumerate(lines, 1) if n not in inside and ln.startswith("#")]
+    return {re.sub(r"[^\w\- ]", "", h.lstrip("#").strip().lower()).replace(" ", "-")
+            for h in headings}
+
+
+def test_every_relative_link_resolves() -> None:
+    broken = []
+    for path in DOCS:
+        for number, line in _outside_fences(path.read_text(encoding="utf-8").splitlines()):
+            for target in re.findall(r"\]\(([^)\s]+)\)", line):
+                if re.match(r"[a-z]+:", target):
+                    continue  # https:, mailto:
+                file, _, anchor = target.partition("#")
+                resolved = (path.parent / file).resolve() if file else path
+                if not resolved.exists():
+                    broken.append(f"{path.relative_to(ROOT)}:{number}: no file {target}")
+                elif anchor and resolved.suffix == ".md" and anchor not in _anchors(resolved):
+                    broken.append(f"{path.relative_to(ROOT)}:{number}: no heading #{anchor} "
+                                  f"in {resolved.relative_to(ROOT)}")
+    assert not broken, "\n".join(broken)
+
+
+def test_the_index_lists_every_page_and_the_readme_stays_short() -> None:
+    index = (ROOT / "docs" / "README.md").read_text(encoding="utf-8")
+    pages = {p.name for p in (ROOT / "docs").glob("*.md")} - {"README.md"}
+    missing = sorted(p for p in pages if f"]({p})" not in index)
+    assert not missing, f"docs/README.md does not link {missing}"
+    lines = len((ROOT / "README.md").read_text(encoding="utf-8").splitlines())
+    assert lines <= 250, f"README.md has {lines} lines; move detail into docs/ (at most 250)"
