@@ -197,9 +197,10 @@ def parse_problem(words: list[str], *, mention: bool = False) -> str | None:
         if mention and type(exc).__name__ == "MissingParameter":
             return None
         return f"{name}: {getattr(exc, 'format_message', exc.__str__)()}"
-    except Exception as exc:  # --help ends parsing by exiting, with code 0
-        if getattr(exc, "exit_code", None) == 0 or type(exc).__name__ == "Exit":
-            return None if getattr(exc, "exit_code", 0) == 0 else f"{name}: exit {exc}"
+    except Exception as exc:
+        if type(exc).__name__ == "Exit":  # --help ends parsing by exiting
+            code = getattr(exc, "exit_code", 0)
+            return None if code == 0 else f"{name}: parsing exits with status {code}"
         raise
     return None
 
