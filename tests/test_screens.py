@@ -119,6 +119,36 @@ def test_one_clock_that_ticks(studied: Path, tmp_path: Path) -> None:
     term.finish()
 
 
+def _last_seconds(home: Path) -> list[float]:
+    con = sqlite3.connect(home / "emdrill.db")
+    try:
+        return [row[0] for row in con.execute("SELECT seconds FROM review ORDER BY id DESC "
+                                              "LIMIT 1")]
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("mode", ["drill", "commute"])
+def test_the_seconds_recorded_come_from_the_screens_clock(
+        studied: Path, tmp_path: Path, mode: str) -> None:
+    """Issue 27: the UI read two clocks, the ticker for the timers and time.monotonic() for
+    the seconds a review records. Both now come from the session's clock."""
+    clock = FakeClock(tmp_path / "clock")
+    term = Term(mode, "--cards", "1", cols=80, rows=24, env=clock.env)
+    if mode == "drill":
+        term.wait_for("Which story")
+        clock.set(37)
+        term.press("0", then="Intent recall")
+        term.press("3")
+    else:
+        term.wait_for("Space")
+        clock.set(37)
+        term.press(" ", then="y")
+        term.press("y")
+    term.finish()
+    assert _last_seconds(studied) == [pytest.approx(37.0, abs=0.01)]
+
+
 # ---------------------------------------------------------------- 3. grade intervals
 
 
