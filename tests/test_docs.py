@@ -268,7 +268,8 @@ HISTORY_IDS = ("decisions-unpopular", "decisions-difficult", "conflict-with-mana
 
 class Collection:
     """A small collection with history: reviews over a week, a lapse, a confusion, a story,
-    a mock rehearsal with a typed answer, leeches and an interview plan. Commands run in-process on it."""
+    a mock rehearsal with a typed answer, leeches and an interview plan. Commands run
+    in-process on it."""
 
     def __init__(self, home: Path) -> None:
         self.home = home
