@@ -11,9 +11,12 @@ TSV or CSV.
   from a deck, say). A line break inside a quoted cell is a space.
 - Plain text: one question per non-blank line; a leading list marker or number is dropped,
   and lines starting with `#` or `//` are comments.
-- Markdown: every list item is a question (indented lines that follow join it); headings
-  are the hint for the items under them; other paragraphs, quotes, tables and code blocks
-  are ignored. Emphasis, code marks and links are reduced to their text.
+- Markdown (read by markdown-it-py): every item of a top-level list, bulleted or numbered,
+  is a question, up to the end of its first sentence (a question wrapped over lines reads
+  whole; a follow-up line, a list nested in the item or a second paragraph is not part of
+  it); the nearest heading above is the hint for the items under it; other paragraphs,
+  quotes, tables, HTML and code blocks are ignored. Emphasis, code marks and links are
+  reduced to their text.
 """
 
 from __future__ import annotations
@@ -24,8 +27,12 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from emdrill.core.deckfile import Problem
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 QUESTION_COLUMNS = ("question", "questions", "text", "prompt")
 HINT_COLUMNS = ("category", "topic", "theme", "section")
@@ -34,11 +41,8 @@ MAX_LENGTH = 600  # characters: longer than any real interview question, shorter
 FORMATS = ("csv", "tsv", "text", "markdown")
 
 _MARKER = re.compile(r"^\s*(?:[-*+\u2022]|\d{1,3}[.)])\s+(?:\[[ xX]\]\s+)?")
-_MD_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,3}[.)])\s+(?:\[[ xX]\]\s+)?(.*)$")
-_MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
-_MD_FENCE = re.compile(r"^\s*(```|~~~)")
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_MD_MARKS = re.compile(r"(\*\*|__|\*|`|~~)")
+_TASK = re.compile(r"^\[[ xX]\]\s+")
+_LISTS = ("bullet_list_open", "ordered_list_open")
 
 
 @dataclass(frozen=True)
@@ -177,32 +181,50 @@ def _plain(text: str) -> Iterable[Row]:
 
 
 def _markdown(text: str) -> Iterable[Row]:
+    """Each top-level list item's first paragraph, read from markdown-it-py's tokens: the
+    containers open around a paragraph say whether it is one (a list nested in an item, a
+    list inside a quote or a table cell is not)."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(text)
     heading = ""
-    item: list[str] = []
-    item_line = 0
-    fenced = False
-    for number, line in enumerate(_lines(text), start=1):
-        if _MD_FENCE.match(line):
-            fenced = not fenced
-            continue
-        match = None if fenced else _MD_ITEM.match(line)
-        joins = item and line.strip() and line[:1].isspace() and not match and not fenced
-        if joins:
-            item.append(line)
-            continue
-        if item:
-            yield Row(item_line, _inline(" ".join(item)), heading)
-            item = []
-        if fenced:
-            continue
-        if match:
-            item, item_line = [match.group(2)], number
-        elif heading_match := _MD_HEADING.match(line):
-            heading = _inline(heading_match.group(1))
-    if item:
-        yield Row(item_line, _inline(" ".join(item)), heading)
+    open_: list[str] = []  # the block containers around the current token, outermost first
+    taken = False  # the current item has given its question
+    for index, token in enumerate(tokens):
+        if token.nesting == 1:
+            open_.append(token.type)
+            if token.type == "list_item_open":
+                taken = False
+        elif token.nesting == -1:
+            open_.pop()
+        elif token.type == "inline":
+            if open_ and open_[-1] == "heading_open":
+                heading = clean(_plain_text(token))
+            elif (len(open_) == 3 and open_[0] in _LISTS and open_[2] == "paragraph_open"
+                  and not taken):
+                taken = True  # the item's first paragraph; later ones are notes
+                line = (token.map or tokens[index - 1].map or [0])[0] + 1
+                yield Row(line, _question(_plain_text(token)), heading)
 
 
-def _inline(text: str) -> str:
-    """Markdown inline marks reduced to their text: links, emphasis, code, strikethrough."""
-    return clean(_MD_MARKS.sub("", _MD_LINK.sub(r"\1", text)))
+def _plain_text(inline: Token) -> str:
+    """An inline token's text with its marks dropped (a link keeps its words, an image its
+    description); a line break inside the paragraph stays a newline."""
+    parts = []
+    for child in inline.children or []:
+        if child.type in ("text", "code_inline", "image"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+    return "".join(parts)
+
+
+def _question(text: str) -> str:
+    """An item's lines up to the first that ends a sentence: a wrapped question joins, a
+    follow-up on the next line stays out. A leading task box `[ ]` is dropped."""
+    kept = []
+    for line in text.split("\n"):
+        kept.append(line)
+        if line.rstrip().endswith(("?", ".", "!")):
+            break
+    return _TASK.sub("", clean(" ".join(kept)), count=1)
