@@ -298,7 +298,10 @@ def _apply(matches: Iterable[Match], drafter: _Drafter, *, name: str
             continue
         if match.status == "same" and match.card is not None:
             mine = from_source(match.card, name)
-            card, confidence = replace(match.card, source=source) if mine else match.card, None
+            # A note written in the deck file stays when the list has none for the row.
+            note = row.note or match.card.note
+            card = replace(match.card, source=source, note=note) if mine else match.card
+            confidence = None
         else:
             card, confidence = drafter.draft(row, source=source, old=match.card)
         written.append(card)
@@ -335,6 +338,7 @@ class _Drafter:
                           basis=_basis(self.loaded, suggestion, suggestion.family),
                           reviewed=("story", "also", "family") if sure else (), source=source)
         if old is not None:
-            card = replace(redraft(old, card), source=source)
-        return card, suggestion.confidence
+            card = redraft(old, card)
+        note = row.note or (old.note if old is not None else "")
+        return replace(card, source=source, note=note), suggestion.confidence
 
