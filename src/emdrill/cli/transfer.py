@@ -114,12 +114,25 @@ def backup(
 def restore(
     file: Annotated[Path, typer.Argument(metavar="FILE", dir_okay=False,
                                          help="A backup (see the data folder's backups/).")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first (needed when "
+                                      "not on a terminal).")] = False,
 ) -> None:
-    """Replace the collection with a backup; the current one is backed up first."""
+    """Replace the collection with a backup (asks first); the current one is backed up."""
     from emdrill import env
+    from emdrill.cli import editor
+    from emdrill.core.errors import InputError
     from emdrill.ops import backups
 
-    done = backups.restore(env.db_path(), file, now=env.read_clock().now)
+    db_path = env.db_path()
+    checked = backups.check_restore(db_path, file)
+    if not yes:
+        if not editor.interactive():
+            raise InputError(f"{file}: not restored: restore replaces the collection and asks "
+                             "first; pass --yes to restore without a terminal")
+        if not editor.confirm(f"Replace the collection with {file} ({checked})?"):
+            typer.echo("not restored: nothing changed")
+            return
+    done = backups.restore(db_path, file, now=env.read_clock().now)
     if done.safety is not None:
         typer.echo(f"backed up the collection as it was to {done.safety}")
     typer.echo(f"restored {file}")
