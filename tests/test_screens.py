@@ -187,6 +187,7 @@ def test_commute_and_its_summary_at_40_columns(studied: Path) -> None:
     for grade in ("n", "y"):
         term.wait_for("Space reveal")
         assert term.lines[0].startswith("commute · ")
+        assert f"· {2 - (grade == 'y')} left ·" in term.lines[0]  # --cards 2: 2, then 1
         term.press(" ", then="y nailed")
         assert term.lines[-1].startswith("y nailed · p partly · n missed")
         assert re.search(r"Story: \d · ", term.text)
@@ -211,7 +212,28 @@ def test_practice_header_at_40_columns(studied: Path) -> None:
         term.press("y")
     term.finish()
     assert all(h.startswith("commute · ") and len(h) <= 40 for h in headers)
-    assert re.fullmatch(r"commute · \d+ done · practice", headers[-1]), headers
+    assert re.fullmatch(r"commute · \d+ done · 1 left · practice", headers[-1]), headers
+
+
+@pytest.mark.parametrize("size", ["80x24", "40x20"])
+def test_the_commute_shows_what_is_left_and_ends_when_done(studied: Path, size: str) -> None:
+    """Issue 24: no --cards, no timer: each header says how many are left, and the commute
+    stops by itself once the last due question is answered."""
+    emdrill("config", "new-per-day", "0")
+    due = sum(q["family"] == "technical" for q in json.loads(emdrill("next", "--json")))
+    assert due >= 2
+    cols, rows = SIZES[size]
+    term = Term("commute", "--family", "technical", cols=cols, rows=rows)
+    for n in range(due):
+        term.wait_for("Space reveal")
+        assert term.lines[0].startswith(f"commute · {n} done · {due - n} left · "), term.text
+        assert len(term.lines[0]) <= cols
+        term.press(" ", then="y nailed")
+        term.press("y")
+    screen = term.finish()
+    assert term.exitstatus == 0, screen
+    assert "Done: nothing more is due." in screen
+    assert f"Session over: {due} answered" in " ".join(screen.split())
 
 
 @pytest.mark.parametrize("command", ["stats", "shaky", "story coverage", "", "show "
