@@ -128,8 +128,11 @@ def saved(r: Rehearsal) -> Text:
                 f"checks {r.passed}/{len(CHECKS)}", style="bold")
 
 
-def grade_prompt() -> Text:
-    return Text("Grade it? intent 1-4 (Again/Hard/Good/Easy) · Enter: skip · q: stop",
+def grade_prompt(*, fold: str = "") -> Text:
+    """The grade question; `fold` "more" adds that `m` shows the rest of a folded back,
+    "fold" that `m` folds it again."""
+    keys = {"more": " · m: more", "fold": " · m: fold"}.get(fold, "")
+    return Text(f"Grade it? intent 1-4 (Again/Hard/Good/Easy){keys} · Enter: skip · q: stop",
                 style="dim")
 
 
