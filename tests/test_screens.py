@@ -294,6 +294,27 @@ def test_home_screen_names_the_weakest_family_and_the_backlog(studied: Path) -> 
                      r"\(\d+ answers a drill at your pace\)", flat)
 
 
+@pytest.mark.parametrize("size", ["40x20", "80x24"])
+def test_the_home_screen_keeps_its_countdown_on_screen(studied: Path, size: str) -> None:
+    """Issue 24: with an interview booked, the home screen at 40x20 was 25 lines, so its
+    first lines (the countdown among them) scrolled off. It fits the window now: the lines
+    that give way go (blank lines, the FSRS offer, then today's tallies); the countdown,
+    the counts and the advice stay."""
+    emdrill("interview", "2026-03-20")
+    cols, rows = SIZES[size]
+    term = Term(cols=cols, rows=rows)
+    screen = term.finish()
+    assert term.exitstatus == 0, screen
+    assert re.fullmatch(r"emdrill · \d+ questions", term.lines[0]), screen
+    assert term.lines[1].startswith("  Loop in 18 days · ready "), screen
+    assert "  emdrill drill --family conflict" in term.lines
+    assert re.search(r"due now +\d+", screen) and "Or today's drill: emdrill drill" in screen
+    assert all(len(line) <= cols for line in term.lines)
+    if size == "80x24":  # room enough: nothing gives way
+        assert "reviewed today" in screen and "emdrill optimize" in screen
+        assert "a day" in term.flat()
+
+
 def test_drill_summary_gives_advice_and_what_is_still_due(studied: Path) -> None:
     term = Term("drill", "--cards", "2", cols=80, rows=24)
     for _ in range(2):

@@ -70,12 +70,14 @@ def _days(days: int) -> str:
     return {0: "today", 1: "tomorrow"}.get(days, f"in {days} days")
 
 
-def countdown(o: Outlook) -> str:
+def countdown(o: Outlook, *, short: bool = False) -> str:
     """The home screen's line: 'Loop in 9 days · ready 71% now, 92% on the day at 6
-    minutes a day'."""
+    minutes a day'; `short` (a phone) stops after 'on the day'."""
     p = o.plan
     line = (f"Loop {_days(p.days_left)} · ready {p.now.overall:.0%} now, "
             f"{p.readiness.overall:.0%} on the day")
+    if short:
+        return line
     if p.days_left:
         line += f" at {plural(p.minutes_per_day, 'minute')} a day"
     if p.unseen_at_date:
