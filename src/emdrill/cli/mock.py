@@ -26,7 +26,7 @@ def mock(
         "--minutes", "-m", min=0.1, max=240,
         help="Ask no new question after this many minutes.")] = None,
 ) -> None:
-    """Rehearse a loop: answer aloud against a timer, take follow-ups, check yourself."""
+    """Rehearse an interview: answer aloud against a timer, take follow-ups, check yourself."""
     import random
 
     from emdrill import env

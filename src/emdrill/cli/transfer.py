@@ -27,7 +27,7 @@ def export_anki(
     families: Annotated[list[str] | None, typer.Option(
         "--families", metavar="FAMILY", help="Only this family; repeat for more.")] = None,
 ) -> None:
-    """Write the active questions as an Anki package (.apkg) for review on a phone."""
+    """Write the questions in your drills as an Anki package (.apkg), to review on a phone."""
     from emdrill import env
     from emdrill.ops import anki_export
 
@@ -58,8 +58,8 @@ def register(app: typer.Typer) -> None:
 
 def import_file(
     file: Annotated[Path, typer.Argument(metavar="FILE", dir_okay=False, help=(
-        "A list of questions (CSV, TSV, text, Markdown), an .apkg/.colpkg from Anki, or a "
-        "JSON export."))],
+        "A list of questions (CSV, TSV, text, Markdown, an Anki text export), an "
+        ".apkg/.colpkg from Anki, or a JSON export."))],
     kind: Annotated[str | None, typer.Option(
         "--format", metavar="KIND", help="Read FILE as this: anki, json or questions "
         "(default: tell by its contents).")] = None,
@@ -69,7 +69,7 @@ def import_file(
                                           "already holds reviews or stories.")] = False,
     deck: DeckOption = None,
 ) -> None:
-    """Import a list of questions, reviews made in Anki (.apkg/.colpkg), or a JSON export."""
+    """Import questions (a list or an Anki text export), Anki reviews (.apkg), or a JSON export."""
     from emdrill import env
     from emdrill.ops import transfer
     from emdrill.ui import transfer_views
