@@ -107,7 +107,8 @@ def gaps_line(o: Outlook) -> str:
         return ""
     first = o.gaps[0]
     text = (f"Story bank: no story yet for slot {first.slot.slot} {first.slot.name} "
-            f"({plural(first.questions, 'question')} in scope rely on it)")
+            f"({plural(first.questions, 'question')} in scope "
+            f"{'relies' if first.questions == 1 else 'rely'} on it)")
     if len(o.gaps) > 1:
         rest = ", ".join(f"{g.slot.slot} ({g.questions})" for g in o.gaps[1:])
         text += f", nor for slots {rest}"

@@ -215,8 +215,8 @@ def rehearsal_section(s: RehearsalStats) -> RenderableType:
     parts += [families, checks]
     if s.weakest is not None:
         w = s.weakest
-        parts.append(Text(f"You keep missing: {w.check.label} ({w.recent_passed} of "
-                          f"{w.recent_total} lately). Next time: {w.check.advice}.",
+        parts.append(Text(f"Your weakest check: {w.check.label} (passed {w.recent_passed} "
+                          f"of the last {w.recent_total}). Next time: {w.check.advice}.",
                           style="yellow"))
     if s.coach_missed:
         most = "; ".join(f"{LABELS.get(rule, rule)} {n} of {judged}"
