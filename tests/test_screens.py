@@ -119,6 +119,36 @@ def test_one_clock_that_ticks(studied: Path, tmp_path: Path) -> None:
     term.finish()
 
 
+def _last_seconds(home: Path) -> list[float]:
+    con = sqlite3.connect(home / "emdrill.db")
+    try:
+        return [row[0] for row in con.execute("SELECT seconds FROM review ORDER BY id DESC "
+                                              "LIMIT 1")]
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("mode", ["drill", "commute"])
+def test_the_seconds_recorded_come_from_the_screens_clock(
+        studied: Path, tmp_path: Path, mode: str) -> None:
+    """Issue 27: the UI read two clocks, the ticker for the timers and time.monotonic() for
+    the seconds a review records. Both now come from the session's clock."""
+    clock = FakeClock(tmp_path / "clock")
+    term = Term(mode, "--cards", "1", cols=80, rows=24, env=clock.env)
+    if mode == "drill":
+        term.wait_for("Which story")
+        clock.set(37)
+        term.press("0", then="Intent recall")
+        term.press("3")
+    else:
+        term.wait_for("Space")
+        clock.set(37)
+        term.press(" ", then="y")
+        term.press("y")
+    term.finish()
+    assert _last_seconds(studied) == [pytest.approx(37.0, abs=0.01)]
+
+
 # ---------------------------------------------------------------- 3. grade intervals
 
 
@@ -367,5 +397,5 @@ def test_stats_with_an_interview_plan_reads_cleanly_at_40_columns(studied: Path)
     assert term.exitstatus == 0, screen
     assert "Ready on the day, per family" in screen
     assert "…" not in screen and all(len(line) <= 40 for line in term.lines)
-    assert re.search(r"\nunderperformance +\d+/21 +\d+% +\d+%\n", screen)
+    assert re.search(r"\nunderperformance +\d+/\d+ +\d+% +\d+%\n", screen)
     assert "  emdrill story add --slot" in screen or "Next: emdrill story add --slot" in screen

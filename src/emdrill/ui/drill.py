@@ -8,9 +8,9 @@ passed to `run`: intent decoding (`--decode`) is `ui.decode.Decoder`.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from rich.console import Console
 from rich.text import Text
@@ -302,10 +302,15 @@ def leech_notice(screen: Screen, answer: Answer) -> None:
     screen.ask(None)
 
 
+def _since(session: Session, started: datetime) -> float:
+    """Seconds on the session's clock since `started`: the figure a review records."""
+    return (session.clock().now - started).total_seconds()
+
+
 def drill_card(pick: Pick, screen: Screen) -> None:
     """Name the story slot, see the back with the verdict, grade the intent recall."""
     session = screen.session
-    started = time.monotonic()
+    started = session.clock().now  # the session's one clock (a test clock in tests)
     card = screen.open_card(pick)
     key = screen.ask(set("0123456789"))
     named = int(key) if key != "0" else None
@@ -313,7 +318,7 @@ def drill_card(pick: Pick, screen: Screen) -> None:
     card.intervals = session.intervals(pick.card)
     grade = Rating(int(screen.ask(set("1234"))))
     answer = session.answer(pick, intent=grade, story=StoryAnswer(slot=named),
-                            seconds=time.monotonic() - started)
+                            seconds=_since(session, started))
     leech_notice(screen, answer)
 
 
@@ -326,11 +331,11 @@ COMMUTE_GRADES = {
 
 def commute_card(pick: Pick, screen: Screen) -> None:
     """Reveal with Space, then y / p / n for intent and story together."""
-    started = time.monotonic()
+    started = screen.session.clock().now
     card = screen.open_card(pick)
     screen.ask({" ", "enter"})
     card.phase = "back"
     intent, story = COMMUTE_GRADES[screen.ask(set("ypn"))]
     answer = screen.session.answer(pick, intent=intent, story=story,
-                                   seconds=time.monotonic() - started)
+                                   seconds=_since(screen.session, started))
     leech_notice(screen, answer)
