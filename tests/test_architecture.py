@@ -39,7 +39,7 @@ OWNERS = {
     "backports": ("emdrill.store.anki",),  # backports.zstd: an Anki package's collection
     "compression": ("emdrill.store.anki",),  # the same, from the standard library (3.14+)
     "blessed": ("emdrill.ui.keys",),
-    "markdown_it": ("emdrill.core.stories",),
+    "markdown_it": ("emdrill.core.stories", "emdrill.core.questionlist"),
 }
 
 

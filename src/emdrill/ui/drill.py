@@ -60,6 +60,7 @@ class Screen:
     _before_help: str = "front"
     _pending: Message | None = None  # for the next card: "skipped", "undone: ..."
     _clock: str = field(default="")
+    _opened: tuple[int, int | None] = (0, None)  # answers done and left when the card opened
 
     @property
     def framed(self) -> bool:
@@ -68,9 +69,11 @@ class Screen:
     # ------------------------------------------------------------ showing
 
     def open_card(self, pick: Pick) -> CardView:
+        done, remaining = len(self.session.answers), self.session.cards_left()
+        self._opened = (done, remaining)
         self.card = CardView(pick=pick, mode="commute" if self.compact else "drill",
-                             left=self.session.time_left(), done=len(self.session.answers),
-                             slots=self.slots, message=self._pending)
+                             left=self.session.time_left(), done=done,
+                             slots=self.slots, message=self._pending, remaining=remaining)
         self._pending = None
         return self.card
 
@@ -95,6 +98,9 @@ class Screen:
         assert card is not None
         card.left = self.session.time_left()
         card.done = len(self.session.answers)
+        done, remaining = self._opened
+        if remaining is not None:  # answered on this screen (a leech notice): one fewer
+            card.remaining = max(0, remaining - (card.done - done))
         self._clock = view.clock_text(card.left)
         if self._painter is None:
             self._print_piped(card)
@@ -240,8 +246,12 @@ def _loop(session: Session, screen: Screen, play: CardFlow, pending: Pick | None
         pending = None
         if pick is None:
             screen.stop()
-            what = ("Nothing more to show in this session." if session.answers
-                    else "Nothing to review here: no questions in this selection.")
+            if session.answers and session.mode == "commute":
+                what = "Done: nothing more is due."
+            elif session.answers:
+                what = "Nothing more to show in this session."
+            else:
+                what = "Nothing to review here: no questions in this selection."
             screen.console.print(Text(what))
             return
         try:
