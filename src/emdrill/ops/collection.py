@@ -56,6 +56,7 @@ def open_collection(path: Path, *, now: datetime, seed: int | None = None,
     first; given the user's zone (`local`), the first open of a study day backs up too."""
     if seed is not None:
         scheduler.seed(seed)
+    backups.clean_partials(path)  # what a killed backup left behind
     migrated, version = backups.before_migration(path, now=now)
     store = open_store(path, version=version)
     if 0 < store.migrated_from < HOT_PATH_SCHEMA:
