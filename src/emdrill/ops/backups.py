@@ -78,7 +78,7 @@ def clean_partials(db_path: Path) -> list[Path]:
     removed = []
     for path in folder(db_path).glob("*.partial*"):
         match = _PARTIAL.search(path.name)
-        if match is None or _running(int(match["pid"])):
+        if match is None or process_running(int(match["pid"])):
             continue
         try:
             path.unlink()
@@ -88,7 +88,8 @@ def clean_partials(db_path: Path) -> list[Path]:
     return removed
 
 
-def _running(pid: int) -> bool:
+def process_running(pid: int) -> bool:
+    """Whether process `pid` may still be running (this one counts; on Windows: no)."""
     if pid == os.getpid():
         return True
     if os.name != "posix":
