@@ -2,11 +2,12 @@
 
     python bench/first_use_race.py [--rounds 30] [--processes 8] [--busy 4]
 
-Each round starts `--processes` copies of `emdrill status --json` on a fresh folder, all at
-once, while `--busy` processes keep the CPUs busy (races show under load), and counts the
-rounds in which any copy failed, with the first failure's message. Every copy should
-succeed: the first creates the collection and loads the deck, the others wait their turn.
-Prints figures; asserts nothing.
+Each round starts `--processes` commands on a fresh folder, all at once (`status`,
+`next --json`, `stats --json`, `status --json` and a `grade`, in turn), while `--busy`
+processes keep the CPUs busy (races show under load), and counts the commands and the rounds
+that failed, with each distinct failure's message. Every command should succeed: the first
+creates the collection and loads the deck, the others wait their turn. Prints figures;
+asserts nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ import os
 import subprocess
 import sys
 import tempfile
+
+COMMANDS = (["status"], ["next", "--json"], ["stats", "--json"], ["status", "--json"],
+            ["grade", "decisions-unpopular", "--intent", "good", "--story", "1"])
 
 
 def main() -> None:
@@ -27,23 +31,29 @@ def main() -> None:
     burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
                for _ in range(args.busy)]
     failed: list[str] = []
+    bad_commands = 0
+    failed_rounds: list[int] = []
     try:
         for _ in range(args.rounds):
             with tempfile.TemporaryDirectory(prefix="emdrill-race-") as home:
                 env = {**os.environ, "EMDRILL_HOME": home}
-                procs = [subprocess.Popen([sys.executable, "-m", "emdrill", "status", "--json"],
+                procs = [subprocess.Popen([sys.executable, "-m", "emdrill",
+                                           *COMMANDS[i % len(COMMANDS)]],
                                           env=env, stdout=subprocess.DEVNULL,
                                           stderr=subprocess.PIPE, text=True)
-                         for _ in range(args.processes)]
+                         for i in range(args.processes)]
                 errors = [p.communicate(timeout=120)[1] for p in procs]
                 bad = [e.strip() for p, e in zip(procs, errors, strict=True) if p.returncode]
+                bad_commands += len(bad)
                 if bad:
-                    failed.append(bad[0].splitlines()[-1])
+                    failed_rounds.append(len(bad))
+                    failed.extend(e.splitlines()[-1] for e in bad)
     finally:
         for b in burners:
             b.kill()
-    print(f"{len(failed)} of {args.rounds} rounds had a failure "
-          f"({args.processes} processes at once, {args.busy} busy)")
+    rounds = len(failed_rounds)
+    print(f"{bad_commands} of {args.rounds * args.processes} commands failed, in {rounds} of "
+          f"{args.rounds} rounds ({args.processes} processes at once, {args.busy} busy)")
     for line in dict.fromkeys(failed):
         print("  " + line)
 

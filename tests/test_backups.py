@@ -237,3 +237,30 @@ def test_restore_on_a_terminal_asks_first(
     else:
         assert "not restored: nothing changed" in screen.splitlines()
         assert made_for(home) == []
+
+
+def test_a_killed_backups_partial_files_are_removed_on_the_next_open(home: Path,
+                                                                     runner: CliRunner) -> None:
+    import subprocess
+    import sys
+
+    assert runner.invoke(app, ["status"]).exit_code == 0
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    folder = home / "backups"
+    folder.mkdir(exist_ok=True)
+    killed = [folder / f"auto-20260101T000000Z-daily.db.{dead.pid}.partial",
+              folder / f"auto-20260101T000000Z-daily.db.{dead.pid}.partial-journal"]
+    running = folder / f"manual-20260101T000000Z-backup.db.{alive.pid}.partial"
+    other = folder / "notes.partial.txt"
+    try:
+        for path in [*killed, running, other]:
+            path.write_bytes(b"half a database")
+        result = runner.invoke(app, ["status"])
+        assert result.exit_code == 0, result.output
+        assert [p.exists() for p in killed] == [False, False]
+        assert running.exists() and other.exists()  # still being written; not ours
+    finally:
+        alive.kill()
+        alive.wait()

@@ -227,3 +227,37 @@ def test_concurrent_cli_writers_all_succeed(loaded: Path, home: Path, deck: Path
     assert con.execute("SELECT count(*) FROM story").fetchone() == (1,)
     con.close()
     assert chain_problems(loaded) == []
+
+
+BURNERS = int(os.environ.get("EMDRILL_RACE_BURNERS", "1"))  # CPU-burning loops alongside
+_FIRST_USE = [["status"], ["next", "--json"], ["stats", "--json"], ["status", "--json"],
+              ["grade", "decisions-unpopular", "--intent", "good", "--story", "1"],
+              ["status"], ["next", "--json"], ["stats", "--json"]]
+
+
+def test_eight_commands_at_once_on_a_new_folder_all_wait_and_succeed(tmp_path: Path) -> None:
+    """The first creates the collection and loads the bundled deck (seconds of CPU under
+    load, more than the usual busy timeout); the other seven wait for it instead of saying
+    "database is busy". A busy loop keeps the CPUs loaded, as on a shared machine
+    (`bench/first_use_race.py` measures more rounds)."""
+    folder = tmp_path / "new"
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+               for _ in range(BURNERS)]
+    try:
+        procs = [subprocess.Popen([sys.executable, "-m", "emdrill", *c], env=_env(folder),
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                 for c in _FIRST_USE]
+        results = [(c, p.wait(timeout=120), p.communicate()[1])
+                   for c, p in zip(_FIRST_USE, procs, strict=True)]
+    finally:
+        for b in burners:
+            b.kill()
+            b.wait()
+    assert [(c, err) for c, code, err in results if code != 0] == []
+    con = sqlite3.connect(folder / "emdrill.db")
+    try:
+        assert con.execute("SELECT count(DISTINCT deck_id), count(*) FROM question "
+                           "WHERE deck_id = 'em-core'").fetchone()[1] > 0
+        assert con.execute("SELECT count(*) FROM review").fetchone() == (1,)
+    finally:
+        con.close()

@@ -51,7 +51,8 @@ def used(runner: CliRunner, tmp_path: Path, mini_deck: Path) -> Path:
     assert result.exit_code == 0, result.output
     cli(runner, "config", "retention", "0.93")
     out = tmp_path / "export.json"
-    assert "2 reviews, 1 story, 1 system, 1 setting" in cli(runner, "export", "json", str(out))
+    said = " ".join(cli(runner, "export", "json", str(out)).split())  # a long path may wrap
+    assert "2 reviews, 1 story, 1 system, 1 setting" in said
     return out
 
 
@@ -179,3 +180,40 @@ def test_random_text_is_refused_cleanly(text: str) -> None:
         parse(text, Path("x.json"))
     except DumpError as exc:
         assert str(exc).startswith("x.json")
+
+
+def test_an_import_refuses_while_another_runs_and_takes_over_a_dead_ones_lock(
+        runner: CliRunner, used: Path, home: Path) -> None:
+    import subprocess
+    import sys
+
+    db = home / "emdrill.db"
+    before = db.read_bytes()
+    with transfer.import_lock(db):
+        out = cli(runner, "import", str(used), "--replace", code=1)
+        assert "another import is running" in out and len(out.strip().splitlines()) == 1
+        assert db.read_bytes() == before
+    assert not (home / ("emdrill.db" + transfer.LOCK_SUFFIX)).exists()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (home / ("emdrill.db" + transfer.LOCK_SUFFIX)).write_text(str(dead.pid))  # a killed import
+    assert "imported" in cli(runner, "import", str(used), "--replace")
+    assert list(home.glob("*.importing*")) == []
+    assert not (home / ("emdrill.db" + transfer.LOCK_SUFFIX)).exists()
+
+
+def test_two_imports_at_once_one_runs_the_other_says_so(used: Path, home: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "EMDRILL_HOME": str(home)}
+    command = [sys.executable, "-m", "emdrill", "import", str(used), "--replace"]
+    for _ in range(3):
+        procs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        results = [(p.wait(timeout=120), p.communicate()[1]) for p in procs]
+        assert any(code == 0 for code, _ in results), results
+        for code, err in results:
+            assert code == 0 or (code == 1 and "another import is running" in err), err
+        assert list(home.glob("*.importing*")) == []

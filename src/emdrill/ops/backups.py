@@ -69,6 +69,40 @@ def _same(a: Path, b: Path) -> bool:
         return False
 
 
+_PARTIAL = re.compile(r"\.(?P<pid>\d+)\.partial(?:-journal)?$")
+
+
+def clean_partials(db_path: Path) -> list[Path]:
+    """Delete what a killed backup left in backups/ (`*.<pid>.partial` and its journal),
+    unless the process named in it is still running; returns what was deleted."""
+    removed = []
+    for path in folder(db_path).glob("*.partial*"):
+        match = _PARTIAL.search(path.name)
+        if match is None or process_running(int(match["pid"])):
+            continue
+        try:
+            path.unlink()
+        except OSError:  # in use (Windows), or gone already: the next open tries again
+            continue
+        removed.append(path)
+    return removed
+
+
+def process_running(pid: int) -> bool:
+    """Whether process `pid` may still be running (this one counts; on Windows: no)."""
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":
+        return False  # Windows refuses to delete a file another process holds open
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process
+    return True
+
+
 def list_backups(db_path: Path) -> list[Backup]:
     """The backups in the data folder's backups/, newest first."""
     found = []

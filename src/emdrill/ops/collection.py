@@ -35,7 +35,7 @@ from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
 from emdrill.store import interview as store_interview
 from emdrill.store import set_aside as store_set_aside
-from emdrill.store.db import Store, open_store
+from emdrill.store.db import FIRST_USE_WAIT_MS, Store, open_store
 
 if TYPE_CHECKING:
     from emdrill.core.decode import IntentChoice
@@ -56,6 +56,7 @@ def open_collection(path: Path, *, now: datetime, seed: int | None = None,
     first; given the user's zone (`local`), the first open of a study day backs up too."""
     if seed is not None:
         scheduler.seed(seed)
+    backups.clean_partials(path)  # what a killed backup left behind
     migrated, version = backups.before_migration(path, now=now)
     store = open_store(path, version=version)
     if 0 < store.migrated_from < HOT_PATH_SCHEMA:
@@ -72,11 +73,13 @@ def open_collection(path: Path, *, now: datetime, seed: int | None = None,
 def _load_bundled(store: Store, now: datetime) -> None:
     from emdrill.ops import decks  # deck parsing is only needed on first use
 
-    # Two commands may start on a new collection at once (`next | grade --batch`): the
-    # count is read again under the write lock, so only the first one loads.
-    with store.write():
+    # Several commands may start on a new collection at once (`next | grade --batch`): the
+    # files are parsed before the write lock, the count is read again under it, so only the
+    # first one loads, and the others wait for that load (FIRST_USE_WAIT_MS), not fail.
+    files = decks.parse_paths(decks.bundled_paths())
+    with store.write(wait_ms=FIRST_USE_WAIT_MS):
         if store_cards.question_count(store) == 0:
-            decks.load_paths(store, decks.bundled_paths(), now=now)
+            decks.load_parsed(store, files, now=now)
 
 
 def family_names(store: Store) -> dict[str, str]:

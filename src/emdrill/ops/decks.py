@@ -103,7 +103,17 @@ def load_paths(store: Store, paths: list[Path], *, now: datetime, first: bool = 
     `first`: the questions this adds go ahead of all other new ones (the user's own).
     The files are read first; what is loaded already is read under the write lock, so two
     loads at once see each other."""
-    files = [parse_file(p) for p in _expand(paths)]
+    return load_parsed(store, parse_paths(paths), now=now, first=first)
+
+
+def parse_paths(paths: list[Path]) -> list[DeckFile]:
+    """Parse the deck files given (folders: their *.toml), before any lock is taken."""
+    return [parse_file(p) for p in _expand(paths)]
+
+
+def load_parsed(store: Store, files: list[DeckFile], *, now: datetime, first: bool = False
+                ) -> LoadResult:
+    """`load_paths` for files parsed already."""
     if not files:
         raise DeckError("no deck files given (or the folder holds no *.toml)")
     with store.write():

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -110,8 +111,16 @@ def import_json(db_path: Path, path: Path, *, now: datetime, replace: bool = Fal
     new database beside the collection, before anything is touched; the collection is backed
     up, then its content is swapped for the new one in one step."""
     dump = read_dump(path)
-    partial = db_path.with_name(db_path.name + ".importing")
+    # One import at a time per data folder, each building in a file of its own.
+    partial = db_path.with_name(f"{db_path.name}.{os.getpid()}.importing")
     db_path.parent.mkdir(parents=True, exist_ok=True)
+    with import_lock(db_path):
+        return _import_into(db_path, path, dump, partial, now=now, replace=replace,
+                            dry_run=dry_run)
+
+
+def _import_into(db_path: Path, path: Path, dump: Dump, partial: Path, *, now: datetime,
+                 replace: bool, dry_run: bool) -> JsonImport:
     try:
         store_dump.build(partial, dump, source=path)
         built = open_store(partial)  # brings an older export's schema up to date
@@ -127,6 +136,45 @@ def import_json(db_path: Path, path: Path, *, now: datetime, replace: bool = Fal
         for suffix in ("", "-wal", "-shm"):
             Path(f"{partial}{suffix}").unlink(missing_ok=True)
     return JsonImport(dump.counts(), mine, dry_run, made)
+
+
+LOCK_SUFFIX = ".import-lock"
+
+
+@contextmanager
+def import_lock(db_path: Path) -> Iterator[None]:
+    """Hold the data folder's import lock: a file naming this process, created only if
+    absent. One left by a process that is gone (killed) is taken over."""
+    lock = db_path.with_name(db_path.name + LOCK_SUFFIX)
+    for _ in range(2):
+        try:
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            owner = _lock_owner(lock)
+            if owner is not None and backups.process_running(owner):
+                raise InputError(f"{db_path.parent}: another import is running (process "
+                                 f"{owner}); wait for it to finish, nothing was changed"
+                                 ) from None
+            lock.unlink(missing_ok=True)  # stale: its process is gone
+            continue
+        try:
+            os.write(fd, str(os.getpid()).encode())
+        finally:
+            os.close(fd)
+        try:
+            yield
+        finally:
+            lock.unlink(missing_ok=True)
+        return
+    raise InputError(f"{db_path.parent}: another import is running; try again")
+
+
+def _lock_owner(lock: Path) -> int | None:
+    try:
+        text = lock.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return int(text) if text.isdigit() else os.getpid() if not text else None
 
 
 def _guard_current(db_path: Path, *, now: datetime, replace: bool,

@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 BUSY_TIMEOUT_MS = 5000
+# The first use of a new folder loads the bundled deck in one write, which takes a second or
+# two of CPU; on a loaded machine that is more than the 5 s above, so the commands that start
+# at the same moment wait this long for it (`Store.write(wait_ms=...)`).
+FIRST_USE_WAIT_MS = 60_000
 SYNCHRONOUS = "FULL"  # every commit is flushed to the disk before it returns (`_pragmas`)
 
 
@@ -126,11 +130,20 @@ def _on_begin(conn: Any) -> None:
     # A write takes the write lock when it starts, so what it reads (a facet's state, the
     # ids a batch names) cannot change before it commits: no lost update, and no "database
     # is locked" halfway through, since waiting happens here, under the busy timeout.
-    write = conn.get_execution_options().get(WRITE_OPTION, False)
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+    options = conn.get_execution_options()
+    write, wait = options.get(WRITE_OPTION, False), options.get(WAIT_OPTION)
+    if wait is None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        return
+    conn.exec_driver_sql(f"PRAGMA busy_timeout={int(wait)}")
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    finally:
+        conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 WRITE_OPTION = "emdrill_write"
+WAIT_OPTION = "emdrill_wait_ms"  # a longer busy timeout for this write's BEGIN
 
 
 @dataclass
@@ -222,13 +235,17 @@ class Store:
             yield session
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
+    def write(self, *, wait_ms: int | None = None) -> Iterator[Session]:
         """One write transaction (BEGIN IMMEDIATE) through the ORM: read the state and
-        write the change in it, all or nothing. Nested blocks join it."""
+        write the change in it, all or nothing. Nested blocks join it. `wait_ms`: wait
+        that long for another writer, instead of the usual busy timeout."""
         if self._active is not None:
             yield self._active
             return
-        with self._unit(self._orm()[1]) as session:
+        bind = self._orm()[1]
+        if wait_ms is not None:
+            bind = bind.execution_options(**{WAIT_OPTION: wait_ms})
+        with self._unit(bind) as session:
             self._active = session
             try:
                 if not self._checked:

@@ -35,7 +35,7 @@ def load_interview(store: Store) -> Interview | None:
 def save_interview(store: Store, interview: Interview) -> None:
     from emdrill.store.tables import InterviewRow
 
-    with store.session() as s:
+    with store.write() as s:  # BEGIN IMMEDIATE: a read upgraded to a write would not wait
         s.merge(InterviewRow(id=1, at=interview.at, decks=list(interview.scope.decks),
                              families=list(interview.scope.families), set_at=interview.set_at))
 
@@ -45,7 +45,7 @@ def clear_interview(store: Store) -> Interview | None:
     from sqlalchemy import text
 
     found = load_interview(store)
-    with store.session() as s:
+    with store.write() as s:
         s.execute(text("DELETE FROM interview"))
     return found
 
@@ -106,7 +106,7 @@ def load_fits(store: Store) -> dict[str, StoredFit]:
 def save_fit(store: Store, fit: StoredFit) -> None:
     from emdrill.store.tables import ParametersRow
 
-    with store.session() as s:
+    with store.write() as s:
         s.merge(ParametersRow(facet=fit.facet, parameters=list(fit.parameters or ()),
                               reviews=fit.reviews, total_reviews=fit.total_reviews,
                               log_loss=fit.log_loss, rmse=fit.rmse, fitted_at=fit.fitted_at))
