@@ -53,7 +53,7 @@ def interview(
 
 
 def optimize(as_json: JsonOption = False) -> None:
-    """Fit FSRS to your own answers, per facet; keep the fit only if it predicts better."""
+    """Fit the scheduler (FSRS) to your own answers; keep it only if it predicts you better."""
     from emdrill import env
     from emdrill.ops import optimize as fit
     from emdrill.ui import interview_view as view
