@@ -69,7 +69,6 @@ class PlanInput:
     own: frozenset[str] = frozenset()  # the user's own questions ("added by you"): first
 
 
-
 @dataclass(frozen=True)
 class FamilyReadiness:
     family: str
@@ -116,6 +115,7 @@ class Plan:
     groups_by_day: int | None = None  # plan day the last group is first seen (all fit)
     reviews_each: int = 0  # answers after its first sight the last new question gets
     write_slots: tuple[int, ...] = ()  # story slots the plan's new questions need, unwritten
+    intro_day: tuple[int, ...] = ()  # plan day (0: today) each of `introduce` is first seen
 
     @property
     def unseen_at_date(self) -> int:
@@ -316,6 +316,7 @@ def make_plan(given: PlanInput) -> Plan:
         if at_date == every else None,
         reviews_each=_reviews_after(loads.fresh, given.days_left, days[-1] if days else None),
         write_slots=_write_slots(introduce, given.story_slots),
+        intro_day=tuple(days[:len(introduce)]),
     )
 
 
@@ -366,6 +367,7 @@ class Coverage:
     by_day: int | None
     reviews_each: int
     siblings: bool
+    groups: int = 0  # intent groups seen or introduced by the date
 
 
 def coverage(given: PlanInput, minutes: Sequence[int] = COVERAGE_MINUTES) -> list[Coverage]:
@@ -374,7 +376,7 @@ def coverage(given: PlanInput, minutes: Sequence[int] = COVERAGE_MINUTES) -> lis
     for m in minutes:
         p = make_plan(replace(given, minutes=m))
         result.append(Coverage(m, p.groups_by_day is not None, p.groups_by_day,
-                               p.reviews_each, not p.unseen))
+                               p.reviews_each, not p.unseen, p.groups_at_date))
     return result
 
 
