@@ -456,16 +456,16 @@ def test_the_users_own_questions_come_first_in_the_plan(store: Store, tmp_path: 
 def test_the_plan_and_the_home_screen_share_one_pace(store: Store) -> None:
     from emdrill.ops import advice
 
-    for qid, seconds in (("alpha-0", 12.0), ("beta-1", 30.0)):  # a mean of 21 seconds
+    for qid, seconds in (("alpha-0", 10.0), ("beta-1", 12.0)):  # a mean of 11 seconds
         collection.grade(store, clock(T0), qid, intent=Rating.GOOD,
                          story=StoryAnswer(verdict=True), seconds=seconds, mode="drill")
-    collection.change_setting(store, "minutes", "7")
+    collection.change_setting(store, "minutes", "11")
     plan.set_interview(store, clock(T0), "2026-03-12")
     prefs = collection.settings(store)
     home = advice.pace_backlog(store, due=1).per_drill
-    assert home == 20  # 7 minutes of 21-second answers (7 * (60 / 21) is 19.99...)
+    assert home == 60  # 11 minutes of 11-second answers (11 * (60 / 11) is 59.99...)
     found = plan.outlook(store, clock(T0), prefs)
     day = plan.today(store, clock(T0), prefs)
     assert found is not None and day is not None
     assert found.per_drill == day.queue.per_drill == home
-    assert found.plan.pace == pytest.approx(60 / 21)
+    assert found.plan.pace == pytest.approx(60 / 11)
