@@ -51,7 +51,11 @@ def test_booking_shows_the_plan(loaded: CliRunner) -> None:
 
 def test_interview_json_has_the_documented_shape(loaded: CliRunner) -> None:
     data = json.loads(_ok(loaded, ["interview", "2026-03-16T14:00", "--json"]))
-    assert set(data) == PLAN_KEYS
+    assert set(data) == PLAN_KEYS | {"coverage", "narrower"}
+    assert [c["minutes"] for c in data["coverage"]] == [5, 10, 20]
+    assert set(data["coverage"][0]) == {"minutes", "groups_once", "groups", "by",
+                                        "reviews_each", "siblings"}
+    assert data["coverage"][0]["groups_once"] and data["narrower"] == []
     assert data["date"] == "2026-03-16T14:00:00+00:00" and data["days_left"] == 14
     assert (data["in_scope"], data["seen"], data["unseen_at_date"]) == (6, 0, 0)
     assert data["new_per_day"] == 1 and data["minutes_per_day"] >= 1
@@ -61,6 +65,12 @@ def test_interview_json_has_the_documented_shape(loaded: CliRunner) -> None:
     assert [f["family"] for f in readiness["families"]] == ["alpha", "beta"]
     assert set(readiness["families"][0]) == {"family", "in_scope", "seen", "intent", "story"}
     assert json.loads(_ok(loaded, ["interview", "--json"])) == data
+
+
+def test_the_plan_says_what_the_minutes_buy(loaded: CliRunner) -> None:
+    out = " ".join(_ok(loaded, ["interview", "2026-03-16"]).split())
+    assert "At your 5 minutes: every question, " in out and "each, by Mar " in out
+    assert "Step: write your slot-1 story (Managing an underperformer)" in out
 
 
 def test_scope_flags(loaded: CliRunner) -> None:

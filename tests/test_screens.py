@@ -399,3 +399,24 @@ def test_stats_with_an_interview_plan_reads_cleanly_at_40_columns(studied: Path)
     assert "…" not in screen and all(len(line) <= 40 for line in term.lines)
     assert re.search(r"\nunderperformance +\d+/\d+ +\d+% +\d+%\n", screen)
     assert "  emdrill story add --slot" in screen or "Next: emdrill story add --slot" in screen
+
+
+@pytest.mark.parametrize("size", ["80x24", "40x20"])
+def test_interview_ends_with_what_the_minutes_buy_and_the_next_step(studied: Path,
+                                                                   size: str) -> None:
+    """Issue 20: the minutes in the user's terms, narrower scopes with their commands and
+    the story to write, last, so they are what stays in an 80x24 window."""
+    emdrill("interview", "2026-03-12")
+    cols, rows = SIZES[size]
+    term = Term("interview", cols=cols, rows=rows if cols == 80 else 200)
+    screen = term.finish()
+    assert term.exitstatus == 0, screen
+    flat = " ".join(screen.split())
+    assert re.search(r"At your 5 minutes: (\d+ of \d+ intents once|every )", flat), screen
+    assert re.search(r"At 10: ", flat) and re.search(r"At 20: ", flat)
+    assert "…" not in screen and all(len(line) <= cols for line in term.lines)
+    if "Narrower plans that do:" in flat:
+        assert re.search(r"emdrill config minutes \d+", flat)
+    step = re.search(r"Step: write your slot-(\d) story", flat)
+    assert step is not None, screen
+    assert f"  emdrill story add --slot {step.group(1)}" in term.lines

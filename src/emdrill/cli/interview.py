@@ -43,9 +43,9 @@ def interview(
         return
     if date is not None:
         plan.set_interview(store, clock, date, decks=decks or (), families=families or ())
-    outlook = plan.outlook(store, clock, collection.settings(store))
+    outlook = plan.outlook(store, clock, collection.settings(store), choices=True)
     if as_json:
-        emit_json(None if outlook is None else view.plan_json(outlook, clock.local))
+        emit_json(None if outlook is None else view.interview_json(outlook, clock.local))
     elif outlook is None:
         view.show_none(plan.stored(store), local=clock.local)
     else:

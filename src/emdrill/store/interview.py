@@ -58,17 +58,6 @@ def introduced_since(store: Store, start: datetime) -> set[str]:
         return {row[0] for row in con.execute(sql, (to_db_time(start),))}
 
 
-def pace(store: Store, *, last: int = 500, longest: float = 120.0) -> tuple[int, float]:
-    """(answers, seconds) over the newest `last` timed drill answers; one answer counts at
-    most `longest` seconds (a card left on screen while away is not the user's pace)."""
-    sql = ("SELECT count(*), coalesce(sum(min(seconds, ?)), 0) FROM "
-           "(SELECT seconds FROM review WHERE seconds IS NOT NULL "
-           " AND mode IN ('drill', 'practice') ORDER BY id DESC LIMIT ?)")
-    with store.read() as con:
-        count, seconds = con.execute(sql, (longest, last)).fetchone()
-    return int(count), float(seconds)
-
-
 def first_sights(store: Store, *, last: int = 200) -> tuple[int, int, int]:
     """(first sights, intents recalled, stories right) over the newest `last` first sights
     that graded both facets (a review made in Anki grades one)."""
