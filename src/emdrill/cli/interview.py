@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from emdrill.cli.base import open_here
+
+if TYPE_CHECKING:
+    from emdrill.core.timing import Clock
+    from emdrill.ops.interview import Outlook
+    from emdrill.store.db import Store
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
@@ -21,6 +26,9 @@ def interview(
         "--families", metavar="SLUGS",
         help="Only these families (comma-separated or repeated).")] = None,
     clear: Annotated[bool, typer.Option("--clear", help="End the plan.")] = False,
+    sheet: Annotated[bool, typer.Option(
+        "--sheet", help="Show the loop morning sheet (shown by itself on the last day).")
+                     ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Plan to an interview date: new questions a day, minutes, and readiness on the day."""
@@ -36,6 +44,9 @@ def interview(
         raise InputError("--clear ends the plan: give no date, --decks or --families with it")
     if date is None and (decks or families):
         raise InputError("--decks and --families set the scope of a new plan: give its DATE")
+    if sheet and (date or decks or families or clear):
+        raise InputError("--sheet shows the plan's sheet: give no date, --decks, --families "
+                         "or --clear with it")
     store = open_here()
     if clear:
         ended = plan.clear(store)
@@ -44,12 +55,39 @@ def interview(
     if date is not None:
         plan.set_interview(store, clock, date, decks=decks or (), families=families or ())
     outlook = plan.outlook(store, clock, collection.settings(store))
-    if as_json:
+    if sheet or (date is None and outlook is not None and _morning(outlook.plan.days_left)):
+        _show_sheet(store, clock, outlook, as_json=as_json)
+    elif as_json:
         emit_json(None if outlook is None else view.plan_json(outlook, clock.local))
     elif outlook is None:
         view.show_none(plan.stored(store), local=clock.local)
     else:
         view.show_outlook(outlook, local=clock.local)
+
+
+def _morning(days_left: int) -> bool:
+    from emdrill.ops.sheet import morning
+
+    return morning(days_left)
+
+
+def _show_sheet(store: Store, clock: Clock, outlook: Outlook | None, *, as_json: bool) -> None:
+    """The loop morning sheet for the plan (or every question without one)."""
+    from emdrill.ops.sheet import sheet
+    from emdrill.ui.console import emit_json
+    from emdrill.ui.fmt import iso
+    from emdrill.ui.sheet_view import sheet_json, show_sheet
+
+    found = sheet(store, clock)
+    if as_json:
+        emit_json(sheet_json(
+            found, date=iso(outlook.interview.at.astimezone(clock.local)) if outlook else None,
+            days_left=outlook.plan.days_left if outlook else None))
+        return
+    heading = ("Loop sheet · every question (no plan)" if outlook is None else
+               f"Loop sheet · {outlook.interview.at.astimezone(clock.local):%a %d %b %H:%M} · "
+               "lead with")
+    show_sheet(found, heading=heading)
 
 
 def optimize(as_json: JsonOption = False) -> None:
