@@ -141,3 +141,23 @@ def test_a_pair_behind_few_of_the_misses_is_not_named() -> None:
     assert confused_pair(12, {"a": 3, "b": 2, "e": 7}, pairs) is None  # 5 of 12
     assert confused_pair(1, {"a": 1}, pairs) is None  # one miss says nothing
     assert confused_pair(4, {"a": 1}, []) is None
+
+
+def test_the_advice_reads_as_plain_english() -> None:
+    """Issue 24's wording: no "2 5-minute drills", no "1 of its questions rely"."""
+    from emdrill.core.advice import Backlog, Weakest
+    from emdrill.core.types import Slot
+    from emdrill.ui.advice_view import backlog_text, weakest_text
+
+    assert backlog_text(Backlog(37, 5, 30, True)).plain == (
+        "37 questions due: about 2 drills of 5 minutes clear them (30 answers a drill at "
+        "your pace).")
+    assert backlog_text(Backlog(1, 5, 30, False)).plain == (
+        "1 question due: one 5-minute drill clears it (30 answers a drill at about 20 "
+        "seconds an answer).")
+    slot = Slot(7, "Resolving team conflict")
+    lines = [t.plain for t in weakest_text(Weakest("conflict", "Conflict", 6, 2, 0.8, slot, 1))]
+    assert lines[1] == ("Next step: write your story for slot 7 (Resolving team conflict); "
+                        "1 of its questions relies on it.")
+    lines = [t.plain for t in weakest_text(Weakest("conflict", "Conflict", 6, 2, 0.8, slot, 4))]
+    assert lines[1].endswith("4 of its questions rely on it.")

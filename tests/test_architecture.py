@@ -39,7 +39,7 @@ OWNERS = {
     "backports": ("emdrill.store.anki",),  # backports.zstd: an Anki package's collection
     "compression": ("emdrill.store.anki",),  # the same, from the standard library (3.14+)
     "blessed": ("emdrill.ui.keys",),
-    "markdown_it": ("emdrill.core.stories",),
+    "markdown_it": ("emdrill.core.stories", "emdrill.core.questionlist"),
 }
 
 
@@ -158,3 +158,42 @@ def test_a_planted_bad_import_is_reported(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setitem(globals(), "SRC", tmp_path / "src")
     monkeypatch.setitem(globals(), "PACKAGE", fake)
     assert any(expected in v for v in violations())
+
+
+# Who may read the environment, and what for. env.py owns emdrill's own variables and the
+# data folder; the terminal conventions are read where the console is built, the editor
+# where it is started, and the shell's completion request where the command table is built.
+ENVIRONMENT_READERS = {
+    "emdrill.env": "EMDRILL_* variables, the platform's data folder",
+    "emdrill.ui.console": "NO_COLOR, FORCE_COLOR, COLUMNS",
+    "emdrill.cli.editor": "VISUAL, EDITOR",
+    "emdrill.cli.main": "the shell's completion variable",
+}
+
+
+def test_only_the_named_modules_read_the_environment() -> None:
+    readers = set()
+    for name, path in all_modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv")
+                    and isinstance(node.value, ast.Name) and node.value.id == "os"):
+                readers.add(name)
+    assert readers == set(ENVIRONMENT_READERS)
+
+
+# Below cli/ no module reads the time of day or a timer (a Clock and a tick come in), except
+# where a wait is bounded: the busy retry and an Anki package's query.
+CLOCK_READERS = {"emdrill.env", "emdrill.store.db", "emdrill.store.anki"}
+CLOCK_CALLS = {("datetime", "now"), ("datetime", "utcnow"), ("date", "today"),
+               ("time", "time"), ("time", "monotonic"), ("time", "perf_counter")}
+
+
+def test_nothing_below_cli_reads_the_clock() -> None:
+    readers = set()
+    for name, path in all_modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+                    and (node.value.id, node.attr) in CLOCK_CALLS):
+                readers.add(name)
+    below = {r for r in readers if not r.startswith("emdrill.cli")}
+    assert below == CLOCK_READERS

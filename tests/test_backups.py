@@ -21,12 +21,18 @@ from emdrill.store import backup as store_backup
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store, run_migrations
 from emdrill.store.migrations import LATEST
+from term import Term
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def names(home: Path) -> list[str]:
     return sorted(p.name for p in (home / "backups").glob("*.db"))
+
+
+def made_for(home: Path) -> list[str]:
+    """The backups made for a change (not the first-use-of-the-day one a command makes)."""
+    return [name for name in names(home) if not name.endswith("-daily.db")]
 
 
 def review_count(path: Path) -> int:
@@ -114,7 +120,7 @@ def test_restore_brings_back_the_copy_and_keeps_the_current_one(
     saved = backups.backup_to(home / "emdrill.db", tmp_path / "saved.db", now=NOW)
     grade(store, "alpha-2")
     grade(store, "beta-1")
-    result = runner.invoke(app, ["restore", str(saved)])
+    result = runner.invoke(app, ["restore", str(saved), "--yes"])
     assert result.exit_code == 0, result.output
     assert "backed up the collection as it was to" in result.output
     assert [r.question_id for r in store_cards.last_reviews(store, 10)] == ["alpha-1"]
@@ -138,7 +144,7 @@ def test_restore_refuses_what_is_not_an_emdrill_database(
         con.close()
     else:
         bad.write_bytes(content)
-    result = runner.invoke(app, ["restore", str(bad)])
+    result = runner.invoke(app, ["restore", str(bad), "--yes"])
     assert result.exit_code == 1
     assert message in result.output
     assert len(store_cards.last_reviews(store, 10)) == 1
@@ -172,3 +178,62 @@ def test_a_damaged_collection_can_be_restored(home: Path, store: Store, tmp_path
     assert done.safety is not None and done.safety.read_bytes() == b"garbage" * 1000
     assert review_count(live) == 1
     assert store_backup.check_database(live) == LATEST
+
+
+def test_importing_a_list_and_adding_a_question_back_up_first(
+        home: Path, store: Store, runner: CliRunner, tmp_path: Path) -> None:
+    """Each write of a user deck is preceded by a backup holding the collection as it was;
+    a dry run and a refused list make none."""
+    grade(store)
+    listed = tmp_path / "mine.txt"
+    listed.write_text("How do you onboard a new lead?\n", encoding="utf-8")
+    assert runner.invoke(app, ["import", str(listed), "--dry-run"]).exit_code == 0
+    bad = tmp_path / "bad.csv"
+    bad.write_text("question\n\"\"\n", encoding="utf-8")
+    assert runner.invoke(app, ["import", str(bad)]).exit_code == 1
+    assert made_for(home) == []
+    done = runner.invoke(app, ["import", str(listed)])
+    assert done.exit_code == 0, done.output
+    assert made_for(home) == ["auto-20260302T090000Z-import.db"]
+    made = home / "backups" / "auto-20260302T090000Z-import.db"
+    assert review_count(made) == 1
+    con = sqlite3.connect(made)
+    assert con.execute("SELECT count(*) FROM question WHERE deck_id = 'mine'").fetchone() == (0,)
+    con.close()
+    added = runner.invoke(app, ["add", "Tell me about a hire you got wrong.", "--yes"])
+    assert added.exit_code == 0, added.output
+    assert made_for(home) == ["auto-20260302T090000Z-add.db", "auto-20260302T090000Z-import.db"]
+
+
+def test_restore_without_a_terminal_needs_yes(
+        home: Path, store: Store, runner: CliRunner, tmp_path: Path) -> None:
+    grade(store)
+    saved = backups.backup_to(home / "emdrill.db", tmp_path / "saved.db", now=NOW)
+    grade(store, "alpha-2")
+    result = runner.invoke(app, ["restore", str(saved)])
+    assert result.exit_code == 1
+    assert result.output == (f"emdrill: {saved}: not restored: restore replaces the collection "
+                             "and asks first; pass --yes to restore without a terminal\n")
+    assert len(store_cards.last_reviews(store, 10)) == 2
+    assert made_for(home) == []
+
+
+@pytest.mark.parametrize(("answer", "reviews"), [("n", 2), ("y", 1), ("", 2)])
+def test_restore_on_a_terminal_asks_first(
+        home: Path, store: Store, tmp_path: Path, answer: str, reviews: int) -> None:
+    """In a real pty: the question names the backup and what it holds; only yes restores."""
+    grade(store)
+    saved = backups.backup_to(home / "emdrill.db", tmp_path / "saved.db", now=NOW)
+    grade(store, "alpha-2")
+    term = Term("restore", str(saved), cols=40, rows=20)
+    term.wait_for(r"Replace the collection with .*saved\.db \(1 answer, the last on "
+                  r"2026-03-02\)\? \[y/N\]", flat=True)
+    term.press(answer + "\r")
+    screen = term.finish()
+    assert term.exitstatus == 0, screen
+    assert len(store_cards.last_reviews(store, 10)) == reviews
+    if reviews == 1:
+        assert "restored" in screen and made_for(home) == ["auto-20260302T090000Z-restore.db"]
+    else:
+        assert "not restored: nothing changed" in screen.splitlines()
+        assert made_for(home) == []

@@ -60,7 +60,7 @@ def test_zsh_and_fish_complete_too(loaded: CliRunner) -> None:
 def test_the_hook_script_prints(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     """`--show-completion` prints the hook for the shell it runs under (shellingham finds it;
     here it is pinned, as a test worker's parent process is not always a shell)."""
-    import shellingham
+    import shellingham  # type: ignore[import-untyped]
 
     monkeypatch.setattr(shellingham, "detect_shell", lambda: ("bash", "/bin/bash"))
     done = runner.invoke(app, ["--show-completion"], prog_name="emdrill")

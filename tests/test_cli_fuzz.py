@@ -125,7 +125,8 @@ FORMED = [
     "story import STORIES", "story import STORIES --dry-run", "story export ?",
     "shaky --family ?", "system show ?", "drill --cards 3", "commute --cards 2", "undo",
     "undo", "deck load DECK STORIES", "export json ?", "export json FILE", "import FILE",
-    "import STORIES", "import DECK --dry-run", "backup ?", "backup FILE", "restore FILE",
+    "import STORIES", "import DECK --dry-run", "backup ?", "backup FILE", "restore FILE --yes",
+    "restore FILE",
     "restore DECK", "suggest ?", "add ? --yes", "grade ? --intent-pick ?",
 ]
 

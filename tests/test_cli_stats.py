@@ -83,7 +83,7 @@ def test_shaky_reads_as_a_review(runner: CliRunner, history: Path) -> None:
     assert text.index("alpha-1") < text.index("alpha-2")
     assert re.search(r"\n  question +Question alpha-1\?\n  intent +Can you handle alpha-1\?\n"
                      r"  story +1 · Managing an underperformer\n", text), text
-    assert "alpha-1 (alpha) · missed 1 of the last test, latest 30m ago" in text
+    assert "alpha-1 (alpha) · missed its last test, latest 30m ago" in text
     assert "recall now" not in text  # retrievability right after a review misleads
 
 

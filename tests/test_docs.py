@@ -268,7 +268,8 @@ HISTORY_IDS = ("decisions-unpopular", "decisions-difficult", "conflict-with-mana
 
 class Collection:
     """A small collection with history: reviews over a week, a lapse, a confusion, a story,
-    a mock rehearsal and an interview plan. Commands run in-process on it."""
+    a mock rehearsal with a typed answer, leeches and an interview plan. Commands run
+    in-process on it."""
 
     def __init__(self, home: Path) -> None:
         self.home = home
@@ -282,7 +283,9 @@ class Collection:
         stories = home.parent / "stories.md"
         stories.write_text(STORIES, encoding="utf-8")
         self.run(["story", "import", str(stories)])
-        self.run(["mock", "-n", "1"], stdin="\n" * 3 + "y\nn\ny\ny\ny\n" + "\n" * 3)
+        typed = "t\nWe decided to ship less and the team agreed.\n\n"  # the coach reads it
+        self.run(["mock", "-n", "1"], stdin="\n" * 3 + typed + "y\nn\ny\ny\ny\n" + "\n" * 3)
+        self.run(["config", "leech-lapses", "1"])  # one lapse makes a leech: shaky lists it
         self.run(["interview", "2026-03-16"])
 
     def run(self, args: list[str], *, now: str = FIXED_NOW, stdin: str | None = None) -> str:

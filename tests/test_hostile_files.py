@@ -74,7 +74,7 @@ def test_a_backup_with_a_foreign_object_is_refused_before_anything_is_replaced(
     saved = backups.backup_to(home / "emdrill.db", tmp_path / "B.db", now=NOW)
     add(saved, sql)
     before = (home / "emdrill.db").read_bytes()
-    result = runner.invoke(app, ["restore", str(saved)])
+    result = runner.invoke(app, ["restore", str(saved), "--yes"])
     assert result.exit_code == 1, result.output
     assert named in result.output and str(saved) in result.output
     assert len(result.output.strip().splitlines()) == 1
@@ -139,7 +139,7 @@ def test_backups_and_exports_work_under_windows_fsync_rules(
     assert made.exit_code == 0, made.output
     exported = runner.invoke(app, ["export", "json", str(tmp_path / "all.json")])
     assert exported.exit_code == 0, exported.output
-    restored = runner.invoke(app, ["restore", str(tmp_path / "copy.db")])
+    restored = runner.invoke(app, ["restore", str(tmp_path / "copy.db"), "--yes"])
     assert restored.exit_code == 0, restored.output
 
 

@@ -132,10 +132,33 @@ def _family_days_recounted(store: Store) -> list[tuple[object, ...]]:
 
 def test_daily_counts_use_the_recall_test_and_maturity_rules() -> None:
     from emdrill.core.stats import MATURE_DAYS
-    from emdrill.store.migrations import M004_HOT_PATH
+    from emdrill.store.migrations import M004_HOT_PATH, M015_MATURE_STUDY_DAYS, MATURE_RULE
 
     assert weakness.MIN_GAP_HOURS == 1.0 and ">= 1.0 / 24" in M004_HOT_PATH
-    assert MATURE_DAYS == 21 and ">= 21," in M004_HOT_PATH
+    assert MATURE_DAYS == 21 and ">= 21," in M004_HOT_PATH  # as shipped; migration 15 below
+    assert f"> {MATURE_DAYS - 1}" == MATURE_RULE and f"{MATURE_RULE}," in M015_MATURE_STUDY_DAYS
+
+
+@pytest.mark.parametrize(("days", "mature"), [(20, False), (21, True), (22, True)])
+def test_an_interval_of_21_study_days_is_mature(tmp_path: Path, days: int, mature: bool) -> None:
+    """A review-state due date is the start of a study day (04:00), so 21 study days after a
+    review at 09:00 are 20.8 periods of 24 hours: still mature (it was young under the 24-hour
+    count). The day tables' triggers and their recount agree."""
+    store = _store(tmp_path)
+    first = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    collection.grade(store, Clock(now=first, local=UTC), "alpha-0", intent=Rating.GOOD,
+                     story=StoryAnswer(slot=1), mode="drill")
+    due = datetime(2026, 3, 2, 4, 0, tzinfo=UTC) + timedelta(days=days)
+    with store.transaction() as con:
+        con.execute("UPDATE facet SET state = 2, stability = 30, due = ? "
+                    "WHERE question_id = 'alpha-0'", (to_db_time(due),))
+    collection.grade(store, Clock(now=due + timedelta(hours=6), local=UTC), "alpha-0",
+                     intent=Rating.GOOD, story=StoryAnswer(slot=1), mode="drill")
+    with store.read() as con:
+        young, old = con.execute("SELECT sum(young_tests), sum(mature_tests) "
+                                 "FROM family_day").fetchone()
+    assert (young, old) == ((0, 2) if mature else (2, 0))  # both facets were tested
+    assert _family_days(store) == _family_days_recounted(store)
 
 
 def test_status_and_next_match_a_full_read(tmp_path: Path) -> None:

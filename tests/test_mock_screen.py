@@ -188,3 +188,36 @@ def test_e_writes_the_answer_in_the_editor(loaded: Path, tmp_path: Path) -> None
     term.finish()
     [(text, _findings)] = _coached(loaded)
     assert text.startswith("We did it all.")
+
+
+@pytest.mark.parametrize(("rows", "cols"), [(24, 80), (20, 40)])
+def test_the_back_folds_to_the_window_and_m_shows_the_rest(
+        home: Path, tmp_path: Path, rows: int, cols: int) -> None:
+    """Issue 24: a bundled card's whole back is taller than the window. When the grade is
+    asked, the header, the question and the intent are on screen (folded, as the drill's
+    back folds); `m` shows the rest, `m` again folds it; grading still works."""
+    clock = FakeClock(tmp_path / "clock")
+    term = Term("mock", "--questions", "1", "--family", "conflict", rows=rows, cols=cols,
+                env=clock.env)
+    term.wait_for(r"left of 2:30")
+    question = re.escape(" ".join(term.flat().split("│")[1].split()[:4]))
+    term.press(" ", then=r"follow-up 1 of 1")
+    term.press(" ", then=r"1/5 ")
+    for n, key in enumerate("yyyyy", start=1):
+        term.wait_for(rf"{n}/5 ")
+        term.press(key)
+    term.wait_for(r"m: more", flat=True)
+    folded = term.settle()
+    assert term.lines[0] == "mock · question 1 of 1 · compare", folded
+    assert re.search(question, term.flat()), folded
+    assert "Intent" in folded and "Also" not in folded
+    assert len(term.screen.display) == rows
+    term.press("m")
+    term.wait_for(r"m: fold", flat=True)
+    assert "Also" in term.settle()
+    term.press("m")
+    term.wait_for(r"m: more", flat=True)
+    assert term.lines[0] == "mock · question 1 of 1 · compare"
+    term.press("3", then=r"Your story")
+    term.press("y", then=r"graded: intent good, story good")
+    term.finish()

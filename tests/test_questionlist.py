@@ -112,3 +112,42 @@ def test_any_text_gives_rows_or_problems_never_a_crash(text: str, name: str) -> 
         assert 1 <= row.line <= text.count("\n") + 1 + text.count("\r")
     for problem in got.problems:
         assert str(problem).startswith(f"{name}:")
+
+
+def test_markdown_constructs_the_line_reader_got_wrong() -> None:
+    """Nested tips, numbered lists, headings at any level, fenced and indented code, links,
+    quotes, tables and a follow-up line: read as Markdown's structure says, not line by
+    line."""
+    text = ("Leadership questions\n"
+            "====================\n"
+            "\n"
+            "1. Tell me about a time you had to let\n"
+            "   someone go.\n"
+            "   What would you do differently?\n"
+            "   - tip: name the *support* you gave first\n"
+            "   - tip: say what the team heard\n"
+            "2) How do you grow a [senior engineer](https://example.com/x \"t\") into a lead?\n"
+            "\n"
+            "   A second paragraph is a note, not a question.\n"
+            "\n"
+            "### Delivery ###\n"
+            "\n"
+            "```markdown\n"
+            "- How do you ship? (inside a fence: an example, not a question)\n"
+            "```\n"
+            "\n"
+            "    - indented four spaces: a code block\n"
+            "\n"
+            "> - a quoted item is not a question\n"
+            "\n"
+            "| a | b |\n|---|---|\n| - not an item | x |\n"
+            "\n"
+            "+ When did you miss a `deadline` &amp; what did you tell ~~them~~ people?\n"
+            "  <!-- an HTML comment -->\n")
+    rows, problems, kind = _parse("prep.md", text)
+    assert (kind, problems) == ("markdown", [])
+    assert rows == [
+        Row(4, "Tell me about a time you had to let someone go.", "Leadership questions"),
+        Row(9, "How do you grow a senior engineer into a lead?", "Leadership questions"),
+        Row(27, "When did you miss a deadline & what did you tell them people?", "Delivery"),
+    ]

@@ -119,6 +119,36 @@ def test_one_clock_that_ticks(studied: Path, tmp_path: Path) -> None:
     term.finish()
 
 
+def _last_seconds(home: Path) -> list[float]:
+    con = sqlite3.connect(home / "emdrill.db")
+    try:
+        return [row[0] for row in con.execute("SELECT seconds FROM review ORDER BY id DESC "
+                                              "LIMIT 1")]
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("mode", ["drill", "commute"])
+def test_the_seconds_recorded_come_from_the_screens_clock(
+        studied: Path, tmp_path: Path, mode: str) -> None:
+    """Issue 27: the UI read two clocks, the ticker for the timers and time.monotonic() for
+    the seconds a review records. Both now come from the session's clock."""
+    clock = FakeClock(tmp_path / "clock")
+    term = Term(mode, "--cards", "1", cols=80, rows=24, env=clock.env)
+    if mode == "drill":
+        term.wait_for("Which story")
+        clock.set(37)
+        term.press("0", then="Intent recall")
+        term.press("3")
+    else:
+        term.wait_for("Space")
+        clock.set(37)
+        term.press(" ", then="y")
+        term.press("y")
+    term.finish()
+    assert _last_seconds(studied) == [pytest.approx(37.0, abs=0.01)]
+
+
 # ---------------------------------------------------------------- 3. grade intervals
 
 
@@ -187,6 +217,7 @@ def test_commute_and_its_summary_at_40_columns(studied: Path) -> None:
     for grade in ("n", "y"):
         term.wait_for("Space reveal")
         assert term.lines[0].startswith("commute · ")
+        assert f"· {2 - (grade == 'y')} left ·" in term.lines[0]  # --cards 2: 2, then 1
         term.press(" ", then="y nailed")
         assert term.lines[-1].startswith("y nailed · p partly · n missed")
         assert re.search(r"Story: \d · ", term.text)
@@ -211,7 +242,28 @@ def test_practice_header_at_40_columns(studied: Path) -> None:
         term.press("y")
     term.finish()
     assert all(h.startswith("commute · ") and len(h) <= 40 for h in headers)
-    assert re.fullmatch(r"commute · \d+ done · practice", headers[-1]), headers
+    assert re.fullmatch(r"commute · \d+ done · 1 left · practice", headers[-1]), headers
+
+
+@pytest.mark.parametrize("size", ["80x24", "40x20"])
+def test_the_commute_shows_what_is_left_and_ends_when_done(studied: Path, size: str) -> None:
+    """Issue 24: no --cards, no timer: each header says how many are left, and the commute
+    stops by itself once the last due question is answered."""
+    emdrill("config", "new-per-day", "0")
+    due = sum(q["family"] == "technical" for q in json.loads(emdrill("next", "--json")))
+    assert due >= 2
+    cols, rows = SIZES[size]
+    term = Term("commute", "--family", "technical", cols=cols, rows=rows)
+    for n in range(due):
+        term.wait_for("Space reveal")
+        assert term.lines[0].startswith(f"commute · {n} done · {due - n} left · "), term.text
+        assert len(term.lines[0]) <= cols
+        term.press(" ", then="y nailed")
+        term.press("y")
+    screen = term.finish()
+    assert term.exitstatus == 0, screen
+    assert "Done: nothing more is due." in screen
+    assert f"Session over: {due} answered" in " ".join(screen.split())
 
 
 @pytest.mark.parametrize("command", ["stats", "shaky", "story coverage", "", "show "
@@ -268,8 +320,29 @@ def test_home_screen_names_the_weakest_family_and_the_backlog(studied: Path) -> 
     assert "write your story for slot 7 (Resolving team conflict)" in flat
     assert "  emdrill story add --slot 7" in term.lines
     assert "  emdrill drill --family conflict" in term.lines
-    assert re.search(r"\d+ questions due: (one|about \d+) 5-minute drills? clears? (them|it) "
-                     r"\(\d+ answers a drill at your pace\)", flat)
+    assert re.search(r"\d+ questions due: (one 5-minute drill clears|about \d+ drills of 5 "
+                     r"minutes clear) (them|it) \(\d+ answers a drill at your pace\)", flat)
+
+
+@pytest.mark.parametrize("size", ["40x20", "80x24"])
+def test_the_home_screen_keeps_its_countdown_on_screen(studied: Path, size: str) -> None:
+    """Issue 24: with an interview booked, the home screen at 40x20 was 25 lines, so its
+    first lines (the countdown among them) scrolled off. It fits the window now: the lines
+    that give way go (blank lines, the FSRS offer, then today's tallies); the countdown,
+    the counts and the advice stay."""
+    emdrill("interview", "2026-03-20")
+    cols, rows = SIZES[size]
+    term = Term(cols=cols, rows=rows)
+    screen = term.finish()
+    assert term.exitstatus == 0, screen
+    assert re.fullmatch(r"emdrill · \d+ questions", term.lines[0]), screen
+    assert term.lines[1].startswith("  Loop in 18 days · ready "), screen
+    assert "  emdrill drill --family conflict" in term.lines
+    assert re.search(r"due now +\d+", screen) and "Or today's drill: emdrill drill" in screen
+    assert all(len(line) <= cols for line in term.lines)
+    if size == "80x24":  # room enough: nothing gives way
+        assert "reviewed today" in screen and "emdrill optimize" in screen
+        assert "a day" in term.flat()
 
 
 def test_drill_summary_gives_advice_and_what_is_still_due(studied: Path) -> None:
@@ -324,5 +397,5 @@ def test_stats_with_an_interview_plan_reads_cleanly_at_40_columns(studied: Path)
     assert term.exitstatus == 0, screen
     assert "Ready on the day, per family" in screen
     assert "…" not in screen and all(len(line) <= 40 for line in term.lines)
-    assert re.search(r"\nunderperformance +\d+/21 +\d+% +\d+%\n", screen)
+    assert re.search(r"\nunderperformance +\d+/\d+ +\d+% +\d+%\n", screen)
     assert "  emdrill story add --slot" in screen or "Next: emdrill story add --slot" in screen

@@ -19,7 +19,7 @@ from emdrill.core.timing import Clock
 from emdrill.core.types import Card, Question
 from emdrill.ops import decks
 from emdrill.ops.collection import StoryAnswer
-from emdrill.ops.drill import Session
+from emdrill.ops.drill import PRACTICE_ROUND, Session
 from emdrill.store import cards as store_cards
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -168,3 +168,41 @@ def test_new_order_puts_the_first_ids_ahead_of_everything_else() -> None:
     assert sorted(ranks, key=ranks.__getitem__) == ["m1", "m2", "a1", "b1", "a2"]
     assert all(goes_first(ranks[q]) == q.startswith("m") for q in ranks)
     assert not goes_first(None)
+
+
+def test_a_commute_counts_down_and_ends_when_nothing_is_due(mini_deck: Path) -> None:
+    """Six new questions: left counts 6, 5, ... (a missed one that comes due again counts
+    again); once none is due or new the commute offers nothing, where a drill practises."""
+    session, clock = _session(mini_deck, mode="commute")
+    assert not session.practice_round
+    lefts = []
+    missed = False
+    while (pick := session.next_pick()) is not None:
+        lefts.append(session.cards_left())
+        rating = Rating.GOOD if missed else Rating.AGAIN
+        missed = True
+        session.answer(pick, intent=rating, story=StoryAnswer(verdict=True), seconds=5)
+        clock.now += timedelta(seconds=30)
+        assert len(session.answers) < 20
+    # The first, missed, is due again a minute later: it counts again.
+    assert lefts == [6, 5, 5, 4, 3, 2, 1]
+    assert session.cards_left() == 0 and all(a.kind in ("new", "due") for a in session.answers)
+    drill = Session(session.store, clock, mode="drill")
+    practice = drill.next_pick()
+    assert practice is not None and practice.kind == "practice"
+
+
+def test_a_commute_with_nothing_due_is_a_round_of_practice(mini_deck: Path) -> None:
+    session, clock = _session(mini_deck, mode="commute", max_cards=6)
+    while (pick := session.next_pick()) is not None and not session.finished():
+        session.answer(pick, intent=Rating.EASY, story=StoryAnswer(verdict=True), seconds=5)
+    idle = Session(session.store, clock, mode="commute")
+    assert idle.practice_round and idle.cards_left() == PRACTICE_ROUND
+    for n in range(PRACTICE_ROUND):
+        pick = idle.next_pick()
+        assert pick is not None and pick.kind == "practice"
+        assert idle.cards_left() == PRACTICE_ROUND - n
+        idle.answer(pick, intent=Rating.GOOD, story=StoryAnswer(verdict=True), seconds=5)
+    assert idle.finished()
+    counted = Session(session.store, clock, mode="commute", max_cards=3)
+    assert not counted.practice_round and counted.cards_left() == 3

@@ -166,7 +166,13 @@ def test_migration_3_keeps_every_review_and_lets_a_review_grade_one_facet(
 
 def test_migration_7_adds_drafts_and_keeps_the_questions(tmp_path: Path,
                                                           mini_deck: Path) -> None:
-    from emdrill.store.migrations import M002_STORIES_SYSTEMS, M007_DRAFTS, MIGRATIONS
+    from emdrill.store.migrations import (
+        M002_STORIES_SYSTEMS,
+        M007_DRAFTS,
+        MATURE_RULE_M004,
+        MIGRATIONS,
+        _family_day_triggers,
+    )
 
     path = tmp_path / "v3.db"
     store = open_store(path)
@@ -190,6 +196,9 @@ def test_migration_7_adds_drafts_and_keeps_the_questions(tmp_path: Path,
     con.execute(M002_STORIES_SYSTEMS[M002_STORIES_SYSTEMS.index("CREATE TABLE system"):])
     con.execute("DROP TABLE exam_answer")
     con.execute("DROP TABLE exam")
+    con.executescript("DROP TRIGGER family_day_added; DROP TRIGGER family_day_removed; "
+                      "DROP TRIGGER family_day_changed;"  # migration 15's mature rule
+                      + _family_day_triggers(MATURE_RULE_M004))
     con.execute("PRAGMA user_version=6")
     con.commit()
     con.close()

@@ -370,3 +370,11 @@ def test_a_draft_leaves_every_reviewed_cards_vector_as_it_was(deck: Deck) -> Non
     grown = Model.build([*docs, draft], family_text=families, slot_text=slots)
     assert grown.index.vectors[:len(docs)] == alone.index.vectors
     assert grown.index.vectors[-1]  # the draft is indexed, and can still be found
+
+
+def test_the_suggesters_system_slot_is_the_decks() -> None:
+    """core/suggest.py keeps its own copy of the system-answer slot (it imports nothing from
+    emdrill, above); the copy must stay the number the deck format uses."""
+    from emdrill.core import types
+
+    assert suggest.SYSTEM_ANSWER == types.SYSTEM_ANSWER

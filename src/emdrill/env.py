@@ -1,7 +1,10 @@
 """The edge: environment variables and the platform's data folder.
 
-The only module that reads `os.environ` or calls `platformdirs`. Commands read these once
-and pass plain values (a path, a clock, a seed) down to the operations.
+The only module that reads emdrill's own variables (EMDRILL_*) or calls `platformdirs`.
+Commands read these once and pass plain values (a path, a clock, a seed) down to the
+operations. The terminal's conventions (NO_COLOR, FORCE_COLOR, COLUMNS) are read where the
+console is built (ui/console.py), $VISUAL/$EDITOR where the editor starts (cli/editor.py);
+tests/test_architecture.py holds the list.
 """
 
 from __future__ import annotations

@@ -109,7 +109,7 @@ def register(app: typer.Typer) -> None:
         deck: DeckOption = None,
         decode: DecodeOption = None,
     ) -> None:
-        """Run a timeboxed drill: name the story, reveal, grade your intent recall."""
+        """Run a timed drill: name the story, see the back, grade how well you knew the intent."""
         _start(mode="drill", minutes=minutes, cards=cards, compact=False, decode=decode,
                family=family, deck=deck)
 
@@ -120,6 +120,6 @@ def register(app: typer.Typer) -> None:
         deck: DeckOption = None,
         decode: DecodeOption = None,
     ) -> None:
-        """One-handed review for small screens: reveal, then y / p / n. No timer."""
+        """One-handed review for small screens: reveal, then y / p / n; ends when none is due."""
         _start(mode="commute", minutes=None, cards=cards, compact=True, decode=decode,
                family=family, deck=deck)

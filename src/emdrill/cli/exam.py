@@ -15,7 +15,7 @@ def exam(
     json_out: Annotated[bool, typer.Option(
         "--json", help="Print the result as JSON (the questions go to stderr).")] = False,
 ) -> None:
-    """Decode questions you have never answered: the share right, with an interval."""
+    """Test yourself on questions never answered: how many you decode, and the likely range."""
     import random
 
     from emdrill import env

@@ -91,7 +91,7 @@ def _show_sheet(store: Store, clock: Clock, outlook: Outlook | None, *, as_json:
 
 
 def optimize(as_json: JsonOption = False) -> None:
-    """Fit FSRS to your own answers, per facet; keep the fit only if it predicts better."""
+    """Fit the scheduler (FSRS) to your own answers; keep it only if it predicts you better."""
     from emdrill import env
     from emdrill.ops import optimize as fit
     from emdrill.ui import interview_view as view

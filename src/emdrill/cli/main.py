@@ -144,7 +144,7 @@ def grade(
         "--batch", help="Read JSON lines from stdin: {\"id\", \"intent\", \"story\", "
         "\"seconds\"}. All lines are checked before any is written.")] = False,
 ) -> None:
-    """Record one review, exactly as a drill would."""
+    """Record one answer from a script, exactly as a drill would (see emdrill next)."""
     from emdrill import env
     from emdrill.core.errors import InputError
     from emdrill.ops import batch as batch_mod
@@ -201,7 +201,7 @@ def show(
         autocompletion=question_ids)],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Show one question: front, back with your story, memory of both facets, reviews."""
+    """Show one question: its front, its back with your story, how well you know it, reviews."""
     from emdrill import env
     from emdrill.ops.back import question_detail
     from emdrill.ui import views
@@ -244,7 +244,7 @@ def help_(
 
 @app.command()
 def undo() -> None:
-    """Revert the last review, restoring both facets exactly as they were."""
+    """Take back the last answer: the question's schedule goes back exactly as it was."""
     from emdrill import env
     from emdrill.ops import collection
 
@@ -262,7 +262,7 @@ def check(
                                          "range.")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Run the full integrity check on the database (read-only) and say how to recover."""
+    """Check the collection file for damage (reading only) and say how to recover."""
     from emdrill import env
     from emdrill.ops import health
 

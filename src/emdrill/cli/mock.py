@@ -26,7 +26,7 @@ def mock(
         "--minutes", "-m", min=0.1, max=240,
         help="Ask no new question after this many minutes.")] = None,
 ) -> None:
-    """Rehearse a loop: answer aloud against a timer, take follow-ups, check yourself."""
+    """Rehearse an interview: answer aloud against a timer, take follow-ups, check yourself."""
     import random
 
     from emdrill import env
@@ -55,8 +55,8 @@ def mock(
                             minutes=minutes, pace=prefs.speaking_pace)
     data = load_back(store)
 
-    def back(question: Any) -> Any:
-        return render_back(question, data, width=console.width)
+    def back(question: Any, level: int) -> Any:
+        return render_back(question, data, width=console.width, level=level)
 
     stopped = mock_ui.run(session, mock_ui.MockScreen(console, KeyReader(), back,
                                                       edit=_edit_answer))

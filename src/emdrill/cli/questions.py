@@ -217,7 +217,7 @@ def drafts(
         "--deck", metavar="NAME", help="Only this deck of your own (a file in the data "
         "folder's decks/).")] = None,
 ) -> None:
-    """Review your questions' drafts, one card at a time."""
+    """Go through what emdrill filled in on your own questions, one card at a time."""
     from emdrill import env
     from emdrill.core.errors import EmdrillError
     from emdrill.ops import drafts as ops_drafts

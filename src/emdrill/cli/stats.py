@@ -77,7 +77,7 @@ def simulate(
     )] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Compare adaptive on and off on a simulated learner with one weak family."""
+    """Simulate a learner with one weak family, with the 'adaptive' setting on and off."""
     from emdrill.core.errors import InputError
     from emdrill.ops import decks, simulation
     from emdrill.ui import stats_view

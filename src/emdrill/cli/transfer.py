@@ -27,7 +27,7 @@ def export_anki(
     families: Annotated[list[str] | None, typer.Option(
         "--families", metavar="FAMILY", help="Only this family; repeat for more.")] = None,
 ) -> None:
-    """Write the active questions as an Anki package (.apkg) for review on a phone."""
+    """Write the questions in your drills as an Anki package (.apkg), to review on a phone."""
     from emdrill import env
     from emdrill.ops import anki_export
 
@@ -58,8 +58,8 @@ def register(app: typer.Typer) -> None:
 
 def import_file(
     file: Annotated[Path, typer.Argument(metavar="FILE", dir_okay=False, help=(
-        "A list of questions (CSV, TSV, text, Markdown), an .apkg/.colpkg from Anki, or a "
-        "JSON export."))],
+        "A list of questions (CSV, TSV, text, Markdown, an Anki text export), an "
+        ".apkg/.colpkg from Anki, or a JSON export."))],
     kind: Annotated[str | None, typer.Option(
         "--format", metavar="KIND", help="Read FILE as this: anki, json or questions "
         "(default: tell by its contents).")] = None,
@@ -69,7 +69,7 @@ def import_file(
                                           "already holds reviews or stories.")] = False,
     deck: DeckOption = None,
 ) -> None:
-    """Import a list of questions, reviews made in Anki (.apkg/.colpkg), or a JSON export."""
+    """Import questions (a list or an Anki text export), Anki reviews (.apkg), or a JSON export."""
     from emdrill import env
     from emdrill.ops import transfer
     from emdrill.ui import transfer_views
@@ -114,12 +114,25 @@ def backup(
 def restore(
     file: Annotated[Path, typer.Argument(metavar="FILE", dir_okay=False,
                                          help="A backup (see the data folder's backups/).")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask first (needed when "
+                                      "not on a terminal).")] = False,
 ) -> None:
-    """Replace the collection with a backup; the current one is backed up first."""
+    """Replace the collection with a backup (asks first); the current one is backed up."""
     from emdrill import env
+    from emdrill.cli import editor
+    from emdrill.core.errors import InputError
     from emdrill.ops import backups
 
-    done = backups.restore(env.db_path(), file, now=env.read_clock().now)
+    db_path = env.db_path()
+    checked = backups.check_restore(db_path, file)
+    if not yes:
+        if not editor.interactive():
+            raise InputError(f"{file}: not restored: restore replaces the collection and asks "
+                             "first; pass --yes to restore without a terminal")
+        if not editor.confirm(f"Replace the collection with {file} ({checked})?"):
+            typer.echo("not restored: nothing changed")
+            return
+    done = backups.restore(db_path, file, now=env.read_clock().now)
     if done.safety is not None:
         typer.echo(f"backed up the collection as it was to {done.safety}")
     typer.echo(f"restored {file}")

@@ -19,7 +19,7 @@ TRAITS = ("reliability", "communication", "emotional-intelligence", "resilience"
           "initiative", "autonomy")
 QUESTION_KEYS = {"id", "family", "text", "intent", "probes", "story", "also", "system",
                  "traits", "pitfall", "follow_ups", "siblings", "draft", "source",
-                 "replaces", "candidates"}
+                 "replaces", "candidates", "note"}
 # Fields emdrill filled in for the user (from a suggestion) that the user has not reviewed yet.
 DRAFTABLE = ("family", "story", "also", "intent", "probes", "system", "traits", "pitfall",
              "follow_ups")
@@ -209,6 +209,7 @@ class _Parser:
                 get.fail("draft", f"'{name}' in 'draft' is not a field emdrill drafts "
                                   f"(expected some of {', '.join(DRAFTABLE)})")
         source = get.text("source", required=False)
+        note = get.text("note", required=False)
         candidates = get.strings("candidates", low=0, high=3, required=False)
         if story and story in also:
             get.fail("also", f"{_named(story)} is already the primary story")
@@ -220,7 +221,7 @@ class _Parser:
                 story=story, also=tuple(also), probes=tuple(probes), system=system,
                 traits=tuple(traits), pitfall=pitfall, follow_ups=tuple(follow_ups),
                 siblings=tuple(siblings), position=index, replaces=tuple(replaces),
-                draft=tuple(draft), source=source, candidates=tuple(candidates),
+                draft=tuple(draft), source=source, candidates=tuple(candidates), note=note,
             ))
 
 

@@ -58,6 +58,7 @@ class Question:
     position: int = 0
     draft: tuple[str, ...] = ()  # fields filled in by emdrill, not yet reviewed by the user
     source: str = ""  # where an imported question came from: "FILE:LINE"
+    note: str = ""  # the user's own text kept with the card (an Anki card's back); file only
     replaces: tuple[str, ...] = ()  # ids whose history loading moves to this question
     user_suspended: bool = False  # set aside by the user until `unsuspend`
     buried_until: datetime | None = None  # set aside until then (UTC): the next study day

@@ -280,6 +280,8 @@ def render_question(q: Question) -> str:
         lines.append(f"siblings = {_list(q.siblings)}")
     if q.source:
         lines.append(f"source = {_str(q.source)}")
+    if q.note:
+        lines.append(f"note = {_str(q.note)}")
     if q.candidates:
         lines.append(f"candidates = {_list(q.candidates)}")
     if q.draft:

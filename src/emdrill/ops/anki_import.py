@@ -1,14 +1,14 @@
 """`emdrill import FILE.apkg|.colpkg`: bring reviews made in Anki back into the collection.
 
 Every answer in the package's review log that belongs to a note emdrill exported is recorded
-on its facet through the one grading path (`collection.record`), at the time it was given,
-oldest first. A review older than reviews already recorded for its question takes its place
-in time and the later ones are replayed, so the facet ends as if all had happened in order.
-Each Anki review is remembered by its revlog id and recorded once, however often the file is
-imported. Answers to notes emdrill does not know are counted, never guessed at. So are the
-rows Anki's own FSRS leaves out of a card's memory (`AnkiReview.is_answer`,
-`core.anki.forgotten`): schedule changes, previews in a filtered deck that does not
-reschedule, and answers given before the card was reset in Anki.
+on its facet through `collection.record` (which, like `grade`, writes through `_commit`), at
+the time it was given, oldest first. A review older than reviews already recorded for its
+question takes its place in time and the later ones are replayed, so the facet ends as if
+all had happened in order. Each Anki review is remembered by its revlog id and recorded
+once, however often the file is imported. Answers to notes emdrill does not know are
+counted, never guessed at. So are the rows Anki's own FSRS leaves out of a card's memory
+(`AnkiReview.is_answer`, `core.anki.forgotten`): schedule changes, previews in a filtered
+deck that does not reschedule, and answers given before the card was reset in Anki.
 """
 
 from __future__ import annotations

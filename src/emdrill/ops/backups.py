@@ -1,6 +1,7 @@
 """Backups of the collection: automatic ones in the data folder's backups/, `backup`, `restore`.
 
-Automatic backups are made before a migration, a deck load, an import and a restore, and on
+Automatic backups are made before a migration, a deck load, an import (of reviews, a JSON
+export or a question list), an `add` and a restore, and on
 the first use of each study day; the newest `backups` (a setting) of them are kept. Backups
 made with `emdrill backup` are never deleted by emdrill.
 """
@@ -31,7 +32,7 @@ _NAME = re.compile(r"^(?P<kind>auto|manual)-(?P<at>\d{8}T\d{6}Z)-(?P<reason>[a-z
 class Backup:
     path: Path
     at: datetime
-    reason: str  # daily, migrate, deck-load, import, restore, or manual
+    reason: str  # daily, migrate, deck-load, import, add, restore, or manual
     automatic: bool
 
 
@@ -160,6 +161,19 @@ class Restored:
     source: Path
     version: int
     safety: Path | None  # the backup of the collection as it was, if there was one
+
+
+def check_restore(db_path: Path, source: Path) -> str:
+    """Refuse a `source` that cannot be restored (not an emdrill database, a newer schema,
+    the collection itself); else say in a few words what it holds, for the question asked
+    before restoring."""
+    store_backup.check_database(source)
+    if db_path.exists() and source.resolve() == db_path.resolve():
+        raise InputError(f"{source}: is the collection itself")
+    reviews, last = store_backup.review_summary(source)
+    if not reviews:
+        return "no answers"
+    return f"{reviews} answer{'s' if reviews != 1 else ''}, the last on {last[:10]}"
 
 
 def restore(db_path: Path, source: Path, *, now: datetime) -> Restored:

@@ -235,7 +235,9 @@ def record(
     fuzz: bool = True,
     anki_revlog: int | None = None,
 ) -> tuple[ReviewRecord, Card]:
-    """The one grading path: review the given facets at `clock.now` and commit.
+    """Record a review made elsewhere (Anki, a JSON import): the given facets at
+    `clock.now`, committed. `grade` is the other way in, for an answer made now; both write
+    through `_commit`, the one place a review and its facets are stored.
 
     A facet rated None is left as it was (a review made in Anki grades one facet). When the
     question has reviews later than `clock.now` (an imported review from the past), the review

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from emdrill.core import scheduler
 from emdrill.core.advice import Outlook
 from emdrill.core.decode import IntentChoice
-from emdrill.core.order import Scope, crowded, practice_queue
+from emdrill.core.order import QueueItem, Scope, crowded, practice_queue
 from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card
@@ -24,6 +24,7 @@ from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
 
 MAX_SHOWS = 3  # per question and session: a question missed in a drill returns at most twice
+PRACTICE_ROUND = 10  # answers in a commute begun with nothing due and no --cards
 # widen: a weak family's unseen question in practice; contrast: a confused pair's other half
 KINDS = ("due", "new", "practice", "widen", "contrast")
 
@@ -82,9 +83,13 @@ class Session:
     # Questions suspended in this session (`!`): how many answers there were by then, the
     # pick, and its flags before, so `u` can put them back.
     suspended: list[tuple[int, Pick, set_aside.Flags]] = field(default_factory=list)
+    # A commute without --cards begun with nothing due or new: a round of practice.
+    practice_round: bool = False
 
     def __post_init__(self) -> None:
         self.started = self.clock().now
+        if self.mode == "commute" and self.max_cards is None:
+            self.practice_round = not self._queue_now(limit=1)
 
     # ------------------------------------------------------------ time
 
@@ -102,7 +107,32 @@ class Session:
         left = self.time_left()
         if left is not None and left <= timedelta(0):
             return True
+        if self.practice_round:
+            return len(self.answers) >= PRACTICE_ROUND
         return self.max_cards is not None and len(self.answers) >= self.max_cards
+
+    def cards_left(self) -> int | None:
+        """A commute's answers still to give, the card on screen included: up to --cards N;
+        without it, the due and today's new questions in scope, counted again each time (a
+        missed question that comes due again counts), or what is left of a practice round.
+        None in a drill (its clock says what is left)."""
+        if self.mode != "commute":
+            return None
+        done = len(self.answers)
+        if self.max_cards is not None:
+            return max(0, self.max_cards - done)
+        if self.practice_round:
+            return max(0, PRACTICE_ROUND - done)
+        return len(self._queue_now())
+
+    def _excluded(self) -> set[str]:
+        return (self.skipped | {qid for qid, n in self.shown().items() if n >= MAX_SHOWS}
+                | {pick.card.id for _n, pick, _f in self.suspended})
+
+    def _queue_now(self, limit: int | None = None) -> list[QueueItem]:
+        return collection.next_queue(self.store, self.clock(), limit=limit,
+                                     exclude=self._excluded(), weakest_first=True,
+                                     scope=self.scope)
 
     # ------------------------------------------------------------ choosing
 
@@ -111,16 +141,19 @@ class Session:
         practice on the shakiest questions of the weakest families, widened to their unseen
         questions; a confused partner comes first, one card after its pair (see ops.decode).
         No question is shown more than MAX_SHOWS times in one session, and no family takes
-        more than MAX_SHARE of the answers while another family has work (`crowded`)."""
+        more than MAX_SHARE of the answers while another family has work (`crowded`).
+        A commute without --cards ends when nothing is due or new: it does not practice,
+        unless it began with nothing to do (`practice_round`)."""
         shown = self.shown()
-        exclude = (self.skipped | {qid for qid, n in shown.items() if n >= MAX_SHOWS}
-                   | {pick.card.id for _n, pick, _f in self.suspended})
+        exclude = self._excluded()
         full = crowded(Counter(a.graded.card.family for a in self.answers))
         held = exclude | self._family_ids(full) if full else exclude
         for skip in ([held, exclude] if full else [exclude]):
             pick = self._contrast(skip) or self._queued(skip)
             if pick is not None:
                 return pick
+        if self.mode == "commute" and self.max_cards is None and not self.practice_round:
+            return None  # everything due is answered: the commute is done
         for skip in ([held, exclude] if full else [exclude]):
             pick = self._practice(skip, shown)
             if pick is not None:

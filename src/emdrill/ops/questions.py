@@ -35,6 +35,7 @@ from emdrill.core.userdeck import (
     reviewed_by_edit,
     source_of,
 )
+from emdrill.ops import backups
 from emdrill.ops.decks import USER_DECKS, parse_file
 from emdrill.ops.suggestions import CONFIRMED, Loaded, data_folder, model, write_atomically
 from emdrill.store import decks as store_decks
@@ -68,13 +69,17 @@ def _read_deck(path: Path) -> DeckFile | None:
     return deck
 
 
-def save_deck(store: Store, path: Path, text: str, *, now: datetime) -> LoadResult:
-    """Check the new deck text against what is loaded, write it, load it; the questions it
-    adds go first among new ones. Nothing is written if it does not check out."""
+def save_deck(store: Store, path: Path, text: str, *, now: datetime,
+              reason: str | None = None) -> LoadResult:
+    """Check the new deck text against what is loaded, back the collection up (given a
+    `reason`: add, import), write the file, load it; the questions it adds go first among new ones.
+    Nothing is written, the backup included, if it does not check out."""
     deck = parse_bytes(path, text.encode("utf-8"))
     problems = validate([deck], store_decks.context(store))
     if problems:
         raise DeckError("\n".join(str(p) for p in problems))
+    if reason is not None:
+        backups.automatic(store, reason, now=now)
     before = path.read_bytes() if path.exists() else None
     write_atomically(path, text)
     try:
@@ -214,7 +219,7 @@ def add(store: Store, proposal: Proposal, *, now: datetime, card: Question | Non
     path = proposal.path
     before = path.read_text(encoding="utf-8") if path.exists() else _header(chosen.deck)
     text = before.rstrip("\n") + "\n\n" + render_question(chosen)
-    result = save_deck(store, path, text, now=now)
+    result = save_deck(store, path, text, now=now, reason="add")
     return Added(chosen, path, result)
 
 
@@ -270,7 +275,7 @@ def import_question_list(store: Store, path: Path, *, now: datetime, deck: str |
     written += [c for c in cards if c.id not in ours]  # added by hand: kept as they are
     text = _header(name, imported_from=path.name) + "".join(
         "\n" + render_question(c) for c in written)
-    result = None if dry_run else save_deck(store, target, text, now=now)
+    result = None if dry_run else save_deck(store, target, text, now=now, reason="import")
     return ImportResult(path, listed.format, name, target, tuple(rows),
                         tuple(c.id for c in gone), result, dry_run)
 
@@ -298,7 +303,10 @@ def _apply(matches: Iterable[Match], drafter: _Drafter, *, name: str
             continue
         if match.status == "same" and match.card is not None:
             mine = from_source(match.card, name)
-            card, confidence = replace(match.card, source=source) if mine else match.card, None
+            # A note written in the deck file stays when the list has none for the row.
+            note = row.note or match.card.note
+            card = replace(match.card, source=source, note=note) if mine else match.card
+            confidence = None
         else:
             card, confidence = drafter.draft(row, source=source, old=match.card)
         written.append(card)
@@ -335,6 +343,7 @@ class _Drafter:
                           basis=_basis(self.loaded, suggestion, suggestion.family),
                           reviewed=("story", "also", "family") if sure else (), source=source)
         if old is not None:
-            card = replace(redraft(old, card), source=source)
-        return card, suggestion.confidence
+            card = redraft(old, card)
+        note = row.note or (old.note if old is not None else "")
+        return replace(card, source=source, note=note), suggestion.confidence
 

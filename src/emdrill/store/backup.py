@@ -94,6 +94,17 @@ def check_database(path: Path) -> int:
     return version
 
 
+def review_summary(path: Path) -> tuple[int, str]:
+    """How many answers the database at `path` holds and when the last was given (stored
+    UTC text, "" if none). Reads only."""
+    with _connect(path, read_only=True) as con:
+        try:
+            count, last = con.execute("SELECT count(*), max(reviewed_at) FROM review").fetchone()
+        except sqlite3.Error as exc:
+            raise StoreError(f"{path}: cannot read its answers ({exc})") from None
+    return int(count), str(last or "")
+
+
 def replace_content(live: Path, source: Path) -> None:
     """Make the database at `live` a copy of `source`, in one transaction."""
     try:

@@ -111,8 +111,9 @@ def _cards(store: Store, where: str, params: Sequence[object] = ()) -> list[Card
 
 def load_cards(store: Store, *, include_suspended: bool = False) -> list[Card]:
     """Every question with both facets, in deck order, those removed or suspended left out
-    unless `include_suspended` (practice and simulation only: the drill's queue reads due
-    and new rows alone)."""
+    unless `include_suspended`. A whole-collection read (practice, decoding's offers, the
+    exam, the plan and forecast, mock, simulation, the Anki bridge): the drill's due and new
+    queue does not use it: it reads due and new rows alone (`due_entries`, `new_ranked`)."""
     return _cards(store, ("" if include_suspended
                           else "WHERE q.suspended = 0 AND q.user_suspended = 0 ")
                   + "ORDER BY q.position")

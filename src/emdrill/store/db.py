@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 BUSY_TIMEOUT_MS = 5000
+SYNCHRONOUS = "FULL"  # every commit is flushed to the disk before it returns (`_pragmas`)
 
 
 def inspect_existing(path: Path) -> int:
@@ -85,16 +86,17 @@ def _open_error(path: Path, exc: sqlite3.Error) -> StoreError:
 
 
 def _pragmas(con: sqlite3.Connection) -> None:
-    # WAL lets a reader (stats) and a writer (a drill) share the file. In WAL mode NORMAL
-    # sync keeps every committed grade through a killed process or a closed terminal (the
-    # commit is in the log before the call returns); only a power cut can lose the last
-    # commits, never the file. FULL would add an fsync (milliseconds) to every answer.
+    # WAL lets a reader (stats) and a writer (a drill) share the file. FULL sync flushes
+    # the log to the disk at every commit, so a grade that has returned is on the disk: a
+    # power cut or an OS crash keeps it, as a killed process does (NORMAL would flush only
+    # at checkpoints, and a power cut could lose the last commits). The price is one fsync
+    # per answer: wall time, hardly any CPU (bench/durability.py measures it).
     # We issue BEGIN ourselves (see `Store.transaction` and `_on_begin`), so the driver
     # must not.
     con.isolation_level = None
     _into_wal(con)
     con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    con.execute("PRAGMA synchronous=NORMAL")
+    con.execute(f"PRAGMA synchronous={SYNCHRONOUS}")
     con.execute("PRAGMA foreign_keys=ON")
 
 

@@ -169,7 +169,15 @@ FAMILY_DAY_COUNTS = ("reviews", "intent_graded", "intent_passes", "story_graded"
                      "mature_passes")
 
 
-def _family_day_values(row: str) -> list[str]:
+# Mature, as migration 4 first counted it: 21 whole 24-hour periods between the last review
+# and the due date. Since migration 10 a review-state due date is the start of a study day,
+# so an interval of N study days spans more than N - 1 and at most N periods: migration 15
+# counts mature as more than 20 (`MATURE_RULE`), which is 21 study days or more.
+MATURE_RULE_M004 = ">= 21"
+MATURE_RULE = "> 20"
+
+
+def _family_day_values(row: str, mature_rule: str = MATURE_RULE) -> list[str]:
     """SQL for each of FAMILY_DAY_COUNTS, for the review `row` (NEW or OLD)."""
     def tested(k: str) -> str:
         return (f"coalesce({row}.{k}_rating IS NOT NULL AND julianday({row}.reviewed_at) "
@@ -177,7 +185,7 @@ def _family_day_values(row: str) -> list[str]:
 
     def mature(k: str) -> str:
         return (f"coalesce(julianday({row}.{k}_prev_due) "
-                f"- julianday({row}.{k}_prev_last_review) >= 21, 0)")
+                f"- julianday({row}.{k}_prev_last_review) {mature_rule}, 0)")
 
     def passed(k: str) -> str:
         return f"coalesce({row}.{k}_rating > 1, 0)"
@@ -197,9 +205,9 @@ def _family_day_values(row: str) -> list[str]:
     ]
 
 
-def family_day_change(row: str, sign: int) -> str:
+def family_day_change(row: str, sign: int, mature_rule: str = MATURE_RULE) -> str:
     """The statement that adds (sign 1) or takes back (sign -1) one review's counts."""
-    values = ", ".join(f"{sign} * ({v})" for v in _family_day_values(row))
+    values = ", ".join(f"{sign} * ({v})" for v in _family_day_values(row, mature_rule))
     updates = ", ".join(f"{c} = {c} + excluded.{c}" for c in FAMILY_DAY_COUNTS)
     return (f"INSERT INTO family_day (day, family, {', '.join(FAMILY_DAY_COUNTS)}) VALUES ("
             f"(CAST(strftime('%s', {row}.reviewed_at) AS INTEGER) "
@@ -219,24 +227,28 @@ def family_day_recount() -> str:
             "FROM review r JOIN question q ON q.id = r.question_id GROUP BY d, q.family")
 
 
+def _family_day_triggers(mature_rule: str) -> str:
+    return f"""
+CREATE TRIGGER family_day_added AFTER INSERT ON review BEGIN
+    {family_day_change("NEW", 1, mature_rule)}
+END;
+CREATE TRIGGER family_day_removed AFTER DELETE ON review BEGIN
+    {family_day_change("OLD", -1, mature_rule)}
+END;
+CREATE TRIGGER family_day_changed AFTER UPDATE ON review BEGIN
+    {family_day_change("OLD", -1, mature_rule)}
+    {family_day_change("NEW", 1, mature_rule)}
+END;
+"""
+
+
 _FAMILY_DAY = f"""
 CREATE TABLE family_day (
     day INTEGER NOT NULL,
     family TEXT NOT NULL,
     {", ".join(f"{c} INTEGER NOT NULL DEFAULT 0" for c in FAMILY_DAY_COUNTS)},
     PRIMARY KEY (day, family)
-);
-CREATE TRIGGER family_day_added AFTER INSERT ON review BEGIN
-    {family_day_change("NEW", 1)}
-END;
-CREATE TRIGGER family_day_removed AFTER DELETE ON review BEGIN
-    {family_day_change("OLD", -1)}
-END;
-CREATE TRIGGER family_day_changed AFTER UPDATE ON review BEGIN
-    {family_day_change("OLD", -1)}
-    {family_day_change("NEW", 1)}
-END;
-"""
+);""" + _family_day_triggers(MATURE_RULE_M004)
 
 
 # The hot path reads what changed, not what exists. `question.due` is the earliest facet due
@@ -495,15 +507,28 @@ CREATE TABLE exam_answer (
 );
 """
 
+# Mature in study days (see MATURE_RULE): the family_day triggers again with the new rule,
+# and every day's counts recounted from the history under it.
+M015_MATURE_STUDY_DAYS = f"""
+DROP TRIGGER family_day_added;
+DROP TRIGGER family_day_removed;
+DROP TRIGGER family_day_changed;
+{_family_day_triggers(MATURE_RULE)}
+DELETE FROM family_day;
+{family_day_recount()};
+"""
+
+
 MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_ANKI_REVIEWS,
                                      M004_HOT_PATH, M005_PICKS_REHEARSALS,
                                      m006_system_answer, M007_DRAFTS,
                                      M008_INTERVIEW_PARAMETERS, M009_FAMILY_DUE,
                                      m010_study_days, M011_SET_ASIDE,
-                                     M012_REHEARSAL_TEXT, M013_SELF_SYSTEM, M014_EXAMS)
+                                     M012_REHEARSAL_TEXT, M013_SELF_SYSTEM, M014_EXAMS,
+                                     M015_MATURE_STUDY_DAYS)
 LATEST = len(MIGRATIONS)
 
 # `store.health.schema_digest` of what the migrations up to LATEST make: every open compares
 # the file's schema with it in one step, and only a file that differs is compared row by row
 # (`store.db.inspect_existing`). tests/test_store.py fails when a migration changes it.
-LATEST_SCHEMA_DIGEST = "cd735d7e92c0e24957830fbdde3150e8d6e2aed5af022a8cccf900e6e62851fd"
+LATEST_SCHEMA_DIGEST = "ca8d5ba9a44626a33000101304f84df777705b1978e379cfa02402b7ce0a7329"

@@ -17,7 +17,7 @@ def backlog_text(b: Backlog) -> Text:
     if b.drills <= 1:
         how = f"one {b.minutes}-minute drill clears {'it' if b.due == 1 else 'them'}"
     else:
-        how = f"about {b.drills} {b.minutes}-minute drills clear them"
+        how = f"about {b.drills} drills of {b.minutes} minutes clear them"
     return Text(f"{plural(b.due, 'question')} due: {how} ({b.per_drill} answers a drill "
                 f"{pace}).")
 
@@ -37,7 +37,8 @@ def weakest_text(w: Weakest) -> list[Text]:
         return [*lines, Text("Next step: drill that family."), drill]
     return [*lines,
             Text(f"Next step: write your story for {slot_words(w.slot)}; "
-                 f"{w.slot_questions} of its questions rely on it."),
+                 f"{w.slot_questions} of its questions "
+                 f"{'relies' if w.slot_questions == 1 else 'rely'} on it."),
             Text(f"  emdrill story add --slot {w.slot.slot}", style="bold", no_wrap=True),
             Text("Then drill the family:"), drill]
 

@@ -7,7 +7,6 @@ until a key moves on, the commute shows the back and asks y / p / n for the stor
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -32,7 +31,7 @@ class Decoder:
 
     def __call__(self, pick: Pick, screen: Screen) -> None:
         session = screen.session
-        started = time.monotonic()
+        started = self.tick()
         card = screen.open_card(pick)
         card.offer = offer = self.offer(pick.card)
         card.phase = "pick"
@@ -49,7 +48,7 @@ class Decoder:
             card.named = int(slot) if slot != "0" else None
             story = StoryAnswer(slot=card.named)
         answer = session.answer(pick, intent=intent, story=story,
-                                seconds=time.monotonic() - started, choice=choice)
+                                seconds=self.tick() - started, choice=choice)
         if not screen.compact:
             card.phase = "back"  # the back stays on screen until the user has read it
             if not answer.graded.leech:

@@ -8,9 +8,9 @@ passed to `run`: intent decoding (`--decode`) is `ui.decode.Decoder`.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from rich.console import Console
 from rich.text import Text
@@ -60,6 +60,7 @@ class Screen:
     _before_help: str = "front"
     _pending: Message | None = None  # for the next card: "skipped", "undone: ..."
     _clock: str = field(default="")
+    _opened: tuple[int, int | None] = (0, None)  # answers done and left when the card opened
 
     @property
     def framed(self) -> bool:
@@ -68,9 +69,11 @@ class Screen:
     # ------------------------------------------------------------ showing
 
     def open_card(self, pick: Pick) -> CardView:
+        done, remaining = len(self.session.answers), self.session.cards_left()
+        self._opened = (done, remaining)
         self.card = CardView(pick=pick, mode="commute" if self.compact else "drill",
-                             left=self.session.time_left(), done=len(self.session.answers),
-                             slots=self.slots, message=self._pending)
+                             left=self.session.time_left(), done=done,
+                             slots=self.slots, message=self._pending, remaining=remaining)
         self._pending = None
         return self.card
 
@@ -95,6 +98,9 @@ class Screen:
         assert card is not None
         card.left = self.session.time_left()
         card.done = len(self.session.answers)
+        done, remaining = self._opened
+        if remaining is not None:  # answered on this screen (a leech notice): one fewer
+            card.remaining = max(0, remaining - (card.done - done))
         self._clock = view.clock_text(card.left)
         if self._painter is None:
             self._print_piped(card)
@@ -240,8 +246,12 @@ def _loop(session: Session, screen: Screen, play: CardFlow, pending: Pick | None
         pending = None
         if pick is None:
             screen.stop()
-            what = ("Nothing more to show in this session." if session.answers
-                    else "Nothing to review here: no questions in this selection.")
+            if session.answers and session.mode == "commute":
+                what = "Done: nothing more is due."
+            elif session.answers:
+                what = "Nothing more to show in this session."
+            else:
+                what = "Nothing to review here: no questions in this selection."
             screen.console.print(Text(what))
             return
         try:
@@ -292,10 +302,15 @@ def leech_notice(screen: Screen, answer: Answer) -> None:
     screen.ask(None)
 
 
+def _since(session: Session, started: datetime) -> float:
+    """Seconds on the session's clock since `started`: the figure a review records."""
+    return (session.clock().now - started).total_seconds()
+
+
 def drill_card(pick: Pick, screen: Screen) -> None:
     """Name the story slot, see the back with the verdict, grade the intent recall."""
     session = screen.session
-    started = time.monotonic()
+    started = session.clock().now  # the session's one clock (a test clock in tests)
     card = screen.open_card(pick)
     key = screen.ask(set("0123456789"))
     named = int(key) if key != "0" else None
@@ -303,7 +318,7 @@ def drill_card(pick: Pick, screen: Screen) -> None:
     card.intervals = session.intervals(pick.card)
     grade = Rating(int(screen.ask(set("1234"))))
     answer = session.answer(pick, intent=grade, story=StoryAnswer(slot=named),
-                            seconds=time.monotonic() - started)
+                            seconds=_since(session, started))
     leech_notice(screen, answer)
 
 
@@ -316,11 +331,11 @@ COMMUTE_GRADES = {
 
 def commute_card(pick: Pick, screen: Screen) -> None:
     """Reveal with Space, then y / p / n for intent and story together."""
-    started = time.monotonic()
+    started = screen.session.clock().now
     card = screen.open_card(pick)
     screen.ask({" ", "enter"})
     card.phase = "back"
     intent, story = COMMUTE_GRADES[screen.ask(set("ypn"))]
     answer = screen.session.answer(pick, intent=intent, story=story,
-                                   seconds=time.monotonic() - started)
+                                   seconds=_since(screen.session, started))
     leech_notice(screen, answer)

@@ -92,6 +92,7 @@ class CardView:
     choice: IntentChoice | None = None  # decoding: the pick, once made (already graded)
     confirm: bool = False  # `!` pressed: asking y/n before suspending
     leech: bool = False  # graded, and that answer made it a leech: the notice is up
+    remaining: int | None = None  # commute: answers still to give, this card's included
 
     @property
     def compact(self) -> bool:
@@ -109,11 +110,14 @@ def clock_text(left: timedelta | None) -> str:
 
 
 def header(view: CardView, width: int) -> Text:
-    """mode · the one clock · answers done · what kind of card this is."""
+    """mode · the one clock · answers done · (commute) answers left · what kind of card
+    this is."""
     parts = [view.mode]
     if view.left is not None:
         parts.append(clock_text(view.left) if view.left > timedelta(0) else "time is up")
     parts.append(f"{view.done} done")
+    if view.remaining is not None:
+        parts.append(f"{view.remaining} left")
     wide, narrow = KIND_LABELS[view.pick.kind]
     text = Text(" · ".join(parts), style="bold")
     if view.left is not None and view.left < timedelta(minutes=1):

@@ -70,12 +70,14 @@ def _days(days: int) -> str:
     return {0: "today", 1: "tomorrow"}.get(days, f"in {days} days")
 
 
-def countdown(o: Outlook) -> str:
+def countdown(o: Outlook, *, short: bool = False) -> str:
     """The home screen's line: 'Loop in 9 days · ready 71% now, 92% on the day at 6
-    minutes a day'."""
+    minutes a day'; `short` (a phone) stops after 'on the day'."""
     p = o.plan
     line = (f"Loop {_days(p.days_left)} · ready {p.now.overall:.0%} now, "
             f"{p.readiness.overall:.0%} on the day")
+    if short:
+        return line
     if p.days_left:
         line += f" at {plural(p.minutes_per_day, 'minute')} a day"
     if p.unseen_at_date:
@@ -105,7 +107,8 @@ def gaps_line(o: Outlook) -> str:
         return ""
     first = o.gaps[0]
     text = (f"Story bank: no story yet for slot {first.slot.slot} {first.slot.name} "
-            f"({plural(first.questions, 'question')} in scope rely on it)")
+            f"({plural(first.questions, 'question')} in scope "
+            f"{'relies' if first.questions == 1 else 'rely'} on it)")
     if len(o.gaps) > 1:
         rest = ", ".join(f"{g.slot.slot} ({g.questions})" for g in o.gaps[1:])
         text += f", nor for slots {rest}"

@@ -19,7 +19,9 @@ from emdrill.core.types import Question
 from emdrill.ops.collection import StoryAnswer
 from emdrill.ops.mock import Asked, Mock
 from emdrill.ui import mock_view as view
+from emdrill.ui.back import FULL
 from emdrill.ui.keys import InputClosed, KeyReader
+from emdrill.ui.screen import render, terminal_size
 
 DONE_KEYS = ("enter", " ", "d")  # key values (ui.keys): Enter, Space, d
 STORY = {"y": StoryAnswer(verdict=True), "p": StoryAnswer.partial(),
@@ -34,7 +36,7 @@ class _Quit(Exception):
 class MockScreen:
     console: Console
     reader: KeyReader
-    back: Callable[[Question], RenderableType]
+    back: Callable[[Question, int], RenderableType]  # the back at a fold level (ui.back)
     poll: float = 0.25
     edit: Callable[[], str | None] = lambda: None  # $EDITOR on an empty file (cli)
 
@@ -111,7 +113,7 @@ def _one(mock: Mock, screen: MockScreen, asked: Asked, number: int, total: int) 
     report = mock.coach(asked, text) if text.strip() else None
     saved = mock.save(asked, at=started_at, answer_seconds=answer, follow_ups=follow_ups,
                       checks=checks, text=text, report=report)
-    _compare(mock, screen, asked, saved, report)
+    _compare(mock, screen, asked, saved, report, number=number, total=total)
     if number < total:
         screen.key(view.next_prompt(), "", any_key=True)
 
@@ -130,17 +132,27 @@ def _typed(screen: MockScreen, key: str) -> str:
 
 
 def _compare(mock: Mock, screen: MockScreen, asked: Asked, saved: Rehearsal,
-             report: Report | None = None) -> None:
-    """The card's back to compare against, what the coach measured in a typed answer, then
-    the optional intent and story grades."""
+             report: Report | None = None, *, number: int = 1, total: int = 1) -> None:
+    """The question and the card's back to compare against, what the coach measured in a
+    typed answer, then the optional intent and story grades. On a terminal the back folds,
+    as the drill's does, so the question and the intent are still on screen when the grade
+    is asked; `m` shows the whole back and folds it again."""
     con = screen.console
-    _clear(screen)
-    con.print(screen.back(asked.card.question))
-    con.print(view.saved(saved))
+    after: list[RenderableType] = [view.saved(saved)]
     if report is not None:
         verdicts = {f.rule: f.ok for f in report.findings}
-        con.print(view.measured_view(measured(saved.checks, verdicts), report, con.width))
-    key = screen.key(view.grade_prompt(), "1234", any_key=True)
+        after.append(view.measured_view(measured(saved.checks, verdicts), report, con.width))
+    whole = False
+    while True:
+        _clear(screen)
+        folded = _compare_screen(screen, asked.card.question, after, number, total,
+                                 whole=whole)
+        key = screen.key(view.grade_prompt(fold="fold" if whole else "more" if folded
+                                           else ""), "1234", any_key=True)
+        if key == "m" and (folded or whole):
+            whole = not whole
+            continue
+        break
     if key in ("1", "2", "3", "4"):
         story = STORY[screen.key(view.story_prompt(), "ypn")]
         graded = mock.grade(saved, intent=Rating(int(key)), story=story)
@@ -149,6 +161,32 @@ def _compare(mock: Mock, screen: MockScreen, asked: Asked, saved: Rehearsal,
     else:
         con.print(Text("not graded: the rehearsal is saved, the schedule unchanged",
                        style="dim"))
+
+
+def _compare_screen(screen: MockScreen, question: Question, after: list[RenderableType],
+                    number: int, total: int, *, whole: bool) -> bool:
+    """Print the compare screen; True if the back was folded to fit the window. Piped, or
+    with `whole`, the whole back is printed (a terminal then scrolls)."""
+    con = screen.console
+    width = con.width
+    top = [view.header(number, total, "compare", width), view.asked(question.text, width)]
+    if not screen.reader.is_tty or whole:
+        body = screen.back(question, FULL)
+        if screen.reader.is_tty:
+            con.print(*top, body, *after)
+        else:
+            con.print(body, *after)
+        return False
+    height = terminal_size(con)[1]
+    prompt = view.grade_prompt(fold="more")
+    for level in range(FULL, -1, -1):
+        body = screen.back(question, level)
+        hint = [] if level == FULL else [prompt]
+        # The prompt is printed after, with its line break: one line more than is laid out.
+        if len(render(con, [*top, body, *after, *hint], width)) + 1 <= height or level == 0:
+            break
+    con.print(*top, body, *after)
+    return level < FULL
 
 
 def _speak(screen: MockScreen, timer: SpeakingTimer) -> float:

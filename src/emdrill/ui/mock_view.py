@@ -128,8 +128,11 @@ def saved(r: Rehearsal) -> Text:
                 f"checks {r.passed}/{len(CHECKS)}", style="bold")
 
 
-def grade_prompt() -> Text:
-    return Text("Grade it? intent 1-4 (Again/Hard/Good/Easy) · Enter: skip · q: stop",
+def grade_prompt(*, fold: str = "") -> Text:
+    """The grade question; `fold` "more" adds that `m` shows the rest of a folded back,
+    "fold" that `m` folds it again."""
+    keys = {"more": " · m: more", "fold": " · m: fold"}.get(fold, "")
+    return Text(f"Grade it? intent 1-4 (Again/Hard/Good/Easy){keys} · Enter: skip · q: stop",
                 style="dim")
 
 
@@ -212,8 +215,8 @@ def rehearsal_section(s: RehearsalStats) -> RenderableType:
     parts += [families, checks]
     if s.weakest is not None:
         w = s.weakest
-        parts.append(Text(f"You keep missing: {w.check.label} ({w.recent_passed} of "
-                          f"{w.recent_total} lately). Next time: {w.check.advice}.",
+        parts.append(Text(f"Your weakest check: {w.check.label} (passed {w.recent_passed} "
+                          f"of the last {w.recent_total}). Next time: {w.check.advice}.",
                           style="yellow"))
     if s.coach_missed:
         most = "; ".join(f"{LABELS.get(rule, rule)} {n} of {judged}"

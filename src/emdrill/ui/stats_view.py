@@ -357,9 +357,10 @@ def recent_text(item: ShakyQuestion, now: datetime) -> tuple[str, str]:
         return "no recall test in the last 30 days yet", ""
     if not r.misses:
         return f"passed {'its last test' if r.tests == 1 else f'its last {r.tests} tests'}", ""
-    last = "the last test" if r.tests == 1 else f"the last {r.tests}"
     ago = f"latest {span(now - r.last_miss)} ago" if r.last_miss is not None else ""
-    return f"missed {r.misses} of {last}", ago
+    if r.tests == 1:
+        return "missed its last test", ago
+    return f"missed {r.misses} of the last {r.tests}", ago
 
 
 def _shaky_question(con: Console, item: ShakyQuestion, now: datetime, narrow: bool,

@@ -89,7 +89,7 @@ def show_coverage(cov: Coverage, *, open_findings: Mapping[int, int] | None = No
         con.print(Text(f"system answers (no story; your system and a short example): "
                        f"{plural(total, 'question')} ({each})", style="dim"))
     gaps = [f"{slot_words(r.slot)} has no story; "
-            f"{plural(r.questions, 'question')} rely on it"
+            f"{plural(r.questions, 'question')} {'relies' if r.questions == 1 else 'rely'} on it"
             + (f", {r.weak} of them weak for you" if r.weak else "")
             for r in cov.empty]
     for n in cov.narrow:

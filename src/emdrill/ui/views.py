@@ -39,40 +39,77 @@ def _interview_json(s: Status, local: tzinfo) -> dict[str, Any] | None:
     return plan_json(s.interview, local)
 
 
+# The home screen's lines that give way, in this order, when it is taller than the window
+# (blank lines first, then the FSRS offer, then today's tallies); the counts, the countdown
+# and the advice always stay.
+_BLANK, _OFFER, _TALLY = 3, 2, 1
+
+
 def show_status(s: Status, *, clock: Clock, hint: bool, minutes: int,
                 outlook: Outlook | None = None) -> None:
     """`status`, and with `hint` the home screen: the backlog, the weakest family with its
-    next step, and the command to run."""
+    next step, and the command to run. On a terminal the home screen fits the window, so
+    its first lines (the interview countdown among them) never scroll off."""
     con = out()
-    con.print(f"[bold]emdrill[/bold] · {plural(s.questions, 'question')}")
+    rows: list[tuple[int, RenderableType]] = []  # (which lines give way first, the line)
+
+    def add(line: str | Text, gives_way: int = 0) -> None:
+        rows.append((gives_way, Text.from_markup(line) if isinstance(line, str) else line))
+
+    add(f"[bold]emdrill[/bold] · {plural(s.questions, 'question')}")
     if s.interview is not None:
         from emdrill.ui.interview_view import countdown
 
-        con.print(f"  {countdown(s.interview)}")
-    con.print(f"  due now         {s.due}")
-    con.print(f"  new left today  {s.new_today}")
-    con.print(f"  reviewed today  {s.reviews_today}")
-    con.print(f"  streak          {plural(s.streak, 'day')}")
+        add(f"  {countdown(s.interview, short=hint and con.width < 60)}")
+    add(f"  due now         {s.due}")
+    add(f"  new left today  {s.new_today}")
+    add(f"  reviewed today  {s.reviews_today}", _TALLY)
+    add(f"  streak          {plural(s.streak, 'day')}", _TALLY)
     if s.due == 0 and s.new_today == 0 and s.next_due is not None:
-        con.print(f"  next due        {due_text(s.next_due, clock.now)}")
+        add(f"  next due        {due_text(s.next_due, clock.now)}")
     if outlook is not None:
-        con.print()
+        add("", _BLANK)
         if outlook.backlog.due:
-            con.print(backlog_text(outlook.backlog))
+            add(backlog_text(outlook.backlog))
         for line in weakest_text(outlook.weakest) if outlook.weakest else []:
-            con.print(line)
+            add(line)
     if hint:
-        con.print(_next_step(s, minutes, weak=outlook is not None and outlook.weakest is not None))
+        add("", _BLANK)
+        add(_next_step(s, minutes, weak=outlook is not None and outlook.weakest is not None,
+                       narrow=con.width < 60))
         if s.offer_optimize:
-            con.print("Enough history to fit FSRS to your own memory: "
-                      "[bold]emdrill optimize[/bold]")
+            add("Enough history to fit FSRS to your own memory: [bold]emdrill optimize[/bold]",
+                _OFFER)
+    if hint and con.is_terminal:
+        from emdrill.ui.screen import terminal_size
+
+        rows = _fit(con, rows, terminal_size(con)[1] - 1)  # the shell's prompt takes a line
+    for _gives_way, shown in rows:
+        con.print(shown)
 
 
-def _next_step(s: Status, minutes: int, *, weak: bool) -> str:
+def _fit(con: Any, rows: list[tuple[int, RenderableType]], room: int
+         ) -> list[tuple[int, RenderableType]]:
+    """`rows` without the lines that give way first, until they fit in `room` lines (or
+    none is left to give way)."""
+    from emdrill.ui.screen import render
+
+    sizes = [len(render(con, [line], con.width)) for _n, line in rows]
+    total, kept = sum(sizes), set(range(len(rows)))
+    for i in sorted((i for i, (n, _l) in enumerate(rows) if n), key=lambda i: -rows[i][0]):
+        if total <= room:
+            break
+        kept.discard(i)
+        total -= sizes[i]
+    return [row for i, row in enumerate(rows) if i in kept]
+
+
+def _next_step(s: Status, minutes: int, *, weak: bool, narrow: bool = False) -> str:
     if s.due or s.new_today:
         what = "Or today's drill" if weak else "Next"
-        return f"\n{what}: [bold]emdrill drill[/bold]  ({minutes}-minute drill)"
-    return ("\nAll caught up. Practice anyway: [bold]emdrill drill[/bold]  "
+        length = "" if narrow else f"  ({minutes}-minute drill)"
+        return f"{what}: [bold]emdrill drill[/bold]{length}"
+    return ("All caught up. Practice anyway: [bold]emdrill drill[/bold]  "
             "or see [bold]emdrill shaky[/bold]")
 
 

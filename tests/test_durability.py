@@ -1,0 +1,29 @@
+"""Grades commit durably: every connection the store opens flushes each commit to the disk."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from emdrill.ops import collection
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+FULL = 2  # PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
+
+
+def test_plain_and_orm_connections_commit_with_full_sync(tmp_path: Path) -> None:
+    store = collection.open_collection(tmp_path / "c.db", now=T0, autoload=False)
+    try:
+        with store.read() as con:
+            assert con.execute("PRAGMA synchronous").fetchone()[0] == FULL
+            assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        with store.transaction() as con:  # the hot path's writes (grade, undo)
+            assert con.execute("PRAGMA synchronous").fetchone()[0] == FULL
+        with store.write() as session:  # the ORM's own connection (deck loads, imports)
+            from emdrill.store.db import driver_of
+
+            orm = driver_of(session)
+            assert orm is not store.con
+            assert orm.execute("PRAGMA synchronous").fetchone()[0] == FULL
+    finally:
+        store.close()
