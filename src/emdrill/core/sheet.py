@@ -8,14 +8,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from emdrill.core.decode import Confusion
 from emdrill.core.groups import members
+from emdrill.core.interview import days_left
 from emdrill.core.stories import Story
-from emdrill.core.types import SYSTEM_ANSWER, Card
+from emdrill.core.story_bank import best_story
+from emdrill.core.timing import Clock
+from emdrill.core.types import Card
 
 WEAKEST = 3  # intents to read once more
 PAIRS = 3  # confused pairs on the sheet
+# An interview this soon after its study day begins (04:00) is early: before 08:00 there is
+# no morning left to read the sheet in, so the loop morning is the study day before.
+EARLY = timedelta(hours=4)
+
+
+def loop_morning(clock: Clock, at: datetime) -> bool:
+    """Whether today is the loop morning of an interview at `at`: the interview's own study
+    day, or the study day before it when the interview is early (within EARLY of its day's
+    start)."""
+    left = days_left(clock, at)
+    return left == 0 or (left == 1 and at - clock.day_start(at) < EARLY)
 
 
 @dataclass(frozen=True)
@@ -47,9 +62,12 @@ class Pair:
 
 @dataclass(frozen=True)
 class Weak:
+    """An intent to read once more: among the reviewed questions, the lowest predicted
+    recall of the intent, one question per intent group."""
+
     question_id: str
     intent: str
-    recall: float  # predicted recall now, intent and story averaged
+    recall: float  # the intent's predicted recall (on the interview morning, or now)
 
 
 @dataclass(frozen=True)
@@ -57,14 +75,6 @@ class Sheet:
     leads: tuple[Lead, ...]
     pairs: tuple[Pair, ...]
     weakest: tuple[Weak, ...]
-
-
-def story_for(slot: int, stories: Sequence[Story]) -> Story | None:
-    """The user's story for a slot: one whose main slot it is first, then any that lists it."""
-    main = [s for s in stories if s.slots and s.slots[0] == slot]
-    listed = [s for s in stories if slot in s.slots]
-    found = main or listed
-    return found[0] if found else None
 
 
 def _first_line(text: str) -> str:
@@ -86,7 +96,8 @@ def make_sheet(cards: Sequence[Card], *, family_names: Mapping[str, str],
                misses: Mapping[str, int], groups: Mapping[str, str],
                confusions: Sequence[Confusion], recall: Callable[[Card], float]) -> Sheet:
     """The sheet for the cards in scope. `misses` counts intent misses per question, `recall`
-    is a reviewed card's predicted recall now; confusions come most pressing first."""
+    is a reviewed card's predicted intent recall; confusions come most pressing first. The
+    story is the one the card's back shows (`best_story`)."""
     by_family: dict[str, list[Card]] = {}
     for card in cards:
         by_family.setdefault(card.question.family, []).append(card)
@@ -96,7 +107,7 @@ def make_sheet(cards: Sequence[Card], *, family_names: Mapping[str, str],
                                                    f)):
         card = lead_of(by_family[family], misses, groups)
         q = card.question
-        story = None if q.story == SYSTEM_ANSWER else story_for(q.story, stories)
+        story = best_story(q, stories)
         text = systems.get(q.system)
         leads.append(Lead(family, family_names.get(family, family), q.id, q.intent, q.story,
                           story.title if story is not None else None, q.system,
@@ -111,7 +122,23 @@ def make_sheet(cards: Sequence[Card], *, family_names: Mapping[str, str],
         taken.add(key)
         pairs.append(Pair(c.question.id, c.question.intent, c.mistaken_for.id,
                           c.mistaken_for.intent, c.difference, c.count))
-    reviewed = [c for c in cards if not c.is_new]
-    ranked = sorted(((recall(c), c) for c in reviewed), key=lambda rc: (rc[0], rc[1].question.id))
-    weakest = tuple(Weak(c.question.id, c.question.intent, r) for r, c in ranked[:WEAKEST])
-    return Sheet(tuple(leads), tuple(pairs[:PAIRS]), weakest)
+    return Sheet(tuple(leads), tuple(pairs[:PAIRS]), weakest(cards, groups, recall))
+
+
+def weakest(cards: Sequence[Card], groups: Mapping[str, str],
+            recall: Callable[[Card], float]) -> tuple[Weak, ...]:
+    """The WEAKEST reviewed intents, lowest recall first; siblings that share an intent
+    group count once (the weakest of them stands for the group)."""
+    ranked = sorted(((recall(c), c) for c in cards if not c.is_new),
+                    key=lambda rc: (rc[0], rc[1].question.position, rc[1].question.id))
+    chosen: list[Weak] = []
+    taken: set[str] = set()
+    for r, c in ranked:
+        group = groups.get(c.question.id, c.question.id)
+        if group in taken:
+            continue
+        taken.add(group)
+        chosen.append(Weak(c.question.id, c.question.intent, r))
+        if len(chosen) == WEAKEST:
+            break
+    return tuple(chosen)
