@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from emdrill.cli.base import open_here
+
+if TYPE_CHECKING:
+    from emdrill.core.timing import Clock
+    from emdrill.ops.interview import Outlook
+    from emdrill.store.db import Store
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
@@ -21,6 +26,12 @@ def interview(
         "--families", metavar="SLUGS",
         help="Only these families (comma-separated or repeated).")] = None,
     clear: Annotated[bool, typer.Option("--clear", help="End the plan.")] = False,
+    sheet: Annotated[bool, typer.Option(
+        "--sheet", help="Show the loop morning sheet: per family the intent, story and "
+        "system to lead with, the pairs you confuse, the weakest intents.")] = False,
+    show_plan: Annotated[bool, typer.Option(
+        "--plan", help="Show the plan even on the loop morning, when plain interview shows "
+        "the sheet.")] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Plan to an interview date: new questions a day, minutes, and readiness on the day."""
@@ -36,6 +47,11 @@ def interview(
         raise InputError("--clear ends the plan: give no date, --decks or --families with it")
     if date is None and (decks or families):
         raise InputError("--decks and --families set the scope of a new plan: give its DATE")
+    if sheet and (date or decks or families or clear or show_plan):
+        raise InputError("--sheet shows the plan's sheet: give no date, --decks, --families, "
+                         "--clear or --plan with it")
+    if show_plan and clear:
+        raise InputError("--plan shows the plan: give no --clear with it")
     store = open_here()
     if clear:
         ended = plan.clear(store)
@@ -44,12 +60,50 @@ def interview(
     if date is not None:
         plan.set_interview(store, clock, date, decks=decks or (), families=families or ())
     outlook = plan.outlook(store, clock, collection.settings(store), choices=True)
-    if as_json:
+    # On the loop morning the sheet is what the day needs; `--json` keeps the plan's shape.
+    morning = (not sheet and not as_json and not show_plan and date is None and outlook is not None
+               and _morning(clock, outlook))
+    if sheet or morning:
+        _show_sheet(store, clock, outlook, as_json=as_json, auto=morning)
+    elif as_json:
         emit_json(None if outlook is None else view.interview_json(outlook, clock.local))
     elif outlook is None:
         view.show_none(plan.stored(store), local=clock.local)
     else:
         view.show_outlook(outlook, local=clock.local)
+
+
+def _morning(clock: Clock, outlook: Outlook) -> bool:
+    from emdrill.ops.sheet import morning
+
+    return morning(clock, outlook.interview)
+
+
+def _show_sheet(store: Store, clock: Clock, outlook: Outlook | None, *, as_json: bool,
+                auto: bool = False) -> None:
+    """The loop morning sheet for the plan (or every question without one); `auto` when
+    plain `interview` shows it, which then says how to see the plan."""
+    from emdrill.ops.sheet import sheet
+    from emdrill.ui.console import emit_json
+    from emdrill.ui.fmt import iso
+    from emdrill.ui.sheet_view import sheet_json, show_sheet
+
+    found = sheet(store, clock)
+    if as_json:
+        emit_json(sheet_json(
+            found, date=iso(outlook.interview.at.astimezone(clock.local)) if outlook else None,
+            days_left=outlook.plan.days_left if outlook else None))
+        return
+    if outlook is None:
+        heading = "Loop sheet · every question (no interview planned)"
+    else:
+        day = {0: "today", 1: "tomorrow"}.get(outlook.plan.days_left,
+                                              f"in {outlook.plan.days_left} days")
+        heading = (f"Loop sheet · {outlook.interview.at.astimezone(clock.local):%a %d %b %H:%M}"
+                   f", {day}")
+    if auto:
+        heading += " · the plan: emdrill interview --plan"
+    show_sheet(found, heading=heading)
 
 
 def optimize(as_json: JsonOption = False) -> None:
