@@ -116,7 +116,7 @@ def test_after_the_date_the_plan_has_ended(loaded: CliRunner,
 def test_home_screen_counts_down(loaded: CliRunner) -> None:
     _ok(loaded, ["interview", "2026-03-11"])
     home = _ok(loaded, [])
-    assert "Loop in 9 days · groups 0/" in home and "drilled - · no exam yet: emdrill exam" in home
+    assert "Loop in 9 days · groups 0/" in home and "recall - · no exam yet" in home
     assert "· unseen 25%" in home
     status = json.loads(_ok(loaded, ["status", "--json"]))
     assert set(status["interview"]) == PLAN_KEYS

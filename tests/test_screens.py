@@ -343,7 +343,7 @@ def test_the_home_screen_keeps_its_countdown_on_screen(studied: Path, size: str)
     assert all(len(line) <= cols for line in term.lines)
     if size == "80x24":  # room enough: nothing gives way
         assert "reviewed today" in screen and "emdrill optimize" in screen
-        assert re.search(r"groups \d+/\d+ · drilled \d+% · no exam yet: emdrill exam · "
+        assert re.search(r"groups \d+/\d+ · recall \d+% · no exam yet · "
                          r"unseen \d+%", term.lines[1]), screen
 
 

@@ -78,7 +78,8 @@ def drilled_recall(o: Outlook) -> float | None:
 
 def countdown(o: Outlook, *, short: bool = False) -> str:
     """The home screen's line, the one readiness `interview` shows: 'Loop in 9 days ·
-    groups 12/40 · drilled 85% · exam 7/10 · unseen 44%'; `short` (a phone) drops the
+    groups 12/40 · recall 85% · exam 7/10 · unseen 44%' (recall: of
+    the questions drilled, now); `short` (a phone) drops the
     words around the figures."""
     p = o.plan
     drilled = drilled_recall(o)
@@ -88,10 +89,10 @@ def countdown(o: Outlook, *, short: bool = False) -> str:
         exam = "-" if o.exam is None else f"{o.exam.intent_right}/{o.exam.questions}"
         return (f"Loop {_days(p.days_left)} · {o.groups_seen}/{o.groups_in_scope} · "
                 f"{recall} · exam {exam} · {unseen}")
-    exam = ("no exam yet: emdrill exam" if o.exam is None
+    exam = ("no exam yet" if o.exam is None
             else f"exam {o.exam.intent_right}/{o.exam.questions}")
     return (f"Loop {_days(p.days_left)} · groups {o.groups_seen}/{o.groups_in_scope} · "
-            f"drilled {recall} · {exam} · unseen {unseen}")
+            f"recall {recall} · {exam} · unseen {unseen}")
 
 
 def show_outlook(o: Outlook, *, local: tzinfo, console: Console | None = None) -> None:
