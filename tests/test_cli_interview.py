@@ -6,6 +6,7 @@ conftest fixes EMDRILL_NOW at 2026-03-02 09:00 UTC."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -126,8 +127,8 @@ def test_after_the_date_the_plan_has_ended(loaded: CliRunner,
 def test_home_screen_counts_down(loaded: CliRunner) -> None:
     _ok(loaded, ["interview", "2026-03-11"])
     home = _ok(loaded, [])
-    assert "Loop in 9 days · ready 0% now, " in home and "% on the day at " in home
-    assert "minute" in home and "a day" in home
+    assert "Loop in 9 days · groups 0/" in home and "recall - · no exam yet" in home
+    assert "· unseen 25%" in home
     status = json.loads(_ok(loaded, ["status", "--json"]))
     assert set(status["interview"]) == PLAN_KEYS
     assert status["new_today"] == status["interview"]["new_per_day"]
@@ -172,3 +173,16 @@ def test_optimize_is_offered_once_there_is_enough_history(loaded: CliRunner) -> 
     assert "Enough history to fit FSRS to your own memory: emdrill optimize" in _ok(loaded, [])
     _ok(loaded, ["optimize"])
     assert "emdrill optimize" not in _ok(loaded, [])  # until the history grows again
+
+
+def test_home_line_figures_are_interview_json_figures(loaded: CliRunner) -> None:
+    _ok(loaded, ["interview", "2026-03-11"])
+    home = _ok(loaded, [])
+    data = json.loads(_ok(loaded, ["interview", "--json"]))
+    found = re.search(r"groups (\d+)/(\d+) · recall (\S+) · (no exam yet|exam \d+/\d+) · "
+                      r"unseen (\d+)%", home)
+    assert found, home
+    assert (int(found[1]), int(found[2])) == (data["groups"]["seen"],
+                                              data["groups"]["in_scope"])
+    assert int(found[5]) == round(100 * data["forecast_unseen"]["intent"])
+    assert (found[4] == "no exam yet") == (data["exam"] is None)

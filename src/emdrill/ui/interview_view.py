@@ -85,19 +85,29 @@ def _days(days: int) -> str:
     return {0: "today", 1: "tomorrow"}.get(days, f"in {days} days")
 
 
-def countdown(o: Outlook, *, short: bool = False) -> str:
-    """The home screen's line: 'Loop in 9 days · ready 71% now, 92% on the day at 6
-    minutes a day'; `short` (a phone) stops after 'on the day'."""
+def drilled_recall(o: Outlook) -> float | None:
+    """Mean recall now of the questions drilled in scope (None before any is drilled)."""
     p = o.plan
-    line = (f"Loop {_days(p.days_left)} · ready {p.now.overall:.0%} now, "
-            f"{p.readiness.overall:.0%} on the day")
+    return p.now.overall * p.in_scope / p.seen if p.seen else None
+
+
+def countdown(o: Outlook, *, short: bool = False) -> str:
+    """The home screen's line, the one readiness `interview` shows: 'Loop in 9 days ·
+    groups 12/40 · recall 85% · exam 7/10 · unseen 44%' (recall: of
+    the questions drilled, now); `short` (a phone) drops the
+    words around the figures."""
+    p = o.plan
+    drilled = drilled_recall(o)
+    recall = "-" if drilled is None else f"{drilled:.0%}"
+    unseen = f"{o.forecast_unseen[0]:.0%}"
     if short:
-        return line
-    if p.days_left:
-        line += f" at {plural(p.minutes_per_day, 'minute')} a day"
-    if p.unseen_at_date:
-        line += f" · {p.unseen_at_date} stay unseen"
-    return line
+        exam = "-" if o.exam is None else f"{o.exam.intent_right}/{o.exam.questions}"
+        return (f"Loop {_days(p.days_left)} · {o.groups_seen}/{o.groups_in_scope} · "
+                f"{recall} · exam {exam} · {unseen}")
+    exam = ("no exam yet" if o.exam is None
+            else f"exam {o.exam.intent_right}/{o.exam.questions}")
+    return (f"Loop {_days(p.days_left)} · groups {o.groups_seen}/{o.groups_in_scope} · "
+            f"recall {recall} · {exam} · unseen {unseen}")
 
 
 def show_outlook(o: Outlook, *, local: tzinfo, console: Console | None = None) -> None:
