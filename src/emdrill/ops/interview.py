@@ -43,6 +43,10 @@ def set_interview(store: Store, clock: Clock, when: str, *, decks: Sequence[str]
     if at <= clock.now:
         raise InputError(f"'{when}' is in the past: give the interview's coming date")
     scope = _scope(store, decks, families)
+    before = store_interview.load_interview(store)
+    if (before is not None and before.active(clock.now)
+            and before.scope.reaches_same(scope)):
+        scope = before.scope  # a new date, the same scope: what was kept out stays out
     interview = Interview(at=at, scope=scope, set_at=clock.now)
     store_interview.save_interview(store, interview)
     return interview
@@ -142,6 +146,12 @@ def _plan(store: Store, clock: Clock, prefs: Settings, booked: Interview,
         first_sight=_first_sight(store), parameters=parameters,
         weakness=weakness.family_weakness(store, clock), story_slots=slots,
         local=clock.local))
+
+
+def plan_for(store: Store, clock: Clock, prefs: Settings, booked: Interview) -> Plan:
+    """The plan `booked` would make (say, with another scope) on what is loaded now."""
+    return _plan(store, clock, prefs, booked, store_cards.load_cards(store),
+                 optimize.in_force(store))
 
 
 @dataclass(frozen=True)
