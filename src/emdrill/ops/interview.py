@@ -148,10 +148,11 @@ def _plan(store: Store, clock: Clock, prefs: Settings, booked: Interview,
         local=clock.local))
 
 
-def plan_for(store: Store, clock: Clock, prefs: Settings, booked: Interview) -> Plan:
-    """The plan `booked` would make (say, with another scope) on what is loaded now."""
-    return _plan(store, clock, prefs, booked, store_cards.load_cards(store),
-                 optimize.in_force(store))
+def plan_for(store: Store, clock: Clock, prefs: Settings, booked: Interview,
+             cards: Sequence[Card]) -> Plan:
+    """The plan `booked` would make (say, with another scope) over `cards` (every loaded
+    question)."""
+    return _plan(store, clock, prefs, booked, cards, optimize.in_force(store))
 
 
 @dataclass(frozen=True)

@@ -38,8 +38,9 @@ def hold(store: Store, now: datetime, questions: Sequence[Question]) -> tuple[st
 
 @dataclass(frozen=True)
 class Widening:
-    """What letting `ids` into the plan's scope would change: questions in scope and the
-    minutes a day covering them all asks (the plan's `minutes_needed`)."""
+    """What letting `ids` into the plan's scope would change: the questions in scope as
+    `interview` counts them (its exam pool aside) and the minutes a day covering them all
+    asks (the plan's `minutes_needed`)."""
 
     ids: tuple[str, ...]
     questions_before: int
@@ -50,17 +51,18 @@ class Widening:
 
 def widening(store: Store, clock: Clock, ids: Iterable[str]) -> Widening | None:
     """What letting the kept-out `ids` in would change; None without an active plan or
-    when none of them is kept out of it."""
+    when none of them is a loaded question kept out of it."""
     booked = plan.active(store, clock)
     if booked is None:
         return None
-    chosen = tuple(i for i in dict.fromkeys(ids) if i in booked.scope.excluded)
+    cards = store_cards.load_cards(store)
+    loaded = {c.id for c in cards}
+    chosen = tuple(i for i in dict.fromkeys(ids) if i in booked.scope.excluded and i in loaded)
     if not chosen:
         return None
+    wider = replace(booked, scope=booked.scope.letting_in(chosen))
     prefs = settings(store)
-    before = plan.plan_for(store, clock, prefs, booked)
-    after = plan.plan_for(store, clock, prefs,
-                          replace(booked, scope=booked.scope.letting_in(chosen)))
+    before, after = (plan.plan_for(store, clock, prefs, b, cards) for b in (booked, wider))
     return Widening(chosen, before.in_scope, after.in_scope, before.minutes_needed,
                     after.minutes_needed)
 
@@ -70,3 +72,9 @@ def let_in(store: Store, clock: Clock, ids: Iterable[str]) -> None:
     booked = plan.active(store, clock)
     if booked is not None:
         store_interview.save_excluded(store, booked.scope.letting_in(ids).excluded)
+
+
+def kept_out(store: Store, clock: Clock) -> tuple[str, ...]:
+    """Every question kept out of the active plan's scope (none without a plan)."""
+    booked = plan.active(store, clock)
+    return tuple(sorted(booked.scope.excluded)) if booked is not None else ()

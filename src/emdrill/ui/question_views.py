@@ -218,7 +218,8 @@ def widening_line(w: Widening) -> str:
 def kept_out_line(w: Widening, *, how: str) -> str:
     """One line: the questions stay out of the plan's scope, and how to let them in."""
     return (f"Kept {plural(len(w.ids), 'new question')} out of your interview plan's scope "
-            f"(it stays at {_counts(w, after=False)}); {how} puts them in.")
+            f"(it stays at {_counts(w, after=False)}); {how} puts "
+            f"{'it' if len(w.ids) == 1 else 'them'} in.")
 
 
 def let_in_line(w: Widening) -> str:
