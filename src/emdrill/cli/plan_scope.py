@@ -22,20 +22,17 @@ def settle(store: Store, clock: Clock, ids: Iterable[str], *, into: bool | None,
            how: str) -> None:
     """Ask (or take `into`) whether the questions held out of the plan's scope go in; say
     what each answer means for the plan. `how` is the command that lets them in later."""
-    from rich.text import Text
-
     from emdrill.cli import editor
     from emdrill.ops import plan_scope
     from emdrill.ui import question_views as view
-    from emdrill.ui.console import out
 
     widening = plan_scope.widening(store, clock, ids)
     if widening is None:
         return
     terminal = editor.interactive()
 
-    def say(line: str) -> None:  # wrapped at words on a terminal, one line when piped
-        out().print(Text(line), soft_wrap=not terminal)
+    def say(line: str) -> None:
+        view.show_scope_line(line, terminal=terminal)
 
     if into is None and terminal:
         say(view.widening_line(widening))

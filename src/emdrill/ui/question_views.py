@@ -225,3 +225,8 @@ def kept_out_line(w: Widening, *, how: str) -> str:
 def let_in_line(w: Widening) -> str:
     return (f"Put {plural(len(w.ids), 'question')} in your interview plan's scope: now "
             f"{_counts(w, after=True)}.")
+
+
+def show_scope_line(line: str, *, terminal: bool) -> None:
+    """Wrapped at words on a terminal; one line when piped (a script reads it whole)."""
+    out().print(Text(line), soft_wrap=not terminal)
