@@ -35,8 +35,9 @@ def show_jd(w: Weighed, *, console: Console | None = None) -> None:
     con = console or out()
     narrow = con.width < 60
     voted = plural(w.ranking.passages, "passage")
-    table = Table(box=None, show_edge=False, pad_edge=False, title_justify="left",
-                  title=f"What the job description stresses ({voted} about the work)")
+    con.print(Text(f"What the job description stresses ({voted} about the work):",
+                   style="bold"))
+    table = Table(box=None, show_edge=False, pad_edge=False)
     for name, right in (("family", False), ("share", True), ("questions", True)):
         table.add_column(name, justify="right" if right else "left", no_wrap=narrow)
     for f in w.ranking.families:
