@@ -56,6 +56,16 @@ def test_a_stakeholder_heavy_jd_ranks_the_stakeholder_family_first() -> None:
     assert ranking.proposed[0] == "stakeholders"
 
 
+def test_each_passage_weighs_by_how_strongly_it_leans() -> None:
+    """Every passage names both families; the one it stresses more wins, by the vote's size
+    and not by a count of passages (a tie would put delivery first by name)."""
+    text = ("Stakeholder alignment with product partners, before the deadline.\n"
+            "Cross-functional alignment with partner teams and stakeholders; plan the release.")
+    ranking = rank(_model(), text, families=FAMILIES)
+    shares = {f.family: f.share for f in ranking.families}
+    assert shares["delivery"] > 0 and shares["stakeholders"] > 1.5 * shares["delivery"]
+
+
 def test_a_delivery_jd_ranks_delivery_first() -> None:
     text = "Own the roadmap.\nShip releases on time, plan capacity and hit every deadline."
     assert rank(_model(), text, families=FAMILIES).families[0].family == "delivery"
