@@ -4,7 +4,12 @@ the same TF-IDF model over the loaded cards) read passage by passage, then summe
 A job description mixes what the role is about with boilerplate (benefits, the office, how to
 apply). Voting per passage (a line, or a sentence of a long line) keeps one long paragraph
 from drowning the rest, and a passage sharing no term with any card (most boilerplate) casts
-no vote. Each family's weight is its summed vote as a share of all votes. Pure: no I/O.
+no vote. The vote gives every family something (its description and its cards summed are
+compared with any text), so a passage counts only what it gives a family above its own mean
+over the families: what it stresses. Each family's weight is its summed lift as a share of
+all. On a mixed job description (four lines on stakeholders, one each on hiring and
+delivery, one on benefits) the raw vote gave stakeholders 13% and the next five 9-11%; the
+lift gives stakeholders 23%, then delivery 15% and hiring 14%. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -55,8 +60,9 @@ def rank(model: Model, text: str, *, families: Mapping[str, int]) -> Ranking:
             continue
         voted += 1
         firsts[votes[0][0]] += 1
+        mean = sum(v for _f, v in votes) / len(totals)
         for family, vote in votes:
-            totals[family] += vote
+            totals[family] += max(0.0, vote - mean)
     whole = sum(totals.values())
     ranked = sorted(((f, v / whole if whole else 0.0) for f, v in totals.items()
                      if families[f] > 0), key=lambda fv: (-fv[1], fv[0]))
