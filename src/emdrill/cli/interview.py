@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -20,6 +21,13 @@ def interview(
     date: Annotated[str | None, typer.Argument(
         metavar="DATE", help="The interview: YYYY-MM-DD (09:00 that day) or "
         "YYYY-MM-DDTHH:MM, local time unless an offset is given.")] = None,
+    jd: Annotated[Path | None, typer.Option(
+        "--jd", metavar="FILE", dir_okay=False, help="A job description (plain text): rank "
+        "the families by how much it stresses them, and propose the top ones as the scope."
+    )] = None,
+    into_plan: Annotated[bool, typer.Option(
+        "--into-plan", help="Put the questions kept out of the plan's scope (by import or "
+        "add) into it.")] = False,
     decks: Annotated[list[str] | None, typer.Option(
         "--decks", metavar="IDS", help="Only these decks (comma-separated or repeated).")] = None,
     families: Annotated[list[str] | None, typer.Option(
@@ -43,6 +51,11 @@ def interview(
     from emdrill.ui.console import emit_json
 
     clock = env.read_clock()
+    if jd is not None or into_plan:
+        _aside(clock, jd, others=bool(date or decks or families or clear or sheet or show_plan
+                                   or (jd and into_plan)),
+               as_json=as_json)
+        return
     if clear and (date or decks or families):
         raise InputError("--clear ends the plan: give no date, --decks or --families with it")
     if date is None and (decks or families):
@@ -119,6 +132,36 @@ def optimize(as_json: JsonOption = False) -> None:
         emit_json(view.optimize_json(results))
     else:
         view.show_optimize(results)
+
+
+def _aside(clock: Clock, jd: Path | None, *, others: bool, as_json: bool) -> None:
+    """--jd (the families a job description stresses) or --into-plan: each alone."""
+    from emdrill.core.errors import InputError
+    from emdrill.ui.console import emit_json
+
+    if others:
+        raise InputError("--jd and --into-plan each stand alone: give no date, --decks, "
+                         "--families, --clear, --sheet or --plan with them")
+    store = open_here()
+    if jd is None:
+        from emdrill.ops import plan_scope
+        from emdrill.ui import question_views
+
+        widening = plan_scope.widening(store, clock, plan_scope.kept_out(store, clock))
+        if widening is None:
+            typer.echo("no questions are kept out of an interview plan's scope")
+            return
+        plan_scope.let_in(store, clock, widening.ids)
+        typer.echo(question_views.let_in_line(widening))
+        return
+    from emdrill.ops.jd import weigh
+    from emdrill.ui.jd_view import jd_json, show_jd
+
+    weighed = weigh(store, clock, jd)
+    if as_json:
+        emit_json(jd_json(weighed))
+    else:
+        show_jd(weighed)
 
 
 def register(app: typer.Typer) -> None:

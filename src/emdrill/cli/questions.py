@@ -16,6 +16,7 @@ import typer
 
 from emdrill.cli.base import open_here
 from emdrill.cli.complete import family_slugs
+from emdrill.cli.plan_scope import IntoPlanOption
 
 if TYPE_CHECKING:
     from emdrill.core.types import Question
@@ -74,14 +75,17 @@ def add(
                                       "asking.")] = False,
     edit: Annotated[bool, typer.Option("--edit", help="Open the new card in $EDITOR before "
                                        "saving.")] = False,
+    into_plan: IntoPlanOption = None,
 ) -> None:
     """Add a question of your own; what you leave out is suggested and marked as a draft."""
     from emdrill import env
+    from emdrill.cli.plan_scope import settle
     from emdrill.core.userdeck import DEFAULT_DECK, Given
     from emdrill.ops import questions
     from emdrill.ui import question_views
 
-    now = env.read_clock().now
+    clock = env.read_clock()
+    now = clock.now
     store = open_here()
     name = deck or DEFAULT_DECK
     proposal = questions.propose(store, text, deck=name,
@@ -91,7 +95,9 @@ def add(
     if not yes and proposal.card.candidates:
         proposal = _decode(proposal)
     card = _edit(proposal, now=now) if edit else None
-    question_views.show_added(_save(store, proposal, card, now=now))
+    added = _save(store, proposal, card, now=now)
+    question_views.show_added(added)
+    settle(store, clock, added.held, into=into_plan, how="emdrill interview --into-plan")
 
 
 def _slot(text: str | None) -> int | None:

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from emdrill.cli.base import App, Group, open_here
+from emdrill.cli.plan_scope import IntoPlanOption
 from emdrill.cli.questions import DeckOption
 
 export_app = App(cls=Group, help="Write your questions for Anki, or everything as JSON.",
@@ -68,6 +69,7 @@ def import_file(
     replace: Annotated[bool, typer.Option("--replace", help="JSON: replace a collection that "
                                           "already holds reviews or stories.")] = False,
     deck: DeckOption = None,
+    into_plan: IntoPlanOption = None,
 ) -> None:
     """Import questions (a list or an Anki text export), Anki reviews (.apkg), or a JSON export."""
     from emdrill import env
@@ -89,12 +91,18 @@ def import_file(
                                     dry_run=dry_run)
         transfer_views.show_json_import(file, done)
     else:
+        from emdrill.cli.plan_scope import settle
         from emdrill.ops import questions
         from emdrill.ui import question_views
 
-        imported = questions.import_question_list(open_here(), file, now=clock.now, deck=deck,
+        store = open_here()
+        imported = questions.import_question_list(store, file, now=clock.now, deck=deck,
                                                 dry_run=dry_run)
         question_views.show_import(imported)
+        if not dry_run:  # --into-plan also lets in the list's questions kept out before
+            settle(store, clock, [r.id for r in imported.rows if r.id] if into_plan
+                   else imported.held, into=into_plan,
+                   how=f"emdrill import {file} --into-plan")
 
 
 def backup(

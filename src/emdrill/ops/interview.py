@@ -54,6 +54,10 @@ def set_interview(store: Store, clock: Clock, when: str, *, decks: Sequence[str]
     if at <= clock.now:
         raise InputError(f"'{when}' is in the past: give the interview's coming date")
     scope = _scope(store, decks, families)
+    before = store_interview.load_interview(store)
+    if (before is not None and before.active(clock.now)
+            and before.scope.reaches_same(scope)):
+        scope = before.scope  # a new date, the same scope: what was kept out stays out
     interview = Interview(at=at, scope=scope, set_at=clock.now)
     store_interview.save_interview(store, interview)
     return interview
@@ -163,6 +167,13 @@ class Buys:
 
     coverage: Coverage
     by: date | None
+
+
+def plan_for(store: Store, clock: Clock, prefs: Settings, booked: Interview,
+             cards: Sequence[Card]) -> Plan:
+    """The plan `booked` would make (say, with another scope) over `cards` (every loaded
+    question)."""
+    return _plan(store, clock, prefs, booked, cards, optimize.in_force(store))
 
 
 @dataclass(frozen=True)
