@@ -1,4 +1,4 @@
-"""The `interview` and `optimize` commands, registered on the main typer app."""
+"""The `interview` and `optimize` commands, each named in the command table of cli/main.py."""
 
 from __future__ import annotations
 
@@ -6,11 +6,15 @@ from typing import Annotated
 
 import typer
 
-from emdrill.cli.base import open_here
+from emdrill.cli.base import App, open_here
+
+interview_app = App()
+optimize_app = App()
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
+@interview_app.command()
 def interview(
     date: Annotated[str | None, typer.Argument(
         metavar="DATE", help="The interview: YYYY-MM-DD (09:00 that day) or "
@@ -52,6 +56,7 @@ def interview(
         view.show_outlook(outlook, local=clock.local)
 
 
+@optimize_app.command()
 def optimize(as_json: JsonOption = False) -> None:
     """Fit the scheduler (FSRS) to your own answers; keep it only if it predicts you better."""
     from emdrill import env
@@ -65,9 +70,3 @@ def optimize(as_json: JsonOption = False) -> None:
         emit_json(view.optimize_json(results))
     else:
         view.show_optimize(results)
-
-
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the emdrill app."""
-    app.command()(interview)
-    app.command()(optimize)
