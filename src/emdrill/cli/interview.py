@@ -1,4 +1,4 @@
-"""The `interview` and `optimize` commands, registered on the main typer app."""
+"""The `interview` and `optimize` commands, each named in the command table of cli/main.py."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from emdrill.cli.base import open_here
+from emdrill.cli.base import App, open_here
+
+interview_app = App()
+optimize_app = App()
 
 if TYPE_CHECKING:
     from emdrill.core.timing import Clock
@@ -17,6 +20,7 @@ if TYPE_CHECKING:
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
+@interview_app.command()
 def interview(
     date: Annotated[str | None, typer.Argument(
         metavar="DATE", help="The interview: YYYY-MM-DD (09:00 that day) or "
@@ -119,6 +123,7 @@ def _show_sheet(store: Store, clock: Clock, outlook: Outlook | None, *, as_json:
     show_sheet(found, heading=heading)
 
 
+@optimize_app.command()
 def optimize(as_json: JsonOption = False) -> None:
     """Fit the scheduler (FSRS) to your own answers; keep it only if it predicts you better."""
     from emdrill import env
@@ -163,8 +168,3 @@ def _aside(clock: Clock, jd: Path | None, *, others: bool, as_json: bool) -> Non
     else:
         show_jd(weighed)
 
-
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the emdrill app."""
-    app.command()(interview)
-    app.command()(optimize)

@@ -1,4 +1,4 @@
-"""The `suggest`, `add` and `import` commands: your own questions, registered on the main app.
+"""The `suggest`, `add` and `drafts` commands: your own questions (`import` is in transfer.py).
 
 Each parses, makes one call into `emdrill.ops.questions` and renders; heavy modules are
 imported inside the commands so `emdrill --help` stays fast.
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import click
 import typer
 
-from emdrill.cli.base import open_here
+from emdrill.cli.base import App, open_here
 from emdrill.cli.complete import family_slugs
 from emdrill.cli.plan_scope import IntoPlanOption
 
@@ -23,6 +23,10 @@ if TYPE_CHECKING:
     from emdrill.ops.collection import Store
     from emdrill.ops.drafts import Pending
     from emdrill.ops.questions import Added, Proposal
+
+suggest_app = App()
+add_app = App()
+drafts_app = App()
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 DeckOption = Annotated[str | None, typer.Option(
@@ -34,6 +38,7 @@ _EDIT_NOTE = ("# Edit the card, then save and close; empty the file to cancel. T
 _PROBLEM = "# problem: "
 
 
+@suggest_app.command()
 def suggest(
     text: Annotated[str | None, typer.Argument(
         metavar="[TEXT]", help="The question. Without it, one question per line on stdin.")
@@ -61,6 +66,7 @@ def suggest(
         question_views.show_suggestions(result)
 
 
+@add_app.command()
 def add(
     text: Annotated[str, typer.Argument(metavar="TEXT", help="The question, as asked.")],
     family: Annotated[str | None, typer.Option(
@@ -218,6 +224,7 @@ def _edit(proposal: Proposal, *, now: datetime) -> Question:
 _ACTIONS = "a accept · 1-3 pick an intent · e edit · s skip · q quit"
 
 
+@drafts_app.command()
 def drafts(
     deck: Annotated[str | None, typer.Option(
         "--deck", metavar="NAME", help="Only this deck of your own (a file in the data "
@@ -287,9 +294,3 @@ def _review(item: Pending, answer: str) -> Question | None:
         return ops_drafts.edited(item, text)
     typer.echo(f"'{answer}' is not one of: {_ACTIONS}", err=True)
     return None
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(suggest)
-    app.command()(add)
-    app.command()(drafts)

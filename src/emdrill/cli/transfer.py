@@ -1,6 +1,7 @@
 """`emdrill export ...`, `emdrill import`, `emdrill backup` and `emdrill restore`.
 
-Registered by `emdrill.cli.main`. Heavy modules are imported inside the commands.
+Each is named in the command table of `emdrill.cli.main`. Heavy modules are imported inside
+the commands.
 """
 
 from __future__ import annotations
@@ -14,8 +15,11 @@ from emdrill.cli.base import App, Group, open_here
 from emdrill.cli.plan_scope import IntoPlanOption
 from emdrill.cli.questions import DeckOption
 
-export_app = App(cls=Group, help="Write your questions for Anki, or everything as JSON.",
-                         no_args_is_help=True, rich_markup_mode=None)
+export_app = App(cls=Group, name="export",
+                 help="Write your questions for Anki, or everything as JSON.", no_args_is_help=True)
+import_app = App()
+backup_app = App()
+restore_app = App()
 
 FileArg = Annotated[Path, typer.Argument(metavar="FILE", dir_okay=False)]
 
@@ -50,13 +54,7 @@ def export_json(file: FileArg) -> None:
     transfer_views.show_json_export(file, dump.counts())
 
 
-def register(app: typer.Typer) -> None:
-    app.add_typer(export_app, name="export")
-    app.command("import")(import_file)
-    app.command("backup")(backup)
-    app.command("restore")(restore)
-
-
+@import_app.command("import")
 def import_file(
     file: Annotated[Path, typer.Argument(metavar="FILE", dir_okay=False, help=(
         "A list of questions (CSV, TSV, text, Markdown, an Anki text export), an "
@@ -105,6 +103,7 @@ def import_file(
                    how=f"emdrill import {file} --into-plan")
 
 
+@backup_app.command("backup")
 def backup(
     file: Annotated[Path | None, typer.Argument(
         metavar="[FILE]", dir_okay=False,
@@ -119,6 +118,7 @@ def backup(
     typer.echo(f"backed up to {made}")
 
 
+@restore_app.command("restore")
 def restore(
     file: Annotated[Path, typer.Argument(metavar="FILE", dir_okay=False,
                                          help="A backup (see the data folder's backups/).")],
