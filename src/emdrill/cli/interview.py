@@ -15,7 +15,7 @@ optimize_app = App()
 if TYPE_CHECKING:
     from emdrill.core.timing import Clock
     from emdrill.ops.interview import Outlook
-    from emdrill.store.db import Store
+    from emdrill.ops.collection import Store
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
