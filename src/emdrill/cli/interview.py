@@ -14,8 +14,8 @@ optimize_app = App()
 
 if TYPE_CHECKING:
     from emdrill.core.timing import Clock
-    from emdrill.ops.interview import Outlook
     from emdrill.ops.collection import Store
+    from emdrill.ops.interview import Outlook
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
