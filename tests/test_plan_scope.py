@@ -156,7 +156,8 @@ def test_into_plan_on_interview_stands_alone(planned: CliRunner) -> None:
     result = planned.invoke(app, ["interview", "2026-03-20", "--into-plan"])
     assert result.exit_code == 1
     assert result.stderr.strip() == ("emdrill: --jd and --into-plan each stand alone: give no "
-                                     "date, --decks, --families, --clear, --sheet or --plan with them")
+                                     "date, --decks, --families, --clear, --sheet or --plan "
+                                     "with them")
 
 
 # ---------------------------------------------------------------- on a terminal
