@@ -186,3 +186,15 @@ def test_home_line_figures_are_interview_json_figures(loaded: CliRunner) -> None
                                               data["groups"]["in_scope"])
     assert int(found[5]) == round(100 * data["forecast_unseen"]["intent"])
     assert (found[4] == "no exam yet") == (data["exam"] is None)
+
+
+def test_the_minutes_line_counts_the_same_intents_as_the_groups_line(runner: CliRunner) -> None:
+    # The bundled deck, whose exam pool holds back wordings that link others: counted without
+    # them, one intent split in two and the plan spoke of more intents than there are.
+    out = " ".join(_ok(runner, ["interview", "2026-03-12"]).split())
+    data = json.loads(_ok(runner, ["interview", "--json"]))
+    groups = data["groups"]["in_scope"]
+    assert f"Intent groups seen: 0 of {groups}." in out
+    denominators = {int(n) for n in re.findall(r"\d+ of (\d+) intents once", out)}
+    assert denominators == {groups}
+    assert all(c["groups"] <= groups for c in data["coverage"])

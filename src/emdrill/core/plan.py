@@ -67,6 +67,17 @@ class PlanInput:
     story_slots: frozenset[int] = frozenset()  # slots the user has a story for
     local: tzinfo = UTC  # whose 04:00 starts a study day
     own: frozenset[str] = frozenset()  # the user's own questions ("added by you"): first
+    # Intent groups over the whole scope, exam pool included, so a held-back question that
+    # links two wordings does not split their intent in two (None: from `cards` alone).
+    groups: Mapping[str, str] | None = None
+
+
+def plan_groups(given: PlanInput) -> dict[str, str]:
+    """Each planned question's intent group: `given.groups` where set, else the groups
+    among `given.cards` alone."""
+    if given.groups is None:
+        return intent_groups(c.question for c in given.cards)
+    return {c.id: given.groups.get(c.id, c.id) for c in given.cards}
 
 
 @dataclass(frozen=True)
@@ -272,7 +283,7 @@ def make_plan(given: PlanInput) -> Plan:
     lead = lead_days(ANSWERS_BEFORE_DATE, round(given.retention, 4), given.parameters)
     intro_days = max(0, given.days_left - lead)
     seen = [c for c in given.cards if not c.is_new]
-    groups = intent_groups(c.question for c in given.cards)
+    groups = plan_groups(given)
     order = introduction_order(given.cards, weakness=given.weakness,
                                story_slots=given.story_slots, own=given.own, groups=groups)
     projected = {c.id: follow(c.intent, c.story, path) for c in seen}
@@ -396,7 +407,7 @@ def narrower(given: PlanInput) -> list[Narrower]:
     plan = make_plan(given)
     if plan.groups_by_day is not None:
         return []
-    groups = intent_groups(c.question for c in given.cards)
+    groups = plan_groups(given)
     order = introduction_order(given.cards, weakness=given.weakness,
                                story_slots=given.story_slots, own=given.own, groups=groups)
     last = _last_new_group(order, [c for c in given.cards if not c.is_new], groups)

@@ -142,7 +142,8 @@ def _plan_input(store: Store, clock: Clock, prefs: Settings, booked: Interview,
     own questions among them, their pace (`store.recent.pace`, as the home screen's), their
     first-sight recall, weakness and stories."""
     held = held_back(store, clock, booked, cards)
-    in_scope = [c for c in cards if booked.scope.covers(c.question) and c.id not in held]
+    scope = [c for c in cards if booked.scope.covers(c.question)]
+    in_scope = [c for c in scope if c.id not in held]
     ids = {c.id for c in in_scope}
     today = store_interview.introduced_since(store, clock.day_start())
     slots = frozenset(n for s in store_stories.list_stories(store) for n in s.slots)
@@ -152,7 +153,8 @@ def _plan_input(store: Store, clock: Clock, prefs: Settings, booked: Interview,
         pace=recent.pace(store).per_minute, retention=prefs.retention,
         target=prefs.interview_target, first_sight=_first_sight(store), parameters=parameters,
         weakness=weakness.family_weakness(store, clock), story_slots=slots,
-        local=clock.local, own=frozenset(store_cards.goes_first_ids(store)) & ids)
+        local=clock.local, own=frozenset(store_cards.goes_first_ids(store)) & ids,
+        groups=intent_groups(c.question for c in scope))
 
 
 def _plan(store: Store, clock: Clock, prefs: Settings, booked: Interview,
