@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from emdrill.core import near_duplicates, suggest, textsim
+from emdrill.core import coach_rules, near_duplicates, suggest, textsim
 
 WORDS = ["stakeholders", "stakeholder", "hiring", "hired", "decisions", "managers", "managing",
          "priorities", "prioritized", "teammates", "engineers", "careers", "ownership"]
@@ -32,3 +32,10 @@ def test_both_weigh_terms_the_same_way() -> None:
     scores = near_duplicates.similarities(bags)
     assert scores[(0, 1)] == pytest.approx(textsim.cosine(vectors[0], vectors[1]))
     assert (0, 2) not in scores
+
+
+def test_the_coach_stems_words_as_the_suggester_does() -> None:
+    words = ["Stakeholders", "decided", "hiring", "managers", "trusted", "engineer's",
+             "prioritisation", "teammates", "careers"]
+    assert [coach_rules.stem(w) for w in words] == [
+        textsim.stem(w.lower().replace("'", "")) for w in words]

@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from emdrill.core import textsim
+
 
 def _set(text: str) -> frozenset[str]:
     return frozenset(text.split())
@@ -248,16 +250,9 @@ told know how still even ever really there whether well week""")
 
 
 def stem(word: str) -> str:
-    """A light stemmer: enough to join decide/decided/deciding and trust/trusted."""
-    word = word.lower().replace("'", "").replace("\u2019", "")
-    for suffix in ("ations", "ation", "ments", "ment", "ness", "ings", "ing", "ies", "ied",
-                   "ers", "ed", "es", "ly", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            word = word[: -len(suffix)]
-            break
-    if len(word) > 4 and word.endswith("e"):
-        word = word[:-1]
-    return word
+    """The suggester's stemmer (core/textsim.py), after casefolding and dropping apostrophes,
+    so the coach and the suggester agree on which words are one word."""
+    return textsim.stem(word.lower().replace("'", "").replace("\u2019", ""))
 
 
 def content_stems(text: str) -> set[str]:
