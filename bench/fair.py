@@ -233,17 +233,28 @@ def build(folder: Path, questions: int, reviews: int, *, seed: int = 1) -> dict[
     store_decks.rebuild_aggregates(store)
     store.close()
     sizes = {}
+    objects: dict[str, list[tuple[str, int]]] = {}
     for name, path in (("emdrill", db), ("anki", anki_path)):
         c = sqlite3.connect(path)
         c.create_collation("unicase", _unicase)  # Anki's, needed to rebuild its indexes
         c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         c.execute("VACUUM")
         c.execute("ANALYZE")
+        objects[name] = _objects(c)
         c.close()
         sizes[name] = path.stat().st_size
     revlog = sqlite3.connect(anki_path).execute("SELECT count(*) FROM revlog").fetchone()[0]
     return {"questions": n, "reviews": reviews, "revlog_rows": revlog, "bytes": sizes,
-            "build_s": time.perf_counter() - started}
+            "objects": objects, "build_s": time.perf_counter() - started}
+
+
+def _objects(con: sqlite3.Connection) -> list[tuple[str, int]]:
+    """The largest tables and indexes with their bytes (empty when SQLite lacks dbstat)."""
+    try:
+        return [(str(n), int(b)) for n, b in con.execute(
+            "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 6")]
+    except sqlite3.Error:
+        return []
 
 
 def _unicase(a: str, b: str) -> int:
@@ -540,6 +551,12 @@ def table(results: dict[str, dict[str, Any]]) -> str:
                     g.append(f"{(t2 / t1) ** k:.1f}x" if t1 > 0 and t2 > 0 else "-")
                 cells.append(" / ".join(g))
             out.append(f"| {s1} -> {s2} | " + " | ".join(cells) + " |")
+    for size, res in results.items():
+        n = res["built"]["reviews"]
+        for product, objs in res["built"].get("objects", {}).items():
+            if n and objs:
+                out.append(f"\n({size}) {product}, bytes per review by table and index: "
+                           + ", ".join(f"{name} {b / n:.0f}" for name, b in objs))
     for size, res in results.items():
         if "import" in res:
             i = res["import"]
