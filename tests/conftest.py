@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from emdrill.core import scheduler
+from emdrill.core.questionlist import Row, parse_list
 
 FIXED_NOW = "2026-03-02T09:00:00+00:00"
 
@@ -102,3 +103,10 @@ def mini_deck(tmp_path: Path) -> Path:
     path = tmp_path / "mini.toml"
     path.write_text(mini_deck_text(), encoding="utf-8")
     return path
+
+
+def parsed_list(name: str, text: str) -> tuple[list[Row], list[str], str]:
+    """A question list's rows, its problems as text and the format it was read as, for a
+    file called `name` holding `text`."""
+    got = parse_list(Path(name), text.encode("utf-8"))
+    return list(got.rows), [str(p) for p in got.problems], got.format

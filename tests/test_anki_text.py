@@ -9,13 +9,9 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from conftest import parsed_list
 from emdrill.cli.main import app
-from emdrill.core.questionlist import Row, detect_format, parse_list
-
-
-def _rows(name: str, text: str) -> tuple[list[Row], list[str], str]:
-    got = parse_list(Path(name), text.encode("utf-8"))
-    return list(got.rows), [str(p) for p in got.problems], got.format
+from emdrill.core.questionlist import Row, detect_format
 
 
 def test_a_tab_export_with_html_and_an_empty_tags_column() -> None:
@@ -25,7 +21,7 @@ def test_a_tab_export_with_html_and_an_empty_tags_column() -> None:
             "Tell me about a time you <b>disagreed</b> with your boss.\t"
             "STAR: the <i>launch</i>&nbsp;date<br>Result &amp; learning<div>Next</div>\t\n"
             "Why leave your job?\tGrowth<br><br>Scope\tinterview::career why_now\n")
-    rows, problems, kind = _rows("notes.txt", text)
+    rows, problems, kind = parsed_list("notes.txt", text)
     assert (kind, problems) == ("anki-text", [])
     assert rows == [
         Row(4, "Tell me about a time you disagreed with your boss.", "",
@@ -36,7 +32,7 @@ def test_a_tab_export_with_html_and_an_empty_tags_column() -> None:
 
 def test_html_off_keeps_angle_brackets_as_written() -> None:
     text = "#separator:tab\n#html:false\nWhat does <b> do in a review?\tIt is <literal>.\n"
-    rows, problems, _ = _rows("notes.txt", text)
+    rows, problems, _ = parsed_list("notes.txt", text)
     assert problems == []
     assert rows == [Row(3, "What does <b> do in a review?", note="It is <literal>.")]
 
@@ -47,7 +43,7 @@ def test_comma_separator_with_quoted_fields_over_lines() -> None:
     text = ('#separator:comma\n#html:false\n'
             '"How do you hire, and why?","Bar ""raiser""\nthen a trial"\n'
             'Who was your best hire?,\n')
-    rows, problems, kind = _rows("export.csv", text)  # the header wins over the suffix
+    rows, problems, kind = parsed_list("export.csv", text)  # the header wins over the suffix
     assert (kind, problems) == ("anki-text", [])
     assert rows == [Row(3, "How do you hire, and why?", note='Bar "raiser"\nthen a trial'),
                     Row(5, "Who was your best hire?")]
@@ -59,7 +55,7 @@ def test_named_columns_and_special_columns() -> None:
     text = ("#separator:semicolon\n#html:true\n#guid column:1\n#notetype column:2\n"
             "#deck column:3\n#columns:guid;notetype;deck;Back;Front\n"
             "a1B;Basic;EM::Conflict;Name the <u>cost</u>;How do you settle a fight?\n")
-    rows, problems, _ = _rows("n.tsv", text)
+    rows, problems, _ = parsed_list("n.tsv", text)
     assert problems == []
     assert rows == [Row(7, "How do you settle a fight?", "EM Conflict", note="Name the cost")]
 
@@ -68,17 +64,17 @@ def test_only_anki_headers_make_an_anki_file() -> None:
     assert detect_format(Path("a.txt"), "#separator:pipe\nWhy?|Because\n") == "anki-text"
     assert detect_format(Path("a.txt"), "# my list\nWhy?\n") == "text"
     assert detect_format(Path("a.md"), "#heading\n- Why?\n") == "markdown"
-    rows, _, _ = _rows("a.txt", "#separator:pipe\nWhy?|Because\n")
+    rows, _, _ = parsed_list("a.txt", "#separator:pipe\nWhy?|Because\n")
     assert rows == [Row(2, "Why?", note="Because")]
 
 
 def test_bad_headers_and_notes_are_reported_on_their_line() -> None:
-    _, problems, _ = _rows("n.txt", "#html:true\n#separator:dash\nWhy?\tx\n")
+    _, problems, _ = parsed_list("n.txt", "#html:true\n#separator:dash\nWhy?\tx\n")
     assert problems == ["n.txt:2: unknown separator 'dash' (one of tab, comma, semicolon, "
                         "space, pipe, colon, or one character)"]
-    _, problems, _ = _rows("n.txt", "#separator:tab\n#tags column:last\nWhy?\tx\n")
+    _, problems, _ = parsed_list("n.txt", "#separator:tab\n#tags column:last\nWhy?\tx\n")
     assert problems == ["n.txt:2: 'tags column' must be a column number, not 'last'"]
-    _, problems, _ = _rows("n.txt", "#separator:tab\n\tonly a back\nWhy?\tx\x01y\n")
+    _, problems, _ = parsed_list("n.txt", "#separator:tab\n\tonly a back\nWhy?\tx\x01y\n")
     assert problems == ["n.txt:2: empty question", "n.txt:3: the back holds a control character"]
 
 

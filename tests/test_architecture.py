@@ -162,12 +162,11 @@ def test_a_planted_bad_import_is_reported(tmp_path: Path, monkeypatch: pytest.Mo
 
 # Who may read the environment, and what for. env.py owns emdrill's own variables and the
 # data folder; the terminal conventions are read where the console is built, the editor
-# where it is started, and the shell's completion request where the command table is built.
+# where it is started.
 ENVIRONMENT_READERS = {
     "emdrill.env": "EMDRILL_* variables, the platform's data folder",
     "emdrill.ui.console": "NO_COLOR, FORCE_COLOR, COLUMNS",
     "emdrill.cli.editor": "VISUAL, EDITOR",
-    "emdrill.cli.main": "the shell's completion variable",
 }
 
 

@@ -70,11 +70,13 @@ def test_the_hook_script_prints(runner: CliRunner, monkeypatch: pytest.MonkeyPat
 def _every_command() -> list[list[str]]:
     root = typer.main.get_command(app)
     assert isinstance(root, TyperGroup)
+    ctx = typer.Context(root)
     found: list[list[str]] = []
-    for name, command in root.commands.items():
+    for name in root.list_commands(ctx):
+        command = root.get_command(ctx, name)
         found.append([name])
         if isinstance(command, TyperGroup):
-            found.extend([name, sub] for sub in command.commands)
+            found.extend([name, sub] for sub in command.list_commands(ctx))
     return found
 
 

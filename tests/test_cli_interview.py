@@ -6,6 +6,7 @@ conftest fixes EMDRILL_NOW at 2026-03-02 09:00 UTC."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -51,7 +52,11 @@ def test_booking_shows_the_plan(loaded: CliRunner) -> None:
 
 def test_interview_json_has_the_documented_shape(loaded: CliRunner) -> None:
     data = json.loads(_ok(loaded, ["interview", "2026-03-16T14:00", "--json"]))
-    assert set(data) == PLAN_KEYS
+    assert set(data) == PLAN_KEYS | {"coverage", "narrower"}
+    assert [c["minutes"] for c in data["coverage"]] == [5, 10, 20]
+    assert set(data["coverage"][0]) == {"minutes", "groups_once", "groups", "by",
+                                        "reviews_each", "siblings"}
+    assert data["coverage"][0]["groups_once"] and data["narrower"] == []
     assert data["date"] == "2026-03-16T14:00:00+00:00" and data["days_left"] == 14
     assert (data["in_scope"], data["seen"], data["unseen_at_date"]) == (6, 0, 0)
     assert data["new_per_day"] == 1 and data["minutes_per_day"] >= 1
@@ -61,6 +66,12 @@ def test_interview_json_has_the_documented_shape(loaded: CliRunner) -> None:
     assert [f["family"] for f in readiness["families"]] == ["alpha", "beta"]
     assert set(readiness["families"][0]) == {"family", "in_scope", "seen", "intent", "story"}
     assert json.loads(_ok(loaded, ["interview", "--json"])) == data
+
+
+def test_the_plan_says_what_the_minutes_buy(loaded: CliRunner) -> None:
+    out = " ".join(_ok(loaded, ["interview", "2026-03-16"]).split())
+    assert "At your 5 minutes: every question, " in out and "each, by Mar " in out
+    assert "Step: write your slot-1 story (Managing an underperformer)" in out
 
 
 def test_scope_flags(loaded: CliRunner) -> None:
@@ -116,8 +127,8 @@ def test_after_the_date_the_plan_has_ended(loaded: CliRunner,
 def test_home_screen_counts_down(loaded: CliRunner) -> None:
     _ok(loaded, ["interview", "2026-03-11"])
     home = _ok(loaded, [])
-    assert "Loop in 9 days · ready 0% now, " in home and "% on the day at " in home
-    assert "minute" in home and "a day" in home
+    assert "Loop in 9 days · groups 0/" in home and "recall - · no exam yet" in home
+    assert "· unseen 25%" in home
     status = json.loads(_ok(loaded, ["status", "--json"]))
     assert set(status["interview"]) == PLAN_KEYS
     assert status["new_today"] == status["interview"]["new_per_day"]
@@ -162,3 +173,16 @@ def test_optimize_is_offered_once_there_is_enough_history(loaded: CliRunner) -> 
     assert "Enough history to fit FSRS to your own memory: emdrill optimize" in _ok(loaded, [])
     _ok(loaded, ["optimize"])
     assert "emdrill optimize" not in _ok(loaded, [])  # until the history grows again
+
+
+def test_home_line_figures_are_interview_json_figures(loaded: CliRunner) -> None:
+    _ok(loaded, ["interview", "2026-03-11"])
+    home = _ok(loaded, [])
+    data = json.loads(_ok(loaded, ["interview", "--json"]))
+    found = re.search(r"groups (\d+)/(\d+) · recall (\S+) · (no exam yet|exam \d+/\d+) · "
+                      r"unseen (\d+)%", home)
+    assert found, home
+    assert (int(found[1]), int(found[2])) == (data["groups"]["seen"],
+                                              data["groups"]["in_scope"])
+    assert int(found[5]) == round(100 * data["forecast_unseen"]["intent"])
+    assert (found[4] == "no exam yet") == (data["exam"] is None)

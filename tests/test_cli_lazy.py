@@ -1,32 +1,40 @@
-"""`main()` builds only the command its arguments name, and nothing a user sees changes.
+"""The command table: a run builds only the command it names, imports only that command's
+module, and nothing a user sees changes (help, suggestions, completion: test_cli_conventions).
 
-The names come from typer's own build of the full app, so a command added later is covered
-without touching this file."""
+The names come from the table itself, so a command added later is covered without touching
+this file; a typer app left out of the table fails `test_every_typer_app_is_in_the_table`."""
 
 from __future__ import annotations
 
+import ast
+import importlib
+import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
+import typer
 import typer.main
 from typer.core import TyperGroup
 
 from emdrill.cli import main as cli_main
-from emdrill.cli.lazy import _command_name, _group_name, narrowed
-from emdrill.cli.main import app
+from emdrill.cli.lazy import LazyGroup
+from emdrill.cli.main import COMMANDS, app
+
+CLI = Path(cli_main.__file__).parent
 
 
-def _full_names() -> list[str]:
-    group = typer.main.get_command(app)
-    assert isinstance(group, TyperGroup)
-    return list(group.commands)
+def _root() -> LazyGroup:
+    root = typer.main.get_command(app)
+    assert isinstance(root, LazyGroup)
+    return root
 
 
 def _groups() -> list[str]:
-    group = typer.main.get_command(app)
-    assert isinstance(group, TyperGroup)
-    return [n for n, c in group.commands.items() if isinstance(c, TyperGroup)]
+    root = _root()
+    ctx = typer.Context(root)
+    return [n for n in root.list_commands(ctx) if isinstance(root.get_command(ctx, n), TyperGroup)]
 
 
 def _run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
@@ -43,19 +51,45 @@ def _run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
     return code or 0, out, err
 
 
+def test_the_root_builds_nothing_until_asked() -> None:
+    root = _root()
+    assert root.commands == {}  # every command is in the table, none built with the group
+    assert root.list_commands(typer.Context(root)) == list(COMMANDS)
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_each_entry_names_a_typer_app_that_builds_that_command(name: str) -> None:
+    module, _, attribute = COMMANDS[name].partition(":")
+    held = getattr(importlib.import_module(module), attribute)
+    assert isinstance(held, typer.Typer)
+    assert typer.main.get_command(held).name == name  # --help lists the name the table gives
+
+
+def test_every_typer_app_is_in_the_table() -> None:
+    """A command defined in cli/ but left out of COMMANDS would never run: none is."""
+    defined = set()
+    for path in CLI.glob("*.py"):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+                    and isinstance(node.value.func, ast.Name) and node.value.func.id == "App"):
+                defined |= {f"emdrill.cli.{path.stem}:{t.id}" for t in node.targets
+                            if isinstance(t, ast.Name)}
+    assert defined - {"emdrill.cli.main:app"} == set(COMMANDS.values())
+
+
 @pytest.mark.parametrize("args", [["--help"], ["-h"], ["--help", "status"]])
-def test_help_lists_every_command_of_the_full_app(
+def test_help_lists_every_command_in_the_table(
         args: list[str], monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(monkeypatch, capsys, *args)
     assert code == 0
     rows = out.split("Commands:")[1].splitlines()  # a long summary wraps onto deeper lines
-    listed = {line.split()[0] for line in rows if line.startswith("  ") and line[2] != " "}
-    assert listed == set(_full_names())
+    listed = [line.split()[0] for line in rows if line.startswith("  ") and line[2] != " "]
+    assert listed == list(COMMANDS)
     assert len(listed) > 20
 
 
-@pytest.mark.parametrize("name", _full_names())
+@pytest.mark.parametrize("name", list(COMMANDS))
 def test_each_command_and_group_answers_help_when_built_alone(
         name: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = _run(monkeypatch, capsys, name, "--help")
@@ -64,35 +98,20 @@ def test_each_command_and_group_answers_help_when_built_alone(
 
 
 @pytest.mark.parametrize("group", _groups())
-def test_each_group_runs_its_subcommands_when_built_alone(
+def test_each_group_runs_its_subcommands(
         group: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    full = typer.main.get_command(app)
-    assert isinstance(full, TyperGroup)
-    sub = full.commands[group]
+    root = _root()
+    ctx = typer.Context(root)
+    sub = root.get_command(ctx, group)
     assert isinstance(sub, TyperGroup)
-    for name in sub.commands:
+    for name in sub.list_commands(ctx):
         code, out, err = _run(monkeypatch, capsys, group, name, "--help")
         assert code == 0, err
         assert out.startswith(f"Usage: emdrill {group} {name} ")
 
 
-def test_each_name_builds_one_command_and_leaves_the_app_whole() -> None:
-    before = (list(app.registered_commands), list(app.registered_groups))
-    for name in _full_names():
-        if name == "help":  # it walks the whole tree, so it keeps everything
-            continue
-        small = narrowed(app, [name, "--help"])
-        assert len(small.registered_commands) + len(small.registered_groups) == 1, name
-    assert (app.registered_commands, app.registered_groups) == before
-    assert narrowed(app, ["--help"]) is app
-    assert narrowed(app, ["help", "story"]) is app
-    assert narrowed(app, ["no-such-thing"]) is app
-    root = narrowed(app, [])
-    assert not root.registered_commands and not root.registered_groups
-
-
-def test_main_converts_only_the_named_command(monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_main_builds_only_the_named_command(monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
     built: list[str] = []
     real = typer.main.get_command_from_info
 
@@ -107,11 +126,34 @@ def test_main_converts_only_the_named_command(monkeypatch: pytest.MonkeyPatch,
     assert built == ["where"]
 
 
+# Runs `emdrill ARGS` and names every module loaded when it ends (`-X importtime` would miss
+# those `importlib.import_module` loads).
+_TRACE = ("import sys\nfrom emdrill.cli.main import main\nsys.argv = ['emdrill', *sys.argv[1:]]\n"
+          "try:\n    main()\nfinally:\n    print('LOADED', *sorted(sys.modules))\n")
+
+
+def _cli_modules_imported(*args: str) -> set[str]:
+    done = subprocess.run([sys.executable, "-c", _TRACE, *args], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    loaded = done.stdout.split("LOADED ")[1].split()
+    return {n for n in loaded if n.startswith("emdrill.cli.")}
+
+
+def test_a_run_imports_only_its_own_command_module() -> None:
+    assert _cli_modules_imported("where") == {
+        "emdrill.cli.main", "emdrill.cli.base", "emdrill.cli.lazy", "emdrill.cli.upkeep"}
+    assert _cli_modules_imported("--version") == {
+        "emdrill.cli.main", "emdrill.cli.base", "emdrill.cli.lazy"}
+
+
 def test_an_unknown_command_still_errors_with_a_suggestion(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _run(monkeypatch, capsys, "stauts")
     assert code == 2
     assert "No such command 'stauts'" in err and "status" in err.split("Did you mean")[1]
+    code, _, err = _run(monkeypatch, capsys, "zzzz")
+    assert code == 2 and "No such command 'zzzz'." in err and "Did you mean" not in err
 
 
 def test_help_walks_the_whole_tree(monkeypatch: pytest.MonkeyPatch,
@@ -126,13 +168,3 @@ def test_no_arguments_still_shows_status(monkeypatch: pytest.MonkeyPatch,
     code, out, err = _run(monkeypatch, capsys)
     assert code == 0, err
     assert "due now" in out and "new left today" in out
-
-
-def test_the_typer_internals_read_are_still_there() -> None:
-    """cli/lazy.py reads these; a typer that renames one fails here, by name, first."""
-    assert app.registered_commands and app.registered_groups
-    built = typer.main.get_command(app)
-    assert isinstance(built, TyperGroup)
-    names = {_command_name(c) for c in app.registered_commands}
-    groups = {_group_name(g) for g in app.registered_groups}
-    assert names | groups == set(built.commands)

@@ -186,8 +186,8 @@ def parse_problem(words: list[str], *, mention: bool = False) -> str | None:
     command: Any = _root()
     name = "emdrill"
     rest = list(words)
-    while hasattr(command, "commands") and rest and not rest[0].startswith("-"):
-        sub = command.commands.get(rest[0])
+    while hasattr(command, "get_command") and rest and not rest[0].startswith("-"):
+        sub = command.get_command(typer.Context(command), rest[0])
         if sub is None:
             return f"no command {' '.join([name, rest[0]])!r}"
         name, command, rest = f"{name} {rest[0]}", sub, rest[1:]

@@ -259,7 +259,7 @@ def test_a_json_export_with_every_list_empty_imports(
 
 @pytest.mark.parametrize(("table", "sql"), [
     ("interview", "INSERT INTO interview VALUES (1, '9999-12-31T00:00:00.000000+00:00', '[]', "
-                  "'[]', '2026-03-01T00:00:00.000000+00:00')"),
+                  "'[]', '2026-03-01T00:00:00.000000+00:00', '[]')"),
     ("facet", "UPDATE facet SET due = '9999-12-31T00:00:00.000000+00:00' "
               "WHERE question_id = 'alpha-1'"),
     ("facet", "UPDATE facet SET due = '0001-01-01T00:00:00.000000+00:00' "

@@ -5,6 +5,7 @@ and the plan ending by itself after the date. Real SQLite, explicit clocks."""
 from __future__ import annotations
 
 import textwrap
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -432,3 +433,39 @@ def test_while_a_plan_is_active_next_due_counts_only_its_scope(store: Store) -> 
     assert collection.status(store, now).next_due == min(beta.due, alpha.due)
     plan.set_interview(store, now, "2026-03-16", families=["alpha"])
     assert collection.status(store, now).next_due == alpha.due
+
+
+# ---------------------------------------------------------------- own questions, one pace
+
+
+def test_the_users_own_questions_come_first_in_the_plan(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "deck.toml"
+    path.write_text(deck_text(12) + question("beta-mine", "beta", story=5, also="[]")
+                    + question("alpha-mine", "alpha", also="[]"), encoding="utf-8")
+    decks.load_paths(store, [path], now=T0, first=True)  # as `add` loads them
+    assert store_cards.goes_first_ids(store) == {"alpha-mine", "beta-mine"}
+    plan.set_interview(store, clock(T0), "2026-03-12")
+    prefs = replace(collection.settings(store), minutes=1)
+    day = plan.today(store, clock(T0), prefs)
+    assert day is not None and {c.id for c in day.fresh[:2]} == {"alpha-mine", "beta-mine"}
+    found = plan.outlook(store, clock(T0), prefs)
+    assert found is not None
+    assert {c.id for c in found.plan.introduce[:2]} == {"alpha-mine", "beta-mine"}
+
+
+def test_the_plan_and_the_home_screen_share_one_pace(store: Store) -> None:
+    from emdrill.ops import advice
+
+    for qid, seconds in (("alpha-0", 10.0), ("beta-1", 12.0)):  # a mean of 11 seconds
+        collection.grade(store, clock(T0), qid, intent=Rating.GOOD,
+                         story=StoryAnswer(verdict=True), seconds=seconds, mode="drill")
+    collection.change_setting(store, "minutes", "11")
+    plan.set_interview(store, clock(T0), "2026-03-12")
+    prefs = collection.settings(store)
+    home = advice.pace_backlog(store, due=1).per_drill
+    assert home == 60  # 11 minutes of 11-second answers (11 * (60 / 11) is 59.99...)
+    found = plan.outlook(store, clock(T0), prefs)
+    day = plan.today(store, clock(T0), prefs)
+    assert found is not None and day is not None
+    assert found.per_drill == day.queue.per_drill == home
+    assert found.plan.pace == pytest.approx(60 / 11)

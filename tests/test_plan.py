@@ -5,18 +5,23 @@ come in, and the forecast for a question the plan leaves alone."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from emdrill.core.forecast import first_days, lead_days
+from emdrill.core.groups import intent_groups
 from emdrill.core.plan import (
     ANSWERS_BEFORE_DATE,
     RESERVE,
     PlanInput,
     answers_needed,
+    coverage,
+    front_days,
     introduction_order,
     make_plan,
+    narrower,
     spread_intros,
 )
 from emdrill.core.scheduler import FacetParameters, Memory, Rating, new_memory, retrievability
@@ -189,11 +194,12 @@ def test_following_the_plan_keeps_seen_questions_at_or_above_target() -> None:
 # ---------------------------------------------------------------- order of introduction
 
 
-def test_weak_families_come_first() -> None:
+def test_weak_families_come_first_in_every_round() -> None:
     cards = fresh_cards(6)
     order = introduction_order(cards, weakness={"beta": 0.03, "alpha": -0.02},
                                story_slots=frozenset())
-    assert [c.family for c in order] == ["beta"] * 3 + ["alpha"] * 3
+    # families take turns (so none waits), the weak one first in each turn
+    assert [c.family for c in order] == ["beta", "alpha"] * 3
 
 
 def test_questions_with_a_story_come_before_those_without() -> None:
@@ -216,3 +222,108 @@ def test_a_sibling_already_seen_counts_as_its_intent_covered() -> None:
              card("a2", position=1, siblings=("a1",)), card("a3", position=2)]
     order = [c.id for c in introduction_order(cards, weakness={}, story_slots=frozenset())]
     assert order == ["a3", "a2"]
+
+
+# ---------------------------------------------------------------- a plan that fits the minutes
+#
+# Eight families of six questions, each family three intent groups of two siblings (24
+# groups in all); each family relies on its own story slot. At 2.4 answers a minute, 10 days
+# out, 5 minutes see 19 of the 24 groups, 10 minutes all of them, 20 minutes every question.
+
+FAMILIES = tuple(f"f{i}" for i in range(8))
+
+
+def paired_deck() -> list[Card]:
+    return [card(f"{f}-{j}", f, story=i + 1, position=j, siblings=(f"{f}-{j ^ 1}",))
+            for i, f in enumerate(FAMILIES) for j in range(6)]
+
+
+def test_the_users_own_questions_come_first() -> None:
+    cards = paired_deck()
+    own = frozenset({"f7-5", "f3-4"})  # late in the deck, in families no one favours
+    order = introduction_order(cards, weakness={"f1": 0.05}, story_slots=frozenset({2}),
+                               own=own)
+    assert {c.id for c in order[:2]} == own
+    # an own question's group counts as covered: its sibling waits for the second round
+    ids = [c.id for c in order]
+    assert ids.index("f7-4") >= len(set(intent_groups(c.question for c in cards).values()))
+    plan = make_plan(replace(given(cards, days=10, minutes=5), own=own))
+    assert {c.id for c in plan.introduce[:2]} == own
+    assert plan.intro_day[:2] == (0, 0)
+
+
+def test_one_question_of_every_intent_group_before_any_sibling() -> None:
+    cards = paired_deck()
+    groups = intent_groups(c.question for c in cards)
+    order = introduction_order(cards, weakness={"f2": 0.04}, story_slots=frozenset({3, 5}))
+    first_round = [groups[c.id] for c in order[:len(set(groups.values()))]]
+    assert len(first_round) == len(set(first_round)) == 24
+    # a chain of sibling links is one group: c, linked only to b, waits as b does
+    chain = [card("a", position=0, siblings=("b",)), card("b", position=1, siblings=("c",)),
+             card("c", position=2), card("d", position=3)]
+    assert [c.id for c in introduction_order(chain, weakness={}, story_slots=frozenset())][:2] \
+        == ["a", "d"]
+
+
+@pytest.mark.parametrize(("minutes", "days", "pace"), [
+    (5, 10, 2.4), (3, 10, 2.4), (5, 10, 1.2), (5, 30, 2.4), (10, 7, 2.4)])
+def test_every_family_starts_within_the_first_third_of_the_days(
+        minutes: int, days: int, pace: float) -> None:
+    plan = make_plan(given(paired_deck(), days=days, minutes=minutes, pace=pace))
+    first: dict[str, int] = {}
+    for c, day in zip(plan.introduce, plan.intro_day, strict=True):
+        first.setdefault(c.family, day)
+    assert set(first) == set(FAMILIES)
+    assert max(first.values()) < front_days(days) == round(days / 3)
+    assert len(plan.introduce) < 48  # the minutes are short: not everything fits
+
+
+def test_a_family_without_a_story_is_introduced_and_its_story_is_a_step() -> None:
+    """f7's slot (8) has no story: it is not starved for the families with one, and the
+    plan names slot 8 as the story to write."""
+    with_story = frozenset(range(1, 8))
+    plan = make_plan(replace(given(paired_deck(), days=10, minutes=3),
+                             story_slots=with_story))
+    days = [d for c, d in zip(plan.introduce, plan.intro_day, strict=True) if c.family == "f7"]
+    assert days and days[0] < front_days(10)
+    assert plan.write_slots == (8,)
+    everything = make_plan(given(paired_deck(), days=10, minutes=3))
+    assert everything.write_slots[0] in range(1, 9) and len(everything.write_slots) == 8
+
+
+def test_coverage_says_what_more_minutes_buy() -> None:
+    found = coverage(given(paired_deck(), days=10, minutes=5))
+    assert [c.minutes for c in found] == [5, 10, 20]
+    assert [c.groups_once for c in found] == [False, True, True]
+    assert [c.siblings for c in found] == [False, False, True]
+    assert [c.groups for c in found] == [19, 24, 24]
+    assert found[0].by_day is None
+    assert found[1].by_day is not None and found[2].by_day is not None
+    assert 0 <= found[2].by_day <= found[1].by_day < 10
+    assert all(c.reviews_each >= 1 for c in found)
+    for c in found:  # the same figures as the plan at those minutes
+        plan = make_plan(given(paired_deck(), days=10, minutes=c.minutes))
+        assert (plan.groups_at_date, plan.groups_by_day) == (c.groups, c.by_day)
+
+
+def test_no_narrower_scope_when_every_intent_fits() -> None:
+    assert narrower(given(paired_deck(), days=10, minutes=10)) == []
+    assert narrower(given(paired_deck(), days=10, minutes=20)) == []
+
+
+def test_narrower_scopes_when_the_minutes_are_short() -> None:
+    base = replace(given(paired_deck(), days=10, minutes=5), weakness={"f5": 0.05})
+    firsts, families = narrower(base)
+    # one question per intent: the minutes it needs see every group once in the full scope
+    assert firsts.families == () and not firsts.groups_once
+    assert firsts.minutes_needed > 5
+    assert coverage(base, [firsts.minutes_needed])[0].groups_once
+    # the most families (the weak one first) whose every intent fits in the user's 5 minutes
+    assert families.groups_once and families.families[0] == "f5"
+    assert 1 <= len(families.families) < len(FAMILIES)
+    kept = [c for c in base.cards if c.family in families.families]
+    assert make_plan(replace(base, cards=kept)).groups_by_day is not None
+    one_more = {*families.families, next(f for f in FAMILIES if f not in families.families)}
+    wider = [c for c in base.cards if c.family in one_more]
+    assert make_plan(replace(base, cards=wider)).groups_by_day is None
+    assert families.minutes_needed == make_plan(replace(base, cards=kept)).minutes_needed

@@ -8,14 +8,10 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import parsed_list
 from emdrill.core.questionlist import MAX_LENGTH, Row, detect_format, parse_list
 
 DATA = Path(__file__).resolve().parent / "data"
-
-
-def _parse(name: str, text: str) -> tuple[list[Row], list[str], str]:
-    got = parse_list(Path(name), text.encode("utf-8"))
-    return list(got.rows), [str(p) for p in got.problems], got.format
 
 
 def test_csv_reads_the_question_column_and_keeps_the_category_as_a_hint() -> None:
@@ -24,7 +20,7 @@ def test_csv_reads_the_question_column_and_keeps_the_category_as_a_hint() -> Non
             '\n'
             '2,Hiring,"Walk me through a hire\nyou regret."\n'
             '3,,Why this company?\n')
-    rows, problems, kind = _parse("list.csv", text)
+    rows, problems, kind = parsed_list("list.csv", text)
     assert (kind, problems) == ("csv", [])
     assert rows == [Row(2, "How do you handle conflict, say between two leads?", "Conflict"),
                     Row(4, "Walk me through a hire you regret.", "Hiring"),
@@ -45,7 +41,7 @@ def test_the_shared_real_list_reads_whole() -> None:
 def test_plain_text_one_question_a_line() -> None:
     text = ("# my list\n\nWhy do you want to leave?\n  - How do you hire?  \n"
             "3. What is your weakness?\n// skip\n")
-    rows, problems, kind = _parse("list.txt", text)
+    rows, problems, kind = parsed_list("list.txt", text)
     assert (kind, problems) == ("text", [])
     assert [(r.line, r.text) for r in rows] == [(3, "Why do you want to leave?"),
                                                (4, "How do you hire?"),
@@ -58,7 +54,7 @@ def test_markdown_items_with_headings_as_hints() -> None:
             "- Tell me about a time you\n  disagreed with [your manager](http://x).\n\n"
             "```\n- not an item\n```\n\n## Hiring\n1. Who was your best hire?\n"
             "* [ ] Why?\n")
-    rows, problems, kind = _parse("prep.md", text)
+    rows, problems, kind = parsed_list("prep.md", text)
     assert (kind, problems) == ("markdown", [])
     assert rows == [Row(6, "How do you handle conflict between leads?", "Conflict"),
                     Row(7, "Tell me about a time you disagreed with your manager.", "Conflict"),
@@ -75,7 +71,7 @@ def test_a_text_file_with_a_header_is_read_as_a_table() -> None:
 def test_bad_rows_are_reported_as_file_and_line() -> None:
     long = "x" * (MAX_LENGTH + 1)
     text = f'question,category\n"",A\nfine?,B\n{long},C\nonly one column\nok?,D,extra\n'
-    rows, problems, _ = _parse("bad.csv", text)
+    rows, problems, _ = parsed_list("bad.csv", text)
     assert [r.text for r in rows] == ["fine?"]
     assert problems == ["bad.csv:2: empty question",
                         f"bad.csv:4: question is {MAX_LENGTH + 1} characters long "
@@ -85,7 +81,7 @@ def test_bad_rows_are_reported_as_file_and_line() -> None:
 
 
 def test_a_header_without_a_question_column() -> None:
-    _, problems, _ = _parse("x.csv", "\n\nprompt_text,category\nWhy?,A\n")
+    _, problems, _ = parsed_list("x.csv", "\n\nprompt_text,category\nWhy?,A\n")
     assert problems == ["x.csv:3: the header names no question column (wanted 'question' or "
                         "'questions' or 'text'; found 'prompt_text', 'category')"]
 
@@ -98,7 +94,7 @@ def test_not_utf8_and_empty_files() -> None:
 
 
 def test_a_control_character_is_refused() -> None:
-    _, problems, _ = _parse("x.txt", "Why\x00 not?\n")
+    _, problems, _ = parsed_list("x.txt", "Why\x00 not?\n")
     assert problems == ["x.txt:1: question holds a control character"]
 
 
@@ -144,7 +140,7 @@ def test_markdown_constructs_the_line_reader_got_wrong() -> None:
             "\n"
             "+ When did you miss a `deadline` &amp; what did you tell ~~them~~ people?\n"
             "  <!-- an HTML comment -->\n")
-    rows, problems, kind = _parse("prep.md", text)
+    rows, problems, kind = parsed_list("prep.md", text)
     assert (kind, problems) == ("markdown", [])
     assert rows == [
         Row(4, "Tell me about a time you had to let someone go.", "Leadership questions"),

@@ -336,13 +336,15 @@ def test_the_home_screen_keeps_its_countdown_on_screen(studied: Path, size: str)
     screen = term.finish()
     assert term.exitstatus == 0, screen
     assert re.fullmatch(r"emdrill · \d+ questions", term.lines[0]), screen
-    assert term.lines[1].startswith("  Loop in 18 days · ready "), screen
+    assert term.lines[1].startswith("  Loop in 18 days · "), screen
+    assert re.search(r"exam|· -", term.lines[1]) and len(term.lines[1]) <= cols, screen
     assert "  emdrill drill --family conflict" in term.lines
     assert re.search(r"due now +\d+", screen) and "Or today's drill: emdrill drill" in screen
     assert all(len(line) <= cols for line in term.lines)
     if size == "80x24":  # room enough: nothing gives way
         assert "reviewed today" in screen and "emdrill optimize" in screen
-        assert "a day" in term.flat()
+        assert re.search(r"groups \d+/\d+ · recall \d+% · no exam yet · "
+                         r"unseen \d+%", term.lines[1]), screen
 
 
 def test_drill_summary_gives_advice_and_what_is_still_due(studied: Path) -> None:
@@ -399,3 +401,24 @@ def test_stats_with_an_interview_plan_reads_cleanly_at_40_columns(studied: Path)
     assert "…" not in screen and all(len(line) <= 40 for line in term.lines)
     assert re.search(r"\nunderperformance +\d+/\d+ +\d+% +\d+%\n", screen)
     assert "  emdrill story add --slot" in screen or "Next: emdrill story add --slot" in screen
+
+
+@pytest.mark.parametrize("size", ["80x24", "40x20"])
+def test_interview_ends_with_what_the_minutes_buy_and_the_next_step(studied: Path,
+                                                                   size: str) -> None:
+    """Issue 20: the minutes in the user's terms, narrower scopes with their commands and
+    the story to write, last, so they are what stays in an 80x24 window."""
+    emdrill("interview", "2026-03-12")
+    cols, rows = SIZES[size]
+    term = Term("interview", cols=cols, rows=rows if cols == 80 else 200)
+    screen = term.finish()
+    assert term.exitstatus == 0, screen
+    flat = " ".join(screen.split())
+    assert re.search(r"At your 5 minutes: (\d+ of \d+ intents once|every )", flat), screen
+    assert re.search(r"At 10: ", flat) and re.search(r"At 20: ", flat)
+    assert "…" not in screen and all(len(line) <= cols for line in term.lines)
+    if "Narrower plans that do:" in flat:
+        assert re.search(r"emdrill config minutes \d+", flat)
+    step = re.search(r"Step: write your slot-(\d) story", flat)
+    assert step is not None, screen
+    assert f"  emdrill story add --slot {step.group(1)}" in term.lines

@@ -199,6 +199,7 @@ def test_migration_7_adds_drafts_and_keeps_the_questions(tmp_path: Path,
     con.executescript("DROP TRIGGER family_day_added; DROP TRIGGER family_day_removed; "
                       "DROP TRIGGER family_day_changed;"  # migration 15's mature rule
                       + _family_day_triggers(MATURE_RULE_M004))
+    con.execute("DROP INDEX question_reviews")  # migration 17
     con.execute("PRAGMA user_version=6")
     con.commit()
     con.close()
@@ -239,3 +240,26 @@ def test_a_changed_schema_still_fails_the_open_after_the_one_step_check(tmp_path
     with pytest.raises(StoreError, match="question_family_due"):
         open_store(path)
     assert path.read_bytes() == before
+
+
+def test_review_total_reads_the_reviews_index_and_sums_every_question(tmp_path: Path) -> None:
+    """`review_total` (what `optimize` counts) is summed from the `question_reviews` index,
+    not a scan of every question's text, and gives the same figure as a full scan."""
+    from emdrill.store import interview as store_interview
+
+    path = tmp_path / "e.db"
+    open_store(path).close()
+    con = sqlite3.connect(path)
+    con.executemany(
+        "INSERT INTO question (id, deck_id, family, text, intent, story, system, added_at, "
+        "reviews) VALUES (?, 'd', 'f', ?, 'i', 1, 'team', '2026-01-01T00:00:00+00:00', ?)",
+        [(f"q-{i}", "t" * 700, i * 7 % 13) for i in range(40)])
+    con.commit()
+    plan = " ".join(row[-1] for row in con.execute(
+        "EXPLAIN QUERY PLAN SELECT coalesce(sum(reviews), 0) FROM question"))
+    assert "question_reviews" in plan, plan
+    scan = con.execute("SELECT sum(reviews) FROM question NOT INDEXED").fetchone()[0]
+    con.close()
+    store = open_store(path)
+    assert store_interview.review_total(store) == scan == sum(i * 7 % 13 for i in range(40))
+    store.close()

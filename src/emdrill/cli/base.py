@@ -59,7 +59,15 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class App(typer.Typer):
-    """typer.Typer whose commands are `Command`s (typer's documented `cls` argument)."""
+    """typer.Typer whose commands are `Command`s (typer's documented `cls` argument), with
+    plain help and no completion options of its own: each command or group is an App of its
+    own, built when the root's table asks for it (cli/lazy.py), so only the root may add
+    the completion options."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("add_completion", False)
+        kwargs.setdefault("rich_markup_mode", None)
+        super().__init__(**kwargs)
 
     def command(self, name: str | None = None, **kwargs: Any) -> Callable[[F], F]:
         kwargs.setdefault("cls", Command)

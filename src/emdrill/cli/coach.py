@@ -7,9 +7,12 @@ from typing import Annotated
 
 import typer
 
-from emdrill.cli.base import open_here
+from emdrill.cli.base import App, open_here
+
+coach_app = App()
 
 
+@coach_app.command()
 def coach(
     file: Annotated[Path | None, typer.Argument(
         metavar="[FILE]", help="The answer as text; standard input without FILE.")] = None,
@@ -31,8 +34,3 @@ def coach(
         emit_json(coach_view.report_json(report))
     else:
         out().print(coach_view.report_view(report))
-
-
-def register(app: typer.Typer) -> None:
-    """Add this module's command to the emdrill app."""
-    app.command()(coach)

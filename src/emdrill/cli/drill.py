@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from emdrill.cli.base import open_here
+from emdrill.cli.base import App, open_here
 from emdrill.cli.complete import family_slugs
 
 
@@ -98,28 +98,32 @@ DecodeOption = Annotated[bool | None, typer.Option(
     "(default: the 'decode' setting, off).")]
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def drill(
-        minutes: Annotated[float | None, typer.Option(
-            "--minutes", "-m", min=0.01, max=240,
-            help="Length of the session (default: the 'minutes' setting, 5).")] = None,
-        cards: CardsOption = None,
-        family: FamilyOption = None,
-        deck: DeckOption = None,
-        decode: DecodeOption = None,
-    ) -> None:
-        """Run a timed drill: name the story, see the back, grade how well you knew the intent."""
-        _start(mode="drill", minutes=minutes, cards=cards, compact=False, decode=decode,
-               family=family, deck=deck)
+drill_app = App()
+commute_app = App()
 
-    @app.command()
-    def commute(
-        cards: CardsOption = None,
-        family: FamilyOption = None,
-        deck: DeckOption = None,
-        decode: DecodeOption = None,
-    ) -> None:
-        """One-handed review for small screens: reveal, then y / p / n; ends when none is due."""
-        _start(mode="commute", minutes=None, cards=cards, compact=True, decode=decode,
-               family=family, deck=deck)
+
+@drill_app.command()
+def drill(
+    minutes: Annotated[float | None, typer.Option(
+        "--minutes", "-m", min=0.01, max=240,
+        help="Length of the session (default: the 'minutes' setting, 5).")] = None,
+    cards: CardsOption = None,
+    family: FamilyOption = None,
+    deck: DeckOption = None,
+    decode: DecodeOption = None,
+) -> None:
+    """Run a timed drill: name the story, see the back, grade how well you knew the intent."""
+    _start(mode="drill", minutes=minutes, cards=cards, compact=False, decode=decode,
+           family=family, deck=deck)
+
+
+@commute_app.command()
+def commute(
+    cards: CardsOption = None,
+    family: FamilyOption = None,
+    deck: DeckOption = None,
+    decode: DecodeOption = None,
+) -> None:
+    """One-handed review for small screens: reveal, then y / p / n; ends when none is due."""
+    _start(mode="commute", minutes=None, cards=cards, compact=True, decode=decode,
+           family=family, deck=deck)

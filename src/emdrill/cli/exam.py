@@ -6,9 +6,12 @@ from typing import Annotated
 
 import typer
 
-from emdrill.cli.base import open_here
+from emdrill.cli.base import App, open_here
+
+exam_app = App()
 
 
+@exam_app.command()
 def exam(
     questions: Annotated[int, typer.Option(
         "--questions", "-n", min=1, max=40, help="How many questions to ask.")] = 10,
@@ -45,7 +48,3 @@ def exam(
     console.print()
     for line in exam_ui.result_lines(result, offers):
         console.print(line)
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(exam)

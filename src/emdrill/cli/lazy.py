@@ -1,53 +1,60 @@
-"""The one place that reads typer's internals, so the reliance is isolated and tested.
+"""The command table, built on demand: click's lazy-group pattern on typer's group class.
 
-`narrowed` lets one run build only the command it calls: typer turns every registered
-command into a click command on each run, reading every signature. It reads
-`Typer.registered_commands` / `registered_groups` and the `CommandInfo` / `TyperInfo` fields
-`name`, `callback` and `typer_instance`; tests/test_cli_lazy.py checks each of them on the
-installed typer, and that every command still answers when built alone.
+The root group lists its commands from a table of names and `module:attribute` paths, and
+imports a command's module and builds its click command only when a run asks for that name
+(`list_commands` / `get_command`, as click's documentation shows). A run builds the command
+it calls; `--help` and shell completion ask for every name they show, so they build those.
+typer vendors its own click, so the group class is typer's (the same two methods); commands
+are still defined with typer, each in a `typer.Typer` of its own, and turned into a click
+command by `typer.main.get_command`, typer's documented way to get one.
 """
 
 from __future__ import annotations
 
-import copy
+import importlib
+from collections.abc import Mapping
+from difflib import get_close_matches
+from typing import Any, ClassVar
 
 import typer
-from typer.models import CommandInfo, TyperInfo
+import typer.main
+
+from emdrill.cli.base import Group
 
 
-def _command_name(info: CommandInfo) -> str | None:
-    """The name typer gives a command: its own, or its function's with dashes."""
-    if isinstance(info.name, str):
-        return info.name
-    callback = info.callback
-    return callback.__name__.lower().replace("_", "-") if callback is not None else None
+class LazyGroup(Group):
+    """A group whose subcommands are named in `table` and built the first time one is asked
+    for. A subclass sets `table` (typer builds the group itself, with its own arguments)."""
 
+    table: ClassVar[Mapping[str, str]] = {}  # name -> "package.module:typer_app"
 
-def _group_name(info: TyperInfo) -> str | None:
-    """The name typer gives a sub-app: the one it was added under, or its own."""
-    for name in (info.name, info.typer_instance.info.name if info.typer_instance else None):
-        if isinstance(name, str):
-            return name
-    return None
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self._built: dict[str, Any] = {}
 
+    def list_commands(self, ctx: Any) -> list[str]:
+        eager = super().list_commands(ctx)
+        return [*eager, *(name for name in self.table if name not in eager)]
 
-def narrowed(full: typer.Typer, args: list[str]) -> typer.Typer:
-    """A copy of `full` holding only the command or group that `args` names.
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        eager = super().get_command(ctx, cmd_name)
+        if eager is not None or cmd_name not in self.table:
+            return eager
+        if cmd_name not in self._built:
+            module, _, attribute = self.table[cmd_name].partition(":")
+            app = getattr(importlib.import_module(module), attribute)
+            if not isinstance(app, typer.Typer):
+                raise TypeError(f"{self.table[cmd_name]} is not a typer.Typer")
+            self._built[cmd_name] = typer.main.get_command(app)
+        return self._built[cmd_name]
 
-    typer turns every registered command into a click command on each run, reading every
-    signature; one run needs only the one it calls. Nothing is dropped when the first word is
-    an option (`--help` lists everything), `help` (it walks the whole tree), or no known
-    name (click's own "No such command" and its suggestion need them all). No words at all
-    runs the root callback alone. `full` itself is left as it is."""
-    if args and (args[0].startswith("-") or args[0] == "help"):
-        return full
-    first = args[0] if args else None
-    commands = [c for c in full.registered_commands if _command_name(c) == first]
-    groups = [g for g in full.registered_groups if _group_name(g) == first]
-    if first is not None and not commands and not groups:
-        return full
-    unnamed = [g for g in full.registered_groups if _group_name(g) is None]
-    small = copy.copy(full)
-    small.registered_commands = commands
-    small.registered_groups = groups + unnamed  # a nameless sub-app merges its commands up
-    return small
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        # typer suggests a near name from the commands built so far; offer the table's.
+        name = args[0] if args else ""
+        if (name and not name.startswith("-") and not ctx.resilient_parsing
+                and self.get_command(ctx, name) is None):
+            near = get_close_matches(name, self.list_commands(ctx))
+            if near:
+                ctx.fail(f"No such command {name!r}. Did you mean "
+                         f"{', '.join(repr(n) for n in near)}?")
+        return super().resolve_command(ctx, args)

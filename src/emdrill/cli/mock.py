@@ -7,14 +7,17 @@ from typing import Annotated, Any
 
 import typer
 
-from emdrill.cli.base import open_here
+from emdrill.cli.base import App, open_here
 from emdrill.cli.complete import family_slugs
+
+mock_app = App()
 
 
 def _hang_up(_signum: int, _frame: Any) -> None:
     raise SystemExit(129)  # the terminal is gone; saved rehearsals are already committed
 
 
+@mock_app.command()
 def mock(
     family: Annotated[str | None, typer.Option(
         "--family", "-f", help="Only this family (its slug, e.g. conflict).",
@@ -88,7 +91,3 @@ def _moving_clock(tick: Any) -> Any:
         return Clock(now=start.now + timedelta(seconds=tick() - t0), local=start.local)
 
     return clock
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(mock)

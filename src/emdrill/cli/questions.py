@@ -1,4 +1,4 @@
-"""The `suggest`, `add` and `import` commands: your own questions, registered on the main app.
+"""The `suggest`, `add` and `drafts` commands: your own questions (`import` is in transfer.py).
 
 Each parses, makes one call into `emdrill.ops.questions` and renders; heavy modules are
 imported inside the commands so `emdrill --help` stays fast.
@@ -14,14 +14,19 @@ from typing import TYPE_CHECKING, Annotated
 import click
 import typer
 
-from emdrill.cli.base import open_here
+from emdrill.cli.base import App, open_here
 from emdrill.cli.complete import family_slugs
+from emdrill.cli.plan_scope import IntoPlanOption
 
 if TYPE_CHECKING:
     from emdrill.core.types import Question
     from emdrill.ops.collection import Store
     from emdrill.ops.drafts import Pending
     from emdrill.ops.questions import Added, Proposal
+
+suggest_app = App()
+add_app = App()
+drafts_app = App()
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 DeckOption = Annotated[str | None, typer.Option(
@@ -33,6 +38,7 @@ _EDIT_NOTE = ("# Edit the card, then save and close; empty the file to cancel. T
 _PROBLEM = "# problem: "
 
 
+@suggest_app.command()
 def suggest(
     text: Annotated[str | None, typer.Argument(
         metavar="[TEXT]", help="The question. Without it, one question per line on stdin.")
@@ -60,6 +66,7 @@ def suggest(
         question_views.show_suggestions(result)
 
 
+@add_app.command()
 def add(
     text: Annotated[str, typer.Argument(metavar="TEXT", help="The question, as asked.")],
     family: Annotated[str | None, typer.Option(
@@ -74,14 +81,17 @@ def add(
                                       "asking.")] = False,
     edit: Annotated[bool, typer.Option("--edit", help="Open the new card in $EDITOR before "
                                        "saving.")] = False,
+    into_plan: IntoPlanOption = None,
 ) -> None:
     """Add a question of your own; what you leave out is suggested and marked as a draft."""
     from emdrill import env
+    from emdrill.cli.plan_scope import settle
     from emdrill.core.userdeck import DEFAULT_DECK, Given
     from emdrill.ops import questions
     from emdrill.ui import question_views
 
-    now = env.read_clock().now
+    clock = env.read_clock()
+    now = clock.now
     store = open_here()
     name = deck or DEFAULT_DECK
     proposal = questions.propose(store, text, deck=name,
@@ -91,7 +101,9 @@ def add(
     if not yes and proposal.card.candidates:
         proposal = _decode(proposal)
     card = _edit(proposal, now=now) if edit else None
-    question_views.show_added(_save(store, proposal, card, now=now))
+    added = _save(store, proposal, card, now=now)
+    question_views.show_added(added)
+    settle(store, clock, added.held, into=into_plan, how="emdrill interview --into-plan")
 
 
 def _slot(text: str | None) -> int | None:
@@ -212,6 +224,7 @@ def _edit(proposal: Proposal, *, now: datetime) -> Question:
 _ACTIONS = "a accept · 1-3 pick an intent · e edit · s skip · q quit"
 
 
+@drafts_app.command()
 def drafts(
     deck: Annotated[str | None, typer.Option(
         "--deck", metavar="NAME", help="Only this deck of your own (a file in the data "
@@ -281,9 +294,3 @@ def _review(item: Pending, answer: str) -> Question | None:
         return ops_drafts.edited(item, text)
     typer.echo(f"'{answer}' is not one of: {_ACTIONS}", err=True)
     return None
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(suggest)
-    app.command()(add)
-    app.command()(drafts)

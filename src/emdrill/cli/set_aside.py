@@ -7,12 +7,17 @@ from typing import Annotated
 
 import typer
 
-from emdrill.cli.base import open_here
+from emdrill.cli.base import App, open_here
+
+suspend_app = App()
+unsuspend_app = App()
+bury_app = App()
 
 IdsArg = Annotated[list[str], typer.Argument(
     metavar="ID...", help="Question ids (see `emdrill deck list --ids`).")]
 
 
+@suspend_app.command()
 def suspend(ids: IdsArg) -> None:
     """Take questions out of every drill until you unsuspend them."""
     from emdrill.ops import set_aside
@@ -21,6 +26,7 @@ def suspend(ids: IdsArg) -> None:
     _report(ids, changed, "suspended", "already suspended")
 
 
+@unsuspend_app.command()
 def unsuspend(ids: IdsArg) -> None:
     """Put suspended or buried questions back into the drills."""
     from emdrill.ops import set_aside
@@ -29,6 +35,7 @@ def unsuspend(ids: IdsArg) -> None:
     _report(ids, changed, "back in play", "not suspended or buried")
 
 
+@bury_app.command()
 def bury(ids: IdsArg) -> None:
     """Keep questions out of the drills until the next study day (04:00)."""
     from emdrill import env
@@ -48,10 +55,3 @@ def _report(ids: list[str], changed: list[str], done: str, unchanged: str) -> No
     rest = [i for i in unique if i not in changed]
     if rest:
         typer.echo(f"{unchanged}: {', '.join(rest)}")
-
-
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the emdrill app."""
-    app.command()(suspend)
-    app.command()(unsuspend)
-    app.command()(bury)

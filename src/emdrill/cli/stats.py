@@ -1,6 +1,6 @@
-"""The `stats`, `shaky` and `simulate` commands, registered on the main typer app.
+"""The `stats`, `shaky` and `simulate` commands, each named in the command table of cli/main.py.
 
-Like cli.py, each command parses, makes one core call and renders; heavy modules are
+Each command parses, makes one core call and renders; heavy modules are
 imported inside the commands so `emdrill --help` stays fast.
 """
 
@@ -11,12 +11,17 @@ from typing import Annotated
 
 import typer
 
-from emdrill.cli.base import open_here
+from emdrill.cli.base import App, open_here
 from emdrill.cli.complete import family_slugs
+
+stats_app = App()
+shaky_app = App()
+simulate_app = App()
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
+@stats_app.command()
 def stats(as_json: JsonOption = False) -> None:
     """Show recall, weakness and forecasts per family, a heatmap and your streak."""
     from emdrill import env
@@ -35,6 +40,7 @@ def stats(as_json: JsonOption = False) -> None:
         stats_view.show_report(result, interview=outlook)
 
 
+@shaky_app.command()
 def shaky(
     family: Annotated[str | None, typer.Option(
         "--family", "-f", help="Only this family (its slug, e.g. conflict).",
@@ -58,6 +64,7 @@ def shaky(
         stats_view.show_shaky(result, now=clock.now)
 
 
+@simulate_app.command()
 def simulate(
     days: Annotated[int, typer.Option(min=1, max=365, help="Days of daily drills.")] = 60,
     answers: Annotated[int, typer.Option(min=1, max=200,
@@ -106,10 +113,3 @@ def simulate(
         stats_view.show_simulation(result, title=(
             f"Simulated learner · {days} days x {answers} answers · {new_per_day} new a day · "
             f"'{chosen}' consolidates {learning:g}x · mean of {runs} run(s)"))
-
-
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the emdrill app."""
-    app.command()(stats)
-    app.command()(shaky)
-    app.command()(simulate)

@@ -1,7 +1,7 @@
 """`emdrill story ...` and `emdrill system ...`: the user's own stories and systems.
 
-Registered by `emdrill.cli` (import the app from there, not from this module). Heavy
-modules are imported inside the commands, so `emdrill --help` stays fast.
+Named in the command table of `emdrill.cli.main`. Heavy modules are imported inside the
+commands, so `emdrill --help` stays fast.
 """
 
 from __future__ import annotations
@@ -18,11 +18,10 @@ from emdrill.core.numbers import MAX_ROW_ID
 if TYPE_CHECKING:
     from emdrill.ops.collection import Store
 
-story_app = App(cls=Group, help="Write, list and check the stories you answer with.",
-                no_args_is_help=True, rich_markup_mode=None)
-system_app = App(cls=Group, help="Write the system you lead an answer with, per area "
-                 "(delivery, stakeholders, team, self).", no_args_is_help=True,
-                 rich_markup_mode=None)
+story_app = App(cls=Group, name="story",
+                help="Write, list and check the stories you answer with.", no_args_is_help=True)
+system_app = App(cls=Group, name="system", help="Write the system you lead an answer with, per "
+                 "area (delivery, stakeholders, team, self).", no_args_is_help=True)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 IdArg = Annotated[int, typer.Argument(metavar="ID", min=1, max=MAX_ROW_ID,

@@ -1,6 +1,7 @@
 """`emdrill export ...`, `emdrill import`, `emdrill backup` and `emdrill restore`.
 
-Registered by `emdrill.cli.main`. Heavy modules are imported inside the commands.
+Each is named in the command table of `emdrill.cli.main`. Heavy modules are imported inside
+the commands.
 """
 
 from __future__ import annotations
@@ -11,10 +12,14 @@ from typing import Annotated
 import typer
 
 from emdrill.cli.base import App, Group, open_here
+from emdrill.cli.plan_scope import IntoPlanOption
 from emdrill.cli.questions import DeckOption
 
-export_app = App(cls=Group, help="Write your questions for Anki, or everything as JSON.",
-                         no_args_is_help=True, rich_markup_mode=None)
+export_app = App(cls=Group, name="export",
+                 help="Write your questions for Anki, or everything as JSON.", no_args_is_help=True)
+import_app = App()
+backup_app = App()
+restore_app = App()
 
 FileArg = Annotated[Path, typer.Argument(metavar="FILE", dir_okay=False)]
 
@@ -49,13 +54,7 @@ def export_json(file: FileArg) -> None:
     transfer_views.show_json_export(file, dump.counts())
 
 
-def register(app: typer.Typer) -> None:
-    app.add_typer(export_app, name="export")
-    app.command("import")(import_file)
-    app.command("backup")(backup)
-    app.command("restore")(restore)
-
-
+@import_app.command("import")
 def import_file(
     file: Annotated[Path, typer.Argument(metavar="FILE", dir_okay=False, help=(
         "A list of questions (CSV, TSV, text, Markdown, an Anki text export), an "
@@ -68,6 +67,7 @@ def import_file(
     replace: Annotated[bool, typer.Option("--replace", help="JSON: replace a collection that "
                                           "already holds reviews or stories.")] = False,
     deck: DeckOption = None,
+    into_plan: IntoPlanOption = None,
 ) -> None:
     """Import questions (a list or an Anki text export), Anki reviews (.apkg), or a JSON export."""
     from emdrill import env
@@ -89,14 +89,21 @@ def import_file(
                                     dry_run=dry_run)
         transfer_views.show_json_import(file, done)
     else:
+        from emdrill.cli.plan_scope import settle
         from emdrill.ops import questions
         from emdrill.ui import question_views
 
-        imported = questions.import_question_list(open_here(), file, now=clock.now, deck=deck,
+        store = open_here()
+        imported = questions.import_question_list(store, file, now=clock.now, deck=deck,
                                                 dry_run=dry_run)
         question_views.show_import(imported)
+        if not dry_run:  # --into-plan also lets in the list's questions kept out before
+            settle(store, clock, [r.id for r in imported.rows if r.id] if into_plan
+                   else imported.held, into=into_plan,
+                   how=f"emdrill import {file} --into-plan")
 
 
+@backup_app.command("backup")
 def backup(
     file: Annotated[Path | None, typer.Argument(
         metavar="[FILE]", dir_okay=False,
@@ -111,6 +118,7 @@ def backup(
     typer.echo(f"backed up to {made}")
 
 
+@restore_app.command("restore")
 def restore(
     file: Annotated[Path, typer.Argument(metavar="FILE", dir_okay=False,
                                          help="A backup (see the data folder's backups/).")],

@@ -33,10 +33,31 @@ class Backlog:
         return math.ceil(self.due / self.per_drill) if self.due else 0
 
 
+@dataclass(frozen=True)
+class Pace:
+    """The user's pace: the home screen's "answers a drill" and the interview plan's minutes
+    both come from it, so they never disagree."""
+
+    seconds: float  # a mean answer
+    measured: bool  # False: no timed answers yet, DEFAULT_SECONDS was assumed
+
+    def per_drill(self, minutes: int) -> int:
+        """Answers in a drill of `minutes`."""
+        return max(1, int(minutes * 60 // max(self.seconds, 1.0)))
+
+    @property
+    def per_minute(self) -> float:
+        return 60 / max(self.seconds, 1.0)
+
+
+def pace_of(found: tuple[float, int] | None) -> Pace:
+    """The pace from (mean seconds, answers) over the latest timed answers, if any."""
+    return Pace(found[0], True) if found is not None else Pace(DEFAULT_SECONDS, False)
+
+
 def backlog(due: int, *, minutes: int, pace: tuple[float, int] | None) -> Backlog:
-    seconds = pace[0] if pace is not None else DEFAULT_SECONDS
-    per_drill = max(1, int(minutes * 60 // max(seconds, 1.0)))
-    return Backlog(due, minutes, per_drill, pace is not None)
+    found = pace_of(pace)
+    return Backlog(due, minutes, found.per_drill(minutes), found.measured)
 
 
 @dataclass(frozen=True)

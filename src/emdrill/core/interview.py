@@ -6,7 +6,7 @@ Pure functions of the values given; the clock and the cards come in as arguments
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from emdrill.core.errors import InputError
@@ -26,14 +26,31 @@ MORNING = time(9, 0)  # a date without a time means 09:00 local: the interview m
 
 @dataclass(frozen=True)
 class Scope:
-    """Which questions the interview covers: empty tuples mean every deck, every family."""
+    """Which questions the interview covers: empty tuples mean every deck, every family.
+    `excluded` holds questions the user kept out of the plan when adding them (`import` and
+    `add` with `--not-in-plan`, or their safe default without a terminal)."""
 
     decks: tuple[str, ...] = ()
     families: tuple[str, ...] = ()
+    excluded: frozenset[str] = frozenset()
 
     def covers(self, question: Question) -> bool:
+        return self.reaches(question) and question.id not in self.excluded
+
+    def reaches(self, question: Question) -> bool:
+        """Within the scope's decks and families, whether or not it was kept out."""
         return ((not self.decks or question.deck in self.decks)
                 and (not self.families or question.family in self.families))
+
+    def reaches_same(self, other: Scope) -> bool:
+        """The same decks and families (what was kept out aside)."""
+        return (self.decks, self.families) == (other.decks, other.families)
+
+    def keeping_out(self, ids: Iterable[str]) -> Scope:
+        return replace(self, excluded=self.excluded | frozenset(ids))
+
+    def letting_in(self, ids: Iterable[str]) -> Scope:
+        return replace(self, excluded=self.excluded - frozenset(ids))
 
     def describe(self) -> str:
         parts = []
@@ -41,7 +58,8 @@ class Scope:
             parts.append(f"decks {', '.join(self.decks)}")
         if self.families:
             parts.append(f"families {', '.join(self.families)}")
-        return "; ".join(parts) or "every question"
+        text = "; ".join(parts) or "every question"
+        return f"{text}, {len(self.excluded)} kept out" if self.excluded else text
 
 
 @dataclass(frozen=True)

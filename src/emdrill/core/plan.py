@@ -14,25 +14,38 @@
   (answers a minute), rounded up.
 - When the user's `minutes` give fewer answers a day, the plan introduces as many new
   questions as fit, in `introduction_order`, and names those that stay unseen.
+- The order covers intent groups (`core.groups`) before cards: the user's own questions
+  first, then one question of every group not yet seen, taken a family at a time (weakest
+  and least covered family first), then the siblings the same way. The days are front-loaded
+  so that every family not yet seen gets its first question within the first third of the
+  days (`FRONT_SHARE`), at any `minutes`. A family without a story for its slot is not held
+  back: the plan names the story to write instead (`Plan.write_slots`).
+- `coverage` says what a few drill lengths buy: every intent group once or not, the reviews
+  each new question gets before the date, the day the last group is first seen, and whether
+  the siblings fit too.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from emdrill.core.forecast import FirstDays, Path, Projection, first_days, follow, lead_days
+from emdrill.core.groups import intent_groups
 from emdrill.core.interview import below_target, drill_times, in_taper, morning_recall
 from emdrill.core.order import spread_new
 from emdrill.core.scheduler import FacetParameters
-from emdrill.core.types import Card
+from emdrill.core.types import SYSTEM_ANSWER, Card
 
 ANSWERS_BEFORE_DATE = 2  # first sight and one review
 DEFAULT_PACE = 60 / 25  # answers a minute until the user's own pace is known
 DEFAULT_FIRST_SIGHT = 0.5  # chance a first sight is recalled, until the user's is known
 RESERVE = 0.10  # minutes kept on top of the expected answers: misses beyond the model's
+FRONT_SHARE = 1 / 3  # every family not yet seen is introduced within this share of the days
+COVERAGE_MINUTES = (5, 10, 20)  # the drill lengths `coverage` reports on
 
 RecallOf = Callable[[Card], tuple[float, float]]  # a question's intent and story recall
 
@@ -53,6 +66,7 @@ class PlanInput:
     weakness: Mapping[str, float] = field(default_factory=dict)
     story_slots: frozenset[int] = frozenset()  # slots the user has a story for
     local: tzinfo = UTC  # whose 04:00 starts a study day
+    own: frozenset[str] = frozenset()  # the user's own questions ("added by you"): first
 
 
 @dataclass(frozen=True)
@@ -96,6 +110,12 @@ class Plan:
     taper: bool
     readiness: Readiness  # on the interview morning, if the plan is followed
     now: Readiness
+    groups_in_scope: int = 0  # intent groups among the questions in scope
+    groups_at_date: int = 0  # of those, seen or introduced by the plan before the date
+    groups_by_day: int | None = None  # plan day the last group is first seen (all fit)
+    reviews_each: int = 0  # answers after its first sight the last new question gets
+    write_slots: tuple[int, ...] = ()  # story slots the plan's new questions need, unwritten
+    intro_day: tuple[int, ...] = ()  # plan day (0: today) each of `introduce` is first seen
 
     @property
     def unseen_at_date(self) -> int:
@@ -106,26 +126,79 @@ class Plan:
 
 
 def introduction_order(cards: Sequence[Card], *, weakness: Mapping[str, float],
-                       story_slots: frozenset[int]) -> list[Card]:
-    """Unseen questions in the order the plan introduces them: weak families first, then
-    questions whose story slot the user has a story for, the deck's spread otherwise; and
-    one question per intent before its near-siblings (siblings already seen count)."""
+                       story_slots: frozenset[int], own: frozenset[str] = frozenset(),
+                       groups: Mapping[str, str] | None = None) -> list[Card]:
+    """Unseen questions in the order the plan introduces them: the user's own first; then
+    one question of every intent group not yet seen, a family at a time (weak families,
+    then the least covered, first; within a family questions whose story slot the user has
+    a story for, then the deck's spread); then the other members the same way."""
+    found = dict(groups) if groups is not None else intent_groups(c.question for c in cards)
     spread = {c.id: i for i, c in enumerate(spread_new(cards))}
-
-    def key(c: Card) -> tuple[float, bool, int]:
-        return (-max(0.0, round(weakness.get(c.family, 0.0), 2)),
-                c.question.story not in story_slots, spread[c.id])
-
-    covered = {c.id for c in cards if not c.is_new}
+    fresh = sorted((c for c in cards if c.is_new), key=lambda c: spread[c.id])
+    covered = {found.get(c.id, c.id) for c in cards if not c.is_new}
+    mine = [c for c in fresh if c.id in own]
+    covered.update(found.get(c.id, c.id) for c in mine)
     first: list[Card] = []
     later: list[Card] = []
-    for card in sorted((c for c in cards if c.is_new), key=key):
-        near = covered.intersection(card.question.siblings) or any(
-            card.id in other.question.siblings for other in first)
-        (later if near else first).append(card)
-        if not near:
-            covered.add(card.id)
-    return first + later
+    for card in sorted((c for c in fresh if c.id not in own),
+                       key=lambda c: (c.question.story not in story_slots, spread[c.id])):
+        group = found.get(card.id, card.id)
+        (later if group in covered else first).append(card)
+        covered.add(group)
+    rank = _family_rank(cards, weakness, found)
+    return mine + _round_robin(first, rank) + _round_robin(later, rank)
+
+
+def _family_rank(cards: Sequence[Card], weakness: Mapping[str, float],
+                 groups: Mapping[str, str]) -> dict[str, tuple[float, float, int]]:
+    """Each family's turn: weakest first, then the smallest share of its groups seen, then
+    deck order."""
+    every: dict[str, set[str]] = {}
+    seen: dict[str, set[str]] = {}
+    for card in cards:
+        group = groups.get(card.id, card.id)
+        every.setdefault(card.family, set()).add(group)
+        if not card.is_new:
+            seen.setdefault(card.family, set()).add(group)
+    return {f: (-max(0.0, round(weakness.get(f, 0.0), 2)),
+                round(len(seen.get(f, ())) / len(g), 6), i)
+            for i, (f, g) in enumerate(every.items())}
+
+
+def _round_robin(cards: Sequence[Card], rank: Mapping[str, tuple[float, float, int]],
+                 ) -> list[Card]:
+    """One card of each family in turn (families in `rank` order), keeping each family's
+    own order."""
+    queues: dict[str, list[Card]] = {}
+    for card in cards:
+        queues.setdefault(card.family, []).append(card)
+    order = sorted(queues, key=lambda f: rank[f])
+    result: list[Card] = []
+    depth = 0
+    while len(result) < len(cards):
+        result += [queues[f][depth] for f in order if depth < len(queues[f])]
+        depth += 1
+    return result
+
+
+def front_days(days_left: int) -> int:
+    """The first days (FRONT_SHARE of them, at least one) in which every family starts."""
+    return max(1, math.floor(days_left * FRONT_SHARE + 0.5))
+
+
+def front_load(counts: Sequence[int], *, need: int, days: int) -> list[int]:
+    """`counts` of new questions per day, moved from the last days to the emptiest of the
+    first `days` until those hold at least `need`."""
+    result = list(counts)
+    days = min(days, len(result))
+    last = len(result) - 1
+    while days and sum(result[:days]) < need and last >= days:
+        if result[last] == 0:
+            last -= 1
+            continue
+        result[last] -= 1
+        result[min(range(days), key=lambda d: (result[d], d))] += 1
+    return result
 
 
 # ---------------------------------------------------------------- load arithmetic
@@ -156,6 +229,8 @@ class _Loads:
     introduced_today: int
     base: tuple[float, ...]  # answers the seen questions need, per day
     fresh: FirstDays  # what a question introduced on day 0 costs, per day
+    front: int = 0  # new questions due within the first `front_days` (one per family)
+    front_days: int = 1
 
     def per_day(self, k: int) -> int:
         return math.ceil(k / self.intro_days) if self.intro_days else 0
@@ -164,8 +239,10 @@ class _Loads:
         """Per intro day, how many of the `k` questions (counted from the start of today)
         are still to be introduced."""
         n = self.per_day(k)
-        return spread_intros(k - self.introduced_today, today=n - self.introduced_today,
-                             per_day=n, days=self.intro_days)
+        counts = spread_intros(k - self.introduced_today, today=n - self.introduced_today,
+                               per_day=n, days=self.intro_days)
+        need = min(self.front, k - self.introduced_today)
+        return front_load(counts, need=need, days=self.front_days)
 
     def load(self, k: int) -> list[float]:
         load = list(self.base)
@@ -195,29 +272,37 @@ def make_plan(given: PlanInput) -> Plan:
     lead = lead_days(ANSWERS_BEFORE_DATE, round(given.retention, 4), given.parameters)
     intro_days = max(0, given.days_left - lead)
     seen = [c for c in given.cards if not c.is_new]
+    groups = intent_groups(c.question for c in given.cards)
     order = introduction_order(given.cards, weakness=given.weakness,
-                               story_slots=given.story_slots)
+                               story_slots=given.story_slots, own=given.own, groups=groups)
     projected = {c.id: follow(c.intent, c.story, path) for c in seen}
     loads = _Loads(intro_days, given.introduced_today, _base_load(projected, given.days_left),
                    first_days(given.days_left, minutes=float(given.minutes),
                               first_sight=given.first_sight,
                               retention=round(given.retention, 4),
-                              parameters=given.parameters))
+                              parameters=given.parameters),
+                   front=_front(order, seen), front_days=front_days(given.days_left))
     k, needed = _covered(given, loads, len(order))
     minutes_needed = _minutes_for_all(given, loads, len(order), needed)
     covered = k - given.introduced_today
     below = below_target(seen, at=given.interview, target=given.target,
                          parameters=given.parameters, local=given.local)
     seen_ids = {c.id for c in seen}
-    recall = _morning(given, projected, order[:covered], loads.intros(k), loads.fresh)
+    intros = loads.intros(k)
+    recall = _morning(given, projected, order[:covered], intros, loads.fresh)
+    introduce = tuple(order[:covered])
+    at_date = {groups[c.id] for c in (*seen, *introduce)}
+    every = set(groups.values())
+    days = _intro_days(intros)
+    last_group = _last_new_group(order, seen, groups)
     return Plan(
         days_left=given.days_left, lead_days=lead, intro_days=intro_days,
         in_scope=len(given.cards), seen=len(seen), new_per_day=loads.per_day(k),
-        allowance_today=loads.intros(k)[0] if intro_days else 0,
+        allowance_today=intros[0] if intro_days else 0,
         answers_per_day=answers_needed(loads.load(k)),
         minutes_per_day=min(given.minutes, minutes_needed),
         minutes_needed=minutes_needed, pace=given.pace,
-        introduce=tuple(order[:covered]), unseen=tuple(order[covered:]),
+        introduce=introduce, unseen=tuple(order[covered:]),
         below_target=tuple(below),
         taper=in_taper(given.days_left, below=len(below),
                        answers_per_day=math.floor(given.minutes * given.pace)),
@@ -226,7 +311,113 @@ def make_plan(given: PlanInput) -> Plan:
         now=readiness(given.cards,
                       lambda c: morning_recall(c, given.now, given.parameters, local=given.local),
                       seen=seen_ids),
+        groups_in_scope=len(every), groups_at_date=len(at_date),
+        groups_by_day=(days[last_group] if last_group is not None else 0)
+        if at_date == every else None,
+        reviews_each=_reviews_after(loads.fresh, given.days_left, days[-1] if days else None),
+        write_slots=_write_slots(introduce, given.story_slots),
+        intro_day=tuple(days[:len(introduce)]),
     )
+
+
+def _front(order: Sequence[Card], seen: Sequence[Card]) -> int:
+    """How many of `order` come up to the first question of the last family not yet seen."""
+    started = {c.family for c in seen}
+    front = 0
+    for i, card in enumerate(order):
+        if card.family not in started:
+            started.add(card.family)
+            front = i + 1
+    return front
+
+
+def _last_new_group(order: Sequence[Card], seen: Sequence[Card],
+                    groups: Mapping[str, str]) -> int | None:
+    """Index in `order` of the question that first sees the last unseen group."""
+    covered = {groups[c.id] for c in seen}
+    last = None
+    for i, card in enumerate(order):
+        if groups[card.id] not in covered:
+            covered.add(groups[card.id])
+            last = i
+    return last
+
+
+def _reviews_after(fresh: FirstDays, days_left: int, day: int | None) -> int:
+    """Answers before the date, after its first sight, for a question new on plan `day`."""
+    if day is None:
+        return 0
+    return max(0, math.floor(sum(fresh.answers[:max(0, days_left - day)]) - 1 + 1e-6))
+
+
+def _write_slots(introduce: Sequence[Card], story_slots: frozenset[int]) -> tuple[int, ...]:
+    """Story slots the new questions rely on without a story, the most needed first."""
+    counts = Counter(c.question.story for c in introduce
+                     if c.question.story not in story_slots and c.question.story != SYSTEM_ANSWER)
+    return tuple(slot for slot, _n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What `minutes` a day buy: every intent group once (by plan day `by_day`), the
+    answers each new question gets after its first sight, and whether the siblings fit."""
+
+    minutes: int
+    groups_once: bool
+    by_day: int | None
+    reviews_each: int
+    siblings: bool
+    groups: int = 0  # intent groups seen or introduced by the date
+
+
+def coverage(given: PlanInput, minutes: Sequence[int] = COVERAGE_MINUTES) -> list[Coverage]:
+    """The plan again at each of `minutes`."""
+    result = []
+    for m in minutes:
+        p = make_plan(replace(given, minutes=m))
+        result.append(Coverage(m, p.groups_by_day is not None, p.groups_by_day,
+                               p.reviews_each, not p.unseen, p.groups_at_date))
+    return result
+
+
+@dataclass(frozen=True)
+class Narrower:
+    """A scope that fits the user's minutes better: what it keeps, and what it asks."""
+
+    families: tuple[str, ...]  # empty: the user's questions and one per intent group
+    minutes_needed: int
+    groups_once: bool  # at the user's minutes
+
+
+def narrower(given: PlanInput) -> list[Narrower]:
+    """When the user's minutes do not see every intent group once: the minutes that the
+    user's own questions with one question per group need, and the most families (weakest
+    and least covered first) whose groups all fit at the user's minutes."""
+    plan = make_plan(given)
+    if plan.groups_by_day is not None:
+        return []
+    groups = intent_groups(c.question for c in given.cards)
+    order = introduction_order(given.cards, weakness=given.weakness,
+                               story_slots=given.story_slots, own=given.own, groups=groups)
+    last = _last_new_group(order, [c for c in given.cards if not c.is_new], groups)
+    keep = {c.id for c in order[:(last + 1) if last is not None else 0]}
+    keep.update(c.id for c in given.cards if not c.is_new or c.id in given.own)
+    firsts = make_plan(replace(given, cards=[c for c in given.cards if c.id in keep]))
+    found = [Narrower((), firsts.minutes_needed, firsts.groups_by_day is not None)]
+    rank = _family_rank(given.cards, given.weakness, groups)
+    families = sorted(rank, key=lambda f: rank[f])
+    best: tuple[str, ...] = ()
+    best_minutes = 0
+    for n in range(1, len(families)):
+        chosen = set(families[:n])
+        p = make_plan(replace(given, cards=[c for c in given.cards if c.family in chosen]))
+        if p.groups_by_day is None:
+            break
+        best = tuple(families[:n])
+        best_minutes = p.minutes_needed
+    if best:
+        found.append(Narrower(best, best_minutes, True))
+    return found
 
 
 def _base_load(projected: Mapping[str, Projection], days: int) -> tuple[float, ...]:

@@ -351,6 +351,14 @@ class Model:
             basis=basis, candidates=() if intent else self._candidates(hits),
         )
 
+    def family_votes(self, text: str) -> list[tuple[str, float]]:
+        """How strongly `text` leans to each family, best first: the vote `suggest` picks a
+        family by (descriptions, each family's cards summed, the nearest cards), without the
+        about-you cue. [] for a text sharing no term with any card."""
+        plain = _vector(_counts([(text, 1.0)], cue=False), self.index.idf)
+        hits = self._nearest(plain)
+        return self._family_votes(plain, hits) if hits else []
+
     def _query(self, text: str) -> tuple[dict[str, float], Vector, Hits]:
         """The text's term counts, its vector and its nearest cards."""
         counts = _counts([(text, 1.0)])

@@ -5,16 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from emdrill.core.advice import (
-    PACE_ANSWERS,
-    WEEK_DAYS,
-    Backlog,
-    Outlook,
-    Weakest,
-    backlog,
-    confused_pair,
-    weakest,
-)
+from emdrill.core.advice import WEEK_DAYS, Backlog, Outlook, Weakest, confused_pair, weakest
 from emdrill.core.timing import Clock
 from emdrill.ops import collection
 from emdrill.ops.weakness import family_weakness
@@ -26,8 +17,9 @@ from emdrill.store.db import Store
 
 def pace_backlog(store: Store, *, due: int) -> Backlog:
     """`due` questions measured in drills of the user's length at their recent pace."""
-    return backlog(due, minutes=collection.settings(store).minutes,
-                   pace=recent.seconds_per_answer(store, last=PACE_ANSWERS))
+    minutes = collection.settings(store).minutes
+    pace = recent.pace(store)
+    return Backlog(due, minutes, pace.per_drill(minutes), pace.measured)
 
 
 def _with_confusion(store: Store, found: Weakest, *, since: datetime) -> Weakest:

@@ -4,10 +4,9 @@ grade path take from it while it is active. The arithmetic is `core.plan`, the f
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, timedelta
 
 from emdrill.core import interview as core
 from emdrill.core.errors import InputError
@@ -15,10 +14,21 @@ from emdrill.core.exam import Exam, exam_pool, forecast_unseen
 from emdrill.core.groups import group_count, intent_groups, seen_groups
 from emdrill.core.interview import Interview, Scope
 from emdrill.core.order import PlanQueue
-from emdrill.core.plan import DEFAULT_FIRST_SIGHT, DEFAULT_PACE, Plan, PlanInput, make_plan
+from emdrill.core.plan import (
+    COVERAGE_MINUTES,
+    DEFAULT_FIRST_SIGHT,
+    Coverage,
+    Narrower,
+    Plan,
+    PlanInput,
+    coverage,
+    make_plan,
+    narrower,
+)
 from emdrill.core.scheduler import FacetParameters, Memory
 from emdrill.core.settings import Settings
-from emdrill.core.story_bank import SlotCoverage, coverage
+from emdrill.core.story_bank import SlotCoverage
+from emdrill.core.story_bank import coverage as bank_coverage
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card
 from emdrill.ops import optimize, weakness
@@ -26,10 +36,11 @@ from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
 from emdrill.store import exams as store_exams
 from emdrill.store import interview as store_interview
+from emdrill.store import recent
 from emdrill.store import stories as store_stories
 from emdrill.store.db import Store
 
-MIN_TIMED_ANSWERS = 20  # timed answers (first sights) before the user's pace (recall) counts
+MIN_TIMED_ANSWERS = 20  # first sights before the user's own first-sight recall counts
 
 
 # ---------------------------------------------------------------- set, clear, read
@@ -43,6 +54,10 @@ def set_interview(store: Store, clock: Clock, when: str, *, decks: Sequence[str]
     if at <= clock.now:
         raise InputError(f"'{when}' is in the past: give the interview's coming date")
     scope = _scope(store, decks, families)
+    before = store_interview.load_interview(store)
+    if (before is not None and before.active(clock.now)
+            and before.scope.reaches_same(scope)):
+        scope = before.scope  # a new date, the same scope: what was kept out stays out
     interview = Interview(at=at, scope=scope, set_at=clock.now)
     store_interview.save_interview(store, interview)
     return interview
@@ -87,13 +102,6 @@ def active(store: Store, clock: Clock) -> Interview | None:
 # ---------------------------------------------------------------- the plan
 
 
-def _pace(store: Store) -> float:
-    answers, seconds = store_interview.pace(store)
-    if answers < MIN_TIMED_ANSWERS or seconds <= 0:
-        return DEFAULT_PACE
-    return answers / (seconds / 60)
-
-
 def _first_sight(store: Store) -> tuple[float, float]:
     """The user's own chance to recall a first sight (intent, story), to the nearest 0.05,
     once MIN_TIMED_ANSWERS first sights are known."""
@@ -128,20 +136,44 @@ def held_now(store: Store, clock: Clock, cards: Sequence[Card] | None = None) ->
                      list(cards) if cards is not None else store_cards.load_cards(store))
 
 
-def _plan(store: Store, clock: Clock, prefs: Settings, booked: Interview,
-          cards: Sequence[Card], parameters: FacetParameters) -> Plan:
+def _plan_input(store: Store, clock: Clock, prefs: Settings, booked: Interview,
+                cards: Sequence[Card], parameters: FacetParameters) -> PlanInput:
+    """What the plan is made from: the questions in scope (less the exam pool), the user's
+    own questions among them, their pace (`store.recent.pace`, as the home screen's), their
+    first-sight recall, weakness and stories."""
     held = held_back(store, clock, booked, cards)
     in_scope = [c for c in cards if booked.scope.covers(c.question) and c.id not in held]
     ids = {c.id for c in in_scope}
     today = store_interview.introduced_since(store, clock.day_start())
     slots = frozenset(n for s in store_stories.list_stories(store) for n in s.slots)
-    return make_plan(PlanInput(
+    return PlanInput(
         interview=booked.at, now=clock.now, days_left=core.days_left(clock, booked.at),
         cards=in_scope, introduced_today=len(today & ids), minutes=prefs.minutes,
-        pace=_pace(store), retention=prefs.retention, target=prefs.interview_target,
-        first_sight=_first_sight(store), parameters=parameters,
+        pace=recent.pace(store).per_minute, retention=prefs.retention,
+        target=prefs.interview_target, first_sight=_first_sight(store), parameters=parameters,
         weakness=weakness.family_weakness(store, clock), story_slots=slots,
-        local=clock.local))
+        local=clock.local, own=frozenset(store_cards.goes_first_ids(store)) & ids)
+
+
+def _plan(store: Store, clock: Clock, prefs: Settings, booked: Interview,
+          cards: Sequence[Card], parameters: FacetParameters) -> Plan:
+    return make_plan(_plan_input(store, clock, prefs, booked, cards, parameters))
+
+
+@dataclass(frozen=True)
+class Buys:
+    """What a drill length buys (`core.plan.coverage`), with the study date by which every
+    intent group has been seen once (None when they do not all fit)."""
+
+    coverage: Coverage
+    by: date | None
+
+
+def plan_for(store: Store, clock: Clock, prefs: Settings, booked: Interview,
+             cards: Sequence[Card]) -> Plan:
+    """The plan `booked` would make (say, with another scope) over `cards` (every loaded
+    question)."""
+    return _plan(store, clock, prefs, booked, cards, optimize.in_force(store))
 
 
 @dataclass(frozen=True)
@@ -158,25 +190,46 @@ class Outlook:
     groups_seen: int = 0  # of those, with a member seen
     exam: Exam | None = None  # the latest exam, if any
     forecast_unseen: tuple[float, float, bool] = (0.0, 0.0, False)  # intent, story, measured
+    per_drill: int = 0  # answers a drill at the user's pace (the home screen's figure)
+    slot_names: dict[int, str] = field(default_factory=dict)
+    # only for the `interview` command (`choices=True`): each makes the plan again
+    buys: tuple[Buys, ...] = ()  # what a few drill lengths buy, the user's among them
+    narrower: tuple[Narrower, ...] = ()  # scopes that fit when the minutes are short
 
 
-def outlook(store: Store, clock: Clock, prefs: Settings) -> Outlook | None:
-    """The active plan with its forecast, or None without one."""
+def outlook(store: Store, clock: Clock, prefs: Settings, *,
+            choices: bool = False) -> Outlook | None:
+    """The active plan with its forecast, or None without one. `choices` (the `interview`
+    command only: it makes the plan a dozen times more) adds what other drill lengths buy
+    and the narrower scopes that fit."""
     booked = active(store, clock)
     if booked is None:
         return None
     cards = store_cards.load_cards(store)
-    plan = _plan(store, clock, prefs, booked, cards, optimize.in_force(store))
+    given = _plan_input(store, clock, prefs, booked, cards, optimize.in_force(store))
+    plan = make_plan(given)
     in_scope = [c.question for c in cards if booked.scope.covers(c.question)]
-    bank = coverage(store_decks.slots(store), store_stories.list_stories(store), in_scope)
+    slots = store_decks.slots(store)
+    bank = bank_coverage(slots, store_stories.list_stories(store), in_scope)
     groups = intent_groups(in_scope)
     seen = seen_groups(groups, (c.id for c in cards if not c.is_new and c.id in groups))
     count = group_count(groups)
     exams = store_exams.exams(store)
-    return Outlook(booked, plan, {f.slug: f.name for f in store_decks.families(store)},
-                   tuple(row for row in bank.empty if row.questions), prefs.minutes,
-                   prefs.interview_target, count, len(seen), exams[-1] if exams else None,
-                   forecast_unseen(exams, seen_share=len(seen) / count if count else 0.0))
+    found = Outlook(booked, plan, {f.slug: f.name for f in store_decks.families(store)},
+                    tuple(row for row in bank.empty if row.questions), prefs.minutes,
+                    prefs.interview_target, count, len(seen), exams[-1] if exams else None,
+                    forecast_unseen(exams, seen_share=len(seen) / count if count else 0.0),
+                    per_drill=recent.pace(store).per_drill(prefs.minutes),
+                    slot_names={n: s.name for n, s in slots.items()})
+    return replace(found, buys=_buys(given, clock), narrower=tuple(narrower(given))) \
+        if choices else found
+
+
+def _buys(given: PlanInput, clock: Clock) -> tuple[Buys, ...]:
+    """The plan again at COVERAGE_MINUTES and the user's own minutes."""
+    start = date.fromisoformat(clock.day_key(clock.now))
+    return tuple(Buys(c, None if c.by_day is None else start + timedelta(days=c.by_day))
+                 for c in coverage(given, sorted({*COVERAGE_MINUTES, given.minutes})))
 
 
 @dataclass(frozen=True)
@@ -204,7 +257,7 @@ def today(store: Store, clock: Clock, prefs: Settings,
     queue = PlanQueue(
         taper=plan.below_target if plan.taper else (),
         introduced=introduced, answers=store_cards.reviews_since(store, clock.day_start()),
-        per_drill=math.floor(prefs.minutes * plan.pace), ahead=plan.intro_days > 0)
+        per_drill=recent.pace(store).per_drill(prefs.minutes), ahead=plan.intro_days > 0)
     return Today(scope, plan.allowance_today, plan.introduce + plan.unseen, queue)
 
 

@@ -35,7 +35,7 @@ from emdrill.core.userdeck import (
     reviewed_by_edit,
     source_of,
 )
-from emdrill.ops import backups
+from emdrill.ops import backups, plan_scope
 from emdrill.ops.decks import USER_DECKS, parse_file
 from emdrill.ops.suggestions import CONFIRMED, Loaded, data_folder, model, write_atomically
 from emdrill.store import decks as store_decks
@@ -70,20 +70,22 @@ def _read_deck(path: Path) -> DeckFile | None:
 
 
 def save_deck(store: Store, path: Path, text: str, *, now: datetime,
-              reason: str | None = None) -> LoadResult:
+              reason: str | None = None) -> tuple[LoadResult, tuple[str, ...]]:
     """Check the new deck text against what is loaded, back the collection up (given a
     `reason`: add, import), write the file, load it; the questions it adds go first among new ones.
-    Nothing is written, the backup included, if it does not check out."""
+    Nothing is written, the backup included, if it does not check out. Returns the load and
+    the new questions held out of an active interview plan's scope (`ops.plan_scope`)."""
     deck = parse_bytes(path, text.encode("utf-8"))
     problems = validate([deck], store_decks.context(store))
     if problems:
         raise DeckError("\n".join(str(p) for p in problems))
     if reason is not None:
         backups.automatic(store, reason, now=now)
+    held = plan_scope.hold(store, now, deck.questions)
     before = path.read_bytes() if path.exists() else None
     write_atomically(path, text)
     try:
-        return store_decks.load(store, [deck], now=now, first=True)
+        return store_decks.load(store, [deck], now=now, first=True), held
     except BaseException:
         if before is None:
             path.unlink(missing_ok=True)
@@ -209,6 +211,7 @@ class Added:
     card: Question
     path: Path
     loaded: LoadResult
+    held: tuple[str, ...] = ()  # kept out of an active plan's scope until let in
 
 
 def add(store: Store, proposal: Proposal, *, now: datetime, card: Question | None = None
@@ -219,8 +222,8 @@ def add(store: Store, proposal: Proposal, *, now: datetime, card: Question | Non
     path = proposal.path
     before = path.read_text(encoding="utf-8") if path.exists() else _header(chosen.deck)
     text = before.rstrip("\n") + "\n\n" + render_question(chosen)
-    result = save_deck(store, path, text, now=now, reason="add")
-    return Added(chosen, path, result)
+    result, held = save_deck(store, path, text, now=now, reason="add")
+    return Added(chosen, path, result, held)
 
 
 # ---------------------------------------------------------------- import
@@ -254,6 +257,7 @@ class ImportResult:
     removed: tuple[str, ...]  # cards whose rows are gone: suspended, history kept
     loaded: LoadResult | None  # None on a dry run
     dry_run: bool
+    held: tuple[str, ...] = ()  # new questions kept out of an active plan's scope until let in
 
 
 def import_question_list(store: Store, path: Path, *, now: datetime, deck: str | None = None,
@@ -275,9 +279,10 @@ def import_question_list(store: Store, path: Path, *, now: datetime, deck: str |
     written += [c for c in cards if c.id not in ours]  # added by hand: kept as they are
     text = _header(name, imported_from=path.name) + "".join(
         "\n" + render_question(c) for c in written)
-    result = None if dry_run else save_deck(store, target, text, now=now, reason="import")
+    result, held = (None, ()) if dry_run else save_deck(store, target, text, now=now,
+                                                         reason="import")
     return ImportResult(path, listed.format, name, target, tuple(rows),
-                        tuple(c.id for c in gone), result, dry_run)
+                        tuple(c.id for c in gone), result, dry_run, held)
 
 
 def _read_list(path: Path) -> QuestionList:

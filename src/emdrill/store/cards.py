@@ -211,6 +211,13 @@ def new_ranked(store: Store, limit: int, *, now: datetime, family: str | None = 
                 for row in con.execute(sql, [to_db_time(now), *params, limit])]
 
 
+def goes_first_ids(store: Store) -> set[str]:
+    """The questions the user added ("added by you"): those whose `new_order` rank puts them
+    ahead of every other (below zero, `core.order.goes_first`)."""
+    with store.read() as con:
+        return {row[0] for row in con.execute("SELECT id FROM question WHERE new_order < 0")}
+
+
 @dataclass(frozen=True)
 class Counts:
     questions: int  # active

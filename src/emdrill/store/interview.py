@@ -20,15 +20,16 @@ from emdrill.store.db import Store
 
 def load_interview(store: Store) -> Interview | None:
     with store.read() as con:
-        row = con.execute("SELECT at, decks, families, set_at FROM interview "
+        row = con.execute("SELECT at, decks, families, set_at, excluded FROM interview "
                           "WHERE id = 1").fetchone()
     if row is None:
         return None
-    at, decks, families, set_at = row
+    at, decks, families, set_at, excluded = row
     if not health.TIME_FLOOR <= at <= health.TIME_CEILING:
         return None  # no plan one can reach (an older import's); `check` reports it
     return Interview(at=from_db_time(at),
-                     scope=Scope(tuple(json.loads(decks)), tuple(json.loads(families))),
+                     scope=Scope(tuple(json.loads(decks)), tuple(json.loads(families)),
+                                 frozenset(json.loads(excluded))),
                      set_at=from_db_time(set_at))
 
 
@@ -37,7 +38,15 @@ def save_interview(store: Store, interview: Interview) -> None:
 
     with store.write() as s:  # BEGIN IMMEDIATE: a read upgraded to a write would not wait
         s.merge(InterviewRow(id=1, at=interview.at, decks=list(interview.scope.decks),
-                             families=list(interview.scope.families), set_at=interview.set_at))
+                             families=list(interview.scope.families), set_at=interview.set_at,
+                             excluded=sorted(interview.scope.excluded)))
+
+
+def save_excluded(store: Store, excluded: frozenset[str]) -> None:
+    """The questions kept out of the booked plan's scope (no plan: nothing to change)."""
+    with store.transaction() as con:
+        con.execute("UPDATE interview SET excluded = ? WHERE id = 1",
+                    (json.dumps(sorted(excluded)),))
 
 
 def clear_interview(store: Store) -> Interview | None:
@@ -56,17 +65,6 @@ def introduced_since(store: Store, start: datetime) -> set[str]:
            "AND intent_prev_last_review IS NULL AND story_prev_last_review IS NULL")
     with store.read() as con:
         return {row[0] for row in con.execute(sql, (to_db_time(start),))}
-
-
-def pace(store: Store, *, last: int = 500, longest: float = 120.0) -> tuple[int, float]:
-    """(answers, seconds) over the newest `last` timed drill answers; one answer counts at
-    most `longest` seconds (a card left on screen while away is not the user's pace)."""
-    sql = ("SELECT count(*), coalesce(sum(min(seconds, ?)), 0) FROM "
-           "(SELECT seconds FROM review WHERE seconds IS NOT NULL "
-           " AND mode IN ('drill', 'practice') ORDER BY id DESC LIMIT ?)")
-    with store.read() as con:
-        count, seconds = con.execute(sql, (longest, last)).fetchone()
-    return int(count), float(seconds)
 
 
 def first_sights(store: Store, *, last: int = 200) -> tuple[int, int, int]:

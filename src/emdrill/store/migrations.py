@@ -518,6 +518,18 @@ DELETE FROM family_day;
 {family_day_recount()};
 """
 
+# Questions the user kept out of the interview plan's scope when adding them (`import` and
+# `add`: docs/interview.md), as a JSON list of question ids.
+M016_PLAN_EXCLUDED = """
+ALTER TABLE interview ADD COLUMN excluded TEXT NOT NULL DEFAULT '[]';
+"""
+
+# `review_total` sums `question.reviews`: an index on that one column lets SQLite sum it
+# from the index's small pages instead of scanning every question's text (issue 25).
+M017_REVIEW_TOTAL = """
+CREATE INDEX question_reviews ON question (reviews);
+"""
+
 
 MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_ANKI_REVIEWS,
                                      M004_HOT_PATH, M005_PICKS_REHEARSALS,
@@ -525,10 +537,11 @@ MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_AN
                                      M008_INTERVIEW_PARAMETERS, M009_FAMILY_DUE,
                                      m010_study_days, M011_SET_ASIDE,
                                      M012_REHEARSAL_TEXT, M013_SELF_SYSTEM, M014_EXAMS,
-                                     M015_MATURE_STUDY_DAYS)
+                                     M015_MATURE_STUDY_DAYS, M016_PLAN_EXCLUDED,
+                                     M017_REVIEW_TOTAL)
 LATEST = len(MIGRATIONS)
 
 # `store.health.schema_digest` of what the migrations up to LATEST make: every open compares
 # the file's schema with it in one step, and only a file that differs is compared row by row
 # (`store.db.inspect_existing`). tests/test_store.py fails when a migration changes it.
-LATEST_SCHEMA_DIGEST = "ca8d5ba9a44626a33000101304f84df777705b1978e379cfa02402b7ce0a7329"
+LATEST_SCHEMA_DIGEST = "0d3e2eb59f3294b6566b485ae9f2dcf26b6170a2a91a52fd6a6b4873e11ac0eb"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from emdrill.core.advice import PACE_ANSWERS, Pace, pace_of
 from emdrill.store.codec import to_db_time
 from emdrill.store.db import Store
 
@@ -43,6 +44,12 @@ def seconds_per_answer(store: Store, *, last: int) -> tuple[float, int] | None:
     with store.read() as con:
         mean, n = con.execute(sql, (last,)).fetchone()
     return (float(mean), int(n)) if n else None
+
+
+def pace(store: Store) -> Pace:
+    """The user's pace over the latest PACE_ANSWERS timed answers: the one figure the home
+    screen (answers a drill) and the interview plan (minutes a day) use."""
+    return pace_of(seconds_per_answer(store, last=PACE_ANSWERS))
 
 
 def covered_slots(store: Store) -> set[int]:

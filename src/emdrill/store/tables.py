@@ -214,6 +214,7 @@ class InterviewRow(SQLModel, table=True):
     decks: list[str] = _list()
     families: list[str] = _list()
     set_at: datetime = _time()
+    excluded: list[str] = _list()  # question ids kept out of the scope
 
 
 class ParametersRow(SQLModel, table=True):

@@ -10,10 +10,12 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from emdrill.core.exam import likely_counts
 from emdrill.core.fitting import Score
 from emdrill.core.interview import Interview
+from emdrill.core.plan import Coverage
 from emdrill.ops.interview import Outlook
 from emdrill.ops.optimize import FacetResult
 from emdrill.ui.console import out
@@ -45,6 +47,19 @@ def plan_json(o: Outlook, local: tzinfo) -> dict[str, Any]:
     }
 
 
+def interview_json(o: Outlook, local: tzinfo) -> dict[str, Any]:
+    """`interview --json`: the plan (`plan_json`), what a few drill lengths buy and the
+    narrower scopes that fit (only this command works those out)."""
+    return {**plan_json(o, local),
+            "coverage": [{"minutes": b.coverage.minutes, "groups_once": b.coverage.groups_once,
+                          "groups": b.coverage.groups,
+                          "by": b.by.isoformat() if b.by is not None else None,
+                          "reviews_each": b.coverage.reviews_each,
+                          "siblings": b.coverage.siblings} for b in o.buys],
+            "narrower": [{"families": list(n.families), "minutes_needed": n.minutes_needed,
+                          "groups_once": n.groups_once} for n in o.narrower]}
+
+
 def measured_lines(o: Outlook) -> list[str]:
     """Intent groups seen, the last exam, and the forecast for questions never seen."""
     lines = [f"Intent groups seen: {o.groups_seen} of {o.groups_in_scope}."]
@@ -70,22 +85,34 @@ def _days(days: int) -> str:
     return {0: "today", 1: "tomorrow"}.get(days, f"in {days} days")
 
 
-def countdown(o: Outlook, *, short: bool = False) -> str:
-    """The home screen's line: 'Loop in 9 days · ready 71% now, 92% on the day at 6
-    minutes a day'; `short` (a phone) stops after 'on the day'."""
+def drilled_recall(o: Outlook) -> float | None:
+    """Mean recall now of the questions drilled in scope (None before any is drilled)."""
     p = o.plan
-    line = (f"Loop {_days(p.days_left)} · ready {p.now.overall:.0%} now, "
-            f"{p.readiness.overall:.0%} on the day")
+    return p.now.overall * p.in_scope / p.seen if p.seen else None
+
+
+def countdown(o: Outlook, *, short: bool = False) -> str:
+    """The home screen's line, the one readiness `interview` shows: 'Loop in 9 days ·
+    groups 12/40 · recall 85% · exam 7/10 · unseen 44%' (recall: of
+    the questions drilled, now); `short` (a phone) drops the
+    words around the figures."""
+    p = o.plan
+    drilled = drilled_recall(o)
+    recall = "-" if drilled is None else f"{drilled:.0%}"
+    unseen = f"{o.forecast_unseen[0]:.0%}"
     if short:
-        return line
-    if p.days_left:
-        line += f" at {plural(p.minutes_per_day, 'minute')} a day"
-    if p.unseen_at_date:
-        line += f" · {p.unseen_at_date} stay unseen"
-    return line
+        exam = "-" if o.exam is None else f"{o.exam.intent_right}/{o.exam.questions}"
+        return (f"Loop {_days(p.days_left)} · {o.groups_seen}/{o.groups_in_scope} · "
+                f"{recall} · exam {exam} · {unseen}")
+    exam = ("no exam yet" if o.exam is None
+            else f"exam {o.exam.intent_right}/{o.exam.questions}")
+    return (f"Loop {_days(p.days_left)} · groups {o.groups_seen}/{o.groups_in_scope} · "
+            f"recall {recall} · {exam} · unseen {unseen}")
 
 
 def show_outlook(o: Outlook, *, local: tzinfo, console: Console | None = None) -> None:
+    """The plan, readiness per family, the story bank; last (so it stays in the window),
+    what the minutes buy, narrower scopes that fit, and the story to write."""
     con = console or out()
     p = o.plan
     con.print(f"[bold]Interview[/bold] {when(o.interview.at, local)} · {_days(p.days_left)} · "
@@ -96,13 +123,88 @@ def show_outlook(o: Outlook, *, local: tzinfo, console: Console | None = None) -
         con.print(line)
     con.print()
     con.print(readiness_table(o, con.width))
-    line = gaps_line(o)
+    step = p.days_left > 0 and bool(p.write_slots)
+    line = gaps_line(o, step=not step)
     if line:
         con.print(line)
+    if p.days_left == 0:
+        return
+    for text, command in (*choice_lines(o, local), *(story_step(o) if step else [])):
+        con.print(text)
+        if command:
+            con.print(Text(f"  {command}", style="bold"), soft_wrap=True)
 
 
-def gaps_line(o: Outlook) -> str:
-    """Story-bank gaps for the slots in-scope questions rely on, the most needed first."""
+def buys_line(o: Outlook) -> str:
+    """What each drill length buys, in the user's terms: "At 5 minutes: every intent once,
+    2 reviews each, by Mar 6. At 10: also the siblings." """
+    parts: list[str] = []
+    before: Coverage | None = None
+    for b in o.buys:
+        c = b.coverage
+        minutes = f"your {c.minutes} minutes" if c.minutes == o.minutes_setting \
+            else f"{c.minutes} minutes" if not parts else str(c.minutes)
+        by = f", by {b.by:%b} {b.by.day}" if b.by is not None else ""
+        if c.siblings and before is not None and before.groups_once and not before.siblings:
+            what = f"also the siblings{by}"
+        elif c.siblings:
+            what = f"every question, {plural(c.reviews_each, 'review')} each{by}"
+        elif c.groups_once:
+            what = (f"the same{by}" if before is not None and before.groups_once
+                    else f"every intent once, {plural(c.reviews_each, 'review')} each{by}")
+        else:
+            what = f"{c.groups} of {o.plan.groups_in_scope} intents once"
+        parts.append(f"At {minutes}: {what}.")
+        before = c
+    return " ".join(parts)
+
+
+def _date_arg(at: datetime, local: tzinfo) -> str:
+    """The interview as `emdrill interview` takes it again: the date alone for 09:00."""
+    here = at.astimezone(local)
+    return f"{here:%Y-%m-%d}" if (here.hour, here.minute) == (9, 0) else f"{here:%Y-%m-%dT%H:%M}"
+
+
+def choice_lines(o: Outlook, local: tzinfo) -> list[tuple[str, str]]:
+    """The minutes line, then, when the user's minutes do not see every intent once, the
+    narrower scopes that do, each with the command that sets it."""
+    if not o.buys:
+        return []
+    found = [(buys_line(o), "")]
+    if o.plan.groups_by_day is not None or not o.narrower:
+        return found
+    found.append((f"Your {plural(o.minutes_setting, 'minute')} do not see every intent once "
+                  "before the date. Narrower plans that do:", ""))
+    decks = o.interview.scope.decks
+    for n in o.narrower:
+        if not n.families:
+            found.append((f"- your own questions and one per intent (their siblings after the "
+                          f"date): {plural(n.minutes_needed, 'minute')} a day",
+                          f"emdrill config minutes {n.minutes_needed}"))
+            continue
+        names = ", ".join(o.family_names.get(f, f) for f in n.families)
+        command = f"emdrill interview {_date_arg(o.interview.at, local)}"
+        if decks:
+            command += f" --decks {','.join(decks)}"
+        found.append((f"- only {names}: every intent once at your {o.minutes_setting}; all "
+                      f"their questions at {n.minutes_needed}",
+                      f"{command} --families {','.join(n.families)}"))
+    return found
+
+
+def story_step(o: Outlook) -> list[tuple[str, str]]:
+    """The story the plan's new questions need most: their family is introduced anyway."""
+    slot = o.plan.write_slots[0]
+    count = sum(c.question.story == slot for c in o.plan.introduce)
+    name = o.slot_names.get(slot, "")
+    return [(f"Step: write your slot-{slot} story{f' ({name})' if name else ''}: "
+             f"{plural(count, 'new question')} in the plan rely on it.",
+             f"emdrill story add --slot {slot}")]
+
+
+def gaps_line(o: Outlook, *, step: bool = True) -> str:
+    """Story-bank gaps for the slots in-scope questions rely on, the most needed first;
+    `step`: with the command that writes the first."""
     if not o.gaps:
         return ""
     first = o.gaps[0]
@@ -112,6 +214,8 @@ def gaps_line(o: Outlook) -> str:
     if len(o.gaps) > 1:
         rest = ", ".join(f"{g.slot.slot} ({g.questions})" for g in o.gaps[1:])
         text += f", nor for slots {rest}"
+    if not step:
+        return f"{text}."
     return f"{text}.\nNext: [bold]emdrill story add --slot {first.slot.slot}[/bold]"
 
 

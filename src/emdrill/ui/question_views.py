@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # `suggest` runs without the store's heavy imports; these bri
     from rich.table import Table
 
     from emdrill.ops.drafts import Pending
+    from emdrill.ops.plan_scope import Widening
     from emdrill.ops.questions import Added, ImportResult, Proposal
 
 LABEL = 12  # width of the labels in a suggestion block
@@ -196,3 +197,36 @@ def show_drafts_done(done: Mapping[str, int], *, left: int) -> None:
         line += f"; {left} left"
     out().print(Text(line + ("; run `emdrill drafts` again for the rest" if left or
                              done["skipped"] else "")), soft_wrap=True)
+
+
+# ---------------------------------------------------------------- the plan's scope
+
+
+def _counts(w: Widening, *, after: bool) -> str:
+    questions = w.questions_after if after else w.questions_before
+    minutes = w.minutes_after if after else w.minutes_before
+    return f"{plural(questions, 'question')}, {plural(minutes, 'minute')} a day to cover them"
+
+
+def widening_line(w: Widening) -> str:
+    """What letting the questions in would do to the plan, asked before it is done."""
+    return (f"This adds {plural(len(w.ids), 'question')} to your interview plan's scope: "
+            f"{w.questions_before} -> {w.questions_after} questions, {w.minutes_before} -> "
+            f"{w.minutes_after} minutes a day to cover them.")
+
+
+def kept_out_line(w: Widening, *, how: str) -> str:
+    """One line: the questions stay out of the plan's scope, and how to let them in."""
+    return (f"Kept {plural(len(w.ids), 'new question')} out of your interview plan's scope "
+            f"(it stays at {_counts(w, after=False)}); {how} puts "
+            f"{'it' if len(w.ids) == 1 else 'them'} in.")
+
+
+def let_in_line(w: Widening) -> str:
+    return (f"Put {plural(len(w.ids), 'question')} in your interview plan's scope: now "
+            f"{_counts(w, after=True)}.")
+
+
+def show_scope_line(line: str, *, terminal: bool) -> None:
+    """Wrapped at words on a terminal; one line when piped (a script reads it whole)."""
+    out().print(Text(line), soft_wrap=not terminal)
