@@ -81,6 +81,8 @@ OPS = ["status", "next20", "grade", "undo", "grade+next", "home", "stats"]
 W = [0.4872, 1.4003, 3.7145, 13.8206, 5.1618, 1.2298, 0.8975, 0.031, 1.6474, 0.1367, 1.0461,
      2.1072, 0.0793, 0.3246, 1.587, 0.2272, 2.8755]
 RATINGS = [1, 2, 3, 3, 3, 3, 3, 3, 3, 4]  # 10% again, 10% hard, 70% good, 10% easy
+ANKI_DECAY = 0.154  # what Anki 26.9.3 writes into a card's data with its default parameters
+GOOD = 2  # anki's CardAnswer.GOOD (AGAIN is 0): the bench grades Good in both products
 LEARN_SECONDS = 600  # an again or hard on a new card comes back in ten minutes
 
 
@@ -306,7 +308,7 @@ def _history(con: sqlite3.Connection, acon: sqlite3.Connection, rows: list[dict[
             kind = 0 if f.last is None or f.state == 1 else 2 if f.state == 3 else 1
             assert g.difficulty is not None
             a_rows.append((int(at * 1000) + ord_, cards[qid][ord_], -1, rating, g.ivl, f.ivl,
-                           round(g.difficulty * 100), 12_500, kind))
+                           round(g.difficulty * 100) + 100, 12_500, kind))
         if len(e_rows) >= 50_000:
             flush()
     flush()
@@ -317,18 +319,26 @@ def _history(con: sqlite3.Connection, acon: sqlite3.Connection, rows: list[dict[
             facet_updates.append((f.state, f.step, f.stability, f.difficulty, _t(f.due),
                                   None if f.last is None else _t(f.last), qid, facet))
             assert f.last is not None and f.stability is not None
-            data = json.dumps({"s": round(f.stability, 4), "d": round(f.difficulty or 5, 4),
-                               "dr": 0.9, "lrt": int(f.last)})
+            # as Anki serialises it: stability to 4 places, difficulty to 3, compact JSON.
+            # Anki rewrites a card's data in that form on every write (an undo too); a
+            # difficulty kept to 4 places made the states it had queued before an undo differ
+            # from the card after it, and answer_card refused them ("card was modified").
+            data = json.dumps({"s": round(f.stability, 4), "d": round(f.difficulty or 5, 3),
+                               "dr": 0.9, "decay": ANKI_DECAY, "lrt": int(f.last)},
+                              separators=(",", ":"))
             if f.state == 2:  # review: due is a day number counted from crt
                 ctype, queue, due = 2, 2, today + math.floor((f.due - now) / 86400)
             else:  # (re)learning: due in epoch seconds
                 ctype, queue, due = (1 if f.state == 1 else 3), 1, int(f.due)
-            card_updates.append((ctype, queue, due, max(0, f.ivl), f.reps, f.lapses,
+            # a relearning card keeps the interval it returns to (Anki's ReviewState inside
+            # RelearnState); a seen card carries the initial ease Anki gives it
+            ivl = f.ivl if f.state == 2 else max(1, round(f.stability)) if f.state == 3 else 0
+            card_updates.append((ctype, queue, due, ivl, f.reps, f.lapses,
                                  1 if queue == 1 else 0, data, cards[qid][ord_]))
     con.executemany("UPDATE facet SET state=?, step=?, stability=?, difficulty=?, due=?,"
                     " last_review=? WHERE question_id=? AND kind=?", facet_updates)
     acon.executemany("UPDATE cards SET type=?, queue=?, due=?, ivl=?, reps=?, lapses=?,"
-                     " left=?, factor=0, data=? WHERE id=?", card_updates)
+                     " left=?, factor=2500, data=? WHERE id=?", card_updates)
 
 
 # ---------------------------------------------------------------- timing
@@ -429,7 +439,7 @@ class Anki:
         top = self.top
         card = self.col.get_card(top.card.id)
         card.start_timer()
-        answer_ = self.col.sched.build_answer(card=card, states=top.states, rating=3)
+        answer_ = self.col.sched.build_answer(card=card, states=top.states, rating=GOOD)
         return self.col.sched.answer_card(answer_)
 
     def undo(self) -> object:
