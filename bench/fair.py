@@ -21,7 +21,10 @@ What makes it fair (issue 25):
   review of that facet starts from, and it is written into both files in the same pass.
   An emdrill review grades both facets (intent, story); Anki gets the two answers it would
   record for the same study, one revlog row per card of a "Basic (and reversed card)" note.
-  The final card states are the chain's last states. The rows go in with bulk SQL (the
+  The final card states are the chain's last states, in the form Anki 26.9.3 writes them
+  (card data with stability to 4 places, difficulty to 3, and `decay`; a relearning card keeps
+  the interval it returns to; revlog factor 100 + 100 x difficulty), so an answer, an undo and
+  the same answer again are accepted as they are in Anki. The rows go in with bulk SQL (the
   emdrill schema's triggers keep their counts; `rebuild_aggregates` fills the rest).
 - Equal durability. emdrill ships `PRAGMA synchronous=FULL` with WAL (store/db.py); Anki
   26.9.3 opens at FULL (2) too, and the bench sets it again and prints what both report.
@@ -33,7 +36,8 @@ Operations (emdrill | Anki):
 - status: `collection.status` | `sched.counts()` + `studied_today()` (the overview's counts)
 - next20: `next_queue(limit=20)` with each question's text | `get_queued_cards(20)` and each
   card's note fields
-- grade: `collection.grade` of the queue's first question | `answer_card` (Good) of its first
+- grade: `collection.grade` (intent Good) of the queue's first question | `answer_card` (Good)
+  of its first
 - undo: `collection.undo` | `col.undo()`
 - grade+next: grade, then `next_queue(limit=1)` as a drill does | answer, then the next queued
   card with its note
