@@ -1,0 +1,626 @@
+"""emdrill next to Anki on equal work: one clock, one history, one durability, one process.
+
+    python bench/fair.py [--sizes a,b,c,d] [--runs N] [--import-lines N] [--keep DIR] [--json]
+    python bench/fair.py --report RUN.json [RUN.json ...]
+
+Sizes: (a) the bundled deck with no reviews; (b) 500 questions, 50,000 reviews; (c) 10,000
+questions, 1,000,000 reviews; (d) 50,000 questions, 5,000,000 reviews. Every review is over
+two years that end at the machine's clock when the size is built.
+
+What makes it fair (issue 25):
+- One clock. Anki's backend reads the machine's clock and cannot be told another, so both
+  histories are built relative to the real clock, Anki's collection is dated from the start of
+  the history (`col.crt`), and emdrill is timed with `Clock(now=datetime.now(UTC))`: both see
+  the same "now" and the same last year.
+- Realistic text. Every question is a bundled deck question (decks/em-core.toml, about 740
+  characters of content each), repeated with a variant tag to reach the size; Anki's notes
+  carry the same text (question on the front, intent, probes, pitfall and follow-ups on the
+  back).
+- Chains. One shared history is generated once, review by review in time order: each facet's
+  state after a review (an FSRS-4.5 update with the default weights) is the state the next
+  review of that facet starts from, and it is written into both files in the same pass.
+  An emdrill review grades both facets (intent, story); Anki gets the two answers it would
+  record for the same study, one revlog row per card of a "Basic (and reversed card)" note.
+  The final card states are the chain's last states, in the form Anki 26.9.3 writes them
+  (card data with stability to 4 places, difficulty to 3, and `decay`; a relearning card keeps
+  the interval it returns to; revlog factor 100 + 100 x difficulty), so an answer, an undo and
+  the same answer again are accepted as they are in Anki. The rows go in with bulk SQL (the
+  emdrill schema's triggers keep their counts; `rebuild_aggregates` fills the rest).
+- Equal durability. emdrill ships `PRAGMA synchronous=FULL` with WAL (store/db.py); Anki
+  26.9.3 opens at FULL (2) too, and the bench sets it again and prints what both report.
+- One process, one loop. Both collections are open in this process; every round times each
+  operation for both products back to back, the one going first alternating by round, and
+  records CPU time (`time.process_time`) next to wall time. Figures are medians.
+
+Operations (emdrill | Anki):
+- status: `collection.status` | `sched.counts()` + `studied_today()` (the overview's counts)
+- next20: `next_queue(limit=20)` with each question's text | `get_queued_cards(20)` and each
+  card's note fields
+- grade: `collection.grade` (intent Good) of the queue's first question | `answer_card` (Good)
+  of its first
+- undo: `collection.undo` | `col.undo()`
+- grade+next: grade, then `next_queue(limit=1)` as a drill does | answer, then the next queued
+  card with its note
+- home: `status` + `advice.outlook` (the home screen) | `deck_due_tree()` + `studied_today()`
+  (the deck list)
+- stats: `stats.report` | `graphs(days=365)`
+
+Also printed: bytes per review (each file, after a checkpoint and VACUUM, over the shared
+history's reviews; Anki's also over its revlog rows), the growth of each op per 10x reviews
+between consecutive sizes, and with `--import-lines N` the whole `emdrill import` of an N-line
+question list at the largest size. Nothing asserts: the script prints figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import math
+import os
+import random
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SIZES = {"a": (0, 0), "b": (500, 50_000), "c": (10_000, 1_000_000),
+         "d": (50_000, 5_000_000)}
+HISTORY_DAYS = 730
+UNSEEN = 0.1  # a tenth of the questions have never been reviewed
+LOCAL = datetime.now().astimezone().tzinfo or UTC  # Anki counts days in the machine's zone
+OPS = ["status", "next20", "grade", "undo", "grade+next", "home", "stats"]
+
+# FSRS-4.5 default weights: the chain's memory model. Any consistent update would do; this one
+# keeps each facet's stability near the gaps it is reviewed at, as a real history does.
+W = [0.4872, 1.4003, 3.7145, 13.8206, 5.1618, 1.2298, 0.8975, 0.031, 1.6474, 0.1367, 1.0461,
+     2.1072, 0.0793, 0.3246, 1.587, 0.2272, 2.8755]
+RATINGS = [1, 2, 3, 3, 3, 3, 3, 3, 3, 4]  # 10% again, 10% hard, 70% good, 10% easy
+ANKI_DECAY = 0.154  # what Anki 26.9.3 writes into a card's data with its default parameters
+GOOD = 2  # anki's CardAnswer.GOOD (AGAIN is 0): the bench grades Good in both products
+LEARN_SECONDS = 600  # an again or hard on a new card comes back in ten minutes
+
+
+# ---------------------------------------------------------------- the shared history
+
+
+@dataclass
+class Facet:
+    state: int = 1  # emdrill's numbering: 1 learning, 2 review, 3 relearning
+    step: int | None = 0
+    stability: float | None = None
+    difficulty: float | None = None
+    due: float = 0.0  # epoch seconds
+    last: float | None = None
+    ivl: int = 0  # Anki's interval in days (negative: seconds)
+    reps: int = 0
+    lapses: int = 0
+
+
+def answer(f: Facet, rating: int, at: float) -> Facet:
+    """The facet after `rating` at `at` (epoch seconds): one link of the chain."""
+    if f.last is None or f.stability is None or f.difficulty is None:
+        s = W[rating - 1]
+        d = min(10.0, max(1.0, W[4] - (rating - 3) * W[5]))
+    else:
+        elapsed = max(0.0, (at - f.last) / 86400)
+        r = (1 + 19 / 81 * elapsed / f.stability) ** -0.5
+        d0, s0 = f.difficulty, f.stability
+        if rating == 1:
+            s = min(s0, W[11] * d0 ** -W[12] * ((s0 + 1) ** W[13] - 1) * math.exp(W[14] * (1 - r)))
+        else:
+            bonus = W[15] if rating == 2 else W[16] if rating == 4 else 1.0
+            s = s0 * (1 + math.exp(W[8]) * (11 - d0) * s0 ** -W[9]
+                      * (math.exp(W[10] * (1 - r)) - 1) * bonus)
+        d = d0 - W[6] * (rating - 3)
+        d = min(10.0, max(1.0, W[7] * (W[4] - (rating - 3) * W[5]) + (1 - W[7]) * d))
+    s = max(0.01, s)
+    learning = (f.last is None and rating <= 2) or (f.last is not None and rating == 1)
+    if learning:
+        state, step, due, ivl = (1 if f.last is None else 3), 0, at + LEARN_SECONDS, -LEARN_SECONDS
+    else:
+        days = max(1, round(s))
+        state, step, due, ivl = 2, None, at + days * 86400, days
+    lapsed = f.state == 2 and rating == 1
+    return Facet(state, step, s, d, due, at, ivl, f.reps + 1, f.lapses + lapsed)
+
+
+def _t(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+
+
+# ---------------------------------------------------------------- building both files
+
+
+def _bundled_rows() -> list[dict[str, Any]]:
+    """The bundled deck's questions as emdrill stores them (loaded through the real loader)."""
+    from emdrill.ops import collection
+
+    with tempfile.TemporaryDirectory() as folder:
+        store = collection.open_collection(Path(folder) / "deck.db", now=datetime.now(UTC))
+        store.close()
+        con = sqlite3.connect(Path(folder) / "deck.db")
+        con.row_factory = sqlite3.Row
+        rows = [dict(r) for r in con.execute("SELECT * FROM question ORDER BY new_order")]
+        con.close()
+    return rows
+
+
+def build(folder: Path, questions: int, reviews: int, *, seed: int = 1) -> dict[str, Any]:
+    """Both collections for one size, from one history. Returns what was built."""
+    from anki.collection import AddNoteRequest, Collection
+
+    from emdrill.ops import collection
+    from emdrill.store import decks as store_decks
+
+    started = time.perf_counter()
+    now = time.time()
+    start = now - HISTORY_DAYS * 86400
+    base = _bundled_rows()
+    n = questions or len(base)
+    rows: list[dict[str, Any]] = []
+    for i in range(n):
+        row = dict(base[i % len(base)])
+        variant = i // len(base)
+        if variant:
+            row["id"] = f"{row['id']}~{variant}"
+            row["text"] = f"{row['text']} (variant {variant})"
+            row["siblings"] = json.dumps([f"{s}~{variant}" for s in json.loads(row["siblings"])])
+            row["position"] = row["position"] + variant * len(base)
+        rows.append(row)
+
+    # emdrill: the bundled deck through the loader, the rest as rows like it
+    db = folder / "emdrill.db"
+    store = collection.open_collection(db, now=datetime.fromtimestamp(start - 86400, UTC))
+    store.close()
+    con = sqlite3.connect(db)
+    con.execute("PRAGMA synchronous=OFF")
+    extra = rows[len(base):]
+    if extra:
+        cols = list(extra[0])
+        con.executemany(f"INSERT INTO question ({', '.join(cols)}) VALUES "
+                        f"({', '.join('?' * len(cols))})",
+                        [tuple(r[c] for c in cols) for r in extra])
+        con.executemany("INSERT INTO facet (question_id, kind, state, step, due) VALUES "
+                        "(?, ?, 1, 0, ?)", [(r["id"], k, r["added_at"]) for r in extra
+                                            for k in ("intent", "story")])
+    con.commit()
+
+    # Anki: the same notes through its API, dated from the history's start
+    anki_path = folder / "anki" / "collection.anki2"
+    anki_path.parent.mkdir(exist_ok=True)
+    col = Collection(str(anki_path))
+    col.set_config("fsrs", True)
+    model = col.models.by_name("Basic (and reversed card)")
+    assert model is not None
+    deck_id = col.decks.id("bench")
+    assert deck_id is not None
+    requests = []
+    for r in rows:
+        note = col.new_note(model)
+        note["Front"] = r["text"]
+        note["Back"] = "<br>".join([r["intent"], *json.loads(r["probes"]), r["pitfall"],
+                                    *json.loads(r["follow_ups"])])
+        note["Front"] += f"<!--{r['id']}-->"
+        requests.append(AddNoteRequest(note=note, deck_id=deck_id))
+    col.add_notes(requests)
+    col.decks.select(deck_id)
+    col.close()
+    acon = sqlite3.connect(anki_path)
+    acon.execute("PRAGMA synchronous=OFF")
+    crt = acon.execute("SELECT crt FROM col").fetchone()[0]
+    days_back = math.ceil((crt - start) / 86400) + 1
+    crt -= days_back * 86400  # same hour of day: Anki's rollover stays where it was
+    acon.execute("UPDATE col SET crt = ?", (crt,))
+    cards: dict[str, tuple[int, int]] = {}  # question id -> (intent card, story card)
+    for nid, flds in acon.execute("SELECT id, flds FROM notes"):
+        qid = flds.split("\x1f")[0].rsplit("<!--", 1)[1][:-3]
+        ids = [c for (c,) in acon.execute("SELECT id FROM cards WHERE nid=? ORDER BY ord", (nid,))]
+        cards[qid] = (ids[0], ids[1])
+    today = math.floor((now - crt) / 86400)
+
+    if reviews:
+        _history(con, acon, rows, cards, reviews=reviews, start=start, now=now, crt=crt,
+                 today=today, seed=seed)
+    con.commit()
+    acon.commit()
+    acon.close()
+    con.close()
+    store = collection.open_collection(db, now=datetime.fromtimestamp(now, UTC), autoload=False)
+    store_decks.rebuild_aggregates(store)
+    store.close()
+    sizes = {}
+    objects: dict[str, list[tuple[str, int]]] = {}
+    for name, path in (("emdrill", db), ("anki", anki_path)):
+        c = sqlite3.connect(path)
+        c.create_collation("unicase", _unicase)  # Anki's, needed to rebuild its indexes
+        c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        c.execute("VACUUM")
+        c.execute("ANALYZE")
+        objects[name] = _objects(c)
+        c.close()
+        sizes[name] = path.stat().st_size
+    revlog = sqlite3.connect(anki_path).execute("SELECT count(*) FROM revlog").fetchone()[0]
+    return {"questions": n, "reviews": reviews, "revlog_rows": revlog, "bytes": sizes,
+            "objects": objects, "build_s": time.perf_counter() - started}
+
+
+def _objects(con: sqlite3.Connection) -> list[tuple[str, int]]:
+    """The largest tables and indexes with their bytes (empty when SQLite lacks dbstat)."""
+    try:
+        return [(str(n), int(b)) for n, b in con.execute(
+            "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 6")]
+    except sqlite3.Error:
+        return []
+
+
+def _unicase(a: str, b: str) -> int:
+    x, y = a.casefold(), b.casefold()
+    return (x > y) - (x < y)
+
+
+def _history(con: sqlite3.Connection, acon: sqlite3.Connection, rows: list[dict[str, Any]],
+             cards: dict[str, tuple[int, int]], *, reviews: int, start: float, now: float,
+             crt: int, today: int, seed: int) -> None:
+    """One chain per facet, in time order: review k at start + k * step, of a question drawn
+    at random among the seen ones; written into both files as it goes."""
+    rng = random.Random(seed)
+    seen = [r for r in rows if rng.random() >= UNSEEN]
+    state: dict[str, tuple[Facet, Facet]] = {}
+    step = (now - 3600 - start) / reviews  # the last review an hour before now
+    e_rows: list[tuple[Any, ...]] = []
+    a_rows: list[tuple[Any, ...]] = []
+
+    def flush() -> None:
+        con.executemany(
+            "INSERT INTO review (question_id, reviewed_at, intent_rating, story_rating,"
+            " slot_named, seconds, mode, intent_prev_state, intent_prev_step,"
+            " intent_prev_stability, intent_prev_difficulty, intent_prev_due,"
+            " intent_prev_last_review, story_prev_state, story_prev_step, story_prev_stability,"
+            " story_prev_difficulty, story_prev_due, story_prev_last_review)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", e_rows)
+        acon.executemany("INSERT INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time,"
+                         " type) VALUES (?,?,?,?,?,?,?,?,?)", a_rows)
+        e_rows.clear()
+        a_rows.clear()
+
+    for k in range(reviews):
+        at = start + k * step
+        row = seen[rng.randrange(len(seen))]
+        qid = row["id"]
+        added = datetime.fromisoformat(row["added_at"]).timestamp()
+        before = state.get(qid) or (Facet(due=added), Facet(due=added))
+        ratings = (rng.choice(RATINGS), rng.choice(RATINGS))
+        after = (answer(before[0], ratings[0], at), answer(before[1], ratings[1], at))
+        state[qid] = after
+        prev: list[Any] = []
+        for f in before:
+            prev += [f.state, f.step, f.stability, f.difficulty, _t(f.due),
+                     None if f.last is None else _t(f.last)]
+        slot = row["story"] if ratings[1] > 1 else (row["story"] % 8) + 1
+        e_rows.append((qid, _t(at), ratings[0], ratings[1], slot, 25.0, "drill", *prev))
+        for ord_, (f, g, rating) in enumerate(zip(before, after, ratings, strict=True)):
+            kind = 0 if f.last is None or f.state == 1 else 2 if f.state == 3 else 1
+            assert g.difficulty is not None
+            a_rows.append((int(at * 1000) + ord_, cards[qid][ord_], -1, rating, g.ivl, f.ivl,
+                           round(g.difficulty * 100) + 100, 12_500, kind))
+        if len(e_rows) >= 50_000:
+            flush()
+    flush()
+    facet_updates = []
+    card_updates = []
+    for qid, pair in state.items():
+        for ord_, (facet, f) in enumerate(zip(("intent", "story"), pair, strict=True)):
+            facet_updates.append((f.state, f.step, f.stability, f.difficulty, _t(f.due),
+                                  None if f.last is None else _t(f.last), qid, facet))
+            assert f.last is not None and f.stability is not None
+            # as Anki serialises it: stability to 4 places, difficulty to 3, compact JSON.
+            # Anki rewrites a card's data in that form on every write (an undo too); a
+            # difficulty kept to 4 places made the states it had queued before an undo differ
+            # from the card after it, and answer_card refused them ("card was modified").
+            data = json.dumps({"s": round(f.stability, 4), "d": round(f.difficulty or 5, 3),
+                               "dr": 0.9, "decay": ANKI_DECAY, "lrt": int(f.last)},
+                              separators=(",", ":"))
+            if f.state == 2:  # review: due is a day number counted from crt
+                ctype, queue, due = 2, 2, today + math.floor((f.due - now) / 86400)
+            else:  # (re)learning: due in epoch seconds
+                ctype, queue, due = (1 if f.state == 1 else 3), 1, int(f.due)
+            # a relearning card keeps the interval it returns to (Anki's ReviewState inside
+            # RelearnState); a seen card carries the initial ease Anki gives it
+            ivl = f.ivl if f.state == 2 else max(1, round(f.stability)) if f.state == 3 else 0
+            card_updates.append((ctype, queue, due, ivl, f.reps, f.lapses,
+                                 1 if queue == 1 else 0, data, cards[qid][ord_]))
+    con.executemany("UPDATE facet SET state=?, step=?, stability=?, difficulty=?, due=?,"
+                    " last_review=? WHERE question_id=? AND kind=?", facet_updates)
+    acon.executemany("UPDATE cards SET type=?, queue=?, due=?, ivl=?, reps=?, lapses=?,"
+                     " left=?, factor=2500, data=? WHERE id=?", card_updates)
+
+
+# ---------------------------------------------------------------- timing
+
+
+class Emdrill:
+    def __init__(self, db: Path) -> None:
+        from emdrill.ops import collection
+
+        self.store = collection.open_collection(db, now=datetime.now(UTC), autoload=False)
+        self.top: str | None = None
+
+    def clock(self) -> Any:
+        from emdrill.core.timing import Clock
+
+        return Clock(now=datetime.now(UTC), local=LOCAL)
+
+    def durability(self) -> str:
+        with self.store.read() as con:
+            level = con.execute("PRAGMA synchronous").fetchone()[0]
+        return {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}.get(level, "?")
+
+    def status(self) -> object:
+        from emdrill.ops import collection
+
+        return collection.status(self.store, self.clock())
+
+    def next20(self) -> object:
+        from emdrill.ops import collection
+
+        items = collection.next_queue(self.store, self.clock(), limit=20)
+        texts = [i.card.question.text for i in items]
+        self.top = items[0].card.id
+        return texts
+
+    def grade(self) -> object:
+        from emdrill.core.scheduler import Rating
+        from emdrill.ops import collection
+        from emdrill.ops.collection import StoryAnswer
+
+        assert self.top is not None
+        return collection.grade(self.store, self.clock(), self.top, intent=Rating.GOOD,
+                                story=StoryAnswer(slot=1), mode="drill")
+
+    def undo(self) -> object:
+        from emdrill.ops import collection
+
+        return collection.undo(self.store)
+
+    def grade_next(self) -> object:
+        from emdrill.ops import collection
+
+        graded = self.grade()
+        items = collection.next_queue(self.store, self.clock(), limit=1)
+        return graded, [i.card.question.text for i in items]
+
+    def home(self) -> object:
+        from emdrill.ops import advice, collection
+
+        clock = self.clock()
+        result = collection.status(self.store, clock)
+        return result, advice.outlook(self.store, clock, due=result.due)
+
+    def stats(self) -> object:
+        from emdrill.ops import stats
+
+        return stats.report(self.store, self.clock())
+
+    def close(self) -> None:
+        self.store.close()
+
+
+class Anki:
+    def __init__(self, path: Path) -> None:
+        from anki.collection import Collection
+
+        self.col = Collection(str(path))
+        self.col.db.execute("PRAGMA synchronous = FULL")
+        self.col.decks.select(self.col.decks.id("bench") or 1)
+        self.top: Any = None
+
+    def durability(self) -> str:
+        return {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}.get(
+            self.col.db.scalar("PRAGMA synchronous"), "?")
+
+    def status(self) -> object:
+        return self.col.sched.counts(), self.col.studied_today()
+
+    def _queue(self, n: int) -> list[Any]:
+        queued = self.col.sched.get_queued_cards(fetch_limit=n)
+        self.top = queued.cards[0] if queued.cards else None
+        return [self.col.get_note(e.card.note_id).fields for e in queued.cards]
+
+    def next20(self) -> object:
+        return self._queue(20)
+
+    def grade(self) -> object:
+        top = self.top
+        card = self.col.get_card(top.card.id)
+        card.start_timer()
+        answer_ = self.col.sched.build_answer(card=card, states=top.states, rating=GOOD)
+        return self.col.sched.answer_card(answer_)
+
+    def undo(self) -> object:
+        return self.col.undo()
+
+    def grade_next(self) -> object:
+        return self.grade(), self._queue(1)
+
+    def home(self) -> object:
+        return self.col.sched.deck_due_tree(), self.col.studied_today()
+
+    def stats(self) -> object:
+        return self.col._backend.graphs(search="", days=365)
+
+    def close(self) -> None:
+        self.col.close()
+
+
+def _measure(work: Callable[[], object]) -> tuple[float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    work()
+    return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
+
+
+def time_both(folder: Path, runs: int) -> dict[str, Any]:
+    """Both products in this process, one interleaved loop; medians in milliseconds."""
+    mine, theirs = Emdrill(folder / "emdrill.db"), Anki(folder / "anki" / "collection.anki2")
+    products: dict[str, Emdrill | Anki] = {"emdrill": mine, "anki": theirs}
+    out: dict[str, dict[str, dict[str, list[float]]]] = {
+        p: {op: {"wall": [], "cpu": []} for op in OPS} for p in products}
+    steps: dict[str, Callable[[Any], object]] = {
+        "status": lambda p: p.status(), "next20": lambda p: p.next20(),
+        "grade": lambda p: p.grade(), "undo": lambda p: p.undo(),
+        "grade+next": lambda p: p.grade_next(), "home": lambda p: p.home(),
+        "stats": lambda p: p.stats()}
+    for r in range(runs + 1):  # round 0 warms both up and is not kept
+        order = ["emdrill", "anki"] if r % 2 else ["anki", "emdrill"]
+        for op in OPS:
+            for name in order:
+                product, step = products[name], steps[op]
+                wall, cpu = _measure(lambda: step(product))  # noqa: B023 (called at once)
+                if r:
+                    out[name][op]["wall"].append(wall)
+                    out[name][op]["cpu"].append(cpu)
+                if op == "grade+next":
+                    products[name].undo()  # untimed: the next round starts where this one did
+    durability = {name: p.durability() for name, p in products.items()}
+    mine.close()
+    theirs.close()
+    return {"durability": durability,
+            "ms": {p: {op: {k: statistics.median(v) for k, v in d.items()}
+                       for op, d in ops.items()} for p, ops in out.items()}}
+
+
+# ---------------------------------------------------------------- import of a list
+
+
+def time_import(folder: Path, lines: int) -> dict[str, float]:
+    """A whole `emdrill import` of a `lines`-line question list, wall and CPU seconds."""
+    rows = (ROOT / "tests" / "data" / "labelled-questions.tsv").read_text(
+        encoding="utf-8").splitlines()[1:]
+    texts = [row.split("\t")[2] for row in rows]
+    listing = folder / "list.txt"
+    listing.write_text("".join(f"{texts[i % len(texts)]} ({i})\n" for i in range(lines)),
+                       encoding="utf-8")
+    env = {**os.environ, "EMDRILL_HOME": str(folder)}
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "emdrill", "import", str(listing)], env=env,
+                          capture_output=True, text=True)
+    wall = time.perf_counter() - wall
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode:
+        print(f"import failed ({done.returncode}): {done.stderr.strip()[-300:]}",
+              file=sys.stderr)
+    cpu = after.ru_utime - used.ru_utime + after.ru_stime - used.ru_stime
+    return {"lines": lines, "wall_s": wall, "cpu_s": cpu, "exit": done.returncode}
+
+
+# ---------------------------------------------------------------- report
+
+
+def table(results: dict[str, dict[str, Any]]) -> str:
+    out = ["| size | op | emdrill CPU | Anki CPU | CPU ratio | emdrill wall | Anki wall "
+           "| wall ratio |", "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for size, res in results.items():
+        ms = res["timing"]["ms"]
+        for op in OPS:
+            e, a = ms["emdrill"][op], ms["anki"][op]
+            out.append(f"| {size} | {op} | {e['cpu']:.2f} | {a['cpu']:.2f} | "
+                       f"{_ratio(e['cpu'], a['cpu'])} | {e['wall']:.2f} | {a['wall']:.2f} | "
+                       f"{_ratio(e['wall'], a['wall'])} |")
+    out += ["", "| size | questions | reviews | Anki revlog rows | emdrill bytes/review "
+            "| Anki bytes/review | Anki bytes/revlog row | build s | durability |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for size, res in results.items():
+        b, n = res["built"]["bytes"], res["built"]["reviews"]
+        rows = res["built"]["revlog_rows"]
+        d = res["timing"]["durability"]
+        per_row = f"{b['anki'] / rows:.0f}" if rows else "-"
+        out.append(f"| {size} | {res['built']['questions']} | {n} | {rows} "
+                   f"| {_per(b['emdrill'], n)} | {_per(b['anki'], n)} | {per_row} "
+                   f"| {res['built']['build_s']:.0f} | emdrill {d['emdrill']}, "
+                   f"Anki {d['anki']} |")
+    with_reviews = [s for s in results if results[s]["built"]["reviews"]]
+    if len(with_reviews) > 1:
+        out += ["", "Growth of CPU time per 10x reviews (t2/t1 scaled to a factor of 10):", "",
+                "| from -> to | " + " | ".join(f"{op} e / A" for op in OPS) + " |",
+                "|---|" + "---:|" * len(OPS)]
+        for s1, s2 in itertools.pairwise(with_reviews):
+            k = math.log(10) / math.log(results[s2]["built"]["reviews"]
+                                        / results[s1]["built"]["reviews"])
+            cells = []
+            for op in OPS:
+                g = []
+                for p in ("emdrill", "anki"):
+                    t1 = results[s1]["timing"]["ms"][p][op]["cpu"]
+                    t2 = results[s2]["timing"]["ms"][p][op]["cpu"]
+                    g.append(f"{(t2 / t1) ** k:.1f}x" if t1 > 0 and t2 > 0 else "-")
+                cells.append(" / ".join(g))
+            out.append(f"| {s1} -> {s2} | " + " | ".join(cells) + " |")
+    for size, res in results.items():
+        n = res["built"]["reviews"]
+        for product, objs in res["built"].get("objects", {}).items():
+            if n and objs:
+                out.append(f"\n({size}) {product}, bytes per review by table and index: "
+                           + ", ".join(f"{name} {b / n:.0f}" for name, b in objs))
+    for size, res in results.items():
+        if "import" in res:
+            i = res["import"]
+            out.append(f"\n`emdrill import` of a {i['lines']}-line list at ({size}): "
+                       f"{i['wall_s']:.1f} s wall, {i['cpu_s']:.1f} s CPU (exit {i['exit']})")
+    return "\n".join(out)
+
+
+def _per(size: int, n: int) -> str:
+    return f"{size / n:.0f}" if n else "-"
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}x" if b > 0 else "-"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--sizes", default="a,b,c")
+    parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument("--import-lines", type=int, default=0,
+                        help="also time `emdrill import` of a list this long at the last size")
+    parser.add_argument("--keep", type=Path, help="build into this folder and keep the files")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--report", type=Path, nargs="+", metavar="JSON",
+                        help="print the table of earlier --json runs (sizes merged in order)")
+    args = parser.parse_args()
+    if args.report:
+        merged: dict[str, dict[str, Any]] = {}
+        for path in args.report:
+            merged.update(json.loads(path.read_text(encoding="utf-8")))
+        print(table(merged))
+        return
+    sizes = [s for s in args.sizes.split(",") if s]
+    unknown = [s for s in sizes if s not in SIZES]
+    if unknown:
+        parser.error(f"unknown size {', '.join(unknown)} (choose from {', '.join(SIZES)})")
+    results: dict[str, dict[str, Any]] = {}
+    for size in sizes:
+        with tempfile.TemporaryDirectory(prefix=f"emdrill-fair-{size}-") as name:
+            folder = args.keep / size if args.keep else Path(name)
+            folder.mkdir(parents=True, exist_ok=True)
+            questions, reviews = SIZES[size]
+            built = build(folder, questions, reviews)
+            print(f"({size}) built in {built['build_s']:.0f} s", file=sys.stderr, flush=True)
+            results[size] = {"built": built, "timing": time_both(folder, args.runs)}
+            if args.import_lines and size == sizes[-1]:
+                results[size]["import"] = time_import(folder, args.import_lines)
+    print(json.dumps(results, indent=2) if args.json else table(results))
+
+
+if __name__ == "__main__":
+    main()
