@@ -143,12 +143,19 @@ def test_deck_load_killed_at_random_points_loads_all_or_nothing(home: Path,
     text = mini_deck_text(60)
     big.write_text(text, encoding="utf-8")
     rng = random.Random(13)
+    # Kill somewhere in the time a whole load takes here (start-up, schema, then the writes),
+    # so the kills land inside it however fast the load is on this machine.
+    started = time.monotonic()
+    whole = subprocess.run([sys.executable, "-m", "emdrill", "deck", "load", str(big)],
+                           env=_env(tmp_path / "timed"), capture_output=True, timeout=60)
+    assert whole.returncode == 0, whole.stderr
+    took = time.monotonic() - started
     for run in range(RUNS):
         folder = tmp_path / f"home{run}"
         env = _env(folder)
         proc = subprocess.Popen([sys.executable, "-m", "emdrill", "deck", "load", str(big)],
                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        _kill_after_start(proc, rng.uniform(0.4, 1.6))
+        _kill_after_start(proc, rng.uniform(0.6, 1.0) * took)
         proc.wait(timeout=30)
         db = folder / "emdrill.db"
         if not db.exists():

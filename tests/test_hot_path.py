@@ -466,3 +466,31 @@ def test_an_early_stop_that_would_show_a_pair_reads_the_next_family(tmp_path: Pa
     expected = order.build_queue(order.due_cards(store_cards.load_cards(store), now), [],
                                  allowance=0, weakness=weak, previous=previous, limit=4)
     assert [i.card.id for i in got] == [i.card.id for i in expected]
+
+
+def test_a_question_moving_family_on_reload_takes_its_tallies_along(tmp_path: Path) -> None:
+    """A reload that moves a reviewed question to another family recounts the sums: its
+    reviews now count towards the family it joined."""
+    store = _store(tmp_path)
+    now = _play(store, random.Random(6), 60)
+    path = _deck(tmp_path)
+    moved = [q for q in ("alpha-0", "alpha-1", "alpha-2")
+             if _reviewed(store, q)]
+    assert moved  # the play graded at least one of them
+    text = path.read_text(encoding="utf-8")
+    for qid in moved:
+        text = text.replace(f'id = "{qid}"\nfamily = "alpha"', f'id = "{qid}"\nfamily = "beta"')
+    path.write_text(text, encoding="utf-8")
+    decks.load_paths(store, [path], now=now)
+    brute = _brute_tallies(store, now)
+    kept = {f: t.at(now) for f, t in tallies.read(store).items()}
+    for family in ("alpha", "beta"):
+        n, m = brute.get(family, (0.0, 0.0))
+        got_n, got_m = kept.get(family, (0.0, 0.0))
+        assert got_n == pytest.approx(n, abs=1e-9) and got_m == pytest.approx(m, abs=1e-9)
+
+
+def _reviewed(store: Store, qid: str) -> bool:
+    with store.read() as con:
+        return bool(con.execute("SELECT count(*) FROM review WHERE question_id = ?",
+                                (qid,)).fetchone()[0])

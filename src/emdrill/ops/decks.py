@@ -69,12 +69,36 @@ def _expand(paths: list[Path]) -> list[Path]:
 def bundled_context(paths: list[Path]) -> Context:
     """Families and ids of bundled decks not being checked, so user decks may use them."""
     given = {_real(p) for p in _expand(paths)}
-    others = [parse_file(p) for p in bundled_paths() if _real(p) not in given]
+    others = [_bundled_names(p) for p in bundled_paths() if _real(p) not in given]
     return Context(
-        families=frozenset(fam.slug for f in others for fam in f.families),
-        question_decks={q.id: f.deck_id for f in others for q in f.questions},
-        deck_owners={f.deck_id: f"the bundled deck {f.path.name}" for f in others if f.deck_id},
+        families=frozenset(slug for _, families, _, _ in others for slug in families),
+        question_decks={qid: deck for deck, _, ids, _ in others for qid in ids},
+        deck_owners={deck: f"the bundled deck {name}" for deck, _, _, name in others if deck},
     )
+
+
+_NamesKey = tuple[str, int, int]
+_Names = tuple[str, tuple[str, ...], tuple[str, ...], str]
+_names_seen: dict[_NamesKey, _Names] = {}
+
+
+def _bundled_names(path: Path) -> _Names:
+    """A bundled deck's id, family slugs, question ids and file name. Every load of a user's
+    deck asks for them; they are parsed once per process and file version (its size and
+    modification time), not on every load."""
+    try:
+        stat = path.stat()
+    except OSError:
+        stat = None
+    key = (_real(path), stat.st_mtime_ns, stat.st_size) if stat is not None else None
+    if key is not None and key in _names_seen:
+        return _names_seen[key]
+    f = parse_file(path)
+    names = (f.deck_id, tuple(fam.slug for fam in f.families), tuple(q.id for q in f.questions),
+             f.path.name)
+    if key is not None:
+        _names_seen[key] = names
+    return names
 
 
 def _owned_elsewhere(loaded: Context, sources: dict[str, str],

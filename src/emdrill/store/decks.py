@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # deck loading and the ORM load only when a deck is loaded
     from sqlmodel import Session
 
     from emdrill.core.deckfile import Context, DeckFile, LoadResult
-    from emdrill.store.tables import FamilyRow
+    from emdrill.store.tables import FamilyRow, QuestionRow
 
 CONTENT_FIELDS = ("family", "text", "intent", "probes", "story", "also", "system", "traits",
                   "pitfall", "follow_ups", "siblings", "position", "draft")
@@ -52,6 +52,11 @@ def load(store: Store, files: list[DeckFile], *, now: datetime, first: bool = Fa
     regrouped = False
     added: list[str] = []
     with store.write() as s:
+        # One read for every question the files name, and new ones written in two batched
+        # INSERTs: a first load (a few hundred questions) is a handful of round trips, not
+        # several per question.
+        known = _loaded_rows(s, [q.id for deck in files for q in deck.questions])
+        fresh: list[Question] = []
         for deck in files:
             s.merge(DeckRow(id=deck.deck_id, name=deck.name, version=deck.version,
                             description=deck.description, source=os.path.abspath(deck.path),
@@ -62,12 +67,17 @@ def load(store: Store, files: list[DeckFile], *, now: datetime, first: bool = Fa
                 s.merge(SlotRow(slot=slot.slot, name=slot.name, competency=slot.competency,
                                 must_include=list(slot.must_include)))
             for q in deck.questions:
-                moved = _family_moves(s, q)
-                outcome = _upsert(s, q, now)
-                counts[outcome] += 1
-                regrouped = regrouped or moved
-                if first and outcome == "added":
-                    added.append(q.id)
+                row = known.get(q.id)
+                if row is None:
+                    fresh.append(q)
+                    counts["added"] += 1
+                    if first:
+                        added.append(q.id)
+                    continue
+                regrouped = regrouped or row.family != q.family
+                counts[_update(s, row, q)] += 1
+        _insert(s, fresh, now)
+        for deck in files:
             for q in deck.questions:
                 counts["merged"] += sum(_merge(s, old, q.id) for old in q.replaces)
         loaded = {q.id for deck in files for q in deck.questions}
@@ -87,11 +97,19 @@ def load(store: Store, files: list[DeckFile], *, now: datetime, first: bool = Fa
     return LoadResult(**counts)
 
 
-def _family_moves(s: Session, q: Question) -> bool:
+def _loaded_rows(s: Session, ids: list[str]) -> dict[str, QuestionRow]:
+    """The rows already in the collection for these question ids (chunked: SQLite caps the
+    number of parameters in one statement)."""
+    from sqlmodel import col, select
+
     from emdrill.store.tables import QuestionRow
 
-    row = s.get(QuestionRow, q.id)
-    return row is not None and row.family != q.family
+    found: dict[str, QuestionRow] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        found.update((row.id, row) for row in
+                     s.exec(select(QuestionRow).where(col(QuestionRow.id).in_(chunk))))
+    return found
 
 
 def refresh_new_order(s: Session, *, first: Collection[str] = ()) -> None:
@@ -141,23 +159,30 @@ def _content(q: Question) -> dict[str, object]:
     }
 
 
-def _upsert(s: Session, q: Question, now: datetime) -> str:
+def _insert(s: Session, questions: list[Question], now: datetime) -> None:
+    """Add new questions, each with a fresh memory for both facets (questions first: the
+    facets reference them; facet ids follow the questions' order)."""
+    from sqlalchemy import insert
+
     from emdrill.store.tables import FacetRow, QuestionRow
 
-    row = s.get(QuestionRow, q.id)
+    if not questions:
+        return
+    s.flush()  # pending changes go first, as they would in a unit of work
+    s.execute(insert(QuestionRow), [
+        {"id": q.id, "deck_id": q.deck, "added_at": now, "suspended": False, "due": None,
+         "reviews": 0, "new_order": None, "user_suspended": False, "buried_until": None,
+         **_content(q)} for q in questions])
+    memory = new_memory(now)
+    s.execute(insert(FacetRow), [
+        {"question_id": q.id, "kind": kind, "state": memory.state, "step": memory.step,
+         "stability": None, "difficulty": None, "due": now, "last_review": None}
+        for q in questions for kind in ("intent", "story")])
+
+
+def _update(s: Session, row: QuestionRow, q: Question) -> str:
+    """Bring a loaded question's content up to date (and back from suspension)."""
     content = _content(q)
-    if row is None:
-        row = QuestionRow(id=q.id, deck_id=q.deck, added_at=now, suspended=False, family=q.family,
-                          text=q.text, intent=q.intent, story=q.story, system=q.system)
-        for key, value in content.items():
-            setattr(row, key, value)
-        s.add(row)
-        s.flush()  # facets reference the question; no ORM relationship orders the inserts
-        fresh = new_memory(now)
-        for kind in ("intent", "story"):
-            s.add(FacetRow(question_id=q.id, kind=kind, state=fresh.state, step=fresh.step,
-                           due=now, last_review=None))
-        return "added"
     changed = any(getattr(row, key) != value for key, value in content.items())
     outcome = "restored" if row.suspended else ("updated" if changed else "unchanged")
     for key, value in content.items():
