@@ -55,13 +55,13 @@ def _start(*, mode: str, minutes: float | None, cards: int | None, compact: bool
     screen = drill.Screen(console=console, reader=KeyReader(), session=session, back=back,
                           slots=data.slots, compact=compact)
     decoding = collection.settings(store).decode if decode is None else decode
-    drill.run(session, screen, flow=_decoder(store, tick) if decoding else None)
+    drill.run(session, screen, flow=_decoder(store) if decoding else None)
     console.print(view.summary(session.summary(), now=clock().now,
                                family_names=collection.family_names(store),
                                width=console.size.width))
 
 
-def _decoder(store: Any, tick: Any) -> Any:
+def _decoder(store: Any) -> Any:
     import random
 
     from emdrill import env
@@ -74,7 +74,7 @@ def _decoder(store: Any, tick: Any) -> Any:
     def offer(card: Card) -> decode.Offer:
         return decode.offer(store, card, rng=rng)
 
-    return Decoder(offer=offer, tick=tick)
+    return Decoder(offer=offer)
 
 
 def _seconds(value: float) -> Any:
