@@ -196,3 +196,37 @@ def test_nothing_below_cli_reads_the_clock() -> None:
                 readers.add(name)
     below = {r for r in readers if not r.startswith("emdrill.cli")}
     assert below == CLOCK_READERS
+
+
+# Public top-level classes that may share a name across modules, each with its reason. Empty:
+# every class name says what it is wherever it is imported (Outlook, Scope, Plan, Coverage and
+# Report each meant two things until issue 27).
+SHARED_CLASS_NAMES: dict[str, str] = {}
+
+
+def public_classes() -> dict[str, list[str]]:
+    """Each public top-level class name, with the modules that define it."""
+    found: dict[str, list[str]] = {}
+    for name, path in all_modules().items():
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                found.setdefault(node.name, []).append(name)
+    return found
+
+
+def test_no_two_modules_define_the_same_public_class() -> None:
+    twice = {c: where for c, where in public_classes().items()
+             if len(where) > 1 and c not in SHARED_CLASS_NAMES}
+    assert twice == {}, f"one name, two classes: {twice}"
+    assert set(SHARED_CLASS_NAMES) <= set(public_classes())  # no stale exception
+
+
+def test_the_class_name_check_sees_a_planted_duplicate(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    pkg = tmp_path / "emdrill"
+    (pkg / "core").mkdir(parents=True)
+    (pkg / "core" / "a.py").write_text("class Plan:\n    pass\n")
+    (pkg / "core" / "b.py").write_text("class Plan:\n    pass\nclass _Plan:\n    pass\n")
+    monkeypatch.setitem(globals(), "SRC", tmp_path)
+    monkeypatch.setitem(globals(), "PACKAGE", pkg)
+    assert public_classes() == {"Plan": ["emdrill.core.a", "emdrill.core.b"]}

@@ -103,7 +103,7 @@ def test_check_database_names_every_foreign_object(home: Path, store: Store,
     add(saved, FOREIGN[0][1])
     add(saved, FOREIGN[1][1])
     with pytest.raises(StoreError, match="trigger 'wipe', view 'peek'"):
-        store_backup.check_database(saved)
+        store_backup.sound_version(saved)
 
 
 # ---------------------------------------------------------------- Windows file rules

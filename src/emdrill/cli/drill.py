@@ -19,7 +19,7 @@ def _hang_up(_signum: int, _frame: Any) -> None:
 def _start(*, mode: str, minutes: float | None, cards: int | None, compact: bool,
            decode: bool | None, family: str | None, deck: str | None) -> None:
     from emdrill import env
-    from emdrill.core.order import Scope
+    from emdrill.core.order import SessionScope
     from emdrill.core.timing import Clock
     from emdrill.ops import collection
     from emdrill.ops.back import load_back
@@ -41,7 +41,7 @@ def _start(*, mode: str, minutes: float | None, cards: int | None, compact: bool
         return Clock(now=start.now + _seconds(tick() - t0), local=start.local)
 
     store = open_here()
-    scope = collection.check_scope(store, Scope(family=family, deck=deck))
+    scope = collection.check_scope(store, SessionScope(family=family, deck=deck))
     length = minutes if minutes is not None else (
         collection.settings(store).minutes if mode == "drill" else None)
     session = Session(store, clock, mode=mode, minutes=length, max_cards=cards, scope=scope)
