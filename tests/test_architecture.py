@@ -5,6 +5,7 @@ layers, each third-party dependency stays with its owner, and no import cycle hi
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -230,3 +231,29 @@ def test_the_class_name_check_sees_a_planted_duplicate(tmp_path: Path,
     monkeypatch.setitem(globals(), "SRC", tmp_path)
     monkeypatch.setitem(globals(), "PACKAGE", pkg)
     assert public_classes() == {"Plan": ["emdrill.core.a", "emdrill.core.b"]}
+
+
+def documented_modules(text: str) -> set[str]:
+    """The modules docs/architecture.md's module map names: each `name.py` under its
+    layer's heading (**core/**, **store/**, ...), as "layer/name.py"."""
+    section = text.split("## Module map")[1].split("\n## ")[0]
+    parts = re.split(r"\*\*(core|store|ops|ui|cli)/\*\*", section)
+    return {f"{layer}/{name}" for layer, body in zip(parts[1::2], parts[2::2], strict=True)
+            for name in re.findall(r"`([a-z_]+\.py)`", body)}
+
+
+def test_the_module_map_names_every_module_and_only_modules_that_exist() -> None:
+    doc = (SRC.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    named = documented_modules(doc)
+    actual = {path.relative_to(PACKAGE).as_posix() for path in PACKAGE.rglob("*.py")
+              if path.parent != PACKAGE and path.name != "__init__.py"}
+    assert sorted(actual - named) == [], "modules docs/architecture.md does not name"
+    assert sorted(named - actual) == [], "modules docs/architecture.md names that do not exist"
+    top = {path.name for path in PACKAGE.glob("*.py")} - {"__init__.py", "__main__.py"}
+    assert all(f"`{name}`" in doc for name in top)  # env.py: the edge, in the layer table
+
+
+def test_the_module_map_check_reads_its_headings() -> None:
+    text = ("## Module map\n**core/**\n- `types.py`: x (`bench/a.py`)\n**ui/**: `keys.py` (y)\n"
+            "## Rules\n`later.py`\n")
+    assert documented_modules(text) == {"core/types.py", "ui/keys.py"}
