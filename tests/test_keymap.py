@@ -105,9 +105,10 @@ def _accepted(mode: str, standing: dict[str, Any]) -> dict[str, str]:
     return did
 
 
-def _shown(view: CardView) -> set[str]:
-    """The keys named on the widest key line, expanded ("1-8" is 1 to 8, Space is Space)."""
-    text = key_line(view, 500).plain
+def _shown(view: CardView, width: int = 500) -> set[str]:
+    """The keys named on the key line at `width` (the widest by default), expanded ("1-8"
+    is 1 to 8, Space is Space and Enter)."""
+    text = key_line(view, width).plain.replace("\n", "  ")
     text = text.removeprefix(key_step(view).prompt)
     keys: set[str] = set()
     for part in text.replace("  ", " · ").split(" · "):
@@ -134,6 +135,9 @@ def test_every_key_shown_is_taken_and_every_key_taken_is_shown_or_hidden(
         assert set(accepted) <= named | hidden, \
             f"taken but not shown nor hidden: {set(accepted) - named - hidden}"
     assert hidden.isdisjoint(named)
+    for width in (100, 80, 60, 40, 30):  # a narrower line leaves keys out, never adds one
+        narrow = _shown(view, width) - {"any key:"}
+        assert narrow <= named, f"{width} columns: {narrow - named}"
 
 
 def _expand(token: str) -> set[str]:

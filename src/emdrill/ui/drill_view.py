@@ -211,14 +211,17 @@ def shown_keys(view: CardView) -> list[tuple[keymap.Binding, str]]:
 
 def key_line(view: CardView, width: int) -> Text:
     """The keys that work now, worded to fit the width: the widest wording that fits, the
-    step's prompt and keys left out in their `drop` order, then the same without the
-    prompt, then the short words, and last the keys on two lines."""
+    step's prompt and keys left out in their `drop` order (then the step's `narrow`
+    wording), then the same without the prompt, then the short words, and last the keys on
+    two lines."""
     step = key_step(view)
     shown = shown_keys(view)
     cuts = sorted({b.drop for b, _ in shown if b.drop > 0}, reverse=True)
     kept = [shown, *([(b, w) for b, w in shown if b.drop == 0 or b.drop < cut]
                      for cut in cuts)]
     lines = [_keys([(b.shown, w) for b, w in pairs], step.sep) for pairs in kept]
+    if step.narrow:
+        lines.append(_keys(step.narrow, step.sep))
     options = [Text(step.prompt, style="bold") + line for line in lines] if step.prompt else []
     options += lines
     last = [(b.shown, b.short or w) for b, w in kept[-1]]

@@ -42,6 +42,7 @@ class Step:
     bindings: tuple[Binding, ...]
     prompt: str = ""
     sep: str = " · "
+    narrow: tuple[tuple[str, str], ...] = ()  # the prompt's last wording: (keys, word) pairs
 
     def binding(self, value: str) -> Binding | None:
         """The binding that takes the key `value`, if any (an any-key binding last)."""
@@ -77,8 +78,7 @@ def _common(*, stop: str = "quit", s: int = 3, bang: int = 2, u: int = 4, q: int
 
 H = HIDDEN
 MORE = _one("m", "more", "more", "after the reveal: the rest of the back, when it is folded")
-NEXT = Binding("any key:", frozenset(), "next", "next",
-               "once the answer is saved: the next question")
+NEXT = Binding("any key:", frozenset(), "next", "next")  # the key line says it all
 CONFIRM = Step((_one("y", "yes", "yes"), Binding("n", frozenset(), "no", "no")),
                prompt="Suspend this question? ")
 HELP = Step((Binding("any key:", frozenset(), "close", "back to the card"),))
@@ -97,7 +97,8 @@ _LEECH = Step((NEXT, _one("!", "suspend", "suspend it", short="suspend"), MORE,
 _GRADE_HELP = "after the reveal: grade your intent recall (Again/Hard/Good/Easy)"
 
 DRILL: dict[str, Step] = {
-    "front": Step((*_SLOTS, *_common(q=1, keys=0)), prompt="Which story? "),
+    "front": Step((*_SLOTS, *_common(q=1, keys=0)), prompt="Which story? ",
+                  narrow=(("1-9", ""), ("0", "unsure"), ("?", "keys"))),
     "pick": Step((_PICK, *_common(bang=H)), prompt="Which intent? "),
     "grade": Step((_one("1", "grade", "Again", _GRADE_HELP, help_shown="1-4"),
                    _one("2", "grade", "Hard"), _one("3", "grade", "Good"),
@@ -126,14 +127,20 @@ COMMUTE: dict[str, Step] = {
 MODES = {"drill": DRILL, "commute": COMMUTE}
 
 
+SCREEN_ORDER = ("more", "undo", "skip", "suspend", "quit", "help")  # on `?`, after the flow's
+
+
 def help_rows(mode: str) -> list[tuple[str, str]]:
-    """The `?` screen of a mode: each key once, the flow's own keys first."""
-    rows: dict[str, str] = {}
-    steps = MODES[mode].values()
-    for own in (True, False):
-        for step in steps:
-            for b in step.bindings:
-                shown = b.help_shown or b.shown
-                if b.help and (b.action not in SCREEN_ACTIONS) == own:
-                    rows.setdefault(shown, b.help)
-    return list(rows.items())
+    """The `?` screen of a mode: each key once, the flow's own keys first, in step order."""
+    own: dict[str, str] = {}
+    screen: dict[str, tuple[int, str]] = {}
+    for step in MODES[mode].values():
+        for b in step.bindings:
+            if not b.help:
+                continue
+            if b.action in SCREEN_ACTIONS:
+                screen.setdefault(b.shown, (SCREEN_ORDER.index(b.action), b.help))
+            else:
+                own.setdefault(b.help_shown or b.shown, b.help)
+    ordered = sorted(screen.items(), key=lambda row: row[1][0])
+    return [*own.items(), *((key, what) for key, (_, what) in ordered)]
