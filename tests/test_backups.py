@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from conftest import STORE_NOW
 from emdrill.cli.main import app
 from emdrill.core.errors import StoreError
 from emdrill.core.scheduler import Rating
@@ -23,7 +23,7 @@ from emdrill.store.db import Store, run_migrations
 from emdrill.store.migrations import LATEST
 from term import Term
 
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+NOW = STORE_NOW  # the shared `store` fixture (conftest.py) opens and loads at this time
 
 
 def names(home: Path) -> list[str]:
@@ -41,14 +41,6 @@ def review_count(path: Path) -> int:
         return int(con.execute("SELECT count(*) FROM review").fetchone()[0])
     finally:
         con.close()
-
-
-@pytest.fixture
-def store(home: Path, mini_deck: Path) -> Iterator[Store]:
-    store = collection.open_collection(home / "emdrill.db", now=NOW, autoload=False)
-    decks.load_paths(store, [mini_deck], now=NOW)
-    yield store
-    store.close()
 
 
 def grade(store: Store, qid: str = "alpha-1", at: datetime = NOW) -> None:
