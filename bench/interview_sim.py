@@ -7,7 +7,7 @@ follows FSRS, a first sight recalled by a guess, and one weak family (the larges
 first in deck order on a tie) that keeps only `--learning` of each review's consolidation
 (1 = no weak family). It drills once a day at 08:00 UTC, an answer every 25 seconds, for
 as many answers as the minutes allow; the interview is at 09:00 on day `--days`, and the
-learner does not drill that morning. "Plan on" books the interview on day 0 (`emdrill
+learner does not drill that morning. "SimulationPlan on" books the interview on day 0 (`emdrill
 interview`); "plan off" drills with the default settings (10 new a day).
 
 For each minutes setting (the given ones, and the minutes the plan asks for on day 0) it
@@ -39,7 +39,7 @@ from emdrill.core.timing import Clock
 from emdrill.core.types import FACETS, Card
 from emdrill.ops import collection, decks, simulation
 from emdrill.ops import interview as plan_ops
-from emdrill.ops.simulation import Learner, Plan
+from emdrill.ops.simulation import Learner, SimulationPlan
 from emdrill.store import cards as store_cards
 
 SECONDS = 25.0
@@ -65,7 +65,7 @@ def _true(cards: Sequence[Card], learner: Learner, at: datetime) -> list[float]:
 
 def run(paths: list[Path], learner_model: Learner, *, days: int, minutes: int, plan_on: bool,
         seed: int) -> Outcome:
-    plan = Plan(days=days, answers=max(1, round(minutes * 60 / SECONDS)), seconds=SECONDS,
+    plan = SimulationPlan(days=days, answers=max(1, round(minutes * 60 / SECONDS)), seconds=SECONDS,
                 seed=seed)
     interview_at = (plan.start + timedelta(days=days)).replace(hour=9, minute=0)
     learner = learner_model.fresh()

@@ -30,7 +30,7 @@ def main() -> None:
     weak = args.weak or simulation.default_weak_family(paths)
     for new_per_day, learning in SCENARIOS:
         started = time.perf_counter()
-        plan = simulation.Plan(days=args.days, new_per_day=new_per_day)
+        plan = simulation.SimulationPlan(days=args.days, new_per_day=new_per_day)
         learner = simulation.Learner(weak, weak_learning=learning)
         result = simulation.compare(paths, learner, plan, runs=args.runs)
         show_simulation(result, title=(

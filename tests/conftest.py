@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from typer.testing import CliRunner
@@ -12,7 +14,11 @@ from typer.testing import CliRunner
 from emdrill.core import scheduler
 from emdrill.core.questionlist import Row, parse_list
 
+if TYPE_CHECKING:
+    from emdrill.store.db import Store
+
 FIXED_NOW = "2026-03-02T09:00:00+00:00"
+STORE_NOW = datetime.fromisoformat(FIXED_NOW)  # when the shared `store` opens and loads
 
 
 @pytest.fixture(autouse=True)
@@ -103,6 +109,20 @@ def mini_deck(tmp_path: Path) -> Path:
     path = tmp_path / "mini.toml"
     path.write_text(mini_deck_text(), encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def store(home: Path, mini_deck: Path) -> Iterator[Store]:
+    """The collection in the test's data folder, opened at STORE_NOW without the built-in
+    decks, with the mini deck loaded; closed after the test. (The store is imported here,
+    not at the top: conftest loads first in every test, including those that check what a
+    command imports.)"""
+    from emdrill.ops import collection, decks
+
+    opened = collection.open_collection(home / "emdrill.db", now=STORE_NOW, autoload=False)
+    decks.load_paths(opened, [mini_deck], now=STORE_NOW)
+    yield opened
+    opened.close()
 
 
 def parsed_list(name: str, text: str) -> tuple[list[Row], list[str], str]:

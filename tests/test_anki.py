@@ -20,6 +20,7 @@ from anki.scheduler.v3 import Scheduler
 from anki.scheduler_pb2 import CardAnswer
 from typer.testing import CliRunner
 
+from conftest import STORE_NOW
 from emdrill.cli.main import app
 from emdrill.core import scheduler
 from emdrill.core.anki import AnkiReview, forgotten
@@ -36,7 +37,7 @@ if TYPE_CHECKING:  # anki.collection must be imported first: anki.cards imports 
 
 from anki.decks import DeckId
 
-START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+START = STORE_NOW  # the shared `store` fixture (conftest.py) opens and loads at this time
 LATER = Clock(START + timedelta(days=1), UTC)  # when the phone's reviews come back
 # Anki's backend counts study days in the machine's zone: emdrill is told the same one.
 LOCAL = datetime.now().astimezone().tzinfo or UTC
@@ -127,14 +128,6 @@ class Phone:
     def export_collection(self, path: Path) -> Path:
         self.col.export_collection_package(str(path), include_media=False, legacy=False)
         return path
-
-
-@pytest.fixture
-def store(home: Path, mini_deck: Path) -> Iterator[Store]:
-    store = collection.open_collection(home / "emdrill.db", now=START, autoload=False)
-    decks.load_paths(store, [mini_deck], now=START)
-    yield store
-    store.close()
 
 
 @pytest.fixture

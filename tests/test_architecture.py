@@ -5,6 +5,7 @@ layers, each third-party dependency stays with its owner, and no import cycle hi
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -196,3 +197,63 @@ def test_nothing_below_cli_reads_the_clock() -> None:
                 readers.add(name)
     below = {r for r in readers if not r.startswith("emdrill.cli")}
     assert below == CLOCK_READERS
+
+
+# Public top-level classes that may share a name across modules, each with its reason. Empty:
+# every class name says what it is wherever it is imported (Outlook, Scope, Plan, Coverage and
+# Report each meant two things until issue 27).
+SHARED_CLASS_NAMES: dict[str, str] = {}
+
+
+def public_classes() -> dict[str, list[str]]:
+    """Each public top-level class name, with the modules that define it."""
+    found: dict[str, list[str]] = {}
+    for name, path in all_modules().items():
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                found.setdefault(node.name, []).append(name)
+    return found
+
+
+def test_no_two_modules_define_the_same_public_class() -> None:
+    twice = {c: where for c, where in public_classes().items()
+             if len(where) > 1 and c not in SHARED_CLASS_NAMES}
+    assert twice == {}, f"one name, two classes: {twice}"
+    assert set(SHARED_CLASS_NAMES) <= set(public_classes())  # no stale exception
+
+
+def test_the_class_name_check_sees_a_planted_duplicate(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    pkg = tmp_path / "emdrill"
+    (pkg / "core").mkdir(parents=True)
+    (pkg / "core" / "a.py").write_text("class Plan:\n    pass\n")
+    (pkg / "core" / "b.py").write_text("class Plan:\n    pass\nclass _Plan:\n    pass\n")
+    monkeypatch.setitem(globals(), "SRC", tmp_path)
+    monkeypatch.setitem(globals(), "PACKAGE", pkg)
+    assert public_classes() == {"Plan": ["emdrill.core.a", "emdrill.core.b"]}
+
+
+def documented_modules(text: str) -> set[str]:
+    """The modules docs/architecture.md's module map names: each `name.py` under its
+    layer's heading (**core/**, **store/**, ...), as "layer/name.py"."""
+    section = text.split("## Module map")[1].split("\n## ")[0]
+    parts = re.split(r"\*\*(core|store|ops|ui|cli)/\*\*", section)
+    return {f"{layer}/{name}" for layer, body in zip(parts[1::2], parts[2::2], strict=True)
+            for name in re.findall(r"`([a-z_]+\.py)`", body)}
+
+
+def test_the_module_map_names_every_module_and_only_modules_that_exist() -> None:
+    doc = (SRC.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    named = documented_modules(doc)
+    actual = {path.relative_to(PACKAGE).as_posix() for path in PACKAGE.rglob("*.py")
+              if path.parent != PACKAGE and path.name != "__init__.py"}
+    assert sorted(actual - named) == [], "modules docs/architecture.md does not name"
+    assert sorted(named - actual) == [], "modules docs/architecture.md names that do not exist"
+    top = {path.name for path in PACKAGE.glob("*.py")} - {"__init__.py", "__main__.py"}
+    assert all(f"`{name}`" in doc for name in top)  # env.py: the edge, in the layer table
+
+
+def test_the_module_map_check_reads_its_headings() -> None:
+    text = ("## Module map\n**core/**\n- `types.py`: x (`bench/a.py`)\n**ui/**: `keys.py` (y)\n"
+            "## Rules\n`later.py`\n")
+    assert documented_modules(text) == {"core/types.py", "ui/keys.py"}

@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from conftest import STORE_NOW
 from emdrill.cli.main import app
 from emdrill.core.errors import StoreError
 from emdrill.core.scheduler import Rating
@@ -23,7 +23,7 @@ from emdrill.store.db import Store, run_migrations
 from emdrill.store.migrations import LATEST
 from term import Term
 
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+NOW = STORE_NOW  # the shared `store` fixture (conftest.py) opens and loads at this time
 
 
 def names(home: Path) -> list[str]:
@@ -41,14 +41,6 @@ def review_count(path: Path) -> int:
         return int(con.execute("SELECT count(*) FROM review").fetchone()[0])
     finally:
         con.close()
-
-
-@pytest.fixture
-def store(home: Path, mini_deck: Path) -> Iterator[Store]:
-    store = collection.open_collection(home / "emdrill.db", now=NOW, autoload=False)
-    decks.load_paths(store, [mini_deck], now=NOW)
-    yield store
-    store.close()
 
 
 def grade(store: Store, qid: str = "alpha-1", at: datetime = NOW) -> None:
@@ -92,8 +84,8 @@ def test_a_database_is_backed_up_before_it_is_migrated(home: Path) -> None:
     con.close()
     collection.open_collection(path, now=NOW, autoload=False).close()
     [made] = list((home / "backups").glob("auto-*-migrate.db"))
-    assert store_backup.check_database(made) == LATEST - 1
-    assert store_backup.check_database(path) == LATEST
+    assert store_backup.sound_version(made) == LATEST - 1
+    assert store_backup.sound_version(path) == LATEST
 
 
 def test_backup_command_writes_a_sound_copy(home: Path, store: Store, runner: CliRunner,
@@ -103,7 +95,7 @@ def test_backup_command_writes_a_sound_copy(home: Path, store: Store, runner: Cl
     result = runner.invoke(app, ["backup", str(target)])
     assert result.exit_code == 0, result.output
     assert f"backed up to {target}" in result.output
-    assert store_backup.check_database(target) == LATEST
+    assert store_backup.sound_version(target) == LATEST
     assert review_count(target) == 1
     assert not list(tmp_path.glob("*.partial"))
     again = runner.invoke(app, ["backup", str(target)])
@@ -177,7 +169,7 @@ def test_a_damaged_collection_can_be_restored(home: Path, store: Store, tmp_path
     done = backups.restore(live, saved, now=NOW)
     assert done.safety is not None and done.safety.read_bytes() == b"garbage" * 1000
     assert review_count(live) == 1
-    assert store_backup.check_database(live) == LATEST
+    assert store_backup.sound_version(live) == LATEST
 
 
 def test_importing_a_list_and_adding_a_question_back_up_first(

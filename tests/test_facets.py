@@ -11,13 +11,13 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pexpect
 import pytest
 
+from conftest import STORE_NOW
 from emdrill.core import anki as core_anki
 from emdrill.core import scheduler
 from emdrill.core.decode import TOLD_APART, IntentChoice
@@ -27,28 +27,20 @@ from emdrill.core.plan import readiness
 from emdrill.core.scheduler import DEFAULT_PARAMETERS, FacetParameters, Memory, Rating
 from emdrill.core.stats import SeenQuestion
 from emdrill.core.timing import Clock
-from emdrill.ops import collection, decks
+from emdrill.ops import collection
 from emdrill.ops.collection import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store import interview as store_interview
 from emdrill.store import practice
 from emdrill.store.db import Store
 
-T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+T0 = STORE_NOW  # the shared `store` fixture (conftest.py) opens and loads at this time
 BOTH = [(Rating.AGAIN, True), (Rating.GOOD, False)]  # intent forgotten / story missed
 IDS = ["intent-forgotten-story-right", "intent-right-story-missed"]
 
 
 def clock(at: datetime) -> Clock:
     return Clock(at, UTC)
-
-
-@pytest.fixture
-def store(home: Path, mini_deck: Path) -> Iterator[Store]:
-    store = collection.open_collection(home / "emdrill.db", now=T0, autoload=False)
-    decks.load_paths(store, [mini_deck], now=T0)
-    yield store
-    store.close()
 
 
 def _story(right: bool) -> Rating:

@@ -69,7 +69,7 @@ def _history(home: Path) -> None:
         decks.load_paths(store, [deck], now=T0)
         collection.change_setting(store, "new-per-day", "6")
         learner = simulation.Learner("alpha", weak_learning=0.3, first_sight=0.6)
-        plan = simulation.Plan(days=25, answers=16, start=T0)
+        plan = simulation.SimulationPlan(days=25, answers=16, start=T0)
         tally: Counter[str] = Counter()
         for day in range(plan.days):
             simulation.drill_day(store, learner, plan, day=day, tally=tally)

@@ -4,24 +4,24 @@ one can cost data, run code in the collection, or hang a command (docs/guarantee
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
+from conftest import STORE_NOW
 from emdrill.cli.main import app
 from emdrill.core.errors import StoreError
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
-from emdrill.ops import backups, collection, decks
+from emdrill.ops import backups, collection
 from emdrill.ops.collection import StoryAnswer
 from emdrill.store import backup as store_backup
 from emdrill.store.db import Store
 
-NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+NOW = STORE_NOW  # the shared `store` fixture (conftest.py) opens and loads at this time
 
 
 def count(path: Path, table: str) -> int:
@@ -30,14 +30,6 @@ def count(path: Path, table: str) -> int:
         return int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
     finally:
         con.close()
-
-
-@pytest.fixture
-def store(home: Path, mini_deck: Path) -> Iterator[Store]:
-    store = collection.open_collection(home / "emdrill.db", now=NOW, autoload=False)
-    decks.load_paths(store, [mini_deck], now=NOW)
-    yield store
-    store.close()
 
 
 def grade(store: Store, qid: str = "alpha-1") -> None:
@@ -103,7 +95,7 @@ def test_check_database_names_every_foreign_object(home: Path, store: Store,
     add(saved, FOREIGN[0][1])
     add(saved, FOREIGN[1][1])
     with pytest.raises(StoreError, match="trigger 'wipe', view 'peek'"):
-        store_backup.check_database(saved)
+        store_backup.sound_version(saved)
 
 
 # ---------------------------------------------------------------- Windows file rules

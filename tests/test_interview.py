@@ -17,7 +17,7 @@ from conftest import DECK_HEADER, question
 from emdrill.cli.base import open_here
 from emdrill.core import interview as core
 from emdrill.core.errors import InputError
-from emdrill.core.interview import Interview, Scope
+from emdrill.core.interview import Interview, InterviewScope
 from emdrill.core.scheduler import FacetParameters, Memory, Rating, new_memory, retrievability
 from emdrill.core.scheduler import review as fsrs_review
 from emdrill.core.timing import Clock, study_day, study_day_start
@@ -185,7 +185,7 @@ def test_a_scope_without_active_questions_is_refused(store: Store, tmp_path: Pat
 def test_scope_takes_repeated_and_comma_separated_values(store: Store) -> None:
     booked = plan.set_interview(store, clock(T0), "2026-03-16",
                                 families=["alpha, beta", "alpha"], decks=["mini"])
-    assert booked.scope == Scope(decks=("mini",), families=("alpha", "beta"))
+    assert booked.scope == InterviewScope(decks=("mini",), families=("alpha", "beta"))
     assert plan.stored(store) == booked
 
 
@@ -312,7 +312,7 @@ def test_a_new_booking_replaces_the_old_one(store: Store) -> None:
     plan.set_interview(store, clock(T0), "2026-03-16", families=["alpha"])
     second = plan.set_interview(store, clock(T0), "2026-03-20")
     assert plan.stored(store) == second
-    assert isinstance(second, Interview) and second.scope == Scope()
+    assert isinstance(second, Interview) and second.scope == InterviewScope()
 
 
 def test_the_outlook_counts_scope_seen_and_story_gaps(store: Store) -> None:

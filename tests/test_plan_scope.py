@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from emdrill.cli.main import app
-from emdrill.core.interview import Scope
+from emdrill.core.interview import InterviewScope
 from emdrill.core.types import Question
 from term import Term
 
@@ -186,9 +186,9 @@ def _q(qid: str, deck: str = "core", family: str = "alpha") -> Question:
 
 
 def test_a_kept_out_question_is_reached_but_not_covered() -> None:
-    scope = Scope(families=("alpha",)).keeping_out(["a1"])
+    scope = InterviewScope(families=("alpha",)).keeping_out(["a1"])
     assert scope.reaches(_q("a1")) and not scope.covers(_q("a1")) and scope.covers(_q("a2"))
     assert not scope.reaches(_q("b1", family="beta"))
     assert scope.describe() == "families alpha, 1 kept out"
-    assert scope.letting_in(["a1"]) == Scope(families=("alpha",))
-    assert scope.reaches_same(Scope(families=("alpha",)))
+    assert scope.letting_in(["a1"]) == InterviewScope(families=("alpha",))
+    assert scope.reaches_same(InterviewScope(families=("alpha",)))

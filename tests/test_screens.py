@@ -128,14 +128,22 @@ def _last_seconds(home: Path) -> list[float]:
         con.close()
 
 
-@pytest.mark.parametrize("mode", ["drill", "commute"])
+@pytest.mark.parametrize("mode", ["drill", "commute", "decode"])
 def test_the_seconds_recorded_come_from_the_screens_clock(
         studied: Path, tmp_path: Path, mode: str) -> None:
     """Issue 27: the UI read two clocks, the ticker for the timers and time.monotonic() for
-    the seconds a review records. Both now come from the session's clock."""
+    the seconds a review records. Both now come from the session's clock (the decoder's
+    too: it has no tick of its own)."""
     clock = FakeClock(tmp_path / "clock")
-    term = Term(mode, "--cards", "1", cols=80, rows=24, env=clock.env)
-    if mode == "drill":
+    args = ("drill", "--decode") if mode == "decode" else (mode,)
+    term = Term(*args, "--cards", "1", cols=80, rows=24, env=clock.env)
+    if mode == "decode":
+        term.wait_for("a-d pick")
+        clock.set(37)
+        term.press("a", then="Which story")
+        term.press("0", then="any key: next")
+        term.press(" ")
+    elif mode == "drill":
         term.wait_for("Which story")
         clock.set(37)
         term.press("0", then="Intent recall")

@@ -89,7 +89,7 @@ def dues(store: Store) -> dict[str, datetime]:
 CLOCK = Clock(now=NOW, local=UTC)
 
 
-def _family(report: stats.Report, slug: str) -> stats.FamilyStats:
+def _family(report: stats.StatsReport, slug: str) -> stats.FamilyStats:
     return next(f for f in report.families if f.family == slug)
 
 

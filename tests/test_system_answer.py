@@ -250,12 +250,13 @@ def test_drill_key_help_lists_9() -> None:
     from emdrill.core.scheduler import Memory
     from emdrill.core.types import Card
     from emdrill.ops.drill import Pick
-    from emdrill.ui.drill_view import DRILL_KEYS, CardView, key_line
+    from emdrill.ui.drill_view import CardView, key_line
+    from emdrill.ui.keymap import help_rows
 
     question = Question(id="q", deck="d", family="f", text="Q?", intent="I?", story=1)
     card = Card(question, Memory(due=T0), Memory(due=T0))
     assert ("9", "system answer: no core story fits, answer with your system and a short "
-                 "example") in DRILL_KEYS
+                 "example") in help_rows("drill")
     front = CardView(pick=Pick(card, "due"), mode="drill", left=None, done=0, slots={})
     assert "9 system · 0 not sure" in key_line(front, 80).plain
     assert "1-9" in key_line(front, 40).plain  # 9 stays among the keys on a phone

@@ -12,7 +12,7 @@ from emdrill.cli.base import open_here
 from emdrill.core.order import (
     WIDEN,
     QueueItem,
-    Scope,
+    SessionScope,
     build_queue,
     due_cards,
     new_order,
@@ -93,9 +93,9 @@ def test_the_store_reads_the_widened_order_in_a_window(tmp_path: Path) -> None:
     for weak in (set(), {"beta"}, {"alpha", "beta"}):
         for count in (1, 3, 7, 16):
             expected = [c.id for c in widen_new(every, weak)][:count]
-            fresh = collection._fresh(store, count, Scope(), weak, now=T0)
+            fresh = collection._fresh(store, count, SessionScope(), weak, now=T0)
             assert [c.id for c in fresh] == expected
-        scoped = collection._fresh(store, 5, Scope(family="beta"), weak, now=T0)
+        scoped = collection._fresh(store, 5, SessionScope(family="beta"), weak, now=T0)
         assert [c.id for c in scoped] == [f"beta-{n}" for n in range(1, 6)]
 
 
@@ -139,6 +139,7 @@ def test_a_question_missed_in_a_drill_returns_at_most_twice(tmp_path: Path) -> N
 
 def test_scope_keeps_one_family_or_one_deck() -> None:
     card = _card("a", "alpha", 0)
-    assert Scope().includes(card)
-    assert Scope(family="alpha").includes(card) and not Scope(family="beta").includes(card)
-    assert Scope(deck="t").includes(card) and not Scope(deck="x").includes(card)
+    assert SessionScope().includes(card)
+    assert SessionScope(family="alpha").includes(card)
+    assert not SessionScope(family="beta").includes(card)
+    assert SessionScope(deck="t").includes(card) and not SessionScope(deck="x").includes(card)

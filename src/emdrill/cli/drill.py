@@ -19,7 +19,7 @@ def _hang_up(_signum: int, _frame: Any) -> None:
 def _start(*, mode: str, minutes: float | None, cards: int | None, compact: bool,
            decode: bool | None, family: str | None, deck: str | None) -> None:
     from emdrill import env
-    from emdrill.core.order import Scope
+    from emdrill.core.order import SessionScope
     from emdrill.core.timing import Clock
     from emdrill.ops import collection
     from emdrill.ops.back import load_back
@@ -41,7 +41,7 @@ def _start(*, mode: str, minutes: float | None, cards: int | None, compact: bool
         return Clock(now=start.now + _seconds(tick() - t0), local=start.local)
 
     store = open_here()
-    scope = collection.check_scope(store, Scope(family=family, deck=deck))
+    scope = collection.check_scope(store, SessionScope(family=family, deck=deck))
     length = minutes if minutes is not None else (
         collection.settings(store).minutes if mode == "drill" else None)
     session = Session(store, clock, mode=mode, minutes=length, max_cards=cards, scope=scope)
@@ -55,13 +55,13 @@ def _start(*, mode: str, minutes: float | None, cards: int | None, compact: bool
     screen = drill.Screen(console=console, reader=KeyReader(), session=session, back=back,
                           slots=data.slots, compact=compact)
     decoding = collection.settings(store).decode if decode is None else decode
-    drill.run(session, screen, flow=_decoder(store, tick) if decoding else None)
+    drill.run(session, screen, flow=_decoder(store) if decoding else None)
     console.print(view.summary(session.summary(), now=clock().now,
                                family_names=collection.family_names(store),
                                width=console.size.width))
 
 
-def _decoder(store: Any, tick: Any) -> Any:
+def _decoder(store: Any) -> Any:
     import random
 
     from emdrill import env
@@ -74,7 +74,7 @@ def _decoder(store: Any, tick: Any) -> Any:
     def offer(card: Card) -> decode.Offer:
         return decode.offer(store, card, rng=rng)
 
-    return Decoder(offer=offer, tick=tick)
+    return Decoder(offer=offer)
 
 
 def _seconds(value: float) -> Any:

@@ -15,7 +15,7 @@ optimize_app = App()
 if TYPE_CHECKING:
     from emdrill.core.timing import Clock
     from emdrill.ops.collection import Store
-    from emdrill.ops.interview import Outlook
+    from emdrill.ops.interview import InterviewOutlook
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
@@ -90,13 +90,13 @@ def interview(
         view.show_outlook(outlook, local=clock.local)
 
 
-def _morning(clock: Clock, outlook: Outlook) -> bool:
+def _morning(clock: Clock, outlook: InterviewOutlook) -> bool:
     from emdrill.ops.sheet import morning
 
     return morning(clock, outlook.interview)
 
 
-def _show_sheet(store: Store, clock: Clock, outlook: Outlook | None, *, as_json: bool,
+def _show_sheet(store: Store, clock: Clock, outlook: InterviewOutlook | None, *, as_json: bool,
                 auto: bool = False) -> None:
     """The loop morning sheet for the plan (or every question without one); `auto` when
     plain `interview` shows it, which then says how to see the plan."""

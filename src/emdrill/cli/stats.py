@@ -100,7 +100,7 @@ def simulate(
         raise InputError(f"--weak: no questions in family '{chosen}' "
                          f"(known: {', '.join(sorted(families)) or 'none'})")
     learner = simulation.Learner(chosen, weak_learning=learning)
-    plan = simulation.Plan(days=days, answers=answers, new_per_day=new_per_day, seed=seed)
+    plan = simulation.SimulationPlan(days=days, answers=answers, new_per_day=new_per_day, seed=seed)
 
     def progress(run: int, adaptive: bool) -> None:
         typer.echo(f"simulating run {run}/{runs}, adaptive {'on' if adaptive else 'off'}...",

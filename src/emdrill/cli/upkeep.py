@@ -44,7 +44,7 @@ def check(
     path = env.db_path()
     exists = path.exists()
     repaired = (health.repair(path) if repair and exists else [])
-    problems = health.check_database(path) if exists else []
+    problems = health.database_problems(path) if exists else []
     if as_json:  # the same exit status: 1 when damaged
         from emdrill.ui.console import emit_json
 

@@ -118,6 +118,6 @@ def confused_pair(missed: int, misses: Mapping[str, int],
 
 
 @dataclass(frozen=True)
-class Outlook:
+class BacklogOutlook:
     backlog: Backlog
     weakest: Weakest | None

@@ -1,6 +1,6 @@
 """The answer coach: an answer or a story read against the method (docs/coach.md).
 
-`analyse(text)` returns a `Report`: words, the spoken time at a pace, and one `Finding` per
+`analyse(text)` returns a `CoachReport`: words, the spoken time at a pace, and one `Finding` per
 rule that applies (rule id, ok, the sentence it concerns, a one-line fix). `analyse_story`
 reads a story part by part. Pure: text in, findings out; no model, no network.
 
@@ -74,7 +74,7 @@ class Finding:
 
 
 @dataclass(frozen=True)
-class Report:
+class CoachReport:
     words: int
     spoken_seconds: float
     findings: tuple[Finding, ...]
@@ -93,7 +93,7 @@ def spoken_seconds(word_count: int, pace: float | None = None) -> float:
 
 
 def analyse(text: str, *, target: int = 150, pace: float | None = None,
-            intent: str = "") -> Report:
+            intent: str = "") -> CoachReport:
     """Findings for an answer. `intent` is the question's intent and probes, when known."""
     said = r.sentences(text)
     count = len(r.words(text))
@@ -106,11 +106,11 @@ def analyse(text: str, *, target: int = 150, pace: float | None = None,
                   setup_share(said, first, count)]
         if intent and count >= _t("intent_min_words"):
             found.append(intent_overlap(text, intent))
-    return Report(count, seconds, tuple(found))
+    return CoachReport(count, seconds, tuple(found))
 
 
 def analyse_story(parts: Mapping[str, str], *, target: int = 150,
-                  pace: float | None = None) -> Report:
+                  pace: float | None = None) -> CoachReport:
     """Findings for a story, each tied to the part it concerns (`PARTS`).
     A story is the middle of an answer, so `system-first` and `intent` are not judged."""
     whole = "\n\n".join(parts.get(p, "") for p in PARTS)  # a blank line ends a part
@@ -133,10 +133,10 @@ def analyse_story(parts: Mapping[str, str], *, target: int = 150,
     found.append(Finding("setup-share", not late, "",
                          f"{line}: cut them to what the listener needs" if late else line,
                          part="context"))
-    return Report(count, seconds, tuple(found))
+    return CoachReport(count, seconds, tuple(found))
 
 
-def summary(report: Report) -> str:
+def summary(report: CoachReport) -> str:
     """One line: the open findings by label, or that none are open."""
     missing = [LABELS[f.rule] for f in report.open]
     if not missing:

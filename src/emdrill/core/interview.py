@@ -25,7 +25,7 @@ MORNING = time(9, 0)  # a date without a time means 09:00 local: the interview m
 
 
 @dataclass(frozen=True)
-class Scope:
+class InterviewScope:
     """Which questions the interview covers: empty tuples mean every deck, every family.
     `excluded` holds questions the user kept out of the plan when adding them (`import` and
     `add` with `--not-in-plan`, or their safe default without a terminal)."""
@@ -42,14 +42,14 @@ class Scope:
         return ((not self.decks or question.deck in self.decks)
                 and (not self.families or question.family in self.families))
 
-    def reaches_same(self, other: Scope) -> bool:
+    def reaches_same(self, other: InterviewScope) -> bool:
         """The same decks and families (what was kept out aside)."""
         return (self.decks, self.families) == (other.decks, other.families)
 
-    def keeping_out(self, ids: Iterable[str]) -> Scope:
+    def keeping_out(self, ids: Iterable[str]) -> InterviewScope:
         return replace(self, excluded=self.excluded | frozenset(ids))
 
-    def letting_in(self, ids: Iterable[str]) -> Scope:
+    def letting_in(self, ids: Iterable[str]) -> InterviewScope:
         return replace(self, excluded=self.excluded - frozenset(ids))
 
     def describe(self) -> str:
@@ -67,7 +67,7 @@ class Interview:
     """A booked interview: its time (UTC), its scope, and when the plan was made."""
 
     at: datetime
-    scope: Scope
+    scope: InterviewScope
     set_at: datetime
 
     def active(self, now: datetime) -> bool:

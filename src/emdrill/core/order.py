@@ -28,7 +28,7 @@ class QueueItem:
 
 
 @dataclass(frozen=True)
-class Scope:
+class SessionScope:
     """The questions one session draws from: one family, one deck, or (both None) all."""
 
     family: str | None = None

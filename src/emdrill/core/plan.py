@@ -369,7 +369,7 @@ def _write_slots(introduce: Sequence[Card], story_slots: frozenset[int]) -> tupl
 
 
 @dataclass(frozen=True)
-class Coverage:
+class PlanCoverage:
     """What `minutes` a day buy: every intent group once (by plan day `by_day`), the
     answers each new question gets after its first sight, and whether the siblings fit."""
 
@@ -381,12 +381,12 @@ class Coverage:
     groups: int = 0  # intent groups seen or introduced by the date
 
 
-def coverage(given: PlanInput, minutes: Sequence[int] = COVERAGE_MINUTES) -> list[Coverage]:
+def coverage(given: PlanInput, minutes: Sequence[int] = COVERAGE_MINUTES) -> list[PlanCoverage]:
     """The plan again at each of `minutes`."""
     result = []
     for m in minutes:
         p = make_plan(replace(given, minutes=m))
-        result.append(Coverage(m, p.groups_by_day is not None, p.groups_by_day,
+        result.append(PlanCoverage(m, p.groups_by_day is not None, p.groups_by_day,
                                p.reviews_each, not p.unseen, p.groups_at_date))
     return result
 

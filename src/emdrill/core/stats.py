@@ -126,7 +126,7 @@ class RetentionRow:
 
 
 @dataclass(frozen=True)
-class Report:
+class StatsReport:
     today: date
     total_reviews: int
     adaptive: bool

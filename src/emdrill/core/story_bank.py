@@ -56,7 +56,7 @@ class NarrowFamily:
 
 
 @dataclass(frozen=True)
-class Coverage:
+class StoryCoverage:
     slots: tuple[SlotCoverage, ...]
     narrow: tuple[NarrowFamily, ...]
     system_answers: tuple[tuple[str, int], ...] = ()  # (category, active questions), no story
@@ -70,7 +70,7 @@ class Coverage:
 
 
 def coverage(slots: Mapping[int, Slot], stories: Sequence[Story],
-             questions: Sequence[Question], weak: Collection[str] = ()) -> Coverage:
+             questions: Sequence[Question], weak: Collection[str] = ()) -> StoryCoverage:
     """Which slots the user can answer, how much each slot matters (all questions, and the
     `weak` ones the user missed lately), and where it is thin."""
     counts: dict[int, int] = defaultdict(int)
@@ -89,7 +89,7 @@ def coverage(slots: Mapping[int, Slot], stories: Sequence[Story],
                          key=lambda s: s.slot != number)
         rows.append(SlotCoverage(slot, tuple(serving), counts[number], missed[number]))
     storied = [q for q in questions if not q.system_answer]
-    return Coverage(tuple(rows), tuple(_narrow(stories, storied)),
+    return StoryCoverage(tuple(rows), tuple(_narrow(stories, storied)),
                     tuple(sorted(systems.items())))
 
 

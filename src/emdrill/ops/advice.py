@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from emdrill.core.advice import WEEK_DAYS, Backlog, Outlook, Weakest, confused_pair, weakest
+from emdrill.core.advice import WEEK_DAYS, Backlog, BacklogOutlook, Weakest, confused_pair, weakest
 from emdrill.core.timing import Clock
 from emdrill.ops import collection
 from emdrill.ops.weakness import family_weakness
@@ -34,7 +34,7 @@ def _with_confusion(store: Store, found: Weakest, *, since: datetime) -> Weakest
     return replace(found, confused=pair) if pair else found
 
 
-def outlook(store: Store, clock: Clock, *, due: int) -> Outlook:
+def outlook(store: Store, clock: Clock, *, due: int) -> BacklogOutlook:
     """The backlog of `due` questions, and the weakest family with its next step."""
     since = clock.day_start() - timedelta(days=WEEK_DAYS - 1)
     week = recent.family_answers(store, since=since)
@@ -43,4 +43,4 @@ def outlook(store: Store, clock: Clock, *, due: int) -> Outlook:
                     covered=recent.covered_slots(store), slots=store_decks.slots(store))
     if found is not None:
         found = _with_confusion(store, found, since=since)
-    return Outlook(pace_backlog(store, due=due), found)
+    return BacklogOutlook(pace_backlog(store, due=due), found)

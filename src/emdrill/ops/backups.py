@@ -201,7 +201,7 @@ def check_restore(db_path: Path, source: Path) -> str:
     """Refuse a `source` that cannot be restored (not an emdrill database, a newer schema,
     the collection itself); else say in a few words what it holds, for the question asked
     before restoring."""
-    store_backup.check_database(source)
+    store_backup.sound_version(source)
     if db_path.exists() and source.resolve() == db_path.resolve():
         raise InputError(f"{source}: is the collection itself")
     reviews, last = store_backup.review_summary(source)
@@ -212,7 +212,7 @@ def check_restore(db_path: Path, source: Path) -> str:
 
 def restore(db_path: Path, source: Path, *, now: datetime) -> Restored:
     """Check `source`, back up the current collection, then swap `source`'s content in."""
-    version = store_backup.check_database(source)
+    version = store_backup.sound_version(source)
     if db_path.exists() and source.resolve() == db_path.resolve():
         raise InputError(f"{source}: is the collection itself")
     if not db_path.exists():
@@ -220,7 +220,7 @@ def restore(db_path: Path, source: Path, *, now: datetime) -> Restored:
         store_backup.replace_content(db_path, source)
         return Restored(source, version, None)
     try:
-        store_backup.check_database(db_path)
+        store_backup.sound_version(db_path)
     except StoreError:
         # A damaged collection is the usual reason to restore: keep its files as they are,
         # then put a fresh copy of the backup in its place.

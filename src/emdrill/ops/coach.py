@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from emdrill.core.coach import Report, analyse, analyse_story
+from emdrill.core.coach import CoachReport, analyse, analyse_story
 from emdrill.core.errors import InputError
 from emdrill.core.settings import Settings
 from emdrill.core.stories import PARTS, Story
@@ -37,7 +37,7 @@ def intent_text(question: Question) -> str:
     return " ".join([question.intent, *question.probes])
 
 
-def coach(store: Store, text: str, *, question_id: str | None = None) -> Report:
+def coach(store: Store, text: str, *, question_id: str | None = None) -> CoachReport:
     """Findings for any text, at the user's pace against `mock-target`."""
     prefs = collection.settings(store)
     intent = ""
@@ -46,12 +46,12 @@ def coach(store: Store, text: str, *, question_id: str | None = None) -> Report:
     return analyse(text, target=prefs.mock_target, pace=prefs.speaking_pace, intent=intent)
 
 
-def story_report(story: Story, prefs: Settings) -> Report:
+def story_report(story: Story, prefs: Settings) -> CoachReport:
     return analyse_story({p: story.part(p) for p in PARTS},
                          target=prefs.mock_target, pace=prefs.speaking_pace)
 
 
-def check_stories(store: Store, story_id: int | None = None) -> list[tuple[Story, Report]]:
+def check_stories(store: Store, story_id: int | None = None) -> list[tuple[Story, CoachReport]]:
     """Every story's findings (or one story's), in the bank's order."""
     prefs = collection.settings(store)
     stories: Sequence[Story] = (store_stories.list_stories(store) if story_id is None

@@ -17,7 +17,7 @@ from emdrill.core.errors import EmdrillError, InputError
 from emdrill.core.numbers import whole_number
 from emdrill.core.order import (
     QueueItem,
-    Scope,
+    SessionScope,
     build_queue,
     due_order_key,
     has_clash,
@@ -40,7 +40,7 @@ from emdrill.store.db import FIRST_USE_WAIT_MS, Store, open_store
 if TYPE_CHECKING:
     from emdrill.core.decode import IntentChoice
     from emdrill.core.interview import Interview
-    from emdrill.ops.interview import Outlook, Today
+    from emdrill.ops.interview import InterviewOutlook, Today
 
 HOT_PATH_SCHEMA = 4  # the migration that added the running sums `rebuild_aggregates` fills
 
@@ -113,11 +113,11 @@ def question_list(store: Store, *, family: str | None = None,
                   ) -> list[tuple[str, str, str, str, bool]]:
     """(id, deck, family, text, suspended) of every question, or of one family's."""
     if family is not None:
-        check_scope(store, Scope(family=family))
+        check_scope(store, SessionScope(family=family))
     return [row for row in store_cards.question_ids(store) if family in (None, row[2])]
 
 
-def check_scope(store: Store, scope: Scope) -> Scope:
+def check_scope(store: Store, scope: SessionScope) -> SessionScope:
     """The scope, once its family and deck are known to be loaded; else one clear error."""
     if scope.family is not None:
         names = family_names(store)
@@ -383,7 +383,7 @@ def _today(store: Store, clock: Clock, prefs: Settings) -> Today | None:
     return interview.today(store, clock, prefs)
 
 
-def _outlook(store: Store, clock: Clock, prefs: Settings) -> Outlook | None:
+def _outlook(store: Store, clock: Clock, prefs: Settings) -> InterviewOutlook | None:
     if _booked(store, clock) is None:
         return None
     from emdrill.ops import interview
@@ -403,7 +403,7 @@ def todays_allowance(store: Store, clock: Clock, prefs: Settings) -> int:
 
 def next_queue(store: Store, clock: Clock, *, limit: int | None = None,
                previous: Card | None = None, exclude: Collection[str] = (),
-               weakest_first: bool | None = None, scope: Scope | None = None,
+               weakest_first: bool | None = None, scope: SessionScope | None = None,
                ) -> list[QueueItem]:
     """Exactly what a drill would show now, in order. `exclude` drops ids (a session's
     skips); `weakest_first` overrides the `adaptive` setting for the order (commute);
@@ -412,7 +412,7 @@ def next_queue(store: Store, clock: Clock, *, limit: int | None = None,
     only questions in its scope come up, new ones in the plan's order, and in the taper the
     questions below target come after the due."""
     prefs = settings(store)
-    within = scope or Scope()
+    within = scope or SessionScope()
     day = _today(store, clock, prefs)
     if day is not None:
         return _planned_queue(store, clock, prefs, day, limit=limit, previous=previous,
@@ -440,7 +440,7 @@ FAMILY_SLACK = 8
 
 
 def _due_reads(store: Store, now: datetime, keys: dict[str, float], *,
-               exclude: Collection[str], scope: Scope, limit: int | None,
+               exclude: Collection[str], scope: SessionScope, limit: int | None,
                ) -> Iterator[tuple[list[Card], bool]]:
     """Due rows to build the queue from, smallest read first: each time the queue built
     from them cannot be shown to be the one a full read gives (`_settled`), a wider read
@@ -489,7 +489,7 @@ def _settled(items: list[QueueItem], previous: Card | None, limit: int | None) -
     return shown_due == limit and not has_clash(items, previous)
 
 
-def _fresh(store: Store, count: int, scope: Scope, weak: set[str], *,
+def _fresh(store: Store, count: int, scope: SessionScope, weak: set[str], *,
            now: datetime) -> list[Card]:
     """The first `count` new questions in the order they are introduced: `new_order`, a weak
     family's widened (`widen_new`). Reads `count` rows, and as many per weak family."""
@@ -504,7 +504,7 @@ def _fresh(store: Store, count: int, scope: Scope, weak: set[str], *,
 
 def _planned_queue(store: Store, clock: Clock, prefs: Settings, day: Today, *,
                    limit: int | None, previous: Card | None, exclude: Collection[str],
-                   weakest_first: bool | None, scope: Scope) -> list[QueueItem]:
+                   weakest_first: bool | None, scope: SessionScope) -> list[QueueItem]:
     """`next_queue` while an interview plan is active: the in-scope due questions, the
     plan's new ones in its order, and the taper (of the session's `scope` too)."""
     weak = ordering_weakness(store, clock, prefs, weakest_first)
@@ -537,7 +537,7 @@ class Status:
     streak: int
     questions: int
     next_due: datetime | None
-    interview: Outlook | None = None  # the countdown, while a plan is active
+    interview: InterviewOutlook | None = None  # the countdown, while a plan is active
     offer_optimize: bool = False  # enough new history to fit personal parameters
 
 

@@ -17,7 +17,7 @@ from emdrill.core.decode import (
     reading_words,
 )
 from emdrill.core.errors import InputError
-from emdrill.core.order import Scope
+from emdrill.core.order import SessionScope
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card, Question
@@ -97,7 +97,7 @@ def confusions(store: Store, *, limit: int | None = None) -> list[Confusion]:
 
 
 def contrast_card(store: Store, answered: Sequence[str], *, exclude: Collection[str] = (),
-                  scope: Scope | None = None) -> Card | None:
+                  scope: SessionScope | None = None) -> Card | None:
     """Confused pairs are interleaved closer: one card after a question that is still
     confused with another, that other comes up (once a session, and only within the
     session's `scope`), until they are told apart."""

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from emdrill.core import scheduler
-from emdrill.core.advice import Outlook
+from emdrill.core.advice import BacklogOutlook
 from emdrill.core.decode import IntentChoice
-from emdrill.core.order import QueueItem, Scope, crowded, practice_queue
+from emdrill.core.order import QueueItem, SessionScope, crowded, practice_queue
 from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card
@@ -66,7 +66,7 @@ class Summary:
     story_accuracy: float | None
     families: list[FamilyScore]
     next_due: datetime | None
-    outlook: Outlook | None = None  # what is still due in the session's scope, the next step
+    outlook: BacklogOutlook | None = None  # what is still due in the session's scope, the next step
 
 
 @dataclass
@@ -76,7 +76,7 @@ class Session:
     mode: str = "drill"  # or "commute"
     minutes: float | None = None
     max_cards: int | None = None
-    scope: Scope = field(default_factory=Scope)
+    scope: SessionScope = field(default_factory=SessionScope)
     answers: list[Answer] = field(default_factory=list)
     skipped: set[str] = field(default_factory=set)
     started: datetime | None = None

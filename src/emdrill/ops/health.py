@@ -12,7 +12,7 @@ from emdrill.store.migrations import LATEST
 RECOVER = health.RECOVER
 
 
-def check_database(path: Path) -> list[str]:
+def database_problems(path: Path) -> list[str]:
     """Every problem found (SQLite's integrity check, the schema, rows emdrill could not
     read back); an empty list means the file is whole. Writes nothing."""
     return health.full_check(path, LATEST, expected_schema)
@@ -38,6 +38,6 @@ def latest_good_backup(path: Path) -> Path | None:
     from emdrill.ops import backups
 
     for backup in backups.list_backups(path):
-        if not check_database(backup.path):
+        if not database_problems(backup.path):
             return backup.path
     return None

@@ -12,14 +12,14 @@ from emdrill.core import interview as core
 from emdrill.core.errors import InputError
 from emdrill.core.exam import Exam, exam_pool, forecast_unseen
 from emdrill.core.groups import group_count, intent_groups, seen_groups
-from emdrill.core.interview import Interview, Scope
+from emdrill.core.interview import Interview, InterviewScope
 from emdrill.core.order import PlanQueue
 from emdrill.core.plan import (
     COVERAGE_MINUTES,
     DEFAULT_FIRST_SIGHT,
-    Coverage,
     Narrower,
     Plan,
+    PlanCoverage,
     PlanInput,
     coverage,
     make_plan,
@@ -69,8 +69,8 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
                                if v.strip()))
 
 
-def _scope(store: Store, decks: Sequence[str], families: Sequence[str]) -> Scope:
-    scope = Scope(_split(decks), _split(families))
+def _scope(store: Store, decks: Sequence[str], families: Sequence[str]) -> InterviewScope:
+    scope = InterviewScope(_split(decks), _split(families))
     known_decks = {row[0] for row in store_decks.deck_summary(store)}
     known_families = [f.slug for f in store_decks.families(store)]
     for kind, given, known in (("deck", scope.decks, sorted(known_decks)),
@@ -167,7 +167,7 @@ class Buys:
     """What a drill length buys (`core.plan.coverage`), with the study date by which every
     intent group has been seen once (None when they do not all fit)."""
 
-    coverage: Coverage
+    coverage: PlanCoverage
     by: date | None
 
 
@@ -179,7 +179,7 @@ def plan_for(store: Store, clock: Clock, prefs: Settings, booked: Interview,
 
 
 @dataclass(frozen=True)
-class Outlook:
+class InterviewOutlook:
     """Everything `emdrill interview` shows."""
 
     interview: Interview
@@ -200,7 +200,7 @@ class Outlook:
 
 
 def outlook(store: Store, clock: Clock, prefs: Settings, *,
-            choices: bool = False) -> Outlook | None:
+            choices: bool = False) -> InterviewOutlook | None:
     """The active plan with its forecast, or None without one. `choices` (the `interview`
     command only: it makes the plan a dozen times more) adds what other drill lengths buy
     and the narrower scopes that fit."""
@@ -217,7 +217,7 @@ def outlook(store: Store, clock: Clock, prefs: Settings, *,
     seen = seen_groups(groups, (c.id for c in cards if not c.is_new and c.id in groups))
     count = group_count(groups)
     exams = store_exams.exams(store)
-    found = Outlook(booked, plan, {f.slug: f.name for f in store_decks.families(store)},
+    found = InterviewOutlook(booked, plan, {f.slug: f.name for f in store_decks.families(store)},
                     tuple(row for row in bank.empty if row.questions), prefs.minutes,
                     prefs.interview_target, count, len(seen), exams[-1] if exams else None,
                     forecast_unseen(exams, seen_share=len(seen) / count if count else 0.0),
@@ -263,7 +263,7 @@ def today(store: Store, clock: Clock, prefs: Settings,
     return Today(scope, plan.allowance_today, plan.introduce + plan.unseen, queue)
 
 
-def toward_date(store: Store, clock: Clock, card: Card, intent: Memory, story: Memory, *,
+def graded_toward_date(store: Store, clock: Clock, card: Card, intent: Memory, story: Memory, *,
                 target: float, parameters: FacetParameters) -> tuple[Memory, Memory]:
     """A graded question's new memories, with due dates brought before the interview where
     waiting would leave it below target (only while a plan is active, for questions in

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from emdrill.core.coach import Report, analyse
+from emdrill.core.coach import CoachReport, analyse
 from emdrill.core.errors import InputError
 from emdrill.core.mock import (
     CHECKS,
@@ -98,7 +98,7 @@ class Mock:
     def follow_up_timer(self) -> SpeakingTimer:
         return SpeakingTimer(self.tick, follow_up_target(self.target))
 
-    def coach(self, asked: Asked, text: str) -> Report:
+    def coach(self, asked: Asked, text: str) -> CoachReport:
         """The coach's findings on what the user typed that they said, against the card's
         intent and probes and the mock's target."""
         return analyse(text, target=self.target, pace=self.pace,
@@ -106,7 +106,7 @@ class Mock:
 
     def save(self, asked: Asked, *, at: datetime, answer_seconds: float,
              follow_ups: Sequence[tuple[str, float]], checks: Sequence[bool],
-             text: str = "", report: Report | None = None) -> Rehearsal:
+             text: str = "", report: CoachReport | None = None) -> Rehearsal:
         """Store one rehearsal as soon as its five checks are answered, with the typed
         answer and the coach's findings on it when there is one."""
         if len(checks) != len(CHECKS):

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from emdrill.core.groups import intent_groups
-from emdrill.core.interview import Interview, Scope
+from emdrill.core.interview import Interview, InterviewScope
 from emdrill.core.scheduler import retrievability
 from emdrill.core.sheet import Sheet, loop_morning, make_sheet
 from emdrill.core.timing import Clock
@@ -22,7 +22,7 @@ def sheet(store: Store, clock: Clock) -> Sheet:
     """The sheet for the active plan's scope, or for every question without a plan. Recall
     is predicted for the interview morning (now, without a plan)."""
     booked = plan.active(store, clock)
-    scope = booked.scope if booked is not None else Scope()
+    scope = booked.scope if booked is not None else InterviewScope()
     at = booked.at if booked is not None else clock.now
     cards = [c for c in store_cards.load_cards(store) if scope.covers(c.question)]
     parameters = optimize.in_force(store).intent

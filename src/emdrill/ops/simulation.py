@@ -71,7 +71,7 @@ class Learner:
 
 
 @dataclass(frozen=True)
-class Plan:
+class SimulationPlan:
     days: int = 60
     answers: int = 12  # a five-minute drill at about 25 seconds an answer
     seconds: float = 25.0
@@ -183,14 +183,14 @@ def _next_card(store: Store, clock: Clock, *,
     return (items[0].card, "practice") if items else None
 
 
-def _luck(plan: Plan, question_id: str, nth: int) -> tuple[float, float]:
+def _luck(plan: SimulationPlan, question_id: str, nth: int) -> tuple[float, float]:
     """The learner's two dice for the nth answer to a question. Both settings roll the same
     dice for the same answer, so their difference comes from adaptivity, not luck."""
     dice = random.Random(f"{plan.seed}:{question_id}:{nth}")
     return dice.random(), dice.random()
 
 
-def drill_day(store: Store, learner: Learner, plan: Plan, *, day: int,
+def drill_day(store: Store, learner: Learner, plan: SimulationPlan, *, day: int,
               tally: Counter[str]) -> None:
     """One day's drill of `plan.answers` answers, starting at `plan.start` + `day` days."""
     from emdrill.ops import collection
@@ -218,7 +218,7 @@ def drill_day(store: Store, learner: Learner, plan: Plan, *, day: int,
         now += timedelta(seconds=plan.seconds)
 
 
-def run(paths: Sequence[Path], model: Learner, plan: Plan, *, adaptive: bool) -> Arm:
+def run(paths: Sequence[Path], model: Learner, plan: SimulationPlan, *, adaptive: bool) -> Arm:
     """One simulated learner over `plan.days` days, in a throwaway collection."""
     learner = model.fresh()
     from emdrill.ops import collection, decks
@@ -255,7 +255,7 @@ def _mean_chance(cards: Sequence[Card], learner: Learner,
     return {f: sums[f] / counts[f] if counts[f] else None for f in {c.family for c in cards}}
 
 
-def _summarise(cards: Sequence[Card], learner: Learner, plan: Plan, *, adaptive: bool,
+def _summarise(cards: Sequence[Card], learner: Learner, plan: SimulationPlan, *, adaptive: bool,
                tally: Counter[str], practice: int) -> Arm:
     last = plan.start + timedelta(days=plan.days - 1)
     questions: Counter[str] = Counter(c.family for c in cards)
@@ -273,7 +273,7 @@ def _summarise(cards: Sequence[Card], learner: Learner, plan: Plan, *, adaptive:
     )
 
 
-def compare(paths: Sequence[Path], learner: Learner, plan: Plan, *, runs: int = 1,
+def compare(paths: Sequence[Path], learner: Learner, plan: SimulationPlan, *, runs: int = 1,
             progress: Callable[[int, bool], None] | None = None) -> Comparison:
     """The same learner and plan with adaptivity on and off, each averaged over `runs`
     seeds (plan.seed, plan.seed + 1, ...). `progress(run, adaptive)` is told before each."""

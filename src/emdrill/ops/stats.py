@@ -15,9 +15,9 @@ from emdrill.core.stats import (
     RETENTION_PERIODS,
     Period,
     Recent,
-    Report,
     Shaky,
     ShakyFamily,
+    StatsReport,
     Window,
     day_series,
     family_stats,
@@ -47,7 +47,7 @@ def _family_names(store: Store) -> list[tuple[str, str]]:
     """(slug, name) of every family, in the order the decks define them."""
     return [(f.slug, f.name) for f in store_decks.families(store)]
 
-def report(store: Store, clock: Clock) -> Report:
+def report(store: Store, clock: Clock) -> StatsReport:
     """Everything `emdrill stats` shows."""
     prefs = collection.settings(store)
     win = Window.of(clock)
@@ -64,7 +64,7 @@ def report(store: Store, clock: Clock) -> Report:
         weakness=scores, retention=chosen, base_retention=prefs.retention,
     )
     heat_days = (win.today - win.heat_start).days
-    return Report(
+    return StatsReport(
         today=win.today, total_reviews=store_stats.total_reviews(store),
         adaptive=prefs.adaptive, retention_setting=prefs.retention, families=families,
         retention=retention_table(store_stats.retention_counts(

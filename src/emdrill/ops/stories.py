@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from emdrill.core.stats import RECENT_DAYS, RECENT_TESTS
 from emdrill.core.stories import Story
-from emdrill.core.story_bank import Coverage, ImportPlan, best_story, coverage, plan_import
+from emdrill.core.story_bank import ImportPlan, StoryCoverage, best_story, coverage, plan_import
 from emdrill.core.timing import Clock
 from emdrill.core.types import Slot
 from emdrill.core.weakness import WEAK_AT
@@ -69,8 +69,8 @@ def import_stories(store: Store, incoming: list[Story], *, now: datetime,
         return plan
 
 
-def story_coverage(store: Store, clock: Clock) -> Coverage:
-    """Coverage, with gaps ranked by the user's weak questions: those missed lately (as in
+def story_coverage(store: Store, clock: Clock) -> StoryCoverage:
+    """StoryCoverage, with gaps ranked by the user's weak questions: those missed lately (as in
     `shaky`) and those of a weak family."""
     recent = store_stats.recent_misses(store, since=clock.now - timedelta(days=RECENT_DAYS),
                                        last=RECENT_TESTS)

@@ -128,7 +128,7 @@ def _import_into(db_path: Path, path: Path, dump: Dump, partial: Path, *, now: d
             store_decks.rebuild_aggregates(built)  # what the file leaves out: derived sums
         finally:
             built.close()
-        store_backup.check_database(partial)
+        store_backup.sound_version(partial)
         mine, made = _guard_current(db_path, now=now, replace=replace, dry_run=dry_run)
         if not dry_run:
             store_backup.replace_content(db_path, partial)

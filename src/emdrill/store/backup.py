@@ -69,7 +69,7 @@ def fsync_file(path: Path) -> None:
         os.close(fd)
 
 
-def check_database(path: Path) -> int:
+def sound_version(path: Path) -> int:
     """The schema version of a sound emdrill database at `path`; raises StoreError, naming
     the file and the fault, for anything else. Reads only."""
     if not path.is_file():

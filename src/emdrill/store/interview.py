@@ -10,7 +10,7 @@ import json
 from datetime import datetime
 
 from emdrill.core.fitting import FacetHistory, StoredFit
-from emdrill.core.interview import Interview, Scope
+from emdrill.core.interview import Interview, InterviewScope
 from emdrill.store import health
 from emdrill.store.codec import from_db_time, to_db_time
 from emdrill.store.db import Store
@@ -28,7 +28,7 @@ def load_interview(store: Store) -> Interview | None:
     if not health.TIME_FLOOR <= at <= health.TIME_CEILING:
         return None  # no plan one can reach (an older import's); `check` reports it
     return Interview(at=from_db_time(at),
-                     scope=Scope(tuple(json.loads(decks)), tuple(json.loads(families)),
+                     scope=InterviewScope(tuple(json.loads(decks)), tuple(json.loads(families)),
                                  frozenset(json.loads(excluded))),
                      set_at=from_db_time(set_at))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from emdrill.core.advice import Backlog, Outlook, Weakest
+from emdrill.core.advice import Backlog, BacklogOutlook, Weakest
 from emdrill.ui.fmt import plural, slot_words
 
 
@@ -43,7 +43,7 @@ def weakest_text(w: Weakest) -> list[Text]:
             Text("Then drill the family:"), drill]
 
 
-def outlook_lines(o: Outlook, *, after_drill: bool = False) -> list[Text]:
+def outlook_lines(o: BacklogOutlook, *, after_drill: bool = False) -> list[Text]:
     lines = []
     if o.backlog.due or not after_drill:
         text = backlog_text(o.backlog)

@@ -8,14 +8,14 @@ from collections.abc import Sequence
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from emdrill.core.coach import LABELS, Finding, Report
+from emdrill.core.coach import LABELS, CoachReport, Finding
 from emdrill.core.mock import mm_ss
 from emdrill.core.stories import Story
 
 MARK = {True: ("ok", "green"), False: ("fix", "yellow")}
 
 
-def report_json(report: Report) -> dict[str, object]:
+def report_json(report: CoachReport) -> dict[str, object]:
     return {"words": report.words, "spoken_seconds": report.spoken_seconds,
             "findings": [finding_json(f) for f in report.findings]}
 
@@ -45,7 +45,7 @@ def _short(sentence: str, limit: int = 160) -> str:
     return sentence if len(sentence) <= limit else sentence[: limit - 1].rstrip() + "\u2026"
 
 
-def report_view(report: Report, *, title: str = "") -> RenderableType:
+def report_view(report: CoachReport, *, title: str = "") -> RenderableType:
     head = Text(title + " " if title else "", style="bold").append(
         f"{report.words} words, about {mm_ss(report.spoken_seconds)} spoken; "
         f"{len(report.open)} to fix", style="dim" if title else "bold")
@@ -53,7 +53,7 @@ def report_view(report: Report, *, title: str = "") -> RenderableType:
     return Group(head, *[line for f in ordered for line in finding_lines(f)])
 
 
-def stories_view(checked: Sequence[tuple[Story, Report]]) -> RenderableType:
+def stories_view(checked: Sequence[tuple[Story, CoachReport]]) -> RenderableType:
     if not checked:
         return Text("No stories yet. Write the first: emdrill story add")
     blocks: list[RenderableType] = []
@@ -68,7 +68,7 @@ def stories_view(checked: Sequence[tuple[Story, Report]]) -> RenderableType:
     return Group(*blocks[:-1])
 
 
-def open_line(report: Report) -> Text:
+def open_line(report: CoachReport) -> Text:
     """One line for the card back and `story coverage`: the open findings by label."""
     if not report.open:
         return Text("coach: no open findings", style="dim")

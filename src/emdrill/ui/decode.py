@@ -23,34 +23,35 @@ COMMUTE_STORY = {"y": StoryAnswer(verdict=True), "p": StoryAnswer.partial(),
 
 @dataclass
 class Decoder:
-    """`offer` builds the four intents for a card; `tick` reads monotonic seconds (the
-    response time that grades a right pick; a test clock in tests)."""
+    """`offer` builds the four intents for a card. The response time that grades a right
+    pick and the seconds a review records come from the session's clock."""
 
     offer: Callable[[Card], Offer]
-    tick: Callable[[], float]
 
     def __call__(self, pick: Pick, screen: Screen) -> None:
         session = screen.session
-        started = self.tick()
+        started = session.clock().now
         card = screen.open_card(pick)
         card.offer = offer = self.offer(pick.card)
         card.phase = "pick"
-        shown_at = self.tick()
-        key = screen.ask(set(LETTERS))
-        card.choice = choice = offer.choice(LETTERS.index(key), round(self.tick() - shown_at, 1))
+        shown_at = session.clock().now
+        key = screen.ask()
+        took = (session.clock().now - shown_at).total_seconds()
+        card.choice = choice = offer.choice(LETTERS.index(key), round(took, 1))
         intent = offer.rating(choice)
         if screen.compact:
             card.phase = "back"
-            story = COMMUTE_STORY[screen.ask(set("ypn"))]
+            story = COMMUTE_STORY[screen.ask()]
         else:
             card.phase = "front"
-            slot = screen.ask(set("0123456789"))
+            slot = screen.ask()
             card.named = int(slot) if slot != "0" else None
             story = StoryAnswer(slot=card.named)
-        answer = session.answer(pick, intent=intent, story=story,
-                                seconds=self.tick() - started, choice=choice)
+        seconds = (session.clock().now - started).total_seconds()
+        answer = session.answer(pick, intent=intent, story=story, seconds=seconds,
+                                choice=choice)
         if not screen.compact:
             card.phase = "back"  # the back stays on screen until the user has read it
             if not answer.graded.leech:
-                screen.ask(None)
+                screen.ask()
         leech_notice(screen, answer)

@@ -1,14 +1,15 @@
 """The interactive drill and commute loops: show, read keys, commit, repeat.
 
 A card is played by a flow (`drill_card`, `commute_card`): it sets what the screen shows and
-asks for a key with `Screen.ask`, which also handles the keys that work everywhere (u, s, q,
-?, m), the clock, resizes and the status line. Another way to play a card is one more flow
+asks for a key with `Screen.ask`, which takes the keys the card's step binds in its mode's
+key map (ui/keymap.py), acts on the screen's own (u, s, q, ?, m, !), and keeps the clock,
+resizes and the status line. Another way to play a card is one more flow
 passed to `run`: intent decoding (`--decode`) is `ui.decode.Decoder`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -20,7 +21,7 @@ from emdrill.core.scheduler import Rating
 from emdrill.core.types import Slot
 from emdrill.ops.collection import StoryAnswer
 from emdrill.ops.drill import Answer, Pick, Session
-from emdrill.ui import decode_view
+from emdrill.ui import decode_view, keymap
 from emdrill.ui import drill_view as view
 from emdrill.ui.back import FULL
 from emdrill.ui.drill_view import BackFn, CardView, Message
@@ -138,34 +139,37 @@ class Screen:
 
     # ------------------------------------------------------------ asking
 
-    def ask(self, allowed: Collection[str] | None) -> str:
-        """Wait for one of `allowed` (key values), or for any key when None (the answer is
-        saved: s moves on too); u, s, q, ?, m and ! work everywhere."""
+    def ask(self) -> str:
+        """Wait for a key the card's step in the key map (ui/keymap.py) hands to the flow,
+        and return it; the screen's own keys (u, s, q, ?, m, !) act here."""
         card = self.card
         assert card is not None
         self.draw()
         while True:
             key = self._next_key()
-            if card.phase == "help":  # any key closes the keys; one that does something acts
+            bound = view.key_step(card).binding(key.value)
+            if card.phase == "help":  # any key closes the keys; one bound by name acts
                 card.phase, card.message = self._before_help, None
-                acts = {"q", "u", "m", "!", *(() if allowed is None else ("s", *allowed))}
-                if key.value not in acts:
+                step = view.key_step(card)
+                bound = step.binding(key.value) if key.value in step.bound() else None
+                if bound is None or bound.action == "help":
                     self.draw()
                     continue
-            if key.value in ("q", "u") or (key.value == "s" and allowed is not None):
-                raise {"q": _Quit, "u": _Undo, "s": _Skip}[key.value]
-            if key.value == "?":
+            action = bound.action if bound is not None else None
+            if action in ("quit", "undo", "skip"):
+                raise {"quit": _Quit, "undo": _Undo, "skip": _Skip}[action]
+            if action == "help":
                 self._help(card)
                 continue
-            if key.value == "!":
+            if action == "suspend":
                 self._confirm_suspend(card)
                 continue
-            if key.value == "m" and card.phase in ("back", "more"):
+            if action == "more":
                 card.phase = "more" if card.phase == "back" else "back"
                 card.message = None
                 self.draw()
                 continue
-            if allowed is None or key.value in allowed:
+            if action is not None:
                 card.message = None
                 return key.value
             hint = "press ? for keys" if self.reader.is_tty else "type ? for keys"
@@ -183,7 +187,8 @@ class Screen:
             self.console.print(view.printed_prompt(card, self.console.width))
         key = self._next_key()
         card.confirm = False
-        if key.value == "y":
+        answer = keymap.CONFIRM.binding(key.value)
+        if answer is not None and answer.action == "yes":
             raise _Suspend
         self.say("Not suspended.", "dim")
         if not self.framed:
@@ -299,7 +304,7 @@ def leech_notice(screen: Screen, answer: Answer) -> None:
     assert card is not None
     card.phase, card.leech = ("more" if card.phase == "more" else "back"), True
     screen.say(view.leech_text(card.pick.card, screen.slots), "yellow")
-    screen.ask(None)
+    screen.ask()
 
 
 def _since(session: Session, started: datetime) -> float:
@@ -312,11 +317,11 @@ def drill_card(pick: Pick, screen: Screen) -> None:
     session = screen.session
     started = session.clock().now  # the session's one clock (a test clock in tests)
     card = screen.open_card(pick)
-    key = screen.ask(set("0123456789"))
+    key = screen.ask()
     named = int(key) if key != "0" else None
     card.named, card.phase = named, "back"
     card.intervals = session.intervals(pick.card)
-    grade = Rating(int(screen.ask(set("1234"))))
+    grade = Rating(int(screen.ask()))
     answer = session.answer(pick, intent=grade, story=StoryAnswer(slot=named),
                             seconds=_since(session, started))
     leech_notice(screen, answer)
@@ -333,9 +338,9 @@ def commute_card(pick: Pick, screen: Screen) -> None:
     """Reveal with Space, then y / p / n for intent and story together."""
     started = screen.session.clock().now
     card = screen.open_card(pick)
-    screen.ask({" ", "enter"})
+    screen.ask()
     card.phase = "back"
-    intent, story = COMMUTE_GRADES[screen.ask(set("ypn"))]
+    intent, story = COMMUTE_GRADES[screen.ask()]
     answer = screen.session.answer(pick, intent=intent, story=story,
                                    seconds=_since(screen.session, started))
     leech_notice(screen, answer)

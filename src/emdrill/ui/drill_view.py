@@ -23,7 +23,7 @@ from emdrill.core.scheduler import Rating, story_rating
 from emdrill.core.types import SYSTEM_ANSWER, SYSTEM_ANSWER_NAME, Card, Slot
 from emdrill.ops.decode import Offer
 from emdrill.ops.drill import Pick, Summary
-from emdrill.ui import decode_view
+from emdrill.ui import decode_view, keymap
 from emdrill.ui.advice_view import outlook_lines
 from emdrill.ui.back import FULL
 from emdrill.ui.fmt import due_text, slot_words, span
@@ -31,32 +31,6 @@ from emdrill.ui.screen import Frame
 
 BackFn = Callable[[Pick, bool, int, int], RenderableType]  # pick, compact, level, width
 
-DRILL_KEYS = [
-    ("1-8", "name the story slot you would tell"),
-    ("9", "system answer: no core story fits, answer with your system and a short example"),
-    ("0", "not sure which story"),
-    ("a-d", "with --decode: pick the intent from four"),
-    ("1-4", "after the reveal: grade your intent recall (Again/Hard/Good/Easy)"),
-    ("m", "after the reveal: the rest of the back, when it is folded"),
-    ("u", "undo the last answer"),
-    ("s", "skip this question"),
-    ("!", "suspend this question (asks y/n)"),
-    ("q", "end the session (Ctrl-C too)"),
-    ("?", "show these keys"),
-]
-COMMUTE_KEYS = [
-    ("Space", "reveal the answer (Enter too)"),
-    ("a-d", "with --decode: pick the intent from four"),
-    ("y", "nailed it: intent and story right"),
-    ("p", "partly"),
-    ("n", "missed it"),
-    ("m", "the whole back"),
-    ("u", "undo the last answer"),
-    ("s", "skip"),
-    ("!", "suspend this question (asks y/n)"),
-    ("q", "stop (Ctrl-C too)"),
-    ("?", "show these keys"),
-]
 KIND_LABELS = {  # (wide, narrow)
     "new": ("new question", "new"),
     "due": ("review", "review"),
@@ -200,77 +174,61 @@ def _keys(pairs: Sequence[tuple[str, str]], sep: str = " · ") -> Text:
     return text
 
 
-def key_line(view: CardView, width: int) -> Text:
-    """The keys that work now, worded to fit the width."""
-    more = ([("m", "less")] if view.phase == "more"
-            else [("m", "more")] if view.folded else [])
+def key_step(view: CardView) -> keymap.Step:
+    """The step of the card on screen in its mode's key map: what keys do right now."""
     if view.phase == "help":
-        return Text("any key: back to the card", style="bold")
+        return keymap.HELP
     if view.confirm:
-        return _fit([Text("Suspend this question? ", style="bold")
-                     + _keys([("y", "yes"), ("n", "no")]),
-                     _keys([("y", "suspend"), ("n", "keep")])], width)
+        return keymap.CONFIRM
+    table = keymap.COMMUTE if view.compact else keymap.DRILL
     if view.leech:
-        return _fit([_keys([("any key:", "next"), ("!", "suspend it"), *more, ("u", "undo"),
-                            ("q", "quit")]),
-                     _keys([("any key:", "next"), ("!", "suspend"), *more])], width)
-    if view.phase == "pick":
-        return _fit([Text("Which intent? ", style="bold") + _keys(
-                        [("a-d", "pick"), ("s", "skip"), ("u", "undo"), ("q", "quit"),
-                         ("?", "keys")]),
-                     _keys([("a-d", "pick the intent"), ("s", "skip"), ("u", "undo"),
-                            ("q", "quit")]),
-                     _keys([("a-d", "pick the intent"), ("q", "quit")])], width)
-    if view.phase in ("back", "more") and view.choice is not None:  # decoded: graded
-        if view.compact:
-            return _fit([Text("story: ", style="bold") + _keys(
-                            [("y", "right"), ("p", "partly"), ("n", "missed"), *more,
-                             ("u", "undo"), ("q", "quit")]),
-                         Text("story: ", style="bold") + _keys(
-                            [("y", "right"), ("p", "partly"), ("n", "missed"), *more]),
-                         Text("story: ", style="bold") + _keys(  # `m` on the status line
-                            [("y", "right"), ("p", "partly"), ("n", "missed")])],
-                        width)
-        return _fit([_keys([("any key:", "next"), *more, ("u", "undo"), ("q", "quit"),
-                            ("?", "keys")]),
-                     _keys([("any key:", "next"), *more, ("q", "quit")])], width)
+        return table["leech"]
     if view.phase in ("back", "more"):
-        if view.compact:
-            grades = [("y", "nailed"), ("p", "partly"), ("n", "missed")]
-            return _fit([_keys([*grades, *more, ("u", "undo"), ("q", "stop"), ("?", "keys")]),
-                         _keys([*grades, *more, ("?", "keys")]), _keys([*grades, *more])],
-                        width)
-        labels, _note = interval_labels(view.intervals)
-        grades = [(str(int(r)), f"{r.label.capitalize()} {labels[r]}") for r in Rating]
-        tail = ([("m", "less")] if view.phase == "more"
-                else [("m", "more")] if view.folded else [])
-        return _fit([Text("Intent recall? ", style="bold") + _keys([*grades, *tail], "  "),
-                     _keys([*grades, *tail], "  "),
-                     _keys(grades[:2], "  ") + "\n" + _keys([*grades[2:], *tail], "  ")],
-                    width)
-    if view.compact:
-        return _fit([_keys([("Space", "reveal"), ("u", "undo"), ("s", "skip"), ("!", "suspend"),
-                            ("q", "stop"), ("?", "keys")]),
-                     _keys([("Space", "reveal"), ("s", "skip"), ("!", "suspend"), ("q", "stop"),
-                            ("?", "keys")]),
-                     _keys([("Space", "reveal"), ("!", "suspend"), ("?", "keys")]),
-                     _keys([("Space", "reveal"), ("q", "stop"), ("?", "keys")])], width)
-    return _fit([Text("Which story? ", style="bold") + _keys(
-                    [("1-8", ""), ("9", "system"), ("0", "not sure"), ("s", "skip"),
-                     ("!", "suspend"), ("u", "undo"), ("q", "quit"), ("?", "keys")]),
-                 Text("Which story? ", style="bold") + _keys(
-                    [("1-8", ""), ("9", "system"), ("0", "not sure"), ("s", "skip"),
-                     ("!", "suspend"), ("q", "quit"), ("?", "keys")]),
-                 Text("Which story? ", style="bold") + _keys(
-                    [("1-8", ""), ("9", "system"), ("0", "not sure"), ("s", "skip"),
-                     ("u", "undo"), ("q", "quit"), ("?", "keys")]),
-                 Text("Which story? ", style="bold") + _keys(
-                    [("1-8", ""), ("9", "system"), ("0", "not sure"), ("q", "quit"),
-                     ("?", "keys")]),
-                 _keys([("1-8", "story"), ("9", "system"), ("0", "unsure"), ("s", "skip"),
-                        ("q", "quit"), ("?", "keys")]),
-                 Text("Which story? ", style="bold") + _keys(
-                    [("1-9", ""), ("0", "unsure"), ("?", "keys")])], width)
+        decoded = view.choice is not None
+        return table[("story" if view.compact else "read") if decoded else "grade"]
+    return table[view.phase]  # front, pick
+
+
+def shown_keys(view: CardView) -> list[tuple[keymap.Binding, str]]:
+    """The bindings the key line shows now (before narrowing), each with its word: `m`
+    only when there is more (or less) to show, a grade with its interval."""
+    step = key_step(view)
+    more = "less" if view.phase == "more" else "more" if view.folded else None
+    intervals = interval_labels(view.intervals)[0] if view.intervals else {}
+    shown: list[tuple[keymap.Binding, str]] = []
+    for b in step.bindings:
+        word: str | None = b.label
+        if b.drop == keymap.HIDDEN:
+            continue
+        if b.action == "more":
+            word = more
+        elif b.action == "grade" and not view.compact and intervals:
+            word = f"{b.label} {intervals[Rating(int(b.shown))]}"
+        if word is not None:
+            shown.append((b, word))
+    return shown
+
+
+def key_line(view: CardView, width: int) -> Text:
+    """The keys that work now, worded to fit the width: the widest wording that fits, the
+    step's prompt and keys left out in their `drop` order (then the step's `narrow`
+    wording), then the same without the prompt, then the short words, and last the keys on
+    two lines."""
+    step = key_step(view)
+    shown = shown_keys(view)
+    cuts = sorted({b.drop for b, _ in shown if b.drop > 0}, reverse=True)
+    kept = [shown, *([(b, w) for b, w in shown if b.drop == 0 or b.drop < cut]
+                     for cut in cuts)]
+    lines = [_keys([(b.shown, w) for b, w in pairs], step.sep) for pairs in kept]
+    if step.narrow:
+        lines.append(_keys(step.narrow, step.sep))
+    options = [Text(step.prompt, style="bold") + line for line in lines] if step.prompt else []
+    options += lines
+    last = [(b.shown, b.short or w) for b, w in kept[-1]]
+    half = (len(last) + 1) // 2
+    options += [_keys(last, step.sep),
+                _keys(last[:half], step.sep) + "\n" + _keys(last[half:], step.sep)]
+    return _fit(options, width)
 
 
 def leech_text(card: Card, slots: dict[int, Slot]) -> str:
@@ -294,10 +252,11 @@ def status_line(view: CardView) -> Text:
 
 
 def keys_help(compact: bool) -> Table:
+    """The `?` screen: every key of the mode, from its key map."""
     table = Table(box=None, show_header=False, pad_edge=False)
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
-    for key, what in COMMUTE_KEYS if compact else DRILL_KEYS:
+    for key, what in keymap.help_rows("commute" if compact else "drill"):
         table.add_row(key, what)
     return table
 

@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from emdrill.ui.console import out
-from emdrill.ui.drill_view import DRILL_KEYS
+from emdrill.ui.keymap import help_rows
 
 DAILY = [
     ("emdrill", "where you stand today and the next step"),
@@ -50,7 +50,7 @@ def guide(width: int) -> Group:
         _pairs(DAILY, width=width),
         Text(""),
         Text("Keys in a drill", style="bold underline"),
-        _pairs([(k, w) for k, w in DRILL_KEYS], width=width),
+        _pairs(help_rows("drill"), width=width),
         Text(""),
         Text("Read more", style="bold underline"),
         _pairs(MORE, width=width),

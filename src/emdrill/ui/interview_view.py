@@ -15,8 +15,8 @@ from rich.text import Text
 from emdrill.core.exam import likely_counts
 from emdrill.core.fitting import Score
 from emdrill.core.interview import Interview
-from emdrill.core.plan import Coverage
-from emdrill.ops.interview import Outlook
+from emdrill.core.plan import PlanCoverage
+from emdrill.ops.interview import InterviewOutlook
 from emdrill.ops.optimize import FacetResult
 from emdrill.ui.console import out
 from emdrill.ui.exam import exam_summary
@@ -27,7 +27,7 @@ def _r(value: float) -> float:
     return round(value, 4)
 
 
-def plan_json(o: Outlook, local: tzinfo) -> dict[str, Any]:
+def plan_json(o: InterviewOutlook, local: tzinfo) -> dict[str, Any]:
     """The `interview --json` shape (also `status --json`'s and `stats --json`'s
     `interview`). Readiness is the predicted recall on the interview morning, 0 to 1."""
     p, r = o.plan, o.plan.readiness
@@ -47,7 +47,7 @@ def plan_json(o: Outlook, local: tzinfo) -> dict[str, Any]:
     }
 
 
-def interview_json(o: Outlook, local: tzinfo) -> dict[str, Any]:
+def interview_json(o: InterviewOutlook, local: tzinfo) -> dict[str, Any]:
     """`interview --json`: the plan (`plan_json`), what a few drill lengths buy and the
     narrower scopes that fit (only this command works those out)."""
     return {**plan_json(o, local),
@@ -60,7 +60,7 @@ def interview_json(o: Outlook, local: tzinfo) -> dict[str, Any]:
                           "groups_once": n.groups_once} for n in o.narrower]}
 
 
-def measured_lines(o: Outlook) -> list[str]:
+def measured_lines(o: InterviewOutlook) -> list[str]:
     """Intent groups seen, the last exam, and the forecast for questions never seen."""
     lines = [f"Intent groups seen: {o.groups_seen} of {o.groups_in_scope}."]
     if o.exam is None:
@@ -85,13 +85,13 @@ def _days(days: int) -> str:
     return {0: "today", 1: "tomorrow"}.get(days, f"in {days} days")
 
 
-def drilled_recall(o: Outlook) -> float | None:
+def drilled_recall(o: InterviewOutlook) -> float | None:
     """Mean recall now of the questions drilled in scope (None before any is drilled)."""
     p = o.plan
     return p.now.overall * p.in_scope / p.seen if p.seen else None
 
 
-def countdown(o: Outlook, *, short: bool = False) -> str:
+def countdown(o: InterviewOutlook, *, short: bool = False) -> str:
     """The home screen's line, the one readiness `interview` shows: 'Loop in 9 days ·
     groups 12/40 · recall 85% · exam 7/10 · unseen 44%' (recall: of
     the questions drilled, now); `short` (a phone) drops the
@@ -110,7 +110,7 @@ def countdown(o: Outlook, *, short: bool = False) -> str:
             f"recall {recall} · {exam} · unseen {unseen}")
 
 
-def show_outlook(o: Outlook, *, local: tzinfo, console: Console | None = None) -> None:
+def show_outlook(o: InterviewOutlook, *, local: tzinfo, console: Console | None = None) -> None:
     """The plan, readiness per family, the story bank; last (so it stays in the window),
     what the minutes buy, narrower scopes that fit, and the story to write."""
     con = console or out()
@@ -135,11 +135,11 @@ def show_outlook(o: Outlook, *, local: tzinfo, console: Console | None = None) -
             con.print(Text(f"  {command}", style="bold"), soft_wrap=True)
 
 
-def buys_line(o: Outlook) -> str:
+def buys_line(o: InterviewOutlook) -> str:
     """What each drill length buys, in the user's terms: "At 5 minutes: every intent once,
     2 reviews each, by Mar 6. At 10: also the siblings." """
     parts: list[str] = []
-    before: Coverage | None = None
+    before: PlanCoverage | None = None
     for b in o.buys:
         c = b.coverage
         minutes = f"your {c.minutes} minutes" if c.minutes == o.minutes_setting \
@@ -165,7 +165,7 @@ def _date_arg(at: datetime, local: tzinfo) -> str:
     return f"{here:%Y-%m-%d}" if (here.hour, here.minute) == (9, 0) else f"{here:%Y-%m-%dT%H:%M}"
 
 
-def choice_lines(o: Outlook, local: tzinfo) -> list[tuple[str, str]]:
+def choice_lines(o: InterviewOutlook, local: tzinfo) -> list[tuple[str, str]]:
     """The minutes line, then, when the user's minutes do not see every intent once, the
     narrower scopes that do, each with the command that sets it."""
     if not o.buys:
@@ -192,7 +192,7 @@ def choice_lines(o: Outlook, local: tzinfo) -> list[tuple[str, str]]:
     return found
 
 
-def story_step(o: Outlook) -> list[tuple[str, str]]:
+def story_step(o: InterviewOutlook) -> list[tuple[str, str]]:
     """The story the plan's new questions need most: their family is introduced anyway."""
     slot = o.plan.write_slots[0]
     count = sum(c.question.story == slot for c in o.plan.introduce)
@@ -202,7 +202,7 @@ def story_step(o: Outlook) -> list[tuple[str, str]]:
              f"emdrill story add --slot {slot}")]
 
 
-def gaps_line(o: Outlook, *, step: bool = True) -> str:
+def gaps_line(o: InterviewOutlook, *, step: bool = True) -> str:
     """Story-bank gaps for the slots in-scope questions rely on, the most needed first;
     `step`: with the command that writes the first."""
     if not o.gaps:
@@ -219,7 +219,7 @@ def gaps_line(o: Outlook, *, step: bool = True) -> str:
     return f"{text}.\nNext: [bold]emdrill story add --slot {first.slot.slot}[/bold]"
 
 
-def plan_lines(o: Outlook) -> list[str]:
+def plan_lines(o: InterviewOutlook) -> list[str]:
     """The plan in words: the pace, what does not fit, the taper, readiness."""
     p = o.plan
     lines = [f"Seen {p.seen} of {p.in_scope}; ready {p.now.overall:.0%} now, "
@@ -241,7 +241,7 @@ def plan_lines(o: Outlook) -> list[str]:
     return lines
 
 
-def _short(o: Outlook) -> list[str]:
+def _short(o: InterviewOutlook) -> list[str]:
     p = o.plan
     if p.intro_days == 0:
         head = (f"Too close to the date for new questions to be seen and reviewed before it: "
@@ -258,7 +258,7 @@ def _short(o: Outlook) -> list[str]:
     return [head, f"Unseen at the date: {names}."]
 
 
-def _taper(o: Outlook) -> str:
+def _taper(o: InterviewOutlook) -> str:
     p = o.plan
     target = f"{o.target:.0%}"
     if p.taper:
@@ -268,7 +268,7 @@ def _taper(o: Outlook) -> str:
             "weakest first.")
 
 
-def readiness_table(o: Outlook, width: int = 100) -> Table:
+def readiness_table(o: InterviewOutlook, width: int = 100) -> Table:
     """Readiness per family; under 60 columns (a phone) families by slug and seen over the
     questions in scope, so nothing is cut."""
     narrow = width < 60

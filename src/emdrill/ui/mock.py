@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from rich.console import Console, RenderableType
 from rich.text import Text
 
-from emdrill.core.coach import Report
+from emdrill.core.coach import CoachReport
 from emdrill.core.mock import CHECKS, Rehearsal, SpeakingTimer, measured
 from emdrill.core.scheduler import Rating
 from emdrill.core.types import Question
@@ -132,7 +132,7 @@ def _typed(screen: MockScreen, key: str) -> str:
 
 
 def _compare(mock: Mock, screen: MockScreen, asked: Asked, saved: Rehearsal,
-             report: Report | None = None, *, number: int = 1, total: int = 1) -> None:
+             report: CoachReport | None = None, *, number: int = 1, total: int = 1) -> None:
     """The question and the card's back to compare against, what the coach measured in a
     typed answer, then the optional intent and story grades. On a terminal the back folds,
     as the drill's does, so the question and the intent are still on screen when the grade

@@ -12,7 +12,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from emdrill.core.coach import LABELS, Report
+from emdrill.core.coach import LABELS, CoachReport
 from emdrill.core.mock import CHECKS, Check, Measured, Rehearsal, RehearsalStats, mm_ss
 from emdrill.ui.fmt import pct, plural, trend
 
@@ -80,7 +80,7 @@ def typed_line(text: str) -> Text:
     return Text(f"read {plural(count, 'word')}; now the self-check", style="dim")
 
 
-def measured_view(rows: Sequence[Measured], report: Report, width: int) -> RenderableType:
+def measured_view(rows: Sequence[Measured], report: CoachReport, width: int) -> RenderableType:
     """The self-check beside what the coach measured, disagreements marked, then the open
     findings' fixes."""
     table = Table(box=None, pad_edge=False, padding=(0, 1))

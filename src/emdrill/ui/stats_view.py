@@ -21,13 +21,13 @@ from emdrill.core.stats import (
     Leech,
     Passes,
     Period,
-    Report,
     Shaky,
     ShakyQuestion,
+    StatsReport,
 )
 from emdrill.core.types import story_json, story_label
 from emdrill.core.weakness import WEAK_AT
-from emdrill.ops.interview import Outlook
+from emdrill.ops.interview import InterviewOutlook
 from emdrill.ops.simulation import Arm, Comparison
 from emdrill.ui.console import out
 from emdrill.ui.decode_view import confusion_json, confusions
@@ -69,7 +69,7 @@ def family_json(f: FamilyStats) -> dict[str, Any]:
     }
 
 
-def report_json(r: Report, *, interview: Outlook | None = None,
+def report_json(r: StatsReport, *, interview: InterviewOutlook | None = None,
                 local: tzinfo = UTC) -> dict[str, Any]:
     return {
         "today": r.today.isoformat(),
@@ -143,7 +143,7 @@ def _weak_text(w: float) -> Text:
 NARROW = 60  # below this width the screens switch to their compact layouts
 
 
-def show_report(r: Report, *, interview: Outlook | None = None) -> None:
+def show_report(r: StatsReport, *, interview: InterviewOutlook | None = None) -> None:
     con = out()
     narrow = con.width < NARROW
     seen = sum(f.seen for f in r.families)
@@ -181,7 +181,7 @@ def _weak_tag(f: FamilyStats) -> str:
     return " (weak)" if f.weakness >= WEAK_AT else ""
 
 
-def _interview(con: Console, o: Outlook) -> None:
+def _interview(con: Console, o: InterviewOutlook) -> None:
     con.print(f"\n[bold]Interview[/bold] · {countdown(o)} (emdrill interview)")
     con.print(readiness_table(o, con.width))
     gaps = gaps_line(o)
@@ -193,7 +193,7 @@ def _missed(p: Period) -> str:
     return "—" if not p.tests else f"{p.missed} of {p.tests}"
 
 
-def _families(con: Console, r: Report, narrow: bool) -> None:
+def _families(con: Console, r: StatsReport, narrow: bool) -> None:
     ordered = sorted(r.families, key=lambda f: -f.weakness)
     if narrow:
         con.print("\n[bold]Families[/bold], weakest first\n(last 30 days)")
@@ -227,7 +227,7 @@ def _cell(p: Passes) -> str:
     return "—" if p.total == 0 else f"{pct(p.rate):>4} of {p.total}"
 
 
-def _overall(con: Console, r: Report, narrow: bool) -> None:
+def _overall(con: Console, r: StatsReport, narrow: bool) -> None:
     if narrow:
         con.print("\n[bold]True retention[/bold]\n(recall tests passed; mature: 21+ days)")
         for row in r.retention:
@@ -257,7 +257,7 @@ def _overall(con: Console, r: Report, narrow: bool) -> None:
         con.print(line)
 
 
-def _forecast(con: Console, r: Report, narrow: bool) -> None:
+def _forecast(con: Console, r: StatsReport, narrow: bool) -> None:
     con.print("\n[bold]Due[/bold] · next 7 days" + ("\n" if narrow else " ")
               + "(today includes overdue)")
     top = max((n for _d, n in r.forecast), default=0) or 1
@@ -271,7 +271,7 @@ def _level(n: int, top: int) -> int:
     return 0 if n == 0 else min(4, 1 + (n * 4 - 1) // top) if top else 0
 
 
-def _heatmap(con: Console, r: Report, narrow: bool) -> None:
+def _heatmap(con: Console, r: StatsReport, narrow: bool) -> None:
     con.print(f"\n[bold]Reviews per day[/bold] · last {len(r.heatmap) // 7 + 1} weeks")
     top = max((n for _d, n in r.heatmap), default=0)
     weeks = [r.heatmap[i:i + 7] for i in range(0, len(r.heatmap), 7)]

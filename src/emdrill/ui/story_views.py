@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from emdrill.core.stories import PARTS, SYSTEM_NAMES, SYSTEM_PROMPTS, Story
-from emdrill.core.story_bank import Coverage, ImportPlan
+from emdrill.core.story_bank import ImportPlan, StoryCoverage
 from emdrill.core.types import Slot
 from emdrill.ui.console import out
 from emdrill.ui.fmt import iso, plural, slot_words
@@ -61,7 +61,7 @@ def show_story(story: Story, slots: Mapping[int, Slot], *, backs: int) -> None:
         con.print(Text(story.part(name) or "(empty)", style="" if story.part(name) else "dim"))
 
 
-def show_coverage(cov: Coverage, *, open_findings: Mapping[int, int] | None = None) -> None:
+def show_coverage(cov: StoryCoverage, *, open_findings: Mapping[int, int] | None = None) -> None:
     """`open_findings`: story id -> the coach's open findings, marked with a `!`."""
     con = out()
     flagged = open_findings or {}
@@ -172,7 +172,7 @@ def story_json(story: Story, slots: Mapping[int, Slot] | None = None,
     return value
 
 
-def coverage_json(cov: Coverage, *, open_findings: Mapping[int, int] | None = None
+def coverage_json(cov: StoryCoverage, *, open_findings: Mapping[int, int] | None = None
                   ) -> dict[str, object]:
     """`open_findings`: story id -> the coach's open findings (`story check`)."""
     return {

@@ -11,7 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from emdrill.core.advice import Outlook
+from emdrill.core.advice import BacklogOutlook
 from emdrill.core.order import QueueItem
 from emdrill.core.scheduler import Memory, Parameters, Rating, retrievability
 from emdrill.core.timing import Clock
@@ -46,7 +46,7 @@ _BLANK, _OFFER, _TALLY = 3, 2, 1
 
 
 def show_status(s: Status, *, clock: Clock, hint: bool, minutes: int,
-                outlook: Outlook | None = None) -> None:
+                outlook: BacklogOutlook | None = None) -> None:
     """`status`, and with `hint` the home screen: the backlog, the weakest family with its
     next step, and the command to run. On a terminal the home screen fits the window, so
     its first lines (the interview countdown among them) never scroll off."""
