@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -314,7 +314,8 @@ def stale_log_beside(path: Path, live: Path) -> None:
     store_backup.drop_sidecars(scratch, also_file=True)
 
 
-CAUSES = {
+Spoil = Callable[[Path, Path], None]
+CAUSES: dict[str, tuple[str, Spoil]] = {
     "trigger": ("trigger 'wipe'", lambda b, live: sql(
         b, "CREATE TRIGGER wipe AFTER INSERT ON review BEGIN DELETE FROM story; END")),
     "view": ("view 'peek'", lambda b, live: sql(b, "CREATE VIEW peek AS SELECT * FROM review")),
