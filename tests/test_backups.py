@@ -366,8 +366,7 @@ def test_a_stale_log_beside_a_damaged_collection_is_not_replayed_over_the_restor
     Path(f"{live}-wal").write_bytes(Path(f"{old}-wal").read_bytes())
     done = backups.restore(live, saved, now=NOW)
     assert done.safety is not None and Path(f"{done.safety}-wal").exists()  # kept, aside
-    assert not Path(f"{live}-wal").exists()
-    assert review_count(live) == 1
+    assert review_count(live) == 1  # a replayed log would leave 0
     assert store_backup.check_database(live) == LATEST
 
 
@@ -381,8 +380,7 @@ def test_a_backup_over_a_file_with_a_stale_log_restores_the_new_copy(
     store.close()
     stale_log_beside(target, live)
     assert runner.invoke(app, ["backup", str(target), "--force"]).exit_code == 0
-    assert not Path(f"{target}-wal").exists()
-    assert review_count(target) == 2
+    assert review_count(target) == 2  # a replayed log would leave 0
     restored = runner.invoke(app, ["restore", str(target), "--yes"])
     assert restored.exit_code == 0, restored.output
     assert review_count(live) == 2
