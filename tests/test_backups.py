@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -256,3 +257,123 @@ def test_a_killed_backups_partial_files_are_removed_on_the_next_open(home: Path,
     finally:
         alive.kill()
         alive.wait()
+
+
+# ---------------------------------------------------------------- each refusal by its own cause
+
+
+def folder_bytes(home: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(home)): p.read_bytes() for p in sorted(home.rglob("*"))
+            if p.is_file()}
+
+
+def sql(path: Path, *statements: str) -> None:
+    con = sqlite3.connect(path)
+    try:
+        for statement in statements:
+            con.execute(statement)
+        con.commit()
+    finally:
+        con.close()
+
+
+def damage_an_index(path: Path) -> None:
+    """Change one key in the review_question index's page and nothing else: the file reads,
+    every query that skips the index answers, and only integrity_check sees the damage."""
+    con = sqlite3.connect(path)
+    page_size = con.execute("PRAGMA page_size").fetchone()[0]
+    (root,) = con.execute("SELECT rootpage FROM sqlite_master "
+                          "WHERE name = 'review_question'").fetchone()
+    con.close()
+    raw = bytearray(path.read_bytes())
+    start = (root - 1) * page_size
+    page = raw[start:start + page_size]
+    assert page.count(b"alpha-1") == 1
+    raw[start:start + page_size] = page.replace(b"alpha-1", b"alpha-9")
+    path.write_bytes(bytes(raw))
+
+
+def stale_log_beside(path: Path, live: Path) -> None:
+    """A -wal beside `path`: the log of a write that deletes every answer, made on a scratch
+    copy of the collection at `live` (whose pages it fits); `live` is left as it was."""
+    scratch = path.with_name(f"{path.name}.scratch")
+    store_backup.copy_database(live, scratch)
+    con = sqlite3.connect(scratch, isolation_level=None)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA wal_autocheckpoint=0")
+    con.execute("DELETE FROM review")
+    Path(f"{path}-wal").write_bytes(Path(f"{scratch}-wal").read_bytes())
+    con.close()
+    store_backup.drop_sidecars(scratch, also_file=True)
+
+
+Spoil = Callable[[Path, Path], None]
+CAUSES: dict[str, tuple[str, Spoil]] = {
+    "trigger": ("trigger 'wipe'", lambda b, live: sql(
+        b, "CREATE TRIGGER wipe AFTER INSERT ON review BEGIN DELETE FROM story; END")),
+    "view": ("view 'peek'", lambda b, live: sql(b, "CREATE VIEW peek AS SELECT * FROM review")),
+    "application-id": ("application id is 0x41424344",
+                       lambda b, live: sql(b, "PRAGMA application_id = 1094861636")),
+    "newer-schema": (f"database schema {LATEST + 1} is newer",
+                     lambda b, live: sql(b, f"PRAGMA user_version = {LATEST + 1}")),
+    "integrity": ("missing from index review_question", lambda b, live: damage_an_index(b)),
+    "stale-wal": ("B.db-wal beside it", stale_log_beside),
+}
+
+
+@pytest.mark.parametrize("cause", CAUSES)
+def test_a_restore_is_refused_for_each_cause_in_one_line_and_nothing_changes(
+        home: Path, store: Store, runner: CliRunner, tmp_path: Path, cause: str) -> None:
+    """Each check on a backup pinned by a file that only it refuses: drop the check and this
+    restore goes through."""
+    grade(store)
+    saved = backups.backup_to(home / "emdrill.db", tmp_path / "B.db", now=NOW)
+    store.close()
+    named, spoil = CAUSES[cause]
+    spoil(saved, home / "emdrill.db")
+    before = folder_bytes(home)
+    result = runner.invoke(app, ["restore", str(saved), "--yes"])
+    assert result.exit_code == 1, result.output
+    [line] = result.output.strip().splitlines()
+    assert line.startswith(f"emdrill: {saved}: ") and named in line, line
+    assert "unexpected" not in line
+    assert folder_bytes(home) == before
+    with pytest.raises(StoreError):
+        backups.restore(home / "emdrill.db", saved, now=NOW)
+    assert folder_bytes(home) == before
+
+
+def test_a_stale_log_beside_a_damaged_collection_is_not_replayed_over_the_restore(
+        home: Path, store: Store, tmp_path: Path) -> None:
+    live = home / "emdrill.db"
+    grade(store)
+    saved = backups.backup_to(live, tmp_path / "saved.db", now=NOW)
+    grade(store, "alpha-2")
+    grade(store, "beta-1")
+    store.close()
+    old = tmp_path / "old.db"
+    stale_log_beside(old, live)
+    raw = bytearray(live.read_bytes())
+    raw[4096 * 3: 4096 * 3 + 200] = b"\xff" * 200  # the collection is damaged
+    live.write_bytes(bytes(raw))
+    Path(f"{live}-wal").write_bytes(Path(f"{old}-wal").read_bytes())
+    done = backups.restore(live, saved, now=NOW)
+    assert done.safety is not None and Path(f"{done.safety}-wal").exists()  # kept, aside
+    assert review_count(live) == 1  # a replayed log would leave 0
+    assert store_backup.sound_version(live) == LATEST
+
+
+def test_a_backup_over_a_file_with_a_stale_log_restores_the_new_copy(
+        home: Path, store: Store, runner: CliRunner, tmp_path: Path) -> None:
+    live = home / "emdrill.db"
+    grade(store)
+    target = tmp_path / "copy.db"
+    backups.backup_to(live, target, now=NOW)
+    grade(store, "alpha-2")
+    store.close()
+    stale_log_beside(target, live)
+    assert runner.invoke(app, ["backup", str(target), "--force"]).exit_code == 0
+    assert review_count(target) == 2  # a replayed log would leave 0
+    restored = runner.invoke(app, ["restore", str(target), "--yes"])
+    assert restored.exit_code == 0, restored.output
+    assert review_count(live) == 2

@@ -3,6 +3,10 @@ command line, each example on a fresh copy of a lived-in data folder. Whatever c
 no traceback, no "unexpected error", exit status 0, 1 or 2, and on 1 or 2 the data is
 exactly as it was.
 
+A second test throws hostile files: backups with foreign objects, JSON imports with extreme
+values, Anki packages with views, nulls and overflowing ids, and export targets inside the
+data folder.
+
 EMDRILL_FUZZ_EXAMPLES raises the number of examples for a longer campaign."""
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -168,7 +173,9 @@ def _check(code: int, output: str, before: list[str], db: Path, args: list[str])
 # ---------------------------------------------------------------- in process, many
 
 
-@settings(max_examples=EXAMPLES, deadline=None,
+# A fifth of the in-process examples go to the hostile files below, so the whole file costs
+# what it did before they were added.
+@settings(max_examples=EXAMPLES - EXAMPLES // 5, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=invocation())
 def test_any_command_line_gets_a_clean_answer(template: Path,
@@ -216,3 +223,208 @@ def test_any_command_line_in_a_real_process(template: Path,
                                    "EDITOR": "false", "VISUAL": ""},
                               capture_output=True, text=True, timeout=60, errors="replace")
         _check(done.returncode, done.stdout + done.stderr, before, home / "emdrill.db", args)
+
+
+# ---------------------------------------------------------------- hostile files, built once
+
+# What is spoiled in a backup before `restore` is asked to take it: each must be refused.
+FOREIGN_SQL = [
+    "CREATE TRIGGER {n} AFTER INSERT ON review BEGIN DELETE FROM story; END",
+    "CREATE TRIGGER {n} BEFORE DELETE ON question BEGIN SELECT 1; END",
+    "CREATE VIEW {n} AS SELECT * FROM review",
+    "CREATE VIEW {n} AS WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c) "
+    "SELECT i FROM c",
+    "CREATE INDEX {n} ON review (mode)", "CREATE TABLE {n} (x)",
+    "ALTER TABLE story ADD COLUMN {n} TEXT",
+    "PRAGMA application_id = {id}", "PRAGMA user_version = {version}",
+]
+NAMES = ["wipe", "peek", "x", "review_question2", "sqlite_statx", "\"a b\"", "[é]"]
+EXTREMES: list[object] = [
+    -1, 0, 2 ** 31, 2 ** 63, -(2 ** 63) - 1, 10 ** 30, 10 ** 400, 1e308, -1e308, 0.5,
+    float("nan"), float("inf"), "", "x" * 100_000, "0001-01-01T00:00:00+00:00",
+    "9999-12-31T23:59:59+00:00", "1969-12-31T23:59:59+00:00", "2201-01-01T00:00:00+00:00",
+    None, True, [], {}, [[[[[]]]]], {"a": {"b": None}}, "\x00", "\ud800",
+]
+DEEP = "[" * 50_000 + "]" * 50_000
+OWNED = ["emdrill.db", "emdrill.db-wal", "emdrill.db-shm", "emdrill.db-journal", "BACKUP",
+         "backups/new.json", "backups/new.apkg", "decks/mine.toml", "decks/new.apkg",
+         "./emdrill.db", "backups/../emdrill.db", "LINK", "LINK.apkg"]
+ANKI_IDS = [2 ** 63 - 1, -(2 ** 63), 2 ** 62, 10 ** 15, -5, 0, 1_772_442_000_000]
+
+
+@pytest.fixture(scope="module")
+def built(template: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The sound files every hostile example starts from: a backup and a JSON export of the
+    lived-in folder (each example spoils a copy)."""
+    from emdrill.store import backup as store_backup
+
+    root = tmp_path_factory.mktemp("built")
+    store_backup.copy_database(template / "emdrill.db", root / "B.db")
+    shutil.copytree(template, root / "home")
+    done = CliRunner().invoke(app, ["export", "json", str(root / "all.json")],
+                              env={"EMDRILL_HOME": str(root / "home"), "EMDRILL_NOW": FIXED_NOW})
+    assert done.exit_code == 0, done.output
+    return {"backup": root / "B.db", "json": root / "all.json"}
+
+
+@st.composite
+def hostile_backup(draw: st.DrawFn) -> tuple[str, Any]:
+    from emdrill.store.migrations import LATEST
+
+    sql = draw(st.sampled_from(FOREIGN_SQL)).format(
+        n=draw(st.sampled_from(NAMES)), id=draw(st.integers(1, 2 ** 31 - 1)),
+        version=draw(st.sampled_from([LATEST + 1, LATEST + 1000, -1, 2 ** 31 - 1])))
+    return "backup", (sql, draw(st.booleans()))  # and, maybe, a stale -wal beside it
+
+
+@st.composite
+def hostile_json(draw: st.DrawFn) -> tuple[str, Any]:
+    from emdrill.core.dumpfile import SECTIONS
+
+    section = draw(st.sampled_from(["decks", "questions", "progress", "reviews", "stories",
+                                    "settings", *SECTIONS]))
+    value = draw(st.one_of(st.sampled_from(EXTREMES), st.integers(), st.floats(),
+                           st.text(max_size=30)))
+    whole: object = draw(st.sampled_from([None, None, None, [], {}, "x", 0, [None], [[]]]))
+    field = draw(st.integers(0, 40))
+    deep = draw(st.sampled_from([False, False, True]))
+    mode = draw(st.sampled_from([["--dry-run"], [], ["--replace"]]))
+    return "json", (section, field, value, whole, deep, mode)
+
+
+@st.composite
+def hostile_anki(draw: st.DrawFn) -> tuple[str, Any]:
+    cell = st.one_of(st.sampled_from([None, -1, 0, 1, 3, 4, 99, 2 ** 63 - 1, "x", 1.5, b"\x00"]),
+                     st.integers(-(2 ** 63), 2 ** 63 - 1))
+    rows = draw(st.lists(st.tuples(st.one_of(st.sampled_from(ANKI_IDS), cell), cell, cell,
+                                   cell, cell), max_size=4))
+    shape = draw(st.sampled_from(["table", "table", "view", "endless-view", "trigger",
+                                  "no-revlog", "text-ids"]))
+    return "anki", (shape, rows, draw(st.booleans()))
+
+
+@st.composite
+def owned_target(draw: st.DrawFn) -> tuple[str, Any]:
+    command = draw(st.sampled_from([["export", "json"], ["story", "export"],
+                                    ["export", "anki"], ["backup", "--force"], ["backup"]]))
+    return "owned", (command, draw(st.sampled_from(OWNED)))
+
+
+def _spoil_backup(case: Any, built: dict[str, Path], folder: Path) -> list[str]:
+    sql, stale = case
+    path = folder / "B.db"
+    shutil.copyfile(built["backup"], path)
+    con = sqlite3.connect(path)
+    try:
+        con.execute(sql)
+        con.commit()
+    finally:
+        con.close()
+    if stale:
+        Path(f"{path}-wal").write_bytes(b"\x37\x7f\x06\x82" + bytes(28))
+    return ["restore", str(path), "--yes"]
+
+
+def _spoil_json(case: Any, built: dict[str, Path], folder: Path) -> list[str]:
+    import json
+
+    section, field, value, whole, deep, mode = case
+    data = json.loads(built["json"].read_text(encoding="utf-8"))
+    rows = data.get(section)
+    if whole is not None:
+        data[section] = whole
+    elif isinstance(rows, list) and rows and isinstance(rows[0], dict):
+        keys = sorted(rows[0])
+        rows[0][keys[field % len(keys)]] = value
+    else:
+        data[section] = [value]
+    text = json.dumps(data, allow_nan=True, ensure_ascii=False, default=str)
+    if deep:
+        text = text.replace('"settings": [', f'"settings": [{DEEP}, ', 1)
+    path = folder / "hostile.json"
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    return ["import", *mode, str(path)]
+
+
+def _spoil_anki(case: Any, folder: Path) -> list[str]:
+    import zipfile
+
+    shape, rows, dry = case
+    db = folder / "collection.anki21"
+    con = sqlite3.connect(db)
+    con.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, guid TEXT)")
+    con.execute("CREATE TABLE cards (id INTEGER PRIMARY KEY, nid INTEGER, ord INTEGER)")
+    con.execute("INSERT INTO notes VALUES (1, 'emdrill:decisions-unpopular')")
+    con.execute("INSERT INTO cards VALUES (1, 1, 0)")
+    columns = "id, cid, ease, type, time, factor"
+    if shape == "endless-view":
+        con.execute("CREATE VIEW revlog AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT "
+                    "i + 1 FROM n) SELECT i AS id, 1 AS cid, 3 AS ease, 1 AS type, 0 AS time, "
+                    "2500 AS factor FROM n")
+    elif shape != "no-revlog":
+        kind = "TEXT" if shape == "text-ids" else "INTEGER"
+        name = "revlog_data" if shape == "view" else "revlog"
+        con.execute(f"CREATE TABLE {name} (id {kind}, cid INTEGER, ease INTEGER, "
+                    "type INTEGER, time INTEGER, factor INTEGER)")
+        con.executemany(f"INSERT INTO {name} ({columns}) VALUES (?, 1, ?, ?, ?, ?)", rows)
+        if shape == "view":
+            con.execute(f"CREATE VIEW revlog AS SELECT {columns} FROM revlog_data")
+        if shape == "trigger":
+            con.execute("CREATE TRIGGER boom AFTER INSERT ON notes BEGIN DELETE FROM cards; END")
+    con.commit()
+    con.close()
+    path = folder / "hostile.apkg"
+    with zipfile.ZipFile(path, "w") as z:
+        z.write(db, "collection.anki21")
+    return ["import", *(["--dry-run"] if dry else []), str(path)]
+
+
+def _owned(case: Any, home: Path, folder: Path) -> list[str]:
+    command, where = case
+    (home / "decks").mkdir(exist_ok=True)
+    (home / "decks" / "mine.toml").write_text("# the user's own deck\n", encoding="utf-8")
+    (home / "backups").mkdir(exist_ok=True)
+    made = sorted((home / "backups").glob("*.db"))
+    (folder / "LINK").symlink_to(home / "emdrill.db")
+    (folder / "LINK.apkg").symlink_to(home / "emdrill.db")
+    target = {"BACKUP": made[0] if made else home / "backups" / "x.db",
+              "LINK": folder / "LINK", "LINK.apkg": folder / "LINK.apkg"}.get(where)
+    return [*command, str(target or home / where)]
+
+
+def _listing(home: Path) -> dict[str, bytes]:
+    """Every file of the data folder but SQLite's -wal and -shm, which an open may make."""
+    return {str(p.relative_to(home)): p.read_bytes() for p in sorted(home.rglob("*"))
+            if p.is_file() and not p.name.endswith(("-wal", "-shm"))}
+
+
+@settings(max_examples=EXAMPLES // 5, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(case=st.one_of(hostile_backup(), hostile_json(), hostile_anki(), owned_target()))
+def test_any_hostile_file_gets_a_clean_answer(template: Path, built: dict[str, Path],
+                                              case: tuple[str, Any]) -> None:
+    """Backups with foreign objects, imports with extreme values, Anki packages with views,
+    nulls and overflowing ids, and targets inside the data folder: a clean answer, and a
+    refusal leaves the data folder as it was; a backup or a target that emdrill owns is
+    always refused."""
+    kind, spec = case
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch)
+        home = folder / "home"
+        shutil.copytree(template, home)
+        args = {"backup": lambda: _spoil_backup(spec, built, folder),
+                "json": lambda: _spoil_json(spec, built, folder),
+                "anki": lambda: _spoil_anki(spec, folder),
+                "owned": lambda: _owned(spec, home, folder)}[kind]()
+        before, files = _dump(home / "emdrill.db"), _listing(home)
+        result = CliRunner().invoke(app, args, env={"EMDRILL_HOME": str(home),
+                                                    "EMDRILL_NOW": FIXED_NOW})
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        _check(result.exit_code, result.output, before, home / "emdrill.db", args)
+        if kind in ("backup", "owned"):
+            assert result.exit_code == 1, (args, result.output)
+            assert len(result.output.strip().splitlines()) == 1, (args, result.output)
+            assert _listing(home) == files, (args, result.output)
+        elif result.exit_code != 0:
+            assert _listing(home) == files, (args, result.output)

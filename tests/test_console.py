@@ -148,3 +148,30 @@ def test_a_long_path_is_printed_whole(runner: CliRunner, tmp_path: Path) -> None
     done = _run("export", "json", str(target), env={"COLUMNS": "40"})
     assert done.returncode == 0, done.stderr
     assert f"wrote {target}: " in done.stdout.decode()
+
+
+@pytest.mark.parametrize("columns", ["40"])
+def test_every_line_that_names_a_path_keeps_it_whole_in_a_pipe(
+        reviewed: str, tmp_path: Path, columns: str) -> None:
+    """Summaries and error lines through a real pipe, with paths far wider than the line:
+    each path stays on the line that names it (a script can cut it out)."""
+    deep = tmp_path.joinpath(*(["a-rather-long-folder-name"] * 6))
+    deep.mkdir(parents=True)
+    env = {"COLUMNS": columns}
+    dump, copy, stories, apkg = (deep / name for name in ("all.json", "copy.db", "stories.md",
+                                                           "out.apkg"))
+    expected = [
+        (["export", "json", str(dump)], f"wrote {dump}: "),
+        (["import", "--dry-run", str(dump)], f"{dump} reads cleanly: "),
+        (["backup", str(copy)], f"backed up to {copy}"),
+        (["backup", str(copy)], f"emdrill: {copy}: already exists"),
+        (["restore", str(copy), "--yes"], f"restored {copy}"),
+        (["restore", str(deep / "none.db"), "--yes"], f"emdrill: {deep / 'none.db'}: "),
+        (["story", "export", str(stories)], f"to {stories}"),
+        (["export", "anki", str(apkg)], f"to {apkg}"),
+        (["import", "--dry-run", str(apkg)], f"{apkg}"),
+    ]
+    for args, line in expected:
+        done = _run(*args, env=env)
+        said = (done.stdout + done.stderr).decode().splitlines()
+        assert [s for s in said if line in s], (args, said)

@@ -51,8 +51,8 @@ def used(runner: CliRunner, tmp_path: Path, mini_deck: Path) -> Path:
     assert result.exit_code == 0, result.output
     cli(runner, "config", "retention", "0.93")
     out = tmp_path / "export.json"
-    said = " ".join(cli(runner, "export", "json", str(out)).split())  # a long path may wrap
-    assert "2 reviews, 1 story, 1 system, 1 setting" in said
+    said = cli(runner, "export", "json", str(out))  # one line, however long the path
+    assert f"wrote {out}: " in said and "2 reviews, 1 story, 1 system, 1 setting" in said
     return out
 
 

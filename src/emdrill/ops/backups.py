@@ -199,8 +199,9 @@ class Restored:
 
 def check_restore(db_path: Path, source: Path) -> str:
     """Refuse a `source` that cannot be restored (not an emdrill database, a newer schema,
-    the collection itself); else say in a few words what it holds, for the question asked
-    before restoring."""
+    a journal beside it, the collection itself); else say in a few words what it holds, for
+    the question asked before restoring."""
+    store_backup.refuse_sidecars(source)
     store_backup.sound_version(source)
     if db_path.exists() and source.resolve() == db_path.resolve():
         raise InputError(f"{source}: is the collection itself")
@@ -212,6 +213,7 @@ def check_restore(db_path: Path, source: Path) -> str:
 
 def restore(db_path: Path, source: Path, *, now: datetime) -> Restored:
     """Check `source`, back up the current collection, then swap `source`'s content in."""
+    store_backup.refuse_sidecars(source)
     version = store_backup.sound_version(source)
     if db_path.exists() and source.resolve() == db_path.resolve():
         raise InputError(f"{source}: is the collection itself")

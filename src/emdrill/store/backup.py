@@ -22,6 +22,9 @@ from emdrill.store.migrations import LATEST
 # Tables every emdrill database has had since its first schema; their absence means the file
 # is some other SQLite database.
 _CORE_TABLES = {"deck", "family", "slot", "question", "facet", "review", "setting"}
+# The files SQLite keeps beside a database and replays into it when it opens it: a log of
+# commits not yet folded in (-wal, with its index -shm) or a rollback journal (-journal).
+SIDECARS = ("-wal", "-shm", "-journal")
 
 
 @contextlib.contextmanager
@@ -43,13 +46,16 @@ def copy_database(source: Path, dest: Path) -> None:
     # One partial file per process: two emdrills making the day's backup at once must not
     # write into the same file.
     partial = dest.with_name(f"{dest.name}.{os.getpid()}.partial")
-    partial.unlink(missing_ok=True)
     try:
+        drop_sidecars(partial, also_file=True)
         with _connect(source, read_only=True) as src, _connect(partial) as out:
             src.backup(out)
             # A standalone copy: one file, no -wal beside it.
             out.execute("PRAGMA journal_mode=DELETE")
         fsync_file(partial)
+        # A -wal left beside an older `dest` would be replayed over the new copy the next time
+        # it is opened (SQLite checks no more than the log's own checksums): it goes first.
+        drop_sidecars(dest)
         os.replace(partial, dest)
     except sqlite3.Error as exc:
         partial.unlink(missing_ok=True)
@@ -57,6 +63,23 @@ def copy_database(source: Path, dest: Path) -> None:
     except OSError as exc:
         partial.unlink(missing_ok=True)
         raise StoreError(f"{dest}: cannot write ({exc.strerror})") from None
+
+
+def drop_sidecars(path: Path, *, also_file: bool = False) -> None:
+    """Delete the journal files beside `path` (and `path` itself with `also_file`)."""
+    for suffix in ("", *SIDECARS) if also_file else SIDECARS:
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def refuse_sidecars(path: Path) -> None:
+    """Refuse a backup with a journal file beside it: emdrill's copies are one file each, and
+    SQLite would replay the journal into what is restored, unchecked by anything we read."""
+    found = [Path(f"{path}{suffix}") for suffix in SIDECARS
+             if Path(f"{path}{suffix}").exists()]
+    if found:
+        raise StoreError(f"{path}: has {found[0].name} beside it, which SQLite would replay "
+                         "into the restored collection; emdrill's backups are one file, so "
+                         "move it aside if it is stale (nothing was changed)")
 
 
 def fsync_file(path: Path) -> None:
@@ -77,12 +100,16 @@ def sound_version(path: Path) -> int:
     version = inspect_existing(path)  # refuses non-SQLite files and newer schemas
     with _connect(path, read_only=True) as con:
         try:
+            application = int(con.execute("PRAGMA application_id").fetchone()[0])
             verdict = [row[0] for row in con.execute("PRAGMA integrity_check")]
             tables = {row[0] for row in con.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table'")}
             broken_links = con.execute("PRAGMA foreign_key_check").fetchall()
         except sqlite3.Error as exc:
             raise StoreError(f"{path}: database is damaged ({exc})") from None
+    if application:  # emdrill never sets one: another program claims the file
+        raise StoreError(f"{path}: not an emdrill database (its application id is "
+                         f"{application:#x}, another program's)")
     if verdict != ["ok"]:
         raise StoreError(f"{path}: database is damaged ({'; '.join(verdict[:3])})")
     if version < 1 or not tables >= _CORE_TABLES:
@@ -116,8 +143,9 @@ def replace_content(live: Path, source: Path) -> None:
 
 
 def keep_files(path: Path, dest: Path) -> Path:
-    """Copy a database's files byte for byte (its -wal too), for one SQLite cannot read."""
-    for suffix in ("", "-wal"):
+    """Copy a database's files byte for byte (its -wal and -journal too), for one SQLite
+    cannot read."""
+    for suffix in ("", "-wal", "-journal"):
         part = Path(str(path) + suffix)
         if part.exists():
             shutil.copyfile(part, Path(str(dest) + suffix))
@@ -132,8 +160,7 @@ def swap_file(live: Path, source: Path) -> None:
     try:
         # On Windows a file another program holds open cannot be removed or replaced: that
         # fails here, before the new copy is in place, and says so in one line.
-        for suffix in ("-wal", "-shm"):
-            Path(str(live) + suffix).unlink(missing_ok=True)
+        drop_sidecars(live)
         os.replace(partial, live)
     except OSError as exc:
         partial.unlink(missing_ok=True)
