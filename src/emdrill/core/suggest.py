@@ -76,6 +76,7 @@ part, 10 of 19 held back (before: 15 of 35 held-back drafts).
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import math
 import re
@@ -113,6 +114,7 @@ INTENT_FLOOR = 0.3  # a card this similar (or more) of the chosen family lends i
 CANDIDATES = 3  # nearest cards' intents offered when none is drafted
 DRAFT_WEIGHT = 0.5  # a user's card still holding drafts counts for this much of a card
 EXPLAINED = 3  # nearest cards explained in reasons, and shared words named per card
+PRUNE_ABOVE = 2000  # a query whose terms' cards number more than this is pruned (`_nearest`)
 
 
 @dataclass(frozen=True)
@@ -163,14 +165,22 @@ def _parse_vocab(text: str) -> dict[tuple[str, ...], tuple[str, ...]]:
     return phrases
 
 
-def _terms(text: str) -> list[tuple[str, str, float]]:
+@lru_cache(maxsize=1 << 15)
+def _terms(text: str) -> tuple[tuple[str, str, float], ...]:
     """(term, surface word, weight) for each stem that is not a stop word, plus the concepts of
-    vocabulary phrases (longest phrase first); a phrase's own words weigh WORD_IN_PHRASE."""
+    vocabulary phrases (longest phrase first); a phrase's own words weigh WORD_IN_PHRASE.
+    Remembered: a build reads each card's question twice (its vector and its `_key`)."""
     words = _words(text)
     stems = [_stem(w) for w in words]
+    starts = _vocabulary()[1]
     out: list[tuple[str, str, float]] = []
     i = 0
     while i < len(stems):
+        if stems[i] not in starts:  # most words: no phrase starts here (as in _phrase_at)
+            if _keep(words[i]):
+                out.append((stems[i], words[i], 1.0))
+            i += 1
+            continue
         n, concepts = _phrase_at(stems, i)
         if FRAME in concepts:  # "can you think of a time": framing, no meaning of its own
             i += n
@@ -179,11 +189,12 @@ def _terms(text: str) -> list[tuple[str, str, float]]:
         weight = WORD_IN_PHRASE if concepts else 1.0
         out += [(stems[j], words[j], weight) for j in range(i, i + n) if _keep(words[j])]
         i += n
-    return out
+    return tuple(out)
 
 
 def _phrase_at(stems: Sequence[str], i: int) -> tuple[int, tuple[str, ...]]:
-    phrases, longest = _vocabulary()
+    phrases, starts = _vocabulary()
+    longest = starts.get(stems[i], 0)  # most words start no phrase: one lookup, not six
     for n in range(min(longest, len(stems) - i), 0, -1):
         concepts = phrases.get(tuple(stems[i : i + n]), ())
         if concepts:
@@ -192,10 +203,14 @@ def _phrase_at(stems: Sequence[str], i: int) -> tuple[int, tuple[str, ...]]:
 
 
 @lru_cache(maxsize=1)
-def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[str, ...]], int]:
-    """The parsed _VOCAB and its longest phrase, built on first use to keep imports cheap."""
+def _vocabulary() -> tuple[dict[tuple[str, ...], tuple[str, ...]], dict[str, int]]:
+    """The parsed _VOCAB, and for each stem that starts a phrase the longest phrase it
+    starts; built on first use to keep imports cheap."""
     phrases = _parse_vocab(_VOCAB)
-    return phrases, max(map(len, phrases), default=1)
+    starts: dict[str, int] = {}
+    for phrase in phrases:
+        starts[phrase[0]] = max(starts.get(phrase[0], 0), len(phrase))
+    return phrases, starts
 
 
 def _keep(word: str) -> bool:
@@ -294,6 +309,8 @@ class Model:
         for i, vec in enumerate(index.vectors):
             for term, weight in vec.items():
                 self.postings.setdefault(term, []).append((i, weight))
+        self.peak = {t: max(w for _, w in hits) for t, hits in self.postings.items()}
+        self.heaviest = max((d.weight for d in docs), default=1.0)
 
     @classmethod
     def build(cls, docs: Sequence[Doc], *, family_text: Mapping[str, str],
@@ -324,8 +341,11 @@ class Model:
         if not hits and hint.strip():
             counts, query, hits = self._query(f"{question}\n{hint}")
         # The about-you cue says "answer with your system", not which family: vote without it.
-        plain = _vector({t: c for t, c in counts.items() if t != CUE}, self.index.idf)
-        plain_hits = self._nearest(plain)
+        if CUE in counts:
+            plain = _vector({t: c for t, c in counts.items() if t != CUE}, self.index.idf)
+            plain_hits = self._nearest(plain)
+        else:  # the same counts give the same vector and the same nearest cards
+            plain, plain_hits = query, hits
         chosen, family_lead = self._family(plain, plain_hits)
         story, also, story_lead = self._story(query, hits)
         confidence = (family_lead + story_lead) / 2 * min(1.0, _best(hits) / (2 * NO_STORY))
@@ -366,14 +386,55 @@ class Model:
         return counts, query, self._nearest(query)
 
     def _nearest(self, query: Vector) -> Hits:
+        """The K most similar cards, best first (ties by id): exactly the cards and scores a
+        full scan of every card sharing a term gives, found by max-score pruning. Each term
+        bounds what it can add to any card (its query weight x its largest weight in a card x
+        the largest card weight). Terms are read from the highest bound down and each new card
+        met is scored in full; the K-th best score so far is a floor the K nearest all reach.
+        Once the bounds of the terms not read yet sum below that floor, a card found only
+        under them cannot reach it, so they are never read: common words ("team") bound low,
+        and count only for the cards that rarer words found."""
+        terms = [(qw * self.peak[t] * self.heaviest, t) for t, qw in query.items()
+                 if t in self.postings]
         scores: dict[int, float] = {}
+        if sum(len(self.postings[t]) for _, t in terms) <= PRUNE_ABOVE:
+            for _, t in terms:
+                for i, _ in self.postings[t]:
+                    if i not in scores:
+                        scores[i] = self._score(query, i)
+            return self._top(scores)
+        terms.sort(key=lambda bt: (-bt[0], bt[1]))
+        rest = [0.0] * (len(terms) + 1)  # rest[j]: the bounds of terms[j:] summed
+        for j in range(len(terms) - 1, -1, -1):
+            rest[j] = rest[j + 1] + terms[j][0]
+        best: list[float] = []  # the K best scores so far, smallest first
+        for j, (_, t) in enumerate(terms):
+            if len(best) == K and rest[j] * (1 + 1e-9) < best[0]:
+                break
+            for i, _ in self.postings[t]:
+                if i not in scores:
+                    score = scores[i] = self._score(query, i)
+                    if len(best) < K:
+                        heapq.heappush(best, score)
+                    elif score > best[0]:
+                        heapq.heapreplace(best, score)
+        return self._top(scores)
+
+    def _score(self, query: Vector, i: int) -> float:
+        """Card i's similarity to `query`, weighed: the terms added in the query's order, so
+        the sum is the same float however the card was found."""
+        vec, total = self.index.vectors[i], 0.0
         for term, qw in query.items():
-            for i, dw in self.postings.get(term, ()):
-                scores[i] = scores.get(i, 0.0) + qw * dw
+            dw = vec.get(term)
+            if dw is not None:
+                total += qw * dw
         # A user's card that still holds drafts is a weaker neighbour than a reviewed card.
-        scores = {i: s * self.docs[i].weight for i, s in scores.items()}
-        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], self.docs[kv[0]].id))
-        return [(i, s) for i, s in ranked[:K] if s > 0]
+        return total * self.docs[i].weight
+
+    def _top(self, scores: Mapping[int, float]) -> Hits:
+        docs = self.docs
+        ranked = heapq.nsmallest(K, scores.items(), key=lambda kv: (-kv[1], docs[kv[0]].id))
+        return [(i, s) for i, s in ranked if s > 0]
 
     def _prior(self) -> str:
         """The family for a question that shares no term with the deck. Such a question is

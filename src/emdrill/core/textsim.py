@@ -31,9 +31,25 @@ _SUFFIXES = (("ization", 3, ""), ("ations", 3, ""), ("ation", 3, ""), ("ments", 
 
 def words(text: str) -> list[str]:
     """Casefolded words, accents and apostrophes dropped (don't -> dont)."""
-    flat = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
-    flat = "".join(ch for ch in flat if not unicodedata.combining(ch)).casefold()
-    return _WORD.findall(flat)
+    flat = text.translate(_APOSTROPHES)
+    if not flat.isascii():  # ASCII has no accents to drop: NFKD leaves it as it is
+        flat = _OTHER.sub(_flat, flat)
+    return _WORD.findall(flat.casefold())
+
+
+_OTHER = re.compile(r"[^\x00-\x7f]")
+
+
+def _flat(match: re.Match[str]) -> str:
+    return _flat_char(match.group())
+
+
+@lru_cache(maxsize=4096)
+def _flat_char(ch: str) -> str:
+    """One character decomposed (NFKD) without its combining marks. NFKD works character by
+    character (it composes nothing) and only reorders combining marks, which are all dropped,
+    so doing it one character at a time gives what it gives on the whole text."""
+    return "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
 
 
 @lru_cache(maxsize=16384)

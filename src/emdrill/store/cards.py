@@ -357,6 +357,10 @@ def record_review(
     from four) is written with it, so undo takes both back."""
     with store.transaction() as con:
         lapses_before = set_aside.lapses(con, card.id)
+        threshold = set_aside.leech_lapses(con)
+        was = set_aside.is_leech(lapses_before, threshold)
+        if replayed and not was:  # the later reviews' outcomes are about to change
+            tallies.question_outcomes(con, card.family, card.id, since=at, sign=-1)
         found_i, found_s = _facet_memories(con, card.id)
         # The newest review keeps the facets exactly as this transaction found them, so undo
         # puts back what was there even if another emdrill wrote since `card` was read.
@@ -379,11 +383,14 @@ def record_review(
             from emdrill.store import practice
 
             practice.add_pick(con, choice, review_id=review_id, at=at)
-        threshold = set_aside.leech_lapses(con)
-        was = set_aside.is_leech(lapses_before, threshold)
         now_leech = set_aside.is_leech(set_aside.lapses(con, card.id), threshold)
-        if replayed:  # later reviews now follow this one: their outcomes changed
-            tallies.rebuild(con)
+        if replayed:  # later reviews now follow this one: only this question's tally moves
+            if not was and not now_leech:  # this review and the later ones, as they are now
+                tallies.question_outcomes(con, card.family, card.id, since=at, sign=1)
+            elif not was:  # it just became a leech: the earlier reviews leave too
+                tallies.question_outcomes(con, card.family, card.id, before=at, sign=-1)
+            elif not now_leech:  # no longer one: all its reviews come back
+                tallies.leech_changed(con, card.family, card.id, sign=1)
         elif not was:  # a leech's reviews count for nothing
             tallies.count(con, card.family, at, [(before_i.last_review, intent_rating),
                                                  (before_s.last_review, story_rating)])

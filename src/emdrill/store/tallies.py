@@ -46,9 +46,25 @@ def leech_changed(con: sqlite3.Connection, family: str, question_id: str, *,
     stopped being one (sign 1, an undo: they come back). A leech's misses say the card is
     badly made or badly learnt, not that the family is weak; its passes are left out with
     them, so the family is weighed as if the card were not there."""
+    question_outcomes(con, family, question_id, sign=sign)
+
+
+def question_outcomes(con: sqlite3.Connection, family: str, question_id: str, *,
+                      since: datetime | None = None, before: datetime | None = None,
+                      sign: int) -> None:
+    """Add (sign 1) or take back (sign -1) the outcomes of one question's reviews, all of
+    them or those made at or after `since` / before `before`. A review put in among older
+    ones (an Anki import) changes what the later reviews of its question count for and
+    nothing else: it takes those back first and adds them again after, instead of recounting
+    the whole history (`rebuild`)."""
+    where, params = "question_id = ?", [question_id]
+    if since is not None:
+        where, params = where + " AND reviewed_at >= ?", [*params, to_db_time(since)]
+    if before is not None:
+        where, params = where + " AND reviewed_at < ?", [*params, to_db_time(before)]
     rows = con.execute("SELECT reviewed_at, intent_prev_last_review, intent_rating, "
                        "story_prev_last_review, story_rating FROM review "
-                       "WHERE question_id = ? ORDER BY reviewed_at", (question_id,))
+                       f"WHERE {where} ORDER BY reviewed_at", params)
     for at_text, intent_prev, intent, story_prev, story in rows.fetchall():
         count(con, family, from_db_time(at_text),
               [(from_db_time(intent_prev) if intent_prev else None, intent),
