@@ -296,7 +296,8 @@ def day_plan(store: Store, clock: Clock, prefs: Settings, booked: Interview, *,
     found = _DAY_PLANS.get(name) if cached else None
     if found is None or found.key != key:
         found = _make_day(store, clock, prefs, booked, key, cards)
-        _DAY_PLANS[name] = found
+        if cached:
+            _DAY_PLANS[name] = found
     return found
 
 
