@@ -555,16 +555,14 @@ def status(store: Store, clock: Clock) -> Status:
     counts = store_cards.counts(store, clock.now)
     outlook = _outlook(store, clock, prefs)
     due, new, next_due = counts.due, counts.new, counts.next_due
-    if outlook is None:
-        allowance = todays_allowance(store, clock, prefs)
-    else:
+    allowance = todays_allowance(store, clock, prefs)  # the day plan's, as the queue's
+    if outlook is not None:
         scope = outlook.interview.scope
         cards = [c for c in store_cards.load_cards(store) if scope.covers(c.question)]
         due = sum(1 for c in cards if not c.is_new and c.due <= clock.now)
         new = sum(1 for c in cards if c.is_new)
         next_due = min((c.due for c in cards if not c.is_new and c.due > clock.now),
                        default=None)
-        allowance = outlook.plan.allowance_today
     return Status(
         due=due,
         new_today=min(allowance, new),

@@ -212,6 +212,7 @@ def outlook(store: Store, clock: Clock, prefs: Settings, *,
     cards = store_cards.load_cards(store)
     given = _plan_input(store, clock, prefs, booked, cards, optimize.in_force(store))
     plan = make_plan(given)
+    _keep_day(store, clock, prefs, booked, cards, plan)
     in_scope = [c.question for c in cards if booked.scope.covers(c.question)]
     slots = store_decks.slots(store)
     bank = bank_coverage(slots, store_stories.list_stories(store), in_scope)
@@ -277,6 +278,11 @@ def _make_day(store: Store, clock: Clock, prefs: Settings, booked: Interview,
               key: tuple[object, ...], cards: Sequence[Card] | None) -> DayPlan:
     every = list(cards) if cards is not None else store_cards.load_cards(store)
     plan = _plan(store, clock, prefs, booked, every, optimize.in_force(store))
+    return _day_of(store, clock, booked, key, every, plan)
+
+
+def _day_of(store: Store, clock: Clock, booked: Interview, key: tuple[object, ...],
+            every: Sequence[Card], plan: Plan) -> DayPlan:
     held = held_back(store, clock, booked, every)
     scope = frozenset(c.id for c in every if booked.scope.covers(c.question)
                       and c.id not in held)
@@ -299,6 +305,16 @@ def day_plan(store: Store, clock: Clock, prefs: Settings, booked: Interview, *,
         if cached:
             _DAY_PLANS[name] = found
     return found
+
+
+def _keep_day(store: Store, clock: Clock, prefs: Settings, booked: Interview,
+              cards: Sequence[Card], plan: Plan) -> None:
+    """Keep the plan `outlook` made as the day plan, when none is kept for now: the home
+    screen's plan is the one the drill after it follows."""
+    key = day_key(store, clock, prefs)
+    kept = _DAY_PLANS.get(str(store.path))
+    if kept is None or kept.key != key:
+        _DAY_PLANS[str(store.path)] = _day_of(store, clock, booked, key, cards, plan)
 
 
 def forget_day_plans() -> None:
