@@ -152,3 +152,21 @@ def test_the_kept_plan_is_made_again_when_what_it_was_made_from_changes(
     kept, fresh = queues(store, at, monkeypatch)
     assert sum(made) == 3  # made again for the kept path, and once for the fresh path
     assert kept == fresh
+
+
+def test_the_home_screen_counts_the_day_plans_new_questions(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    plan.set_interview(store, clock(T0), "2026-03-12")
+    made = makes(monkeypatch)
+    first = collection.status(store, clock(T0))
+    assert sum(made) == 0  # the home screen's plan is kept as the day plan
+    queue = collection.next_queue(store, clock(T0))
+    assert sum(made) == 0
+    assert first.new_today == sum(1 for i in queue if i.new) > 0
+    new_one = next(i for i in queue if i.new)
+    collection.grade(store, clock(T0), new_one.card.id, intent=Rating.AGAIN,
+                     story=StoryAnswer(verdict=False), fuzz=False)
+    later = clock(T0 + timedelta(minutes=1))
+    assert collection.status(store, later).new_today == first.new_today - 1
+    day = plan.today(store, later, collection.settings(store))
+    assert day is not None and day.allowance == first.new_today - 1
