@@ -512,9 +512,16 @@ def _planned_queue(store: Store, clock: Clock, prefs: Settings, day: Today, *,
     due = [c for c in store_cards.due_entries(store, clock.now, family_keys=keys,
                                               exclude=exclude, family=scope.family,
                                               deck=scope.deck) if c.id in day.scope]
-    fresh = [c for c in day.fresh if c.id not in exclude and scope.includes(c)
-             and not c.question.set_aside(clock.now)]
     taper = tuple(c for c in day.queue.taper if c.id not in exclude and scope.includes(c))
+    # every new question only when the plan may bring later days' ahead (nothing else
+    # waits but the card before); else the day's allowance, and one for the card before
+    ahead = day.queue.ahead and len(due) + len(taper) <= 1
+    from emdrill.ops import interview
+
+    fresh = interview.fresh_cards(
+        store, day, want=None if ahead else day.allowance + 1,
+        keep=lambda c: (c.id not in exclude and scope.includes(c) and not c.question.suspended
+                        and not c.question.set_aside(clock.now)))
     items = build_queue(due, fresh, allowance=day.allowance, weakness=weak, previous=previous,
                         limit=limit, plan=replace(day.queue, taper=taper))
     full = store_cards.cards_by_id(store, [i.card.id for i in items if not i.new])
@@ -548,16 +555,14 @@ def status(store: Store, clock: Clock) -> Status:
     counts = store_cards.counts(store, clock.now)
     outlook = _outlook(store, clock, prefs)
     due, new, next_due = counts.due, counts.new, counts.next_due
-    if outlook is None:
-        allowance = todays_allowance(store, clock, prefs)
-    else:
+    allowance = todays_allowance(store, clock, prefs)  # the day plan's, as the queue's
+    if outlook is not None:
         scope = outlook.interview.scope
         cards = [c for c in store_cards.load_cards(store) if scope.covers(c.question)]
         due = sum(1 for c in cards if not c.is_new and c.due <= clock.now)
         new = sum(1 for c in cards if c.is_new)
         next_due = min((c.due for c in cards if not c.is_new and c.due > clock.now),
                        default=None)
-        allowance = outlook.plan.allowance_today
     return Status(
         due=due,
         new_today=min(allowance, new),

@@ -4,7 +4,7 @@ grade path take from it while it is active. The arithmetic is `core.plan`, the f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, timedelta
 
@@ -132,6 +132,10 @@ def held_now(store: Store, clock: Clock, cards: Sequence[Card] | None = None) ->
     booked = active(store, clock)
     if booked is None:
         return frozenset()
+    kept = _DAY_PLANS.get(str(store.path))
+    if kept is not None and kept.key == day_key(store, clock,
+                                            Settings.from_stored(store_cards.stored_settings(store))):
+        return kept.held
     return held_back(store, clock, booked,
                      list(cards) if cards is not None else store_cards.load_cards(store))
 
@@ -210,6 +214,7 @@ def outlook(store: Store, clock: Clock, prefs: Settings, *,
     cards = store_cards.load_cards(store)
     given = _plan_input(store, clock, prefs, booked, cards, optimize.in_force(store))
     plan = make_plan(given)
+    _keep_day(store, clock, prefs, booked, cards, plan)
     in_scope = [c.question for c in cards if booked.scope.covers(c.question)]
     slots = store_decks.slots(store)
     bank = bank_coverage(slots, store_stories.list_stories(store), in_scope)
@@ -235,32 +240,130 @@ def _buys(given: PlanInput, clock: Clock) -> tuple[Buys, ...]:
 
 
 @dataclass(frozen=True)
+class DayPlan:
+    """What the queue takes from the plan made on a study day (`today`): kept for the day,
+    and made again when what it was made from changes (`key`)."""
+
+    key: tuple[object, ...]  # the study day, the plan's inputs (`plan_inputs`), settings
+    scope: frozenset[str]  # question ids in scope: the only ones offered
+    held: frozenset[str]  # the exam pool held back (`held_back`)
+    allowance: int  # new questions still to introduce today, when the plan was made
+    introduced: int  # new questions in scope first seen today by then
+    fresh: tuple[str, ...]  # the then unseen questions in scope, in the plan's order
+    taper: tuple[str, ...]  # seen questions below target, weakest first (in the taper)
+    ahead: bool  # the plan has intro days: later days' new questions may come early
+
+
+@dataclass(frozen=True)
 class Today:
-    """What the queue takes from an active plan."""
+    """What the queue takes from an active plan, now."""
 
     scope: frozenset[str]  # question ids in scope: the only ones offered
     allowance: int  # new questions still to introduce today
-    fresh: tuple[Card, ...]  # the unseen questions in scope, in the plan's order
-    queue: PlanQueue
+    fresh: tuple[str, ...]  # the unseen questions in scope, in the plan's order (ids: some
+    # may have been seen since the plan was made; `fresh_cards` reads them as they are now)
+    queue: PlanQueue  # its taper holds the cards as they were when the plan was made
 
 
-def today(store: Store, clock: Clock, prefs: Settings,
-          cards: Sequence[Card] | None = None) -> Today | None:
-    """The plan's part in today's queue, or None without an active plan."""
-    booked = active(store, clock)
-    if booked is None:
-        return None
+# One day plan per collection file in this process: a drill asks for the queue after every
+# answer, and making the plan simulates every question's path to the date (`core.forecast`).
+_DAY_PLANS: dict[str, DayPlan] = {}
+
+
+def day_key(store: Store, clock: Clock, prefs: Settings) -> tuple[object, ...]:
+    """What a day plan is made from, besides the memories it reads in the morning."""
+    return (clock.day_key(clock.now), str(clock.local), repr(prefs),
+            store_interview.plan_inputs(store), optimize.in_force(store))
+
+
+def _make_day(store: Store, clock: Clock, prefs: Settings, booked: Interview,
+              key: tuple[object, ...], cards: Sequence[Card] | None) -> DayPlan:
     every = list(cards) if cards is not None else store_cards.load_cards(store)
     plan = _plan(store, clock, prefs, booked, every, optimize.in_force(store))
+    return _day_of(store, clock, booked, key, every, plan)
+
+
+def _day_of(store: Store, clock: Clock, booked: Interview, key: tuple[object, ...],
+            every: Sequence[Card], plan: Plan) -> DayPlan:
     held = held_back(store, clock, booked, every)
     scope = frozenset(c.id for c in every if booked.scope.covers(c.question)
                       and c.id not in held)
     introduced = len(store_interview.introduced_since(store, clock.day_start()) & scope)
+    return DayPlan(key, scope, held, plan.allowance_today, introduced,
+                   tuple(c.id for c in (*plan.introduce, *plan.unseen)),
+                   tuple(c.id for c in plan.below_target) if plan.taper else (),
+                   plan.intro_days > 0)
+
+
+def day_plan(store: Store, clock: Clock, prefs: Settings, booked: Interview, *,
+             cards: Sequence[Card] | None = None, cached: bool = True) -> DayPlan:
+    """Today's plan: the one made earlier today in this process while nothing it was made
+    from has changed, else made now (`cached=False`: always made now)."""
+    key = day_key(store, clock, prefs)
+    name = str(store.path)
+    found = _DAY_PLANS.get(name) if cached else None
+    if found is None or found.key != key:
+        found = _make_day(store, clock, prefs, booked, key, cards)
+        if cached:
+            _DAY_PLANS[name] = found
+    return found
+
+
+def _keep_day(store: Store, clock: Clock, prefs: Settings, booked: Interview,
+              cards: Sequence[Card], plan: Plan) -> None:
+    """Keep the plan `outlook` made as the day plan, when none is kept for now: the home
+    screen's plan is the one the drill after it follows."""
+    key = day_key(store, clock, prefs)
+    kept = _DAY_PLANS.get(str(store.path))
+    if kept is None or kept.key != key:
+        _DAY_PLANS[str(store.path)] = _day_of(store, clock, booked, key, cards, plan)
+
+
+def forget_day_plans() -> None:
+    """Drop every kept day plan (tests; a process that wants the plan made again)."""
+    _DAY_PLANS.clear()
+
+
+def today(store: Store, clock: Clock, prefs: Settings,
+          cards: Sequence[Card] | None = None, *, cached: bool = True) -> Today | None:
+    """The plan's part in today's queue, or None without an active plan. The plan is made
+    once a study day (`day_plan`); an answer changes only what it changes: the new questions
+    introduced (each one takes one from the day's allowance), the answers given today, and
+    the cards as they are now (`fresh_cards`, `taper_cards`)."""
+    booked = active(store, clock)
+    if booked is None:
+        return None
+    day = day_plan(store, clock, prefs, booked, cards=cards, cached=cached)
+    introduced = len(store_interview.introduced_since(store, clock.day_start()) & day.scope)
+    allowance = max(0, day.allowance - (introduced - day.introduced))
     queue = PlanQueue(
-        taper=plan.below_target if plan.taper else (),
         introduced=introduced, answers=store_cards.reviews_since(store, clock.day_start()),
-        per_drill=recent.pace(store).per_drill(prefs.minutes), ahead=plan.intro_days > 0)
-    return Today(scope, plan.allowance_today, plan.introduce + plan.unseen, queue)
+        per_drill=recent.pace(store).per_drill(prefs.minutes), ahead=day.ahead)
+    taper = tuple(c for c in _by_ids(store, day.taper) if not c.is_new)
+    return Today(day.scope, allowance, day.fresh, replace(queue, taper=taper))
+
+
+def _by_ids(store: Store, ids: Sequence[str]) -> list[Card]:
+    found = store_cards.cards_by_id(store, list(ids)) if ids else {}
+    return [found[i] for i in ids if i in found]
+
+
+FRESH_CHUNK = 64  # plan-ordered ids read at a time while looking for the unseen
+
+
+def fresh_cards(store: Store, day: Today, *, keep: Callable[[Card], bool],
+                want: int | None) -> list[Card]:
+    """The first `want` (None: every one) of the day's plan order that are still unseen and
+    pass `keep`, read as they are now."""
+    found: list[Card] = []
+    ids = day.fresh
+    step = len(ids) if want is None else FRESH_CHUNK
+    for start in range(0, len(ids), max(1, step)):
+        found += [c for c in _by_ids(store, ids[start:start + step])
+                  if c.is_new and keep(c)]
+        if want is not None and len(found) >= want:
+            return found[:want]
+    return found
 
 
 def graded_toward_date(store: Store, clock: Clock, card: Card, intent: Memory, story: Memory, *,

@@ -67,6 +67,25 @@ def introduced_since(store: Store, start: datetime) -> set[str]:
         return {row[0] for row in con.execute(sql, (to_db_time(start),))}
 
 
+def plan_inputs(store: Store) -> tuple[object, ...]:
+    """A fingerprint of what a day's plan is made from besides the questions' memories, in
+    one read of small indexes and tables: the plan's row, the settings, the fitted
+    parameters, the stories, the exams and the set of questions (an import, a removal or a
+    suspension changes it). `ops.interview.today` makes the plan again when it changes."""
+    sql = ("SELECT (SELECT at || decks || families || set_at || excluded FROM interview "
+           "WHERE id = 1), (SELECT group_concat(key || '=' || value, ';') FROM "
+           "(SELECT key, value FROM setting ORDER BY key)), "
+           "(SELECT group_concat(facet || fitted_at || parameters, ';') FROM "
+           "(SELECT facet, fitted_at, parameters FROM fsrs_parameters ORDER BY facet)), "
+           "(SELECT group_concat(id || slots || updated_at, ';') FROM "
+           "(SELECT id, slots, updated_at FROM story ORDER BY id)), "
+           "(SELECT count(*) || '/' || coalesce(max(id), 0) FROM exam), "
+           "(SELECT count(*) || '/' || coalesce(max(rowid), 0) FROM question), "
+           "(SELECT count(*) FROM question WHERE suspended = 0 AND user_suspended = 0)")
+    with store.read() as con:
+        return tuple(con.execute(sql).fetchone())
+
+
 def first_sights(store: Store, *, last: int = 200) -> tuple[int, int, int]:
     """(first sights, intents recalled, stories right) over the newest `last` first sights
     that graded both facets (a review made in Anki grades one)."""
