@@ -218,6 +218,15 @@ def family_day_change(row: str, sign: int, mature_rule: str = MATURE_RULE) -> st
             f"ON CONFLICT (day, family) DO UPDATE SET {updates};")
 
 
+def family_day_window() -> str:
+    """Every family's counts (FAMILY_DAY_COUNTS, after the family) for the reviews from the
+    first bound to the second (stored UTC times): the part of a study day that a UTC offset
+    other than `day_shift`'s puts on the other side of a day's start."""
+    sums = ", ".join(f"sum({v})" for v in _family_day_values("r"))
+    return (f"SELECT q.family, {sums} FROM review r JOIN question q ON q.id = r.question_id "
+            "WHERE r.reviewed_at >= ? AND r.reviewed_at < ? GROUP BY q.family")
+
+
 def family_day_recount() -> str:
     """Every day's counts again from the history, under the current `day_shift`."""
     sums = ", ".join(f"sum({v})" for v in _family_day_values("r"))
