@@ -199,8 +199,11 @@ def test_no_command_writes_into_a_damaged_database(damaged: Path, tmp_path: Path
     stories.write_text("## A story\n- slots: 2\n\n### Context\nx\n", encoding="utf-8")
     args = [{"STORIES": str(stories), "DECK": str(mini_deck)}.get(a, a) for a in args]
     before = damaged.read_bytes()
+    # The first write of a later day runs the quick check (on the day of the last check it
+    # runs only after an unclean shutdown: tests/test_quick_check.py pins that policy).
+    later = {**os.environ, "EMDRILL_NOW": "2026-03-03T09:00:00+00:00"}
     result = subprocess.run([sys.executable, "-m", "emdrill", *args], input="My system.\n\n",
-                            capture_output=True, text=True, timeout=60, env={**os.environ})
+                            capture_output=True, text=True, timeout=60, env=later)
     _one_line_error(result, "damaged")
     assert damaged.read_bytes() == before
     wal = damaged.with_name("emdrill.db-wal")

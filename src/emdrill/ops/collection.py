@@ -58,7 +58,7 @@ def open_collection(path: Path, *, now: datetime, seed: int | None = None,
         scheduler.seed(seed)
     backups.clean_partials(path)  # what a killed backup left behind
     migrated, version = backups.before_migration(path, now=now)
-    store = open_store(path, version=version)
+    store = open_store(path, version=version, now=now)
     if 0 < store.migrated_from < HOT_PATH_SCHEMA:
         store_decks.rebuild_aggregates(store)
     if autoload and store_cards.question_count(store) == 0:

@@ -446,34 +446,34 @@ def new_introduced_since(store: Store, start: datetime) -> int:
         return int(con.execute(sql, (to_db_time(start),)).fetchone()[0])
 
 
-def ensure_day_shift(store: Store, *, offset_minutes: int) -> int:
-    """Make the per-day counts count study days under this UTC offset (recounting them when
-    the user's offset has changed, as at a daylight-saving change); returns the shift."""
-    shift = day_shift_seconds(offset_minutes)
-    with store.read() as con:
-        (stored,) = con.execute("SELECT seconds FROM day_shift").fetchone()
-    if stored != shift:
-        _recount_days(store, shift)
-    return shift
+def stored_shift(con: sqlite3.Connection) -> int:
+    """The shift (`core.timing.day_shift_seconds`) the per-day tables (`review_day`,
+    `family_day`) count study days under. It is never changed for a new UTC offset: readers
+    correct for the difference instead (`study_days`, `stats.family_counts_from`), so an
+    offset change (daylight saving, travel) recounts nothing and a read writes nothing."""
+    return int(con.execute("SELECT seconds FROM day_shift").fetchone()[0])
 
 
 def study_days(store: Store, *, offset_minutes: int) -> list[int]:
-    """Study days (days since 1970) with at least one review, newest first, from the per-day
-    counts."""
-    ensure_day_shift(store, offset_minutes=offset_minutes)
+    """The latest run of consecutive study days (days since 1970) with at least one review,
+    newest first, under this UTC offset: all a streak reads. From the per-day counts when
+    they count under this offset, else from the quarter-hour counts (any offset's days are
+    whole quarter hours), newest first, stopping at the first day without a review."""
+    shift = day_shift_seconds(offset_minutes)
     with store.read() as con:
-        return [row[0] for row in con.execute(
-            "SELECT day FROM review_day WHERE reviews > 0 ORDER BY day DESC")]
-
-
-def _recount_days(store: Store, shift: int) -> None:
-    with store.transaction() as con:
-        con.execute("UPDATE day_shift SET seconds = ?", (shift,))
-        con.execute("DELETE FROM review_day")
-        con.execute("INSERT INTO review_day (day, reviews) SELECT "
-                    "(quarter * 900 + ?) / 86400, sum(reviews) FROM review_quarter "
-                    "GROUP BY 1", (shift,))
-        tallies.recount_family_days(con)
+        if stored_shift(con) == shift:
+            rows = con.execute("SELECT day FROM review_day WHERE reviews > 0 ORDER BY day DESC")
+        else:
+            rows = con.execute("SELECT (quarter * 900 + ?) / 86400 FROM review_quarter "
+                               "WHERE reviews > 0 ORDER BY quarter DESC", (shift,))
+        days: list[int] = []
+        for (day,) in rows:
+            if days and day == days[-1]:
+                continue
+            if days and day < days[-1] - 1:
+                break
+            days.append(int(day))
+        return days
 
 
 def reviews_since(store: Store, start: datetime, *, until: datetime | None = None) -> int:

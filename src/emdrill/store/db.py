@@ -17,11 +17,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from emdrill.core.errors import DamagedError, DuplicateError, ReadOnlyError, StoreError
 from emdrill.store import health
+from emdrill.store.codec import to_db_time
 from emdrill.store.migrations import LATEST, LATEST_SCHEMA_DIGEST, MIGRATIONS
 
 if TYPE_CHECKING:
@@ -161,6 +163,10 @@ class Store:
     path: Path
     con: sqlite3.Connection
     migrated_from: int = LATEST  # the schema version found on opening
+    # When the first write's quick check is due (`_check_due`): the command's time (None:
+    # always) and whether the file was left open (`left_open`) when this store opened it.
+    now: datetime | None = None
+    left_open: bool = True
     _engines: tuple[Engine, Engine] | None = field(default=None, init=False, repr=False)
     _active: Session | None = field(default=None, init=False, repr=False)
     _plain: bool = field(default=False, init=False, repr=False)
@@ -255,10 +261,23 @@ class Store:
                 self._active = None
 
     def _quick_check(self, con: sqlite3.Connection) -> None:
-        problems = health.quick_problems(con)
-        if problems:
-            raise health.damaged(self.path, problems[0])
+        """SQLite's quick check before the process's first write, when it is due; a pass is
+        recorded in that write's transaction."""
+        if self._check_due(con):
+            problems = health.quick_problems(con)
+            if problems:
+                raise health.damaged(self.path, problems[0])
+            if self.now is not None:
+                con.execute("UPDATE quick_checked SET at = ?", (to_db_time(self.now),))
         self._checked = True
+
+    def _check_due(self, con: sqlite3.Connection) -> bool:
+        """Due after an unclean shutdown (or beside another emdrill that has written), on
+        the first write of a UTC day, and whenever the caller gave no time."""
+        if self.now is None or self.left_open:
+            return True
+        row = con.execute("SELECT at FROM quick_checked").fetchone()
+        return row is None or row[0] is None or str(row[0])[:10] != to_db_time(self.now)[:10]
 
     @contextmanager
     def _unit(self, bind: Engine) -> Iterator[Session]:
@@ -341,10 +360,12 @@ def _orm_error(path: Path, exc: Exception) -> StoreError | None:
     return None
 
 
-def open_store(path: Path, *, version: int | None = None) -> Store:
+def open_store(path: Path, *, version: int | None = None,
+               now: datetime | None = None) -> Store:
     """Open (creating if needed) the database at `path` and bring its schema up to date.
     `version` is the schema version `inspect_existing` just found, when the caller has
-    already looked (None: look here)."""
+    already looked (None: look here). `now`, the command's time, lets the first write skip
+    the quick check on a day it already passed (`Store._check_due`); None checks always."""
     try:
         exists = path.exists()
         if not exists:
@@ -356,6 +377,7 @@ def open_store(path: Path, *, version: int | None = None) -> Store:
         raise StoreError(f"{path}: not a database file; it was left untouched")
     if version is None or not exists:
         version = inspect_existing(path) if exists else 0
+    unclean = left_open(path)  # before our own connection makes a log of its own
     with guard(path):
         con = _connector(health.file_uri(path))()
         try:
@@ -365,7 +387,17 @@ def open_store(path: Path, *, version: int | None = None) -> Store:
         except BaseException:
             con.close()
             raise
-    return Store(path=path, con=con, migrated_from=version)
+    return Store(path=path, con=con, migrated_from=version, now=now, left_open=unclean)
+
+
+def left_open(path: Path) -> bool:
+    """True when the file's write-ahead log holds frames: the last emdrill that wrote to it
+    did not close it (killed, a crash, a power cut), or is still running. SQLite removes the
+    log when the last connection closes cleanly."""
+    try:
+        return Path(f"{path}-wal").stat().st_size > 0
+    except OSError:
+        return False
 
 
 def _connector(uri: str) -> Callable[[], sqlite3.Connection]:

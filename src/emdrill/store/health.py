@@ -1,10 +1,11 @@
-"""Is the database ours and whole? Cheap checks on every open and before the first write of
-a process; the full check on demand (`emdrill check`).
+"""Is the database ours and whole? Cheap checks on every open and, when due, before the first
+write of a process; the full check on demand (`emdrill check`).
 
 SQLite notices most damage only when a query walks over it. A command that writes must not
 add to a damaged file, so a write (`Store.write()`, `Store.transaction()`) runs
-`PRAGMA quick_check` once before a process's first write (about 1 ms per 5,000 reviews), and
-every open checks the header and the schema.
+`PRAGMA quick_check` before a process's first write when it is due (about 1 ms per 5,000
+reviews): after an unclean shutdown and once a UTC day (`Store._check_due`,
+docs/guarantees.md). Every open checks the header and the schema.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ TIME_COLUMNS = {
     "review": ("reviewed_at", "intent_prev_due", "intent_prev_last_review", "story_prev_due",
                "story_prev_last_review"),
     "story": ("created_at", "updated_at"), "system": ("updated_at",),
-    "interview": ("at", "set_at"),
+    "interview": ("at", "set_at"), "quick_checked": ("at",),
 }
 # Stored times sort as text: the bounds of the years a stored time may be in (FIRST_YEAR to
 # LAST_YEAR in core/timing.py), as stored.

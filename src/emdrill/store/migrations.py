@@ -218,6 +218,15 @@ def family_day_change(row: str, sign: int, mature_rule: str = MATURE_RULE) -> st
             f"ON CONFLICT (day, family) DO UPDATE SET {updates};")
 
 
+def family_day_window() -> str:
+    """Every family's counts (FAMILY_DAY_COUNTS, after the family) for the reviews from the
+    first bound to the second (stored UTC times): the part of a study day that a UTC offset
+    other than `day_shift`'s puts on the other side of a day's start."""
+    sums = ", ".join(f"sum({v})" for v in _family_day_values("r"))
+    return (f"SELECT q.family, {sums} FROM review r JOIN question q ON q.id = r.question_id "
+            "WHERE r.reviewed_at >= ? AND r.reviewed_at < ? GROUP BY q.family")
+
+
 def family_day_recount() -> str:
     """Every day's counts again from the history, under the current `day_shift`."""
     sums = ", ".join(f"sum({v})" for v in _family_day_values("r"))
@@ -530,6 +539,18 @@ M017_REVIEW_TOTAL = """
 CREATE INDEX question_reviews ON question (reviews);
 """
 
+# When the last `PRAGMA quick_check` before a write passed (UTC, NULL: never): a write runs
+# the check again only on a new UTC day or after an unclean shutdown (`store.db`,
+# docs/guarantees.md), not before every process's first write (issue 25). Numbered 20 by
+# its author; it is the next after whatever main holds.
+M020_QUICK_CHECKED = """
+CREATE TABLE quick_checked (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    at TEXT
+);
+INSERT INTO quick_checked (id, at) VALUES (1, NULL);
+"""
+
 
 MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_ANKI_REVIEWS,
                                      M004_HOT_PATH, M005_PICKS_REHEARSALS,
@@ -538,10 +559,10 @@ MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_AN
                                      m010_study_days, M011_SET_ASIDE,
                                      M012_REHEARSAL_TEXT, M013_SELF_SYSTEM, M014_EXAMS,
                                      M015_MATURE_STUDY_DAYS, M016_PLAN_EXCLUDED,
-                                     M017_REVIEW_TOTAL)
+                                     M017_REVIEW_TOTAL, M020_QUICK_CHECKED)
 LATEST = len(MIGRATIONS)
 
 # `store.health.schema_digest` of what the migrations up to LATEST make: every open compares
 # the file's schema with it in one step, and only a file that differs is compared row by row
 # (`store.db.inspect_existing`). tests/test_store.py fails when a migration changes it.
-LATEST_SCHEMA_DIGEST = "0d3e2eb59f3294b6566b485ae9f2dcf26b6170a2a91a52fd6a6b4873e11ac0eb"
+LATEST_SCHEMA_DIGEST = "de9c8f6195bec0b398830e6a1d943b796afa7777a71a4969ac40da15818a157e"

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Collection, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from emdrill.core.scheduler import NO_FIT, FacetParameters, recall_after
 from emdrill.core.stats import SeenQuestion
 from emdrill.core.timing import sql_day_shift
 from emdrill.core.weakness import MIN_GAP_HOURS
-from emdrill.store.cards import ensure_day_shift, memory_of
+from emdrill.store.cards import memory_of, stored_shift
 from emdrill.store.codec import from_db_time, to_db_time
 from emdrill.store.db import Store
+from emdrill.store.migrations import FAMILY_DAY_COUNTS, family_day_window
 
 
 def _tested(kind: str) -> str:
@@ -59,39 +61,79 @@ def _days_since(column: str, shift: int) -> str:
     the next parameter, under `shift`: elapsed time as the scheduler counts it."""
     return (f"max(0, ? - (CAST(strftime('%s', {column}) AS INTEGER) + {int(shift)}) / 86400)")
 
+Counts = dict[str, list[int]]  # family -> FAMILY_DAY_COUNTS
+
+
+def family_counts_from(con: sqlite3.Connection, start: datetime) -> Counts:
+    """Every family's counts (FAMILY_DAY_COUNTS) for the reviews at or after `start`: the
+    stored days that begin at or after it (`family_day`, under `stored_shift`), plus the
+    reviews between `start` and the first of them, read from the history. That part is less
+    than a day, and none when `start` is a study-day start under the stored shift: a new UTC
+    offset costs one day's reviews per bound, not a recount."""
+    shift, at = stored_shift(con), int(start.timestamp())
+    first = -(-(at + shift) // 86400)  # the first stored day that starts at or after `start`
+    sums = ", ".join(f"sum({c})" for c in FAMILY_DAY_COUNTS)
+    counts: Counts = {str(f): [int(v) for v in rest] for f, *rest in con.execute(
+        f"SELECT family, {sums} FROM family_day WHERE day >= ? GROUP BY family", (first,))}
+    edge = first * 86400 - shift
+    if edge > at:
+        bounds = (to_db_time(datetime.fromtimestamp(at, UTC)),
+                  to_db_time(datetime.fromtimestamp(edge, UTC)))
+        for family, *rest in con.execute(family_day_window(), bounds):
+            into = counts.setdefault(str(family), [0] * len(FAMILY_DAY_COUNTS))
+            for i, value in enumerate(rest):
+                into[i] += int(value or 0)
+    return counts
+
+
+def _minus(a: Counts, b: Counts) -> Counts:
+    return {f: [x - y for x, y in zip(v, b.get(f, [0] * len(v)), strict=True)]
+            for f, v in a.items()}
+
+
+def _total(counts: Counts) -> list[int]:
+    return [sum(column) for column in zip(*counts.values(), strict=True)] or \
+        [0] * len(FAMILY_DAY_COUNTS)
+
+
+_AT = {c: i for i, c in enumerate(FAMILY_DAY_COUNTS)}
+
+
 def family_periods(store: Store, *, split: datetime, since: datetime, offset_minutes: int,
                    ) -> list[tuple[str, bool, int, int, int, int, int, int, int]]:
     """(family, recent, reviews, intent passes, story passes, lapses, intent graded, story
     graded, recall tests) for reviews since `since`; `recent` is True for those at or after
     `split` (both study-day starts). A recall test is a facet graded at least an hour after
-    its previous review; a lapse is one rated Again. Read from `family_day`."""
-    shift = ensure_day_shift(store, offset_minutes=offset_minutes)
-    sql = ("SELECT family, day >= ? AS recent, sum(reviews), sum(intent_passes), "
-           "sum(story_passes), sum(lapses), sum(intent_graded), sum(story_graded), "
-           "sum(young_tests + mature_tests) "
-           "FROM family_day WHERE day >= ? GROUP BY family, recent HAVING sum(reviews) > 0")
+    its previous review; a lapse is one rated Again. Read from `family_day`
+    (`family_counts_from`); `offset_minutes` is in the bounds already."""
+    del offset_minutes
     with store.read() as con:
-        rows = con.execute(sql, (_day(split, shift), _day(since, shift))).fetchall()
-    return [(f, bool(recent), int(n), int(i), int(st), int(lapses), int(ni), int(ns), int(t))
-            for f, recent, n, i, st, lapses, ni, ns, t in rows]
+        recent = family_counts_from(con, split)
+        older = _minus(family_counts_from(con, since), recent)
+    rows = []
+    for is_recent, counts in ((False, older), (True, recent)):
+        for family, v in counts.items():
+            if v[_AT["reviews"]] > 0:
+                rows.append((family, is_recent, v[_AT["reviews"]], v[_AT["intent_passes"]],
+                             v[_AT["story_passes"]], v[_AT["lapses"]],
+                             v[_AT["intent_graded"]], v[_AT["story_graded"]],
+                             v[_AT["young_tests"]] + v[_AT["mature_tests"]]))
+    return rows
 
 
 def retention_counts(store: Store, *, bounds: list[datetime], offset_minutes: int,
                      ) -> list[tuple[int, bool, int, int]]:
     """Recall tests since bounds[-1] (study-day starts), as (period, mature, passed, total):
     period i is from bounds[i] up to bounds[i-1]. Mature: stats.MATURE_DAYS."""
-    shift = ensure_day_shift(store, offset_minutes=offset_minutes)
-    days = [_day(b, shift) for b in bounds]
-    cases = " ".join(f"WHEN day >= {d} THEN {i}" for i, d in enumerate(days))
-    sql = (f"SELECT CASE {cases} END AS period, sum(young_passes), sum(young_tests), "
-           "sum(mature_passes), sum(mature_tests) FROM family_day WHERE day >= ? "
-           "GROUP BY period")
+    del offset_minutes
     with store.read() as con:
-        rows = con.execute(sql, (days[-1],)).fetchall()
+        totals = [_total(family_counts_from(con, b)) for b in bounds]
     result = []
-    for period, young_passed, young, mature_passed, mature in rows:
-        result += [(int(period), False, int(young_passed), int(young)),
-                   (int(period), True, int(mature_passed), int(mature))]
+    for period, total in enumerate(totals):
+        newer = totals[period - 1] if period else [0] * len(total)
+        v = [x - y for x, y in zip(total, newer, strict=True)]
+        result += [(period, False, v[_AT["young_passes"]], v[_AT["young_tests"]]),
+                   (period, True, v[_AT["mature_passes"]], v[_AT["mature_tests"]])]
     return [r for r in result if r[3]]
 
 
