@@ -114,6 +114,18 @@ def parse_paths(paths: list[Path]) -> list[DeckFile]:
 def load_parsed(store: Store, files: list[DeckFile], *, now: datetime, first: bool = False
                 ) -> LoadResult:
     """`load_paths` for files parsed already."""
+    return _load(store, files, now=now, first=first, hold=False)[0]
+
+
+def load_holding(store: Store, paths: list[Path], *, now: datetime
+                 ) -> tuple[LoadResult, tuple[str, ...]]:
+    """`load_paths` that keeps the questions new to the collection out of an active interview
+    plan's scope, as `import` and `add` do (`ops.plan_scope.hold`); their ids come back."""
+    return _load(store, parse_paths(paths), now=now, first=False, hold=True)
+
+
+def _load(store: Store, files: list[DeckFile], *, now: datetime, first: bool, hold: bool
+          ) -> tuple[LoadResult, tuple[str, ...]]:
     if not files:
         raise DeckError("no deck files given (or the folder holds no *.toml)")
     with store.write():
@@ -123,6 +135,11 @@ def load_parsed(store: Store, files: list[DeckFile], *, now: datetime, first: bo
             raise DeckError("\n".join(str(p) for p in problems))
         if store_cards.question_count(store):
             backups.automatic(store, "deck-load", now=now)
-        return store_decks.load(store, files, now=now, first=first)
+        held: tuple[str, ...] = ()
+        if hold:
+            from emdrill.ops import plan_scope  # it reads the plan, which loading never needs
+
+            held = plan_scope.hold(store, now, [q for f in files for q in f.questions])
+        return store_decks.load(store, files, now=now, first=first), held
 
 
