@@ -64,11 +64,12 @@ def deck_load(paths: PathsArg = None, into_plan: IntoPlanOption = None) -> None:
     """Validate, then add new questions, update changed ones and suspend removed ones."""
     from emdrill import env
     from emdrill.cli.plan_scope import settle
-    from emdrill.ops import decks
+    from emdrill.ops import decks, plan_scope
 
     clock = env.read_clock()
     store = open_here(autoload=False)
-    result, held = decks.load_holding(store, paths or _default_decks(), now=clock.now)
+    result, held = decks.load_holding(store, paths or _default_decks(), now=clock.now,
+                                      hold=plan_scope.hold)
     merged = f", merged {result.merged}" if result.merged else ""
     typer.echo(f"added {result.added}, updated {result.updated}, "
                f"unchanged {result.unchanged}, suspended {result.suspended}, "
