@@ -198,3 +198,33 @@ def test_the_minutes_line_counts_the_same_intents_as_the_groups_line(runner: Cli
     denominators = {int(n) for n in re.findall(r"\d+ of (\d+) intents once", out)}
     assert denominators == {groups}
     assert all(c["groups"] <= groups for c in data["coverage"])
+
+
+def test_the_weakest_families_are_named_with_what_to_do(runner: CliRunner,
+                                                         tmp_path: Path) -> None:
+    """Alpha recalled, beta's intents missed (its stories right), gamma never started: beta
+    is named first, with the decoding drill."""
+    from conftest import DECK_HEADER, question
+
+    header = DECK_HEADER.replace('[[slots]]', '[[families]]\nslug = "gamma"\nname = "Gamma"\n'
+                                 'probes = "What gamma probes."\n\n[[slots]]', 1)
+    deck = tmp_path / "three.toml"
+    deck.write_text(header + "".join(question(f"{f}-{i}", f, story=5 if f == "beta" else 1,
+                                                      also="[]" if f == "beta" else "[5]")
+                                     for f in ("alpha", "beta", "gamma") for i in (1, 2)),
+                    encoding="utf-8")
+    _ok(runner, ["deck", "load", str(deck)])
+    _ok(runner, ["interview", "2026-03-16"])
+    lines = "\n".join(json.dumps({"id": qid, "intent": intent, "story": slot, "seconds": 10})
+                      for qid, intent, slot in (("alpha-1", "good", 1), ("alpha-2", "good", 1),
+                                                ("beta-1", "again", 5), ("beta-2", "again", 5)))
+    result = runner.invoke(app, ["grade", "--batch"], input=lines)
+    assert result.exit_code == 0, result.output
+    out = _ok(runner, ["interview"])
+    named = [line for line in out.splitlines() if line.startswith("Weakest: ")]
+    assert len(named) == 2, out
+    # On the day: beta's missed intents put it lowest; gamma, not started, is introduced by
+    # the plan and forecast with it.
+    assert named[0].startswith("Weakest: Beta, ") and "(2 of 2 seen); its intents" in named[0]
+    assert "  emdrill drill --decode --family beta" in out
+    assert named[1].startswith(("Weakest: Gamma, ", "Weakest: Alpha, ")), out

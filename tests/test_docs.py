@@ -346,6 +346,8 @@ def test_json_example_has_the_shape_of_real_output(
     stdin = None
     if words[:1] == ["suggest"] and len(words) == 2:  # no TEXT: one question a line on stdin
         stdin = "How do you handle scope creep?\nTell me about yourself.\n"
+    words = [str(ROOT / "tests" / "data" / "jd-payments.txt")
+             if w == "FILE" and words[i - 1] == "--jd" else w for i, w in enumerate(words)]
     real = json.loads(collection.run(words, stdin=stdin))
     problems = shape_problems(doc, real)
     assert not problems, f"{found.where()}: the example of `{command}` differs from real " \

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from conftest import mini_deck_text
 from emdrill.cli.main import app
 from emdrill.core.interview import InterviewScope
 from emdrill.core.types import Question
@@ -192,3 +193,34 @@ def test_a_kept_out_question_is_reached_but_not_covered() -> None:
     assert scope.describe() == "families alpha, 1 kept out"
     assert scope.letting_in(["a1"]) == InterviewScope(families=("alpha",))
     assert scope.reaches_same(InterviewScope(families=("alpha",)))
+
+
+# ---------------------------------------------------------------- deck load
+
+
+def test_deck_load_keeps_new_questions_out_like_import(planned: CliRunner, tmp_path: Path,
+                                                       home: Path) -> None:
+    """A new version of a deck that adds questions does not widen the plan unasked."""
+    grown = tmp_path / "mini.toml"  # the same file, same deck: four more questions in it
+    grown.write_text(mini_deck_text(5), encoding="utf-8")
+    out = _ok(planned, "deck", "load", str(grown))
+    assert out.startswith("added 4,"), out
+    assert _last_line(out).startswith("Kept 4 new questions out of your interview plan's "
+                                      "scope (it stays at 6 questions"), out
+    assert _last_line(out).endswith("emdrill interview --into-plan puts them in."), out
+    assert sorted(_excluded(home)) == ["alpha-4", "alpha-5", "beta-4", "beta-5"]
+    assert _in_scope(planned) == 6
+
+
+def test_deck_load_into_plan_and_without_a_plan(runner: CliRunner, mini_deck: Path,
+                                                tmp_path: Path, home: Path) -> None:
+    _ok(runner, "deck", "load", str(mini_deck))
+    _ok(runner, "interview", "2026-03-16")
+    mini_deck.write_text(mini_deck_text(4), encoding="utf-8")
+    _ok(runner, "deck", "load", str(mini_deck), "--into-plan")
+    assert _excluded(home) == []
+    assert _in_scope(runner) == 8
+    _ok(runner, "interview", "--clear")
+    mini_deck.write_text(mini_deck_text(5), encoding="utf-8")
+    out = _ok(runner, "deck", "load", str(mini_deck))
+    assert "interview plan" not in out

@@ -9,6 +9,7 @@ import typer
 
 from emdrill.cli.base import App, Group, open_here
 from emdrill.cli.complete import family_slugs
+from emdrill.cli.plan_scope import IntoPlanOption
 
 deck_app = App(cls=Group, name="deck", help="Check, load and list question decks.",
                no_args_is_help=True)
@@ -59,18 +60,21 @@ def deck_check(paths: PathsArg = None) -> None:
 
 
 @deck_app.command("load")
-def deck_load(paths: PathsArg = None) -> None:
+def deck_load(paths: PathsArg = None, into_plan: IntoPlanOption = None) -> None:
     """Validate, then add new questions, update changed ones and suspend removed ones."""
     from emdrill import env
-    from emdrill.ops import decks
+    from emdrill.cli.plan_scope import settle
+    from emdrill.ops import decks, plan_scope
 
     clock = env.read_clock()
     store = open_here(autoload=False)
-    result = decks.load_paths(store, paths or _default_decks(), now=clock.now)
+    result, held = decks.load_holding(store, paths or _default_decks(), now=clock.now,
+                                      hold=plan_scope.hold)
     merged = f", merged {result.merged}" if result.merged else ""
     typer.echo(f"added {result.added}, updated {result.updated}, "
                f"unchanged {result.unchanged}, suspended {result.suspended}, "
                f"restored {result.restored}{merged}")
+    settle(store, clock, held, into=into_plan, how="emdrill interview --into-plan")
 
 
 @deck_app.command("list")

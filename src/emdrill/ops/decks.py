@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from importlib import resources
@@ -10,6 +11,7 @@ from pathlib import Path
 
 from emdrill.core.deckfile import Context, DeckFile, LoadResult, Problem, parse_bytes, validate
 from emdrill.core.errors import DeckError
+from emdrill.core.types import Question
 from emdrill.ops import backups
 from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
@@ -138,6 +140,22 @@ def parse_paths(paths: list[Path]) -> list[DeckFile]:
 def load_parsed(store: Store, files: list[DeckFile], *, now: datetime, first: bool = False
                 ) -> LoadResult:
     """`load_paths` for files parsed already."""
+    return _load(store, files, now=now, first=first, hold=None)[0]
+
+
+Holder = Callable[[Store, datetime, Sequence[Question]], tuple[str, ...]]
+
+
+def load_holding(store: Store, paths: list[Path], *, now: datetime, hold: Holder
+                 ) -> tuple[LoadResult, tuple[str, ...]]:
+    """`load_paths` that first calls `hold` (`ops.plan_scope.hold`: keep the questions new to
+    the collection out of an active interview plan's scope, as `import` and `add` do) under
+    the same write lock, after the check; the ids it held come back."""
+    return _load(store, parse_paths(paths), now=now, first=False, hold=hold)
+
+
+def _load(store: Store, files: list[DeckFile], *, now: datetime, first: bool,
+          hold: Holder | None) -> tuple[LoadResult, tuple[str, ...]]:
     if not files:
         raise DeckError("no deck files given (or the folder holds no *.toml)")
     with store.write():
@@ -147,6 +165,9 @@ def load_parsed(store: Store, files: list[DeckFile], *, now: datetime, first: bo
             raise DeckError("\n".join(str(p) for p in problems))
         if store_cards.question_count(store):
             backups.automatic(store, "deck-load", now=now)
-        return store_decks.load(store, files, now=now, first=first)
+        held: tuple[str, ...] = ()
+        if hold is not None:
+            held = hold(store, now, [q for f in files for q in f.questions])
+        return store_decks.load(store, files, now=now, first=first), held
 
 

@@ -123,6 +123,9 @@ def show_outlook(o: InterviewOutlook, *, local: tzinfo, console: Console | None 
         con.print(line)
     con.print()
     con.print(readiness_table(o, con.width))
+    for text, command in weakest_lines(o):
+        con.print(text)
+        con.print(Text(f"  {command}", style="bold"), soft_wrap=True)
     step = p.days_left > 0 and bool(p.write_slots)
     line = gaps_line(o, step=not step)
     if line:
@@ -200,6 +203,32 @@ def story_step(o: InterviewOutlook) -> list[tuple[str, str]]:
     return [(f"Step: write your slot-{slot} story{f' ({name})' if name else ''}: "
              f"{plural(count, 'new question')} in the plan rely on it.",
              f"emdrill story add --slot {slot}")]
+
+
+WEAKEST_FAMILIES = 2  # named under the readiness table, with what to do
+
+
+def weakest_lines(o: InterviewOutlook) -> list[tuple[str, str]]:
+    """The families least ready on the day (of three or more), each with what to do and the
+    command: a family not started is drilled on its own; else its weaker facet says which
+    drill (decoding the intent, or the whole answer)."""
+    families = o.plan.readiness.families
+    if len(families) < 3 or o.plan.days_left == 0:
+        return []
+    ranked = sorted(families, key=lambda f: (f.intent + f.story, f.family))[:WEAKEST_FAMILIES]
+    lines = []
+    for f in ranked:
+        name = o.family_names.get(f.family, f.family)
+        if f.seen == 0:
+            what, command = "not started: drill it", f"emdrill drill --family {f.family}"
+        elif f.intent <= f.story:
+            what, command = ("its intents: decode them",
+                             f"emdrill drill --decode --family {f.family}")
+        else:
+            what, command = "its stories: name them", f"emdrill drill --family {f.family}"
+        lines.append((f"Weakest: {name}, {(f.intent + f.story) / 2:.0%} on the day "
+                      f"({f.seen} of {f.in_scope} seen); {what}", command))
+    return lines
 
 
 def gaps_line(o: InterviewOutlook, *, step: bool = True) -> str:
