@@ -56,20 +56,15 @@ def render(dump: Dump) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _no_constant(name: str) -> object:
-    """JSON has no NaN or Infinity (Python's reader takes them): refuse them as JSON would."""
-    raise ValueError(f"{name} is not a JSON number")
-
-
 def parse(text: str, path: Path) -> Dump:
     """Read a file written by `render`; raise DumpError naming the file and the fault."""
     try:
-        data = json.loads(text, parse_constant=_no_constant)
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DumpError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
     except RecursionError:
         raise DumpError(f"{path}: not an emdrill JSON export (nested too deeply)") from None
-    except ValueError as exc:  # a number too long to read (over 4300 digits), NaN, Infinity
+    except ValueError as exc:  # a number too long to read (over 4300 digits)
         raise DumpError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise DumpError(f"{path}: not an emdrill JSON export (no \"format\": \"{FORMAT}\")")
