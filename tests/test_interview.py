@@ -415,7 +415,8 @@ def test_the_interview_and_fitted_parameters_are_exported(store: Store, tmp_path
     from emdrill.ops import transfer
 
     plan.set_interview(store, clock(T0), "2026-03-16", families=["alpha"])
-    dump = transfer.export_json(store, tmp_path / "out.json", now=T0)
+    transfer.export_json(store, tmp_path / "out.json", now=T0)
+    dump = transfer.read_dump(tmp_path / "out.json")
     rows = dump.sections["interview"]
     assert len(rows) == 1 and rows[0]["families"] == ["alpha"]
     assert dump.sections["fsrs_parameters"] == []

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from conftest import FIXED_NOW
 from emdrill.cli.main import app
 from emdrill.core.dumpfile import SECTIONS, Dump, DumpError, parse, render
 from emdrill.core.errors import InputError
@@ -68,6 +69,47 @@ def test_export_import_into_a_fresh_folder_export_again_is_identical(
     story.write_text(STORY.replace("coverage push", "third"), encoding="utf-8")
     cli(runner, "story", "import", str(story))
     assert "\n 3  6, 8   The third" in cli(runner, "story", "list")
+
+
+def _render_as_before(dump: Dump) -> str:
+    """The file as `render` built it before the export streamed: every line in one list."""
+    from emdrill.core.dumpfile import FORMAT, VERSION
+
+    lines = ["{", f' "format": "{FORMAT}",', f' "version": {VERSION},',
+             f' "schema": {dump.schema},', f' "exported_at": {json.dumps(dump.exported_at)},']
+    for i, name in enumerate(SECTIONS):
+        rows = dump.sections.get(name, [])
+        end = "," if i < len(SECTIONS) - 1 else ""
+        if not rows:
+            lines.append(f' "{name}": []{end}')
+            continue
+        lines.append(f' "{name}": [')
+        lines.extend(f"  {json.dumps(row, ensure_ascii=False)}{',' if j < len(rows) - 1 else ''}"
+                     for j, row in enumerate(rows))
+        lines.append(f" ]{end}")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def test_the_streamed_export_is_byte_for_byte_the_whole_in_memory_one(
+        used: Path, home: Path) -> None:
+    """The export is written a row at a time as it is read (issue 25); the file must be what
+    rendering every row held in memory gives, byte for byte."""
+    from emdrill.core.timing import parse_now
+    from emdrill.store import dump as store_dump
+    from emdrill.store.codec import to_db_time
+    from emdrill.store.db import open_store
+
+    store = open_store(home / "emdrill.db")
+    try:
+        dump = Dump(schema=LATEST, exported_at=to_db_time(parse_now(FIXED_NOW)),
+                    sections=store_dump.read_all(store))
+        whole = _render_as_before(dump)
+        assert render(dump) == whole
+    finally:
+        store.close()
+    assert used.read_bytes() == whole.encode("utf-8")
+    assert '"reviews": [\n  {' in whole and '"anki_reviews": [],' in whole
 
 
 def test_the_file_is_documented_json_one_row_a_line(used: Path) -> None:

@@ -50,8 +50,8 @@ def export_json(file: FileArg) -> None:
     from emdrill.ops import transfer
     from emdrill.ui import transfer_views
 
-    dump = transfer.export_json(open_here(), file, now=env.read_clock().now)
-    transfer_views.show_json_export(file, dump.counts())
+    counts = transfer.export_json(open_here(), file, now=env.read_clock().now)
+    transfer_views.show_json_export(file, counts)
 
 
 @import_app.command("import")

@@ -7,7 +7,7 @@ line, so the file diffs well and a person can read it.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,20 +40,24 @@ class Dump:
 
 def render(dump: Dump) -> str:
     """The file's text: a header, then each section with one row per line."""
-    lines = ["{", f' "format": "{FORMAT}",', f' "version": {VERSION},',
-             f' "schema": {dump.schema},', f' "exported_at": {json.dumps(dump.exported_at)},']
+    return "".join(render_parts(dump.schema, dump.exported_at,
+                                lambda name: dump.sections.get(name, [])))
+
+
+def render_parts(schema: int, exported_at: str,
+                 rows_of: Callable[[str], Iterable[Row]]) -> Iterator[str]:
+    """`render`'s text in pieces, a row at a time, each section's rows read only when it is
+    its turn (`rows_of`): the export streams, never holding more than one row."""
+    yield (f'{{\n "format": "{FORMAT}",\n "version": {VERSION},\n "schema": {schema},\n'
+           f' "exported_at": {json.dumps(exported_at)},\n')
     for i, name in enumerate(SECTIONS):
-        rows = dump.sections.get(name, [])
         end = "," if i < len(SECTIONS) - 1 else ""
-        if not rows:
-            lines.append(f' "{name}": []{end}')
-            continue
-        lines.append(f' "{name}": [')
-        lines.extend(f"  {json.dumps(row, ensure_ascii=False)}{',' if j < len(rows) - 1 else ''}"
-                     for j, row in enumerate(rows))
-        lines.append(f" ]{end}")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+        first = True
+        for row in rows_of(name):
+            yield (f' "{name}": [\n  ' if first else ",\n  ") + json.dumps(row, ensure_ascii=False)
+            first = False
+        yield f' "{name}": []{end}\n' if first else f"\n ]{end}\n"
+    yield "}\n"
 
 
 def parse(text: str, path: Path) -> Dump:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from emdrill.core.dumpfile import Dump, parse, render
+from emdrill.core.dumpfile import SECTIONS, Dump, Row, parse, render_parts
 from emdrill.core.errors import InputError
 from emdrill.ops import backups
 from emdrill.store import backup as store_backup
@@ -50,12 +50,28 @@ def detect_kind(path: Path) -> str:
 # ---------------------------------------------------------------- JSON
 
 
-def export_json(store: Store, path: Path, *, now: datetime) -> Dump:
-    """Write everything in the collection to `path` (docs/export-json.md)."""
-    dump = Dump(schema=LATEST, exported_at=to_db_time(now), sections=store_dump.read_all(store))
-    write_whole(path, lambda partial: partial.write_text(render(dump), encoding="utf-8"),
-                collection=store.path)
-    return dump
+def export_json(store: Store, path: Path, *, now: datetime) -> dict[str, int]:
+    """Write everything in the collection to `path` (docs/export-json.md), a row at a time
+    as it is read, in one read transaction; returns the rows written per section."""
+    counts = dict.fromkeys(SECTIONS, 0)
+
+    def write(target: Path) -> None:
+        with store.read() as con, target.open("w", encoding="utf-8") as out:
+            con.execute("BEGIN")  # every section from one snapshot, as the ORM read gave
+            try:
+                def rows_of(section: str) -> Iterator[Row]:
+                    for row in store_dump.iter_rows(con, section):
+                        counts[section] += 1
+                        yield row
+
+                for part in render_parts(LATEST, to_db_time(now), rows_of):
+                    out.write(part)
+            finally:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+
+    write_whole(path, write, collection=store.path)
+    return counts
 
 
 def write_whole(path: Path, write: Callable[[Path], object], *, collection: Path) -> None:

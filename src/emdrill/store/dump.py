@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,19 @@ def read_all(store: Store) -> dict[str, list[Row]]:
                      lists, flags)
                 for row in result]
     return sections
+
+
+def iter_rows(con: sqlite3.Connection, section: str) -> Iterator[Row]:
+    """One section's rows as `read_all` gives them, read one at a time from `con` (the
+    caller holds one read transaction over every section, so they agree)."""
+    lists, flags = _columns_of(section, JSONList), _columns_of(section, Boolean)
+    order = "name" if section == SEQUENCES else "rowid"
+    cursor = con.execute(f"SELECT * FROM {_table(section)} ORDER BY {order}")
+    names = [d[0] for d in cursor.description]
+    derived = DERIVED.get(section, ())
+    for row in cursor:
+        yield _out({k: v for k, v in zip(names, row, strict=True) if k not in derived},
+                   lists, flags)
 
 
 def _out(row: Row, lists: set[str], flags: set[str]) -> Row:
