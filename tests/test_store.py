@@ -200,7 +200,7 @@ def test_migration_7_adds_drafts_and_keeps_the_questions(tmp_path: Path,
                       "DROP TRIGGER family_day_changed;"  # migration 15's mature rule
                       + _family_day_triggers(MATURE_RULE_M004))
     con.execute("DROP INDEX question_reviews")  # migration 17
-    con.execute("DROP TABLE quick_checked")  # migration 20
+    con.execute("DROP TABLE quick_checked")  # migration 18
     con.execute("PRAGMA user_version=6")
     con.commit()
     con.close()

@@ -543,7 +543,7 @@ CREATE INDEX question_reviews ON question (reviews);
 # the check again only on a new UTC day or after an unclean shutdown (`store.db`,
 # docs/guarantees.md), not before every process's first write (issue 25). Numbered 20 by
 # its author; it is the next after whatever main holds.
-M020_QUICK_CHECKED = """
+M018_QUICK_CHECKED = """
 CREATE TABLE quick_checked (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     at TEXT
@@ -559,7 +559,7 @@ MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_AN
                                      m010_study_days, M011_SET_ASIDE,
                                      M012_REHEARSAL_TEXT, M013_SELF_SYSTEM, M014_EXAMS,
                                      M015_MATURE_STUDY_DAYS, M016_PLAN_EXCLUDED,
-                                     M017_REVIEW_TOTAL, M020_QUICK_CHECKED)
+                                     M017_REVIEW_TOTAL, M018_QUICK_CHECKED)
 LATEST = len(MIGRATIONS)
 
 # `store.health.schema_digest` of what the migrations up to LATEST make: every open compares
