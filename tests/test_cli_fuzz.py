@@ -238,7 +238,7 @@ FOREIGN_SQL = [
     "ALTER TABLE story ADD COLUMN {n} TEXT",
     "PRAGMA application_id = {id}", "PRAGMA user_version = {version}",
 ]
-NAMES = ["wipe", "peek", "x", "review_question2", "sqlite_statx", "\"a b\"", "[é]"]
+NAMES = ["wipe", "peek", "x", "review_question2", "sqlitex", "\"a b\"", "[é]"]
 EXTREMES: list[object] = [
     -1, 0, 2 ** 31, 2 ** 63, -(2 ** 63) - 1, 10 ** 30, 10 ** 400, 1e308, -1e308, 0.5,
     float("nan"), float("inf"), "", "x" * 100_000, "0001-01-01T00:00:00+00:00",

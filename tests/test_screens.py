@@ -88,7 +88,8 @@ def test_resize_redraws_the_current_screen(studied: Path) -> None:
     term.wait_for("Which story")
     term.press("0", then="Intent recall")
     term.resize(40, 20)
-    term.wait_for(r"\n3 Good")  # the grade keys, reworded onto two lines for 40 columns
+    term.wait_for(r"╭─{38}╮")  # the box redrawn at 40 columns
+    term.wait_for(r"4 Easy \S+  m more")  # the grade keys, folded for 40 columns
     term.settle()
     assert term.lines[0].startswith("drill · ")
     assert term.lines[1].startswith("╭") and term.lines[1].endswith("╮")  # a 40-column box
