@@ -52,7 +52,8 @@ def test_booking_shows_the_plan(loaded: CliRunner) -> None:
 
 def test_interview_json_has_the_documented_shape(loaded: CliRunner) -> None:
     data = json.loads(_ok(loaded, ["interview", "2026-03-16T14:00", "--json"]))
-    assert set(data) == PLAN_KEYS | {"coverage", "narrower"}
+    assert set(data) == PLAN_KEYS | {"coverage", "narrower", "weakest"}
+    assert data["weakest"] == []  # two families: none named
     assert [c["minutes"] for c in data["coverage"]] == [5, 10, 20]
     assert set(data["coverage"][0]) == {"minutes", "groups_once", "groups", "by",
                                         "reviews_each", "siblings"}
@@ -228,3 +229,20 @@ def test_the_weakest_families_are_named_with_what_to_do(runner: CliRunner,
     assert named[0].startswith("Weakest: Beta, ") and "(2 of 2 seen); its intents" in named[0]
     assert "  emdrill drill --decode --family beta" in out
     assert named[1].startswith(("Weakest: Gamma, ", "Weakest: Alpha, ")), out
+    weakest = json.loads(_ok(runner, ["interview", "--json"]))["weakest"]
+    assert [set(w) for w in weakest] == [{"family", "readiness", "seen", "in_scope", "do",
+                                          "command"}] * 2
+    names = {"alpha": "Alpha", "beta": "Beta", "gamma": "Gamma"}
+    for w, line in zip(weakest, named, strict=True):  # the JSON names what the text names
+        assert line == (f"Weakest: {names[w['family']]}, {w['readiness']:.0%} on the day "
+                        f"({w['seen']} of {w['in_scope']} seen); " + {
+                            "start": "not started: drill it",
+                            "decode": "its intents: decode them",
+                            "stories": "its stories: name them"}[w["do"]])
+        assert f"\n  {w['command']}\n" in out
+    assert weakest[0] == {"family": "beta", "readiness": weakest[0]["readiness"], "seen": 2,
+                          "in_scope": 2, "do": "decode",
+                          "command": "emdrill drill --decode --family beta"}
+    assert 0 <= weakest[0]["readiness"] < weakest[1]["readiness"] <= 1
+    status = json.loads(_ok(runner, ["status", "--json"]))["interview"]
+    assert "weakest" not in status  # plan_json, shared with status and stats, stays as is

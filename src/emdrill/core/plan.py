@@ -509,3 +509,37 @@ def readiness(cards: Sequence[Card], recall: RecallOf, *, seen: set[str]) -> Rea
     total = len(cards) or 1
     return Readiness(sum(f.intent * f.in_scope for f in families) / total,
                      sum(f.story * f.in_scope for f in families) / total, families)
+
+
+WEAKEST_FAMILIES = 2  # the families `interview` names under its readiness table
+_WEAK_COMMAND = {"start": "emdrill drill --family {}",
+                 "decode": "emdrill drill --decode --family {}",
+                 "stories": "emdrill drill --family {}"}
+
+
+@dataclass(frozen=True)
+class WeakFamily:
+    """A family least ready on the day, and what to do: `start` (never seen: drill it),
+    `decode` (its intents are the weaker facet) or `stories` (its stories are)."""
+
+    family: str
+    readiness: float  # mean of intent and story on the day, 0 to 1
+    seen: int
+    in_scope: int
+    do: str
+
+    @property
+    def command(self) -> str:
+        return _WEAK_COMMAND[self.do].format(self.family)
+
+
+def weakest_families(r: Readiness, days_left: int,
+                     count: int = WEAKEST_FAMILIES) -> list[WeakFamily]:
+    """The `count` families least ready on the day (ties by slug), only when there are three
+    or more and a day is left; `interview`'s text and its JSON both name these."""
+    if len(r.families) < 3 or days_left == 0:
+        return []
+    ranked = sorted(r.families, key=lambda f: (f.intent + f.story, f.family))[:count]
+    return [WeakFamily(f.family, (f.intent + f.story) / 2, f.seen, f.in_scope,
+                       "start" if f.seen == 0 else "decode" if f.intent <= f.story
+                       else "stories") for f in ranked]

@@ -15,7 +15,7 @@ from rich.text import Text
 from emdrill.core.exam import likely_counts
 from emdrill.core.fitting import Score
 from emdrill.core.interview import Interview
-from emdrill.core.plan import PlanCoverage
+from emdrill.core.plan import PlanCoverage, weakest_families
 from emdrill.ops.interview import InterviewOutlook
 from emdrill.ops.optimize import FacetResult
 from emdrill.ui.console import out
@@ -48,8 +48,8 @@ def plan_json(o: InterviewOutlook, local: tzinfo) -> dict[str, Any]:
 
 
 def interview_json(o: InterviewOutlook, local: tzinfo) -> dict[str, Any]:
-    """`interview --json`: the plan (`plan_json`), what a few drill lengths buy and the
-    narrower scopes that fit (only this command works those out)."""
+    """`interview --json`: the plan (`plan_json`), what a few drill lengths buy, the
+    narrower scopes that fit and the weakest families (only this command works those out)."""
     return {**plan_json(o, local),
             "coverage": [{"minutes": b.coverage.minutes, "groups_once": b.coverage.groups_once,
                           "groups": b.coverage.groups,
@@ -57,7 +57,10 @@ def interview_json(o: InterviewOutlook, local: tzinfo) -> dict[str, Any]:
                           "reviews_each": b.coverage.reviews_each,
                           "siblings": b.coverage.siblings} for b in o.buys],
             "narrower": [{"families": list(n.families), "minutes_needed": n.minutes_needed,
-                          "groups_once": n.groups_once} for n in o.narrower]}
+                          "groups_once": n.groups_once} for n in o.narrower],
+            "weakest": [{"family": w.family, "readiness": _r(w.readiness), "seen": w.seen,
+                         "in_scope": w.in_scope, "do": w.do, "command": w.command}
+                        for w in weakest_families(o.plan.readiness, o.plan.days_left)]}
 
 
 def measured_lines(o: InterviewOutlook) -> list[str]:
@@ -205,30 +208,17 @@ def story_step(o: InterviewOutlook) -> list[tuple[str, str]]:
              f"emdrill story add --slot {slot}")]
 
 
-WEAKEST_FAMILIES = 2  # named under the readiness table, with what to do
+_WEAK_WHAT = {"start": "not started: drill it", "decode": "its intents: decode them",
+              "stories": "its stories: name them"}
 
 
 def weakest_lines(o: InterviewOutlook) -> list[tuple[str, str]]:
-    """The families least ready on the day (of three or more), each with what to do and the
-    command: a family not started is drilled on its own; else its weaker facet says which
-    drill (decoding the intent, or the whole answer)."""
-    families = o.plan.readiness.families
-    if len(families) < 3 or o.plan.days_left == 0:
-        return []
-    ranked = sorted(families, key=lambda f: (f.intent + f.story, f.family))[:WEAKEST_FAMILIES]
-    lines = []
-    for f in ranked:
-        name = o.family_names.get(f.family, f.family)
-        if f.seen == 0:
-            what, command = "not started: drill it", f"emdrill drill --family {f.family}"
-        elif f.intent <= f.story:
-            what, command = ("its intents: decode them",
-                             f"emdrill drill --decode --family {f.family}")
-        else:
-            what, command = "its stories: name them", f"emdrill drill --family {f.family}"
-        lines.append((f"Weakest: {name}, {(f.intent + f.story) / 2:.0%} on the day "
-                      f"({f.seen} of {f.in_scope} seen); {what}", command))
-    return lines
+    """The families least ready on the day (core.plan.weakest_families), each with what to do
+    and the command: a family not started is drilled on its own; else its weaker facet says
+    which drill (decoding the intent, or the whole answer)."""
+    return [(f"Weakest: {o.family_names.get(w.family, w.family)}, {w.readiness:.0%} on the day "
+             f"({w.seen} of {w.in_scope} seen); {_WEAK_WHAT[w.do]}", w.command)
+            for w in weakest_families(o.plan.readiness, o.plan.days_left)]
 
 
 def gaps_line(o: InterviewOutlook, *, step: bool = True) -> str:
