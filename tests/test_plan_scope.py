@@ -224,3 +224,40 @@ def test_deck_load_into_plan_and_without_a_plan(runner: CliRunner, mini_deck: Pa
     mini_deck.write_text(mini_deck_text(5), encoding="utf-8")
     out = _ok(runner, "deck", "load", str(mini_deck))
     assert "interview plan" not in out
+
+
+# ---------------------------------------------------------------- the bundled decks
+
+
+def _questions(home: Path) -> int:
+    con = sqlite3.connect(home / "emdrill.db")
+    try:
+        return int(con.execute("SELECT count(*) FROM question").fetchone()[0])
+    finally:
+        con.close()
+
+
+def test_a_grown_bundled_deck_never_widens_a_plan_on_open(
+        runner: CliRunner, tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opening loads the bundled decks only into an empty collection (questions are suspended
+    or merged, never deleted, and a plan is booked after that first load): a new emdrill
+    whose bundled deck has more questions adds nothing on open. Only `deck load` brings the
+    new ones in, and it keeps them out of the plan like `import`."""
+    from emdrill.ops import decks
+
+    shipped = tmp_path / "shipped" / "mini.toml"  # the bundled set, as a test can grow it
+    shipped.parent.mkdir()
+    shipped.write_text(mini_deck_text(), encoding="utf-8")
+    monkeypatch.setattr(decks, "bundled_paths", lambda: [shipped])
+    _ok(runner, "interview", "2026-03-16")  # the first use loads the bundled deck, then books
+    assert _questions(home) == 6 and _in_scope(runner) == 6
+    shipped.write_text(mini_deck_text(5), encoding="utf-8")  # the next version: 4 more
+    for args in (["status", "--json"], ["next", "--json"], [], ["interview"]):
+        _ok(runner, *args)
+    assert _questions(home) == 6 and _in_scope(runner) == 6 and _excluded(home) == []
+    out = _ok(runner, "deck", "load")  # the bundled decks and yours
+    assert out.startswith("added 4,"), out
+    assert _last_line(out).startswith("Kept 4 new questions out of your interview plan's "
+                                      "scope (it stays at 6 questions"), out
+    assert _questions(home) == 10 and _in_scope(runner) == 6
+    assert sorted(_excluded(home)) == ["alpha-4", "alpha-5", "beta-4", "beta-5"]
