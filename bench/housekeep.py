@@ -14,7 +14,7 @@ whole `python -m emdrill` processes (CPU is the child's user + system time from 
   (the offset the per-day tables count under) and at +02:00 (the same instant, another
   offset: a daylight-saving change or travel), alternating, so each +02:00 run is the first
   after a change; the stored shift is read before and after;
-- **`export json`**: the child's peak RSS (`ru_maxrss`) and time, next to a `status`
+- **`export json`**: the child's peak RSS (its VmHWM) and time, next to a `status`
   process's peak RSS as the floor, and the file's size.
 
 Medians of `--runs`; round 0 is an untimed warm-up (it makes the day's backup). Nothing
@@ -45,18 +45,28 @@ HOUR = timedelta(hours=1)
 Run = tuple[float, float, float]  # wall ms, CPU ms, peak RSS MB
 
 
+# `python -m emdrill ARGS` that, however it ends, reports its own peak RSS (VmHWM: this
+# process image's, where `ru_maxrss` would also count the parent's pages copied at the spawn).
+_RUN = ("import runpy, sys\nsys.argv = ['emdrill', *sys.argv[1:]]\ntry:\n"
+        "    runpy.run_module('emdrill', run_name='__main__', alter_sys=True)\nfinally:\n"
+        "    peak = [x for x in open('/proc/self/status') if x.startswith('VmHWM:')]\n"
+        "    sys.stderr.write('\\nPEAK ' + peak[0].split()[1] + '\\n')\n")
+
+
 def child(cmd: list[str], env: dict[str, str]) -> Run:
-    """One whole `python -m emdrill ...` process: wall ms, CPU ms, peak RSS MB."""
+    """One whole `python -m emdrill ...` process: wall ms, CPU ms (`wait4`), peak RSS MB."""
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "emdrill", *cmd], env=env,
+        proc = subprocess.Popen([sys.executable, "-c", _RUN, *cmd], env=env,
                                 stdout=subprocess.DEVNULL, stderr=err)
         _pid, status, usage = os.wait4(proc.pid, 0)
         wall = (time.perf_counter() - start) * 1000
+        err.seek(0)
+        text = err.read().decode()
         if os.waitstatus_to_exitcode(status):
-            err.seek(0)
-            raise SystemExit(f"emdrill {' '.join(cmd)} failed:\n{err.read().decode()}")
-    return wall, (usage.ru_utime + usage.ru_stime) * 1000, usage.ru_maxrss / 1024
+            raise SystemExit(f"emdrill {' '.join(cmd)} failed:\n{text}")
+    peak = int(text.rsplit("PEAK ", 1)[1].split()[0]) / 1024
+    return wall, (usage.ru_utime + usage.ru_stime) * 1000, peak
 
 
 def env_at(home: Path, hours: int) -> dict[str, str]:
