@@ -110,3 +110,26 @@ def test_counts_from_any_bound_equal_the_history(runner: CliRunner, home: Path,
                     assert {f: v for f, v in got.items() if any(v)} == want, (offset, bound)
     finally:
         store.close()
+
+
+def _stored_shift(home: Path) -> int:
+    con = sqlite3.connect(home / "emdrill.db")
+    try:
+        return int(con.execute("SELECT seconds FROM day_shift").fetchone()[0])
+    finally:
+        con.close()
+
+
+def test_a_new_collection_counts_its_days_in_the_users_zone_and_keeps_it(
+        runner: CliRunner, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first use counts study days in the user's zone (the tables are empty, so nothing is
+    recounted); after the first review a new offset leaves the shift alone."""
+    monkeypatch.setenv("EMDRILL_NOW", "2026-03-10T09:00:00+02:00")
+    assert runner.invoke(app, ["status", "--json"]).exit_code == 0
+    assert _stored_shift(home) == day_shift_seconds(SUMMER)
+    qid = json.loads(runner.invoke(app, ["next", "--json"]).stdout)[0]["id"]
+    assert runner.invoke(app, ["grade", qid, "--intent", "good", "--story", "1"]).exit_code == 0
+    monkeypatch.setenv("EMDRILL_NOW", "2026-03-11T09:00:00+05:00")
+    assert runner.invoke(app, ["grade", qid, "--intent", "good", "--story", "1"]).exit_code == 0
+    assert runner.invoke(app, ["status", "--json"]).exit_code == 0
+    assert _stored_shift(home) == day_shift_seconds(SUMMER)

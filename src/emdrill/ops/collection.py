@@ -62,7 +62,7 @@ def open_collection(path: Path, *, now: datetime, seed: int | None = None,
     if 0 < store.migrated_from < HOT_PATH_SCHEMA:
         store_decks.rebuild_aggregates(store)
     if autoload and store_cards.question_count(store) == 0:
-        _load_bundled(store, now)
+        _load_bundled(store, now, local)
     if local is not None:
         backups.daily(store, now=now, local=local)
     if migrated is not None:
@@ -70,7 +70,7 @@ def open_collection(path: Path, *, now: datetime, seed: int | None = None,
     return store
 
 
-def _load_bundled(store: Store, now: datetime) -> None:
+def _load_bundled(store: Store, now: datetime, local: tzinfo | None) -> None:
     from emdrill.ops import decks  # deck parsing is only needed on first use
 
     # Several commands may start on a new collection at once (`next | grade --batch`): the
@@ -80,6 +80,10 @@ def _load_bundled(store: Store, now: datetime) -> None:
     with store.write(wait_ms=FIRST_USE_WAIT_MS):
         if store_cards.question_count(store) == 0:
             decks.load_parsed(store, files, now=now)
+            if local is not None:  # nothing counted yet: count study days in the user's zone
+                offset = now.astimezone(local).utcoffset()
+                store_cards.count_days_under(
+                    store, offset_minutes=int(offset.total_seconds() // 60) if offset else 0)
 
 
 def family_names(store: Store) -> dict[str, str]:

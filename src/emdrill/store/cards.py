@@ -454,6 +454,17 @@ def stored_shift(con: sqlite3.Connection) -> int:
     return int(con.execute("SELECT seconds FROM day_shift").fetchone()[0])
 
 
+def count_days_under(store: Store, *, offset_minutes: int) -> None:
+    """A collection with no review yet counts its (empty) per-day tables under this UTC
+    offset from now on, so its readers take the plain path (`stored_shift` equal to theirs)
+    instead of correcting for the migrations' placeholder. Once a review exists the shift is
+    never changed (that would recount the history)."""
+    shift = day_shift_seconds(offset_minutes)
+    with store.transaction() as con:
+        con.execute("UPDATE day_shift SET seconds = ? WHERE seconds <> ? "
+                    "AND NOT EXISTS (SELECT 1 FROM review)", (shift, shift))
+
+
 def study_days(store: Store, *, offset_minutes: int) -> list[int]:
     """The latest run of consecutive study days (days since 1970) with at least one review,
     newest first, under this UTC offset: all a streak reads. From the per-day counts when
