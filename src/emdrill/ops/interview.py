@@ -4,7 +4,7 @@ grade path take from it while it is active. The arithmetic is `core.plan`, the f
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, timedelta
 
@@ -114,17 +114,19 @@ def _first_sight(store: Store) -> tuple[float, float]:
 RELEASE_DAYS = 2  # on the last two study days the exam pool joins the drills
 
 
-def held_back(store: Store, clock: Clock, booked: Interview,
-              cards: Sequence[Card]) -> frozenset[str]:
+def held_back(store: Store, clock: Clock, booked: Interview, cards: Sequence[Card], *,
+              groups: Mapping[str, str] | None = None) -> frozenset[str]:
     """The exam pool drills do not show (`core.exam.exam_pool`): held while the plan runs,
-    until the user sits an exam after booking it or the last RELEASE_DAYS days arrive."""
+    until the user sits an exam after booking it or the last RELEASE_DAYS days arrive.
+    `groups`: the scope's intent groups, when the caller has them already."""
     if core.days_left(clock, booked.at) <= RELEASE_DAYS:
         return frozenset()
     if any(e.at >= booked.set_at for e in store_exams.exams(store)):
         return frozenset()
     in_scope = [c for c in cards if booked.scope.covers(c.question)]
-    return frozenset(exam_pool(in_scope, groups=intent_groups(c.question for c in in_scope),
-                               answered=store_exams.answered_ids(store)))
+    if groups is None:
+        groups = intent_groups(c.question for c in in_scope)
+    return frozenset(exam_pool(in_scope, groups=groups, answered=store_exams.answered_ids(store)))
 
 
 def held_now(store: Store, clock: Clock, cards: Sequence[Card] | None = None) -> frozenset[str]:
@@ -145,8 +147,9 @@ def _plan_input(store: Store, clock: Clock, prefs: Settings, booked: Interview,
     """What the plan is made from: the questions in scope (less the exam pool), the user's
     own questions among them, their pace (`store.recent.pace`, as the home screen's), their
     first-sight recall, weakness and stories."""
-    held = held_back(store, clock, booked, cards)
     scope = [c for c in cards if booked.scope.covers(c.question)]
+    groups = intent_groups(c.question for c in scope)
+    held = held_back(store, clock, booked, cards, groups=groups)
     in_scope = [c for c in scope if c.id not in held]
     ids = {c.id for c in in_scope}
     today = store_interview.introduced_since(store, clock.day_start())
@@ -158,7 +161,7 @@ def _plan_input(store: Store, clock: Clock, prefs: Settings, booked: Interview,
         target=prefs.interview_target, first_sight=_first_sight(store), parameters=parameters,
         weakness=weakness.family_weakness(store, clock), story_slots=slots,
         local=clock.local, own=frozenset(store_cards.goes_first_ids(store)) & ids,
-        groups=intent_groups(c.question for c in scope))
+        groups=groups)
 
 
 def _plan(store: Store, clock: Clock, prefs: Settings, booked: Interview,
@@ -218,7 +221,7 @@ def outlook(store: Store, clock: Clock, prefs: Settings, *,
     in_scope = [c.question for c in cards if booked.scope.covers(c.question)]
     slots = store_decks.slots(store)
     bank = bank_coverage(slots, store_stories.list_stories(store), in_scope)
-    groups = intent_groups(in_scope)
+    groups = given.groups or intent_groups(in_scope)  # the plan's, over the whole scope
     seen = seen_groups(groups, (c.id for c in cards if not c.is_new and c.id in groups))
     count = group_count(groups)
     exams = store_exams.exams(store)
