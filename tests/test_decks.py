@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 from conftest import DECK_HEADER, mini_deck_text, question
 from emdrill.cli.base import open_here
 from emdrill.cli.main import app
+from emdrill.core.deckfile import parse_bytes
 from emdrill.core.errors import DeckError
 from emdrill.ops import collection, decks
 from emdrill.store import cards as store_cards
@@ -448,3 +449,17 @@ def test_check_warns_about_cards_that_read_alike(runner: CliRunner, tmp_path: Pa
 def test_bundled_deck_has_no_near_duplicates() -> None:
     files = [decks.parse_file(p) for p in decks.bundled_paths()]
     assert [str(w) for w in decks.warnings(files)] == []
+
+
+def test_a_text_parsed_again_gives_its_own_content_not_an_earlier_ones(tmp_path: Path) -> None:
+    """The TOML of a deck text is kept for the next parse of the same text in the process;
+    the same path with new content, or the same content under a new path, reads as written."""
+    first = mini_deck_text().encode()
+    edited = first.replace(b'name = "Mini deck"', b'name = "Edited deck"')
+    assert edited != first
+    one = parse_bytes(tmp_path / "a.toml", first)
+    again = parse_bytes(tmp_path / "a.toml", edited)
+    elsewhere = parse_bytes(tmp_path / "b.toml", first)
+    assert (one.name, again.name, elsewhere.name) == ("Mini deck", "Edited deck", "Mini deck")
+    assert [q.id for q in one.questions] == [q.id for q in elsewhere.questions]
+    assert elsewhere.path == tmp_path / "b.toml" and not elsewhere.problems

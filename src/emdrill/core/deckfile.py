@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +113,7 @@ def parse_bytes(path: Path, raw: bytes) -> DeckFile:
         deck.problems.append(Problem(path, line, "file is not valid UTF-8"))
         return deck
     try:
-        data = tomllib.loads(text)
+        data = _toml(text)
     except tomllib.TOMLDecodeError as exc:
         match = re.search(r"line (\d+)", str(exc))
         line = int(match.group(1)) if match else 1
@@ -125,6 +126,14 @@ def parse_bytes(path: Path, raw: bytes) -> DeckFile:
     deck.lines = _Lines(text)
     _Parser(deck, data, deck.lines).run()
     return deck
+
+
+@lru_cache(maxsize=4)
+def _toml(text: str) -> dict[str, Any]:
+    """The TOML of one deck text. A process that reads the same text again (the bundled
+    deck, for every new collection it opens) parses it once; the parser below only reads
+    the result, so sharing it is safe. A text that fails raises and is not kept."""
+    return tomllib.loads(text)
 
 
 class _Parser:
