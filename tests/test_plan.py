@@ -292,11 +292,11 @@ def test_a_family_without_a_story_is_introduced_and_its_story_is_a_step() -> Non
 
 
 def test_coverage_says_what_more_minutes_buy() -> None:
-    found = coverage(given(paired_deck(), days=10, minutes=5))
-    assert [c.minutes for c in found] == [5, 10, 20]
+    found = coverage(given(paired_deck(), days=10, minutes=3), [3, 10, 20])
+    assert [c.minutes for c in found] == [3, 10, 20]
     assert [c.groups_once for c in found] == [False, True, True]
     assert [c.siblings for c in found] == [False, False, True]
-    assert [c.groups for c in found] == [19, 24, 24]
+    assert [c.groups for c in found] == [20, 24, 24]
     assert found[0].by_day is None
     assert found[1].by_day is not None and found[2].by_day is not None
     assert 0 <= found[2].by_day <= found[1].by_day < 10
@@ -312,13 +312,13 @@ def test_no_narrower_scope_when_every_intent_fits() -> None:
 
 
 def test_narrower_scopes_when_the_minutes_are_short() -> None:
-    base = replace(given(paired_deck(), days=10, minutes=5), weakness={"f5": 0.05})
+    base = replace(given(paired_deck(), days=10, minutes=3), weakness={"f5": 0.05})
     firsts, families = narrower(base)
     # one question per intent: the minutes it needs see every group once in the full scope
     assert firsts.families == () and not firsts.groups_once
-    assert firsts.minutes_needed > 5
+    assert firsts.minutes_needed > 3
     assert coverage(base, [firsts.minutes_needed])[0].groups_once
-    # the most families (the weak one first) whose every intent fits in the user's 5 minutes
+    # the most families (the weak one first) whose every intent fits in the user's 3 minutes
     assert families.groups_once and families.families[0] == "f5"
     assert 1 <= len(families.families) < len(FAMILIES)
     kept = [c for c in base.cards if c.family in families.families]
