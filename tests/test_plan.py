@@ -327,3 +327,44 @@ def test_narrower_scopes_when_the_minutes_are_short() -> None:
     wider = [c for c in base.cards if c.family in one_more]
     assert make_plan(replace(base, cards=wider)).groups_by_day is None
     assert families.minutes_needed == make_plan(replace(base, cards=kept)).minutes_needed
+
+
+def test_short_minutes_see_every_group_once_before_any_sibling() -> None:
+    """At 4 minutes the 24 groups do not fit with every review (the plan needs more for
+    that), but a first sight with its retries and one review each does: every group comes
+    in, each family within the first third, no sibling before the last group, and the day's
+    answers fit the minutes."""
+    cards = paired_deck()
+    groups = intent_groups(c.question for c in cards)
+    plan = make_plan(given(cards, days=10, minutes=4))
+    assert plan.minutes_needed > 4
+    firsts = [groups[c.id] for c in plan.introduce]
+    assert len(firsts) == len(set(firsts)) == plan.groups_at_date == plan.groups_in_scope == 24
+    assert plan.groups_by_day is not None and plan.groups_by_day < plan.days_left
+    first: dict[str, int] = {}
+    for c, day in zip(plan.introduce, plan.intro_day, strict=True):
+        first.setdefault(c.family, day)
+    assert set(first) == set(FAMILIES) and max(first.values()) < front_days(10)
+    assert plan.answers_per_day * (1 + RESERVE) <= 4 * 2.4
+    assert plan.reviews_each >= 1
+
+
+def test_the_first_third_is_the_bookings_and_unstarted_families_go_first() -> None:
+    """Two days into a 10-day booking, four families started: the other four start today,
+    the last day of the booking's first third (not within a third of the 8 days left), and
+    before any started family's next group, weak or not."""
+    started = {"f0", "f1", "f2", "f3"}
+    cards = [Card(c.question, seen(0.5), seen(0.5))
+             if c.family in started and c.id.endswith("-0") else c for c in paired_deck()]
+    base = replace(given(cards, days=8, minutes=2), weakness={"f0": 0.3}, days_booked=10)
+    order = introduction_order(cards, weakness={"f0": 0.3}, story_slots=frozenset())
+    assert {c.family for c in order[:4]} == {"f4", "f5", "f6", "f7"}
+    plan = make_plan(base)
+    first: dict[str, int] = {}
+    for c, day in zip(plan.introduce, plan.intro_day, strict=True):
+        first.setdefault(c.family, day)
+    assert all(first[f] == 0 for f in ("f4", "f5", "f6", "f7")), first
+    fresh_start = make_plan(replace(base, days_booked=None))  # booked today: 3 days to start
+    later = {c.family: d for c, d in zip(fresh_start.introduce[::-1],
+                                         fresh_start.intro_day[::-1], strict=True)}
+    assert 0 < max(later[f] for f in ("f4", "f5", "f6", "f7")) < front_days(8)
