@@ -13,12 +13,18 @@
   `minutes_per_day` that, plus RESERVE for misses beyond the model's, divided by the pace
   (answers a minute), rounded up.
 - When the user's `minutes` give fewer answers a day, the plan introduces as many new
-  questions as fit, in `introduction_order`, and names those that stay unseen.
+  questions as fit, in `introduction_order`, and names those that stay unseen. Intent groups
+  come first: when one question of every unseen group does not fit with all its reviews, as
+  many of those as fit at the coverage load are introduced (a new question costs its first
+  ANSWERS_BEFORE_DATE days, the first sight with the drill's retries and its one review; the
+  other reviews take what the day's new questions leave, as the drill spreads those through
+  its answers).
 - The order covers intent groups (`core.groups`) before cards: the user's own questions
-  first, then one question of every group not yet seen, taken a family at a time (weakest
-  and least covered family first), then the siblings the same way. The days are front-loaded
-  so that every family not yet seen gets its first question within the first third of the
-  days (`FRONT_SHARE`), at any `minutes`. A family without a story for its slot is not held
+  first, then one question of every group not yet seen, taken a family at a time (a family
+  not started first, then the weakest and least covered), then the siblings the same way.
+  The days are front-loaded so that every family not yet seen gets its first question
+  within the first third of the days from the booking (`FRONT_SHARE`, `days_booked`), at
+  any `minutes`. A family without a story for its slot is not held
   back: the plan names the story to write instead (`Plan.write_slots`).
 - `coverage` says what a few drill lengths buy: every intent group once or not, the reviews
   each new question gets before the date, the day the last group is first seen, and whether
