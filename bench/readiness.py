@@ -27,7 +27,11 @@ asking unseen questions at random would find (the exam pool is drawn from the la
 groups, so its questions more often have a drilled sibling).
 
 It also checks the plan's side: the day each family is first introduced, the intent groups
-seen by the date, and the largest share one family takes of any drill's answers.
+seen by the date (and those answered on two study days or more: a first sight and a review)
+against what the plan said on day 1 at these minutes (its "At your N minutes" figure), the
+largest share one family takes of any drill's answers, and where each drill's answers go:
+first sights of a new intent group, of a sibling, reviews from earlier days, retries (a
+question already answered in the same drill), contrast cards and practice.
 """
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ from emdrill.core.types import Card
 from emdrill.ops import collection, decks, simulation
 from emdrill.ops import exam as exam_ops
 from emdrill.ops import interview as plan_ops
-from emdrill.ops.drill import Session
+from emdrill.ops.drill import Pick, Session
 from emdrill.ops.simulation import Learner, SimulationPlan
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
@@ -58,6 +62,7 @@ from emdrill.store.db import Store
 SECONDS = 25.0
 SIBLING, FAMILY = 0.7, 0.2  # the learner's true transfer rates
 FORECAST_DAY = 5
+KINDS = ("group", "sibling", "review", "retry", "contrast", "practice")  # where answers go
 
 
 @dataclass
@@ -106,6 +111,9 @@ class Outcome:
     family_forecast: dict[str, float]  # family -> intent forecast made on day 5
     exam: list[tuple[str, bool, bool]]  # (family, intent right, story right)
     loop: tuple[float, float]  # mean chance over every unanswered question: intent, story
+    planned: int = 0  # intent groups the plan said on day 1 it sees by the date
+    reviewed: int = 0  # intent groups with a question answered on two study days or more
+    kinds: list[Counter[str]] = field(default_factory=list)  # per day: answers by KINDS
 
 
 def _family_forecast(cards: Sequence[Card], groups: dict[str, str]) -> dict[str, float]:
@@ -120,18 +128,39 @@ def _family_forecast(cards: Sequence[Card], groups: dict[str, str]) -> dict[str,
             for f, roots in by.items()}
 
 
+def _kind(pick: Pick, today: Counter[str], groups: dict[str, str], seen: set[str]) -> str:
+    """Where an answer goes (KINDS); `seen` holds the groups with a question answered."""
+    qid = pick.card.id
+    if pick.kind == "contrast":
+        return "contrast"
+    if pick.kind in ("practice", "widen"):
+        return "practice"
+    if today[qid]:
+        return "retry"
+    if pick.kind == "new":
+        return "sibling" if groups.get(qid, qid) in seen else "group"
+    return "review"
+
+
 def drill_day(store: Store, learner: TransferLearner, plan: SimulationPlan, minutes: int, *,
-              day: int, tally: Counter[str]) -> Counter[str]:
+              day: int, tally: Counter[str], kinds: Counter[str] | None = None,
+              seen: set[str] | None = None) -> Counter[str]:
     """One day's drill through `ops.drill.Session` (its queue, the 35% bound, contrast
-    cards), an answer every `plan.seconds`; the answers each family took."""
+    cards), an answer every `plan.seconds`; the answers each family took (and, into
+    `kinds`, where they went; `seen` gathers the intent groups answered)."""
     now = [plan.start + timedelta(days=day)]
     session = Session(store, lambda: Clock(now=now[0], local=UTC), minutes=minutes)
     families: Counter[str] = Counter()
+    today: Counter[str] = Counter()
     while not session.finished():
         pick = session.next_pick()
         if pick is None:
             break
         qid = pick.card.id
+        if kinds is not None and seen is not None:
+            kinds[_kind(pick, today, learner.group, seen)] += 1
+            seen.add(learner.group.get(qid, qid))
+        today[qid] += 1
         dice = random.Random(f"{plan.seed}:{qid}:{tally[qid]}")
         intent_ok = dice.random() < learner.chance(qid, "intent", now[0])
         story_ok = dice.random() < learner.chance(qid, "story", now[0])
@@ -161,13 +190,24 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
                                       group=groups, family={c.id: c.family for c in cards})
             plan_ops.set_interview(store, Clock(now=plan.start, local=UTC),
                                    interview_at.isoformat())
+            planned = plan_ops.outlook(store, Clock(now=plan.start, local=UTC),
+                                       collection.settings(store))
+            assert planned is not None
             tally: Counter[str] = Counter()
+            kinds: list[Counter[str]] = []
+            answered: set[str] = set()
+            days_answered: dict[str, set[int]] = defaultdict(set)
             first_day: dict[str, int] = {}
             worst = 0.0
             forecast: dict[str, tuple[float, float]] = {}
             family_forecast: dict[str, float] = {}
             for day in range(days):
-                today = drill_day(store, learner, plan, minutes, day=day, tally=tally)
+                kinds.append(Counter())
+                before = Counter(tally)
+                today = drill_day(store, learner, plan, minutes, day=day, tally=tally,
+                                  kinds=kinds[-1], seen=answered)
+                for qid in tally - before:
+                    days_answered[groups.get(qid, qid)].add(day)
                 total = sum(today.values())
                 if total:
                     worst = max(worst, max(today.values()) / total)
@@ -201,7 +241,9 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
     loop = tuple(_mean([learner.unseen(q, facet, morning.now, base) for q in unanswered])
                  for facet, base in (("intent", INTENT_CHANCE), ("story", STORY_CHANCE)))
     return Outcome(first_day, group_count(groups), len(seen), worst,
-                   forecast, family_forecast, exam, (loop[0], loop[1]))
+                   forecast, family_forecast, exam, (loop[0], loop[1]),
+                   planned=planned.plan.groups_at_date,
+                   reviewed=sum(len(d) >= 2 for d in days_answered.values()), kinds=kinds)
 
 
 def _mean(values: Sequence[float]) -> float:
@@ -219,8 +261,13 @@ def report(minutes: int, outcomes: Sequence[Outcome], names: dict[str, str]) -> 
           "the first)")
     print(f"intent groups seen by the date: {_mean([o.groups_seen for o in outcomes]):.1f} of "
           f"{outcomes[0].groups} (fewest {min(o.groups_seen for o in outcomes)})")
+    print(f"  every group in {sum(o.groups_seen == o.groups for o in outcomes)}/{n} seeds; "
+          f"answered on two days or more (a review after the first sight): "
+          f"{_mean([o.reviewed for o in outcomes]):.1f}; the plan said on day 1: "
+          f"{_mean([o.planned for o in outcomes]):.1f}")
     print(f"largest share one family took of a day's answers: "
           f"{max(o.worst_share for o in outcomes):.0%}")
+    _where(outcomes)
     answers = [a for o in outcomes for a in o.exam]
     measured = _mean([float(a[1]) for a in answers])
     measured_story = _mean([float(a[2]) for a in answers])
@@ -248,6 +295,16 @@ def report(minutes: int, outcomes: Sequence[Outcome], names: dict[str, str]) -> 
         fc = _mean([o.family_forecast.get(slug, 0.0) for o in outcomes])
         exam = f"{sum(got)}/{len(got)}" if got else "-"
         print(f"{names[slug]:<28} {fc:>14.0%} {exam:>10}")
+
+
+def _where(outcomes: Sequence[Outcome]) -> None:
+    """Where each day's answers went, the mean over the seeds."""
+    days = len(outcomes[0].kinds)
+    print(f"{'answers a drill, by day (mean of seeds)':<42}" + " ".join(
+        f"{d + 1:>4}" for d in range(days)))
+    for kind in KINDS:
+        row = [_mean([o.kinds[d][kind] for o in outcomes]) for d in range(days)]
+        print(f"  {kind:<40}" + " ".join(f"{v:>4.1f}" for v in row))
 
 
 def main() -> None:

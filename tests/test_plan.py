@@ -292,11 +292,11 @@ def test_a_family_without_a_story_is_introduced_and_its_story_is_a_step() -> Non
 
 
 def test_coverage_says_what_more_minutes_buy() -> None:
-    found = coverage(given(paired_deck(), days=10, minutes=5))
-    assert [c.minutes for c in found] == [5, 10, 20]
+    found = coverage(given(paired_deck(), days=10, minutes=3), [3, 10, 20])
+    assert [c.minutes for c in found] == [3, 10, 20]
     assert [c.groups_once for c in found] == [False, True, True]
     assert [c.siblings for c in found] == [False, False, True]
-    assert [c.groups for c in found] == [19, 24, 24]
+    assert [c.groups for c in found] == [20, 24, 24]
     assert found[0].by_day is None
     assert found[1].by_day is not None and found[2].by_day is not None
     assert 0 <= found[2].by_day <= found[1].by_day < 10
@@ -312,13 +312,13 @@ def test_no_narrower_scope_when_every_intent_fits() -> None:
 
 
 def test_narrower_scopes_when_the_minutes_are_short() -> None:
-    base = replace(given(paired_deck(), days=10, minutes=5), weakness={"f5": 0.05})
+    base = replace(given(paired_deck(), days=10, minutes=3), weakness={"f5": 0.05})
     firsts, families = narrower(base)
     # one question per intent: the minutes it needs see every group once in the full scope
     assert firsts.families == () and not firsts.groups_once
-    assert firsts.minutes_needed > 5
+    assert firsts.minutes_needed > 3
     assert coverage(base, [firsts.minutes_needed])[0].groups_once
-    # the most families (the weak one first) whose every intent fits in the user's 5 minutes
+    # the most families (the weak one first) whose every intent fits in the user's 3 minutes
     assert families.groups_once and families.families[0] == "f5"
     assert 1 <= len(families.families) < len(FAMILIES)
     kept = [c for c in base.cards if c.family in families.families]
@@ -327,3 +327,44 @@ def test_narrower_scopes_when_the_minutes_are_short() -> None:
     wider = [c for c in base.cards if c.family in one_more]
     assert make_plan(replace(base, cards=wider)).groups_by_day is None
     assert families.minutes_needed == make_plan(replace(base, cards=kept)).minutes_needed
+
+
+def test_short_minutes_see_every_group_once_before_any_sibling() -> None:
+    """At 4 minutes the 24 groups do not fit with every review (the plan needs more for
+    that), but a first sight with its retries and one review each does: every group comes
+    in, each family within the first third, no sibling before the last group, and the day's
+    answers fit the minutes."""
+    cards = paired_deck()
+    groups = intent_groups(c.question for c in cards)
+    plan = make_plan(given(cards, days=10, minutes=4))
+    assert plan.minutes_needed > 4
+    firsts = [groups[c.id] for c in plan.introduce]
+    assert len(firsts) == len(set(firsts)) == plan.groups_at_date == plan.groups_in_scope == 24
+    assert plan.groups_by_day is not None and plan.groups_by_day < plan.days_left
+    first: dict[str, int] = {}
+    for c, day in zip(plan.introduce, plan.intro_day, strict=True):
+        first.setdefault(c.family, day)
+    assert set(first) == set(FAMILIES) and max(first.values()) < front_days(10)
+    assert plan.answers_per_day * (1 + RESERVE) <= 4 * 2.4
+    assert plan.reviews_each >= 1
+
+
+def test_the_first_third_is_the_bookings_and_unstarted_families_go_first() -> None:
+    """Two days into a 10-day booking, four families started: the other four start today,
+    the last day of the booking's first third (not within a third of the 8 days left), and
+    before any started family's next group, weak or not."""
+    started = {"f0", "f1", "f2", "f3"}
+    cards = [Card(c.question, seen(0.5), seen(0.5))
+             if c.family in started and c.id.endswith("-0") else c for c in paired_deck()]
+    base = replace(given(cards, days=8, minutes=2), weakness={"f0": 0.3}, days_booked=10)
+    order = introduction_order(cards, weakness={"f0": 0.3}, story_slots=frozenset())
+    assert {c.family for c in order[:4]} == {"f4", "f5", "f6", "f7"}
+    plan = make_plan(base)
+    first: dict[str, int] = {}
+    for c, day in zip(plan.introduce, plan.intro_day, strict=True):
+        first.setdefault(c.family, day)
+    assert all(first[f] == 0 for f in ("f4", "f5", "f6", "f7")), first
+    fresh_start = make_plan(replace(base, days_booked=None))  # booked today: 3 days to start
+    later = {c.family: d for c, d in zip(fresh_start.introduce[::-1],
+                                         fresh_start.intro_day[::-1], strict=True)}
+    assert 0 < max(later[f] for f in ("f4", "f5", "f6", "f7")) < front_days(8)

@@ -13,12 +13,18 @@
   `minutes_per_day` that, plus RESERVE for misses beyond the model's, divided by the pace
   (answers a minute), rounded up.
 - When the user's `minutes` give fewer answers a day, the plan introduces as many new
-  questions as fit, in `introduction_order`, and names those that stay unseen.
+  questions as fit, in `introduction_order`, and names those that stay unseen. Intent groups
+  come first: when one question of every unseen group does not fit with all its reviews, as
+  many of those as fit at the coverage load are introduced (a new question costs its first
+  ANSWERS_BEFORE_DATE days, the first sight with the drill's retries and its one review; the
+  other reviews take what the day's new questions leave, as the drill spreads those through
+  its answers).
 - The order covers intent groups (`core.groups`) before cards: the user's own questions
-  first, then one question of every group not yet seen, taken a family at a time (weakest
-  and least covered family first), then the siblings the same way. The days are front-loaded
-  so that every family not yet seen gets its first question within the first third of the
-  days (`FRONT_SHARE`), at any `minutes`. A family without a story for its slot is not held
+  first, then one question of every group not yet seen, taken a family at a time (a family
+  not started first, then the weakest and least covered), then the siblings the same way.
+  The days are front-loaded so that every family not yet seen gets its first question
+  within the first third of the days from the booking (`FRONT_SHARE`, `days_booked`), at
+  any `minutes`. A family without a story for its slot is not held
   back: the plan names the story to write instead (`Plan.write_slots`).
 - `coverage` says what a few drill lengths buy: every intent group once or not, the reviews
   each new question gets before the date, the day the last group is first seen, and whether
@@ -70,6 +76,9 @@ class PlanInput:
     # Intent groups over the whole scope, exam pool included, so a held-back question that
     # links two wordings does not split their intent in two (None: from `cards` alone).
     groups: Mapping[str, str] | None = None
+    # Study days from the booking to the date (None: from today), so the first third in
+    # which every family starts is the booking's, not a window that slides with each day.
+    days_booked: int | None = None
 
 
 def plan_groups(given: PlanInput) -> dict[str, str]:
@@ -161,8 +170,9 @@ def introduction_order(cards: Sequence[Card], *, weakness: Mapping[str, float],
 
 
 def _family_rank(cards: Sequence[Card], weakness: Mapping[str, float],
-                 groups: Mapping[str, str]) -> dict[str, tuple[float, float, int]]:
-    """Each family's turn: weakest first, then the smallest share of its groups seen, then
+                 groups: Mapping[str, str]) -> dict[str, tuple[bool, float, float, int]]:
+    """Each family's turn: a family not yet started first (so every family starts before any
+    family's next group), then the weakest, then the smallest share of its groups seen, then
     deck order."""
     every: dict[str, set[str]] = {}
     seen: dict[str, set[str]] = {}
@@ -171,12 +181,12 @@ def _family_rank(cards: Sequence[Card], weakness: Mapping[str, float],
         every.setdefault(card.family, set()).add(group)
         if not card.is_new:
             seen.setdefault(card.family, set()).add(group)
-    return {f: (-max(0.0, round(weakness.get(f, 0.0), 2)),
+    return {f: (f in seen, -max(0.0, round(weakness.get(f, 0.0), 2)),
                 round(len(seen.get(f, ())) / len(g), 6), i)
             for i, (f, g) in enumerate(every.items())}
 
 
-def _round_robin(cards: Sequence[Card], rank: Mapping[str, tuple[float, float, int]],
+def _round_robin(cards: Sequence[Card], rank: Mapping[str, tuple[bool, float, float, int]],
                  ) -> list[Card]:
     """One card of each family in turn (families in `rank` order), keeping each family's
     own order."""
@@ -255,18 +265,25 @@ class _Loads:
         need = min(self.front, k - self.introduced_today)
         return front_load(counts, need=need, days=self.front_days)
 
-    def load(self, k: int) -> list[float]:
-        load = list(self.base)
+    def load(self, k: int, *, cover: bool = False) -> list[float]:
+        """Answers per day with `k` new questions. `cover`: the coverage load, in which a
+        new question costs its first sight with the drill's retries and its one review
+        (its first ANSWERS_BEFORE_DATE days) and nothing more; the other reviews, of the
+        seen questions too, take what the day's new questions leave of the minutes (the
+        drill spreads those through its answers: `core.order`)."""
+        load = [0.0] * len(self.base) if cover else list(self.base)
+        days = ANSWERS_BEFORE_DATE if cover else len(load)
         for start, count in enumerate(self.intros(k)):
-            for d in range(start, len(load)):
+            for d in range(start, min(len(load), start + days)):
                 load[d] += count * self.fresh.answers[d - start]
         return load
 
-    def most_that_fit(self, low: int, high: int, capacity: float) -> int:
+    def most_that_fit(self, low: int, high: int, capacity: float, *,
+                      cover: bool = False) -> int:
         """The largest k in [low, high] whose answers a day fit in `capacity` (low if none)."""
         while low < high:
             mid = (low + high + 1) // 2
-            if answers_needed(self.load(mid)) <= capacity:
+            if answers_needed(self.load(mid, cover=cover)) <= capacity:
                 low = mid
             else:
                 high = mid - 1
@@ -292,8 +309,10 @@ def make_plan(given: PlanInput) -> Plan:
                               first_sight=given.first_sight,
                               retention=round(given.retention, 4),
                               parameters=given.parameters),
-                   front=_front(order, seen), front_days=front_days(given.days_left))
-    k, needed = _covered(given, loads, len(order))
+                   front=_front(order, seen), front_days=_front_left(given))
+    last_group = _last_new_group(order, seen, groups)
+    cover = given.introduced_today + (last_group + 1 if last_group is not None else 0)
+    k, needed, covering = _covered(given, loads, len(order), cover=cover)
     minutes_needed = _minutes_for_all(given, loads, len(order), needed)
     covered = k - given.introduced_today
     below = below_target(seen, at=given.interview, target=given.target,
@@ -305,12 +324,11 @@ def make_plan(given: PlanInput) -> Plan:
     at_date = {groups[c.id] for c in (*seen, *introduce)}
     every = set(groups.values())
     days = _intro_days(intros)
-    last_group = _last_new_group(order, seen, groups)
     return Plan(
         days_left=given.days_left, lead_days=lead, intro_days=intro_days,
         in_scope=len(given.cards), seen=len(seen), new_per_day=loads.per_day(k),
         allowance_today=intros[0] if intro_days else 0,
-        answers_per_day=answers_needed(loads.load(k)),
+        answers_per_day=answers_needed(loads.load(k, cover=covering)),
         minutes_per_day=min(given.minutes, minutes_needed),
         minutes_needed=minutes_needed, pace=given.pace,
         introduce=introduce, unseen=tuple(order[covered:]),
@@ -329,6 +347,14 @@ def make_plan(given: PlanInput) -> Plan:
         write_slots=_write_slots(introduce, given.story_slots),
         intro_day=tuple(days[:len(introduce)]),
     )
+
+
+def _front_left(given: PlanInput) -> int:
+    """The days from today (at least today) left of the booking's first third."""
+    if given.days_booked is None:
+        return front_days(given.days_left)
+    gone = max(0, given.days_booked - given.days_left)
+    return max(1, front_days(given.days_booked) - gone)
 
 
 def _front(order: Sequence[Card], seen: Sequence[Card]) -> int:
@@ -440,15 +466,24 @@ def _base_load(projected: Mapping[str, Projection], days: int) -> tuple[float, .
     return tuple(base)
 
 
-def _covered(given: PlanInput, loads: _Loads, unseen: int) -> tuple[int, int]:
-    """How many new questions (counted from the start of today) the plan introduces, and
-    the answers a day introducing all of them would take."""
+def _covered(given: PlanInput, loads: _Loads, unseen: int, *,
+             cover: int) -> tuple[int, int, bool]:
+    """How many new questions (counted from the start of today) the plan introduces, the
+    answers a day introducing all of them would take, and whether the plan is held to the
+    coverage load. Intent groups come first: when the first `cover` questions (one per
+    unseen group) do not fit with every review, as many of them as fit at the coverage load
+    (`_Loads.load`) are introduced."""
     everything = unseen + given.introduced_today if loads.intro_days else given.introduced_today
     needed = answers_needed(loads.load(everything))
     room = given.minutes * given.pace / (1 + RESERVE)
     if needed <= room:
-        return everything, needed
-    return loads.most_that_fit(given.introduced_today, everything, room), needed
+        return everything, needed, False
+    k = loads.most_that_fit(given.introduced_today, everything, room)
+    if k < cover and loads.intro_days:
+        more = loads.most_that_fit(k, cover, room, cover=True)
+        if more > k:
+            return more, needed, True
+    return k, needed, False
 
 
 def _minutes_for_all(given: PlanInput, loads: _Loads, unseen: int, needed: int) -> int:

@@ -161,7 +161,8 @@ def _plan_input(store: Store, clock: Clock, prefs: Settings, booked: Interview,
         target=prefs.interview_target, first_sight=_first_sight(store), parameters=parameters,
         weakness=weakness.family_weakness(store, clock), story_slots=slots,
         local=clock.local, own=frozenset(store_cards.goes_first_ids(store)) & ids,
-        groups=groups)
+        groups=groups,
+        days_booked=core.days_left(replace(clock, now=min(booked.set_at, clock.now)), booked.at))
 
 
 def _plan(store: Store, clock: Clock, prefs: Settings, booked: Interview,
