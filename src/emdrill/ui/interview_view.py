@@ -269,9 +269,9 @@ def _short(o: InterviewOutlook) -> list[str]:
         head = (f"Your {plural(o.minutes_setting, 'minute')} a day cannot cover all "
                 f"{p.in_scope}: {p.unseen_at_date} stay unseen. Covering all needs "
                 f"{plural(p.minutes_needed, 'minute')} a day "
-                f"(emdrill config minutes {p.minutes_needed}). First come weak families, "
-                "questions you have a story for, and one question per intent before its "
-                "near-siblings.")
+                f"(emdrill config minutes {p.minutes_needed}). First come your own questions, "
+                "then one question per intent, every family started before any goes on "
+                "(weak families first), then the near-siblings.")
     counts = Counter(c.family for c in p.unseen)
     names = ", ".join(f"{o.family_names.get(f, f)} {n}" for f, n in counts.items())
     return [head, f"Unseen at the date: {names}."]
