@@ -368,3 +368,16 @@ def test_the_first_third_is_the_bookings_and_unstarted_families_go_first() -> No
     later = {c.family: d for c, d in zip(fresh_start.introduce[::-1],
                                          fresh_start.intro_day[::-1], strict=True)}
     assert 0 < max(later[f] for f in ("f4", "f5", "f6", "f7")) < front_days(8)
+
+
+def test_reviews_each_counts_later_days_only_not_the_first_days_retries() -> None:
+    """"1 review each" means an answer on a later study day before the date: a first sight
+    missed and retried twice in its drill has had no review yet."""
+    from emdrill.core.forecast import FirstDays
+    from emdrill.core.plan import _reviews_after
+
+    retried = FirstDays(answers=(2.9, 0.6, 0.3), ends=())
+    assert _reviews_after(retried, 3, 0) == 0  # 0.9 expected on later days: not one review
+    assert _reviews_after(FirstDays(answers=(1.0, 0.8, 0.7), ends=()), 3, 0) == 1
+    assert _reviews_after(FirstDays(answers=(1.0, 0.8, 0.7), ends=()), 3, 1) == 0  # day 2 only
+    assert _reviews_after(retried, 3, None) == 0

@@ -133,7 +133,7 @@ class Plan:
     groups_in_scope: int = 0  # intent groups among the questions in scope
     groups_at_date: int = 0  # of those, seen or introduced by the plan before the date
     groups_by_day: int | None = None  # plan day the last group is first seen (all fit)
-    reviews_each: int = 0  # answers after its first sight the last new question gets
+    reviews_each: int = 0  # reviews on later days before the date the last new question gets
     write_slots: tuple[int, ...] = ()  # story slots the plan's new questions need, unwritten
     intro_day: tuple[int, ...] = ()  # plan day (0: today) each of `introduce` is first seen
 
@@ -381,10 +381,11 @@ def _last_new_group(order: Sequence[Card], seen: Sequence[Card],
 
 
 def _reviews_after(fresh: FirstDays, days_left: int, day: int | None) -> int:
-    """Answers before the date, after its first sight, for a question new on plan `day`."""
+    """Reviews before the date on the study days after its first sight's, for a question new
+    on plan `day` (its first day's retries are not reviews: a drill repeats a miss anyway)."""
     if day is None:
         return 0
-    return max(0, math.floor(sum(fresh.answers[:max(0, days_left - day)]) - 1 + 1e-6))
+    return max(0, math.floor(sum(fresh.answers[1:max(0, days_left - day)]) + 1e-6))
 
 
 def _write_slots(introduce: Sequence[Card], story_slots: frozenset[int]) -> tuple[int, ...]:

@@ -154,15 +154,21 @@ def buys_line(o: InterviewOutlook) -> str:
         if c.siblings and before is not None and before.groups_once and not before.siblings:
             what = f"also the siblings{by}"
         elif c.siblings:
-            what = f"every question, {plural(c.reviews_each, 'review')} each{by}"
+            what = f"every question{_reviews(c)}{by}"
         elif c.groups_once:
             what = (f"the same{by}" if before is not None and before.groups_once
-                    else f"every intent once, {plural(c.reviews_each, 'review')} each{by}")
+                    else f"every intent once{_reviews(c)}{by}")
         else:
             what = f"{c.groups} of {o.plan.groups_in_scope} intents once"
         parts.append(f"At {minutes}: {what}.")
         before = c
     return " ".join(parts)
+
+
+def _reviews(c: PlanCoverage) -> str:
+    """", 2 reviews each" (on later days, before the date); nothing when the last ones come
+    too late for a review."""
+    return f", {plural(c.reviews_each, 'review')} each" if c.reviews_each else ""
 
 
 def _date_arg(at: datetime, local: tzinfo) -> str:
