@@ -219,7 +219,7 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
             store.close()
     dice = random.Random(f"exam:{seed}")
     exam = []
-    expected: tuple[list[float], list[float]] = ([], [])  # the learner's exact chance on each exam question
+    expected: tuple[list[float], list[float]] = ([], [])  # exact chance per exam question
     for offer in offers:
         qid = offer.card.id
         assert offer.card.is_new  # the exam asks only questions never answered

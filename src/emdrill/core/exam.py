@@ -171,6 +171,7 @@ class FirstSight:
     story: bool | None
     picked: bool = False
     named: bool = False
+    family: str = ""
 
 
 @dataclass(frozen=True)
@@ -205,14 +206,21 @@ class Carried:
 
 
 def carried(sights: Iterable[FirstSight], groups: Mapping[str, str]) -> Carried:
-    """The first sights' evidence of transfer, `sights` oldest first (one per question)."""
+    """The first sights' evidence of transfer, `sights` oldest first (one per question). A
+    family's first question has nothing to carry over from (no other question of its family
+    seen): it says nothing of transfer and is left out. On the day every family in a plan
+    has been started, so a new group's question is one of a started family."""
     tallies = {"intent_known": Tally(), "intent_new": Tally(), "story_known": Tally(),
                "story_new": Tally()}
     seen: set[str] = set()
+    started: set[str] = set()
     for sight in sights:
         group = groups.get(sight.question_id, sight.question_id)
         kind = "known" if group in seen else "new"
         seen.add(group)
+        if sight.family not in started:  # (a group lies within one family)
+            started.add(sight.family)
+            continue
         if sight.intent is not None:
             guess = INTENT_CHANCE if sight.picked else SELF_GRADE_GUESS
             tallies[f"intent_{kind}"] = tallies[f"intent_{kind}"].add(sight.intent, guess)

@@ -110,18 +110,19 @@ def first_sight_answers(store: Store) -> list[FirstSight]:
     drill, an exam) and the story a slot named."""
     sql = ("SELECT r.question_id, r.intent_rating, r.story_rating, r.slot_named, "
            "(SELECT p.picked = p.question_id FROM intent_pick p WHERE p.review_id = r.id "
-           f"ORDER BY p.id LIMIT 1) FROM review r WHERE {_FIRST_SIGHT} "
+           "ORDER BY p.id LIMIT 1), coalesce(q.family, '') FROM review r "
+           f"LEFT JOIN question q ON q.id = r.question_id WHERE {_FIRST_SIGHT} "
            "ORDER BY r.reviewed_at, r.id")
     found: dict[str, FirstSight] = {}
     with store.read() as con:
-        for qid, intent, story, slot, pick in con.execute(sql):
+        for qid, intent, story, slot, pick, family in con.execute(sql):
             if qid in found:
                 continue  # a one-facet review (Anki) leaves the other facet's first open
             found[qid] = FirstSight(
                 qid, intent=None if intent is None else (bool(pick) if pick is not None
                                                           else intent > 1),
                 story=None if story is None else story > 1,
-                picked=pick is not None, named=slot is not None)
+                picked=pick is not None, named=slot is not None, family=family)
     return list(found.values())
 
 
