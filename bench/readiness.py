@@ -48,7 +48,10 @@ from pathlib import Path
 
 from emdrill.core.exam import (
     INTENT_CHANCE,
+    PRIOR_NEW_GROUP,
+    PRIOR_TRANSFER,
     STORY_CHANCE,
+    Carried,
     carried,
     forecast_unseen,
     share_known_at_date,
@@ -123,6 +126,9 @@ class Outcome:
     expected: tuple[float, float] = (0.0, 0.0)  # exact mean chance on the exam's questions
     source: str = ""  # where the day-5 forecast came from
     first_sights: int = 0  # first sights it drew on
+    evidence: Carried = field(default_factory=Carried)  # what they showed, on day 5
+    # the exam's intents: (its group seen, the learner's true carry-over T), per question
+    carry: list[tuple[bool, float]] = field(default_factory=list)
 
 
 def _family_forecast(store: Store, cards: Sequence[Card], groups: dict[str, str],
@@ -190,7 +196,7 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
             worst = 0.0
             forecast: dict[str, tuple[float, float]] = {}
             family_forecast: dict[str, float] = {}
-            source, sights = "", 0
+            source, sights, evidence = "", 0, Carried()
             for day in range(days):
                 today = drill_day(store, learner, plan, minutes, day=day, tally=tally)
                 total = sum(today.values())
@@ -208,7 +214,8 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
                         family_forecast = _family_forecast(
                             store, store_cards.load_cards(store), groups, outlook)
                         source = outlook.forecast_unseen.source
-                        sights = len(store_interview.first_sight_answers(store))
+                        answers = store_interview.first_sight_answers(store)
+                        sights, evidence = len(answers), carried(answers, groups)
             cards = store_cards.load_cards(store)
             seen = {groups.get(c.id, c.id) for c in cards if not c.is_new}
             morning = Clock(now=interview_at - timedelta(minutes=30), local=UTC)
@@ -220,8 +227,10 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
     dice = random.Random(f"exam:{seed}")
     exam = []
     expected: tuple[list[float], list[float]] = ([], [])  # exact chance per exam question
+    carry = []
     for offer in offers:
         qid = offer.card.id
+        carry.append((groups.get(qid, qid) in seen, learner.carried(qid, "intent", morning.now)))
         assert offer.card.is_new  # the exam asks only questions never answered
         chances = (learner.unseen(qid, "intent", morning.now, INTENT_CHANCE),
                    learner.unseen(qid, "story", morning.now, STORY_CHANCE))
@@ -233,7 +242,7 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
                  for facet, base in (("intent", INTENT_CHANCE), ("story", STORY_CHANCE)))
     return Outcome(first_day, group_count(groups), len(seen), worst,
                    forecast, family_forecast, exam, (loop[0], loop[1]),
-                   (_mean(expected[0]), _mean(expected[1])), source, sights)
+                   (_mean(expected[0]), _mean(expected[1])), source, sights, evidence, carry)
 
 
 def _mean(values: Sequence[float]) -> float:
@@ -272,8 +281,26 @@ def report(minutes: int, outcomes: Sequence[Outcome], names: dict[str, str]) -> 
     print(f"day-{FORECAST_DAY} forecast from: "
           + ", ".join(f"{k} {v}/{n}" for k, v in sorted(sources.items()))
           + f" ({_mean([o.first_sights for o in outcomes]):.0f} first sights on average)")
+    _carry(outcomes)
     _errors(outcomes)
     _family_table(outcomes, names)
+
+
+def _carry(outcomes: Sequence[Outcome]) -> None:
+    """Where the error comes from: the intent's carry-over T the day-5 first sights show,
+    against the learner's true T on the morning's exam questions."""
+    known = [o.evidence.intent_known for o in outcomes]
+    new = [o.evidence.intent_new for o in outcomes]
+    carry = [c for o in outcomes for c in o.carry]
+    true_known = [t for seen, t in carry if seen]
+    true_new = [t for seen, t in carry if not seen]
+    print(f"intent carry-over T on day {FORECAST_DAY}: known intent "
+          f"{_mean([t.transfer(PRIOR_TRANSFER) for t in known]):.2f} from "
+          f"{_mean([t.answers for t in known]):.1f} first sights, new intent "
+          f"{_mean([t.transfer(PRIOR_NEW_GROUP) for t in new]):.2f} from "
+          f"{_mean([t.answers for t in new]):.1f}; on the exam: "
+          f"{len(true_known) / max(1, len(carry)):.0%} of its questions a known intent, "
+          f"true T {_mean(true_known):.2f} known, {_mean(true_new):.2f} new")
 
 
 def _errors(outcomes: Sequence[Outcome]) -> None:

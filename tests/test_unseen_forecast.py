@@ -24,7 +24,7 @@ from emdrill.core.exam import (
     Exam,
     ExamAnswer,
     FirstSight,
-    Tally,
+    SightTally,
     carried,
     forecast_unseen,
     share_known_at_date,
@@ -41,8 +41,8 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PRIOR_INTENT = INTENT_CHANCE + (1 - INTENT_CHANCE) * PRIOR_TRANSFER  # a known group, no evidence
 
 
-def _tally(right: int, wrong: int, guess: float = SELF_GRADE_GUESS) -> Tally:
-    found = Tally()
+def _tally(right: int, wrong: int, guess: float = SELF_GRADE_GUESS) -> SightTally:
+    found = SightTally()
     for ok in [True] * right + [False] * wrong:
         found = found.add(ok, guess)
     return found
@@ -176,7 +176,8 @@ def test_a_first_sight_counts_once_and_a_second_answer_does_not(store: Store) ->
     # alpha-1 and beta-1 open their families
     evidence = carried(found, {"alpha-1": "g", "alpha-2": "g", "alpha-4": "alpha-4",
                                "beta-1": "beta-1"})
-    assert evidence.intent_known == Tally(1, -1.0) and evidence.intent_new == Tally(1, 1.0)
+    assert evidence.intent_known == SightTally(1, -1.0)
+    assert evidence.intent_new == SightTally(1, 1.0)
     # the plan's first-sight recall reads the same first sights
     assert store_interview.first_sights(store) == (4, 3, 3)
 

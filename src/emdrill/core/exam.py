@@ -175,15 +175,15 @@ class FirstSight:
 
 
 @dataclass(frozen=True)
-class Tally:
+class SightTally:
     """First sights of one kind and the sum of their transfer scores: an answer right with
     chance `g` without help scores (right - g) / (1 - g), whose mean is T."""
 
     answers: int = 0
     score: float = 0.0
 
-    def add(self, right: bool, guess: float) -> Tally:
-        return Tally(self.answers + 1, self.score + (float(right) - guess) / (1 - guess))
+    def add(self, right: bool, guess: float) -> SightTally:
+        return SightTally(self.answers + 1, self.score + (float(right) - guess) / (1 - guess))
 
     def transfer(self, prior: float, *, weight: int = PRIOR_ANSWERS) -> float:
         """T, the prior counted as `weight` answers, between 0 and 1."""
@@ -195,10 +195,10 @@ class Carried:
     """What the first sights show: per facet, those whose intent group had been seen before
     (a new wording of a known intent) and those whose group had not."""
 
-    intent_known: Tally = Tally()
-    intent_new: Tally = Tally()
-    story_known: Tally = Tally()
-    story_new: Tally = Tally()
+    intent_known: SightTally = SightTally()
+    intent_new: SightTally = SightTally()
+    story_known: SightTally = SightTally()
+    story_new: SightTally = SightTally()
 
     @property
     def answers(self) -> int:
@@ -210,8 +210,8 @@ def carried(sights: Iterable[FirstSight], groups: Mapping[str, str]) -> Carried:
     family's first question has nothing to carry over from (no other question of its family
     seen): it says nothing of transfer and is left out. On the day every family in a plan
     has been started, so a new group's question is one of a started family."""
-    tallies = {"intent_known": Tally(), "intent_new": Tally(), "story_known": Tally(),
-               "story_new": Tally()}
+    tallies = {key: SightTally() for key in ("intent_known", "intent_new", "story_known",
+                                             "story_new")}
     seen: set[str] = set()
     started: set[str] = set()
     for sight in sights:
@@ -254,7 +254,7 @@ def forecast_unseen(exams: Sequence[Exam], *, seen_share: float,
     found = evidence or Carried()
     share = min(1.0, max(0.0, seen_share))
 
-    def chance(base: float, known: Tally, new: Tally) -> float:
+    def chance(base: float, known: SightTally, new: SightTally) -> float:
         t = (share * known.transfer(PRIOR_TRANSFER)
              + (1 - share) * new.transfer(PRIOR_NEW_GROUP))
         return base + (1 - base) * t
