@@ -2,6 +2,7 @@
 
     python bench/readiness.py [--seeds 20] [--days 10] [--minutes 5 10] [--questions 10]
                               [--sibling 0.7] [--family 0.2] [--first-sight 0.5]
+                              [--exam-day 0]
 
 A loop is booked `--days` ahead on a new collection with the bundled deck (every question
 in scope). The learner is emdrill.ops.simulation's (a true memory per facet following
@@ -29,6 +30,10 @@ Per family the exam answers are pooled over the seeds. Beside it, *loop draw* is
 learner's exact mean chance over every in-scope question it has never answered: what a loop
 asking unseen questions at random would find (the exam pool is drawn from the larger intent
 groups, so its questions more often have a drilled sibling).
+
+`--exam-day N` also has the learner sit an exam (the pool's questions, as `emdrill exam`
+asks them) at the end of day N, before the day-5 forecast when N < 5: its answers are first
+sights too, picks among four, and the pool then joins the drills.
 
 It also checks the plan's side: the day each family is first introduced, the intent groups
 seen by the date, and the largest share one family takes of any drill's answers.
@@ -173,7 +178,7 @@ def drill_day(store: Store, learner: TransferLearner, plan: SimulationPlan, minu
 
 def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int,
         sibling: float = SIBLING, in_family: float = FAMILY,
-        first_sight: float = 0.5) -> Outcome:
+        first_sight: float = 0.5, exam_day: int = 0) -> Outcome:
     plan = SimulationPlan(days=days, answers=max(1, round(minutes * 60 / SECONDS)), seconds=SECONDS,
                 seed=seed)
     interview_at = (plan.start + timedelta(days=days)).replace(hour=9, minute=0)
@@ -204,6 +209,9 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
                     worst = max(worst, max(today.values()) / total)
                 for fam in today:
                     first_day.setdefault(fam, day)
+                if day + 1 == exam_day:
+                    _sit_exam(store, learner, plan.start + timedelta(days=day, hours=11),
+                              count=questions, seed=seed)
                 if day + 1 in (FORECAST_DAY, days):
                     clock = Clock(now=plan.start + timedelta(days=day, hours=12), local=UTC)
                     outlook = plan_ops.outlook(store, clock, collection.settings(store))
@@ -243,6 +251,26 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
     return Outcome(first_day, group_count(groups), len(seen), worst,
                    forecast, family_forecast, exam, (loop[0], loop[1]),
                    (_mean(expected[0]), _mean(expected[1])), source, sights, evidence, carry)
+
+
+def _sit_exam(store: Store, learner: TransferLearner, at: datetime, *, count: int,
+              seed: int) -> None:
+    """An exam sat during the plan (`--exam-day`): the pool's questions answered with the
+    learner's chance, recorded as `emdrill exam` records them (the pool then joins drills)."""
+    clock = Clock(now=at, local=UTC)
+    offers = exam_ops.prepare(store, clock, count=count, rng=random.Random(f"mid:{seed}"))
+    dice = random.Random(f"mid-exam:{seed}")
+    replies = []
+    for offer in offers:
+        qid, slot = offer.card.id, offer.card.question.story
+        intent_ok = dice.random() < learner.unseen(qid, "intent", at, INTENT_CHANCE)
+        story_ok = dice.random() < learner.unseen(qid, "story", at, STORY_CHANCE)
+        wrong = (offer.right_index + 1) % len(offer.shown)
+        replies.append(exam_ops.Reply(offer.right_index if intent_ok else wrong,
+                                      slot if story_ok else slot % 8 + 1))
+        learner.learn(qid, offer.card.family, "intent", intent_ok, at)
+        learner.learn(qid, offer.card.family, "story", story_ok, at)
+    exam_ops.record(store, clock, offers, replies)
 
 
 def _mean(values: Sequence[float]) -> float:
@@ -342,6 +370,9 @@ def main() -> None:
                         help="the learner's transfer to another group of the family")
     parser.add_argument("--first-sight", type=float, default=0.5,
                         help="the learner's chance at a drill's first sight with no transfer")
+    parser.add_argument("--exam-day", type=int, default=0,
+                        help="also sit an exam at the end of this day (0: none before the "
+                             "morning)")
     args = parser.parse_args()
     paths = decks.bundled_paths()
     names = {f.family_slug: f.family_name for f in _families(paths)}
@@ -352,7 +383,8 @@ def main() -> None:
         started = time.perf_counter()
         outcomes = [run(paths, days=args.days, minutes=minutes, seed=s,
                         questions=args.questions, sibling=args.sibling,
-                        in_family=args.family, first_sight=args.first_sight)
+                        in_family=args.family, first_sight=args.first_sight,
+                        exam_day=args.exam_day)
                     for s in range(1, args.seeds + 1)]
         report(minutes, outcomes, names)
         print(f"({time.perf_counter() - started:.0f} s)")
