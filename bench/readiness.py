@@ -1,6 +1,8 @@
 """Readiness on questions never seen: the forecast against a measured exam, simulated.
 
     python bench/readiness.py [--seeds 20] [--days 10] [--minutes 5 10] [--questions 10]
+                              [--sibling 0.7] [--family 0.2] [--first-sight 0.5]
+                              [--exam-day 0]
 
 A loop is booked `--days` ahead on a new collection with the bundled deck (every question
 in scope). The learner is emdrill.ops.simulation's (a true memory per facet following
@@ -10,8 +12,9 @@ between questions: a question it has never answered is decoded with
 where R_sibling is its best recall now of a question of the same intent group and R_family
 its mean recall of the family's questions it has answered. `base` is the first-sight guess
 in a drill (0.5) and the guess among the options in an exam (1 in 4 for the intent, 1 in 8
-for the slot). SIBLING = 0.7 and FAMILY = 0.2 are the transfer rates the simulation knows;
-emdrill does not (its prior assumes PRIOR_TRANSFER = 0.5 times the share of groups seen).
+for the slot). SIBLING = 0.7 and FAMILY = 0.2 are the transfer rates the simulation knows
+(`--sibling`, `--family` try others; `--first-sight` the drill's guess); emdrill does not: its
+forecast starts from a stated prior and is moved by the learner's own first sights.
 
 The learner drills once a day (08:00 UTC, an answer every 25 seconds, the minutes given)
 through the real core with the plan on: a drill is an `ops.drill.Session` of those minutes
@@ -21,10 +24,16 @@ and on the evening before, the `interview` forecast for unseen questions is read
 family's share of groups seen). On the morning an exam is drawn by `ops.exam.prepare`
 (never-answered questions, the plan's pool first, spread over the families), the learner
 answers it with the rule above and its own dice, and the share decoded right is the measured
-score. Per family the exam answers are pooled over the seeds. Beside it, *loop draw* is the
+score. *Expected exam* is the learner's exact chance on that exam's questions, the measured
+score without the dice (one exam of 10 questions is about 15 points either way by luck alone).
+Per family the exam answers are pooled over the seeds. Beside it, *loop draw* is the
 learner's exact mean chance over every in-scope question it has never answered: what a loop
 asking unseen questions at random would find (the exam pool is drawn from the larger intent
 groups, so its questions more often have a drilled sibling).
+
+`--exam-day N` also has the learner sit an exam (the pool's questions, as `emdrill exam`
+asks them) at the end of day N, before the day-5 forecast when N < 5: its answers are first
+sights too, picks among four, and the pool then joins the drills.
 
 It also checks the plan's side: the day each family is first introduced, the intent groups
 seen by the date (and those answered on two study days or more: a first sight and a review)
@@ -46,7 +55,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from emdrill.core.exam import INTENT_CHANCE, STORY_CHANCE, forecast_unseen
+from emdrill.core.exam import (
+    INTENT_CHANCE,
+    PRIOR_NEW_GROUP,
+    PRIOR_TRANSFER,
+    STORY_CHANCE,
+    Carried,
+    carried,
+    forecast_unseen,
+    share_known_at_date,
+)
 from emdrill.core.groups import group_count, intent_groups
 from emdrill.core.scheduler import Rating, retrievability
 from emdrill.core.timing import Clock
@@ -57,6 +75,7 @@ from emdrill.ops import interview as plan_ops
 from emdrill.ops.drill import Pick, Session
 from emdrill.ops.simulation import Learner, SimulationPlan
 from emdrill.store import cards as store_cards
+from emdrill.store import interview as store_interview
 from emdrill.store.db import Store
 
 SECONDS = 25.0
@@ -72,10 +91,13 @@ class TransferLearner(Learner):
 
     group: dict[str, str] = field(default_factory=dict)  # question id -> group root
     family: dict[str, str] = field(default_factory=dict)  # question id -> family
+    sibling: float = SIBLING  # the true transfer rates (emdrill never reads them)
+    in_family: float = FAMILY
 
     def fresh(self) -> TransferLearner:
         return TransferLearner(self.weak_family, self.weak_learning, self.first_sight,
-                               group=self.group, family=self.family)
+                               group=self.group, family=self.family, sibling=self.sibling,
+                               in_family=self.in_family)
 
     def carried(self, question_id: str, facet: str, now: datetime) -> float:
         """What the learner's answered questions lend an unanswered one, 0 to 1."""
@@ -90,7 +112,7 @@ class TransferLearner(Learner):
             if self.family.get(qid) == fam:
                 in_family.append(r)
         family = sum(in_family) / len(in_family) if in_family else 0.0
-        return max(SIBLING * sibling, FAMILY * family)
+        return max(self.sibling * sibling, self.in_family * family)
 
     def unseen(self, question_id: str, facet: str, now: datetime, base: float) -> float:
         return base + (1 - base) * self.carried(question_id, facet, now)
@@ -114,18 +136,27 @@ class Outcome:
     planned: int = 0  # intent groups the plan said on day 1 it sees by the date
     reviewed: int = 0  # intent groups with a question answered on two study days or more
     kinds: list[Counter[str]] = field(default_factory=list)  # per day: answers by KINDS
+    expected: tuple[float, float] = (0.0, 0.0)  # exact mean chance on the exam's questions
+    source: str = ""  # where the day-5 forecast came from
+    first_sights: int = 0  # first sights it drew on
+    evidence: Carried = field(default_factory=Carried)  # what they showed, on day 5
+    # the exam's intents: (its group seen, the learner's true carry-over T), per question
+    carry: list[tuple[bool, float]] = field(default_factory=list)
 
 
-def _family_forecast(cards: Sequence[Card], groups: dict[str, str]) -> dict[str, float]:
-    by: dict[str, set[str]] = defaultdict(set)
-    seen: dict[str, set[str]] = defaultdict(set)
+def _family_forecast(store: Store, cards: Sequence[Card], groups: dict[str, str],
+                     outlook: plan_ops.InterviewOutlook) -> dict[str, float]:
+    """Per family, the day-5 forecast the way `interview` makes the overall one: the same
+    first sights, the family's share of unseen questions whose group the plan will have seen."""
+    evidence = carried(store_interview.first_sight_answers(store), groups)
+    by_date = {c.id for c in cards if not c.is_new} | {c.id for c in outlook.plan.introduce}
+    by: dict[str, list[str]] = defaultdict(list)
     for c in cards:
-        root = groups.get(c.id, c.id)
-        by[c.family].add(root)
-        if not c.is_new:
-            seen[c.family].add(root)
-    return {f: forecast_unseen([], seen_share=len(seen[f]) / len(roots))[0]
-            for f, roots in by.items()}
+        by[c.family].append(c.id)
+    return {f: forecast_unseen([], seen_share=share_known_at_date(ids, groups,
+                                                                  seen_by_date=by_date),
+                               evidence=evidence).intent
+            for f, ids in by.items()}
 
 
 def _kind(pick: Pick, today: Counter[str], groups: dict[str, str], seen: set[str]) -> str:
@@ -174,7 +205,9 @@ def drill_day(store: Store, learner: TransferLearner, plan: SimulationPlan, minu
     return families
 
 
-def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int) -> Outcome:
+def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int,
+        sibling: float = SIBLING, in_family: float = FAMILY,
+        first_sight: float = 0.5, exam_day: int = 0) -> Outcome:
     plan = SimulationPlan(days=days, answers=max(1, round(minutes * 60 / SECONDS)), seconds=SECONDS,
                 seed=seed)
     interview_at = (plan.start + timedelta(days=days)).replace(hour=9, minute=0)
@@ -187,7 +220,9 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
             cards = store_cards.load_cards(store)
             groups = intent_groups(c.question for c in cards)
             learner = TransferLearner(simulation.default_weak_family(paths),
-                                      group=groups, family={c.id: c.family for c in cards})
+                                      first_sight=first_sight, group=groups,
+                                      family={c.id: c.family for c in cards},
+                                      sibling=sibling, in_family=in_family)
             plan_ops.set_interview(store, Clock(now=plan.start, local=UTC),
                                    interview_at.isoformat())
             planned = plan_ops.outlook(store, Clock(now=plan.start, local=UTC),
@@ -201,6 +236,7 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
             worst = 0.0
             forecast: dict[str, tuple[float, float]] = {}
             family_forecast: dict[str, float] = {}
+            source, sights, evidence = "", 0, Carried()
             for day in range(days):
                 kinds.append(Counter())
                 before = Counter(tally)
@@ -213,6 +249,9 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
                     worst = max(worst, max(today.values()) / total)
                 for fam in today:
                     first_day.setdefault(fam, day)
+                if day + 1 == exam_day:
+                    _sit_exam(store, learner, plan.start + timedelta(days=day, hours=11),
+                              count=questions, seed=seed)
                 if day + 1 in (FORECAST_DAY, days):
                     clock = Clock(now=plan.start + timedelta(days=day, hours=12), local=UTC)
                     outlook = plan_ops.outlook(store, clock, collection.settings(store))
@@ -220,8 +259,11 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
                     key = "day5" if day + 1 == FORECAST_DAY else "eve"
                     forecast[key] = outlook.forecast_unseen[:2]
                     if key == "day5":
-                        family_forecast = _family_forecast(store_cards.load_cards(store),
-                                                           groups)
+                        family_forecast = _family_forecast(
+                            store, store_cards.load_cards(store), groups, outlook)
+                        source = outlook.forecast_unseen.source
+                        answers = store_interview.first_sight_answers(store)
+                        sights, evidence = len(answers), carried(answers, groups)
             cards = store_cards.load_cards(store)
             seen = {groups.get(c.id, c.id) for c in cards if not c.is_new}
             morning = Clock(now=interview_at - timedelta(minutes=30), local=UTC)
@@ -232,18 +274,46 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
             store.close()
     dice = random.Random(f"exam:{seed}")
     exam = []
+    expected: tuple[list[float], list[float]] = ([], [])  # exact chance per exam question
+    carry = []
     for offer in offers:
         qid = offer.card.id
+        carry.append((groups.get(qid, qid) in seen, learner.carried(qid, "intent", morning.now)))
         assert offer.card.is_new  # the exam asks only questions never answered
-        intent = dice.random() < learner.unseen(qid, "intent", morning.now, INTENT_CHANCE)
-        story = dice.random() < learner.unseen(qid, "story", morning.now, STORY_CHANCE)
+        chances = (learner.unseen(qid, "intent", morning.now, INTENT_CHANCE),
+                   learner.unseen(qid, "story", morning.now, STORY_CHANCE))
+        intent, story = (dice.random() < c for c in chances)
         exam.append((offer.card.family, intent, story))
+        for kept, c in zip(expected, chances, strict=True):
+            kept.append(c)
     loop = tuple(_mean([learner.unseen(q, facet, morning.now, base) for q in unanswered])
                  for facet, base in (("intent", INTENT_CHANCE), ("story", STORY_CHANCE)))
     return Outcome(first_day, group_count(groups), len(seen), worst,
                    forecast, family_forecast, exam, (loop[0], loop[1]),
+                   expected=(_mean(expected[0]), _mean(expected[1])), source=source,
+                   first_sights=sights, evidence=evidence, carry=carry,
                    planned=planned.plan.groups_at_date,
                    reviewed=sum(len(d) >= 2 for d in days_answered.values()), kinds=kinds)
+
+
+def _sit_exam(store: Store, learner: TransferLearner, at: datetime, *, count: int,
+              seed: int) -> None:
+    """An exam sat during the plan (`--exam-day`): the pool's questions answered with the
+    learner's chance, recorded as `emdrill exam` records them (the pool then joins drills)."""
+    clock = Clock(now=at, local=UTC)
+    offers = exam_ops.prepare(store, clock, count=count, rng=random.Random(f"mid:{seed}"))
+    dice = random.Random(f"mid-exam:{seed}")
+    replies = []
+    for offer in offers:
+        qid, slot = offer.card.id, offer.card.question.story
+        intent_ok = dice.random() < learner.unseen(qid, "intent", at, INTENT_CHANCE)
+        story_ok = dice.random() < learner.unseen(qid, "story", at, STORY_CHANCE)
+        wrong = (offer.right_index + 1) % len(offer.shown)
+        replies.append(exam_ops.Reply(offer.right_index if intent_ok else wrong,
+                                      slot if story_ok else slot % 8 + 1))
+        learner.learn(qid, offer.card.family, "intent", intent_ok, at)
+        learner.learn(qid, offer.card.family, "story", story_ok, at)
+    exam_ops.record(store, clock, offers, replies)
 
 
 def _mean(values: Sequence[float]) -> float:
@@ -271,10 +341,10 @@ def report(minutes: int, outcomes: Sequence[Outcome], names: dict[str, str]) -> 
     answers = [a for o in outcomes for a in o.exam]
     measured = _mean([float(a[1]) for a in answers])
     measured_story = _mean([float(a[2]) for a in answers])
-    per_seed = [abs(o.forecast["day5"][0] - _mean([float(a[1]) for a in o.exam]))
-                for o in outcomes]
     print(f"exam on the morning: {len(answers)} answers; intent {measured:.0%}, "
-          f"slot {measured_story:.0%}")
+          f"slot {measured_story:.0%}; expected (no dice): intent "
+          f"{_mean([o.expected[0] for o in outcomes]):.0%}, slot "
+          f"{_mean([o.expected[1] for o in outcomes]):.0%}")
     loop_intent = _mean([o.loop[0] for o in outcomes])
     loop_story = _mean([o.loop[1] for o in outcomes])
     print(f"loop draw (every unanswered question): intent {loop_intent:.0%}, "
@@ -282,13 +352,52 @@ def report(minutes: int, outcomes: Sequence[Outcome], names: dict[str, str]) -> 
     for key, label in (("day5", f"day {FORECAST_DAY}"), ("eve", "the evening before")):
         intent = _mean([o.forecast[key][0] for o in outcomes])
         story = _mean([o.forecast[key][1] for o in outcomes])
-        print(f"forecast made on {label}: intent {intent:.0%} ({100 * (intent - measured):+.0f} "
-              f"points against the exam, {100 * (intent - loop_intent):+.0f} against the loop "
-              f"draw), slot {story:.0%} ({100 * (story - measured_story):+.0f}, "
-              f"{100 * (story - loop_story):+.0f})")
-    within = sum(e <= 0.10 for e in per_seed)
-    print(f"day-{FORECAST_DAY} forecast within 10 points of that seed's exam: {within}/{n} "
-          f"seeds (one exam of {len(outcomes[0].exam)} questions is coarse)")
+        print(f"forecast made on {label}: intent {intent:.0%}, slot {story:.0%}")
+    sources = Counter(o.source for o in outcomes)
+    print(f"day-{FORECAST_DAY} forecast from: "
+          + ", ".join(f"{k} {v}/{n}" for k, v in sorted(sources.items()))
+          + f" ({_mean([o.first_sights for o in outcomes]):.0f} first sights on average)")
+    _carry(outcomes)
+    _errors(outcomes)
+    _family_table(outcomes, names)
+
+
+def _carry(outcomes: Sequence[Outcome]) -> None:
+    """Where the error comes from: the intent's carry-over T the day-5 first sights show,
+    against the learner's true T on the morning's exam questions."""
+    known = [o.evidence.intent_known for o in outcomes]
+    new = [o.evidence.intent_new for o in outcomes]
+    carry = [c for o in outcomes for c in o.carry]
+    true_known = [t for seen, t in carry if seen]
+    true_new = [t for seen, t in carry if not seen]
+    print(f"intent carry-over T on day {FORECAST_DAY}: known intent "
+          f"{_mean([t.transfer(PRIOR_TRANSFER) for t in known]):.2f} from "
+          f"{_mean([t.answers for t in known]):.1f} first sights, new intent "
+          f"{_mean([t.transfer(PRIOR_NEW_GROUP) for t in new]):.2f} from "
+          f"{_mean([t.answers for t in new]):.1f}; on the exam: "
+          f"{len(true_known) / max(1, len(carry)):.0%} of its questions a known intent, "
+          f"true T {_mean(true_known):.2f} known, {_mean(true_new):.2f} new")
+
+
+def _errors(outcomes: Sequence[Outcome]) -> None:
+    """The day-5 forecast against each seed's exam, its expected score and the loop draw."""
+    n = len(outcomes)
+    print(f"day-{FORECAST_DAY} forecast minus, in points:     mean   mean abs   within 10")
+    for facet, i in (("intent", 0), ("slot", 1)):
+        against = {
+            "the exam (dice)": [_mean([float(a[1 + i]) for a in o.exam]) for o in outcomes],
+            "the expected exam (no dice)": [o.expected[i] for o in outcomes],
+            "the loop draw": [o.loop[i] for o in outcomes]}
+        for label, truth in against.items():
+            errors = [100 * (o.forecast["day5"][i] - t) for o, t in zip(outcomes, truth,
+                                                                       strict=True)]
+            print(f"  {facet + ', ' + label:<34} {_mean(errors):>+6.1f} "
+                  f"{_mean([abs(e) for e in errors]):>9.1f} "
+                  f"{sum(abs(e) <= 10 for e in errors):>7}/{n}")
+
+
+def _family_table(outcomes: Sequence[Outcome], names: dict[str, str]) -> None:
+    answers = [a for o in outcomes for a in o.exam]
     print(f"{'family':<28} {'day-5 forecast':>14} {'exam':>10}")
     for slug in sorted(names, key=lambda s: names[s]):
         got = [a[1] for a in answers if a[0] == slug]
@@ -313,15 +422,28 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=10)
     parser.add_argument("--minutes", type=int, nargs="+", default=[5, 10])
     parser.add_argument("--questions", type=int, default=10)
+    parser.add_argument("--sibling", type=float, default=SIBLING,
+                        help="the learner's transfer to an unseen sibling")
+    parser.add_argument("--family", type=float, default=FAMILY,
+                        help="the learner's transfer to another group of the family")
+    parser.add_argument("--first-sight", type=float, default=0.5,
+                        help="the learner's chance at a drill's first sight with no transfer")
+    parser.add_argument("--exam-day", type=int, default=0,
+                        help="also sit an exam at the end of this day (0: none before the "
+                             "morning)")
     args = parser.parse_args()
     paths = decks.bundled_paths()
     names = {f.family_slug: f.family_name for f in _families(paths)}
-    print(f"{args.days} days to the loop, bundled deck, transfer: sibling {SIBLING}, "
-          f"family {FAMILY}; exam of {args.questions} unseen questions on the morning")
+    print(f"{args.days} days to the loop, bundled deck, transfer: sibling {args.sibling}, "
+          f"family {args.family}, drill first sight {args.first_sight}; exam of "
+          f"{args.questions} unseen questions on the morning")
     for minutes in args.minutes:
         started = time.perf_counter()
         outcomes = [run(paths, days=args.days, minutes=minutes, seed=s,
-                        questions=args.questions) for s in range(1, args.seeds + 1)]
+                        questions=args.questions, sibling=args.sibling,
+                        in_family=args.family, first_sight=args.first_sight,
+                        exam_day=args.exam_day)
+                    for s in range(1, args.seeds + 1)]
         report(minutes, outcomes, names)
         print(f"({time.perf_counter() - started:.0f} s)")
 

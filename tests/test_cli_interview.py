@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from emdrill.cli.main import app
+from emdrill.core.exam import forecast_unseen
 
 PLAN_KEYS = {"date", "days_left", "in_scope", "seen", "new_per_day", "answers_per_day",
              "minutes_per_day", "unseen_at_date", "readiness", "groups", "exam",
@@ -129,7 +130,8 @@ def test_home_screen_counts_down(loaded: CliRunner) -> None:
     _ok(loaded, ["interview", "2026-03-11"])
     home = _ok(loaded, [])
     assert "Loop in 9 days · groups 0/" in home and "recall - · no exam yet" in home
-    assert "· unseen 25%" in home
+    # nothing answered: the prior, for the share of groups the plan sees by the date (all)
+    assert f"· unseen {forecast_unseen([], seen_share=1.0).intent:.0%}" in home
     status = json.loads(_ok(loaded, ["status", "--json"]))
     assert set(status["interview"]) == PLAN_KEYS
     assert status["new_today"] == status["interview"]["new_per_day"]

@@ -98,7 +98,7 @@ def test_interview_json_counts_groups_and_the_exams(store: Store) -> None:
     from typer.testing import CliRunner
 
     from emdrill.cli.main import app
-    from emdrill.core.exam import INTENT_CHANCE
+    from emdrill.core.exam import INTENT_CHANCE, forecast_unseen
 
     interview.set_interview(store, _clock(), "2026-03-12")
     store.close()
@@ -106,8 +106,13 @@ def test_interview_json_counts_groups_and_the_exams(store: Store) -> None:
     data = json.loads(runner.invoke(app, ["interview", "--json"]).stdout)
     assert data["groups"] == {"in_scope": 7, "seen": 0}
     assert data["exam"] is None
-    assert data["forecast_unseen"] == {"intent": INTENT_CHANCE, "story": 0.125,
-                                       "measured": False}
+    # nothing answered yet: the stated prior, for a question unseen on the day whose group
+    # the plan will have seen by then (here: the pool's, every other member introduced)
+    prior = forecast_unseen([], seen_share=1.0)
+    assert data["forecast_unseen"] == {"intent": round(prior.intent, 4),
+                                       "story": round(prior.story, 4), "measured": False,
+                                       "source": "prior"}
+    assert prior.intent > INTENT_CHANCE
     for _ in range(2):  # two exams of two questions
         sat = runner.invoke(app, ["exam", "-n", "2", "--json"], input="a\n1\na\n1\n")
         assert sat.exit_code == 0, sat.output
@@ -116,5 +121,6 @@ def test_interview_json_counts_groups_and_the_exams(store: Store) -> None:
     assert again["exam"]["questions"] == 2 and len(results) == 2
     assert again["groups"]["seen"] >= 2
     assert again["forecast_unseen"]["measured"] is True
+    assert again["forecast_unseen"]["source"] == "exams"
     text = " ".join(runner.invoke(app, ["interview"]).stdout.split())
     assert "Intent groups seen:" in text and "Last exam" in text

@@ -9,10 +9,12 @@ from __future__ import annotations
 import math
 import random
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
+from emdrill.core.plan import DEFAULT_FIRST_SIGHT
 from emdrill.core.types import Card
 
 EXAM_QUESTIONS = 10  # about as many as a loop asks, and enough for an interval of use
@@ -140,24 +142,138 @@ class Exam:
         return likely(self.story_right, self.questions)
 
 
-# Before two exams, the forecast for an unseen question is a stated prior: a guess among the
-# options, plus PRIOR_TRANSFER of the rest for the share of intent groups already seen (a
-# decoded intent carries over to a new wording about half the time, until measured).
+# The forecast for an unseen question (docs/interview.md, "The forecast for unseen questions").
+# A question never seen is decoded with  chance + (1 - chance) x T, T being how much of what
+# the user knows carries over to it: T_known for a question whose intent group has a member
+# seen, T_new for one whose group has none. The stated prior: T_known = PRIOR_TRANSFER (a
+# decoded intent carries over to a new wording about half the time), T_new = 0 (a guess).
+# Every first sight is an answer to a never-seen question, so the user's first sights
+# measure T; the prior counts as PRIOR_ANSWERS first sights of each kind.
 PRIOR_TRANSFER = 0.5
+PRIOR_NEW_GROUP = 0.0
+PRIOR_ANSWERS = 5
 INTENT_CHANCE = 0.25  # one of four
 STORY_CHANCE = 0.125  # one of eight slots
+# A self-graded first sight ("did I get it?", no options shown) is marked recalled this often
+# with nothing carried over: the plan's own first-sight assumption (core.plan).
+SELF_GRADE_GUESS = DEFAULT_FIRST_SIGHT
 EXAMS_TO_MEASURE = 2
 
 
-def forecast_unseen(exams: Sequence[Exam], *, seen_share: float) -> tuple[float, float, bool]:
-    """The chance to decode an unseen question's intent and name its story on the day, and
-    whether it is measured: from the user's exams (pooled over every answer) once
-    EXAMS_TO_MEASURE exist, else the prior for `seen_share` of the groups seen."""
+@dataclass(frozen=True)
+class FirstSight:
+    """A question's first answer (None: the facet was not graded). `picked`: the intent was
+    a pick among four, as in an exam (a decode drill, an exam); `named`: the story was a slot
+    named, as in an exam. Otherwise the facet was self-graded."""
+
+    question_id: str
+    intent: bool | None
+    story: bool | None
+    picked: bool = False
+    named: bool = False
+    family: str = ""
+
+
+@dataclass(frozen=True)
+class SightTally:
+    """First sights of one kind and the sum of their transfer scores: an answer right with
+    chance `g` without help scores (right - g) / (1 - g), whose mean is T."""
+
+    answers: int = 0
+    score: float = 0.0
+
+    def add(self, right: bool, guess: float) -> SightTally:
+        return SightTally(self.answers + 1, self.score + (float(right) - guess) / (1 - guess))
+
+    def transfer(self, prior: float, *, weight: int = PRIOR_ANSWERS) -> float:
+        """T, the prior counted as `weight` answers, between 0 and 1."""
+        return min(1.0, max(0.0, (weight * prior + self.score) / (weight + self.answers)))
+
+
+@dataclass(frozen=True)
+class Carried:
+    """What the first sights show: per facet, those whose intent group had been seen before
+    (a new wording of a known intent) and those whose group had not."""
+
+    intent_known: SightTally = SightTally()
+    intent_new: SightTally = SightTally()
+    story_known: SightTally = SightTally()
+    story_new: SightTally = SightTally()
+
+    @property
+    def answers(self) -> int:
+        return self.intent_known.answers + self.intent_new.answers
+
+
+def carried(sights: Iterable[FirstSight], groups: Mapping[str, str]) -> Carried:
+    """The first sights' evidence of transfer, `sights` oldest first (one per question). A
+    family's first question has nothing to carry over from (no other question of its family
+    seen): it says nothing of transfer and is left out. On the day every family in a plan
+    has been started, so a new group's question is one of a started family."""
+    tallies = {key: SightTally() for key in ("intent_known", "intent_new", "story_known",
+                                             "story_new")}
+    seen: set[str] = set()
+    started: set[str] = set()
+    for sight in sights:
+        group = groups.get(sight.question_id, sight.question_id)
+        kind = "known" if group in seen else "new"
+        seen.add(group)
+        if sight.family not in started:  # (a group lies within one family)
+            started.add(sight.family)
+            continue
+        if sight.intent is not None:
+            guess = INTENT_CHANCE if sight.picked else SELF_GRADE_GUESS
+            tallies[f"intent_{kind}"] = tallies[f"intent_{kind}"].add(sight.intent, guess)
+        if sight.story is not None:
+            guess = STORY_CHANCE if sight.named else SELF_GRADE_GUESS
+            tallies[f"story_{kind}"] = tallies[f"story_{kind}"].add(sight.story, guess)
+    return Carried(**tallies)
+
+
+class UnseenForecast(NamedTuple):
+    """The chance to decode an unseen question's intent and name its story on the day;
+    `measured` once it comes from exams; `source`: "exams", "first sights" or "prior"."""
+
+    intent: float
+    story: float
+    measured: bool
+    source: str
+
+
+def forecast_unseen(exams: Sequence[Exam], *, seen_share: float,
+                    evidence: Carried | None = None) -> UnseenForecast:
+    """The forecast for an unseen question on the day: from the user's exams (pooled over
+    every answer) once EXAMS_TO_MEASURE exist; before that the prior moved by the first
+    sights' `evidence`, for an unseen question whose group is seen with chance `seen_share`
+    (the share the plan will have reached by the date)."""
     if len(exams) >= EXAMS_TO_MEASURE:
         total = sum(e.questions for e in exams)
         if total:
-            return (sum(e.intent_right for e in exams) / total,
-                    sum(e.story_right for e in exams) / total, True)
+            return UnseenForecast(sum(e.intent_right for e in exams) / total,
+                                  sum(e.story_right for e in exams) / total, True, "exams")
+    found = evidence or Carried()
     share = min(1.0, max(0.0, seen_share))
-    return (INTENT_CHANCE + (1 - INTENT_CHANCE) * PRIOR_TRANSFER * share,
-            STORY_CHANCE + (1 - STORY_CHANCE) * PRIOR_TRANSFER * share, False)
+
+    def chance(base: float, known: SightTally, new: SightTally) -> float:
+        t = (share * known.transfer(PRIOR_TRANSFER)
+             + (1 - share) * new.transfer(PRIOR_NEW_GROUP))
+        return base + (1 - base) * t
+
+    return UnseenForecast(chance(INTENT_CHANCE, found.intent_known, found.intent_new),
+                          chance(STORY_CHANCE, found.story_known, found.story_new), False,
+                          "first sights" if found.answers else "prior")
+
+
+def share_known_at_date(scope: Iterable[str], groups: Mapping[str, str], *,
+                        seen_by_date: Collection[str]) -> float:
+    """Of the questions in `scope` still unseen on the day (not in `seen_by_date`: seen, or
+    introduced by the plan before the date), the share whose intent group has a member seen
+    by then: how likely a never-seen question is a new wording of a known intent. When the
+    plan sees them all, the share of groups seen."""
+    ids = list(scope)
+    known = {groups.get(q, q) for q in seen_by_date}
+    unseen = [q for q in ids if q not in seen_by_date]
+    if not unseen:
+        every = {groups.get(q, q) for q in ids}
+        return len(every & known) / len(every) if every else 0.0
+    return sum(groups.get(q, q) in known for q in unseen) / len(unseen)

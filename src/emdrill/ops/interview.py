@@ -10,7 +10,14 @@ from datetime import UTC, date, timedelta
 
 from emdrill.core import interview as core
 from emdrill.core.errors import InputError
-from emdrill.core.exam import Exam, exam_pool, forecast_unseen
+from emdrill.core.exam import (
+    Exam,
+    UnseenForecast,
+    carried,
+    exam_pool,
+    forecast_unseen,
+    share_known_at_date,
+)
 from emdrill.core.groups import group_count, intent_groups, seen_groups
 from emdrill.core.interview import Interview, InterviewScope
 from emdrill.core.order import PlanQueue
@@ -186,6 +193,9 @@ def plan_for(store: Store, clock: Clock, prefs: Settings, booked: Interview,
     return _plan(store, clock, prefs, booked, cards, optimize.in_force(store))
 
 
+_NO_FORECAST = UnseenForecast(0.0, 0.0, False, "prior")
+
+
 @dataclass(frozen=True)
 class InterviewOutlook:
     """Everything `emdrill interview` shows."""
@@ -199,7 +209,7 @@ class InterviewOutlook:
     groups_in_scope: int = 0  # intent groups in scope
     groups_seen: int = 0  # of those, with a member seen
     exam: Exam | None = None  # the latest exam, if any
-    forecast_unseen: tuple[float, float, bool] = (0.0, 0.0, False)  # intent, story, measured
+    forecast_unseen: UnseenForecast = _NO_FORECAST
     per_drill: int = 0  # answers a drill at the user's pace (the home screen's figure)
     slot_names: dict[int, str] = field(default_factory=dict)
     # only for the `interview` command (`choices=True`): each makes the plan again
@@ -229,11 +239,25 @@ def outlook(store: Store, clock: Clock, prefs: Settings, *,
     found = InterviewOutlook(booked, plan, {f.slug: f.name for f in store_decks.families(store)},
                     tuple(row for row in bank.empty if row.questions), prefs.minutes,
                     prefs.interview_target, count, len(seen), exams[-1] if exams else None,
-                    forecast_unseen(exams, seen_share=len(seen) / count if count else 0.0),
+                    unseen_forecast(store, cards, plan, groups=groups, exams=exams),
                     per_drill=recent.pace(store).per_drill(prefs.minutes),
                     slot_names={n: s.name for n, s in slots.items()})
     return replace(found, buys=_buys(given, clock), narrower=tuple(narrower(given))) \
         if choices else found
+
+
+def unseen_forecast(store: Store, cards: Sequence[Card], plan: Plan, *,
+                    groups: Mapping[str, str], exams: Sequence[Exam]) -> UnseenForecast:
+    """The forecast for an unseen question on the day (`core.exam.forecast_unseen`): the
+    exams once two exist, else the prior moved by every first sight so far (split by whether
+    the question's intent group had been seen), for a question still unseen on the day
+    whose group the plan will have seen by then with the share `share_known_at_date` gives.
+    `groups`: the scope's intent groups (every question in scope, the exam pool included)."""
+    by_date = {c.id for c in cards if not c.is_new} | {c.id for c in plan.introduce}
+    share = share_known_at_date(groups, groups, seen_by_date=by_date)
+    evidence = carried(store_interview.first_sight_answers(store),
+                       intent_groups(c.question for c in cards))
+    return forecast_unseen(exams, seen_share=share, evidence=evidence)
 
 
 def _buys(given: PlanInput, clock: Clock) -> tuple[Buys, ...]:

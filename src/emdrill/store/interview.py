@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+from emdrill.core.exam import FirstSight
 from emdrill.core.fitting import FacetHistory, StoredFit
 from emdrill.core.interview import Interview, InterviewScope
 from emdrill.store import health
@@ -86,17 +87,43 @@ def plan_inputs(store: Store) -> tuple[object, ...]:
         return tuple(con.execute(sql).fetchone())
 
 
+# A question's first sight: a review before which neither facet had been reviewed. The
+# plan's first-sight recall and the forecast for unseen questions both read it from here.
+_FIRST_SIGHT = "intent_prev_last_review IS NULL AND story_prev_last_review IS NULL"
+
+
 def first_sights(store: Store, *, last: int = 200) -> tuple[int, int, int]:
     """(first sights, intents recalled, stories right) over the newest `last` first sights
     that graded both facets (a review made in Anki grades one)."""
     sql = ("SELECT count(*), coalesce(sum(intent_rating > 1), 0), "
            "coalesce(sum(story_rating > 1), 0) FROM (SELECT intent_rating, story_rating "
-           "FROM review WHERE intent_prev_last_review IS NULL "
-           "AND story_prev_last_review IS NULL AND intent_rating IS NOT NULL "
+           f"FROM review WHERE {_FIRST_SIGHT} AND intent_rating IS NOT NULL "
            "AND story_rating IS NOT NULL ORDER BY id DESC LIMIT ?)")
     with store.read() as con:
         count, intent, story = con.execute(sql, (last,)).fetchone()
     return int(count), int(intent), int(story)
+
+
+def first_sight_answers(store: Store) -> list[FirstSight]:
+    """Every question's first answer, oldest first: each facet right or not (None: not
+    graded), the intent a pick among four (an intent pick was recorded with it: a decode
+    drill, an exam) and the story a slot named."""
+    sql = ("SELECT r.question_id, r.intent_rating, r.story_rating, r.slot_named, "
+           "(SELECT p.picked = p.question_id FROM intent_pick p WHERE p.review_id = r.id "
+           "ORDER BY p.id LIMIT 1), coalesce(q.family, '') FROM review r "
+           f"LEFT JOIN question q ON q.id = r.question_id WHERE {_FIRST_SIGHT} "
+           "ORDER BY r.reviewed_at, r.id")
+    found: dict[str, FirstSight] = {}
+    with store.read() as con:
+        for qid, intent, story, slot, pick, family in con.execute(sql):
+            if qid in found:
+                continue  # a one-facet review (Anki) leaves the other facet's first open
+            found[qid] = FirstSight(
+                qid, intent=None if intent is None else (bool(pick) if pick is not None
+                                                          else intent > 1),
+                story=None if story is None else story > 1,
+                picked=pick is not None, named=slot is not None, family=family)
+    return list(found.values())
 
 
 # ---------------------------------------------------------------- fitted parameters

@@ -41,9 +41,10 @@ def plan_json(o: InterviewOutlook, local: tzinfo) -> dict[str, Any]:
              "intent": _r(f.intent), "story": _r(f.story)} for f in r.families]},
         "groups": {"in_scope": o.groups_in_scope, "seen": o.groups_seen},
         "exam": exam_summary(o.exam) if o.exam is not None else None,
-        "forecast_unseen": {"intent": _r(o.forecast_unseen[0]),
-                            "story": _r(o.forecast_unseen[1]),
-                            "measured": o.forecast_unseen[2]},
+        "forecast_unseen": {"intent": _r(o.forecast_unseen.intent),
+                            "story": _r(o.forecast_unseen.story),
+                            "measured": o.forecast_unseen.measured,
+                            "source": o.forecast_unseen.source},
     }
 
 
@@ -73,8 +74,10 @@ def measured_lines(o: InterviewOutlook) -> list[str]:
         lines.append(f"Last exam ({o.exam.at:%d %b}): {o.exam.intent_right} of "
                      f"{o.exam.questions} intents, likely {low}-{high}; "
                      f"{o.exam.story_right} stories.")
-    intent, story, measured = o.forecast_unseen
-    source = "from your exams" if measured else "a prior until two exams"
+    intent, story, _measured, kind = o.forecast_unseen
+    source = {"exams": "from your exams",
+              "first sights": "from your first sights until two exams"}.get(
+                  kind, "a prior until two exams")
     lines.append(f"Unseen questions on the day: intent {intent:.0%}, story {story:.0%} "
                  f"({source}).")
     return lines
