@@ -18,8 +18,8 @@ from emdrill.core.order import QueueItem, SessionScope, crowded, practice_queue
 from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card
-from emdrill.ops import advice, collection, decode, interview, optimize, set_aside
-from emdrill.ops.collection import Graded, StoryAnswer
+from emdrill.ops import advice, decode, grading, interview, opening, optimize, queueing, set_aside
+from emdrill.ops.grading import Graded, StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
 
@@ -130,9 +130,9 @@ class Session:
                 | {pick.card.id for _n, pick, _f in self.suspended})
 
     def _queue_now(self, limit: int | None = None) -> list[QueueItem]:
-        return collection.next_queue(self.store, self.clock(), limit=limit,
-                                     exclude=self._excluded(), weakest_first=True,
-                                     scope=self.scope)
+        return queueing.next_queue(self.store, self.clock(), limit=limit,
+                                   exclude=self._excluded(), weakest_first=True,
+                                   scope=self.scope)
 
     # ------------------------------------------------------------ choosing
 
@@ -173,17 +173,17 @@ class Session:
         # Commute always leads with the weakest families; the drill does when adaptive is on.
         weakest_first = True if self.mode == "commute" else None
         previous = self.answers[-1].graded.card if self.answers else None
-        items = collection.next_queue(self.store, self.clock(), limit=1, previous=previous,
-                                      exclude=exclude, weakest_first=weakest_first,
-                                      scope=self.scope)
+        items = queueing.next_queue(self.store, self.clock(), limit=1, previous=previous,
+                                    exclude=exclude, weakest_first=weakest_first,
+                                    scope=self.scope)
         return Pick(items[0].card, "new" if items[0].new else "due") if items else None
 
     def _practice(self, exclude: set[str], shown: Counter[str]) -> Pick | None:
         clock = self.clock()
         weakest_first = True if self.mode == "commute" else None
         previous = self.answers[-1].graded.card if self.answers else None
-        prefs = collection.settings(self.store)
-        weakness = collection.ordering_weakness(self.store, clock, prefs, weakest_first)
+        prefs = opening.settings(self.store)
+        weakness = queueing.ordering_weakness(self.store, clock, prefs, weakest_first)
         every = store_cards.load_cards(self.store)
         held = interview.held_now(self.store, clock, every)  # the exam pool stays unseen
         cards = [c for c in every
@@ -206,8 +206,8 @@ class Session:
     def intervals(self, card: Card) -> dict[Rating, timedelta]:
         """What each intent grade would schedule next (no fuzz), to label the keys."""
         clock = self.clock()
-        prefs = collection.settings(self.store)
-        plan = collection.schedule_for(card, self.store, clock, prefs)
+        prefs = opening.settings(self.store)
+        plan = grading.schedule_for(card, self.store, clock, prefs)
         outcomes = scheduler.preview(card.intent, clock.now, local=clock.local,
                                      retention=plan.retention, relearn=plan.relearn,
                                      parameters=optimize.in_force(self.store).intent)
@@ -220,9 +220,9 @@ class Session:
         """Grade and commit before anything else is shown (with the intent `choice`, when
         the intent was picked from four)."""
         mode = "practice" if pick.kind in ("practice", "widen") else self.mode
-        graded = collection.grade(self.store, self.clock(), pick.card.id, intent=intent,
-                                  story=story, seconds=round(seconds, 1), mode=mode,
-                                  choice=choice)
+        graded = grading.grade(self.store, self.clock(), pick.card.id, intent=intent,
+                               story=story, seconds=round(seconds, 1), mode=mode,
+                               choice=choice)
         result = Answer(graded, pick.kind, seconds)
         self.answers.append(result)
         return result
@@ -253,7 +253,7 @@ class Session:
         if not self.answers:
             return None
         last = self.answers[-1]
-        collection.undo_review(self.store, last.graded.review_id)
+        grading.undo_review(self.store, last.graded.review_id)
         self.answers.pop()
         return Pick(store_cards.load_card(self.store, last.graded.card.id), last.kind)
 
