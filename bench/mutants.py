@@ -70,8 +70,8 @@ MUTANTS: tuple[Mutant, ...] = (
            "                one(card.story, story, parameters.intent))",
            ("tests/test_facets.py",)),
     Mutant("grade: the facets' ratings swapped", "ops/grading.py",
-           "    state = _review(before, store, clock, prefs, intent=intent, story=story, fuzz=fuzz,",
-           "    state = _review(before, store, clock, prefs, intent=story, story=intent, fuzz=fuzz,",
+           "    state = _review(before, context, clock, intent=intent, story=story, fuzz=fuzz)",
+           "    state = _review(before, context, clock, intent=story, story=intent, fuzz=fuzz)",
            ("tests/test_facets.py",)),
     Mutant("undo: the facets put back crossed", "store/cards.py",
            '            _put_facet(con, record.question_id, "intent", last.intent_before)\n'

@@ -494,3 +494,116 @@ def _reviewed(store: Store, qid: str) -> bool:
     with store.read() as con:
         return bool(con.execute("SELECT count(*) FROM review WHERE question_id = ?",
                                 (qid,)).fetchone()[0])
+
+
+def _hub_store(tmp_path: Path, spokes: int, *, hub: str = "beta",
+               misses: tuple[int, int, int] = (12, 0, 0)) -> tuple[Store, Clock]:
+    """alpha (the weakest family) holds `spokes` most overdue questions that each name
+    `hub`-0 as a sibling (one link each, so every card keeps within a deck's six), then
+    alpha-tail, overdue but linked to nothing; beta and gamma hold four questions each,
+    less overdue. `misses`: alpha's, beta's and gamma's in 20 recall tests."""
+    ids = ([f"alpha-{i}" for i in range(spokes)] + ["alpha-tail"]
+           + [f"{f}-{i}" for f in ("beta", "gamma") for i in range(4)])
+    parts = [DECK_HEADER, '\n[[families]]\nslug = "gamma"\nname = "Gamma"\nprobes = "p"\n']
+    parts += [question(qid, "alpha", siblings=f'["{hub}-0"]') for qid in ids[:spokes]]
+    parts += [question(qid, qid.split("-")[0]) for qid in ids[spokes:]]
+    path = tmp_path / "hub.toml"
+    path.write_text("".join(parts), encoding="utf-8")
+    store = opening.open_collection(tmp_path / "c.db", now=T0, seed=5, autoload=False)
+    decks.load_paths(store, [path], now=T0)
+    for qid in ids:
+        grading.grade(store, Clock(now=T0, local=UTC), qid, intent=Rating.GOOD,
+                      story=StoryAnswer(slot=1))
+    now = T0 + timedelta(days=1)
+    overdue = {qid: 40 - i for i, qid in enumerate(ids[:spokes])}
+    overdue |= {"alpha-tail": 5, "beta-1": 4, "beta-2": 3, "beta-3": 2, "gamma-1": 4,
+                "gamma-2": 3}
+    with store.transaction() as con:
+        con.execute("UPDATE facet SET due = ?", (to_db_time(now + timedelta(days=60)),))
+        for qid, days in overdue.items():
+            con.execute("UPDATE facet SET due = ? WHERE question_id = ?",
+                        (to_db_time(now - timedelta(days=days)), qid))
+        con.execute("DELETE FROM family_outcome")
+        for family, missed in zip(("alpha", "beta", "gamma"), misses, strict=True):
+            con.execute("INSERT INTO family_outcome VALUES (?, 20, ?, ?)",
+                        (family, missed, to_db_time(now)))
+    return store, Clock(now=now, local=UTC)
+
+
+@pytest.mark.parametrize("spokes", [3, 9, 10, 30])
+def test_a_card_with_many_siblings_before_it_cannot_hide_the_next_one(
+        tmp_path: Path, spokes: int) -> None:
+    """After beta-0, every alpha question linked to it is passed over: alpha-tail comes
+    next, however many of them are more overdue. (Each family's first window is the queue's
+    length and eight more; a deck rule once promised no card had more siblings than that.)"""
+    store, clock = _hub_store(tmp_path, spokes)
+    weak = ops_weakness.family_weakness(store, clock)
+    assert weak["alpha"] > weak["beta"]
+    previous = store_cards.load_card(store, "beta-0")
+    for limit in (1, 2, 3):
+        got = queueing.next_queue(store, clock, limit=limit, previous=previous)
+        expected = order.build_queue(order.due_cards(store_cards.load_cards(store), clock.now),
+                                     [], allowance=0, weakness=weak, previous=previous,
+                                     limit=limit)
+        assert [i.card.id for i in got] == [i.card.id for i in expected]
+        assert got[0].card.id == "alpha-tail"
+
+
+def test_a_family_of_equal_weakness_read_past_its_window_is_read_further(
+        tmp_path: Path) -> None:
+    """alpha and beta weigh the same, so their rows interleave by due. After gamma-0 the
+    first window of alpha holds only its siblings, and beta-1 is less overdue than
+    alpha-tail, which lies past that window: alpha is read further, and alpha-tail shows."""
+    store, clock = _hub_store(tmp_path, 12, hub="gamma", misses=(12, 12, 0))
+    weak = ops_weakness.family_weakness(store, clock)
+    assert weak["alpha"] == weak["beta"] > weak["gamma"]
+    previous = store_cards.load_card(store, "gamma-0")
+    got = queueing.next_queue(store, clock, limit=2, previous=previous)
+    assert [i.card.id for i in got] == ["alpha-tail", "beta-1"]
+    expected = order.build_queue(order.due_cards(store_cards.load_cards(store), clock.now),
+                                 [], allowance=0, weakness=weak, previous=previous, limit=2)
+    assert [i.card.id for i in got] == [i.card.id for i in expected]
+
+
+@pytest.mark.parametrize("seed", [31, 32])
+def test_one_way_links_to_a_few_hubs_still_give_a_full_reads_queue(tmp_path: Path,
+                                                                    seed: int) -> None:
+    """Many questions name the same few hubs as siblings (one way: allowed, and unbounded
+    per hub), with random dues and weakness: whatever the card before and the limit, the
+    queue read family by family is the one every due row gives."""
+    rng = random.Random(seed)
+    families = ("alpha", "beta", "gamma", "delta")
+    ids = [f"{f}-{i}" for f in families for i in range(20)]
+    hubs = rng.sample(ids, 2)
+    parts = [DECK_HEADER] + [f'\n[[families]]\nslug = "{f}"\nname = "{f.title()}"\n'
+                             'probes = "p"\n' for f in families[2:]]
+    for qid in ids:
+        links = [h for h in hubs if h != qid and rng.random() < 0.9]
+        parts.append(question(qid, qid.split("-")[0],
+                              siblings=str(links).replace("'", '"')))
+    path = tmp_path / "hubs.toml"
+    path.write_text("".join(parts), encoding="utf-8")
+    store = opening.open_collection(tmp_path / "c.db", now=T0, seed=5, autoload=False)
+    decks.load_paths(store, [path], now=T0)
+    for qid in ids:
+        grading.grade(store, Clock(now=T0, local=UTC), qid, intent=Rating.GOOD,
+                      story=StoryAnswer(slot=1))
+    now = T0 + timedelta(days=100)
+    with store.transaction() as con:
+        for qid in ids:
+            con.execute("UPDATE facet SET due = ? WHERE question_id = ?",
+                        (to_db_time(now + timedelta(days=rng.uniform(-60, 20))), qid))
+        con.execute("DELETE FROM family_outcome")
+        for family in families:
+            con.execute("INSERT INTO family_outcome VALUES (?, 20, ?, ?)",
+                        (family, rng.choice([0, 4, 4, 12]), to_db_time(now)))
+    clock = Clock(now=now, local=UTC)
+    weak = ops_weakness.family_weakness(store, clock)
+    cards = store_cards.load_cards(store)
+    for _ in range(30):
+        previous = store_cards.load_card(store, rng.choice([*hubs, rng.choice(ids)]))
+        limit = rng.choice([1, 2, 3, 7, 20])
+        got = queueing.next_queue(store, clock, limit=limit, previous=previous)
+        expected = order.build_queue(order.due_cards(cards, clock.now), [], allowance=0,
+                                     weakness=weak, previous=previous, limit=limit)
+        assert [i.card.id for i in got] == [i.card.id for i in expected]

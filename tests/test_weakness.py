@@ -21,9 +21,10 @@ from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card, Question
 from emdrill.core.weakness import Bucket
-from emdrill.ops import decks, grading, opening, queueing
+from emdrill.ops import decks, grading, queueing
 from emdrill.ops import stats as ops_stats
 from emdrill.ops import weakness as ops_weakness
+from emdrill.ops.answer_context import answer_context
 from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
@@ -189,8 +190,7 @@ def test_failing_family_gets_shorter_intervals_than_with_adaptive_off(store: Sto
     while (due := _grade(store, at, "alpha-1", True).intent_due) - at < timedelta(days=4):
         at = due
     at = due
-    plan = grading.schedule_for(store_cards.load_card(store, "alpha-1"), store, _clock(at),
-                                opening.settings(store))
+    plan = answer_context(store).schedule("alpha", at)
     assert plan.retention > 0.90
     adaptive = _interval_after_good(store, "alpha-1", at)
     store_cards.save_setting(store, "adaptive", "off")

@@ -18,11 +18,8 @@ from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.settings import Settings
 from emdrill.core.timing import Clock
 from emdrill.core.types import MODES, SYSTEM_ANSWER, SYSTEM_WORD, Card, ReviewRecord, is_slot
-from emdrill.core.weakness import Schedule
-from emdrill.ops import optimize, weakness
-from emdrill.ops.opening import booked, settings
+from emdrill.ops.answer_context import AnswerContext, answer_context
 from emdrill.store import cards as store_cards
-from emdrill.store import set_aside as store_set_aside
 from emdrill.store.db import Store
 
 if TYPE_CHECKING:
@@ -76,12 +73,13 @@ class Graded:
     leech: bool = False  # this answer made the question a leech (`leech-lapses`)
 
 
-def schedule_for(card: Card, store: Store, clock: Clock, prefs: Settings) -> Schedule:
-    """The family's schedule in force: plain FSRS at the user's retention when not adaptive."""
-    if not prefs.adaptive:
-        return Schedule(prefs.retention)
-    return weakness.schedule_by_family(store, clock, prefs).get(card.family,
-                                                                 Schedule(prefs.retention))
+def key_preview(card: Card, clock: Clock, context: AnswerContext) -> dict[Rating, Memory]:
+    """The intent facet after each rating at `clock.now`, without fuzz: what the keys are
+    labelled with, under the schedule and parameters the grade will use (`context`)."""
+    plan = context.schedule(card.family, clock.now)
+    return scheduler.preview(card.intent, clock.now, local=clock.local,
+                             retention=plan.retention, relearn=plan.relearn,
+                             parameters=context.parameters.intent)
 
 
 def grade(
@@ -95,27 +93,26 @@ def grade(
     mode: str = "grade",
     fuzz: bool = True,
     choice: IntentChoice | None = None,
+    context: AnswerContext | None = None,
 ) -> Graded:
     """Grade both facets of one question and commit the review (with the intent `choice`
-    it was graded from, when the intent was picked from four)."""
+    it was graded from, when the intent was picked from four). `context`: what the keys
+    were labelled from, used as it is unless the file changed since it was read."""
     _check(mode, seconds)
     # One write transaction: the facet state read here is the one this review replaces.
     with store.transaction():
-        (lapses, threshold) = store_set_aside.leech_state(store, question_id)
+        held = context if context is not None and context.fresh(store) else answer_context(store)
         card, later = store_cards.history_after(store, question_id, clock.now)
         if later:  # a grade is made now: reviews after it mean the clock ran backwards
             clock = review_clock(question_id, later[-1].reviewed_at, clock)
             card, later = store_cards.history_after(store, question_id, clock.now)
         story_rating = story.rating(card)
-        saved, after = _commit(store, clock, card, later, intent=intent, story=story_rating,
-                               seconds=seconds, mode=mode, fuzz=fuzz, slot_named=story.slot,
-                               choice=choice)
-        became = (not store_set_aside.is_leech(lapses, threshold)
-                  and store_set_aside.is_leech(
-                      store_set_aside.leech_state(store, question_id)[0], threshold))
+        saved, after = _commit(store, clock, held, card, later, intent=intent,
+                               story=story_rating, seconds=seconds, mode=mode, fuzz=fuzz,
+                               slot_named=story.slot, choice=choice)
     assert after.intent.due is not None and after.story.due is not None
-    return Graded(card, saved.id, intent, story_rating, after.intent.due, after.story.due,
-                  leech=became)
+    return Graded(card, saved.record.id, intent, story_rating, after.intent.due,
+                  after.story.due, leech=saved.became_leech)
 
 
 def record(
@@ -143,9 +140,10 @@ def record(
     _check(mode, seconds)
     with store.transaction():  # what it replays over is what it writes
         before, later = store_cards.history_after(store, question_id, clock.now)
-        return _commit(store, clock, before, later, intent=intent, story=story, mode=mode,
-                       seconds=seconds, slot_named=slot_named, fuzz=fuzz,
-                       anki_revlog=anki_revlog)
+        saved, after = _commit(store, clock, answer_context(store), before, later,
+                               intent=intent, story=story, mode=mode, seconds=seconds,
+                               slot_named=slot_named, fuzz=fuzz, anki_revlog=anki_revlog)
+        return saved.record, after
 
 
 def _check(mode: str, seconds: float | None) -> None:
@@ -155,41 +153,41 @@ def _check(mode: str, seconds: float | None) -> None:
         raise InputError(f"seconds {seconds} is out of range (0 to 86400)")
 
 
-def _commit(store: Store, clock: Clock, before: Card, later: list[ReviewRecord], *,
-            intent: Rating | None, story: Rating | None, mode: str, seconds: float | None,
-            slot_named: int | None, fuzz: bool, anki_revlog: int | None = None,
-            choice: IntentChoice | None = None) -> tuple[ReviewRecord, Card]:
-    """Review `before` (the card as it stood at `clock.now`), replay `later` over it, save.
-    While an interview plan is active, the review being made has its due dates brought
-    before the interview where waiting would leave it below target; replayed ones do not."""
-    prefs = settings(store)
-    params = optimize.in_force(store)
-    running = booked(store, clock)
-    state = _review(before, store, clock, prefs, intent=intent, story=story, fuzz=fuzz,
-                    parameters=params)
+def _commit(store: Store, clock: Clock, context: AnswerContext, before: Card,
+            later: list[ReviewRecord], *, intent: Rating | None, story: Rating | None,
+            mode: str, seconds: float | None, slot_named: int | None, fuzz: bool,
+            anki_revlog: int | None = None, choice: IntentChoice | None = None,
+            ) -> tuple[store_cards.Recorded, Card]:
+    """Review `before` (the card as it stood at `clock.now`, read in this transaction),
+    replay `later` over it, save. While an interview plan is active, the review being made
+    has its due dates brought before the interview where waiting would leave it below
+    target; replayed ones do not."""
+    params = context.parameters
+    running = context.booked(clock.now)
+    state = _review(before, context, clock, intent=intent, story=story, fuzz=fuzz)
     if running is not None and running.scope.covers(before.question):
-        state = _toward(state, before, running.at, prefs, params, intent=intent, story=story,
-                        local=clock.local)
+        state = _toward(state, before, running.at, context.prefs, params, intent=intent,
+                        story=story, local=clock.local)
     replayed: list[tuple[int, Memory, Memory]] = []
     for review in later:
         replayed.append((review.id, state.intent, state.story))
-        state = _review(state, store, Clock(review.reviewed_at, clock.local), prefs,
+        state = _review(state, context, Clock(review.reviewed_at, clock.local),
                         intent=_rating(review.intent_rating),
-                        story=_rating(review.story_rating), fuzz=fuzz, parameters=params)
+                        story=_rating(review.story_rating), fuzz=fuzz)
     saved = store_cards.record_review(
         store, before, intent_after=state.intent, story_after=state.story,
         intent_rating=_int(intent), story_rating=_int(story), at=clock.now, mode=mode,
         slot_named=slot_named, seconds=seconds, replayed=replayed, anki_revlog=anki_revlog,
-        choice=choice)
+        choice=choice, leech_lapses=context.prefs.leech_lapses)
     return saved, state
 
 
-def _review(card: Card, store: Store, clock: Clock, prefs: Settings, *, intent: Rating | None,
-            story: Rating | None, fuzz: bool,
-            parameters: scheduler.FacetParameters) -> Card:
+def _review(card: Card, context: AnswerContext, clock: Clock, *, intent: Rating | None,
+            story: Rating | None, fuzz: bool) -> Card:
     """The card after rating its facets at `clock.now`, under its family's schedule then,
     with the FSRS parameters in force (personal ones once `optimize` kept them)."""
-    plan = schedule_for(card, store, clock, prefs)
+    plan = context.schedule(card.family, clock.now)
+    parameters = context.parameters
 
     def one(memory: Memory, rating: Rating | None, params: scheduler.Parameters | None
             ) -> Memory:
