@@ -21,26 +21,26 @@ from pathlib import Path
 def main() -> None:
     from emdrill.core.scheduler import Rating
     from emdrill.core.timing import Clock
-    from emdrill.ops import collection
-    from emdrill.ops.collection import StoryAnswer
+    from emdrill.ops import grading, opening, queueing
+    from emdrill.ops.grading import StoryAnswer
 
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=40)
     args = parser.parse_args()
     now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     with tempfile.TemporaryDirectory(prefix="emdrill-durability-") as name:
-        store = collection.open_collection(Path(name) / "emdrill.db", now=now)
+        store = opening.open_collection(Path(name) / "emdrill.db", now=now)
         wall: dict[str, list[float]] = {"NORMAL": [], "FULL": []}
         cpu: dict[str, list[float]] = {"NORMAL": [], "FULL": []}
         for r in range(args.runs):
             clock = Clock(now=now + timedelta(seconds=r), local=UTC)
-            qid = collection.next_queue(store, clock, limit=1)[0].card.id
+            qid = queueing.next_queue(store, clock, limit=1)[0].card.id
             for mode in ("NORMAL", "FULL") if r % 2 else ("FULL", "NORMAL"):
                 store.con.execute(f"PRAGMA synchronous={mode}")
                 w, c = time.perf_counter(), time.process_time()
-                collection.grade(store, clock, qid, intent=Rating.GOOD,
-                                 story=StoryAnswer(slot=1), mode="drill")
-                collection.undo(store)
+                grading.grade(store, clock, qid, intent=Rating.GOOD,
+                              story=StoryAnswer(slot=1), mode="drill")
+                grading.undo(store)
                 wall[mode].append((time.perf_counter() - w) * 1000)
                 cpu[mode].append((time.process_time() - c) * 1000)
         store.close()

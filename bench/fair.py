@@ -33,10 +33,10 @@ What makes it fair (issue 25):
   records CPU time (`time.process_time`) next to wall time. Figures are medians.
 
 Operations (emdrill | Anki):
-- status: `collection.status` | `sched.counts()` + `studied_today()` (the overview's counts)
+- status: `home_status.status` | `sched.counts()` + `studied_today()` (the overview's counts)
 - next20: `next_queue(limit=20)` with each question's text | `get_queued_cards(20)` and each
   card's note fields
-- grade: `collection.grade` (intent Good) of the queue's first question | `answer_card` (Good)
+- grade: `grading.grade` (intent Good) of the queue's first question | `answer_card` (Good)
   of its first
 - undo: `collection.undo` | `col.undo()`
 - grade+next: grade, then `next_queue(limit=1)` as a drill does | answer, then the next queued
@@ -143,10 +143,10 @@ def _t(epoch: float) -> str:
 
 def _bundled_rows() -> list[dict[str, Any]]:
     """The bundled deck's questions as emdrill stores them (loaded through the real loader)."""
-    from emdrill.ops import collection
+    from emdrill.ops import opening
 
     with tempfile.TemporaryDirectory() as folder:
-        store = collection.open_collection(Path(folder) / "deck.db", now=datetime.now(UTC))
+        store = opening.open_collection(Path(folder) / "deck.db", now=datetime.now(UTC))
         store.close()
         con = sqlite3.connect(Path(folder) / "deck.db")
         con.row_factory = sqlite3.Row
@@ -159,7 +159,7 @@ def build(folder: Path, questions: int, reviews: int, *, seed: int = 1) -> dict[
     """Both collections for one size, from one history. Returns what was built."""
     from anki.collection import AddNoteRequest, Collection
 
-    from emdrill.ops import collection
+    from emdrill.ops import opening
     from emdrill.store import decks as store_decks
 
     started = time.perf_counter()
@@ -180,7 +180,7 @@ def build(folder: Path, questions: int, reviews: int, *, seed: int = 1) -> dict[
 
     # emdrill: the bundled deck through the loader, the rest as rows like it
     db = folder / "emdrill.db"
-    store = collection.open_collection(db, now=datetime.fromtimestamp(start - 86400, UTC))
+    store = opening.open_collection(db, now=datetime.fromtimestamp(start - 86400, UTC))
     store.close()
     con = sqlite3.connect(db)
     con.execute("PRAGMA synchronous=OFF")
@@ -235,7 +235,7 @@ def build(folder: Path, questions: int, reviews: int, *, seed: int = 1) -> dict[
     acon.commit()
     acon.close()
     con.close()
-    store = collection.open_collection(db, now=datetime.fromtimestamp(now, UTC), autoload=False)
+    store = opening.open_collection(db, now=datetime.fromtimestamp(now, UTC), autoload=False)
     store_decks.rebuild_aggregates(store)
     store.close()
     sizes = {}
@@ -350,9 +350,9 @@ def _history(con: sqlite3.Connection, acon: sqlite3.Connection, rows: list[dict[
 
 class Emdrill:
     def __init__(self, db: Path) -> None:
-        from emdrill.ops import collection
+        from emdrill.ops import opening
 
-        self.store = collection.open_collection(db, now=datetime.now(UTC), autoload=False)
+        self.store = opening.open_collection(db, now=datetime.now(UTC), autoload=False)
         self.top: str | None = None
 
     def clock(self) -> Any:
@@ -366,44 +366,44 @@ class Emdrill:
         return {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}.get(level, "?")
 
     def status(self) -> object:
-        from emdrill.ops import collection
+        from emdrill.ops import home_status
 
-        return collection.status(self.store, self.clock())
+        return home_status.status(self.store, self.clock())
 
     def next20(self) -> object:
-        from emdrill.ops import collection
+        from emdrill.ops import queueing
 
-        items = collection.next_queue(self.store, self.clock(), limit=20)
+        items = queueing.next_queue(self.store, self.clock(), limit=20)
         texts = [i.card.question.text for i in items]
         self.top = items[0].card.id
         return texts
 
     def grade(self) -> object:
         from emdrill.core.scheduler import Rating
-        from emdrill.ops import collection
-        from emdrill.ops.collection import StoryAnswer
+        from emdrill.ops import grading
+        from emdrill.ops.grading import StoryAnswer
 
         assert self.top is not None
-        return collection.grade(self.store, self.clock(), self.top, intent=Rating.GOOD,
-                                story=StoryAnswer(slot=1), mode="drill")
+        return grading.grade(self.store, self.clock(), self.top, intent=Rating.GOOD,
+                             story=StoryAnswer(slot=1), mode="drill")
 
     def undo(self) -> object:
-        from emdrill.ops import collection
+        from emdrill.ops import grading
 
-        return collection.undo(self.store)
+        return grading.undo(self.store)
 
     def grade_next(self) -> object:
-        from emdrill.ops import collection
+        from emdrill.ops import queueing
 
         graded = self.grade()
-        items = collection.next_queue(self.store, self.clock(), limit=1)
+        items = queueing.next_queue(self.store, self.clock(), limit=1)
         return graded, [i.card.question.text for i in items]
 
     def home(self) -> object:
-        from emdrill.ops import advice, collection
+        from emdrill.ops import advice, home_status
 
         clock = self.clock()
-        result = collection.status(self.store, clock)
+        result = home_status.status(self.store, clock)
         return result, advice.outlook(self.store, clock, due=result.due)
 
     def stats(self) -> object:

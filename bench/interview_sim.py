@@ -37,7 +37,7 @@ from pathlib import Path
 from emdrill.core.scheduler import retrievability
 from emdrill.core.timing import Clock
 from emdrill.core.types import FACETS, Card
-from emdrill.ops import collection, decks, simulation
+from emdrill.ops import decks, opening, simulation
 from emdrill.ops import interview as plan_ops
 from emdrill.ops.simulation import Learner, SimulationPlan
 from emdrill.store import cards as store_cards
@@ -70,8 +70,8 @@ def run(paths: list[Path], learner_model: Learner, *, days: int, minutes: int, p
     interview_at = (plan.start + timedelta(days=days)).replace(hour=9, minute=0)
     learner = learner_model.fresh()
     with tempfile.TemporaryDirectory(prefix="emdrill-interview-") as home:
-        store = collection.open_collection(Path(home) / "emdrill.db", now=plan.start,
-                                           autoload=False)
+        store = opening.open_collection(Path(home) / "emdrill.db", now=plan.start,
+                                        autoload=False)
         try:
             decks.load_paths(store, paths, now=plan.start)
             store_cards.save_setting(store, "minutes", str(minutes))
@@ -79,7 +79,7 @@ def run(paths: list[Path], learner_model: Learner, *, days: int, minutes: int, p
             if plan_on:
                 clock = Clock(now=plan.start, local=UTC)
                 plan_ops.set_interview(store, clock, interview_at.isoformat())
-                outlook = plan_ops.outlook(store, clock, collection.settings(store))
+                outlook = plan_ops.outlook(store, clock, opening.settings(store))
                 assert outlook is not None
                 start, asked = outlook.plan.readiness.overall, outlook.plan.minutes_needed
             tally: Counter[str] = Counter()
@@ -113,14 +113,14 @@ def average(outcomes: Sequence[Outcome]) -> Outcome:
 def asked_minutes(paths: list[Path], days: int) -> int:
     """What the plan asks for on day 0 on a new collection."""
     with tempfile.TemporaryDirectory(prefix="emdrill-interview-") as home:
-        store = collection.open_collection(Path(home) / "emdrill.db",
-                                           now=simulation.START, autoload=False)
+        store = opening.open_collection(Path(home) / "emdrill.db",
+                                        now=simulation.START, autoload=False)
         try:
             decks.load_paths(store, paths, now=simulation.START)
             clock = Clock(now=simulation.START, local=UTC)
             at = (simulation.START + timedelta(days=days)).replace(hour=9, minute=0)
             plan_ops.set_interview(store, clock, at.isoformat())
-            outlook = plan_ops.outlook(store, clock, collection.settings(store))
+            outlook = plan_ops.outlook(store, clock, opening.settings(store))
             assert outlook is not None
             return outlook.plan.minutes_needed
         finally:

@@ -63,15 +63,15 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("weakness: misses not decayed by age", "core/weakness.py",
            "        w = decay(b.age_days)", "        w = 1.0",
            ("tests/test_weakness.py",)),
-    Mutant("grade: the facets' parameters swapped", "ops/collection.py",
+    Mutant("grade: the facets' parameters swapped", "ops/grading.py",
            "    return Card(card.question, one(card.intent, intent, parameters.intent),\n"
            "                one(card.story, story, parameters.story))",
            "    return Card(card.question, one(card.intent, intent, parameters.story),\n"
            "                one(card.story, story, parameters.intent))",
            ("tests/test_facets.py",)),
-    Mutant("grade: the facets' ratings swapped", "ops/collection.py",
-           "    state = _review(before, store, clock, prefs, intent=intent, story=story, fuzz=fuzz,",
-           "    state = _review(before, store, clock, prefs, intent=story, story=intent, fuzz=fuzz,",
+    Mutant("grade: the facets' ratings swapped", "ops/grading.py",
+           "    state = _review(before, context, clock, intent=intent, story=story, fuzz=fuzz)",
+           "    state = _review(before, context, clock, intent=story, story=intent, fuzz=fuzz)",
            ("tests/test_facets.py",)),
     Mutant("undo: the facets put back crossed", "store/cards.py",
            '            _put_facet(con, record.question_id, "intent", last.intent_before)\n'
@@ -79,7 +79,7 @@ MUTANTS: tuple[Mutant, ...] = (
            '            _put_facet(con, record.question_id, "intent", last.story_before)\n'
            '            _put_facet(con, record.question_id, "story", last.intent_before)',
            ("tests/test_facets.py",)),
-    Mutant("replay: later reviews replayed with crossed ratings", "ops/collection.py",
+    Mutant("replay: later reviews replayed with crossed ratings", "ops/grading.py",
            "                        intent=_rating(review.intent_rating),\n"
            "                        story=_rating(review.story_rating),",
            "                        intent=_rating(review.story_rating),\n"
@@ -130,7 +130,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("migration 10: saved review states not rewritten", "store/memories.py",
            "            changed += 1\n", "            changed += 0\n",
            ("tests/test_study_days.py",)),
-    Mutant("clock: a grade dated before the last review is accepted", "ops/collection.py",
+    Mutant("clock: a grade dated before the last review is accepted", "ops/grading.py",
            "    if last - clock.now <= CLOCK_SKEW:", "    if True:",
            ("tests/test_reliability.py", "tests/test_session.py")),
     Mutant("recall: retrievability of the story read from the intent", "core/stats.py",

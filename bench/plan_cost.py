@@ -34,9 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
-from emdrill.ops import collection
+from emdrill.ops import grading, opening, queueing
 from emdrill.ops import interview as plan
-from emdrill.ops.collection import Store, StoryAnswer
+from emdrill.ops.grading import StoryAnswer
+from emdrill.ops.opening import Store
 from emdrill.store import interview as store_interview
 from scale import NOW, SIZES, build_emdrill
 
@@ -50,14 +51,14 @@ def _timed(work: Callable[[], object]) -> tuple[float, float]:
 
 
 def _step(store: Store, at: Clock) -> None:
-    item = collection.next_queue(store, at, limit=1)[0]
-    collection.grade(store, at, item.card.id, intent=Rating.GOOD,
-                     story=StoryAnswer(slot=1), mode="drill")
-    collection.next_queue(store, at, limit=1)
+    item = queueing.next_queue(store, at, limit=1)[0]
+    grading.grade(store, at, item.card.id, intent=Rating.GOOD,
+                  story=StoryAnswer(slot=1), mode="drill")
+    queueing.next_queue(store, at, limit=1)
 
 
 def measure(db: Path, answers: int) -> dict[str, list[tuple[float, float]]]:
-    store = collection.open_collection(db, now=NOW, autoload=False)
+    store = opening.open_collection(db, now=NOW, autoload=False)
     start = Clock(now=NOW, local=UTC)
     plan.set_interview(store, start, (NOW + timedelta(days=14)).date().isoformat())
     booked = plan.stored(store)
@@ -65,7 +66,7 @@ def measure(db: Path, answers: int) -> dict[str, list[tuple[float, float]]]:
     real_today = plan.today
     found: dict[str, list[tuple[float, float]]] = {w: [] for w in (*WAYS, "first of the day")}
     found["first of the day"].append(
-        _timed(lambda: collection.next_queue(store, start, limit=1)))
+        _timed(lambda: queueing.next_queue(store, start, limit=1)))
     for n in range(answers):
         at = Clock(now=NOW + timedelta(minutes=n + 1), local=UTC)
         order = WAYS if n % 2 == 0 else WAYS[::-1]
@@ -75,7 +76,7 @@ def measure(db: Path, answers: int) -> dict[str, list[tuple[float, float]]]:
             plan.today = (partial(real_today, cached=False)
                           if way == "plan, made every call" else real_today)
             found[way].append(_timed(partial(_step, store, at)))
-            collection.undo(store)
+            grading.undo(store)
             if way == "no plan":
                 store_interview.save_interview(store, booked)
     plan.today = real_today

@@ -69,7 +69,7 @@ from emdrill.core.groups import group_count, intent_groups
 from emdrill.core.scheduler import Rating, retrievability
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card
-from emdrill.ops import collection, decks, simulation
+from emdrill.ops import decks, grading, opening, simulation
 from emdrill.ops import exam as exam_ops
 from emdrill.ops import interview as plan_ops
 from emdrill.ops.drill import Pick, Session
@@ -196,7 +196,7 @@ def drill_day(store: Store, learner: TransferLearner, plan: SimulationPlan, minu
         intent_ok = dice.random() < learner.chance(qid, "intent", now[0])
         story_ok = dice.random() < learner.chance(qid, "story", now[0])
         session.answer(pick, intent=Rating.GOOD if intent_ok else Rating.AGAIN,
-                       story=collection.StoryAnswer(verdict=story_ok), seconds=plan.seconds)
+                       story=grading.StoryAnswer(verdict=story_ok), seconds=plan.seconds)
         learner.learn(qid, pick.card.family, "intent", intent_ok, now[0])
         learner.learn(qid, pick.card.family, "story", story_ok, now[0])
         tally[qid] += 1
@@ -212,8 +212,8 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
                 seed=seed)
     interview_at = (plan.start + timedelta(days=days)).replace(hour=9, minute=0)
     with tempfile.TemporaryDirectory(prefix="emdrill-readiness-") as home:
-        store = collection.open_collection(Path(home) / "emdrill.db", now=plan.start,
-                                           autoload=False)
+        store = opening.open_collection(Path(home) / "emdrill.db", now=plan.start,
+                                        autoload=False)
         try:
             decks.load_paths(store, paths, now=plan.start)
             store_cards.save_setting(store, "minutes", str(minutes))
@@ -254,7 +254,7 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
                               count=questions, seed=seed)
                 if day + 1 in (FORECAST_DAY, days):
                     clock = Clock(now=plan.start + timedelta(days=day, hours=12), local=UTC)
-                    outlook = plan_ops.outlook(store, clock, collection.settings(store))
+                    outlook = plan_ops.outlook(store, clock, opening.settings(store))
                     assert outlook is not None
                     key = "day5" if day + 1 == FORECAST_DAY else "eve"
                     forecast[key] = outlook.forecast_unseen[:2]
@@ -456,8 +456,8 @@ class _Family:
 
 def _families(paths: list[Path]) -> list[_Family]:
     with tempfile.TemporaryDirectory(prefix="emdrill-readiness-") as home:
-        store = collection.open_collection(Path(home) / "emdrill.db", now=simulation.START,
-                                           autoload=False)
+        store = opening.open_collection(Path(home) / "emdrill.db", now=simulation.START,
+                                        autoload=False)
         try:
             decks.load_paths(store, paths, now=simulation.START)
             from emdrill.store import decks as store_decks

@@ -96,11 +96,11 @@ def build_emdrill(db: Path, *, questions: int, reviews: int) -> None:
     """Load a generated deck through the real loader, then bulk-insert history with SQL
     (the schema's triggers keep their counts), then fill the running sums as a migration
     would."""
-    from emdrill.ops import collection, decks
+    from emdrill.ops import decks, opening
     from emdrill.store import decks as store_decks
 
-    store = collection.open_collection(db, now=NOW - timedelta(days=HISTORY_DAYS + 1),
-                                       autoload=questions == 0)
+    store = opening.open_collection(db, now=NOW - timedelta(days=HISTORY_DAYS + 1),
+                                    autoload=questions == 0)
     if questions:
         deck = db.with_name("bench.toml")
         deck.write_text(deck_text(questions), encoding="utf-8")
@@ -140,9 +140,9 @@ def _bulk_history(db: Path, *, questions: int, reviews: int) -> None:
 def time_emdrill(db: Path, runs: int) -> dict[str, float]:
     """In-process medians (ms) of each operation, as the commands call them."""
     from emdrill.core.timing import Clock
-    from emdrill.ops import collection
+    from emdrill.ops import opening
 
-    store = collection.open_collection(db, now=NOW, autoload=False)
+    store = opening.open_collection(db, now=NOW, autoload=False)
     results: dict[str, list[float]] = {k: [] for k in
                                        ("status", "next", "grade", "undo", "stats", "shaky",
                                         "grade_next")}
@@ -156,24 +156,25 @@ def _round(store: object, clock: object, results: dict[str, list[float]], *,
            aggregates: bool) -> None:
     from emdrill.core.scheduler import Rating
     from emdrill.core.timing import Clock
-    from emdrill.ops import collection
+    from emdrill.ops import grading, home_status, queueing
     from emdrill.ops import stats as ops_stats
-    from emdrill.ops.collection import Store, StoryAnswer
+    from emdrill.ops.grading import StoryAnswer
+    from emdrill.ops.opening import Store
 
     assert isinstance(store, Store) and isinstance(clock, Clock)
 
     def grade(qid: str) -> object:
-        return collection.grade(store, clock, qid, intent=Rating.GOOD,
-                                story=StoryAnswer(slot=1), mode="drill")
+        return grading.grade(store, clock, qid, intent=Rating.GOOD,
+                             story=StoryAnswer(slot=1), mode="drill")
 
-    _timed(results["status"], lambda: collection.status(store, clock))
-    queue = _timed(results["next"], lambda: collection.next_queue(store, clock, limit=20))
+    _timed(results["status"], lambda: home_status.status(store, clock))
+    queue = _timed(results["next"], lambda: queueing.next_queue(store, clock, limit=20))
     qid = queue[0].card.id
     _timed(results["grade"], lambda: grade(qid))
-    _timed(results["undo"], lambda: collection.undo(store))
+    _timed(results["undo"], lambda: grading.undo(store))
     _timed(results["grade_next"],
-           lambda: (grade(qid), collection.next_queue(store, clock, limit=1)))
-    collection.undo(store)
+           lambda: (grade(qid), queueing.next_queue(store, clock, limit=1)))
+    grading.undo(store)
     if aggregates:
         _timed(results["stats"], lambda: ops_stats.report(store, clock))
         _timed(results["shaky"], lambda: ops_stats.shaky(store, clock))

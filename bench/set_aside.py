@@ -38,22 +38,22 @@ def _ms(work: Callable[[], object], runs: int) -> float:
 def measure(db: Path, runs: int) -> dict[str, float]:
     from emdrill.core.scheduler import Rating
     from emdrill.core.timing import Clock
-    from emdrill.ops import collection
+    from emdrill.ops import grading, home_status, opening, queueing
     from emdrill.ops import stats as ops_stats
-    from emdrill.ops.collection import StoryAnswer
+    from emdrill.ops.grading import StoryAnswer
 
-    store = collection.open_collection(db, now=scale.NOW, autoload=False)
+    store = opening.open_collection(db, now=scale.NOW, autoload=False)
     clock = Clock(now=scale.NOW, local=UTC)
-    first = collection.next_queue(store, clock, limit=1)[0].card.id
+    first = queueing.next_queue(store, clock, limit=1)[0].card.id
 
     def grade_undo() -> None:
-        collection.grade(store, clock, first, intent=Rating.GOOD, story=StoryAnswer(slot=1),
-                         mode="drill")
-        collection.undo(store)
+        grading.grade(store, clock, first, intent=Rating.GOOD, story=StoryAnswer(slot=1),
+                      mode="drill")
+        grading.undo(store)
 
     figures = {
-        "next": _ms(lambda: collection.next_queue(store, clock, limit=20), runs),
-        "status": _ms(lambda: collection.status(store, clock), runs),
+        "next": _ms(lambda: queueing.next_queue(store, clock, limit=20), runs),
+        "status": _ms(lambda: home_status.status(store, clock), runs),
         "grade_undo": _ms(grade_undo, runs),
         "shaky": _ms(lambda: ops_stats.shaky(store, clock), max(3, runs // 4)),
         "stats": _ms(lambda: ops_stats.report(store, clock), max(3, runs // 4)),
@@ -66,12 +66,12 @@ def set_aside(db: Path, *, suspend: int, bury: int) -> tuple[int, int, int]:
     """Suspend the `suspend` most overdue questions and bury the next `bury` (fewer, in the
     same shares, when fewer are due); returns (due before, suspended, buried)."""
     from emdrill.core.timing import Clock
-    from emdrill.ops import collection
+    from emdrill.ops import home_status, opening
     from emdrill.ops import set_aside as ops_set_aside
 
-    store = collection.open_collection(db, now=scale.NOW, autoload=False)
+    store = opening.open_collection(db, now=scale.NOW, autoload=False)
     clock = Clock(now=scale.NOW, local=UTC)
-    due = collection.status(store, clock).due
+    due = home_status.status(store, clock).due
     with store.read() as con:
         ids = [r[0] for r in con.execute(
             "SELECT id FROM question WHERE due <= ? ORDER BY due LIMIT ?",

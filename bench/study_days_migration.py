@@ -28,11 +28,11 @@ START = datetime(2026, 9, 1, tzinfo=UTC)
 def build(path: Path, *, days: int, seed: int) -> None:
     from emdrill.core.scheduler import Rating
     from emdrill.core.timing import Clock
-    from emdrill.ops import collection
-    from emdrill.ops.collection import StoryAnswer
+    from emdrill.ops import grading, opening, queueing
+    from emdrill.ops.grading import StoryAnswer
 
     dice = random.Random(seed)
-    store = collection.open_collection(path, now=START, seed=seed)
+    store = opening.open_collection(path, now=START, seed=seed)
     answers = 0
     try:
         for day in range(days):
@@ -41,13 +41,13 @@ def build(path: Path, *, days: int, seed: int) -> None:
                                        minutes=dice.randrange(40))
                 for _ in range(dice.randint(6, 10)):
                     clock = Clock(at, UTC)
-                    queue = collection.next_queue(store, clock, limit=1)
+                    queue = queueing.next_queue(store, clock, limit=1)
                     if not queue:
                         break
                     card = queue[0].card
                     intent = Rating.GOOD if dice.random() < 0.8 else Rating.AGAIN
-                    collection.grade(store, clock, card.id, intent=intent,
-                                     story=StoryAnswer(slot=None, verdict=dice.random() < 0.75))
+                    grading.grade(store, clock, card.id, intent=intent,
+                                  story=StoryAnswer(slot=None, verdict=dice.random() < 0.75))
                     answers += 1
                     at += timedelta(seconds=dice.randint(15, 40))
     finally:
@@ -66,14 +66,14 @@ def _facets(path: Path) -> dict[tuple[str, str], tuple[float | None, float | Non
 
 
 def measure(path: Path) -> None:
-    from emdrill.ops import collection
+    from emdrill.ops import opening
 
     with tempfile.TemporaryDirectory() as folder:
         copy = Path(folder) / "emdrill.db"
         shutil.copyfile(path, copy)
         before = _facets(copy)
-        collection.open_collection(copy, now=START + timedelta(days=400),
-                                   autoload=False).close()
+        opening.open_collection(copy, now=START + timedelta(days=400),
+                                autoload=False).close()
         after = _facets(copy)
     moved = {key: (before[key], after[key]) for key in before
              if before[key] != after[key]}

@@ -70,11 +70,11 @@ def list_text(n: int) -> str:
 
 
 def build(home: Path, questions: int) -> None:
-    from emdrill.ops import collection, decks
+    from emdrill.ops import decks, opening
 
     now = datetime.fromisoformat(NOW).astimezone(UTC)
     home.mkdir(parents=True)
-    store = collection.open_collection(home / "emdrill.db", now=now)
+    store = opening.open_collection(home / "emdrill.db", now=now)
     bundled = tomllib.loads((ROOT / "decks" / "em-core.toml").read_text(encoding="utf-8"))
     extra = questions - len(bundled["questions"])
     deck = home / "bench-deck.toml"

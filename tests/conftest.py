@@ -117,9 +117,9 @@ def store(home: Path, mini_deck: Path) -> Iterator[Store]:
     decks, with the mini deck loaded; closed after the test. (The store is imported here,
     not at the top: conftest loads first in every test, including those that check what a
     command imports.)"""
-    from emdrill.ops import collection, decks
+    from emdrill.ops import decks, opening
 
-    opened = collection.open_collection(home / "emdrill.db", now=STORE_NOW, autoload=False)
+    opened = opening.open_collection(home / "emdrill.db", now=STORE_NOW, autoload=False)
     decks.load_paths(opened, [mini_deck], now=STORE_NOW)
     yield opened
     opened.close()

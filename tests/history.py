@@ -10,9 +10,9 @@ from pathlib import Path
 
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
-from emdrill.ops import collection
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops import opening
 from emdrill.ops.drill import Session
+from emdrill.ops.grading import StoryAnswer
 
 START = datetime(2026, 2, 16, 8, 0, tzinfo=UTC)
 SECONDS = 10.0  # per answer: a five-minute drill holds 30
@@ -22,7 +22,7 @@ def build(db: Path, *, days: int = 12, answers: int = 30, weak: str = "conflict"
           skip: tuple[int, ...] = (), start: datetime = START) -> datetime:
     """A drill of `answers` cards a day for `days` study days (except `skip`): every
     question of `weak` missed, the rest right. Returns the moment after the last drill."""
-    store = collection.open_collection(db, now=start, seed=7)
+    store = opening.open_collection(db, now=start, seed=7)
     moment = [start]  # the sessions' clock, moved by hand
 
     def clock() -> Clock:

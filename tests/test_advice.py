@@ -18,8 +18,8 @@ from emdrill.core.stories import Story
 from emdrill.core.timing import Clock
 from emdrill.core.types import SYSTEM_ANSWER, Slot
 from emdrill.core.weakness import WEAK_AT
-from emdrill.ops import collection, decks, stories
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops import decks, grading, stories
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store import recent
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -69,11 +69,11 @@ def test_what_the_home_screen_reads(tmp_path: Path) -> None:
     assert recent.covered_slots(store) == {1, 5}
     assert recent.seconds_per_answer(store, last=10) is None
     clock = Clock(now=T0, local=UTC)
-    collection.grade(store, clock, "alpha-1", intent=Rating.GOOD, story=StoryAnswer(slot=1),
-                     seconds=12, mode="drill")
-    collection.grade(store, clock, "alpha-2", intent=Rating.AGAIN, story=StoryAnswer(slot=5),
-                     seconds=30, mode="drill")
-    collection.record(store, clock, "beta-1", intent=Rating.GOOD, story=None, mode="anki")
+    grading.grade(store, clock, "alpha-1", intent=Rating.GOOD, story=StoryAnswer(slot=1),
+                  seconds=12, mode="drill")
+    grading.grade(store, clock, "alpha-2", intent=Rating.AGAIN, story=StoryAnswer(slot=5),
+                  seconds=30, mode="drill")
+    grading.record(store, clock, "beta-1", intent=Rating.GOOD, story=None, mode="anki")
     assert recent.seconds_per_answer(store, last=10) == (21.0, 2)
     assert recent.family_answers(store, since=T0 - timedelta(days=1)) == {
         "alpha": (2, 1), "beta": (1, 1)}  # an Anki review grades one facet: it counts right
@@ -88,8 +88,8 @@ def test_the_home_screen_moves_on_once_the_story_is_written(runner: CliRunner,
         clock = Clock(now=T0 - timedelta(days=6 - day), local=UTC)
         for qid in ("alpha-1", "alpha-2", "beta-1"):
             missed = qid.startswith("alpha")
-            collection.grade(store, clock, qid, intent=Rating.AGAIN if missed else Rating.GOOD,
-                             story=StoryAnswer(verdict=not missed), seconds=10, mode="drill")
+            grading.grade(store, clock, qid, intent=Rating.AGAIN if missed else Rating.GOOD,
+                          story=StoryAnswer(verdict=not missed), seconds=10, mode="drill")
     before = " ".join(runner.invoke(app, []).output.split())
     assert "Weakest: Alpha, 0 of 12 right this week." in before
     assert "write your story for slot 1 (Managing an underperformer)" in before
@@ -123,8 +123,8 @@ def test_a_family_missed_on_one_confused_pair_is_told_to_decode(runner: CliRunne
         clock = Clock(now=T0 - timedelta(days=6 - day), local=UTC)
         decode.record_pick(store, clock, "alpha-1", "alpha-2", story=StoryAnswer(slot=1))
         decode.record_pick(store, clock, "alpha-2", "alpha-1", story=StoryAnswer(slot=5))
-        collection.grade(store, clock, "beta-1", intent=Rating.GOOD,
-                         story=StoryAnswer(slot=5), seconds=10, mode="drill")
+        grading.grade(store, clock, "beta-1", intent=Rating.GOOD,
+                      story=StoryAnswer(slot=5), seconds=10, mode="drill")
     store.close()
     screen = " ".join(runner.invoke(app, []).output.split())
     assert "Weakest: Alpha, 0 of 12 right this week." in screen

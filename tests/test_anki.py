@@ -26,9 +26,9 @@ from emdrill.core import scheduler
 from emdrill.core.anki import AnkiReview, forgotten
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
-from emdrill.ops import anki_export, anki_import, collection, decks
+from emdrill.ops import anki_export, anki_import, decks, grading
 from emdrill.ops import stats as ops_stats
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
 
@@ -150,8 +150,8 @@ def reviewed_on_phone(phone: Phone, store: Store) -> None:
     phone.add_own_note(at(10, 40))
     phone.answer(phone.card("alpha-2", "intent"), 1, at(11))
     phone.col.sched.set_due_date([phone.card("beta-2", "intent")], "0")
-    collection.grade(store, Clock(at(12), UTC), "alpha-2", intent=Rating.GOOD,
-                     story=StoryAnswer(slot=1), mode="drill")
+    grading.grade(store, Clock(at(12), UTC), "alpha-2", intent=Rating.GOOD,
+                  story=StoryAnswer(slot=1), mode="drill")
 
 
 def anki_reviews(store: Store) -> list[tuple[str, int | None, int | None, datetime]]:
@@ -200,7 +200,7 @@ def test_an_older_phone_review_is_replayed_under_the_later_desk_review(
     desk = store_cards.last_reviews(store, 1)[0]
     assert (desk.mode, desk.reviewed_at) == ("drill", at(12))
     # Undo takes back the newest review in time and leaves the phone's 11:00 answer.
-    collection.undo(store)
+    grading.undo(store)
     after_undo = store_cards.load_card(store, "alpha-2")
     assert after_undo.intent == scheduler.review(fresh, Rating.AGAIN, at(11), fuzz=False, local=UTC)
     assert after_undo.story.is_new

@@ -16,7 +16,7 @@ from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPack
 from conftest import DECK_HEADER, question
 from emdrill.core.anki import STORY_BUTTONS, facet_rating
 from emdrill.core.stories import Story
-from emdrill.ops import anki_export, collection, decks
+from emdrill.ops import anki_export, decks, opening
 from emdrill.ops.anki_export import FIELDS, card_css, note_model
 from emdrill.store import stories as store_stories
 
@@ -111,7 +111,7 @@ def card_deck(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def phone(tmp_path: Path, home: Path) -> Iterator[Collection]:
-    store = collection.open_collection(home / "emdrill.db", now=START, autoload=False)
+    store = opening.open_collection(home / "emdrill.db", now=START, autoload=False)
     decks.load_paths(store, [card_deck(tmp_path)], now=START)
     store_stories.add_story(store, Story(title="Vendor SLA fight", slots=(5,)), now=START)
     package = tmp_path / "out.apkg"
@@ -186,7 +186,7 @@ def test_a_newer_export_brings_the_new_templates_and_keeps_the_fields(
     deck = card_deck(tmp_path)
     deck.write_text(deck.read_text().replace('name = "Difficult stakeholder"',
                                              'name = "The stakeholder who said no"'))
-    store = collection.open_collection(home / "emdrill.db", now=START, autoload=False)
+    store = opening.open_collection(home / "emdrill.db", now=START, autoload=False)
     later = START + timedelta(days=1)
     decks.load_paths(store, [deck], now=later)
     anki_export.export_anki(store, tmp_path / "again.apkg", now=later)

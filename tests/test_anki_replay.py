@@ -11,8 +11,8 @@ import pytest
 
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
-from emdrill.ops import collection
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops import grading, opening
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store import tallies
 from emdrill.store.db import Store
 from test_hot_path import _store
@@ -26,9 +26,9 @@ def _history(store: Store, rng: random.Random, steps: int) -> datetime:
     now = T0
     for _ in range(steps):
         now += timedelta(hours=rng.choice([1, 5, 20, 30]))
-        collection.grade(store, Clock(now=now, local=UTC), rng.choice(QUESTIONS),
-                         intent=rng.choice(list(Rating)),
-                         story=StoryAnswer(slot=rng.choice([1, 5])), mode="drill")
+        grading.grade(store, Clock(now=now, local=UTC), rng.choice(QUESTIONS),
+                      intent=rng.choice(list(Rating)),
+                      story=StoryAnswer(slot=rng.choice([1, 5])), mode="drill")
     return now
 
 
@@ -38,9 +38,9 @@ def _phone(store: Store, rng: random.Random, answers: int, end: datetime) -> Non
         at = T0 + timedelta(seconds=rng.uniform(0, (end - T0).total_seconds()))
         facet = rng.choice(["intent", "story"])
         rating = rng.choice(list(Rating))
-        collection.record(store, Clock(now=at, local=UTC), rng.choice(QUESTIONS),
-                          intent=rating if facet == "intent" else None,
-                          story=rating if facet == "story" else None, mode="anki")
+        grading.record(store, Clock(now=at, local=UTC), rng.choice(QUESTIONS),
+                       intent=rating if facet == "intent" else None,
+                       story=rating if facet == "story" else None, mode="anki")
 
 
 def _weighed(store: Store, now: datetime) -> dict[str, tuple[float, float]]:
@@ -52,7 +52,7 @@ def test_interleaved_answers_keep_the_tallies_a_full_recount_gives(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, leech_lapses: int) -> None:
     """Low leech-lapses make the interleaved answers turn questions into leeches often."""
     store = _store(tmp_path)
-    collection.change_setting(store, "leech-lapses", str(leech_lapses))
+    opening.change_setting(store, "leech-lapses", str(leech_lapses))
     rng = random.Random(seed)
     end = _history(store, rng, 80)
     with monkeypatch.context() as patch:  # no answer may recount the whole history

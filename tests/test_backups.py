@@ -16,8 +16,8 @@ from emdrill.cli.main import app
 from emdrill.core.errors import StoreError
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
-from emdrill.ops import backups, collection, decks
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops import backups, decks, grading, opening
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store import backup as store_backup
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store, run_migrations
@@ -45,25 +45,25 @@ def review_count(path: Path) -> int:
 
 
 def grade(store: Store, qid: str = "alpha-1", at: datetime = NOW) -> None:
-    collection.grade(store, Clock(at, UTC), qid, intent=Rating.GOOD, story=StoryAnswer(slot=1))
+    grading.grade(store, Clock(at, UTC), qid, intent=Rating.GOOD, story=StoryAnswer(slot=1))
 
 
 def test_first_use_of_each_study_day_backs_up_once(home: Path, store: Store) -> None:
     path = home / "emdrill.db"
-    collection.open_collection(path, now=NOW, local=UTC).close()
+    opening.open_collection(path, now=NOW, local=UTC).close()
     assert names(home) == []  # nothing of the user's yet
     grade(store)
     for hours in (0, 1, 5):  # 09:00, 10:00, 14:00: one study day
-        collection.open_collection(path, now=NOW + timedelta(hours=hours), local=UTC).close()
+        opening.open_collection(path, now=NOW + timedelta(hours=hours), local=UTC).close()
     assert names(home) == ["auto-20260302T090000Z-daily.db"]
-    collection.open_collection(path, now=NOW + timedelta(hours=19), local=UTC).close()  # 04:00
+    opening.open_collection(path, now=NOW + timedelta(hours=19), local=UTC).close()  # 04:00
     assert names(home) == ["auto-20260302T090000Z-daily.db", "auto-20260303T040000Z-daily.db"]
     assert review_count(home / "backups" / "auto-20260302T090000Z-daily.db") == 1
 
 
 def test_a_deck_load_backs_up_first_and_only_the_newest_are_kept(
         home: Path, store: Store, mini_deck: Path) -> None:
-    collection.change_setting(store, "backups", "2")
+    opening.change_setting(store, "backups", "2")
     grade(store)
     for minute in range(3):
         decks.load_paths(store, [mini_deck], now=NOW + timedelta(minutes=minute))
@@ -83,7 +83,7 @@ def test_a_database_is_backed_up_before_it_is_migrated(home: Path) -> None:
     run_migrations(con, upto=LATEST - 1)
     con.execute("COMMIT")
     con.close()
-    collection.open_collection(path, now=NOW, autoload=False).close()
+    opening.open_collection(path, now=NOW, autoload=False).close()
     [made] = list((home / "backups").glob("auto-*-migrate.db"))
     assert store_backup.sound_version(made) == LATEST - 1
     assert store_backup.sound_version(path) == LATEST

@@ -11,8 +11,8 @@ from emdrill.core.order import MAX_SHARE, crowded
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
 from emdrill.ops import decode
-from emdrill.ops.collection import StoryAnswer
 from emdrill.ops.drill import Session
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store.db import Store
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -20,7 +20,7 @@ from emdrill.cli.base import open_here
 from emdrill.cli.main import app
 from emdrill.core.deckfile import parse_bytes
 from emdrill.core.errors import DeckError
-from emdrill.ops import collection, decks
+from emdrill.ops import decks, grading
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store, open_store
 
@@ -132,14 +132,14 @@ def _review_count(store: Store) -> int:
 def test_edit_keeps_progress_remove_suspends_readd_restores(tmp_path: Path) -> None:
     from emdrill.core.scheduler import Rating
     from emdrill.core.timing import Clock
-    from emdrill.ops.collection import StoryAnswer
+    from emdrill.ops.grading import StoryAnswer
 
     path = tmp_path / "deck.toml"
     path.write_text(mini_deck_text(), encoding="utf-8")
     store = _open()
     assert decks.load_paths(store, [path], now=T0).added == 6
-    collection.grade(store, Clock(now=T0, local=UTC), "alpha-2", intent=Rating.GOOD,
-                     story=StoryAnswer(slot=1))
+    grading.grade(store, Clock(now=T0, local=UTC), "alpha-2", intent=Rating.GOOD,
+                  story=StoryAnswer(slot=1))
     graded = store_cards.load_card(store, "alpha-2")
 
     path.write_text(mini_deck_text().replace("Question alpha-2?", "Reworded alpha two?"),
@@ -287,14 +287,14 @@ def _review_owners(store: Store) -> list[str]:
 def test_replaces_moves_history_and_undo_still_works(tmp_path: Path) -> None:
     from emdrill.core.scheduler import Rating
     from emdrill.core.timing import Clock
-    from emdrill.ops.collection import StoryAnswer
+    from emdrill.ops.grading import StoryAnswer
 
     path, v1, v2 = _merge_decks(tmp_path)
     path.write_text(v1, encoding="utf-8")
     store = _open()
     decks.load_paths(store, [path], now=T0)
-    collection.grade(store, Clock(now=T0, local=UTC), "alpha-2", intent=Rating.GOOD,
-                     story=StoryAnswer(slot=1))
+    grading.grade(store, Clock(now=T0, local=UTC), "alpha-2", intent=Rating.GOOD,
+                  story=StoryAnswer(slot=1))
     graded = store_cards.load_card(store, "alpha-2")
 
     path.write_text(v2, encoding="utf-8")
@@ -308,7 +308,7 @@ def test_replaces_moves_history_and_undo_still_works(tmp_path: Path) -> None:
 
     assert decks.load_paths(store, [path], now=T0).merged == 0  # loading again: nothing to do
 
-    undone = collection.undo(store)
+    undone = grading.undo(store)
     assert undone.question_id == "alpha-4"
     assert _review_count(store) == 0
     assert store_cards.load_card(store, "alpha-4").is_new
@@ -320,18 +320,18 @@ def test_replaces_keeps_the_survivors_own_memory(tmp_path: Path) -> None:
 
     from emdrill.core.scheduler import Rating
     from emdrill.core.timing import Clock
-    from emdrill.ops.collection import StoryAnswer
+    from emdrill.ops.grading import StoryAnswer
 
     path, v1, v2 = _merge_decks(tmp_path)
     both = v1 + question("alpha-4", "alpha", text="Merged alpha two?")
     path.write_text(both, encoding="utf-8")
     store = _open()
     decks.load_paths(store, [path], now=T0)
-    collection.grade(store, Clock(now=T0, local=UTC), "alpha-4", intent=Rating.EASY,
-                     story=StoryAnswer(slot=1))
+    grading.grade(store, Clock(now=T0, local=UTC), "alpha-4", intent=Rating.EASY,
+                  story=StoryAnswer(slot=1))
     own = store_cards.load_card(store, "alpha-4")
     later = Clock(now=T0 + timedelta(minutes=5), local=UTC)
-    collection.grade(store, later, "alpha-2", intent=Rating.AGAIN, story=StoryAnswer())
+    grading.grade(store, later, "alpha-2", intent=Rating.AGAIN, story=StoryAnswer())
 
     path.write_text(v2, encoding="utf-8")
     assert decks.load_paths(store, [path], now=T0).merged == 1
@@ -339,11 +339,11 @@ def test_replaces_keeps_the_survivors_own_memory(tmp_path: Path) -> None:
     assert (kept.intent, kept.story) == (own.intent, own.story)
     assert _review_owners(store) == ["alpha-4", "alpha-4"]
 
-    collection.undo(store)  # the moved review: deleted, and alpha-4's own memory stays
+    grading.undo(store)  # the moved review: deleted, and alpha-4's own memory stays
     assert _review_count(store) == 1
     after = store_cards.load_card(store, "alpha-4")
     assert (after.intent, after.story) == (own.intent, own.story)
-    collection.undo(store)  # alpha-4's own review: back to new
+    grading.undo(store)  # alpha-4's own review: back to new
     assert store_cards.load_card(store, "alpha-4").is_new
 
 

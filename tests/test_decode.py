@@ -27,8 +27,8 @@ from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card, Question
 from emdrill.ops import decks, decode
-from emdrill.ops.collection import StoryAnswer
 from emdrill.ops.drill import Session
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store, open_store
 from emdrill.store.migrations import LATEST, MIGRATIONS
@@ -138,10 +138,10 @@ def test_two_right_picks_tell_a_pair_apart(store: Store) -> None:
 
 
 def test_undo_takes_the_pick_with_the_review(store: Store) -> None:
-    from emdrill.ops import collection
+    from emdrill.ops import grading
 
     decode.record_pick(store, _clock(), "alpha-1", "beta-2", story=StoryAnswer(slot=1))
-    collection.undo(store)
+    grading.undo(store)
     assert decode.confusions(store) == []
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from emdrill.ops import collection
+from emdrill.ops import opening
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 FULL = 2  # PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
 
 
 def test_plain_and_orm_connections_commit_with_full_sync(tmp_path: Path) -> None:
-    store = collection.open_collection(tmp_path / "c.db", now=T0, autoload=False)
+    store = opening.open_collection(tmp_path / "c.db", now=T0, autoload=False)
     try:
         with store.read() as con:
             assert con.execute("PRAGMA synchronous").fetchone()[0] == FULL

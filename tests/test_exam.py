@@ -17,9 +17,9 @@ from emdrill.cli.main import app
 from emdrill.core.exam import choose, likely, likely_counts
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
-from emdrill.ops import collection, decks
+from emdrill.ops import decks, grading
 from emdrill.ops import exam as exam_ops
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
 from term import Term
@@ -54,7 +54,7 @@ def test_choose_spreads_over_families_and_skips_what_was_answered(store: Store) 
 def test_an_exam_never_shows_an_answered_question(store: Store) -> None:
     clock = Clock(now=T0, local=UTC)
     for qid in ("alpha-1", "alpha-2", "beta-1"):
-        collection.grade(store, clock, qid, intent=Rating.GOOD, story=StoryAnswer(slot=1))
+        grading.grade(store, clock, qid, intent=Rating.GOOD, story=StoryAnswer(slot=1))
     offers = exam_ops.prepare(store, clock, count=10, rng=random.Random(3))
     assert {o.card.id for o in offers} == {"alpha-3", "beta-2", "beta-3"}
     # a first exam's questions are answered now: a second one has nothing left to ask

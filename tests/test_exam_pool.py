@@ -13,10 +13,10 @@ from emdrill.cli.base import open_here
 from emdrill.core.groups import group_count, intent_groups, members
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
-from emdrill.ops import collection, decks, interview
+from emdrill.ops import decks, interview, opening
 from emdrill.ops import exam as exam_ops
-from emdrill.ops.collection import StoryAnswer
 from emdrill.ops.drill import Session
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
 
@@ -88,7 +88,7 @@ def test_the_pool_is_released_on_the_last_two_days(store: Store) -> None:
     interview.set_interview(store, _clock(), "2026-03-12")
     assert interview.held_now(store, _clock(T0 + timedelta(days=7)))
     assert interview.held_now(store, _clock(T0 + timedelta(days=8))) == frozenset()
-    today = interview.today(store, _clock(T0 + timedelta(days=8)), collection.settings(store))
+    today = interview.today(store, _clock(T0 + timedelta(days=8)), opening.settings(store))
     assert today is not None and {"alpha-3", "beta-5"} <= today.scope
 
 

@@ -27,8 +27,8 @@ from emdrill.core.plan import readiness
 from emdrill.core.scheduler import DEFAULT_PARAMETERS, FacetParameters, Memory, Rating
 from emdrill.core.stats import SeenQuestion
 from emdrill.core.timing import Clock
-from emdrill.ops import collection
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops import grading, opening
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store import interview as store_interview
 from emdrill.store import practice
@@ -60,8 +60,8 @@ def test_grade_gives_each_facet_its_own_rating(store: Store, intent: Rating,
                                                story_right: bool) -> None:
     """Kills 'grade: the facets' ratings swapped'."""
     before = store_cards.load_card(store, "alpha-1")
-    collection.grade(store, clock(T0), "alpha-1", intent=intent,
-                     story=StoryAnswer(verdict=story_right), fuzz=False)
+    grading.grade(store, clock(T0), "alpha-1", intent=intent,
+                  story=StoryAnswer(verdict=story_right), fuzz=False)
     after = store_cards.load_card(store, "alpha-1")
     assert after.intent == _expected(before.intent, intent, T0)
     assert after.story == _expected(before.story, _story(story_right), T0)
@@ -78,9 +78,9 @@ def test_each_facet_is_scheduled_with_its_own_fitted_parameters(store: Store) ->
         store_interview.save_fit(store, StoredFit(facet, scheduler.check_parameters(params),
                                                   500, 500, 0.3, 0.05, T0))
     before = store_cards.load_card(store, "alpha-1")
-    collection.change_setting(store, "adaptive", "off")
-    collection.grade(store, clock(T0), "alpha-1", intent=Rating.GOOD,
-                     story=StoryAnswer(verdict=True), fuzz=False)
+    opening.change_setting(store, "adaptive", "off")
+    grading.grade(store, clock(T0), "alpha-1", intent=Rating.GOOD,
+                  story=StoryAnswer(verdict=True), fuzz=False)
     after = store_cards.load_card(store, "alpha-1")
     assert after.intent == _expected(before.intent, Rating.GOOD, T0, fitted["intent"])
     assert after.story == _expected(before.story, Rating.GOOD, T0, fitted["story"])
@@ -90,13 +90,13 @@ def test_each_facet_is_scheduled_with_its_own_fitted_parameters(store: Store) ->
 @pytest.mark.parametrize(("intent", "story_right"), BOTH, ids=IDS)
 def test_undo_puts_each_facet_back(store: Store, intent: Rating, story_right: bool) -> None:
     """Kills 'undo: the facets put back crossed'."""
-    collection.grade(store, clock(T0), "alpha-1", intent=intent,
-                     story=StoryAnswer(verdict=story_right), fuzz=False)
+    grading.grade(store, clock(T0), "alpha-1", intent=intent,
+                  story=StoryAnswer(verdict=story_right), fuzz=False)
     middle = store_cards.load_card(store, "alpha-1")
     assert middle.intent != middle.story
-    collection.grade(store, clock(T0 + timedelta(days=2)), "alpha-1", intent=Rating.GOOD,
-                     story=StoryAnswer(verdict=True), fuzz=False)
-    collection.undo(store)
+    grading.grade(store, clock(T0 + timedelta(days=2)), "alpha-1", intent=Rating.GOOD,
+                  story=StoryAnswer(verdict=True), fuzz=False)
+    grading.undo(store)
     back = store_cards.load_card(store, "alpha-1")
     assert (back.intent, back.story) == (middle.intent, middle.story)
 
@@ -105,13 +105,13 @@ def test_an_older_review_replays_the_later_ones_facet_by_facet(store: Store) -> 
     """Kills 'replay: later reviews replayed with crossed ratings': an Anki review of the
     intent alone, older than a desk review that forgot the intent and got the story."""
     desk, phone = T0 + timedelta(days=3), T0 + timedelta(days=1)
-    collection.grade(store, clock(T0), "alpha-1", intent=Rating.GOOD,
-                     story=StoryAnswer(verdict=True), fuzz=False)
+    grading.grade(store, clock(T0), "alpha-1", intent=Rating.GOOD,
+                  story=StoryAnswer(verdict=True), fuzz=False)
     first = store_cards.load_card(store, "alpha-1")
-    collection.grade(store, clock(desk), "alpha-1", intent=Rating.AGAIN,
-                     story=StoryAnswer(verdict=True), fuzz=False)
-    collection.record(store, clock(phone), "alpha-1", intent=Rating.HARD, story=None,
-                      mode="anki", fuzz=False)
+    grading.grade(store, clock(desk), "alpha-1", intent=Rating.AGAIN,
+                  story=StoryAnswer(verdict=True), fuzz=False)
+    grading.record(store, clock(phone), "alpha-1", intent=Rating.HARD, story=None,
+                   mode="anki", fuzz=False)
     card = store_cards.load_card(store, "alpha-1")
     intent = _expected(_expected(first.intent, Rating.HARD, phone), Rating.AGAIN, desk)
     story = _expected(first.story, Rating.GOOD, desk)
@@ -183,9 +183,9 @@ def test_anki_buttons_reach_the_facet_of_their_card_type() -> None:
 
 def _pick(store: Store, at: datetime, qid: str, picked: str, options: tuple[str, ...]) -> None:
     right = picked == qid
-    collection.grade(store, clock(at), qid, intent=Rating.GOOD if right else Rating.AGAIN,
-                     story=StoryAnswer(verdict=True), fuzz=False,
-                     choice=IntentChoice(qid, picked, options, 3.0))
+    grading.grade(store, clock(at), qid, intent=Rating.GOOD if right else Rating.AGAIN,
+                  story=StoryAnswer(verdict=True), fuzz=False,
+                  choice=IntentChoice(qid, picked, options, 3.0))
 
 
 def test_a_confusion_is_told_apart_only_with_the_rival_on_offer(store: Store) -> None:

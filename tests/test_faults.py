@@ -186,16 +186,16 @@ def test_deck_load_killed_at_random_points_loads_all_or_nothing(home: Path,
 _GRADER = """
 import random, sys
 from emdrill.cli.base import open_here
-from emdrill.ops import collection
+from emdrill.ops import grading
 from emdrill import env
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops.grading import StoryAnswer
 from emdrill.core.scheduler import Rating
 rng = random.Random(int(sys.argv[1]))
 ids = sys.argv[2:]
 for _ in range(25):
     store = open_here(autoload=False)
-    collection.grade(store, env.read_clock(), rng.choice(ids), intent=rng.choice(list(Rating)),
-                     story=StoryAnswer(slot=rng.randint(1, 8)))
+    grading.grade(store, env.read_clock(), rng.choice(ids), intent=rng.choice(list(Rating)),
+                  story=StoryAnswer(slot=rng.randint(1, 8)))
     store.close()
 print("done", flush=True)
 """

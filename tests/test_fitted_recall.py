@@ -15,9 +15,10 @@ from emdrill.core.fitting import StoredFit
 from emdrill.core.order import practice_queue
 from emdrill.core.scheduler import DEFAULT_PARAMETERS, FacetParameters, Rating, recall_after
 from emdrill.core.timing import Clock
-from emdrill.ops import collection, decks, optimize
+from emdrill.ops import decks, grading, opening, optimize
 from emdrill.ops import stats as ops_stats
-from emdrill.ops.collection import Store, StoryAnswer
+from emdrill.ops.grading import StoryAnswer
+from emdrill.ops.opening import Store
 from emdrill.store import cards as store_cards
 from emdrill.store import interview as store_interview
 from emdrill.store.codec import to_db_time
@@ -43,11 +44,11 @@ def _fit(store: Store) -> None:
 
 @pytest.fixture
 def store(home: Path, mini_deck: Path) -> Store:
-    store = collection.open_collection(home / "emdrill.db", now=T0, autoload=False)
+    store = opening.open_collection(home / "emdrill.db", now=T0, autoload=False)
     decks.load_paths(store, [mini_deck], now=T0)
     for qid in ("alpha-1", "beta-1"):
-        collection.grade(store, Clock(T0, UTC), qid, intent=Rating.GOOD,
-                         story=StoryAnswer(verdict=True))
+        grading.grade(store, Clock(T0, UTC), qid, intent=Rating.GOOD,
+                      story=StoryAnswer(verdict=True))
     # alpha-1: the intent 20 days into a 10-day stability, the story fresh; beta-1 the other
     # way round, a little further out (22 of 10): the default curve calls beta-1 shakier.
     with store.transaction() as con:

@@ -17,8 +17,8 @@ from emdrill.core import fitting
 from emdrill.core.fitting import FacetHistory, Item, StoredFit
 from emdrill.core.scheduler import DEFAULT_PARAMETERS, Rating, review
 from emdrill.core.timing import Clock
-from emdrill.ops import collection, decks, optimize, simulation
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops import decks, grading, opening, optimize, simulation
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store import interview as store_interview
 from emdrill.store.db import Store
@@ -67,7 +67,7 @@ def _history(home: Path) -> None:
     store = open_here(autoload=False)
     try:
         decks.load_paths(store, [deck], now=T0)
-        collection.change_setting(store, "new-per-day", "6")
+        opening.change_setting(store, "new-per-day", "6")
         learner = simulation.Learner("alpha", weak_learning=0.3, first_sight=0.6)
         plan = simulation.SimulationPlan(days=25, answers=16, start=T0)
         tally: Counter[str] = Counter()
@@ -146,10 +146,10 @@ def test_a_better_fit_is_kept_and_scheduling_uses_it(store: Store) -> None:
     params = optimize.in_force(store).of(facet)
     assert params is not None and params != DEFAULT_PARAMETERS
     # the next grade schedules that facet with the fitted parameters
-    collection.change_setting(store, "adaptive", "off")
+    opening.change_setting(store, "adaptive", "off")
     before = store_cards.load_card(store, "alpha-29")
-    graded = collection.grade(store, LATER, "alpha-29", intent=Rating.GOOD,
-                              story=StoryAnswer(verdict=True), fuzz=False)
+    graded = grading.grade(store, LATER, "alpha-29", intent=Rating.GOOD,
+                           story=StoryAnswer(verdict=True), fuzz=False)
     due = graded.intent_due if facet == "intent" else graded.story_due
     memory = before.intent if facet == "intent" else before.story
     after = store_cards.load_card(store, "alpha-29")
@@ -167,8 +167,8 @@ def test_a_better_fit_is_kept_and_scheduling_uses_it(store: Store) -> None:
 def test_too_little_history_says_how_much_more(home: Path, mini_deck: Path) -> None:
     store = open_here(autoload=False)
     decks.load_paths(store, [mini_deck], now=T0)
-    collection.grade(store, PLUS_ONE_CLOCK, "alpha-1", intent=Rating.GOOD,
-                     story=StoryAnswer(slot=1))
+    grading.grade(store, PLUS_ONE_CLOCK, "alpha-1", intent=Rating.GOOD,
+                  story=StoryAnswer(slot=1))
     results = optimize.optimize(store, PLUS_ONE_CLOCK)
     assert [(r.reviews, r.needed, r.kept) for r in results] == [
         (0, fitting.MIN_REVIEWS, "default"), (0, fitting.MIN_REVIEWS, "default")]

@@ -16,8 +16,8 @@ from emdrill.cli.main import app
 from emdrill.core.errors import StoreError
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
-from emdrill.ops import backups, collection
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops import backups, grading
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store import backup as store_backup
 from emdrill.store.db import Store
 
@@ -33,7 +33,7 @@ def count(path: Path, table: str) -> int:
 
 
 def grade(store: Store, qid: str = "alpha-1") -> None:
-    collection.grade(store, Clock(NOW, UTC), qid, intent=Rating.GOOD, story=StoryAnswer(slot=1))
+    grading.grade(store, Clock(NOW, UTC), qid, intent=Rating.GOOD, story=StoryAnswer(slot=1))
 
 
 def add(path: Path, sql: str) -> None:

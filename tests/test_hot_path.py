@@ -14,10 +14,10 @@ from conftest import DECK_HEADER, question
 from emdrill.core import order, stats, weakness
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock, streak
-from emdrill.ops import collection, decks
+from emdrill.ops import decks, grading, home_status, opening, queueing
 from emdrill.ops import stats as ops_stats
 from emdrill.ops import weakness as ops_weakness
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store import stats as store_stats
 from emdrill.store import tallies
@@ -40,7 +40,7 @@ def _deck(tmp_path: Path, per_family: int = 8) -> Path:
 
 
 def _store(tmp_path: Path) -> Store:
-    store = collection.open_collection(tmp_path / "c.db", now=T0, seed=3, autoload=False)
+    store = opening.open_collection(tmp_path / "c.db", now=T0, seed=3, autoload=False)
     decks.load_paths(store, [_deck(tmp_path)], now=T0)
     return store
 
@@ -82,12 +82,12 @@ def _play(store: Store, rng: random.Random, steps: int) -> datetime:
         now += timedelta(minutes=rng.choice([1, 5, 90, 60 * 20]))
         clock = Clock(now=now, local=UTC)
         if rng.random() < 0.15 and store_cards.last_reviews(store, 1):
-            collection.undo(store)
+            grading.undo(store)
             continue
-        queue = collection.next_queue(store, clock, limit=1)
+        queue = queueing.next_queue(store, clock, limit=1)
         qid = queue[0].card.id if queue else rng.choice(["alpha-0", "beta-3"])
-        collection.grade(store, clock, qid, intent=rng.choice(list(Rating)),
-                         story=StoryAnswer(slot=rng.choice([1, 5, 7])), mode="drill")
+        grading.grade(store, clock, qid, intent=rng.choice(list(Rating)),
+                      story=StoryAnswer(slot=rng.choice([1, 5, 7])), mode="drill")
     return now
 
 
@@ -96,11 +96,11 @@ def test_running_sums_match_the_history_after_grades_and_undos(
         tmp_path: Path, seed: int, leech_lapses: int) -> None:
     """Low `leech-lapses` make questions cross into leeches (and back, by undo) often."""
     store = _store(tmp_path)
-    collection.change_setting(store, "leech-lapses", str(leech_lapses))
+    opening.change_setting(store, "leech-lapses", str(leech_lapses))
     now = _play(store, random.Random(seed), 120)
     brute = _brute_tallies(store, now, leech_lapses)
     if leech_lapses < 8:
-        assert collection.settings(store).leech_lapses == leech_lapses
+        assert opening.settings(store).leech_lapses == leech_lapses
         assert brute != _brute_tallies(store, now, 1000)  # leeches were left out
     kept = {f: t.at(now) for f, t in tallies.read(store).items()}
     for family in ("alpha", "beta"):
@@ -146,14 +146,14 @@ def test_an_interval_of_21_study_days_is_mature(tmp_path: Path, days: int, matur
     count). The day tables' triggers and their recount agree."""
     store = _store(tmp_path)
     first = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-    collection.grade(store, Clock(now=first, local=UTC), "alpha-0", intent=Rating.GOOD,
-                     story=StoryAnswer(slot=1), mode="drill")
+    grading.grade(store, Clock(now=first, local=UTC), "alpha-0", intent=Rating.GOOD,
+                  story=StoryAnswer(slot=1), mode="drill")
     due = datetime(2026, 3, 2, 4, 0, tzinfo=UTC) + timedelta(days=days)
     with store.transaction() as con:
         con.execute("UPDATE facet SET state = 2, stability = 30, due = ? "
                     "WHERE question_id = 'alpha-0'", (to_db_time(due),))
-    collection.grade(store, Clock(now=due + timedelta(hours=6), local=UTC), "alpha-0",
-                     intent=Rating.GOOD, story=StoryAnswer(slot=1), mode="drill")
+    grading.grade(store, Clock(now=due + timedelta(hours=6), local=UTC), "alpha-0",
+                  intent=Rating.GOOD, story=StoryAnswer(slot=1), mode="drill")
     with store.read() as con:
         young, old = con.execute("SELECT sum(young_tests), sum(mature_tests) "
                                  "FROM family_day").fetchone()
@@ -166,7 +166,7 @@ def test_status_and_next_match_a_full_read(tmp_path: Path) -> None:
     now = _play(store, random.Random(9), 80) + timedelta(days=3)
     clock = Clock(now=now, local=UTC)
     cards = store_cards.load_cards(store)
-    status = collection.status(store, clock)
+    status = home_status.status(store, clock)
     assert status.due == len(order.due_cards(cards, now))
     assert status.questions == len(cards)
     assert status.next_due == min((c.due for c in cards if not c.is_new and c.due > now),
@@ -176,13 +176,13 @@ def test_status_and_next_match_a_full_read(tmp_path: Path) -> None:
     weak = ops_weakness.family_weakness(store, clock)
     fresh = order.widen_new([(ranks[c.id], c) for c in cards if c.is_new],
                             order.weak_families(weak))
-    prefs = collection.settings(store)
+    prefs = opening.settings(store)
     expected = order.build_queue(
         order.due_cards(cards, now), fresh,
-        allowance=collection.todays_allowance(store, clock, prefs), weakness=weak)
-    got = collection.next_queue(store, clock)
+        allowance=queueing.todays_allowance(store, clock, prefs), weakness=weak)
+    got = queueing.next_queue(store, clock)
     assert [(i.card, i.new) for i in got] == [(i.card, i.new) for i in expected]
-    assert [i.card for i in collection.next_queue(store, clock, limit=3)] == \
+    assert [i.card for i in queueing.next_queue(store, clock, limit=3)] == \
         [i.card for i in expected[:3]]
 
 
@@ -244,9 +244,9 @@ def test_shaky_reads_until_the_rest_cannot_reach_the_list(
     for qid, grades in plan.items():
         at = T0
         for grade in "G" + grades:  # the first sight is no recall test
-            collection.grade(store, Clock(now=at, local=UTC), qid, mode="drill",
-                             intent=Rating.AGAIN if grade == "A" else Rating.GOOD,
-                             story=StoryAnswer(slot=1))
+            grading.grade(store, Clock(now=at, local=UTC), qid, mode="drill",
+                          intent=Rating.AGAIN if grade == "A" else Rating.GOOD,
+                          story=StoryAnswer(slot=1))
             at += timedelta(hours=2)
     clock = Clock(now=at, local=UTC)
     order_shown = [q.question.id for q in ops_stats.shaky(store, clock, limit=3).questions]
@@ -263,17 +263,17 @@ def test_a_window_of_due_rows_falls_back_to_all_when_it_cannot_break_a_run(
     parts.append(question("beta-0", "beta", story=5, also="[]"))
     path = tmp_path / "deck.toml"
     path.write_text("".join(parts), encoding="utf-8")
-    store = collection.open_collection(tmp_path / "c.db", now=T0, seed=1, autoload=False)
+    store = opening.open_collection(tmp_path / "c.db", now=T0, seed=1, autoload=False)
     decks.load_paths(store, [path], now=T0)
-    collection.change_setting(store, "adaptive", "off")
+    opening.change_setting(store, "adaptive", "off")
     for i, qid in enumerate([*(f"alpha-{i}" for i in range(70)), "beta-0"]):
-        collection.grade(store, Clock(now=T0 + timedelta(seconds=i), local=UTC), qid,
-                         intent=Rating.GOOD, story=StoryAnswer(slot=5 if i == 70 else 1))
+        grading.grade(store, Clock(now=T0 + timedelta(seconds=i), local=UTC), qid,
+                      intent=Rating.GOOD, story=StoryAnswer(slot=5 if i == 70 else 1))
     later = Clock(now=T0 + timedelta(days=30), local=UTC)
     alpha = store_cards.load_card(store, "alpha-0")
     window = store_cards.due_entries(store, later.now, family_keys={}, limit=60)
     assert "beta-0" not in {c.id for c in window}  # beta is due last, past any window
-    got = collection.next_queue(store, later, limit=1, previous=alpha)
+    got = queueing.next_queue(store, later, limit=1, previous=alpha)
     assert [i.card.id for i in got] == ["beta-0"]
 
 
@@ -284,14 +284,14 @@ def test_streak_follows_the_users_offset_and_recounts_when_it_changes(tmp_path: 
     times = [datetime(2026, 3, d, 2, 30, tzinfo=UTC) for d in (10, 11, 12)]
     times.append(datetime(2026, 3, 13, 5, 0, tzinfo=UTC))
     for i, at in enumerate(times):
-        collection.grade(store, Clock(now=at, local=UTC), f"alpha-{i}",
-                         intent=Rating.GOOD, story=StoryAnswer(slot=1))
+        grading.grade(store, Clock(now=at, local=UTC), f"alpha-{i}",
+                      intent=Rating.GOOD, story=StoryAnswer(slot=1))
     now = datetime(2026, 3, 14, 3, 0, tzinfo=UTC)
     utc = Clock(now=now, local=UTC)  # study day 13: days 9, 10, 11, 13 -> 1
     plus3 = Clock(now=now, local=timezone(timedelta(hours=3)))  # day 14: 10-13 -> 4
-    assert collection.current_streak(store, utc) == 1
-    assert collection.current_streak(store, plus3) == 4
-    assert collection.current_streak(store, utc) == 1
+    assert home_status.current_streak(store, utc) == 1
+    assert home_status.current_streak(store, plus3) == 4
+    assert home_status.current_streak(store, utc) == 1
 
 
 def test_streak_rule() -> None:
@@ -334,7 +334,7 @@ def _old_schema(path: Path) -> None:
 def test_a_database_from_main_migrates_and_fills_its_running_sums(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     _old_schema(path)
-    store = collection.open_collection(path, now=T0, autoload=False)
+    store = opening.open_collection(path, now=T0, autoload=False)
     with store.read() as con:
         assert con.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         rows = con.execute("SELECT id, reviews, due IS NULL, new_order IS NOT NULL "
@@ -343,9 +343,9 @@ def test_a_database_from_main_migrates_and_fills_its_running_sums(tmp_path: Path
     kept = tallies.read(store)["alpha"].at(T0)
     assert kept == pytest.approx(_brute_tallies(store, T0)["alpha"])
     assert kept[1] > 0  # both reviews missed the intent after a ten-day gap
-    status = collection.status(store, Clock(now=T0, local=UTC))
+    status = home_status.status(store, Clock(now=T0, local=UTC))
     assert (status.questions, status.due) == (3, 0)
-    assert [i.card.id for i in collection.next_queue(store, Clock(now=T0, local=UTC))] == ["q2"]
+    assert [i.card.id for i in queueing.next_queue(store, Clock(now=T0, local=UTC))] == ["q2"]
 
 
 def test_tally_decays_and_takes_back_exactly() -> None:
@@ -370,7 +370,7 @@ def test_a_limit_past_what_sqlite_holds_reads_every_due_row(tmp_path: Path) -> N
     store = _store(tmp_path)
     now = _play(store, random.Random(3), 40) + timedelta(days=3)
     clock = Clock(now=now, local=UTC)
-    assert collection.next_queue(store, clock, limit=10**20) == collection.next_queue(store,
+    assert queueing.next_queue(store, clock, limit=10**20) == queueing.next_queue(store,
                                                                                        clock)
 
 
@@ -390,7 +390,7 @@ def _five_family_store(tmp_path: Path, rng: random.Random) -> tuple[Store, datet
             parts.append(question(f"{family}-{i}", family, siblings=str(links).replace("'", '"')))
     path = tmp_path / "five.toml"
     path.write_text("".join(parts), encoding="utf-8")
-    store = collection.open_collection(tmp_path / "c.db", now=T0, seed=5, autoload=False)
+    store = opening.open_collection(tmp_path / "c.db", now=T0, seed=5, autoload=False)
     decks.load_paths(store, [path], now=T0)
     miss = {family: rng.uniform(0.0, 0.7) for family in FIVE}
     now = T0
@@ -398,9 +398,9 @@ def _five_family_store(tmp_path: Path, rng: random.Random) -> tuple[Store, datet
     for qid in rng.sample(ids, len(ids)) + rng.choices(ids, k=240):
         now += timedelta(minutes=rng.choice([1, 3, 60 * 3]))
         family = qid.split("-")[0]
-        collection.grade(store, Clock(now=now, local=UTC), qid,
-                         intent=Rating.AGAIN if rng.random() < miss[family] else Rating.GOOD,
-                         story=StoryAnswer(slot=rng.choice([1, 5])), mode="drill")
+        grading.grade(store, Clock(now=now, local=UTC), qid,
+                      intent=Rating.AGAIN if rng.random() < miss[family] else Rating.GOOD,
+                      story=StoryAnswer(slot=rng.choice([1, 5])), mode="drill")
     return store, now
 
 
@@ -423,7 +423,7 @@ def test_the_queue_read_family_by_family_matches_a_full_read(tmp_path: Path, see
         limit = rng.choice([1, 2, 5, 12, 30])
         expected = order.build_queue(order.due_cards(cards, clock.now), [], allowance=0,
                                      weakness=weak, previous=previous, limit=limit)
-        got = collection.next_queue(store, clock, limit=limit, previous=previous)
+        got = queueing.next_queue(store, clock, limit=limit, previous=previous)
         assert [i.card.id for i in got] == [i.card.id for i in expected]
         compared += len(expected)
     assert compared > 100
@@ -438,12 +438,12 @@ def test_an_early_stop_that_would_show_a_pair_reads_the_next_family(tmp_path: Pa
               for i in range(6)]
     path = tmp_path / "three.toml"
     path.write_text("".join(parts), encoding="utf-8")
-    store = collection.open_collection(tmp_path / "c.db", now=T0, seed=5, autoload=False)
+    store = opening.open_collection(tmp_path / "c.db", now=T0, seed=5, autoload=False)
     decks.load_paths(store, [path], now=T0)
     for qid in store_cards.known_ids(store, [f"{f}-{i}" for f in ("alpha", "beta", "gamma")
                                               for i in range(6)]):
-        collection.grade(store, Clock(now=T0, local=UTC), qid, intent=Rating.GOOD,
-                         story=StoryAnswer(slot=1))
+        grading.grade(store, Clock(now=T0, local=UTC), qid, intent=Rating.GOOD,
+                      story=StoryAnswer(slot=1))
     now = T0 + timedelta(days=1)
     due = {"alpha-0": 9, "beta-0": 8, "beta-1": 7, "beta-2": 6, "beta-3": 5, "gamma-0": 4,
            "gamma-1": 3}  # days overdue
@@ -461,7 +461,7 @@ def test_an_early_stop_that_would_show_a_pair_reads_the_next_family(tmp_path: Pa
     weak = ops_weakness.family_weakness(store, clock)
     assert weak["alpha"] > weak["beta"] > weak["gamma"]
     previous = store_cards.load_card(store, "alpha-1")
-    got = collection.next_queue(store, clock, limit=4, previous=previous)
+    got = queueing.next_queue(store, clock, limit=4, previous=previous)
     assert [i.card.id for i in got] == ["beta-0", "alpha-0", "beta-1", "gamma-0"]
     expected = order.build_queue(order.due_cards(store_cards.load_cards(store), now), [],
                                  allowance=0, weakness=weak, previous=previous, limit=4)
@@ -494,3 +494,116 @@ def _reviewed(store: Store, qid: str) -> bool:
     with store.read() as con:
         return bool(con.execute("SELECT count(*) FROM review WHERE question_id = ?",
                                 (qid,)).fetchone()[0])
+
+
+def _hub_store(tmp_path: Path, spokes: int, *, hub: str = "beta",
+               misses: tuple[int, int, int] = (12, 0, 0)) -> tuple[Store, Clock]:
+    """alpha (the weakest family) holds `spokes` most overdue questions that each name
+    `hub`-0 as a sibling (one link each, so every card keeps within a deck's six), then
+    alpha-tail, overdue but linked to nothing; beta and gamma hold four questions each,
+    less overdue. `misses`: alpha's, beta's and gamma's in 20 recall tests."""
+    ids = ([f"alpha-{i}" for i in range(spokes)] + ["alpha-tail"]
+           + [f"{f}-{i}" for f in ("beta", "gamma") for i in range(4)])
+    parts = [DECK_HEADER, '\n[[families]]\nslug = "gamma"\nname = "Gamma"\nprobes = "p"\n']
+    parts += [question(qid, "alpha", siblings=f'["{hub}-0"]') for qid in ids[:spokes]]
+    parts += [question(qid, qid.split("-")[0]) for qid in ids[spokes:]]
+    path = tmp_path / "hub.toml"
+    path.write_text("".join(parts), encoding="utf-8")
+    store = opening.open_collection(tmp_path / "c.db", now=T0, seed=5, autoload=False)
+    decks.load_paths(store, [path], now=T0)
+    for qid in ids:
+        grading.grade(store, Clock(now=T0, local=UTC), qid, intent=Rating.GOOD,
+                      story=StoryAnswer(slot=1))
+    now = T0 + timedelta(days=1)
+    overdue = {qid: 40 - i for i, qid in enumerate(ids[:spokes])}
+    overdue |= {"alpha-tail": 5, "beta-1": 4, "beta-2": 3, "beta-3": 2, "gamma-1": 4,
+                "gamma-2": 3}
+    with store.transaction() as con:
+        con.execute("UPDATE facet SET due = ?", (to_db_time(now + timedelta(days=60)),))
+        for qid, days in overdue.items():
+            con.execute("UPDATE facet SET due = ? WHERE question_id = ?",
+                        (to_db_time(now - timedelta(days=days)), qid))
+        con.execute("DELETE FROM family_outcome")
+        for family, missed in zip(("alpha", "beta", "gamma"), misses, strict=True):
+            con.execute("INSERT INTO family_outcome VALUES (?, 20, ?, ?)",
+                        (family, missed, to_db_time(now)))
+    return store, Clock(now=now, local=UTC)
+
+
+@pytest.mark.parametrize("spokes", [3, 9, 10, 30])
+def test_a_card_with_many_siblings_before_it_cannot_hide_the_next_one(
+        tmp_path: Path, spokes: int) -> None:
+    """After beta-0, every alpha question linked to it is passed over: alpha-tail comes
+    next, however many of them are more overdue. (Each family's first window is the queue's
+    length and eight more; a deck rule once promised no card had more siblings than that.)"""
+    store, clock = _hub_store(tmp_path, spokes)
+    weak = ops_weakness.family_weakness(store, clock)
+    assert weak["alpha"] > weak["beta"]
+    previous = store_cards.load_card(store, "beta-0")
+    for limit in (1, 2, 3):
+        got = queueing.next_queue(store, clock, limit=limit, previous=previous)
+        expected = order.build_queue(order.due_cards(store_cards.load_cards(store), clock.now),
+                                     [], allowance=0, weakness=weak, previous=previous,
+                                     limit=limit)
+        assert [i.card.id for i in got] == [i.card.id for i in expected]
+        assert got[0].card.id == "alpha-tail"
+
+
+def test_a_family_of_equal_weakness_read_past_its_window_is_read_further(
+        tmp_path: Path) -> None:
+    """alpha and beta weigh the same, so their rows interleave by due. After gamma-0 the
+    first window of alpha holds only its siblings, and beta-1 is less overdue than
+    alpha-tail, which lies past that window: alpha is read further, and alpha-tail shows."""
+    store, clock = _hub_store(tmp_path, 12, hub="gamma", misses=(12, 12, 0))
+    weak = ops_weakness.family_weakness(store, clock)
+    assert weak["alpha"] == weak["beta"] > weak["gamma"]
+    previous = store_cards.load_card(store, "gamma-0")
+    got = queueing.next_queue(store, clock, limit=2, previous=previous)
+    assert [i.card.id for i in got] == ["alpha-tail", "beta-1"]
+    expected = order.build_queue(order.due_cards(store_cards.load_cards(store), clock.now),
+                                 [], allowance=0, weakness=weak, previous=previous, limit=2)
+    assert [i.card.id for i in got] == [i.card.id for i in expected]
+
+
+@pytest.mark.parametrize("seed", [31, 32])
+def test_one_way_links_to_a_few_hubs_still_give_a_full_reads_queue(tmp_path: Path,
+                                                                    seed: int) -> None:
+    """Many questions name the same few hubs as siblings (one way: allowed, and unbounded
+    per hub), with random dues and weakness: whatever the card before and the limit, the
+    queue read family by family is the one every due row gives."""
+    rng = random.Random(seed)
+    families = ("alpha", "beta", "gamma", "delta")
+    ids = [f"{f}-{i}" for f in families for i in range(20)]
+    hubs = rng.sample(ids, 2)
+    parts = [DECK_HEADER] + [f'\n[[families]]\nslug = "{f}"\nname = "{f.title()}"\n'
+                             'probes = "p"\n' for f in families[2:]]
+    for qid in ids:
+        links = [h for h in hubs if h != qid and rng.random() < 0.9]
+        parts.append(question(qid, qid.split("-")[0],
+                              siblings=str(links).replace("'", '"')))
+    path = tmp_path / "hubs.toml"
+    path.write_text("".join(parts), encoding="utf-8")
+    store = opening.open_collection(tmp_path / "c.db", now=T0, seed=5, autoload=False)
+    decks.load_paths(store, [path], now=T0)
+    for qid in ids:
+        grading.grade(store, Clock(now=T0, local=UTC), qid, intent=Rating.GOOD,
+                      story=StoryAnswer(slot=1))
+    now = T0 + timedelta(days=100)
+    with store.transaction() as con:
+        for qid in ids:
+            con.execute("UPDATE facet SET due = ? WHERE question_id = ?",
+                        (to_db_time(now + timedelta(days=rng.uniform(-60, 20))), qid))
+        con.execute("DELETE FROM family_outcome")
+        for family in families:
+            con.execute("INSERT INTO family_outcome VALUES (?, 20, ?, ?)",
+                        (family, rng.choice([0, 4, 4, 12]), to_db_time(now)))
+    clock = Clock(now=now, local=UTC)
+    weak = ops_weakness.family_weakness(store, clock)
+    cards = store_cards.load_cards(store)
+    for _ in range(30):
+        previous = store_cards.load_card(store, rng.choice([*hubs, rng.choice(ids)]))
+        limit = rng.choice([1, 2, 3, 7, 20])
+        got = queueing.next_queue(store, clock, limit=limit, previous=previous)
+        expected = order.build_queue(order.due_cards(cards, clock.now), [], allowance=0,
+                                     weakness=weak, previous=previous, limit=limit)
+        assert [i.card.id for i in got] == [i.card.id for i in expected]

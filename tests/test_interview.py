@@ -22,9 +22,9 @@ from emdrill.core.scheduler import FacetParameters, Memory, Rating, new_memory, 
 from emdrill.core.scheduler import review as fsrs_review
 from emdrill.core.timing import Clock, study_day, study_day_start
 from emdrill.core.types import Card, Question
-from emdrill.ops import collection, decks
+from emdrill.ops import decks, grading, home_status, opening, queueing
 from emdrill.ops import interview as plan
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
 
@@ -191,29 +191,29 @@ def test_scope_takes_repeated_and_comma_separated_values(store: Store) -> None:
 
 def test_only_questions_in_scope_come_up_while_the_plan_runs(store: Store) -> None:
     plan.set_interview(store, clock(T0), "2026-03-16", families=["beta"])
-    queue = collection.next_queue(store, clock(T0))
+    queue = queueing.next_queue(store, clock(T0))
     assert queue and {item.card.family for item in queue} == {"beta"}
 
 
 def test_the_daily_allowance_follows_the_plan_and_new_per_day_is_kept(store: Store) -> None:
-    collection.change_setting(store, "new-per-day", "1")
+    opening.change_setting(store, "new-per-day", "1")
     plan.set_interview(store, clock(T0), "2026-03-08")  # 6 days left, 5 to introduce
-    status = collection.status(store, clock(T0))
+    status = home_status.status(store, clock(T0))
     assert status.interview is not None
     assert status.new_today == status.interview.plan.new_per_day == 3  # ceil(12 / 5)
-    assert collection.setting_values(store)["new-per-day"] == "1"
+    assert opening.setting_values(store)["new-per-day"] == "1"
 
 
 def test_the_plan_ends_by_itself_after_the_date(store: Store) -> None:
-    collection.change_setting(store, "new-per-day", "1")
+    opening.change_setting(store, "new-per-day", "1")
     plan.set_interview(store, clock(T0), "2026-03-08", families=["beta"])
     after = clock(datetime(2026, 3, 8, 9, 0, tzinfo=UTC))
     assert plan.active(store, after) is None
-    assert plan.outlook(store, after, collection.settings(store)) is None
+    assert plan.outlook(store, after, opening.settings(store)) is None
     assert plan.stored(store) is not None  # kept, to say when it was
-    status = collection.status(store, after)
+    status = home_status.status(store, after)
     assert status.interview is None and status.new_today == 1
-    assert {i.card.family for i in collection.next_queue(store, after)} == {"alpha"}
+    assert {i.card.family for i in queueing.next_queue(store, after)} == {"alpha"}
     just_before = clock(datetime(2026, 3, 8, 8, 59, tzinfo=UTC))
     assert plan.active(store, just_before) is not None
 
@@ -222,7 +222,7 @@ def test_clear_ends_the_plan(store: Store) -> None:
     booked = plan.set_interview(store, clock(T0), "2026-03-16")
     assert plan.clear(store) == booked
     assert plan.clear(store) is None
-    assert collection.status(store, clock(T0)).interview is None
+    assert home_status.status(store, clock(T0)).interview is None
 
 
 def _drill_everything(store: Store, days: int, *, start: datetime = T0) -> list[datetime]:
@@ -230,9 +230,9 @@ def _drill_everything(store: Store, days: int, *, start: datetime = T0) -> list[
     times = []
     for day in range(days):
         now = start + timedelta(days=day)
-        for item in collection.next_queue(store, clock(now)):
-            graded = collection.grade(store, clock(now), item.card.id, intent=Rating.GOOD,
-                                      story=StoryAnswer(verdict=True))
+        for item in queueing.next_queue(store, clock(now)):
+            graded = grading.grade(store, clock(now), item.card.id, intent=Rating.GOOD,
+                                   story=StoryAnswer(verdict=True))
             assert graded.intent_due > now
             times.append(now)
             now += timedelta(seconds=20)
@@ -242,8 +242,8 @@ def _drill_everything(store: Store, days: int, *, start: datetime = T0) -> list[
 def test_no_due_date_falls_after_the_interview_while_the_plan_is_active(store: Store) -> None:
     """With a low retention, FSRS alone would schedule past the interview with recall below
     the 0.90 target; while the plan runs, every such due date comes before the interview."""
-    collection.change_setting(store, "retention", "0.75")
-    collection.change_setting(store, "adaptive", "off")
+    opening.change_setting(store, "retention", "0.75")
+    opening.change_setting(store, "adaptive", "off")
     at = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
     plan.set_interview(store, clock(T0), at.isoformat())
     _drill_everything(store, 14)
@@ -260,9 +260,9 @@ def test_without_a_plan_the_same_drills_leave_dues_past_the_interview(tmp_path: 
     path.write_text(deck_text(12), encoding="utf-8")
     store = open_here(autoload=False)
     decks.load_paths(store, [path], now=T0)
-    collection.change_setting(store, "retention", "0.75")
-    collection.change_setting(store, "adaptive", "off")
-    collection.change_setting(store, "new-per-day", "12")
+    opening.change_setting(store, "retention", "0.75")
+    opening.change_setting(store, "adaptive", "off")
+    opening.change_setting(store, "new-per-day", "12")
     at = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
     _drill_everything(store, 14)
     late = [m for c in store_cards.load_cards(store) for m in (c.intent, c.story)
@@ -271,13 +271,13 @@ def test_without_a_plan_the_same_drills_leave_dues_past_the_interview(tmp_path: 
 
 
 def test_a_question_out_of_scope_keeps_its_fsrs_due(store: Store) -> None:
-    collection.change_setting(store, "retention", "0.75")
+    opening.change_setting(store, "retention", "0.75")
     at = T0 + timedelta(days=9)
     plan.set_interview(store, clock(T0), at.isoformat(), families=["alpha"])
-    graded = collection.grade(store, clock(T0), "beta-1", intent=Rating.GOOD,
-                              story=StoryAnswer(verdict=True))
-    again = collection.grade(store, clock(T0 + timedelta(days=1)), "beta-1",
-                             intent=Rating.GOOD, story=StoryAnswer(verdict=True))
+    graded = grading.grade(store, clock(T0), "beta-1", intent=Rating.GOOD,
+                           story=StoryAnswer(verdict=True))
+    again = grading.grade(store, clock(T0 + timedelta(days=1)), "beta-1",
+                          intent=Rating.GOOD, story=StoryAnswer(verdict=True))
     assert graded.intent_due < again.intent_due
     assert again.intent_due > at
 
@@ -285,13 +285,13 @@ def test_a_question_out_of_scope_keeps_its_fsrs_due(store: Store) -> None:
 def test_the_taper_brings_up_what_is_below_target_though_not_due(store: Store) -> None:
     """Everything is reviewed on days 0 and 1 (due about a week later). With a 0.95 target
     and the interview on day 7, on day 6 the questions are not due but below target."""
-    collection.change_setting(store, "new-per-day", "12")
-    collection.change_setting(store, "interview-target", "0.95")
+    opening.change_setting(store, "new-per-day", "12")
+    opening.change_setting(store, "interview-target", "0.95")
     for day in (0, 1):
         now = T0 + timedelta(days=day)
-        for item in collection.next_queue(store, clock(now)):
-            collection.grade(store, clock(now), item.card.id, intent=Rating.GOOD,
-                             story=StoryAnswer(verdict=True))
+        for item in queueing.next_queue(store, clock(now)):
+            grading.grade(store, clock(now), item.card.id, intent=Rating.GOOD,
+                          story=StoryAnswer(verdict=True))
             now += timedelta(seconds=20)
     at = T0 + timedelta(days=7)
     plan.set_interview(store, clock(T0 + timedelta(days=1, hours=2)), at.isoformat())
@@ -302,10 +302,10 @@ def test_the_taper_brings_up_what_is_below_target_though_not_due(store: Store) -
     assert len(weakest_first) == 12
     # due from 04:00 of their day: at most one of them is due on day 6, the rest are not
     assert len([c for c in weakest_first if c.due > day6.now]) >= 11
-    queue = collection.next_queue(store, day6)
+    queue = queueing.next_queue(store, day6)
     assert not any(item.new for item in queue)
     assert sorted(i.card.id for i in queue) == sorted(c.id for c in weakest_first)
-    assert collection.next_queue(store, clock(T0 + timedelta(days=3))) == []
+    assert queueing.next_queue(store, clock(T0 + timedelta(days=3))) == []
 
 
 def test_a_new_booking_replaces_the_old_one(store: Store) -> None:
@@ -317,8 +317,8 @@ def test_a_new_booking_replaces_the_old_one(store: Store) -> None:
 
 def test_the_outlook_counts_scope_seen_and_story_gaps(store: Store) -> None:
     plan.set_interview(store, clock(T0), "2026-03-16", families=["alpha"])
-    collection.grade(store, clock(T0), "alpha-0", intent=Rating.GOOD, story=StoryAnswer(slot=1))
-    outlook = plan.outlook(store, clock(T0 + timedelta(minutes=5)), collection.settings(store))
+    grading.grade(store, clock(T0), "alpha-0", intent=Rating.GOOD, story=StoryAnswer(slot=1))
+    outlook = plan.outlook(store, clock(T0 + timedelta(minutes=5)), opening.settings(store))
     assert outlook is not None
     assert (outlook.plan.in_scope, outlook.plan.seen) == (6, 1)
     assert [g.slot.slot for g in outlook.gaps] == [1]  # alpha questions rely on slot 1
@@ -346,7 +346,7 @@ def test_a_schema_7_database_upgrades_keeping_its_data(tmp_path: Path) -> None:
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == 7
     upgraded = open_store(path)
     assert LATEST >= 8
-    assert collection.setting_values(upgraded)["minutes"] == "7"
+    assert opening.setting_values(upgraded)["minutes"] == "7"
     assert plan.stored(upgraded) is None
     con = sqlite3.connect(path)
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -354,29 +354,29 @@ def test_a_schema_7_database_upgrades_keeping_its_data(tmp_path: Path) -> None:
 
 
 def test_the_days_new_questions_are_spread_through_the_drill(store: Store) -> None:
-    collection.change_setting(store, "new-per-day", "6")
-    for item in collection.next_queue(store, clock(T0)):
-        collection.grade(store, clock(T0), item.card.id, intent=Rating.GOOD,
-                         story=StoryAnswer(verdict=True))
+    opening.change_setting(store, "new-per-day", "6")
+    for item in queueing.next_queue(store, clock(T0)):
+        grading.grade(store, clock(T0), item.card.id, intent=Rating.GOOD,
+                      story=StoryAnswer(verdict=True))
     day1 = T0 + timedelta(days=1)
     plan.set_interview(store, clock(day1), (T0 + timedelta(days=4)).isoformat())
-    queue = collection.next_queue(store, clock(day1))
+    queue = queueing.next_queue(store, clock(day1))
     assert queue[0].new and not queue[1].new  # a new one first, then what is due
     assert sum(1 for item in queue if not item.new) == 6
 
 
 def test_with_nothing_else_waiting_the_drill_takes_new_questions_early(store: Store) -> None:
     plan.set_interview(store, clock(T0), "2026-03-16")  # 12 questions: 1 new a day
-    first = collection.next_queue(store, clock(T0), limit=1)[0]
-    collection.grade(store, clock(T0), first.card.id, intent=Rating.GOOD,
-                     story=StoryAnswer(verdict=True))
+    first = queueing.next_queue(store, clock(T0), limit=1)[0]
+    grading.grade(store, clock(T0), first.card.id, intent=Rating.GOOD,
+                  story=StoryAnswer(verdict=True))
     later = clock(T0 + timedelta(minutes=1))
-    queue = collection.next_queue(store, later)
+    queue = queueing.next_queue(store, later)
     assert len(queue) == 11 and all(item.new for item in queue)
-    assert collection.status(store, later).new_today == 0  # the day's quota is met
+    assert home_status.status(store, later).new_today == 0  # the day's quota is met
     plan.clear(store)
-    collection.change_setting(store, "new-per-day", "1")
-    assert collection.next_queue(store, later) == []
+    opening.change_setting(store, "new-per-day", "1")
+    assert queueing.next_queue(store, later) == []
 
 
 @given(reviews=st.lists(st.sampled_from([Rating.AGAIN, Rating.HARD, Rating.GOOD, Rating.EASY]),
@@ -407,8 +407,8 @@ def test_without_a_plan_the_queue_and_status_never_read_every_question(
         raise AssertionError("read every question with no plan active")
 
     monkeypatch.setattr(store_cards, "load_cards", scan)
-    assert collection.next_queue(store, clock(T0))
-    assert collection.status(store, clock(T0)).interview is None
+    assert queueing.next_queue(store, clock(T0))
+    assert home_status.status(store, clock(T0)).interview is None
 
 
 def test_the_interview_and_fitted_parameters_are_exported(store: Store, tmp_path: Path) -> None:
@@ -424,16 +424,16 @@ def test_the_interview_and_fitted_parameters_are_exported(store: Store, tmp_path
 
 def test_while_a_plan_is_active_next_due_counts_only_its_scope(store: Store) -> None:
     # beta-1 is reviewed first, so its due comes first; alpha-0 a minute later
-    collection.grade(store, clock(T0), "beta-1", intent=Rating.GOOD,
-                     story=StoryAnswer(verdict=True), fuzz=False)
-    collection.grade(store, clock(T0 + timedelta(minutes=1)), "alpha-0", intent=Rating.GOOD,
-                     story=StoryAnswer(verdict=True), fuzz=False)
+    grading.grade(store, clock(T0), "beta-1", intent=Rating.GOOD,
+                  story=StoryAnswer(verdict=True), fuzz=False)
+    grading.grade(store, clock(T0 + timedelta(minutes=1)), "alpha-0", intent=Rating.GOOD,
+                  story=StoryAnswer(verdict=True), fuzz=False)
     now = clock(T0 + timedelta(minutes=2))
     beta = store_cards.load_card(store, "beta-1")
     alpha = store_cards.load_card(store, "alpha-0")
-    assert collection.status(store, now).next_due == min(beta.due, alpha.due)
+    assert home_status.status(store, now).next_due == min(beta.due, alpha.due)
     plan.set_interview(store, now, "2026-03-16", families=["alpha"])
-    assert collection.status(store, now).next_due == alpha.due
+    assert home_status.status(store, now).next_due == alpha.due
 
 
 # ---------------------------------------------------------------- own questions, one pace
@@ -446,7 +446,7 @@ def test_the_users_own_questions_come_first_in_the_plan(store: Store, tmp_path: 
     decks.load_paths(store, [path], now=T0, first=True)  # as `add` loads them
     assert store_cards.goes_first_ids(store) == {"alpha-mine", "beta-mine"}
     plan.set_interview(store, clock(T0), "2026-03-12")
-    prefs = replace(collection.settings(store), minutes=1)
+    prefs = replace(opening.settings(store), minutes=1)
     day = plan.today(store, clock(T0), prefs)
     assert day is not None and set(day.fresh[:2]) == {"alpha-mine", "beta-mine"}
     found = plan.outlook(store, clock(T0), prefs)
@@ -458,11 +458,11 @@ def test_the_plan_and_the_home_screen_share_one_pace(store: Store) -> None:
     from emdrill.ops import advice
 
     for qid, seconds in (("alpha-0", 10.0), ("beta-1", 12.0)):  # a mean of 11 seconds
-        collection.grade(store, clock(T0), qid, intent=Rating.GOOD,
-                         story=StoryAnswer(verdict=True), seconds=seconds, mode="drill")
-    collection.change_setting(store, "minutes", "11")
+        grading.grade(store, clock(T0), qid, intent=Rating.GOOD,
+                      story=StoryAnswer(verdict=True), seconds=seconds, mode="drill")
+    opening.change_setting(store, "minutes", "11")
     plan.set_interview(store, clock(T0), "2026-03-12")
-    prefs = collection.settings(store)
+    prefs = opening.settings(store)
     home = advice.pace_backlog(store, due=1).per_drill
     assert home == 60  # 11 minutes of 11-second answers (11 * (60 / 11) is 59.99...)
     found = plan.outlook(store, clock(T0), prefs)

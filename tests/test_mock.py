@@ -28,9 +28,9 @@ from emdrill.core.mock import (
 from emdrill.core.scheduler import Rating, new_memory
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card, Question
-from emdrill.ops import collection, decks
+from emdrill.ops import decks, grading
 from emdrill.ops import mock as mock_ops
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store import practice as store_practice
 from emdrill.store.db import Store
 from term import FakeClock, Term
@@ -129,7 +129,7 @@ def test_rehearsal_saved_graded_and_undone(store: Store) -> None:
     assert stored.checks == (True, False, True, True, False) and stored.review_id is None
     graded = mock.grade(saved, intent=Rating.GOOD, story=StoryAnswer(verdict=True))
     assert store_practice.rehearsals(store)[0].review_id == graded.review_id
-    collection.undo(store)
+    grading.undo(store)
     assert store_practice.rehearsals(store)[0].review_id is None  # the rehearsal stays
 
 

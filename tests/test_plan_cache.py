@@ -16,9 +16,9 @@ from conftest import DECK_HEADER, question
 from emdrill.cli.base import open_here
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
-from emdrill.ops import collection, decks
+from emdrill.ops import decks, grading, home_status, opening, queueing
 from emdrill.ops import interview as plan
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store.db import Store
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -48,10 +48,10 @@ def store(tmp_path: Path) -> Iterator[Store]:
 def queues(store: Store, at: Clock, monkeypatch: pytest.MonkeyPatch,
            ) -> tuple[list[tuple[str, bool]], list[tuple[str, bool]]]:
     """The whole queue now: with the kept day plan, and with the plan made afresh."""
-    kept = [(i.card.id, i.new) for i in collection.next_queue(store, at)]
+    kept = [(i.card.id, i.new) for i in queueing.next_queue(store, at)]
     with monkeypatch.context() as m:
         m.setattr(plan, "today", partial(plan.today, cached=False))
-        fresh = [(i.card.id, i.new) for i in collection.next_queue(store, at)]
+        fresh = [(i.card.id, i.new) for i in queueing.next_queue(store, at)]
     return kept, fresh
 
 
@@ -73,10 +73,10 @@ def test_each_days_kept_plan_gives_the_fresh_plans_queue_over_days_of_answers(
     """At each day's first drill the two agree; during the day the kept plan holds the
     morning's allowance and order, less the new questions introduced since (the fresh plan,
     made after every answer, may move its allowance by one as misses add load)."""
-    collection.change_setting(store, "minutes", "3")
+    opening.change_setting(store, "minutes", "3")
     plan.set_interview(store, clock(T0), "2026-03-12")
     made = makes(monkeypatch)
-    prefs = collection.settings(store)
+    prefs = opening.settings(store)
     calls = 0
     for day in range(6):
         at = T0 + timedelta(days=day)
@@ -89,12 +89,12 @@ def test_each_days_kept_plan_gives_the_fresh_plans_queue_over_days_of_answers(
             if not kept:
                 break
             rating = Rating.AGAIN if step % 3 == 0 else Rating.GOOD
-            collection.grade(store, clock(at + timedelta(minutes=step - 1)), kept[0][0],
-                             intent=rating, story=StoryAnswer(verdict=step % 4 != 0),
-                             fuzz=False)
+            grading.grade(store, clock(at + timedelta(minutes=step - 1)), kept[0][0],
+                          intent=rating, story=StoryAnswer(verdict=step % 4 != 0),
+                          fuzz=False)
             introduced += kept[0][1]
             now = clock(at + timedelta(minutes=step))
-            kept = [(i.card.id, i.new) for i in collection.next_queue(store, now)]
+            kept = [(i.card.id, i.new) for i in queueing.next_queue(store, now)]
             calls += 1
             day_now = plan.today(store, now, prefs)
             assert day_now is not None
@@ -110,22 +110,22 @@ def test_each_days_kept_plan_gives_the_fresh_plans_queue_over_days_of_answers(
 def test_a_grade_takes_one_from_the_days_allowance_and_undo_gives_it_back(
         store: Store) -> None:
     plan.set_interview(store, clock(T0), "2026-03-12")
-    prefs = collection.settings(store)
+    prefs = opening.settings(store)
     before = plan.today(store, clock(T0), prefs)
     assert before is not None and before.allowance >= 2
-    first = collection.next_queue(store, clock(T0), limit=1)[0]
+    first = queueing.next_queue(store, clock(T0), limit=1)[0]
     assert first.new
-    graded = collection.grade(store, clock(T0), first.card.id, intent=Rating.GOOD,
-                              story=StoryAnswer(verdict=True), fuzz=False)
+    graded = grading.grade(store, clock(T0), first.card.id, intent=Rating.GOOD,
+                           story=StoryAnswer(verdict=True), fuzz=False)
     after = plan.today(store, clock(T0 + timedelta(minutes=1)), prefs)
     assert after is not None and after.allowance == before.allowance - 1
-    assert first.card.id not in [i.card.id for i in collection.next_queue(
+    assert first.card.id not in [i.card.id for i in queueing.next_queue(
         store, clock(T0 + timedelta(minutes=1))) if i.new]
-    collection.undo_review(store, graded.review_id)
+    grading.undo_review(store, graded.review_id)
     again = plan.today(store, clock(T0 + timedelta(minutes=2)), prefs)
     assert again is not None and again.allowance == before.allowance
-    assert collection.next_queue(store, clock(T0 + timedelta(minutes=2)),
-                                 limit=1)[0].card.id == first.card.id
+    assert queueing.next_queue(store, clock(T0 + timedelta(minutes=2)),
+                               limit=1)[0].card.id == first.card.id
 
 
 @pytest.mark.parametrize("change", ["setting", "scope", "date", "day", "suspend"])
@@ -133,12 +133,12 @@ def test_the_kept_plan_is_made_again_when_what_it_was_made_from_changes(
         store: Store, monkeypatch: pytest.MonkeyPatch, change: str) -> None:
     plan.set_interview(store, clock(T0), "2026-03-12")
     made = makes(monkeypatch)
-    collection.next_queue(store, clock(T0))
-    collection.next_queue(store, clock(T0 + timedelta(minutes=5)))
+    queueing.next_queue(store, clock(T0))
+    queueing.next_queue(store, clock(T0 + timedelta(minutes=5)))
     assert sum(made) == 1  # the same day, nothing changed: the kept plan
     at = clock(T0 + timedelta(minutes=6))
     if change == "setting":
-        collection.change_setting(store, "minutes", "2")
+        opening.change_setting(store, "minutes", "2")
     elif change == "scope":
         plan.set_interview(store, at, "2026-03-12", families=["alpha"])
     elif change == "date":
@@ -158,15 +158,15 @@ def test_the_home_screen_counts_the_day_plans_new_questions(
         store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     plan.set_interview(store, clock(T0), "2026-03-12")
     made = makes(monkeypatch)
-    first = collection.status(store, clock(T0))
+    first = home_status.status(store, clock(T0))
     assert sum(made) == 0  # the home screen's plan is kept as the day plan
-    queue = collection.next_queue(store, clock(T0))
+    queue = queueing.next_queue(store, clock(T0))
     assert sum(made) == 0
     assert first.new_today == sum(1 for i in queue if i.new) > 0
     new_one = next(i for i in queue if i.new)
-    collection.grade(store, clock(T0), new_one.card.id, intent=Rating.AGAIN,
-                     story=StoryAnswer(verdict=False), fuzz=False)
+    grading.grade(store, clock(T0), new_one.card.id, intent=Rating.AGAIN,
+                  story=StoryAnswer(verdict=False), fuzz=False)
     later = clock(T0 + timedelta(minutes=1))
-    assert collection.status(store, later).new_today == first.new_today - 1
-    day = plan.today(store, later, collection.settings(store))
+    assert home_status.status(store, later).new_today == first.new_today - 1
+    day = plan.today(store, later, opening.settings(store))
     assert day is not None and day.allowance == first.new_today - 1

@@ -24,9 +24,9 @@ from emdrill.cli.main import app
 from emdrill.core.errors import EmdrillError
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
-from emdrill.ops import collection
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops import grading, home_status
 from emdrill.ops.drill import Session
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store.migrations import LATEST
 
@@ -35,14 +35,14 @@ from emdrill.store.migrations import LATEST
 _GRADE_THEN_HANG = """
 import sys, time
 from emdrill.cli.base import open_here
-from emdrill.ops import collection
+from emdrill.ops import grading
 from emdrill import env
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops.grading import StoryAnswer
 from emdrill.core.scheduler import Rating
 store = open_here(autoload=False)
 clock = env.read_clock()
 for qid in sys.argv[1:]:
-    collection.grade(store, clock, qid, intent=Rating.GOOD, story=StoryAnswer(slot=1))
+    grading.grade(store, clock, qid, intent=Rating.GOOD, story=StoryAnswer(slot=1))
 print("graded", flush=True)
 time.sleep(60)
 """
@@ -353,7 +353,7 @@ def test_a_bug_prints_one_line_and_logs_the_trace(cli: CliRunner, loaded: Path, 
     def broken(*_args: object, **_kwargs: object) -> None:
         raise ZeroDivisionError("deliberately broken")
 
-    monkeypatch.setattr(collection, "status", broken)
+    monkeypatch.setattr(home_status, "status", broken)
     result = CliRunner().invoke(app, ["status"])
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
@@ -458,9 +458,9 @@ def test_a_grade_dated_before_the_last_review_is_refused(cli: CliRunner, loaded:
 def test_a_grade_a_few_seconds_behind_is_dated_at_the_last_review(loaded: Path) -> None:
     store = open_here(autoload=False)
     clock = Clock(now=T0, local=UTC)
-    collection.grade(store, clock, "alpha-1", intent=Rating.GOOD, story=StoryAnswer(slot=1))
+    grading.grade(store, clock, "alpha-1", intent=Rating.GOOD, story=StoryAnswer(slot=1))
     behind = Clock(now=T0 - timedelta(seconds=20), local=UTC)
-    collection.grade(store, behind, "alpha-1", intent=Rating.GOOD, story=StoryAnswer(slot=1))
+    grading.grade(store, behind, "alpha-1", intent=Rating.GOOD, story=StoryAnswer(slot=1))
     assert [r.reviewed_at for r in store_cards.last_reviews(store, 2)] == [T0, T0]
 
 
@@ -552,12 +552,12 @@ def test_config_negative_number_is_a_value(cli: CliRunner) -> None:
 def test_undo_restores_each_facet_to_its_own_state(loaded: Path) -> None:
     store = open_here(autoload=False)
     clock = Clock(now=T0, local=UTC)
-    collection.grade(store, clock, "alpha-1", intent=Rating.EASY, story=StoryAnswer(slot=8))
+    grading.grade(store, clock, "alpha-1", intent=Rating.EASY, story=StoryAnswer(slot=8))
     card = store_cards.load_card(store, "alpha-1")
     assert card.intent != card.story  # the two facets differ, so a swap would show
     later = Clock(now=T0 + timedelta(days=2), local=UTC)
-    collection.grade(store, later, "alpha-1", intent=Rating.AGAIN, story=StoryAnswer(slot=1))
-    collection.undo(store)
+    grading.grade(store, later, "alpha-1", intent=Rating.AGAIN, story=StoryAnswer(slot=1))
+    grading.undo(store)
     back = store_cards.load_card(store, "alpha-1")
     assert (back.intent, back.story) == (card.intent, card.story)
 
@@ -610,7 +610,7 @@ def test_drill_undo_refuses_when_another_emdrill_graded_since(loaded: Path) -> N
     assert pick is not None
     session.answer(pick, intent=Rating.GOOD, story=StoryAnswer(slot=1), seconds=3)
     other = open_here(autoload=False)  # a second emdrill, on its own connection
-    collection.grade(other, clock, "beta-2", intent=Rating.GOOD, story=StoryAnswer(slot=5))
+    grading.grade(other, clock, "beta-2", intent=Rating.GOOD, story=StoryAnswer(slot=5))
     with pytest.raises(EmdrillError, match="another emdrill recorded a review since"):
         session.undo()
     assert [r.question_id for r in store_cards.last_reviews(store, 5)] == ["beta-2", pick.card.id]

@@ -18,8 +18,8 @@ from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card, Question
 from emdrill.ops import decks
-from emdrill.ops.collection import StoryAnswer
 from emdrill.ops.drill import PRACTICE_ROUND, Session
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -18,8 +18,8 @@ from emdrill.cli.base import open_here
 from emdrill.cli.main import app
 from emdrill.core.scheduler import REVIEW, Rating
 from emdrill.core.timing import Clock
-from emdrill.ops import collection, decks
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops import decks, grading, opening
+from emdrill.ops.grading import StoryAnswer
 from emdrill.ops.weakness import family_weakness
 from emdrill.store import cards as store_cards
 from emdrill.store import tallies
@@ -190,10 +190,10 @@ class Learner:
     def __init__(self, store: Store, qid: str) -> None:
         self.store, self.qid, self.now = store, qid, T0
 
-    def grade(self, intent: Rating, slot: int) -> collection.Graded:
+    def grade(self, intent: Rating, slot: int) -> grading.Graded:
         self.now += timedelta(days=1)
-        return collection.grade(self.store, Clock(self.now, UTC), self.qid, intent=intent,
-                                story=StoryAnswer(slot=slot), mode="grade", fuzz=False)
+        return grading.grade(self.store, Clock(self.now, UTC), self.qid, intent=intent,
+                             story=StoryAnswer(slot=slot), mode="grade", fuzz=False)
 
     def to_review(self) -> None:
         for _ in range(3):
@@ -246,7 +246,7 @@ def test_an_again_in_learning_is_not_a_lapse(mini_deck: Path, runner: CliRunner)
 
 def test_a_leech_stops_weighing_on_its_family_and_undo_puts_it_back(mini_deck: Path) -> None:
     store = _store(mini_deck)
-    collection.change_setting(store, "leech-lapses", "3")
+    opening.change_setting(store, "leech-lapses", "3")
     learner = Learner(store, "alpha-1")
     learner.to_review()
     for _ in range(2):
@@ -261,7 +261,7 @@ def test_a_leech_stops_weighing_on_its_family_and_undo_puts_it_back(mini_deck: P
     assert _alpha(store, clock.now) == pytest.approx((0.0, 0.0), abs=1e-9)
     assert family_weakness(store, clock)["alpha"] == pytest.approx(
         family_weakness(store, clock)["beta"])  # no more boost than a family never missed
-    collection.undo(store)  # no longer a leech: its history counts again
+    grading.undo(store)  # no longer a leech: its history counts again
     assert _alpha(store, clock.now) == pytest.approx(before.at(clock.now), rel=1e-9)
 
 
@@ -274,9 +274,9 @@ def test_changing_leech_lapses_recounts_the_family_tallies(mini_deck: Path) -> N
         learner.grade(Rating.GOOD, 1)
     counted = _alpha(store, learner.now)
     assert counted[1] > 0
-    collection.change_setting(store, "leech-lapses", "3")
+    opening.change_setting(store, "leech-lapses", "3")
     assert _alpha(store, learner.now) == (0.0, 0.0)
-    collection.change_setting(store, "leech-lapses", "8")
+    opening.change_setting(store, "leech-lapses", "8")
     assert _alpha(store, learner.now) == pytest.approx(counted, rel=1e-9)
 
 

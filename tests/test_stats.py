@@ -29,9 +29,9 @@ from emdrill.cli.base import open_here
 from emdrill.core import stats, weakness
 from emdrill.core.scheduler import Rating, retrievability
 from emdrill.core.timing import Clock
-from emdrill.ops import collection, decks
+from emdrill.ops import decks, grading, opening
 from emdrill.ops import stats as ops_stats
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
 from emdrill.ui import stats_view
@@ -63,8 +63,8 @@ def build_history(store: Store) -> dict[str, datetime]:
     """Grade HISTORY through the real core; returns each question's due (earliest facet)."""
     due: dict[str, datetime] = {}
     for at, qid, intent, right in HISTORY:
-        graded = collection.grade(store, Clock(now=at, local=UTC), qid, intent=intent,
-                                  story=StoryAnswer(verdict=right), fuzz=False)
+        graded = grading.grade(store, Clock(now=at, local=UTC), qid, intent=intent,
+                               story=StoryAnswer(verdict=right), fuzz=False)
         due[qid] = min(graded.intent_due, graded.story_due)
         if (at, qid) == (datetime(2026, 1, 18, 9, tzinfo=UTC), "beta-1"):
             # the intervals that make the 02-25 review mature
@@ -242,12 +242,12 @@ def test_a_review_that_grades_one_facet_tests_only_that_facet(home: Path,
     from emdrill.store import tallies
 
     t0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-    store = collection.open_collection(home / "emdrill.db", now=t0, autoload=False)
+    store = opening.open_collection(home / "emdrill.db", now=t0, autoload=False)
     decks.load_paths(store, [mini_deck], now=t0)
-    collection.grade(store, Clock(t0, UTC), "alpha-1", intent=Rating.GOOD,
-                     story=StoryAnswer(slot=1))
+    grading.grade(store, Clock(t0, UTC), "alpha-1", intent=Rating.GOOD,
+                  story=StoryAnswer(slot=1))
     later = Clock(t0 + timedelta(days=2), UTC)
-    collection.record(store, later, "alpha-1", intent=Rating.AGAIN, story=None, mode="anki")
+    grading.record(store, later, "alpha-1", intent=Rating.AGAIN, story=None, mode="anki")
     tally = tallies.read(store)["alpha"]
     assert (tally.tests, tally.misses) == (1, 1)  # the story was not tested
     assert tally.as_of == later.now

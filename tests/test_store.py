@@ -15,8 +15,8 @@ from emdrill.cli.base import open_here
 from emdrill.core.errors import NothingToUndoError, StoreError
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
-from emdrill.ops import collection, decks
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops import decks, grading
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store, open_store
 from emdrill.store.migrations import LATEST, MIGRATIONS
@@ -112,24 +112,24 @@ def test_grade_then_undo_restores_exact_state(mini_deck: Path) -> None:
     store = _loaded(mini_deck)
     clock = Clock(now=T0, local=UTC)
     before = store_cards.load_card(store, "alpha-1")
-    collection.grade(store, clock, "alpha-1", intent=Rating.GOOD, story=StoryAnswer(slot=1))
+    grading.grade(store, clock, "alpha-1", intent=Rating.GOOD, story=StoryAnswer(slot=1))
     later = Clock(now=T0 + timedelta(minutes=12), local=UTC)
     middle = store_cards.load_card(store, "alpha-1")
-    collection.grade(store, later, "alpha-1", intent=Rating.AGAIN, story=StoryAnswer(slot=3))
+    grading.grade(store, later, "alpha-1", intent=Rating.AGAIN, story=StoryAnswer(slot=3))
     assert store_cards.load_card(store, "alpha-1") != middle
-    collection.undo(store)
+    grading.undo(store)
     assert store_cards.load_card(store, "alpha-1") == middle
-    collection.undo(store)
+    grading.undo(store)
     assert store_cards.load_card(store, "alpha-1") == before
     with pytest.raises(NothingToUndoError):
-        collection.undo(store)
+        grading.undo(store)
 
 
 def test_review_row_records_everything(mini_deck: Path) -> None:
     store = _loaded(mini_deck)
     clock = Clock(now=T0, local=UTC)
-    collection.grade(store, clock, "beta-2", intent=Rating.HARD, story=StoryAnswer(slot=1),
-                     seconds=12.5, mode="drill")
+    grading.grade(store, clock, "beta-2", intent=Rating.HARD, story=StoryAnswer(slot=1),
+                  seconds=12.5, mode="drill")
     con = sqlite3.connect(store.path)
     row = con.execute("SELECT question_id, reviewed_at, intent_rating, story_rating, slot_named,"
                       " seconds, mode, intent_prev_state, story_prev_last_review FROM review"

@@ -18,8 +18,8 @@ import pytest
 from emdrill.core.errors import DuplicateError, StoreError
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
-from emdrill.ops import collection
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops import grading, opening, queueing
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store import tallies
 from emdrill.store.codec import to_db_time
@@ -97,7 +97,7 @@ def test_blocks_inside_an_orm_write_join_its_connection(tmp_path: Path) -> None:
     assert store_cards.stored_settings(store) == {}
 
 
-def _snapshot(store: collection.Store) -> tuple[list[tuple[object, ...]], ...]:
+def _snapshot(store: opening.Store) -> tuple[list[tuple[object, ...]], ...]:
     with store.read() as con:
         tables = [con.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall()
                   for t in ("facet", "question", "review")]
@@ -108,15 +108,15 @@ def _snapshot(store: collection.Store) -> tuple[list[tuple[object, ...]], ...]:
 
 
 def test_a_grade_and_its_undo_round_trip_every_column(tmp_path: Path) -> None:
-    store = collection.open_collection(tmp_path / "e.db", now=T0)
+    store = opening.open_collection(tmp_path / "e.db", now=T0)
     clock = Clock(now=T0, local=UTC)
-    qid = collection.next_queue(store, clock, limit=1)[0].card.id
-    collection.grade(store, clock, qid, intent=Rating.GOOD, story=StoryAnswer(slot=1))
+    qid = queueing.next_queue(store, clock, limit=1)[0].card.id
+    grading.grade(store, clock, qid, intent=Rating.GOOD, story=StoryAnswer(slot=1))
     before = _snapshot(store)  # the two facets now differ (a right and a wrong story)
     tally = tallies.read(store)
     later = Clock(now=T0 + timedelta(days=3), local=UTC)
-    graded = collection.grade(store, later, qid, intent=Rating.AGAIN,
-                              story=StoryAnswer(slot=2), seconds=12.5, mode="drill")
+    graded = grading.grade(store, later, qid, intent=Rating.AGAIN,
+                           story=StoryAnswer(slot=2), seconds=12.5, mode="drill")
     with store.read() as con:
         row = con.execute("SELECT question_id, reviewed_at, intent_rating, story_rating, "
                           "slot_named, seconds, mode FROM review WHERE id = ?",
@@ -127,7 +127,7 @@ def test_a_grade_and_its_undo_round_trip_every_column(tmp_path: Path) -> None:
     assert due == to_db_time(graded.intent_due)
     assert store_cards.last_reviews(store, 1)[0].reviewed_at == later.now
     assert _snapshot(store) != before
-    collection.undo(store)
+    grading.undo(store)
     assert _snapshot(store) == before
     for family, kept in tallies.read(store).items():  # decayed sums: equal as of a time
         was = tally[family].at(later.now) if family in tally else (0.0, 0.0)

@@ -19,8 +19,8 @@ import pytest
 from emdrill.core import scheduler
 from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.timing import Clock, study_day, study_day_start, study_days_between
-from emdrill.ops import collection, decks
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops import decks, grading, opening
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store import memories
 from emdrill.store.db import Store
@@ -129,7 +129,7 @@ def test_recall_counts_study_days() -> None:
 
 @pytest.fixture
 def store(home: Path, mini_deck: Path) -> Iterator[Store]:
-    store = collection.open_collection(home / "emdrill.db", now=START, autoload=False)
+    store = opening.open_collection(home / "emdrill.db", now=START, autoload=False)
     decks.load_paths(store, [mini_deck], now=START)
     yield store
     store.close()
@@ -138,8 +138,8 @@ def store(home: Path, mini_deck: Path) -> Iterator[Store]:
 def _grade_history(store: Store, qid: str, intent: list[tuple[datetime, Rating]],
                    story_right: list[bool], local: tzinfo) -> None:
     for (at, rating), right in zip(intent, story_right, strict=True):
-        collection.grade(store, Clock(at, local), qid, intent=rating,
-                         story=StoryAnswer(slot=None, verdict=right), fuzz=False)
+        grading.grade(store, Clock(at, local), qid, intent=rating,
+                      story=StoryAnswer(slot=None, verdict=right), fuzz=False)
 
 
 def test_grades_through_the_store_match_fsrs_rs(store: Store) -> None:
@@ -228,8 +228,8 @@ def test_migration_10_step_recomputes_a_file_left_by_the_old_count(store: Store,
     finally:
         con.close()
     _same(_rows(path), truth)
-    reopened = collection.open_collection(path, now=START + timedelta(days=400),
-                                          autoload=False)
+    reopened = opening.open_collection(path, now=START + timedelta(days=400),
+                                       autoload=False)
     try:
         card = store_cards.load_card(reopened, "alpha-2")
     finally:

@@ -23,7 +23,7 @@ from emdrill.cli.main import app
 from emdrill.core.scheduler import Rating, story_rating
 from emdrill.core.types import SYSTEM_ANSWER, Question, Slot, story_json, story_label
 from emdrill.ops import decks
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store.db import open_store
 from emdrill.store.migrations import LATEST, M001_INITIAL, M002_STORIES_SYSTEMS
 from emdrill.ui.back import compose_back

@@ -21,10 +21,11 @@ from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card, Question
 from emdrill.core.weakness import Bucket
-from emdrill.ops import collection, decks
+from emdrill.ops import decks, grading, queueing
 from emdrill.ops import stats as ops_stats
 from emdrill.ops import weakness as ops_weakness
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops.answer_context import answer_context
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
 
@@ -120,9 +121,9 @@ def _clock(at: datetime) -> Clock:
     return Clock(now=at, local=UTC)
 
 
-def _grade(store: Store, at: datetime, qid: str, ok: bool) -> collection.Graded:
-    return collection.grade(store, _clock(at), qid, intent=Rating.GOOD if ok else Rating.AGAIN,
-                            story=StoryAnswer(verdict=ok), fuzz=False)
+def _grade(store: Store, at: datetime, qid: str, ok: bool) -> grading.Graded:
+    return grading.grade(store, _clock(at), qid, intent=Rating.GOOD if ok else Rating.AGAIN,
+                         story=StoryAnswer(verdict=ok), fuzz=False)
 
 
 def _alpha_keeps_failing(store: Store, days: int = 12) -> datetime:
@@ -168,17 +169,17 @@ def test_failing_family_comes_first_in_next(store: Store) -> None:
         for n, qid in enumerate(("alpha-1", "alpha-2", "alpha-3")):
             _grade(store, T0 + timedelta(days=day, minutes=n), qid, False)
     later = _clock(T0 + timedelta(days=11))
-    items = collection.next_queue(store, later)
+    items = queueing.next_queue(store, later)
     assert len(items) == 6
     assert [i.card.family for i in items[:5:2]] == ["alpha"] * 3  # declumped, alpha leads
     store_cards.save_setting(store, "adaptive", "off")
-    plain = collection.next_queue(store, later)
+    plain = queueing.next_queue(store, later)
     assert [i.card.family for i in plain[:5:2]] == ["beta"] * 3  # off: most overdue first
 
 
 def _interval_after_good(store: Store, qid: str, at: datetime) -> timedelta:
     graded = _grade(store, at, qid, True)
-    collection.undo(store)
+    grading.undo(store)
     return graded.intent_due - at
 
 
@@ -189,8 +190,7 @@ def test_failing_family_gets_shorter_intervals_than_with_adaptive_off(store: Sto
     while (due := _grade(store, at, "alpha-1", True).intent_due) - at < timedelta(days=4):
         at = due
     at = due
-    plan = collection.schedule_for(store_cards.load_card(store, "alpha-1"), store, _clock(at),
-                                   collection.settings(store))
+    plan = answer_context(store).schedule("alpha", at)
     assert plan.retention > 0.90
     adaptive = _interval_after_good(store, "alpha-1", at)
     store_cards.save_setting(store, "adaptive", "off")
@@ -212,7 +212,7 @@ def test_adaptive_off_gives_exactly_plain_fsrs(store: Store) -> None:
         assert graded.intent_due == mirror.due
         assert store_cards.load_card(store, "alpha-1").intent == mirror
         at = max(mirror.due, at + timedelta(hours=1))
-    assert collection.next_queue(store, _clock(at))  # still a working queue
+    assert queueing.next_queue(store, _clock(at))  # still a working queue
 
 
 # ---------------------------------------------------------------- practice
@@ -277,7 +277,7 @@ def test_a_lapse_in_a_weak_family_comes_back_in_the_same_drill(store: Store) -> 
         at = _grade(store, at, "alpha-2", True).intent_due
     lapse_at = at + timedelta(days=1)  # ...then a lapse
     adaptive = _grade(store, lapse_at, "alpha-2", False).intent_due - lapse_at
-    collection.undo(store)
+    grading.undo(store)
     store_cards.save_setting(store, "adaptive", "off")
     plain = _grade(store, lapse_at, "alpha-2", False).intent_due - lapse_at
     assert adaptive == timedelta(minutes=1)

@@ -24,9 +24,9 @@ from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card, Question
 from emdrill.core.weakness import WEAK_AT
-from emdrill.ops import collection, decks
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops import decks, queueing
 from emdrill.ops.drill import MAX_SHOWS, Session
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -93,9 +93,9 @@ def test_the_store_reads_the_widened_order_in_a_window(tmp_path: Path) -> None:
     for weak in (set(), {"beta"}, {"alpha", "beta"}):
         for count in (1, 3, 7, 16):
             expected = [c.id for c in widen_new(every, weak)][:count]
-            fresh = collection._fresh(store, count, SessionScope(), weak, now=T0)
+            fresh = queueing._fresh(store, count, SessionScope(), weak, now=T0)
             assert [c.id for c in fresh] == expected
-        scoped = collection._fresh(store, 5, SessionScope(family="beta"), weak, now=T0)
+        scoped = queueing._fresh(store, 5, SessionScope(family="beta"), weak, now=T0)
         assert [c.id for c in scoped] == [f"beta-{n}" for n in range(1, 6)]
 
 

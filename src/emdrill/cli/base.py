@@ -14,7 +14,7 @@ from typer.core import TyperCommand, TyperGroup
 from emdrill.core.errors import EmdrillError
 
 if TYPE_CHECKING:
-    from emdrill.ops.collection import Store
+    from emdrill.ops.opening import Store
 
 
 # Exit, abort and usage errors are click's own way of ending; typer may vendor click, so
@@ -129,8 +129,8 @@ def _write_trace(exc: BaseException) -> Path | None:
 def open_here(*, autoload: bool = True) -> Store:
     """Open the collection in the data folder, with the environment read once here."""
     from emdrill import env
-    from emdrill.ops import collection
+    from emdrill.ops import opening
 
     clock = env.read_clock()
-    return collection.open_collection(env.db_path(), now=clock.now, seed=env.read_seed(),
-                                      autoload=autoload, local=clock.local)
+    return opening.open_collection(env.db_path(), now=clock.now, seed=env.read_seed(),
+                                   autoload=autoload, local=clock.local)

@@ -87,7 +87,7 @@ def deck_list(
     as_json: JsonOption = False,
 ) -> None:
     """List loaded decks with question counts per family; --ids lists the questions."""
-    from emdrill.ops import collection
+    from emdrill.ops import opening
     from emdrill.ui import views
 
     store = open_here()
@@ -95,11 +95,11 @@ def deck_list(
         from emdrill.ui.console import emit_json
 
         if ids or family is not None:
-            emit_json(views.question_ids_json(collection.question_list(store, family=family)))
+            emit_json(views.question_ids_json(opening.question_list(store, family=family)))
         else:
-            emit_json(views.decks_json(collection.deck_summary(store)))
+            emit_json(views.decks_json(opening.deck_summary(store)))
         return
     if ids or family is not None:
-        views.show_question_ids(collection.question_list(store, family=family))
+        views.show_question_ids(opening.question_list(store, family=family))
     else:
-        views.show_decks(collection.deck_summary(store))
+        views.show_decks(opening.deck_summary(store))

@@ -21,7 +21,7 @@ def _start(*, mode: str, minutes: float | None, cards: int | None, compact: bool
     from emdrill import env
     from emdrill.core.order import SessionScope
     from emdrill.core.timing import Clock
-    from emdrill.ops import collection
+    from emdrill.ops import opening
     from emdrill.ops.back import load_back
     from emdrill.ops.drill import Pick, Session
     from emdrill.ui import drill
@@ -41,9 +41,9 @@ def _start(*, mode: str, minutes: float | None, cards: int | None, compact: bool
         return Clock(now=start.now + _seconds(tick() - t0), local=start.local)
 
     store = open_here()
-    scope = collection.check_scope(store, SessionScope(family=family, deck=deck))
+    scope = opening.check_scope(store, SessionScope(family=family, deck=deck))
     length = minutes if minutes is not None else (
-        collection.settings(store).minutes if mode == "drill" else None)
+        opening.settings(store).minutes if mode == "drill" else None)
     session = Session(store, clock, mode=mode, minutes=length, max_cards=cards, scope=scope)
     console = out(width=None)
 
@@ -54,10 +54,10 @@ def _start(*, mode: str, minutes: float | None, cards: int | None, compact: bool
 
     screen = drill.Screen(console=console, reader=KeyReader(), session=session, back=back,
                           slots=data.slots, compact=compact)
-    decoding = collection.settings(store).decode if decode is None else decode
+    decoding = opening.settings(store).decode if decode is None else decode
     drill.run(session, screen, flow=_decoder(store) if decoding else None)
     console.print(view.summary(session.summary(), now=clock().now,
-                               family_names=collection.family_names(store),
+                               family_names=opening.family_names(store),
                                width=console.size.width))
 
 

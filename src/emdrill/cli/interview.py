@@ -14,8 +14,8 @@ optimize_app = App()
 
 if TYPE_CHECKING:
     from emdrill.core.timing import Clock
-    from emdrill.ops.collection import Store
     from emdrill.ops.interview import InterviewOutlook
+    from emdrill.ops.opening import Store
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
@@ -49,8 +49,8 @@ def interview(
     """Plan to an interview date: new questions a day, minutes, and readiness on the day."""
     from emdrill import env
     from emdrill.core.errors import InputError
-    from emdrill.ops import collection
     from emdrill.ops import interview as plan
+    from emdrill.ops import opening
     from emdrill.ui import interview_view as view
     from emdrill.ui.console import emit_json
 
@@ -76,7 +76,7 @@ def interview(
         return
     if date is not None:
         plan.set_interview(store, clock, date, decks=decks or (), families=families or ())
-    outlook = plan.outlook(store, clock, collection.settings(store), choices=True)
+    outlook = plan.outlook(store, clock, opening.settings(store), choices=True)
     # On the loop morning the sheet is what the day needs; `--json` keeps the plan's shape.
     morning = (not sheet and not as_json and not show_plan and date is None and outlook is not None
                and _morning(clock, outlook))

@@ -33,8 +33,8 @@ def mock(
     import random
 
     from emdrill import env
-    from emdrill.ops import collection
     from emdrill.ops import mock as mock_ops
+    from emdrill.ops import opening
     from emdrill.ops.back import load_back
     from emdrill.ui import mock as mock_ui
     from emdrill.ui import mock_view
@@ -53,7 +53,7 @@ def mock(
     if not asked:
         console.print("No questions to ask: none loaded for that choice.")
         raise typer.Exit(1)
-    prefs = collection.settings(store)
+    prefs = opening.settings(store)
     session = mock_ops.Mock(store, clock, tick, asked, target=prefs.mock_target,
                             minutes=minutes, pace=prefs.speaking_pace)
     data = load_back(store)

@@ -10,7 +10,7 @@ import typer
 
 if TYPE_CHECKING:
     from emdrill.core.timing import Clock
-    from emdrill.ops.collection import Store
+    from emdrill.ops.opening import Store
 
 IntoPlanOption = Annotated[bool | None, typer.Option(
     "--into-plan/--not-in-plan", show_default=False,

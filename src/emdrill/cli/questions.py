@@ -20,8 +20,8 @@ from emdrill.cli.plan_scope import IntoPlanOption
 
 if TYPE_CHECKING:
     from emdrill.core.types import Question
-    from emdrill.ops.collection import Store
     from emdrill.ops.drafts import Pending
+    from emdrill.ops.opening import Store
     from emdrill.ops.questions import Added, Proposal
 
 suggest_app = App()
@@ -175,9 +175,9 @@ def _choose(store: Store, proposal: Proposal, *, text: str, deck: str, intent: s
             ) -> Proposal:
     """Ask for the family and the story slot, then draft the card again around them."""
     from emdrill.core.userdeck import Given
-    from emdrill.ops import collection, questions
+    from emdrill.ops import opening, questions
 
-    names = collection.family_names(store)
+    names = opening.family_names(store)
     for slug, name in names.items():
         typer.echo(f"  {slug:<18} {name}")
     family = ""

@@ -25,13 +25,13 @@ def status(
 ) -> None:
     """Show what is due now, new questions left today, reviews today and your streak."""
     from emdrill import env
-    from emdrill.ops import collection
+    from emdrill.ops import home_status, opening
     from emdrill.ui import views
     from emdrill.ui.console import emit_json
 
     clock = env.read_clock()
     store = open_here()
-    result = collection.status(store, clock)
+    result = home_status.status(store, clock)
     if as_json:
         emit_json(views.status_json(result, local=clock.local))
         return
@@ -40,7 +40,7 @@ def status(
         from emdrill.ops import advice
 
         outlook = advice.outlook(store, clock, due=result.due)
-    views.show_status(result, clock=clock, hint=hint, minutes=collection.settings(store).minutes,
+    views.show_status(result, clock=clock, hint=hint, minutes=opening.settings(store).minutes,
                       outlook=outlook)
 
 @next_app.command("next")
@@ -51,13 +51,13 @@ def next_(
 ) -> None:
     """List the questions a drill would show now, in the order it would show them."""
     from emdrill import env
-    from emdrill.ops import collection
+    from emdrill.ops import queueing
     from emdrill.ui import views
     from emdrill.ui.console import emit_json
 
     clock = env.read_clock()
     store = open_here()
-    items = collection.next_queue(store, clock, limit=limit)
+    items = queueing.next_queue(store, clock, limit=limit)
     if as_json:
         emit_json([views.queue_item_json(i) for i in items])
     else:
@@ -85,7 +85,7 @@ def grade(
     from emdrill import env
     from emdrill.core.errors import InputError
     from emdrill.ops import batch as batch_mod
-    from emdrill.ops import collection
+    from emdrill.ops import grading
     from emdrill.ui import views
 
     clock = env.read_clock()
@@ -108,8 +108,8 @@ def grade(
         raise typer.BadParameter("give ID, --intent and --story (or use --batch)")
     request = batch_mod.parse_request(question_id, intent, story, seconds)
     store = open_here()
-    graded = collection.grade(store, clock, request.question_id, intent=request.intent,
-                              story=request.story, seconds=request.seconds, mode="grade")
+    graded = grading.grade(store, clock, request.question_id, intent=request.intent,
+                           story=request.story, seconds=request.seconds, mode="grade")
     views.show_graded(graded, now=clock.now)
 
 
@@ -117,7 +117,7 @@ def _grade_pick(question_id: str | None, picked: str, *, intent: str | None,
                 story: str | None, seconds: float | None) -> None:
     from emdrill import env
     from emdrill.ops import decode
-    from emdrill.ops.collection import StoryAnswer
+    from emdrill.ops.grading import StoryAnswer
     from emdrill.ui import views
 
     if intent is not None:
@@ -156,10 +156,10 @@ def show(
 def undo() -> None:
     """Take back the last answer: the question's schedule goes back exactly as it was."""
     from emdrill import env
-    from emdrill.ops import collection
+    from emdrill.ops import grading
 
     store = open_here(autoload=False)
-    record = collection.undo(store)
+    record = grading.undo(store)
     when = record.reviewed_at.astimezone(env.read_clock().local).strftime("%Y-%m-%d %H:%M")
     source = " (made in Anki)" if record.mode == "anki" else ""
     typer.echo(f"undid the review of {record.question_id} from {when}{source}")

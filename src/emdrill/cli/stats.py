@@ -25,7 +25,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 def stats(as_json: JsonOption = False) -> None:
     """Show recall, weakness and forecasts per family, a heatmap and your streak."""
     from emdrill import env
-    from emdrill.ops import collection, interview
+    from emdrill.ops import interview, opening
     from emdrill.ops import stats as stats_mod
     from emdrill.ui import stats_view
     from emdrill.ui.console import emit_json
@@ -33,7 +33,7 @@ def stats(as_json: JsonOption = False) -> None:
     clock = env.read_clock()
     store = open_here()
     result = stats_mod.report(store, clock)
-    outlook = interview.outlook(store, clock, collection.settings(store))
+    outlook = interview.outlook(store, clock, opening.settings(store))
     if as_json:
         emit_json(stats_view.report_json(result, interview=outlook, local=clock.local))
     else:

@@ -16,7 +16,7 @@ from emdrill.cli.base import App, Group, open_here
 from emdrill.core.numbers import MAX_ROW_ID
 
 if TYPE_CHECKING:
-    from emdrill.ops.collection import Store
+    from emdrill.ops.opening import Store
 
 story_app = App(cls=Group, name="story",
                 help="Write, list and check the stories you answer with.", no_args_is_help=True)

@@ -83,16 +83,16 @@ def config_cmd(
 ) -> None:
     """Show settings, or set one: emdrill config retention 0.92"""
     from emdrill.core import settings
-    from emdrill.ops import collection
+    from emdrill.ops import opening
 
     if key is not None and value is not None:
         normal = settings.validate_setting(key, value)  # before the store is touched
-        normal = collection.change_setting(open_here(autoload=False), key, normal)
+        normal = opening.change_setting(open_here(autoload=False), key, normal)
         typer.echo(f"{key} = {normal}")
         return
     if key is not None and key not in settings.SETTINGS:
         settings.validate_setting(key, "")
-    values = collection.setting_values(open_here(autoload=False))
+    values = opening.setting_values(open_here(autoload=False))
     if as_json:
         from emdrill.ui.console import emit_json
 

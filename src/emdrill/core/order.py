@@ -141,6 +141,41 @@ def has_clash(items: Sequence[QueueItem], previous: Card | None = None) -> bool:
     return any(_clashes(b, a) for a, b in pairwise(cards))
 
 
+def unsettled(picks: Sequence[Card], previous: Card | None, *, limit: int,
+              keys: Mapping[str, float], unread: Mapping[str, datetime | None]) -> set[str]:
+    """The families whose unread due rows could change the due cards `declump` picked
+    (`picks`, at most `limit`, in order) from the rows read so far. Each family in `unread`
+    has rows not read, all sorting after (its key in `keys`, the due of its last row read;
+    None: none read). Empty: the picks are the ones every due row would give.
+
+    A pick that does not clash with the card before stands unless an unread row of another
+    family could sort ahead of it; a pick made because everything clashed stands only when
+    every unread row is of the card before's family (so clashes too) and sorts after it."""
+    if not unread:
+        return set()
+    if len(picks) < limit:  # the rows read ran out: unread ones would fill more places
+        return set(unread)
+
+    def ahead(card: Card, family: str) -> bool:
+        """`card` sorts before every unread row of `family`."""
+        mine, theirs, last_read = keys.get(card.family, 0.0), keys[family], unread[family]
+        return mine < theirs or (mine == theirs and last_read is not None
+                                 and card.due < last_read)
+
+    blocked: set[str] = set()
+    last = previous
+    for card in picks:
+        forced = _clashes(card, last)
+        for family in unread:
+            same = last is not None and family == last.family
+            # unread rows of the card before's family clash with it as well
+            fine = (same and ahead(card, family)) if forced else (same or ahead(card, family))
+            if not fine:
+                blocked.add(family)
+        last = card
+    return blocked
+
+
 def declump(ordered: Sequence[Card], previous: Card | None = None, *,
             limit: int | None = None) -> list[Card]:
     """Keep the priority order, but never show the same family or a sibling back to back

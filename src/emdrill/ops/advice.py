@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from emdrill.core.advice import WEEK_DAYS, Backlog, BacklogOutlook, Weakest, confused_pair, weakest
 from emdrill.core.timing import Clock
-from emdrill.ops import collection
+from emdrill.ops import opening
 from emdrill.ops.weakness import family_weakness
 from emdrill.store import decks as store_decks
 from emdrill.store import practice as store_practice
@@ -17,7 +17,7 @@ from emdrill.store.db import Store
 
 def pace_backlog(store: Store, *, due: int) -> Backlog:
     """`due` questions measured in drills of the user's length at their recent pace."""
-    minutes = collection.settings(store).minutes
+    minutes = opening.settings(store).minutes
     pace = recent.pace(store)
     return Backlog(due, minutes, pace.per_drill(minutes), pace.measured)
 
@@ -38,7 +38,7 @@ def outlook(store: Store, clock: Clock, *, due: int) -> BacklogOutlook:
     """The backlog of `due` questions, and the weakest family with its next step."""
     since = clock.day_start() - timedelta(days=WEEK_DAYS - 1)
     week = recent.family_answers(store, since=since)
-    found = weakest(family_weakness(store, clock), names=collection.family_names(store),
+    found = weakest(family_weakness(store, clock), names=opening.family_names(store),
                     week=week, stories=recent.stories_by_family(store),
                     covered=recent.covered_slots(store), slots=store_decks.slots(store))
     if found is not None:

@@ -1,7 +1,7 @@
 """`emdrill import FILE.apkg|.colpkg`: bring reviews made in Anki back into the collection.
 
 Every answer in the package's review log that belongs to a note emdrill exported is recorded
-on its facet through `collection.record` (which, like `grade`, writes through `_commit`), at
+on its facet through `grading.record` (which, like `grade`, writes through `_commit`), at
 the time it was given, oldest first. A review older than reviews already recorded for its
 question takes its place in time and the later ones are replayed, so the facet ends as if
 all had happened in order. Each Anki review is remembered by its revlog id and recorded
@@ -20,7 +20,7 @@ from pathlib import Path
 from emdrill.core.anki import facet_rating, forgotten, note_guid
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
-from emdrill.ops import backups, collection
+from emdrill.ops import backups, grading
 from emdrill.store import anki as store_anki
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
@@ -92,10 +92,10 @@ def import_anki(store: Store, clock: Clock, path: Path, *, dry_run: bool = False
         made = backups.automatic(store, "import", now=clock.now)
         with store.transaction():  # every answer or none: a kill mid-import leaves no half
             for p in planned:
-                collection.record(store, Clock(p.at, clock.local), p.question_id,
-                                  intent=p.rating if p.facet == "intent" else None,
-                                  story=p.rating if p.facet == "story" else None,
-                                  mode="anki", seconds=p.seconds, anki_revlog=p.revlog_id)
+                grading.record(store, Clock(p.at, clock.local), p.question_id,
+                               intent=p.rating if p.facet == "intent" else None,
+                               story=p.rating if p.facet == "story" else None,
+                               mode="anki", seconds=p.seconds, anki_revlog=p.revlog_id)
     return AnkiImport(planned, len(reviews), already, unknown, len(strangers), not_answers,
                       dry_run, made, {p.question_id for p in planned}, previews=previews,
                       forgotten=dropped)

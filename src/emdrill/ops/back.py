@@ -29,10 +29,10 @@ class BackData:
 def load_back(store: Store) -> BackData:
     from emdrill.core.coach import LABELS
     from emdrill.ops import coach as coach_ops
-    from emdrill.ops import collection
+    from emdrill.ops import opening
 
     stories = store_stories.list_stories(store)
-    prefs = collection.settings(store)
+    prefs = opening.settings(store)
     coach = {}
     for story in stories:
         opened = coach_ops.story_report(story, prefs).open

@@ -9,8 +9,8 @@ from typing import Any
 from emdrill.core.errors import InputError
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
-from emdrill.ops import collection
-from emdrill.ops.collection import Graded, StoryAnswer
+from emdrill.ops import grading
+from emdrill.ops.grading import Graded, StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
 
@@ -98,8 +98,8 @@ def grade_lines(store: Store, clock: Clock, requests: Lines) -> list[Graded]:
                                  "nothing was recorded")
         for number, r in requests:
             try:
-                done.append(collection.grade(store, clock, r.question_id, intent=r.intent,
-                                             story=r.story, seconds=r.seconds, mode="grade"))
+                done.append(grading.grade(store, clock, r.question_id, intent=r.intent,
+                                          story=r.story, seconds=r.seconds, mode="grade"))
             except InputError as exc:
                 raise InputError(f"stdin:{number}: {exc}") from None
         return done

@@ -12,7 +12,7 @@ from emdrill.core.errors import InputError
 from emdrill.core.settings import Settings
 from emdrill.core.stories import PARTS, Story
 from emdrill.core.types import Question
-from emdrill.ops import collection
+from emdrill.ops import opening
 from emdrill.store import cards as store_cards
 from emdrill.store import stories as store_stories
 from emdrill.store.db import Store
@@ -39,7 +39,7 @@ def intent_text(question: Question) -> str:
 
 def coach(store: Store, text: str, *, question_id: str | None = None) -> CoachReport:
     """Findings for any text, at the user's pace against `mock-target`."""
-    prefs = collection.settings(store)
+    prefs = opening.settings(store)
     intent = ""
     if question_id is not None:
         intent = intent_text(store_cards.load_card(store, question_id).question)
@@ -53,7 +53,7 @@ def story_report(story: Story, prefs: Settings) -> CoachReport:
 
 def check_stories(store: Store, story_id: int | None = None) -> list[tuple[Story, CoachReport]]:
     """Every story's findings (or one story's), in the bank's order."""
-    prefs = collection.settings(store)
+    prefs = opening.settings(store)
     stories: Sequence[Story] = (store_stories.list_stories(store) if story_id is None
                                 else [store_stories.get_story(store, story_id)])
     return [(s, story_report(s, prefs)) for s in stories]

@@ -21,8 +21,8 @@ from emdrill.core.order import SessionScope
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card, Question
-from emdrill.ops import collection
-from emdrill.ops.collection import Graded, StoryAnswer
+from emdrill.ops import grading
+from emdrill.ops.grading import Graded, StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store import practice as store_practice
 from emdrill.store.db import Store
@@ -73,8 +73,8 @@ def record_pick(store: Store, clock: Clock, question_id: str, picked_id: str, *,
                     confused=store_practice.mistaken_for(store, card.id), must=picked_id)
     made = Offer(card, tuple(shown))
     choice = IntentChoice(card.id, picked_id, tuple(q.id for q in shown), seconds)
-    graded = collection.grade(store, clock, question_id, intent=made.rating(choice),
-                              story=story, seconds=seconds, mode="grade", choice=choice)
+    graded = grading.grade(store, clock, question_id, intent=made.rating(choice),
+                           story=story, seconds=seconds, mode="grade", choice=choice)
     return graded, choice
 
 

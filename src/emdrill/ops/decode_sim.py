@@ -30,10 +30,10 @@ from emdrill.core.decode import pick_rating
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card
-from emdrill.ops import collection, decks, decode
+from emdrill.ops import decks, decode, opening
 from emdrill.ops import stats as stats_ops
-from emdrill.ops.collection import StoryAnswer
 from emdrill.ops.drill import Pick, Session
+from emdrill.ops.grading import StoryAnswer
 from emdrill.ops.simulation import START, Learner
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
@@ -159,8 +159,8 @@ def run(paths: Sequence[Path], *, decoding: bool, days: int = 3, answers: int = 
     settled = False
     tally: Counter[str] = Counter()
     with tempfile.TemporaryDirectory(prefix="emdrill-decode-sim-") as home:
-        store = collection.open_collection(Path(home) / "emdrill.db", now=start,
-                                           autoload=False)
+        store = opening.open_collection(Path(home) / "emdrill.db", now=start,
+                                        autoload=False)
         try:
             decks.load_paths(store, list(paths), now=start)
             store_cards.save_setting(store, "new-per-day", str(new_per_day))

@@ -18,8 +18,9 @@ from emdrill.core.order import QueueItem, SessionScope, crowded, practice_queue
 from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card
-from emdrill.ops import advice, collection, decode, interview, optimize, set_aside
-from emdrill.ops.collection import Graded, StoryAnswer
+from emdrill.ops import advice, decode, grading, interview, queueing, set_aside
+from emdrill.ops.answer_context import AnswerContext, answer_context
+from emdrill.ops.grading import Graded, StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
 
@@ -85,6 +86,9 @@ class Session:
     suspended: list[tuple[int, Pick, set_aside.Flags]] = field(default_factory=list)
     # A commute without --cards begun with nothing due or new: a round of practice.
     practice_round: bool = False
+    # What the card on screen was picked with: its keys are labelled and it is graded with
+    # it (`AnswerContext`); read again for each pick.
+    context: AnswerContext | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.started = self.clock().now
@@ -130,9 +134,9 @@ class Session:
                 | {pick.card.id for _n, pick, _f in self.suspended})
 
     def _queue_now(self, limit: int | None = None) -> list[QueueItem]:
-        return collection.next_queue(self.store, self.clock(), limit=limit,
-                                     exclude=self._excluded(), weakest_first=True,
-                                     scope=self.scope)
+        return queueing.next_queue(self.store, self.clock(), limit=limit,
+                                   exclude=self._excluded(), weakest_first=True,
+                                   scope=self.scope)
 
     # ------------------------------------------------------------ choosing
 
@@ -144,6 +148,7 @@ class Session:
         more than MAX_SHARE of the answers while another family has work (`crowded`).
         A commute without --cards ends when nothing is due or new: it does not practice,
         unless it began with nothing to do (`practice_round`)."""
+        self.context = answer_context(self.store)
         shown = self.shown()
         exclude = self._excluded()
         full = crowded(Counter(a.graded.card.family for a in self.answers))
@@ -173,17 +178,17 @@ class Session:
         # Commute always leads with the weakest families; the drill does when adaptive is on.
         weakest_first = True if self.mode == "commute" else None
         previous = self.answers[-1].graded.card if self.answers else None
-        items = collection.next_queue(self.store, self.clock(), limit=1, previous=previous,
-                                      exclude=exclude, weakest_first=weakest_first,
-                                      scope=self.scope)
+        items = queueing.next_queue(self.store, self.clock(), limit=1, previous=previous,
+                                    exclude=exclude, weakest_first=weakest_first,
+                                    scope=self.scope, context=self._context())
         return Pick(items[0].card, "new" if items[0].new else "due") if items else None
 
     def _practice(self, exclude: set[str], shown: Counter[str]) -> Pick | None:
         clock = self.clock()
         weakest_first = True if self.mode == "commute" else None
         previous = self.answers[-1].graded.card if self.answers else None
-        prefs = collection.settings(self.store)
-        weakness = collection.ordering_weakness(self.store, clock, prefs, weakest_first)
+        context = self._context()
+        weakness = context.ordering(clock.now, weakest_first)
         every = store_cards.load_cards(self.store)
         held = interview.held_now(self.store, clock, every)  # the exam pool stays unseen
         cards = [c for c in every
@@ -193,8 +198,7 @@ class Session:
         for pool in ([c for c in cards if c.id not in recent], cards):
             practice = practice_queue(pool, now=clock.now, limit=1, previous=previous,
                                       shown=shown, widen=True, weakness=weakness,
-                                      parameters=optimize.in_force(self.store),
-                                      local=clock.local)
+                                      parameters=context.parameters, local=clock.local)
             if practice:
                 return Pick(practice[0].card, "widen" if practice[0].new else "practice")
         return None
@@ -204,14 +208,16 @@ class Session:
         return Counter(a.graded.card.id for a in self.answers)
 
     def intervals(self, card: Card) -> dict[Rating, timedelta]:
-        """What each intent grade would schedule next (no fuzz), to label the keys."""
+        """What each intent grade would schedule next (no fuzz), to label the keys: under
+        the context the grade will use."""
         clock = self.clock()
-        prefs = collection.settings(self.store)
-        plan = collection.schedule_for(card, self.store, clock, prefs)
-        outcomes = scheduler.preview(card.intent, clock.now, local=clock.local,
-                                     retention=plan.retention, relearn=plan.relearn,
-                                     parameters=optimize.in_force(self.store).intent)
+        outcomes = grading.key_preview(card, clock, self._context())
         return {r: _wait(m, clock) for r, m in outcomes.items()}
+
+    def _context(self) -> AnswerContext:
+        if self.context is None:
+            self.context = answer_context(self.store)
+        return self.context
 
     # ------------------------------------------------------------ answering
 
@@ -220,9 +226,10 @@ class Session:
         """Grade and commit before anything else is shown (with the intent `choice`, when
         the intent was picked from four)."""
         mode = "practice" if pick.kind in ("practice", "widen") else self.mode
-        graded = collection.grade(self.store, self.clock(), pick.card.id, intent=intent,
-                                  story=story, seconds=round(seconds, 1), mode=mode,
-                                  choice=choice)
+        graded = grading.grade(self.store, self.clock(), pick.card.id, intent=intent,
+                               story=story, seconds=round(seconds, 1), mode=mode,
+                               choice=choice, context=self.context)
+        self.context = None  # the tallies moved
         result = Answer(graded, pick.kind, seconds)
         self.answers.append(result)
         return result
@@ -246,6 +253,7 @@ class Session:
         """Revert this session's last action; returns its card so it can be shown again.
         A suspension made after the last answer is lifted first (the question's flags go
         back as they were, a bury included); then answers, newest first."""
+        self.context = None  # what it changes, the next card is labelled from anew
         if self.last_action() == "suspend":
             _n, pick, before = self.suspended.pop()
             set_aside.restore(self.store, pick.card.id, before)
@@ -253,7 +261,7 @@ class Session:
         if not self.answers:
             return None
         last = self.answers[-1]
-        collection.undo_review(self.store, last.graded.review_id)
+        grading.undo_review(self.store, last.graded.review_id)
         self.answers.pop()
         return Pick(store_cards.load_card(self.store, last.graded.card.id), last.kind)
 

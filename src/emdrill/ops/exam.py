@@ -16,9 +16,9 @@ from emdrill.core.exam import Exam, ExamAnswer, choose
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card
-from emdrill.ops import collection, decode, interview
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops import decode, grading, interview
 from emdrill.ops.decode import Offer
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store import exams as store_exams
 from emdrill.store import interview as store_interview
@@ -61,9 +61,9 @@ def record(store: Store, clock: Clock, offers: Sequence[Offer],
     with store.transaction() as con:
         for offer, reply in zip(offers, replies, strict=True):
             choice = offer.choice(reply.index, None)
-            graded = collection.grade(store, clock, offer.card.id, intent=offer.rating(choice),
-                                      story=StoryAnswer(slot=reply.slot), mode="exam",
-                                      choice=choice)
+            graded = grading.grade(store, clock, offer.card.id, intent=offer.rating(choice),
+                                   story=StoryAnswer(slot=reply.slot), mode="exam",
+                                   choice=choice)
             answers.append(ExamAnswer(offer.card.id, offer.card.family, choice.right,
                                       graded.story_rating != Rating.AGAIN))
             picked.append(choice.picked)

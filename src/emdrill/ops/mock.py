@@ -29,9 +29,9 @@ from emdrill.core.stats import PERIOD_DAYS
 from emdrill.core.story_bank import best_story
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card
-from emdrill.ops import collection, optimize
+from emdrill.ops import grading, opening, optimize, queueing
 from emdrill.ops.coach import intent_text
-from emdrill.ops.collection import Graded, StoryAnswer
+from emdrill.ops.grading import Graded, StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
 from emdrill.store import practice as store_practice
@@ -64,8 +64,8 @@ def plan(store: Store, clock: Clock, *, count: int, family: str | None = None,
                              f"{', '.join(sorted(decks)) or 'none'})")
         cards = [c for c in cards if c.question.deck == deck]
     stories = store_stories.list_stories(store)
-    prefs = collection.settings(store)
-    weak = collection.ordering_weakness(store, clock, prefs, True) or {}
+    prefs = opening.settings(store)
+    weak = queueing.ordering_weakness(store, clock, prefs, True) or {}
     chosen = pick_questions(cards, count=count, weakness=weak, now=clock.now, rng=rng,
                             parameters=optimize.in_force(store), local=clock.local,
                             has_story=lambda c: best_story(c.question, stories) is not None)
@@ -125,9 +125,9 @@ class Mock:
     def grade(self, rehearsal: Rehearsal, *, intent: Rating, story: StoryAnswer) -> Graded:
         """The optional grade after a rehearsal, so FSRS gets the signal when it is given."""
         assert rehearsal.id is not None
-        graded = collection.grade(self.store, self.clock(), rehearsal.question_id,
-                                  intent=intent, story=story,
-                                  seconds=rehearsal.answer_seconds, mode="mock")
+        graded = grading.grade(self.store, self.clock(), rehearsal.question_id,
+                               intent=intent, story=story,
+                               seconds=rehearsal.answer_seconds, mode="mock")
         store_practice.link_review(self.store, rehearsal.id, graded.review_id)
         return graded
 
@@ -137,5 +137,5 @@ def stats(store: Store, clock: Clock) -> RehearsalStats:
     over the last 30 days against the 30 before (and of all time)."""
     split = clock.day_start() - timedelta(days=PERIOD_DAYS - 1)
     return rehearsal_stats(store_practice.rehearsals(store),
-                           target=collection.settings(store).mock_target, split=split,
+                           target=opening.settings(store).mock_target, split=split,
                            since=split - timedelta(days=PERIOD_DAYS))

@@ -15,7 +15,7 @@ from datetime import datetime
 from emdrill.core.timing import Clock
 from emdrill.core.types import Question
 from emdrill.ops import interview as plan
-from emdrill.ops.collection import settings
+from emdrill.ops.opening import settings
 from emdrill.store import cards as store_cards
 from emdrill.store import interview as store_interview
 from emdrill.store.db import Store

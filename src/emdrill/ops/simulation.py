@@ -13,7 +13,7 @@ The learner model (docs/weakness.md explains the reasoning):
   right slot (Good), a missed one is wrong (Again).
 Each simulated day has one drill of `answers` questions, `seconds` apart: what `next_queue`
 offers (due, then new), and when that runs dry, `practice_queue` (mode "practice"). All of it
-goes through `collection.grade` in a throwaway EMDRILL_HOME, with explicit UTC clocks, no
+goes through `grading.grade` in a throwaway EMDRILL_HOME, with explicit UTC clocks, no
 interval fuzz and dice that depend only on the seed, the question and the answer's number,
 so both settings meet the same luck and two runs with the same inputs print the same figures.
 """
@@ -171,13 +171,13 @@ def raise_deck_problems(problems: Sequence[object]) -> None:
 def _next_card(store: Store, clock: Clock, *,
                previous: Card | None) -> tuple[Card, str] | None:
     from emdrill.core.order import practice_queue
-    from emdrill.ops import collection
+    from emdrill.ops import opening, queueing
     from emdrill.store import cards as store_cards
 
-    items = collection.next_queue(store, clock, limit=1, previous=previous)
+    items = queueing.next_queue(store, clock, limit=1, previous=previous)
     if items:
         return items[0].card, "drill"
-    weak = collection.ordering_weakness(store, clock, collection.settings(store))
+    weak = queueing.ordering_weakness(store, clock, opening.settings(store))
     items = practice_queue(store_cards.load_cards(store), now=clock.now, weakness=weak,
                            limit=1, previous=previous, local=clock.local)
     return (items[0].card, "practice") if items else None
@@ -193,7 +193,7 @@ def _luck(plan: SimulationPlan, question_id: str, nth: int) -> tuple[float, floa
 def drill_day(store: Store, learner: Learner, plan: SimulationPlan, *, day: int,
               tally: Counter[str]) -> None:
     """One day's drill of `plan.answers` answers, starting at `plan.start` + `day` days."""
-    from emdrill.ops import collection
+    from emdrill.ops import grading
 
     now = plan.start + timedelta(days=day)
     previous: Card | None = None
@@ -206,9 +206,9 @@ def drill_day(store: Store, learner: Learner, plan: SimulationPlan, *, day: int,
         intent_roll, story_roll = _luck(plan, card.id, tally[card.id])
         intent_ok = intent_roll < learner.chance(card.id, "intent", now)
         story_ok = story_roll < learner.chance(card.id, "story", now)
-        collection.grade(store, clock, card.id, intent=Rating.GOOD if intent_ok else Rating.AGAIN,
-                         story=collection.StoryAnswer(verdict=story_ok), seconds=plan.seconds,
-                         mode=mode, fuzz=False)
+        grading.grade(store, clock, card.id, intent=Rating.GOOD if intent_ok else Rating.AGAIN,
+                      story=grading.StoryAnswer(verdict=story_ok), seconds=plan.seconds,
+                      mode=mode, fuzz=False)
         learner.learn(card.id, card.family, "intent", intent_ok, now)
         learner.learn(card.id, card.family, "story", story_ok, now)
         tally[card.id] += 1
@@ -221,12 +221,12 @@ def drill_day(store: Store, learner: Learner, plan: SimulationPlan, *, day: int,
 def run(paths: Sequence[Path], model: Learner, plan: SimulationPlan, *, adaptive: bool) -> Arm:
     """One simulated learner over `plan.days` days, in a throwaway collection."""
     learner = model.fresh()
-    from emdrill.ops import collection, decks
+    from emdrill.ops import decks, opening
     from emdrill.store import cards as store_cards
 
     with tempfile.TemporaryDirectory(prefix="emdrill-sim-") as home:
-        store = collection.open_collection(Path(home) / "emdrill.db", now=plan.start,
-                                           autoload=False)
+        store = opening.open_collection(Path(home) / "emdrill.db", now=plan.start,
+                                        autoload=False)
         try:
             decks.load_paths(store, list(paths), now=plan.start)
             store_cards.save_setting(store, "adaptive", "on" if adaptive else "off")

@@ -29,7 +29,7 @@ from emdrill.core.stats import (
     retention_table,
 )
 from emdrill.core.timing import Clock, day_shift_seconds
-from emdrill.ops import collection, decode, mock, optimize, set_aside
+from emdrill.ops import decode, home_status, mock, opening, optimize, set_aside
 from emdrill.ops.weakness import family_weakness
 from emdrill.store import decks as store_decks
 from emdrill.store import stats as store_stats
@@ -49,7 +49,7 @@ def _family_names(store: Store) -> list[tuple[str, str]]:
 
 def report(store: Store, clock: Clock) -> StatsReport:
     """Everything `emdrill stats` shows."""
-    prefs = collection.settings(store)
+    prefs = opening.settings(store)
     win = Window.of(clock)
     scores, chosen = _weakness_and_retention(store, clock, adaptive=prefs.adaptive,
                                              base=prefs.retention)
@@ -76,7 +76,7 @@ def report(store: Store, clock: Clock) -> StatsReport:
         heatmap=day_series(store_stats.reviews_per_day(
             store, since=win.days_back(heat_days), offset_minutes=win.offset_minutes),
             start=win.heat_start, days=heat_days + 1),
-        streak=collection.current_streak(store, clock),
+        streak=home_status.current_streak(store, clock),
         recent=sum(recent.values(), Period()), previous=sum(previous.values(), Period()),
         rehearsal=mock.stats(store, clock),
         set_aside=set_aside.counts(store, clock.now),
@@ -85,7 +85,7 @@ def report(store: Store, clock: Clock) -> StatsReport:
 
 def shaky(store: Store, clock: Clock, *, family: str | None = None, limit: int = 10) -> Shaky:
     """Families by weakness, then the shakiest seen questions (of one family if given)."""
-    prefs = collection.settings(store)
+    prefs = opening.settings(store)
     names = _family_names(store)
     if family is not None and family not in dict(names):
         known = ", ".join(slug for slug, _ in names) or "none loaded"

@@ -334,6 +334,12 @@ def history_after(store: Store, question_id: str, at: datetime) -> tuple[Card, l
     return card, [r.record for r in later]
 
 
+@dataclass(frozen=True)
+class Recorded:
+    record: ReviewRecord
+    became_leech: bool  # this review made the question a leech (`leech-lapses`)
+
+
 def record_review(
     store: Store,
     card: Card,
@@ -344,27 +350,27 @@ def record_review(
     story_rating: int | None,
     at: datetime,
     mode: str,
+    leech_lapses: int,
     slot_named: int | None = None,
     seconds: float | None = None,
     replayed: Sequence[tuple[int, Memory, Memory]] = (),
     anki_revlog: int | None = None,
     choice: IntentChoice | None = None,
-) -> ReviewRecord:
-    """Write the review and the facets in one transaction. A review older than others replays
-    them: `card` then holds the memories at the review's time, `replayed` gives each later
-    review's id with the states before it, and the facets take `*_after` of the last one.
-    `anki_revlog` remembers the Anki review this one came from; `choice` (an intent picked
-    from four) is written with it, so undo takes both back."""
+) -> Recorded:
+    """Write the review, both facets and the family's weakness tally, in one transaction:
+    the one place an answer is stored. `card` is the card as read in the caller's
+    transaction (`history_after`), so the review keeps the facets exactly as they were and
+    undo puts them back. A review older than others replays them: `card` then holds the
+    memories at the review's time, `replayed` gives each later review's id with the states
+    before it, and the facets take `*_after` of the last one. `anki_revlog` remembers the
+    Anki review this one came from; `choice` (an intent picked from four) is written with
+    it, so undo takes both back. `leech_lapses`: the setting in force."""
     with store.transaction() as con:
         lapses_before = set_aside.lapses(con, card.id)
-        threshold = set_aside.leech_lapses(con)
-        was = set_aside.is_leech(lapses_before, threshold)
+        was = set_aside.is_leech(lapses_before, leech_lapses)
         if replayed and not was:  # the later reviews' outcomes are about to change
             tallies.question_outcomes(con, card.family, card.id, since=at, sign=-1)
-        found_i, found_s = _facet_memories(con, card.id)
-        # The newest review keeps the facets exactly as this transaction found them, so undo
-        # puts back what was there even if another emdrill wrote since `card` was read.
-        before_i, before_s = (card.intent, card.story) if replayed else (found_i, found_s)
+        before_i, before_s = card.intent, card.story
         values = (card.id, to_db_time(at), intent_rating, story_rating, slot_named, seconds,
                   mode, *memory_values(before_i), *memory_values(before_s))
         cursor = con.execute(_INSERT_REVIEW, values)
@@ -383,7 +389,11 @@ def record_review(
             from emdrill.store import practice
 
             practice.add_pick(con, choice, review_id=review_id, at=at)
-        now_leech = set_aside.is_leech(set_aside.lapses(con, card.id), threshold)
+        # replayed reviews start from other states: their lapses are counted again
+        lapses_now = (set_aside.lapses(con, card.id) if replayed else
+                      set_aside.with_lapse(lapses_before, (intent_rating, before_i.state),
+                                           (story_rating, before_s.state)))
+        now_leech = set_aside.is_leech(lapses_now, leech_lapses)
         if replayed:  # later reviews now follow this one: only this question's tally moves
             if not was and not now_leech:  # this review and the later ones, as they are now
                 tallies.question_outcomes(con, card.family, card.id, since=at, sign=1)
@@ -396,9 +406,10 @@ def record_review(
                                                  (before_s.last_review, story_rating)])
             if now_leech:  # it just became one: all of them leave, this one too
                 tallies.leech_changed(con, card.family, card.id, sign=-1)
-        return ReviewRecord(id=review_id, question_id=card.id, reviewed_at=at,
-                            intent_rating=intent_rating, story_rating=story_rating,
-                            slot_named=slot_named, seconds=seconds, mode=mode)
+        record = ReviewRecord(id=review_id, question_id=card.id, reviewed_at=at,
+                              intent_rating=intent_rating, story_rating=story_rating,
+                              slot_named=slot_named, seconds=seconds, mode=mode)
+        return Recorded(record, became_leech=not was and now_leech)
 
 
 def undo_last(store: Store) -> ReviewRecord:

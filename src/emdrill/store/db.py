@@ -171,6 +171,7 @@ class Store:
     _active: Session | None = field(default=None, init=False, repr=False)
     _plain: bool = field(default=False, init=False, repr=False)
     _checked: bool = field(default=False, init=False, repr=False)
+    _commits: int = field(default=0, init=False, repr=False)  # this store's own, see `version`
 
     # ------------------------------------------------------------ plain SQL
 
@@ -202,12 +203,23 @@ class Store:
                     self._quick_check(self.con)
                 yield self.con
                 self.con.execute("COMMIT")
+                self._commits += 1
             except BaseException:
                 if self.con.in_transaction:
                     self.con.execute("ROLLBACK")
                 raise
             finally:
                 self._plain = False
+
+    def version(self) -> tuple[int, int] | None:
+        """Where the file stands: equal at two moments when nothing was committed in between,
+        by another connection (`PRAGMA data_version`) or by this store. None inside an ORM
+        write, whose own changes it cannot see."""
+        if self._active is not None:
+            return None
+        with guard(self.path):
+            (others,) = self.con.execute("PRAGMA data_version").fetchone()
+        return int(others), self._commits
 
     # ------------------------------------------------------------ the ORM
 
@@ -287,6 +299,7 @@ class Store:
             try:
                 yield session
                 session.commit()
+                self._commits += 1
             except BaseException:
                 session.rollback()
                 raise

@@ -431,7 +431,7 @@ CREATE TABLE fsrs_parameters (
 
 Migration = str | Callable[[sqlite3.Connection], None]  # SQL text, or a step run in code
 # The queue reads each family's most overdue questions (weakest family first) by an index
-# range per family instead of sorting every due row: `ops.collection.next_queue`.
+# range per family instead of sorting every due row: `ops.queueing.next_queue`.
 M009_FAMILY_DUE = """
 CREATE INDEX question_family_due ON question (suspended, family, due);
 """

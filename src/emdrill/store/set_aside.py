@@ -52,6 +52,16 @@ def lapses(con: sqlite3.Connection, question_id: str) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
+def with_lapse(counts: tuple[int, int], intent: tuple[int | None, int],
+               story: tuple[int | None, int]) -> tuple[int, int]:
+    """`counts` and one more review, given each facet's (rating, state before): the rule
+    `_lapse_sums` counts in SQL."""
+    def lapse(rating: int | None, state: int) -> int:
+        return int(rating == int(Rating.AGAIN) and state == REVIEW)
+
+    return counts[0] + lapse(*intent), counts[1] + lapse(*story)
+
+
 def is_leech(counts: tuple[int, int], threshold: int) -> bool:
     """A leech: either facet has lapsed `threshold` times."""
     return max(counts) >= threshold
@@ -117,9 +127,3 @@ def set_aside_counts(store: Store, now: datetime) -> SetAsideCounts:
             "SELECT coalesce(sum(user_suspended), 0), coalesce(sum(buried_until > ?), 0) "
             "FROM question WHERE suspended = 0", (to_db_time(now),)).fetchone()
     return SetAsideCounts(int(suspended), int(buried), len(leeches(store)))
-
-
-def leech_state(store: Store, question_id: str) -> tuple[tuple[int, int], int]:
-    """(intent, story) lapses of one question and the `leech-lapses` in force."""
-    with store.read() as con:
-        return lapses(con, question_id), leech_lapses(con)

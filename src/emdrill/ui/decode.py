@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from emdrill.core.decode import LETTERS
 from emdrill.core.types import Card
-from emdrill.ops.collection import StoryAnswer
 from emdrill.ops.decode import Offer
 from emdrill.ops.drill import Pick
+from emdrill.ops.grading import StoryAnswer
 from emdrill.ui.drill import Screen, leech_notice
 
 COMMUTE_STORY = {"y": StoryAnswer(verdict=True), "p": StoryAnswer.partial(),

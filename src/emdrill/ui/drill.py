@@ -19,8 +19,8 @@ from rich.text import Text
 from emdrill.core.errors import EmdrillError
 from emdrill.core.scheduler import Rating
 from emdrill.core.types import Slot
-from emdrill.ops.collection import StoryAnswer
 from emdrill.ops.drill import Answer, Pick, Session
+from emdrill.ops.grading import StoryAnswer
 from emdrill.ui import decode_view, keymap
 from emdrill.ui import drill_view as view
 from emdrill.ui.back import FULL

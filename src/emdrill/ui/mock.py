@@ -16,7 +16,7 @@ from emdrill.core.coach import CoachReport
 from emdrill.core.mock import CHECKS, Rehearsal, SpeakingTimer, measured
 from emdrill.core.scheduler import Rating
 from emdrill.core.types import Question
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops.grading import StoryAnswer
 from emdrill.ops.mock import Asked, Mock
 from emdrill.ui import mock_view as view
 from emdrill.ui.back import FULL

@@ -16,7 +16,8 @@ from emdrill.core.order import QueueItem
 from emdrill.core.scheduler import Memory, Parameters, Rating, retrievability
 from emdrill.core.timing import Clock
 from emdrill.core.types import SYSTEM_ANSWER, SYSTEM_ANSWER_NAME, story_json
-from emdrill.ops.collection import Graded, Status
+from emdrill.ops.grading import Graded
+from emdrill.ops.home_status import Status
 from emdrill.ui.advice_view import backlog_text, weakest_text
 from emdrill.ui.console import out
 from emdrill.ui.fmt import due_text, iso, plural, span

@@ -1,0 +1,75 @@
+"""The home screen's counts: due, new today, today's reviews, the streak, and the
+interview countdown while a plan is active.
+
+Each takes the store and a `Clock` read once at the edge; nothing here reads the system clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from emdrill.core.settings import Settings
+from emdrill.core.timing import Clock, streak
+from emdrill.ops import optimize
+from emdrill.ops.opening import booked, settings
+from emdrill.ops.queueing import todays_allowance
+from emdrill.store import cards as store_cards
+from emdrill.store.db import Store
+
+if TYPE_CHECKING:
+    from emdrill.ops.interview import InterviewOutlook
+
+
+def _outlook(store: Store, clock: Clock, prefs: Settings) -> InterviewOutlook | None:
+    if booked(store, clock) is None:
+        return None
+    from emdrill.ops import interview
+
+    return interview.outlook(store, clock, prefs)
+
+
+@dataclass(frozen=True)
+class Status:
+    due: int
+    new_today: int
+    reviews_today: int
+    streak: int
+    questions: int
+    next_due: datetime | None
+    interview: InterviewOutlook | None = None  # the countdown, while a plan is active
+    offer_optimize: bool = False  # enough new history to fit personal parameters
+
+
+def status(store: Store, clock: Clock) -> Status:
+    """Counts for the home screen; while an interview plan is active, due and new count the
+    questions in its scope, and the countdown comes along."""
+    prefs = settings(store)
+    counts = store_cards.counts(store, clock.now)
+    outlook = _outlook(store, clock, prefs)
+    due, new, next_due = counts.due, counts.new, counts.next_due
+    allowance = todays_allowance(store, clock, prefs)  # the day plan's, as the queue's
+    if outlook is not None:
+        scope = outlook.interview.scope
+        cards = [c for c in store_cards.load_cards(store) if scope.covers(c.question)]
+        due = sum(1 for c in cards if not c.is_new and c.due <= clock.now)
+        new = sum(1 for c in cards if c.is_new)
+        next_due = min((c.due for c in cards if not c.is_new and c.due > clock.now),
+                       default=None)
+    return Status(
+        due=due,
+        new_today=min(allowance, new),
+        reviews_today=store_cards.reviews_since(  # not reviews dated in a later day
+            store, clock.day_start(), until=clock.day_start(clock.now + timedelta(days=1))),
+        streak=current_streak(store, clock),
+        questions=counts.questions,
+        next_due=next_due,
+        interview=outlook,
+        offer_optimize=optimize.offer(store),
+    )
+
+
+def current_streak(store: Store, clock: Clock) -> int:
+    days = store_cards.study_days(store, offset_minutes=clock.utc_offset_minutes())
+    return streak(days, today=clock.day_number())
