@@ -226,7 +226,7 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
             plan_ops.set_interview(store, Clock(now=plan.start, local=UTC),
                                    interview_at.isoformat())
             planned = plan_ops.outlook(store, Clock(now=plan.start, local=UTC),
-                                       collection.settings(store))
+                                       opening.settings(store))
             assert planned is not None
             tally: Counter[str] = Counter()
             kinds: list[Counter[str]] = []

@@ -15,10 +15,10 @@ from conftest import DECK_HEADER, question
 from emdrill.core.groups import intent_groups
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
-from emdrill.ops import collection, decks
+from emdrill.ops import decks, opening
 from emdrill.ops import interview as plan
-from emdrill.ops.collection import StoryAnswer
 from emdrill.ops.drill import Session
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
 
@@ -72,17 +72,17 @@ def drill_ten_days(store: Store) -> tuple[dict[str, int], list[float]]:
 
 
 def test_ten_days_at_short_minutes_see_every_intent_group(home: Path, tmp_path: Path) -> None:
-    store = collection.open_collection(home / "emdrill.db", now=T0, autoload=False)
+    store = opening.open_collection(home / "emdrill.db", now=T0, autoload=False)
     try:
         decks.load_paths(store, [paired_deck(tmp_path)], now=T0)
-        collection.change_setting(store, "minutes", str(MINUTES))
+        opening.change_setting(store, "minutes", str(MINUTES))
         plan.set_interview(store, Clock(now=T0, local=UTC),
                            (T0 + timedelta(days=DAYS)).replace(hour=9).isoformat())
         cards = store_cards.load_cards(store)
         groups = intent_groups(c.question for c in cards)
         first, shares = drill_ten_days(store)
         outlook = plan.outlook(store, Clock(now=T0 + timedelta(days=DAYS - 1, hours=12),
-                                            local=UTC), collection.settings(store))
+                                            local=UTC), opening.settings(store))
     finally:
         store.close()
     every = set(groups.values())

@@ -31,9 +31,9 @@ from emdrill.core.exam import (
 )
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
-from emdrill.ops import collection, decks, interview
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops import decks, grading, interview
 from emdrill.ops.decode import record_pick
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store import interview as store_interview
 from emdrill.store.db import Store
 
@@ -156,7 +156,7 @@ def _clock(at: datetime = T0) -> Clock:
 
 
 def _grade(store: Store, qid: str, ok: bool, at: datetime) -> None:
-    collection.grade(store, _clock(at), qid, intent=Rating.GOOD if ok else Rating.AGAIN,
+    grading.grade(store, _clock(at), qid, intent=Rating.GOOD if ok else Rating.AGAIN,
                      story=StoryAnswer(verdict=ok), mode="drill", fuzz=False)
 
 
