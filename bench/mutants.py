@@ -9,7 +9,10 @@ Each mutant is an exact text replacement in one source file (a stale mutant, who
 no longer in the file, is reported as such, never silently skipped). The tree is copied to
 a temporary folder once; each mutant is planted in the copy, the listed test files run
 against it (PYTHONPATH points at the copy's `src`), and the file is put back. A mutant is
-killed when those tests fail. The score is printed last; every mutant should be killed.
+killed when those tests fail (pytest exit 1, or 2 when they cannot even import the planted
+code). First the listed tests run once with no mutant planted: they must pass, or a failure
+would prove nothing. A pytest error of its own (a test id that names nothing) is BROKEN,
+never killed. The score is printed last; every mutant should be killed.
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ class Mutant:
     new: str
     tests: tuple[str, ...]  # test files (or node ids) that must kill it
 
+
+FACETS = "tests/test_facets.py::"  # a node id: one test of that file
 
 MUTANTS: tuple[Mutant, ...] = (
     Mutant("story: an alternate slot counts as the primary", "core/scheduler.py",
@@ -137,7 +142,68 @@ MUTANTS: tuple[Mutant, ...] = (
            "                retrievability(self.story, now, local=local, parameters=parameters.story))",
            "                retrievability(self.intent, now, local=local, parameters=parameters.story))",
            ("tests/test_facets.py", "tests/test_stats.py")),
+    # Issue 27: each facet pinned where it is read back, planned for and forecast.
+    Mutant("card: a question is due when its later facet is", "core/types.py",
+           "        return min(dues)", "        return max(dues)",
+           (FACETS + "test_next_json_gives_each_question_its_earlier_facets_due",)),
+    Mutant("show --json: the facets' memories crossed", "ui/views.py",
+           '        "facets": {"intent": _memory_json(d.card.intent, now, d.parameters.intent, local),\n'
+           '                   "story": _memory_json(d.card.story, now, d.parameters.story, local)},',
+           '        "facets": {"intent": _memory_json(d.card.story, now, d.parameters.intent, local),\n'
+           '                   "story": _memory_json(d.card.intent, now, d.parameters.story, local)},',
+           (FACETS + "test_show_json_gives_each_facet_its_own_memory_and_grade",)),
+    Mutant("show --json: a review's facet grades crossed", "ui/views.py",
+           '"intent": _rating(r.intent_rating), "story": _rating(r.story_rating),',
+           '"intent": _rating(r.story_rating), "story": _rating(r.intent_rating),',
+           (FACETS + "test_show_json_gives_each_facet_its_own_memory_and_grade",)),
+    Mutant("export json: the progress rows' facets read back crossed", "store/dump.py",
+           "        values = [_value(where, name, row[name], info, lists, flags, times) for name in row]",
+           '        if section == "progress":\n'
+           '            row = {**row, "kind": {"intent": "story", "story": "intent"}[row["kind"]]}\n'
+           "        values = [_value(where, name, row[name], info, lists, flags, times) for name in row]",
+           (FACETS + "test_the_json_export_and_import_keep_each_facet",)),
+    Mutant("anki import: a button recorded on the other facet", "ops/anki_import.py",
+           '                                  intent=p.rating if p.facet == "intent" else None,\n'
+           '                                  story=p.rating if p.facet == "story" else None,',
+           '                                  intent=p.rating if p.facet == "story" else None,\n'
+           '                                  story=p.rating if p.facet == "intent" else None,',
+           (FACETS + "test_an_anki_button_moves_only_the_facet_of_its_card",)),
+    Mutant("interview: morning recall of the facets crossed", "core/interview.py",
+           "    return (retrievability(card.intent, at, local=local, parameters=parameters.intent),\n"
+           "            retrievability(card.story, at, local=local, parameters=parameters.story))",
+           "    return (retrievability(card.story, at, local=local, parameters=parameters.story),\n"
+           "            retrievability(card.intent, at, local=local, parameters=parameters.intent))",
+           (FACETS + "test_the_interview_outlook_reads_each_facets_recall",)),
+    Mutant("plan: a weak family's advice names the other facet", "core/plan.py",
+           '"decode" if f.intent <= f.story', '"decode" if f.intent > f.story',
+           (FACETS + "test_a_weak_familys_advice_names_its_weaker_facet",)),
+    Mutant("forecast: first sights' recall rates crossed", "core/forecast.py",
+           "in zip(memories, first_sight, (parameters.intent, parameters.story),",
+           "in zip(memories, first_sight[::-1], (parameters.intent, parameters.story),",
+           (FACETS + "test_a_new_questions_first_days_keep_each_facets_first_sight",)),
+    Mutant("forecast: first days' recall read crossed", "core/forecast.py",
+           "        return (sum(p[0] for p in pairs) / len(pairs), sum(p[1] for p in pairs) / len(pairs))",
+           "        return (sum(p[1] for p in pairs) / len(pairs), sum(p[0] for p in pairs) / len(pairs))",
+           (FACETS + "test_a_new_questions_first_days_keep_each_facets_first_sight",)),
+    Mutant("forecast: a followed path's facets reviewed with each other's parameters",
+           "core/forecast.py",
+           "        intent = _good(intent, at, path, path.parameters.intent)\n"
+           "        story = _good(story, at, path, path.parameters.story)",
+           "        intent = _good(intent, at, path, path.parameters.story)\n"
+           "        story = _good(story, at, path, path.parameters.intent)",
+           (FACETS + "test_a_followed_path_schedules_each_facet_with_its_own_parameters",)),
 )
+
+
+def _pytest(tests: tuple[str, ...], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
+         "-o", "addopts=-ra", *tests],  # one process: no xdist workers on a shared machine
+        cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+def _tail(result: subprocess.CompletedProcess[str], lines: int = 5) -> str:
+    return "\n".join((result.stdout + result.stderr).splitlines()[-lines:])
 
 
 def run(mutants: tuple[Mutant, ...], *, verbose: bool) -> int:
@@ -145,39 +211,50 @@ def run(mutants: tuple[Mutant, ...], *, verbose: bool) -> int:
         copy = Path(folder) / "src"
         shutil.copytree(ROOT / "src", copy)
         env = {**os.environ, "PYTHONPATH": str(copy)}
-        killed, survived, stale = [], [], []
         started = time.perf_counter()
+        # The listed tests must pass on the tree as it is, or a failure proves nothing.
+        every = tuple(dict.fromkeys(t for m in mutants for t in m.tests))
+        clean = _pytest(every, env)
+        print(f"unmutated: {len(every)} test files and ids, pytest exit {clean.returncode}  "
+              f"[{time.perf_counter() - started:.0f} s]", flush=True)
+        if clean.returncode != 0:
+            print(_tail(clean, 15))
+            print("\nthe listed tests fail with no mutant planted: fix them first")
+            return 1
+        killed, survived, stale, broken = [], [], [], []
         for m in mutants:
             target = copy / "emdrill" / m.path
             text = target.read_text(encoding="utf-8")
             if text.count(m.old) != 1:
                 stale.append(m)
-                print(f"STALE     {m.name} ({m.path}: the text to replace is not there once)")
+                print(f"STALE     {m.name} ({m.path}: the text to replace is not there once)",
+                      flush=True)
                 continue
             target.write_text(text.replace(m.old, m.new), encoding="utf-8")
             try:
                 t0 = time.perf_counter()
-                result = subprocess.run(
-                    [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider",
-                     *m.tests], cwd=ROOT, env=env, capture_output=True, text=True)
+                result = _pytest(m.tests, env)
                 took = time.perf_counter() - t0
             finally:
                 target.write_text(text, encoding="utf-8")
             if result.returncode == 0:
                 survived.append(m)
-                print(f"SURVIVED  {m.name}  [{took:.0f} s]")
-            elif result.returncode == 1:
+                print(f"SURVIVED  {m.name}  [{took:.0f} s]", flush=True)
+            elif result.returncode in (1, 2):  # 1: a test failed; 2: the tests cannot import
                 killed.append(m)
-                print(f"killed    {m.name}  [{took:.0f} s]")
-            else:  # collection error or crash: a mutant the tests cannot even import
-                killed.append(m)
-                print(f"killed    {m.name} (pytest exit {result.returncode})  [{took:.0f} s]")
+                note = "" if result.returncode == 1 else " (the tests cannot even import it)"
+                print(f"killed    {m.name}{note}  [{took:.0f} s]", flush=True)
+            else:  # 3-5: pytest's own error, or a listed test id that names nothing
+                broken.append(m)
+                print(f"BROKEN    {m.name} (pytest exit {result.returncode})  [{took:.0f} s]",
+                      flush=True)
             if verbose and result.returncode:
-                print("\n".join(result.stdout.splitlines()[-5:]))
+                print(_tail(result))
         total = len(killed) + len(survived)
         print(f"\n{len(killed)} of {total} mutants killed, {len(survived)} survived, "
-              f"{len(stale)} stale ({time.perf_counter() - started:.0f} s)")
-        return 0 if not survived and not stale else 1
+              f"{len(stale)} stale, {len(broken)} broken "
+              f"({time.perf_counter() - started:.0f} s)")
+        return 0 if not survived and not stale and not broken else 1
 
 
 def main() -> None:
