@@ -192,6 +192,17 @@ MUTANTS: tuple[Mutant, ...] = (
            "        intent = _good(intent, at, path, path.parameters.story)\n"
            "        story = _good(story, at, path, path.parameters.intent)",
            (FACETS + "test_a_followed_path_schedules_each_facet_with_its_own_parameters",)),
+    Mutant("grade: the reply's facets crossed", "ops/collection.py",
+           "    return Graded(card, saved.id, intent, story_rating, after.intent.due, after.story.due,",
+           "    return Graded(card, saved.id, intent, story_rating, after.story.due, after.intent.due,",
+           (FACETS + "test_the_grades_reply_gives_each_facet_its_own_rating_and_due",)),
+    Mutant("stats: intent recall read from the story's counts", "core/stats.py",
+           "        return ratio(self.intent_passes, self.intent_graded)",
+           "        return ratio(self.story_passes, self.story_graded)",
+           (FACETS + "test_stats_give_each_facet_its_own_recall",)),
+    Mutant("stats: a family's intent and story retrievability crossed", "store/stats.py",
+           "            slot = 0 if intent else 2", "            slot = 2 if intent else 0",
+           (FACETS + "test_stats_give_each_facet_its_own_recall",)),
 )
 
 

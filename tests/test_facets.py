@@ -34,6 +34,7 @@ from emdrill.core.timing import Clock
 from emdrill.core.types import Card
 from emdrill.ops import anki_import, collection, transfer
 from emdrill.ops import interview as ops_interview
+from emdrill.ops import stats as ops_stats
 from emdrill.ops.collection import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store import interview as store_interview
@@ -412,3 +413,34 @@ def test_a_followed_path_schedules_each_facet_with_its_own_parameters() -> None:
     assert one.intent.stability > one.story.stability  # type: ignore[operator]
     other = ends(FacetParameters(intent=weak, story=strong))
     assert other.story.stability > other.intent.stability  # type: ignore[operator]
+
+
+# ------------------------------------------------------------------ the grade's reply, stats
+
+
+@pytest.mark.parametrize(("intent", "story_right"), BOTH, ids=IDS)
+def test_the_grades_reply_gives_each_facet_its_own_rating_and_due(
+        store: Store, intent: Rating, story_right: bool) -> None:
+    """Kills 'grade: the reply's facets crossed': what `grade` prints comes from it."""
+    got = collection.grade(store, clock(T0), "alpha-1", intent=intent,
+                           story=StoryAnswer(verdict=story_right), fuzz=False)
+    after = store_cards.load_card(store, "alpha-1")
+    assert after.intent.due != after.story.due
+    assert (got.intent_rating, got.story_rating) == (intent, _story(story_right))
+    assert (got.intent_due, got.story_due) == (after.intent.due, after.story.due)
+
+
+def test_stats_give_each_facet_its_own_recall(asymmetric: Store) -> None:
+    """Kills 'stats: intent recall read from the story's counts' and 'stats: a family's
+    intent and story retrievability crossed'."""
+    later = clock(T0 + timedelta(days=2))
+    report = {f.family: f for f in ops_stats.report(asymmetric, later).families}
+    alpha, beta = report["alpha"], report["beta"]
+    assert (alpha.recent.intent_recall, alpha.recent.story_accuracy) == (0.0, 1.0)
+    assert (beta.recent.intent_recall, beta.recent.story_accuracy) == (1.0, 0.0)
+    for family, qid in (("alpha", "alpha-1"), ("beta", "beta-1")):
+        card = store_cards.load_card(asymmetric, qid)
+        assert (report[family].intent_retrievability,
+                report[family].story_retrievability) == pytest.approx(
+            (scheduler.retrievability(card.intent, later.now, local=UTC),
+             scheduler.retrievability(card.story, later.now, local=UTC)), abs=1e-3)
