@@ -7,12 +7,13 @@ guard that rule, and report which bugs the suite kills.
 
 Each mutant is an exact text replacement in one source file (a stale mutant, whose text is
 no longer in the file, is reported as such, never silently skipped). The tree is copied to
-a temporary folder once; each mutant is planted in the copy, the listed test files run
-against it (PYTHONPATH points at the copy's `src`), and the file is put back. A mutant is
-killed when those tests fail (pytest exit 1, or 2 when they cannot even import the planted
-code). First the listed tests run once with no mutant planted: they must pass, or a failure
-would prove nothing. A pytest error of its own (a test id that names nothing) is BROKEN,
-never killed. The score is printed last; every mutant should be killed.
+a temporary folder once, with the bundled decks beside it; each mutant is planted in the
+copy, the listed test files (or node ids) run against it (PYTHONPATH points at the copy's
+`src`), and the file is put back. A mutant is killed when those tests fail (pytest exit 1,
+or 2 when they cannot even import the planted code). First the listed tests run once with
+no mutant planted: they must pass, or a failure would prove nothing. A pytest error of its
+own (a test id that names nothing) is BROKEN, never killed. The score is printed last;
+every mutant should be killed.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("weakness: GAIN ignored", "core/weakness.py",
            "    return max(low, min(high, base + GAIN * weakness))",
            "    return max(low, min(high, base + 1.0 * weakness))",
-           ("tests/test_weakness.py", "tests/test_facets.py")),
+           ("tests/test_weakness.py",)),
     Mutant("weakness: misses not decayed by age", "core/weakness.py",
            "        w = decay(b.age_days)", "        w = 1.0",
            ("tests/test_weakness.py",)),
@@ -73,49 +74,49 @@ MUTANTS: tuple[Mutant, ...] = (
            "                one(card.story, story, parameters.story))",
            "    return Card(card.question, one(card.intent, intent, parameters.story),\n"
            "                one(card.story, story, parameters.intent))",
-           ("tests/test_facets.py",)),
+           (FACETS + "test_each_facet_is_scheduled_with_its_own_fitted_parameters",)),
     Mutant("grade: the facets' ratings swapped", "ops/collection.py",
            "    state = _review(before, store, clock, prefs, intent=intent, story=story, fuzz=fuzz,",
            "    state = _review(before, store, clock, prefs, intent=story, story=intent, fuzz=fuzz,",
-           ("tests/test_facets.py",)),
+           (FACETS + "test_grade_gives_each_facet_its_own_rating",)),
     Mutant("undo: the facets put back crossed", "store/cards.py",
            '            _put_facet(con, record.question_id, "intent", last.intent_before)\n'
            '            _put_facet(con, record.question_id, "story", last.story_before)',
            '            _put_facet(con, record.question_id, "intent", last.story_before)\n'
            '            _put_facet(con, record.question_id, "story", last.intent_before)',
-           ("tests/test_facets.py",)),
+           (FACETS + "test_undo_puts_each_facet_back",)),
     Mutant("replay: later reviews replayed with crossed ratings", "ops/collection.py",
            "                        intent=_rating(review.intent_rating),\n"
            "                        story=_rating(review.story_rating),",
            "                        intent=_rating(review.story_rating),\n"
            "                        story=_rating(review.intent_rating),",
-           ("tests/test_facets.py",)),
+           (FACETS + "test_an_older_review_replays_the_later_ones_facet_by_facet",)),
     Mutant("readiness: intent and story swapped", "core/plan.py",
            "        row[2] += intent\n        row[3] += story",
            "        row[2] += story\n        row[3] += intent",
-           ("tests/test_facets.py",)),
+           (FACETS + "test_readiness_reports_intent_and_story_apart",)),
     Mutant("forecast: the facets' recall swapped", "core/forecast.py",
            "        return (retrievability(self.intent, at, local=local, parameters=parameters.intent),\n"
            "                retrievability(self.story, at, local=local, parameters=parameters.story))",
            "        return (retrievability(self.story, at, local=local, parameters=parameters.story),\n"
            "                retrievability(self.intent, at, local=local, parameters=parameters.intent))",
-           ("tests/test_facets.py",)),
+           (FACETS + "test_the_forecast_keeps_each_facets_recall",)),
     Mutant("anki: a Story card's Hard counts as right", "core/anki.py",
            "    return CARD_FACETS[ordinal], Rating(ease)",
            "    return CARD_FACETS[ordinal], Rating(3 if CARD_FACETS[ordinal] == 'story' and ease == 2 else ease)",
-           ("tests/test_anki.py", "tests/test_facets.py")),
+           (FACETS + "test_anki_buttons_reach_the_facet_of_their_card_type",)),
     Mutant("anki: the two card types' facets swapped", "core/anki.py",
            "    return CARD_FACETS[ordinal], Rating(ease)",
            "    return CARD_FACETS[1 - ordinal], Rating(ease)",
-           ("tests/test_anki.py", "tests/test_facets.py")),
+           (FACETS + "test_anki_buttons_reach_the_facet_of_their_card_type",)),
     Mutant("commute: p grades Again", "ui/drill.py",
            '    "p": (Rating.HARD, StoryAnswer.partial()),',
            '    "p": (Rating.AGAIN, StoryAnswer.partial()),',
-           ("tests/test_facets.py",)),
+           (FACETS + "test_commute_partly_is_hard_on_both_facets_as_pressed",)),
     Mutant("decode: told apart without the rival on offer", "store/practice.py",
            "       AND EXISTS (SELECT 1 FROM json_each(r.options) WHERE value = w.picked))",
            "       AND 1)",
-           ("tests/test_facets.py",)),
+           (FACETS + "test_a_confusion_is_told_apart_only_with_the_rival_on_offer",)),
     Mutant("queue: same family back to back", "core/order.py",
            "        pick = next((i for i, c in enumerate(pending) if not _clashes(c, last)), 0)",
            "        pick = 0",
@@ -141,8 +142,7 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("recall: retrievability of the story read from the intent", "core/stats.py",
            "                retrievability(self.story, now, local=local, parameters=parameters.story))",
            "                retrievability(self.intent, now, local=local, parameters=parameters.story))",
-           ("tests/test_facets.py", "tests/test_stats.py")),
-    # Issue 27: each facet pinned where it is read back, planned for and forecast.
+           (FACETS + "test_stats_recall_keeps_each_facet",)),
     Mutant("card: a question is due when its later facet is", "core/types.py",
            "        return min(dues)", "        return max(dues)",
            (FACETS + "test_next_json_gives_each_question_its_earlier_facets_due",)),
@@ -221,6 +221,9 @@ def run(mutants: tuple[Mutant, ...], *, verbose: bool) -> int:
     with tempfile.TemporaryDirectory(prefix="emdrill-mutants-") as folder:
         copy = Path(folder) / "src"
         shutil.copytree(ROOT / "src", copy)
+        # The bundled decks sit beside src/ (ops/decks.py finds them from its own path): a
+        # copy without them fails every test that opens a collection, mutant or not.
+        shutil.copytree(ROOT / "decks", Path(folder) / "decks")
         env = {**os.environ, "PYTHONPATH": str(copy)}
         started = time.perf_counter()
         # The listed tests must pass on the tree as it is, or a failure proves nothing.
