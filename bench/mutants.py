@@ -40,35 +40,41 @@ class Mutant:
     tests: tuple[str, ...]  # test files (or node ids) that must kill it
 
 
-FACETS = "tests/test_facets.py::"  # a node id: one test of that file
+# Each mutant lists the tests that kill it, as node ids: one test each keeps a run short.
+FACETS = "tests/test_facets.py::"
+SCHEDULER = "tests/test_scheduler.py::"
+DAYS = "tests/test_study_days.py::"
+WEAKNESS = "tests/test_weakness.py::"
+INTERVIEW = "tests/test_interview.py::"
+RELIABILITY = "tests/test_reliability.py::"
 
 MUTANTS: tuple[Mutant, ...] = (
     Mutant("story: an alternate slot counts as the primary", "core/scheduler.py",
            "        return Rating.HARD\n    return Rating.AGAIN",
            "        return Rating.GOOD\n    return Rating.AGAIN",
-           ("tests/test_scheduler.py",)),
+           (SCHEDULER + "test_story_rating_rule",)),
     Mutant("story: the primary slot counts as an alternate", "core/scheduler.py",
            "    if named == primary:\n        return Rating.GOOD",
            "    if named == primary:\n        return Rating.HARD",
-           ("tests/test_scheduler.py",)),
+           (SCHEDULER + "test_story_rating_rule",)),
     Mutant("schedule: elapsed time in 24-hour periods again", "core/scheduler.py",
            "        given.last_review = at - timedelta(days=study_days_between(",
            "        given.last_review = given.last_review or at - timedelta(days=study_days_between(",
-           ("tests/test_study_days.py",)),
+           (DAYS + "test_a_next_day_review_earlier_in_the_day_is_a_day_later",)),
     Mutant("schedule: review due dates not put at the start of their day", "core/scheduler.py",
            "    if after.state == REVIEW and after.due is not None and after.due - at >= ",
            "    if False and after.due is not None and after.due - at >= ",
-           ("tests/test_study_days.py",)),
+           (DAYS + "test_a_review_state_due_date_is_the_start_of_its_study_day",)),
     Mutant("timing: a study day starts at midnight", "core/timing.py",
            "DAY_STARTS_AT = timedelta(hours=4)", "DAY_STARTS_AT = timedelta(hours=0)",
-           ("tests/test_study_days.py",)),
+           (DAYS + "test_a_review_before_four_belongs_to_the_day_before",)),
     Mutant("weakness: GAIN ignored", "core/weakness.py",
            "    return max(low, min(high, base + GAIN * weakness))",
            "    return max(low, min(high, base + 1.0 * weakness))",
-           ("tests/test_weakness.py",)),
+           (WEAKNESS + "test_inside_the_band_retention_moves_four_points_per_point_of_weakness",)),
     Mutant("weakness: misses not decayed by age", "core/weakness.py",
            "        w = decay(b.age_days)", "        w = 1.0",
-           ("tests/test_weakness.py",)),
+           (WEAKNESS + "test_recent_misses_weigh_more_than_old_ones",)),
     Mutant("grade: the facets' parameters swapped", "ops/collection.py",
            "    return Card(card.question, one(card.intent, intent, parameters.intent),\n"
            "                one(card.story, story, parameters.story))",
@@ -120,25 +126,26 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("queue: same family back to back", "core/order.py",
            "        pick = next((i for i, c in enumerate(pending) if not _clashes(c, last)), 0)",
            "        pick = 0",
-           ("tests/test_session.py", "tests/test_weakness.py")),
+           ("tests/test_session.py::test_no_two_of_a_family_in_a_row_when_avoidable",)),
     Mutant("interview: due dates never lean towards the date", "core/interview.py",
            "    if memory.due is None or memory.last_review is None or memory.due <= interview:",
            "    if True:",
-           ("tests/test_interview.py",)),
+           (INTERVIEW + "test_toward_date_never_leaves_a_due_after_the_interview_below_target",)),
     Mutant("interview: no taper on the last day", "core/interview.py",
            "    if days <= 1:\n        return True",
            "    if days <= 0:\n        return True",
-           ("tests/test_interview.py",)),
+           (INTERVIEW + "test_the_taper_is_the_last_day_or_two",)),
     Mutant("fitting: study-day gaps counted as 0", "core/fitting.py",
            "            gap = (day - previous).days if previous is not None else 0",
            "            gap = 0",
-           ("tests/test_fitting.py",)),
+           ("tests/test_fitting.py::test_each_answer_a_study_day_or_more_after_the_last_is_one_item",)),
     Mutant("migration 10: saved review states not rewritten", "store/memories.py",
            "            changed += 1\n", "            changed += 0\n",
-           ("tests/test_study_days.py",)),
+           (DAYS + "test_recompute_restores_exact_memories_and_is_idempotent",)),
     Mutant("clock: a grade dated before the last review is accepted", "ops/collection.py",
            "    if last - clock.now <= CLOCK_SKEW:", "    if True:",
-           ("tests/test_reliability.py", "tests/test_session.py")),
+           (RELIABILITY + "test_a_grade_dated_before_the_last_review_is_refused",
+            RELIABILITY + "test_batch_line_failing_at_write_time_records_nothing")),
     Mutant("recall: retrievability of the story read from the intent", "core/stats.py",
            "                retrievability(self.story, now, local=local, parameters=parameters.story))",
            "                retrievability(self.intent, now, local=local, parameters=parameters.story))",
@@ -238,11 +245,12 @@ def run(mutants: tuple[Mutant, ...], *, verbose: bool) -> int:
         killed, survived, stale, broken = [], [], [], []
         for m in mutants:
             target = copy / "emdrill" / m.path
-            text = target.read_text(encoding="utf-8")
+            text = target.read_text(encoding="utf-8") if target.is_file() else ""
             if text.count(m.old) != 1:
                 stale.append(m)
-                print(f"STALE     {m.name} ({m.path}: the text to replace is not there once)",
-                      flush=True)
+                why = ("no such file" if not target.is_file()
+                       else "the text to replace is not there once")
+                print(f"STALE     {m.name} ({m.path}: {why})", flush=True)
                 continue
             target.write_text(text.replace(m.old, m.new), encoding="utf-8")
             try:

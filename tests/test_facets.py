@@ -1,7 +1,9 @@
 """Two facets, two memories: every path that touches both keeps them apart.
 
 Every fixture here gives intent and story different ratings, memories or parameters (the
-intent forgotten while the story is right, and the reverse), so a swap anywhere fails.
+intent forgotten while the story is right, and the reverse: `asymmetric` in conftest.py),
+so a swap anywhere fails: in the grade, undo, replay, an Anki package's buttons, readiness
+and the forecast, stats, `next --json`, `show --json` and the JSON export read back.
 Each test names the mutant in bench/mutants.py it was written to kill.
 """
 
