@@ -170,10 +170,8 @@ MUTANTS: tuple[Mutant, ...] = (
            "        values = [_value(where, name, row[name], info, lists, flags, times) for name in row]",
            (FACETS + "test_the_json_export_and_import_keep_each_facet",)),
     Mutant("anki import: a button recorded on the other facet", "ops/anki_import.py",
-           '                                  intent=p.rating if p.facet == "intent" else None,\n'
-           '                                  story=p.rating if p.facet == "story" else None,',
-           '                                  intent=p.rating if p.facet == "story" else None,\n'
-           '                                  story=p.rating if p.facet == "intent" else None,',
+           "        facet, rating = mapped",
+           '        facet, rating = {"intent": "story", "story": "intent"}[mapped[0]], mapped[1]',
            (FACETS + "test_an_anki_button_moves_only_the_facet_of_its_card",)),
     Mutant("interview: morning recall of the facets crossed", "core/interview.py",
            "    return (retrievability(card.intent, at, local=local, parameters=parameters.intent),\n"
