@@ -86,11 +86,13 @@ MUTANTS: tuple[Mutant, ...] = (
            "    state = _review(before, store, clock, prefs, intent=story, story=intent, fuzz=fuzz,",
            (FACETS + "test_grade_gives_each_facet_its_own_rating",)),
     Mutant("undo: the facets put back crossed", "store/cards.py",
-           '            _put_facet(con, record.question_id, "intent", last.intent_before)\n'
-           '            _put_facet(con, record.question_id, "story", last.story_before)',
-           '            _put_facet(con, record.question_id, "intent", last.story_before)\n'
-           '            _put_facet(con, record.question_id, "story", last.intent_before)',
+           '        before = {"intent": last.intent_before, "story": last.story_before}',
+           '        before = {"intent": last.story_before, "story": last.intent_before}',
            (FACETS + "test_undo_puts_each_facet_back",)),
+    Mutant("undo: a one-facet review's facet left where it moved", "store/cards.py",
+           "        if graded and all(now[f].last_review == record.reviewed_at for f in graded):",
+           "        if all(m.last_review == record.reviewed_at for m in now.values()):",
+           (FACETS + "test_undoing_a_one_facet_review_puts_that_facet_back",)),
     Mutant("replay: later reviews replayed with crossed ratings", "ops/collection.py",
            "                        intent=_rating(review.intent_rating),\n"
            "                        story=_rating(review.story_rating),",

@@ -111,6 +111,24 @@ def test_undo_puts_each_facet_back(store: Store, intent: Rating, story_right: bo
     assert (back.intent, back.story) == (middle.intent, middle.story)
 
 
+@pytest.mark.parametrize("facet", ["intent", "story"])
+def test_undoing_a_one_facet_review_puts_that_facet_back(store: Store, facet: str) -> None:
+    """Kills 'undo: a one-facet review's facet left where it moved': an Anki review grades
+    one facet; undone, that facet is back as it was and the other never moved. (Undo once
+    put nothing back unless both facets' last review was the one undone.)"""
+    collection.grade(store, clock(T0), "alpha-1", intent=Rating.GOOD,
+                     story=StoryAnswer(verdict=True), fuzz=False)
+    first = store_cards.load_card(store, "alpha-1")
+    collection.record(store, clock(T0 + timedelta(days=1)), "alpha-1",
+                      intent=Rating.AGAIN if facet == "intent" else None,
+                      story=Rating.AGAIN if facet == "story" else None, mode="anki", fuzz=False)
+    moved = store_cards.load_card(store, "alpha-1")
+    assert _facets(moved)[facet] != _facets(first)[facet]
+    collection.undo(store)
+    assert _facets(store_cards.load_card(store, "alpha-1")) == _facets(first)
+    assert store_cards.last_reviews(store, 5)[0].reviewed_at == T0
+
+
 def test_an_older_review_replays_the_later_ones_facet_by_facet(store: Store) -> None:
     """Kills 'replay: later reviews replayed with crossed ratings': an Anki review of the
     intent alone, older than a desk review that forgot the intent and got the story."""
