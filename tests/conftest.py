@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -123,6 +123,24 @@ def store(home: Path, mini_deck: Path) -> Iterator[Store]:
     decks.load_paths(opened, [mini_deck], now=STORE_NOW)
     yield opened
     opened.close()
+
+
+# Two questions graded facet against facet (question, intent rating, story right?): alpha-1's
+# intent forgotten while its story is right, beta-1 the reverse. A swap of the facets
+# anywhere between the grade and what is read back fails a test built on these.
+ASYMMETRIC = (("alpha-1", scheduler.Rating.AGAIN, True), ("beta-1", scheduler.Rating.GOOD, False))
+
+
+@pytest.fixture
+def asymmetric(store: Store) -> Store:
+    """The shared `store` with the ASYMMETRIC grades given at STORE_NOW (fuzz off)."""
+    from emdrill.core.timing import Clock
+    from emdrill.ops import grading
+
+    for qid, intent, right in ASYMMETRIC:
+        grading.grade(store, Clock(STORE_NOW, UTC), qid, intent=intent,
+                      story=grading.StoryAnswer(verdict=right), fuzz=False)
+    return store
 
 
 def parsed_list(name: str, text: str) -> tuple[list[Row], list[str], str]:

@@ -418,21 +418,25 @@ def undo_last(store: Store) -> ReviewRecord:
     Newest in time: an imported Anki review can be older than reviews made here, and only
     the last review in time holds the state the facets are in now.
 
-    The facets are put back only if that review is the one that gave them their state (their
-    last review is its time). The one review that is not: a review moved in from a merged
-    question whose new question kept its own memory (`store.decks`); undoing it only
-    deletes it, since the memory it left behind was never this question's."""
+    The facets the review graded are put back (an Anki review grades one; the other never
+    moved), and only if that review is the one that gave them their state (their last review
+    is its time). The one review that is not: a review moved in from a merged question whose
+    new question kept its own memory (`store.decks`); undoing it only deletes it, since the
+    memory it left behind was never this question's."""
     with store.transaction() as con:
         newest = _reviews(con, f"{_NEWEST_FIRST} LIMIT 1", ())
         if not newest:
             raise NothingToUndoError("nothing to undo: no reviews recorded")
         last = newest[0]
         record = last.record
-        now_i, now_s = _facet_memories(con, record.question_id)
-        if (now_i.last_review == record.reviewed_at
-                and now_s.last_review == record.reviewed_at):
-            _put_facet(con, record.question_id, "intent", last.intent_before)
-            _put_facet(con, record.question_id, "story", last.story_before)
+        now = dict(zip(("intent", "story"), _facet_memories(con, record.question_id),
+                       strict=True))
+        before = {"intent": last.intent_before, "story": last.story_before}
+        graded = [f for f, rating in (("intent", record.intent_rating),
+                                      ("story", record.story_rating)) if rating is not None]
+        if graded and all(now[f].last_review == record.reviewed_at for f in graded):
+            for facet in graded:
+                _put_facet(con, record.question_id, facet, before[facet])
         family = con.execute("SELECT family FROM question WHERE id = ?",
                              (record.question_id,)).fetchone()
         threshold = set_aside.leech_lapses(con)
