@@ -148,3 +148,7 @@ def parsed_list(name: str, text: str) -> tuple[list[Row], list[str], str]:
     file called `name` holding `text`."""
     got = parse_list(Path(name), text.encode("utf-8"))
     return list(got.rows), [str(p) for p in got.problems], got.format
+
+
+# Collections built once per run and copied into a test's folder (tests/shared.py).
+from shared import bundled_db, fresh, studied, studied_db  # noqa: E402, F401

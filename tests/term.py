@@ -34,6 +34,9 @@ class Term:
         self.child = pexpect.spawn(sys.executable, ["-m", "emdrill", *args],
                                    env={**base, "TERM": "xterm-256color", **(env or {})},
                                    dimensions=(rows, cols), timeout=timeout)
+        # Keys go out as the test types them: a wait for the screen comes before each one
+        # that matters, so pexpect's own pause before every write only costs time.
+        self.child.delaybeforesend = None
         self.timeout = timeout
         self.transcript = b""
 
@@ -69,8 +72,10 @@ class Term:
         """Wait until `pattern` (a regex) is on the screen as rendered, line by line or (for
         phrases that wrap) folded flat; with `flat`, only folded. Fail showing the screen."""
         deadline = time.monotonic() + (timeout or self.timeout)
+        wait = 0.0  # first what has arrived (ended by a quiet spell), then wait for more
         while True:
-            alive = self.pump()
+            alive = self.pump(wait)
+            wait = 0.05
             found = ((None if flat else re.search(pattern, self.text))
                      or re.search(pattern, self.flat()))
             if found:
@@ -79,7 +84,9 @@ class Term:
                 raise AssertionError(f"{pattern!r} not on screen:\n{self.text}")
 
     def settle(self, quiet: float = 0.3) -> str:
-        """Wait until nothing new is drawn for `quiet` seconds; the screen then."""
+        """Wait until nothing new is drawn for `quiet` seconds; the screen then. Costs
+        `quiet` at least: a test waits for what it expects instead (`wait_for`, `wait_new`),
+        and settles only to prove that nothing more is drawn."""
         while self.pump(quiet) and self._pending(quiet):
             pass
         return self.text
@@ -103,6 +110,22 @@ class Term:
         if then is not None:
             self.wait_for(then)
 
+    def wait_new(self, pattern: str, *, since: int) -> bool:
+        """Wait until `pattern` (a regex) is in what the program wrote after byte `since` of
+        the transcript (not on the screen: a prompt drawn again where it stood counts), or
+        until the program has exited; True if it is still running."""
+        deadline = time.monotonic() + self.timeout
+        wait = 0.0
+        while True:
+            alive = self.pump(wait)
+            wait = 0.05
+            if re.search(pattern, self.transcript[since:].decode("utf-8", "replace")):
+                return alive
+            if not alive:
+                return False
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{pattern!r} not written again:\n{self.text}")
+
     def resize(self, cols: int, rows: int) -> None:
         self.screen.resize(rows, cols)
         self.child.setwinsize(rows, cols)
@@ -114,6 +137,8 @@ class Term:
             if not self.child.isalive() or time.monotonic() > deadline:
                 self.pump(0.1)
                 break
+        if not self.child.isalive():  # exited and reaped: no time to give the kernel
+            self.child.ptyproc.delayafterclose = 0
         self.child.close()
         return self.text
 

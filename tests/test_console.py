@@ -40,8 +40,9 @@ def _run(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.Complet
 
 
 @pytest.fixture
-def reviewed(runner: CliRunner, tmp_path: Path) -> str:
-    """A collection with one review and one story, so every report has rows to draw."""
+def reviewed(fresh: Path, runner: CliRunner, tmp_path: Path) -> str:
+    """A collection with one review and one story, so every report has rows to draw (from
+    a copy of a new collection, tests/shared.py)."""
     first = json.loads(runner.invoke(app, ["next", "--json"]).stdout)[0]["id"]
     assert runner.invoke(app, ["grade", first, "--intent", "good", "--story", "1"]).exit_code == 0
     story = tmp_path / "story.md"

@@ -6,19 +6,17 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from shared import cli
 from term import FakeClock, Term
 
 
 @pytest.fixture
 def loaded(home: Path, mini_deck: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "emdrill", "deck", "load", str(mini_deck)],
-                   check=True, capture_output=True, timeout=60)
+    cli("deck", "load", str(mini_deck))  # in-process setup (tests/shared.py)
     return home / "emdrill.db"
 
 
@@ -76,9 +74,7 @@ def test_drill_decode_wrong_then_slow_right(loaded: Path, tmp_path: Path, rows: 
                   "ORDER BY id")
     assert [(q, p) for q, p, _o, _s in picks] == [("alpha-1", wrong), ("beta-1", "beta-1")]
     assert len(json.loads(str(picks[0][2]))) == 4 and picks[1][3] == 100.0
-    shaky = subprocess.run([sys.executable, "-m", "emdrill", "shaky", "--json"],
-                           capture_output=True, text=True, check=True, timeout=60)
-    [pair] = json.loads(shaky.stdout)["confusions"]
+    [pair] = json.loads(cli("shaky", "--json"))["confusions"]
     assert (pair["question"], pair["mistaken_for"], pair["count"]) == ("alpha-1", wrong, 1)
 
 
@@ -100,8 +96,7 @@ def test_commute_decode_fits_and_grades(loaded: Path, rows: int, cols: int) -> N
 
 
 def test_decode_setting_makes_it_the_default(loaded: Path) -> None:
-    subprocess.run([sys.executable, "-m", "emdrill", "config", "decode", "on"], check=True,
-                   capture_output=True, timeout=60)
+    cli("config", "decode", "on")
     term = Term("drill", "--cards", "1", rows=24, cols=80)
     term.wait_for(r"Which intent is this question probing")
     term.press("q")
@@ -175,8 +170,7 @@ def test_four_long_intents_all_fit_a_phone(home: Path, tmp_path: Path, rows: int
         question(f"alpha-{i + 1}", "alpha", intent=intent,
                  text=LONG_QUESTION if i == 0 else f"Another question {i}?")
         for i, intent in enumerate(LONG_INTENTS)), encoding="utf-8")
-    subprocess.run([sys.executable, "-m", "emdrill", "deck", "load", str(deck)],
-                   check=True, capture_output=True, timeout=60)
+    cli("deck", "load", str(deck))
     term = Term("commute", "--decode", "--cards", "1", rows=rows, cols=cols)
     term.wait_for(r"a-d pick")
     screen = term.lines

@@ -24,6 +24,7 @@ from emdrill.core.timing import Clock
 from emdrill.ops.drill import Session
 from emdrill.ui import drill
 from emdrill.ui.keys import Key
+from shared import cli
 from term import Term
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -36,14 +37,14 @@ def _env() -> dict[str, str]:
 
 @pytest.fixture
 def deck_loaded(home: Path, mini_deck: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "emdrill", "deck", "load", str(mini_deck)],
-                   env=_env(), check=True, capture_output=True, timeout=60)
+    cli("deck", "load", str(mini_deck))  # in-process setup (tests/shared.py)
     return home / "emdrill.db"
 
 
 def _spawn(*args: str) -> pexpect.spawn:
     child = pexpect.spawn(sys.executable, ["-m", "emdrill", *args], env=_env(),
                           encoding="utf-8", timeout=TIMEOUT, dimensions=(40, 100))
+    child.delaybeforesend = None  # each key follows an expect(): no extra pause
     return child
 
 
@@ -128,6 +129,7 @@ def test_ctrl_c_ends_cleanly(deck_loaded: Path, inherited: str) -> None:
     child = pexpect.spawn(sys.executable, ["-m", "emdrill", "drill"], env=_env(),
                           encoding="utf-8", timeout=TIMEOUT, dimensions=(40, 100),
                           preexec_fn=_ignore_sigint if inherited == "ignored" else None)
+    child.delaybeforesend = None
     _answer_first_card(child)
     child.sendintr()
     child.expect("Session over: 1 answered")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-import subprocess
 import sys
 import zipfile
 from datetime import UTC, datetime, timedelta
@@ -43,6 +42,7 @@ from emdrill.store import interview as store_interview
 from emdrill.store import practice
 from emdrill.store.db import Store
 from emdrill.ui.fmt import iso
+from shared import cli
 
 T0 = STORE_NOW  # the shared `store` fixture (conftest.py) opens and loads at this time
 BOTH = [(Rating.AGAIN, True), (Rating.GOOD, False)]  # intent forgotten / story missed
@@ -236,10 +236,10 @@ def test_a_confusion_is_told_apart_only_with_the_rival_on_offer(store: Store) ->
 def test_commute_partly_is_hard_on_both_facets_as_pressed(home: Path, mini_deck: Path) -> None:
     """Kills 'commute: p grades Again': `p` pressed, nothing undone, the row read back."""
     env = {**os.environ, "COLUMNS": "80", "LINES": "24", "TERM": "xterm"}
-    subprocess.run([sys.executable, "-m", "emdrill", "deck", "load", str(mini_deck)],
-                   env=env, check=True, capture_output=True, timeout=60)
+    cli("deck", "load", str(mini_deck))  # in-process setup (tests/shared.py)
     child = pexpect.spawn(sys.executable, ["-m", "emdrill", "commute"], env=env,
                           encoding="utf-8", timeout=20, dimensions=(24, 80))
+    child.delaybeforesend = None  # each key follows an expect(): no extra pause
     child.expect("Question alpha-1")
     child.send(" ")
     child.expect("nailed")

@@ -33,6 +33,7 @@ from emdrill.ops import mock as mock_ops
 from emdrill.ops.grading import StoryAnswer
 from emdrill.store import practice as store_practice
 from emdrill.store.db import Store
+from shared import cli
 from term import FakeClock, Term
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -182,8 +183,7 @@ def test_stats_rehearsals_at_forty_columns(store: Store) -> None:
 
 
 def test_piped_mock(home: Path, mini_deck: Path, tmp_path: Path) -> None:
-    subprocess.run([sys.executable, "-m", "emdrill", "deck", "load", str(mini_deck)],
-                   check=True, capture_output=True, timeout=60)
+    cli("deck", "load", str(mini_deck))  # in-process setup (tests/shared.py)
     clock = FakeClock(tmp_path / "clock")
     answers = "\n\ny\ny\ny\ny\ny\n\n"  # answer, one follow-up, five checks, no grade
     result = subprocess.run([sys.executable, "-m", "emdrill", "mock", "-n", "1"], input=answers,

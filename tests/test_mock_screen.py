@@ -6,19 +6,18 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from shared import cli
 from term import FakeClock, Term
 
 
 @pytest.fixture
 def loaded(home: Path, mini_deck: Path) -> Path:
-    subprocess.run([sys.executable, "-m", "emdrill", "deck", "load", str(mini_deck)],
-                   check=True, capture_output=True, timeout=60)
+    cli("deck", "load", str(mini_deck))  # in-process setup (tests/shared.py)
     return home / "emdrill.db"
 
 
@@ -139,8 +138,7 @@ def test_typed_answer_is_measured_beside_the_self_check(loaded: Path, tmp_path: 
     verdicts = {f["rule"]: f["ok"] for f in json.loads(findings)}
     assert verdicts["i-not-we"] is False and verdicts["number"] is False
     assert verdicts["system-first"] is True
-    stats = subprocess.run([sys.executable, "-m", "emdrill", "stats", "--json"], check=True,
-                           capture_output=True, text=True, timeout=60).stdout
+    stats = cli("stats", "--json")
     missed = {m["rule"]: m["missed"] for m in json.loads(stats)["rehearsal"]["coach_missed_30d"]}
     assert missed["i-not-we"] == 1 and missed["number"] == 1
 
@@ -192,7 +190,7 @@ def test_e_writes_the_answer_in_the_editor(loaded: Path, tmp_path: Path) -> None
 
 @pytest.mark.parametrize(("rows", "cols"), [(24, 80), (20, 40)])
 def test_the_back_folds_to_the_window_and_m_shows_the_rest(
-        home: Path, tmp_path: Path, rows: int, cols: int) -> None:
+        fresh: Path, tmp_path: Path, rows: int, cols: int) -> None:
     """Issue 24: a bundled card's whole back is taller than the window. When the grade is
     asked, the header, the question and the intent are on screen (folded, as the drill's
     back folds); `m` shows the rest, `m` again folds it; grading still works."""
@@ -206,15 +204,16 @@ def test_the_back_folds_to_the_window_and_m_shows_the_rest(
     for n, key in enumerate("yyyyy", start=1):
         term.wait_for(rf"{n}/5 ")
         term.press(key)
-    term.wait_for(r"m: more", flat=True)
-    folded = term.settle()
+    term.wait_for(r"m: more · Enter: skip · q: stop", flat=True)  # the prompt, drawn last
+    folded = term.text
+    assert term.settle() == folded  # and then nothing more is drawn
     assert term.lines[0] == "mock · question 1 of 1 · compare", folded
     assert re.search(question, term.flat()), folded
     assert "Intent" in folded and "Also" not in folded
     assert len(term.screen.display) == rows
     term.press("m")
-    term.wait_for(r"m: fold", flat=True)
-    assert "Also" in term.settle()
+    term.wait_for(r"m: fold · Enter: skip · q: stop", flat=True)
+    assert "Also" in term.text
     term.press("m")
     term.wait_for(r"m: more", flat=True)
     assert term.lines[0] == "mock · question 1 of 1 · compare"

@@ -1,13 +1,13 @@
 """Every screen as a user sees it: emdrill in a real pseudo-terminal, read through a terminal
 emulator (pyte), at 80x24, 100x30 and 40x20, on a collection with two weeks of study behind
 it (tests/history.py: daily drills, the conflict family missed on purpose, two days
-skipped). Each test names the point of issue 11 it checks."""
+skipped; built once per run by tests/shared.py, `studied` copies it). Each test names the
+point of issue 11 it checks."""
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -16,32 +16,11 @@ from pathlib import Path
 
 import pytest
 
-import history
 from emdrill.core.scheduler import Rating
 from emdrill.ui.drill_view import interval_labels
 from emdrill.ui.fmt import span
+from shared import cli as emdrill  # setup and JSON read back, in-process (tests/shared.py)
 from term import SIZES, FakeClock, Term
-
-
-@pytest.fixture(scope="session")
-def studied_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("studied")
-    history.build(folder / "emdrill.db", skip=(9, 10))
-    return folder
-
-
-@pytest.fixture
-def studied(home: Path, studied_db: Path) -> Path:
-    home.mkdir(parents=True, exist_ok=True)
-    for file in studied_db.glob("emdrill.db*"):
-        shutil.copy(file, home / file.name)
-    return home
-
-
-def emdrill(*args: str) -> str:
-    result = subprocess.run([sys.executable, "-m", "emdrill", *args], capture_output=True,
-                            text=True, timeout=60, check=True)
-    return result.stdout
 
 
 def first_card() -> dict[str, object]:
@@ -89,8 +68,7 @@ def test_resize_redraws_the_current_screen(studied: Path) -> None:
     term.press("0", then="Intent recall")
     term.resize(40, 20)
     term.wait_for(r"╭─{38}╮")  # the box redrawn at 40 columns
-    term.wait_for(r"4 Easy \S+  m more")  # the grade keys, folded for 40 columns
-    term.settle()
+    term.wait_for(r"4 Easy \S+  m more")  # the grade keys (a frame's last line), folded
     assert term.lines[0].startswith("drill · ")
     assert term.lines[1].startswith("╭") and term.lines[1].endswith("╮")  # a 40-column box
     assert all(len(line) <= 40 for line in term.lines)

@@ -1,42 +1,25 @@
 """The loop morning sheet as a user sees it: `interview --sheet` in a real pseudo-terminal,
-read through pyte, on a collection with two weeks of study (tests/history.py). At 80x24 the
-whole sheet fits one screen; at 40x20 it pages (Space for the next page, q to stop), and
-the pages together hold every family."""
+read through pyte, on a collection with two weeks of study (tests/history.py, built once
+by tests/shared.py). At 80x24 the whole sheet fits one screen; at 40x20 it pages (Space
+for the next page, q to stop), and the pages together hold every family."""
 
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
+import re
 from pathlib import Path
 
 import pytest
 
-import history
 from emdrill.ui.sheet_view import PAGE_KEYS
+from shared import cli as _emdrill  # in-process setup (tests/shared.py)
 from term import Term
 
 
-@pytest.fixture(scope="module")
-def studied_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("studied")
-    history.build(folder / "emdrill.db", skip=(9, 10))
-    return folder
-
-
 @pytest.fixture
-def planned(home: Path, studied_db: Path) -> Path:
-    home.mkdir(parents=True, exist_ok=True)
-    for file in studied_db.glob("emdrill.db*"):
-        shutil.copy(file, home / file.name)
+def planned(studied: Path) -> Path:
     _emdrill("interview", "2026-03-12")  # every question: all 13 families
-    return home
-
-
-def _emdrill(*args: str) -> str:
-    return subprocess.run([sys.executable, "-m", "emdrill", *args], capture_output=True,
-                          text=True, timeout=60, check=True).stdout
+    return studied
 
 
 def _names() -> list[str]:
@@ -70,8 +53,10 @@ def test_at_40_columns_it_pages_and_every_family_comes_up(planned: Path) -> None
     assert all(len(line) <= 40 for line in first.splitlines())
     seen, pages = first, 1
     while PAGE_KEYS in term.text and pages < 15:
+        since = len(term.transcript)
         term.press(" ")
-        seen += "\n" + term.settle()
+        term.wait_new(re.escape(PAGE_KEYS), since=since)  # the next page is all out (or the end)
+        seen += "\n" + term.text
         pages += 1
     term.finish()
     assert term.exitstatus == 0

@@ -27,6 +27,7 @@ from emdrill.ops.grading import StoryAnswer
 from emdrill.store.db import open_store
 from emdrill.store.migrations import LATEST, M001_INITIAL, M002_STORIES_SYSTEMS
 from emdrill.ui.back import compose_back
+from shared import cli
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -228,8 +229,7 @@ def _env() -> dict[str, str]:
 
 
 def test_piped_drill_accepts_9_as_the_system_answer(home: Path, system_deck: Path) -> None:
-    subprocess.run([sys.executable, "-m", "emdrill", "deck", "load", str(system_deck)],
-                   env=_env(), check=True, capture_output=True, timeout=60)
+    cli("deck", "load", str(system_deck))  # in-process setup (tests/shared.py)
     # queue: alpha-1 (system), beta-1 (slot 5), alpha-2 (slot 1)
     answers = "9\n3\n9\n3\n0\n3\nq\n"
     result = subprocess.run([sys.executable, "-m", "emdrill", "drill", "--cards", "3"],
