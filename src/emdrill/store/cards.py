@@ -439,7 +439,8 @@ def undo_last(store: Store) -> ReviewRecord:
 
 
 def new_introduced_since(store: Store, start: datetime) -> int:
-    """Questions whose first review happened at or after `start`."""
+    """Questions whose first review happened at or after `start` (a range of the
+    `review_first` index, migration 19)."""
     sql = ("SELECT count(*) FROM review WHERE reviewed_at >= ? "
            "AND intent_prev_last_review IS NULL AND story_prev_last_review IS NULL")
     with store.read() as con:
