@@ -180,6 +180,18 @@ def test_migration_7_adds_drafts_and_keeps_the_questions(tmp_path: Path,
     decks.load_paths(store, [mini_deck], now=T0)
     store.close()
     con = sqlite3.connect(path)
+    con.executescript("DROP TRIGGER family_day_added; DROP TRIGGER family_day_removed; "
+                      "DROP TRIGGER family_day_changed;"  # migrations 15 and 19
+                      + _family_day_triggers(MATURE_RULE_M004, FAMILY_DAY_COUNTS_M004))
+    con.executescript("""
+        ALTER TABLE family_day DROP COLUMN right_answers;
+        DROP TRIGGER review_count_added; DROP TRIGGER review_count_removed;
+        DROP TRIGGER review_count_changed; DROP TABLE review_count;
+        DROP INDEX question_family_story; DROP INDEX review_first;
+        DROP TRIGGER play_count_added; DROP TRIGGER play_count_removed;
+        DROP TRIGGER play_count_changed; DROP TABLE play_count;
+        DROP INDEX question_buried;
+    """)  # migration 19
     con.execute("ALTER TABLE question DROP COLUMN draft")  # back to what migration 6 left
     con.execute("DROP TABLE interview")  # and what came after 7
     con.execute("DROP TABLE fsrs_parameters")
@@ -197,15 +209,6 @@ def test_migration_7_adds_drafts_and_keeps_the_questions(tmp_path: Path,
     con.execute(M002_STORIES_SYSTEMS[M002_STORIES_SYSTEMS.index("CREATE TABLE system"):])
     con.execute("DROP TABLE exam_answer")
     con.execute("DROP TABLE exam")
-    con.executescript("DROP TRIGGER family_day_added; DROP TRIGGER family_day_removed; "
-                      "DROP TRIGGER family_day_changed;"  # migrations 15 and 19
-                      + _family_day_triggers(MATURE_RULE_M004, FAMILY_DAY_COUNTS_M004))
-    con.executescript("""
-        ALTER TABLE family_day DROP COLUMN right_answers;
-        DROP TRIGGER review_count_added; DROP TRIGGER review_count_removed;
-        DROP TRIGGER review_count_changed; DROP TABLE review_count;
-        DROP INDEX question_family_story; DROP INDEX review_first;
-    """)  # migration 19
     con.execute("DROP TABLE quick_checked")  # migration 18
     con.execute("PRAGMA user_version=6")
     con.commit()

@@ -570,7 +570,11 @@ INSERT INTO quick_checked (id, at) VALUES (1, NULL);
 # - `question_family_story`: the active questions per family and primary slot, counted from
 #   the index alone;
 # - `review_first`: the first reviews of questions (no facet reviewed before), so "new
-#   today" counts a short index range instead of reading each of today's reviews.
+#   today" counts a short index range instead of reading each of today's reviews;
+# - `play_count`: the questions neither removed nor suspended, and how many of them are new
+#   (never seen: `due` NULL), kept by triggers on `question`; `status` takes away the few
+#   buried at its time, read from `question_buried` (only rows with a bury), instead of
+#   counting every question in play (`store.cards.counts`).
 M019_HOME_TALLIES = f"""
 ALTER TABLE family_day ADD COLUMN right_answers INTEGER NOT NULL DEFAULT 0;
 DROP TRIGGER family_day_added;
@@ -598,6 +602,34 @@ DROP INDEX question_reviews;
 CREATE INDEX question_family_story ON question (suspended, family, story);
 CREATE INDEX review_first ON review (reviewed_at)
     WHERE intent_prev_last_review IS NULL AND story_prev_last_review IS NULL;
+CREATE TABLE play_count (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    questions INTEGER NOT NULL,
+    new INTEGER NOT NULL
+);
+INSERT INTO play_count (id, questions, new)
+    SELECT 1, count(*), count(*) - count(due) FROM question
+    WHERE suspended = 0 AND user_suspended = 0;
+CREATE TRIGGER play_count_added AFTER INSERT ON question
+    WHEN NEW.suspended = 0 AND NEW.user_suspended = 0 BEGIN
+    UPDATE play_count SET questions = questions + 1, new = new + (NEW.due IS NULL);
+END;
+CREATE TRIGGER play_count_removed AFTER DELETE ON question
+    WHEN OLD.suspended = 0 AND OLD.user_suspended = 0 BEGIN
+    UPDATE play_count SET questions = questions - 1, new = new - (OLD.due IS NULL);
+END;
+CREATE TRIGGER play_count_changed AFTER UPDATE OF suspended, user_suspended, due ON question
+    WHEN (OLD.suspended = 0 AND OLD.user_suspended = 0) IS NOT
+         (NEW.suspended = 0 AND NEW.user_suspended = 0)
+      OR (OLD.due IS NULL) IS NOT (NEW.due IS NULL) BEGIN
+    UPDATE play_count SET
+        questions = questions + (NEW.suspended = 0 AND NEW.user_suspended = 0)
+                    - (OLD.suspended = 0 AND OLD.user_suspended = 0),
+        new = new + (NEW.suspended = 0 AND NEW.user_suspended = 0 AND NEW.due IS NULL)
+              - (OLD.suspended = 0 AND OLD.user_suspended = 0 AND OLD.due IS NULL);
+END;
+CREATE INDEX question_buried ON question (buried_until, suspended, user_suspended, due)
+    WHERE buried_until IS NOT NULL;
 """
 
 
@@ -615,4 +647,4 @@ LATEST = len(MIGRATIONS)
 # `store.health.schema_digest` of what the migrations up to LATEST make: every open compares
 # the file's schema with it in one step, and only a file that differs is compared row by row
 # (`store.db.inspect_existing`). tests/test_store.py fails when a migration changes it.
-LATEST_SCHEMA_DIGEST = "e78780ecf421c19ec2976aebc2762345d01ffd646b834708e6dc41c03879ab50"
+LATEST_SCHEMA_DIGEST = "b6a4127b36d03669cec65e1a5db494c6f4dda706af5187a8b650fb882ecccd00"
