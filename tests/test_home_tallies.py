@@ -110,7 +110,6 @@ def _total_exact(store: Store, now: datetime | None = None) -> None:
         (count,) = con.execute("SELECT count(*) FROM review").fetchone()
         (summed,) = con.execute(OLD_TOTAL).fetchone()
         assert store_interview.review_total(store) == summed == count
-        assert store_cards._stored_run(con) == _old_run(con)
         if now is not None:
             for at in (now - timedelta(days=2), now, now + timedelta(hours=30)):
                 assert store_cards.counts(store, at) == _old_counts(con, at), at
@@ -313,37 +312,3 @@ def test_the_reads_use_their_index_or_row_and_no_history(tmp_path: Path) -> None
         assert not any("review" in p for p in week), week  # no review row is read
     finally:
         store.close()
-
-
-def _old_run(con: sqlite3.Connection) -> list[int]:
-    """The streak's days as `study_days` read them before: every row, newest first."""
-    days: list[int] = []
-    for (day,) in con.execute("SELECT day FROM review_day WHERE reviews > 0 ORDER BY day DESC"):
-        if days and day < days[-1] - 1:
-            break
-        days.append(int(day))
-    return days
-
-
-def test_the_streak_run_equals_reading_every_day() -> None:
-    """Runs of every length up to a few hundred days, gaps of missing days and of days whose
-    reviews were all undone (a row left at 0), and no day at all."""
-    rng = random.Random(5)
-    con = sqlite3.connect(":memory:")
-    con.execute("CREATE TABLE review_day (day INTEGER PRIMARY KEY, reviews INTEGER NOT NULL)")
-    assert store_cards._stored_run(con) == _old_run(con) == []
-    for trial in range(300):
-        con.execute("DELETE FROM review_day")
-        day = 20000
-        for _ in range(rng.randint(1, 6)):
-            run = rng.choice([1, 2, 3, 7, 8, 9, 31, 64, 65, rng.randint(1, 400)])
-            con.executemany("INSERT INTO review_day VALUES (?, ?)",
-                            [(day + i, rng.randint(1, 40)) for i in range(run)])
-            day += run
-            if rng.random() < 0.5:
-                con.execute("INSERT INTO review_day VALUES (?, 0)", (day,))
-            day += rng.randint(1, 3)
-        if trial % 5 == 0:  # trailing days emptied by undo
-            con.executemany("INSERT INTO review_day VALUES (?, 0)", [(day + i,) for i in range(3)])
-        assert store_cards._stored_run(con) == _old_run(con), trial
-    con.close()

@@ -482,9 +482,10 @@ def study_days(store: Store, *, offset_minutes: int) -> list[int]:
     shift = day_shift_seconds(offset_minutes)
     with store.read() as con:
         if stored_shift(con) == shift:
-            return _stored_run(con)
-        rows = con.execute("SELECT (quarter * 900 + ?) / 86400 FROM review_quarter "
-                           "WHERE reviews > 0 ORDER BY quarter DESC", (shift,))
+            rows = con.execute("SELECT day FROM review_day WHERE reviews > 0 ORDER BY day DESC")
+        else:
+            rows = con.execute("SELECT (quarter * 900 + ?) / 86400 FROM review_quarter "
+                               "WHERE reviews > 0 ORDER BY quarter DESC", (shift,))
         days: list[int] = []
         for (day,) in rows:
             if days and day == days[-1]:
@@ -493,32 +494,6 @@ def study_days(store: Store, *, offset_minutes: int) -> list[int]:
                 break
             days.append(int(day))
         return days
-
-
-def _stored_run(con: sqlite3.Connection) -> list[int]:
-    """`study_days` from `review_day` (one row a day, its primary key the day): the newest
-    day with a review, and how far below it every day has one, found by counting day ranges
-    of doubling and then halving length, so a streak of N days costs about 2 log2 N counts
-    instead of reading N rows into Python."""
-    row = con.execute("SELECT day FROM review_day WHERE reviews > 0 ORDER BY day DESC "
-                      "LIMIT 1").fetchone()
-    if row is None:
-        return []
-    top = int(row[0])
-
-    def full(length: int) -> bool:  # every one of the `length` days up to `top` has reviews
-        (n,) = con.execute("SELECT count(*) FROM review_day WHERE day > ? AND day <= ? "
-                           "AND reviews > 0", (top - length, top)).fetchone()
-        return int(n) == length
-
-    good, length = 1, 2
-    while full(length):
-        good, length = length, length * 2
-    bad = length  # the run is at least `good` days long and shorter than `bad`
-    while bad - good > 1:
-        middle = (good + bad) // 2
-        good, bad = (middle, bad) if full(middle) else (good, middle)
-    return list(range(top, top - good, -1))
 
 
 def reviews_since(store: Store, start: datetime, *, until: datetime | None = None) -> int:
