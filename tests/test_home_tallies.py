@@ -43,6 +43,10 @@ OLD_FAMILY_ANSWERS = (
 OLD_STORIES = ("SELECT family, story, count(*) FROM question NOT INDEXED WHERE suspended = 0 "
                "GROUP BY family, story")
 OLD_TOTAL = "SELECT coalesce(sum(reviews), 0) FROM question NOT INDEXED"
+OLD_MISSES = ("SELECT q.id, q.family, "
+              "sum(coalesce(r.intent_rating, 2) = 1 OR coalesce(r.story_rating, 2) = 1) AS n "
+              "FROM review r CROSS JOIN question q ON q.id = r.question_id "
+              "WHERE r.reviewed_at >= ? GROUP BY q.id HAVING n > 0")
 OLD_NEW_SINCE = ("SELECT count(*) FROM review NOT INDEXED WHERE reviewed_at >= ? "
                  "AND intent_prev_last_review IS NULL AND story_prev_last_review IS NULL")
 
@@ -72,14 +76,19 @@ def _old(con: sqlite3.Connection, since: datetime) -> tuple[Any, ...]:
     stories: dict[str, dict[int, int]] = {}
     for family, story, n in con.execute(OLD_STORIES):
         stories.setdefault(family, {})[int(story)] = int(n)
+    misses = {family: {q: (f, int(n)) for q, f, n in con.execute(OLD_MISSES, (stamp,))
+                       if f == family} for family in ("alpha", "beta")}
     return (answers, stories, int(con.execute(OLD_TOTAL).fetchone()[0]),
-            int(con.execute(OLD_NEW_SINCE, (stamp,)).fetchone()[0]), _old_counts(con, since))
+            int(con.execute(OLD_NEW_SINCE, (stamp,)).fetchone()[0]), _old_counts(con, since),
+            misses)
 
 
 def _new(store: Store, since: datetime) -> tuple[Any, ...]:
     return (recent.family_answers(store, since=since), recent.stories_by_family(store),
             store_interview.review_total(store), store_cards.new_introduced_since(store, since),
-            store_cards.counts(store, since))
+            store_cards.counts(store, since),
+            {family: recent.question_misses(store, since=since, family=family)
+             for family in ("alpha", "beta")})
 
 
 def _bounds(times: list[datetime]) -> Iterator[datetime]:
@@ -299,6 +308,9 @@ def test_the_reads_use_their_index_or_row_and_no_history(tmp_path: Path) -> None
         assert len(new) == 1 and "INDEX review_first" in new[0], new
         total = _plans(store, lambda: store_interview.review_total(store))
         assert total == ["SCAN review_count"], total
+        misses = _plans(store, lambda: recent.question_misses(store, since=T0, family="beta"))
+        assert "SEARCH r USING INDEX review_question" in misses[0], misses
+        assert "INDEX question_family (family=?)" in misses[0], misses
         store.con.execute("ANALYZE")  # as the bench's files are: the planner's statistics
         counted = _plans(store, lambda: store_cards.counts(store, T0))
         assert "SCAN p" in counted[0] and "INDEX question_buried" in counted[0], counted

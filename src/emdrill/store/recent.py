@@ -27,15 +27,25 @@ def family_answers(store: Store, *, since: datetime) -> dict[str, tuple[int, int
 _REVIEWS, _RIGHT = FAMILY_DAY_COUNTS.index("reviews"), FAMILY_DAY_COUNTS.index("right_answers")
 
 
-def question_misses(store: Store, *, since: datetime) -> dict[str, tuple[str, int]]:
-    """Per question answered since `since` and missed at least once: its family, and its
-    answers with intent or story wrong."""
-    sql = ("SELECT q.id, q.family, "
-           "sum(coalesce(r.intent_rating, 2) = 1 OR coalesce(r.story_rating, 2) = 1) AS n "
-           "FROM review r CROSS JOIN question q ON q.id = r.question_id "
-           "WHERE r.reviewed_at >= ? GROUP BY q.id HAVING n > 0")
+def question_misses(store: Store, *, since: datetime,
+                    family: str | None = None) -> dict[str, tuple[str, int]]:
+    """Per question answered since `since` and missed at least once (of one `family` when
+    given): its family, and its answers with intent or story wrong. With a family, its
+    questions first and each one's reviews since `since` by `review_question`, so the home
+    screen reads one family's week, not everyone's."""
+    missed = "sum(coalesce(r.intent_rating, 2) = 1 OR coalesce(r.story_rating, 2) = 1) AS n"
+    if family is None:
+        sql = (f"SELECT q.id, q.family, {missed} "
+               "FROM review r CROSS JOIN question q ON q.id = r.question_id "
+               "WHERE r.reviewed_at >= ? GROUP BY q.id HAVING n > 0")
+        params: tuple[str, ...] = (to_db_time(since),)
+    else:
+        sql = (f"SELECT r.question_id, ?, {missed} FROM review r "
+               "WHERE r.question_id IN (SELECT id FROM question WHERE family = ?) "
+               "AND r.reviewed_at >= ? GROUP BY r.question_id HAVING n > 0")
+        params = (family, family, to_db_time(since))
     with store.read() as con:
-        return {q: (f, int(n)) for q, f, n in con.execute(sql, (to_db_time(since),))}
+        return {q: (f, int(n)) for q, f, n in con.execute(sql, params)}
 
 
 def seconds_per_answer(store: Store, *, last: int) -> tuple[float, int] | None:
