@@ -48,7 +48,8 @@ Operations (emdrill | Anki):
 
 `--reuse DIR` times the files an earlier `--keep DIR` run built (DIR/SIZE/emdrill.db and
 DIR/SIZE/anki/) instead of building again: the emdrill file is upgraded on open if its schema
-is older, and what was built is read back from the files (build time 0). Each run grades and
+is older, and what was built is read back from the files as found, before that upgrade
+(build time 0). Each run grades and
 undoes, so a reused pair is where the last run left it; the history ends when it was built,
 so reuse it the same day (work it to a copy: `cp -r DIR DIR2`).
 
