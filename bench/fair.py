@@ -1,6 +1,7 @@
 """emdrill next to Anki on equal work: one clock, one history, one durability, one process.
 
     python bench/fair.py [--sizes a,b,c,d] [--runs N] [--import-lines N] [--keep DIR] [--json]
+    python bench/fair.py --sizes c --reuse DIR [--runs N] [--json]
     python bench/fair.py --report RUN.json [RUN.json ...]
 
 Sizes: (a) the bundled deck with no reviews; (b) 500 questions, 50,000 reviews; (c) 10,000
@@ -44,6 +45,13 @@ Operations (emdrill | Anki):
 - home: `status` + `advice.outlook` (the home screen) | `deck_due_tree()` + `studied_today()`
   (the deck list)
 - stats: `stats.report` | `graphs(days=365)`
+
+`--reuse DIR` times the files an earlier `--keep DIR` run built (DIR/SIZE/emdrill.db and
+DIR/SIZE/anki/) instead of building again: the emdrill file is upgraded on open if its schema
+is older, and what was built is read back from the files as found, before that upgrade
+(build time 0). Each run grades and
+undoes, so a reused pair is where the last run left it; the history ends when it was built,
+so reuse it the same day (work it to a copy: `cp -r DIR DIR2`).
 
 Also printed: bytes per review (each file, after a checkpoint and VACUUM, over the shared
 history's reviews; Anki's also over its revlog rows), the growth of each op per 10x reviews
@@ -252,6 +260,27 @@ def build(folder: Path, questions: int, reviews: int, *, seed: int = 1) -> dict[
     revlog = sqlite3.connect(anki_path).execute("SELECT count(*) FROM revlog").fetchone()[0]
     return {"questions": n, "reviews": reviews, "revlog_rows": revlog, "bytes": sizes,
             "objects": objects, "build_s": time.perf_counter() - started}
+
+
+def reused(folder: Path) -> dict[str, Any]:
+    """What an earlier `--keep` run built in `folder`, read back from its files."""
+    db, anki_path = folder / "emdrill.db", folder / "anki" / "collection.anki2"
+    for path in (db, anki_path):
+        if not path.exists():
+            raise SystemExit(f"--reuse: {path} is missing (build it with --keep first)")
+    objects: dict[str, list[tuple[str, int]]] = {}
+    counts: dict[str, int] = {}
+    for name, path in (("emdrill", db), ("anki", anki_path)):
+        c = sqlite3.connect(path)
+        objects[name] = _objects(c)
+        if name == "emdrill":
+            counts["questions"] = c.execute("SELECT count(*) FROM question").fetchone()[0]
+            counts["reviews"] = c.execute("SELECT count(*) FROM review").fetchone()[0]
+        else:
+            counts["revlog_rows"] = c.execute("SELECT count(*) FROM revlog").fetchone()[0]
+        c.close()
+    return {**counts, "bytes": {"emdrill": db.stat().st_size, "anki": anki_path.stat().st_size},
+            "objects": objects, "build_s": 0.0}
 
 
 def _objects(con: sqlite3.Connection) -> list[tuple[str, int]]:
@@ -594,6 +623,8 @@ def main() -> None:
     parser.add_argument("--import-lines", type=int, default=0,
                         help="also time `emdrill import` of a list this long at the last size")
     parser.add_argument("--keep", type=Path, help="build into this folder and keep the files")
+    parser.add_argument("--reuse", type=Path, metavar="DIR",
+                        help="time the files an earlier --keep DIR run built, not new ones")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--report", type=Path, nargs="+", metavar="JSON",
                         help="print the table of earlier --json runs (sizes merged in order)")
@@ -608,8 +639,16 @@ def main() -> None:
     unknown = [s for s in sizes if s not in SIZES]
     if unknown:
         parser.error(f"unknown size {', '.join(unknown)} (choose from {', '.join(SIZES)})")
+    if args.reuse and args.keep:
+        parser.error("--reuse and --keep: choose one")
     results: dict[str, dict[str, Any]] = {}
     for size in sizes:
+        if args.reuse:
+            folder = args.reuse / size
+            results[size] = {"built": reused(folder), "timing": time_both(folder, args.runs)}
+            if args.import_lines and size == sizes[-1]:
+                results[size]["import"] = time_import(folder, args.import_lines)
+            continue
         with tempfile.TemporaryDirectory(prefix=f"emdrill-fair-{size}-") as name:
             folder = args.keep / size if args.keep else Path(name)
             folder.mkdir(parents=True, exist_ok=True)

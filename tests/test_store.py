@@ -167,6 +167,7 @@ def test_migration_3_keeps_every_review_and_lets_a_review_grade_one_facet(
 def test_migration_7_adds_drafts_and_keeps_the_questions(tmp_path: Path,
                                                           mini_deck: Path) -> None:
     from emdrill.store.migrations import (
+        FAMILY_DAY_COUNTS_M004,
         M002_STORIES_SYSTEMS,
         M007_DRAFTS,
         MATURE_RULE_M004,
@@ -179,6 +180,18 @@ def test_migration_7_adds_drafts_and_keeps_the_questions(tmp_path: Path,
     decks.load_paths(store, [mini_deck], now=T0)
     store.close()
     con = sqlite3.connect(path)
+    con.executescript("DROP TRIGGER family_day_added; DROP TRIGGER family_day_removed; "
+                      "DROP TRIGGER family_day_changed;"  # migrations 15 and 19
+                      + _family_day_triggers(MATURE_RULE_M004, FAMILY_DAY_COUNTS_M004))
+    con.executescript("""
+        ALTER TABLE family_day DROP COLUMN right_answers;
+        DROP TRIGGER review_count_added; DROP TRIGGER review_count_removed;
+        DROP TRIGGER review_count_changed; DROP TABLE review_count;
+        DROP INDEX question_family_story; DROP INDEX review_first;
+        DROP TRIGGER play_count_added; DROP TRIGGER play_count_removed;
+        DROP TRIGGER play_count_changed; DROP TABLE play_count;
+        DROP INDEX question_buried;
+    """)  # migration 19
     con.execute("ALTER TABLE question DROP COLUMN draft")  # back to what migration 6 left
     con.execute("DROP TABLE interview")  # and what came after 7
     con.execute("DROP TABLE fsrs_parameters")
@@ -196,10 +209,6 @@ def test_migration_7_adds_drafts_and_keeps_the_questions(tmp_path: Path,
     con.execute(M002_STORIES_SYSTEMS[M002_STORIES_SYSTEMS.index("CREATE TABLE system"):])
     con.execute("DROP TABLE exam_answer")
     con.execute("DROP TABLE exam")
-    con.executescript("DROP TRIGGER family_day_added; DROP TRIGGER family_day_removed; "
-                      "DROP TRIGGER family_day_changed;"  # migration 15's mature rule
-                      + _family_day_triggers(MATURE_RULE_M004))
-    con.execute("DROP INDEX question_reviews")  # migration 17
     con.execute("DROP TABLE quick_checked")  # migration 18
     con.execute("PRAGMA user_version=6")
     con.commit()
@@ -243,9 +252,11 @@ def test_a_changed_schema_still_fails_the_open_after_the_one_step_check(tmp_path
     assert path.read_bytes() == before
 
 
-def test_review_total_reads_the_reviews_index_and_sums_every_question(tmp_path: Path) -> None:
-    """`review_total` (what `optimize` counts) is summed from the `question_reviews` index,
-    not a scan of every question's text, and gives the same figure as a full scan."""
+def test_review_total_is_one_row_that_follows_every_write_of_question_reviews(
+        tmp_path: Path) -> None:
+    """`review_total` (what `optimize` counts, on every status) reads `review_count`, which
+    triggers on `question` keep equal to `sum(question.reviews)` through rows inserted with
+    reviews, updated and deleted (the writers themselves: tests/test_home_tallies.py)."""
     from emdrill.store import interview as store_interview
 
     path = tmp_path / "e.db"
@@ -255,12 +266,16 @@ def test_review_total_reads_the_reviews_index_and_sums_every_question(tmp_path: 
         "INSERT INTO question (id, deck_id, family, text, intent, story, system, added_at, "
         "reviews) VALUES (?, 'd', 'f', ?, 'i', 1, 'team', '2026-01-01T00:00:00+00:00', ?)",
         [(f"q-{i}", "t" * 700, i * 7 % 13) for i in range(40)])
+    con.execute("UPDATE question SET reviews = reviews + 3 WHERE id IN ('q-1', 'q-2')")
+    con.execute("UPDATE question SET reviews = 0 WHERE id = 'q-5'")
+    con.execute("DELETE FROM question WHERE id IN ('q-6', 'q-7')")
     con.commit()
     plan = " ".join(row[-1] for row in con.execute(
-        "EXPLAIN QUERY PLAN SELECT coalesce(sum(reviews), 0) FROM question"))
-    assert "question_reviews" in plan, plan
-    scan = con.execute("SELECT sum(reviews) FROM question NOT INDEXED").fetchone()[0]
+        "EXPLAIN QUERY PLAN SELECT reviews FROM review_count"))
+    assert "question" not in plan, plan
+    scan = con.execute("SELECT sum(reviews) FROM question").fetchone()[0]
     con.close()
     store = open_store(path)
-    assert store_interview.review_total(store) == scan == sum(i * 7 % 13 for i in range(40))
+    expected = sum(i * 7 % 13 for i in range(40) if i not in (5, 6, 7)) + 6
+    assert store_interview.review_total(store) == scan == expected
     store.close()

@@ -24,7 +24,7 @@ def pace_backlog(store: Store, *, due: int) -> Backlog:
 
 def _with_confusion(store: Store, found: Weakest, *, since: datetime) -> Weakest:
     """The weakest family with the confused pair behind most of its misses, if one is."""
-    missed = recent.question_misses(store, since=since)
+    missed = recent.question_misses(store, since=since, family=found.family)
     mine = {q: n for q, (family, n) in missed.items() if family == found.family}
     if not mine:
         return found

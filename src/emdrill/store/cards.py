@@ -230,15 +230,23 @@ class Counts:
 def counts(store: Store, now: datetime, *, family: str | None = None,
            deck: str | None = None) -> Counts:
     """What `status` needs, from the `question.due` index (of one `family` or `deck` when
-    given)."""
+    given); the whole collection's questions and new ones from the kept totals."""
     scope, params = _scope(family, deck)
     stamp = to_db_time(now)
     at = (stamp, stamp, *params)
     playing = f"SELECT {{}} FROM question WHERE {in_play()}"
     with store.read() as con:
-        questions, new = con.execute(
-            playing.format("count(*), count(*) - count(due)") + scope,
-            (stamp, *params)).fetchone()
+        if scope:
+            questions, new = con.execute(
+                playing.format("count(*), count(*) - count(due)") + scope,
+                (stamp, *params)).fetchone()
+        else:  # the kept totals, less the questions buried at `now` (migration 19); the
+            # planner, told by ANALYZE that every row is in play, would walk them all instead
+            questions, new = con.execute(
+                "SELECT p.questions - b.n, p.new - b.new FROM play_count p, "
+                "(SELECT count(*) AS n, count(*) - count(due) AS new FROM question "
+                f"INDEXED BY question_buried WHERE {IN_PLAY.format(p='')}"
+                "AND buried_until > ?) b", (stamp,)).fetchone()
         (due,) = con.execute(playing.format("count(*)") + "AND due <= ? " + scope,
                              at).fetchone()
         (upcoming,) = con.execute(playing.format("min(due)") + "AND due > ? " + scope,
@@ -454,7 +462,8 @@ def undo_last(store: Store) -> ReviewRecord:
 
 
 def new_introduced_since(store: Store, start: datetime) -> int:
-    """Questions whose first review happened at or after `start`."""
+    """Questions whose first review happened at or after `start` (a range of the
+    `review_first` index, migration 19)."""
     sql = ("SELECT count(*) FROM review WHERE reviewed_at >= ? "
            "AND intent_prev_last_review IS NULL AND story_prev_last_review IS NULL")
     with store.read() as con:

@@ -130,9 +130,10 @@ def first_sight_answers(store: Store) -> list[FirstSight]:
 
 
 def review_total(store: Store) -> int:
-    """Every review ever made (the running sums per question), as `optimize` counts them."""
+    """Every review ever made (the running sums per question), as `optimize` counts them:
+    their total, kept in one row by triggers on `question.reviews` (migration 19)."""
     with store.read() as con:
-        return int(con.execute("SELECT coalesce(sum(reviews), 0) FROM question").fetchone()[0])
+        return int(con.execute("SELECT reviews FROM review_count").fetchone()[0])
 
 
 def load_fits(store: Store) -> dict[str, StoredFit]:

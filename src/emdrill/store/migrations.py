@@ -164,9 +164,12 @@ CREATE INDEX anki_review_review ON anki_review (review_id);
 # review and reviewed at least an hour before it (weakness.MIN_GAP_HOURS); it is mature when
 # its interval before the review was at least 21 days (stats.MATURE_DAYS);
 # tests/test_hot_path.py holds these two numbers to those constants.
-FAMILY_DAY_COUNTS = ("reviews", "intent_graded", "intent_passes", "story_graded",
-                     "story_passes", "lapses", "young_tests", "young_passes", "mature_tests",
-                     "mature_passes")
+FAMILY_DAY_COUNTS_M004 = ("reviews", "intent_graded", "intent_passes", "story_graded",
+                          "story_passes", "lapses", "young_tests", "young_passes",
+                          "mature_tests", "mature_passes")
+# Migration 19 adds `right_answers`: reviews with both facets right, a facet left ungraded (as
+# an Anki review leaves one) not counting against it; the home screen's week per family.
+FAMILY_DAY_COUNTS = (*FAMILY_DAY_COUNTS_M004, "right_answers")
 
 
 # Mature, as migration 4 first counted it: 21 whole 24-hour periods between the last review
@@ -177,8 +180,10 @@ MATURE_RULE_M004 = ">= 21"
 MATURE_RULE = "> 20"
 
 
-def _family_day_values(row: str, mature_rule: str = MATURE_RULE) -> list[str]:
-    """SQL for each of FAMILY_DAY_COUNTS, for the review `row` (NEW or OLD)."""
+def _family_day_values(row: str, mature_rule: str = MATURE_RULE,
+                       columns: tuple[str, ...] = FAMILY_DAY_COUNTS) -> list[str]:
+    """SQL for each of `columns` (FAMILY_DAY_COUNTS, or an older migration's), for the review
+    `row` (NEW or OLD)."""
     def tested(k: str) -> str:
         return (f"coalesce({row}.{k}_rating IS NOT NULL AND julianday({row}.reviewed_at) "
                 f"- julianday({row}.{k}_prev_last_review) >= 1.0 / 24, 0)")
@@ -193,7 +198,7 @@ def _family_day_values(row: str, mature_rule: str = MATURE_RULE) -> list[str]:
     def both(make: Callable[[str], str]) -> str:
         return f"({make('intent')}) + ({make('story')})"
 
-    return [
+    values = dict(zip(FAMILY_DAY_COUNTS, [
         "1",
         f"{row}.intent_rating IS NOT NULL", passed("intent"),
         f"{row}.story_rating IS NOT NULL", passed("story"),
@@ -202,14 +207,17 @@ def _family_day_values(row: str, mature_rule: str = MATURE_RULE) -> list[str]:
         both(lambda k: f"{tested(k)} AND NOT {mature(k)} AND {passed(k)}"),
         both(lambda k: f"{tested(k)} AND {mature(k)}"),
         both(lambda k: f"{tested(k)} AND {mature(k)} AND {passed(k)}"),
-    ]
+        f"coalesce({row}.intent_rating, 2) > 1 AND coalesce({row}.story_rating, 2) > 1",
+    ], strict=True))
+    return [values[c] for c in columns]
 
 
-def family_day_change(row: str, sign: int, mature_rule: str = MATURE_RULE) -> str:
+def family_day_change(row: str, sign: int, mature_rule: str = MATURE_RULE,
+                      columns: tuple[str, ...] = FAMILY_DAY_COUNTS) -> str:
     """The statement that adds (sign 1) or takes back (sign -1) one review's counts."""
-    values = ", ".join(f"{sign} * ({v})" for v in _family_day_values(row, mature_rule))
-    updates = ", ".join(f"{c} = {c} + excluded.{c}" for c in FAMILY_DAY_COUNTS)
-    return (f"INSERT INTO family_day (day, family, {', '.join(FAMILY_DAY_COUNTS)}) VALUES ("
+    values = ", ".join(f"{sign} * ({v})" for v in _family_day_values(row, mature_rule, columns))
+    updates = ", ".join(f"{c} = {c} + excluded.{c}" for c in columns)
+    return (f"INSERT INTO family_day (day, family, {', '.join(columns)}) VALUES ("
             f"(CAST(strftime('%s', {row}.reviewed_at) AS INTEGER) "
             "+ (SELECT seconds FROM day_shift)) / 86400, "
             # '' only for a review whose question is missing, which the foreign key refuses
@@ -227,26 +235,27 @@ def family_day_window() -> str:
             "WHERE r.reviewed_at >= ? AND r.reviewed_at < ? GROUP BY q.family")
 
 
-def family_day_recount() -> str:
+def family_day_recount(columns: tuple[str, ...] = FAMILY_DAY_COUNTS) -> str:
     """Every day's counts again from the history, under the current `day_shift`."""
-    sums = ", ".join(f"sum({v})" for v in _family_day_values("r"))
-    return (f"INSERT INTO family_day (day, family, {', '.join(FAMILY_DAY_COUNTS)}) "
+    sums = ", ".join(f"sum({v})" for v in _family_day_values("r", MATURE_RULE, columns))
+    return (f"INSERT INTO family_day (day, family, {', '.join(columns)}) "
             "SELECT (CAST(strftime('%s', r.reviewed_at) AS INTEGER) "
             f"+ (SELECT seconds FROM day_shift)) / 86400 AS d, q.family, {sums} "
             "FROM review r JOIN question q ON q.id = r.question_id GROUP BY d, q.family")
 
 
-def _family_day_triggers(mature_rule: str) -> str:
+def _family_day_triggers(mature_rule: str,
+                         columns: tuple[str, ...] = FAMILY_DAY_COUNTS) -> str:
     return f"""
 CREATE TRIGGER family_day_added AFTER INSERT ON review BEGIN
-    {family_day_change("NEW", 1, mature_rule)}
+    {family_day_change("NEW", 1, mature_rule, columns)}
 END;
 CREATE TRIGGER family_day_removed AFTER DELETE ON review BEGIN
-    {family_day_change("OLD", -1, mature_rule)}
+    {family_day_change("OLD", -1, mature_rule, columns)}
 END;
 CREATE TRIGGER family_day_changed AFTER UPDATE ON review BEGIN
-    {family_day_change("OLD", -1, mature_rule)}
-    {family_day_change("NEW", 1, mature_rule)}
+    {family_day_change("OLD", -1, mature_rule, columns)}
+    {family_day_change("NEW", 1, mature_rule, columns)}
 END;
 """
 
@@ -255,9 +264,9 @@ _FAMILY_DAY = f"""
 CREATE TABLE family_day (
     day INTEGER NOT NULL,
     family TEXT NOT NULL,
-    {", ".join(f"{c} INTEGER NOT NULL DEFAULT 0" for c in FAMILY_DAY_COUNTS)},
+    {", ".join(f"{c} INTEGER NOT NULL DEFAULT 0" for c in FAMILY_DAY_COUNTS_M004)},
     PRIMARY KEY (day, family)
-);""" + _family_day_triggers(MATURE_RULE_M004)
+);""" + _family_day_triggers(MATURE_RULE_M004, FAMILY_DAY_COUNTS_M004)
 
 
 # The hot path reads what changed, not what exists. `question.due` is the earliest facet due
@@ -522,9 +531,9 @@ M015_MATURE_STUDY_DAYS = f"""
 DROP TRIGGER family_day_added;
 DROP TRIGGER family_day_removed;
 DROP TRIGGER family_day_changed;
-{_family_day_triggers(MATURE_RULE)}
+{_family_day_triggers(MATURE_RULE, FAMILY_DAY_COUNTS_M004)}
 DELETE FROM family_day;
-{family_day_recount()};
+{family_day_recount(FAMILY_DAY_COUNTS_M004)};
 """
 
 # Questions the user kept out of the interview plan's scope when adding them (`import` and
@@ -551,6 +560,78 @@ CREATE TABLE quick_checked (
 INSERT INTO quick_checked (id, at) VALUES (1, NULL);
 """
 
+# The home screen and `status` read tallies, not the history (issue 25):
+# - `family_day.right_answers` (see FAMILY_DAY_COUNTS): the family_day triggers again with it,
+#   and every day's counts recounted from the history (as migration 15 did);
+# - `review_count`: one row holding `sum(question.reviews)`, kept by triggers on `question`
+#   itself, so it follows every writer of that column (a grade, an undo, an import, a merge
+#   in a deck load, a recount); it replaces migration 17's index, which cost every grade
+#   an index write to save a scan that this row removes;
+# - `question_family_story`: the active questions per family and primary slot, counted from
+#   the index alone;
+# - `review_first`: the first reviews of questions (no facet reviewed before), so "new
+#   today" counts a short index range instead of reading each of today's reviews;
+# - `play_count`: the questions neither removed nor suspended, and how many of them are new
+#   (never seen: `due` NULL), kept by triggers on `question`; `status` takes away the few
+#   buried at its time, read from `question_buried` (only rows with a bury), instead of
+#   counting every question in play (`store.cards.counts`).
+M019_HOME_TALLIES = f"""
+ALTER TABLE family_day ADD COLUMN right_answers INTEGER NOT NULL DEFAULT 0;
+DROP TRIGGER family_day_added;
+DROP TRIGGER family_day_removed;
+DROP TRIGGER family_day_changed;
+{_family_day_triggers(MATURE_RULE)}
+DELETE FROM family_day;
+{family_day_recount()};
+CREATE TABLE review_count (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    reviews INTEGER NOT NULL
+);
+INSERT INTO review_count (id, reviews) SELECT 1, coalesce(sum(reviews), 0) FROM question;
+CREATE TRIGGER review_count_added AFTER INSERT ON question WHEN NEW.reviews <> 0 BEGIN
+    UPDATE review_count SET reviews = reviews + NEW.reviews;
+END;
+CREATE TRIGGER review_count_removed AFTER DELETE ON question WHEN OLD.reviews <> 0 BEGIN
+    UPDATE review_count SET reviews = reviews - OLD.reviews;
+END;
+CREATE TRIGGER review_count_changed AFTER UPDATE OF reviews ON question
+    WHEN NEW.reviews <> OLD.reviews BEGIN
+    UPDATE review_count SET reviews = reviews + NEW.reviews - OLD.reviews;
+END;
+DROP INDEX question_reviews;
+CREATE INDEX question_family_story ON question (suspended, family, story);
+CREATE INDEX review_first ON review (reviewed_at)
+    WHERE intent_prev_last_review IS NULL AND story_prev_last_review IS NULL;
+CREATE TABLE play_count (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    questions INTEGER NOT NULL,
+    new INTEGER NOT NULL
+);
+INSERT INTO play_count (id, questions, new)
+    SELECT 1, count(*), count(*) - count(due) FROM question
+    WHERE suspended = 0 AND user_suspended = 0;
+CREATE TRIGGER play_count_added AFTER INSERT ON question
+    WHEN NEW.suspended = 0 AND NEW.user_suspended = 0 BEGIN
+    UPDATE play_count SET questions = questions + 1, new = new + (NEW.due IS NULL);
+END;
+CREATE TRIGGER play_count_removed AFTER DELETE ON question
+    WHEN OLD.suspended = 0 AND OLD.user_suspended = 0 BEGIN
+    UPDATE play_count SET questions = questions - 1, new = new - (OLD.due IS NULL);
+END;
+CREATE TRIGGER play_count_changed AFTER UPDATE OF suspended, user_suspended, due ON question
+    WHEN (OLD.suspended = 0 AND OLD.user_suspended = 0) IS NOT
+         (NEW.suspended = 0 AND NEW.user_suspended = 0)
+      OR (OLD.due IS NULL) IS NOT (NEW.due IS NULL) BEGIN
+    UPDATE play_count SET
+        questions = questions + (NEW.suspended = 0 AND NEW.user_suspended = 0)
+                    - (OLD.suspended = 0 AND OLD.user_suspended = 0),
+        new = new + (NEW.suspended = 0 AND NEW.user_suspended = 0 AND NEW.due IS NULL)
+              - (OLD.suspended = 0 AND OLD.user_suspended = 0 AND OLD.due IS NULL);
+END;
+CREATE INDEX question_buried ON question (buried_until, suspended, user_suspended, due)
+    WHERE buried_until IS NOT NULL;
+"""
+
 
 MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_ANKI_REVIEWS,
                                      M004_HOT_PATH, M005_PICKS_REHEARSALS,
@@ -559,10 +640,11 @@ MIGRATIONS: tuple[Migration, ...] = (M001_INITIAL, M002_STORIES_SYSTEMS, M003_AN
                                      m010_study_days, M011_SET_ASIDE,
                                      M012_REHEARSAL_TEXT, M013_SELF_SYSTEM, M014_EXAMS,
                                      M015_MATURE_STUDY_DAYS, M016_PLAN_EXCLUDED,
-                                     M017_REVIEW_TOTAL, M018_QUICK_CHECKED)
+                                     M017_REVIEW_TOTAL, M018_QUICK_CHECKED,
+                                     M019_HOME_TALLIES)
 LATEST = len(MIGRATIONS)
 
 # `store.health.schema_digest` of what the migrations up to LATEST make: every open compares
 # the file's schema with it in one step, and only a file that differs is compared row by row
 # (`store.db.inspect_existing`). tests/test_store.py fails when a migration changes it.
-LATEST_SCHEMA_DIGEST = "de9c8f6195bec0b398830e6a1d943b796afa7777a71a4969ac40da15818a157e"
+LATEST_SCHEMA_DIGEST = "b6a4127b36d03669cec65e1a5db494c6f4dda706af5187a8b650fb882ecccd00"

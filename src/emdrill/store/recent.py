@@ -10,30 +10,42 @@ from datetime import datetime
 from emdrill.core.advice import PACE_ANSWERS, Pace, pace_of
 from emdrill.store.codec import to_db_time
 from emdrill.store.db import Store
+from emdrill.store.migrations import FAMILY_DAY_COUNTS
+from emdrill.store.stats import family_counts_from
 
 
 def family_answers(store: Store, *, since: datetime) -> dict[str, tuple[int, int]]:
     """Per family: answers since `since`, and those with both intent and story right (a
-    facet left ungraded, as an Anki review leaves one, does not count against it). The
-    window of `review_time` first: CROSS JOIN keeps SQLite from walking every question."""
-    sql = ("SELECT q.family, count(*), "
-           "sum(coalesce(r.intent_rating, 2) > 1 AND coalesce(r.story_rating, 2) > 1) "
-           "FROM review r CROSS JOIN question q ON q.id = r.question_id "
-           "WHERE r.reviewed_at >= ? GROUP BY q.family")
+    facet left ungraded, as an Anki review leaves one, does not count against it). Read
+    from the per-day tallies (`stats.family_counts_from`: the stored days, plus the history
+    for the part of a day another UTC offset moves), not from the week's reviews."""
     with store.read() as con:
-        return {f: (int(n), int(right)) for f, n, right in
-                con.execute(sql, (to_db_time(since),))}
+        counts = family_counts_from(con, since)
+    return {f: (v[_REVIEWS], v[_RIGHT]) for f, v in counts.items() if v[_REVIEWS] > 0}
 
 
-def question_misses(store: Store, *, since: datetime) -> dict[str, tuple[str, int]]:
-    """Per question answered since `since` and missed at least once: its family, and its
-    answers with intent or story wrong."""
-    sql = ("SELECT q.id, q.family, "
-           "sum(coalesce(r.intent_rating, 2) = 1 OR coalesce(r.story_rating, 2) = 1) AS n "
-           "FROM review r CROSS JOIN question q ON q.id = r.question_id "
-           "WHERE r.reviewed_at >= ? GROUP BY q.id HAVING n > 0")
+_REVIEWS, _RIGHT = FAMILY_DAY_COUNTS.index("reviews"), FAMILY_DAY_COUNTS.index("right_answers")
+
+
+def question_misses(store: Store, *, since: datetime,
+                    family: str | None = None) -> dict[str, tuple[str, int]]:
+    """Per question answered since `since` and missed at least once (of one `family` when
+    given): its family, and its answers with intent or story wrong. With a family, its
+    questions first and each one's reviews since `since` by `review_question`, so the home
+    screen reads one family's week, not everyone's."""
+    missed = "sum(coalesce(r.intent_rating, 2) = 1 OR coalesce(r.story_rating, 2) = 1) AS n"
+    if family is None:
+        sql = (f"SELECT q.id, q.family, {missed} "
+               "FROM review r CROSS JOIN question q ON q.id = r.question_id "
+               "WHERE r.reviewed_at >= ? GROUP BY q.id HAVING n > 0")
+        params: tuple[str, ...] = (to_db_time(since),)
+    else:
+        sql = (f"SELECT r.question_id, ?, {missed} FROM review r "
+               "WHERE r.question_id IN (SELECT id FROM question WHERE family = ?) "
+               "AND r.reviewed_at >= ? GROUP BY r.question_id HAVING n > 0")
+        params = (family, family, to_db_time(since))
     with store.read() as con:
-        return {q: (f, int(n)) for q, f, n in con.execute(sql, (to_db_time(since),))}
+        return {q: (f, int(n)) for q, f, n in con.execute(sql, params)}
 
 
 def seconds_per_answer(store: Store, *, last: int) -> tuple[float, int] | None:
@@ -61,7 +73,7 @@ def covered_slots(store: Store) -> set[int]:
 
 def stories_by_family(store: Store) -> dict[str, dict[int, int]]:
     """Per family: how many active questions name each primary story slot (or the system
-    answer)."""
+    answer), counted from the `question_family_story` index alone (migration 19)."""
     found: dict[str, dict[int, int]] = {}
     with store.read() as con:
         for family, story, n in con.execute("SELECT family, story, count(*) FROM question "
