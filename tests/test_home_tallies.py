@@ -16,9 +16,9 @@ from typing import Any
 from conftest import DECK_HEADER, question
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock, day_shift_seconds
-from emdrill.ops import anki_import, collection
+from emdrill.ops import anki_import, grading
 from emdrill.ops import decks as ops_decks
-from emdrill.ops.collection import StoryAnswer
+from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
 from emdrill.store import interview as store_interview
@@ -144,19 +144,19 @@ def _history(store: Store, rng: random.Random, steps: int, start: datetime,
         now += timedelta(minutes=rng.choice([20, 90, 300, 900, 1500]))
         zone = timezone(timedelta(minutes=rng.choice(OFFSETS)))
         if step % 9 == 8:
-            collection.undo(store)
+            grading.undo(store)
         elif step % 7 == 6:
             _set_aside(store, rng, ids, now)
         elif step % 5 == 4:
             at = now - timedelta(hours=rng.uniform(1, 60))
             rating = rng.choice(list(Rating))
             facet = rng.choice(["intent", "story"])
-            collection.record(store, Clock(now=at, local=zone), rng.choice(ids),
+            grading.record(store, Clock(now=at, local=zone), rng.choice(ids),
                               intent=rating if facet == "intent" else None,
                               story=rating if facet == "story" else None, mode="anki")
             times.append(at)
         else:
-            collection.grade(store, Clock(now=now, local=zone), rng.choice(ids),
+            grading.grade(store, Clock(now=now, local=zone), rng.choice(ids),
                              intent=rng.choice(list(Rating)),
                              story=StoryAnswer(slot=rng.choice([1, 5])), mode="drill")
             times.append(now)
@@ -232,7 +232,7 @@ def test_the_review_total_stays_exact_through_an_anki_import(
     result = anki_import.import_anki(store, LATER, phone.export(tmp_path / "back.apkg"))
     assert len(result.planned) == 5
     _total_exact(store)
-    collection.undo(store)
+    grading.undo(store)
     _total_exact(store)
 
 
