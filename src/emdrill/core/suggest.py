@@ -114,7 +114,7 @@ INTENT_FLOOR = 0.3  # a card this similar (or more) of the chosen family lends i
 CANDIDATES = 3  # nearest cards' intents offered when none is drafted
 DRAFT_WEIGHT = 0.5  # a user's card still holding drafts counts for this much of a card
 EXPLAINED = 3  # nearest cards explained in reasons, and shared words named per card
-PRUNE_ABOVE = 2000  # a query whose terms' cards number more than this is pruned (`_nearest`)
+BLOCK = 16  # cards read from each term's list in a turn (`_nearest`)
 
 
 @dataclass(frozen=True)
@@ -279,6 +279,10 @@ def _key(text: str) -> tuple[str, ...]:
     return tuple(sorted({term for term, _, _ in _terms(text)}))
 
 
+def _heaviest_first(hit: tuple[int, float]) -> tuple[float, int]:
+    return -hit[1], hit[0]
+
+
 def _best(hits: Hits) -> float:
     return hits[0][1] if hits else 0.0
 
@@ -305,12 +309,14 @@ class Model:
         self.prior = self._prior()
         self.known = {tuple(k): i for i, k in reversed(list(enumerate(index.keys)))
                       if docs[i].weight >= 1.0}
-        self.postings: dict[str, Hits] = {}
+        postings: dict[str, Hits] = {}
         for i, vec in enumerate(index.vectors):
             for term, weight in vec.items():
-                self.postings.setdefault(term, []).append((i, weight))
-        self.peak = {t: max(w for _, w in hits) for t, hits in self.postings.items()}
-        self.heaviest = max((d.weight for d in docs), default=1.0)
+                postings.setdefault(term, []).append((i, weight))
+        # Each term's cards, heaviest first (ties by position): what `_nearest` reads.
+        self.postings = {t: sorted(hits, key=_heaviest_first) for t, hits in postings.items()}
+        self.weights = [d.weight for d in docs]
+        self.heaviest = max(self.weights, default=1.0)
 
     @classmethod
     def build(cls, docs: Sequence[Doc], *, family_text: Mapping[str, str],
@@ -387,49 +393,43 @@ class Model:
 
     def _nearest(self, query: Vector) -> Hits:
         """The K most similar cards, best first (ties by id): exactly the cards and scores a
-        full scan of every card sharing a term gives, found by max-score pruning. Each term
-        bounds what it can add to any card (its query weight x its largest weight in a card x
-        the largest card weight). Terms are read from the highest bound down and each new card
-        met is scored in full; the K-th best score so far is a floor the K nearest all reach.
-        Once the bounds of the terms not read yet sum below that floor, a card found only
-        under them cannot reach it, so they are never read: common words ("team") bound low,
-        and count only for the cards that rarer words found."""
-        terms = [(qw * self.peak[t] * self.heaviest, t) for t, qw in query.items()
-                 if t in self.postings]
+        full scan of every card sharing a term gives, found by the threshold algorithm (Fagin).
+        Each term's cards are kept heaviest first (`postings`); the query's terms are read in
+        turn, BLOCK cards at a time, and each new card met is scored in full. A card not met
+        yet weighs at most, under each term, the weight at that term's read position, so it
+        scores at most those weights times the query's, summed (times the largest card
+        weight): once that falls below the K-th best score so far, no unread card can reach
+        the K nearest, and reading stops. The K nearest have heavy weights in the query's
+        terms, so they are met early; the long tail of cards that use a common word lightly
+        ("team") is never read."""
+        lists = [(qw, self.postings[t]) for t, qw in query.items() if t in self.postings]
+        terms = list(query.items())
+        vectors, weights = self.index.vectors, self.weights
+        margin = self.heaviest * (1 + 1e-9)  # float sums may differ in the last bits
         scores: dict[int, float] = {}
-        if sum(len(self.postings[t]) for _, t in terms) <= PRUNE_ABOVE:
-            for _, t in terms:
-                for i, _ in self.postings[t]:
-                    if i not in scores:
-                        scores[i] = self._score(query, i)
-            return self._top(scores)
-        terms.sort(key=lambda bt: (-bt[0], bt[1]))
-        rest = [0.0] * (len(terms) + 1)  # rest[j]: the bounds of terms[j:] summed
-        for j in range(len(terms) - 1, -1, -1):
-            rest[j] = rest[j + 1] + terms[j][0]
         best: list[float] = []  # the K best scores so far, smallest first
-        for j, (_, t) in enumerate(terms):
-            if len(best) == K and rest[j] * (1 + 1e-9) < best[0]:
+        depth = 0
+        while lists:
+            reach = sum(qw * hits[depth][1] for qw, hits in lists) * margin
+            if len(best) == K and reach < best[0]:
                 break
-            for i, _ in self.postings[t]:
-                if i not in scores:
-                    score = scores[i] = self._score(query, i)
+            for _, hits in lists:
+                for i, _ in hits[depth : depth + BLOCK]:
+                    if i in scores:
+                        continue
+                    vec, total = vectors[i], 0.0
+                    for term, qw in terms:  # in the query's order: one float however found
+                        dw = vec.get(term)
+                        if dw is not None:
+                            total += qw * dw
+                    score = scores[i] = total * weights[i]
                     if len(best) < K:
                         heapq.heappush(best, score)
                     elif score > best[0]:
                         heapq.heapreplace(best, score)
+            depth += BLOCK
+            lists = [(qw, hits) for qw, hits in lists if len(hits) > depth]
         return self._top(scores)
-
-    def _score(self, query: Vector, i: int) -> float:
-        """Card i's similarity to `query`, weighed: the terms added in the query's order, so
-        the sum is the same float however the card was found."""
-        vec, total = self.index.vectors[i], 0.0
-        for term, qw in query.items():
-            dw = vec.get(term)
-            if dw is not None:
-                total += qw * dw
-        # A user's card that still holds drafts is a weaker neighbour than a reviewed card.
-        return total * self.docs[i].weight
 
     def _top(self, scores: Mapping[int, float]) -> Hits:
         docs = self.docs
