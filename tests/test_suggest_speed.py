@@ -127,9 +127,9 @@ def test_pruning_scores_few_of_the_cards_that_share_a_term(
     scored: list[int] = []
     real = Model._top
 
-    def counted(self: Model, scores: dict[int, float]) -> suggest.Hits:
+    def counted(self: Model, scores: dict[int, float], floor: float) -> suggest.Hits:
         scored.append(len(scores))
-        return real(self, scores)
+        return real(self, scores, floor)
 
     monkeypatch.setattr(Model, "_top", counted)
     scanned = 0

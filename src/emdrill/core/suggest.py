@@ -429,11 +429,14 @@ class Model:
                         heapq.heapreplace(best, score)
             depth += BLOCK
             lists = [(qw, hits) for qw, hits in lists if len(hits) > depth]
-        return self._top(scores)
+        return self._top(scores, best[0] if len(best) == K else -math.inf)
 
-    def _top(self, scores: Mapping[int, float]) -> Hits:
+    def _top(self, scores: Mapping[int, float], floor: float = -math.inf) -> Hits:
+        """The K best of `scores` (ties by id); `floor`, the K-th best score when known,
+        leaves the rest unsorted."""
         docs = self.docs
-        ranked = heapq.nsmallest(K, scores.items(), key=lambda kv: (-kv[1], docs[kv[0]].id))
+        kept = [kv for kv in scores.items() if kv[1] >= floor]
+        ranked = heapq.nsmallest(K, kept, key=lambda kv: (-kv[1], docs[kv[0]].id))
         return [(i, s) for i, s in ranked if s > 0]
 
     def _prior(self) -> str:

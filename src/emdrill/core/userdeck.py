@@ -23,7 +23,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from typing import TypeVar
@@ -92,9 +92,10 @@ def _ascii_words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", flat)
 
 
-def card_id(deck: str, text: str, taken: Iterable[str]) -> str:
-    """A new id: a few words of the question and a hash of deck and wording; never one taken."""
-    used = set(taken)
+def card_id(deck: str, text: str, taken: Container[str]) -> str:
+    """A new id: a few words of the question and a hash of deck and wording; never one taken
+    (`taken` is asked, never copied: an import asks it once per row)."""
+    used = taken
     words = [w for w in _ascii_words(text) if w not in _FILLER][:ID_WORDS] or ["question"]
     stem = "-".join(words)[:40].strip("-")
     digest = hashlib.sha1(f"{deck}\n{normal(text)}".encode()).hexdigest()

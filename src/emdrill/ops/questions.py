@@ -116,9 +116,8 @@ def _returning(store: Store, deck: str) -> dict[str, str]:
 
 
 def _basis(loaded: Loaded, suggestion: Suggestion, family: str) -> Basis:
-    by_id = {q.id: q for q in loaded.questions}
-    return Basis(card=by_id.get(suggestion.basis), slots=loaded.slots,
-                 family_cards=[q for q in loaded.questions if q.family == family])
+    return Basis(card=loaded.by_id.get(suggestion.basis), slots=loaded.slots,
+                 family_cards=loaded.by_family.get(family, ()))
 
 
 def _check_text(text: str) -> str:

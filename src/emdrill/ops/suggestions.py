@@ -13,6 +13,7 @@ import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from emdrill.core.suggest import DRAFT_WEIGHT, SYSTEM, Doc, Model, Story, Suggestion, fingerprint
@@ -51,6 +52,19 @@ class Loaded:
 
     def family_names(self) -> dict[str, str]:
         return {f.slug: f.name for f in self.families}
+
+    @cached_property
+    def by_id(self) -> dict[str, Question]:
+        """Each question by id: worked out once, not once per drafted row."""
+        return {q.id: q for q in self.questions}
+
+    @cached_property
+    def by_family(self) -> dict[str, tuple[Question, ...]]:
+        """Each family's questions, in load order."""
+        grouped: dict[str, list[Question]] = {}
+        for q in self.questions:
+            grouped.setdefault(q.family, []).append(q)
+        return {f: tuple(qs) for f, qs in grouped.items()}
 
 
 def model_input(loaded: Loaded) -> tuple[list[Doc], dict[str, str], dict[int, str]]:
