@@ -83,6 +83,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from operator import itemgetter
 from typing import TypeAlias
 
 from emdrill.core.textsim import cosine as _cosine
@@ -279,10 +280,6 @@ def _key(text: str) -> tuple[str, ...]:
     return tuple(sorted({term for term, _, _ in _terms(text)}))
 
 
-def _heaviest_first(hit: tuple[int, float]) -> tuple[float, int]:
-    return -hit[1], hit[0]
-
-
 def _best(hits: Hits) -> float:
     return hits[0][1] if hits else 0.0
 
@@ -313,8 +310,11 @@ class Model:
         for i, vec in enumerate(index.vectors):
             for term, weight in vec.items():
                 postings.setdefault(term, []).append((i, weight))
-        # Each term's cards, heaviest first (ties by position): what `_nearest` reads.
-        self.postings = {t: sorted(hits, key=_heaviest_first) for t, hits in postings.items()}
+        # Each term's cards, heaviest first, ties by position (a reversed sort is still
+        # stable, and each list was built in position order): what `_nearest` reads.
+        for hits in postings.values():
+            hits.sort(key=itemgetter(1), reverse=True)
+        self.postings = postings
         self.weights = [d.weight for d in docs]
         self.heaviest = max(self.weights, default=1.0)
 
