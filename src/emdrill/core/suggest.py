@@ -280,6 +280,11 @@ def _key(text: str) -> tuple[str, ...]:
     return tuple(sorted({term for term, _, _ in _terms(text)}))
 
 
+def _content(doc: Doc) -> tuple[object, ...]:
+    """What a card's terms and key are read from: every field but id, family and weight."""
+    return (doc.text, doc.intent, doc.probes, doc.pitfall, doc.follow_ups, doc.story)
+
+
 def _best(hits: Hits) -> float:
     return hits[0][1] if hits else 0.0
 
@@ -320,20 +325,42 @@ class Model:
 
     @classmethod
     def build(cls, docs: Sequence[Doc], *, family_text: Mapping[str, str],
-              slot_text: Mapping[int, str]) -> Model:
-        counts = [_doc_counts(d) for d in docs]
+              slot_text: Mapping[int, str], previous: Model | None = None) -> Model:
+        """The model over `docs`. `previous`, a model built before (a stale cache), lends
+        what a card's own fields decide: for each card it holds with the same fields, its
+        terms and `_key`, and its vector too while word rarity is unchanged (as when drafts
+        are added: they teach no rarity). The model is the same, to the byte, as one built
+        afresh; only reading the new cards' text costs."""
+        old = previous.index if previous is not None else None
+        lent = previous._lent(docs) if previous is not None else [None] * len(docs)
+        # A lent card's terms are its old vector's: every counted term has a weight there.
+        counts: list[Mapping[str, float]] = [
+            old.vectors[j] if old is not None and j is not None else _doc_counts(d)
+            for j, d in zip(lent, docs, strict=True)]
         # Word rarity is learnt from reviewed cards only: adding a draft leaves every other
         # card's vector, and so the deck's own answers, exactly as they were.
         idf = _idf([c for c, d in zip(counts, docs, strict=True) if d.weight >= 1.0] or counts)
-        vectors = [_vector(c, idf) for c in counts]
+        if old is not None and idf == old.idf:
+            vectors = [old.vectors[j] if j is not None else _vector(c, idf)
+                       for c, j in zip(counts, lent, strict=True)]
+        else:  # rarity moved (or nothing to lend): every card weighed afresh
+            vectors = [_vector(_doc_counts(d) if j is not None else c, idf)
+                       for c, j, d in zip(counts, lent, docs, strict=True)]
+        keys = [old.keys[j] if old is not None and j is not None else list(_key(d.text))
+                for j, d in zip(lent, docs, strict=True)]
         texts = {str(s): t for s, t in sorted(slot_text.items())}
         slots = {s: _vector(_counts([(t, 1.0)], cue=False), idf) for s, t in texts.items()}
         slots[SYSTEM] = _vector(_counts([(SYSTEM_TEXT, 1.0)]), idf)
         families = {f: _vector(_counts([(t, 1.0)], cue=False), idf)
                     for f, t in sorted(family_text.items())}
-        index = _Index(idf, vectors, _centroids(docs, vectors), families, slots,
-                       [list(_key(d.text)) for d in docs])
+        index = _Index(idf, vectors, _centroids(docs, vectors), families, slots, keys)
         return cls(docs, family_text, slot_text, index)
+
+    def _lent(self, docs: Sequence[Doc]) -> list[int | None]:
+        """For each of `docs`, the position of a card of this model with the same fields (all
+        that its terms depend on), or None."""
+        mine = {_content(d): i for i, d in enumerate(self.docs)}
+        return [mine.get(_content(d)) for d in docs]
 
     def suggest(self, question: str, *, hint: str = "", family: str | None = None
                 ) -> Suggestion:

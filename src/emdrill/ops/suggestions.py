@@ -100,17 +100,21 @@ def _story(story: int) -> Story:
 
 def model(store: Readable, loaded: Loaded | None = None) -> Model:
     """The model for what is loaded: from the cache when that was built from the same input,
-    else built, and cached when the data folder can be written."""
+    else built (lending from a stale cache what the unchanged cards decide), and cached when
+    the data folder can be written."""
     docs, families, slots = model_input(loaded or Loaded.read(store))
     key = fingerprint(docs, family_text=families, slot_text=slots)
     cache = data_folder(store) / CACHE_NAME
+    previous: Model | None = None
     try:
         with cache.open(encoding="utf-8") as fh:
-            if fh.readline().strip() == key:
-                return Model.from_json(fh.read())
-    except (OSError, ValueError):  # missing, unreadable, damaged or stale
+            fresh = fh.readline().strip() == key
+            previous = Model.from_json(fh.read())
+        if fresh:
+            return previous
+    except (OSError, ValueError):  # missing, unreadable or damaged
         pass
-    built = Model.build(docs, family_text=families, slot_text=slots)
+    built = Model.build(docs, family_text=families, slot_text=slots, previous=previous)
     with contextlib.suppress(OSError):  # a read-only data folder: rebuilt next time
         write_atomically(cache, f"{key}\n{built.to_json()}")
     return built
