@@ -158,8 +158,8 @@ def _edits(deck: Deck) -> Iterator[tuple[str, list[suggest.Doc]]]:
     yield "drafts added", docs + [dataclasses.replace(d, id=f"x-{i}", text=f"{d.text} again",
                                                        weight=suggest.DRAFT_WEIGHT)
                                   for i, d in enumerate(docs[:30])]
-    yield "a reviewed card added", docs + [dataclasses.replace(first, id="x-new",
-                                                               text="How do you run a guild?")]
+    guild = dataclasses.replace(first, id="x-new", text="How do you run a guild?")
+    yield "a reviewed card added", [*docs, guild]
     yield "an intent edited", [dataclasses.replace(first, intent="Can you say no to a peer?"),
                                *docs[1:]]
     yield "a question edited", [*docs[:-1], dataclasses.replace(docs[-1], text="Why us?")]
@@ -190,7 +190,12 @@ def test_drafts_added_to_a_stale_model_read_only_the_new_cards(
     old = Model.build(docs, family_text=families, slot_text=slots)
     counted: list[str] = []
     real = suggest._doc_counts
-    monkeypatch.setattr(suggest, "_doc_counts", lambda d: counted.append(d.id) or real(d))
+
+    def counts(doc: suggest.Doc) -> dict[str, float]:
+        counted.append(doc.id)
+        return real(doc)
+
+    monkeypatch.setattr(suggest, "_doc_counts", counts)
     added = next(after for what, after in _edits(deck) if what == "drafts added")
     Model.build(added, family_text=families, slot_text=slots, previous=old)
     assert counted == [d.id for d in added[len(docs):]]
