@@ -82,7 +82,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from operator import itemgetter
 from typing import TypeAlias
 
@@ -308,20 +308,31 @@ class Model:
             raise ValueError("suggestion model: one vector per card expected")
         self.docs, self.index = tuple(docs), index
         self.family_text, self.slot_text = dict(family_text), dict(slot_text)
-        self.prior = self._prior()
-        self.known = {tuple(k): i for i, k in reversed(list(enumerate(index.keys)))
-                      if docs[i].weight >= 1.0}
-        postings: dict[str, Hits] = {}
-        for i, vec in enumerate(index.vectors):
-            for term, weight in vec.items():
-                postings.setdefault(term, []).append((i, weight))
-        # Each term's cards, heaviest first, ties by position (a reversed sort is still
-        # stable, and each list was built in position order): what `_nearest` reads.
-        for hits in postings.values():
-            hits.sort(key=itemgetter(1), reverse=True)
-        self.postings = postings
         self.weights = [d.weight for d in docs]
         self.heaviest = max(self.weights, default=1.0)
+
+    # Worked out on first use: a stale model read only to lend to a new build needs none.
+    @cached_property
+    def prior(self) -> str:
+        return self._prior()
+
+    @cached_property
+    def known(self) -> dict[tuple[str, ...], int]:
+        """A reviewed card's `_key` -> its position (the first card with that key)."""
+        return {tuple(k): i for i, k in reversed(list(enumerate(self.index.keys)))
+                if self.docs[i].weight >= 1.0}
+
+    @cached_property
+    def postings(self) -> dict[str, Hits]:
+        """Each term's cards, heaviest first, ties by position (a reversed sort is still
+        stable, and each list is built in position order): what `_nearest` reads."""
+        postings: dict[str, Hits] = {}
+        for i, vec in enumerate(self.index.vectors):
+            for term, weight in vec.items():
+                postings.setdefault(term, []).append((i, weight))
+        for hits in postings.values():
+            hits.sort(key=itemgetter(1), reverse=True)
+        return postings
 
     @classmethod
     def build(cls, docs: Sequence[Doc], *, family_text: Mapping[str, str],
