@@ -589,6 +589,8 @@ def fingerprint(docs: Sequence[Doc], *, family_text: Mapping[str, str],
 def _vector_of(value: object) -> Vector:
     if not isinstance(value, dict):
         raise TypeError("expected an object")
+    if set(map(type, value.values())) <= {float}:  # as written (JSON keys are strings)
+        return value
     return {str(t): float(w) for t, w in value.items()}
 
 
