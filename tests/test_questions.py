@@ -89,7 +89,12 @@ def test_the_model_is_cached_rebuilt_when_decks_change_and_when_damaged(
     cache = home / "suggest-model.json"
     key = cache.read_text(encoding="utf-8").splitlines()[0]
     assert json.loads(_ok(runner, "suggest", "--json", FRICTION)) == first
-    for damage in ("", key + "\n{not json", "\x00\xff garbage"):
+    for damage in ("", key + "\n{not json", "\x00\xff garbage", key + '\n{"format": 4}',
+                   "stale\n[1, 2]", "stale\n" + cache.read_text(encoding="utf-8")[:999], None):
+        if damage is None:  # missing
+            cache.unlink()
+            assert json.loads(_ok(runner, "suggest", "--json", FRICTION)) == first
+            continue
         cache.write_text(damage, encoding="utf-8")
         assert json.loads(_ok(runner, "suggest", "--json", FRICTION)) == first
         assert cache.read_text(encoding="utf-8").splitlines()[0] == key
