@@ -89,7 +89,12 @@ def test_the_model_is_cached_rebuilt_when_decks_change_and_when_damaged(
     cache = home / "suggest-model.json"
     key = cache.read_text(encoding="utf-8").splitlines()[0]
     assert json.loads(_ok(runner, "suggest", "--json", FRICTION)) == first
-    for damage in ("", key + "\n{not json", "\x00\xff garbage"):
+    for damage in ("", key + "\n{not json", "\x00\xff garbage", key + '\n{"format": 4}',
+                   "stale\n[1, 2]", "stale\n" + cache.read_text(encoding="utf-8")[:999], None):
+        if damage is None:  # missing
+            cache.unlink()
+            assert json.loads(_ok(runner, "suggest", "--json", FRICTION)) == first
+            continue
         cache.write_text(damage, encoding="utf-8")
         assert json.loads(_ok(runner, "suggest", "--json", FRICTION)) == first
         assert cache.read_text(encoding="utf-8").splitlines()[0] == key
@@ -101,6 +106,35 @@ def test_the_model_is_cached_rebuilt_when_decks_change_and_when_damaged(
         "How do you run a bar raiser programme?")
     _ok(runner, "suggest", "--json", FRICTION)
     assert cache.read_text(encoding="utf-8").splitlines()[0] != key
+
+
+def test_a_stale_cache_never_answers_for_the_old_deck(runner: CliRunner, home: Path) -> None:
+    """After an add and after an edit the model is rebuilt, lending from the stale cache:
+    its answer is the answer of a model built with no cache at all, and not the old one."""
+    asked = "How do you calm a feud between two of your staff engineers?"
+    cache = home / "suggest-model.json"
+
+    def answer(*, cold: bool = False) -> Any:
+        if cold:
+            cache.unlink()
+        return json.loads(_ok(runner, "suggest", "--json", asked))
+
+    before = answer()
+    _ok(runner, "add", "--family", "conflict", "--story", "7", "--intent",
+        "Do you step in before it festers?", "--deck", "prep",
+        "How do you settle a feud between two of your staff engineers?")
+    [card] = _deck(home, "prep")
+    added = answer()
+    assert card["id"] in [n["id"] for n in added["nearest"]] and added != before
+    assert answer(cold=True) == added
+    deck = home / "decks" / "prep.toml"
+    deck.write_text(deck.read_text(encoding="utf-8").replace(
+        "settle a feud between two of your staff engineers", "plan a hackathon"),
+        encoding="utf-8")
+    _ok(runner, "deck", "load", str(deck))
+    edited = answer()
+    assert card["id"] not in [n["id"] for n in edited["nearest"]]
+    assert answer(cold=True) == edited
 
 
 def test_suggest_on_a_new_data_folder_loads_the_bundled_deck(runner: CliRunner,

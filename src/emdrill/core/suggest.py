@@ -82,7 +82,8 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from operator import itemgetter
 from typing import TypeAlias
 
 from emdrill.core.textsim import cosine as _cosine
@@ -114,7 +115,7 @@ INTENT_FLOOR = 0.3  # a card this similar (or more) of the chosen family lends i
 CANDIDATES = 3  # nearest cards' intents offered when none is drafted
 DRAFT_WEIGHT = 0.5  # a user's card still holding drafts counts for this much of a card
 EXPLAINED = 3  # nearest cards explained in reasons, and shared words named per card
-PRUNE_ABOVE = 2000  # a query whose terms' cards number more than this is pruned (`_nearest`)
+BLOCK = 16  # cards read from each term's list in a turn (`_nearest`)
 
 
 @dataclass(frozen=True)
@@ -279,6 +280,11 @@ def _key(text: str) -> tuple[str, ...]:
     return tuple(sorted({term for term, _, _ in _terms(text)}))
 
 
+def _content(doc: Doc) -> tuple[object, ...]:
+    """What a card's terms and key are read from: every field but id, family and weight."""
+    return (doc.text, doc.intent, doc.probes, doc.pitfall, doc.follow_ups, doc.story)
+
+
 def _best(hits: Hits) -> float:
     return hits[0][1] if hits else 0.0
 
@@ -302,32 +308,70 @@ class Model:
             raise ValueError("suggestion model: one vector per card expected")
         self.docs, self.index = tuple(docs), index
         self.family_text, self.slot_text = dict(family_text), dict(slot_text)
-        self.prior = self._prior()
-        self.known = {tuple(k): i for i, k in reversed(list(enumerate(index.keys)))
-                      if docs[i].weight >= 1.0}
-        self.postings: dict[str, Hits] = {}
-        for i, vec in enumerate(index.vectors):
+        self.weights = [d.weight for d in docs]
+        self.heaviest = max(self.weights, default=1.0)
+
+    # Worked out on first use: a stale model read only to lend to a new build needs none.
+    @cached_property
+    def prior(self) -> str:
+        return self._prior()
+
+    @cached_property
+    def known(self) -> dict[tuple[str, ...], int]:
+        """A reviewed card's `_key` -> its position (the first card with that key)."""
+        return {tuple(k): i for i, k in reversed(list(enumerate(self.index.keys)))
+                if self.docs[i].weight >= 1.0}
+
+    @cached_property
+    def postings(self) -> dict[str, Hits]:
+        """Each term's cards, heaviest first, ties by position (a reversed sort is still
+        stable, and each list is built in position order): what `_nearest` reads."""
+        postings: dict[str, Hits] = {}
+        for i, vec in enumerate(self.index.vectors):
             for term, weight in vec.items():
-                self.postings.setdefault(term, []).append((i, weight))
-        self.peak = {t: max(w for _, w in hits) for t, hits in self.postings.items()}
-        self.heaviest = max((d.weight for d in docs), default=1.0)
+                postings.setdefault(term, []).append((i, weight))
+        for hits in postings.values():
+            hits.sort(key=itemgetter(1), reverse=True)
+        return postings
 
     @classmethod
     def build(cls, docs: Sequence[Doc], *, family_text: Mapping[str, str],
-              slot_text: Mapping[int, str]) -> Model:
-        counts = [_doc_counts(d) for d in docs]
+              slot_text: Mapping[int, str], previous: Model | None = None) -> Model:
+        """The model over `docs`. `previous`, a model built before (a stale cache), lends
+        what a card's own fields decide: for each card it holds with the same fields, its
+        terms and `_key`, and its vector too while word rarity is unchanged (as when drafts
+        are added: they teach no rarity). The model is the same, to the byte, as one built
+        afresh; only reading the new cards' text costs."""
+        old = previous.index if previous is not None else None
+        lent = previous._lent(docs) if previous is not None else [None] * len(docs)
+        # A lent card's terms are its old vector's: every counted term has a weight there.
+        counts: list[Mapping[str, float]] = [
+            old.vectors[j] if old is not None and j is not None else _doc_counts(d)
+            for j, d in zip(lent, docs, strict=True)]
         # Word rarity is learnt from reviewed cards only: adding a draft leaves every other
         # card's vector, and so the deck's own answers, exactly as they were.
         idf = _idf([c for c, d in zip(counts, docs, strict=True) if d.weight >= 1.0] or counts)
-        vectors = [_vector(c, idf) for c in counts]
+        if old is not None and idf == old.idf:
+            vectors = [old.vectors[j] if j is not None else _vector(c, idf)
+                       for c, j in zip(counts, lent, strict=True)]
+        else:  # rarity moved (or nothing to lend): every card weighed afresh
+            vectors = [_vector(_doc_counts(d) if j is not None else c, idf)
+                       for c, j, d in zip(counts, lent, docs, strict=True)]
+        keys = [old.keys[j] if old is not None and j is not None else list(_key(d.text))
+                for j, d in zip(lent, docs, strict=True)]
         texts = {str(s): t for s, t in sorted(slot_text.items())}
         slots = {s: _vector(_counts([(t, 1.0)], cue=False), idf) for s, t in texts.items()}
         slots[SYSTEM] = _vector(_counts([(SYSTEM_TEXT, 1.0)]), idf)
         families = {f: _vector(_counts([(t, 1.0)], cue=False), idf)
                     for f, t in sorted(family_text.items())}
-        index = _Index(idf, vectors, _centroids(docs, vectors), families, slots,
-                       [list(_key(d.text)) for d in docs])
+        index = _Index(idf, vectors, _centroids(docs, vectors), families, slots, keys)
         return cls(docs, family_text, slot_text, index)
+
+    def _lent(self, docs: Sequence[Doc]) -> list[int | None]:
+        """For each of `docs`, the position of a card of this model with the same fields (all
+        that its terms depend on), or None."""
+        mine = {_content(d): i for i, d in enumerate(self.docs)}
+        return [mine.get(_content(d)) for d in docs]
 
     def suggest(self, question: str, *, hint: str = "", family: str | None = None
                 ) -> Suggestion:
@@ -387,53 +431,50 @@ class Model:
 
     def _nearest(self, query: Vector) -> Hits:
         """The K most similar cards, best first (ties by id): exactly the cards and scores a
-        full scan of every card sharing a term gives, found by max-score pruning. Each term
-        bounds what it can add to any card (its query weight x its largest weight in a card x
-        the largest card weight). Terms are read from the highest bound down and each new card
-        met is scored in full; the K-th best score so far is a floor the K nearest all reach.
-        Once the bounds of the terms not read yet sum below that floor, a card found only
-        under them cannot reach it, so they are never read: common words ("team") bound low,
-        and count only for the cards that rarer words found."""
-        terms = [(qw * self.peak[t] * self.heaviest, t) for t, qw in query.items()
-                 if t in self.postings]
+        full scan of every card sharing a term gives, found by the threshold algorithm (Fagin).
+        Each term's cards are kept heaviest first (`postings`); the query's terms are read in
+        turn, BLOCK cards at a time, and each new card met is scored in full. A card not met
+        yet weighs at most, under each term, the weight at that term's read position, so it
+        scores at most those weights times the query's, summed (times the largest card
+        weight): once that falls below the K-th best score so far, no unread card can reach
+        the K nearest, and reading stops. The K nearest have heavy weights in the query's
+        terms, so they are met early; the long tail of cards that use a common word lightly
+        ("team") is never read."""
+        lists = [(qw, self.postings[t]) for t, qw in query.items() if t in self.postings]
+        terms = list(query.items())
+        vectors, weights = self.index.vectors, self.weights
+        margin = self.heaviest * (1 + 1e-9)  # float sums may differ in the last bits
         scores: dict[int, float] = {}
-        if sum(len(self.postings[t]) for _, t in terms) <= PRUNE_ABOVE:
-            for _, t in terms:
-                for i, _ in self.postings[t]:
-                    if i not in scores:
-                        scores[i] = self._score(query, i)
-            return self._top(scores)
-        terms.sort(key=lambda bt: (-bt[0], bt[1]))
-        rest = [0.0] * (len(terms) + 1)  # rest[j]: the bounds of terms[j:] summed
-        for j in range(len(terms) - 1, -1, -1):
-            rest[j] = rest[j + 1] + terms[j][0]
         best: list[float] = []  # the K best scores so far, smallest first
-        for j, (_, t) in enumerate(terms):
-            if len(best) == K and rest[j] * (1 + 1e-9) < best[0]:
+        depth = 0
+        while lists:
+            reach = sum(qw * hits[depth][1] for qw, hits in lists) * margin
+            if len(best) == K and reach < best[0]:
                 break
-            for i, _ in self.postings[t]:
-                if i not in scores:
-                    score = scores[i] = self._score(query, i)
+            for _, hits in lists:
+                for i, _ in hits[depth : depth + BLOCK]:
+                    if i in scores:
+                        continue
+                    vec, total = vectors[i], 0.0
+                    for term, qw in terms:  # in the query's order: one float however found
+                        dw = vec.get(term)
+                        if dw is not None:
+                            total += qw * dw
+                    score = scores[i] = total * weights[i]
                     if len(best) < K:
                         heapq.heappush(best, score)
                     elif score > best[0]:
                         heapq.heapreplace(best, score)
-        return self._top(scores)
+            depth += BLOCK
+            lists = [(qw, hits) for qw, hits in lists if len(hits) > depth]
+        return self._top(scores, best[0] if len(best) == K else -math.inf)
 
-    def _score(self, query: Vector, i: int) -> float:
-        """Card i's similarity to `query`, weighed: the terms added in the query's order, so
-        the sum is the same float however the card was found."""
-        vec, total = self.index.vectors[i], 0.0
-        for term, qw in query.items():
-            dw = vec.get(term)
-            if dw is not None:
-                total += qw * dw
-        # A user's card that still holds drafts is a weaker neighbour than a reviewed card.
-        return total * self.docs[i].weight
-
-    def _top(self, scores: Mapping[int, float]) -> Hits:
+    def _top(self, scores: Mapping[int, float], floor: float = -math.inf) -> Hits:
+        """The K best of `scores` (ties by id); `floor`, the K-th best score when known,
+        leaves the rest unsorted."""
         docs = self.docs
-        ranked = heapq.nsmallest(K, scores.items(), key=lambda kv: (-kv[1], docs[kv[0]].id))
+        kept = [kv for kv in scores.items() if kv[1] >= floor]
+        ranked = heapq.nsmallest(K, kept, key=lambda kv: (-kv[1], docs[kv[0]].id))
         return [(i, s) for i, s in ranked if s > 0]
 
     def _prior(self) -> str:
@@ -548,6 +589,8 @@ def fingerprint(docs: Sequence[Doc], *, family_text: Mapping[str, str],
 def _vector_of(value: object) -> Vector:
     if not isinstance(value, dict):
         raise TypeError("expected an object")
+    if set(map(type, value.values())) <= {float}:  # as written (JSON keys are strings)
+        return value
     return {str(t): float(w) for t, w in value.items()}
 
 

@@ -23,7 +23,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from typing import TypeVar
@@ -66,6 +66,25 @@ class Basis:
     card: Question | None  # the nearest card of the family (the suggestion's `basis`)
     slots: Mapping[int, Slot]
     family_cards: Sequence[Question]  # the family's cards, for its usual system and traits
+    usual: Usual | None = None  # `usual(family_cards)` when already worked out (an import)
+
+    def family_usual(self) -> Usual:
+        return self.usual if self.usual is not None else usual(self.family_cards)
+
+
+@dataclass(frozen=True)
+class Usual:
+    """What a family's cards use most: what a card with no near card of its family gets."""
+
+    story: int
+    system: str
+    trait: str
+
+
+def usual(cards: Sequence[Question]) -> Usual:
+    return Usual(story=_most_common([q.story for q in cards], 1),
+                 system=_most_common([q.system for q in cards], "team"),
+                 trait=_most_common([t for q in cards for t in q.traits], "ownership"))
 
 
 def deck_name_problem(name: str) -> str:
@@ -92,9 +111,10 @@ def _ascii_words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", flat)
 
 
-def card_id(deck: str, text: str, taken: Iterable[str]) -> str:
-    """A new id: a few words of the question and a hash of deck and wording; never one taken."""
-    used = set(taken)
+def card_id(deck: str, text: str, taken: Container[str]) -> str:
+    """A new id: a few words of the question and a hash of deck and wording; never one taken
+    (`taken` is asked, never copied: an import asks it once per row)."""
+    used = taken
     words = [w for w in _ascii_words(text) if w not in _FILLER][:ID_WORDS] or ["question"]
     stem = "-".join(words)[:40].strip("-")
     digest = hashlib.sha1(f"{deck}\n{normal(text)}".encode()).hexdigest()
@@ -122,7 +142,7 @@ def file_story(suggestion: Suggestion, basis: Basis) -> int:
             return slot
     if basis.card is not None:
         return basis.card.story
-    return _most_common([q.story for q in basis.family_cards], 1)
+    return basis.family_usual().story
 
 
 def draft_card(text: str, *, qid: str, deck: str, suggestion: Suggestion, given: Given,
@@ -144,10 +164,8 @@ def draft_card(text: str, *, qid: str, deck: str, suggestion: Suggestion, given:
     return Question(
         id=qid, deck=deck, family=family, text=text,
         intent=intent, story=story, also=also, probes=tuple(probes),
-        system=near.system if near else _most_common([q.system for q in basis.family_cards],
-                                                      "team"),
-        traits=near.traits if near else (_most_common(
-            [t for q in basis.family_cards for t in q.traits], "ownership"),),
+        system=near.system if near else basis.family_usual().system,
+        traits=near.traits if near else (basis.family_usual().trait,),
         pitfall=near.pitfall if near else GENERIC_PITFALL,
         follow_ups=near.follow_ups if near else (GENERIC_FOLLOW_UP,),
         position=position, draft=tuple(drafts), source=source,

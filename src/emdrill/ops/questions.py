@@ -22,6 +22,7 @@ from emdrill.core.userdeck import (
     Basis,
     Given,
     Match,
+    Usual,
     card_id,
     deck_name_problem,
     deck_slug,
@@ -34,6 +35,7 @@ from emdrill.core.userdeck import (
     render_question,
     reviewed_by_edit,
     source_of,
+    usual,
 )
 from emdrill.ops import backups, plan_scope
 from emdrill.ops.decks import USER_DECKS, parse_file
@@ -115,10 +117,16 @@ def _returning(store: Store, deck: str) -> dict[str, str]:
     return {normal(text): qid for qid, text in store_decks.suspended_texts(store, deck).items()}
 
 
-def _basis(loaded: Loaded, suggestion: Suggestion, family: str) -> Basis:
-    by_id = {q.id: q for q in loaded.questions}
-    return Basis(card=by_id.get(suggestion.basis), slots=loaded.slots,
-                 family_cards=[q for q in loaded.questions if q.family == family])
+def _basis(loaded: Loaded, suggestion: Suggestion, family: str,
+           known: dict[str, Usual] | None = None) -> Basis:
+    """What the card drafted from `suggestion` borrows; `known` keeps each family's usual
+    values across the rows of an import (worked out once per family, not once per row)."""
+    cards = loaded.by_family.get(family, ())
+    seen = None
+    if known is not None:
+        seen = known[family] = known.get(family) or usual(cards)
+    return Basis(card=loaded.by_id.get(suggestion.basis), slots=loaded.slots,
+                 family_cards=cards, usual=seen)
 
 
 def _check_text(text: str) -> str:
@@ -330,6 +338,7 @@ class _Drafter:
                  returning: dict[str, str]) -> None:
         self.loaded, self.engine, self.deck, self.taken = loaded, engine, deck, taken
         self.returning = returning
+        self.usual: dict[str, Usual] = {}
         self.named = {key.casefold(): f.slug for f in loaded.families
                       for key in (f.slug, f.name)}
 
@@ -345,7 +354,8 @@ class _Drafter:
         self.taken.add(qid)
         card = draft_card(row.text, qid=qid, deck=self.deck, suggestion=suggestion,
                           given=Given(family=family),
-                          basis=_basis(self.loaded, suggestion, suggestion.family),
+                          basis=_basis(self.loaded, suggestion, suggestion.family,
+                                       self.usual),
                           reviewed=("story", "also", "family") if sure else (), source=source)
         if old is not None:
             card = redraft(old, card)

@@ -13,6 +13,7 @@ import os
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from emdrill.core.suggest import DRAFT_WEIGHT, SYSTEM, Doc, Model, Story, Suggestion, fingerprint
@@ -52,6 +53,19 @@ class Loaded:
     def family_names(self) -> dict[str, str]:
         return {f.slug: f.name for f in self.families}
 
+    @cached_property
+    def by_id(self) -> dict[str, Question]:
+        """Each question by id: worked out once, not once per drafted row."""
+        return {q.id: q for q in self.questions}
+
+    @cached_property
+    def by_family(self) -> dict[str, tuple[Question, ...]]:
+        """Each family's questions, in load order."""
+        grouped: dict[str, list[Question]] = {}
+        for q in self.questions:
+            grouped.setdefault(q.family, []).append(q)
+        return {f: tuple(qs) for f, qs in grouped.items()}
+
 
 def model_input(loaded: Loaded) -> tuple[list[Doc], dict[str, str], dict[int, str]]:
     """Questions whose family and story are confirmed (a draft family or story would only
@@ -86,17 +100,21 @@ def _story(story: int) -> Story:
 
 def model(store: Readable, loaded: Loaded | None = None) -> Model:
     """The model for what is loaded: from the cache when that was built from the same input,
-    else built, and cached when the data folder can be written."""
+    else built (lending from a stale cache what the unchanged cards decide), and cached when
+    the data folder can be written."""
     docs, families, slots = model_input(loaded or Loaded.read(store))
     key = fingerprint(docs, family_text=families, slot_text=slots)
     cache = data_folder(store) / CACHE_NAME
+    previous: Model | None = None
     try:
         with cache.open(encoding="utf-8") as fh:
-            if fh.readline().strip() == key:
-                return Model.from_json(fh.read())
-    except (OSError, ValueError):  # missing, unreadable, damaged or stale
+            fresh = fh.readline().strip() == key
+            previous = Model.from_json(fh.read())
+        if fresh:
+            return previous
+    except (OSError, ValueError):  # missing, unreadable or damaged
         pass
-    built = Model.build(docs, family_text=families, slot_text=slots)
+    built = Model.build(docs, family_text=families, slot_text=slots, previous=previous)
     with contextlib.suppress(OSError):  # a read-only data folder: rebuilt next time
         write_atomically(cache, f"{key}\n{built.to_json()}")
     return built
