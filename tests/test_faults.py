@@ -305,3 +305,16 @@ def test_eight_commands_at_once_on_a_new_folder_all_wait_and_succeed(tmp_path: P
         assert con.execute("SELECT count(*) FROM review").fetchone() == (1,)
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-3", "1.5"])
+def test_a_kill_hook_that_names_no_statement_is_one_line(value: str, home: Path) -> None:
+    from typer.testing import CliRunner
+
+    from emdrill.cli.main import app
+
+    result = CliRunner().invoke(app, ["status"], env={"EMDRILL_TEST_KILL": value})
+    assert result.exit_code == 1, result.output
+    assert result.output.strip() == (f"emdrill: EMDRILL_TEST_KILL: '{value}' is not a "
+                                     "statement number (1 or more) or log:PATH")
+    assert not home.exists()  # refused before anything was opened
