@@ -5,7 +5,6 @@ recount under the new offset."""
 
 from __future__ import annotations
 
-import gc
 import json
 import random
 import shutil
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import FIXED_NOW
+from conftest import data_folder, made_whole
 from emdrill.cli.main import app
 from emdrill.core.timing import day_shift_seconds
 from emdrill.store import stats as store_stats
@@ -55,17 +54,9 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[dateti
     """A data folder holding `_grade_history`, made once for the module; each test copies it
     into its own data folder (`_lived_in`)."""
     folder = tmp_path_factory.mktemp("history") / "home"
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("EMDRILL_HOME", str(folder))
-        patch.setenv("EMDRILL_NOW", FIXED_NOW)
-        patch.setenv("EMDRILL_SEED", "7")
-        for name in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES"):
-            patch.delenv(name, raising=False)
+    with data_folder(folder) as patch:
         times = _grade_history(CliRunner(), patch)
-    gc.collect()  # the commands' connections: closed, so the copies are one whole file
-    con = sqlite3.connect(folder / "emdrill.db")
-    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    con.close()
+    made_whole(folder / "emdrill.db")
     return folder, times
 
 

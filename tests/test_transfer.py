@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gc
 import json
 import shutil
-import sqlite3
 import zipfile
 from pathlib import Path
 
@@ -14,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import FIXED_NOW, mini_deck_text
+from conftest import FIXED_NOW, data_folder, made_whole, mini_deck_text
 from emdrill.cli.main import app
 from emdrill.core.dumpfile import SECTIONS, Dump, DumpError, parse, render
 from emdrill.core.errors import InputError
@@ -47,12 +45,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("used")
     deck = root / "mini.toml"
     deck.write_text(mini_deck_text(), encoding="utf-8")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("EMDRILL_HOME", str(root / "home"))
-        patch.setenv("EMDRILL_NOW", FIXED_NOW)
-        patch.setenv("EMDRILL_SEED", "7")
-        for name in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES"):
-            patch.delenv(name, raising=False)
+    with data_folder(root / "home"):
         runner = CliRunner()
         cli(runner, "deck", "load", str(deck))
         cli(runner, "grade", "alpha-1", "--intent", "good", "--story", "1")
@@ -69,10 +62,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
         out = root / "export.json"
         said = cli(runner, "export", "json", str(out))  # one line, however long the path
         assert f"wrote {out}: " in said and "2 reviews, 1 story, 1 system, 1 setting" in said
-    gc.collect()  # the commands' connections: closed, so the copies are one whole file
-    con = sqlite3.connect(root / "home" / "emdrill.db")
-    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    con.close()
+    made_whole(root / "home" / "emdrill.db")
     return root
 
 
