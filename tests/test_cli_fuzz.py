@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import FIXED_NOW, mini_deck_text
+from conftest import FIXED_NOW, data_folder, made_whole, mini_deck_text
 from emdrill.cli.main import app
 
 EXAMPLES = int(os.environ.get("EMDRILL_FUZZ_EXAMPLES", "150"))
@@ -50,20 +50,22 @@ Align first.
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A data folder with the bundled deck, a user deck, reviews, a story and a setting,
-    made by real processes (so nothing of it waits in a WAL)."""
+    made by the commands in this process, then closed and folded into one file (nothing of
+    it waits in a WAL)."""
     root = tmp_path_factory.mktemp("template")
     home, deck, stories = root / "home", root / "mini.toml", root / "stories.md"
     deck.write_text(mini_deck_text(), encoding="utf-8")
     stories.write_text(STORIES, encoding="utf-8")
-    env = {**os.environ, "EMDRILL_HOME": str(home), "EMDRILL_NOW": FIXED_NOW,
-           "EMDRILL_SEED": "7"}
-    for args in (["status"], ["deck", "load", str(deck)], ["story", "import", str(stories)],
-                 ["grade", "decisions-unpopular", "--intent", "good", "--story", "3"],
-                 ["grade", "alpha-1", "--intent", "again", "--story", "5"],
-                 ["config", "new-per-day", "4"]):
-        done = subprocess.run([sys.executable, "-m", "emdrill", *args], env=env,
-                              capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, (args, done.stderr)
+    with data_folder(home):
+        for args in (["status"], ["deck", "load", str(deck)],
+                     ["story", "import", str(stories)],
+                     ["grade", "decisions-unpopular", "--intent", "good", "--story", "3"],
+                     ["grade", "alpha-1", "--intent", "again", "--story", "5"],
+                     ["config", "new-per-day", "4"]):
+            done = CliRunner().invoke(app, args)
+            assert done.exit_code == 0, (args, done.output)
+    made_whole(home / "emdrill.db")
+    assert not (home / "emdrill.db-wal").exists()
     yield home
 
 
