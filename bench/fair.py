@@ -39,7 +39,7 @@ Operations (emdrill | Anki):
   card's note fields
 - grade: `grading.grade` (intent Good) of the queue's first question | `answer_card` (Good)
   of its first
-- undo: `collection.undo` | `col.undo()`
+- undo: `grading.undo` | `col.undo()`
 - grade+next: grade, then `next_queue(limit=1)` as a drill does | answer, then the next queued
   card with its note
 - home: `status` + `advice.outlook` (the home screen) | `deck_due_tree()` + `studied_today()`

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gc
+import sqlite3
 import textwrap
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,6 +37,32 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         monkeypatch.delenv(name, raising=False)
     scheduler.seed(7)
     yield folder
+
+
+@contextmanager
+def data_folder(folder: Path) -> Iterator[pytest.MonkeyPatch]:
+    """The environment the `home` fixture gives a test, pointed at `folder`: for a module
+    fixture that makes a collection once (in-process), which each test then copies
+    (`made_whole`, then shutil.copytree into its `home`)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EMDRILL_HOME", str(folder))
+        patch.setenv("EMDRILL_NOW", FIXED_NOW)
+        patch.setenv("EMDRILL_SEED", "7")
+        for name in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES"):
+            patch.delenv(name, raising=False)
+        scheduler.seed(7)
+        yield patch
+
+
+def made_whole(db: Path) -> None:
+    """Close what the in-process commands left open and fold the log into the file, so a
+    copy of the folder is the whole collection in one file."""
+    gc.collect()
+    con = sqlite3.connect(db)
+    try:
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        con.close()
 
 
 @pytest.fixture

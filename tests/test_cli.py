@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from conftest import data_folder, made_whole, mini_deck_text
 from emdrill.cli.main import app
 
 
@@ -33,11 +35,25 @@ def _count_reviews(home: Path) -> int:
     return int(sqlite3.connect(_db(home)).execute("SELECT count(*) FROM review").fetchone()[0])
 
 
-@pytest.fixture
-def loaded(runner: CliRunner, mini_deck: Path) -> CliRunner:
-    result = runner.invoke(app, ["deck", "load", str(mini_deck)])
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder where the mini deck was loaded (after the bundled one, on first use),
+    made once for the module."""
+    root = tmp_path_factory.mktemp("loaded")
+    deck = root / "mini.toml"
+    deck.write_text(mini_deck_text(), encoding="utf-8")
+    with data_folder(root / "home"):
+        result = CliRunner().invoke(app, ["deck", "load", str(deck)])
     assert result.exit_code == 0, result.output
     assert "added 6" in result.output
+    made_whole(root / "home" / "emdrill.db")
+    return root / "home"
+
+
+@pytest.fixture
+def loaded(made: Path, home: Path, runner: CliRunner) -> CliRunner:
+    """That folder, copied into this test's data folder."""
+    shutil.copytree(made, home)
     return runner
 
 

@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import FIXED_NOW, mini_deck_text
+from conftest import FIXED_NOW, data_folder, made_whole, mini_deck_text
 from emdrill.cli.main import app
 
 EXAMPLES = int(os.environ.get("EMDRILL_FUZZ_EXAMPLES", "150"))
@@ -50,20 +50,22 @@ Align first.
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """A data folder with the bundled deck, a user deck, reviews, a story and a setting,
-    made by real processes (so nothing of it waits in a WAL)."""
+    made by the commands in this process, then closed and folded into one file (nothing of
+    it waits in a WAL)."""
     root = tmp_path_factory.mktemp("template")
     home, deck, stories = root / "home", root / "mini.toml", root / "stories.md"
     deck.write_text(mini_deck_text(), encoding="utf-8")
     stories.write_text(STORIES, encoding="utf-8")
-    env = {**os.environ, "EMDRILL_HOME": str(home), "EMDRILL_NOW": FIXED_NOW,
-           "EMDRILL_SEED": "7"}
-    for args in (["status"], ["deck", "load", str(deck)], ["story", "import", str(stories)],
-                 ["grade", "decisions-unpopular", "--intent", "good", "--story", "3"],
-                 ["grade", "alpha-1", "--intent", "again", "--story", "5"],
-                 ["config", "new-per-day", "4"]):
-        done = subprocess.run([sys.executable, "-m", "emdrill", *args], env=env,
-                              capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, (args, done.stderr)
+    with data_folder(home):
+        for args in (["status"], ["deck", "load", str(deck)],
+                     ["story", "import", str(stories)],
+                     ["grade", "decisions-unpopular", "--intent", "good", "--story", "3"],
+                     ["grade", "alpha-1", "--intent", "again", "--story", "5"],
+                     ["config", "new-per-day", "4"]):
+            done = CliRunner().invoke(app, args)
+            assert done.exit_code == 0, (args, done.output)
+    made_whole(home / "emdrill.db")
+    assert not (home / "emdrill.db-wal").exists()
     yield home
 
 
@@ -73,6 +75,13 @@ def _dump(db: Path) -> list[str]:
         return list(con.iterdump())
     finally:
         con.close()
+
+
+@pytest.fixture(scope="module")
+def as_made(template: Path) -> list[str]:
+    """The lived-in database as SQL: what every example's copy holds before its command
+    (dumped once here, not once per example)."""
+    return _dump(template / "emdrill.db")
 
 
 # ---------------------------------------------------------------- what is thrown
@@ -178,7 +187,7 @@ def _check(code: int, output: str, before: list[str], db: Path, args: list[str])
 @settings(max_examples=EXAMPLES - EXAMPLES // 5, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=invocation())
-def test_any_command_line_gets_a_clean_answer(template: Path,
+def test_any_command_line_gets_a_clean_answer(template: Path, as_made: list[str],
                                               case: tuple[list[str], dict[str, str], str, str,
                                                           str]) -> None:
     args, env, stdin, deck, stories = case
@@ -187,7 +196,7 @@ def test_any_command_line_gets_a_clean_answer(template: Path,
         home = folder / "home"
         shutil.copytree(template, home)
         args = _materialise(args, folder, deck, stories)
-        before = _dump(home / "emdrill.db")
+        before = as_made
         here = os.getcwd()
         os.chdir(folder)  # a relative file name (story export WORD) lands in the scratch
         try:
@@ -207,7 +216,7 @@ def test_any_command_line_gets_a_clean_answer(template: Path,
 @settings(max_examples=max(EXAMPLES // 10, 5), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=invocation())
-def test_any_command_line_in_a_real_process(template: Path,
+def test_any_command_line_in_a_real_process(template: Path, as_made: list[str],
                                             case: tuple[list[str], dict[str, str], str, str,
                                                         str]) -> None:
     args, env, stdin, deck, stories = case
@@ -217,7 +226,7 @@ def test_any_command_line_in_a_real_process(template: Path,
         home = folder / "home"
         shutil.copytree(template, home)
         args = _materialise(args, folder, deck, stories)
-        before = _dump(home / "emdrill.db")
+        before = as_made
         done = subprocess.run([sys.executable, "-m", "emdrill", *args], input=stdin, cwd=folder,
                               env={**os.environ, **env, "EMDRILL_HOME": str(home),
                                    "EDITOR": "false", "VISUAL": ""},
@@ -401,7 +410,8 @@ def _listing(home: Path) -> dict[str, bytes]:
 @settings(max_examples=EXAMPLES // 5, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(case=st.one_of(hostile_backup(), hostile_json(), hostile_anki(), owned_target()))
-def test_any_hostile_file_gets_a_clean_answer(template: Path, built: dict[str, Path],
+def test_any_hostile_file_gets_a_clean_answer(template: Path, as_made: list[str],
+                                              built: dict[str, Path],
                                               case: tuple[str, Any]) -> None:
     """Backups with foreign objects, imports with extreme values, Anki packages with views,
     nulls and overflowing ids, and targets inside the data folder: a clean answer, and a
@@ -416,7 +426,7 @@ def test_any_hostile_file_gets_a_clean_answer(template: Path, built: dict[str, P
                 "json": lambda: _spoil_json(spec, built, folder),
                 "anki": lambda: _spoil_anki(spec, folder),
                 "owned": lambda: _owned(spec, home, folder)}[kind]()
-        before, files = _dump(home / "emdrill.db"), _listing(home)
+        before, files = as_made, _listing(home)
         result = CliRunner().invoke(app, args, env={"EMDRILL_HOME": str(home),
                                                     "EMDRILL_NOW": FIXED_NOW})
         if result.exception is not None and not isinstance(result.exception, SystemExit):

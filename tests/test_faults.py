@@ -1,4 +1,5 @@
-"""The habit: real processes killed at random points, and several at once, then the file is
+"""The habit: real processes killed at determined points (either side of every commit, by
+the EMDRILL_TEST_KILL hook) and at a random moment, and several at once, then the file is
 checked as a whole: SQLite's integrity check and the review chain (each review's "before"
 of a facet is the previous review's "after" of that facet, and the facet row is the last
 review's "after")."""
@@ -8,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -99,30 +101,70 @@ def _kill_after_start(proc: subprocess.Popen[str] | pexpect.spawn, delay: float)
         proc.kill()
 
 
+def _traced(args: list[str], home: Path, log: Path, *, stdin: str | None = None) -> list[str]:
+    """Run `emdrill ARGS` whole with the kill hook logging (EMDRILL_TEST_KILL=log:PATH):
+    its statements on the collection, in the order the hook counts them (1 first)."""
+    done = subprocess.run([sys.executable, "-m", "emdrill", *args], input=stdin, text=True,
+                          env=_env(home, EMDRILL_TEST_KILL=f"log:{log}"), capture_output=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert [int(line.split(" ", 1)[0]) for line in lines] == list(range(1, len(lines) + 1))
+    return [line.split(" ", 1)[1] for line in lines]
+
+
+def _commit_points(statements: list[str]) -> list[tuple[int, bool]]:
+    """Where to kill to meet every commit: for each transaction, (statement number, whether
+    the transaction is on the disk when killed there) just before its COMMIT, when all of
+    its writes are made and none is kept, and just after it (the next statement, or the
+    connection's close)."""
+    begins = [n for n, s in enumerate(statements, 1) if s.startswith("BEGIN")]
+    commits = [n for n, s in enumerate(statements, 1) if s == "COMMIT"]
+    assert len(begins) == len(commits) > 0 and all(
+        b < c for b, c in zip(begins, commits, strict=True)), statements
+    assert commits[-1] < len(statements)  # something (at least the close) follows the last
+    return [(at, kept) for c in commits for at, kept in ((c, False), (c + 1, True))]
+
+
+def _killed_at(args: list[str], home: Path, at: int, *, stdin: str | None = None) -> None:
+    """Run `emdrill ARGS` with the kill hook armed at statement `at`; it must die there."""
+    done = subprocess.run([sys.executable, "-m", "emdrill", *args], input=stdin, text=True,
+                          env=_env(home, EMDRILL_TEST_KILL=str(at)), capture_output=True,
+                          timeout=60)
+    assert done.returncode == -signal.SIGKILL, (at, done.returncode, done.stderr)
+
+
 # ---------------------------------------------------------------- kills
 
 
-def test_batch_killed_at_random_points_is_all_or_nothing(loaded: Path, home: Path) -> None:
-    rng = random.Random(11)
-    counts = []
-    for run in range(RUNS):
-        before = _review_count(loaded)
-        proc = subprocess.Popen([sys.executable, "-m", "emdrill", "grade", "--batch"],
-                                env=_env(home), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
-        assert proc.stdin is not None
-        proc.stdin.write(_batch(50, run))
-        proc.stdin.close()
-        _kill_after_start(proc, rng.uniform(0.3, 1.5))  # past start-up: into the writes
-        proc.wait(timeout=30)
-        added = _review_count(loaded) - before
-        assert added in (0, 50), f"run {run}: a killed batch left {added} of 50 reviews"
-        counts.append(added)
-        assert chain_problems(loaded) == []
-    assert _emdrill(home, "status", "--json").returncode == 0
+def test_batch_killed_either_side_of_its_commit_is_all_or_nothing(loaded: Path, home: Path,
+                                                                  tmp_path: Path) -> None:
+    """The batch killed at determined points (the kill hook): just before its COMMIT, all
+    50 reviews written and none kept, and just after it. Each run starts from a copy of the same
+    collection, so the statements are numbered alike in all of them."""
+    batch = _batch(50, 0)
+    statements = _traced(["grade", "--batch"], _copy(home, tmp_path / "traced"),
+                         tmp_path / "statements.log", stdin=batch)
+    points = _commit_points(statements)
+    assert len(points) == 2  # one transaction: the whole batch
+    for at, committed in points:
+        folder = _copy(home, tmp_path / f"at{at}")
+        _killed_at(["grade", "--batch"], folder, at, stdin=batch)
+        db = folder / "emdrill.db"
+        assert _review_count(db) == (50 if committed else 0), f"killed at statement {at}"
+        assert chain_problems(db) == []
+        assert _emdrill(folder, "status", "--json").returncode == 0
+
+
+def _copy(home: Path, to: Path) -> Path:
+    """A copy of the data folder `home` (closed: its database is one whole file)."""
+    shutil.copytree(home, to)
+    return to
 
 
 def test_drill_killed_at_random_points_keeps_a_whole_chain(loaded: Path, home: Path) -> None:
+    """The one kill at a random moment (the others are at determined statements): it can
+    land anywhere, inside SQLite's own commit too."""
     rng = random.Random(12)
     for _ in range(RUNS):
         child = pexpect.spawn(sys.executable, ["-m", "emdrill", "drill", "--minutes", "30"],
@@ -137,37 +179,29 @@ def test_drill_killed_at_random_points_keeps_a_whole_chain(loaded: Path, home: P
     assert _emdrill(home, "status").returncode == 0
 
 
-def test_deck_load_killed_at_random_points_loads_all_or_nothing(home: Path,
-                                                                tmp_path: Path) -> None:
+def test_deck_load_killed_either_side_of_each_commit_loads_all_or_nothing(
+        home: Path, tmp_path: Path) -> None:
+    """A first `deck load` on a new folder writes twice: the schema (the migrations, one
+    transaction), then the deck. Killed just before each COMMIT and just after it: the
+    file holds no schema, the whole schema and no deck, or the whole deck; and loading again
+    then works."""
     big = tmp_path / "big.toml"
-    text = mini_deck_text(60)
-    big.write_text(text, encoding="utf-8")
-    rng = random.Random(13)
-    # Kill somewhere in the time a whole load takes here (start-up, schema, then the writes),
-    # so the kills land inside it however fast the load is on this machine.
-    started = time.monotonic()
-    whole = subprocess.run([sys.executable, "-m", "emdrill", "deck", "load", str(big)],
-                           env=_env(tmp_path / "timed"), capture_output=True, timeout=60)
-    assert whole.returncode == 0, whole.stderr
-    took = time.monotonic() - started
-    for run in range(RUNS):
+    big.write_text(mini_deck_text(60), encoding="utf-8")
+    load = ["deck", "load", str(big)]
+    points = _commit_points(_traced(load, tmp_path / "traced", tmp_path / "statements.log"))
+    assert len(points) == 4  # the schema, then the deck
+    seen = []
+    for run, (at, _) in enumerate(points):
         folder = tmp_path / f"home{run}"
-        env = _env(folder)
-        proc = subprocess.Popen([sys.executable, "-m", "emdrill", "deck", "load", str(big)],
-                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        _kill_after_start(proc, rng.uniform(0.6, 1.0) * took)
-        proc.wait(timeout=30)
-        db = folder / "emdrill.db"
-        if not db.exists():
-            continue  # killed before it opened the database
-        con = sqlite3.connect(db)
+        _killed_at(load, folder, at)
+        con = sqlite3.connect(folder / "emdrill.db")
         try:
             assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
             version = con.execute("PRAGMA user_version").fetchone()[0]
+            objects = con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
             if version == 0:
                 # killed while the file was being created: the migrations are one
                 # transaction, so nothing of the schema is there either
-                objects = con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
                 assert objects == 0, f"run {run}: a half-made schema ({objects} objects)"
                 questions = facets = 0
             else:
@@ -176,9 +210,13 @@ def test_deck_load_killed_at_random_points_loads_all_or_nothing(home: Path,
         finally:
             con.close()
         assert questions in (0, 120) and facets == 2 * questions
-        again = subprocess.run([sys.executable, "-m", "emdrill", "deck", "load", str(big)],
-                               env=env, capture_output=True, text=True, timeout=60)
+        seen.append((version > 0, questions))
+        again = subprocess.run([sys.executable, "-m", "emdrill", *load], env=_env(folder),
+                               capture_output=True, text=True, timeout=60)
         assert again.returncode == 0, again.stderr
+    # the schema's transaction (before, after), then the deck's
+    assert [committed for _, committed in points] == [False, True] * 2
+    assert seen == [(False, 0), (True, 0), (True, 0), (True, 120)]
 
 
 # ---------------------------------------------------------------- several at once
@@ -267,3 +305,16 @@ def test_eight_commands_at_once_on_a_new_folder_all_wait_and_succeed(tmp_path: P
         assert con.execute("SELECT count(*) FROM review").fetchone() == (1,)
     finally:
         con.close()
+
+
+@pytest.mark.parametrize("value", ["soon", "0", "-3", "1.5"])
+def test_a_kill_hook_that_names_no_statement_is_one_line(value: str, home: Path) -> None:
+    from typer.testing import CliRunner
+
+    from emdrill.cli.main import app
+
+    result = CliRunner().invoke(app, ["status"], env={"EMDRILL_TEST_KILL": value})
+    assert result.exit_code == 1, result.output
+    assert result.output.strip() == (f"emdrill: EMDRILL_TEST_KILL: '{value}' is not a "
+                                     "statement number (1 or more) or log:PATH")
+    assert not home.exists()  # refused before anything was opened

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from conftest import data_folder, made_whole
 from emdrill.cli.main import app
 from emdrill.core.timing import day_shift_seconds
 from emdrill.store import stats as store_stats
@@ -48,6 +49,22 @@ def _grade_history(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> list[d
     return sorted(times)
 
 
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[datetime]]:
+    """A data folder holding `_grade_history`, made once for the module; each test copies it
+    into its own data folder (`_lived_in`)."""
+    folder = tmp_path_factory.mktemp("history") / "home"
+    with data_folder(folder) as patch:
+        times = _grade_history(CliRunner(), patch)
+    made_whole(folder / "emdrill.db")
+    return folder, times
+
+
+def _lived_in(history: tuple[Path, list[datetime]], home: Path) -> list[datetime]:
+    shutil.copytree(history[0], home)
+    return history[1]
+
+
 def _recount(db: Path, offset_minutes: int) -> None:
     """The old way: every per-day table counted again, under the new offset."""
     con = sqlite3.connect(db, isolation_level=None)
@@ -72,8 +89,8 @@ def _json(home: Path, now: str, args: list[str]) -> object:
 
 
 def test_after_the_change_reads_equal_a_full_recount_and_write_nothing(
-        runner: CliRunner, home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    _grade_history(runner, monkeypatch)
+        history: tuple[Path, list[datetime]], home: Path, tmp_path: Path) -> None:
+    _lived_in(history, home)
     db = home / "emdrill.db"
     con = sqlite3.connect(db)
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -92,9 +109,9 @@ def test_after_the_change_reads_equal_a_full_recount_and_write_nothing(
     con.close()
 
 
-def test_counts_from_any_bound_equal_the_history(runner: CliRunner, home: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    times = _grade_history(runner, monkeypatch)
+def test_counts_from_any_bound_equal_the_history(history: tuple[Path, list[datetime]],
+                                                 home: Path) -> None:
+    times = _lived_in(history, home)
     store = open_store(home / "emdrill.db")
     try:
         with store.read() as con:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -43,15 +44,24 @@ def _wal(db: Path) -> Path:
     return db.with_name(db.name + "-wal")
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    """A collection whose first write (at 09:00) was checked, closed cleanly."""
-    home = tmp_path / "home"
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder whose collection's first write (at 09:00) was checked, closed cleanly
+    by its process: one whole file, made once for the module."""
+    home = tmp_path_factory.mktemp("made") / "home"
     _run(home, f"{DAY}T09:00:00", ["config", "new-per-day", "3"])
     path = home / "emdrill.db"
     assert not _wal(path).exists()
     assert _checked_at(path).startswith(f"{DAY}T09:00:00")
-    return path
+    return home
+
+
+@pytest.fixture
+def db(made: Path, tmp_path: Path) -> Path:
+    """A copy of that collection, each test's own."""
+    home = tmp_path / "home"
+    shutil.copytree(made, home)
+    return home / "emdrill.db"
 
 
 def _damage_index(db: Path, root: int) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from conftest import data_folder, made_whole, mini_deck_text
 from emdrill.cli.base import open_here
 from emdrill.cli.main import app
 from emdrill.core.errors import EmdrillError
@@ -115,9 +116,23 @@ def cli() -> CliRunner:
     return CliRunner()
 
 
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder where the mini deck was loaded (after the bundled one, on first use),
+    made once for the module."""
+    root = tmp_path_factory.mktemp("loaded")
+    deck = root / "mini.toml"
+    deck.write_text(mini_deck_text(), encoding="utf-8")
+    with data_folder(root / "home"):
+        assert CliRunner().invoke(app, ["deck", "load", str(deck)]).exit_code == 0
+    made_whole(root / "home" / "emdrill.db")
+    return root / "home"
+
+
 @pytest.fixture
-def loaded(cli: CliRunner, mini_deck: Path, home: Path) -> Path:
-    assert cli.invoke(app, ["deck", "load", str(mini_deck)]).exit_code == 0
+def loaded(made: Path, home: Path) -> Path:
+    """That folder, copied into this test's data folder."""
+    shutil.copytree(made, home)
     return home / "emdrill.db"
 
 
@@ -420,9 +435,11 @@ def test_a_second_file_claiming_the_bundled_deck_id_is_refused(cli: CliRunner, h
     assert _dump(home / "emdrill.db") == before
 
 
-def test_a_second_user_file_claiming_a_loaded_deck_id_is_refused(cli: CliRunner, loaded: Path,
+def test_a_second_user_file_claiming_a_loaded_deck_id_is_refused(cli: CliRunner,
                                                                  tmp_path: Path,
                                                                  mini_deck: Path) -> None:
+    # loaded here, not copied (`loaded`): the collection names the file it came from
+    assert cli.invoke(app, ["deck", "load", str(mini_deck)]).exit_code == 0
     copy = tmp_path / "copy" / "mini.toml"
     copy.parent.mkdir()
     copy.write_text(mini_deck.read_text(encoding="utf-8"), encoding="utf-8")

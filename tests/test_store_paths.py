@@ -27,38 +27,82 @@ from emdrill.store.db import _into_wal, driver_of, guard, open_store
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
-# Runs one command in a fresh interpreter and says, on exit, whether SQLAlchemy was loaded.
-PROBE = """
-import atexit, sys
-atexit.register(lambda: sys.stderr.write("ORM loaded: %s\\n" % ("sqlalchemy" in sys.modules)))
-sys.argv = ["emdrill", *sys.argv[1:]]
+# One interpreter imports the command line (what a fresh `emdrill` does first, before it reads
+# its arguments) and nothing else, then forks a child per command: each child is a fresh
+# `emdrill ARGS` from there on, and says on exit whether SQLAlchemy was loaded. (One
+# interpreter running the commands in turn would not do: the first to load the ORM would
+# hide whether the next ones load it.)
+FORKS = """
+import atexit, json, os, sys
+sys.argv = ["emdrill"]
 from emdrill.cli.main import main
-main()
+assert "sqlalchemy" not in sys.modules
+for line in sys.stdin:
+    args, out, err = json.loads(line)
+    sys.stdout.flush()
+    pid = os.fork()
+    if pid == 0:
+        for fd, path, flags in ((0, os.devnull, os.O_RDONLY),
+                                (1, out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC),
+                                (2, err, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)):
+            os.dup2(os.open(path, flags), fd)
+        sys.stdin = open(0, encoding="utf-8", closefd=False)
+        sys.stdout = open(1, "w", encoding="utf-8", closefd=False)
+        sys.stderr = open(2, "w", encoding="utf-8", closefd=False)
+        atexit.register(lambda: sys.stderr.write(
+            "ORM loaded: %s\\n" % ("sqlalchemy" in sys.modules)))
+        sys.argv = ["emdrill", *args]
+        main()
+        sys.exit(0)
+    print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), flush=True)
 """
 
 
-def _run(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "EMDRILL_HOME": str(home), "EMDRILL_NOW": T0.isoformat()}
-    return subprocess.run([sys.executable, "-c", PROBE, *args], env=env, text=True,
-                          capture_output=True, timeout=120)
+class _Commands:
+    """`emdrill ARGS` run one after another, each in a child forked from FORKS."""
+
+    def __init__(self, home: Path) -> None:
+        env = {**os.environ, "EMDRILL_HOME": str(home), "EMDRILL_NOW": T0.isoformat()}
+        self.folder = home.parent
+        self.proc = subprocess.Popen([sys.executable, "-c", FORKS], env=env, text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.runs = 0
+
+    def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.runs += 1
+        out, err = (self.folder / f"run{self.runs}.{name}" for name in ("out", "err"))
+        self.proc.stdin.write(json.dumps([list(args), str(out), str(err)]) + "\n")
+        self.proc.stdin.flush()
+        code = int(self.proc.stdout.readline())
+        return subprocess.CompletedProcess(list(args), code, out.read_text(encoding="utf-8"),
+                                           err.read_text(encoding="utf-8"))
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        assert self.proc.wait(timeout=120) == 0
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the children are forked")
 def test_the_hot_path_and_the_reports_never_load_the_orm(tmp_path: Path) -> None:
-    first = _run(tmp_path, "status")  # a new collection: the bundled deck loads by the ORM
+    _run = _Commands(tmp_path / "home")
+    first = _run("status")  # a new collection: the bundled deck loads by the ORM
     assert first.returncode == 0, first.stderr
     assert "ORM loaded: True" in first.stderr
-    queued = _run(tmp_path, "next", "--json", "-n", "3")
+    queued = _run("next", "--json", "-n", "3")
     qid = json.loads(queued.stdout)[0]["id"]
     for args in (["status"], ["next", "-n", "20"], ["next", "--json"],
                  ["grade", qid, "--intent", "good", "--story", "1"], ["undo"],
                  ["grade", qid, "--intent", "again", "--story", "2"], ["stats"],
                  ["stats", "--json"], ["shaky"], ["show", qid], ["story", "list"]):
-        done = _run(tmp_path, *args)
+        done = _run(*args)
         assert done.returncode == 0, (args, done.stderr)
         assert "ORM loaded: False" in done.stderr, args
     # the probe does see the ORM where a command uses it: a setting is written through it
-    assert "ORM loaded: True" in _run(tmp_path, "config", "new-per-day", "5").stderr
-    con = sqlite3.connect(tmp_path / "emdrill.db")
+    assert "ORM loaded: True" in _run("config", "new-per-day", "5").stderr
+    _run.close()
+    con = sqlite3.connect(tmp_path / "home" / "emdrill.db")
     assert con.execute("SELECT count(*) FROM review WHERE question_id = ?",
                        (qid,)).fetchone()[0] == 1  # graded, undone, graded again
 

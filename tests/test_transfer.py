@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import FIXED_NOW
+from conftest import FIXED_NOW, data_folder, made_whole, mini_deck_text
 from emdrill.cli.main import app
 from emdrill.core.dumpfile import SECTIONS, Dump, DumpError, parse, render
 from emdrill.core.errors import InputError
@@ -36,25 +37,40 @@ def cli(runner: CliRunner, *args: str, code: int = 0) -> str:
     return result.output
 
 
-@pytest.fixture
-def used(runner: CliRunner, tmp_path: Path, mini_deck: Path) -> Path:
+@pytest.fixture(scope="module")
+def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A collection with a bit of everything: a user deck, reviews, a story, a system, a
-    changed setting, a deleted story (the next id must not be reused)."""
-    cli(runner, "deck", "load", str(mini_deck))
-    cli(runner, "grade", "alpha-1", "--intent", "good", "--story", "1")
-    cli(runner, "grade", "beta-2", "--intent", "again", "--story", "0", "--seconds", "12.5")
-    story = tmp_path / "story.md"
-    story.write_text(STORY + "\n" + STORY.replace("coverage push", "second"), encoding="utf-8")
-    cli(runner, "story", "import", str(story))
-    cli(runner, "story", "rm", "2", "--yes")
-    result = runner.invoke(app, ["system", "edit", "team", "--no-edit"],
-                           input="I decide by discussion, rarely by decree.\n.\n")
-    assert result.exit_code == 0, result.output
-    cli(runner, "config", "retention", "0.93")
-    out = tmp_path / "export.json"
-    said = cli(runner, "export", "json", str(out))  # one line, however long the path
-    assert f"wrote {out}: " in said and "2 reviews, 1 story, 1 system, 1 setting" in said
-    return out
+    changed setting, a deleted story (the next id must not be reused), and its export; made
+    once for the module, in `root/home` and `root/export.json`."""
+    root = tmp_path_factory.mktemp("used")
+    deck = root / "mini.toml"
+    deck.write_text(mini_deck_text(), encoding="utf-8")
+    with data_folder(root / "home"):
+        runner = CliRunner()
+        cli(runner, "deck", "load", str(deck))
+        cli(runner, "grade", "alpha-1", "--intent", "good", "--story", "1")
+        cli(runner, "grade", "beta-2", "--intent", "again", "--story", "0", "--seconds", "12.5")
+        story = root / "story.md"
+        story.write_text(STORY + "\n" + STORY.replace("coverage push", "second"),
+                         encoding="utf-8")
+        cli(runner, "story", "import", str(story))
+        cli(runner, "story", "rm", "2", "--yes")
+        result = runner.invoke(app, ["system", "edit", "team", "--no-edit"],
+                               input="I decide by discussion, rarely by decree.\n.\n")
+        assert result.exit_code == 0, result.output
+        cli(runner, "config", "retention", "0.93")
+        out = root / "export.json"
+        said = cli(runner, "export", "json", str(out))  # one line, however long the path
+        assert f"wrote {out}: " in said and "2 reviews, 1 story, 1 system, 1 setting" in said
+    made_whole(root / "home" / "emdrill.db")
+    return root
+
+
+@pytest.fixture
+def used(made: Path, home: Path, tmp_path: Path) -> Path:
+    """That collection, copied into this test's data folder; its export, copied beside."""
+    shutil.copytree(made / "home", home)
+    return Path(shutil.copy(made / "export.json", tmp_path / "export.json"))
 
 
 def test_export_import_into_a_fresh_folder_export_again_is_identical(

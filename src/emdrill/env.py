@@ -21,6 +21,7 @@ from emdrill.core.timing import NOW_ENV, Clock, parse_now
 HOME_ENV = "EMDRILL_HOME"
 SEED_ENV = "EMDRILL_SEED"
 TICK_ENV = "EMDRILL_TEST_CLOCK"
+KILL_ENV = "EMDRILL_TEST_KILL"
 DB_NAME = "emdrill.db"
 
 
@@ -63,6 +64,26 @@ def read_seed() -> int | None:
         raise ConfigError(f"{SEED_ENV}: '{raw}' is not an integer") from None
 
 
+def read_test_kill() -> int | Path | None:
+    """Test hook: $EMDRILL_TEST_KILL=N makes the process SIGKILL itself just before its Nth
+    SQL statement on the collection (counted from 1 over its connections; a connection's close
+    counts as one too), so a test kills it at a determined point, such as either side of a
+    commit, instead of after a random delay. =log:PATH instead appends each of those
+    statements to PATH, one line each, numbered as the kill counts them, so the test can pick
+    its points. Unset or empty: nothing."""
+    raw = os.environ.get(KILL_ENV, "").strip()
+    if not raw:
+        return None
+    if raw.startswith("log:"):
+        return Path(raw[4:])
+    try:
+        at = int(raw)
+    except ValueError:
+        at = 0
+    if at < 1:
+        raise ConfigError(f"{KILL_ENV}: '{raw}' is not a statement number (1 or more) or "
+                          "log:PATH")
+    return at
 
 
 def read_ticker() -> Callable[[], float]:

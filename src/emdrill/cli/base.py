@@ -132,5 +132,6 @@ def open_here(*, autoload: bool = True) -> Store:
     from emdrill.ops import opening
 
     clock = env.read_clock()
+    opening.set_test_kill(env.read_test_kill())  # a test hook; unset: nothing
     return opening.open_collection(env.db_path(), now=clock.now, seed=env.read_seed(),
                                    autoload=autoload, local=clock.local)

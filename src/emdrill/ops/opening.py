@@ -19,14 +19,14 @@ from emdrill.ops import backups
 from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
 from emdrill.store import interview as store_interview
-from emdrill.store.db import FIRST_USE_WAIT_MS, Store, open_store
+from emdrill.store.db import FIRST_USE_WAIT_MS, Store, open_store, set_test_kill
 
 if TYPE_CHECKING:
     from emdrill.core.interview import Interview
 
 HOT_PATH_SCHEMA = 4  # the migration that added the running sums `rebuild_aggregates` fills
 
-__all__ = ["Store"]  # the handle commands pass around; only its type leaves ops
+__all__ = ["Store", "set_test_kill"]  # the handle commands pass around; the kill test hook
 
 
 def open_collection(path: Path, *, now: datetime, seed: int | None = None,

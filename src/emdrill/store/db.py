@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sqlite3
 import sys
 import time
@@ -415,9 +416,74 @@ def left_open(path: Path) -> bool:
 
 def _connector(uri: str) -> Callable[[], sqlite3.Connection]:
     def connect() -> sqlite3.Connection:
-        return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
-                               check_same_thread=False)
+        if _test_kill is None:
+            return sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                                   check_same_thread=False)
+        con = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                              check_same_thread=False, factory=_Watched)
+        con.set_trace_callback(_test_kill.statement)
+        return con
     return connect
+
+
+# ---------------------------------------------------------------- the kill test hook
+
+
+@dataclass
+class _Kill:
+    """$EMDRILL_TEST_KILL (`env.read_test_kill`): count the statements of every connection
+    `_connector` makes (and their closes), and SIGKILL the process just before number `at`,
+    or log each one to `log`."""
+
+    at: int | None
+    log: Path | None
+    count: int = 0
+
+    def statement(self, sql: str) -> None:
+        self.count += 1
+        if self.log is not None:
+            with self.log.open("a", encoding="utf-8") as out:
+                out.write(f"{self.count} {' '.join(sql.split())[:120]}\n")
+        elif self.count == self.at:
+            kill = getattr(signal, "SIGKILL", None)
+            if kill is None:  # Windows: no signal, the same abrupt end
+                os._exit(137)
+            os.kill(os.getpid(), kill)
+
+
+_test_kill: _Kill | None = None
+
+
+class _Watched(sqlite3.Connection):
+    """A connection whose close is a point of the kill test hook (killed just before it, the
+    file is left open as by a crash after the last commit)."""
+
+    def close(self) -> None:
+        self._closing()
+        super().close()
+
+    def __del__(self) -> None:  # a connection dropped without close() closes here
+        self._closing()
+
+    def _closing(self) -> None:
+        if _test_kill is not None and not getattr(self, "_closed", False):
+            self._closed = True
+            _test_kill.statement("-- close")
+
+
+def set_test_kill(point: int | Path | None) -> None:
+    """Arm the kill test hook for this process: a statement number to be killed at, a file
+    to log the statements to, or None (off). Arming it again with the same point keeps the
+    count (a command may open the collection more than once)."""
+    global _test_kill
+    if _test_kill is not None and point in (_test_kill.at, _test_kill.log):
+        return
+    if point is None:
+        _test_kill = None
+    elif isinstance(point, Path):
+        _test_kill = _Kill(at=None, log=point)
+    else:
+        _test_kill = _Kill(at=point, log=None)
 
 
 def _migrate(con: sqlite3.Connection) -> None:
