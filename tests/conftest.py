@@ -24,18 +24,23 @@ FIXED_NOW = "2026-03-02T09:00:00+00:00"
 STORE_NOW = datetime.fromisoformat(FIXED_NOW)  # when the shared `store` opens and loads
 
 
+def _test_environment(patch: pytest.MonkeyPatch, folder: Path) -> None:
+    """What every test runs under: its own data folder, a fixed clock and seed, and none of
+    the layout variables (output follows them when piped: a test gets the same screen
+    wherever it runs, a CI runner, an xdist worker or a narrow terminal exporting COLUMNS)."""
+    patch.setenv("EMDRILL_HOME", str(folder))
+    patch.setenv("EMDRILL_NOW", FIXED_NOW)
+    patch.setenv("EMDRILL_SEED", "7")
+    for name in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES"):
+        patch.delenv(name, raising=False)
+    scheduler.seed(7)
+
+
 @pytest.fixture(autouse=True)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Point EMDRILL_HOME at a temp dir so no test touches real user data."""
     folder = tmp_path / "home"
-    monkeypatch.setenv("EMDRILL_HOME", str(folder))
-    monkeypatch.setenv("EMDRILL_NOW", FIXED_NOW)
-    monkeypatch.setenv("EMDRILL_SEED", "7")
-    # Output layout follows these when piped: a test gets the same screen wherever it runs
-    # (a CI runner, an xdist worker or a narrow terminal that exports COLUMNS).
-    for name in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES"):
-        monkeypatch.delenv(name, raising=False)
-    scheduler.seed(7)
+    _test_environment(monkeypatch, folder)
     yield folder
 
 
@@ -45,13 +50,19 @@ def data_folder(folder: Path) -> Iterator[pytest.MonkeyPatch]:
     fixture that makes a collection once (in-process), which each test then copies
     (`made_whole`, then shutil.copytree into its `home`)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("EMDRILL_HOME", str(folder))
-        patch.setenv("EMDRILL_NOW", FIXED_NOW)
-        patch.setenv("EMDRILL_SEED", "7")
-        for name in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES"):
-            patch.delenv(name, raising=False)
-        scheduler.seed(7)
+        _test_environment(patch, folder)
         yield patch
+
+
+def run_sql(path: Path, sql: str) -> None:
+    """One statement committed on the SQLite file at `path`, from outside emdrill (a test
+    spoiling a backup or planting an object)."""
+    con = sqlite3.connect(path)
+    try:
+        con.execute(sql)
+        con.commit()
+    finally:
+        con.close()
 
 
 def made_whole(db: Path) -> None:

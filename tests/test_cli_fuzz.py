@@ -26,7 +26,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import FIXED_NOW, data_folder, made_whole, mini_deck_text
+from conftest import FIXED_NOW, data_folder, made_whole, mini_deck_text, run_sql
 from emdrill.cli.main import app
 
 EXAMPLES = int(os.environ.get("EMDRILL_FUZZ_EXAMPLES", "150"))
@@ -323,12 +323,7 @@ def _spoil_backup(case: Any, built: dict[str, Path], folder: Path) -> list[str]:
     sql, stale = case
     path = folder / "B.db"
     shutil.copyfile(built["backup"], path)
-    con = sqlite3.connect(path)
-    try:
-        con.execute(sql)
-        con.commit()
-    finally:
-        con.close()
+    run_sql(path, sql)
     if stale:
         Path(f"{path}-wal").write_bytes(b"\x37\x7f\x06\x82" + bytes(28))
     return ["restore", str(path), "--yes"]

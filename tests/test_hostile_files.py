@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from conftest import STORE_NOW
+from conftest import STORE_NOW, run_sql
 from emdrill.cli.main import app
 from emdrill.core.errors import StoreError
 from emdrill.core.scheduler import Rating
@@ -36,15 +36,6 @@ def grade(store: Store, qid: str = "alpha-1") -> None:
     grading.grade(store, Clock(NOW, UTC), qid, intent=Rating.GOOD, story=StoryAnswer(slot=1))
 
 
-def add(path: Path, sql: str) -> None:
-    con = sqlite3.connect(path)
-    try:
-        con.execute(sql)
-        con.commit()
-    finally:
-        con.close()
-
-
 FOREIGN = [
     ("trigger 'wipe'", "CREATE TRIGGER wipe AFTER INSERT ON review BEGIN "
                        "DELETE FROM review WHERE id < NEW.id; DELETE FROM story; END"),
@@ -64,7 +55,7 @@ def test_a_backup_with_a_foreign_object_is_refused_before_anything_is_replaced(
         sql: str) -> None:
     grade(store)
     saved = backups.backup_to(home / "emdrill.db", tmp_path / "B.db", now=NOW)
-    add(saved, sql)
+    run_sql(saved, sql)
     before = (home / "emdrill.db").read_bytes()
     result = runner.invoke(app, ["restore", str(saved), "--yes"])
     assert result.exit_code == 1, result.output
@@ -79,7 +70,7 @@ def test_a_collection_with_a_foreign_object_is_refused_on_open_and_by_check(
         home: Path, store: Store, runner: CliRunner, named: str, sql: str) -> None:
     grade(store)
     store.close()
-    add(home / "emdrill.db", sql)
+    run_sql(home / "emdrill.db", sql)
     result = runner.invoke(app, ["status"])
     assert result.exit_code == 1, result.output
     assert named in result.output
@@ -92,8 +83,8 @@ def test_a_collection_with_a_foreign_object_is_refused_on_open_and_by_check(
 def test_check_database_names_every_foreign_object(home: Path, store: Store,
                                                     tmp_path: Path) -> None:
     saved = backups.backup_to(home / "emdrill.db", tmp_path / "B.db", now=NOW)
-    add(saved, FOREIGN[0][1])
-    add(saved, FOREIGN[1][1])
+    run_sql(saved, FOREIGN[0][1])
+    run_sql(saved, FOREIGN[1][1])
     with pytest.raises(StoreError, match="trigger 'wipe', view 'peek'"):
         store_backup.sound_version(saved)
 
@@ -261,7 +252,7 @@ def test_an_out_of_range_time_already_stored_is_reported_and_repaired(
         home: Path, store: Store, runner: CliRunner, table: str, sql: str) -> None:
     grade(store)
     store.close()
-    add(home / "emdrill.db", sql)
+    run_sql(home / "emdrill.db", sql)
     status = runner.invoke(app, ["status"])
     assert "unexpected" not in status.output, status.output
     checked = runner.invoke(app, ["check"])
