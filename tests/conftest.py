@@ -54,6 +54,22 @@ def data_folder(folder: Path) -> Iterator[pytest.MonkeyPatch]:
         yield patch
 
 
+def mini_deck_folder(factory: pytest.TempPathFactory) -> Path:
+    """A data folder where the mini deck was loaded (after the bundled one, on first use),
+    for a module fixture to make once and each test to copy into its `home`."""
+    from emdrill.cli.main import app
+
+    root = factory.mktemp("loaded")
+    deck = root / "mini.toml"
+    deck.write_text(mini_deck_text(), encoding="utf-8")
+    with data_folder(root / "home"):
+        result = CliRunner().invoke(app, ["deck", "load", str(deck)])
+    assert result.exit_code == 0, result.output
+    assert "added 6" in result.output
+    made_whole(root / "home" / "emdrill.db")
+    return root / "home"
+
+
 def run_sql(path: Path, sql: str) -> None:
     """One statement committed on the SQLite file at `path`, from outside emdrill (a test
     spoiling a backup or planting an object)."""

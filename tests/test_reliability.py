@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import data_folder, made_whole, mini_deck_text
+from conftest import mini_deck_folder
 from emdrill.cli.base import open_here
 from emdrill.cli.main import app
 from emdrill.core.errors import EmdrillError
@@ -118,15 +118,8 @@ def cli() -> CliRunner:
 
 @pytest.fixture(scope="module")
 def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data folder where the mini deck was loaded (after the bundled one, on first use),
-    made once for the module."""
-    root = tmp_path_factory.mktemp("loaded")
-    deck = root / "mini.toml"
-    deck.write_text(mini_deck_text(), encoding="utf-8")
-    with data_folder(root / "home"):
-        assert CliRunner().invoke(app, ["deck", "load", str(deck)]).exit_code == 0
-    made_whole(root / "home" / "emdrill.db")
-    return root / "home"
+    """The mini deck's data folder, made once for the module."""
+    return mini_deck_folder(tmp_path_factory)
 
 
 @pytest.fixture
