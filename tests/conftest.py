@@ -70,6 +70,19 @@ def mini_deck_folder(factory: pytest.TempPathFactory) -> Path:
     return root / "home"
 
 
+# Migration 19 taken back (its column, counts, triggers and indexes), for tests that rebuild
+# an older file; what 19 replaced (migration 17's index, the older triggers) is theirs to add.
+UNDO_M019 = """
+    ALTER TABLE family_day DROP COLUMN right_answers;
+    DROP TRIGGER review_count_added; DROP TRIGGER review_count_removed;
+    DROP TRIGGER review_count_changed; DROP TABLE review_count;
+    DROP INDEX question_family_story; DROP INDEX review_first;
+    DROP TRIGGER play_count_added; DROP TRIGGER play_count_removed;
+    DROP TRIGGER play_count_changed; DROP TABLE play_count;
+    DROP INDEX question_buried;
+"""
+
+
 def run_sql(path: Path, sql: str) -> None:
     """One statement committed on the SQLite file at `path`, from outside emdrill (a test
     spoiling a backup or planting an object)."""

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from conftest import DECK_HEADER, question
+from conftest import DECK_HEADER, UNDO_M019, question
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock, day_shift_seconds
 from emdrill.ops import anki_import, grading
@@ -243,14 +243,7 @@ def _back_to_18(path: Path, extra_reviews: int) -> None:
     con.executescript(
         "DROP TRIGGER family_day_added; DROP TRIGGER family_day_removed; "
         "DROP TRIGGER family_day_changed;"
-        + _family_day_triggers(MATURE_RULE, FAMILY_DAY_COUNTS_M004) + """
-        ALTER TABLE family_day DROP COLUMN right_answers;
-        DROP TRIGGER review_count_added; DROP TRIGGER review_count_removed;
-        DROP TRIGGER review_count_changed; DROP TABLE review_count;
-        DROP INDEX question_family_story; DROP INDEX review_first;
-        DROP TRIGGER play_count_added; DROP TRIGGER play_count_removed;
-        DROP TRIGGER play_count_changed; DROP TABLE play_count;
-        DROP INDEX question_buried;
+        + _family_day_triggers(MATURE_RULE, FAMILY_DAY_COUNTS_M004) + UNDO_M019 + """
         CREATE INDEX question_reviews ON question (reviews);
         PRAGMA user_version = 18;
     """)

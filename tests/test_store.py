@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import SQLModel
 
+from conftest import UNDO_M019
 from emdrill.cli.base import open_here
 from emdrill.core.errors import NothingToUndoError, StoreError
 from emdrill.core.scheduler import Rating
@@ -183,15 +184,7 @@ def test_migration_7_adds_drafts_and_keeps_the_questions(tmp_path: Path,
     con.executescript("DROP TRIGGER family_day_added; DROP TRIGGER family_day_removed; "
                       "DROP TRIGGER family_day_changed;"  # migrations 15 and 19
                       + _family_day_triggers(MATURE_RULE_M004, FAMILY_DAY_COUNTS_M004))
-    con.executescript("""
-        ALTER TABLE family_day DROP COLUMN right_answers;
-        DROP TRIGGER review_count_added; DROP TRIGGER review_count_removed;
-        DROP TRIGGER review_count_changed; DROP TABLE review_count;
-        DROP INDEX question_family_story; DROP INDEX review_first;
-        DROP TRIGGER play_count_added; DROP TRIGGER play_count_removed;
-        DROP TRIGGER play_count_changed; DROP TABLE play_count;
-        DROP INDEX question_buried;
-    """)  # migration 19
+    con.executescript(UNDO_M019)  # migration 19
     con.execute("ALTER TABLE question DROP COLUMN draft")  # back to what migration 6 left
     con.execute("DROP TABLE interview")  # and what came after 7
     con.execute("DROP TABLE fsrs_parameters")
