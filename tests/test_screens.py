@@ -266,6 +266,10 @@ def test_printed_screens_read_cleanly_at_40_columns(studied: Path, command: str)
         assert re.search(r"\n  intent 0% · story 0% · missed \d+/\d+\n", screen)
     if command == "shaky":
         assert re.search(r"\n  conflict · missed 4 of the last 4\n  latest 3d ago\n", screen)
+    if command == "deck list --ids":  # each id on its line, its question under it in words
+        # (beside the id, the question was a column one letter wide: 24,516 lines)
+        assert re.search(r"\n[a-z0-9]+(-[a-z0-9]+)+\n  \S+ \S+ \S+ \S+", screen), screen
+        assert len(term.transcript.splitlines()) < 2000
 
 
 # ---------------------------------------------------------------- 6. numbers that mean it

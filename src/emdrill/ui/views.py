@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
 from rich.console import RenderableType
+from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -190,17 +191,21 @@ def question_ids_json(rows: Sequence[tuple[str, str, str, str, bool]]) -> list[d
 def show_question_ids(rows: Sequence[tuple[str, str, str, str, bool]]) -> None:
     """Every question id with its family and text: what `grade` and `show` take."""
     con = out()
-    narrow = con.width < 60
-    table = Table(box=None, show_edge=False, pad_edge=False)
-    table.add_column("id", no_wrap=True)
-    if not narrow:
+    labels = [Text(text + (" (suspended)" if suspended else ""), style="dim" if suspended else "")
+              for _qid, _deck, _family, text, suspended in rows]
+    if con.width < 60:  # a phone: the id on its own line, the question under it (an id beside
+        # the text left the text a column one letter wide)
+        for (qid, *_), label in zip(rows, labels, strict=True):
+            con.print(Text(qid, style="bold"), soft_wrap=True)  # an id stays whole, to copy
+            con.print(Padding(label, (0, 0, 0, 2)))
+    else:
+        table = Table(box=None, show_edge=False, pad_edge=False)
+        table.add_column("id", no_wrap=True)
         table.add_column("family", no_wrap=True)
-    table.add_column("question", overflow="fold")
-    for qid, _deck, family, text, suspended in rows:
-        label = Text(text + (" (suspended)" if suspended else ""),
-                     style="dim" if suspended else "")
-        table.add_row(qid, *([] if narrow else [family]), label)
-    con.print(table)
+        table.add_column("question", overflow="fold")
+        for (qid, _deck, family, _text, _suspended), label in zip(rows, labels, strict=True):
+            table.add_row(qid, family, label)
+        con.print(table)
     con.print(f"{plural(len(rows), 'question')} · one in full: emdrill show ID")
 
 
