@@ -496,6 +496,18 @@ def _reviewed(store: Store, qid: str) -> bool:
                                 (qid,)).fetchone()[0])
 
 
+def _seen_once(path: Path, parts: list[str], ids: list[str]) -> Store:
+    """The deck `parts` written to `path` and loaded into a new collection beside it, each of
+    `ids` answered once (Good, the right slot) at T0."""
+    path.write_text("".join(parts), encoding="utf-8")
+    store = opening.open_collection(path.parent / "c.db", now=T0, seed=5, autoload=False)
+    decks.load_paths(store, [path], now=T0)
+    for qid in ids:
+        grading.grade(store, Clock(now=T0, local=UTC), qid, intent=Rating.GOOD,
+                      story=StoryAnswer(slot=1))
+    return store
+
+
 def _hub_store(tmp_path: Path, spokes: int, *, hub: str = "beta",
                misses: tuple[int, int, int] = (12, 0, 0)) -> tuple[Store, Clock]:
     """alpha (the weakest family) holds `spokes` most overdue questions that each name
@@ -507,13 +519,7 @@ def _hub_store(tmp_path: Path, spokes: int, *, hub: str = "beta",
     parts = [DECK_HEADER, '\n[[families]]\nslug = "gamma"\nname = "Gamma"\nprobes = "p"\n']
     parts += [question(qid, "alpha", siblings=f'["{hub}-0"]') for qid in ids[:spokes]]
     parts += [question(qid, qid.split("-")[0]) for qid in ids[spokes:]]
-    path = tmp_path / "hub.toml"
-    path.write_text("".join(parts), encoding="utf-8")
-    store = opening.open_collection(tmp_path / "c.db", now=T0, seed=5, autoload=False)
-    decks.load_paths(store, [path], now=T0)
-    for qid in ids:
-        grading.grade(store, Clock(now=T0, local=UTC), qid, intent=Rating.GOOD,
-                      story=StoryAnswer(slot=1))
+    store = _seen_once(tmp_path / "hub.toml", parts, ids)
     now = T0 + timedelta(days=1)
     overdue = {qid: 40 - i for i, qid in enumerate(ids[:spokes])}
     overdue |= {"alpha-tail": 5, "beta-1": 4, "beta-2": 3, "beta-3": 2, "gamma-1": 4,
@@ -581,13 +587,7 @@ def test_one_way_links_to_a_few_hubs_still_give_a_full_reads_queue(tmp_path: Pat
         links = [h for h in hubs if h != qid and rng.random() < 0.9]
         parts.append(question(qid, qid.split("-")[0],
                               siblings=str(links).replace("'", '"')))
-    path = tmp_path / "hubs.toml"
-    path.write_text("".join(parts), encoding="utf-8")
-    store = opening.open_collection(tmp_path / "c.db", now=T0, seed=5, autoload=False)
-    decks.load_paths(store, [path], now=T0)
-    for qid in ids:
-        grading.grade(store, Clock(now=T0, local=UTC), qid, intent=Rating.GOOD,
-                      story=StoryAnswer(slot=1))
+    store = _seen_once(tmp_path / "hubs.toml", parts, ids)
     now = T0 + timedelta(days=100)
     with store.transaction() as con:
         for qid in ids:
