@@ -5,7 +5,8 @@ from __future__ import annotations
 import gc
 import sqlite3
 import textwrap
-from collections.abc import Iterator
+import zipfile
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -81,6 +82,32 @@ UNDO_M019 = """
     DROP TRIGGER play_count_changed; DROP TABLE play_count;
     DROP INDEX question_buried;
 """
+
+
+ANKI_REVLOG = ("CREATE TABLE revlog (id INTEGER PRIMARY KEY, cid INTEGER, ease INTEGER, "
+               "type INTEGER, time INTEGER, factor INTEGER)")
+
+
+def anki_package(folder: Path, name: str, fill: Callable[[sqlite3.Connection], None], *,
+                 revlog: str = ANKI_REVLOG) -> Path:
+    """An Anki package `folder/name` made by hand: the tables emdrill reads (notes, cards and
+    the review log, `revlog` its CREATE statement), filled by `fill`, zipped as Anki names
+    its collection file."""
+    db = folder / "collection.anki21"
+    db.unlink(missing_ok=True)
+    con = sqlite3.connect(db)
+    try:
+        con.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, guid TEXT)")
+        con.execute("CREATE TABLE cards (id INTEGER PRIMARY KEY, nid INTEGER, ord INTEGER)")
+        con.execute(revlog)
+        fill(con)
+        con.commit()
+    finally:
+        con.close()
+    out = folder / name
+    with zipfile.ZipFile(out, "w") as z:
+        z.write(db, "collection.anki21")
+    return out
 
 
 def run_sql(path: Path, sql: str) -> None:

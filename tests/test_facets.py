@@ -13,7 +13,6 @@ import json
 import os
 import sqlite3
 import sys
-import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import pexpect
 import pytest
 from typer.testing import CliRunner
 
-from conftest import ASYMMETRIC, STORE_NOW
+from conftest import ASYMMETRIC, STORE_NOW, anki_package
 from emdrill.cli.main import app
 from emdrill.core import anki as core_anki
 from emdrill.core import forecast, scheduler
@@ -326,27 +325,20 @@ def _anki_package(tmp_path: Path, answers: list[tuple[str, int, int, datetime]])
     """A package as Anki writes its tables: a note per question (emdrill's GUID), its Intent
     (ordinal 0) and Story (ordinal 1) cards, and the answers (question, ordinal, button,
     when) in the review log."""
-    db = tmp_path / "collection.anki21"
-    con = sqlite3.connect(db)
-    con.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, guid TEXT)")
-    con.execute("CREATE TABLE cards (id INTEGER PRIMARY KEY, nid INTEGER, ord INTEGER)")
-    con.execute("CREATE TABLE revlog (id INTEGER PRIMARY KEY, cid INTEGER, ease INTEGER, "
-                "type INTEGER, time INTEGER, factor INTEGER)")
     notes = sorted({qid for qid, *_ in answers})
-    for n, qid in enumerate(notes, start=1):
-        con.execute("INSERT INTO notes VALUES (?, ?)", (n, core_anki.note_guid("mini", qid)))
-        con.executemany("INSERT INTO cards VALUES (?, ?, ?)",
-                        [(n * 10 + ordinal, n, ordinal) for ordinal in (0, 1)])
-    for qid, ordinal, ease, when in answers:
-        card = (notes.index(qid) + 1) * 10 + ordinal
-        con.execute("INSERT INTO revlog VALUES (?, ?, ?, ?, 4200, 0)",
-                    (int(when.timestamp() * 1000), card, ease, core_anki.LEARNING))
-    con.commit()
-    con.close()
-    out = tmp_path / "phone.apkg"
-    with zipfile.ZipFile(out, "w") as z:
-        z.write(db, "collection.anki21")
-    return out
+
+    def fill(con: sqlite3.Connection) -> None:
+        for n, qid in enumerate(notes, start=1):
+            con.execute("INSERT INTO notes VALUES (?, ?)",
+                        (n, core_anki.note_guid("mini", qid)))
+            con.executemany("INSERT INTO cards VALUES (?, ?, ?)",
+                            [(n * 10 + ordinal, n, ordinal) for ordinal in (0, 1)])
+        for qid, ordinal, ease, when in answers:
+            card = (notes.index(qid) + 1) * 10 + ordinal
+            con.execute("INSERT INTO revlog VALUES (?, ?, ?, ?, 4200, 0)",
+                        (int(when.timestamp() * 1000), card, ease, core_anki.LEARNING))
+
+    return anki_package(tmp_path, "phone.apkg", fill)
 
 
 def test_an_anki_button_moves_only_the_facet_of_its_card(store: Store, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from conftest import STORE_NOW, run_sql
+from conftest import ANKI_REVLOG, STORE_NOW, anki_package, run_sql
 from emdrill.cli.main import app
 from emdrill.core.errors import StoreError
 from emdrill.core.scheduler import Rating
@@ -273,25 +273,13 @@ def test_an_out_of_range_time_already_stored_is_reported_and_repaired(
 
 def package(tmp_path: Path, *extra: str, revlog: str | None = None,
             rows: tuple[tuple[object, ...], ...] = ()) -> Path:
-    import zipfile
+    def fill(con: sqlite3.Connection) -> None:
+        if rows:
+            con.executemany("INSERT INTO revlog VALUES (?, 1, ?, 1, 3000, 2500)", rows)
+        for sql in extra:
+            con.execute(sql)
 
-    db = tmp_path / "collection.anki21"
-    db.unlink(missing_ok=True)
-    con = sqlite3.connect(db)
-    con.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, guid TEXT)")
-    con.execute("CREATE TABLE cards (id INTEGER PRIMARY KEY, nid INTEGER, ord INTEGER)")
-    con.execute(revlog or "CREATE TABLE revlog (id INTEGER PRIMARY KEY, cid INTEGER, "
-                "ease INTEGER, type INTEGER, time INTEGER, factor INTEGER)")
-    if rows:
-        con.executemany("INSERT INTO revlog VALUES (?, 1, ?, 1, 3000, 2500)", rows)
-    for sql in extra:
-        con.execute(sql)
-    con.commit()
-    con.close()
-    out = tmp_path / "hostile.apkg"
-    with zipfile.ZipFile(out, "w") as z:
-        z.write(db, "collection.anki21")
-    return out
+    return anki_package(tmp_path, "hostile.apkg", fill, revlog=revlog or ANKI_REVLOG)
 
 
 ENDLESS = ("CREATE VIEW revlog AS WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
