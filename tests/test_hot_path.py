@@ -571,6 +571,29 @@ def test_a_family_of_equal_weakness_read_past_its_window_is_read_further(
     assert [i.card.id for i in got] == [i.card.id for i in expected]
 
 
+def test_weakest_first_overrides_the_adaptive_setting_both_ways(tmp_path: Path) -> None:
+    """The commute's `weakest_first`: True orders by weakness with adaptive off, False keeps
+    plain due order with adaptive on; left out, the setting decides."""
+    store, clock = _hub_store(tmp_path, 3, hub="gamma", misses=(0, 12, 0))
+    weak = ops_weakness.family_weakness(store, clock)
+    assert weak["beta"] > weak["alpha"]
+    cards = order.due_cards(store_cards.load_cards(store), clock.now)
+
+    def first(weakest_first: bool | None) -> list[str]:
+        return [i.card.id for i in queueing.next_queue(store, clock, limit=3,
+                                                       weakest_first=weakest_first)]
+
+    def expected(weakness: dict[str, float] | None) -> list[str]:
+        return [i.card.id for i in order.build_queue(cards, [], allowance=0, weakness=weakness,
+                                                     previous=None, limit=3)]
+
+    by_weakness, plain = expected(weak), expected(None)
+    assert by_weakness != plain and by_weakness[0].startswith("beta")
+    assert (first(None), first(False)) == (by_weakness, plain)  # adaptive on (the default)
+    opening.change_setting(store, "adaptive", "off")
+    assert (first(None), first(True)) == (plain, by_weakness)
+
+
 @pytest.mark.parametrize("seed", [31, 32])
 def test_one_way_links_to_a_few_hubs_still_give_a_full_reads_queue(tmp_path: Path,
                                                                     seed: int) -> None:

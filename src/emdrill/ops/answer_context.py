@@ -23,6 +23,12 @@ from emdrill.store import tallies as store_tallies
 from emdrill.store.db import Store
 
 
+def orders_by_weakness(prefs: Settings, weakest_first: bool | None = None) -> bool:
+    """Whether the queue orders by family weakness: the `adaptive` setting, unless
+    `weakest_first` says otherwise (the commute)."""
+    return prefs.adaptive if weakest_first is None else weakest_first
+
+
 @dataclass(frozen=True)
 class AnswerContext:
     prefs: Settings
@@ -45,9 +51,7 @@ class AnswerContext:
                  ) -> dict[str, float] | None:
         """Family weakness to order the queue by, or None for plain FSRS order (adaptive off,
         unless `weakest_first` says otherwise)."""
-        if not (self.prefs.adaptive if weakest_first is None else weakest_first):
-            return None
-        return self.weakness(now)
+        return self.weakness(now) if orders_by_weakness(self.prefs, weakest_first) else None
 
     def schedule(self, family: str, now: datetime) -> Schedule:
         """The family's schedule in force at `now`: plain FSRS at the user's retention when

@@ -27,7 +27,7 @@ from emdrill.core.settings import Settings
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card
 from emdrill.ops import weakness
-from emdrill.ops.answer_context import AnswerContext, answer_context
+from emdrill.ops.answer_context import AnswerContext, answer_context, orders_by_weakness
 from emdrill.ops.opening import booked
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
@@ -80,7 +80,7 @@ def next_queue(store: Store, clock: Clock, *, limit: int | None = None,
         return _planned_queue(store, clock, day, weak, limit=limit, previous=previous,
                               exclude=exclude, scope=within)
     allowance = _allowance(store, clock, prefs, None)
-    keys = {family: due_order_key(weak, family) for family in weak} if weak else {}
+    keys = _due_keys(weak)
     fresh = [c for c in _fresh(store, allowance + len(exclude), within, weak_families(weak),
                                now=clock.now)
              if c.id not in exclude] if allowance else []
@@ -89,10 +89,8 @@ def next_queue(store: Store, clock: Clock, *, limit: int | None = None,
         return build_queue(due, fresh, allowance=allowance, weakness=weak, previous=previous,
                            limit=limit)
 
-    items = _due_queue(store, clock.now, keys, build, exclude=exclude, scope=within,
-                       limit=limit, previous=previous)
-    full = store_cards.cards_by_id(store, [i.card.id for i in items if not i.new])
-    return [i if i.new else QueueItem(full[i.card.id], False) for i in items]
+    return _shown(store, _due_queue(store, clock.now, keys, build, exclude=exclude,
+                                    scope=within, limit=limit, previous=previous))
 
 
 WINDOW_SPARE = 8  # rows past the queue's length read at first from each family, so that a
@@ -194,7 +192,7 @@ def _planned_queue(store: Store, clock: Clock, day: Today, weak: dict[str, float
                    scope: SessionScope) -> list[QueueItem]:
     """`next_queue` while an interview plan is active: the in-scope due questions, the
     plan's new ones in its order, and the taper (of the session's `scope` too)."""
-    keys = {family: due_order_key(weak, family) for family in weak} if weak else {}
+    keys = _due_keys(weak)
     due = [c for c in store_cards.due_entries(store, clock.now, family_keys=keys,
                                               exclude=exclude, family=scope.family,
                                               deck=scope.deck) if c.id in day.scope]
@@ -208,15 +206,26 @@ def _planned_queue(store: Store, clock: Clock, day: Today, weak: dict[str, float
         store, day, want=None if ahead else day.allowance + 1,
         keep=lambda c: (c.id not in exclude and scope.includes(c) and not c.question.suspended
                         and not c.question.set_aside(clock.now)))
-    items = build_queue(due, fresh, allowance=day.allowance, weakness=weak, previous=previous,
-                        limit=limit, plan=replace(day.queue, taper=taper))
+    return _shown(store, build_queue(due, fresh, allowance=day.allowance, weakness=weak,
+                                     previous=previous, limit=limit,
+                                     plan=replace(day.queue, taper=taper)))
+
+
+def _shown(store: Store, items: list[QueueItem]) -> list[QueueItem]:
+    """The queue with each due question read in full (its rows held only what ordering
+    needs); new ones came whole."""
     full = store_cards.cards_by_id(store, [i.card.id for i in items if not i.new])
     return [i if i.new else QueueItem(full[i.card.id], False) for i in items]
+
+
+def _due_keys(weak: dict[str, float] | None) -> dict[str, float]:
+    """Each family's place in the due order (`due_order_key`); none without weakness."""
+    return {family: due_order_key(weak, family) for family in weak} if weak else {}
 
 
 def ordering_weakness(store: Store, clock: Clock, prefs: Settings,
                       weakest_first: bool | None = None) -> dict[str, float] | None:
     """Family weakness to order by, or None for plain FSRS order (adaptive off)."""
-    if not (prefs.adaptive if weakest_first is None else weakest_first):
+    if not orders_by_weakness(prefs, weakest_first):
         return None
     return weakness.family_weakness(store, clock)
