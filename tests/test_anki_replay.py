@@ -61,7 +61,7 @@ def test_interleaved_answers_keep_the_tallies_a_full_recount_gives(
         patch.setattr(tallies, "rebuild", whole)
         _phone(store, rng, 60, end)
     kept = _weighed(store, end)
-    with store.transaction() as con:
+    with store.transact("set up the test") as con:
         tallies.rebuild(con)
     recounted = _weighed(store, end)
     assert kept.keys() == recounted.keys() == {"alpha", "beta"}

@@ -51,7 +51,7 @@ def store(home: Path, mini_deck: Path) -> Store:
                       story=StoryAnswer(verdict=True))
     # alpha-1: the intent 20 days into a 10-day stability, the story fresh; beta-1 the other
     # way round, a little further out (22 of 10): the default curve calls beta-1 shakier.
-    with store.transaction() as con:
+    with store.transact("set up the test") as con:
         for qid, kind, stability, days in (("alpha-1", "intent", 10, 20),
                                            ("alpha-1", "story", 10, 0),
                                            ("beta-1", "intent", 10, 0),

@@ -127,7 +127,7 @@ def _total_exact(store: Store, now: datetime | None = None) -> None:
 def _set_aside(store: Store, rng: random.Random, ids: list[str], now: datetime) -> None:
     """Bury one question (until a time before or after `now`) and suspend or unsuspend
     another, as `bury` and `suspend` write them."""
-    with store.transaction() as con:
+    with store.transact("set up the test") as con:
         con.execute("UPDATE question SET buried_until = ? WHERE id = ?",
                     (to_db_time(now + timedelta(hours=rng.uniform(-30, 30))), rng.choice(ids)))
         con.execute("UPDATE question SET user_suspended = NOT user_suspended WHERE id = ?",
@@ -166,7 +166,7 @@ def _history(store: Store, rng: random.Random, steps: int, start: datetime,
 
 def _shift_to(store: Store, offset_minutes: int) -> None:
     """Count the per-day tables under another shift (what the readers must not care about)."""
-    with store.transaction() as con:
+    with store.transact("set up the test") as con:
         con.execute("UPDATE day_shift SET seconds = ?", (day_shift_seconds(offset_minutes),))
         con.execute("DELETE FROM review_day")
         con.execute("INSERT INTO review_day (day, reviews) SELECT (quarter * 900 + "
@@ -267,7 +267,7 @@ def test_migration_19_backfills_what_a_recount_gives(tmp_path: Path) -> None:
         assert store.migrated_from == 18
         columns = ", ".join(FAMILY_DAY_COUNTS)
         read = f"SELECT day, family, {columns} FROM family_day WHERE reviews <> 0 ORDER BY 1, 2"
-        with store.transaction() as con:
+        with store.transact("set up the test") as con:
             migrated = con.execute(read).fetchall()
             assert sum(r[-1] for r in migrated) > 10  # right answers were counted
             tallies.recount_family_days(con)

@@ -125,7 +125,7 @@ def _family_days(store: Store) -> list[tuple[object, ...]]:
 
 
 def _family_days_recounted(store: Store) -> list[tuple[object, ...]]:
-    with store.transaction() as con:
+    with store.transact("set up the test") as con:
         tallies.recount_family_days(con)
     return _family_days(store)
 
@@ -149,7 +149,7 @@ def test_an_interval_of_21_study_days_is_mature(tmp_path: Path, days: int, matur
     grading.grade(store, Clock(now=first, local=UTC), "alpha-0", intent=Rating.GOOD,
                   story=StoryAnswer(slot=1), mode="drill")
     due = datetime(2026, 3, 2, 4, 0, tzinfo=UTC) + timedelta(days=days)
-    with store.transaction() as con:
+    with store.transact("set up the test") as con:
         con.execute("UPDATE facet SET state = 2, stability = 30, due = ? "
                     "WHERE question_id = 'alpha-0'", (to_db_time(due),))
     grading.grade(store, Clock(now=due + timedelta(hours=6), local=UTC), "alpha-0",
@@ -447,7 +447,7 @@ def test_an_early_stop_that_would_show_a_pair_reads_the_next_family(tmp_path: Pa
     now = T0 + timedelta(days=1)
     due = {"alpha-0": 9, "beta-0": 8, "beta-1": 7, "beta-2": 6, "beta-3": 5, "gamma-0": 4,
            "gamma-1": 3}  # days overdue
-    with store.transaction() as con:
+    with store.transact("set up the test") as con:
         con.execute("UPDATE facet SET due = ?", (to_db_time(now + timedelta(days=60)),))
         for qid, days in due.items():
             con.execute("UPDATE facet SET due = ? WHERE question_id = ?",
@@ -524,7 +524,7 @@ def _hub_store(tmp_path: Path, spokes: int, *, hub: str = "beta",
     overdue = {qid: 40 - i for i, qid in enumerate(ids[:spokes])}
     overdue |= {"alpha-tail": 5, "beta-1": 4, "beta-2": 3, "beta-3": 2, "gamma-1": 4,
                 "gamma-2": 3}
-    with store.transaction() as con:
+    with store.transact("set up the test") as con:
         con.execute("UPDATE facet SET due = ?", (to_db_time(now + timedelta(days=60)),))
         for qid, days in overdue.items():
             con.execute("UPDATE facet SET due = ? WHERE question_id = ?",
@@ -612,7 +612,7 @@ def test_one_way_links_to_a_few_hubs_still_give_a_full_reads_queue(tmp_path: Pat
                               siblings=str(links).replace("'", '"')))
     store = _seen_once(tmp_path / "hubs.toml", parts, ids)
     now = T0 + timedelta(days=100)
-    with store.transaction() as con:
+    with store.transact("set up the test") as con:
         for qid in ids:
             con.execute("UPDATE facet SET due = ? WHERE question_id = ?",
                         (to_db_time(now + timedelta(days=rng.uniform(-60, 20))), qid))

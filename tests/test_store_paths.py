@@ -1,6 +1,6 @@
-"""The store's three ways in (plain reads, plain transactions, the ORM) and what each
-command loads: the hot path (status, next, grade, undo) and the reports never import
-SQLAlchemy."""
+"""The store's one connection and one write (`Store.transact`, plain SQL and the ORM in the
+same transaction), and what each command loads: the hot path (status, next, grade, undo)
+and the reports never import SQLAlchemy."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store import tallies
 from emdrill.store.codec import to_db_time
-from emdrill.store.db import _into_wal, driver_of, guard, open_store
+from emdrill.store.db import Store, _into_wal, guard, open_store
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -109,35 +109,105 @@ def test_the_hot_path_and_the_reports_never_load_the_orm(tmp_path: Path) -> None
 
 def test_a_plain_transaction_is_all_or_nothing(tmp_path: Path) -> None:
     store = open_store(tmp_path / "e.db")
-    with pytest.raises(KeyboardInterrupt), store.transaction() as con:
+    with pytest.raises(KeyboardInterrupt), store.transact("test") as con:
         con.execute("INSERT INTO setting (key, value) VALUES ('new-per-day', '3')")
         raise KeyboardInterrupt
-    assert not store.con.in_transaction
+    assert not store.con.in_transaction and store.writing is None
     assert store_cards.stored_settings(store) == {}
-    with store.transaction() as con:
+    with store.transact("test") as con:
         con.execute("INSERT INTO setting (key, value) VALUES ('new-per-day', '4')")
     other = sqlite3.connect(tmp_path / "e.db")  # committed: another connection sees it
     assert other.execute("SELECT value FROM setting").fetchall() == [("4",)]
 
 
-def test_the_orm_inside_a_plain_transaction_is_refused_not_deadlocked(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "e.db")
-    with store.transaction() as con:
+def _orm_inside_plain(store: Store, *, fail: bool) -> None:
+    from emdrill.store.tables import SettingRow
+
+    with store.transact("plain outside") as con:
         con.execute("INSERT INTO setting (key, value) VALUES ('decode', 'on')")
-        with pytest.raises(RuntimeError, match="plain transaction"), store.write():
-            pass
-    assert store_cards.stored_settings(store) == {"decode": "on"}
+        with store.session() as s:  # joins the write: the same connection, no second lock
+            s.add(SettingRow(key="minutes", value="7"))
+        if fail:
+            raise LookupError
 
 
-def test_blocks_inside_an_orm_write_join_its_connection(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "e.db")
-    with pytest.raises(LookupError), store.write() as session:
-        with store.transaction() as con:
-            assert con is driver_of(session)
+def _plain_inside_orm(store: Store, *, fail: bool) -> None:
+    from emdrill.store.tables import SettingRow
+
+    with store.transact("orm outside"), store.session() as s:
+        s.add(SettingRow(key="minutes", value="7"))  # pending: flushed before plain SQL runs
+        with store.transact("plain inside") as con:
+            assert con.execute("SELECT value FROM setting WHERE key = 'minutes'"
+                               ).fetchone() == ("7",)
             con.execute("INSERT INTO setting (key, value) VALUES ('decode', 'on')")
-        with store.read() as con:
-            assert con is driver_of(session)
-        raise LookupError  # the ORM's write rolls back: the plain insert was part of it
+        if fail:
+            raise LookupError
+
+
+@pytest.mark.parametrize("write", [_orm_inside_plain, _plain_inside_orm])
+def test_plain_sql_and_the_orm_in_one_write_commit_or_roll_back_as_one(
+        tmp_path: Path, write: Any) -> None:
+    store = open_store(tmp_path / "e.db")
+    other = sqlite3.connect(tmp_path / "e.db")
+    with pytest.raises(LookupError):
+        write(store, fail=True)
+    assert not store.con.in_transaction
+    assert other.execute("SELECT * FROM setting").fetchall() == []  # neither half landed
+    before = store.version()
+    write(store, fail=False)
+    assert sorted(other.execute("SELECT key, value FROM setting")) == [
+        ("decode", "on"), ("minutes", "7")]
+    assert store.version()[1] == before[1] + 1  # one commit for both
+
+
+# A child writes plain SQL and then through the ORM in one write and is killed before the
+# commit, or the other way round: the file holds nothing of either.
+KILLED = """
+import os, signal, sys
+from pathlib import Path
+from emdrill.store.db import open_store
+from emdrill.store.tables import SettingRow
+store = open_store(Path(sys.argv[1]))
+with store.transact("killed"), store.session() as s:
+    if sys.argv[2] == "plain-first":
+        store.con.execute("INSERT INTO setting (key, value) VALUES ('decode', 'on')")
+        s.add(SettingRow(key="minutes", value="7"))
+        s.flush()
+    else:
+        s.add(SettingRow(key="minutes", value="7"))
+        s.flush()
+        with store.transact("inside") as con:
+            con.execute("INSERT INTO setting (key, value) VALUES ('decode', 'on')")
+    print(store.con.execute("SELECT count(*) FROM setting").fetchone()[0], flush=True)
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "kill") or sys.platform == "win32", reason="SIGKILL")
+@pytest.mark.parametrize("order", ["plain-first", "orm-first"])
+def test_a_kill_inside_a_mixed_write_leaves_nothing_of_either(tmp_path: Path,
+                                                              order: str) -> None:
+    path = tmp_path / "e.db"
+    open_store(path).close()
+    done = subprocess.run([sys.executable, "-c", KILLED, str(path), order], text=True,
+                          capture_output=True, timeout=120, check=False)
+    assert done.returncode == -9, done.stderr
+    assert done.stdout.strip() == "2"  # both rows were written, in the one transaction
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT * FROM setting").fetchall() == []
+
+
+def test_an_orm_session_outside_a_write_reads_and_refuses_changes(tmp_path: Path) -> None:
+    from emdrill.store.tables import SettingRow
+
+    store = open_store(tmp_path / "e.db")
+    with pytest.raises(RuntimeError, match="outside a write"), store.session() as s:
+        s.add(SettingRow(key="minutes", value="7"))
+    assert not store.con.in_transaction
+    snapshot = store.read(snapshot=True)
+    with pytest.raises(RuntimeError, match="inside a read snapshot"), snapshot, \
+            store.transact("test"):
+        pass
     assert store_cards.stored_settings(store) == {}
 
 

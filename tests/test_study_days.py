@@ -187,12 +187,12 @@ def test_recompute_restores_exact_memories_and_is_idempotent(store: Store, home:
     truth = _rows(path)
     _spoil(path)
     assert _rows(path) != truth
-    with store.transaction() as con:
+    with store.transact("set up the test") as con:
         first = memories.recompute(con, local=local)
     assert first.facets == 4 and first.reviews > 0
     after_once = _rows(path)
     _same(after_once, truth)
-    with store.transaction() as con:
+    with store.transact("set up the test") as con:
         second = memories.recompute(con, local=local)
     assert (second.facets, second.reviews) == (0, 0)
     assert _rows(path) == after_once

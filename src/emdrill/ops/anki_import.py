@@ -90,7 +90,8 @@ def import_anki(store: Store, clock: Clock, path: Path, *, dry_run: bool = False
     made = None
     if planned and not dry_run:
         made = backups.automatic(store, "import", now=clock.now)
-        with store.transaction():  # every answer or none: a kill mid-import leaves no half
+        # every answer or none: a kill mid-import leaves no half
+        with store.transact("import Anki reviews"):
             for p in planned:
                 grading.record(store, Clock(p.at, clock.local), p.question_id,
                                intent=p.rating if p.facet == "intent" else None,

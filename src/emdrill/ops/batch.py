@@ -89,7 +89,7 @@ def parse_lines(text: str) -> Lines:
 def grade_lines(store: Store, clock: Clock, requests: Lines) -> list[Graded]:
     """Check the ids, then record every line in one transaction: a failure (or a kill) at
     any line leaves none of them recorded."""
-    with store.transaction():
+    with store.transact("grade lines"):
         known = store_cards.known_ids(store, (r.question_id for _, r in requests))
         done = []
         for number, r in requests:

@@ -58,7 +58,7 @@ def record(store: Store, clock: Clock, offers: Sequence[Offer],
            replies: Sequence[Reply]) -> Exam:
     """Every answer as a first review (mode 'exam') and the sitting, all in one write."""
     answers, picked, slots, reviews = [], [], [], []
-    with store.transaction() as con:
+    with store.transact("record an exam") as con:
         for offer, reply in zip(offers, replies, strict=True):
             choice = offer.choice(reply.index, None)
             graded = grading.grade(store, clock, offer.card.id, intent=offer.rating(choice),

@@ -100,7 +100,7 @@ def grade(
     were labelled from, used as it is unless the file changed since it was read."""
     _check(mode, seconds)
     # One write transaction: the facet state read here is the one this review replaces.
-    with store.transaction():
+    with store.transact("grade"):
         held = context if context is not None and context.fresh(store) else answer_context(store)
         card, later = store_cards.history_after(store, question_id, clock.now)
         if later:  # a grade is made now: reviews after it mean the clock ran backwards
@@ -138,7 +138,7 @@ def record(
     ratings, so the facets end as if every review had been made in time order. Returns the
     review and the card as it now stands."""
     _check(mode, seconds)
-    with store.transaction():  # what it replays over is what it writes
+    with store.transact("record a review"):  # what it replays over is what it writes
         before, later = store_cards.history_after(store, question_id, clock.now)
         saved, after = _commit(store, clock, answer_context(store), before, later,
                                intent=intent, story=story, mode=mode, seconds=seconds,
@@ -249,7 +249,7 @@ def undo(store: Store) -> ReviewRecord:
 
 def undo_review(store: Store, review_id: int) -> ReviewRecord:
     """Undo review `review_id` if it is still the newest one (a drill undoing its own)."""
-    with store.transaction():
+    with store.transact("undo"):
         newest = store_cards.last_reviews(store, 1)
         if not newest or newest[0].id != review_id:
             raise EmdrillError("cannot undo: another emdrill recorded a review since")

@@ -24,7 +24,7 @@ def repair(path: Path) -> list[str]:
     what the hot path keeps from them. Returns what was changed."""
     store = open_store(path)
     try:
-        with store.transaction() as con:
+        with store.transact("repair") as con:
             done = health.repair_times(con)
         if done:
             rebuild_aggregates(store)

@@ -56,19 +56,15 @@ def export_json(store: Store, path: Path, *, now: datetime) -> dict[str, int]:
     counts = dict.fromkeys(SECTIONS, 0)
 
     def write(target: Path) -> None:
-        with store.read() as con, target.open("w", encoding="utf-8") as out:
-            con.execute("BEGIN")  # every section from one snapshot, as the ORM read gave
-            try:
-                def rows_of(section: str) -> Iterator[Row]:
-                    for row in store_dump.iter_rows(con, section):
-                        counts[section] += 1
-                        yield row
+        # every section from one snapshot
+        with store.read(snapshot=True) as con, target.open("w", encoding="utf-8") as out:
+            def rows_of(section: str) -> Iterator[Row]:
+                for row in store_dump.iter_rows(con, section):
+                    counts[section] += 1
+                    yield row
 
-                for part in render_parts(LATEST, to_db_time(now), rows_of):
-                    out.write(part)
-            finally:
-                if con.in_transaction:
-                    con.execute("ROLLBACK")
+            for part in render_parts(LATEST, to_db_time(now), rows_of):
+                out.write(part)
 
     write_whole(path, write, collection=store.path)
     return counts

@@ -38,7 +38,7 @@ def stored_settings(store: Store) -> dict[str, str]:
 def save_setting(store: Store, key: str, value: str) -> None:
     from emdrill.store.tables import SettingRow
 
-    with store.write() as s:
+    with store.transact("save a setting"), store.session() as s:
         s.merge(SettingRow(key=key, value=value))
 
 
@@ -373,7 +373,7 @@ def record_review(
     before it, and the facets take `*_after` of the last one. `anki_revlog` remembers the
     Anki review this one came from; `choice` (an intent picked from four) is written with
     it, so undo takes both back. `leech_lapses`: the setting in force."""
-    with store.transaction() as con:
+    with store.transact("grade") as con:
         lapses_before = set_aside.lapses(con, card.id)
         was = set_aside.is_leech(lapses_before, leech_lapses)
         if replayed and not was:  # the later reviews' outcomes are about to change
@@ -431,7 +431,7 @@ def undo_last(store: Store) -> ReviewRecord:
     is its time). The one review that is not: a review moved in from a merged question whose
     new question kept its own memory (`store.decks`); undoing it only deletes it, since the
     memory it left behind was never this question's."""
-    with store.transaction() as con:
+    with store.transact("undo") as con:
         newest = _reviews(con, f"{_NEWEST_FIRST} LIMIT 1", ())
         if not newest:
             raise NothingToUndoError("nothing to undo: no reviews recorded")
@@ -484,7 +484,7 @@ def count_days_under(store: Store, *, offset_minutes: int) -> None:
     instead of correcting for the migrations' placeholder. Once a review exists the shift is
     never changed (that would recount the history)."""
     shift = day_shift_seconds(offset_minutes)
-    with store.transaction() as con:
+    with store.transact("count days under an offset") as con:
         con.execute("UPDATE day_shift SET seconds = ? WHERE seconds <> ? "
                     "AND NOT EXISTS (SELECT 1 FROM review)", (shift, shift))
 

@@ -1,10 +1,11 @@
 """The SQLite store: opening, migrations, transactions, and turning SQLite's failures into
 one line that names the file.
 
-A store keeps one plain sqlite3 connection for reads and for the hot path's writes (grade,
-undo: `transaction()`), so opening it and answering a card never load SQLAlchemy. The ORM
-engine is built the first time something writes through the models (`write()`,
-`session()`): deck loads, stories, imports. Queries live in the sibling modules.
+A store is one sqlite3 connection. Every write goes through `Store.transact`; the ORM
+(`Store.session`) runs on that same connection, so a write is one transaction whatever
+mix of plain SQL and ORM it uses. SQLAlchemy loads only when a session is first asked for
+(deck loads, stories, imports): opening a store and answering a card never load it.
+Queries live in the sibling modules.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from emdrill.core.errors import DamagedError, DuplicateError, ReadOnlyError, StoreError
 from emdrill.store import health
@@ -98,8 +99,8 @@ def _pragmas(con: sqlite3.Connection) -> None:
     # power cut or an OS crash keeps it, as a killed process does (NORMAL would flush only
     # at checkpoints, and a power cut could lose the last commits). The price is one fsync
     # per answer: wall time, hardly any CPU (bench/durability.py measures it).
-    # We issue BEGIN ourselves (see `Store.transaction` and `_on_begin`), so the driver
-    # must not.
+    # The store issues BEGIN itself (`Store.transact`, `Store.read`), and so does the
+    # ORM on this same connection: the driver must not.
     con.isolation_level = None
     _into_wal(con)
     con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -125,41 +126,18 @@ def _into_wal(con: sqlite3.Connection, *, pause: float = 0.01) -> None:
         time.sleep(pause)
 
 
-def _on_connect(dbapi_con: Any, _record: Any) -> None:
-    _pragmas(dbapi_con)
-
-
-def _on_begin(conn: Any) -> None:
-    # A write takes the write lock when it starts, so what it reads (a facet's state, the
-    # ids a batch names) cannot change before it commits: no lost update, and no "database
-    # is locked" halfway through, since waiting happens here, under the busy timeout.
-    options = conn.get_execution_options()
-    write, wait = options.get(WRITE_OPTION, False), options.get(WAIT_OPTION)
-    if wait is None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
-        return
-    conn.exec_driver_sql(f"PRAGMA busy_timeout={int(wait)}")
-    try:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-    finally:
-        conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-
-
-WRITE_OPTION = "emdrill_write"
-WAIT_OPTION = "emdrill_wait_ms"  # a longer busy timeout for this write's BEGIN
-
-
 @dataclass
 class Store:
-    """An open collection. Three ways in:
+    """An open collection: one sqlite3 connection, and one way to write to it.
 
-    - `read()`: plain SQL reads on the store's own connection;
-    - `transaction()`: a plain-SQL write (BEGIN IMMEDIATE), the hot path's;
-    - `write()` / `session()`: a unit of work through the ORM models.
+    - `read()`: plain SQL reads (`snapshot=True`: all of them from one moment);
+    - `transact(op)`: the one write transaction: BEGIN IMMEDIATE, the quick check when due,
+      one COMMIT or one ROLLBACK;
+    - `session()`: the ORM (SQLModel) on the same connection, built on first use.
 
-    Blocks nest: inside a write of either kind, every other block joins that write (its
-    connection and its transaction). The one nesting refused is the ORM inside a plain
-    transaction: it would need a second connection, which would wait on the first's lock."""
+    There is one transaction at a time because there is one connection: a block opened
+    inside a write, plain or ORM, is part of that write, and what the ORM has pending is
+    flushed before plain SQL runs and before the commit."""
 
     path: Path
     con: sqlite3.Connection
@@ -168,41 +146,62 @@ class Store:
     # always) and whether the file was left open (`left_open`) when this store opened it.
     now: datetime | None = None
     left_open: bool = True
-    _engines: tuple[Engine, Engine] | None = field(default=None, init=False, repr=False)
-    _active: Session | None = field(default=None, init=False, repr=False)
-    _plain: bool = field(default=False, init=False, repr=False)
+    writing: str | None = field(default=None, init=False)  # the op of the write in progress
+    _reading: bool = field(default=False, init=False, repr=False)  # a read snapshot is open
+    _engine: Engine | None = field(default=None, init=False, repr=False)
+    _session: Session | None = field(default=None, init=False, repr=False)
     _checked: bool = field(default=False, init=False, repr=False)
     _commits: int = field(default=0, init=False, repr=False)  # this store's own, see `version`
 
-    # ------------------------------------------------------------ plain SQL
-
     @contextmanager
-    def read(self) -> Iterator[sqlite3.Connection]:
-        """Plain SQL reads: outside a write, each statement reads the latest committed
-        state; inside one, they are that write's reads, on its connection."""
-        if self._active is not None:
-            yield driver_of(self._active)
-            return
-        with guard(self.path):
-            yield self.con
-
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One plain-SQL write transaction (BEGIN IMMEDIATE): read the state and write the
-        change in it, all or nothing. Joins a write already open."""
-        if self._active is not None:
-            yield driver_of(self._active)
-            return
-        if self._plain:
+    def read(self, *, snapshot: bool = False) -> Iterator[sqlite3.Connection]:
+        """Plain SQL reads. Outside a write each statement reads the latest committed state,
+        or with `snapshot` every statement of the block reads the same moment (a read
+        transaction); inside a write they are that write's reads."""
+        if self.writing is not None or self._reading:
+            self._flush()
             yield self.con
             return
+        if not snapshot:
+            with guard(self.path):
+                yield self.con
+            return
         with guard(self.path):
-            self.con.execute("BEGIN IMMEDIATE")
-            self._plain = True
+            self.con.execute("BEGIN")
+            self._reading = True
+            try:
+                yield self.con
+            finally:
+                self._reading = False
+                self._end_session()
+                if self.con.in_transaction:
+                    self.con.execute("ROLLBACK")
+
+    @contextmanager
+    def transact(self, op: str, *, wait_ms: int | None = None
+                 ) -> Iterator[sqlite3.Connection]:
+        """The one write transaction, named by its operation (`op`: "grade", "load decks"):
+        BEGIN IMMEDIATE, so what it reads cannot change before it commits; the quick check
+        before the process's first write; then one COMMIT, or one ROLLBACK on any exception
+        (a kill leaves nothing of it). Joins a write already open. `wait_ms`: wait that long
+        for another writer instead of the usual busy timeout."""
+        if self.writing is not None:
+            self._flush()
+            yield self.con
+            return
+        if self._reading:
+            raise RuntimeError(f"{op}: a write cannot start inside a read snapshot; "
+                               "open the write first and read inside it")
+        with guard(self.path):
+            self._begin(wait_ms)
+            self.writing = op
             try:
                 if not self._checked:
                     self._quick_check(self.con)
                 yield self.con
+                self._flush()
+                if not self.con.in_transaction:
+                    raise RuntimeError(f"{op}: the write was ended inside its block")
                 self.con.execute("COMMIT")
                 self._commits += 1
             except BaseException:
@@ -210,68 +209,76 @@ class Store:
                     self.con.execute("ROLLBACK")
                 raise
             finally:
-                self._plain = False
+                self.writing = None
+                self._end_session()
 
-    def version(self) -> tuple[int, int] | None:
+    def _begin(self, wait_ms: int | None) -> None:
+        # A write takes the write lock when it starts, so what it reads (a facet's state, the
+        # ids a batch names) cannot change before it commits: no lost update, and no
+        # "database is locked" halfway through, since waiting happens here.
+        if wait_ms is None:
+            self.con.execute("BEGIN IMMEDIATE")
+            return
+        self.con.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
+        try:
+            self.con.execute("BEGIN IMMEDIATE")
+        finally:
+            self.con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+    def version(self) -> tuple[int, int]:
         """Where the file stands: equal at two moments when nothing was committed in between,
-        by another connection (`PRAGMA data_version`) or by this store. None inside an ORM
-        write, whose own changes it cannot see."""
-        if self._active is not None:
-            return None
+        by another connection (`PRAGMA data_version`) or by this store."""
         with guard(self.path):
             (others,) = self.con.execute("PRAGMA data_version").fetchone()
         return int(others), self._commits
 
     # ------------------------------------------------------------ the ORM
 
-    def _orm(self) -> tuple[Engine, Engine]:
-        """The ORM's engines (plain and writing; their own connections), built on first
-        use."""
-        if self._plain:
-            raise RuntimeError("an ORM unit of work inside a plain transaction would wait on "
-                               "its own lock; use the transaction's connection")
-        if self._engines is None:
-            from sqlalchemy import event
-            from sqlalchemy.pool import QueuePool
-            from sqlmodel import create_engine
-
-            # A URI, so that no character of the folder's name (?, #, %) changes what opens.
-            engine = create_engine("sqlite://", creator=_connector(health.file_uri(self.path)),
-                                   poolclass=QueuePool)
-            event.listen(engine, "connect", _on_connect)
-            event.listen(engine, "begin", _on_begin)
-            self._engines = (engine, engine.execution_options(**{WRITE_OPTION: True}))
-        return self._engines
-
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A unit of work: commits when the block ends cleanly, rolls back otherwise.
-        Inside `write()` it is that write's session."""
-        if self._active is not None:
-            yield self._active
-            return
-        with self._unit(self._orm()[0]) as session:
-            yield session
-
-    @contextmanager
-    def write(self, *, wait_ms: int | None = None) -> Iterator[Session]:
-        """One write transaction (BEGIN IMMEDIATE) through the ORM: read the state and
-        write the change in it, all or nothing. Nested blocks join it. `wait_ms`: wait
-        that long for another writer, instead of the usual busy timeout."""
-        if self._active is not None:
-            yield self._active
-            return
-        bind = self._orm()[1]
-        if wait_ms is not None:
-            bind = bind.execution_options(**{WAIT_OPTION: wait_ms})
-        with self._unit(bind) as session:
-            self._active = session
-            try:
-                if not self._checked:
-                    self._quick_check(driver_of(session))
+        """The ORM on the store's connection. Inside a write it is that write's session
+        (one per write: nested blocks share it, the write flushes and commits it); outside
+        one it reads a snapshot, and a change made through it is refused."""
+        if self.writing is None and not self._reading:
+            with self.read(snapshot=True), self.session() as session:
                 yield session
-            finally:
-                self._active = None
+                if session.new or session.dirty or session.deleted:
+                    _read_only()
+            return
+        if self._session is None:
+            from sqlalchemy import event
+            from sqlmodel import Session
+
+            self._session = Session(self._orm(), expire_on_commit=False)
+            if self.writing is None:
+                event.listen(self._session, "before_flush", _read_only)
+        yield self._session
+
+    def _orm(self) -> Engine:
+        """The ORM's engine: its one connection is the store's own, and the store, not the
+        ORM, begins, commits and rolls back."""
+        if self._engine is None:
+            from sqlalchemy import event
+            from sqlalchemy.pool import StaticPool
+            from sqlmodel import create_engine
+
+            con = self.con
+            # The connection is in autocommit mode to the driver (`_pragmas`): SQLAlchemy
+            # then begins nothing, and with skip_autocommit_rollback ends nothing either.
+            self._engine = create_engine("sqlite://", creator=lambda: con,
+                                         poolclass=StaticPool, pool_reset_on_return=None,
+                                         skip_autocommit_rollback=True)
+            event.listen(self._engine, "commit", _commit_refused)
+        return self._engine
+
+    def _flush(self) -> None:
+        if self._session is not None:
+            self._session.flush()
+
+    def _end_session(self) -> None:
+        if self._session is not None:
+            session, self._session = self._session, None
+            session.close()
 
     def _quick_check(self, con: sqlite3.Connection) -> None:
         """SQLite's quick check before the process's first write, when it is due; a pass is
@@ -292,32 +299,19 @@ class Store:
         row = con.execute("SELECT at FROM quick_checked").fetchone()
         return row is None or row[0] is None or str(row[0])[:10] != to_db_time(self.now)[:10]
 
-    @contextmanager
-    def _unit(self, bind: Engine) -> Iterator[Session]:
-        from sqlmodel import Session
-
-        with guard(self.path), Session(bind, expire_on_commit=False) as session:
-            try:
-                yield session
-                session.commit()
-                self._commits += 1
-            except BaseException:
-                session.rollback()
-                raise
-
     def close(self) -> None:
+        self._end_session()
+        self._engine = None  # its one connection is `con`, closed here
         self.con.close()
-        if self._engines is not None:
-            self._engines[0].dispose()
-            self._engines = None
 
 
-def driver_of(session: Session) -> sqlite3.Connection:
-    """The sqlite3 connection under an ORM session, in its transaction: plain SQL that must
-    be part of the session's unit of work (flush the session first)."""
-    raw = session.connection().connection.driver_connection
-    assert isinstance(raw, sqlite3.Connection)
-    return raw
+def _read_only(*_: object) -> None:
+    raise RuntimeError("a change through the ORM outside a write: make it inside "
+                       "`Store.transact`")
+
+
+def _commit_refused(*_: object) -> None:
+    raise RuntimeError("the ORM session does not commit: `Store.transact` does")
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from emdrill.core.scheduler import new_memory
 from emdrill.core.types import Family, Question, Slot
 from emdrill.store import rows, tallies
 from emdrill.store.cards import memory_from, put_memory
-from emdrill.store.db import Store, driver_of
+from emdrill.store.db import Store
 
 if TYPE_CHECKING:  # deck loading and the ORM load only when a deck is loaded
     from sqlmodel import Session
@@ -51,7 +51,7 @@ def load(store: Store, files: list[DeckFile], *, now: datetime, first: bool = Fa
               "merged": 0}
     regrouped = False
     added: list[str] = []
-    with store.write() as s:
+    with store.transact("load decks"), store.session() as s:
         # One read for every question the files name, and new ones written in two batched
         # INSERTs: a first load (a few hundred questions) is a handful of round trips, not
         # several per question.
@@ -93,7 +93,8 @@ def load(store: Store, files: list[DeckFile], *, now: datetime, first: bool = Fa
         # reviews now count towards another family's weakness (a question changed family,
         # or a merged question's reviews moved to one that may sit in another family)
         if regrouped or counts["merged"]:
-            tallies.rebuild(driver_of(s))
+            with store.transact("load decks") as con:  # joins: the flushed rows are seen
+                tallies.rebuild(con)
     return LoadResult(**counts)
 
 
@@ -134,14 +135,15 @@ def rebuild_aggregates(store: Store) -> None:
     whole, as a JSON import does)."""
     from sqlalchemy import text
 
-    with store.write() as s:
+    with store.transact("rebuild aggregates"), store.session() as s:
         s.execute(text(
             "UPDATE question SET reviews = (SELECT count(*) FROM review r "
             "WHERE r.question_id = question.id), due = CASE WHEN EXISTS (SELECT 1 FROM facet f "
             "WHERE f.question_id = question.id AND f.last_review IS NOT NULL) THEN "
             "(SELECT min(f.due) FROM facet f WHERE f.question_id = question.id) END"))
         refresh_new_order(s)
-        tallies.rebuild(driver_of(s))
+        with store.transact("rebuild aggregates") as con:  # joins it, flushed
+            tallies.rebuild(con)
 
 
 def _family_row(fam: Family, deck_id: str) -> FamilyRow:

@@ -37,7 +37,7 @@ def load_interview(store: Store) -> Interview | None:
 def save_interview(store: Store, interview: Interview) -> None:
     from emdrill.store.tables import InterviewRow
 
-    with store.write() as s:  # BEGIN IMMEDIATE: a read upgraded to a write would not wait
+    with store.transact("book the interview"), store.session() as s:
         s.merge(InterviewRow(id=1, at=interview.at, decks=list(interview.scope.decks),
                              families=list(interview.scope.families), set_at=interview.set_at,
                              excluded=sorted(interview.scope.excluded)))
@@ -45,18 +45,16 @@ def save_interview(store: Store, interview: Interview) -> None:
 
 def save_excluded(store: Store, excluded: frozenset[str]) -> None:
     """The questions kept out of the booked plan's scope (no plan: nothing to change)."""
-    with store.transaction() as con:
+    with store.transact("keep questions out of the plan") as con:
         con.execute("UPDATE interview SET excluded = ? WHERE id = 1",
                     (json.dumps(sorted(excluded)),))
 
 
 def clear_interview(store: Store) -> Interview | None:
     """Delete the plan; returns what it was."""
-    from sqlalchemy import text
-
     found = load_interview(store)
-    with store.write() as s:
-        s.execute(text("DELETE FROM interview"))
+    with store.transact("clear the interview") as con:
+        con.execute("DELETE FROM interview")
     return found
 
 
@@ -151,7 +149,7 @@ def load_fits(store: Store) -> dict[str, StoredFit]:
 def save_fit(store: Store, fit: StoredFit) -> None:
     from emdrill.store.tables import ParametersRow
 
-    with store.write() as s:
+    with store.transact("save fitted parameters"), store.session() as s:
         s.merge(ParametersRow(facet=fit.facet, parameters=list(fit.parameters or ()),
                               reviews=fit.reviews, total_reviews=fit.total_reviews,
                               log_loss=fit.log_loss, rmse=fit.rmse, fitted_at=fit.fitted_at))

@@ -91,7 +91,7 @@ def suspend(store: Store, ids: Sequence[str], *, on: bool) -> list[str]:
     """Suspend (`on`) or put back in play the questions `ids`; returns those that changed.
     Putting back also lifts a bury. Every id must name a question (`check_ids` first)."""
     changed: list[str] = []
-    with store.transaction() as con:
+    with store.transact("suspend") as con:
         for qid in dict.fromkeys(ids):
             if on:
                 cur = con.execute("UPDATE question SET user_suspended = 1 "
@@ -107,7 +107,7 @@ def suspend(store: Store, ids: Sequence[str], *, on: bool) -> list[str]:
 
 def bury(store: Store, ids: Sequence[str], *, until: datetime) -> None:
     """Keep the questions `ids` out of the queue until `until` (UTC)."""
-    with store.transaction() as con:
+    with store.transact("bury") as con:
         con.executemany("UPDATE question SET buried_until = ? WHERE id = ?",
                         [(to_db_time(until), qid) for qid in dict.fromkeys(ids)])
 
@@ -115,7 +115,7 @@ def bury(store: Store, ids: Sequence[str], *, until: datetime) -> None:
 def restore_flags(store: Store, question_id: str, *, user_suspended: bool,
                   buried_until: datetime | None) -> None:
     """Put one question's set-aside flags back as they were (a drill's undo)."""
-    with store.transaction() as con:
+    with store.transact("restore set-aside flags") as con:
         con.execute("UPDATE question SET user_suspended = ?, buried_until = ? WHERE id = ?",
                     (int(user_suspended),
                      None if buried_until is None else to_db_time(buried_until), question_id))
