@@ -2,7 +2,7 @@
 write of a process; the full check on demand (`emdrill check`).
 
 SQLite notices most damage only when a query walks over it. A command that writes must not
-add to a damaged file, so a write (`Store.write()`, `Store.transaction()`) runs
+add to a damaged file, so a write (`Store.transact`) runs
 `PRAGMA quick_check` before a process's first write when it is due (about 1 ms per 5,000
 reviews): after an unclean shutdown and once a UTC day (`Store._check_due`,
 docs/guarantees.md). Every open checks the header and the schema.

@@ -2,7 +2,7 @@
 reader that opens an up-to-date collection without SQLAlchemy.
 
 `emdrill suggest` only reads, so it goes through `open_reader` and never pays for importing
-SQLAlchemy and SQLModel; the ORM store (`store.db.Store`) reads through the same functions.
+SQLAlchemy and SQLModel; the full store (`store.db.Store`) reads through the same functions.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ BUSY_TIMEOUT_S = 5.0
 
 
 class Readable(Protocol):
-    """A collection that can be read with plain SQL: the ORM store or a `Reader`."""
+    """A collection that can be read with plain SQL: the full store or a `Reader`."""
 
     @property
     def path(self) -> Path: ...
