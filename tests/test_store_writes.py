@@ -73,7 +73,7 @@ def watch(monkeypatch: pytest.MonkeyPatch) -> _Watch:
         if self.writing is None:
             seen.opened_by.append("transact")
             seen.ops.append(op)
-        with transact(self, op, **kw) as con:  # type: ignore[arg-type]
+        with transact(self, op, **kw) as con:
             yield con
 
     monkeypatch.setattr(db, "_connector", watched_connector)
