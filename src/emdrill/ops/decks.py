@@ -158,7 +158,7 @@ def _load(store: Store, files: list[DeckFile], *, now: datetime, first: bool,
           hold: Holder | None) -> tuple[LoadResult, tuple[str, ...]]:
     if not files:
         raise DeckError("no deck files given (or the folder holds no *.toml)")
-    with store.transact("load decks"):
+    with store.transact("load decks", orm=True):
         problems = validate(files, _owned_elsewhere(store_decks.context(store),
                                                     store_decks.deck_sources(store), files))
         if problems:

@@ -57,7 +57,7 @@ def _load_bundled(store: Store, now: datetime, local: tzinfo | None) -> None:
     # files are parsed before the write lock, the count is read again under it, so only the
     # first one loads, and the others wait for that load (FIRST_USE_WAIT_MS), not fail.
     files = decks.parse_paths(decks.bundled_paths())
-    with store.transact("load the bundled deck", wait_ms=FIRST_USE_WAIT_MS):
+    with store.transact("load the bundled deck", orm=True, wait_ms=FIRST_USE_WAIT_MS):
         if store_cards.question_count(store) == 0:
             decks.load_parsed(store, files, now=now)
             if local is not None:  # nothing counted yet: count study days in the user's zone

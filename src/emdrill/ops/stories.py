@@ -63,7 +63,8 @@ def import_stories(store: Store, incoming: list[Story], *, now: datetime,
     """Match incoming stories to the bank; write them unless `dry_run`."""
     if dry_run:
         return plan_import(store_stories.list_stories(store), incoming)
-    with store.transact("import stories"):  # the bank read to match against is the one written to
+    # the bank read to match against is the one written to
+    with store.transact("import stories", orm=True):
         plan = plan_import(store_stories.list_stories(store), incoming)
         store_stories.apply_import(store, plan, now=now)
         return plan

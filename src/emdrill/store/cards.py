@@ -38,7 +38,7 @@ def stored_settings(store: Store) -> dict[str, str]:
 def save_setting(store: Store, key: str, value: str) -> None:
     from emdrill.store.tables import SettingRow
 
-    with store.transact("save a setting"), store.session() as s:
+    with store.transact("save a setting", orm=True), store.session() as s:
         s.merge(SettingRow(key=key, value=value))
 
 

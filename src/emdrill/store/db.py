@@ -178,13 +178,15 @@ class Store:
                     self.con.execute("ROLLBACK")
 
     @contextmanager
-    def transact(self, op: str, *, wait_ms: int | None = None
+    def transact(self, op: str, *, orm: bool = False, wait_ms: int | None = None
                  ) -> Iterator[sqlite3.Connection]:
         """The one write transaction, named by its operation (`op`: "grade", "load decks"):
         BEGIN IMMEDIATE, so what it reads cannot change before it commits; the quick check
         before the process's first write; then one COMMIT, or one ROLLBACK on any exception
-        (a kill leaves nothing of it). Joins a write already open. `wait_ms`: wait that long
-        for another writer instead of the usual busy timeout."""
+        (a kill leaves nothing of it). Joins a write already open. `orm`: the block uses
+        `session()`, so SQLAlchemy is loaded before the lock is taken, not while other
+        writers wait on it. `wait_ms`: wait that long for another writer instead of the
+        usual busy timeout."""
         if self.writing is not None:
             self._flush()
             yield self.con
@@ -192,6 +194,8 @@ class Store:
         if self._reading:
             raise RuntimeError(f"{op}: a write cannot start inside a read snapshot; "
                                "open the write first and read inside it")
+        if orm:
+            self._orm()
         with guard(self.path):
             self._begin(wait_ms)
             self.writing = op
@@ -269,6 +273,9 @@ class Store:
                                          poolclass=StaticPool, pool_reset_on_return=None,
                                          skip_autocommit_rollback=True)
             event.listen(self._engine, "commit", _commit_refused)
+            with self._engine.connect():  # the dialect's first-connect reads, done here
+                pass
+            import emdrill.store.tables  # noqa: F401  (the models a session works on)
         return self._engine
 
     def _flush(self) -> None:

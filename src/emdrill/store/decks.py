@@ -51,7 +51,7 @@ def load(store: Store, files: list[DeckFile], *, now: datetime, first: bool = Fa
               "merged": 0}
     regrouped = False
     added: list[str] = []
-    with store.transact("load decks"), store.session() as s:
+    with store.transact("load decks", orm=True), store.session() as s:
         # One read for every question the files name, and new ones written in two batched
         # INSERTs: a first load (a few hundred questions) is a handful of round trips, not
         # several per question.
@@ -135,7 +135,7 @@ def rebuild_aggregates(store: Store) -> None:
     whole, as a JSON import does)."""
     from sqlalchemy import text
 
-    with store.transact("rebuild aggregates"), store.session() as s:
+    with store.transact("rebuild aggregates", orm=True), store.session() as s:
         s.execute(text(
             "UPDATE question SET reviews = (SELECT count(*) FROM review r "
             "WHERE r.question_id = question.id), due = CASE WHEN EXISTS (SELECT 1 FROM facet f "

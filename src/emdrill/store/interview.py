@@ -37,7 +37,7 @@ def load_interview(store: Store) -> Interview | None:
 def save_interview(store: Store, interview: Interview) -> None:
     from emdrill.store.tables import InterviewRow
 
-    with store.transact("book the interview"), store.session() as s:
+    with store.transact("book the interview", orm=True), store.session() as s:
         s.merge(InterviewRow(id=1, at=interview.at, decks=list(interview.scope.decks),
                              families=list(interview.scope.families), set_at=interview.set_at,
                              excluded=sorted(interview.scope.excluded)))
@@ -149,7 +149,7 @@ def load_fits(store: Store) -> dict[str, StoredFit]:
 def save_fit(store: Store, fit: StoredFit) -> None:
     from emdrill.store.tables import ParametersRow
 
-    with store.transact("save fitted parameters"), store.session() as s:
+    with store.transact("save fitted parameters", orm=True), store.session() as s:
         s.merge(ParametersRow(facet=fit.facet, parameters=list(fit.parameters or ()),
                               reviews=fit.reviews, total_reviews=fit.total_reviews,
                               log_loss=fit.log_loss, rmse=fit.rmse, fitted_at=fit.fitted_at))

@@ -90,7 +90,7 @@ def add_rehearsal(store: Store, r: Rehearsal,
         findings=[dict(f) for f in detail] or [{"rule": rule, "ok": ok}
                                                for rule, ok in r.findings],
     )
-    with store.transact("add a rehearsal"), store.session() as s:
+    with store.transact("add a rehearsal", orm=True), store.session() as s:
         s.add(row)
         s.flush()
         assert row.id is not None
@@ -100,7 +100,7 @@ def add_rehearsal(store: Store, r: Rehearsal,
 def link_review(store: Store, rehearsal_id: int, review_id: int) -> None:
     from emdrill.store.tables import RehearsalRow
 
-    with store.transact("link a rehearsal to its review"), store.session() as s:
+    with store.transact("link a rehearsal to its review", orm=True), store.session() as s:
         row = s.get(RehearsalRow, rehearsal_id)
         if row is not None:
             row.review_id = review_id

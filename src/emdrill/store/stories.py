@@ -86,12 +86,12 @@ def _insert(s: Session, story: Story, now: datetime) -> StoryRow:
 
 def add_story(store: Store, story: Story, *, now: datetime) -> Story:
     """Store a new story; a given id is kept (restoring an export), otherwise one is assigned."""
-    with store.transact("add a story"), store.session() as s:
+    with store.transact("add a story", orm=True), store.session() as s:
         return to_story(_insert(s, story, now))
 
 
 def update_story(store: Store, story_id: int, story: Story, *, now: datetime) -> Story:
-    with store.transact("edit a story"), store.session() as s:
+    with store.transact("edit a story", orm=True), store.session() as s:
         row = _row(s, story_id)
         _fill(row, story)
         row.updated_at = now
@@ -101,7 +101,7 @@ def update_story(store: Store, story_id: int, story: Story, *, now: datetime) ->
 
 
 def delete_story(store: Store, story_id: int) -> Story:
-    with store.transact("delete a story"), store.session() as s:
+    with store.transact("delete a story", orm=True), store.session() as s:
         row = _row(s, story_id)
         story = to_story(row)
         s.delete(row)
@@ -110,7 +110,7 @@ def delete_story(store: Store, story_id: int) -> Story:
 
 def apply_import(store: Store, plan: ImportPlan, *, now: datetime) -> None:
     """Write a whole import in one transaction: all of it or none of it."""
-    with store.transact("import stories"), store.session() as s:
+    with store.transact("import stories", orm=True), store.session() as s:
         for story in plan.added:
             _insert(s, story, now)
         for story in plan.updated:
@@ -133,7 +133,7 @@ def systems(store: Store) -> dict[str, str]:
 def save_system(store: Store, category: str, text: str, *, now: datetime) -> None:
     from emdrill.store.tables import SystemRow
 
-    with store.transact("save a system"), store.session() as s:
+    with store.transact("save a system", orm=True), store.session() as s:
         s.merge(SystemRow(category=check_category(category), text=text, updated_at=now))
 
 
