@@ -13,7 +13,7 @@ from emdrill.core.exam import FirstSight
 from emdrill.core.fitting import FacetHistory, StoredFit
 from emdrill.core.interview import Interview, InterviewScope
 from emdrill.store import health
-from emdrill.store.codec import from_db_time, to_db_time
+from emdrill.store.codec import from_db_time, to_db_time, to_json_list
 from emdrill.store.db import Store
 
 # ---------------------------------------------------------------- the interview
@@ -149,12 +149,14 @@ def load_fits(store: Store) -> dict[str, StoredFit]:
 
 
 def save_fit(store: Store, fit: StoredFit) -> None:
-    from emdrill.store.tables import ParametersRow
-
-    with store.write() as s:
-        s.merge(ParametersRow(facet=fit.facet, parameters=list(fit.parameters or ()),
-                              reviews=fit.reviews, total_reviews=fit.total_reviews,
-                              log_loss=fit.log_loss, rmse=fit.rmse, fitted_at=fit.fitted_at))
+    """Record what `optimize` kept for one facet (replacing the facet's earlier run). Plain
+    SQL, so `optimize` does not load the ORM for one row."""
+    with store.transaction() as con:
+        con.execute(
+            "INSERT OR REPLACE INTO fsrs_parameters (facet, parameters, reviews, total_reviews,"
+            " log_loss, rmse, fitted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (fit.facet, to_json_list(fit.parameters), fit.reviews, fit.total_reviews,
+             fit.log_loss, fit.rmse, to_db_time(fit.fitted_at)))
 
 
 def histories(store: Store, facet: str) -> list[FacetHistory]:
