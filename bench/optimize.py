@@ -63,7 +63,8 @@ def _child(product: str, folder: Path, fit_only: bool) -> dict[str, Any]:
         col = Collection(str(folder / "anki" / "collection.anki2"))
         start_cpu, start_wall = time.process_time(), time.perf_counter()
         response = col.backend.compute_fsrs_params(
-            search="deck:bench", current_params=list(rs.DEFAULT_PARAMETERS), ignore_revlogs_before_ms=0,
+            search="deck:bench", current_params=list(rs.DEFAULT_PARAMETERS),
+            ignore_revlogs_before_ms=0,
             num_of_relearning_steps=1, health_check=False)
         detail = response.fsrs_items
         col.close()
