@@ -163,8 +163,10 @@ def histories(store: Store, facet: str) -> list[FacetHistory]:
     """Every question's ratings of one facet, oldest first; reviews that did not grade the
     facet (one-facet reviews made in Anki) are left out."""
     column = "intent_rating" if facet == "intent" else "story_rating"
+    # `+question_id`: read the table in its own order and sort, rather than walk the
+    # review_question index and fetch each row from elsewhere (half the CPU at 1M reviews)
     sql = (f"SELECT question_id, reviewed_at, {column} FROM review "
-           f"WHERE {column} IS NOT NULL ORDER BY question_id, reviewed_at, id")
+           f"WHERE {column} IS NOT NULL ORDER BY +question_id, reviewed_at, id")
     result: list[FacetHistory] = []
     with store.read() as con:
         for question_id, at, rating in con.execute(sql):
