@@ -43,8 +43,6 @@ from sqlmodel import Field, SQLModel
 from emdrill.store.codec import from_db_time, json_list, to_db_time, to_json_list
 from emdrill.store.migrations import MATURE_RULE, family_day_change
 
-__all__ = ["from_db_time", "to_db_time"]  # the codec, re-exported for the tables' users
-
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Stores aware datetimes as fixed-width UTC ISO text, so text order is time order
