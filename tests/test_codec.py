@@ -15,7 +15,7 @@ from sqlmodel import Session, create_engine, select
 from conftest import ASYMMETRIC, STORE_NOW
 from emdrill.core.errors import DamagedError
 from emdrill.core.scheduler import Memory
-from emdrill.store import cards, codec, tables
+from emdrill.store import cards, codec, health, tables
 from emdrill.store.db import Store
 from emdrill.store.rows import QUESTION_COLUMNS
 
@@ -138,3 +138,20 @@ def test_what_the_orm_writes_the_codec_reads_and_back(tmp_path: Path) -> None:
     con.commit()
     engine.dispose()
     assert _orm_memories(tmp_path / "c.db", "q") == {"intent": memory, "story": other}
+
+
+def _typed(kind: type) -> dict[str, tuple[str, ...]]:
+    found = {}
+    for model in (m for m in vars(tables).values() if hasattr(m, "__table__")):
+        table = model.__table__
+        names = tuple(c.name for c in table.columns if isinstance(c.type, kind))
+        if names:
+            found[table.name] = names
+    return found
+
+
+def test_the_check_reads_back_every_time_and_list_the_models_declare() -> None:
+    """`emdrill check` (store/health.py, read on every open: no models there) looks at the
+    very columns the models store through the time and the list codec."""
+    assert _typed(tables.UTCDateTime) == health.TIME_COLUMNS
+    assert _typed(tables.JSONList) == health.JSON_COLUMNS
