@@ -22,9 +22,9 @@ from emdrill.store import backup as store_backup
 from emdrill.store import decks as store_decks
 from emdrill.store import dump as store_dump
 from emdrill.store.anki import collection_member
+from emdrill.store.codec import to_db_time
 from emdrill.store.db import Store, open_store
 from emdrill.store.migrations import LATEST
-from emdrill.store.tables import to_db_time
 
 KINDS = ("anki", "json", "questions")
 _BOM = b"\xef\xbb\xbf"

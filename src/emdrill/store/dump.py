@@ -7,7 +7,6 @@ fails with `FILE: section[i].field: ...` rather than landing as a broken databas
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from sqlmodel import SQLModel
 
 from emdrill.core.dumpfile import SECTIONS, DumpError, Row
 from emdrill.core.timing import FIRST_YEAR, LAST_YEAR, time_in_range
+from emdrill.store.codec import json_list, to_db_time, to_json_list
 from emdrill.store.db import Store, run_migrations
 from emdrill.store.tables import (
     AnkiReviewRow,
@@ -38,7 +38,6 @@ from emdrill.store.tables import (
     StoryRow,
     SystemRow,
     UTCDateTime,
-    to_db_time,
 )
 
 MODELS: dict[str, type[SQLModel]] = {
@@ -102,7 +101,7 @@ def iter_rows(con: sqlite3.Connection, section: str) -> Iterator[Row]:
 
 def _out(row: Row, lists: set[str], flags: set[str]) -> Row:
     for name in lists:
-        row[name] = json.loads(row[name]) if row[name] else []
+        row[name] = json_list(row[name])
     for name in flags:
         row[name] = bool(row[name])
     return row
@@ -205,7 +204,7 @@ def _value(where: str, name: str, value: Any, info: dict[str, tuple[str, bool]],
     if name in lists:
         if not isinstance(value, list):
             raise DumpError(f"{where}.{name}: must be a list")
-        return json.dumps(value, ensure_ascii=False)
+        return to_json_list(value)
     if name in flags:
         if not isinstance(value, bool):
             raise DumpError(f"{where}.{name}: must be true or false")

@@ -6,14 +6,13 @@ only in the functions that write.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from emdrill.core.exam import FirstSight
 from emdrill.core.fitting import FacetHistory, StoredFit
 from emdrill.core.interview import Interview, InterviewScope
 from emdrill.store import health
-from emdrill.store.codec import from_db_time, to_db_time, to_json_list
+from emdrill.store.codec import from_db_time, json_list, to_db_time, to_json_list
 from emdrill.store.db import Store
 
 # ---------------------------------------------------------------- the interview
@@ -29,8 +28,8 @@ def load_interview(store: Store) -> Interview | None:
     if not health.TIME_FLOOR <= at <= health.TIME_CEILING:
         return None  # no plan one can reach (an older import's); `check` reports it
     return Interview(at=from_db_time(at),
-                     scope=InterviewScope(tuple(json.loads(decks)), tuple(json.loads(families)),
-                                 frozenset(json.loads(excluded))),
+                     scope=InterviewScope(tuple(json_list(decks)), tuple(json_list(families)),
+                                 frozenset(json_list(excluded))),
                      set_at=from_db_time(set_at))
 
 
@@ -47,7 +46,7 @@ def save_excluded(store: Store, excluded: frozenset[str]) -> None:
     """The questions kept out of the booked plan's scope (no plan: nothing to change)."""
     with store.transaction() as con:
         con.execute("UPDATE interview SET excluded = ? WHERE id = 1",
-                    (json.dumps(sorted(excluded)),))
+                    (to_json_list(sorted(excluded)),))
 
 
 def clear_interview(store: Store) -> Interview | None:
@@ -142,7 +141,7 @@ def load_fits(store: Store) -> dict[str, StoredFit]:
     with store.read() as con:
         rows = con.execute(sql).fetchall()
     return {facet: StoredFit(facet=facet,
-                             parameters=tuple(float(v) for v in json.loads(params)) or None,
+                             parameters=tuple(float(v) for v in json_list(params)) or None,
                              reviews=int(reviews), total_reviews=int(total),
                              log_loss=log_loss, rmse=rmse, fitted_at=from_db_time(at))
             for facet, params, reviews, total, log_loss, rmse, at in rows}
