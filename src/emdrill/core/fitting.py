@@ -17,6 +17,7 @@ bytes a step), as it does for Anki's; nothing in Python holds one tuple per pref
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -75,7 +76,8 @@ class TrainingSet(Sequence[Item]):
     def __init__(self) -> None:
         self._steps: list[tuple[tuple[int, int], ...]] = []
         self._ends: list[tuple[int, ...]] = []
-        self._index: list[tuple[int, int]] = []  # item -> (history, end)
+        self._before: list[int] = []  # per history: the items of the histories before it
+        self._count = 0
         self._converted: list[FSRSItem] | None = None
 
     def add(self, steps: Sequence[tuple[int, int]], ends: Sequence[int]) -> None:
@@ -84,11 +86,12 @@ class TrainingSet(Sequence[Item]):
             return
         self._steps.append(tuple(steps))
         self._ends.append(tuple(ends))
-        self._index.extend((len(self._steps) - 1, end) for end in ends)
+        self._before.append(self._count)
+        self._count += len(ends)
         self._converted = None
 
     def __len__(self) -> int:
-        return len(self._index)
+        return self._count
 
     @overload
     def __getitem__(self, i: int) -> Item: ...
@@ -99,8 +102,11 @@ class TrainingSet(Sequence[Item]):
     def __getitem__(self, i: int | slice) -> Item | Sequence[Item]:
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(len(self)))]
-        history, end = self._index[i]
-        return self._steps[history][:end]
+        if not -self._count <= i < self._count:
+            raise IndexError(i)
+        i %= self._count
+        history = bisect.bisect_right(self._before, i) - 1
+        return self._steps[history][:self._ends[history][i - self._before[history]]]
 
     def __iter__(self) -> Iterator[Item]:
         for steps, ends in zip(self._steps, self._ends, strict=True):
