@@ -102,18 +102,24 @@ def write_whole(path: Path, write: Callable[[Path], object], *, collection: Path
 
 @contextmanager
 def _text_of(path: Path) -> Iterator[Read]:
-    """The export's text, read a chunk at a time (a byte-order mark is dropped)."""
+    """The export's text, read a chunk at a time (a byte-order mark is dropped). Only the
+    file's own open and reads are said as "cannot read"; what the caller does with the text
+    raises its own errors."""
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            def read(n: int) -> str:
-                try:
-                    return handle.read(n)
-                except UnicodeDecodeError:
-                    raise InputError(f"{path}: not UTF-8 text") from None
-
-            yield read
+        handle = path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+
+    def read(n: int) -> str:
+        try:
+            return handle.read(n)
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: not UTF-8 text") from None
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+
+    with handle:
+        yield read
 
 
 def read_header(path: Path) -> Header:
