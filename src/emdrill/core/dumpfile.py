@@ -172,6 +172,14 @@ class _Text:
         line = self.lines + self.buf.count("\n", 0, self.pos if at is None else at) + 1
         return DumpError(f"{self.path}:{line}: not valid JSON ({msg})")
 
+    def _closed(self, closer: str) -> bool:
+        """After an item: True (taken) at `closer`, False (taken) at a comma, else fail."""
+        char = self.peek()
+        if char not in (closer, ","):
+            raise self.fail("Expecting ',' delimiter")
+        self.pos += 1
+        return char == closer
+
     def _take(self, char: str, msg: str) -> None:
         if self.peek() != char:
             raise self.fail(msg)
@@ -213,13 +221,8 @@ class _Text:
             return
         while True:
             yield self.value()
-            char = self.peek()
-            self.pos += 1
-            if char == "]":
+            if self._closed("]"):
                 return
-            if char != ",":
-                self.pos -= 1
-                raise self.fail("Expecting ',' delimiter")
 
     def members(self) -> Iterator[str]:
         """The top object's keys in order; after each, the caller takes or skips its value.
@@ -248,12 +251,7 @@ class _Text:
                 seen.add(key)
                 self._take(":", "Expecting ':' delimiter")
                 yield key
-                char = self.peek()
-                self.pos += 1
-                if char == "}":
+                if self._closed("}"):
                     break
-                if char != ",":
-                    self.pos -= 1
-                    raise self.fail("Expecting ',' delimiter")
         if self.peek() != "":
             raise self.fail("Extra data")
