@@ -139,17 +139,32 @@ def _modules() -> Iterator[tuple[str, ast.Module]]:
         yield path.relative_to(SRC).as_posix(), ast.parse(path.read_text(encoding="utf-8"))
 
 
+# `tables.create_schema` builds an empty database from the models on an engine it is handed
+# (the schema tests), never an open collection.
+OWN_ENGINES = {"store/db.py", "store/tables.py"}
+
+
+def _statement_starts(tree: ast.Module) -> Iterator[ast.Constant]:
+    """Every string constant that begins a statement: a plain string, or the first part of
+    an f-string (a later part, like a trigger's `... BEGIN UPDATE`, is inside one)."""
+    inner = {id(part) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr)
+             for part in node.values[1:]}
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Constant) and isinstance(node.value, str)
+                and id(node) not in inner):
+            yield node
+
+
 def test_no_module_begins_or_ends_a_transaction_outside_the_store() -> None:
     found: list[str] = []
     for name, tree in _modules():
+        if name not in OWN_CONNECTIONS:
+            found += [f"{name}:{node.lineno}: {str(node.value)[:30]!r}"
+                      for node in _statement_starts(tree) if ENDS.match(str(node.value))]
         for node in ast.walk(tree):
-            if (isinstance(node, ast.Constant) and isinstance(node.value, str)
-                    and ENDS.match(node.value)
-                    and name not in OWN_CONNECTIONS):
-                found.append(f"{name}:{node.lineno}: {node.value[:30]!r}")
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                     and node.func.attr in ("commit", "rollback", "begin", "begin_nested")
-                    and name != "store/db.py"):
+                    and name not in OWN_ENGINES):
                 found.append(f"{name}:{node.lineno}: .{node.func.attr}()")
             if (isinstance(node, ast.Attribute) and node.attr in ("write", "transaction")
                     and isinstance(node.value, ast.Name) and node.value.id == "store"):
