@@ -31,6 +31,7 @@ from emdrill.core.types import Card, Question
 from emdrill.ops import decks, grading
 from emdrill.ops import mock as mock_ops
 from emdrill.ops.grading import StoryAnswer
+from emdrill.store import cards as store_cards
 from emdrill.store import practice as store_practice
 from emdrill.store.db import Store
 from shared import cli
@@ -192,3 +193,25 @@ def test_piped_mock(home: Path, mini_deck: Path, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "checks 5/5" in result.stdout and "not graded" in result.stdout
     assert "Mock over: 1 answer rehearsed." in result.stdout
+
+
+def test_a_rehearsal_grade_and_its_link_are_one_write(store: Store,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The review (the grade's undo record) and the rehearsal's link to it commit as one:
+    a failure while linking leaves no review and the facets as they were."""
+    mock = _mock(store)
+    asked = mock.questions[0]
+    saved = mock.save(asked, at=T0, answer_seconds=120, follow_ups=[],
+                      checks=[True] * 5)
+    before = store_cards.load_card(store, asked.card.id)
+
+    def broken(*_: object) -> None:
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(store_practice, "link_review", broken)
+    with pytest.raises(OSError, match="disk gone"):
+        mock.grade(saved, intent=Rating.AGAIN, story=StoryAnswer(verdict=False))
+    with store.read() as con:
+        assert con.execute("SELECT count(*) FROM review").fetchone()[0] == 0
+    assert store_cards.load_card(store, asked.card.id) == before
+    assert store_practice.rehearsals(store)[0].review_id is None

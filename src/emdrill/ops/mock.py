@@ -125,10 +125,12 @@ class Mock:
     def grade(self, rehearsal: Rehearsal, *, intent: Rating, story: StoryAnswer) -> Graded:
         """The optional grade after a rehearsal, so FSRS gets the signal when it is given."""
         assert rehearsal.id is not None
-        graded = grading.grade(self.store, self.clock(), rehearsal.question_id,
-                               intent=intent, story=story,
-                               seconds=rehearsal.answer_seconds, mode="mock")
-        store_practice.link_review(self.store, rehearsal.id, graded.review_id)
+        # one write: the review (the grade's undo record) and the rehearsal's link to it
+        with self.store.transact("grade a rehearsal", orm=True):
+            graded = grading.grade(self.store, self.clock(), rehearsal.question_id,
+                                   intent=intent, story=story,
+                                   seconds=rehearsal.answer_seconds, mode="mock")
+            store_practice.link_review(self.store, rehearsal.id, graded.review_id)
         return graded
 
 
