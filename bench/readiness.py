@@ -359,6 +359,7 @@ def report(minutes: int, outcomes: Sequence[Outcome], names: dict[str, str]) -> 
           + f" ({_mean([o.first_sights for o in outcomes]):.0f} first sights on average)")
     _carry(outcomes)
     _errors(outcomes)
+    _per_seed(outcomes)
     _family_table(outcomes, names)
 
 
@@ -394,6 +395,18 @@ def _errors(outcomes: Sequence[Outcome]) -> None:
             print(f"  {facet + ', ' + label:<34} {_mean(errors):>+6.1f} "
                   f"{_mean([abs(e) for e in errors]):>9.1f} "
                   f"{sum(abs(e) <= 10 for e in errors):>7}/{n}")
+
+
+def _per_seed(outcomes: Sequence[Outcome]) -> None:
+    """Each seed's day-5 intent forecast against its morning exam (dice and expected)."""
+    print("per seed, intent: day-5 forecast / exam (dice) / expected exam, in %")
+    cells = []
+    for seed, o in enumerate(outcomes, start=1):
+        exam = _mean([float(a[1]) for a in o.exam])
+        cells.append(f"{seed:>2}: {100 * o.forecast['day5'][0]:3.0f}/{100 * exam:3.0f}/"
+                     f"{100 * o.expected[0]:3.0f}")
+    for start in range(0, len(cells), 5):
+        print("  " + "  ".join(cells[start:start + 5]))
 
 
 def _family_table(outcomes: Sequence[Outcome], names: dict[str, str]) -> None:
