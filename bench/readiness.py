@@ -2,7 +2,7 @@
 
     python bench/readiness.py [--seeds 20] [--days 10] [--minutes 5 10] [--questions 10]
                               [--sibling 0.7] [--family 0.2] [--first-sight 0.5]
-                              [--exam-day 0]
+                              [--exam-day 0] [--no-step]
 
 A loop is booked `--days` ahead on a new collection with the bundled deck (every question
 in scope). The learner is emdrill.ops.simulation's (a true memory per facet following
@@ -30,6 +30,11 @@ Per family the exam answers are pooled over the seeds. Beside it, *loop draw* is
 learner's exact mean chance over every in-scope question it has never answered: what a loop
 asking unseen questions at random would find (the exam pool is drawn from the larger intent
 groups, so its questions more often have a drilled sibling).
+
+The learner follows the plan's steps like a user: when `interview` asks it to sit a short
+exam (`interview.step_exam`, from the day after the booking's first third), it sits that
+exam at the end of the day's drill, answering as in `--exam-day` below; `--no-step` has it
+ignore the step (the forecast then rests on the drills' first sights alone).
 
 `--exam-day N` also has the learner sit an exam (the pool's questions, as `emdrill exam`
 asks them) at the end of day N, before the day-5 forecast when N < 5: its answers are first
@@ -142,6 +147,15 @@ class Outcome:
     evidence: Carried = field(default_factory=Carried)  # what they showed, on day 5
     # the exam's intents: (its group seen, the learner's true carry-over T), per question
     carry: list[tuple[bool, float]] = field(default_factory=list)
+    step_day: int = 0  # the day the plan's exam step was sat (0: none)
+    share: float = 0.0  # the day-5 forecast's share of unseen questions of a known intent
+
+
+def _share_known(cards: Sequence[Card], groups: dict[str, str],
+                 outlook: plan_ops.InterviewOutlook) -> float:
+    """The mix the day-5 forecast assumes (`share_known_at_date`, as `interview` takes it)."""
+    by_date = {c.id for c in cards if not c.is_new} | {c.id for c in outlook.plan.introduce}
+    return share_known_at_date(groups, groups, seen_by_date=by_date)
 
 
 def _family_forecast(store: Store, cards: Sequence[Card], groups: dict[str, str],
@@ -207,7 +221,7 @@ def drill_day(store: Store, learner: TransferLearner, plan: SimulationPlan, minu
 
 def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int,
         sibling: float = SIBLING, in_family: float = FAMILY,
-        first_sight: float = 0.5, exam_day: int = 0) -> Outcome:
+        first_sight: float = 0.5, exam_day: int = 0, steps: bool = True) -> Outcome:
     plan = SimulationPlan(days=days, answers=max(1, round(minutes * 60 / SECONDS)), seconds=SECONDS,
                 seed=seed)
     interview_at = (plan.start + timedelta(days=days)).replace(hour=9, minute=0)
@@ -237,6 +251,7 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
             forecast: dict[str, tuple[float, float]] = {}
             family_forecast: dict[str, float] = {}
             source, sights, evidence = "", 0, Carried()
+            step_day, share = 0, 0.0
             for day in range(days):
                 kinds.append(Counter())
                 before = Counter(tally)
@@ -249,9 +264,13 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
                     worst = max(worst, max(today.values()) / total)
                 for fam in today:
                     first_day.setdefault(fam, day)
+                evening = plan.start + timedelta(days=day, hours=11)
                 if day + 1 == exam_day:
-                    _sit_exam(store, learner, plan.start + timedelta(days=day, hours=11),
-                              count=questions, seed=seed)
+                    _sit_exam(store, learner, evening, count=questions, seed=seed)
+                step = plan_ops.step_exam(store, Clock(now=evening, local=UTC)) if steps else 0
+                if step:  # the plan's step: "sit an 8-question exam", as a user follows it
+                    _sit_exam(store, learner, evening, count=step, seed=seed)
+                    step_day = day + 1
                 if day + 1 in (FORECAST_DAY, days):
                     clock = Clock(now=plan.start + timedelta(days=day, hours=12), local=UTC)
                     outlook = plan_ops.outlook(store, clock, opening.settings(store))
@@ -262,6 +281,7 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
                         family_forecast = _family_forecast(
                             store, store_cards.load_cards(store), groups, outlook)
                         source = outlook.forecast_unseen.source
+                        share = _share_known(store_cards.load_cards(store), groups, outlook)
                         answers = store_interview.first_sight_answers(store)
                         sights, evidence = len(answers), carried(answers, groups)
             cards = store_cards.load_cards(store)
@@ -292,7 +312,7 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
                    forecast, family_forecast, exam, (loop[0], loop[1]),
                    expected=(_mean(expected[0]), _mean(expected[1])), source=source,
                    first_sights=sights, evidence=evidence, carry=carry,
-                   planned=planned.plan.groups_at_date,
+                   planned=planned.plan.groups_at_date, step_day=step_day, share=share,
                    reviewed=sum(len(d) >= 2 for d in days_answered.values()), kinds=kinds)
 
 
@@ -377,7 +397,11 @@ def _carry(outcomes: Sequence[Outcome]) -> None:
           f"{_mean([t.transfer(PRIOR_NEW_GROUP) for t in new]):.2f} from "
           f"{_mean([t.answers for t in new]):.1f}; on the exam: "
           f"{len(true_known) / max(1, len(carry)):.0%} of its questions a known intent, "
-          f"true T {_mean(true_known):.2f} known, {_mean(true_new):.2f} new")
+          f"true T {_mean(true_known):.2f} known, {_mean(true_new):.2f} new; the forecast "
+          f"took {_mean([o.share for o in outcomes]):.0%} a known intent")
+    steps = [o.step_day for o in outcomes if o.step_day]
+    print(f"the plan's exam step sat in {len(steps)}/{len(outcomes)} seeds"
+          + (f", on day {min(steps)}-{max(steps)}" if steps else ""))
 
 
 def _errors(outcomes: Sequence[Outcome]) -> None:
@@ -441,6 +465,8 @@ def main() -> None:
                         help="the learner's transfer to another group of the family")
     parser.add_argument("--first-sight", type=float, default=0.5,
                         help="the learner's chance at a drill's first sight with no transfer")
+    parser.add_argument("--no-step", action="store_true",
+                        help="the learner ignores the plan's exam step")
     parser.add_argument("--exam-day", type=int, default=0,
                         help="also sit an exam at the end of this day (0: none before the "
                              "morning)")
@@ -455,7 +481,7 @@ def main() -> None:
         outcomes = [run(paths, days=args.days, minutes=minutes, seed=s,
                         questions=args.questions, sibling=args.sibling,
                         in_family=args.family, first_sight=args.first_sight,
-                        exam_day=args.exam_day)
+                        exam_day=args.exam_day, steps=not args.no_step)
                     for s in range(1, args.seeds + 1)]
         report(minutes, outcomes, names)
         print(f"({time.perf_counter() - started:.0f} s)")

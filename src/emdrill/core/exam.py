@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from emdrill.core.plan import DEFAULT_FIRST_SIGHT
+from emdrill.core.plan import DEFAULT_FIRST_SIGHT, front_days
 from emdrill.core.types import Card
 
 EXAM_QUESTIONS = 10  # about as many as a loop asks, and enough for an interval of use
@@ -42,6 +42,15 @@ def choose(cards: Sequence[Card], *, answered: Collection[str], count: int,
             if by_family[family] and len(chosen) < count:
                 chosen.append(by_family[family].pop())
     return chosen
+
+
+def new_wordings_first(cards: Sequence[Card], *, groups: Mapping[str, str],
+                       seen: Collection[str]) -> tuple[list[Card], list[Card]]:
+    """`cards` split in two, order kept: those whose intent group has a member in `seen`
+    (a new wording of an intent already drilled) and the rest."""
+    known = {groups.get(q, q) for q in seen}
+    first = [c for c in cards if groups.get(c.id, c.id) in known]
+    return first, [c for c in cards if groups.get(c.id, c.id) not in known]
 
 
 POOL_SHARE = 0.10  # of the questions in a plan's scope, held back for exams
@@ -262,6 +271,24 @@ def forecast_unseen(exams: Sequence[Exam], *, seen_share: float,
     return UnseenForecast(chance(INTENT_CHANCE, found.intent_known, found.intent_new),
                           chance(STORY_CHANCE, found.story_known, found.story_new), False,
                           "first sights" if found.answers else "prior")
+
+
+# The plan's exam step (docs/interview.md, "The plan's exam"). At a few minutes a day the
+# plan shows one wording of every intent before any second wording, so no first sight before
+# the date is a new wording of a known intent and T_known would stay at the prior. A short
+# exam of such wordings, once every family has started, measures it from the user's picks.
+STEP_QUESTIONS = 8  # about 4 minutes at a drill's pace: under a 5-minute day
+
+
+def exam_step(*, days_booked: int, days_left: int, exams_since_booking: int,
+              release_days: int) -> int:
+    """The questions of the exam the plan asks the user to sit now, 0 for none: from the day
+    after the booking's first third (every family started, some intents drilled) until an
+    exam has been sat since the booking, never in the last `release_days` study days (the
+    pool joins the drills then, and an exam is the morning's)."""
+    if exams_since_booking or days_left <= release_days:
+        return 0
+    return STEP_QUESTIONS if days_booked - days_left >= front_days(days_booked) else 0
 
 
 def share_known_at_date(scope: Iterable[str], groups: Mapping[str, str], *,
