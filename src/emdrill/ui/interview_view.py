@@ -59,6 +59,7 @@ def interview_json(o: InterviewOutlook, local: tzinfo) -> dict[str, Any]:
                           "siblings": b.coverage.siblings} for b in o.buys],
             "narrower": [{"families": list(n.families), "minutes_needed": n.minutes_needed,
                           "groups_once": n.groups_once} for n in o.narrower],
+            "exam_step": {"questions": o.exam_step} if o.exam_step else None,
             "weakest": [{"family": w.family, "readiness": _r(w.readiness), "seen": w.seen,
                          "in_scope": w.in_scope, "do": w.do, "command": w.command}
                         for w in weakest_families(o.plan.readiness, o.plan.days_left)]}
@@ -138,7 +139,8 @@ def show_outlook(o: InterviewOutlook, *, local: tzinfo, console: Console | None 
         con.print(line)
     if p.days_left == 0:
         return
-    for text, command in (*choice_lines(o, local), *(story_step(o) if step else [])):
+    for text, command in (*choice_lines(o, local), *exam_step_lines(o),
+                          *(story_step(o) if step else [])):
         con.print(text)
         if command:
             con.print(Text(f"  {command}", style="bold"), soft_wrap=True)
@@ -215,6 +217,16 @@ def story_step(o: InterviewOutlook) -> list[tuple[str, str]]:
     return [(f"Step: write your slot-{slot} story{f' ({name})' if name else ''}: "
              f"{plural(count, 'new question')} in the plan rely on it.",
              f"emdrill story add --slot {slot}")]
+
+
+def exam_step_lines(o: InterviewOutlook) -> list[tuple[str, str]]:
+    """The short exam the plan asks for now: new wordings of intents you drilled, so the
+    forecast for unseen questions rests on your own answers, not on a prior."""
+    if not o.exam_step:
+        return []
+    return [(f"Step: sit a {o.exam_step}-question exam of new wordings of intents you "
+             "drilled; it measures how far your decoding carries to a question never seen.",
+             f"emdrill exam --questions {o.exam_step}")]
 
 
 _WEAK_WHAT = {"start": "not started: drill it", "decode": "its intents: decode them",
