@@ -148,6 +148,7 @@ class Outcome:
     # the exam's intents: (its group seen, the learner's true carry-over T), per question
     carry: list[tuple[bool, float]] = field(default_factory=list)
     step_day: int = 0  # the day the plan's exam step was sat (0: none)
+    interval: tuple[float, float] = (0.0, 1.0)  # the day-5 intent forecast's low-high
     share: float = 0.0  # the day-5 forecast's share of unseen questions of a known intent
 
 
@@ -251,7 +252,7 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
             forecast: dict[str, tuple[float, float]] = {}
             family_forecast: dict[str, float] = {}
             source, sights, evidence = "", 0, Carried()
-            step_day, share = 0, 0.0
+            step_day, share, interval = 0, 0.0, (0.0, 1.0)
             for day in range(days):
                 kinds.append(Counter())
                 before = Counter(tally)
@@ -277,6 +278,8 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
                     assert outlook is not None
                     key = "day5" if day + 1 == FORECAST_DAY else "eve"
                     forecast[key] = outlook.forecast_unseen[:2]
+                    if key == "day5":
+                        interval = (outlook.forecast_unseen.low, outlook.forecast_unseen.high)
                     if key == "day5":
                         family_forecast = _family_forecast(
                             store, store_cards.load_cards(store), groups, outlook)
@@ -313,6 +316,7 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
                    expected=(_mean(expected[0]), _mean(expected[1])), source=source,
                    first_sights=sights, evidence=evidence, carry=carry,
                    planned=planned.plan.groups_at_date, step_day=step_day, share=share,
+                   interval=interval,
                    reviewed=sum(len(d) >= 2 for d in days_answered.values()), kinds=kinds)
 
 
@@ -379,6 +383,7 @@ def report(minutes: int, outcomes: Sequence[Outcome], names: dict[str, str]) -> 
           + f" ({_mean([o.first_sights for o in outcomes]):.0f} first sights on average)")
     _carry(outcomes)
     _errors(outcomes)
+    _interval(outcomes)
     _per_seed(outcomes)
     _family_table(outcomes, names)
 
@@ -421,16 +426,31 @@ def _errors(outcomes: Sequence[Outcome]) -> None:
                   f"{sum(abs(e) <= 10 for e in errors):>7}/{n}")
 
 
+def _interval(outcomes: Sequence[Outcome]) -> None:
+    """How often the day-5 forecast's 80% interval holds the morning's figures."""
+    n = len(outcomes)
+    width = _mean([o.interval[1] - o.interval[0] for o in outcomes])
+    held = {"the expected exam": [o.expected[0] for o in outcomes],
+            "the exam (dice)": [_mean([float(a[1]) for a in o.exam]) for o in outcomes],
+            "the loop draw": [o.loop[0] for o in outcomes]}
+    inside = {label: sum(o.interval[0] <= t <= o.interval[1]
+                         for o, t in zip(outcomes, truth, strict=True))
+              for label, truth in held.items()}
+    print(f"day-{FORECAST_DAY} intent interval (80%, mean width {100 * width:.0f} points) holds "
+          + ", ".join(f"{label} in {count}/{n}" for label, count in inside.items()))
+
+
 def _per_seed(outcomes: Sequence[Outcome]) -> None:
     """Each seed's day-5 intent forecast against its morning exam (dice and expected)."""
-    print("per seed, intent: day-5 forecast / exam (dice) / expected exam, in %")
+    print("per seed, intent: day-5 forecast (its interval) / exam (dice) / expected exam, %")
     cells = []
     for seed, o in enumerate(outcomes, start=1):
         exam = _mean([float(a[1]) for a in o.exam])
-        cells.append(f"{seed:>2}: {100 * o.forecast['day5'][0]:3.0f}/{100 * exam:3.0f}/"
-                     f"{100 * o.expected[0]:3.0f}")
-    for start in range(0, len(cells), 5):
-        print("  " + "  ".join(cells[start:start + 5]))
+        low, high = (100 * v for v in o.interval)
+        cells.append(f"{seed:>2}: {100 * o.forecast['day5'][0]:3.0f} ({low:2.0f}-{high:3.0f})/"
+                     f"{100 * exam:3.0f}/{100 * o.expected[0]:3.0f}")
+    for start in range(0, len(cells), 4):
+        print("  " + "  ".join(cells[start:start + 4]))
 
 
 def _family_table(outcomes: Sequence[Outcome], names: dict[str, str]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -157,4 +158,7 @@ def test_the_step_stays_in_the_window(booked: Store, size: str) -> None:
     flat = " ".join(screen.split())
     assert f"Step: sit a {STEP_QUESTIONS}-question exam of new wordings" in flat, screen
     assert f"  emdrill exam --questions {STEP_QUESTIONS}" in term.lines
+    # the forecast it will measure, with where it likely lies
+    assert re.search(r"Unseen questions on the day: intent \d+% \(likely \d+-\d+%\), "
+                     r"story \d+%", flat), screen
     assert "…" not in screen and all(len(line) <= cols for line in term.lines)

@@ -190,13 +190,24 @@ class SightTally:
 
     answers: int = 0
     score: float = 0.0
+    odds: float = 0.0  # the sum of g / (1 - g) over the answers: their spread (`variance`)
 
     def add(self, right: bool, guess: float) -> SightTally:
-        return SightTally(self.answers + 1, self.score + (float(right) - guess) / (1 - guess))
+        return SightTally(self.answers + 1, self.score + (float(right) - guess) / (1 - guess),
+                          self.odds + guess / (1 - guess))
 
     def transfer(self, prior: float, *, weight: int = PRIOR_ANSWERS) -> float:
         """T, the prior counted as `weight` answers, between 0 and 1."""
         return min(1.0, max(0.0, (weight * prior + self.score) / (weight + self.answers)))
+
+    def variance(self, prior: float, *, guess: float, weight: int = PRIOR_ANSWERS) -> float:
+        """How far T may be off: an answer right with chance p = g + (1 - g) T scores with a
+        variance of (1 - T)(g / (1 - g) + T); the prior counts as `weight` answers of the
+        exam's own `guess`, uncertainty included, so with no answer T is as unsure as
+        `weight` picks would leave it."""
+        t = self.transfer(prior, weight=weight)
+        spread = (1 - t) * (weight * (guess / (1 - guess) + t) + self.odds + self.answers * t)
+        return spread / (weight + self.answers) ** 2
 
 
 @dataclass(frozen=True)
@@ -241,12 +252,18 @@ def carried(sights: Iterable[FirstSight], groups: Mapping[str, str]) -> Carried:
 
 class UnseenForecast(NamedTuple):
     """The chance to decode an unseen question's intent and name its story on the day;
-    `measured` once it comes from exams; `source`: "exams", "first sights" or "prior"."""
+    `measured` once it comes from exams; `source`: "exams", "first sights" or "prior";
+    `low`-`high` and `story_low`-`story_high`: where each chance likely lies (the 80%
+    interval, as the exam's)."""
 
     intent: float
     story: float
     measured: bool
     source: str
+    low: float = 0.0
+    high: float = 1.0
+    story_low: float = 0.0
+    story_high: float = 1.0
 
 
 def forecast_unseen(exams: Sequence[Exam], *, seen_share: float,
@@ -258,19 +275,27 @@ def forecast_unseen(exams: Sequence[Exam], *, seen_share: float,
     if len(exams) >= EXAMS_TO_MEASURE:
         total = sum(e.questions for e in exams)
         if total:
-            return UnseenForecast(sum(e.intent_right for e in exams) / total,
-                                  sum(e.story_right for e in exams) / total, True, "exams")
+            decoded = sum(e.intent_right for e in exams)
+            named = sum(e.story_right for e in exams)
+            return UnseenForecast(decoded / total, named / total, True, "exams",
+                                  *likely(decoded, total), *likely(named, total))
     found = evidence or Carried()
     share = min(1.0, max(0.0, seen_share))
 
-    def chance(base: float, known: SightTally, new: SightTally) -> float:
+    def chance(base: float, known: SightTally, new: SightTally) -> tuple[float, float, float]:
+        """The chance, and its interval: T's two parts weighed by the day's mix."""
         t = (share * known.transfer(PRIOR_TRANSFER)
              + (1 - share) * new.transfer(PRIOR_NEW_GROUP))
-        return base + (1 - base) * t
+        spread = math.sqrt(share ** 2 * known.variance(PRIOR_TRANSFER, guess=base)
+                           + (1 - share) ** 2 * new.variance(PRIOR_NEW_GROUP, guess=base))
+        middle = base + (1 - base) * t
+        margin = LIKELY_Z * (1 - base) * spread
+        return middle, max(base, middle - margin), min(1.0, middle + margin)
 
-    return UnseenForecast(chance(INTENT_CHANCE, found.intent_known, found.intent_new),
-                          chance(STORY_CHANCE, found.story_known, found.story_new), False,
-                          "first sights" if found.answers else "prior")
+    intent, low, high = chance(INTENT_CHANCE, found.intent_known, found.intent_new)
+    story, story_low, story_high = chance(STORY_CHANCE, found.story_known, found.story_new)
+    return UnseenForecast(intent, story, False, "first sights" if found.answers else "prior",
+                          low, high, story_low, story_high)
 
 
 # The plan's exam step (docs/interview.md, "The plan's exam"). At a few minutes a day the

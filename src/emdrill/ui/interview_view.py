@@ -44,7 +44,11 @@ def plan_json(o: InterviewOutlook, local: tzinfo) -> dict[str, Any]:
         "forecast_unseen": {"intent": _r(o.forecast_unseen.intent),
                             "story": _r(o.forecast_unseen.story),
                             "measured": o.forecast_unseen.measured,
-                            "source": o.forecast_unseen.source},
+                            "source": o.forecast_unseen.source,
+                            "low": _r(o.forecast_unseen.low),
+                            "high": _r(o.forecast_unseen.high),
+                            "story_low": _r(o.forecast_unseen.story_low),
+                            "story_high": _r(o.forecast_unseen.story_high)},
     }
 
 
@@ -75,12 +79,12 @@ def measured_lines(o: InterviewOutlook) -> list[str]:
         lines.append(f"Last exam ({o.exam.at:%d %b}): {o.exam.intent_right} of "
                      f"{o.exam.questions} intents, likely {low}-{high}; "
                      f"{o.exam.story_right} stories.")
-    intent, story, _measured, kind = o.forecast_unseen
+    f = o.forecast_unseen
     source = {"exams": "from your exams",
               "first sights": "from your first sights until two exams"}.get(
-                  kind, "a prior until two exams")
-    lines.append(f"Unseen questions on the day: intent {intent:.0%}, story {story:.0%} "
-                 f"({source}).")
+                  f.source, "a prior until two exams")
+    lines.append(f"Unseen questions on the day: intent {f.intent:.0%} (likely "
+                 f"{f.low * 100:.0f}-{f.high:.0%}), story {f.story:.0%} ({source}).")
     return lines
 
 
