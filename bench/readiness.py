@@ -150,6 +150,7 @@ class Outcome:
     step_day: int = 0  # the day the plan's exam step was sat (0: none)
     interval: tuple[float, float] = (0.0, 1.0)  # the day-5 intent forecast's low-high
     share: float = 0.0  # the day-5 forecast's share of unseen questions of a known intent
+    chances: list[float] = field(default_factory=list)  # the intent chance per exam question
 
 
 def _share_known(cards: Sequence[Card], groups: dict[str, str],
@@ -316,7 +317,7 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
                    expected=(_mean(expected[0]), _mean(expected[1])), source=source,
                    first_sights=sights, evidence=evidence, carry=carry,
                    planned=planned.plan.groups_at_date, step_day=step_day, share=share,
-                   interval=interval,
+                   interval=interval, chances=expected[0],
                    reviewed=sum(len(d) >= 2 for d in days_answered.values()), kinds=kinds)
 
 
@@ -383,6 +384,7 @@ def report(minutes: int, outcomes: Sequence[Outcome], names: dict[str, str]) -> 
           + f" ({_mean([o.first_sights for o in outcomes]):.0f} first sights on average)")
     _carry(outcomes)
     _errors(outcomes)
+    _dice_ceiling(outcomes)
     _interval(outcomes)
     _per_seed(outcomes)
     _family_table(outcomes, names)
@@ -424,6 +426,32 @@ def _errors(outcomes: Sequence[Outcome]) -> None:
             print(f"  {facet + ', ' + label:<34} {_mean(errors):>+6.1f} "
                   f"{_mean([abs(e) for e in errors]):>9.1f} "
                   f"{sum(abs(e) <= 10 for e in errors):>7}/{n}")
+
+
+def _within_dice(chances: Sequence[float], forecast: float, *, points: float = 10) -> float:
+    """The chance that an exam of questions answered right with `chances` scores within
+    `points` of `forecast` (the exact distribution of the count right)."""
+    counts = [1.0]
+    for c in chances:
+        counts = [(counts[k] if k < len(counts) else 0.0) * (1 - c)
+                  + (counts[k - 1] * c if k else 0.0) for k in range(len(counts) + 1)]
+    n = len(chances)
+    return sum(p for k, p in enumerate(counts)
+               if n and abs(100 * (k / n - forecast)) <= points + 1e-9)
+
+
+def _dice_ceiling(outcomes: Sequence[Outcome]) -> None:
+    """What the exam's dice alone allow: the seeds a forecast equal to each seed's expected
+    exam would have within 10 points of the dice, and the day-5 forecast's own figure, both
+    as the mean over the dice (not one draw)."""
+    n = len(outcomes)
+    oracle = sum(_within_dice(o.chances, o.expected[0]) for o in outcomes)
+    ours = sum(_within_dice(o.chances, o.forecast["day5"][0]) for o in outcomes)
+    spread = _mean([100 * (sum(c * (1 - c) for c in o.chances) / len(o.chances) ** 2) ** 0.5
+                    for o in outcomes if o.chances])
+    print(f"the exam's dice (intent): {spread:.1f} points either way (one sd); within 10 of "
+          f"them, on average over the dice: the expected exam itself {oracle:.1f}/{n}, the "
+          f"day-{FORECAST_DAY} forecast {ours:.1f}/{n}")
 
 
 def _interval(outcomes: Sequence[Outcome]) -> None:

@@ -155,10 +155,12 @@ class Exam:
 # A question never seen is decoded with  chance + (1 - chance) x T, T being how much of what
 # the user knows carries over to it: T_known for a question whose intent group has a member
 # seen, T_new for one whose group has none. The stated prior: T_known = PRIOR_TRANSFER (a
-# decoded intent carries over to a new wording about half the time), T_new = 0 (a guess).
+# decoded intent carries over to a new wording three times in five: the middle of the range
+# from weak to strong transfer, so the shrinkage costs least at either end; docs/interview.md,
+# Evidence), T_new = 0 (a guess).
 # Every first sight is an answer to a never-seen question, so the user's first sights
 # measure T; the prior counts as PRIOR_ANSWERS first sights of each kind.
-PRIOR_TRANSFER = 0.5
+PRIOR_TRANSFER = 0.6
 PRIOR_NEW_GROUP = 0.0
 PRIOR_ANSWERS = 5
 INTENT_CHANCE = 0.25  # one of four
