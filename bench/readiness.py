@@ -2,7 +2,7 @@
 
     python bench/readiness.py [--seeds 20] [--days 10] [--minutes 5 10] [--questions 10]
                               [--sibling 0.7] [--family 0.2] [--first-sight 0.5]
-                              [--exam-day 0]
+                              [--exam-day 0] [--no-step]
 
 A loop is booked `--days` ahead on a new collection with the bundled deck (every question
 in scope). The learner is emdrill.ops.simulation's (a true memory per facet following
@@ -30,6 +30,11 @@ Per family the exam answers are pooled over the seeds. Beside it, *loop draw* is
 learner's exact mean chance over every in-scope question it has never answered: what a loop
 asking unseen questions at random would find (the exam pool is drawn from the larger intent
 groups, so its questions more often have a drilled sibling).
+
+The learner follows the plan's steps like a user: when `interview` asks it to sit a short
+exam (`interview.step_exam`, from the day after the booking's first third), it sits that
+exam at the end of the day's drill, answering as in `--exam-day` below; `--no-step` has it
+ignore the step (the forecast then rests on the drills' first sights alone).
 
 `--exam-day N` also has the learner sit an exam (the pool's questions, as `emdrill exam`
 asks them) at the end of day N, before the day-5 forecast when N < 5: its answers are first
@@ -142,6 +147,17 @@ class Outcome:
     evidence: Carried = field(default_factory=Carried)  # what they showed, on day 5
     # the exam's intents: (its group seen, the learner's true carry-over T), per question
     carry: list[tuple[bool, float]] = field(default_factory=list)
+    step_day: int = 0  # the day the plan's exam step was sat (0: none)
+    interval: tuple[float, float] = (0.0, 1.0)  # the day-5 intent forecast's low-high
+    share: float = 0.0  # the day-5 forecast's share of unseen questions of a known intent
+    chances: list[float] = field(default_factory=list)  # the intent chance per exam question
+
+
+def _share_known(cards: Sequence[Card], groups: dict[str, str],
+                 outlook: plan_ops.InterviewOutlook) -> float:
+    """The mix the day-5 forecast assumes (`share_known_at_date`, as `interview` takes it)."""
+    by_date = {c.id for c in cards if not c.is_new} | {c.id for c in outlook.plan.introduce}
+    return share_known_at_date(groups, groups, seen_by_date=by_date)
 
 
 def _family_forecast(store: Store, cards: Sequence[Card], groups: dict[str, str],
@@ -207,7 +223,7 @@ def drill_day(store: Store, learner: TransferLearner, plan: SimulationPlan, minu
 
 def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int,
         sibling: float = SIBLING, in_family: float = FAMILY,
-        first_sight: float = 0.5, exam_day: int = 0) -> Outcome:
+        first_sight: float = 0.5, exam_day: int = 0, steps: bool = True) -> Outcome:
     plan = SimulationPlan(days=days, answers=max(1, round(minutes * 60 / SECONDS)), seconds=SECONDS,
                 seed=seed)
     interview_at = (plan.start + timedelta(days=days)).replace(hour=9, minute=0)
@@ -237,6 +253,7 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
             forecast: dict[str, tuple[float, float]] = {}
             family_forecast: dict[str, float] = {}
             source, sights, evidence = "", 0, Carried()
+            step_day, share, interval = 0, 0.0, (0.0, 1.0)
             for day in range(days):
                 kinds.append(Counter())
                 before = Counter(tally)
@@ -249,9 +266,13 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
                     worst = max(worst, max(today.values()) / total)
                 for fam in today:
                     first_day.setdefault(fam, day)
+                evening = plan.start + timedelta(days=day, hours=11)
                 if day + 1 == exam_day:
-                    _sit_exam(store, learner, plan.start + timedelta(days=day, hours=11),
-                              count=questions, seed=seed)
+                    _sit_exam(store, learner, evening, count=questions, seed=seed)
+                step = plan_ops.step_exam(store, Clock(now=evening, local=UTC)) if steps else 0
+                if step:  # the plan's step: "sit an 8-question exam", as a user follows it
+                    _sit_exam(store, learner, evening, count=step, seed=seed)
+                    step_day = day + 1
                 if day + 1 in (FORECAST_DAY, days):
                     clock = Clock(now=plan.start + timedelta(days=day, hours=12), local=UTC)
                     outlook = plan_ops.outlook(store, clock, opening.settings(store))
@@ -259,9 +280,12 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
                     key = "day5" if day + 1 == FORECAST_DAY else "eve"
                     forecast[key] = outlook.forecast_unseen[:2]
                     if key == "day5":
+                        interval = (outlook.forecast_unseen.low, outlook.forecast_unseen.high)
+                    if key == "day5":
                         family_forecast = _family_forecast(
                             store, store_cards.load_cards(store), groups, outlook)
                         source = outlook.forecast_unseen.source
+                        share = _share_known(store_cards.load_cards(store), groups, outlook)
                         answers = store_interview.first_sight_answers(store)
                         sights, evidence = len(answers), carried(answers, groups)
             cards = store_cards.load_cards(store)
@@ -292,7 +316,8 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
                    forecast, family_forecast, exam, (loop[0], loop[1]),
                    expected=(_mean(expected[0]), _mean(expected[1])), source=source,
                    first_sights=sights, evidence=evidence, carry=carry,
-                   planned=planned.plan.groups_at_date,
+                   planned=planned.plan.groups_at_date, step_day=step_day, share=share,
+                   interval=interval, chances=expected[0],
                    reviewed=sum(len(d) >= 2 for d in days_answered.values()), kinds=kinds)
 
 
@@ -359,6 +384,9 @@ def report(minutes: int, outcomes: Sequence[Outcome], names: dict[str, str]) -> 
           + f" ({_mean([o.first_sights for o in outcomes]):.0f} first sights on average)")
     _carry(outcomes)
     _errors(outcomes)
+    _dice_ceiling(outcomes)
+    _interval(outcomes)
+    _per_seed(outcomes)
     _family_table(outcomes, names)
 
 
@@ -376,7 +404,11 @@ def _carry(outcomes: Sequence[Outcome]) -> None:
           f"{_mean([t.transfer(PRIOR_NEW_GROUP) for t in new]):.2f} from "
           f"{_mean([t.answers for t in new]):.1f}; on the exam: "
           f"{len(true_known) / max(1, len(carry)):.0%} of its questions a known intent, "
-          f"true T {_mean(true_known):.2f} known, {_mean(true_new):.2f} new")
+          f"true T {_mean(true_known):.2f} known, {_mean(true_new):.2f} new; the forecast "
+          f"took {_mean([o.share for o in outcomes]):.0%} a known intent")
+    steps = [o.step_day for o in outcomes if o.step_day]
+    print(f"the plan's exam step sat in {len(steps)}/{len(outcomes)} seeds"
+          + (f", on day {min(steps)}-{max(steps)}" if steps else ""))
 
 
 def _errors(outcomes: Sequence[Outcome]) -> None:
@@ -394,6 +426,59 @@ def _errors(outcomes: Sequence[Outcome]) -> None:
             print(f"  {facet + ', ' + label:<34} {_mean(errors):>+6.1f} "
                   f"{_mean([abs(e) for e in errors]):>9.1f} "
                   f"{sum(abs(e) <= 10 for e in errors):>7}/{n}")
+
+
+def _within_dice(chances: Sequence[float], forecast: float, *, points: float = 10) -> float:
+    """The chance that an exam of questions answered right with `chances` scores within
+    `points` of `forecast` (the exact distribution of the count right)."""
+    counts = [1.0]
+    for c in chances:
+        counts = [(counts[k] if k < len(counts) else 0.0) * (1 - c)
+                  + (counts[k - 1] * c if k else 0.0) for k in range(len(counts) + 1)]
+    n = len(chances)
+    return sum(p for k, p in enumerate(counts)
+               if n and abs(100 * (k / n - forecast)) <= points + 1e-9)
+
+
+def _dice_ceiling(outcomes: Sequence[Outcome]) -> None:
+    """What the exam's dice alone allow: the seeds a forecast equal to each seed's expected
+    exam would have within 10 points of the dice, and the day-5 forecast's own figure, both
+    as the mean over the dice (not one draw)."""
+    n = len(outcomes)
+    oracle = sum(_within_dice(o.chances, o.expected[0]) for o in outcomes)
+    ours = sum(_within_dice(o.chances, o.forecast["day5"][0]) for o in outcomes)
+    spread = _mean([100 * (sum(c * (1 - c) for c in o.chances) / len(o.chances) ** 2) ** 0.5
+                    for o in outcomes if o.chances])
+    print(f"the exam's dice (intent): {spread:.1f} points either way (one sd); within 10 of "
+          f"them, on average over the dice: the expected exam itself {oracle:.1f}/{n}, the "
+          f"day-{FORECAST_DAY} forecast {ours:.1f}/{n}")
+
+
+def _interval(outcomes: Sequence[Outcome]) -> None:
+    """How often the day-5 forecast's 80% interval holds the morning's figures."""
+    n = len(outcomes)
+    width = _mean([o.interval[1] - o.interval[0] for o in outcomes])
+    held = {"the expected exam": [o.expected[0] for o in outcomes],
+            "the exam (dice)": [_mean([float(a[1]) for a in o.exam]) for o in outcomes],
+            "the loop draw": [o.loop[0] for o in outcomes]}
+    inside = {label: sum(o.interval[0] <= t <= o.interval[1]
+                         for o, t in zip(outcomes, truth, strict=True))
+              for label, truth in held.items()}
+    print(f"day-{FORECAST_DAY} intent interval (80%, mean width {100 * width:.0f} points) holds "
+          + ", ".join(f"{label} in {count}/{n}" for label, count in inside.items()))
+
+
+def _per_seed(outcomes: Sequence[Outcome]) -> None:
+    """Each seed's day-5 intent forecast against its morning exam (dice and expected)."""
+    print("per seed, intent: day-5 forecast (its interval) / exam (dice) / expected exam, %")
+    cells = []
+    for seed, o in enumerate(outcomes, start=1):
+        exam = _mean([float(a[1]) for a in o.exam])
+        low, high = (100 * v for v in o.interval)
+        cells.append(f"{seed:>2}: {100 * o.forecast['day5'][0]:3.0f} ({low:2.0f}-{high:3.0f})/"
+                     f"{100 * exam:3.0f}/{100 * o.expected[0]:3.0f}")
+    for start in range(0, len(cells), 4):
+        print("  " + "  ".join(cells[start:start + 4]))
 
 
 def _family_table(outcomes: Sequence[Outcome], names: dict[str, str]) -> None:
@@ -428,6 +513,8 @@ def main() -> None:
                         help="the learner's transfer to another group of the family")
     parser.add_argument("--first-sight", type=float, default=0.5,
                         help="the learner's chance at a drill's first sight with no transfer")
+    parser.add_argument("--no-step", action="store_true",
+                        help="the learner ignores the plan's exam step")
     parser.add_argument("--exam-day", type=int, default=0,
                         help="also sit an exam at the end of this day (0: none before the "
                              "morning)")
@@ -442,7 +529,7 @@ def main() -> None:
         outcomes = [run(paths, days=args.days, minutes=minutes, seed=s,
                         questions=args.questions, sibling=args.sibling,
                         in_family=args.family, first_sight=args.first_sight,
-                        exam_day=args.exam_day)
+                        exam_day=args.exam_day, steps=not args.no_step)
                     for s in range(1, args.seeds + 1)]
         report(minutes, outcomes, names)
         print(f"({time.perf_counter() - started:.0f} s)")

@@ -53,7 +53,7 @@ def test_booking_shows_the_plan(loaded: CliRunner) -> None:
 
 def test_interview_json_has_the_documented_shape(loaded: CliRunner) -> None:
     data = json.loads(_ok(loaded, ["interview", "2026-03-16T14:00", "--json"]))
-    assert set(data) == PLAN_KEYS | {"coverage", "narrower", "weakest"}
+    assert set(data) == PLAN_KEYS | {"coverage", "narrower", "weakest", "exam_step"}
     assert data["weakest"] == []  # two families: none named
     assert [c["minutes"] for c in data["coverage"]] == [5, 10, 20]
     assert set(data["coverage"][0]) == {"minutes", "groups_once", "groups", "by",

@@ -19,7 +19,7 @@ FAMILY_KEYS = {"family", "name", "id", "intent", "slot", "story", "system", "sys
                "misses"}
 PLAN_KEYS = {"date", "days_left", "in_scope", "seen", "new_per_day", "answers_per_day",
              "minutes_per_day", "unseen_at_date", "readiness", "groups", "exam",
-             "forecast_unseen", "coverage", "narrower", "weakest"}
+             "forecast_unseen", "coverage", "narrower", "weakest", "exam_step"}
 STORIES = "## The quiet senior who stopped shipping\n- slots: 1\n\n### Context\nA team.\n"
 
 

@@ -111,7 +111,10 @@ def test_interview_json_counts_groups_and_the_exams(store: Store) -> None:
     prior = forecast_unseen([], seen_share=1.0)
     assert data["forecast_unseen"] == {"intent": round(prior.intent, 4),
                                        "story": round(prior.story, 4), "measured": False,
-                                       "source": "prior"}
+                                       "source": "prior",
+                                       "low": round(prior.low, 4), "high": round(prior.high, 4),
+                                       "story_low": round(prior.story_low, 4),
+                                       "story_high": round(prior.story_high, 4)}
     assert prior.intent > INTENT_CHANCE
     for _ in range(2):  # two exams of two questions
         sat = runner.invoke(app, ["exam", "-n", "2", "--json"], input="a\n1\na\n1\n")

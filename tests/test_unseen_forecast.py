@@ -5,6 +5,7 @@ user's first sights (core.exam.carried, store.interview.first_sight_answers), an
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from emdrill.cli.base import open_here
 from emdrill.cli.main import app
 from emdrill.core.exam import (
     INTENT_CHANCE,
+    LIKELY_Z,
     PRIOR_ANSWERS,
     PRIOR_TRANSFER,
     SELF_GRADE_GUESS,
@@ -27,6 +29,7 @@ from emdrill.core.exam import (
     SightTally,
     carried,
     forecast_unseen,
+    likely,
     share_known_at_date,
 )
 from emdrill.core.scheduler import Rating
@@ -54,8 +57,9 @@ def _tally(right: int, wrong: int, guess: float = SELF_GRADE_GUESS) -> SightTall
 def test_without_first_sights_the_forecast_is_the_stated_prior() -> None:
     got = forecast_unseen([], seen_share=0.4)
     assert got.source == "prior" and not got.measured
-    assert got.intent == pytest.approx(INTENT_CHANCE + (1 - INTENT_CHANCE) * 0.5 * 0.4)
-    assert got.story == pytest.approx(STORY_CHANCE + (1 - STORY_CHANCE) * 0.5 * 0.4)
+    assert PRIOR_TRANSFER == 0.6  # the stated prior (docs/interview.md, Evidence)
+    assert got.intent == pytest.approx(INTENT_CHANCE + (1 - INTENT_CHANCE) * 0.6 * 0.4)
+    assert got.story == pytest.approx(STORY_CHANCE + (1 - STORY_CHANCE) * 0.6 * 0.4)
 
 
 def test_a_few_first_sights_stay_near_the_prior() -> None:
@@ -67,12 +71,12 @@ def test_a_few_first_sights_stay_near_the_prior() -> None:
 
 
 def test_many_first_sights_with_a_high_rate_move_it_up() -> None:
-    # 40 new wordings of known intents, 36 recalled (90%): transfer 0.8, against 0.5 assumed
+    # 40 new wordings of known intents, 36 recalled (90%): transfer 0.8, against 0.6 assumed
     many = Carried(intent_known=_tally(36, 4), story_known=_tally(36, 4))
     got = forecast_unseen([], seen_share=1.0, evidence=many)
     transfer = (PRIOR_ANSWERS * PRIOR_TRANSFER + 40 * 0.8) / (PRIOR_ANSWERS + 40)
     assert got.intent == pytest.approx(INTENT_CHANCE + (1 - INTENT_CHANCE) * transfer)
-    assert got.intent > PRIOR_INTENT + 0.15
+    assert got.intent > PRIOR_INTENT + 0.1  # 0.6 -> 0.78: most of the way to 0.8
     # and a low rate moves it down, to the guess at worst
     poor = Carried(intent_known=_tally(8, 32))
     assert forecast_unseen([], seen_share=1.0, evidence=poor).intent == INTENT_CHANCE
@@ -119,6 +123,29 @@ def test_two_exams_still_decide() -> None:
     many = Carried(intent_known=_tally(36, 4))
     got = forecast_unseen(exams, seen_share=1.0, evidence=many)
     assert (got.intent, got.story, got.measured, got.source) == (0.5, 0.0, True, "exams")
+
+
+def test_the_interval_holds_the_prior_and_narrows_with_the_picks() -> None:
+    """The forecast's 80% interval: the prior alone is as unsure as 5 picks, and picks of
+    new wordings narrow it around what they measured; never below the guess."""
+    prior = forecast_unseen([], seen_share=1.0)
+    assert prior.low < prior.intent < prior.high
+    # the prior as 5 picks at T = 0.6: T's spread (1 - T)(g / (1 - g) + T) / 5
+    spread = math.sqrt(0.4 * (INTENT_CHANCE / (1 - INTENT_CHANCE) + 0.6) / PRIOR_ANSWERS)
+    assert prior.high - prior.intent == pytest.approx(
+        LIKELY_Z * (1 - INTENT_CHANCE) * spread)
+    picks = _tally(30, 10, guess=INTENT_CHANCE)  # 40 picks of new wordings, 75% right
+    measured = forecast_unseen([], seen_share=1.0, evidence=Carried(intent_known=picks))
+    assert measured.high - measured.low < (prior.high - prior.low) / 2
+    assert measured.low < measured.intent < measured.high
+    assert measured.low > prior.intent - 0.05  # the picks said more than the prior
+    nothing = forecast_unseen([], seen_share=0.0)  # a guess for T_new: never below it
+    assert nothing.low == nothing.intent == INTENT_CHANCE < nothing.high
+    assert (nothing.story_low, nothing.story) == (STORY_CHANCE, STORY_CHANCE)
+    exams = [Exam(T0, tuple(ExamAnswer(str(i), "f", i < 7, i < 5) for i in range(10)))] * 2
+    got = forecast_unseen(exams, seen_share=1.0)
+    assert (got.low, got.high) == pytest.approx(likely(14, 20))
+    assert (got.story_low, got.story_high) == pytest.approx(likely(10, 20))
 
 
 def test_the_share_is_of_the_questions_still_unseen_on_the_day() -> None:
@@ -176,8 +203,8 @@ def test_a_first_sight_counts_once_and_a_second_answer_does_not(store: Store) ->
     # alpha-1 and beta-1 open their families
     evidence = carried(found, {"alpha-1": "g", "alpha-2": "g", "alpha-4": "alpha-4",
                                "beta-1": "beta-1"})
-    assert evidence.intent_known == SightTally(1, -1.0)
-    assert evidence.intent_new == SightTally(1, 1.0)
+    assert evidence.intent_known == SightTally(1, -1.0, SELF_GRADE_GUESS / (1 - SELF_GRADE_GUESS))
+    assert evidence.intent_new == SightTally(1, 1.0, 1.0)
     # the plan's first-sight recall reads the same first sights
     assert store_interview.first_sights(store) == (4, 3, 3)
 

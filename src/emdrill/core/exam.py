@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from emdrill.core.plan import DEFAULT_FIRST_SIGHT
+from emdrill.core.plan import DEFAULT_FIRST_SIGHT, front_days
 from emdrill.core.types import Card
 
 EXAM_QUESTIONS = 10  # about as many as a loop asks, and enough for an interval of use
@@ -42,6 +42,15 @@ def choose(cards: Sequence[Card], *, answered: Collection[str], count: int,
             if by_family[family] and len(chosen) < count:
                 chosen.append(by_family[family].pop())
     return chosen
+
+
+def new_wordings_first(cards: Sequence[Card], *, groups: Mapping[str, str],
+                       seen: Collection[str]) -> tuple[list[Card], list[Card]]:
+    """`cards` split in two, order kept: those whose intent group has a member in `seen`
+    (a new wording of an intent already drilled) and the rest."""
+    known = {groups.get(q, q) for q in seen}
+    first = [c for c in cards if groups.get(c.id, c.id) in known]
+    return first, [c for c in cards if groups.get(c.id, c.id) not in known]
 
 
 POOL_SHARE = 0.10  # of the questions in a plan's scope, held back for exams
@@ -146,10 +155,12 @@ class Exam:
 # A question never seen is decoded with  chance + (1 - chance) x T, T being how much of what
 # the user knows carries over to it: T_known for a question whose intent group has a member
 # seen, T_new for one whose group has none. The stated prior: T_known = PRIOR_TRANSFER (a
-# decoded intent carries over to a new wording about half the time), T_new = 0 (a guess).
+# decoded intent carries over to a new wording three times in five: the middle of the range
+# from weak to strong transfer, so the shrinkage costs least at either end; docs/interview.md,
+# Evidence), T_new = 0 (a guess).
 # Every first sight is an answer to a never-seen question, so the user's first sights
 # measure T; the prior counts as PRIOR_ANSWERS first sights of each kind.
-PRIOR_TRANSFER = 0.5
+PRIOR_TRANSFER = 0.6
 PRIOR_NEW_GROUP = 0.0
 PRIOR_ANSWERS = 5
 INTENT_CHANCE = 0.25  # one of four
@@ -181,13 +192,24 @@ class SightTally:
 
     answers: int = 0
     score: float = 0.0
+    odds: float = 0.0  # the sum of g / (1 - g) over the answers: their spread (`variance`)
 
     def add(self, right: bool, guess: float) -> SightTally:
-        return SightTally(self.answers + 1, self.score + (float(right) - guess) / (1 - guess))
+        return SightTally(self.answers + 1, self.score + (float(right) - guess) / (1 - guess),
+                          self.odds + guess / (1 - guess))
 
     def transfer(self, prior: float, *, weight: int = PRIOR_ANSWERS) -> float:
         """T, the prior counted as `weight` answers, between 0 and 1."""
         return min(1.0, max(0.0, (weight * prior + self.score) / (weight + self.answers)))
+
+    def variance(self, prior: float, *, guess: float, weight: int = PRIOR_ANSWERS) -> float:
+        """How far T may be off: an answer right with chance p = g + (1 - g) T scores with a
+        variance of (1 - T)(g / (1 - g) + T); the prior counts as `weight` answers of the
+        exam's own `guess`, uncertainty included, so with no answer T is as unsure as
+        `weight` picks would leave it."""
+        t = self.transfer(prior, weight=weight)
+        spread = (1 - t) * (weight * (guess / (1 - guess) + t) + self.odds + self.answers * t)
+        return spread / (weight + self.answers) ** 2
 
 
 @dataclass(frozen=True)
@@ -232,12 +254,18 @@ def carried(sights: Iterable[FirstSight], groups: Mapping[str, str]) -> Carried:
 
 class UnseenForecast(NamedTuple):
     """The chance to decode an unseen question's intent and name its story on the day;
-    `measured` once it comes from exams; `source`: "exams", "first sights" or "prior"."""
+    `measured` once it comes from exams; `source`: "exams", "first sights" or "prior";
+    `low`-`high` and `story_low`-`story_high`: where each chance likely lies (the 80%
+    interval, as the exam's)."""
 
     intent: float
     story: float
     measured: bool
     source: str
+    low: float = 0.0
+    high: float = 1.0
+    story_low: float = 0.0
+    story_high: float = 1.0
 
 
 def forecast_unseen(exams: Sequence[Exam], *, seen_share: float,
@@ -249,19 +277,45 @@ def forecast_unseen(exams: Sequence[Exam], *, seen_share: float,
     if len(exams) >= EXAMS_TO_MEASURE:
         total = sum(e.questions for e in exams)
         if total:
-            return UnseenForecast(sum(e.intent_right for e in exams) / total,
-                                  sum(e.story_right for e in exams) / total, True, "exams")
+            decoded = sum(e.intent_right for e in exams)
+            named = sum(e.story_right for e in exams)
+            return UnseenForecast(decoded / total, named / total, True, "exams",
+                                  *likely(decoded, total), *likely(named, total))
     found = evidence or Carried()
     share = min(1.0, max(0.0, seen_share))
 
-    def chance(base: float, known: SightTally, new: SightTally) -> float:
+    def chance(base: float, known: SightTally, new: SightTally) -> tuple[float, float, float]:
+        """The chance, and its interval: T's two parts weighed by the day's mix."""
         t = (share * known.transfer(PRIOR_TRANSFER)
              + (1 - share) * new.transfer(PRIOR_NEW_GROUP))
-        return base + (1 - base) * t
+        spread = math.sqrt(share ** 2 * known.variance(PRIOR_TRANSFER, guess=base)
+                           + (1 - share) ** 2 * new.variance(PRIOR_NEW_GROUP, guess=base))
+        middle = base + (1 - base) * t
+        margin = LIKELY_Z * (1 - base) * spread
+        return middle, max(base, middle - margin), min(1.0, middle + margin)
 
-    return UnseenForecast(chance(INTENT_CHANCE, found.intent_known, found.intent_new),
-                          chance(STORY_CHANCE, found.story_known, found.story_new), False,
-                          "first sights" if found.answers else "prior")
+    intent, low, high = chance(INTENT_CHANCE, found.intent_known, found.intent_new)
+    story, story_low, story_high = chance(STORY_CHANCE, found.story_known, found.story_new)
+    return UnseenForecast(intent, story, False, "first sights" if found.answers else "prior",
+                          low, high, story_low, story_high)
+
+
+# The plan's exam step (docs/interview.md, "The plan's exam"). At a few minutes a day the
+# plan shows one wording of every intent before any second wording, so no first sight before
+# the date is a new wording of a known intent and T_known would stay at the prior. A short
+# exam of such wordings, once every family has started, measures it from the user's picks.
+STEP_QUESTIONS = 8  # about 4 minutes at a drill's pace: under a 5-minute day
+
+
+def exam_step(*, days_booked: int, days_left: int, exams_since_booking: int,
+              release_days: int) -> int:
+    """The questions of the exam the plan asks the user to sit now, 0 for none: from the day
+    after the booking's first third (every family started, some intents drilled) until an
+    exam has been sat since the booking, never in the last `release_days` study days (the
+    pool joins the drills then, and an exam is the morning's)."""
+    if exams_since_booking or days_left <= release_days:
+        return 0
+    return STEP_QUESTIONS if days_booked - days_left >= front_days(days_booked) else 0
 
 
 def share_known_at_date(scope: Iterable[str], groups: Mapping[str, str], *,

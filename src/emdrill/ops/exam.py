@@ -12,7 +12,8 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from emdrill.core.exam import Exam, ExamAnswer, choose
+from emdrill.core.exam import Exam, ExamAnswer, choose, new_wordings_first
+from emdrill.core.groups import intent_groups
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card
@@ -44,13 +45,25 @@ def in_scope(store: Store, clock: Clock) -> list[Card]:
 
 def prepare(store: Store, clock: Clock, *, count: int, rng: random.Random) -> list[Offer]:
     """Up to `count` never-answered questions, spread over the families in scope, each with
-    its four intents in random order; the plan's exam pool first (`interview.held_now`)."""
+    its four intents in random order; the plan's exam pool first (`interview.held_now`).
+    The exam the plan's step asks for (`interview.step_exam`) takes new wordings of
+    intents already drilled first (the pool's first among them): what it measures is how
+    far a decoded intent carries to a wording never seen."""
     cards = in_scope(store, clock)
     answered = store_exams.answered_ids(store)
     held = interview.held_now(store, clock, cards)
-    chosen = choose([c for c in cards if c.id in held], answered=answered, count=count, rng=rng)
-    chosen += choose([c for c in cards if c.id not in held], answered=answered,
-                     count=count - len(chosen), rng=rng)
+    pool = [c for c in cards if c.id in held]
+    rest = [c for c in cards if c.id not in held]
+    parts = [pool, rest]
+    if interview.step_exam(store, clock):
+        groups = intent_groups(c.question for c in cards)
+        seen = [c.id for c in cards if not c.is_new]
+        (pool_known, pool), (rest_known, rest) = (
+            new_wordings_first(part, groups=groups, seen=seen) for part in (pool, rest))
+        parts = [pool_known, rest_known, pool, rest]
+    chosen: list[Card] = []
+    for part in parts:
+        chosen += choose(part, answered=answered, count=count - len(chosen), rng=rng)
     return [decode.offer(store, card, rng=rng) for card in chosen]
 
 

@@ -15,6 +15,7 @@ from emdrill.core.exam import (
     UnseenForecast,
     carried,
     exam_pool,
+    exam_step,
     forecast_unseen,
     share_known_at_date,
 )
@@ -136,6 +137,24 @@ def held_back(store: Store, clock: Clock, booked: Interview, cards: Sequence[Car
     return frozenset(exam_pool(in_scope, groups=groups, answered=store_exams.answered_ids(store)))
 
 
+def step_exam(store: Store, clock: Clock) -> int:
+    """The questions of the exam the active plan asks for now (`core.exam.exam_step`), 0
+    for none (no plan, too early, or an exam sat since the booking)."""
+    booked = active(store, clock)
+    if booked is None:
+        return 0
+    return exam_step(days_booked=_days_booked(clock, booked),
+                     days_left=core.days_left(clock, booked.at),
+                     exams_since_booking=sum(e.at >= booked.set_at
+                                             for e in store_exams.exams(store)),
+                     release_days=RELEASE_DAYS)
+
+
+def _days_booked(clock: Clock, booked: Interview) -> int:
+    """Study days from the booking to the date."""
+    return core.days_left(replace(clock, now=min(booked.set_at, clock.now)), booked.at)
+
+
 def held_now(store: Store, clock: Clock, cards: Sequence[Card] | None = None) -> frozenset[str]:
     """The exam pool held back now (empty without an active plan)."""
     booked = active(store, clock)
@@ -169,7 +188,7 @@ def _plan_input(store: Store, clock: Clock, prefs: Settings, booked: Interview,
         weakness=weakness.family_weakness(store, clock), story_slots=slots,
         local=clock.local, own=frozenset(store_cards.goes_first_ids(store)) & ids,
         groups=groups,
-        days_booked=core.days_left(replace(clock, now=min(booked.set_at, clock.now)), booked.at))
+        days_booked=_days_booked(clock, booked))
 
 
 def _plan(store: Store, clock: Clock, prefs: Settings, booked: Interview,
@@ -212,6 +231,7 @@ class InterviewOutlook:
     forecast_unseen: UnseenForecast = _NO_FORECAST
     per_drill: int = 0  # answers a drill at the user's pace (the home screen's figure)
     slot_names: dict[int, str] = field(default_factory=dict)
+    exam_step: int = 0  # questions of the exam the plan asks for now (0: none)
     # only for the `interview` command (`choices=True`): each makes the plan again
     buys: tuple[Buys, ...] = ()  # what a few drill lengths buy, the user's among them
     narrower: tuple[Narrower, ...] = ()  # scopes that fit when the minutes are short
@@ -241,7 +261,8 @@ def outlook(store: Store, clock: Clock, prefs: Settings, *,
                     prefs.interview_target, count, len(seen), exams[-1] if exams else None,
                     unseen_forecast(store, cards, plan, groups=groups, exams=exams),
                     per_drill=recent.pace(store).per_drill(prefs.minutes),
-                    slot_names={n: s.name for n, s in slots.items()})
+                    slot_names={n: s.name for n, s in slots.items()},
+                    exam_step=step_exam(store, clock))
     return replace(found, buys=_buys(given, clock), narrower=tuple(narrower(given))) \
         if choices else found
 

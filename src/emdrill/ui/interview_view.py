@@ -44,7 +44,11 @@ def plan_json(o: InterviewOutlook, local: tzinfo) -> dict[str, Any]:
         "forecast_unseen": {"intent": _r(o.forecast_unseen.intent),
                             "story": _r(o.forecast_unseen.story),
                             "measured": o.forecast_unseen.measured,
-                            "source": o.forecast_unseen.source},
+                            "source": o.forecast_unseen.source,
+                            "low": _r(o.forecast_unseen.low),
+                            "high": _r(o.forecast_unseen.high),
+                            "story_low": _r(o.forecast_unseen.story_low),
+                            "story_high": _r(o.forecast_unseen.story_high)},
     }
 
 
@@ -59,6 +63,7 @@ def interview_json(o: InterviewOutlook, local: tzinfo) -> dict[str, Any]:
                           "siblings": b.coverage.siblings} for b in o.buys],
             "narrower": [{"families": list(n.families), "minutes_needed": n.minutes_needed,
                           "groups_once": n.groups_once} for n in o.narrower],
+            "exam_step": {"questions": o.exam_step} if o.exam_step else None,
             "weakest": [{"family": w.family, "readiness": _r(w.readiness), "seen": w.seen,
                          "in_scope": w.in_scope, "do": w.do, "command": w.command}
                         for w in weakest_families(o.plan.readiness, o.plan.days_left)]}
@@ -74,12 +79,12 @@ def measured_lines(o: InterviewOutlook) -> list[str]:
         lines.append(f"Last exam ({o.exam.at:%d %b}): {o.exam.intent_right} of "
                      f"{o.exam.questions} intents, likely {low}-{high}; "
                      f"{o.exam.story_right} stories.")
-    intent, story, _measured, kind = o.forecast_unseen
+    f = o.forecast_unseen
     source = {"exams": "from your exams",
               "first sights": "from your first sights until two exams"}.get(
-                  kind, "a prior until two exams")
-    lines.append(f"Unseen questions on the day: intent {intent:.0%}, story {story:.0%} "
-                 f"({source}).")
+                  f.source, "a prior until two exams")
+    lines.append(f"Unseen questions on the day: intent {f.intent:.0%} (likely "
+                 f"{f.low * 100:.0f}-{f.high:.0%}), story {f.story:.0%} ({source}).")
     return lines
 
 
@@ -138,7 +143,8 @@ def show_outlook(o: InterviewOutlook, *, local: tzinfo, console: Console | None 
         con.print(line)
     if p.days_left == 0:
         return
-    for text, command in (*choice_lines(o, local), *(story_step(o) if step else [])):
+    for text, command in (*choice_lines(o, local), *exam_step_lines(o),
+                          *(story_step(o) if step else [])):
         con.print(text)
         if command:
             con.print(Text(f"  {command}", style="bold"), soft_wrap=True)
@@ -215,6 +221,16 @@ def story_step(o: InterviewOutlook) -> list[tuple[str, str]]:
     return [(f"Step: write your slot-{slot} story{f' ({name})' if name else ''}: "
              f"{plural(count, 'new question')} in the plan rely on it.",
              f"emdrill story add --slot {slot}")]
+
+
+def exam_step_lines(o: InterviewOutlook) -> list[tuple[str, str]]:
+    """The short exam the plan asks for now: new wordings of intents you drilled, so the
+    forecast for unseen questions rests on your own answers, not on a prior."""
+    if not o.exam_step:
+        return []
+    return [(f"Step: sit a {o.exam_step}-question exam of new wordings of intents you "
+             "drilled; it measures how far your decoding carries to a question never seen.",
+             f"emdrill exam --questions {o.exam_step}")]
 
 
 _WEAK_WHAT = {"start": "not started: drill it", "decode": "its intents: decode them",
