@@ -48,6 +48,23 @@ def _startup_vars(env: Mapping[str, str]) -> dict[str, str]:
             if k.startswith(("PYTHON", "LC_")) or k == "LANG"}
 
 
+def inherited_environment() -> dict[str, str]:
+    """What a child started without `env` gets: the C library's environment, which is
+    os.environ plus what C code set behind its back (readline, say, sets COLUMNS and LINES
+    when it starts), as execv passes it."""
+    try:
+        table = ctypes.POINTER(ctypes.c_char_p).in_dll(ctypes.CDLL(None), "environ")
+    except (OSError, ValueError):
+        return dict(os.environ)
+    found: dict[str, str] = {}
+    index = 0
+    while (entry := table[index]) is not None:
+        name, _, value = os.fsdecode(entry).partition("=")
+        found.setdefault(name, value)
+        index += 1
+    return found
+
+
 class Zygote:
     """One fork server for this test process, started on first use."""
 
@@ -59,6 +76,7 @@ class Zygote:
         self._pid = os.getpid()
         self.startup = _startup_vars(_BASE_ENV)
         self.broken: str | None = None
+        self.spawned = 0  # children started from the server (a test checks it forked)
         try:
             self._prctl = ctypes.CDLL(None, use_errno=True).prctl
         except (OSError, AttributeError):
@@ -114,6 +132,7 @@ class Zygote:
             if number:
                 raise OSError(number, message, name)
             raise RuntimeError(message)
+        self.spawned += 1
         return int(reply["pid"])
 
     def close(self) -> None:
@@ -142,7 +161,7 @@ class Zygote:
         if not (isinstance(args, list | tuple) and len(args) >= 3
                 and list(args[:3]) == EMDRILL and all(isinstance(a, str) for a in args)):
             return False
-        env = os.environ if env is None else env
+        env = inherited_environment() if env is None else env
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in env.items()):
             return False
         return _startup_vars(env) == self.startup
@@ -182,7 +201,7 @@ class Popen(subprocess.Popen[Any]):
                  errwrite if errwrite != -1 else 2)
         try:
             self.pid = ZYGOTE_SERVER.spawn(
-                list(args)[3:], env=dict(os.environ if env is None else env),
+                list(args)[3:], env=inherited_environment() if env is None else dict(env),
                 cwd=os.fspath(cwd) if cwd is not None else os.getcwd(), stdio=stdio,
                 tty=False, session=bool(start_new_session), umask=umask)
             self._child_created = True
@@ -233,7 +252,7 @@ class PtySpawn(pexpect.spawn):  # type: ignore[misc]
         try:
             ptyprocess.ptyprocess._setwinsize(slave, rows, cols)
             pid = ZYGOTE_SERVER.spawn(
-                argv[3:], env=dict(os.environ if env is None else env),
+                argv[3:], env=inherited_environment() if env is None else dict(env),
                 cwd=kwargs.get("cwd") or os.getcwd(), stdio=(slave, slave, slave),
                 tty=True, session=True,
 )
