@@ -30,7 +30,7 @@ import tempfile
 import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal, overload
 
 import pexpect
 import ptyprocess  # type: ignore[import-untyped]
@@ -210,10 +210,24 @@ class Popen(subprocess.Popen[Any]):
                                  errread, errwrite)
 
 
-def run(args: Any, *, input: Any = None, capture_output: bool = False,
-        timeout: float | None = None, check: bool = False, **kwargs: Any,
-        ) -> subprocess.CompletedProcess[Any]:
+@overload
+def run(args: Any, *, text: Literal[True], input: str | None = None,
+        capture_output: bool = False, timeout: float | None = None, check: bool = False,
+        **kwargs: Any) -> subprocess.CompletedProcess[str]: ...
+
+
+@overload
+def run(args: Any, *, text: Literal[False] | None = None, input: Any = None,
+        capture_output: bool = False, timeout: float | None = None, check: bool = False,
+        **kwargs: Any) -> subprocess.CompletedProcess[Any]: ...
+
+
+def run(args: Any, *, text: bool | None = None, input: Any = None,
+        capture_output: bool = False, timeout: float | None = None, check: bool = False,
+        **kwargs: Any) -> subprocess.CompletedProcess[Any]:
     """subprocess.run through `Popen` (the same arguments, the same result)."""
+    if text is not None:
+        kwargs["text"] = text
     if input is not None:
         kwargs["stdin"] = subprocess.PIPE
     if capture_output:

@@ -18,8 +18,8 @@ import pexpect
 import pytest
 
 import procs
-from procs import EMDRILL, ZYGOTE_SERVER, PtySpawn
 from conftest import mini_deck_folder
+from procs import EMDRILL, ZYGOTE_SERVER, PtySpawn
 
 pytestmark = pytest.mark.skipif(procs.NOFORK or ZYGOTE_SERVER.broken is not None,
                                 reason="the fork server is off (EMDRILL_TEST_NOFORK)")
