@@ -31,14 +31,14 @@ def _cpu() -> float:
 
 
 def _term(spawn: type[pexpect.spawn], args: list[str]) -> None:
-    saved = term.PtySpawn
-    term.PtySpawn = spawn  # type: ignore[misc]
+    names = vars(term)  # Term spawns through term's PtySpawn: cold is pexpect's own
+    saved, names["PtySpawn"] = names["PtySpawn"], spawn
     try:
         screen = term.Term(*args, cols=80, rows=24)
         screen.finish()
         assert screen.exitstatus == 0, screen.text
     finally:
-        term.PtySpawn = saved  # type: ignore[misc]
+        names["PtySpawn"] = saved
 
 
 def _piped(run: Callable[..., subprocess.CompletedProcess[str]], args: list[str]) -> None:
