@@ -22,6 +22,7 @@ import ctypes
 import json
 import os
 import pty
+import resource
 import signal
 import socket
 import subprocess
@@ -40,6 +41,7 @@ ZYGOTE = Path(__file__).with_name("zygote.py")
 NOFORK = os.environ.get("EMDRILL_TEST_NOFORK", "") not in ("", "0")
 _BASE_ENV = dict(os.environ)  # as pytest started: before any test's monkeypatch
 _PR_SET_CHILD_SUBREAPER = 36
+_LIMITS = [getattr(resource, n) for n in dir(resource) if n.startswith("RLIMIT_")]
 
 
 def _startup_vars(env: Mapping[str, str]) -> dict[str, str]:
@@ -75,6 +77,7 @@ class Zygote:
         self._log: IO[bytes] | None = None
         self._pid = os.getpid()
         self.startup = _startup_vars(_BASE_ENV)
+        self.read: frozenset[str] = frozenset()  # what the server's imports read (its hello)
         self.broken: str | None = None
         self.spawned = 0  # children started from the server (a test checks it forked)
         try:
@@ -92,6 +95,13 @@ class Zygote:
             env=_BASE_ENV, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=self._log, cwd="/")
         theirs.close()
+        hello = ours.recv(1 << 16)  # sent once emdrill's modules are imported
+        if not hello:
+            ours.close()
+            self._proc.wait()
+            self.broken = f"the fork server did not start:\n{self.log()}"
+            raise RuntimeError(self.broken)
+        self.read = frozenset(json.loads(hello)["read"])
         self._channel, self._pid = ours, os.getpid()
         return ours
 
@@ -113,7 +123,8 @@ class Zygote:
                    "session": session, "umask": umask,
                    "ignored": sorted(ignored_now | set(ignored)),
                    "blocked": sorted(int(s) for s in signal.pthread_sigmask(
-                       signal.SIG_BLOCK, []))}
+                       signal.SIG_BLOCK, [])),
+                   "limits": {str(r): resource.getrlimit(r) for r in _LIMITS}}
         with self._lock:
             channel = self._start()
             self._subreaper(True)
@@ -164,7 +175,16 @@ class Zygote:
         env = inherited_environment() if env is None else env
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in env.items()):
             return False
-        return _startup_vars(env) == self.startup
+        if _startup_vars(env) != self.startup:
+            return False
+        with self._lock:
+            try:
+                self._start()
+            except RuntimeError:
+                return False  # cold, and tests/test_procs.py fails: nothing forked
+        if "*" in self.read:
+            return dict(env) == _BASE_ENV
+        return all(env.get(name) == _BASE_ENV.get(name) for name in self.read)
 
 
 ZYGOTE_SERVER = Zygote()

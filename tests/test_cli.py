@@ -240,11 +240,11 @@ def test_commands_without_a_database_do_not_import_sqlmodel(args: list[str]) -> 
 
 def test_first_use_by_two_commands_at_once_loads_the_deck_once(home: Path) -> None:
     env = {**os.environ}
-    procs = [procs.Popen([sys.executable, "-m", "emdrill", "status", "--json"], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(4)]
-    results = [p.communicate(timeout=60) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0, 0, 0], [err for _, err in results]
+    started = [procs.Popen([sys.executable, "-m", "emdrill", "status", "--json"], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for _ in range(4)]
+    results = [p.communicate(timeout=60) for p in started]
+    assert [p.returncode for p in started] == [0, 0, 0, 0], [err for _, err in results]
     assert all(json.loads(out)["questions"] >= 144 for out, _ in results)
     con = sqlite3.connect(_db(home))
     assert con.execute("SELECT count(*) FROM deck").fetchone() == (1,)

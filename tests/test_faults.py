@@ -261,10 +261,10 @@ def test_concurrent_cli_writers_all_succeed(loaded: Path, home: Path, deck: Path
                 ["story", "import", str(stories)], ["story", "import", str(stories)],
                 ["grade", "alpha-1", "--intent", "good", "--story", "1"],
                 ["grade", "alpha-1", "--intent", "hard", "--story", "5"]]
-    procs = [procs.Popen([sys.executable, "-m", "emdrill", *c], env=_env(home),
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for c in commands]
-    for command, proc in zip(commands, procs, strict=True):
+    started = [procs.Popen([sys.executable, "-m", "emdrill", *c], env=_env(home),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for c in commands]
+    for command, proc in zip(commands, started, strict=True):
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, (command, err)
         assert "Traceback" not in err
@@ -289,11 +289,11 @@ def test_eight_commands_at_once_on_a_new_folder_all_wait_and_succeed(tmp_path: P
     burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
                for _ in range(BURNERS)]
     try:
-        procs = [procs.Popen([sys.executable, "-m", "emdrill", *c], env=_env(folder),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for c in _FIRST_USE]
+        started = [procs.Popen([sys.executable, "-m", "emdrill", *c], env=_env(folder),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                   for c in _FIRST_USE]
         results = [(c, p.wait(timeout=120), p.communicate()[1])
-                   for c, p in zip(_FIRST_USE, procs, strict=True)]
+                   for c, p in zip(_FIRST_USE, started, strict=True)]
     finally:
         for b in burners:
             b.kill()

@@ -6,6 +6,7 @@ nothing one child changes (environment, cwd, caches, the collection) reaches the
 from __future__ import annotations
 
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -170,3 +171,48 @@ def test_other_start_up_variables_start_cold(home: Path) -> None:
     cold, fork = _both("help", env=env)
     assert fork == cold and cold[0] == 0
     assert ZYGOTE_SERVER.spawned == before
+
+
+def test_a_variable_the_imports_read_starts_cold_when_it_differs(home: Path) -> None:
+    """typer reads TYPER_USE_RICH when it is imported, which the server did with its own
+    environment: a spawn that sets it otherwise is a cold one, and sees what cold sees."""
+    assert ZYGOTE_SERVER.forks(EMDRILL, dict(os.environ))  # started: its imports are known
+    assert {"TYPER_USE_RICH", "HOME"} <= ZYGOTE_SERVER.read
+    before = ZYGOTE_SERVER.spawned
+    for changed in ({"TYPER_USE_RICH": "0"}, {"HOME": str(home)}):
+        env = {**os.environ, **changed}
+        assert not ZYGOTE_SERVER.forks(EMDRILL, env)
+        cold, fork = _both("no-such-command", env=env)
+        assert fork == cold and cold[0] == 2
+    assert ZYGOTE_SERVER.spawned == before
+
+
+def test_resource_limits_are_the_test_process_s(forked: None) -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    lowered = min(soft, 200)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (lowered, hard))
+    try:
+        proc = procs.Popen([*EMDRILL, "grade", "--batch"], stdin=subprocess.PIPE,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    finally:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    try:
+        limits = Path(f"/proc/{proc.pid}/limits").read_text(encoding="utf-8")
+    finally:
+        proc.kill()
+        proc.wait(timeout=20)
+    row = next(line for line in limits.splitlines() if line.startswith("Max open files"))
+    assert row.split()[3] == str(lowered)
+
+
+def test_a_server_of_its_own_starts_serves_and_stops() -> None:
+    """What each xdist worker does: its own server, started on first use, gone (and
+    waited for) once closed, as tests/conftest.py does at the end of the session."""
+    server = procs.Zygote()
+    pid = server.spawn(["--version"], env=dict(os.environ), cwd=os.getcwd(),
+                       stdio=(0, 1, 2), tty=False, session=False)
+    assert os.waitpid(pid, 0)[1] == 0
+    assert server._proc is not None and server._proc.poll() is None
+    server.close()
+    assert server._proc.returncode == 0
+    server.close()  # a second close (atexit after the session's) is harmless

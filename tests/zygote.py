@@ -12,17 +12,20 @@ pipes), forks a child that becomes what a cold start would have been:
 - its stdin/stdout/stderr are the descriptors sent (with a pty: a new session whose
   controlling terminal is that pty, so Ctrl-C, a resize and a hang-up reach it), with fresh
   `sys.std*` objects (a tty line-buffers, a pipe does not);
-- the environment, cwd, umask, `sys.argv`, `sys.path[0]`, the signal dispositions and mask
-  a cold process would have, a fresh `random` state, TZ read again;
+- the environment, cwd, umask, resource limits, `sys.argv`, `sys.path[0]`, the signal
+  dispositions and mask a cold process would have, a fresh `random` state, TZ read again;
 - it runs `emdrill` with `runpy` as `-m` does and leaves through the interpreter's own exit
   (atexit, thread join, flush of stdout, finalization, the exit status of an uncaught
   KeyboardInterrupt), not through os._exit.
 
 Nothing stateful is inherited: the server only imports (no command runs, no store is
 opened, no clock or environment variable is read by emdrill), so every child starts from
-the same pristine modules. What a cold start keeps and this does not: a fresh hash seed
-(every child shares the server's) and the cost of the imports (which the tests that
-measure start-up or imports keep by spawning cold: see tests/procs.py).
+the same pristine modules. The few environment variables the libraries read while they
+import (HOME and PYTHONUSERBASE for sysconfig, TYPER_USE_RICH, ...) are recorded and sent
+to the test process, which starts a spawn cold when one of them differs from the server's.
+What a cold start keeps and this does not: a fresh hash seed (every child shares the
+server's) and the cost of the imports (which the tests that measure start-up or imports
+keep by spawning cold: see tests/procs.py).
 """
 
 from __future__ import annotations
@@ -52,17 +55,36 @@ if __name__ == "__main__":
 _UNCATCHABLE = {signal.SIGKILL, signal.SIGSTOP}
 
 
-def preload() -> None:
+def preload() -> list[str]:
     """Import every emdrill module (and the parts of the libraries they load lazily),
-    running nothing: module bodies only define things."""
-    import emdrill
+    running nothing: module bodies only define things. Returns the environment variables
+    those imports read (a library that reads one at import keeps the server's value, so a
+    spawn whose value differs must start cold: tests/procs.py checks)."""
+    read: set[str] = set()
+    environ = type(os.environ)
+    getitem, listing = environ.__getitem__, environ.__iter__
 
-    for info in pkgutil.walk_packages(emdrill.__path__, "emdrill."):
-        if not info.name.endswith("__main__"):
-            importlib.import_module(info.name)
-    for name in ("sqlalchemy.dialects.sqlite", "sqlalchemy.dialects.sqlite.pysqlite",
-                 "importlib.metadata"):
-        importlib.import_module(name)
+    def record(self: Any, key: str) -> str:
+        read.add(key)
+        return getitem(self, key)
+
+    def every(self: Any) -> Any:
+        read.add("*")  # the whole environment was read (copied or listed)
+        return listing(self)
+
+    environ.__getitem__, environ.__iter__ = record, every  # type: ignore[method-assign]
+    try:
+        import emdrill
+
+        for info in pkgutil.walk_packages(emdrill.__path__, "emdrill."):
+            if not info.name.endswith("__main__"):
+                importlib.import_module(info.name)
+        for name in ("sqlalchemy.dialects.sqlite", "sqlalchemy.dialects.sqlite.pysqlite",
+                     "importlib.metadata"):
+            importlib.import_module(name)
+    finally:
+        environ.__getitem__, environ.__iter__ = getitem, listing  # type: ignore[method-assign]
+    return sorted(read)
 
 
 def serve(channel: socket.socket) -> dict[str, Any] | None:
@@ -136,6 +158,9 @@ def _become(request: dict[str, Any], fds: list[int], channel: socket.socket,
         os.closerange(3, report)
         os.closerange(report + 1, top)
         os.umask(request["umask"])
+        for number, limits in request["limits"].items():  # the test process's, as exec keeps
+            if resource.getrlimit(int(number)) != tuple(limits):
+                resource.setrlimit(int(number), tuple(limits))
         try:
             os.chdir(request["cwd"])
         except OSError as exc:
@@ -204,9 +229,10 @@ def _fresh_stdio() -> None:
 def main() -> dict[str, Any] | None:
     channel = socket.socket(fileno=int(sys.argv[1]))
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # a Ctrl-C at pytest's terminal is not ours
-    preload()
+    read = preload()
     gc.collect()
     gc.freeze()  # the children share these pages and their collector skips them
+    channel.send(json.dumps({"read": read}).encode())  # ready: what the imports read
     return serve(channel)
 
 
