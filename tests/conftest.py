@@ -37,6 +37,13 @@ def _test_environment(patch: pytest.MonkeyPatch, folder: Path) -> None:
     scheduler.seed(7)
 
 
+def pytest_sessionfinish() -> None:
+    """Stop this test process's fork server (tests/procs.py) and wait for it."""
+    from procs import ZYGOTE_SERVER
+
+    ZYGOTE_SERVER.close()
+
+
 @pytest.fixture(autouse=True)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Point EMDRILL_HOME at a temp dir so no test touches real user data."""

@@ -2,8 +2,9 @@
 
 `Term` runs emdrill under pexpect in a pty of a given size and feeds everything it writes
 to a pyte terminal emulator, so tests assert on the rendered screen (what is on which line
-after cursor moves, clears and redraws), not on the byte stream. `FakeClock` is the file
-behind EMDRILL_TEST_CLOCK: the on-screen timers read it, so a test moves time without
+after cursor moves, clears and redraws), not on the byte stream. The program is a process
+of its own in that pty, started from the fork server (tests/procs.py). `FakeClock` is the
+file behind EMDRILL_TEST_CLOCK: the on-screen timers read it, so a test moves time without
 sleeping. Every screen test (drill, commute, decoding, mock, the printed screens) uses these.
 """
 
@@ -11,13 +12,14 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import time
 from collections.abc import Mapping
 from pathlib import Path
 
 import pexpect
 import pyte
+
+from procs import EMDRILL, PtySpawn
 
 SIZES = {"80x24": (80, 24), "100x30": (100, 30), "40x20": (40, 20)}
 TIMEOUT = 20.0
@@ -31,9 +33,9 @@ class Term:
         self.stream = pyte.ByteStream(self.screen)
         # No COLUMNS / LINES: the program must read the pty's size (and follow a resize).
         base = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-        self.child = pexpect.spawn(sys.executable, ["-m", "emdrill", *args],
-                                   env={**base, "TERM": "xterm-256color", **(env or {})},
-                                   dimensions=(rows, cols), timeout=timeout)
+        self.child = PtySpawn(EMDRILL[0], [*EMDRILL[1:], *args],
+                            env={**base, "TERM": "xterm-256color", **(env or {})},
+                            dimensions=(rows, cols), timeout=timeout)
         # Keys go out as the test types them: a wait for the screen comes before each one
         # that matters, so pexpect's own pause before every write only costs time.
         self.child.delaybeforesend = None

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import procs
 from conftest import mini_deck_folder
 from emdrill.cli.main import app
 
@@ -190,8 +191,8 @@ def test_first_use_loads_the_bundled_deck(runner: CliRunner) -> None:
 
 def _run(*args: str, env: dict[str, str],
          stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "emdrill", *args], env=env, input=stdin,
-                          capture_output=True, text=True, timeout=60)
+    return procs.run([sys.executable, "-m", "emdrill", *args], env=env, input=stdin,
+                     capture_output=True, text=True, timeout=60)
 
 
 def test_subprocess_round_trip(home: Path, mini_deck: Path) -> None:
@@ -239,11 +240,11 @@ def test_commands_without_a_database_do_not_import_sqlmodel(args: list[str]) -> 
 
 def test_first_use_by_two_commands_at_once_loads_the_deck_once(home: Path) -> None:
     env = {**os.environ}
-    procs = [subprocess.Popen([sys.executable, "-m", "emdrill", "status", "--json"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(4)]
-    results = [p.communicate(timeout=60) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0, 0, 0], [err for _, err in results]
+    started = [procs.Popen([sys.executable, "-m", "emdrill", "status", "--json"], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for _ in range(4)]
+    results = [p.communicate(timeout=60) for p in started]
+    assert [p.returncode for p in started] == [0, 0, 0, 0], [err for _, err in results]
     assert all(json.loads(out)["questions"] >= 144 for out, _ in results)
     con = sqlite3.connect(_db(home))
     assert con.execute("SELECT count(*) FROM deck").fetchone() == (1,)

@@ -4,7 +4,6 @@ commands, options, question ids and family slugs, whole --help summaries, clean 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from importlib.metadata import version
 
@@ -13,6 +12,7 @@ import typer.main
 from typer.core import TyperGroup
 from typer.testing import CliRunner
 
+import procs
 from emdrill.cli.main import app
 
 
@@ -24,8 +24,8 @@ def _complete(shell: str, words: str, *, cword: int | None = None) -> list[str]:
                                                         else len(words.split()) - 1)}
     else:
         env |= {"_TYPER_COMPLETE_ARGS": words, "_TYPER_COMPLETE_FISH_ACTION": "get-args"}
-    done = subprocess.run([sys.executable, "-m", "emdrill"], env=env, capture_output=True,
-                          text=True, timeout=60)
+    done = procs.run([sys.executable, "-m", "emdrill"], env=env, capture_output=True,
+                     text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     return done.stdout.split("\n")
 

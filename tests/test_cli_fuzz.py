@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -26,6 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+import procs
 from conftest import FIXED_NOW, data_folder, made_whole, mini_deck_text, run_sql
 from emdrill.cli.main import app
 
@@ -227,10 +227,10 @@ def test_any_command_line_in_a_real_process(template: Path, as_made: list[str],
         shutil.copytree(template, home)
         args = _materialise(args, folder, deck, stories)
         before = as_made
-        done = subprocess.run([sys.executable, "-m", "emdrill", *args], input=stdin, cwd=folder,
-                              env={**os.environ, **env, "EMDRILL_HOME": str(home),
-                                   "EDITOR": "false", "VISUAL": ""},
-                              capture_output=True, text=True, timeout=60, errors="replace")
+        done = procs.run([sys.executable, "-m", "emdrill", *args], input=stdin, cwd=folder,
+                         env={**os.environ, **env, "EMDRILL_HOME": str(home),
+                              "EDITOR": "false", "VISUAL": ""},
+                         capture_output=True, text=True, timeout=60, errors="replace")
         _check(done.returncode, done.stdout + done.stderr, before, home / "emdrill.db", args)
 
 

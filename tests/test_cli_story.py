@@ -15,6 +15,7 @@ import pexpect
 import pytest
 from typer.testing import CliRunner
 
+import procs
 from emdrill.cli.main import app
 
 # A stand-in for the user's editor: it records the file it was given, then applies the plan
@@ -433,8 +434,8 @@ def test_every_command_has_help(runner: CliRunner) -> None:
 
 
 def _spawn(args: list[str]) -> pexpect.spawn:
-    child = pexpect.spawn(sys.executable, ["-m", "emdrill", *args], env=dict(os.environ),
-                          encoding="utf-8", timeout=20, dimensions=(40, 100))
+    child = procs.PtySpawn(sys.executable, ["-m", "emdrill", *args], env=dict(os.environ),
+                           encoding="utf-8", timeout=20, dimensions=(40, 100))
     child.logfile_read = io.StringIO()
     return child
 

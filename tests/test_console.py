@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import procs
 from emdrill.cli.main import app
 from emdrill.ui import console
 from term import Term
@@ -35,8 +36,8 @@ CP1252 = {"PYTHONIOENCODING": "cp1252"}
 
 def _run(*args: str, env: dict[str, str], stdin: str = "") -> subprocess.CompletedProcess[bytes]:
     full = {**os.environ, **env}
-    return subprocess.run([sys.executable, "-m", "emdrill", *args], env=full,
-                          input=stdin.encode(), capture_output=True, timeout=60)
+    return procs.run([sys.executable, "-m", "emdrill", *args], env=full,
+                     input=stdin.encode(), capture_output=True, timeout=60)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import os
 import re
 import signal
 import sqlite3
-import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ import pytest
 from rich.console import Console
 from rich.text import Text
 
+import procs
 from emdrill.cli.base import open_here
 from emdrill.core.timing import Clock
 from emdrill.ops.drill import Session
@@ -42,8 +42,8 @@ def deck_loaded(home: Path, mini_deck: Path) -> Path:
 
 
 def _spawn(*args: str) -> pexpect.spawn:
-    child = pexpect.spawn(sys.executable, ["-m", "emdrill", *args], env=_env(),
-                          encoding="utf-8", timeout=TIMEOUT, dimensions=(40, 100))
+    child = procs.PtySpawn(sys.executable, ["-m", "emdrill", *args], env=_env(),
+                           encoding="utf-8", timeout=TIMEOUT, dimensions=(40, 100))
     child.delaybeforesend = None  # each key follows an expect(): no extra pause
     return child
 
@@ -126,9 +126,9 @@ def _ignore_sigint() -> None:
 
 @pytest.mark.parametrize("inherited", ["default", "ignored"])
 def test_ctrl_c_ends_cleanly(deck_loaded: Path, inherited: str) -> None:
-    child = pexpect.spawn(sys.executable, ["-m", "emdrill", "drill"], env=_env(),
-                          encoding="utf-8", timeout=TIMEOUT, dimensions=(40, 100),
-                          preexec_fn=_ignore_sigint if inherited == "ignored" else None)
+    child = procs.PtySpawn(sys.executable, ["-m", "emdrill", "drill"], env=_env(),
+                           encoding="utf-8", timeout=TIMEOUT, dimensions=(40, 100),
+                           preexec_fn=_ignore_sigint if inherited == "ignored" else None)
     child.delaybeforesend = None
     _answer_first_card(child)
     child.sendintr()
@@ -244,8 +244,8 @@ def test_commute_fits_forty_columns(deck_loaded: Path) -> None:
 
 def test_piped_drill(deck_loaded: Path) -> None:
     answers = "1\n3\n5\n2\nq\n"
-    result = subprocess.run([sys.executable, "-m", "emdrill", "drill"], input=answers,
-                            env=_env(), capture_output=True, text=True, timeout=60)
+    result = procs.run([sys.executable, "-m", "emdrill", "drill"], input=answers,
+                       env=_env(), capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert "Session over: 2 answered" in result.stdout
     assert "\x1b[" not in result.stdout  # plain text when piped
@@ -253,8 +253,8 @@ def test_piped_drill(deck_loaded: Path) -> None:
 
 
 def test_piped_drill_stops_at_end_of_input(deck_loaded: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "emdrill", "drill"], input="1\n3\n",
-                            env=_env(), capture_output=True, text=True, timeout=60)
+    result = procs.run([sys.executable, "-m", "emdrill", "drill"], input="1\n3\n",
+                       env=_env(), capture_output=True, text=True, timeout=60)
     assert result.returncode == 0
     assert "Session over: 1 answered" in result.stdout
     assert len(_reviews(deck_loaded)) == 1

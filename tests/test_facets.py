@@ -20,6 +20,7 @@ import pexpect
 import pytest
 from typer.testing import CliRunner
 
+import procs
 from conftest import ASYMMETRIC, STORE_NOW, anki_package
 from emdrill.cli.main import app
 from emdrill.core import anki as core_anki
@@ -236,8 +237,8 @@ def test_commute_partly_is_hard_on_both_facets_as_pressed(home: Path, mini_deck:
     """Kills 'commute: p grades Again': `p` pressed, nothing undone, the row read back."""
     env = {**os.environ, "COLUMNS": "80", "LINES": "24", "TERM": "xterm"}
     cli("deck", "load", str(mini_deck))  # in-process setup (tests/shared.py)
-    child = pexpect.spawn(sys.executable, ["-m", "emdrill", "commute"], env=env,
-                          encoding="utf-8", timeout=20, dimensions=(24, 80))
+    child = procs.PtySpawn(sys.executable, ["-m", "emdrill", "commute"], env=env,
+                           encoding="utf-8", timeout=20, dimensions=(24, 80))
     child.delaybeforesend = None  # each key follows an expect(): no extra pause
     child.expect("Question alpha-1")
     child.send(" ")

@@ -20,6 +20,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
+import procs
 from conftest import mini_deck_text
 
 RUNS = int(os.environ.get("EMDRILL_FAULT_RUNS", "6"))
@@ -34,8 +35,8 @@ def _env(home: Path, **extra: str) -> dict[str, str]:
 
 def _emdrill(home: Path, *args: str, stdin: str | None = None,
              timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "emdrill", *args], env=_env(home),
-                          input=stdin, capture_output=True, text=True, timeout=timeout)
+    return procs.run([sys.executable, "-m", "emdrill", *args], env=_env(home),
+                     input=stdin, capture_output=True, text=True, timeout=timeout)
 
 
 def chain_problems(db: Path) -> list[str]:
@@ -104,9 +105,9 @@ def _kill_after_start(proc: subprocess.Popen[str] | pexpect.spawn, delay: float)
 def _traced(args: list[str], home: Path, log: Path, *, stdin: str | None = None) -> list[str]:
     """Run `emdrill ARGS` whole with the kill hook logging (EMDRILL_TEST_KILL=log:PATH):
     its statements on the collection, in the order the hook counts them (1 first)."""
-    done = subprocess.run([sys.executable, "-m", "emdrill", *args], input=stdin, text=True,
-                          env=_env(home, EMDRILL_TEST_KILL=f"log:{log}"), capture_output=True,
-                          timeout=60)
+    done = procs.run([sys.executable, "-m", "emdrill", *args], input=stdin, text=True,
+                     env=_env(home, EMDRILL_TEST_KILL=f"log:{log}"), capture_output=True,
+                     timeout=60)
     assert done.returncode == 0, done.stderr
     lines = log.read_text(encoding="utf-8").splitlines()
     assert [int(line.split(" ", 1)[0]) for line in lines] == list(range(1, len(lines) + 1))
@@ -128,9 +129,9 @@ def _commit_points(statements: list[str]) -> list[tuple[int, bool]]:
 
 def _killed_at(args: list[str], home: Path, at: int, *, stdin: str | None = None) -> None:
     """Run `emdrill ARGS` with the kill hook armed at statement `at`; it must die there."""
-    done = subprocess.run([sys.executable, "-m", "emdrill", *args], input=stdin, text=True,
-                          env=_env(home, EMDRILL_TEST_KILL=str(at)), capture_output=True,
-                          timeout=60)
+    done = procs.run([sys.executable, "-m", "emdrill", *args], input=stdin, text=True,
+                     env=_env(home, EMDRILL_TEST_KILL=str(at)), capture_output=True,
+                     timeout=60)
     assert done.returncode == -signal.SIGKILL, (at, done.returncode, done.stderr)
 
 
@@ -167,9 +168,9 @@ def test_drill_killed_at_random_points_keeps_a_whole_chain(loaded: Path, home: P
     land anywhere, inside SQLite's own commit too."""
     rng = random.Random(12)
     for _ in range(RUNS):
-        child = pexpect.spawn(sys.executable, ["-m", "emdrill", "drill", "--minutes", "30"],
-                              env=_env(home), encoding="utf-8", timeout=20,
-                              dimensions=(40, 100))
+        child = procs.PtySpawn(sys.executable, ["-m", "emdrill", "drill", "--minutes", "30"],
+                               env=_env(home), encoding="utf-8", timeout=20,
+                               dimensions=(40, 100))
         child.expect("Which story")
         # answer as fast as the keys go in, and kill somewhere in the middle of it
         child.send("".join(rng.choice("12345678") + rng.choice("1234") for _ in range(40)))
@@ -211,8 +212,8 @@ def test_deck_load_killed_either_side_of_each_commit_loads_all_or_nothing(
             con.close()
         assert questions in (0, 120) and facets == 2 * questions
         seen.append((version > 0, questions))
-        again = subprocess.run([sys.executable, "-m", "emdrill", *load], env=_env(folder),
-                               capture_output=True, text=True, timeout=60)
+        again = procs.run([sys.executable, "-m", "emdrill", *load], env=_env(folder),
+                          capture_output=True, text=True, timeout=60)
         assert again.returncode == 0, again.stderr
     # the schema's transaction (before, after), then the deck's
     assert [committed for _, committed in points] == [False, True] * 2
@@ -260,10 +261,10 @@ def test_concurrent_cli_writers_all_succeed(loaded: Path, home: Path, deck: Path
                 ["story", "import", str(stories)], ["story", "import", str(stories)],
                 ["grade", "alpha-1", "--intent", "good", "--story", "1"],
                 ["grade", "alpha-1", "--intent", "hard", "--story", "5"]]
-    procs = [subprocess.Popen([sys.executable, "-m", "emdrill", *c], env=_env(home),
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for c in commands]
-    for command, proc in zip(commands, procs, strict=True):
+    started = [procs.Popen([sys.executable, "-m", "emdrill", *c], env=_env(home),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for c in commands]
+    for command, proc in zip(commands, started, strict=True):
         _, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, (command, err)
         assert "Traceback" not in err
@@ -288,11 +289,11 @@ def test_eight_commands_at_once_on_a_new_folder_all_wait_and_succeed(tmp_path: P
     burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
                for _ in range(BURNERS)]
     try:
-        procs = [subprocess.Popen([sys.executable, "-m", "emdrill", *c], env=_env(folder),
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for c in _FIRST_USE]
+        started = [procs.Popen([sys.executable, "-m", "emdrill", *c], env=_env(folder),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                   for c in _FIRST_USE]
         results = [(c, p.wait(timeout=120), p.communicate()[1])
-                   for c, p in zip(_FIRST_USE, procs, strict=True)]
+                   for c, p in zip(_FIRST_USE, started, strict=True)]
     finally:
         for b in burners:
             b.kill()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import procs
 from emdrill.cli.base import open_here
 from emdrill.cli.main import app
 from emdrill.core.mock import (
@@ -187,9 +187,9 @@ def test_piped_mock(home: Path, mini_deck: Path, tmp_path: Path) -> None:
     cli("deck", "load", str(mini_deck))  # in-process setup (tests/shared.py)
     clock = FakeClock(tmp_path / "clock")
     answers = "\n\ny\ny\ny\ny\ny\n\n"  # answer, one follow-up, five checks, no grade
-    result = subprocess.run([sys.executable, "-m", "emdrill", "mock", "-n", "1"], input=answers,
-                            capture_output=True, text=True, timeout=60,
-                            env={**os.environ, **clock.env})
+    result = procs.run([sys.executable, "-m", "emdrill", "mock", "-n", "1"], input=answers,
+                       capture_output=True, text=True, timeout=60,
+                       env={**os.environ, **clock.env})
     assert result.returncode == 0, result.stderr
     assert "checks 5/5" in result.stdout and "not graded" in result.stdout
     assert "Mock over: 1 answer rehearsed." in result.stdout

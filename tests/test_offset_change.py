@@ -9,7 +9,6 @@ import json
 import random
 import shutil
 import sqlite3
-import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import procs
 from conftest import data_folder, made_whole
 from emdrill.cli.main import app
 from emdrill.core.timing import day_shift_seconds
@@ -82,8 +82,8 @@ def _recount(db: Path, offset_minutes: int) -> None:
 def _json(home: Path, now: str, args: list[str]) -> object:
     env = {"EMDRILL_HOME": str(home), "EMDRILL_NOW": now, "EMDRILL_SEED": "7",
            "PATH": "/usr/bin:/bin", "COLUMNS": "80"}
-    result = subprocess.run([sys.executable, "-m", "emdrill", *args], capture_output=True,
-                            text=True, timeout=120, env=env)
+    result = procs.run([sys.executable, "-m", "emdrill", *args], capture_output=True,
+                       text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
 

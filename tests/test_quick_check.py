@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+import procs
+
 DAY = "2026-03-02"
 UNCLEAN = ("import os, sys\n"
            "from emdrill.cli.main import main\n"
@@ -26,8 +28,8 @@ def _run(home: Path, at: str, args: list[str], *, clean: bool = True,
          ok: bool = True) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "EMDRILL_HOME": str(home), "EMDRILL_NOW": f"{at}+00:00"}
     command = ["-m", "emdrill"] if clean else ["-c", UNCLEAN]
-    result = subprocess.run([sys.executable, *command, *args], capture_output=True, text=True,
-                            timeout=120, env=env)
+    result = procs.run([sys.executable, *command, *args], capture_output=True, text=True,
+                       timeout=120, env=env)
     assert (result.returncode == 0) == ok, result.stderr
     return result
 

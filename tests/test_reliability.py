@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import procs
 from conftest import mini_deck_folder
 from emdrill.cli.base import open_here
 from emdrill.cli.main import app
@@ -51,8 +52,8 @@ time.sleep(60)
 
 def test_sigkill_right_after_grade_loses_nothing(home: Path, mini_deck: Path) -> None:
     env = {**os.environ}
-    load = subprocess.run([sys.executable, "-m", "emdrill", "deck", "load", str(mini_deck)],
-                          env=env, capture_output=True, text=True, timeout=60)
+    load = procs.run([sys.executable, "-m", "emdrill", "deck", "load", str(mini_deck)],
+                     env=env, capture_output=True, text=True, timeout=60)
     assert load.returncode == 0, load.stderr
     proc = subprocess.Popen([sys.executable, "-c", _GRADE_THEN_HANG, "alpha-1", "beta-1"],
                             env=env, stdout=subprocess.PIPE, text=True)
@@ -66,18 +67,18 @@ def test_sigkill_right_after_grade_loses_nothing(home: Path, mini_deck: Path) ->
     facets = con.execute("SELECT count(*) FROM facet WHERE last_review IS NOT NULL").fetchone()
     assert facets == (4,)
     # and the collection still opens and works afterwards
-    status = subprocess.run([sys.executable, "-m", "emdrill", "status", "--json"], env=env,
-                            capture_output=True, text=True, timeout=60)
+    status = procs.run([sys.executable, "-m", "emdrill", "status", "--json"], env=env,
+                       capture_output=True, text=True, timeout=60)
     assert json.loads(status.stdout)["reviews_today"] == 2
 
 
 def test_sigkill_of_the_cli_after_grade_returns(home: Path, mini_deck: Path) -> None:
     env = {**os.environ}
-    subprocess.run([sys.executable, "-m", "emdrill", "deck", "load", str(mini_deck)], env=env,
-                   check=True, capture_output=True, timeout=60)
-    done = subprocess.run([sys.executable, "-m", "emdrill", "grade", "beta-3", "--intent",
-                           "hard", "--story", "5"], env=env, capture_output=True, text=True,
-                          timeout=60)
+    procs.run([sys.executable, "-m", "emdrill", "deck", "load", str(mini_deck)], env=env,
+              check=True, capture_output=True, timeout=60)
+    done = procs.run([sys.executable, "-m", "emdrill", "grade", "beta-3", "--intent",
+                      "hard", "--story", "5"], env=env, capture_output=True, text=True,
+                     timeout=60)
     assert done.returncode == 0
     con = sqlite3.connect(home / "emdrill.db")
     assert con.execute("SELECT question_id, intent_rating, story_rating FROM review"
@@ -210,8 +211,8 @@ def test_no_command_writes_into_a_damaged_database(damaged: Path, tmp_path: Path
     # The first write of a later day runs the quick check (on the day of the last check it
     # runs only after an unclean shutdown: tests/test_quick_check.py pins that policy).
     later = {**os.environ, "EMDRILL_NOW": "2026-03-03T09:00:00+00:00"}
-    result = subprocess.run([sys.executable, "-m", "emdrill", *args], input="My system.\n\n",
-                            capture_output=True, text=True, timeout=60, env=later)
+    result = procs.run([sys.executable, "-m", "emdrill", *args], input="My system.\n\n",
+                       capture_output=True, text=True, timeout=60, env=later)
     _one_line_error(result, "damaged")
     assert damaged.read_bytes() == before
     wal = damaged.with_name("emdrill.db-wal")
@@ -219,14 +220,14 @@ def test_no_command_writes_into_a_damaged_database(damaged: Path, tmp_path: Path
 
 
 def test_check_reports_damage_and_how_to_recover(damaged: Path, tmp_path: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "emdrill", "check"], capture_output=True,
-                            text=True, timeout=60, env={**os.environ})
+    result = procs.run([sys.executable, "-m", "emdrill", "check"], capture_output=True,
+                       text=True, timeout=60, env={**os.environ})
     assert result.returncode == 1
     assert "emdrill restore FILE" in result.stderr and "damaged" in result.stderr
     assert "Traceback" not in result.stderr
     shutil.copy(tmp_path / "whole.db", damaged)
-    ok = subprocess.run([sys.executable, "-m", "emdrill", "check"], capture_output=True,
-                        text=True, timeout=60, env={**os.environ})
+    ok = procs.run([sys.executable, "-m", "emdrill", "check"], capture_output=True,
+                   text=True, timeout=60, env={**os.environ})
     assert ok.returncode == 0 and ok.stdout.startswith("ok: "), ok.stderr
 
 
@@ -236,8 +237,8 @@ def test_check_names_the_latest_good_backup(damaged: Path, tmp_path: Path) -> No
     good = folder / "manual-20260302T100000Z-backup.db"  # after the day's automatic one
     shutil.copy(tmp_path / "whole.db", good)
     shutil.copy(damaged, folder / "manual-20260302T110000Z-backup.db")  # newer, but damaged
-    result = subprocess.run([sys.executable, "-m", "emdrill", "check"], capture_output=True,
-                            text=True, timeout=60, env={**os.environ})
+    result = procs.run([sys.executable, "-m", "emdrill", "check"], capture_output=True,
+                       text=True, timeout=60, env={**os.environ})
     assert result.returncode == 1
     assert f"the latest good backup is {good}" in result.stderr
 
@@ -262,15 +263,15 @@ def test_damaged_contents_are_one_line_and_untouched(cli: CliRunner, loaded: Pat
     con.commit()
     con.close()
     before = _dump(loaded)
-    result = subprocess.run([sys.executable, "-m", "emdrill", *args], capture_output=True,
-                            text=True, timeout=60, env={**os.environ})
+    result = procs.run([sys.executable, "-m", "emdrill", *args], capture_output=True,
+                       text=True, timeout=60, env={**os.environ})
     if args[0] == "grade" or result.returncode != 0:
         _one_line_error(result)  # a grade reads the damaged row; a read may never meet it
     assert "Traceback" not in result.stderr and "unexpected" not in result.stderr
     if result.returncode != 0:
         assert _dump(loaded) == before  # (a read that succeeds may refresh derived counts)
-    check = subprocess.run([sys.executable, "-m", "emdrill", "check"], capture_output=True,
-                           text=True, timeout=60, env={**os.environ})
+    check = procs.run([sys.executable, "-m", "emdrill", "check"], capture_output=True,
+                      text=True, timeout=60, env={**os.environ})
     assert check.returncode == 1 and "Traceback" not in check.stderr
 
 
@@ -336,8 +337,8 @@ def test_hostile_input_gets_one_line_and_status_1(cli: CliRunner, loaded: Path,
     stdin = next((hostile_files[a] for a in args if a.startswith("<")), None)
     args = [hostile_files.get(a, a) for a in args if not a.startswith("<")]
     before = _dump(loaded)
-    result = subprocess.run([sys.executable, "-m", "emdrill", *args], input=stdin,
-                            capture_output=True, text=True, timeout=60, env={**os.environ})
+    result = procs.run([sys.executable, "-m", "emdrill", *args], input=stdin,
+                       capture_output=True, text=True, timeout=60, env={**os.environ})
     assert result.returncode == 1, result
     assert "Traceback" not in result.stderr + result.stdout
     assert "unexpected error" not in result.stderr + result.stdout
@@ -349,8 +350,8 @@ def test_odd_folder_names_are_used_as_given(tmp_path: Path, home_name: str,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / home_name
     monkeypatch.setenv("EMDRILL_HOME", str(folder))
-    result = subprocess.run([sys.executable, "-m", "emdrill", "status"], capture_output=True,
-                            text=True, timeout=60, env={**os.environ})
+    result = procs.run([sys.executable, "-m", "emdrill", "status"], capture_output=True,
+                       text=True, timeout=60, env={**os.environ})
     assert result.returncode == 0, result.stderr
     assert (folder / "emdrill.db").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == [home_name]
@@ -383,8 +384,8 @@ def test_export_to_a_full_device_fails_and_keeps_the_device(tmp_path: Path) -> N
     except OSError as exc:
         if exc.errno != errno.ENOSPC:
             pytest.skip(f"no /dev/full device to make here ({exc})")
-    result = subprocess.run([sys.executable, "-m", "emdrill", "story", "export", str(full)],
-                            capture_output=True, text=True, timeout=60, env={**os.environ})
+    result = procs.run([sys.executable, "-m", "emdrill", "story", "export", str(full)],
+                       capture_output=True, text=True, timeout=60, env={**os.environ})
     _one_line_error(result, str(full), "No space left")
     assert full.is_char_device()
 
@@ -516,8 +517,8 @@ def _read_only_mount(folder: Path) -> list[str]:
 
 
 def test_read_only_data_folder_is_said_as_such(tmp_path: Path, home: Path) -> None:
-    subprocess.run([sys.executable, "-m", "emdrill", "status"], check=True,
-                   capture_output=True, timeout=60, env={**os.environ})
+    procs.run([sys.executable, "-m", "emdrill", "status"], check=True,
+              capture_output=True, timeout=60, env={**os.environ})
     probe = subprocess.run([*_read_only_mount(tmp_path), "true"], capture_output=True)
     if probe.returncode != 0:
         pytest.skip("no private read-only mounts here")

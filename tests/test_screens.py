@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+import procs
 from emdrill.core.scheduler import Rating
 from emdrill.ui.drill_view import interval_labels
 from emdrill.ui.fmt import span
@@ -376,8 +376,8 @@ def test_drill_by_family_and_deck(studied: Path) -> None:
         "WHERE r.reviewed_at >= '2026-03-02'")}
     con.close()
     assert families == {"growth"}
-    bad = subprocess.run([sys.executable, "-m", "emdrill", "drill", "--deck", "nope"],
-                         capture_output=True, text=True, timeout=60)
+    bad = procs.run([sys.executable, "-m", "emdrill", "drill", "--deck", "nope"],
+                    capture_output=True, text=True, timeout=60)
     assert bad.returncode == 1
     assert bad.stderr.strip() == ("emdrill: --deck: no deck 'nope' (loaded: em-core; see "
                                   "`emdrill deck list`)")

@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import sqlite3
-import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+import procs
 from emdrill.cli.base import open_here
 from emdrill.core.scheduler import Rating
 from emdrill.ops import set_aside
@@ -92,8 +92,8 @@ def test_commute_suspends_after_the_reveal_too(loaded: Path) -> None:
 
 
 def test_piped_one_line_per_answer(loaded: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "emdrill", "drill"], text=True,
-                            input="!\nn\n!\ny\n1\n3\nq\n", capture_output=True, timeout=60)
+    result = procs.run([sys.executable, "-m", "emdrill", "drill"], text=True,
+                       input="!\nn\n!\ny\n1\n3\nq\n", capture_output=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("Suspend this question? y yes · n no") == 2
     assert "Not suspended." in result.stdout

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
+import procs
 from shared import cli
 
 
@@ -25,9 +25,9 @@ def _contents(db: Path) -> tuple[int, list[str]]:
 def test_the_shared_new_collection_is_what_first_use_makes(fresh: Path,
                                                            tmp_path: Path) -> None:
     first = tmp_path / "first"  # the same clock and seed (conftest), another empty folder
-    done = subprocess.run([sys.executable, "-m", "emdrill", "next", "--json", "--limit", "1"],
-                          env={**os.environ, "EMDRILL_HOME": str(first)}, capture_output=True,
-                          timeout=60)
+    done = procs.run([sys.executable, "-m", "emdrill", "next", "--json", "--limit", "1"],
+                     env={**os.environ, "EMDRILL_HOME": str(first)}, capture_output=True,
+                     timeout=60)
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in first.iterdir()) == ["emdrill.db"]
     assert sorted(p.name for p in fresh.iterdir()) == ["emdrill.db"]

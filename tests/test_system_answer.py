@@ -8,7 +8,6 @@ import io
 import json
 import os
 import sqlite3
-import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+import procs
 from conftest import DECK_HEADER, question
 from emdrill.cli.base import open_here
 from emdrill.cli.main import app
@@ -232,9 +232,9 @@ def test_piped_drill_accepts_9_as_the_system_answer(home: Path, system_deck: Pat
     cli("deck", "load", str(system_deck))  # in-process setup (tests/shared.py)
     # queue: alpha-1 (system), beta-1 (slot 5), alpha-2 (slot 1)
     answers = "9\n3\n9\n3\n0\n3\nq\n"
-    result = subprocess.run([sys.executable, "-m", "emdrill", "drill", "--cards", "3"],
-                            input=answers, env=_env(), capture_output=True, text=True,
-                            timeout=60)
+    result = procs.run([sys.executable, "-m", "emdrill", "drill", "--cards", "3"],
+                       input=answers, env=_env(), capture_output=True, text=True,
+                       timeout=60)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "9 System answer (no story fits)" in out  # on the front's slot list

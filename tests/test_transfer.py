@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+import procs as spawns
 from conftest import FIXED_NOW, data_folder, made_whole, mini_deck_text
 from emdrill.cli.main import app
 from emdrill.core.dumpfile import SECTIONS, Dump, DumpError, parse, render
@@ -273,8 +274,8 @@ def test_two_imports_at_once_one_runs_the_other_says_so(used: Path, home: Path) 
     env = {**os.environ, "EMDRILL_HOME": str(home)}
     command = [sys.executable, "-m", "emdrill", "import", str(used), "--replace"]
     for _ in range(3):
-        procs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        procs = [spawns.Popen(command, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
         results = [(p.wait(timeout=120), p.communicate()[1]) for p in procs]
         assert any(code == 0 for code, _ in results), results
         for code, err in results:
