@@ -254,4 +254,4 @@ def parsed_list(name: str, text: str) -> tuple[list[Row], list[str], str]:
 
 
 # Collections built once per run and copied into a test's folder (tests/shared.py).
-from shared import bundled_db, fresh, studied, studied_db  # noqa: E402, F401
+from shared import bundled_db, fresh, studied, studied_db, suggested, suggested_db  # noqa: E402, F401

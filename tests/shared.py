@@ -41,9 +41,10 @@ def cli(*args: str, input: str | None = None) -> str:
 
 
 def copy_into(folder: Path, home: Path) -> Path:
-    """The collection in `folder` (with any -wal/-shm beside it) copied into `home`."""
+    """The collection in `folder` (with any -wal/-shm beside it, and the suggestion model's
+    cache when one was built) copied into `home`."""
     home.mkdir(parents=True, exist_ok=True)
-    for file in folder.glob("emdrill.db*"):
+    for file in [*folder.glob("emdrill.db*"), *folder.glob("suggest-model.json")]:
         shutil.copy(file, home / file.name)
     return home
 
@@ -74,14 +75,21 @@ def built_once(factory: pytest.TempPathFactory, name: str,
 def _new_collection(folder: Path) -> None:
     """A new collection made by the path every command takes on first use (`open_here`:
     the bundled deck loaded at the tests' fixed time, zone and seed)."""
-    from conftest import FIXED_NOW
+    from conftest import data_folder
     from emdrill.cli.base import open_here
 
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("EMDRILL_HOME", str(folder))
-        patch.setenv("EMDRILL_NOW", FIXED_NOW)
-        patch.setenv("EMDRILL_SEED", "7")
+    with data_folder(folder):
         open_here().close()
+
+
+def _suggested(folder: Path) -> None:
+    """A new collection whose suggestion model is built and cached, by `suggest` itself."""
+    from conftest import data_folder
+
+    _new_collection(folder)
+    with data_folder(folder):
+        cli("suggest", "How do you run a retro?")
+    assert (folder / "suggest-model.json").exists()
 
 
 def _studied(folder: Path) -> None:
@@ -95,6 +103,13 @@ def bundled_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def suggested_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with a new collection and the suggestion model cached beside it (building
+    the model costs a third of a second, each time a test's first `suggest` or `add` runs)."""
+    return built_once(tmp_path_factory, "suggested", _suggested)
+
+
+@pytest.fixture(scope="session")
 def studied_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A folder with two weeks of study (tests/history.py: daily drills, the conflict
     family missed on purpose, days 9 and 10 skipped)."""
@@ -105,6 +120,12 @@ def studied_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def fresh(home: Path, bundled_db: Path) -> Path:
     """The test's data folder holding a new collection, as first use leaves it."""
     return copy_into(bundled_db, home)
+
+
+@pytest.fixture
+def suggested(home: Path, suggested_db: Path) -> Path:
+    """The test's data folder holding a new collection and its cached suggestion model."""
+    return copy_into(suggested_db, home)
 
 
 @pytest.fixture

@@ -41,11 +41,12 @@ def _cards(home: Path, name: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def imported(runner: CliRunner, home: Path, tmp_path: Path) -> list[dict[str, Any]]:
+def imported(runner: CliRunner, suggested: Path, tmp_path: Path) -> list[dict[str, Any]]:
+    """The three rows imported into a new collection (copied, with its suggestion model)."""
     listed = tmp_path / "mine.txt"
     listed.write_text("\n".join(ROWS) + "\n", encoding="utf-8")
     _ok(runner, "import", str(listed))
-    return _cards(home, "mine")
+    return _cards(suggested, "mine")
 
 
 def test_an_import_below_the_floor_records_candidates(imported: list[dict[str, Any]]) -> None:
@@ -143,7 +144,7 @@ def test_show_and_the_back_mark_every_draft(runner: CliRunner,
     assert "(draft" not in bundled and "drafts, not reviewed" not in bundled
 
 
-def test_deck_check_after_a_real_import_summarises(runner: CliRunner) -> None:
+def test_deck_check_after_a_real_import_summarises(runner: CliRunner, suggested: Path) -> None:
     """Issue 23: after an import of 116 rows `deck check` printed 237 lines of warnings and
     drafts. Now: one line for the drafts, no warning that a marked draft copies a card."""
     _ok(runner, "import", str(DATA / "chitamoor-em.tsv"))
@@ -155,7 +156,8 @@ def test_deck_check_after_a_real_import_summarises(runner: CliRunner) -> None:
     assert len(lines) <= 3, result.output
 
 
-def test_a_draft_card_does_not_take_over_the_decks_own_question(runner: CliRunner) -> None:
+def test_a_draft_card_does_not_take_over_the_decks_own_question(runner: CliRunner,
+                                                                suggested: Path) -> None:
     """Issue 23: after an import, 'balance tech debt against feature work' borrowed the intent
     of an imported 'favourite feature' card."""
     asked = "How do you balance tech debt against feature work?"

@@ -4,13 +4,14 @@ tallies, new order) always agree with what a full read of the history gives."""
 from __future__ import annotations
 
 import random
+import shutil
 import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from conftest import DECK_HEADER, question
+from conftest import DECK_HEADER, made_whole, question
 from emdrill.core import order, stats, weakness
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock, streak
@@ -209,15 +210,33 @@ def _brute_recent(store: Store, now: datetime) -> dict[str, stats.Recent]:
     return result
 
 
+_PLAYED: dict[int, tuple[Path, datetime]] = {}
+
+
+def _played(factory: pytest.TempPathFactory, tmp_path: Path, seed: int) -> tuple[Store, datetime]:
+    """`_store` after 150 steps of `_play` with `seed`, and when they ended: played once per
+    seed in a run (the cases of a seed differ only in what they read) and copied for each."""
+    if seed not in _PLAYED:
+        folder = factory.mktemp(f"played-{seed}")
+        store = _store(folder)
+        _PLAYED[seed] = folder / "c.db", _play(store, random.Random(seed), 150)
+        store.close()
+        made_whole(folder / "c.db")
+    db, ended = _PLAYED[seed]
+    shutil.copy(db, tmp_path / "c.db")
+    return opening.open_collection(tmp_path / "c.db", now=T0, seed=3, autoload=False), ended
+
+
 @pytest.mark.parametrize(("seed", "chunk"), [(4, 64), (5, 64), (4, 1), (5, 2)])
-def test_shaky_reads_a_window_yet_ranks_as_a_full_read(tmp_path: Path, seed: int, chunk: int,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_shaky_reads_a_window_yet_ranks_as_a_full_read(
+        tmp_path_factory: pytest.TempPathFactory, tmp_path: Path, seed: int, chunk: int,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """`shaky` reads only the most missed questions (a few at a time, stopping once the rest
     cannot reach the list) and the shakiest others, yet lists exactly what ranking every
     seen question with its whole recent history gives."""
     monkeypatch.setattr(ops_stats, "CHUNK", chunk)
-    store = _store(tmp_path)
-    now = _play(store, random.Random(seed), 150) + timedelta(hours=2)
+    store, ended = _played(tmp_path_factory, tmp_path, seed)
+    now = ended + timedelta(hours=2)
     clock = Clock(now=now, local=UTC)
     recent = _brute_recent(store, now)
     for family, limit in ((None, 3), (None, 10), ("beta", 4)):

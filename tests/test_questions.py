@@ -52,6 +52,7 @@ def _row(home: Path, qid: str) -> tuple[str, int, int]:
 # ---------------------------------------------------------------- suggest
 
 
+@pytest.mark.usefixtures("suggested")
 def test_suggest_json_has_the_stable_shape(runner: CliRunner) -> None:
     got = json.loads(_ok(runner, "suggest", "--json", FRICTION))
     assert list(got) == ["question", "family", "story", "also", "confidence", "nearest",
@@ -66,6 +67,7 @@ def test_suggest_json_has_the_stable_shape(runner: CliRunner) -> None:
     assert got["nearest"] and all(list(n) == ["id", "score"] for n in got["nearest"])
 
 
+@pytest.mark.usefixtures("suggested")
 def test_suggest_reads_stdin_in_order(runner: CliRunner) -> None:
     asked = ["Tell me about yourself.", "", FRICTION, "How do you handle scope creep?"]
     got = json.loads(_ok(runner, "suggest", "--json", input="\n".join(asked) + "\n"))
@@ -76,6 +78,7 @@ def test_suggest_reads_stdin_in_order(runner: CliRunner) -> None:
     assert isinstance(one, list) and len(one) == 1
 
 
+@pytest.mark.usefixtures("suggested")
 def test_suggest_explains_which_cards_it_resembles(runner: CliRunner) -> None:
     out = _ok(runner, "suggest", FRICTION)
     assert "family      conflict (Conflict)" in out
@@ -83,6 +86,7 @@ def test_suggest_explains_which_cards_it_resembles(runner: CliRunner) -> None:
     assert "(a draft)" in out or ("not drafted" in out and "\n              1. " in out)
 
 
+@pytest.mark.usefixtures("fresh")
 def test_the_model_is_cached_rebuilt_when_decks_change_and_when_damaged(
         runner: CliRunner, home: Path) -> None:
     first = json.loads(_ok(runner, "suggest", "--json", FRICTION))
@@ -108,6 +112,7 @@ def test_the_model_is_cached_rebuilt_when_decks_change_and_when_damaged(
     assert cache.read_text(encoding="utf-8").splitlines()[0] != key
 
 
+@pytest.mark.usefixtures("suggested")
 def test_a_stale_cache_never_answers_for_the_old_deck(runner: CliRunner, home: Path) -> None:
     """After an add and after an edit the model is rebuilt, lending from the stale cache:
     its answer is the answer of a model built with no cache at all, and not the old one."""
@@ -143,6 +148,7 @@ def test_suggest_on_a_new_data_folder_loads_the_bundled_deck(runner: CliRunner,
     assert json.loads(_ok(runner, "suggest", "--json", FRICTION))["family"] == "conflict"
 
 
+@pytest.mark.usefixtures("suggested")
 def test_suggest_without_a_question(runner: CliRunner) -> None:
     got = json.loads(_ok(runner, "suggest", "--json", input=""))
     assert got == []
@@ -151,6 +157,7 @@ def test_suggest_without_a_question(runner: CliRunner) -> None:
 # ---------------------------------------------------------------- add
 
 
+@pytest.mark.usefixtures("suggested")
 def test_add_with_every_flag_writes_a_reviewed_card(runner: CliRunner, home: Path) -> None:
     out = _ok(runner, "add", "--family", "conflict", "--story", "7", "--intent",
               "Do you step in before it festers?", "--deck", "prep", FRICTION)
@@ -162,6 +169,7 @@ def test_add_with_every_flag_writes_a_reviewed_card(runner: CliRunner, home: Pat
     assert _row(home, str(card["id"])) == (FRICTION, 0, 0)
 
 
+@pytest.mark.usefixtures("suggested")
 def test_add_without_flags_asks_then_marks_what_it_filled_in(runner: CliRunner,
                                                              home: Path) -> None:
     out = _ok(runner, "add", FRICTION, input="y\n\n")
@@ -175,6 +183,7 @@ def test_add_without_flags_asks_then_marks_what_it_filled_in(runner: CliRunner,
     assert f"'{card['id']}' has unreviewed fields" not in checked
 
 
+@pytest.mark.usefixtures("suggested")
 @pytest.mark.parametrize("answer", ["2", "Do you stop friction early?", ""])
 def test_add_below_the_floor_asks_to_decode(runner: CliRunner, home: Path, answer: str) -> None:
     """No card is close enough to FRICTION to lend an intent: `add` shows the three nearest
@@ -193,12 +202,14 @@ def test_add_below_the_floor_asks_to_decode(runner: CliRunner, home: Path, answe
         assert card["candidates"] == [c["id"] for c in offered]
 
 
+@pytest.mark.usefixtures("suggested")
 def test_add_yes_takes_the_suggestion_unreviewed(runner: CliRunner, home: Path) -> None:
     _ok(runner, "add", "--yes", FRICTION)
     [card] = _deck(home, "my-questions")
     assert {"family", "story", "intent"} <= set(card["draft"])
 
 
+@pytest.mark.usefixtures("suggested")
 def test_add_declined_asks_for_family_and_story(runner: CliRunner, home: Path) -> None:
     out = _ok(runner, "add", FRICTION, input="n\nnope\nstakeholders\n9\n5\n\n")
     assert "stakeholders" in out
@@ -207,6 +218,7 @@ def test_add_declined_asks_for_family_and_story(runner: CliRunner, home: Path) -
     assert not {"family", "story"} & set(card["draft"])
 
 
+@pytest.mark.usefixtures("suggested")
 def test_add_edit_opens_the_card_in_the_editor(runner: CliRunner, home: Path, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     script = tmp_path / "editor.py"
@@ -228,6 +240,7 @@ def test_add_edit_opens_the_card_in_the_editor(runner: CliRunner, home: Path, tm
     assert "probes" in card["draft"]
 
 
+@pytest.mark.usefixtures("suggested")
 def test_add_edit_that_breaks_the_card_keeps_the_text(runner: CliRunner, home: Path,
                                                      tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
@@ -244,6 +257,7 @@ def test_add_edit_that_breaks_the_card_keeps_the_text(runner: CliRunner, home: P
     assert not (home / "decks" / "my-questions.toml").exists()
 
 
+@pytest.mark.usefixtures("suggested")
 def test_add_appends_and_keeps_the_users_own_edits(runner: CliRunner, home: Path) -> None:
     _ok(runner, "add", "--yes", FRICTION)
     path = home / "decks" / "my-questions.toml"
@@ -253,6 +267,7 @@ def test_add_appends_and_keeps_the_users_own_edits(runner: CliRunner, home: Path
     assert "# my note" in text and len(_deck(home, "my-questions")) == 2
 
 
+@pytest.mark.usefixtures("suggested")
 def test_add_refuses_bad_input_and_writes_nothing(runner: CliRunner, home: Path) -> None:
     cases = [(["add", "--yes", "--family", "nope", FRICTION], "unknown family 'nope'"),
              (["add", "--yes", "   "], "the question is empty"),
@@ -271,6 +286,7 @@ def test_add_refuses_bad_input_and_writes_nothing(runner: CliRunner, home: Path)
     assert bad.exit_code == 2 and "'12' is not a slot 1-8 or system" in bad.output
 
 
+@pytest.mark.usefixtures("suggested")
 @pytest.mark.parametrize("word", ["system", "9", "SYSTEM"])
 def test_add_takes_a_system_answer_as_grade_does(runner: CliRunner, home: Path,
                                                   word: str) -> None:
@@ -279,6 +295,7 @@ def test_add_takes_a_system_answer_as_grade_does(runner: CliRunner, home: Path,
     assert _deck(home, "my-questions")[0]["story"] == "system"
 
 
+@pytest.mark.usefixtures("suggested")
 def test_a_question_added_today_comes_first(runner: CliRunner, home: Path) -> None:
     before = json.loads(_ok(runner, "next", "--json"))
     assert before and before[0]["new"]
@@ -313,6 +330,7 @@ def _write_list(path: Path, rows: list[str]) -> None:
     path.write_text(body, encoding="utf-8")
 
 
+@pytest.mark.usefixtures("suggested")
 @pytest.mark.parametrize("name", ["list.csv", "list.tsv", "list.txt", "list.md"])
 def test_import_round_trip(runner: CliRunner, home: Path, tmp_path: Path, name: str) -> None:
     source = tmp_path / name
@@ -331,6 +349,7 @@ def test_import_round_trip(runner: CliRunner, home: Path, tmp_path: Path, name: 
                                                     "`emdrill drafts`")
 
 
+@pytest.mark.usefixtures("suggested")
 def test_an_edited_row_keeps_its_card_and_history(runner: CliRunner, home: Path,
                                                  tmp_path: Path) -> None:
     source = tmp_path / "prep.csv"
@@ -356,6 +375,7 @@ def test_an_edited_row_keeps_its_card_and_history(runner: CliRunner, home: Path,
     assert _row(home, ids[1]) == (edited[2], 1, 0)
 
 
+@pytest.mark.usefixtures("suggested")
 def test_reviewed_fields_survive_a_reimport(runner: CliRunner, home: Path,
                                             tmp_path: Path) -> None:
     source = tmp_path / "prep.txt"
@@ -373,6 +393,7 @@ def test_reviewed_fields_survive_a_reimport(runner: CliRunner, home: Path,
     assert card["intent"] == "My own reading." and "intent" not in card["draft"]
 
 
+@pytest.mark.usefixtures("suggested")
 def test_import_dry_run_writes_nothing(runner: CliRunner, home: Path, tmp_path: Path) -> None:
     source = tmp_path / "list.md"
     _write_list(source, LIST_ROWS)
@@ -382,6 +403,7 @@ def test_import_dry_run_writes_nothing(runner: CliRunner, home: Path, tmp_path: 
     assert not (home / "decks").exists()
 
 
+@pytest.mark.usefixtures("suggested")
 def test_import_the_real_list_with_duplicates_and_a_named_deck(runner: CliRunner, home: Path,
                                                                tmp_path: Path) -> None:
     source = tmp_path / "chitamoor-em.tsv"
@@ -399,6 +421,7 @@ def test_import_the_real_list_with_duplicates_and_a_named_deck(runner: CliRunner
     assert not deck.problems
 
 
+@pytest.mark.usefixtures("suggested")
 def test_bad_rows_are_reported_as_file_and_line(runner: CliRunner, home: Path,
                                                tmp_path: Path) -> None:
     source = tmp_path / "bad.csv"
@@ -412,6 +435,7 @@ def test_bad_rows_are_reported_as_file_and_line(runner: CliRunner, home: Path,
     assert missing.exit_code == 1 and "cannot read" in missing.output
 
 
+@pytest.mark.usefixtures("suggested")
 def test_a_family_column_naming_a_family_is_taken(runner: CliRunner, home: Path,
                                             tmp_path: Path) -> None:
     source = tmp_path / "sorted.csv"
@@ -436,6 +460,7 @@ def test_suggest_reads_without_the_orm_once_the_collection_exists(runner: CliRun
     assert "LOADED []" in done.stdout
 
 
+@pytest.mark.usefixtures("fresh")
 def test_suggest_on_a_newer_database_refuses_as_every_command_does(runner: CliRunner,
                                                                    home: Path) -> None:
     _ok(runner, "status")

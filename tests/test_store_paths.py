@@ -28,14 +28,20 @@ from emdrill.store.db import Store, _into_wal, guard, open_store
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 # One interpreter imports the command line (what a fresh `emdrill` does first, before it reads
-# its arguments) and nothing else, then forks a child per command: each child is a fresh
-# `emdrill ARGS` from there on, and says on exit whether SQLAlchemy was loaded. (One
-# interpreter running the commands in turn would not do: the first to load the ORM would
-# hide whether the next ones load it.)
-FORKS = """
-import atexit, json, os, sys
+# its arguments) and the modules every command of the hot path imports anyway (HOT), then
+# forks a child per command: each child is `emdrill ARGS` from there on, and says on exit
+# whether SQLAlchemy was loaded. (One interpreter running the commands in turn would not do:
+# the first to load the ORM would hide whether the next ones load it.) Importing HOT first
+# hides nothing: the parent checks that they leave SQLAlchemy out, and a child that loads it,
+# at an import or a call, still says so; it spares each child importing them again.
+HOT = ("emdrill.cli.base", "emdrill.ops.home_status", "emdrill.ops.grading",
+       "emdrill.ops.queueing", "emdrill.ops.optimize", "emdrill.ops.backups", "emdrill.ui.console")
+FORKS = f"""
+import atexit, importlib, json, os, sys
 sys.argv = ["emdrill"]
 from emdrill.cli.main import main
+for name in {HOT!r}:
+    importlib.import_module(name)
 assert "sqlalchemy" not in sys.modules
 for line in sys.stdin:
     args, out, err = json.loads(line)

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from emdrill.core.scheduler import Rating
 from emdrill.core.types import Question
@@ -41,8 +42,15 @@ def words(text: str) -> list[str]:
 
 def similarity(a: str, b: str) -> float:
     """Share of content words two texts have in common (Jaccard), 0 to 1."""
-    left, right = set(words(a)), set(words(b))
+    left, right = _word_set(a), _word_set(b)
     return len(left & right) / len(left | right) if left | right else 0.0
+
+
+@lru_cache(maxsize=4096)
+def _word_set(text: str) -> frozenset[str]:
+    """A text's content words, kept: ranking one question's rivals compares its text with
+    every other question's, once per card offered."""
+    return frozenset(words(text))
 
 
 def _siblings(question: Question, pool: Iterable[Question]) -> set[str]:

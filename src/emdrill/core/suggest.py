@@ -81,7 +81,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from functools import cached_property, lru_cache
 from operator import itemgetter
 from typing import TypeAlias
@@ -552,9 +552,9 @@ class Model:
 
     def to_json(self) -> str:
         return json.dumps({
-            "format": FORMAT, "docs": [asdict(d) for d in self.docs],
+            "format": FORMAT, "docs": [_fields(d) for d in self.docs],
             "family_text": self.family_text, "slot_text": self.slot_text,
-            "index": asdict(self.index),
+            "index": _fields(self.index),
         }, sort_keys=True, separators=(",", ":"))
 
     @classmethod
@@ -584,6 +584,13 @@ def fingerprint(docs: Sequence[Doc], *, family_text: Mapping[str, str],
               d.also, d.weight] for d in docs]
     data = json.dumps([FORMAT, cards, sorted(family_text.items()), sorted(slot_text.items())])
     return hashlib.sha256(data.encode()).hexdigest()
+
+
+def _fields(value: Doc | _Index) -> dict[str, object]:
+    """A dataclass's fields by name, its values as they are: what `asdict` gives for JSON,
+    without deep-copying every vector first (which made writing the cache cost more than
+    building the model)."""
+    return {f.name: getattr(value, f.name) for f in fields(value)}
 
 
 def _vector_of(value: object) -> Vector:
