@@ -84,11 +84,11 @@ class Card:
     intent: Memory
     story: Memory
 
-    @property
+    @cached_property  # the queue sorts and declumps by these on every call: worked once
     def id(self) -> str:
         return self.question.id
 
-    @cached_property  # the queue sorts and declumps by these on every call: worked once
+    @cached_property
     def family(self) -> str:
         return self.question.family
 

@@ -154,6 +154,8 @@ class KeptQueue(Rows):
             rows = store_queue.merged(held, family_keys)
         else:  # one family, or plain due order: the keys' order is `DueRow.key`'s
             rows = self._held(store, deck, family, limit, exclude)
+        if not exclude:
+            return [r.card for r in (rows if limit is None else rows[:limit])]
         cards = [r.card for r in rows if r.card.id not in exclude]
         return cards if limit is None else cards[:limit]
 
@@ -169,8 +171,8 @@ class KeptQueue(Rows):
         if held is not None:
             if held.complete:
                 return held.rows
-            if limit is not None and sum(1 for r in held.rows
-                                         if r.card.id not in exclude) >= limit:
+            if limit is not None and (len(held.rows) if not exclude else sum(
+                    1 for r in held.rows if r.card.id not in exclude)) >= limit:
                 return held.rows
         size = None if limit is None else limit + len(exclude)
         rows = store_queue.due_rows(store, self._moment(), limit=size, family=family,

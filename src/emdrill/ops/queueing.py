@@ -49,10 +49,13 @@ def _today(store: Store, clock: Clock, prefs: Settings, running: Interview | Non
     return interview.today(store, clock, prefs)
 
 
-def todays_allowance(store: Store, clock: Clock, prefs: Settings) -> int:
+def todays_allowance(store: Store, clock: Clock, prefs: Settings,
+                     running: Interview | bool | None = True) -> int:
     """New questions left today: the interview plan's while one is active, else from the
-    user's `new-per-day`."""
-    return _allowance(store, clock, prefs, _today(store, clock, prefs, booked(store, clock)))
+    user's `new-per-day`. `running`: the interview running now, if just read (True: read
+    it here)."""
+    held = booked(store, clock) if running is True else running or None
+    return _allowance(store, clock, prefs, _today(store, clock, prefs, held))
 
 
 def _allowance(store: Store, clock: Clock, prefs: Settings, day: Today | None) -> int:
