@@ -35,8 +35,9 @@ What makes it fair (issue 25):
 
 Operations (emdrill | Anki):
 - status: `home_status.status` | `sched.counts()` + `studied_today()` (the overview's counts)
-- next20: `next_queue(limit=20)` with each question's text | `get_queued_cards(20)` and each
-  card's note fields
+- next20: `next_queue(limit=20)` with each question's text, through the drill's kept queue
+  (`ops.kept.KeptQueue`, told of each grade and undo; a tree without one reads afresh) |
+  `get_queued_cards(20)` and each card's note fields
 - grade: `grading.grade` (intent Good) of the queue's first question | `answer_card` (Good)
   of its first
 - undo: `grading.undo` | `col.undo()`
@@ -94,6 +95,23 @@ class Emdrill:
 
         self.store = opening.open_collection(db, now=datetime.now(UTC), autoload=False)
         self.top: str | None = None
+        try:  # the drill's kept queue, as Anki keeps its own (an older tree has none)
+            from emdrill.ops.kept import KeptQueue
+
+            self.kept: Any = KeptQueue()
+        except ImportError:
+            self.kept = None
+
+    def _queue(self, limit: int) -> list[Any]:
+        from emdrill.ops import queueing
+
+        if self.kept is None:
+            return queueing.next_queue(self.store, self.clock(), limit=limit)
+        return queueing.next_queue(self.store, self.clock(), limit=limit, kept=self.kept)
+
+    def _told(self, ids: list[str], before: Any) -> None:
+        if self.kept is not None:
+            self.kept.wrote(self.store, ids, before)
 
     def clock(self) -> Any:
         from emdrill.core.timing import Clock
@@ -111,9 +129,7 @@ class Emdrill:
         return home_status.status(self.store, self.clock())
 
     def next20(self) -> object:
-        from emdrill.ops import queueing
-
-        items = queueing.next_queue(self.store, self.clock(), limit=20)
+        items = self._queue(20)
         texts = [i.card.question.text for i in items]
         self.top = items[0].card.id
         return texts
@@ -124,19 +140,23 @@ class Emdrill:
         from emdrill.ops.grading import StoryAnswer
 
         assert self.top is not None
-        return grading.grade(self.store, self.clock(), self.top, intent=Rating.GOOD,
-                             story=StoryAnswer(slot=1), mode="drill")
+        before = self.store.version()
+        graded = grading.grade(self.store, self.clock(), self.top, intent=Rating.GOOD,
+                               story=StoryAnswer(slot=1), mode="drill")
+        self._told([self.top], before)
+        return graded
 
     def undo(self) -> object:
         from emdrill.ops import grading
 
-        return grading.undo(self.store)
+        before = self.store.version()
+        undone = grading.undo(self.store)
+        self._told([undone.question_id], before)
+        return undone
 
     def grade_next(self) -> object:
-        from emdrill.ops import queueing
-
         graded = self.grade()
-        items = queueing.next_queue(self.store, self.clock(), limit=1)
+        items = self._queue(1)
         return graded, [i.card.question.text for i in items]
 
     def home(self) -> object:

@@ -14,12 +14,13 @@ import pytest
 from conftest import DECK_HEADER, made_whole, question
 from emdrill.core import order, stats, weakness
 from emdrill.core.scheduler import Rating
-from emdrill.core.timing import Clock, streak
+from emdrill.core.timing import Clock, run_streak, streak
 from emdrill.ops import decks, grading, home_status, opening, queueing
 from emdrill.ops import stats as ops_stats
 from emdrill.ops import weakness as ops_weakness
 from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
+from emdrill.store import recent as store_recent
 from emdrill.store import stats as store_stats
 from emdrill.store import tallies
 from emdrill.store.codec import to_db_time
@@ -311,6 +312,27 @@ def test_streak_follows_the_users_offset_and_recounts_when_it_changes(tmp_path: 
     assert home_status.current_streak(store, utc) == 1
     assert home_status.current_streak(store, plus3) == 4
     assert home_status.current_streak(store, utc) == 1
+
+
+def test_latest_run_is_the_run_study_days_walks(tmp_path: Path) -> None:
+    """The one-statement run (`recent.latest_run`) against the day-by-day walk over random
+    study days, days counted down to no review (an undo) among them."""
+    store = _store(tmp_path)
+    store_cards.count_days_under(store, offset_minutes=0)
+    rng = random.Random(7)
+    assert store_recent.latest_run(store, offset_minutes=0) is None
+    for _ in range(60):
+        days = {d: rng.choice((0, 1, 1, 1, 3)) for d in rng.sample(range(100, 160),
+                                                                    rng.randint(1, 55))}
+        with store.transaction() as con:
+            con.execute("DELETE FROM review_day")
+            con.executemany("INSERT INTO review_day (day, reviews) VALUES (?, ?)",
+                            days.items())
+        walked = store_cards.study_days(store, offset_minutes=0)
+        run = store_recent.latest_run(store, offset_minutes=0)
+        assert run == ((walked[-1], walked[0]) if walked else None)
+        for today in (150, 160, 161):
+            assert run_streak(run, today=today) == streak(walked, today=today)
 
 
 def test_streak_rule() -> None:

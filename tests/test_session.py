@@ -143,6 +143,16 @@ def test_siblings_are_not_back_to_back() -> None:
     assert [c.id for c in declump(cards)] == ["a1", "c1", "b1"]
 
 
+def test_a_sibling_named_by_one_side_only_still_keeps_them_apart() -> None:
+    # a deck may name the pair on one question only: either side's list is enough
+    for first, second in ((("b1",), ()), ((), ("a1",))):
+        cards = [_card("a1", "a", due_minutes=-50, siblings=first),
+                 _card("b1", "b", due_minutes=-40, siblings=second),
+                 _card("c1", "c", due_minutes=-30)]
+        assert [c.id for c in declump(cards)] == ["a1", "c1", "b1"]
+        assert [c.id for c in declump(cards[1:], cards[0])] == ["c1", "b1"]
+
+
 def test_weakest_family_first_then_most_overdue() -> None:
     cards = [_card("a1", "a", due_minutes=-90), _card("b1", "b", due_minutes=-10),
              _card("b2", "b", due_minutes=-5), _card("c1", "c", due_minutes=60)]

@@ -156,9 +156,11 @@ def unsettled(picks: Sequence[Card], previous: Card | None, *, limit: int,
     if len(picks) < limit:  # the rows read ran out: unread ones would fill more places
         return set(unread)
 
-    def ahead(card: Card, family: str) -> bool:
-        """`card` sorts before every unread row of `family`."""
-        mine, theirs, last_read = keys.get(card.family, 0.0), keys[family], unread[family]
+    waiting = [(family, keys[family], unread[family]) for family in unread]
+
+    def ahead(card: Card, mine: float, theirs: float, last_read: datetime | None) -> bool:
+        """`card` (of key `mine`) sorts before every unread row of a family of key
+        `theirs` whose last row read is due at `last_read`."""
         return mine < theirs or (mine == theirs and last_read is not None
                                  and card.due < last_read)
 
@@ -166,10 +168,15 @@ def unsettled(picks: Sequence[Card], previous: Card | None, *, limit: int,
     last = previous
     for card in picks:
         forced = _clashes(card, last)
-        for family in unread:
-            same = last is not None and family == last.family
+        mine = keys.get(card.family, 0.0)
+        before = None if last is None else last.family
+        for family, theirs, last_read in waiting:
+            if family in blocked:
+                continue  # already blocked: nothing more to learn
+            same = family == before
             # unread rows of the card before's family clash with it as well
-            fine = (same and ahead(card, family)) if forced else (same or ahead(card, family))
+            fine = ((same and ahead(card, mine, theirs, last_read)) if forced
+                    else (same or ahead(card, mine, theirs, last_read)))
             if not fine:
                 blocked.add(family)
         last = card
@@ -185,7 +192,13 @@ def declump(ordered: Sequence[Card], previous: Card | None = None, *,
     result: list[Card] = []
     last = previous
     while pending and (limit is None or len(result) < limit):
-        pick = next((i for i, c in enumerate(pending) if not _clashes(c, last)), 0)
+        if last is None:
+            pick = 0
+        else:  # `_clashes` spelled out with the card before's fields read once per pick
+            family, ident, siblings = last.family, last.id, last.question.siblings
+            pick = next((i for i, c in enumerate(pending)
+                         if c.family != family and c.id not in siblings
+                         and ident not in c.question.siblings), 0)
         last = pending.pop(pick)
         result.append(last)
     return result
@@ -227,7 +240,9 @@ def build_queue(
         pool = [c for c in pool if c.id != previous.id]
         fresh = [c for c in fresh if c.id != previous.id]
     weak = weakness or {}
-    ordered = sorted(pool, key=lambda c: (due_order_key(weak, c.family), c.due))
+    # each family's key worked once, not once per card (the sort is the queue's hot loop)
+    family_keys = {f: due_order_key(weak, f) for f in {c.family for c in pool}}
+    ordered = sorted(pool, key=lambda c: (family_keys[c.family], c.due))
     if plan is not None:
         return _planned(ordered, fresh, plan, allowance=allowance, previous=previous,
                         limit=limit)

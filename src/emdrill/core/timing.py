@@ -92,6 +92,16 @@ def parse_now(text: str) -> datetime:
     return value
 
 
+def run_streak(run: tuple[int, int] | None, *, today: int) -> int:
+    """`streak` of the latest run of consecutive study days, given as its first and last
+    day: the same count, without the list of days."""
+    if run is None:
+        return 0
+    first, last = run
+    expected = today if last == today else today - 1
+    return expected - first + 1 if first <= expected <= last else 0
+
+
 def streak(days_newest_first: Sequence[int], *, today: int) -> int:
     """Consecutive study days with reviews (day numbers, newest first), ending today, or
     yesterday if today has none yet."""

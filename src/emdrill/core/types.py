@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from emdrill.core.scheduler import Memory
 
@@ -83,11 +84,11 @@ class Card:
     intent: Memory
     story: Memory
 
-    @property
+    @cached_property  # the queue sorts and declumps by these on every call: worked once
     def id(self) -> str:
         return self.question.id
 
-    @property
+    @cached_property
     def family(self) -> str:
         return self.question.family
 
@@ -95,7 +96,7 @@ class Card:
     def is_new(self) -> bool:
         return self.intent.is_new and self.story.is_new
 
-    @property
+    @cached_property
     def due(self) -> datetime:
         """A question is due when its earliest facet is due."""
         dues = [m.due for m in (self.intent, self.story) if m.due is not None]

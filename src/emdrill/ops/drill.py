@@ -21,6 +21,7 @@ from emdrill.core.types import Card
 from emdrill.ops import advice, decode, grading, interview, queueing, set_aside
 from emdrill.ops.answer_context import AnswerContext, answer_context
 from emdrill.ops.grading import Graded, StoryAnswer
+from emdrill.ops.kept import KeptQueue
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
 
@@ -89,6 +90,9 @@ class Session:
     # What the card on screen was picked with: its keys are labelled and it is graded with
     # it (`AnswerContext`); read again for each pick.
     context: AnswerContext | None = field(default=None, repr=False)
+    # The queue's rows, kept between answers as Anki keeps its queue: told of each write the
+    # session makes, read afresh after any other (`ops.kept`).
+    kept: KeptQueue = field(default_factory=KeptQueue, repr=False)
 
     def __post_init__(self) -> None:
         self.started = self.clock().now
@@ -136,7 +140,7 @@ class Session:
     def _queue_now(self, limit: int | None = None) -> list[QueueItem]:
         return queueing.next_queue(self.store, self.clock(), limit=limit,
                                    exclude=self._excluded(), weakest_first=True,
-                                   scope=self.scope)
+                                   scope=self.scope, kept=self.kept)
 
     # ------------------------------------------------------------ choosing
 
@@ -148,7 +152,7 @@ class Session:
         more than MAX_SHARE of the answers while another family has work (`crowded`).
         A commute without --cards ends when nothing is due or new: it does not practice,
         unless it began with nothing to do (`practice_round`)."""
-        self.context = answer_context(self.store)
+        self.context = self.kept.sync(self.store, self.clock().now).context(self.store)
         shown = self.shown()
         exclude = self._excluded()
         full = crowded(Counter(a.graded.card.family for a in self.answers))
@@ -180,7 +184,8 @@ class Session:
         previous = self.answers[-1].graded.card if self.answers else None
         items = queueing.next_queue(self.store, self.clock(), limit=1, previous=previous,
                                     exclude=exclude, weakest_first=weakest_first,
-                                    scope=self.scope, context=self._context())
+                                    scope=self.scope, context=self._context(),
+                                    kept=self.kept)
         return Pick(items[0].card, "new" if items[0].new else "due") if items else None
 
     def _practice(self, exclude: set[str], shown: Counter[str]) -> Pick | None:
@@ -226,9 +231,11 @@ class Session:
         """Grade and commit before anything else is shown (with the intent `choice`, when
         the intent was picked from four)."""
         mode = "practice" if pick.kind in ("practice", "widen") else self.mode
+        before = self.store.version()
         graded = grading.grade(self.store, self.clock(), pick.card.id, intent=intent,
                                story=story, seconds=round(seconds, 1), mode=mode,
                                choice=choice, context=self.context)
+        self.kept.wrote(self.store, [pick.card.id], before)
         self.context = None  # the tallies moved
         result = Answer(graded, pick.kind, seconds)
         self.answers.append(result)
@@ -240,7 +247,9 @@ class Session:
     def suspend(self, pick: Pick) -> None:
         """Suspend the question on screen (`!`): out of every drill until `unsuspend`."""
         before = set_aside.flags(self.store, pick.card.id, self.clock().now)
+        version = self.store.version()
         set_aside.suspend(self.store, [pick.card.id])
+        self.kept.wrote(self.store, [pick.card.id], version)
         self.suspended.append((len(self.answers), pick, before))
 
     def last_action(self) -> str | None:
@@ -254,14 +263,17 @@ class Session:
         A suspension made after the last answer is lifted first (the question's flags go
         back as they were, a bury included); then answers, newest first."""
         self.context = None  # what it changes, the next card is labelled from anew
+        version = self.store.version()
         if self.last_action() == "suspend":
             _n, pick, before = self.suspended.pop()
             set_aside.restore(self.store, pick.card.id, before)
+            self.kept.wrote(self.store, [pick.card.id], version)
             return Pick(store_cards.load_card(self.store, pick.card.id), pick.kind)
         if not self.answers:
             return None
         last = self.answers[-1]
         grading.undo_review(self.store, last.graded.review_id)
+        self.kept.wrote(self.store, [last.graded.card.id], version)
         self.answers.pop()
         return Pick(store_cards.load_card(self.store, last.graded.card.id), last.kind)
 

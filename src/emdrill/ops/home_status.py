@@ -11,19 +11,22 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from emdrill.core.settings import Settings
-from emdrill.core.timing import Clock, streak
+from emdrill.core.timing import Clock, run_streak
 from emdrill.ops import optimize
 from emdrill.ops.opening import booked, settings
 from emdrill.ops.queueing import todays_allowance
 from emdrill.store import cards as store_cards
+from emdrill.store import recent as store_recent
 from emdrill.store.db import Store
 
 if TYPE_CHECKING:
+    from emdrill.core.interview import Interview
     from emdrill.ops.interview import InterviewOutlook
 
 
-def _outlook(store: Store, clock: Clock, prefs: Settings) -> InterviewOutlook | None:
-    if booked(store, clock) is None:
+def _outlook(store: Store, clock: Clock, prefs: Settings,
+             running: Interview | None) -> InterviewOutlook | None:
+    if running is None:
         return None
     from emdrill.ops import interview
 
@@ -47,9 +50,10 @@ def status(store: Store, clock: Clock) -> Status:
     questions in its scope, and the countdown comes along."""
     prefs = settings(store)
     counts = store_cards.counts(store, clock.now)
-    outlook = _outlook(store, clock, prefs)
+    running = booked(store, clock)
+    outlook = _outlook(store, clock, prefs, running)
     due, new, next_due = counts.due, counts.new, counts.next_due
-    allowance = todays_allowance(store, clock, prefs)  # the day plan's, as the queue's
+    allowance = todays_allowance(store, clock, prefs, running)  # the day plan's, as the queue's
     if outlook is not None:
         scope = outlook.interview.scope
         cards = [c for c in store_cards.load_cards(store) if scope.covers(c.question)]
@@ -71,5 +75,5 @@ def status(store: Store, clock: Clock) -> Status:
 
 
 def current_streak(store: Store, clock: Clock) -> int:
-    days = store_cards.study_days(store, offset_minutes=clock.utc_offset_minutes())
-    return streak(days, today=clock.day_number())
+    run = store_recent.latest_run(store, offset_minutes=clock.utc_offset_minutes())
+    return run_streak(run, today=clock.day_number())

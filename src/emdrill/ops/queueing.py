@@ -27,7 +27,9 @@ from emdrill.core.settings import Settings
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card
 from emdrill.ops import weakness
-from emdrill.ops.answer_context import AnswerContext, answer_context, orders_by_weakness
+from emdrill.ops.answer_context import AnswerContext, orders_by_weakness
+from emdrill.ops.kept import DIRECT as _DIRECT
+from emdrill.ops.kept import KeptQueue, Rows
 from emdrill.ops.opening import booked
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
@@ -47,10 +49,13 @@ def _today(store: Store, clock: Clock, prefs: Settings, running: Interview | Non
     return interview.today(store, clock, prefs)
 
 
-def todays_allowance(store: Store, clock: Clock, prefs: Settings) -> int:
+def todays_allowance(store: Store, clock: Clock, prefs: Settings,
+                     running: Interview | bool | None = True) -> int:
     """New questions left today: the interview plan's while one is active, else from the
-    user's `new-per-day`."""
-    return _allowance(store, clock, prefs, _today(store, clock, prefs, booked(store, clock)))
+    user's `new-per-day`. `running`: the interview running now, if just read (True: read
+    it here)."""
+    held = booked(store, clock) if running is True else running or None
+    return _allowance(store, clock, prefs, _today(store, clock, prefs, held))
 
 
 def _allowance(store: Store, clock: Clock, prefs: Settings, day: Today | None) -> int:
@@ -63,26 +68,29 @@ def _allowance(store: Store, clock: Clock, prefs: Settings, day: Today | None) -
 def next_queue(store: Store, clock: Clock, *, limit: int | None = None,
                previous: Card | None = None, exclude: Collection[str] = (),
                weakest_first: bool | None = None, scope: SessionScope | None = None,
-               context: AnswerContext | None = None) -> list[QueueItem]:
+               context: AnswerContext | None = None, kept: KeptQueue | None = None,
+               ) -> list[QueueItem]:
     """Exactly what a drill would show now, in order. `exclude` drops ids (a session's
     skips); `weakest_first` overrides the `adaptive` setting for the order (commute);
     `scope` keeps one family's or one deck's questions; `context`: the settings, interview
     and tallies just read (else read here). Reads only the due rows and the first new ones,
     whatever the size of the collection. While an interview plan is active, only questions
     in its scope come up, new ones in the plan's order, and in the taper the questions below
-    target come after the due."""
-    held = context if context is not None else answer_context(store)
+    target come after the due. With `kept` (a drill's `KeptQueue`), the rows come from what
+    it holds where that is still what the file holds: the same queue, fewer reads."""
+    source: Rows = _DIRECT if kept is None else kept.sync(store, clock.now)
+    held = context if context is not None else source.context(store)
     prefs = held.prefs
     within = scope or SessionScope()
     weak = held.ordering(clock.now, weakest_first)
     day = _today(store, clock, prefs, held.booked(clock.now))
     if day is not None:
         return _planned_queue(store, clock, day, weak, limit=limit, previous=previous,
-                              exclude=exclude, scope=within)
+                              exclude=exclude, scope=within, source=source)
     allowance = _allowance(store, clock, prefs, None)
     keys = _due_keys(weak)
     fresh = [c for c in _fresh(store, allowance + len(exclude), within, weak_families(weak),
-                               now=clock.now)
+                               now=clock.now, source=source)
              if c.id not in exclude] if allowance else []
 
     def build(due: list[Card]) -> list[QueueItem]:
@@ -90,7 +98,8 @@ def next_queue(store: Store, clock: Clock, *, limit: int | None = None,
                            limit=limit)
 
     return _shown(store, _due_queue(store, clock.now, keys, build, exclude=exclude,
-                                    scope=within, limit=limit, previous=previous))
+                                    scope=within, limit=limit, previous=previous, source=source),
+                  source)
 
 
 WINDOW_SPARE = 8  # rows past the queue's length read at first from each family, so that a
@@ -101,7 +110,7 @@ WHOLE = 1_000_000  # a window this wide reads the family's every due row instead
 
 def _due_queue(store: Store, now: datetime, keys: dict[str, float],
                build: Callable[[list[Card]], list[QueueItem]], *, exclude: Collection[str],
-               scope: SessionScope, limit: int | None, previous: Card | None,
+               scope: SessionScope, limit: int | None, previous: Card | None, source: Rows,
                ) -> list[QueueItem]:
     """The queue `build` makes from every due row, reading as few as it can show it needs.
 
@@ -110,9 +119,8 @@ def _due_queue(store: Store, now: datetime, keys: dict[str, float],
     from it fills its due places with no clash (`_settled`); else every due row."""
     def read(limit: int | None = None, family: str | None = None,
              order: Mapping[str, float] = keys) -> list[Card]:
-        return store_cards.due_entries(store, now, family_keys=order, exclude=exclude,
-                                       limit=limit, family=family or scope.family,
-                                       deck=scope.deck)
+        return source.due(store, now, family_keys=order, exclude=exclude, limit=limit,
+                        family=family or scope.family, deck=scope.deck)
 
     if limit is not None and limit <= WHOLE:  # past that, every due row
         if keys and scope.family is None:
@@ -175,27 +183,26 @@ def _settled(items: list[QueueItem], previous: Card | None, limit: int | None) -
 
 
 def _fresh(store: Store, count: int, scope: SessionScope, weak: set[str], *,
-           now: datetime) -> list[Card]:
+           now: datetime, source: Rows = _DIRECT) -> list[Card]:
     """The first `count` new questions in the order they are introduced: `new_order`, a weak
     family's widened (`widen_new`). Reads `count` rows, and as many per weak family."""
     if scope.family is not None:
         weak = weak & {scope.family}
-    ranked = store_cards.new_ranked(store, count, now=now, family=scope.family,
-                                    deck=scope.deck, skip_families=weak)
+    ranked = source.new_ranked(store, count, now=now, family=scope.family, deck=scope.deck,
+                             skip_families=weak)
     for family in sorted(weak):
-        ranked += store_cards.new_ranked(store, count, now=now, family=family, deck=scope.deck)
+        ranked += source.new_ranked(store, count, now=now, family=family, deck=scope.deck)
     return widen_new(ranked, weak)[:count]
 
 
 def _planned_queue(store: Store, clock: Clock, day: Today, weak: dict[str, float] | None, *,
                    limit: int | None, previous: Card | None, exclude: Collection[str],
-                   scope: SessionScope) -> list[QueueItem]:
+                   scope: SessionScope, source: Rows) -> list[QueueItem]:
     """`next_queue` while an interview plan is active: the in-scope due questions, the
     plan's new ones in its order, and the taper (of the session's `scope` too)."""
     keys = _due_keys(weak)
-    due = [c for c in store_cards.due_entries(store, clock.now, family_keys=keys,
-                                              exclude=exclude, family=scope.family,
-                                              deck=scope.deck) if c.id in day.scope]
+    due = [c for c in source.due(store, clock.now, family_keys=keys, exclude=exclude,
+                               family=scope.family, deck=scope.deck) if c.id in day.scope]
     taper = tuple(c for c in day.queue.taper if c.id not in exclude and scope.includes(c))
     # every new question only when the plan may bring later days' ahead (nothing else
     # waits but the card before); else the day's allowance, and one for the card before
@@ -208,13 +215,13 @@ def _planned_queue(store: Store, clock: Clock, day: Today, weak: dict[str, float
                         and not c.question.set_aside(clock.now)))
     return _shown(store, build_queue(due, fresh, allowance=day.allowance, weakness=weak,
                                      previous=previous, limit=limit,
-                                     plan=replace(day.queue, taper=taper)))
+                                     plan=replace(day.queue, taper=taper)), source)
 
 
-def _shown(store: Store, items: list[QueueItem]) -> list[QueueItem]:
+def _shown(store: Store, items: list[QueueItem], source: Rows) -> list[QueueItem]:
     """The queue with each due question read in full (its rows held only what ordering
     needs); new ones came whole."""
-    full = store_cards.cards_by_id(store, [i.card.id for i in items if not i.new])
+    full = source.full(store, [i.card.id for i in items if not i.new])
     return [i if i.new else QueueItem(full[i.card.id], False) for i in items]
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from emdrill.core.advice import PACE_ANSWERS, Pace, pace_of
+from emdrill.core.timing import day_shift_seconds
+from emdrill.store import cards as store_cards
 from emdrill.store.codec import json_list, to_db_time
 from emdrill.store.db import Store
 from emdrill.store.migrations import FAMILY_DAY_COUNTS
@@ -79,3 +81,21 @@ def stories_by_family(store: Store) -> dict[str, dict[int, int]]:
                                             "WHERE suspended = 0 GROUP BY family, story"):
             found.setdefault(family, {})[int(story)] = int(n)
     return found
+
+
+def latest_run(store: Store, *, offset_minutes: int) -> tuple[int, int] | None:
+    """The latest run of consecutive study days with a review under this UTC offset, as its
+    first and last day (days since 1970); None before any review. When the per-day counts
+    count under this offset, one statement: walking the days down from the latest, the
+    first whose day before has no review starts the run (a key lookup a day, in SQLite, and
+    it stops there); else from the quarter-hour counts (`cards.study_days`)."""
+    with store.read() as con:
+        if store_cards.stored_shift(con) == day_shift_seconds(offset_minutes):
+            row = con.execute(
+                "SELECT a.day, (SELECT max(day) FROM review_day WHERE reviews > 0) "
+                "FROM review_day a WHERE a.reviews > 0 AND NOT EXISTS (SELECT 1 FROM "
+                "review_day b WHERE b.day = a.day - 1 AND b.reviews > 0) "
+                "ORDER BY a.day DESC LIMIT 1").fetchone()
+            return None if row is None else (int(row[0]), int(row[1]))
+    days = store_cards.study_days(store, offset_minutes=offset_minutes)
+    return (days[-1], days[0]) if days else None
