@@ -324,7 +324,7 @@ def test_latest_run_is_the_run_study_days_walks(tmp_path: Path) -> None:
     for _ in range(60):
         days = {d: rng.choice((0, 1, 1, 1, 3)) for d in rng.sample(range(100, 160),
                                                                     rng.randint(1, 55))}
-        with store.transaction() as con:
+        with store.transact("set the study days") as con:
             con.execute("DELETE FROM review_day")
             con.executemany("INSERT INTO review_day (day, reviews) VALUES (?, ?)",
                             days.items())
