@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from emdrill.core.errors import DamagedError, DuplicateError, ReadOnlyError, StoreError
 from emdrill.store import health
@@ -28,7 +28,7 @@ from emdrill.store.codec import to_db_time
 from emdrill.store.migrations import LATEST, LATEST_SCHEMA_DIGEST, MIGRATIONS
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+    from sqlalchemy.engine import Connection, Engine
     from sqlmodel import Session
 
 BUSY_TIMEOUT_MS = 5000
@@ -125,11 +125,11 @@ def _into_wal(con: sqlite3.Connection, *, pause: float = 0.01) -> None:
         time.sleep(pause)
 
 
-def _on_connect(dbapi_con: Any, _record: Any) -> None:
+def _on_connect(dbapi_con: sqlite3.Connection, _record: object) -> None:
     _pragmas(dbapi_con)
 
 
-def _on_begin(conn: Any) -> None:
+def _on_begin(conn: Connection) -> None:
     # A write takes the write lock when it starts, so what it reads (a facet's state, the
     # ids a batch names) cannot change before it commits: no lost update, and no "database
     # is locked" halfway through, since waiting happens here, under the busy timeout.

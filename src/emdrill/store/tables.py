@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Text
+from sqlalchemy import Column, Dialect, Text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -20,10 +20,10 @@ class UTCDateTime(TypeDecorator[datetime]):
     impl = Text
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> str | None:
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> str | None:
         return None if value is None else to_db_time(value)
 
-    def process_result_value(self, value: str | None, dialect: Any) -> datetime | None:
+    def process_result_value(self, value: str | None, dialect: Dialect) -> datetime | None:
         return None if value is None else from_db_time(value)
 
 
@@ -33,10 +33,10 @@ class JSONList(TypeDecorator[list[Any]]):
     impl = Text
     cache_ok = True
 
-    def process_bind_param(self, value: list[Any] | None, dialect: Any) -> str:
+    def process_bind_param(self, value: list[Any] | None, dialect: Dialect) -> str:
         return to_json_list(value)
 
-    def process_result_value(self, value: str | None, dialect: Any) -> list[Any]:
+    def process_result_value(self, value: str | None, dialect: Dialect) -> list[Any]:
         return json_list(value)
 
 
