@@ -11,6 +11,7 @@ from pathlib import Path
 
 from emdrill.core.deckfile import Context, DeckFile, LoadResult, Problem, parse_bytes, validate
 from emdrill.core.errors import DeckError
+from emdrill.core.near_duplicates import near_duplicates
 from emdrill.core.types import Question
 from emdrill.ops import backups
 from emdrill.store import cards as store_cards
@@ -51,8 +52,6 @@ def check_paths(paths: list[Path], context: Context = Context()) -> tuple[list[D
 
 def warnings(files: list[DeckFile]) -> list[Problem]:
     """What `deck check` warns about but does not fail on: cards that read alike."""
-    from emdrill.core.near_duplicates import near_duplicates
-
     return near_duplicates(files)
 
 
