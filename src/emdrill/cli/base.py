@@ -4,7 +4,10 @@ resort for the unexpected ones (one line, and the full trace in a log file)."""
 from __future__ import annotations
 
 import sys
+import tempfile
+import traceback
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -106,10 +109,6 @@ def unexpected(exc: BaseException) -> NoReturn:
 
 
 def _write_trace(exc: BaseException) -> Path | None:
-    import tempfile
-    import traceback
-    from datetime import datetime
-
     from emdrill import env
 
     text = (f"--- {datetime.now().astimezone().isoformat()} emdrill {' '.join(sys.argv[1:])}\n"

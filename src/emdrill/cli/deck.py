@@ -10,6 +10,7 @@ import typer
 from emdrill.cli.base import App, Group, open_here
 from emdrill.cli.complete import family_slugs
 from emdrill.cli.plan_scope import IntoPlanOption
+from emdrill.ui.console import emit_json
 
 deck_app = App(cls=Group, name="deck", help="Check, load and list question decks.",
                no_args_is_help=True)
@@ -92,8 +93,6 @@ def deck_list(
 
     store = open_here()
     if as_json:
-        from emdrill.ui.console import emit_json
-
         if ids or family is not None:
             emit_json(views.question_ids_json(opening.question_list(store, family=family)))
         else:

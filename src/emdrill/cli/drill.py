@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import random
 import signal
-from typing import Annotated, Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from emdrill.cli.base import App, open_here
 from emdrill.cli.complete import family_slugs
+from emdrill.ui.console import out
+
+if TYPE_CHECKING:
+    from emdrill.ops.opening import Store
+    from emdrill.ui.decode import Decoder
 
 
 def _hang_up(_signum: int, _frame: Any) -> None:
@@ -27,7 +34,6 @@ def _start(*, mode: str, minutes: float | None, cards: int | None, compact: bool
     from emdrill.ui import drill
     from emdrill.ui import drill_view as view
     from emdrill.ui.back import render_back
-    from emdrill.ui.console import out
     from emdrill.ui.keys import KeyReader
 
     if hasattr(signal, "SIGHUP"):  # not on Windows
@@ -49,7 +55,7 @@ def _start(*, mode: str, minutes: float | None, cards: int | None, compact: bool
 
     data = load_back(store)  # the story bank does not change during a session
 
-    def back(pick: Pick, short: bool, level: int, width: int) -> Any:
+    def back(pick: Pick, short: bool, level: int, width: int) -> Any:  # rich is ui's
         return render_back(pick.card.question, data, compact=short, width=width, level=level)
 
     screen = drill.Screen(console=console, reader=KeyReader(), session=session, back=back,
@@ -61,9 +67,7 @@ def _start(*, mode: str, minutes: float | None, cards: int | None, compact: bool
                                width=console.size.width))
 
 
-def _decoder(store: Any) -> Any:
-    import random
-
+def _decoder(store: Store) -> Decoder:
     from emdrill import env
     from emdrill.core.types import Card
     from emdrill.ops import decode
@@ -77,9 +81,7 @@ def _decoder(store: Any) -> Any:
     return Decoder(offer=offer)
 
 
-def _seconds(value: float) -> Any:
-    from datetime import timedelta
-
+def _seconds(value: float) -> timedelta:
     return timedelta(seconds=value)
 
 

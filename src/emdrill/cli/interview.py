@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from emdrill.cli.base import App, open_here
+from emdrill.core.errors import InputError
+from emdrill.ui.console import emit_json
 
 interview_app = App()
 optimize_app = App()
@@ -48,11 +50,9 @@ def interview(
 ) -> None:
     """Plan to an interview date: new questions a day, minutes, and readiness on the day."""
     from emdrill import env
-    from emdrill.core.errors import InputError
     from emdrill.ops import interview as plan
     from emdrill.ops import opening
     from emdrill.ui import interview_view as view
-    from emdrill.ui.console import emit_json
 
     clock = env.read_clock()
     if jd is not None or into_plan:
@@ -101,7 +101,6 @@ def _show_sheet(store: Store, clock: Clock, outlook: InterviewOutlook | None, *,
     """The loop morning sheet for the plan (or every question without one); `auto` when
     plain `interview` shows it, which then says how to see the plan."""
     from emdrill.ops.sheet import sheet
-    from emdrill.ui.console import emit_json
     from emdrill.ui.fmt import iso
     from emdrill.ui.sheet_view import sheet_json, show_sheet
 
@@ -129,7 +128,6 @@ def optimize(as_json: JsonOption = False) -> None:
     from emdrill import env
     from emdrill.ops import optimize as fit
     from emdrill.ui import interview_view as view
-    from emdrill.ui.console import emit_json
 
     clock = env.read_clock()
     results = fit.optimize(open_here(autoload=False), clock)
@@ -141,9 +139,6 @@ def optimize(as_json: JsonOption = False) -> None:
 
 def _aside(clock: Clock, jd: Path | None, *, others: bool, as_json: bool) -> None:
     """--jd (the families a job description stresses) or --into-plan: each alone."""
-    from emdrill.core.errors import InputError
-    from emdrill.ui.console import emit_json
-
     if others:
         raise InputError("--jd and --into-plan each stand alone: give no date, --decks, "
                          "--families, --clear, --sheet or --plan with them")

@@ -8,12 +8,15 @@ run imports and builds only the one it calls (cli/lazy.py).
 from __future__ import annotations
 
 import sys
+from importlib.metadata import version
 from typing import Annotated
 
 import typer
 
 from emdrill.cli.base import App
 from emdrill.cli.lazy import LazyGroup
+from emdrill.core.errors import InputError
+from emdrill.ui.console import guard_streams
 
 # name -> the typer app that holds it, as "module:attribute"; --help lists them in this order.
 COMMANDS = {
@@ -71,8 +74,6 @@ help_app = App()
 
 def _print_version(value: bool) -> None:
     if value:
-        from importlib.metadata import version
-
         typer.echo(f"emdrill {version('emdrill')}")
         raise typer.Exit()
 
@@ -98,8 +99,6 @@ def help_(
         metavar="[COMMAND]...", help="A command, e.g. drill or story add.")] = None,
 ) -> None:
     """Show a short guide (the daily loop, the keys), or one command: emdrill help story add"""
-    from emdrill.core.errors import InputError
-
     if not command:
         from emdrill.ui.guide import show_guide
 
@@ -117,8 +116,6 @@ def help_(
 
 
 def main() -> None:
-    from emdrill.ui.console import guard_streams
-
     guard_streams()
     try:
         app(prog_name="emdrill")

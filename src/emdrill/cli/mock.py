@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import random
 import signal
-from typing import Annotated, Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from emdrill.cli.base import App, open_here
 from emdrill.cli.complete import family_slugs
+from emdrill.ui.console import out
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from emdrill.core.timing import Clock
+    from emdrill.core.types import Question
 
 mock_app = App()
 
@@ -30,8 +39,6 @@ def mock(
         help="Ask no new question after this many minutes.")] = None,
 ) -> None:
     """Rehearse an interview: answer aloud against a timer, take follow-ups, check yourself."""
-    import random
-
     from emdrill import env
     from emdrill.ops import mock as mock_ops
     from emdrill.ops import opening
@@ -39,7 +46,6 @@ def mock(
     from emdrill.ui import mock as mock_ui
     from emdrill.ui import mock_view
     from emdrill.ui.back import render_back
-    from emdrill.ui.console import out
     from emdrill.ui.keys import KeyReader
 
     if hasattr(signal, "SIGHUP"):  # not on Windows
@@ -58,7 +64,7 @@ def mock(
                             minutes=minutes, pace=prefs.speaking_pace)
     data = load_back(store)
 
-    def back(question: Any, level: int) -> Any:
+    def back(question: Question, level: int) -> Any:  # a rich renderable (rich is ui's)
         return render_back(question, data, width=console.width, level=level)
 
     stopped = mock_ui.run(session, mock_ui.MockScreen(console, KeyReader(), back,
@@ -78,10 +84,8 @@ def _edit_answer() -> str | None:
     return text
 
 
-def _moving_clock(tick: Any) -> Any:
+def _moving_clock(tick: Callable[[], float]) -> Callable[[], Clock]:
     """"Now" that moves on with the timers' tick from the moment the command started."""
-    from datetime import timedelta
-
     from emdrill import env
     from emdrill.core.timing import Clock
 

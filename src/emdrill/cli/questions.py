@@ -17,6 +17,8 @@ import typer
 from emdrill.cli.base import App, open_here
 from emdrill.cli.complete import family_slugs
 from emdrill.cli.plan_scope import IntoPlanOption
+from emdrill.core.errors import DeckError, EmdrillError, InputError
+from emdrill.ui.console import emit_json
 
 if TYPE_CHECKING:
     from emdrill.core.types import Question
@@ -49,7 +51,6 @@ def suggest(
     from emdrill import env
     from emdrill.ops import suggestions
     from emdrill.ui import question_views
-    from emdrill.ui.console import emit_json
 
     if text is None and sys.stdin.isatty():
         raise typer.BadParameter("give a question, or pipe questions in, one per line")
@@ -156,7 +157,6 @@ def _decode(proposal: Proposal) -> Proposal:
 
 def _save(store: Store, proposal: Proposal, card: Question | None, *, now: datetime) -> Added:
     """Write the card; an edited card that the deck refuses is kept in recovery/."""
-    from emdrill.core.errors import DeckError
     from emdrill.ops import questions
 
     try:
@@ -193,7 +193,6 @@ def _choose(store: Store, proposal: Proposal, *, text: str, deck: str, intent: s
 def _edit(proposal: Proposal, *, now: datetime) -> Question:
     """The card as edited in $EDITOR; reopened while it does not read (on a terminal)."""
     from emdrill.cli.editor import editor_command, interactive, keep, run_editor
-    from emdrill.core.errors import DeckError, InputError
     from emdrill.ops import questions
 
     editor = editor_command()
@@ -232,7 +231,6 @@ def drafts(
 ) -> None:
     """Go through what emdrill filled in on your own questions, one card at a time."""
     from emdrill import env
-    from emdrill.core.errors import EmdrillError
     from emdrill.ops import drafts as ops_drafts
     from emdrill.ui import question_views
 
@@ -275,7 +273,6 @@ def drafts(
 def _review(item: Pending, answer: str) -> Question | None:
     """The card the answer makes of `item`; None for an answer that is not an action."""
     from emdrill.cli.editor import editor_command, run_editor
-    from emdrill.core.errors import InputError
     from emdrill.core.userdeck import render_question
     from emdrill.ops import drafts as ops_drafts
 

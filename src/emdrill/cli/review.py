@@ -10,6 +10,8 @@ import typer
 
 from emdrill.cli.base import App, open_here
 from emdrill.cli.complete import question_ids
+from emdrill.core.errors import InputError
+from emdrill.ui.console import emit_json, out
 
 status_app = App()
 next_app = App()
@@ -27,7 +29,6 @@ def status(
     from emdrill import env
     from emdrill.ops import home_status, opening
     from emdrill.ui import views
-    from emdrill.ui.console import emit_json
 
     clock = env.read_clock()
     store = open_here()
@@ -53,7 +54,6 @@ def next_(
     from emdrill import env
     from emdrill.ops import queueing
     from emdrill.ui import views
-    from emdrill.ui.console import emit_json
 
     clock = env.read_clock()
     store = open_here()
@@ -83,7 +83,6 @@ def grade(
 ) -> None:
     """Record one answer from a script, exactly as a drill would (see emdrill next)."""
     from emdrill import env
-    from emdrill.core.errors import InputError
     from emdrill.ops import batch as batch_mod
     from emdrill.ops import grading
     from emdrill.ui import views
@@ -142,7 +141,6 @@ def show(
     from emdrill.ops.back import question_detail
     from emdrill.ui import views
     from emdrill.ui.back import render_back
-    from emdrill.ui.console import emit_json, out
 
     clock = env.read_clock()
     detail = question_detail(open_here(), question_id, now=clock.now)

@@ -13,6 +13,8 @@ import typer
 
 from emdrill.cli.base import App, open_here
 from emdrill.cli.complete import family_slugs
+from emdrill.core.errors import InputError
+from emdrill.ui.console import emit_json
 
 stats_app = App()
 shaky_app = App()
@@ -28,7 +30,6 @@ def stats(as_json: JsonOption = False) -> None:
     from emdrill.ops import interview, opening
     from emdrill.ops import stats as stats_mod
     from emdrill.ui import stats_view
-    from emdrill.ui.console import emit_json
 
     clock = env.read_clock()
     store = open_here()
@@ -53,7 +54,6 @@ def shaky(
     from emdrill import env
     from emdrill.ops import stats as stats_mod
     from emdrill.ui import stats_view
-    from emdrill.ui.console import emit_json
 
     clock = env.read_clock()
     store = open_here()
@@ -85,10 +85,8 @@ def simulate(
     as_json: JsonOption = False,
 ) -> None:
     """Simulate a learner with one weak family, with the 'adaptive' setting on and off."""
-    from emdrill.core.errors import InputError
     from emdrill.ops import decks, simulation
     from emdrill.ui import stats_view
-    from emdrill.ui.console import emit_json
 
     paths = deck or decks.bundled_paths()
     files, problems = decks.check_paths(paths)

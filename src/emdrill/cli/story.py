@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from emdrill.cli.base import App, Group, open_here
+from emdrill.core.errors import InputError
 from emdrill.core.numbers import MAX_ROW_ID
+from emdrill.ui.console import emit_json, out, write_document
 
 if TYPE_CHECKING:
     from emdrill.ops.opening import Store
@@ -64,7 +66,6 @@ def story_list(as_json: JsonOption = False) -> None:
     """List your stories: id, slots (main first), title and parts still empty."""
     from emdrill.ops import stories as ops_stories
     from emdrill.ui import story_views
-    from emdrill.ui.console import emit_json
 
     stories = ops_stories.list_stories(open_here(autoload=False))
     if as_json:
@@ -78,7 +79,6 @@ def story_show(story_id: IdArg, as_json: JsonOption = False) -> None:
     """Show one story in full, and how many questions it backs."""
     from emdrill.ops import stories as ops_stories
     from emdrill.ui import story_views
-    from emdrill.ui.console import emit_json
 
     detail = ops_stories.story_detail(open_here(), story_id)
     if as_json:
@@ -120,7 +120,6 @@ def _show_check(store: Store, story_id: int | None) -> None:
     """After a save: the coach's findings on the story just written."""
     from emdrill.ops import coach as coach_ops
     from emdrill.ui import coach_view
-    from emdrill.ui.console import out
 
     if story_id is not None:
         out().print(coach_view.stories_view(coach_ops.check_stories(store, story_id)))
@@ -136,7 +135,6 @@ def story_check(
     """Read your stories against the method, part by part: I not we, a number, a learning."""
     from emdrill.ops import coach as coach_ops
     from emdrill.ui import coach_view
-    from emdrill.ui.console import emit_json, out
 
     checked = coach_ops.check_stories(open_here(autoload=False), story_id)
     if as_json:
@@ -153,7 +151,6 @@ def story_rm(
 ) -> None:
     """Delete a story (asks first; --yes skips the question)."""
     from emdrill.cli import editor
-    from emdrill.core.errors import InputError
     from emdrill.ops import stories as ops_stories
 
     store = open_here(autoload=False)
@@ -184,8 +181,6 @@ def story_export(
     stories = ops_stories.list_stories(store)
     text = render_markdown(stories)
     if file is None or str(file) == "-":
-        from emdrill.ui.console import write_document
-
         write_document(text)
         return
     transfer.write_whole(file, lambda partial: partial.write_text(text, encoding="utf-8"),
@@ -203,7 +198,6 @@ def story_import(
 ) -> None:
     """Add or update stories from a Markdown file; sections with an id update that story."""
     from emdrill import env
-    from emdrill.core.errors import InputError
     from emdrill.core.stories import parse_markdown
     from emdrill.ops import stories as ops_stories
     from emdrill.ui import story_views
@@ -230,7 +224,6 @@ def story_coverage(as_json: JsonOption = False) -> None:
     from emdrill.ops import coach as coach_ops
     from emdrill.ops import stories as ops_stories
     from emdrill.ui import story_views
-    from emdrill.ui.console import emit_json
 
     store = open_here()
     cov = ops_stories.story_coverage(store, env.read_clock())
@@ -286,8 +279,6 @@ def system_show(
     chosen = [check_category(category)] if category is not None else list(SYSTEMS)
     systems = ops_stories.systems(open_here(autoload=False))
     if as_json:
-        from emdrill.ui.console import emit_json
-
         emit_json(story_views.systems_json(systems, chosen))
         return
     story_views.show_systems(systems, chosen)

@@ -14,6 +14,7 @@ import typer
 from emdrill.cli.base import App, Group, open_here
 from emdrill.cli.plan_scope import IntoPlanOption
 from emdrill.cli.questions import DeckOption
+from emdrill.core.errors import InputError
 
 export_app = App(cls=Group, name="export",
                  help="Write your questions for Anki, or everything as JSON.", no_args_is_help=True)
@@ -128,7 +129,6 @@ def restore(
     """Replace the collection with a backup (asks first); the current one is backed up."""
     from emdrill import env
     from emdrill.cli import editor
-    from emdrill.core.errors import InputError
     from emdrill.ops import backups
 
     db_path = env.db_path()

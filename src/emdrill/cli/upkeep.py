@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from emdrill.cli.base import App, open_here
+from emdrill.ui.console import emit_json
 
 where_app = App()
 check_app = App()
@@ -23,8 +24,6 @@ def where(as_json: JsonOption = False) -> None:
 
     home = env.home_dir()
     if as_json:
-        from emdrill.ui.console import emit_json
-
         emit_json({"data_folder": str(home), "database": str(env.db_path())})
         return
     typer.echo(f"data folder: {home}")
@@ -46,7 +45,6 @@ def check(
     repaired = (health.repair(path) if repair and exists else [])
     problems = health.database_problems(path) if exists else []
     if as_json:  # the same exit status: 1 when damaged
-        from emdrill.ui.console import emit_json
 
         good = health.latest_good_backup(path) if problems else None
         emit_json({"database": str(path), "exists": exists, "ok": not problems,
@@ -94,8 +92,6 @@ def config_cmd(
         settings.validate_setting(key, "")
     values = opening.setting_values(open_here(autoload=False))
     if as_json:
-        from emdrill.ui.console import emit_json
-
         emit_json({k: {"value": v, "help": settings.SETTINGS[k].help} for k, v in values.items()
                    if key is None or key == k})
         return
