@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from emdrill.cli.base import App
+from emdrill.cli.base import App, unexpected
 from emdrill.cli.lazy import LazyGroup
 from emdrill.core.errors import InputError
 from emdrill.ui.console import guard_streams
@@ -120,8 +120,6 @@ def main() -> None:
     try:
         app(prog_name="emdrill")
     except Exception as exc:  # outside any command (parsing, start-up): still one line
-        from emdrill.cli.base import unexpected
-
         try:
             unexpected(exc)
         except typer.Exit as done:
