@@ -52,9 +52,13 @@ LAZY: dict[tuple[str, str], str] = {
         "show's story match (question_json), not the status views beside it",
 }
 
-# cli/: `--help` builds every command to list its summary (click's lazy-group pattern), so
-# a command's body imports the ops and ui modules it runs, and nothing else waits: what
-# every command loads anyway (these, the standard library, typer) is imported at the top.
+# cli/: a command module is imported only when one of its commands runs (`--help` lists the
+# table's summaries), so it imports at the top. A command's body may import the emdrill
+# modules that it alone needs where a sibling command in the same module must stay light:
+# `where` (upkeep), `deck --help`, `suggest` (questions), `backup` and `restore` (transfer),
+# `undo` and `status` beside `show` and the home screen (review), and the two modules every
+# command loads (main, base). What every command loads anyway (these, the standard library,
+# typer) is always at the top.
 CLI_TOP = ("emdrill.cli.base", "emdrill.cli.lazy", "emdrill.core.errors", "emdrill.ui.console")
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from emdrill import env
 from emdrill.cli.base import App, Group, open_here
 from emdrill.cli.complete import family_slugs
 from emdrill.cli.plan_scope import IntoPlanOption
@@ -25,7 +26,6 @@ PathsArg = Annotated[list[Path] | None, typer.Argument(
 
 def _default_decks() -> list[Path]:
     """The bundled decks, then the user's own (written by `add` and `import`)."""
-    from emdrill import env
     from emdrill.ops import decks
 
     return decks.bundled_paths() + decks.user_paths(env.home_dir())
@@ -63,7 +63,6 @@ def deck_check(paths: PathsArg = None) -> None:
 @deck_app.command("load")
 def deck_load(paths: PathsArg = None, into_plan: IntoPlanOption = None) -> None:
     """Validate, then add new questions, update changed ones and suspend removed ones."""
-    from emdrill import env
     from emdrill.cli.plan_scope import settle
     from emdrill.ops import decks, plan_scope
 

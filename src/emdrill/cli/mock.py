@@ -9,9 +9,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from emdrill import env
+from emdrill.cli import editor
 from emdrill.cli.base import App, open_here
 from emdrill.cli.complete import family_slugs
+from emdrill.core.timing import Clock
+from emdrill.ops import mock as mock_ops
+from emdrill.ops import opening
+from emdrill.ops.back import load_back
+from emdrill.ui import mock as mock_ui
+from emdrill.ui import mock_view
+from emdrill.ui.back import render_back
 from emdrill.ui.console import out
+from emdrill.ui.keys import KeyReader
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -39,15 +49,6 @@ def mock(
         help="Ask no new question after this many minutes.")] = None,
 ) -> None:
     """Rehearse an interview: answer aloud against a timer, take follow-ups, check yourself."""
-    from emdrill import env
-    from emdrill.ops import mock as mock_ops
-    from emdrill.ops import opening
-    from emdrill.ops.back import load_back
-    from emdrill.ui import mock as mock_ui
-    from emdrill.ui import mock_view
-    from emdrill.ui.back import render_back
-    from emdrill.ui.keys import KeyReader
-
     if hasattr(signal, "SIGHUP"):  # not on Windows
         signal.signal(signal.SIGHUP, _hang_up)
     tick = env.read_ticker()
@@ -75,8 +76,6 @@ def mock(
 
 def _edit_answer() -> str | None:
     """What the user said, written in $VISUAL / $EDITOR (none set: nothing)."""
-    from emdrill.cli import editor
-
     command = editor.editor_command()
     if command is None:
         return None
@@ -86,9 +85,6 @@ def _edit_answer() -> str | None:
 
 def _moving_clock(tick: Callable[[], float]) -> Callable[[], Clock]:
     """"Now" that moves on with the timers' tick from the moment the command started."""
-    from emdrill import env
-    from emdrill.core.timing import Clock
-
     start, t0 = env.read_clock(), tick()
 
     def clock() -> Clock:

@@ -1,7 +1,8 @@
 """The `suggest`, `add` and `drafts` commands: your own questions (`import` is in transfer.py).
 
-Each parses, makes one call into `emdrill.ops.questions` and renders; heavy modules are
-imported inside the commands so `emdrill --help` stays fast.
+Each parses, makes one call into `emdrill.ops.questions` and renders. Each command imports
+its ops and ui modules in its body: `suggest` reads without the store's heavy modules that
+`add` and `drafts` need.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import click
 import typer
 
+from emdrill import env
 from emdrill.cli.base import App, open_here
 from emdrill.cli.complete import family_slugs
 from emdrill.cli.plan_scope import IntoPlanOption
@@ -48,7 +50,6 @@ def suggest(
     as_json: JsonOption = False,
 ) -> None:
     """Suggest the family, story slot and intent for any question, with the cards behind it."""
-    from emdrill import env
     from emdrill.ops import suggestions
     from emdrill.ui import question_views
 
@@ -85,7 +86,6 @@ def add(
     into_plan: IntoPlanOption = None,
 ) -> None:
     """Add a question of your own; what you leave out is suggested and marked as a draft."""
-    from emdrill import env
     from emdrill.cli.plan_scope import settle
     from emdrill.core.userdeck import DEFAULT_DECK, Given
     from emdrill.ops import questions
@@ -230,7 +230,6 @@ def drafts(
         "folder's decks/).")] = None,
 ) -> None:
     """Go through what emdrill filled in on your own questions, one card at a time."""
-    from emdrill import env
     from emdrill.ops import drafts as ops_drafts
     from emdrill.ui import question_views
 

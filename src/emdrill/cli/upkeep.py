@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from emdrill import env
 from emdrill.cli.base import App, open_here
 from emdrill.ui.console import emit_json
 
@@ -20,8 +21,6 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 @where_app.command()
 def where(as_json: JsonOption = False) -> None:
     """Print where emdrill keeps its data."""
-    from emdrill import env
-
     home = env.home_dir()
     if as_json:
         emit_json({"data_folder": str(home), "database": str(env.db_path())})
@@ -37,7 +36,6 @@ def check(
     as_json: JsonOption = False,
 ) -> None:
     """Check the collection file for damage (reading only) and say how to recover."""
-    from emdrill import env
     from emdrill.ops import health
 
     path = env.db_path()
