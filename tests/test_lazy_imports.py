@@ -40,6 +40,10 @@ LAZY: dict[tuple[str, str], str] = {
     ("emdrill.store.interview", "sqlalchemy"): _ORM,
     ("emdrill.store.practice", "emdrill.store.tables"): _ORM,
     ("emdrill.store.stories", "emdrill.store.tables"): _ORM,
+    ("emdrill.store.migrations", "emdrill.store.memories"):
+        "migration 10's recompute, only when a file from before it is opened",
+    ("emdrill.store.cards", "emdrill.store.practice"):
+        "the intent pick a decoding answer records (grade and undo otherwise do without)",
     ("emdrill.env", "platformdirs"): "the platform's data folder, only without EMDRILL_HOME",
     ("emdrill.ui.keys", "blessed"): "the terminal's key reader, only in a session on a tty",
     ("emdrill.ui.keys", "termios"): "not on Windows (blessed restores the console there)",

@@ -14,7 +14,7 @@ from emdrill.core.errors import DamagedError, NothingToUndoError, UnknownQuestio
 from emdrill.core.scheduler import Memory
 from emdrill.core.timing import day_shift_seconds
 from emdrill.core.types import Card, Question, ReviewRecord
-from emdrill.store import practice, set_aside, tallies
+from emdrill.store import set_aside, tallies
 from emdrill.store.codec import from_db_time, json_list, to_db_time
 from emdrill.store.db import Store
 from emdrill.store.rows import (
@@ -394,6 +394,8 @@ def record_review(
             con.execute("INSERT INTO anki_review (revlog_id, question_id, kind, review_id) "
                         "VALUES (?, ?, ?, ?)", (anki_revlog, card.id, kind, review_id))
         if choice is not None:  # decoding: the pick is part of the review
+            from emdrill.store import practice  # a decoding answer only
+
             practice.add_pick(con, choice, review_id=review_id, at=at)
         # replayed reviews start from other states: their lapses are counted again
         lapses_now = (set_aside.lapses(con, card.id) if replayed else

@@ -8,8 +8,6 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
-from emdrill.store.memories import recompute
-
 M001_INITIAL = """
 CREATE TABLE deck (
     id TEXT PRIMARY KEY,
@@ -454,6 +452,8 @@ def m010_study_days(con: sqlite3.Connection) -> None:
     facet's stability and difficulty, and every review's saved "before" state, are
     recomputed from the review log under that count (`store.memories`). The schema does not
     change; the open backs the file up before migrating, as before every migration."""
+    from emdrill.store.memories import recompute  # only a file from before migration 10
+
     recompute(con)
 
 
