@@ -14,8 +14,8 @@ whole `python -m emdrill` processes (CPU is the child's user + system time from 
   (the offset the per-day tables count under) and at +02:00 (the same instant, another
   offset: a daylight-saving change or travel), alternating, so each +02:00 run is the first
   after a change; the stored shift is read before and after;
-- **`export json`**: the child's peak RSS (its VmHWM) and time, next to a `status`
-  process's peak RSS as the floor, and the file's size.
+- **`export json`** and **`import` of that file**: the child's peak RSS (its VmHWM) and
+  time, next to a `status` process's peak RSS as the floor, and the file's size.
 
 Medians of `--runs`; round 0 is an untimed warm-up (it makes the day's backup). Nothing
 asserts: the script prints figures.
@@ -182,6 +182,8 @@ def export(home: Path, runs: int) -> tuple[dict[str, list[Run]], int]:
     env = env_at(home, 0)
     got = rounds(runs, {"export json": lambda: child(["export", "json", str(out)], env),
                         "status (floor)": lambda: child(["status"], env)})
+    # the file back in, over the same collection (a backup is made first, as for a user)
+    got |= rounds(runs, {"import json": lambda: child(["import", str(out), "--replace"], env)})
     return got, out.stat().st_size
 
 
@@ -232,7 +234,7 @@ def main() -> None:
         print(f"  stored day_shift before {before} s, after {stored_shift(db)} s")
 
         got, size = export(home, args.runs)
-        show(f"export json ({size / 1e6:.0f} MB written)", got, rss=True)
+        show(f"export json and its import ({size / 1e6:.0f} MB file)", got, rss=True)
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)

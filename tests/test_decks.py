@@ -294,8 +294,9 @@ def test_replaces_moves_history_and_undo_still_works(tmp_path: Path) -> None:
     store = _open()
     decks.load_paths(store, [path], now=T0)
     grading.grade(store, Clock(now=T0, local=UTC), "alpha-2", intent=Rating.GOOD,
-                  story=StoryAnswer(slot=1))
+                  story=StoryAnswer(verdict=False))
     graded = store_cards.load_card(store, "alpha-2")
+    assert graded.intent != graded.story  # each facet's memory moves to its own facet
 
     path.write_text(v2, encoding="utf-8")
     result = decks.load_paths(store, [path], now=T0)

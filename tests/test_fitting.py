@@ -3,6 +3,7 @@ defaults unless a fit lowers the log loss, and scheduling with the parameters it
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections import Counter
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ import pytest
 from conftest import DECK_HEADER, question
 from emdrill.cli.base import open_here
 from emdrill.core import fitting
-from emdrill.core.fitting import FacetHistory, Item, StoredFit
+from emdrill.core.fitting import FacetHistory, StoredFit, TrainingSet
 from emdrill.core.scheduler import DEFAULT_PARAMETERS, Rating, review
 from emdrill.core.timing import Clock
 from emdrill.ops import decks, grading, opening, optimize, simulation
@@ -39,13 +40,30 @@ def test_each_answer_a_study_day_or_more_after_the_last_is_one_item() -> None:
                                  (at(9), 1)])
     items = fitting.training_items([history], PLUS_ONE_CLOCK)
     # 03:00 on day 1 still belongs to day 0 (days start at 04:00)
-    assert items == [((1, 0), (3, 0), (3, 0), (3, 2)),
-                     ((1, 0), (3, 0), (3, 0), (3, 2), (1, 7))]
+    assert list(items) == [((1, 0), (3, 0), (3, 0), (3, 2)),
+                           ((1, 0), (3, 0), (3, 0), (3, 2), (1, 7))]
+    assert len(items) == 2 and items[1] == list(items)[1] and items.steps() == 9
+
+
+def test_the_optimizers_items_hold_the_same_steps() -> None:
+    """Each item the optimizer gets is its history up to that review, whatever history it
+    comes from (the objects are shared between items, so a slip in a slice shows here)."""
+    histories = [FacetHistory("a", [(at(0), 1), (at(1), 3), (at(3), 2), (at(3, 15), 3)]),
+                 FacetHistory("b", [(at(0), 3)]),
+                 FacetHistory("c", [(at(0), 4), (at(5), 3)])]
+    items = fitting.training_items(histories, PLUS_ONE_CLOCK)
+    converted = items.converted()
+    # the binding shows a review only through its repr: FSRSReview { rating: 3, delta_t: 1 }
+    seen = [tuple((int(m[1]), int(m[2])) for m in (re.search(r"rating: (\d+), delta_t: (\d+)",
+                                                             repr(r)) for r in item.reviews)
+                  if m) for item in converted]
+    assert seen == list(items) == [((1, 0), (3, 1)), ((1, 0), (3, 1), (2, 2)), ((4, 0), (3, 5))]
+    assert items.converted() is converted  # made once, for the fit and both scores
 
 
 def test_first_sights_and_same_day_answers_are_no_items() -> None:
-    assert fitting.training_items([FacetHistory("q", [(at(0), 3), (at(0, 11), 3)])],
-                                  PLUS_ONE_CLOCK) == []
+    assert list(fitting.training_items([FacetHistory("q", [(at(0), 3), (at(0, 11), 3)])],
+                                       PLUS_ONE_CLOCK)) == []
 
 
 def test_the_offer_waits_for_enough_answers_then_for_growth() -> None:
@@ -98,7 +116,7 @@ LATER = Clock(now=T0 + timedelta(days=26), local=UTC)
 
 
 def _returning(values: Sequence[float]) -> optimize.Fitter:
-    def fit(_items: Sequence[Item]) -> Sequence[float]:
+    def fit(_items: TrainingSet) -> Sequence[float]:
         return values
 
     return fit

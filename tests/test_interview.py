@@ -412,11 +412,12 @@ def test_without_a_plan_the_queue_and_status_never_read_every_question(
 
 
 def test_the_interview_and_fitted_parameters_are_exported(store: Store, tmp_path: Path) -> None:
+    from emdrill.core.dumpfile import parse
     from emdrill.ops import transfer
 
     plan.set_interview(store, clock(T0), "2026-03-16", families=["alpha"])
     transfer.export_json(store, tmp_path / "out.json", now=T0)
-    dump = transfer.read_dump(tmp_path / "out.json")
+    dump = parse((tmp_path / "out.json").read_text(encoding="utf-8"), tmp_path / "out.json")
     rows = dump.sections["interview"]
     assert len(rows) == 1 and rows[0]["families"] == ["alpha"]
     assert dump.sections["fsrs_parameters"] == []

@@ -19,9 +19,9 @@ from emdrill.core.timing import Clock
 from emdrill.ops import decks, grading
 from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
+from emdrill.store.codec import from_db_time, to_db_time
 from emdrill.store.db import Store, open_store
 from emdrill.store.migrations import LATEST, MIGRATIONS
-from emdrill.store.tables import from_db_time, to_db_time
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

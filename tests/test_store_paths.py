@@ -95,7 +95,7 @@ def test_the_hot_path_and_the_reports_never_load_the_orm(tmp_path: Path) -> None
     for args in (["status"], ["next", "-n", "20"], ["next", "--json"],
                  ["grade", qid, "--intent", "good", "--story", "1"], ["undo"],
                  ["grade", qid, "--intent", "again", "--story", "2"], ["stats"],
-                 ["stats", "--json"], ["shaky"], ["show", qid], ["story", "list"]):
+                 ["stats", "--json"], ["shaky"], ["show", qid], ["story", "list"], ["optimize"]):
         done = _run(*args)
         assert done.returncode == 0, (args, done.stderr)
         assert "ORM loaded: False" in done.stderr, args

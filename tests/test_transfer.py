@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import shutil
 import zipfile
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
@@ -225,6 +227,9 @@ rows = st.lists(st.dictionaries(st.sampled_from(["a", "b", "text"]),
                                 min_size=1), max_size=3)
 
 
+# Fifteen sections of nested rows take a while to draw on a loaded machine; the draw's
+# speed is not what this checks.
+@settings(suppress_health_check=[HealthCheck.too_slow])
 @given(st.fixed_dictionaries({name: rows for name in SECTIONS}))
 def test_render_then_parse_gives_back_the_same_dump(sections: dict[str, list[dict[str, object]]],
                                                     ) -> None:
@@ -275,3 +280,95 @@ def test_two_imports_at_once_one_runs_the_other_says_so(used: Path, home: Path) 
         for code, err in results:
             assert code == 0 or (code == 1 and "another import is running" in err), err
         assert list(home.glob("*.importing*")) == []
+
+
+# ---------------------------------------------------------------- reading a chunk at a time
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 7, 64])
+def test_any_chunk_size_reads_the_same_rows_and_faults(chunk: int,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader decodes across chunk ends: a number, a string or a row cut in two reads
+    as if whole, and a fault names the same line whatever the chunk."""
+    from emdrill.core import dumpfile
+
+    dump = Dump(schema=12345, exported_at="2026-03-02T09:00:00.000000+00:00",  # cut too
+                sections={**{name: [] for name in SECTIONS},
+                          "reviews": [{"id": 12345, "at": "x\ny", "n": [1.5e3, -2]},
+                                      {"id": 7, "text": "é ✓"}],
+                          "sequences": [{"name": "story", "seq": 40}]})
+    text = render(dump)
+    whole = parse(text, Path("x.json"))
+    bad = text.replace('"seq": 40', '"seq": 40,,')
+    monkeypatch.setattr(dumpfile, "CHUNK", chunk)
+    assert parse(text, Path("x.json")) == whole == dump
+    # a source that gives at most `chunk` characters whatever is asked: every value is cut
+    # somewhere
+    source = io.StringIO(text)
+    trickled = [row for _, _, row in dumpfile.rows(lambda _n: source.read(chunk),
+                                                   Path("x.json"))]
+    assert trickled == [row for name in SECTIONS for row in dump.sections[name]]
+    source = io.StringIO(text)
+    assert dumpfile.read_header(lambda _n: source.read(chunk), Path("x.json")).schema == 12345
+    with pytest.raises(DumpError) as fault:
+        parse(bad, Path("x.json"))
+    line = next(i for i, t in enumerate(bad.splitlines(), 1) if ",," in t)
+    assert str(fault.value).startswith(f"x.json:{line}: not valid JSON")
+
+
+def test_keys_in_any_order_and_spacing_read_the_same() -> None:
+    dump = Dump(schema=3, exported_at="2026-03-02T09:00:00.000000+00:00",
+                sections={**{name: [] for name in SECTIONS}, "decks": [{"id": "d"}]})
+    data = json.loads(render(dump))
+    shuffled = {k: data[k] for k in reversed(list(data))}  # the header last
+    assert parse(json.dumps(shuffled), Path("x.json")) == dump
+    assert parse(json.dumps(data, indent=None, separators=(",", ":")), Path("x.json")) == dump
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('{"format": "emdrill-export", "version": 1, "schema": 3, "decks": [], "decks": []}',
+     'the key "decks" comes twice'),
+    ('{"format": "emdrill-export", "version": 1, "schema": 3, "decks": {}}',
+     '"decks" must be a list'),
+    ('{"format": "emdrill-export", "version": 1, "schema": 3, "decks": [1]}',
+     "decks[0] must be an object"),
+    ('{"format": "emdrill-export", "version": 1, "schema": 3, "extra": 1}',
+     'unknown key "extra"'),
+    ('{"format": "emdrill-export", "version": 1, "schema": 3} []', "Extra data"),
+    ('{"version": 1, "schema": 3, "decks": []}', 'no "format"'),
+    ("[1, 2]", 'no "format"'),
+])
+def test_a_file_of_the_wrong_shape_is_refused_saying_what(text: str, message: str) -> None:
+    with pytest.raises(DumpError, match=re.escape(message)):
+        parse(text, Path("x.json"))
+
+
+def test_reading_an_export_holds_one_chunk_not_the_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An export many times the reader's chunk is read in memory that does not grow with it
+    (reading it whole with json.loads peaks at several times the file)."""
+    import tracemalloc
+
+    from emdrill.core import dumpfile
+
+    row = {"id": 0, "question_id": "decisions-unpopular-call", "reviewed_at":
+           "2026-03-02T09:00:00.000000+00:00", "intent_rating": 3, "story_rating": 3,
+           "seconds": 12.5}
+    path = tmp_path / "big.json"
+    with path.open("w", encoding="utf-8") as out:
+        out.writelines(dumpfile.render_parts(3, "2026-03-02T09:00:00.000000+00:00",
+                                             lambda name: ({**row, "id": i} for i in
+                                                           range(60_000)) if name == "reviews"
+                                             else ()))
+    size = path.stat().st_size
+    monkeypatch.setattr(dumpfile, "CHUNK", 1 << 16)
+    assert size > 100 * dumpfile.CHUNK
+    tracemalloc.start()
+    try:
+        with path.open(encoding="utf-8") as handle:
+            seen = sum(1 for _ in dumpfile.rows(handle.read, path))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert seen == 60_000
+    assert peak < size / 10, (peak, size)

@@ -2,11 +2,18 @@
 
 Pure text in, text out; docs/export-json.md describes every field. Each row sits on its own
 line, so the file diffs well and a person can read it.
+
+Reading streams: `read_header` and `rows` pull the text through a `read(n)` function a
+chunk at a time and hand over one row at a time, so an import holds one row (and one chunk
+of text), never the whole file, whatever its size. Any JSON layout is read, not only the
+one `render` writes: keys in any order, any spacing.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,34 +67,191 @@ def render_parts(schema: int, exported_at: str,
     yield "}\n"
 
 
+Read = Callable[[int], str]  # at most n more characters of the text; "" at its end
+HEADER = ("format", "version", "schema", "exported_at")
+
+
+@dataclass(frozen=True)
+class Header:
+    schema: int
+    exported_at: str
+
+
 def parse(text: str, path: Path) -> Dump:
-    """Read a file written by `render`; raise DumpError naming the file and the fault."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise DumpError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
-    except RecursionError:
-        raise DumpError(f"{path}: not an emdrill JSON export (nested too deeply)") from None
-    except ValueError as exc:  # a number too long to read (over 4300 digits)
-        raise DumpError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
+    """Read a whole file written by `render` (held in memory; imports use `rows`)."""
+    header = read_header(io.StringIO(text).read, path)
+    sections: dict[str, list[Row]] = {name: [] for name in SECTIONS}
+    for name, _, row in rows(io.StringIO(text).read, path):
+        sections[name].append(row)
+    return Dump(schema=header.schema, exported_at=header.exported_at, sections=sections)
+
+
+def read_header(read: Read, path: Path) -> Header:
+    """The file's header, checked; reading stops once it is whole (at the top of a file
+    `render` wrote), else goes on past the sections to find it."""
+    text = _Text(read, path)
+    found: dict[str, Any] = {}
+    for key in text.members():
+        if key in HEADER:
+            found[key] = text.value()
+            if len(found) == len(HEADER):
+                break
+        else:
+            text.skip()
+    if not isinstance(found.get("format"), str) or found["format"] != FORMAT:
         raise DumpError(f"{path}: not an emdrill JSON export (no \"format\": \"{FORMAT}\")")
-    if data.get("version") != VERSION:
-        raise DumpError(f"{path}: export layout {data.get('version')!r} is not one this "
+    if found.get("version") != VERSION:
+        raise DumpError(f"{path}: export layout {found.get('version')!r} is not one this "
                         f"emdrill reads ({VERSION}); upgrade emdrill")
-    schema = data.get("schema")
+    schema = found.get("schema")
     if not isinstance(schema, int) or isinstance(schema, bool) or schema < 1:
         raise DumpError(f"{path}: \"schema\" must be a whole number")
-    unknown = sorted(set(data) - set(SECTIONS) - {"format", "version", "schema", "exported_at"})
-    if unknown:
-        raise DumpError(f"{path}: unknown key \"{unknown[0]}\"")
-    sections: dict[str, list[Row]] = {}
-    for name in SECTIONS:
-        rows = data.get(name, [])
-        if not isinstance(rows, list):
-            raise DumpError(f"{path}: \"{name}\" must be a list")
-        for i, row in enumerate(rows):
-            if not isinstance(row, dict):
-                raise DumpError(f"{path}: {name}[{i}] must be an object")
-        sections[name] = rows
-    return Dump(schema=schema, exported_at=str(data.get("exported_at", "")), sections=sections)
+    return Header(schema=schema, exported_at=str(found.get("exported_at", "")))
+
+
+def rows(read: Read, path: Path) -> Iterator[tuple[str, int, Row]]:
+    """Every row of the file as (section, index in it, row), in the file's order, checking
+    the whole file's shape on the way (the header's values are `read_header`'s to check)."""
+    text = _Text(read, path)
+    for key in text.members():
+        if key in HEADER:
+            text.skip()
+        elif key in SECTIONS:
+            if text.peek() != "[":
+                raise DumpError(f"{path}: \"{key}\" must be a list")
+            for i, row in enumerate(text.items()):
+                if not isinstance(row, dict):
+                    raise DumpError(f"{path}: {key}[{i}] must be an object")
+                yield key, i, row
+        else:
+            raise DumpError(f"{path}: unknown key \"{key}\"")
+
+
+_SPACE = re.compile(r"[ \t\n\r]*")
+_DECODER = json.JSONDecoder()
+CHUNK = 1 << 20  # characters read at a time
+
+
+class _Text:
+    """A JSON text read a chunk at a time: the top object's keys, then each value or each
+    item of an array value, decoded one at a time. Errors name the file and line."""
+
+    def __init__(self, read: Read, path: Path) -> None:
+        self._read, self.path = read, path
+        self.buf, self.pos = "", 0
+        self.lines = 0  # line breaks in the text dropped from the front of `buf`
+        self.eof = False
+
+    def _more(self) -> bool:
+        """Read on (dropping what has been used); False at the end of the text."""
+        if self.eof:
+            return False
+        # a value longer than a chunk: read as much again as is held, so it is decoded
+        # in a few passes, not one per chunk
+        chunk = self._read(max(CHUNK, len(self.buf) - self.pos))
+        if not chunk:
+            self.eof = True  # `buf` stays as it was: an error's position still holds
+            return False
+        if self.pos:
+            self.lines += self.buf.count("\n", 0, self.pos)
+            self.buf, self.pos = self.buf[self.pos:], 0
+        self.buf += chunk
+        return True
+
+    def peek(self) -> str:
+        """The next character that is not white space ("" at the end), not taken."""
+        while True:
+            match = _SPACE.match(self.buf, self.pos)
+            self.pos = match.end() if match else self.pos
+            if self.pos < len(self.buf):
+                return self.buf[self.pos]
+            if not self._more():
+                return ""
+
+    def fail(self, msg: str, at: int | None = None) -> DumpError:
+        line = self.lines + self.buf.count("\n", 0, self.pos if at is None else at) + 1
+        return DumpError(f"{self.path}:{line}: not valid JSON ({msg})")
+
+    def _closed(self, closer: str) -> bool:
+        """After an item: True (taken) at `closer`, False (taken) at a comma, else fail."""
+        char = self.peek()
+        if char not in (closer, ","):
+            raise self.fail("Expecting ',' delimiter")
+        self.pos += 1
+        return char == closer
+
+    def _take(self, char: str, msg: str) -> None:
+        if self.peek() != char:
+            raise self.fail(msg)
+        self.pos += 1
+
+    def value(self) -> Any:
+        """The next JSON value, decoded."""
+        self.peek()
+        while True:
+            try:
+                value, end = _DECODER.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError as exc:
+                if self._more():  # the value may go on in the next chunk
+                    continue
+                raise self.fail(exc.msg, exc.pos) from None
+            except RecursionError:
+                raise DumpError(f"{self.path}: not an emdrill JSON export (nested too "
+                                "deeply)") from None
+            except ValueError as exc:  # a number too long to read (over 4300 digits)
+                raise DumpError(f"{self.path}: not valid JSON ({exc})") from None
+            if end == len(self.buf) and self._more():
+                continue  # a number at the end of a chunk may go on
+            self.pos = end
+            return value
+
+    def skip(self) -> None:
+        """Pass over the next value; an array an item at a time, so it is never held."""
+        if self.peek() == "[":
+            for _ in self.items():
+                pass
+        else:
+            self.value()
+
+    def items(self) -> Iterator[Any]:
+        """The items of the array that comes next, one at a time."""
+        self._take("[", "Expecting value")
+        if self.peek() == "]":
+            self.pos += 1
+            return
+        while True:
+            yield self.value()
+            if self._closed("]"):
+                return
+
+    def members(self) -> Iterator[str]:
+        """The top object's keys in order; after each, the caller takes or skips its value.
+        A key that comes twice is refused, and so is anything after the object."""
+        if self.peek() != "{":
+            try:
+                _DECODER.raw_decode(self.buf, self.pos)  # what the first chunk holds
+            except json.JSONDecodeError as exc:
+                if self.eof or len(self.buf) - self.pos < CHUNK:
+                    raise self.fail(exc.msg, exc.pos) from None
+            except (RecursionError, ValueError):
+                pass
+            raise DumpError(f"{self.path}: not an emdrill JSON export (no \"format\": "
+                            f"\"{FORMAT}\")")
+        self.pos += 1
+        seen: set[str] = set()
+        if self.peek() == "}":
+            self.pos += 1
+        else:
+            while True:
+                if self.peek() != '"':
+                    raise self.fail("Expecting property name enclosed in double quotes")
+                key = self.value()
+                if key in seen:
+                    raise DumpError(f"{self.path}: the key \"{key}\" comes twice")
+                seen.add(key)
+                self._take(":", "Expecting ':' delimiter")
+                yield key
+                if self._closed("}"):
+                    break
+        if self.peek() != "":
+            raise self.fail("Extra data")

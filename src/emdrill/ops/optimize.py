@@ -7,14 +7,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from emdrill.core import fitting
-from emdrill.core.fitting import Item, Score, StoredFit
+from emdrill.core.fitting import Score, StoredFit, TrainingSet
 from emdrill.core.scheduler import FacetParameters, Parameters
 from emdrill.core.timing import Clock
 from emdrill.core.types import FACETS
 from emdrill.store import interview as store_interview
 from emdrill.store.db import Store
 
-Fitter = Callable[[Sequence[Item]], Sequence[float]]
+Fitter = Callable[[TrainingSet], Sequence[float]]
 
 
 def in_force(store: Store) -> FacetParameters:
@@ -60,7 +60,7 @@ def optimize(store: Store, clock: Clock, *, fitter: Fitter = fitting.fit) -> lis
     return results
 
 
-def _fit_facet(facet: str, items: Sequence[Item], previous: Parameters | None,
+def _fit_facet(facet: str, items: TrainingSet, previous: Parameters | None,
                fitter: Fitter) -> tuple[FacetResult, Parameters | None, Score | None]:
     if len(items) < fitting.MIN_REVIEWS:
         kept = "previous" if previous else "default"

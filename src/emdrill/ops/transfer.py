@@ -14,16 +14,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from emdrill.core.dumpfile import SECTIONS, Dump, Row, parse, render_parts
+from emdrill.core import dumpfile
+from emdrill.core.dumpfile import SECTIONS, Header, Read, Row, render_parts
 from emdrill.core.errors import InputError
 from emdrill.ops import backups
 from emdrill.store import backup as store_backup
 from emdrill.store import decks as store_decks
 from emdrill.store import dump as store_dump
 from emdrill.store.anki import collection_member
+from emdrill.store.codec import to_db_time
 from emdrill.store.db import Store, open_store
 from emdrill.store.migrations import LATEST
-from emdrill.store.tables import to_db_time
 
 KINDS = ("anki", "json", "questions")
 _BOM = b"\xef\xbb\xbf"
@@ -99,18 +100,36 @@ def write_whole(path: Path, write: Callable[[Path], object], *, collection: Path
                          "nothing was written") from None
 
 
-def read_dump(path: Path) -> Dump:
+@contextmanager
+def _text_of(path: Path) -> Iterator[Read]:
+    """The export's text, read a chunk at a time (a byte-order mark is dropped). Only the
+    file's own open and reads are said as "cannot read"; what the caller does with the text
+    raises its own errors."""
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        handle = path.open(encoding="utf-8-sig", newline="")
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    dump = parse(text, path)
-    if dump.schema > LATEST:
-        raise InputError(f"{path}: written by a newer emdrill (schema {dump.schema}, this one "
-                         f"reads up to {LATEST}); upgrade emdrill")
-    return dump
+
+    def read(n: int) -> str:
+        try:
+            return handle.read(n)
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: not UTF-8 text") from None
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+
+    with handle:
+        yield read
+
+
+def read_header(path: Path) -> Header:
+    """The export's header, checked, including that this emdrill can read its schema."""
+    with _text_of(path) as read:
+        header = dumpfile.read_header(read, path)
+    if header.schema > LATEST:
+        raise InputError(f"{path}: written by a newer emdrill (schema {header.schema}, this "
+                         f"one reads up to {LATEST}); upgrade emdrill")
+    return header
 
 
 @dataclass(frozen=True)
@@ -126,19 +145,21 @@ def import_json(db_path: Path, path: Path, *, now: datetime, replace: bool = Fal
     """Make the collection exactly what the export holds. The file is checked whole, in a
     new database beside the collection, before anything is touched; the collection is backed
     up, then its content is swapped for the new one in one step."""
-    dump = read_dump(path)
+    header = read_header(path)
     # One import at a time per data folder, each building in a file of its own.
     partial = db_path.with_name(f"{db_path.name}.{os.getpid()}.importing")
     db_path.parent.mkdir(parents=True, exist_ok=True)
     with import_lock(db_path):
-        return _import_into(db_path, path, dump, partial, now=now, replace=replace,
+        return _import_into(db_path, path, header, partial, now=now, replace=replace,
                             dry_run=dry_run)
 
 
-def _import_into(db_path: Path, path: Path, dump: Dump, partial: Path, *, now: datetime,
-                 replace: bool, dry_run: bool) -> JsonImport:
+def _import_into(db_path: Path, path: Path, header: Header, partial: Path, *,
+                 now: datetime, replace: bool, dry_run: bool) -> JsonImport:
     try:
-        store_dump.build(partial, dump, source=path)
+        with _text_of(path) as read:
+            counts = store_dump.build(partial, header.schema, dumpfile.rows(read, path),
+                                      source=path)
         built = open_store(partial)  # brings an older export's schema up to date
         try:
             store_decks.rebuild_aggregates(built)  # what the file leaves out: derived sums
@@ -151,7 +172,7 @@ def _import_into(db_path: Path, path: Path, dump: Dump, partial: Path, *, now: d
     finally:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{partial}{suffix}").unlink(missing_ok=True)
-    return JsonImport(dump.counts(), mine, dry_run, made)
+    return JsonImport(counts, mine, dry_run, made)
 
 
 LOCK_SUFFIX = ".import-lock"

@@ -15,7 +15,15 @@ from emdrill.core.scheduler import Memory
 from emdrill.core.timing import day_shift_seconds
 from emdrill.core.types import Card, Question, ReviewRecord
 from emdrill.store import set_aside, tallies
-from emdrill.store.codec import from_db_time, json_list, to_db_time
+from emdrill.store.codec import (
+    MEMORY_COLUMNS,
+    from_db_time,
+    json_list,
+    memory_columns,
+    memory_of,
+    memory_values,
+    to_db_time,
+)
 from emdrill.store.db import Store
 from emdrill.store.rows import (
     QUESTION_COLUMNS,
@@ -42,25 +50,6 @@ def save_setting(store: Store, key: str, value: str) -> None:
         s.merge(SettingRow(key=key, value=value))
 
 
-# ---------------------------------------------------------------- conversion
-
-
-MEMORY_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review")
-
-
-def memory_from(obj: object, prefix: str = "") -> Memory:
-    """A `Memory` from an ORM object's (decoded) fields, named `prefix` + field."""
-    values: dict[str, Any] = {name: getattr(obj, prefix + name) for name in MEMORY_FIELDS}
-    return Memory(**values)
-
-
-def put_memory(obj: object, memory: Memory, prefix: str = "") -> None:
-    """Write a `Memory` into an ORM object's fields named `prefix` + field."""
-    assert memory.due is not None
-    for name in MEMORY_FIELDS:
-        setattr(obj, prefix + name, getattr(memory, name))
-
-
 # ---------------------------------------------------------------- cards
 
 
@@ -71,8 +60,7 @@ def question_count(store: Store) -> int:
 
 _CARD_COLUMNS = (
     f"{question_columns('q.')}, "
-    "i.state, i.step, i.stability, i.difficulty, i.due, i.last_review, "
-    "s.state, s.step, s.stability, s.difficulty, s.due, s.last_review"
+    f"{memory_columns('i.')}, {memory_columns('s.')}"
 )
 _CARD_FROM = (
     "FROM question q JOIN facet i ON i.question_id = q.id AND i.kind = 'intent' "
@@ -85,22 +73,6 @@ def _card_of(row: Sequence[Any]) -> Card:
     size = len(QUESTION_COLUMNS)
     return Card(question_of(row[:size]), memory_of(row[size:size + 6]),
                 memory_of(row[size + 6:size + 12]))
-
-
-def memory_of(row: Sequence[Any]) -> Memory:
-    """The one codec from stored facet columns (state, step, stability, difficulty, due,
-    last review) to a `Memory`; `memory_values` is its inverse."""
-    state, step, stability, difficulty, due, last = row
-    return Memory(state=int(state), step=step, stability=stability, difficulty=difficulty,
-                  due=from_db_time(due), last_review=from_db_time(last) if last else None)
-
-
-def memory_values(memory: Memory) -> tuple[object, ...]:
-    """A `Memory` as the six stored facet columns, in `MEMORY_FIELDS` order."""
-    assert memory.due is not None
-    last = memory.last_review
-    return (memory.state, memory.step, memory.stability, memory.difficulty,
-            to_db_time(memory.due), None if last is None else to_db_time(last))
 
 
 def _cards(store: Store, where: str, params: Sequence[object] = ()) -> list[Card]:
@@ -279,7 +251,7 @@ def _card_in(con: sqlite3.Connection, question_id: str) -> Card:
 
 def _facet_memories(con: sqlite3.Connection, question_id: str) -> tuple[Memory, Memory]:
     rows = {kind: memory_of(rest) for kind, *rest in con.execute(
-        f"SELECT kind, {', '.join(MEMORY_FIELDS)} FROM facet WHERE question_id = ?",
+        f"SELECT kind, {memory_columns()} FROM facet WHERE question_id = ?",
         (question_id,))}
     if set(rows) != {"intent", "story"}:
         raise DamagedError(f"question '{question_id}' lacks a facet row")
@@ -291,12 +263,12 @@ def _put_facet(con: sqlite3.Connection, question_id: str, kind: str, memory: Mem
                 (*memory_values(memory), question_id, kind))
 
 
-_ASSIGN_MEMORY = ", ".join(f"{name} = ?" for name in MEMORY_FIELDS)
+_ASSIGN_MEMORY = ", ".join(f"{name} = ?" for name in MEMORY_COLUMNS)
 
 # ---------------------------------------------------------------- reviews
 
 # Each review keeps both facets' state from before it, so undo can put it back exactly.
-_PREV = [f"{kind}_prev_{name}" for kind in ("intent", "story") for name in MEMORY_FIELDS]
+_PREV = [f"{kind}_prev_{name}" for kind in ("intent", "story") for name in MEMORY_COLUMNS]
 _REVIEW_FIELDS = ["question_id", "reviewed_at", "intent_rating", "story_rating", "slot_named",
                   "seconds", "mode", *_PREV]
 _REVIEW_COLUMNS = "id, " + ", ".join(_REVIEW_FIELDS)

@@ -11,7 +11,7 @@ from emdrill.core.order import goes_first, new_order
 from emdrill.core.scheduler import new_memory
 from emdrill.core.types import Family, Question, Slot
 from emdrill.store import rows, tallies
-from emdrill.store.cards import memory_from, put_memory
+from emdrill.store.codec import MEMORY_COLUMNS, memory_columns, memory_values
 from emdrill.store.db import Store, driver_of
 
 if TYPE_CHECKING:  # deck loading and the ORM load only when a deck is loaded
@@ -162,9 +162,9 @@ def _content(q: Question) -> dict[str, object]:
 def _insert(s: Session, questions: list[Question], now: datetime) -> None:
     """Add new questions, each with a fresh memory for both facets (questions first: the
     facets reference them; facet ids follow the questions' order)."""
-    from sqlalchemy import insert
+    from sqlalchemy import insert, text
 
-    from emdrill.store.tables import FacetRow, QuestionRow
+    from emdrill.store.tables import QuestionRow
 
     if not questions:
         return
@@ -173,11 +173,14 @@ def _insert(s: Session, questions: list[Question], now: datetime) -> None:
         {"id": q.id, "deck_id": q.deck, "added_at": now, "suspended": False, "due": None,
          "reviews": 0, "new_order": None, "user_suspended": False, "buried_until": None,
          **_content(q)} for q in questions])
-    memory = new_memory(now)
-    s.execute(insert(FacetRow), [
-        {"question_id": q.id, "kind": kind, "state": memory.state, "step": memory.step,
-         "stability": None, "difficulty": None, "due": now, "last_review": None}
-        for q in questions for kind in ("intent", "story")])
+    fresh = dict(zip(MEMORY_COLUMNS, memory_values(new_memory(now)), strict=True))
+    s.execute(text(_INSERT_FACET), [{"question_id": q.id, "kind": kind, **fresh}
+                                    for q in questions for kind in ("intent", "story")])
+
+
+# A facet's columns as the one codec gives them (`codec.memory_values`), not the ORM's types.
+_INSERT_FACET = (f"INSERT INTO facet (question_id, kind, {memory_columns()}) "
+                 f"VALUES (:question_id, :kind, {', '.join(':' + c for c in MEMORY_COLUMNS)})")
 
 
 def _update(s: Session, row: QuestionRow, q: Question) -> str:
@@ -226,7 +229,8 @@ def _merge(s: Session, old_id: str, new_id: str) -> bool:
         for kind, target in new_facets.items():
             source = old_facets.get(kind)
             if source is not None:
-                put_memory(target, memory_from(source))
+                for column in MEMORY_COLUMNS:  # the memory moves, column by column
+                    setattr(target, column, getattr(source, column))
                 s.add(target)
     for review in s.exec(select(ReviewRow).where(ReviewRow.question_id == old_id)):
         review.question_id = new_id

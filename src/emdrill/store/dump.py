@@ -7,9 +7,9 @@ fails with `FILE: section[i].field: ...` rather than landing as a broken databas
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import Boolean, text
 from sqlmodel import SQLModel
 
-from emdrill.core.dumpfile import SECTIONS, Dump, DumpError, Row
+from emdrill.core.dumpfile import SECTIONS, DumpError, Row
 from emdrill.core.timing import FIRST_YEAR, LAST_YEAR, time_in_range
+from emdrill.store.codec import json_list, to_db_time, to_json_list
 from emdrill.store.db import Store, run_migrations
 from emdrill.store.tables import (
     AnkiReviewRow,
@@ -37,7 +38,6 @@ from emdrill.store.tables import (
     StoryRow,
     SystemRow,
     UTCDateTime,
-    to_db_time,
 )
 
 MODELS: dict[str, type[SQLModel]] = {
@@ -101,7 +101,7 @@ def iter_rows(con: sqlite3.Connection, section: str) -> Iterator[Row]:
 
 def _out(row: Row, lists: set[str], flags: set[str]) -> Row:
     for name in lists:
-        row[name] = json.loads(row[name]) if row[name] else []
+        row[name] = json_list(row[name])
     for name in flags:
         row[name] = bool(row[name])
     return row
@@ -119,16 +119,31 @@ def user_counts(store: Store) -> dict[str, int]:
 # ---------------------------------------------------------------- building
 
 
-def build(path: Path, dump: Dump, *, source: Path) -> None:
-    """A new database at `path` holding the dump's rows at the dump's schema (the caller's
-    `open_store` then migrates it). Nothing is left at `path` when a row is refused."""
+def build(path: Path, schema: int, rows: Iterable[tuple[str, int, Row]], *,
+          source: Path) -> dict[str, int]:
+    """A new database at `path` holding the rows at `schema` (the caller's `open_store`
+    then migrates it), taken one at a time; returns the rows per section. Nothing is left at
+    `path` when a row is refused."""
     path.unlink(missing_ok=True)
     con = sqlite3.connect(path, isolation_level=None)
+    counts = dict.fromkeys(SECTIONS, 0)
     try:
         con.execute("BEGIN")
-        run_migrations(con, upto=dump.schema)
-        for section in SECTIONS:
-            _insert(con, section, dump.sections.get(section, []), source)
+        run_migrations(con, upto=schema)
+        columns: dict[str, _Columns] = {}
+        sequences: list[tuple[int, Row]] = []  # written last: the file's marks, no others
+        for section, i, row in rows:
+            counts[section] += 1
+            if section == SEQUENCES:
+                sequences.append((i, row))
+                continue
+            if section not in columns:
+                columns[section] = _Columns.of(con, section, source)
+            _insert(con, columns[section], f"{source}: {section}[{i}]", row)
+        con.execute("DELETE FROM sqlite_sequence")
+        marks = _Columns.of(con, SEQUENCES, source)
+        for i, row in sequences:
+            _insert(con, marks, f"{source}: {SEQUENCES}[{i}]", row)
         broken = con.execute("PRAGMA foreign_key_check").fetchone()
         if broken:
             table, rowid, parent, _ = broken
@@ -140,27 +155,40 @@ def build(path: Path, dump: Dump, *, source: Path) -> None:
         path.unlink(missing_ok=True)
         raise
     con.close()
+    return counts
 
 
-def _insert(con: sqlite3.Connection, section: str, rows: list[Row], source: Path) -> None:
-    table = _table(section)
-    info = {r[1]: (r[2].upper(), bool(r[3]) and r[4] is None)
-            for r in con.execute(f"PRAGMA table_info({table})")}
-    if not info and rows:
-        raise DumpError(f"{source}: \"{section}\" has rows, but schema has no {table} table")
-    if section == SEQUENCES:
-        con.execute("DELETE FROM sqlite_sequence")
-    lists, flags = _columns_of(section, JSONList), _columns_of(section, Boolean)
-    times = _columns_of(section, UTCDateTime)
-    for i, row in enumerate(rows):
-        where = f"{source}: {section}[{i}]"
-        values = [_value(where, name, row[name], info, lists, flags, times) for name in row]
-        fields = ", ".join(f'"{name}"' for name in row)
-        marks = ", ".join("?" for _ in row)
-        try:
-            con.execute(f"INSERT INTO {table} ({fields}) VALUES ({marks})", values)
-        except sqlite3.Error as exc:
-            raise DumpError(f"{where}: {exc}") from None
+@dataclass(frozen=True)
+class _Columns:
+    """What a section's rows are checked against: its table and each column's type."""
+
+    table: str
+    info: dict[str, tuple[str, bool]]  # column -> (declared type, required)
+    lists: set[str]
+    flags: set[str]
+    times: set[str]
+
+    @staticmethod
+    def of(con: sqlite3.Connection, section: str, source: Path) -> _Columns:
+        table = _table(section)
+        info = {r[1]: (r[2].upper(), bool(r[3]) and r[4] is None)
+                for r in con.execute(f"PRAGMA table_info({table})")}
+        if not info:
+            raise DumpError(f"{source}: \"{section}\" has rows, but schema has no {table} "
+                            "table")
+        return _Columns(table, info, _columns_of(section, JSONList),
+                        _columns_of(section, Boolean), _columns_of(section, UTCDateTime))
+
+
+def _insert(con: sqlite3.Connection, columns: _Columns, where: str, row: Row) -> None:
+    values = [_value(where, name, row[name], columns.info, columns.lists, columns.flags,
+                     columns.times) for name in row]
+    fields = ", ".join(f'"{name}"' for name in row)
+    marks = ", ".join("?" for _ in row)
+    try:
+        con.execute(f"INSERT INTO {columns.table} ({fields}) VALUES ({marks})", values)
+    except sqlite3.Error as exc:
+        raise DumpError(f"{where}: {exc}") from None
 
 
 def _value(where: str, name: str, value: Any, info: dict[str, tuple[str, bool]],
@@ -176,7 +204,7 @@ def _value(where: str, name: str, value: Any, info: dict[str, tuple[str, bool]],
     if name in lists:
         if not isinstance(value, list):
             raise DumpError(f"{where}.{name}: must be a list")
-        return json.dumps(value, ensure_ascii=False)
+        return to_json_list(value)
     if name in flags:
         if not isinstance(value, bool):
             raise DumpError(f"{where}.{name}: must be true or false")

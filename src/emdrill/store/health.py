@@ -24,13 +24,19 @@ MAGIC = b"SQLite format 3\x00"
 RECOVER = ("to recover, restore a backup with `emdrill restore FILE`, or move the file "
            "aside and start afresh")
 
-# Columns whose text must read back: times (fixed-width UTC ISO) and JSON lists.
+# Columns whose text must read back: times (fixed-width UTC ISO) and JSON lists, every one
+# the table models declare so (`tables.UTCDateTime`, `tables.JSONList`: tests/test_codec.py
+# holds these lists to the models; this module is read on every open, so it does not import
+# them).
 TIME_COLUMNS = {
-    "deck": ("loaded_at",), "question": ("added_at",), "facet": ("due", "last_review"),
+    "deck": ("loaded_at",), "question": ("added_at", "due", "buried_until"),
+    "facet": ("due", "last_review"),
     "review": ("reviewed_at", "intent_prev_due", "intent_prev_last_review", "story_prev_due",
                "story_prev_last_review"),
     "story": ("created_at", "updated_at"), "system": ("updated_at",),
-    "interview": ("at", "set_at"), "quick_checked": ("at",),
+    "intent_pick": ("picked_at",), "rehearsal": ("started_at",), "exam": ("at",),
+    "interview": ("at", "set_at"), "fsrs_parameters": ("fitted_at",),
+    "family_outcome": ("as_of",), "quick_checked": ("at",),
 }
 # Stored times sort as text: the bounds of the years a stored time may be in (FIRST_YEAR to
 # LAST_YEAR in core/timing.py), as stored.
@@ -39,8 +45,10 @@ TIME_CEILING = f"{LAST_YEAR:04d}-12-31T00:00:00.000000+00:00"
 REPAIR = "`emdrill check --repair` fixes it"
 JSON_COLUMNS = {
     "slot": ("must_include",),
-    "question": ("probes", "also", "traits", "follow_ups", "siblings"),
-    "story": ("slots", "tags"),
+    "question": ("probes", "also", "traits", "follow_ups", "siblings", "draft"),
+    "story": ("slots", "tags"), "intent_pick": ("options",),
+    "rehearsal": ("follow_ups", "findings"), "interview": ("decks", "families", "excluded"),
+    "fsrs_parameters": ("parameters",),
 }
 
 

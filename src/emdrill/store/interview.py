@@ -6,14 +6,13 @@ only in the functions that write.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from emdrill.core.exam import FirstSight
 from emdrill.core.fitting import FacetHistory, StoredFit
 from emdrill.core.interview import Interview, InterviewScope
 from emdrill.store import health
-from emdrill.store.codec import from_db_time, to_db_time
+from emdrill.store.codec import from_db_time, json_list, to_db_time, to_json_list
 from emdrill.store.db import Store
 
 # ---------------------------------------------------------------- the interview
@@ -29,8 +28,8 @@ def load_interview(store: Store) -> Interview | None:
     if not health.TIME_FLOOR <= at <= health.TIME_CEILING:
         return None  # no plan one can reach (an older import's); `check` reports it
     return Interview(at=from_db_time(at),
-                     scope=InterviewScope(tuple(json.loads(decks)), tuple(json.loads(families)),
-                                 frozenset(json.loads(excluded))),
+                     scope=InterviewScope(tuple(json_list(decks)), tuple(json_list(families)),
+                                 frozenset(json_list(excluded))),
                      set_at=from_db_time(set_at))
 
 
@@ -47,7 +46,7 @@ def save_excluded(store: Store, excluded: frozenset[str]) -> None:
     """The questions kept out of the booked plan's scope (no plan: nothing to change)."""
     with store.transaction() as con:
         con.execute("UPDATE interview SET excluded = ? WHERE id = 1",
-                    (json.dumps(sorted(excluded)),))
+                    (to_json_list(sorted(excluded)),))
 
 
 def clear_interview(store: Store) -> Interview | None:
@@ -142,27 +141,31 @@ def load_fits(store: Store) -> dict[str, StoredFit]:
     with store.read() as con:
         rows = con.execute(sql).fetchall()
     return {facet: StoredFit(facet=facet,
-                             parameters=tuple(float(v) for v in json.loads(params)) or None,
+                             parameters=tuple(float(v) for v in json_list(params)) or None,
                              reviews=int(reviews), total_reviews=int(total),
                              log_loss=log_loss, rmse=rmse, fitted_at=from_db_time(at))
             for facet, params, reviews, total, log_loss, rmse, at in rows}
 
 
 def save_fit(store: Store, fit: StoredFit) -> None:
-    from emdrill.store.tables import ParametersRow
-
-    with store.write() as s:
-        s.merge(ParametersRow(facet=fit.facet, parameters=list(fit.parameters or ()),
-                              reviews=fit.reviews, total_reviews=fit.total_reviews,
-                              log_loss=fit.log_loss, rmse=fit.rmse, fitted_at=fit.fitted_at))
+    """Record what `optimize` kept for one facet (replacing the facet's earlier run). Plain
+    SQL, so `optimize` does not load the ORM for one row."""
+    with store.transaction() as con:
+        con.execute(
+            "INSERT OR REPLACE INTO fsrs_parameters (facet, parameters, reviews, total_reviews,"
+            " log_loss, rmse, fitted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (fit.facet, to_json_list(fit.parameters), fit.reviews, fit.total_reviews,
+             fit.log_loss, fit.rmse, to_db_time(fit.fitted_at)))
 
 
 def histories(store: Store, facet: str) -> list[FacetHistory]:
     """Every question's ratings of one facet, oldest first; reviews that did not grade the
     facet (one-facet reviews made in Anki) are left out."""
     column = "intent_rating" if facet == "intent" else "story_rating"
+    # `+question_id`: read the table in its own order and sort, rather than walk the
+    # review_question index and fetch each row from elsewhere (half the CPU at 1M reviews)
     sql = (f"SELECT question_id, reviewed_at, {column} FROM review "
-           f"WHERE {column} IS NOT NULL ORDER BY question_id, reviewed_at, id")
+           f"WHERE {column} IS NOT NULL ORDER BY +question_id, reviewed_at, id")
     result: list[FacetHistory] = []
     with store.read() as con:
         for question_id, at, rating in con.execute(sql):

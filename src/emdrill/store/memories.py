@@ -16,7 +16,6 @@ last review are kept: they are scheduling decisions already made and shown.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -24,7 +23,7 @@ from datetime import UTC, timedelta, timezone, tzinfo
 
 from emdrill.core.scheduler import Memory, Parameters, Rating, review
 from emdrill.core.timing import DAY_STARTS_AT
-from emdrill.store.codec import from_db_time
+from emdrill.store.codec import from_db_time, json_list
 
 FACETS = ("intent", "story")
 _EPSILON = 1e-9  # a change smaller than this is the same value read back
@@ -53,7 +52,7 @@ def parameters_of(con: sqlite3.Connection, facet: str) -> Parameters | None:
     """The FSRS parameters a facet is scheduled with: the kept fit, else the defaults."""
     row = con.execute("SELECT parameters FROM fsrs_parameters WHERE facet = ?",
                       (facet,)).fetchone()
-    values = json.loads(row[0]) if row is not None else []
+    values = json_list(row[0]) if row is not None else []
     return tuple(float(v) for v in values) or None
 
 

@@ -4,11 +4,10 @@ each slot. Plain SQL over indexed ranges and small tables, so the home screen st
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from emdrill.core.advice import PACE_ANSWERS, Pace, pace_of
-from emdrill.store.codec import to_db_time
+from emdrill.store.codec import json_list, to_db_time
 from emdrill.store.db import Store
 from emdrill.store.migrations import FAMILY_DAY_COUNTS
 from emdrill.store.stats import family_counts_from
@@ -68,7 +67,7 @@ def covered_slots(store: Store) -> set[int]:
     """The slots at least one of the user's stories serves."""
     with store.read() as con:
         return {int(n) for (slots,) in con.execute("SELECT slots FROM story")
-                for n in json.loads(slots)}
+                for n in json_list(slots)}
 
 
 def stories_by_family(store: Store) -> dict[str, dict[int, int]]:

@@ -8,7 +8,6 @@ SQLAlchemy and SQLModel; the ORM store (`store.db.Store`) reads through the same
 from __future__ import annotations
 
 import functools
-import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -125,7 +124,7 @@ def families(con: sqlite3.Connection) -> list[Family]:
 
 def slots(con: sqlite3.Connection) -> dict[int, Slot]:
     rows = con.execute("SELECT slot, name, competency, must_include FROM slot ORDER BY slot")
-    return {int(n): Slot(int(n), name, competency, tuple(json.loads(must)))
+    return {int(n): Slot(int(n), name, competency, tuple(json_list(must)))
             for n, name, competency, must in rows}
 
 

@@ -10,8 +10,8 @@ from emdrill.core.scheduler import NO_FIT, FacetParameters, recall_after
 from emdrill.core.stats import SeenQuestion
 from emdrill.core.timing import sql_day_shift
 from emdrill.core.weakness import MIN_GAP_HOURS
-from emdrill.store.cards import memory_of, stored_shift
-from emdrill.store.codec import from_db_time, to_db_time
+from emdrill.store.cards import stored_shift
+from emdrill.store.codec import from_db_time, memory_columns, memory_of, to_db_time
 from emdrill.store.db import Store
 from emdrill.store.migrations import FAMILY_DAY_COUNTS, family_day_window
 
@@ -187,10 +187,9 @@ def seen_questions(store: Store, *, family: str | None = None, ids: Collection[s
     Retrievability falls as days-since-review over stability grows, for every facet, so the
     question whose weaker facet has the largest ratio is the one least likely recalled: SQL
     can order by that ratio and stop, without the curve itself."""
-    columns = "{k}.state, {k}.step, {k}.stability, {k}.difficulty, {k}.due, {k}.last_review"
     sql = (
         "SELECT q.id, q.family, q.text, q.intent, q.story, "
-        f"{columns.format(k='i')}, {columns.format(k='s')}, q.position FROM question q "
+        f"{memory_columns('i.')}, {memory_columns('s.')}, q.position FROM question q "
         "JOIN facet i ON i.question_id = q.id AND i.kind = 'intent' "
         "JOIN facet s ON s.question_id = q.id AND s.kind = 'story' "
         "WHERE q.suspended = 0 AND q.user_suspended = 0 AND q.due IS NOT NULL"
