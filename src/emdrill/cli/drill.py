@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 import signal
 from datetime import timedelta
-from typing import TYPE_CHECKING, Annotated, Any
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,7 +21,7 @@ from emdrill.ops.back import load_back
 from emdrill.ops.drill import Pick, Session
 from emdrill.ui import drill as drill_ui
 from emdrill.ui import drill_view as view
-from emdrill.ui.back import render_back
+from emdrill.ui.back import Renderable, render_back
 from emdrill.ui.console import out
 from emdrill.ui.decode import Decoder
 from emdrill.ui.keys import KeyReader
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from emdrill.ops.opening import Store
 
 
-def _hang_up(_signum: int, _frame: Any) -> None:
+def _hang_up(_signum: int, _frame: FrameType | None) -> None:
     # The terminal is gone: unwind (closing the database cleanly); grades already committed.
     raise SystemExit(129)
 
@@ -55,7 +56,7 @@ def _start(*, mode: str, minutes: float | None, cards: int | None, compact: bool
 
     data = load_back(store)  # the story bank does not change during a session
 
-    def back(pick: Pick, short: bool, level: int, width: int) -> Any:  # rich is ui's
+    def back(pick: Pick, short: bool, level: int, width: int) -> Renderable:
         return render_back(pick.card.question, data, compact=short, width=width, level=level)
 
     screen = drill_ui.Screen(console=console, reader=KeyReader(), session=session, back=back,

@@ -16,12 +16,15 @@ from __future__ import annotations
 import importlib
 from collections.abc import Mapping
 from difflib import get_close_matches
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import typer
 import typer.main
 
 from emdrill.cli.base import Group
+
+if TYPE_CHECKING:  # click's types, as cli/base explains (typer 0.29 vendors click)
+    from typer._click import Command, Context, HelpFormatter
 
 
 class LazyGroup(Group):
@@ -33,13 +36,13 @@ class LazyGroup(Group):
 
     def __init__(self, **attrs: Any) -> None:
         super().__init__(**attrs)
-        self._built: dict[str, Any] = {}
+        self._built: dict[str, Command] = {}
 
-    def list_commands(self, ctx: Any) -> list[str]:
+    def list_commands(self, ctx: Context) -> list[str]:
         eager = super().list_commands(ctx)
         return [*eager, *(name for name in self.table if name not in eager)]
 
-    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+    def get_command(self, ctx: Context, cmd_name: str) -> Command | None:
         eager = super().get_command(ctx, cmd_name)
         if eager is not None or cmd_name not in self.table:
             return eager
@@ -51,7 +54,7 @@ class LazyGroup(Group):
             self._built[cmd_name] = typer.main.get_command(app)
         return self._built[cmd_name]
 
-    def format_commands(self, ctx: Any, formatter: Any) -> None:
+    def format_commands(self, ctx: Context, formatter: HelpFormatter) -> None:
         """The command listing of --help, as click writes it, from the table's summaries (a
         command already built, or added to the group itself, gives its own)."""
         rows = []
@@ -65,7 +68,8 @@ class LazyGroup(Group):
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
 
-    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+    def resolve_command(self, ctx: Context, args: list[str]
+                        ) -> tuple[str | None, Command | None, list[str]]:
         # typer suggests a near name from the commands built so far; offer the table's.
         name = args[0] if args else ""
         if (name and not name.startswith("-") and not ctx.resilient_parsing

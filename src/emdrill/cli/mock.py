@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 import signal
 from datetime import timedelta
-from typing import TYPE_CHECKING, Annotated, Any
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,7 +20,7 @@ from emdrill.ops import opening
 from emdrill.ops.back import load_back
 from emdrill.ui import mock as mock_ui
 from emdrill.ui import mock_view
-from emdrill.ui.back import render_back
+from emdrill.ui.back import Renderable, render_back
 from emdrill.ui.console import out
 from emdrill.ui.keys import KeyReader
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 mock_app = App()
 
 
-def _hang_up(_signum: int, _frame: Any) -> None:
+def _hang_up(_signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(129)  # the terminal is gone; saved rehearsals are already committed
 
 
@@ -65,7 +66,7 @@ def mock(
                             minutes=minutes, pace=prefs.speaking_pace)
     data = load_back(store)
 
-    def back(question: Question, level: int) -> Any:  # a rich renderable (rich is ui's)
+    def back(question: Question, level: int) -> Renderable:
         return render_back(question, data, width=console.width, level=level)
 
     stopped = mock_ui.run(session, mock_ui.MockScreen(console, KeyReader(), back,
