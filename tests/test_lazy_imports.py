@@ -31,11 +31,6 @@ LAZY: dict[tuple[str, str], str] = {
         "the ORM engine (Store._orm), built on the first write through the models",
     ("emdrill.store.db", "sqlmodel"): "the ORM engine and its sessions (Store._orm, _unit)",
     ("emdrill.store.cards", "emdrill.store.tables"): _ORM,
-    ("emdrill.store.decks", "emdrill.store.tables"): _ORM,
-    ("emdrill.store.decks", "sqlmodel"): _ORM,
-    ("emdrill.store.decks", "sqlalchemy"): _ORM,
-    ("emdrill.store.decks", "emdrill.core.deckfile"):
-        "the deck format, only when a deck is loaded (status reads store.decks)",
     ("emdrill.store.interview", "emdrill.store.tables"): _ORM,
     ("emdrill.store.interview", "sqlalchemy"): _ORM,
     ("emdrill.store.practice", "emdrill.store.tables"): _ORM,
@@ -59,10 +54,10 @@ LAZY: dict[tuple[str, str], str] = {
 # cli/: a command module is imported only when one of its commands runs (`--help` lists the
 # table's summaries), so it imports at the top. A command's body may import the emdrill
 # modules that it alone needs where a sibling command in the same module must stay light:
-# `where` (upkeep), `deck --help`, `suggest` (questions), `backup` and `restore` (transfer),
-# `undo` and `status` beside `show` and the home screen (review), and the two modules every
-# command loads (main, base). What every command loads anyway (these, the standard library,
-# typer) is always at the top.
+# `where` (upkeep), `simulate` (stats), `deck --help`, `suggest` (questions), `backup` and
+# `restore` (transfer), `undo` and `status` beside `show` and the home screen (review), and
+# the two modules every command loads (main, base). What every command loads anyway (these,
+# the standard library, typer) is always at the top.
 CLI_TOP = ("emdrill.cli.base", "emdrill.cli.lazy", "emdrill.core.errors", "emdrill.ui.console")
 
 

@@ -15,7 +15,7 @@ from emdrill import env
 from emdrill.cli.base import App, open_here
 from emdrill.cli.complete import family_slugs
 from emdrill.core.errors import InputError
-from emdrill.ops import decks, interview, opening, simulation
+from emdrill.ops import interview, opening
 from emdrill.ops import stats as stats_mod
 from emdrill.ui import stats_view
 from emdrill.ui.console import emit_json
@@ -80,6 +80,8 @@ def simulate(
     as_json: JsonOption = False,
 ) -> None:
     """Simulate a learner with one weak family, with the 'adaptive' setting on and off."""
+    from emdrill.ops import decks, simulation  # deck parsing and loading: stats stays light
+
     paths = deck or decks.bundled_paths()
     files, problems = decks.check_paths(paths)
     if problems:
