@@ -5,14 +5,18 @@
 Each `--src` is a checkout's `src` folder put first on PYTHONPATH (default: the installed
 emdrill), so a branch and main can be timed in one alternating loop and machine noise hits
 each alike. Every command runs against one collection with the bundled decks loaded. Prints
-the median wall time in milliseconds per command and tree, and the emdrill modules the
-command loaded. Nothing asserts.
+the median wall time and the median CPU time (user + system of the child) in milliseconds
+per command and tree, and the emdrill modules the command loaded; on a shared machine the
+CPU time is the figure to compare. `grade` answers the first question `next` gives and
+`undo` takes it back, so every run sees the same collection. Nothing asserts.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -20,7 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-COMMANDS = [["--version"], ["--help"], ["where"], ["status"], ["next", "-n", "5"],
+COMMANDS = [["--version"], ["--help"], ["where"], ["status"], [], ["next", "-n", "5"],
+            ["next", "--json"], ["grade", "{id}", "--intent", "good", "--story", "1"], ["undo"],
             ["stats", "--help"]]
 
 
@@ -31,11 +36,17 @@ def _env(home: Path, src: str | None) -> dict[str, str]:
     return env
 
 
-def _wall(args: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
+def _cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def _run(args: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall, CPU) milliseconds of one `emdrill ARGS`."""
+    cpu, start = _cpu(), time.perf_counter()
     subprocess.run([sys.executable, "-m", "emdrill", *args], env=env, check=True,
                    capture_output=True)
-    return (time.perf_counter() - start) * 1000
+    return (time.perf_counter() - start) * 1000, (_cpu() - cpu) * 1000
 
 
 _TRACE = ("import sys\nfrom emdrill.cli.main import main\nsys.argv = ['emdrill', *sys.argv[1:]]\n"
@@ -59,18 +70,25 @@ def main() -> None:
     trees: list[str | None] = options.src or [None]
     with tempfile.TemporaryDirectory() as folder:
         home = Path(folder)
-        _wall(["status"], _env(home, trees[0]))  # loads the bundled decks once
-        times: dict[tuple[str, str], list[float]] = {}
+        _run(["status"], _env(home, trees[0]))  # loads the bundled decks once
+        first = subprocess.run([sys.executable, "-m", "emdrill", "next", "--json"],
+                               env=_env(home, trees[0]), check=True, capture_output=True)
+        qid = json.loads(first.stdout)[0]["id"]
+        commands = [[a.replace("{id}", qid) for a in args] for args in COMMANDS]
+        times: dict[tuple[str, str], list[tuple[float, float]]] = {}
         for _ in range(options.runs):
-            for args in COMMANDS:
+            for args in commands:
                 for tree in trees:
                     key = (" ".join(args), tree or "installed")
-                    times.setdefault(key, []).append(_wall(args, _env(home, tree)))
-        print(f"{'command':<16} {'tree':<40} {'median ms':>9} {'emdrill modules':>15}")
-        for (command, tree), walls in times.items():
+                    times.setdefault(key, []).append(_run(args, _env(home, tree)))
+        print(f"{'command':<22} {'tree':<34} {'wall ms':>7} {'CPU ms':>6} {'modules':>7}")
+        for (command, tree), runs in times.items():
             count = _own_modules(command.split(), _env(home, None if tree == "installed"
                                                         else tree))
-            print(f"{command:<16} {tree:<40} {statistics.median(walls):>9.0f} {count:>15}")
+            wall = statistics.median(w for w, _ in runs)
+            cpu = statistics.median(c for _, c in runs)
+            name = (command or "(home)")[:22]
+            print(f"{name:<22} {tree[-34:]:<34} {wall:>7.0f} {cpu:>6.0f} {count:>7}")
 
 
 if __name__ == "__main__":

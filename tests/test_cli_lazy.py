@@ -59,10 +59,13 @@ def test_the_root_builds_nothing_until_asked() -> None:
 
 @pytest.mark.parametrize("name", list(COMMANDS))
 def test_each_entry_names_a_typer_app_that_builds_that_command(name: str) -> None:
-    module, _, attribute = COMMANDS[name].partition(":")
+    path, summary = COMMANDS[name]
+    module, _, attribute = path.partition(":")
     held = getattr(importlib.import_module(module), attribute)
     assert isinstance(held, typer.Typer)
-    assert typer.main.get_command(held).name == name  # --help lists the name the table gives
+    built = typer.main.get_command(held)
+    assert built.name == name  # --help lists the name the table gives
+    assert summary == built.get_short_help_str()  # and the summary its own docstring gives
 
 
 def test_every_typer_app_is_in_the_table() -> None:
@@ -74,7 +77,7 @@ def test_every_typer_app_is_in_the_table() -> None:
                     and isinstance(node.value.func, ast.Name) and node.value.func.id == "App"):
                 defined |= {f"emdrill.cli.{path.stem}:{t.id}" for t in node.targets
                             if isinstance(t, ast.Name)}
-    assert defined - {"emdrill.cli.main:app"} == set(COMMANDS.values())
+    assert defined - {"emdrill.cli.main:app"} == {path for path, _ in COMMANDS.values()}
 
 
 @pytest.mark.parametrize("args", [["--help"], ["-h"], ["--help", "status"]])
@@ -144,6 +147,11 @@ def test_a_run_imports_only_its_own_command_module() -> None:
     assert _cli_modules_imported("where") == {
         "emdrill.cli.main", "emdrill.cli.base", "emdrill.cli.lazy", "emdrill.cli.upkeep"}
     assert _cli_modules_imported("--version") == {
+        "emdrill.cli.main", "emdrill.cli.base", "emdrill.cli.lazy"}
+
+
+def test_help_lists_the_table_and_builds_no_command() -> None:
+    assert _cli_modules_imported("--help") == {
         "emdrill.cli.main", "emdrill.cli.base", "emdrill.cli.lazy"}
 
 

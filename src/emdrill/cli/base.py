@@ -4,7 +4,10 @@ resort for the unexpected ones (one line, and the full trace in a log file)."""
 from __future__ import annotations
 
 import sys
+import tempfile
+import traceback
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -14,6 +17,11 @@ from typer.core import TyperCommand, TyperGroup
 from emdrill.core.errors import EmdrillError
 
 if TYPE_CHECKING:
+    # click's types, as typer's own classes are declared with them: typer 0.29 vendors click
+    # as typer._click (older typer uses click itself; mypy checks the newest typer allowed).
+    from typer._click import Command as ClickCommand
+    from typer._click import Context
+
     from emdrill.ops.opening import Store
 
 
@@ -31,7 +39,7 @@ def summary(help_text: str | None) -> str:
     return (help_text or "").strip().split("\n\n")[0].replace("\n", " ").strip()
 
 
-def usage_pieces(command: Any, ctx: Any) -> list[str]:
+def usage_pieces(command: ClickCommand, ctx: Context) -> list[str]:
     """The usage line's words: ID when required, [FILE] when optional, PATH... when many,
     the same whatever typer version builds it (some print {ID} or [[FILE]])."""
     pieces = [command.options_metavar] if command.options_metavar else []
@@ -51,7 +59,7 @@ class Command(TyperCommand):
     def get_short_help_str(self, limit: int = 45) -> str:
         return summary(self.short_help or self.help)
 
-    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+    def collect_usage_pieces(self, ctx: Context) -> list[str]:
         return usage_pieces(self, ctx)
 
 
@@ -80,7 +88,7 @@ class Group(TyperGroup):
     def get_short_help_str(self, limit: int = 45) -> str:
         return summary(self.short_help or self.help)
 
-    def invoke(self, ctx: Any) -> Any:
+    def invoke(self, ctx: Context) -> Any:
         try:
             return super().invoke(ctx)
         except EmdrillError as exc:
@@ -106,10 +114,6 @@ def unexpected(exc: BaseException) -> NoReturn:
 
 
 def _write_trace(exc: BaseException) -> Path | None:
-    import tempfile
-    import traceback
-    from datetime import datetime
-
     from emdrill import env
 
     text = (f"--- {datetime.now().astimezone().isoformat()} emdrill {' '.join(sys.argv[1:])}\n"

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from emdrill.cli.base import App, open_here
+from emdrill.ops import coach as coach_ops
+from emdrill.ui import coach_view
+from emdrill.ui.console import emit_json, out
 
 coach_app = App()
 
@@ -22,12 +26,6 @@ def coach(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Read an answer against the method: I not we, a number, a learning, length."""
-    import sys
-
-    from emdrill.ops import coach as coach_ops
-    from emdrill.ui import coach_view
-    from emdrill.ui.console import emit_json, out
-
     text = coach_ops.read_text(file, sys.stdin)
     report = coach_ops.coach(open_here(), text, question_id=question)
     if as_json:

@@ -5,16 +5,13 @@ bash` prints the hook); these callbacks answer for ID arguments and --family opt
 
 from __future__ import annotations
 
+from emdrill import env
+from emdrill.ops import names
+
 
 def question_ids(incomplete: str) -> list[str]:
-    from emdrill import env
-    from emdrill.ops import names
-
     return names.question_ids(env.db_path(), incomplete)
 
 
 def family_slugs(incomplete: str) -> list[str]:
-    from emdrill import env
-    from emdrill.ops import names
-
     return names.family_slugs(env.db_path(), incomplete)

@@ -7,9 +7,11 @@ from typing import Annotated
 
 import typer
 
+from emdrill import env
 from emdrill.cli.base import App, Group, open_here
 from emdrill.cli.complete import family_slugs
 from emdrill.cli.plan_scope import IntoPlanOption
+from emdrill.ui.console import emit_json
 
 deck_app = App(cls=Group, name="deck", help="Check, load and list question decks.",
                no_args_is_help=True)
@@ -24,7 +26,6 @@ PathsArg = Annotated[list[Path] | None, typer.Argument(
 
 def _default_decks() -> list[Path]:
     """The bundled decks, then the user's own (written by `add` and `import`)."""
-    from emdrill import env
     from emdrill.ops import decks
 
     return decks.bundled_paths() + decks.user_paths(env.home_dir())
@@ -62,7 +63,6 @@ def deck_check(paths: PathsArg = None) -> None:
 @deck_app.command("load")
 def deck_load(paths: PathsArg = None, into_plan: IntoPlanOption = None) -> None:
     """Validate, then add new questions, update changed ones and suspend removed ones."""
-    from emdrill import env
     from emdrill.cli.plan_scope import settle
     from emdrill.ops import decks, plan_scope
 
@@ -92,8 +92,6 @@ def deck_list(
 
     store = open_here()
     if as_json:
-        from emdrill.ui.console import emit_json
-
         if ids or family is not None:
             emit_json(views.question_ids_json(opening.question_list(store, family=family)))
         else:

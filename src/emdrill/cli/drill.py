@@ -2,34 +2,41 @@
 
 from __future__ import annotations
 
+import random
 import signal
-from typing import Annotated, Any
+from datetime import timedelta
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from emdrill import env
 from emdrill.cli.base import App, open_here
 from emdrill.cli.complete import family_slugs
+from emdrill.core.order import SessionScope
+from emdrill.core.timing import Clock
+from emdrill.core.types import Card
+from emdrill.ops import decode, opening
+from emdrill.ops.back import load_back
+from emdrill.ops.drill import Pick, Session
+from emdrill.ui import drill as drill_ui
+from emdrill.ui import drill_view as view
+from emdrill.ui.back import Renderable, render_back
+from emdrill.ui.console import out
+from emdrill.ui.decode import Decoder
+from emdrill.ui.keys import KeyReader
+
+if TYPE_CHECKING:
+    from emdrill.ops.opening import Store
 
 
-def _hang_up(_signum: int, _frame: Any) -> None:
+def _hang_up(_signum: int, _frame: FrameType | None) -> None:
     # The terminal is gone: unwind (closing the database cleanly); grades already committed.
     raise SystemExit(129)
 
 
 def _start(*, mode: str, minutes: float | None, cards: int | None, compact: bool,
            decode: bool | None, family: str | None, deck: str | None) -> None:
-    from emdrill import env
-    from emdrill.core.order import SessionScope
-    from emdrill.core.timing import Clock
-    from emdrill.ops import opening
-    from emdrill.ops.back import load_back
-    from emdrill.ops.drill import Pick, Session
-    from emdrill.ui import drill
-    from emdrill.ui import drill_view as view
-    from emdrill.ui.back import render_back
-    from emdrill.ui.console import out
-    from emdrill.ui.keys import KeyReader
-
     if hasattr(signal, "SIGHUP"):  # not on Windows
         signal.signal(signal.SIGHUP, _hang_up)
     # Ctrl-C ends the session even when the shell started us with SIGINT ignored.
@@ -49,26 +56,19 @@ def _start(*, mode: str, minutes: float | None, cards: int | None, compact: bool
 
     data = load_back(store)  # the story bank does not change during a session
 
-    def back(pick: Pick, short: bool, level: int, width: int) -> Any:
+    def back(pick: Pick, short: bool, level: int, width: int) -> Renderable:
         return render_back(pick.card.question, data, compact=short, width=width, level=level)
 
-    screen = drill.Screen(console=console, reader=KeyReader(), session=session, back=back,
+    screen = drill_ui.Screen(console=console, reader=KeyReader(), session=session, back=back,
                           slots=data.slots, compact=compact)
     decoding = opening.settings(store).decode if decode is None else decode
-    drill.run(session, screen, flow=_decoder(store) if decoding else None)
+    drill_ui.run(session, screen, flow=_decoder(store) if decoding else None)
     console.print(view.summary(session.summary(), now=clock().now,
                                family_names=opening.family_names(store),
                                width=console.size.width))
 
 
-def _decoder(store: Any) -> Any:
-    import random
-
-    from emdrill import env
-    from emdrill.core.types import Card
-    from emdrill.ops import decode
-    from emdrill.ui.decode import Decoder
-
+def _decoder(store: Store) -> Decoder:
     rng = random.Random(env.read_seed())
 
     def offer(card: Card) -> decode.Offer:
@@ -77,9 +77,7 @@ def _decoder(store: Any) -> Any:
     return Decoder(offer=offer)
 
 
-def _seconds(value: float) -> Any:
-    from datetime import timedelta
-
+def _seconds(value: float) -> timedelta:
     return timedelta(seconds=value)
 
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import random
 from typing import Annotated
 
 import typer
 
+from emdrill import env
 from emdrill.cli.base import App, open_here
+from emdrill.ops import exam as exam_ops
+from emdrill.ui import exam as exam_ui
+from emdrill.ui.console import emit_json, err, out
+from emdrill.ui.keys import KeyReader
 
 exam_app = App()
 
@@ -19,14 +25,6 @@ def exam(
         "--json", help="Print the result as JSON (the questions go to stderr).")] = False,
 ) -> None:
     """Test yourself on questions never answered: how many you decode, and the likely range."""
-    import random
-
-    from emdrill import env
-    from emdrill.ops import exam as exam_ops
-    from emdrill.ui import exam as exam_ui
-    from emdrill.ui.console import emit_json, err, out
-    from emdrill.ui.keys import KeyReader
-
     clock = env.read_clock()
     store = open_here()
     rng = random.Random(env.read_seed())

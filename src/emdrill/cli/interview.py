@@ -7,7 +7,20 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from emdrill import env
 from emdrill.cli.base import App, open_here
+from emdrill.core.errors import InputError
+from emdrill.ops import interview as plan
+from emdrill.ops import opening, plan_scope
+from emdrill.ops import optimize as fit
+from emdrill.ops.jd import weigh
+from emdrill.ops.sheet import morning, sheet
+from emdrill.ui import interview_view as view
+from emdrill.ui import question_views
+from emdrill.ui.console import emit_json
+from emdrill.ui.fmt import iso
+from emdrill.ui.jd_view import jd_json, show_jd
+from emdrill.ui.sheet_view import sheet_json, show_sheet
 
 interview_app = App()
 optimize_app = App()
@@ -47,13 +60,6 @@ def interview(
     as_json: JsonOption = False,
 ) -> None:
     """Plan to an interview date: new questions a day, minutes, and readiness on the day."""
-    from emdrill import env
-    from emdrill.core.errors import InputError
-    from emdrill.ops import interview as plan
-    from emdrill.ops import opening
-    from emdrill.ui import interview_view as view
-    from emdrill.ui.console import emit_json
-
     clock = env.read_clock()
     if jd is not None or into_plan:
         _aside(clock, jd, others=bool(date or decks or families or clear or sheet or show_plan
@@ -91,8 +97,6 @@ def interview(
 
 
 def _morning(clock: Clock, outlook: InterviewOutlook) -> bool:
-    from emdrill.ops.sheet import morning
-
     return morning(clock, outlook.interview)
 
 
@@ -100,11 +104,6 @@ def _show_sheet(store: Store, clock: Clock, outlook: InterviewOutlook | None, *,
                 auto: bool = False) -> None:
     """The loop morning sheet for the plan (or every question without one); `auto` when
     plain `interview` shows it, which then says how to see the plan."""
-    from emdrill.ops.sheet import sheet
-    from emdrill.ui.console import emit_json
-    from emdrill.ui.fmt import iso
-    from emdrill.ui.sheet_view import sheet_json, show_sheet
-
     found = sheet(store, clock)
     if as_json:
         emit_json(sheet_json(
@@ -126,11 +125,6 @@ def _show_sheet(store: Store, clock: Clock, outlook: InterviewOutlook | None, *,
 @optimize_app.command()
 def optimize(as_json: JsonOption = False) -> None:
     """Fit the scheduler (FSRS) to your own answers; keep it only if it predicts you better."""
-    from emdrill import env
-    from emdrill.ops import optimize as fit
-    from emdrill.ui import interview_view as view
-    from emdrill.ui.console import emit_json
-
     clock = env.read_clock()
     results = fit.optimize(open_here(autoload=False), clock)
     if as_json:
@@ -141,17 +135,11 @@ def optimize(as_json: JsonOption = False) -> None:
 
 def _aside(clock: Clock, jd: Path | None, *, others: bool, as_json: bool) -> None:
     """--jd (the families a job description stresses) or --into-plan: each alone."""
-    from emdrill.core.errors import InputError
-    from emdrill.ui.console import emit_json
-
     if others:
         raise InputError("--jd and --into-plan each stand alone: give no date, --decks, "
                          "--families, --clear, --sheet or --plan with them")
     store = open_here()
     if jd is None:
-        from emdrill.ops import plan_scope
-        from emdrill.ui import question_views
-
         widening = plan_scope.widening(store, clock, plan_scope.kept_out(store, clock))
         if widening is None:
             typer.echo("no questions are kept out of an interview plan's scope")
@@ -159,8 +147,6 @@ def _aside(clock: Clock, jd: Path | None, *, others: bool, as_json: bool) -> Non
         plan_scope.let_in(store, clock, widening.ids)
         typer.echo(question_views.let_in_line(widening))
         return
-    from emdrill.ops.jd import weigh
-    from emdrill.ui.jd_view import jd_json, show_jd
 
     weighed = weigh(store, clock, jd)
     if as_json:

@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
+import random
 import signal
-from typing import Annotated, Any
+from datetime import timedelta
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from emdrill import env
+from emdrill.cli import editor
 from emdrill.cli.base import App, open_here
 from emdrill.cli.complete import family_slugs
+from emdrill.core.timing import Clock
+from emdrill.ops import mock as mock_ops
+from emdrill.ops import opening
+from emdrill.ops.back import load_back
+from emdrill.ui import mock as mock_ui
+from emdrill.ui import mock_view
+from emdrill.ui.back import Renderable, render_back
+from emdrill.ui.console import out
+from emdrill.ui.keys import KeyReader
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from emdrill.core.timing import Clock
+    from emdrill.core.types import Question
 
 mock_app = App()
 
 
-def _hang_up(_signum: int, _frame: Any) -> None:
+def _hang_up(_signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(129)  # the terminal is gone; saved rehearsals are already committed
 
 
@@ -30,18 +50,6 @@ def mock(
         help="Ask no new question after this many minutes.")] = None,
 ) -> None:
     """Rehearse an interview: answer aloud against a timer, take follow-ups, check yourself."""
-    import random
-
-    from emdrill import env
-    from emdrill.ops import mock as mock_ops
-    from emdrill.ops import opening
-    from emdrill.ops.back import load_back
-    from emdrill.ui import mock as mock_ui
-    from emdrill.ui import mock_view
-    from emdrill.ui.back import render_back
-    from emdrill.ui.console import out
-    from emdrill.ui.keys import KeyReader
-
     if hasattr(signal, "SIGHUP"):  # not on Windows
         signal.signal(signal.SIGHUP, _hang_up)
     tick = env.read_ticker()
@@ -58,7 +66,7 @@ def mock(
                             minutes=minutes, pace=prefs.speaking_pace)
     data = load_back(store)
 
-    def back(question: Any, level: int) -> Any:
+    def back(question: Question, level: int) -> Renderable:
         return render_back(question, data, width=console.width, level=level)
 
     stopped = mock_ui.run(session, mock_ui.MockScreen(console, KeyReader(), back,
@@ -69,8 +77,6 @@ def mock(
 
 def _edit_answer() -> str | None:
     """What the user said, written in $VISUAL / $EDITOR (none set: nothing)."""
-    from emdrill.cli import editor
-
     command = editor.editor_command()
     if command is None:
         return None
@@ -78,13 +84,8 @@ def _edit_answer() -> str | None:
     return text
 
 
-def _moving_clock(tick: Any) -> Any:
+def _moving_clock(tick: Callable[[], float]) -> Callable[[], Clock]:
     """"Now" that moves on with the timers' tick from the moment the command started."""
-    from datetime import timedelta
-
-    from emdrill import env
-    from emdrill.core.timing import Clock
-
     start, t0 = env.read_clock(), tick()
 
     def clock() -> Clock:

@@ -1,7 +1,8 @@
 """The `suggest`, `add` and `drafts` commands: your own questions (`import` is in transfer.py).
 
-Each parses, makes one call into `emdrill.ops.questions` and renders; heavy modules are
-imported inside the commands so `emdrill --help` stays fast.
+Each parses, makes one call into `emdrill.ops.questions` and renders. Each command imports
+its ops and ui modules in its body: `suggest` reads without the store's heavy modules that
+`add` and `drafts` need.
 """
 
 from __future__ import annotations
@@ -14,9 +15,12 @@ from typing import TYPE_CHECKING, Annotated
 import click
 import typer
 
+from emdrill import env
 from emdrill.cli.base import App, open_here
 from emdrill.cli.complete import family_slugs
 from emdrill.cli.plan_scope import IntoPlanOption
+from emdrill.core.errors import DeckError, EmdrillError, InputError
+from emdrill.ui.console import emit_json
 
 if TYPE_CHECKING:
     from emdrill.core.types import Question
@@ -46,10 +50,8 @@ def suggest(
     as_json: JsonOption = False,
 ) -> None:
     """Suggest the family, story slot and intent for any question, with the cards behind it."""
-    from emdrill import env
     from emdrill.ops import suggestions
     from emdrill.ui import question_views
-    from emdrill.ui.console import emit_json
 
     if text is None and sys.stdin.isatty():
         raise typer.BadParameter("give a question, or pipe questions in, one per line")
@@ -84,7 +86,6 @@ def add(
     into_plan: IntoPlanOption = None,
 ) -> None:
     """Add a question of your own; what you leave out is suggested and marked as a draft."""
-    from emdrill import env
     from emdrill.cli.plan_scope import settle
     from emdrill.core.userdeck import DEFAULT_DECK, Given
     from emdrill.ops import questions
@@ -156,7 +157,6 @@ def _decode(proposal: Proposal) -> Proposal:
 
 def _save(store: Store, proposal: Proposal, card: Question | None, *, now: datetime) -> Added:
     """Write the card; an edited card that the deck refuses is kept in recovery/."""
-    from emdrill.core.errors import DeckError
     from emdrill.ops import questions
 
     try:
@@ -193,7 +193,6 @@ def _choose(store: Store, proposal: Proposal, *, text: str, deck: str, intent: s
 def _edit(proposal: Proposal, *, now: datetime) -> Question:
     """The card as edited in $EDITOR; reopened while it does not read (on a terminal)."""
     from emdrill.cli.editor import editor_command, interactive, keep, run_editor
-    from emdrill.core.errors import DeckError, InputError
     from emdrill.ops import questions
 
     editor = editor_command()
@@ -231,8 +230,6 @@ def drafts(
         "folder's decks/).")] = None,
 ) -> None:
     """Go through what emdrill filled in on your own questions, one card at a time."""
-    from emdrill import env
-    from emdrill.core.errors import EmdrillError
     from emdrill.ops import drafts as ops_drafts
     from emdrill.ui import question_views
 
@@ -275,7 +272,6 @@ def drafts(
 def _review(item: Pending, answer: str) -> Question | None:
     """The card the answer makes of `item`; None for an answer that is not an action."""
     from emdrill.cli.editor import editor_command, run_editor
-    from emdrill.core.errors import InputError
     from emdrill.core.userdeck import render_question
     from emdrill.ops import drafts as ops_drafts
 

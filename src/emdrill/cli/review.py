@@ -8,8 +8,13 @@ from typing import Annotated
 
 import typer
 
+from emdrill import env
 from emdrill.cli.base import App, open_here
 from emdrill.cli.complete import question_ids
+from emdrill.core.errors import InputError
+from emdrill.ops import grading, opening
+from emdrill.ops.grading import StoryAnswer
+from emdrill.ui.console import emit_json, out
 
 status_app = App()
 next_app = App()
@@ -24,10 +29,8 @@ def status(
     hint: Annotated[bool, typer.Option(hidden=True)] = False,
 ) -> None:
     """Show what is due now, new questions left today, reviews today and your streak."""
-    from emdrill import env
-    from emdrill.ops import home_status, opening
+    from emdrill.ops import home_status
     from emdrill.ui import views
-    from emdrill.ui.console import emit_json
 
     clock = env.read_clock()
     store = open_here()
@@ -50,10 +53,8 @@ def next_(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the questions a drill would show now, in the order it would show them."""
-    from emdrill import env
     from emdrill.ops import queueing
     from emdrill.ui import views
-    from emdrill.ui.console import emit_json
 
     clock = env.read_clock()
     store = open_here()
@@ -82,10 +83,7 @@ def grade(
         "\"seconds\"}. All lines are checked before any is written.")] = False,
 ) -> None:
     """Record one answer from a script, exactly as a drill would (see emdrill next)."""
-    from emdrill import env
-    from emdrill.core.errors import InputError
     from emdrill.ops import batch as batch_mod
-    from emdrill.ops import grading
     from emdrill.ui import views
 
     clock = env.read_clock()
@@ -115,9 +113,7 @@ def grade(
 
 def _grade_pick(question_id: str | None, picked: str, *, intent: str | None,
                 story: str | None, seconds: float | None) -> None:
-    from emdrill import env
     from emdrill.ops import decode
-    from emdrill.ops.grading import StoryAnswer
     from emdrill.ui import views
 
     if intent is not None:
@@ -138,11 +134,9 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show one question: its front, its back with your story, how well you know it, reviews."""
-    from emdrill import env
     from emdrill.ops.back import question_detail
     from emdrill.ui import views
     from emdrill.ui.back import render_back
-    from emdrill.ui.console import emit_json, out
 
     clock = env.read_clock()
     detail = question_detail(open_here(), question_id, now=clock.now)
@@ -155,9 +149,6 @@ def show(
 @undo_app.command()
 def undo() -> None:
     """Take back the last answer: the question's schedule goes back exactly as it was."""
-    from emdrill import env
-    from emdrill.ops import grading
-
     store = open_here(autoload=False)
     record = grading.undo(store)
     when = record.reviewed_at.astimezone(env.read_clock().local).strftime("%Y-%m-%d %H:%M")

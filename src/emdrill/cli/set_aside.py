@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
+from emdrill import env
 from emdrill.cli.base import App, open_here
+from emdrill.ops import set_aside
 
 suspend_app = App()
 unsuspend_app = App()
@@ -20,8 +22,6 @@ IdsArg = Annotated[list[str], typer.Argument(
 @suspend_app.command()
 def suspend(ids: IdsArg) -> None:
     """Take questions out of every drill until you unsuspend them."""
-    from emdrill.ops import set_aside
-
     changed = set_aside.suspend(open_here(), ids)
     _report(ids, changed, "suspended", "already suspended")
 
@@ -29,8 +29,6 @@ def suspend(ids: IdsArg) -> None:
 @unsuspend_app.command()
 def unsuspend(ids: IdsArg) -> None:
     """Put suspended or buried questions back into the drills."""
-    from emdrill.ops import set_aside
-
     changed = set_aside.unsuspend(open_here(), ids)
     _report(ids, changed, "back in play", "not suspended or buried")
 
@@ -38,9 +36,6 @@ def unsuspend(ids: IdsArg) -> None:
 @bury_app.command()
 def bury(ids: IdsArg) -> None:
     """Keep questions out of the drills until the next study day (04:00)."""
-    from emdrill import env
-    from emdrill.ops import set_aside
-
     clock = env.read_clock()
     until = set_aside.bury(open_here(), clock, ids)
     unique = list(dict.fromkeys(ids))

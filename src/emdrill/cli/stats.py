@@ -1,7 +1,7 @@
 """The `stats`, `shaky` and `simulate` commands, each named in the command table of cli/main.py.
 
-Each command parses, makes one core call and renders; heavy modules are
-imported inside the commands so `emdrill --help` stays fast.
+Each command parses, makes one core call and renders; this module is imported only when one
+of them runs (`emdrill --help` lists the table's summaries).
 """
 
 from __future__ import annotations
@@ -11,8 +11,14 @@ from typing import Annotated
 
 import typer
 
+from emdrill import env
 from emdrill.cli.base import App, open_here
 from emdrill.cli.complete import family_slugs
+from emdrill.core.errors import InputError
+from emdrill.ops import interview, opening
+from emdrill.ops import stats as stats_mod
+from emdrill.ui import stats_view
+from emdrill.ui.console import emit_json
 
 stats_app = App()
 shaky_app = App()
@@ -24,12 +30,6 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 @stats_app.command()
 def stats(as_json: JsonOption = False) -> None:
     """Show recall, weakness and forecasts per family, a heatmap and your streak."""
-    from emdrill import env
-    from emdrill.ops import interview, opening
-    from emdrill.ops import stats as stats_mod
-    from emdrill.ui import stats_view
-    from emdrill.ui.console import emit_json
-
     clock = env.read_clock()
     store = open_here()
     result = stats_mod.report(store, clock)
@@ -50,11 +50,6 @@ def shaky(
     as_json: JsonOption = False,
 ) -> None:
     """List the weakest families and the questions you missed most lately."""
-    from emdrill import env
-    from emdrill.ops import stats as stats_mod
-    from emdrill.ui import stats_view
-    from emdrill.ui.console import emit_json
-
     clock = env.read_clock()
     store = open_here()
     result = stats_mod.shaky(store, clock, family=family, limit=limit)
@@ -85,10 +80,7 @@ def simulate(
     as_json: JsonOption = False,
 ) -> None:
     """Simulate a learner with one weak family, with the 'adaptive' setting on and off."""
-    from emdrill.core.errors import InputError
-    from emdrill.ops import decks, simulation
-    from emdrill.ui import stats_view
-    from emdrill.ui.console import emit_json
+    from emdrill.ops import decks, simulation  # deck parsing and loading: stats stays light
 
     paths = deck or decks.bundled_paths()
     files, problems = decks.check_paths(paths)

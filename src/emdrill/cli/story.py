@@ -1,7 +1,7 @@
 """`emdrill story ...` and `emdrill system ...`: the user's own stories and systems.
 
-Named in the command table of `emdrill.cli.main`. Heavy modules are imported inside the
-commands, so `emdrill --help` stays fast.
+Named in the command table of `emdrill.cli.main`, so this module is imported only when one
+of its commands runs (`emdrill --help` lists the table's summaries).
 """
 
 from __future__ import annotations
@@ -12,8 +12,23 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from emdrill import env
+from emdrill.cli import editor
 from emdrill.cli.base import App, Group, open_here
+from emdrill.core.errors import InputError
 from emdrill.core.numbers import MAX_ROW_ID
+from emdrill.core.stories import (
+    SYSTEM_NAMES,
+    StoryError,
+    check_category,
+    parse_markdown,
+    render_markdown,
+)
+from emdrill.core.types import SYSTEMS
+from emdrill.ops import coach as coach_ops
+from emdrill.ops import stories as ops_stories
+from emdrill.ui import coach_view, story_views
+from emdrill.ui.console import emit_json, out, write_document
 
 if TYPE_CHECKING:
     from emdrill.ops.opening import Store
@@ -40,12 +55,6 @@ def story_add(
     no_edit: NoEdit = False,
 ) -> None:
     """Write a new story in your editor, or answer prompts with --no-edit."""
-    from emdrill import env
-    from emdrill.cli import editor
-    from emdrill.core.stories import StoryError
-    from emdrill.ops import stories as ops_stories
-    from emdrill.ui import story_views
-
     now = env.read_clock().now
     store = open_here()
     slots = ops_stories.slots(store)
@@ -62,10 +71,6 @@ def story_add(
 @story_app.command("list")
 def story_list(as_json: JsonOption = False) -> None:
     """List your stories: id, slots (main first), title and parts still empty."""
-    from emdrill.ops import stories as ops_stories
-    from emdrill.ui import story_views
-    from emdrill.ui.console import emit_json
-
     stories = ops_stories.list_stories(open_here(autoload=False))
     if as_json:
         emit_json([story_views.story_json(s) for s in stories])
@@ -76,10 +81,6 @@ def story_list(as_json: JsonOption = False) -> None:
 @story_app.command("show")
 def story_show(story_id: IdArg, as_json: JsonOption = False) -> None:
     """Show one story in full, and how many questions it backs."""
-    from emdrill.ops import stories as ops_stories
-    from emdrill.ui import story_views
-    from emdrill.ui.console import emit_json
-
     detail = ops_stories.story_detail(open_here(), story_id)
     if as_json:
         emit_json(story_views.story_json(detail.story, detail.slots, backs=detail.backs))
@@ -90,12 +91,6 @@ def story_show(story_id: IdArg, as_json: JsonOption = False) -> None:
 @story_app.command("edit")
 def story_edit(story_id: IdArg, no_edit: NoEdit = False) -> None:
     """Change a story in your editor (or through prompts with --no-edit)."""
-    from emdrill import env
-    from emdrill.cli import editor
-    from emdrill.core.stories import StoryError
-    from emdrill.ops import stories as ops_stories
-    from emdrill.ui import story_views
-
     now = env.read_clock().now
     store = open_here()
     old = ops_stories.get_story(store, story_id)
@@ -118,10 +113,6 @@ def story_edit(story_id: IdArg, no_edit: NoEdit = False) -> None:
 
 def _show_check(store: Store, story_id: int | None) -> None:
     """After a save: the coach's findings on the story just written."""
-    from emdrill.ops import coach as coach_ops
-    from emdrill.ui import coach_view
-    from emdrill.ui.console import out
-
     if story_id is not None:
         out().print(coach_view.stories_view(coach_ops.check_stories(store, story_id)))
 
@@ -134,10 +125,6 @@ def story_check(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Read your stories against the method, part by part: I not we, a number, a learning."""
-    from emdrill.ops import coach as coach_ops
-    from emdrill.ui import coach_view
-    from emdrill.ui.console import emit_json, out
-
     checked = coach_ops.check_stories(open_here(autoload=False), story_id)
     if as_json:
         emit_json([{"id": s.id, "title": s.title, **coach_view.report_json(r)}
@@ -152,10 +139,6 @@ def story_rm(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Delete a story (asks first; --yes skips the question)."""
-    from emdrill.cli import editor
-    from emdrill.core.errors import InputError
-    from emdrill.ops import stories as ops_stories
-
     store = open_here(autoload=False)
     story = ops_stories.get_story(store, story_id)
     if not yes:
@@ -176,16 +159,12 @@ def story_export(
         metavar="[FILE]", help="Markdown file to write (default: standard output).")] = None,
 ) -> None:
     """Write all stories as one Markdown file that `story import` reads back exactly."""
-    from emdrill.core.stories import render_markdown
-    from emdrill.ops import stories as ops_stories
-    from emdrill.ops import transfer
+    from emdrill.ops import transfer  # its file writer; the JSON export beside it loads the ORM
 
     store = open_here(autoload=False)
     stories = ops_stories.list_stories(store)
     text = render_markdown(stories)
     if file is None or str(file) == "-":
-        from emdrill.ui.console import write_document
-
         write_document(text)
         return
     transfer.write_whole(file, lambda partial: partial.write_text(text, encoding="utf-8"),
@@ -202,12 +181,6 @@ def story_import(
                                           "write nothing.")] = False,
 ) -> None:
     """Add or update stories from a Markdown file; sections with an id update that story."""
-    from emdrill import env
-    from emdrill.core.errors import InputError
-    from emdrill.core.stories import parse_markdown
-    from emdrill.ops import stories as ops_stories
-    from emdrill.ui import story_views
-
     try:
         text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -226,12 +199,6 @@ def story_import(
 @story_app.command("coverage")
 def story_coverage(as_json: JsonOption = False) -> None:
     """Show stories per slot, how many questions rely on each, and what to write next."""
-    from emdrill import env
-    from emdrill.ops import coach as coach_ops
-    from emdrill.ops import stories as ops_stories
-    from emdrill.ui import story_views
-    from emdrill.ui.console import emit_json
-
     store = open_here()
     cov = ops_stories.story_coverage(store, env.read_clock())
     flagged = {s.id: len(r.open) for s, r in coach_ops.check_stories(store) if s.id}
@@ -250,11 +217,6 @@ CategoryArg = Annotated[str, typer.Argument(metavar="CATEGORY",
 @system_app.command("edit")
 def system_edit(category: CategoryArg, no_edit: NoEdit = False) -> None:
     """Write or change your system for one category in your editor."""
-    from emdrill import env
-    from emdrill.cli import editor
-    from emdrill.core.stories import SYSTEM_NAMES, StoryError, check_category
-    from emdrill.ops import stories as ops_stories
-
     check_category(category)
     now = env.read_clock().now
     store = open_here(autoload=False)
@@ -278,16 +240,9 @@ def system_show(
     as_json: JsonOption = False,
 ) -> None:
     """Show your systems, or the one for CATEGORY."""
-    from emdrill.core.stories import check_category
-    from emdrill.core.types import SYSTEMS
-    from emdrill.ops import stories as ops_stories
-    from emdrill.ui import story_views
-
     chosen = [check_category(category)] if category is not None else list(SYSTEMS)
     systems = ops_stories.systems(open_here(autoload=False))
     if as_json:
-        from emdrill.ui.console import emit_json
-
         emit_json(story_views.systems_json(systems, chosen))
         return
     story_views.show_systems(systems, chosen)

@@ -1,7 +1,8 @@
 """`emdrill export ...`, `emdrill import`, `emdrill backup` and `emdrill restore`.
 
-Each is named in the command table of `emdrill.cli.main`. Heavy modules are imported inside
-the commands.
+Each is named in the command table of `emdrill.cli.main`. Each command imports its ops and
+ui modules in its body: `backup` and `restore` need none of what the Anki and JSON transfers
+load (genanki, the ORM).
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ from typing import Annotated
 
 import typer
 
+from emdrill import env
 from emdrill.cli.base import App, Group, open_here
 from emdrill.cli.plan_scope import IntoPlanOption
 from emdrill.cli.questions import DeckOption
+from emdrill.core.errors import InputError
 
 export_app = App(cls=Group, name="export",
                  help="Write your questions for Anki, or everything as JSON.", no_args_is_help=True)
@@ -33,7 +36,6 @@ def export_anki(
         "--families", metavar="FAMILY", help="Only this family; repeat for more.")] = None,
 ) -> None:
     """Write the questions in your drills as an Anki package (.apkg), to review on a phone."""
-    from emdrill import env
     from emdrill.ops import anki_export
 
     result = anki_export.export_anki(open_here(), file, now=env.read_clock().now,
@@ -46,7 +48,6 @@ def export_anki(
 @export_app.command("json")
 def export_json(file: FileArg) -> None:
     """Write everything in your collection to one JSON file (emdrill import reads it back)."""
-    from emdrill import env
     from emdrill.ops import transfer
     from emdrill.ui import transfer_views
 
@@ -70,7 +71,6 @@ def import_file(
     into_plan: IntoPlanOption = None,
 ) -> None:
     """Import questions (a list or an Anki text export), Anki reviews (.apkg), or a JSON export."""
-    from emdrill import env
     from emdrill.ops import transfer
     from emdrill.ui import transfer_views
 
@@ -111,7 +111,6 @@ def backup(
     force: Annotated[bool, typer.Option("--force", help="Overwrite FILE.")] = False,
 ) -> None:
     """Copy the collection safely, even while a drill is running."""
-    from emdrill import env
     from emdrill.ops import backups
 
     made = backups.backup_to(env.db_path(), file, now=env.read_clock().now, force=force)
@@ -126,9 +125,7 @@ def restore(
                                       "not on a terminal).")] = False,
 ) -> None:
     """Replace the collection with a backup (asks first); the current one is backed up."""
-    from emdrill import env
     from emdrill.cli import editor
-    from emdrill.core.errors import InputError
     from emdrill.ops import backups
 
     db_path = env.db_path()

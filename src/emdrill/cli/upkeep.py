@@ -7,7 +7,9 @@ from typing import Annotated
 
 import typer
 
+from emdrill import env
 from emdrill.cli.base import App, open_here
+from emdrill.ui.console import emit_json
 
 where_app = App()
 check_app = App()
@@ -19,12 +21,8 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 @where_app.command()
 def where(as_json: JsonOption = False) -> None:
     """Print where emdrill keeps its data."""
-    from emdrill import env
-
     home = env.home_dir()
     if as_json:
-        from emdrill.ui.console import emit_json
-
         emit_json({"data_folder": str(home), "database": str(env.db_path())})
         return
     typer.echo(f"data folder: {home}")
@@ -38,7 +36,6 @@ def check(
     as_json: JsonOption = False,
 ) -> None:
     """Check the collection file for damage (reading only) and say how to recover."""
-    from emdrill import env
     from emdrill.ops import health
 
     path = env.db_path()
@@ -46,7 +43,6 @@ def check(
     repaired = (health.repair(path) if repair and exists else [])
     problems = health.database_problems(path) if exists else []
     if as_json:  # the same exit status: 1 when damaged
-        from emdrill.ui.console import emit_json
 
         good = health.latest_good_backup(path) if problems else None
         emit_json({"database": str(path), "exists": exists, "ok": not problems,
@@ -94,8 +90,6 @@ def config_cmd(
         settings.validate_setting(key, "")
     values = opening.setting_values(open_here(autoload=False))
     if as_json:
-        from emdrill.ui.console import emit_json
-
         emit_json({k: {"value": v, "help": settings.SETTINGS[k].help} for k, v in values.items()
                    if key is None or key == k})
         return

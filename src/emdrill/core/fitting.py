@@ -1,5 +1,6 @@
 """FSRS parameters fitted to the user's own history. The only module that imports
-`fsrs_rs_python` (the FSRS optimizer, without torch), and only inside the functions that fit.
+`fsrs_rs_python` (the FSRS optimizer, without torch), and only inside the functions that fit
+(`fit`, `score`): status imports this module to ask whether to offer `optimize`.
 
 A facet's history becomes the optimizer's items: the ratings of one question's facet in
 order, each with the whole study days since the one before (0 for the first, and for

@@ -11,6 +11,7 @@ from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from emdrill.core.interview import new_first
+from emdrill.core.scheduler import NO_FIT, retrievability
 from emdrill.core.types import Card
 from emdrill.core.weakness import WEAK_AT
 
@@ -306,8 +307,6 @@ def practice_queue(
     least shown come first, so practice goes round a family instead of repeating its
     shakiest few. With `widen`, a weak family's unseen questions join the pool (marked
     new), so practice on a weak family also meets the questions it has not seen yet."""
-    from emdrill.core.scheduler import NO_FIT, retrievability
-
     parameters = parameters or NO_FIT  # the FSRS parameters in force (personal once fitted)
 
     weak = weakness or {}

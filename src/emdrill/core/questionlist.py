@@ -38,6 +38,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from markdown_it import MarkdownIt
+
 from emdrill.core.deckfile import Problem
 
 if TYPE_CHECKING:
@@ -211,8 +213,6 @@ def _markdown(text: str) -> Iterable[Row]:
     """Each top-level list item's first paragraph, read from markdown-it-py's tokens: the
     containers open around a paragraph say whether it is one (a list nested in an item, a
     list inside a quote or a table cell is not)."""
-    from markdown_it import MarkdownIt
-
     tokens = MarkdownIt("commonmark").enable(["table", "strikethrough"]).parse(text)
     heading = ""
     open_: list[str] = []  # the block containers around the current token, outermost first

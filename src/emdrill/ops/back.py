@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from emdrill.core.coach import LABELS
 from emdrill.core.scheduler import NO_FIT, FacetParameters
 from emdrill.core.stories import Story
 from emdrill.core.types import Card, ReviewRecord, Slot
-from emdrill.ops import set_aside
+from emdrill.ops import coach as coach_ops
+from emdrill.ops import opening, optimize, set_aside
 from emdrill.ops.set_aside import Flags
 from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
@@ -27,10 +29,6 @@ class BackData:
 
 
 def load_back(store: Store) -> BackData:
-    from emdrill.core.coach import LABELS
-    from emdrill.ops import coach as coach_ops
-    from emdrill.ops import opening
-
     stories = store_stories.list_stories(store)
     prefs = opening.settings(store)
     coach = {}
@@ -57,8 +55,6 @@ class QuestionDetail:
 
 def question_detail(store: Store, question_id: str, *, now: datetime,
                     reviews: int = 10) -> QuestionDetail:
-    from emdrill.ops import optimize
-
     return QuestionDetail(store_cards.load_card(store, question_id), load_back(store),
                           store_cards.question_reviews(store, question_id, reviews),
                           optimize.in_force(store), set_aside.flags(store, question_id, now))

@@ -11,9 +11,11 @@ from pathlib import Path
 
 from emdrill.core.deckfile import Context, DeckFile, LoadResult, Problem, parse_bytes, validate
 from emdrill.core.errors import DeckError
+from emdrill.core.near_duplicates import near_duplicates
 from emdrill.core.types import Question
 from emdrill.ops import backups
 from emdrill.store import cards as store_cards
+from emdrill.store import deck_load as store_deck_load
 from emdrill.store import decks as store_decks
 from emdrill.store.db import Store
 
@@ -51,8 +53,6 @@ def check_paths(paths: list[Path], context: Context = Context()) -> tuple[list[D
 
 def warnings(files: list[DeckFile]) -> list[Problem]:
     """What `deck check` warns about but does not fail on: cards that read alike."""
-    from emdrill.core.near_duplicates import near_duplicates
-
     return near_duplicates(files)
 
 
@@ -159,7 +159,7 @@ def _load(store: Store, files: list[DeckFile], *, now: datetime, first: bool,
     if not files:
         raise DeckError("no deck files given (or the folder holds no *.toml)")
     with store.transact("load decks", orm=True):
-        problems = validate(files, _owned_elsewhere(store_decks.context(store),
+        problems = validate(files, _owned_elsewhere(store_deck_load.context(store),
                                                     store_decks.deck_sources(store), files))
         if problems:
             raise DeckError("\n".join(str(p) for p in problems))
@@ -168,6 +168,6 @@ def _load(store: Store, files: list[DeckFile], *, now: datetime, first: bool,
         held: tuple[str, ...] = ()
         if hold is not None:
             held = hold(store, now, [q for f in files for q in f.questions])
-        return store_decks.load(store, files, now=now, first=first), held
+        return store_deck_load.load(store, files, now=now, first=first), held
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from emdrill.core.errors import DeckError, InputError
 from emdrill.core.types import Question
 from emdrill.core.userdeck import UNDECODED, confirmed, decoded, with_card
-from emdrill.ops.decks import user_paths
+from emdrill.ops.decks import parse_file, user_paths
 from emdrill.ops.questions import parse_edited, save_deck
 from emdrill.ops.suggestions import Loaded, data_folder
 from emdrill.store.db import Store
@@ -39,8 +39,6 @@ class Pending:
 def pending(store: Store, *, deck: str | None = None) -> list[Pending]:
     """Every card of the user's decks (or of `deck`) with fields still marked draft, in file
     and block order."""
-    from emdrill.ops.decks import parse_file
-
     loaded = Loaded.read(store)
     intents = {q.id: q.intent for q in loaded.questions}
     families = tuple(f.slug for f in loaded.families)

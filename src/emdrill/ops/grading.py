@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from emdrill.core import scheduler
 from emdrill.core.errors import EmdrillError, InputError
+from emdrill.core.interview import toward_date
 from emdrill.core.numbers import whole_number
 from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.settings import Settings
@@ -205,8 +206,6 @@ def _toward(after: Card, before: Card, at: datetime, prefs: Settings,
             parameters: scheduler.FacetParameters, *, intent: Rating | None,
             story: Rating | None, local: tzinfo) -> Card:
     """The facets just rated, with due dates leaning towards the interview at `at`."""
-    from emdrill.core.interview import toward_date
-
     def one(memory: Memory, rating: Rating | None, params: scheduler.Parameters | None
             ) -> Memory:
         if rating is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from emdrill.ops import backups
 from emdrill.store import health
 from emdrill.store.db import expected_schema, open_store
 from emdrill.store.decks import rebuild_aggregates
@@ -35,8 +36,6 @@ def repair(path: Path) -> list[str]:
 
 def latest_good_backup(path: Path) -> Path | None:
     """The newest backup in the data folder's backups/ that passes the full check."""
-    from emdrill.ops import backups
-
     for backup in backups.list_backups(path):
         if not database_problems(backup.path):
             return backup.path

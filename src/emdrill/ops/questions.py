@@ -40,6 +40,7 @@ from emdrill.core.userdeck import (
 from emdrill.ops import backups, plan_scope
 from emdrill.ops.decks import USER_DECKS, parse_file
 from emdrill.ops.suggestions import CONFIRMED, Loaded, data_folder, model, write_atomically
+from emdrill.store import deck_load as store_deck_load
 from emdrill.store import decks as store_decks
 from emdrill.store.db import Store
 
@@ -78,7 +79,7 @@ def save_deck(store: Store, path: Path, text: str, *, now: datetime,
     Nothing is written, the backup included, if it does not check out. Returns the load and
     the new questions held out of an active interview plan's scope (`ops.plan_scope`)."""
     deck = parse_bytes(path, text.encode("utf-8"))
-    problems = validate([deck], store_decks.context(store))
+    problems = validate([deck], store_deck_load.context(store))
     if problems:
         raise DeckError("\n".join(str(p) for p in problems))
     if reason is not None:
@@ -87,7 +88,7 @@ def save_deck(store: Store, path: Path, text: str, *, now: datetime,
     before = path.read_bytes() if path.exists() else None
     write_atomically(path, text)
     try:
-        return store_decks.load(store, [deck], now=now, first=True), held
+        return store_deck_load.load(store, [deck], now=now, first=True), held
     except BaseException:
         if before is None:
             path.unlink(missing_ok=True)

@@ -29,9 +29,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from emdrill.core.errors import DeckError
+from emdrill.core.order import practice_queue
 from emdrill.core.scheduler import Memory, Rating, new_memory, retrievability, review
 from emdrill.core.timing import Clock
 from emdrill.core.types import FACETS, Card
+from emdrill.ops import decks, grading, opening, queueing
+from emdrill.store import cards as store_cards
 
 if TYPE_CHECKING:
     from emdrill.store.db import Store
@@ -149,31 +153,21 @@ class Comparison:
 
 def default_weak_family(paths: Sequence[Path]) -> str:
     """The family with the most questions (the first such in deck order)."""
-    from emdrill.ops import decks
-
     files, problems = decks.check_paths(list(paths))
     if problems:
         raise_deck_problems(problems)
     counts = Counter(q.family for f in files for q in f.questions)
     if not counts:
-        from emdrill.core.errors import DeckError
-
         raise DeckError(f"{', '.join(map(str, paths))}: no questions to simulate with")
     return counts.most_common(1)[0][0]
 
 
 def raise_deck_problems(problems: Sequence[object]) -> None:
-    from emdrill.core.errors import DeckError
-
     raise DeckError("\n".join(str(p) for p in problems))
 
 
 def _next_card(store: Store, clock: Clock, *,
                previous: Card | None) -> tuple[Card, str] | None:
-    from emdrill.core.order import practice_queue
-    from emdrill.ops import opening, queueing
-    from emdrill.store import cards as store_cards
-
     items = queueing.next_queue(store, clock, limit=1, previous=previous)
     if items:
         return items[0].card, "drill"
@@ -193,8 +187,6 @@ def _luck(plan: SimulationPlan, question_id: str, nth: int) -> tuple[float, floa
 def drill_day(store: Store, learner: Learner, plan: SimulationPlan, *, day: int,
               tally: Counter[str]) -> None:
     """One day's drill of `plan.answers` answers, starting at `plan.start` + `day` days."""
-    from emdrill.ops import grading
-
     now = plan.start + timedelta(days=day)
     previous: Card | None = None
     for _ in range(plan.answers):
@@ -221,8 +213,6 @@ def drill_day(store: Store, learner: Learner, plan: SimulationPlan, *, day: int,
 def run(paths: Sequence[Path], model: Learner, plan: SimulationPlan, *, adaptive: bool) -> Arm:
     """One simulated learner over `plan.days` days, in a throwaway collection."""
     learner = model.fresh()
-    from emdrill.ops import decks, opening
-    from emdrill.store import cards as store_cards
 
     with tempfile.TemporaryDirectory(prefix="emdrill-sim-") as home:
         store = opening.open_collection(Path(home) / "emdrill.db", now=plan.start,

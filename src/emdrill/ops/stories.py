@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -94,8 +95,6 @@ def save_system(store: Store, category: str, text: str, *, now: datetime) -> Non
 def unknown_tags(store: Store, stories: list[Story]) -> list[tuple[Story, str, str | None]]:
     """Tags that name neither a question id nor a family, so the back can never use them:
     (story, tag, the closest real id or family or None)."""
-    import difflib
-
     known = [row[0] for row in store_cards.question_ids(store)]
     known += [f.slug for f in store_decks.families(store)]
     found = []

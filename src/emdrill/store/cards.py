@@ -366,7 +366,7 @@ def record_review(
             con.execute("INSERT INTO anki_review (revlog_id, question_id, kind, review_id) "
                         "VALUES (?, ?, ?, ?)", (anki_revlog, card.id, kind, review_id))
         if choice is not None:  # decoding: the pick is part of the review
-            from emdrill.store import practice
+            from emdrill.store import practice  # a decoding answer only
 
             practice.add_pick(con, choice, review_id=review_id, at=at)
         # replayed reviews start from other states: their lapses are counted again

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 BUSY_TIMEOUT_MS = 5000
 # The first use of a new folder loads the bundled deck in one write, which takes a second or
 # two of CPU; on a loaded machine that is more than the 5 s above, so the commands that start
-# at the same moment wait this long for it (`Store.write(wait_ms=...)`).
+# at the same moment wait this long for it (`Store.transact(..., wait_ms=...)`).
 FIRST_USE_WAIT_MS = 60_000
 SYNCHRONOUS = "FULL"  # every commit is flushed to the disk before it returns (`_pragmas`)
 

@@ -452,7 +452,7 @@ def m010_study_days(con: sqlite3.Connection) -> None:
     facet's stability and difficulty, and every review's saved "before" state, are
     recomputed from the review log under that count (`store.memories`). The schema does not
     change; the open backs the file up before migrating, as before every migration."""
-    from emdrill.store.memories import recompute
+    from emdrill.store.memories import recompute  # only a file from before migration 10
 
     recompute(con)
 

@@ -5,14 +5,12 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from emdrill.core.decode import TOLD_APART, IntentChoice
+from emdrill.core.mock import Rehearsal
 from emdrill.store.codec import from_db_time, json_list, to_db_time, to_json_list
 from emdrill.store.db import Store
-
-if TYPE_CHECKING:  # the ORM models load only where rows are written (start-up time)
-    from emdrill.core.mock import Rehearsal
 
 
 def add_pick(con: sqlite3.Connection, choice: IntentChoice, *, review_id: int | None,
@@ -123,8 +121,6 @@ def rehearsals(store: Store, *, since: datetime | None = None) -> list[Rehearsal
 
 
 def _rehearsal(row: Sequence[Any]) -> Rehearsal:
-    from emdrill.core.mock import Rehearsal
-
     rid, qid, family, started, target, answer, follow_ups, *checks, review_id, text, found = row
     intent, system, story, result, learning = (bool(c) for c in checks)
     return Rehearsal(

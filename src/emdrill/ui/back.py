@@ -9,6 +9,7 @@ User text is added as plain `Text`, never parsed as markup, so brackets stay bra
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TypeAlias
 
 from rich.console import Group, RenderableType
 from rich.constrain import Constrain
@@ -21,7 +22,10 @@ from emdrill.core.story_bank import best_story
 from emdrill.core.types import SYSTEM_ANSWER, SYSTEM_ANSWER_NAME, Question, Slot
 from emdrill.ops.back import BackData
 
-__all__ = ["FULL", "best_story", "compose_back", "in_short", "learning_line"]
+__all__ = ["FULL", "Renderable", "best_story", "compose_back", "in_short", "learning_line"]
+
+# What a back is, for cli/ to name without importing rich (rich is ui's).
+Renderable: TypeAlias = RenderableType
 
 WIDE = 60  # from this width on, labels sit in a column to the left of the text
 LABEL = "bold cyan"

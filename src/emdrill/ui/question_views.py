@@ -7,6 +7,7 @@ import textwrap
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from rich.table import Table
 from rich.text import Text
 
 from emdrill.core.suggest import SYSTEM, Story, Suggestion
@@ -16,8 +17,6 @@ from emdrill.ui.console import out
 from emdrill.ui.fmt import plural
 
 if TYPE_CHECKING:  # `suggest` runs without the store's heavy imports; these bring them
-    from rich.table import Table
-
     from emdrill.ops.drafts import Pending
     from emdrill.ops.plan_scope import Widening
     from emdrill.ops.questions import Added, ImportResult, Proposal
@@ -130,8 +129,6 @@ def show_import(r: ImportResult) -> None:
 
 
 def _import_table(r: ImportResult) -> Table:
-    from rich.table import Table
-
     table = Table(box=None, show_edge=False, pad_edge=False)
     for name in ("line", "question", "family", "story", "conf", "status"):
         table.add_column(name, justify="right" if name in ("line", "conf") else "left",

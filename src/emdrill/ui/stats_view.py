@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import textwrap
 from datetime import UTC, date, datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, RenderableType
 from rich.markup import escape
@@ -28,12 +28,14 @@ from emdrill.core.stats import (
 from emdrill.core.types import story_json, story_label
 from emdrill.core.weakness import WEAK_AT
 from emdrill.ops.interview import InterviewOutlook
-from emdrill.ops.simulation import Arm, Comparison
 from emdrill.ui.console import out
 from emdrill.ui.decode_view import confusion_json, confusions
 from emdrill.ui.fmt import iso, pct, plural, span, trend
 from emdrill.ui.interview_view import countdown, gaps_line, plan_json, readiness_table
 from emdrill.ui.mock_view import rehearsal_json, rehearsal_section
+
+if TYPE_CHECKING:  # a simulation's result, for `simulate` only (it parses and loads decks)
+    from emdrill.ops.simulation import Arm, Comparison
 
 SHADES = "·░▒▓█"
 HEAT_STYLES = ("grey42", "green4", "green3", "chartreuse3", "bright_green")

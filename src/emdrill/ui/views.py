@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from rich.console import RenderableType
+from rich.console import Console, RenderableType
 from rich.padding import Padding
 from rich.panel import Panel
 from rich.table import Table
@@ -22,6 +22,7 @@ from emdrill.ops.home_status import Status
 from emdrill.ui.advice_view import backlog_text, weakest_text
 from emdrill.ui.console import out
 from emdrill.ui.fmt import due_text, iso, plural, span
+from emdrill.ui.screen import render, terminal_size
 
 if TYPE_CHECKING:  # `show` only: the story bank and its Markdown reader load with it
     from emdrill.ops.back import QuestionDetail
@@ -83,19 +84,15 @@ def show_status(s: Status, *, clock: Clock, hint: bool, minutes: int,
             add("Enough history to fit FSRS to your own memory: [bold]emdrill optimize[/bold]",
                 _OFFER)
     if hint and con.is_terminal:
-        from emdrill.ui.screen import terminal_size
-
         rows = _fit(con, rows, terminal_size(con)[1] - 1)  # the shell's prompt takes a line
     for _gives_way, shown in rows:
         con.print(shown)
 
 
-def _fit(con: Any, rows: list[tuple[int, RenderableType]], room: int
+def _fit(con: Console, rows: list[tuple[int, RenderableType]], room: int
          ) -> list[tuple[int, RenderableType]]:
     """`rows` without the lines that give way first, until they fit in `room` lines (or
     none is left to give way)."""
-    from emdrill.ui.screen import render
-
     sizes = [len(render(con, [line], con.width)) for _n, line in rows]
     total, kept = sum(sizes), set(range(len(rows)))
     for i in sorted((i for i, (n, _l) in enumerate(rows) if n), key=lambda i: -rows[i][0]):
