@@ -154,10 +154,10 @@ def test_byte_order_mark_and_windows_newlines_are_accepted() -> None:
     assert parse_markdown(text) == [story("A", (5,), results="ok")]
 
 
-# Every character UTF-8 can write: all but the surrogates (category Cs). The same set as
-# `characters(codec="utf-8")`, which finds it by encoding each of the 1.1 million code
-# points once per checkout (seconds, on a clean one) before it caches it.
-_text = st.text(alphabet=st.characters(exclude_categories=["Cs"]))
+# Every character UTF-8 can write. (`exclude_categories=["Cs"]` draws the same set without
+# hypothesis encoding every code point on a clean checkout, but the declared floor,
+# hypothesis 6.83, does not have that argument.)
+_text = st.text(alphabet=st.characters(codec="utf-8"))
 _story = st.builds(
     Story,
     title=_text,
