@@ -181,7 +181,9 @@ def test_status_and_next_match_a_full_read(tmp_path: Path) -> None:
     prefs = opening.settings(store)
     expected = order.build_queue(
         order.due_cards(cards, now), fresh,
-        allowance=queueing.todays_allowance(store, clock, prefs), weakness=weak)
+        allowance=queueing.todays_allowance(store, clock, prefs,
+                                             opening.booked(store, clock)),
+        weakness=weak)
     got = queueing.next_queue(store, clock)
     assert [(i.card, i.new) for i in got] == [(i.card, i.new) for i in expected]
     assert [i.card for i in queueing.next_queue(store, clock, limit=3)] == \

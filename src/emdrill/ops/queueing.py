@@ -30,7 +30,6 @@ from emdrill.ops import weakness
 from emdrill.ops.answer_context import AnswerContext, orders_by_weakness
 from emdrill.ops.kept import DIRECT as _DIRECT
 from emdrill.ops.kept import KeptQueue, Rows
-from emdrill.ops.opening import booked
 from emdrill.store import cards as store_cards
 from emdrill.store.db import Store
 
@@ -50,12 +49,10 @@ def _today(store: Store, clock: Clock, prefs: Settings, running: Interview | Non
 
 
 def todays_allowance(store: Store, clock: Clock, prefs: Settings,
-                     running: Interview | bool | None = True) -> int:
-    """New questions left today: the interview plan's while one is active, else from the
-    user's `new-per-day`. `running`: the interview running now, if just read (True: read
-    it here)."""
-    held = booked(store, clock) if running is True else running or None
-    return _allowance(store, clock, prefs, _today(store, clock, prefs, held))
+                     running: Interview | None) -> int:
+    """New questions left today: the interview plan's while one is active (`running`, as
+    `opening.booked` read it), else from the user's `new-per-day`."""
+    return _allowance(store, clock, prefs, _today(store, clock, prefs, running))
 
 
 def _allowance(store: Store, clock: Clock, prefs: Settings, day: Today | None) -> int:
