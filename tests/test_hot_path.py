@@ -20,6 +20,7 @@ from emdrill.ops import stats as ops_stats
 from emdrill.ops import weakness as ops_weakness
 from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
+from emdrill.store import queue as store_queue
 from emdrill.store import recent as store_recent
 from emdrill.store import stats as store_stats
 from emdrill.store import tallies
@@ -293,8 +294,8 @@ def test_a_window_of_due_rows_falls_back_to_all_when_it_cannot_break_a_run(
                       intent=Rating.GOOD, story=StoryAnswer(slot=5 if i == 70 else 1))
     later = Clock(now=T0 + timedelta(days=30), local=UTC)
     alpha = store_cards.load_card(store, "alpha-0")
-    window = store_cards.due_entries(store, later.now, family_keys={}, limit=60)
-    assert "beta-0" not in {c.id for c in window}  # beta is due last, past any window
+    window = store_queue.due_rows(store, later.now, family_keys={}, limit=60)
+    assert "beta-0" not in {r.card.id for r in window}  # beta is due last, past any window
     got = queueing.next_queue(store, later, limit=1, previous=alpha)
     assert [i.card.id for i in got] == ["beta-0"]
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import difflib
-import functools
 import sqlite3
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -13,12 +12,11 @@ from typing import TYPE_CHECKING, Any
 from emdrill.core.errors import DamagedError, NothingToUndoError, UnknownQuestionError
 from emdrill.core.scheduler import Memory
 from emdrill.core.timing import day_shift_seconds
-from emdrill.core.types import Card, Question, ReviewRecord
+from emdrill.core.types import Card, ReviewRecord
 from emdrill.store import set_aside, tallies
 from emdrill.store.codec import (
     MEMORY_COLUMNS,
     from_db_time,
-    json_list,
     memory_columns,
     memory_of,
     memory_values,
@@ -27,7 +25,6 @@ from emdrill.store.codec import (
 from emdrill.store.db import Store
 from emdrill.store.rows import (
     QUESTION_COLUMNS,
-    ROWS_REMEMBERED,
     question_columns,
     question_of,
 )
@@ -85,7 +82,8 @@ def load_cards(store: Store, *, include_suspended: bool = False) -> list[Card]:
     """Every question with both facets, in deck order, those removed or suspended left out
     unless `include_suspended`. A whole-collection read (practice, decoding's offers, the
     exam, the plan and forecast, mock, simulation, the Anki bridge): the drill's due and new
-    queue does not use it: it reads due and new rows alone (`due_entries`, `new_ranked`)."""
+    queue does not use it: it reads due and new rows alone (`store.queue.due_rows`,
+    `new_ranked`)."""
     return _cards(store, ("" if include_suspended
                           else "WHERE q.suspended = 0 AND q.user_suspended = 0 ")
                   + "ORDER BY q.position")
@@ -112,30 +110,6 @@ def in_play(prefix: str = "") -> str:
     return IN_PLAY.format(p=prefix) + "AND " + NOT_BURIED.format(p=prefix)
 
 
-def due_entries(store: Store, now: datetime, *, family_keys: Mapping[str, float],
-                exclude: Collection[str] = (), limit: int | None = None,
-                family: str | None = None, deck: str | None = None) -> list[Card]:
-    """Active questions seen before and due by `now`, sorted as the queue wants them (by
-    `family_keys`, lowest first, then most overdue), the first `limit` only (an index range,
-    not a scan), of one `family` or `deck` when given. Each holds only what ordering needs:
-    id, family, siblings, place and due; `cards_by_id` fills in the few that are shown."""
-    cases = " ".join("WHEN ? THEN ?" for _ in family_keys)
-    order = f"CASE family {cases} ELSE 0 END, " if family_keys else ""
-    marks = ", ".join("?" * len(exclude))
-    scope, scope_params = _scope(family, deck)
-    sql = ("SELECT id, deck_id, family, siblings, position, due FROM question "
-           f"WHERE {in_play()}AND due <= ? "
-           + (f"AND id NOT IN ({marks}) " if exclude else "") + scope
-           + f"ORDER BY {order}due" + (" LIMIT ?" if limit is not None else ""))
-    params: list[object] = [to_db_time(now), to_db_time(now), *exclude, *scope_params]
-    for name, key in family_keys.items():
-        params += [name, key]
-    if limit is not None:
-        params.append(limit)
-    with store.read() as con:
-        return [_entry(row) for row in con.execute(sql, params)]
-
-
 def _scope(family: str | None, deck: str | None, prefix: str = "") -> tuple[str, list[object]]:
     """The SQL condition (and its parameters) keeping one family's or one deck's questions."""
     sql, params = "", list[object]()
@@ -146,17 +120,6 @@ def _scope(family: str | None, deck: str | None, prefix: str = "") -> tuple[str,
         sql += f"AND {prefix}deck_id = ? "
         params.append(deck)
     return sql, params
-
-
-@functools.lru_cache(maxsize=ROWS_REMEMBERED)
-def _entry(row: tuple[Any, ...]) -> Card:
-    """A due row as the queue orders it; remembered by its values (see `question_of`)."""
-    qid, deck, family, siblings, position, due_text = row
-    due = from_db_time(due_text)
-    question = Question(id=qid, deck=deck, family=family, text="", intent="", story=0,
-                        siblings=tuple(json_list(siblings)), position=int(position))
-    memory = Memory(due=due, last_review=due)
-    return Card(question, memory, memory)
 
 
 def new_cards(store: Store, limit: int, *, now: datetime) -> list[Card]:

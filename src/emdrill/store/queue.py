@@ -16,12 +16,13 @@ from typing import Any
 
 from emdrill.core.scheduler import Memory
 from emdrill.core.types import Card, Question
+from emdrill.store.cards import IN_PLAY, NOT_BURIED
 from emdrill.store.codec import from_db_time, json_list, to_db_time
 from emdrill.store.db import Store
 from emdrill.store.rows import ROWS_REMEMBERED
 
-_PLAY = "suspended = 0 AND user_suspended = 0 "
-_UNBURIED = "(buried_until IS NULL OR buried_until <= ?) "
+_PLAY = IN_PLAY.format(p="")
+_UNBURIED = NOT_BURIED.format(p="")
 _COLUMNS = "id, deck_id, family, siblings, position, due, buried_until, rowid"
 _ORDER = "due, buried_until, rowid"
 
