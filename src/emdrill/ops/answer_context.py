@@ -36,7 +36,7 @@ class AnswerContext:
     interview: Interview | None  # the stored one, running or not (`booked`)
     tallies: Mapping[str, Tally]
     families: tuple[str, ...]  # every loaded family's slug, in deck order
-    version: tuple[int, int] | None  # the store's `version()` just before it was read
+    version: tuple[int, int]  # the store's `version()` just before it was read
 
     def booked(self, now: datetime) -> Interview | None:
         """The interview whose plan is running at `now`, if any."""
@@ -64,7 +64,7 @@ class AnswerContext:
 
     def fresh(self, store: Store) -> bool:
         """Nothing was committed to `store` since this was read."""
-        return self.version is not None and self.version == store.version()
+        return self.version == store.version()
 
 
 def answer_context(store: Store) -> AnswerContext:

@@ -86,14 +86,13 @@ class KeptQueue(Rows):
         """Make what is held good for `now`: read afresh when the file changed behind it,
         time went back, or time alone changed which questions are due."""
         version = store.version()
-        stale = (version is None or version != self._version or self._as_of is None
-                 or now < self._as_of or (self._until is not None
-                                          and to_db_time(now) >= self._until))
+        stale = (version != self._version or self._as_of is None or now < self._as_of
+                 or (self._until is not None and to_db_time(now) >= self._until))
         if stale:
             self._reset(store, now, version)
         return self
 
-    def _reset(self, store: Store, now: datetime, version: tuple[int, int] | None) -> None:
+    def _reset(self, store: Store, now: datetime, version: tuple[int, int]) -> None:
         self._version = version  # read first: a write made while reading makes it stale
         self._as_of, self._stamp = now, to_db_time(now)
         self._until = store_queue.next_change(store, now)
@@ -106,14 +105,13 @@ class KeptQueue(Rows):
         """Read everything afresh at the next call."""
         self._version = None
 
-    def wrote(self, store: Store, ids: Iterable[str], before: tuple[int, int] | None) -> None:
+    def wrote(self, store: Store, ids: Iterable[str], before: tuple[int, int]) -> None:
         """The drill just committed a write that changed only the questions `ids` (a grade,
         an undo, a suspension); `before` is `store.version()` read just before it. Those
         rows are put back where they now stand; anything else written meanwhile, here or
         by another process, makes it read afresh."""
         after = store.version()
-        if (before is None or after is None or before != self._version
-                or after[0] != before[0]):
+        if before != self._version or after[0] != before[0]:
             self.forget()
             return
         for question in store_queue.placed(store, ids).values():
