@@ -173,6 +173,24 @@ def test_an_unreported_write_is_read_afresh(drilled: Store) -> None:
     assert after[0].card.id != first[0].card.id
 
 
+def test_a_told_write_after_an_untold_one_is_read_afresh(drilled: Store) -> None:
+    """An answer it was not told of, then one it was: putting back the told answer's row
+    alone would keep the untold one's stale row, so it reads everything again."""
+    kept = KeptQueue()
+    clock = Clock(T0, UTC)
+    first = queueing.next_queue(drilled, clock, limit=5, kept=kept)
+    untold, told = first[0].card.id, first[1].card.id
+    grading.grade(drilled, clock, untold, intent=Rating.EASY, story=StoryAnswer(verdict=True),
+                  fuzz=False)  # not told
+    before = drilled.version()
+    grading.grade(drilled, clock, told, intent=Rating.EASY, story=StoryAnswer(verdict=True),
+                  fuzz=False)
+    kept.wrote(drilled, [told], before)
+    after = queueing.next_queue(drilled, clock, limit=5, kept=kept)
+    assert after == queueing.next_queue(drilled, clock, limit=5)
+    assert untold not in {i.card.id for i in after}
+
+
 def test_an_answer_costs_no_read_of_the_due_rows(drilled: Store,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Kept, not re-read: after a told answer the next queue reads no due row and asks
