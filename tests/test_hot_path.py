@@ -674,3 +674,24 @@ def test_one_way_links_to_a_few_hubs_still_give_a_full_reads_queue(tmp_path: Pat
         expected = order.build_queue(order.due_cards(cards, clock.now), [], allowance=0,
                                      weakness=weak, previous=previous, limit=limit)
         assert [i.card.id for i in got] == [i.card.id for i in expected]
+
+
+def test_latest_run_under_another_offset_is_the_run_the_quarters_walk(tmp_path: Path) -> None:
+    """Under an offset other than the stored one the run is read from the quarter-hour
+    counts a day at a time (`recent.latest_run`); held to the walk over every quarter
+    (`cards.study_days`), quarters near a day's edge and counted down to none among them."""
+    store = _store(tmp_path)
+    store_cards.count_days_under(store, offset_minutes=0)
+    rng = random.Random(11)
+    base = 20_000 * 96  # quarter hours since 1970: a day in 2024
+    for _ in range(60):
+        quarters = {base + q: rng.choice((0, 1, 2)) for q in rng.sample(range(0, 96 * 40),
+                                                                          rng.randint(1, 300))}
+        with store.transact("set the quarter hours") as con:
+            con.execute("DELETE FROM review_quarter")
+            con.executemany("INSERT INTO review_quarter (quarter, reviews) VALUES (?, ?)",
+                            quarters.items())
+        for offset in (180, -300, 345, 840):
+            walked = store_cards.study_days(store, offset_minutes=offset)
+            run = store_recent.latest_run(store, offset_minutes=offset)
+            assert run == ((walked[-1], walked[0]) if walked else None), offset

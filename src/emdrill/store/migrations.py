@@ -231,7 +231,10 @@ def family_day_window() -> str:
     first bound to the second (stored UTC times): the part of a study day that a UTC offset
     other than `day_shift`'s puts on the other side of a day's start."""
     sums = ", ".join(f"sum({v})" for v in _family_day_values("r"))
-    return (f"SELECT q.family, {sums} FROM review r JOIN question q ON q.id = r.question_id "
+    # CROSS JOIN: the window's reviews by `review_time`, each one's question by its key;
+    # left to itself the planner walked every question and sought its reviews in the window
+    return (f"SELECT q.family, {sums} FROM review r CROSS JOIN question q "
+            "ON q.id = r.question_id "
             "WHERE r.reviewed_at >= ? AND r.reviewed_at < ? GROUP BY q.family")
 
 

@@ -85,17 +85,27 @@ def stories_by_family(store: Store) -> dict[str, dict[int, int]]:
 
 def latest_run(store: Store, *, offset_minutes: int) -> tuple[int, int] | None:
     """The latest run of consecutive study days with a review under this UTC offset, as its
-    first and last day (days since 1970); None before any review. When the per-day counts
-    count under this offset, one statement: walking the days down from the latest, the
-    first whose day before has no review starts the run (a key lookup a day, in SQLite, and
-    it stops there); else from the quarter-hour counts (`cards.study_days`)."""
+    first and last day (days since 1970); None before any review. One statement: from the
+    latest day with a review, down one day at a time while the day before has one too, a
+    key lookup (or a range of the quarter-hour counts) a day, in SQLite. From the per-day
+    counts when they count under this offset, else from the quarter-hour counts (any
+    offset's days are whole quarter hours), so a new offset costs no walk over every quarter
+    of the run (`cards.study_days` is that walk)."""
+    shift = day_shift_seconds(offset_minutes)
     with store.read() as con:
-        if store_cards.stored_shift(con) == day_shift_seconds(offset_minutes):
-            row = con.execute(
-                "SELECT a.day, (SELECT max(day) FROM review_day WHERE reviews > 0) "
-                "FROM review_day a WHERE a.reviews > 0 AND NOT EXISTS (SELECT 1 FROM "
-                "review_day b WHERE b.day = a.day - 1 AND b.reviews > 0) "
-                "ORDER BY a.day DESC LIMIT 1").fetchone()
-            return None if row is None else (int(row[0]), int(row[1]))
-    days = store_cards.study_days(store, offset_minutes=offset_minutes)
-    return (days[-1], days[0]) if days else None
+        sql = _RUN_BY_DAY if store_cards.stored_shift(con) == shift else _RUN_BY_QUARTER
+        first, last = con.execute(sql, {"shift": shift}).fetchone()
+    return None if first is None else (int(first), int(last))
+
+
+_RUN = ("WITH RECURSIVE run(day) AS (SELECT ({latest}) AS d WHERE d IS NOT NULL "
+        "UNION ALL SELECT day - 1 FROM run WHERE EXISTS ({before})) "
+        "SELECT min(day), max(day) FROM run")
+_RUN_BY_DAY = _RUN.format(
+    latest="SELECT day FROM review_day WHERE reviews > 0 ORDER BY day DESC LIMIT 1",
+    before="SELECT 1 FROM review_day WHERE day = run.day - 1 AND reviews > 0")
+_RUN_BY_QUARTER = _RUN.format(  # a day's quarters: (quarter * 900 + shift) / 86400 = day
+    latest="SELECT (quarter * 900 + :shift) / 86400 FROM review_quarter WHERE reviews > 0 "
+           "ORDER BY quarter DESC LIMIT 1",
+    before="SELECT 1 FROM review_quarter WHERE quarter >= ((run.day - 1) * 86400 - :shift) "
+           "/ 900 AND quarter < (run.day * 86400 - :shift) / 900 AND reviews > 0")
