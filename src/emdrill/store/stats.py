@@ -67,23 +67,27 @@ Counts = dict[str, list[int]]  # family -> FAMILY_DAY_COUNTS
 
 def family_counts_from(con: sqlite3.Connection, start: datetime) -> Counts:
     """Every family's counts (FAMILY_DAY_COUNTS) for the reviews at or after `start`: the
-    stored days that begin at or after it (`family_day`, under `stored_shift`), plus the
-    reviews between `start` and the first of them, read from the history. That part is less
-    than a day, and none when `start` is a study-day start under the stored shift: a new UTC
-    offset costs one day's reviews per bound, not a recount."""
+    stored days (`family_day`, under `stored_shift`) from the one nearest `start`, with the
+    reviews between `start` and that day's start read from the history, added when the day
+    starts after `start`, taken off when before. That part is at most half a day, and none
+    when `start` is a study-day start under the stored shift: a new UTC offset costs half a
+    day's reviews at most per bound, not a recount."""
     shift, at = stored_shift(con), int(start.timestamp())
     first = -(-(at + shift) // 86400)  # the first stored day that starts at or after `start`
+    if first * 86400 - shift - at > 43200:  # the day before starts nearer
+        first -= 1
     sums = ", ".join(f"sum({c})" for c in FAMILY_DAY_COUNTS)
     counts: Counts = {str(f): [int(v) for v in rest] for f, *rest in con.execute(
         f"SELECT family, {sums} FROM family_day WHERE day >= ? GROUP BY family", (first,))}
     edge = first * 86400 - shift
-    if edge > at:
-        bounds = (to_db_time(datetime.fromtimestamp(at, UTC)),
-                  to_db_time(datetime.fromtimestamp(edge, UTC)))
-        for family, *rest in con.execute(family_day_window(), bounds):
+    if edge != at:
+        sign = 1 if edge > at else -1
+        bounds = sorted((at, edge))
+        for family, *rest in con.execute(family_day_window(), [
+                to_db_time(datetime.fromtimestamp(b, UTC)) for b in bounds]):
             into = counts.setdefault(str(family), [0] * len(FAMILY_DAY_COUNTS))
             for i, value in enumerate(rest):
-                into[i] += int(value or 0)
+                into[i] += sign * int(value or 0)
     return counts
 
 
