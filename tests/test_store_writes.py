@@ -69,12 +69,12 @@ def watch(monkeypatch: pytest.MonkeyPatch) -> _Watch:
         migrate(con)
 
     @contextmanager
-    def counted(self: Store, op: str, *, orm: bool = False, wait_ms: int | None = None
-                ) -> Iterator[sqlite3.Connection]:
+    def counted(self: Store, op: str, *, orm: bool = False, wait_ms: int | None = None,
+                answer: bool = False) -> Iterator[sqlite3.Connection]:
         if self.writing is None:
             seen.opened_by.append("transact")
             seen.ops.append(op)
-        with transact(self, op, orm=orm, wait_ms=wait_ms) as con:
+        with transact(self, op, orm=orm, wait_ms=wait_ms, answer=answer) as con:
             yield con
 
     monkeypatch.setattr(db, "_connector", watched_connector)

@@ -8,7 +8,7 @@ grades with it; the grade reads it again only when the file has changed since (`
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from emdrill.core.interview import Interview
@@ -68,9 +68,19 @@ class AnswerContext:
 
 
 def answer_context(store: Store) -> AnswerContext:
-    """Read what an answer depends on (one read each)."""
+    """Read what an answer depends on: the tallies each time, the rest once while nothing
+    but answers is written (`Store.memo`: an answer or an undo changes only the tallies)."""
     version = store.version()  # first: a write made while reading makes it stale, not wrong
-    return AnswerContext(
-        prefs=settings(store), parameters=optimize.in_force(store),
-        interview=store_interview.load_interview(store), tallies=store_tallies.read(store),
-        families=tuple(f.slug for f in store_decks.families(store)), version=version)
+    prefs, parameters, interview, families = store.memo("answer basis", lambda: (
+        settings(store), optimize.in_force(store), store_interview.load_interview(store),
+        tuple(f.slug for f in store_decks.families(store))), version=version)
+    return AnswerContext(prefs=prefs, parameters=parameters, interview=interview,
+                         tallies=store_tallies.read(store), families=families, version=version)
+
+
+def with_tallies(context: AnswerContext, store: Store, version: tuple[int, int],
+                 ) -> AnswerContext:
+    """`context` after an answer or an undo committed by this store, which changed only the
+    tallies (`store.transact(answer=True)`): those read again, the rest kept; `version` is
+    the store's `version()` just after that write."""
+    return replace(context, tallies=store_tallies.read(store), version=version)

@@ -101,7 +101,7 @@ def grade(
     were labelled from, used as it is unless the file changed since it was read."""
     _check(mode, seconds)
     # One write transaction: the facet state read here is the one this review replaces.
-    with store.transact("grade"):
+    with store.transact("grade", answer=True):
         held = context if context is not None and context.fresh(store) else answer_context(store)
         card, later = store_cards.history_after(store, question_id, clock.now)
         if later:  # a grade is made now: reviews after it mean the clock ran backwards
@@ -248,7 +248,7 @@ def undo(store: Store) -> ReviewRecord:
 
 def undo_review(store: Store, review_id: int) -> ReviewRecord:
     """Undo review `review_id` if it is still the newest one (a drill undoing its own)."""
-    with store.transact("undo"):
+    with store.transact("undo", answer=True):
         newest = store_cards.last_reviews(store, 1)
         if not newest or newest[0].id != review_id:
             raise EmdrillError("cannot undo: another emdrill recorded a review since")

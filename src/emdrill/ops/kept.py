@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from emdrill.core.types import Card
-from emdrill.ops.answer_context import AnswerContext, answer_context
+from emdrill.ops.answer_context import AnswerContext, answer_context, with_tallies
 from emdrill.store import cards as store_cards
 from emdrill.store import queue as store_queue
 from emdrill.store.codec import to_db_time
@@ -79,6 +79,7 @@ class KeptQueue(Rows):
         self._new: dict[_NewKey, Ranked] = {}
         self._full: dict[str, Card] = {}
         self._context: AnswerContext | None = None
+        self._basis: tuple[int, int] | None = None  # `Store.basis_of` the context
 
     # ------------------------------------------------------------ keeping
 
@@ -116,7 +117,13 @@ class KeptQueue(Rows):
             return
         for question in store_queue.placed(store, ids).values():
             self._put_back(question)
-        self._context = None  # the tallies moved
+        if self._context is not None and self._basis == store.basis_of(before) \
+                and store.basis_of(after)[1] == store.basis_of(before)[1]:
+            # an answer or an undo (`transact(answer=True)`): only the tallies moved
+            self._context = with_tallies(self._context, store, after)
+            self._basis = store.basis_of(after)
+        else:
+            self._context = None
         self._version = after
 
     def _put_back(self, question: store_queue.Placed) -> None:
@@ -201,4 +208,5 @@ class KeptQueue(Rows):
     def context(self, store: Store) -> AnswerContext:
         if self._context is None:
             self._context = answer_context(store)
+            self._basis = store.basis_of(self._context.version)
         return self._context

@@ -72,7 +72,10 @@ def family_names(store: Store) -> dict[str, str]:
 
 
 def settings(store: Store) -> Settings:
-    return Settings.from_stored(store_cards.stored_settings(store))
+    """The settings in force, read and validated once while nothing but answers is written
+    (`Store.memo`): a change through `emdrill config`, an import or another process's
+    write reads them again."""
+    return store.memo("settings", lambda: Settings.from_stored(store_cards.stored_settings(store)))
 
 
 def setting_values(store: Store) -> dict[str, str]:

@@ -366,7 +366,7 @@ def undo_last(store: Store) -> ReviewRecord:
     is its time). The one review that is not: a review moved in from a merged question whose
     new question kept its own memory (`store.decks`); undoing it only deletes it, since the
     memory it left behind was never this question's."""
-    with store.transact("undo") as con:
+    with store.transact("undo", answer=True) as con:
         newest = _reviews(con, f"{_NEWEST_FIRST} LIMIT 1", ())
         if not newest:
             raise NothingToUndoError("nothing to undo: no reviews recorded")

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from emdrill.core.errors import DamagedError, DuplicateError, ReadOnlyError, StoreError
 from emdrill.store import health
@@ -126,6 +126,9 @@ def _into_wal(con: sqlite3.Connection, *, pause: float = 0.01) -> None:
         time.sleep(pause)
 
 
+_T = TypeVar("_T")
+
+
 @dataclass
 class Store:
     """An open collection: one sqlite3 connection, and one way to write to it.
@@ -152,6 +155,10 @@ class Store:
     _session: Session | None = field(default=None, init=False, repr=False)
     _checked: bool = field(default=False, init=False, repr=False)
     _commits: int = field(default=0, init=False, repr=False)  # this store's own, see `version`
+    _other_commits: int = field(default=0, init=False, repr=False)  # `basis_version`'s
+    _memos: dict[str, tuple[tuple[int, int], Any]] = field(
+        default_factory=dict, init=False, repr=False)
+    _answering: bool = field(default=False, init=False, repr=False)  # the write is an answer
 
     @contextmanager
     def read(self, *, snapshot: bool = False) -> Iterator[sqlite3.Connection]:
@@ -178,15 +185,17 @@ class Store:
                     self.con.execute("ROLLBACK")
 
     @contextmanager
-    def transact(self, op: str, *, orm: bool = False, wait_ms: int | None = None
-                 ) -> Iterator[sqlite3.Connection]:
+    def transact(self, op: str, *, orm: bool = False, wait_ms: int | None = None,
+                 answer: bool = False) -> Iterator[sqlite3.Connection]:
         """The one write transaction, named by its operation (`op`: "grade", "load decks"):
         BEGIN IMMEDIATE, so what it reads cannot change before it commits; the quick check
         before the process's first write; then one COMMIT, or one ROLLBACK on any exception
         (a kill leaves nothing of it). Joins a write already open. `orm`: the block uses
         `session()`, so SQLAlchemy is loaded before the lock is taken, not while other
         writers wait on it. `wait_ms`: wait that long for another writer instead of the
-        usual busy timeout."""
+        usual busy timeout. `answer`: the write is one answer or its undo (the facets, the
+        review, the counts and tallies that follow them, nothing else), so it does not move
+        `basis_version`; a write it joins decides for it."""
         if self.writing is not None:
             self._flush()
             yield self.con
@@ -198,7 +207,7 @@ class Store:
             self._orm()
         with guard(self.path):
             self._begin(wait_ms)
-            self.writing = op
+            self.writing, self._answering = op, answer
             try:
                 if not self._checked:
                     self._quick_check(self.con)
@@ -208,12 +217,14 @@ class Store:
                     raise RuntimeError(f"{op}: the write was ended inside its block")
                 self.con.execute("COMMIT")
                 self._commits += 1
+                if not answer:
+                    self._other_commits += 1
             except BaseException:
                 if self.con.in_transaction:
                     self.con.execute("ROLLBACK")
                 raise
             finally:
-                self.writing = None
+                self.writing, self._answering = None, False
                 self._end_session()
 
     def _begin(self, wait_ms: int | None) -> None:
@@ -235,6 +246,38 @@ class Store:
         with guard(self.path):
             (others,) = self.con.execute("PRAGMA data_version").fetchone()
         return int(others), self._commits
+
+    def basis_version(self) -> tuple[int, int]:
+        """As `version`, but this store's own answers (`transact(answer=True)`) do not move
+        it: equal at two moments when nothing but those answers was committed in between
+        (another process's answer moves it too: `PRAGMA data_version` cannot tell)."""
+        with guard(self.path):
+            (others,) = self.con.execute("PRAGMA data_version").fetchone()
+        return int(others), self._other_commits
+
+    def basis_of(self, version: tuple[int, int]) -> tuple[int, int]:
+        """`basis_version` at the moment `version` (a `version()`) was read, when nothing
+        was committed since: no statement."""
+        return version[0], self._other_commits
+
+    def memo(self, name: str, read: Callable[[], _T], *,
+             version: tuple[int, int] | None = None) -> _T:
+        """`read()`'s value, kept while `basis_version` stays where it was when it was read:
+        what only a write other than an answer can change (the settings, the FSRS parameters
+        in force, the interview, the families), read and checked once, not at every call.
+        Inside a write other than an answer it reads afresh and keeps nothing (the write
+        may have changed it). `version`: the store's `version()` just read, which saves
+        reading `PRAGMA data_version` again."""
+        if self.writing is not None and not self._answering:
+            self._memos.pop(name, None)
+            return read()
+        at = self.basis_version() if version is None else self.basis_of(version)
+        kept = self._memos.get(name)
+        if kept is not None and kept[0] == at:
+            return cast("_T", kept[1])
+        value = read()
+        self._memos[name] = (at, value)
+        return value
 
     # ------------------------------------------------------------ the ORM
 
