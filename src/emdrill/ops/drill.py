@@ -170,8 +170,12 @@ class Session:
         return None
 
     def _family_ids(self, families: set[str]) -> set[str]:
-        return {qid for qid, _deck, family, _text, _off in store_cards.question_ids(self.store)
-                if family in families}
+        # which question is in which family changes only with a load or an import, never
+        # with an answer: read once while only answers are written (`Store.memo`)
+        every = self.store.memo("question families", lambda: tuple(
+            (qid, family) for qid, _deck, family, _text, _off
+            in store_cards.question_ids(self.store)))
+        return {qid for qid, family in every if family in families}
 
     def _contrast(self, exclude: set[str]) -> Pick | None:
         contrast = decode.contrast_card(self.store, [a.graded.card.id for a in self.answers],
