@@ -80,6 +80,7 @@ class KeptQueue(Rows):
         self._full: dict[str, Card] = {}
         self._context: AnswerContext | None = None
         self._basis: tuple[int, int] | None = None  # `Store.basis_of` the context
+        self._tallies_moved = False  # by a told answer since the context was read
 
     # ------------------------------------------------------------ keeping
 
@@ -119,8 +120,9 @@ class KeptQueue(Rows):
             self._put_back(question)
         if self._context is not None and self._basis == store.basis_of(before) \
                 and store.basis_of(after)[1] == store.basis_of(before)[1]:
-            # an answer or an undo (`transact(answer=True)`): only the tallies moved
-            self._context = with_tallies(self._context, store, after)
+            # an answer or an undo (`transact(answer=True)`): only the tallies moved, read
+            # again when the context is next asked for
+            self._tallies_moved = True
             self._basis = store.basis_of(after)
         else:
             self._context = None
@@ -209,4 +211,8 @@ class KeptQueue(Rows):
         if self._context is None:
             self._context = answer_context(store)
             self._basis = store.basis_of(self._context.version)
+        elif self._tallies_moved:
+            assert self._version is not None, "sync first"
+            self._context = with_tallies(self._context, store, self._version)
+        self._tallies_moved = False
         return self._context
