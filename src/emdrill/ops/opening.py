@@ -20,6 +20,7 @@ from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
 from emdrill.store import interview as store_interview
 from emdrill.store.db import FIRST_USE_WAIT_MS, Store, open_store, set_test_kill
+from emdrill.store.migrations import LATEST
 
 if TYPE_CHECKING:
     from emdrill.core.interview import Interview
@@ -45,10 +46,13 @@ def open_collection(path: Path, *, now: datetime, seed: int | None = None,
         _load_bundled(store, now, local)
     if local is not None:
         backups.daily(store, now=now, local=local)
-        # days still counted under the migrations' placeholder: count them in the user's zone
-        offset = now.astimezone(local).utcoffset()
-        store_cards.count_days_under(
-            store, offset_minutes=int(offset.total_seconds() // 60) if offset else 0)
+        if 0 < store.migrated_from < LATEST:  # a file this open migrated (and so wrote)
+            # days still counted under the migrations' placeholder: count them in the user's
+            # zone; an open that migrates nothing writes nothing here (a new file's days are
+            # set when the bundled deck loads)
+            offset = now.astimezone(local).utcoffset()
+            store_cards.count_days_under(
+                store, offset_minutes=int(offset.total_seconds() // 60) if offset else 0)
     if migrated is not None:
         backups.prune(path, keep=settings(store).backups)
     return store
@@ -64,6 +68,10 @@ def _load_bundled(store: Store, now: datetime, local: tzinfo | None) -> None:
     with store.transact("load the bundled deck", orm=True, wait_ms=FIRST_USE_WAIT_MS):
         if store_cards.question_count(store) == 0:
             decks.load_parsed(store, files, now=now)
+            if local is not None:  # nothing counted yet: count study days in the user's zone
+                offset = now.astimezone(local).utcoffset()
+                store_cards.count_days_under(
+                    store, offset_minutes=int(offset.total_seconds() // 60) if offset else 0)
 
 
 def family_names(store: Store) -> dict[str, str]:
