@@ -107,6 +107,24 @@ def test_backup_command_writes_a_sound_copy(home: Path, store: Store, runner: Cl
     assert "backups/manual-20260302T090000Z-backup.db" in into_backups.output
 
 
+def test_a_backup_to_a_name_the_system_refuses_says_so_in_one_line(
+        home: Path, store: Store, runner: CliRunner, tmp_path: Path) -> None:
+    """A name longer than the file system allows (found by test_cli_fuzz) or a loop of
+    symlinks: one line naming the target, exit status 1, nothing written."""
+    grade(store)
+    out = tmp_path / "out"
+    out.mkdir()
+    loop = out / "loop"
+    loop.symlink_to(loop)
+    for target in (str(out / ("9" * 300)), str(loop / "copy.db")):
+        result = runner.invoke(app, ["backup", target])
+        assert result.exit_code == 1, result.output
+        assert result.output.startswith(f"emdrill: {target}: cannot write ("), result.output
+        assert len(result.output.strip().splitlines()) == 1, result.output
+        assert "unexpected" not in result.output
+    assert [p.name for p in out.iterdir()] == ["loop"]
+
+
 def test_restore_brings_back_the_copy_and_keeps_the_current_one(
         home: Path, store: Store, runner: CliRunner, tmp_path: Path) -> None:
     grade(store)

@@ -181,11 +181,14 @@ def backup_to(db_path: Path, dest: Path | None, *, now: datetime, force: bool = 
     inspect_existing(db_path)
     if dest is None:
         return _make(db_path, kind="manual", reason="backup", now=now)
-    if dest.is_dir():
-        raise InputError(f"{dest}: is a folder; give a file name")
-    if dest.exists() and not force:
-        raise InputError(f"{dest}: already exists (pass --force to overwrite it)")
-    refuse_owned(dest, db_path)
+    try:
+        if dest.is_dir():
+            raise InputError(f"{dest}: is a folder; give a file name")
+        if dest.exists() and not force:
+            raise InputError(f"{dest}: already exists (pass --force to overwrite it)")
+        refuse_owned(dest, db_path)
+    except OSError as exc:  # a name too long, a loop of symlinks: nothing was written
+        raise InputError(f"{dest}: cannot write ({exc.strerror})") from None
     store_backup.copy_database(db_path, dest)
     return dest
 

@@ -58,11 +58,18 @@ def copy_database(source: Path, dest: Path) -> None:
         drop_sidecars(dest)
         os.replace(partial, dest)
     except sqlite3.Error as exc:
-        partial.unlink(missing_ok=True)
+        _discard(partial)
         raise StoreError(f"{source}: cannot copy the database to {dest} ({exc})") from None
     except OSError as exc:
-        partial.unlink(missing_ok=True)
+        _discard(partial)
         raise StoreError(f"{dest}: cannot write ({exc.strerror})") from None
+
+
+def _discard(partial: Path) -> None:
+    """Remove a partial copy, if it can be reached at all (a loop of symlinks in its folder
+    cannot be): the error that stopped the copy is the one to report."""
+    with contextlib.suppress(OSError):
+        partial.unlink(missing_ok=True)
 
 
 def drop_sidecars(path: Path, *, also_file: bool = False) -> None:
