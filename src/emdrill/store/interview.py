@@ -6,13 +6,22 @@ only in the functions that write.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from datetime import datetime
 
-from emdrill.core.exam import FirstSight
+from emdrill.core.exam import FirstSight, MemoryBefore
 from emdrill.core.fitting import FacetHistory, StoredFit
 from emdrill.core.interview import Interview, InterviewScope
 from emdrill.store import health
-from emdrill.store.codec import from_db_time, json_list, to_db_time, to_json_list
+from emdrill.store.codec import (
+    from_db_time,
+    json_list,
+    memory_columns,
+    memory_of,
+    to_db_time,
+    to_json_list,
+)
 from emdrill.store.db import Store
 
 # ---------------------------------------------------------------- the interview
@@ -171,3 +180,18 @@ def histories(store: Store, facet: str) -> list[FacetHistory]:
                 result.append(FacetHistory(question_id, []))
             result[-1].reviews.append((from_db_time(at), int(rating)))
     return result
+
+
+def memories_before(store: Store, ids: Iterable[str]) -> dict[str, list[MemoryBefore]]:
+    """Each review of the questions `ids`, oldest first per question: when, and both facets'
+    memory just before it (what the answer before it left). With the question's memory now,
+    this tells its memory at any moment (`core.exam.memory_at`)."""
+    sql = (f"SELECT question_id, reviewed_at, {memory_columns('intent_prev_')}, "
+           f"{memory_columns('story_prev_')} FROM review WHERE question_id IN "
+           "(SELECT value FROM json_each(?)) ORDER BY question_id, reviewed_at, id")
+    found: dict[str, list[MemoryBefore]] = {}
+    with store.read() as con:
+        for row in con.execute(sql, (json.dumps(sorted(set(ids))),)):
+            found.setdefault(row[0], []).append(
+                MemoryBefore(from_db_time(row[1]), memory_of(row[2:8]), memory_of(row[8:14])))
+    return found
