@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from emdrill.core import interview as core
 from emdrill.core.errors import InputError
 from emdrill.core.exam import (
+    Carried,
     Exam,
     UnseenForecast,
     carried,
@@ -285,6 +286,18 @@ def unseen_forecast(store: Store, cards: Sequence[Card], plan: Plan, *,
     for qid in by_date & groups.keys() - morning.keys():
         morning[qid] = (1.0, 1.0)  # (a plan made without its morning: the old figure)
     unseen = unseen_on_the_day(groups, groups, morning)
+    return forecast_unseen(exams, evidence=first_sight_evidence(store, cards,
+                                                               parameters=parameters,
+                                                               local=local),
+                           unseen=unseen)
+
+
+def first_sight_evidence(store: Store, cards: Sequence[Card], *,
+                         parameters: FacetParameters | None = None,
+                         local: tzinfo = UTC) -> Carried:
+    """What every first sight so far shows of transfer (`core.exam.carried`), each of a seen
+    group scored against the recall its best-remembered member had then (the memory its
+    answers left, from the review trail, `core.exam.first_sight_bases`)."""
     every = intent_groups(c.question for c in cards)
     seen = [c for c in cards if not c.is_new]
     sizes = Counter(every.get(c.id, c.id) for c in seen)  # only a group's second on has a base
@@ -298,7 +311,7 @@ def unseen_forecast(store: Store, cards: Sequence[Card], plan: Plan, *,
     sights = first_sight_bases(store_interview.first_sight_answers(store), every,
                                store_interview.memories_before(store, answered), answered,
                                recall)
-    return forecast_unseen(exams, evidence=carried(sights, every), unseen=unseen)
+    return carried(sights, every)
 
 
 def _buys(given: PlanInput, clock: Clock) -> tuple[Buys, ...]:
