@@ -240,6 +240,11 @@ def test_first_sights_are_scored_against_the_siblings_recall_from_the_store(
 def _after_first(store: Store) -> tuple[Memory, Memory]:
     from emdrill.store import interview as store_interview
 
-    trail = store_interview.memories_before(store, ["alpha-1"])["alpha-1"]
-    assert len(trail) == 2
-    return trail[1].intent, trail[1].story
+    first = store_interview.first_reviewed(store, ["alpha-1", "alpha-3"])
+    assert list(first) == ["alpha-1"]  # alpha-3 never answered
+    # the first review at or after a moment: its own first, and the one after day 4
+    trail = store_interview.reviews_from(store, [("alpha-1", first["alpha-1"]),
+                                                 ("alpha-1", T0 + timedelta(days=4))])
+    assert [r.at for r in trail["alpha-1"]] == [T0, T0 + timedelta(days=6)]
+    later = trail["alpha-1"][1]
+    return later.intent, later.story

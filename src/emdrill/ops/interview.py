@@ -308,10 +308,18 @@ def first_sight_evidence(store: Store, cards: Sequence[Card], *,
         return (retrievability(intent, at, local=local, parameters=facets.intent),
                 retrievability(story, at, local=local, parameters=facets.story))
 
-    sights = first_sight_bases(store_interview.first_sight_answers(store), every,
-                               store_interview.memories_before(store, answered), answered,
-                               recall)
-    return carried(sights, every)
+    sights = store_interview.first_sight_answers(store)
+    first = store_interview.first_reviewed(store, answered)
+    members: dict[str, list[str]] = {}
+    for qid in answered:
+        members.setdefault(every.get(qid, qid), []).append(qid)
+    # each answered question at its first sight, and at every later first sight of its group
+    asks = [(qid, at) for qid, at in first.items()]
+    asks += [(other, first[s.question_id]) for s in sights if s.question_id in first
+             for other in members[every.get(s.question_id, s.question_id)]
+             if other != s.question_id]
+    trails = store_interview.reviews_from(store, asks)
+    return carried(first_sight_bases(sights, every, trails, answered, recall), every)
 
 
 def _buys(given: PlanInput, clock: Clock) -> tuple[Buys, ...]:

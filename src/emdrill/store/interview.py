@@ -182,16 +182,32 @@ def histories(store: Store, facet: str) -> list[FacetHistory]:
     return result
 
 
-def memories_before(store: Store, ids: Iterable[str]) -> dict[str, list[MemoryBefore]]:
-    """Each review of the questions `ids`, oldest first per question: when, and both facets'
-    memory just before it (what the answer before it left). With the question's memory now,
-    this tells its memory at any moment (`core.exam.memory_at`)."""
-    sql = (f"SELECT question_id, reviewed_at, {memory_columns('intent_prev_')}, "
-           f"{memory_columns('story_prev_')} FROM review WHERE question_id IN "
-           "(SELECT value FROM json_each(?)) ORDER BY question_id, reviewed_at, id")
+def first_reviewed(store: Store, ids: Iterable[str]) -> dict[str, datetime]:
+    """When each of the questions `ids` was first answered (those never answered left out)."""
+    sql = ("SELECT question_id, min(reviewed_at) FROM review WHERE question_id IN "
+           "(SELECT value FROM json_each(?)) GROUP BY question_id")
+    with store.read() as con:
+        return {qid: from_db_time(at)
+                for qid, at in con.execute(sql, (json.dumps(sorted(set(ids))),))}
+
+
+def reviews_from(store: Store,
+                 asks: Iterable[tuple[str, datetime]]) -> dict[str, list[MemoryBefore]]:
+    """For each (question, moment) of `asks`, the question's first review at or after that
+    moment (when, and both facets' memory just before it), per question oldest first, each
+    review once: with the question's first review and its memory now, what
+    `core.exam.memory_at` needs for those moments, without reading the whole history."""
+    sql = (f"SELECT r.question_id, r.reviewed_at, {memory_columns('r.intent_prev_')}, "
+           f"{memory_columns('r.story_prev_')} FROM review r WHERE r.id IN "
+           "(SELECT (SELECT x.id FROM review x "
+           "WHERE x.question_id = json_extract(a.value, '$[0]') "
+           "AND x.reviewed_at >= json_extract(a.value, '$[1]') "
+           "ORDER BY x.reviewed_at, x.id LIMIT 1) FROM json_each(?) a) "
+           "ORDER BY r.question_id, r.reviewed_at, r.id")
+    pairs = json.dumps(sorted({(qid, to_db_time(at)) for qid, at in asks}))
     found: dict[str, list[MemoryBefore]] = {}
     with store.read() as con:
-        for row in con.execute(sql, (json.dumps(sorted(set(ids))),)):
+        for row in con.execute(sql, (pairs,)):
             found.setdefault(row[0], []).append(
                 MemoryBefore(from_db_time(row[1]), memory_of(row[2:8]), memory_of(row[8:14])))
     return found
