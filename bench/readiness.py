@@ -345,8 +345,10 @@ def _sit_exam(store: Store, learner: TransferLearner, at: datetime, *, count: in
         intent_ok = dice.random() < learner.unseen(qid, "intent", at, INTENT_CHANCE)
         story_ok = dice.random() < learner.unseen(qid, "story", at, STORY_CHANCE)
         wrong = (offer.right_index + 1) % len(offer.shown)
+        passing = {slot, *offer.card.question.also}  # a slot the exam marks right
+        miss = next(s for s in range(1, 9) if s not in passing)
         replies.append(exam_ops.Reply(offer.right_index if intent_ok else wrong,
-                                      slot if story_ok else slot % 8 + 1))
+                                      slot if story_ok else miss))
         learner.learn(qid, offer.card.family, "intent", intent_ok, at)
         learner.learn(qid, offer.card.family, "story", story_ok, at)
     exam_ops.record(store, clock, offers, replies)
