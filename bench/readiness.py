@@ -66,15 +66,15 @@ from emdrill.core.exam import (
     PRIOR_TRANSFER,
     STORY_CHANCE,
     Carried,
-    carried,
     forecast_unseen,
     share_known_at_date,
+    unseen_on_the_day,
 )
 from emdrill.core.groups import group_count, intent_groups
-from emdrill.core.scheduler import Rating, retrievability
+from emdrill.core.scheduler import FacetParameters, Rating, retrievability
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card
-from emdrill.ops import decks, grading, opening, simulation
+from emdrill.ops import decks, grading, opening, optimize, simulation
 from emdrill.ops import exam as exam_ops
 from emdrill.ops import interview as plan_ops
 from emdrill.ops.drill import Pick, Session
@@ -151,6 +151,7 @@ class Outcome:
     interval: tuple[float, float] = (0.0, 1.0)  # the day-5 intent forecast's low-high
     share: float = 0.0  # the day-5 forecast's share of unseen questions of a known intent
     chances: list[float] = field(default_factory=list)  # the intent chance per exam question
+    story_chances: list[float] = field(default_factory=list)  # the slot's, likewise
 
 
 def _share_known(cards: Sequence[Card], groups: dict[str, str],
@@ -160,18 +161,26 @@ def _share_known(cards: Sequence[Card], groups: dict[str, str],
     return share_known_at_date(groups, groups, seen_by_date=by_date)
 
 
+def clock_parameters(store: Store) -> FacetParameters:
+    """The FSRS parameters `interview` reads (the fitted ones once in force)."""
+    return optimize.in_force(store)
+
+
 def _family_forecast(store: Store, cards: Sequence[Card], groups: dict[str, str],
                      outlook: plan_ops.InterviewOutlook) -> dict[str, float]:
     """Per family, the day-5 forecast the way `interview` makes the overall one: the same
-    first sights, the family's share of unseen questions whose group the plan will have seen."""
-    evidence = carried(store_interview.first_sight_answers(store), groups)
-    by_date = {c.id for c in cards if not c.is_new} | {c.id for c in outlook.plan.introduce}
+    first sights, over the family's questions still unseen on the day (each with its group's
+    recall on the morning, `core.exam.unseen_on_the_day`)."""
+    evidence = plan_ops.first_sight_evidence(store, cards, parameters=clock_parameters(store),
+                                             local=UTC)
     by: dict[str, list[str]] = defaultdict(list)
     for c in cards:
         by[c.family].append(c.id)
-    return {f: forecast_unseen([], seen_share=share_known_at_date(ids, groups,
-                                                                  seen_by_date=by_date),
-                               evidence=evidence).intent
+    morning = outlook.plan.morning
+    return {f: forecast_unseen([], evidence=evidence,
+                               unseen=unseen_on_the_day(
+                                   ids, groups, {q: r for q, r in morning.items()
+                                                 if q in set(ids)})).intent
             for f, ids in by.items()}
 
 
@@ -286,8 +295,10 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
                             store, store_cards.load_cards(store), groups, outlook)
                         source = outlook.forecast_unseen.source
                         share = _share_known(store_cards.load_cards(store), groups, outlook)
-                        answers = store_interview.first_sight_answers(store)
-                        sights, evidence = len(answers), carried(answers, groups)
+                        sights = len(store_interview.first_sight_answers(store))
+                        evidence = plan_ops.first_sight_evidence(
+                            store, store_cards.load_cards(store),
+                            parameters=clock_parameters(store), local=UTC)
             cards = store_cards.load_cards(store)
             seen = {groups.get(c.id, c.id) for c in cards if not c.is_new}
             morning = Clock(now=interview_at - timedelta(minutes=30), local=UTC)
@@ -317,7 +328,7 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
                    expected=(_mean(expected[0]), _mean(expected[1])), source=source,
                    first_sights=sights, evidence=evidence, carry=carry,
                    planned=planned.plan.groups_at_date, step_day=step_day, share=share,
-                   interval=interval, chances=expected[0],
+                   interval=interval, chances=expected[0], story_chances=expected[1],
                    reviewed=sum(len(d) >= 2 for d in days_answered.values()), kinds=kinds)
 
 
@@ -334,8 +345,10 @@ def _sit_exam(store: Store, learner: TransferLearner, at: datetime, *, count: in
         intent_ok = dice.random() < learner.unseen(qid, "intent", at, INTENT_CHANCE)
         story_ok = dice.random() < learner.unseen(qid, "story", at, STORY_CHANCE)
         wrong = (offer.right_index + 1) % len(offer.shown)
+        passing = {slot, *offer.card.question.also}  # a slot the exam marks right
+        miss = next(s for s in range(1, 9) if s not in passing)
         replies.append(exam_ops.Reply(offer.right_index if intent_ok else wrong,
-                                      slot if story_ok else slot % 8 + 1))
+                                      slot if story_ok else miss))
         learner.learn(qid, offer.card.family, "intent", intent_ok, at)
         learner.learn(qid, offer.card.family, "story", story_ok, at)
     exam_ops.record(store, clock, offers, replies)
@@ -398,9 +411,9 @@ def _carry(outcomes: Sequence[Outcome]) -> None:
     carry = [c for o in outcomes for c in o.carry]
     true_known = [t for seen, t in carry if seen]
     true_new = [t for seen, t in carry if not seen]
-    print(f"intent carry-over T on day {FORECAST_DAY}: known intent "
-          f"{_mean([t.transfer(PRIOR_TRANSFER) for t in known]):.2f} from "
-          f"{_mean([t.answers for t in known]):.1f} first sights, new intent "
+    print(f"intent carry-over on day {FORECAST_DAY}: known intent, rate K per remembered "
+          f"sibling {_mean([t.transfer(PRIOR_TRANSFER) for t in known]):.2f} (the learner's: "
+          f"--sibling) from {_mean([t.answers for t in known]):.1f} first sights, new intent "
           f"{_mean([t.transfer(PRIOR_NEW_GROUP) for t in new]):.2f} from "
           f"{_mean([t.answers for t in new]):.1f}; on the exam: "
           f"{len(true_known) / max(1, len(carry)):.0%} of its questions a known intent, "
@@ -440,18 +453,49 @@ def _within_dice(chances: Sequence[float], forecast: float, *, points: float = 1
                if n and abs(100 * (k / n - forecast)) <= points + 1e-9)
 
 
+EXAM_LENGTHS = (10, 20, 30, 40, 60, 80)  # questions, for what an exam's dice allow
+
+
 def _dice_ceiling(outcomes: Sequence[Outcome]) -> None:
-    """What the exam's dice alone allow: the seeds a forecast equal to each seed's expected
-    exam would have within 10 points of the dice, and the day-5 forecast's own figure, both
-    as the mean over the dice (not one draw)."""
+    """What the exam's dice alone allow. An oracle forecast, equal to each seed's expected
+    exam (the learner's true chance on the exam's questions), set against the measured exam:
+    how many seeds it has within 10 points on the dice drawn, and on average over the dice;
+    the day-5 forecast's own average over the dice; then the same at longer exams (the
+    seed's questions asked again and again, so the expected score stays), to find the
+    length at which "within 10 of the measured exam" is in reach per seed."""
     n = len(outcomes)
-    oracle = sum(_within_dice(o.chances, o.expected[0]) for o in outcomes)
-    ours = sum(_within_dice(o.chances, o.forecast["day5"][0]) for o in outcomes)
-    spread = _mean([100 * (sum(c * (1 - c) for c in o.chances) / len(o.chances) ** 2) ** 0.5
-                    for o in outcomes if o.chances])
-    print(f"the exam's dice (intent): {spread:.1f} points either way (one sd); within 10 of "
-          f"them, on average over the dice: the expected exam itself {oracle:.1f}/{n}, the "
-          f"day-{FORECAST_DAY} forecast {ours:.1f}/{n}")
+    def chances(o: Outcome, i: int) -> list[float]:
+        return o.chances if i == 0 else o.story_chances
+
+    facets = (("intent", 0), ("slot", 1))
+    for facet, i in facets:
+        measured = [_mean([float(a[1 + i]) for a in o.exam]) for o in outcomes]
+        drawn = sum(abs(o.expected[i] - m) <= 0.1 + 1e-9
+                    for o, m in zip(outcomes, measured, strict=True))
+        oracle = sum(_within_dice(chances(o, i), o.expected[i]) for o in outcomes)
+        ours = sum(_within_dice(chances(o, i), o.forecast["day5"][i]) for o in outcomes)
+        spread = _mean([100 * (sum(c * (1 - c) for c in chances(o, i))
+                               / len(chances(o, i)) ** 2) ** 0.5
+                        for o in outcomes if chances(o, i)])
+        print(f"the exam's dice ({facet}): {spread:.1f} points either way (one sd); within 10 "
+              f"of the measured exam: the oracle (the expected exam itself) {drawn}/{n} on "
+              f"these dice, {oracle:.1f}/{n} on average over the dice; the day-{FORECAST_DAY} "
+              f"forecast {ours:.1f}/{n} on average")
+    print("exam length: seeds within 10 of the measured exam, on average over the dice "
+          f"(of {n})")
+    print(f"  {'questions':<14}" + "".join(f"{q:>6}" for q in EXAM_LENGTHS))
+    for facet, i in facets:
+        for label in ("oracle", f"day-{FORECAST_DAY}"):
+            row = [sum(_within_dice(_longer(chances(o, i), q),
+                                    o.expected[i] if label == "oracle" else o.forecast["day5"][i])
+                       for o in outcomes)
+                   for q in EXAM_LENGTHS]
+            print(f"  {facet + ' ' + label:<14}" + "".join(f"{v:>6.1f}" for v in row))
+
+
+def _longer(chances: Sequence[float], questions: int) -> list[float]:
+    """An exam of `questions` drawn like this one: its questions asked in turn."""
+    return [chances[k % len(chances)] for k in range(questions)] if chances else []
 
 
 def _interval(outcomes: Sequence[Outcome]) -> None:

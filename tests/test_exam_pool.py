@@ -98,7 +98,7 @@ def test_interview_json_counts_groups_and_the_exams(store: Store) -> None:
     from typer.testing import CliRunner
 
     from emdrill.cli.main import app
-    from emdrill.core.exam import INTENT_CHANCE, forecast_unseen
+    from emdrill.core.exam import INTENT_CHANCE, STORY_CHANCE, forecast_unseen
 
     interview.set_interview(store, _clock(), "2026-03-12")
     store.close()
@@ -107,15 +107,17 @@ def test_interview_json_counts_groups_and_the_exams(store: Store) -> None:
     assert data["groups"] == {"in_scope": 7, "seen": 0}
     assert data["exam"] is None
     # nothing answered yet: the stated prior, for a question unseen on the day whose group
-    # the plan will have seen by then (here: the pool's, every other member introduced)
-    prior = forecast_unseen([], seen_share=1.0)
-    assert data["forecast_unseen"] == {"intent": round(prior.intent, 4),
-                                       "story": round(prior.story, 4), "measured": False,
-                                       "source": "prior",
-                                       "low": round(prior.low, 4), "high": round(prior.high, 4),
-                                       "story_low": round(prior.story_low, 4),
-                                       "story_high": round(prior.story_high, 4)}
-    assert prior.intent > INTENT_CHANCE
+    # the plan will have seen by then (here: the pool's, every other member introduced),
+    # times the recall the plan predicts for those members on the morning (under 1)
+    full = forecast_unseen([], seen_share=1.0)  # the prior with every sibling fully recalled
+    got = data["forecast_unseen"]
+    assert set(got) == {"intent", "story", "measured", "source", "low", "high", "story_low",
+                        "story_high"}
+    assert (got["measured"], got["source"]) == (False, "prior")
+    assert INTENT_CHANCE < got["intent"] < full.intent
+    assert STORY_CHANCE < got["story"] < full.story
+    assert got["low"] < got["intent"] < got["high"]
+    assert got["story_low"] < got["story"] < got["story_high"]
     for _ in range(2):  # two exams of two questions
         sat = runner.invoke(app, ["exam", "-n", "2", "--json"], input="a\n1\na\n1\n")
         assert sat.exit_code == 0, sat.output

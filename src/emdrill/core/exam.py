@@ -9,12 +9,13 @@ from __future__ import annotations
 import math
 import random
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import NamedTuple
 
 from emdrill.core.plan import DEFAULT_FIRST_SIGHT, front_days
+from emdrill.core.scheduler import Memory
 from emdrill.core.types import Card
 
 EXAM_QUESTIONS = 10  # about as many as a loop asks, and enough for an interval of use
@@ -153,13 +154,17 @@ class Exam:
 
 # The forecast for an unseen question (docs/interview.md, "The forecast for unseen questions").
 # A question never seen is decoded with  chance + (1 - chance) x T, T being how much of what
-# the user knows carries over to it: T_known for a question whose intent group has a member
-# seen, T_new for one whose group has none. The stated prior: T_known = PRIOR_TRANSFER (a
-# decoded intent carries over to a new wording three times in five: the middle of the range
-# from weak to strong transfer, so the shrinkage costs least at either end; docs/interview.md,
-# Evidence), T_new = 0 (a guess).
+# the user knows carries over to it. For a question whose intent group has a member seen,
+# T = K x R: the rate K at which a remembered sibling carries over, times R, the predicted
+# recall (of that facet) of the group's best-remembered seen member when the question is
+# asked: a sibling forgotten by the morning carries nothing. For a question whose group has
+# none, T = T_new, a flat rate. Per facet (intent, story), each its own K and T_new. The
+# stated prior: K = PRIOR_TRANSFER (a remembered intent carries over to a new wording three
+# times in five: the middle of the range from weak to strong transfer, so the shrinkage costs
+# least at either end; docs/interview.md, Evidence), T_new = 0 (a guess).
 # Every first sight is an answer to a never-seen question, so the user's first sights
-# measure T; the prior counts as PRIOR_ANSWERS first sights of each kind.
+# measure K (against the sibling's recall at that moment) and T_new; the prior counts as
+# PRIOR_ANSWERS first sights of each kind, each with a sibling fully recalled.
 PRIOR_TRANSFER = 0.6
 PRIOR_NEW_GROUP = 0.0
 PRIOR_ANSWERS = 5
@@ -183,33 +188,49 @@ class FirstSight:
     picked: bool = False
     named: bool = False
     family: str = ""
+    # The predicted recall, at this first sight, of the best-remembered question of its intent
+    # group seen before it, per facet (`sibling_recall`); 1.0 when not worked out.
+    intent_base: float = 1.0
+    story_base: float = 1.0
 
 
 @dataclass(frozen=True)
 class SightTally:
-    """First sights of one kind and the sum of their transfer scores: an answer right with
-    chance `g` without help scores (right - g) / (1 - g), whose mean is T."""
+    """First sights of one kind and the sums that fit their rate: an answer right with chance
+    `g` without help scores y = (right - g) / (1 - g), whose mean is K x r, r being what it
+    could carry over from (the sibling's recall then; 1 for a flat rate). K is fitted as a
+    line through the origin, y against r: K = sum(y r) / sum(r^2), the prior counted as
+    answers with r = 1."""
 
     answers: int = 0
-    score: float = 0.0
-    odds: float = 0.0  # the sum of g / (1 - g) over the answers: their spread (`variance`)
+    score: float = 0.0  # the sum of y r
+    odds: float = 0.0  # the sum of r^2 g / (1 - g): their spread (`variance`)
+    leverage: float | None = None  # the sum of r^2 (None: every r was 1, so `answers`)
 
-    def add(self, right: bool, guess: float) -> SightTally:
-        return SightTally(self.answers + 1, self.score + (float(right) - guess) / (1 - guess),
-                          self.odds + guess / (1 - guess))
+    @property
+    def weight(self) -> float:
+        return float(self.answers) if self.leverage is None else self.leverage
+
+    def add(self, right: bool, guess: float, base: float = 1.0) -> SightTally:
+        r = min(1.0, max(0.0, base))
+        return SightTally(self.answers + 1,
+                          self.score + r * (float(right) - guess) / (1 - guess),
+                          self.odds + r * r * guess / (1 - guess),
+                          None if self.leverage is None and r == 1.0
+                          else self.weight + r * r)
 
     def transfer(self, prior: float, *, weight: int = PRIOR_ANSWERS) -> float:
-        """T, the prior counted as `weight` answers, between 0 and 1."""
-        return min(1.0, max(0.0, (weight * prior + self.score) / (weight + self.answers)))
+        """K (T for a flat rate), the prior counted as `weight` answers, between 0 and 1."""
+        return min(1.0, max(0.0, (weight * prior + self.score) / (weight + self.weight)))
 
     def variance(self, prior: float, *, guess: float, weight: int = PRIOR_ANSWERS) -> float:
-        """How far T may be off: an answer right with chance p = g + (1 - g) T scores with a
-        variance of (1 - T)(g / (1 - g) + T); the prior counts as `weight` answers of the
-        exam's own `guess`, uncertainty included, so with no answer T is as unsure as
-        `weight` picks would leave it."""
+        """How far K may be off: an answer right with chance p = g + (1 - g) T scores with a
+        variance of (1 - T)(g / (1 - g) + T), T taken as K here; the prior counts as
+        `weight` answers of the exam's own `guess`, uncertainty included, so with no answer
+        K is as unsure as `weight` picks would leave it."""
         t = self.transfer(prior, weight=weight)
-        spread = (1 - t) * (weight * (guess / (1 - guess) + t) + self.odds + self.answers * t)
-        return spread / (weight + self.answers) ** 2
+        spread = (1 - t) * (weight * (guess / (1 - guess) + t) + self.odds + self.weight * t)
+        return spread / (weight + self.weight) ** 2
 
 
 @dataclass(frozen=True)
@@ -243,12 +264,15 @@ def carried(sights: Iterable[FirstSight], groups: Mapping[str, str]) -> Carried:
         if sight.family not in started:  # (a group lies within one family)
             started.add(sight.family)
             continue
+        known = kind == "known"  # only a seen sibling gives a recall to carry over from
         if sight.intent is not None:
             guess = INTENT_CHANCE if sight.picked else SELF_GRADE_GUESS
-            tallies[f"intent_{kind}"] = tallies[f"intent_{kind}"].add(sight.intent, guess)
+            tallies[f"intent_{kind}"] = tallies[f"intent_{kind}"].add(
+                sight.intent, guess, sight.intent_base if known else 1.0)
         if sight.story is not None:
             guess = STORY_CHANCE if sight.named else SELF_GRADE_GUESS
-            tallies[f"story_{kind}"] = tallies[f"story_{kind}"].add(sight.story, guess)
+            tallies[f"story_{kind}"] = tallies[f"story_{kind}"].add(
+                sight.story, guess, sight.story_base if known else 1.0)
     return Carried(**tallies)
 
 
@@ -268,12 +292,23 @@ class UnseenForecast(NamedTuple):
     story_high: float = 1.0
 
 
-def forecast_unseen(exams: Sequence[Exam], *, seen_share: float,
-                    evidence: Carried | None = None) -> UnseenForecast:
+class UnseenQuestion(NamedTuple):
+    """A question still unseen on the day: whether its intent group has a member seen by
+    then (`known`), and that group's best predicted recall on the morning, per facet."""
+
+    known: bool
+    intent_base: float = 1.0
+    story_base: float = 1.0
+
+
+def forecast_unseen(exams: Sequence[Exam], *, seen_share: float = 1.0,
+                    evidence: Carried | None = None,
+                    unseen: Sequence[UnseenQuestion] = ()) -> UnseenForecast:
     """The forecast for an unseen question on the day: from the user's exams (pooled over
     every answer) once EXAMS_TO_MEASURE exist; before that the prior moved by the first
-    sights' `evidence`, for an unseen question whose group is seen with chance `seen_share`
-    (the share the plan will have reached by the date)."""
+    sights' `evidence`, averaged over the questions `unseen` on the day (each K x its
+    group's recall on the morning, or T_new). Without them, for an unseen question whose
+    group is seen with chance `seen_share`, its sibling fully recalled."""
     if len(exams) >= EXAMS_TO_MEASURE:
         total = sum(e.questions for e in exams)
         if total:
@@ -283,21 +318,106 @@ def forecast_unseen(exams: Sequence[Exam], *, seen_share: float,
                                   *likely(decoded, total), *likely(named, total))
     found = evidence or Carried()
     share = min(1.0, max(0.0, seen_share))
+    mix = list(unseen)
 
-    def chance(base: float, known: SightTally, new: SightTally) -> tuple[float, float, float]:
-        """The chance, and its interval: T's two parts weighed by the day's mix."""
-        t = (share * known.transfer(PRIOR_TRANSFER)
-             + (1 - share) * new.transfer(PRIOR_NEW_GROUP))
-        spread = math.sqrt(share ** 2 * known.variance(PRIOR_TRANSFER, guess=base)
-                           + (1 - share) ** 2 * new.variance(PRIOR_NEW_GROUP, guess=base))
-        middle = base + (1 - base) * t
+    def chance(base: float, known: SightTally, new: SightTally,
+               recall: list[float] | None) -> tuple[float, float, float]:
+        """The chance, and its interval: the mean over the day's unseen questions; K's and
+        T_new's uncertainty carried through their share of it."""
+        k = known.transfer(PRIOR_TRANSFER)
+        t_new = new.transfer(PRIOR_NEW_GROUP)
+        if recall is None:  # no mix given: `share` of known groups, fully recalled
+            pull, rest = share, 1 - share
+            middle = base + (1 - base) * (share * k + rest * t_new)
+        else:
+            pull = sum(r for r in recall if r >= 0) / len(recall)  # the mean of R (0 if new)
+            rest = sum(r < 0 for r in recall) / len(recall)
+            middle = sum(base + (1 - base) * (min(1.0, k * r) if r >= 0 else t_new)
+                         for r in recall) / len(recall)
+        spread = math.sqrt(pull ** 2 * known.variance(PRIOR_TRANSFER, guess=base)
+                           + rest ** 2 * new.variance(PRIOR_NEW_GROUP, guess=base))
         margin = LIKELY_Z * (1 - base) * spread
         return middle, max(base, middle - margin), min(1.0, middle + margin)
 
-    intent, low, high = chance(INTENT_CHANCE, found.intent_known, found.intent_new)
-    story, story_low, story_high = chance(STORY_CHANCE, found.story_known, found.story_new)
+    intent_r = [q.intent_base if q.known else -1.0 for q in mix] if mix else None
+    story_r = [q.story_base if q.known else -1.0 for q in mix] if mix else None
+    intent, low, high = chance(INTENT_CHANCE, found.intent_known, found.intent_new, intent_r)
+    story, story_low, story_high = chance(STORY_CHANCE, found.story_known, found.story_new,
+                                          story_r)
     return UnseenForecast(intent, story, False, "first sights" if found.answers else "prior",
                           low, high, story_low, story_high)
+
+
+class MemoryBefore(NamedTuple):
+    """A review of a question: when, and both facets' memory just before it."""
+
+    at: datetime
+    intent: Memory
+    story: Memory
+
+
+def memory_at(trail: Sequence[MemoryBefore], now: tuple[Memory, Memory],
+              at: datetime) -> tuple[Memory, Memory] | None:
+    """A question's memory (intent, story) at `at` from its reviews oldest first (`trail`)
+    and its memory `now`: what its last answer before `at` left, which is the memory before
+    the answer after it, or the one now. None when it had not been answered by then."""
+    later = [r for r in trail if r.at >= at]
+    if len(later) == len(trail):
+        return None
+    return (later[0].intent, later[0].story) if later else now
+
+
+def first_sight_bases(sights: Sequence[FirstSight], groups: Mapping[str, str],
+                      trails: Mapping[str, Sequence[MemoryBefore]],
+                      now: Mapping[str, tuple[Memory, Memory]],
+                      recall: Callable[[Memory, Memory, datetime], tuple[float, float]],
+                      ) -> list[FirstSight]:
+    """`sights` (one per question, oldest first, each with its time in `trails`) with the
+    best recall, at each first sight, of a question of its group answered before it
+    (`recall(intent, story, at)`), facet by facet; a first sight of a new group is left as
+    it is."""
+    members: dict[str, list[str]] = defaultdict(list)
+    for qid in now:
+        members[groups.get(qid, qid)].append(qid)
+    result = []
+    for sight in sights:
+        trail = trails.get(sight.question_id)
+        if not trail:
+            result.append(sight)
+            continue
+        at = trail[0].at
+        found = []
+        for other in members[groups.get(sight.question_id, sight.question_id)]:
+            if other == sight.question_id:
+                continue
+            memory = memory_at(trails.get(other, ()), now[other], at)
+            if memory is not None:
+                found.append(recall(*memory, at))
+        result.append(sight if not found else replace(
+            sight, intent_base=max(r[0] for r in found), story_base=max(r[1] for r in found)))
+    return result
+
+
+def unseen_on_the_day(scope: Iterable[str], groups: Mapping[str, str],
+                      morning: Mapping[str, tuple[float, float]]) -> list[UnseenQuestion]:
+    """The questions of `scope` not in `morning` (the predicted recall on the morning of
+    every question seen or introduced by then), each with its group's best recall there.
+    When the plan sees them all, one new wording of every group."""
+    ids = list(scope)
+    best: dict[str, tuple[float, float]] = {}
+    for qid, (i, s) in morning.items():
+        group = groups.get(qid, qid)
+        old = best.get(group, (0.0, 0.0))
+        best[group] = (max(old[0], i), max(old[1], s))
+
+    def question(group: str) -> UnseenQuestion:
+        r = best.get(group)
+        return UnseenQuestion(False) if r is None else UnseenQuestion(True, *r)
+
+    unseen = [q for q in ids if q not in morning]
+    if not unseen:
+        return [question(g) for g in sorted({groups.get(q, q) for q in ids})]
+    return [question(groups.get(q, q)) for q in unseen]
 
 
 # The plan's exam step (docs/interview.md, "The plan's exam"). At a few minutes a day the

@@ -136,6 +136,8 @@ class Plan:
     reviews_each: int = 0  # reviews on later days before the date the last new question gets
     write_slots: tuple[int, ...] = ()  # story slots the plan's new questions need, unwritten
     intro_day: tuple[int, ...] = ()  # plan day (0: today) each of `introduce` is first seen
+    # predicted recall (intent, story) on the morning of every question seen or introduced
+    morning: Mapping[str, tuple[float, float]] = field(default_factory=dict, compare=False)
 
     @property
     def unseen_at_date(self) -> int:
@@ -346,6 +348,7 @@ def make_plan(given: PlanInput) -> Plan:
         reviews_each=_reviews_after(loads.fresh, given.days_left, days[-1] if days else None),
         write_slots=_write_slots(introduce, given.story_slots),
         intro_day=tuple(days[:len(introduce)]),
+        morning=recall,
     )
 
 

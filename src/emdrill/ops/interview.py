@@ -4,20 +4,23 @@ grade path take from it while it is active. The arithmetic is `core.plan`, the f
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from emdrill.core import interview as core
 from emdrill.core.errors import InputError
 from emdrill.core.exam import (
+    Carried,
     Exam,
     UnseenForecast,
     carried,
     exam_pool,
     exam_step,
+    first_sight_bases,
     forecast_unseen,
-    share_known_at_date,
+    unseen_on_the_day,
 )
 from emdrill.core.groups import group_count, intent_groups, seen_groups
 from emdrill.core.interview import Interview, InterviewScope
@@ -33,7 +36,7 @@ from emdrill.core.plan import (
     make_plan,
     narrower,
 )
-from emdrill.core.scheduler import FacetParameters, Memory
+from emdrill.core.scheduler import FacetParameters, Memory, retrievability
 from emdrill.core.settings import Settings
 from emdrill.core.story_bank import SlotCoverage
 from emdrill.core.story_bank import coverage as bank_coverage
@@ -259,7 +262,8 @@ def outlook(store: Store, clock: Clock, prefs: Settings, *,
     found = InterviewOutlook(booked, plan, {f.slug: f.name for f in store_decks.families(store)},
                     tuple(row for row in bank.empty if row.questions), prefs.minutes,
                     prefs.interview_target, count, len(seen), exams[-1] if exams else None,
-                    unseen_forecast(store, cards, plan, groups=groups, exams=exams),
+                    unseen_forecast(store, cards, plan, groups=groups, exams=exams,
+                                    parameters=given.parameters, local=clock.local),
                     per_drill=recent.pace(store).per_drill(prefs.minutes),
                     slot_names={n: s.name for n, s in slots.items()},
                     exam_step=step_exam(store, clock))
@@ -268,17 +272,54 @@ def outlook(store: Store, clock: Clock, prefs: Settings, *,
 
 
 def unseen_forecast(store: Store, cards: Sequence[Card], plan: Plan, *,
-                    groups: Mapping[str, str], exams: Sequence[Exam]) -> UnseenForecast:
+                    groups: Mapping[str, str], exams: Sequence[Exam],
+                    parameters: FacetParameters | None = None,
+                    local: tzinfo = UTC) -> UnseenForecast:
     """The forecast for an unseen question on the day (`core.exam.forecast_unseen`): the
     exams once two exist, else the prior moved by every first sight so far (split by whether
-    the question's intent group had been seen), for a question still unseen on the day
-    whose group the plan will have seen by then with the share `share_known_at_date` gives.
+    the question's intent group had been seen; a seen group's scored against the recall its
+    best-remembered member had then), averaged over the questions still unseen on the day,
+    each with its group's best predicted recall on the morning (`plan.morning`).
     `groups`: the scope's intent groups (every question in scope, the exam pool included)."""
+    morning = {qid: r for qid, r in plan.morning.items() if qid in groups}
     by_date = {c.id for c in cards if not c.is_new} | {c.id for c in plan.introduce}
-    share = share_known_at_date(groups, groups, seen_by_date=by_date)
-    evidence = carried(store_interview.first_sight_answers(store),
-                       intent_groups(c.question for c in cards))
-    return forecast_unseen(exams, seen_share=share, evidence=evidence)
+    for qid in by_date & groups.keys() - morning.keys():
+        morning[qid] = (1.0, 1.0)  # (a plan made without its morning: the old figure)
+    unseen = unseen_on_the_day(groups, groups, morning)
+    return forecast_unseen(exams, evidence=first_sight_evidence(store, cards,
+                                                               parameters=parameters,
+                                                               local=local),
+                           unseen=unseen)
+
+
+def first_sight_evidence(store: Store, cards: Sequence[Card], *,
+                         parameters: FacetParameters | None = None,
+                         local: tzinfo = UTC) -> Carried:
+    """What every first sight so far shows of transfer (`core.exam.carried`), each of a seen
+    group scored against the recall its best-remembered member had then (the memory its
+    answers left, from the review trail, `core.exam.first_sight_bases`)."""
+    every = intent_groups(c.question for c in cards)
+    seen = [c for c in cards if not c.is_new]
+    sizes = Counter(every.get(c.id, c.id) for c in seen)  # only a group's second on has a base
+    answered = {c.id: (c.intent, c.story) for c in seen if sizes[every.get(c.id, c.id)] > 1}
+    facets = parameters or FacetParameters()
+
+    def recall(intent: Memory, story: Memory, at: datetime) -> tuple[float, float]:
+        return (retrievability(intent, at, local=local, parameters=facets.intent),
+                retrievability(story, at, local=local, parameters=facets.story))
+
+    sights = store_interview.first_sight_answers(store)
+    first = store_interview.first_reviewed(store, answered)
+    members: dict[str, list[str]] = {}
+    for qid in answered:
+        members.setdefault(every.get(qid, qid), []).append(qid)
+    # each answered question at its first sight, and at every later first sight of its group
+    asks = [(qid, at) for qid, at in first.items()]
+    asks += [(other, first[s.question_id]) for s in sights if s.question_id in first
+             for other in members[every.get(s.question_id, s.question_id)]
+             if other != s.question_id]
+    trails = store_interview.reviews_from(store, asks)
+    return carried(first_sight_bases(sights, every, trails, answered, recall), every)
 
 
 def _buys(given: PlanInput, clock: Clock) -> tuple[Buys, ...]:

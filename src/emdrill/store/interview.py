@@ -6,13 +6,22 @@ only in the functions that write.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from datetime import datetime
 
-from emdrill.core.exam import FirstSight
+from emdrill.core.exam import FirstSight, MemoryBefore
 from emdrill.core.fitting import FacetHistory, StoredFit
 from emdrill.core.interview import Interview, InterviewScope
 from emdrill.store import health
-from emdrill.store.codec import from_db_time, json_list, to_db_time, to_json_list
+from emdrill.store.codec import (
+    from_db_time,
+    json_list,
+    memory_columns,
+    memory_of,
+    to_db_time,
+    to_json_list,
+)
 from emdrill.store.db import Store
 
 # ---------------------------------------------------------------- the interview
@@ -171,3 +180,34 @@ def histories(store: Store, facet: str) -> list[FacetHistory]:
                 result.append(FacetHistory(question_id, []))
             result[-1].reviews.append((from_db_time(at), int(rating)))
     return result
+
+
+def first_reviewed(store: Store, ids: Iterable[str]) -> dict[str, datetime]:
+    """When each of the questions `ids` was first answered (those never answered left out)."""
+    sql = ("SELECT question_id, min(reviewed_at) FROM review WHERE question_id IN "
+           "(SELECT value FROM json_each(?)) GROUP BY question_id")
+    with store.read() as con:
+        return {qid: from_db_time(at)
+                for qid, at in con.execute(sql, (json.dumps(sorted(set(ids))),))}
+
+
+def reviews_from(store: Store,
+                 asks: Iterable[tuple[str, datetime]]) -> dict[str, list[MemoryBefore]]:
+    """For each (question, moment) of `asks`, the question's first review at or after that
+    moment (when, and both facets' memory just before it), per question oldest first, each
+    review once: with the question's first review and its memory now, what
+    `core.exam.memory_at` needs for those moments, without reading the whole history."""
+    sql = (f"SELECT r.question_id, r.reviewed_at, {memory_columns('r.intent_prev_')}, "
+           f"{memory_columns('r.story_prev_')} FROM review r WHERE r.id IN "
+           "(SELECT (SELECT x.id FROM review x "
+           "WHERE x.question_id = json_extract(a.value, '$[0]') "
+           "AND x.reviewed_at >= json_extract(a.value, '$[1]') "
+           "ORDER BY x.reviewed_at, x.id LIMIT 1) FROM json_each(?) a) "
+           "ORDER BY r.question_id, r.reviewed_at, r.id")
+    pairs = json.dumps(sorted({(qid, to_db_time(at)) for qid, at in asks}))
+    found: dict[str, list[MemoryBefore]] = {}
+    with store.read() as con:
+        for row in con.execute(sql, (pairs,)):
+            found.setdefault(row[0], []).append(
+                MemoryBefore(from_db_time(row[1]), memory_of(row[2:8]), memory_of(row[8:14])))
+    return found
