@@ -305,3 +305,29 @@ def test_other_failures_to_switch_to_wal_are_not_retried(tmp_path: Path) -> None
     with pytest.raises(sqlite3.OperationalError, match="full"):
         _into_wal(con, pause=0)
     assert isinstance(con, Full) and con.refusals == 1  # asked once
+
+
+def test_a_read_only_store_reads_and_never_writes(tmp_path: Path, store: Store) -> None:
+    """`open_read_only` (suggest, completion, the full check): reads go through the Store,
+    a write through it is refused before SQL runs, and SQLite refuses one below it too."""
+    from emdrill.store.db import open_current, open_read_only
+    from emdrill.store.names import question_names
+
+    empty = tmp_path / "e.db"
+    assert open_current(empty) is None  # no file: the full open creates it
+    open_store(empty).close()
+    assert open_current(empty) is None  # current but empty: the full open loads the decks
+    expected = store_cards.stored_settings(store)
+    reader = open_current(store.path)
+    assert reader is not None and reader.read_only
+    with pytest.raises(RuntimeError, match="read-only"), reader.transact("save a setting"):
+        pass
+    with pytest.raises(StoreError, match=str(store.path.name)), reader.read() as con:
+        con.execute("INSERT INTO setting (key, value) VALUES ('minutes', '7')")
+    reader.close()
+    again = open_read_only(store.path)
+    assert store_cards.stored_settings(again) == expected
+    again.close()
+    ids, families = question_names(store.path)
+    assert "alpha-1" in ids and "beta-1" in ids and families == sorted(set(families))
+    assert question_names(tmp_path / "none.db") == ([], [])
