@@ -16,18 +16,16 @@ from emdrill.core.types import Card, ReviewRecord
 from emdrill.store import set_aside, tallies
 from emdrill.store.codec import (
     MEMORY_COLUMNS,
+    QUESTION_COLUMNS,
     from_db_time,
     memory_columns,
     memory_of,
     memory_values,
+    question_columns,
+    question_of,
     to_db_time,
 )
 from emdrill.store.db import Store
-from emdrill.store.rows import (
-    QUESTION_COLUMNS,
-    question_columns,
-    question_of,
-)
 
 if TYPE_CHECKING:
     from emdrill.core.decode import IntentChoice
