@@ -35,7 +35,6 @@ LAZY: dict[tuple[str, str], str] = {
     ("emdrill.store.cards", "emdrill.store.tables"): _ORM,
     ("emdrill.store.interview", "emdrill.store.tables"): _ORM,
     ("emdrill.store.practice", "emdrill.store.tables"): _ORM,
-    ("emdrill.store.stories", "emdrill.store.tables"): _ORM,
     ("emdrill.store.migrations", "emdrill.store.memories"):
         "migration 10's recompute, only when a file from before it is opened",
     ("emdrill.store.cards", "emdrill.store.practice"):
