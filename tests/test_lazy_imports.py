@@ -34,7 +34,6 @@ LAZY: dict[tuple[str, str], str] = {
         "the table models a session works on, imported with the ORM engine (Store._orm)",
     ("emdrill.store.cards", "emdrill.store.tables"): _ORM,
     ("emdrill.store.interview", "emdrill.store.tables"): _ORM,
-    ("emdrill.store.practice", "emdrill.store.tables"): _ORM,
     ("emdrill.store.migrations", "emdrill.store.memories"):
         "migration 10's recompute, only when a file from before it is opened",
     ("emdrill.store.cards", "emdrill.store.practice"):
