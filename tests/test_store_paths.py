@@ -105,8 +105,16 @@ def test_the_hot_path_and_the_reports_never_load_the_orm(tmp_path: Path) -> None
         done = _run(*args)
         assert done.returncode == 0, (args, done.stderr)
         assert "ORM loaded: False" in done.stderr, args
-    # the probe does see the ORM where a command uses it: a setting is written through it
-    assert "ORM loaded: True" in _run("config", "new-per-day", "5").stderr
+    # a setting is plain SQL (`config` is one upsert beside the hot path's reads) ...
+    assert "ORM loaded: False" in _run("config", "new-per-day", "5").stderr
+    # ... and the probe does see the ORM where a command uses it: a story is written through
+    # its model (store/story_edits)
+    stories = tmp_path / "stories.md"
+    stories.write_text("## The coverage push\n- slots: 6\n\n### Context\nA team of six.\n",
+                       encoding="utf-8")
+    imported = _run("story", "import", str(stories))
+    assert imported.returncode == 0, imported.stderr
+    assert "ORM loaded: True" in imported.stderr
     _run.close()
     con = sqlite3.connect(tmp_path / "home" / "emdrill.db")
     assert con.execute("SELECT count(*) FROM review WHERE question_id = ?",

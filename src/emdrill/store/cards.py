@@ -39,10 +39,10 @@ def stored_settings(store: Store) -> dict[str, str]:
 
 
 def save_setting(store: Store, key: str, value: str) -> None:
-    from emdrill.store.tables import SettingRow
-
-    with store.transact("save a setting", orm=True), store.session() as s:
-        s.merge(SettingRow(key=key, value=value))
+    # Plain SQL: this module is on the hot path, which never loads the table models.
+    with store.transact("save a setting") as con:
+        con.execute("INSERT INTO setting (key, value) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
 
 
 # ---------------------------------------------------------------- cards
