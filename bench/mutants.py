@@ -126,8 +126,8 @@ MUTANTS: tuple[Mutant, ...] = (
            "       AND 1)",
            (FACETS + "test_a_confusion_is_told_apart_only_with_the_rival_on_offer",)),
     Mutant("queue: same family back to back", "core/order.py",
-           "        pick = next((i for i, c in enumerate(pending) if not _clashes(c, last)), 0)",
-           "        pick = 0",
+           "                         if c.family != family and c.id not in siblings\n",
+           "                         if c.id not in siblings\n",
            ("tests/test_session.py::test_no_two_of_a_family_in_a_row_when_avoidable",)),
     Mutant("interview: due dates never lean towards the date", "core/interview.py",
            "    if memory.due is None or memory.last_review is None or memory.due <= interview:",
@@ -138,7 +138,7 @@ MUTANTS: tuple[Mutant, ...] = (
            "    if days <= 0:\n        return True",
            (INTERVIEW + "test_the_taper_is_the_last_day_or_two",)),
     Mutant("fitting: study-day gaps counted as 0", "core/fitting.py",
-           "            gap = (day - previous).days if previous is not None else 0",
+           "            gap = day - previous if previous is not None else 0",
            "            gap = 0",
            ("tests/test_fitting.py::test_each_answer_a_study_day_or_more_after_the_last_is_one_item",)),
     Mutant("migration 10: saved review states not rewritten", "store/memories.py",
@@ -165,11 +165,17 @@ MUTANTS: tuple[Mutant, ...] = (
            '"intent": _rating(r.intent_rating), "story": _rating(r.story_rating),',
            '"intent": _rating(r.story_rating), "story": _rating(r.intent_rating),',
            (FACETS + "test_show_json_gives_each_facet_its_own_memory_and_grade",)),
+    Mutant("shaky: a question tested lately but never missed counts as most missed",
+           "ops/stats.py",
+           "        found.update((q, v) for q, v in tested.items() if v[1])",
+           "        found.update((q, v) for q, v in tested.items() if v[0])",
+           ("tests/test_hot_path.py::"
+            "test_a_miss_gone_from_the_latest_tests_does_not_put_a_question_on_the_list",)),
     Mutant("export json: the progress rows' facets read back crossed", "store/dump.py",
-           "        values = [_value(where, name, row[name], info, lists, flags, times) for name in row]",
-           '        if section == "progress":\n'
-           '            row = {**row, "kind": {"intent": "story", "story": "intent"}[row["kind"]]}\n'
-           "        values = [_value(where, name, row[name], info, lists, flags, times) for name in row]",
+           "    values = [_value(where, name, row[name], columns.info, columns.lists, columns.flags,\n",
+           '    if columns.table == "facet":\n'
+           '        row = {**row, "kind": {"intent": "story", "story": "intent"}[row["kind"]]}\n'
+           "    values = [_value(where, name, row[name], columns.info, columns.lists, columns.flags,\n",
            (FACETS + "test_the_json_export_and_import_keep_each_facet",)),
     Mutant("anki import: a button recorded on the other facet", "ops/anki_import.py",
            "        facet, rating = mapped",

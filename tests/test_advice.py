@@ -18,7 +18,7 @@ from emdrill.core.stories import Story
 from emdrill.core.timing import Clock
 from emdrill.core.types import SYSTEM_ANSWER, Slot
 from emdrill.core.weakness import WEAK_AT
-from emdrill.ops import decks, grading, stories
+from emdrill.ops import decks, grading, story_edits
 from emdrill.ops.grading import StoryAnswer
 from emdrill.store import recent
 
@@ -65,7 +65,7 @@ def test_what_the_home_screen_reads(tmp_path: Path) -> None:
     assert recent.stories_by_family(store) == {"alpha": {1: 1, 5: 1, SYSTEM_ANSWER: 1},
                                                "beta": {5: 1}}
     assert recent.covered_slots(store) == set()
-    stories.add_story(store, Story(title="The feud", slots=(5, 1)), now=T0)
+    story_edits.add_story(store, Story(title="The feud", slots=(5, 1)), now=T0)
     assert recent.covered_slots(store) == {1, 5}
     assert recent.seconds_per_answer(store, last=10) is None
     clock = Clock(now=T0, local=UTC)
@@ -93,7 +93,7 @@ def test_the_home_screen_moves_on_once_the_story_is_written(runner: CliRunner,
     before = " ".join(runner.invoke(app, []).output.split())
     assert "Weakest: Alpha, 0 of 12 right this week." in before
     assert "write your story for slot 1 (Managing an underperformer)" in before
-    stories.add_story(store, Story(title="The quiet senior", slots=(1,)), now=T0)
+    story_edits.add_story(store, Story(title="The quiet senior", slots=(1,)), now=T0)
     store.close()
     after = " ".join(runner.invoke(app, []).output.split())
     assert "write your story for slot 5 (Difficult stakeholder)" in after

@@ -18,7 +18,7 @@ from emdrill.core.anki import STORY_BUTTONS, facet_rating
 from emdrill.core.stories import Story
 from emdrill.ops import anki_export, decks, opening
 from emdrill.ops.anki_export import FIELDS, card_css, note_model
-from emdrill.store import stories as store_stories
+from emdrill.store import story_edits
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 AA = 4.5
@@ -113,7 +113,7 @@ def card_deck(tmp_path: Path) -> Path:
 def phone(tmp_path: Path, home: Path) -> Iterator[Collection]:
     store = opening.open_collection(home / "emdrill.db", now=START, autoload=False)
     decks.load_paths(store, [card_deck(tmp_path)], now=START)
-    store_stories.add_story(store, Story(title="Vendor SLA fight", slots=(5,)), now=START)
+    story_edits.add_story(store, Story(title="Vendor SLA fight", slots=(5,)), now=START)
     package = tmp_path / "out.apkg"
     anki_export.export_anki(store, package, now=START)
     store.close()

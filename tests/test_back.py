@@ -16,7 +16,7 @@ from emdrill.core.types import Question, Slot
 from emdrill.ops import decks
 from emdrill.ops.back import load_back
 from emdrill.store import cards as store_cards
-from emdrill.store import stories as store_stories
+from emdrill.store import story_edits
 from emdrill.store.db import open_store
 from emdrill.ui.back import compose_back, learning_line, render_back
 from emdrill.ui.console import out
@@ -163,9 +163,9 @@ def test_back_data_reads_the_store(mini_deck: Path) -> None:
     before = render(render_back(card.question, load_back(store), compact=False, width=80), width=80)
     assert "5 · Difficult stakeholder (no story of yours yet)" in before
     assert "the conflict" in before
-    store_stories.add_story(store, Story(title="Vendor SLA fight", slots=(5,)),
+    story_edits.add_story(store, Story(title="Vendor SLA fight", slots=(5,)),
                             now=datetime(2026, 3, 2, tzinfo=UTC))
-    store_stories.save_system(store, "team", "My team system.",
+    story_edits.save_system(store, "team", "My team system.",
                               now=datetime(2026, 3, 2, tzinfo=UTC))
     after = render(render_back(card.question, load_back(store), compact=True, width=40), width=40)
     assert "5 · Vendor SLA fight" in after

@@ -10,14 +10,15 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import insert
 from sqlmodel import Session, create_engine, select
 
 from conftest import ASYMMETRIC, STORE_NOW
 from emdrill.core.errors import DamagedError
 from emdrill.core.scheduler import Memory
+from emdrill.core.types import Question
 from emdrill.store import cards, codec, health, tables
 from emdrill.store.db import Store
-from emdrill.store.rows import QUESTION_COLUMNS
 
 ZONES = st.builds(lambda m: timezone(timedelta(minutes=m)), st.integers(-14 * 60, 14 * 60))
 TIMES = st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(9000, 1, 1),
@@ -82,7 +83,7 @@ def test_the_plain_sql_reads_the_models_columns() -> None:
         start = review.index(f"{kind}_prev_state")
         assert tuple(review[start:start + 6]) == tuple(
             f"{kind}_prev_{c}" for c in codec.MEMORY_COLUMNS)
-    assert set(QUESTION_COLUMNS) <= set(_columns(tables.QuestionRow))
+    assert set(codec.QUESTION_COLUMNS) <= set(_columns(tables.QuestionRow))
     assert codec.memory_columns("i.") == ", ".join(f"i.{c}" for c in codec.MEMORY_COLUMNS)
 
 
@@ -138,6 +139,28 @@ def test_what_the_orm_writes_the_codec_reads_and_back(tmp_path: Path) -> None:
     con.commit()
     engine.dispose()
     assert _orm_memories(tmp_path / "c.db", "q") == {"intent": memory, "story": other}
+
+
+def test_a_question_the_models_write_from_its_content_reads_back_whole(tmp_path: Path) -> None:
+    """The one question codec: what a deck load writes through the model
+    (`question_content`) reads back by plain SQL (`question_of`) as the same question, every
+    list and text field in place, non-ASCII kept."""
+    q = Question(id="q-1", deck="d", family="conflict", text="Désaccord: «why»?",
+                 intent="Ownership", story=3, also=(5, 7), probes=("How?", "Then?"),
+                 system="team", traits=("calm",), pitfall="blame", follow_ups=("Next?",),
+                 siblings=("q-2",), position=4, draft=("intent", "story"))
+    assert set(codec.question_content(q)) <= set(codec.QUESTION_COLUMNS)
+    engine = create_engine(f"sqlite:///{tmp_path / 'c.db'}")
+    tables.create_schema(engine)
+    with Session(engine) as s:
+        s.execute(insert(tables.QuestionRow), [{"id": q.id, "deck_id": q.deck,
+                                                "added_at": STORE_NOW,
+                                                **codec.question_content(q)}])
+        s.commit()
+    engine.dispose()
+    con = sqlite3.connect(tmp_path / "c.db")
+    row = con.execute(f"SELECT {codec.question_columns()} FROM question").fetchone()
+    assert codec.question_of(row) == q
 
 
 def _typed(kind: type) -> dict[str, tuple[str, ...]]:

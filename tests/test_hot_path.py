@@ -278,6 +278,27 @@ def test_shaky_reads_until_the_rest_cannot_reach_the_list(
         ["alpha-2", "alpha-1"]
 
 
+def test_a_miss_gone_from_the_latest_tests_does_not_put_a_question_on_the_list(
+        tmp_path: Path) -> None:
+    """alpha-0 was rated Again once, then passed its next four tests: its latest tests hold
+    no miss, so it is not among the most missed, and the shakiest question (alpha-1, seen
+    once lately) tops the list by recall. Counting every question tested lately as missed
+    would fill the list with alpha-0 and never read the others."""
+    store = _store(tmp_path)
+    for days, grade in ((0, "G"), (1, "A"), (2, "G"), (5, "G"), (12, "G"), (25, "G")):
+        grading.grade(store, Clock(now=T0 + timedelta(days=days), local=UTC), "alpha-0",
+                      mode="drill", intent=Rating.AGAIN if grade == "A" else Rating.GOOD,
+                      story=StoryAnswer(slot=1))
+    for hours in (0, 2):
+        grading.grade(store, Clock(now=T0 + timedelta(days=25, hours=hours), local=UTC),
+                      "alpha-1", mode="drill", intent=Rating.GOOD, story=StoryAnswer(slot=1))
+    clock = Clock(now=T0 + timedelta(days=26), local=UTC)
+    shown = ops_stats.shaky(store, clock, limit=1).questions
+    assert [(q.question.id, q.recent.misses) for q in shown] == [("alpha-1", 0)]
+    by_recall = ops_stats.shaky(store, clock, limit=2).questions
+    assert [q.question.id for q in by_recall] == ["alpha-1", "alpha-0"]
+
+
 def test_a_window_of_due_rows_falls_back_to_all_when_it_cannot_break_a_run(
         tmp_path: Path) -> None:
     """Sixty alpha questions due before the only beta one: limit 1 after an alpha card

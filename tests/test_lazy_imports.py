@@ -16,9 +16,6 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "emdrill"
 
-_ORM = ("the ORM: a write through the table models, in a module whose plain-SQL reads the "
-        "hot path uses (status, next, grade and undo never load SQLAlchemy); goes when every "
-        "read and write goes through one Store (issue 27)")
 _PLAN = "the interview plan: the hot path loads it only while an interview is booked"
 
 # (module, what it imports inside a function) -> why that import waits.
@@ -32,10 +29,6 @@ LAZY: dict[tuple[str, str], str] = {
     ("emdrill.store.db", "sqlmodel"): "the ORM engine and its sessions (Store._orm, _unit)",
     ("emdrill.store.db", "emdrill.store.tables"):
         "the table models a session works on, imported with the ORM engine (Store._orm)",
-    ("emdrill.store.cards", "emdrill.store.tables"): _ORM,
-    ("emdrill.store.interview", "emdrill.store.tables"): _ORM,
-    ("emdrill.store.practice", "emdrill.store.tables"): _ORM,
-    ("emdrill.store.stories", "emdrill.store.tables"): _ORM,
     ("emdrill.store.migrations", "emdrill.store.memories"):
         "migration 10's recompute, only when a file from before it is opened",
     ("emdrill.store.cards", "emdrill.store.practice"):

@@ -33,6 +33,7 @@ from emdrill.ops import mock as mock_ops
 from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store import practice as store_practice
+from emdrill.store import rehearsal_edits
 from emdrill.store.db import Store
 from shared import cli
 from term import FakeClock, Term
@@ -208,7 +209,7 @@ def test_a_rehearsal_grade_and_its_link_are_one_write(store: Store,
     def broken(*_: object) -> None:
         raise OSError("disk gone")
 
-    monkeypatch.setattr(store_practice, "link_review", broken)
+    monkeypatch.setattr(rehearsal_edits, "link_review", broken)
     with pytest.raises(OSError, match="disk gone"):
         mock.grade(saved, intent=Rating.AGAIN, story=StoryAnswer(verdict=False))
     with store.read() as con:

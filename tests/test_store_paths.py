@@ -105,8 +105,16 @@ def test_the_hot_path_and_the_reports_never_load_the_orm(tmp_path: Path) -> None
         done = _run(*args)
         assert done.returncode == 0, (args, done.stderr)
         assert "ORM loaded: False" in done.stderr, args
-    # the probe does see the ORM where a command uses it: a setting is written through it
-    assert "ORM loaded: True" in _run("config", "new-per-day", "5").stderr
+    # a setting is plain SQL (`config` is one upsert beside the hot path's reads) ...
+    assert "ORM loaded: False" in _run("config", "new-per-day", "5").stderr
+    # ... and the probe does see the ORM where a command uses it: a story is written through
+    # its model (store/story_edits)
+    stories = tmp_path / "stories.md"
+    stories.write_text("## The coverage push\n- slots: 6\n\n### Context\nA team of six.\n",
+                       encoding="utf-8")
+    imported = _run("story", "import", str(stories))
+    assert imported.returncode == 0, imported.stderr
+    assert "ORM loaded: True" in imported.stderr
     _run.close()
     con = sqlite3.connect(tmp_path / "home" / "emdrill.db")
     assert con.execute("SELECT count(*) FROM review WHERE question_id = ?",
@@ -305,3 +313,29 @@ def test_other_failures_to_switch_to_wal_are_not_retried(tmp_path: Path) -> None
     with pytest.raises(sqlite3.OperationalError, match="full"):
         _into_wal(con, pause=0)
     assert isinstance(con, Full) and con.refusals == 1  # asked once
+
+
+def test_a_read_only_store_reads_and_never_writes(tmp_path: Path, store: Store) -> None:
+    """`open_read_only` (suggest, completion, the full check): reads go through the Store,
+    a write through it is refused before SQL runs, and SQLite refuses one below it too."""
+    from emdrill.store.db import open_current, open_read_only
+    from emdrill.store.names import question_names
+
+    empty = tmp_path / "e.db"
+    assert open_current(empty) is None  # no file: the full open creates it
+    open_store(empty).close()
+    assert open_current(empty) is None  # current but empty: the full open loads the decks
+    expected = store_cards.stored_settings(store)
+    reader = open_current(store.path)
+    assert reader is not None and reader.read_only
+    with pytest.raises(RuntimeError, match="read-only"), reader.transact("save a setting"):
+        pass
+    with pytest.raises(StoreError, match=str(store.path.name)), reader.read() as con:
+        con.execute("INSERT INTO setting (key, value) VALUES ('minutes', '7')")
+    reader.close()
+    again = open_read_only(store.path)
+    assert store_cards.stored_settings(again) == expected
+    again.close()
+    ids, families = question_names(store.path)
+    assert "alpha-1" in ids and "beta-1" in ids and families == sorted(set(families))
+    assert question_names(tmp_path / "none.db") == ([], [])

@@ -126,11 +126,11 @@ def test_every_command_that_writes_writes_through_transact(watch: _Watch,
 
 # ---------------------------------------------------------------- the source
 
-# Connections that are not the store's: a file being built or checked before it becomes one
-# (dump.build, the backups), an Anki package, the light readers. None of them writes to an
-# open collection.
-OWN_CONNECTIONS = {"store/db.py", "store/dump.py", "store/backup.py", "store/anki.py",
-                   "store/health.py", "store/names.py", "store/rows.py"}
+# The modules that open sqlite3 connections (docs/architecture.md, "The connections that are
+# not a Store"): the store itself, and files that are not an open collection: a copy made or
+# checked by the backup API (backup), a database built from an export before it becomes one
+# (dump.build), a foreign Anki package (anki). None of them writes to an open collection.
+OWN_CONNECTIONS = {"store/db.py", "store/dump.py", "store/backup.py", "store/anki.py"}
 ENDS = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b")
 
 
@@ -153,6 +153,33 @@ def _statement_starts(tree: ast.Module) -> Iterator[ast.Constant]:
         if (isinstance(node, ast.Constant) and isinstance(node.value, str)
                 and id(node) not in inner):
             yield node
+
+
+def _connects(tree: ast.Module) -> Iterator[int]:
+    """The lines that call sqlite3's `connect`, however it was imported."""
+    aliases = {a.asname or a.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+               and node.module == "sqlite3" for a in node.names if a.name == "connect"}
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if (isinstance(func, ast.Attribute) and func.attr == "connect"
+                and isinstance(func.value, ast.Name) and func.value.id == "sqlite3") or (
+                isinstance(func, ast.Name) and func.id in aliases):
+            yield node.lineno
+
+
+def test_only_the_documented_modules_open_a_sqlite3_connection() -> None:
+    """Every other module reads through a `Store` (`open_store`, or `open_read_only` for
+    what only reads); the list holds no module that no longer connects either."""
+    connecting = {name: list(_connects(tree)) for name, tree in _modules()}
+    assert {name for name, lines in connecting.items() if lines} == OWN_CONNECTIONS
+
+
+def test_the_connect_walk_sees_both_spellings() -> None:
+    tree = ast.parse("import sqlite3\nfrom sqlite3 import connect as c\n"
+                     "sqlite3.connect('a')\nc('b')\nother.connect('c')\n")
+    assert list(_connects(tree)) == [3, 4]
 
 
 def test_no_module_begins_or_ends_a_transaction_outside_the_store() -> None:

@@ -28,6 +28,7 @@ from emdrill.core.stories import (
 from emdrill.core.story_bank import best_story, coverage, plan_import
 from emdrill.core.types import Question, Slot
 from emdrill.store import stories as store_stories
+from emdrill.store import story_edits
 from emdrill.store.db import Store, open_store
 from emdrill.store.migrations import LATEST
 
@@ -285,28 +286,28 @@ def test_migration_creates_the_story_tables(store: Store) -> None:
 
 
 def test_story_crud(store: Store) -> None:
-    s = store_stories.add_story(store, story(context="c", tags=("x",)), now=NOW)
+    s = story_edits.add_story(store, story(context="c", tags=("x",)), now=NOW)
     assert s.id == 1 and s.created_at == NOW and s.updated_at == NOW
     assert store_stories.get_story(store, 1) == s
     later = NOW + timedelta(hours=1)
-    changed = store_stories.update_story(store, 1, replace(s, results="r"), now=later)
+    changed = story_edits.update_story(store, 1, replace(s, results="r"), now=later)
     assert changed.results == "r" and changed.updated_at == later and changed.created_at == NOW
     assert store_stories.list_stories(store) == [changed]
-    assert store_stories.delete_story(store, 1) == changed
+    assert story_edits.delete_story(store, 1) == changed
     with pytest.raises(UnknownStoryError, match="no story with id 1"):
         store_stories.get_story(store, 1)
     # Ids are never reused, so an old export cannot overwrite a newer story.
-    assert store_stories.add_story(store, story("New"), now=NOW).id == 2
+    assert story_edits.add_story(store, story("New"), now=NOW).id == 2
 
 
 def test_import_through_the_store_round_trips(store: Store, tmp_path: Path) -> None:
     for title in ("A", "B", "C"):
-        store_stories.add_story(store, story(title, (2, 3), learnings=f"{title}\n\n#x"),
+        story_edits.add_story(store, story(title, (2, 3), learnings=f"{title}\n\n#x"),
                                 now=NOW)
-    store_stories.delete_story(store, 2)
+    story_edits.delete_story(store, 2)
     text = render_markdown(store_stories.list_stories(store))
     fresh = open_store(tmp_path / "other.db")
-    store_stories.apply_import(fresh, plan_import([], parse_markdown(text)), now=NOW)
+    story_edits.apply_import(fresh, plan_import([], parse_markdown(text)), now=NOW)
     assert store_stories.list_stories(fresh) == store_stories.list_stories(store)
     assert [s.id for s in store_stories.list_stories(fresh)] == [1, 3]
     assert render_markdown(store_stories.list_stories(fresh)) == text
@@ -314,8 +315,8 @@ def test_import_through_the_store_round_trips(store: Store, tmp_path: Path) -> N
 
 def test_systems(store: Store) -> None:
     assert store_stories.systems(store) == {}
-    store_stories.save_system(store, "team", "I decide together.", now=NOW)
-    store_stories.save_system(store, "team", "I decide together, mostly.", now=NOW)
+    story_edits.save_system(store, "team", "I decide together.", now=NOW)
+    story_edits.save_system(store, "team", "I decide together, mostly.", now=NOW)
     assert store_stories.systems(store) == {"team": "I decide together, mostly."}
     with pytest.raises(StoryError, match="unknown system category 'tema'"):
-        store_stories.save_system(store, "tema", "x", now=NOW)
+        story_edits.save_system(store, "tema", "x", now=NOW)

@@ -55,6 +55,8 @@ def story_add(
     no_edit: NoEdit = False,
 ) -> None:
     """Write a new story in your editor, or answer prompts with --no-edit."""
+    from emdrill.ops import story_edits
+
     now = env.read_clock().now
     store = open_here()
     slots = ops_stories.slots(store)
@@ -62,7 +64,7 @@ def story_add(
     if story is None:
         raise StoryError("story add cancelled: the file was left empty or unchanged; "
                          "nothing saved")
-    saved = ops_stories.add_story(store, story, now=now)
+    saved = story_edits.add_story(store, story, now=now)
     story_views.show_saved(saved, slots, verb="added")
     story_views.show_tag_warnings(ops_stories.unknown_tags(store, [saved]))
     _show_check(store, saved.id)
@@ -91,6 +93,8 @@ def story_show(story_id: IdArg, as_json: JsonOption = False) -> None:
 @story_app.command("edit")
 def story_edit(story_id: IdArg, no_edit: NoEdit = False) -> None:
     """Change a story in your editor (or through prompts with --no-edit)."""
+    from emdrill.ops import story_edits
+
     now = env.read_clock().now
     store = open_here()
     old = ops_stories.get_story(store, story_id)
@@ -105,7 +109,7 @@ def story_edit(story_id: IdArg, no_edit: NoEdit = False) -> None:
     if story.same_content(old):
         typer.echo(f"no changes to story {story_id}")
         return
-    saved = ops_stories.update_story(store, story_id, story, now=now)
+    saved = story_edits.update_story(store, story_id, story, now=now)
     story_views.show_saved(saved, slots, verb="updated")
     story_views.show_tag_warnings(ops_stories.unknown_tags(store, [saved]))
     _show_check(store, saved.id)
@@ -139,6 +143,8 @@ def story_rm(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Delete a story (asks first; --yes skips the question)."""
+    from emdrill.ops import story_edits
+
     store = open_here(autoload=False)
     story = ops_stories.get_story(store, story_id)
     if not yes:
@@ -149,7 +155,7 @@ def story_rm(
         if not answer:
             typer.echo(f"kept story {story_id}")
             return
-    ops_stories.delete_story(store, story_id)
+    story_edits.delete_story(store, story_id)
     typer.echo(f"deleted story {story_id}: {story.title}")
 
 
@@ -181,6 +187,8 @@ def story_import(
                                           "write nothing.")] = False,
 ) -> None:
     """Add or update stories from a Markdown file; sections with an id update that story."""
+    from emdrill.ops import story_edits
+
     try:
         text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -190,7 +198,7 @@ def story_import(
     if not incoming:
         raise InputError(f"{file}: no stories found (each starts with a '## Title' line)")
     store = open_here(autoload=False)
-    plan = ops_stories.import_stories(store, incoming, now=env.read_clock().now,
+    plan = story_edits.import_stories(store, incoming, now=env.read_clock().now,
                                       dry_run=dry_run)
     story_views.show_import(plan, source=str(file), dry_run=dry_run)
     story_views.show_tag_warnings(ops_stories.unknown_tags(store, [*plan.added, *plan.updated]))
@@ -217,6 +225,8 @@ CategoryArg = Annotated[str, typer.Argument(metavar="CATEGORY",
 @system_app.command("edit")
 def system_edit(category: CategoryArg, no_edit: NoEdit = False) -> None:
     """Write or change your system for one category in your editor."""
+    from emdrill.ops import story_edits
+
     check_category(category)
     now = env.read_clock().now
     store = open_here(autoload=False)
@@ -228,7 +238,7 @@ def system_edit(category: CategoryArg, no_edit: NoEdit = False) -> None:
     if text == current:
         typer.echo(f"no changes to your {category} system")
         return
-    ops_stories.save_system(store, category, text, now=now)
+    story_edits.save_system(store, category, text, now=now)
     typer.echo(f"saved your {category} system ({SYSTEM_NAMES[category]})")
 
 

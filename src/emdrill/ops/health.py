@@ -6,9 +6,8 @@ from pathlib import Path
 
 from emdrill.ops import backups
 from emdrill.store import health
-from emdrill.store.db import expected_schema, open_store
+from emdrill.store.db import full_check, open_store
 from emdrill.store.decks import rebuild_aggregates
-from emdrill.store.migrations import LATEST
 
 RECOVER = health.RECOVER
 
@@ -16,7 +15,7 @@ RECOVER = health.RECOVER
 def database_problems(path: Path) -> list[str]:
     """Every problem found (SQLite's integrity check, the schema, rows emdrill could not
     read back); an empty list means the file is whole. Writes nothing."""
-    return health.full_check(path, LATEST, expected_schema)
+    return full_check(path)
 
 
 def repair(path: Path) -> list[str]:

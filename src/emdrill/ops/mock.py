@@ -10,22 +10,19 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from emdrill.core.coach import CoachReport, analyse
 from emdrill.core.errors import InputError
 from emdrill.core.mock import (
     CHECKS,
     Rehearsal,
-    RehearsalStats,
     SpeakingTimer,
     follow_up_target,
     pick_follow_ups,
     pick_questions,
-    rehearsal_stats,
 )
 from emdrill.core.scheduler import Rating
-from emdrill.core.stats import PERIOD_DAYS
 from emdrill.core.story_bank import best_story
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card
@@ -34,7 +31,7 @@ from emdrill.ops.coach import intent_text
 from emdrill.ops.grading import Graded, StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
-from emdrill.store import practice as store_practice
+from emdrill.store import rehearsal_edits
 from emdrill.store import stories as store_stories
 from emdrill.store.db import Store
 
@@ -118,7 +115,7 @@ class Mock:
                           findings=tuple((f.rule, f.ok) for f in found))
         detail = [{"rule": f.rule, "ok": f.ok, "sentence": f.sentence, "fix": f.fix}
                   for f in found]
-        saved = replace(draft, id=store_practice.add_rehearsal(self.store, draft, detail))
+        saved = replace(draft, id=rehearsal_edits.add_rehearsal(self.store, draft, detail))
         self.done.append(saved)
         return saved
 
@@ -130,14 +127,5 @@ class Mock:
             graded = grading.grade(self.store, self.clock(), rehearsal.question_id,
                                    intent=intent, story=story,
                                    seconds=rehearsal.answer_seconds, mode="mock")
-            store_practice.link_review(self.store, rehearsal.id, graded.review_id)
+            rehearsal_edits.link_review(self.store, rehearsal.id, graded.review_id)
         return graded
-
-
-def stats(store: Store, clock: Clock) -> RehearsalStats:
-    """Rehearsals per family, the median answer against the target, each check's pass rate
-    over the last 30 days against the 30 before (and of all time)."""
-    split = clock.day_start() - timedelta(days=PERIOD_DAYS - 1)
-    return rehearsal_stats(store_practice.rehearsals(store),
-                           target=opening.settings(store).mock_target, split=split,
-                           since=split - timedelta(days=PERIOD_DAYS))

@@ -6,10 +6,12 @@ from datetime import datetime, timedelta
 
 from emdrill.core import weakness
 from emdrill.core.errors import InputError
+from emdrill.core.mock import RehearsalStats, rehearsal_stats
 from emdrill.core.scheduler import NO_FIT
 from emdrill.core.stats import (
     FORECAST_DAYS,
     LAPSE_DAYS,
+    PERIOD_DAYS,
     RECENT_DAYS,
     RECENT_TESTS,
     RETENTION_PERIODS,
@@ -29,9 +31,10 @@ from emdrill.core.stats import (
     retention_table,
 )
 from emdrill.core.timing import Clock, day_shift_seconds
-from emdrill.ops import decode, home_status, mock, opening, optimize, set_aside
+from emdrill.ops import decode, home_status, opening, optimize, set_aside
 from emdrill.ops.weakness import family_weakness
 from emdrill.store import decks as store_decks
+from emdrill.store import practice as store_practice
 from emdrill.store import stats as store_stats
 from emdrill.store.db import Store
 
@@ -78,9 +81,19 @@ def report(store: Store, clock: Clock) -> StatsReport:
             start=win.heat_start, days=heat_days + 1),
         streak=home_status.current_streak(store, clock),
         recent=sum(recent.values(), Period()), previous=sum(previous.values(), Period()),
-        rehearsal=mock.stats(store, clock),
+        rehearsal=rehearsals(store, clock),
         set_aside=set_aside.counts(store, clock.now),
     )
+
+
+def rehearsals(store: Store, clock: Clock) -> RehearsalStats:
+    """Mock rehearsals per family, the median answer against the target, each check's pass
+    rate over the last 30 days against the 30 before (and of all time). Read here, not in
+    `ops/mock`, which writes rehearsals through the table models: `stats` never loads them."""
+    split = clock.day_start() - timedelta(days=PERIOD_DAYS - 1)
+    return rehearsal_stats(store_practice.rehearsals(store),
+                           target=opening.settings(store).mock_target, split=split,
+                           since=split - timedelta(days=PERIOD_DAYS))
 
 
 def shaky(store: Store, clock: Clock, *, family: str | None = None, limit: int = 10) -> Shaky:

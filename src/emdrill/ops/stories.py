@@ -1,14 +1,15 @@
-"""The story bank and systems: every story command is one call here."""
+"""The story bank and systems, read: every story command is one call here or, to write,
+in `story_edits.py`."""
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 
 from emdrill.core.stats import RECENT_DAYS, RECENT_TESTS
 from emdrill.core.stories import Story
-from emdrill.core.story_bank import ImportPlan, StoryCoverage, best_story, coverage, plan_import
+from emdrill.core.story_bank import StoryCoverage, best_story, coverage
 from emdrill.core.timing import Clock
 from emdrill.core.types import Slot
 from emdrill.core.weakness import WEAK_AT
@@ -32,18 +33,6 @@ def get_story(store: Store, story_id: int) -> Story:
     return store_stories.get_story(store, story_id)
 
 
-def add_story(store: Store, story: Story, *, now: datetime) -> Story:
-    return store_stories.add_story(store, replace(story, id=None), now=now)
-
-
-def update_story(store: Store, story_id: int, story: Story, *, now: datetime) -> Story:
-    return store_stories.update_story(store, story_id, story, now=now)
-
-
-def delete_story(store: Store, story_id: int) -> Story:
-    return store_stories.delete_story(store, story_id)
-
-
 @dataclass(frozen=True)
 class StoryDetail:
     story: Story
@@ -57,18 +46,6 @@ def story_detail(store: Store, story_id: int) -> StoryDetail:
     backs = sum(1 for q in store_decks.active_questions(store)
                 if best_story(q, stories) == story)
     return StoryDetail(story, store_decks.slots(store), backs)
-
-
-def import_stories(store: Store, incoming: list[Story], *, now: datetime,
-                   dry_run: bool) -> ImportPlan:
-    """Match incoming stories to the bank; write them unless `dry_run`."""
-    if dry_run:
-        return plan_import(store_stories.list_stories(store), incoming)
-    # the bank read to match against is the one written to
-    with store.transact("import stories", orm=True):
-        plan = plan_import(store_stories.list_stories(store), incoming)
-        store_stories.apply_import(store, plan, now=now)
-        return plan
 
 
 def story_coverage(store: Store, clock: Clock) -> StoryCoverage:
@@ -86,10 +63,6 @@ def story_coverage(store: Store, clock: Clock) -> StoryCoverage:
 
 def systems(store: Store) -> dict[str, str]:
     return store_stories.systems(store)
-
-
-def save_system(store: Store, category: str, text: str, *, now: datetime) -> None:
-    store_stories.save_system(store, category, text, now=now)
 
 
 def unknown_tags(store: Store, stories: list[Story]) -> list[tuple[Story, str, str | None]]:

@@ -1,9 +1,10 @@
 """The suggestion model over what is loaded, cached in the data folder, and `suggest`.
 
-Reads only, through plain SQL (`store.rows`), so `emdrill suggest` can run on the light
-reader and never import SQLAlchemy. The cache (`suggest-model.json` in the data folder) is
-keyed by a fingerprint of the model's input: loading, adding or importing questions changes
-it, and the next suggestion rebuilds. A cache that cannot be read is rebuilt, never an error.
+Reads only, through plain SQL (`store.rows`), so `emdrill suggest` can run on a read-only
+store (`store.db.open_current`) and never import SQLAlchemy. The cache (`suggest-model.json`
+in the data folder) is keyed by a fingerprint of the model's input: loading, adding or
+importing questions changes it, and the next suggestion rebuilds. A cache that cannot be
+read is rebuilt, never an error.
 """
 
 from __future__ import annotations
@@ -18,22 +19,22 @@ from pathlib import Path
 
 from emdrill.core.suggest import DRAFT_WEIGHT, SYSTEM, Doc, Model, Story, Suggestion, fingerprint
 from emdrill.core.types import Family, Question, Slot
-from emdrill.store import rows
-from emdrill.store.rows import Readable, Reader
+from emdrill.store import db, rows
+from emdrill.store.db import Store
 
 CACHE_NAME = "suggest-model.json"
 CONFIRMED = ("family", "story")  # a user's card teaches the model once neither is a draft
 
 
-def data_folder(store: Readable) -> Path:
+def data_folder(store: Store) -> Path:
     """The data folder: where the collection lives."""
     return store.path.parent
 
 
-def open_reader(path: Path) -> Reader | None:
-    """A read-only handle on the collection at `path`, if it can skip the full open (it
+def open_reader(path: Path) -> Store | None:
+    """A read-only store on the collection at `path`, if it can skip the full open (it
     exists, is current and holds questions); None otherwise."""
-    return rows.open_reader(path)
+    return db.open_current(path)
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class Loaded:
     slots: dict[int, Slot]
 
     @classmethod
-    def read(cls, store: Readable) -> Loaded:
+    def read(cls, store: Store) -> Loaded:
         with store.read() as con:
             return cls(tuple(rows.active_questions(con)), tuple(rows.families(con)),
                        rows.slots(con))
@@ -98,7 +99,7 @@ def _story(story: int) -> Story:
     return story if 1 <= story <= 8 else SYSTEM
 
 
-def model(store: Readable, loaded: Loaded | None = None) -> Model:
+def model(store: Store, loaded: Loaded | None = None) -> Model:
     """The model for what is loaded: from the cache when that was built from the same input,
     else built (lending from a stale cache what the unchanged cards decide), and cached when
     the data folder can be written."""
@@ -129,7 +130,7 @@ class Suggested:
     slot_names: dict[int, str]
 
 
-def suggest(store: Readable, questions: Sequence[str]) -> Suggested:
+def suggest(store: Store, questions: Sequence[str]) -> Suggested:
     """A suggestion for each question, in order."""
     loaded = Loaded.read(store)
     engine = model(store, loaded)

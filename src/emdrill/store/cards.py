@@ -16,19 +16,17 @@ from emdrill.core.types import Card, ReviewRecord
 from emdrill.store import set_aside, tallies
 from emdrill.store.codec import (
     MEMORY_COLUMNS,
+    QUESTION_COLUMNS,
     from_db_time,
     memory_columns,
     memory_of,
     memory_values,
+    question_columns,
+    question_of,
     to_db_time,
 )
 from emdrill.store.db import Store
 from emdrill.store.migrations import family_day_recount
-from emdrill.store.rows import (
-    QUESTION_COLUMNS,
-    question_columns,
-    question_of,
-)
 
 if TYPE_CHECKING:
     from emdrill.core.decode import IntentChoice
@@ -42,10 +40,10 @@ def stored_settings(store: Store) -> dict[str, str]:
 
 
 def save_setting(store: Store, key: str, value: str) -> None:
-    from emdrill.store.tables import SettingRow
-
-    with store.transact("save a setting", orm=True), store.session() as s:
-        s.merge(SettingRow(key=key, value=value))
+    # Plain SQL: this module is on the hot path, which never loads the table models.
+    with store.transact("save a setting") as con:
+        con.execute("INSERT INTO setting (key, value) VALUES (?, ?) "
+                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
 
 
 # ---------------------------------------------------------------- cards

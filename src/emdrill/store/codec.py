@@ -6,6 +6,8 @@
   `JSONList`);
 - a facet's memory (`core.scheduler.Memory`): the six columns `MEMORY_COLUMNS` of `facet`,
   and of `review` after `intent_prev_` / `story_prev_` (`memory_values`, `memory_of`);
+- a question (`core.types.Question`): the columns `QUESTION_COLUMNS` of `question`
+  (`question_of` reads a row, `question_content` gives what a deck load writes);
 - ids, ratings, states and enum names (a facet's kind, a review's mode) are stored as the
   plain text or integer they are in `core`, with no conversion.
 
@@ -15,6 +17,7 @@ SQLAlchemy; `tests/test_schema_models.py` holds the column lists here to the mod
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -22,6 +25,7 @@ from typing import Any
 
 from emdrill.core.errors import DamagedError
 from emdrill.core.scheduler import Memory
+from emdrill.core.types import Question
 
 
 def to_db_time(value: datetime) -> str:
@@ -81,3 +85,56 @@ def memory_values(memory: Memory) -> tuple[object, ...]:
     last = memory.last_review
     return (memory.state, memory.step, memory.stability, memory.difficulty,
             to_db_time(memory.due), None if last is None else to_db_time(last))
+
+
+# ---------------------------------------------------------------- a question
+
+QUESTION_COLUMNS = ("id", "deck_id", "family", "text", "intent", "story", "also", "probes",
+                    "system", "traits", "pitfall", "follow_ups", "siblings", "suspended",
+                    "position", "draft", "user_suspended", "buried_until")
+
+
+ROWS_REMEMBERED = 20_000  # decoded rows kept per process: a few MB at most
+
+
+def question_columns(alias: str = "") -> str:
+    """The columns `question_of` reads, for a SELECT (`alias` such as "q.")."""
+    return ", ".join(alias + c for c in QUESTION_COLUMNS)
+
+
+def question_of(row: Sequence[Any]) -> Question:
+    """The one codec from a row of `question_columns()` to a `Question`; a list column that
+    is not a JSON list reads as damage, one line, not a traceback.
+
+    Remembered by the row's values: a drill reads the same rows after every answer, and a
+    `Question` is immutable, so an unchanged row need not be decoded again (a changed one is
+    another key)."""
+    return _decoded(tuple(row))
+
+
+@functools.lru_cache(maxsize=ROWS_REMEMBERED)
+def _decoded(row: tuple[Any, ...]) -> Question:
+    (qid, deck, family, text, intent, story, also, probes, system, traits, pitfall,
+     follow_ups, siblings, suspended, position, draft, user_suspended, buried_until) = row
+    return Question(id=qid, deck=deck, family=family, text=text, intent=intent,
+                    story=int(story), also=tuple(json_list(also)),
+                    probes=tuple(json_list(probes)), system=system,
+                    traits=tuple(json_list(traits)), pitfall=pitfall,
+                    follow_ups=tuple(json_list(follow_ups)),
+                    siblings=tuple(json_list(siblings)), suspended=bool(suspended),
+                    position=int(position), draft=tuple(json_list(draft)),
+                    user_suspended=bool(user_suspended),
+                    buried_until=from_db_time(buried_until) if buried_until else None)
+
+
+def question_content(q: Question) -> dict[str, object]:
+    """A question's content columns (those a deck file gives) as the table models take them:
+    lists as lists, which the models' `JSONList` stores with `to_json_list`, as `question_of`
+    reads them back. The other columns (deck, suspension, burying, the hot path's due and
+    counts) are the collection's, not the question's."""
+    return {
+        "family": q.family, "text": q.text, "intent": q.intent, "probes": list(q.probes),
+        "story": q.story, "also": list(q.also), "system": q.system, "traits": list(q.traits),
+        "pitfall": q.pitfall, "follow_ups": list(q.follow_ups), "siblings": list(q.siblings),
+        "position": q.position, "draft": list(q.draft),
+    }

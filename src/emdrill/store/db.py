@@ -138,6 +138,8 @@ class Store:
       one COMMIT or one ROLLBACK;
     - `session()`: the ORM (SQLModel) on the same connection, built on first use.
 
+    A store opened by `open_read_only` has a read-only connection and refuses `transact`.
+
     There is one transaction at a time because there is one connection: a block opened
     inside a write, plain or ORM, is part of that write, and what the ORM has pending is
     flushed before plain SQL runs and before the commit."""
@@ -149,6 +151,7 @@ class Store:
     # always) and whether the file was left open (`left_open`) when this store opened it.
     now: datetime | None = None
     left_open: bool = True
+    read_only: bool = False  # `open_read_only`: no migration, and `transact` refuses
     writing: str | None = field(default=None, init=False)  # the op of the write in progress
     _reading: bool = field(default=False, init=False, repr=False)  # a read snapshot is open
     _engine: Engine | None = field(default=None, init=False, repr=False)
@@ -203,6 +206,8 @@ class Store:
         if self._reading:
             raise RuntimeError(f"{op}: a write cannot start inside a read snapshot; "
                                "open the write first and read inside it")
+        if self.read_only:
+            raise RuntimeError(f"{op}: this store was opened read-only (`open_read_only`)")
         if orm:
             self._orm()
         with guard(self.path):
@@ -446,6 +451,53 @@ def open_store(path: Path, *, version: int | None = None,
             con.close()
             raise
     return Store(path=path, con=con, migrated_from=version, now=now, left_open=unclean)
+
+
+def open_read_only(path: Path, *, timeout_ms: int = BUSY_TIMEOUT_MS) -> Store:
+    """The store at `path` for reading only: SQLite opens the file read-only, nothing is
+    migrated, checked or written (`transact` raises), and no journal mode is set. For what
+    only reads and must not create, migrate or back up a collection: the suggestion reader,
+    shell completion, the full check. Raises sqlite3.Error when SQLite cannot open it."""
+    con = sqlite3.connect(health.file_uri(path, mode="ro"), uri=True, isolation_level=None,
+                          timeout=timeout_ms / 1000, check_same_thread=False)
+    return Store(path=path, con=con, read_only=True)
+
+
+def open_current(path: Path) -> Store | None:
+    """A read-only store (`open_read_only`) when the collection exists, its schema is current
+    and it holds questions; None when it must be opened the full way (to be created,
+    migrated, loaded, or refused with a reason)."""
+    if not path.is_file():
+        return None
+    try:
+        store = open_read_only(path)
+    except sqlite3.Error:
+        return None
+    try:
+        with store.read() as con:
+            version = int(con.execute("PRAGMA user_version").fetchone()[0])
+            current = version == LATEST and bool(con.execute(
+                "SELECT EXISTS (SELECT 1 FROM question)").fetchone()[0])
+    except StoreError:
+        current = False
+    if not current:
+        store.close()
+        return None
+    return store
+
+
+def full_check(path: Path) -> list[str]:
+    """Every problem the full check finds (`health.full_check_problems`), read-only; an empty
+    list means whole."""
+    try:
+        health.check_header(path)
+        store = open_read_only(path)
+        try:
+            return health.full_check_problems(store.con, LATEST, expected_schema)
+        finally:
+            store.close()
+    except (DamagedError, sqlite3.DatabaseError) as exc:
+        return [str(exc)]
 
 
 def left_open(path: Path) -> bool:

@@ -15,13 +15,10 @@ from emdrill.core.deckfile import Context, DeckFile, LoadResult
 from emdrill.core.scheduler import new_memory
 from emdrill.core.types import Family, Question
 from emdrill.store import tallies
-from emdrill.store.codec import MEMORY_COLUMNS, memory_columns, memory_values
+from emdrill.store.codec import MEMORY_COLUMNS, memory_columns, memory_values, question_content
 from emdrill.store.db import Store
 from emdrill.store.decks import refresh_new_order
 from emdrill.store.tables import DeckRow, FacetRow, FamilyRow, QuestionRow, ReviewRow, SlotRow
-
-CONTENT_FIELDS = ("family", "text", "intent", "probes", "story", "also", "system", "traits",
-                  "pitfall", "follow_ups", "siblings", "position", "draft")
 
 
 def context(store: Store) -> Context:
@@ -101,15 +98,6 @@ def _family_row(fam: Family, deck_id: str) -> FamilyRow:
     return FamilyRow(slug=fam.slug, deck_id=deck_id, name=fam.name, probes=fam.probes)
 
 
-def _content(q: Question) -> dict[str, object]:
-    return {
-        "family": q.family, "text": q.text, "intent": q.intent, "probes": list(q.probes),
-        "story": q.story, "also": list(q.also), "system": q.system, "traits": list(q.traits),
-        "pitfall": q.pitfall, "follow_ups": list(q.follow_ups), "siblings": list(q.siblings),
-        "position": q.position, "draft": list(q.draft),
-    }
-
-
 def _insert(s: Session, questions: list[Question], now: datetime) -> None:
     """Add new questions, each with a fresh memory for both facets (questions first: the
     facets reference them; facet ids follow the questions' order)."""
@@ -119,7 +107,7 @@ def _insert(s: Session, questions: list[Question], now: datetime) -> None:
     s.execute(insert(QuestionRow), [
         {"id": q.id, "deck_id": q.deck, "added_at": now, "suspended": False, "due": None,
          "reviews": 0, "new_order": None, "user_suspended": False, "buried_until": None,
-         **_content(q)} for q in questions])
+         **question_content(q)} for q in questions])
     fresh = dict(zip(MEMORY_COLUMNS, memory_values(new_memory(now)), strict=True))
     s.execute(text(_INSERT_FACET), [{"question_id": q.id, "kind": kind, **fresh}
                                     for q in questions for kind in ("intent", "story")])
@@ -132,7 +120,7 @@ _INSERT_FACET = (f"INSERT INTO facet (question_id, kind, {memory_columns()}) "
 
 def _update(s: Session, row: QuestionRow, q: Question) -> str:
     """Bring a loaded question's content up to date (and back from suspension)."""
-    content = _content(q)
+    content = question_content(q)
     changed = any(getattr(row, key) != value for key, value in content.items())
     outcome = "restored" if row.suspended else ("updated" if changed else "unchanged")
     for key, value in content.items():

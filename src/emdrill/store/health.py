@@ -202,34 +202,23 @@ def repair_times(con: sqlite3.Connection) -> list[str]:
 Schema = Callable[[int], frozenset[tuple[str, str, str]]]
 
 
-def full_check(path: Path, latest: int, schema: Schema) -> list[str]:
-    """Every problem the full check finds, read-only; an empty list means whole. `schema`
-    gives what the migrations up to a version create."""
-    try:
-        check_header(path)
-        return _full_check(path, latest, schema)
-    except (DamagedError, sqlite3.DatabaseError) as exc:
-        return [str(exc)]
-
-
-def _full_check(path: Path, latest: int, schema: Schema) -> list[str]:
-    con = sqlite3.connect(file_uri(path, mode="ro"), uri=True)
-    try:
-        version = int(con.execute("PRAGMA user_version").fetchone()[0])
-        if not 0 <= version <= latest:
-            return [f"schema version {version} is not one this emdrill knows (0 to {latest})"]
-        problems = _check_rows(con, "PRAGMA integrity_check(50)")
-        if version == 0 and not problems:
-            return []  # created, never migrated: nothing to read back yet
-        rows, expected = schema_rows(con), schema(version)
-        problems += schema_problems(rows, expected)
-        if version and not none_of(rows, expected):
-            problems += [f"{what} is not one emdrill made (a foreign object; restore a backup, "
-                         "or drop it)" for what in foreign_objects(rows, expected)]
-        if problems:
-            return problems
-        problems += [f"{table} row {rowid} refers to a missing {parent}"
-                     for table, rowid, parent, _ in con.execute("PRAGMA foreign_key_check")]
-        return problems + content_problems(con)
-    finally:
-        con.close()
+def full_check_problems(con: sqlite3.Connection, latest: int, schema: Schema) -> list[str]:
+    """Every problem the full check finds on a read-only connection (`db.full_check` opens
+    it); an empty list means whole. `schema` gives what the migrations up to a version
+    create."""
+    version = int(con.execute("PRAGMA user_version").fetchone()[0])
+    if not 0 <= version <= latest:
+        return [f"schema version {version} is not one this emdrill knows (0 to {latest})"]
+    problems = _check_rows(con, "PRAGMA integrity_check(50)")
+    if version == 0 and not problems:
+        return []  # created, never migrated: nothing to read back yet
+    rows, expected = schema_rows(con), schema(version)
+    problems += schema_problems(rows, expected)
+    if version and not none_of(rows, expected):
+        problems += [f"{what} is not one emdrill made (a foreign object; restore a backup, "
+                     "or drop it)" for what in foreign_objects(rows, expected)]
+    if problems:
+        return problems
+    problems += [f"{table} row {rowid} refers to a missing {parent}"
+                 for table, rowid, parent, _ in con.execute("PRAGMA foreign_key_check")]
+    return problems + content_problems(con)

@@ -1,7 +1,7 @@
 """The interview plan's row, the fitted FSRS parameters, and the history they read.
 
-Reads are plain SQL (the queue asks for the interview on every call); the ORM models load
-only in the functions that write.
+Plain SQL throughout: the queue asks for the interview on every call, and the hot path
+never loads the table models.
 """
 
 from __future__ import annotations
@@ -43,12 +43,16 @@ def load_interview(store: Store) -> Interview | None:
 
 
 def save_interview(store: Store, interview: Interview) -> None:
-    from emdrill.store.tables import InterviewRow
-
-    with store.transact("book the interview", orm=True), store.session() as s:
-        s.merge(InterviewRow(id=1, at=interview.at, decks=list(interview.scope.decks),
-                             families=list(interview.scope.families), set_at=interview.set_at,
-                             excluded=sorted(interview.scope.excluded)))
+    """The plan's one row (id 1), made or replaced."""
+    scope = interview.scope
+    with store.transact("book the interview") as con:
+        con.execute("INSERT INTO interview (id, at, decks, families, set_at, excluded) "
+                    "VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at, "
+                    "decks = excluded.decks, families = excluded.families, "
+                    "set_at = excluded.set_at, excluded = excluded.excluded",
+                    (to_db_time(interview.at), to_json_list(scope.decks),
+                     to_json_list(scope.families), to_db_time(interview.set_at),
+                     to_json_list(sorted(scope.excluded))))
 
 
 def save_excluded(store: Store, excluded: frozenset[str]) -> None:

@@ -17,9 +17,8 @@ from typing import Any
 from emdrill.core.scheduler import Memory
 from emdrill.core.types import Card, Question
 from emdrill.store.cards import IN_PLAY, NOT_BURIED
-from emdrill.store.codec import from_db_time, json_list, to_db_time
+from emdrill.store.codec import ROWS_REMEMBERED, from_db_time, json_list, to_db_time
 from emdrill.store.db import Store
-from emdrill.store.rows import ROWS_REMEMBERED
 
 _PLAY = IN_PLAY.format(p="")
 _UNBURIED = NOT_BURIED.format(p="")

@@ -1,112 +1,16 @@
-"""Plain sqlite3 reads of what is loaded (questions, families, slots, decks), and a light
-reader that opens an up-to-date collection without SQLAlchemy.
+"""Plain sqlite3 reads of what is loaded (questions, families, slots, decks); a question row
+becomes a `Question` through `codec.question_of`.
 
-`emdrill suggest` only reads, so it goes through `open_reader` and never pays for importing
-SQLAlchemy and SQLModel; the full store (`store.db.Store`) reads through the same functions.
+`emdrill suggest` reads through these on a read-only store (`db.open_current`) and never
+pays for importing SQLAlchemy and SQLModel; a full store reads through the same functions.
 """
 
 from __future__ import annotations
 
-import functools
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Protocol
 
-from emdrill.core.errors import StoreError
 from emdrill.core.types import Family, Question, Slot
-from emdrill.store.codec import from_db_time, json_list
-from emdrill.store.migrations import LATEST
-
-BUSY_TIMEOUT_S = 5.0
-
-
-class Readable(Protocol):
-    """A collection that can be read with plain SQL: the full store or a `Reader`."""
-
-    @property
-    def path(self) -> Path: ...
-
-    def read(self) -> AbstractContextManager[sqlite3.Connection]: ...
-
-
-@dataclass
-class Reader:
-    """A read-only handle on a collection whose schema is current."""
-
-    path: Path
-    con: sqlite3.Connection
-
-    @contextmanager
-    def read(self) -> Iterator[sqlite3.Connection]:
-        try:
-            yield self.con
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: cannot read the database ({exc})") from None
-
-    def close(self) -> None:
-        self.con.close()
-
-
-def open_reader(path: Path) -> Reader | None:
-    """A reader when the collection exists, is current and holds questions; None when it
-    must be opened the full way (to be created, migrated, loaded, or refused with a reason)."""
-    if not path.is_file():
-        return None
-    try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
-    except sqlite3.Error:
-        return None
-    try:
-        version = int(con.execute("PRAGMA user_version").fetchone()[0])
-        has_questions = version == LATEST and con.execute(
-            "SELECT EXISTS (SELECT 1 FROM question)").fetchone()[0]
-    except sqlite3.Error:
-        has_questions = False
-    if not has_questions:
-        con.close()
-        return None
-    return Reader(path, con)
-
-
-QUESTION_COLUMNS = ("id", "deck_id", "family", "text", "intent", "story", "also", "probes",
-                    "system", "traits", "pitfall", "follow_ups", "siblings", "suspended",
-                    "position", "draft", "user_suspended", "buried_until")
-
-
-ROWS_REMEMBERED = 20_000  # decoded rows kept per process: a few MB at most
-
-
-def question_columns(alias: str = "") -> str:
-    """The columns `question_of` reads, for a SELECT (`alias` such as "q.")."""
-    return ", ".join(alias + c for c in QUESTION_COLUMNS)
-
-
-def question_of(row: Sequence[Any]) -> Question:
-    """The one codec from a row of `question_columns()` to a `Question`; a list column that
-    is not a JSON list reads as damage, one line, not a traceback.
-
-    Remembered by the row's values: a drill reads the same rows after every answer, and a
-    `Question` is immutable, so an unchanged row need not be decoded again (a changed one is
-    another key)."""
-    return _decoded(tuple(row))
-
-
-@functools.lru_cache(maxsize=ROWS_REMEMBERED)
-def _decoded(row: tuple[Any, ...]) -> Question:
-    (qid, deck, family, text, intent, story, also, probes, system, traits, pitfall,
-     follow_ups, siblings, suspended, position, draft, user_suspended, buried_until) = row
-    return Question(id=qid, deck=deck, family=family, text=text, intent=intent,
-                    story=int(story), also=tuple(json_list(also)),
-                    probes=tuple(json_list(probes)), system=system,
-                    traits=tuple(json_list(traits)), pitfall=pitfall,
-                    follow_ups=tuple(json_list(follow_ups)),
-                    siblings=tuple(json_list(siblings)), suspended=bool(suspended),
-                    position=int(position), draft=tuple(json_list(draft)),
-                    user_suspended=bool(user_suspended),
-                    buried_until=from_db_time(buried_until) if buried_until else None)
+from emdrill.store.codec import json_list, question_columns, question_of
 
 
 def active_questions(con: sqlite3.Connection) -> list[Question]:
