@@ -181,6 +181,9 @@ def test_config_shows_defaults_and_saves(runner: CliRunner) -> None:
     assert "retention" in shown.output and "0.90" in shown.output
     assert runner.invoke(app, ["config", "minutes", "7"]).output.strip() == "minutes = 7"
     assert "7" in runner.invoke(app, ["config", "minutes"]).output
+    # a saved setting saved again replaces it (one row per key, the newest value)
+    assert runner.invoke(app, ["config", "minutes", "9"]).output.strip() == "minutes = 9"
+    assert runner.invoke(app, ["config", "minutes"]).output.split()[:2] == ["minutes", "9"]
 
 
 def test_first_use_loads_the_bundled_deck(runner: CliRunner) -> None:
