@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from emdrill.core.errors import DamagedError, DuplicateError, ReadOnlyError, StoreError
 from emdrill.store import health
 from emdrill.store.codec import to_db_time
-from emdrill.store.migrations import LATEST, LATEST_SCHEMA_DIGEST, MIGRATIONS
+from emdrill.store.migrations import LATEST, LATEST_SCHEMA_DIGEST, MIGRATIONS, statements
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -507,7 +507,7 @@ def run_migrations(con: sqlite3.Connection, *, upto: int) -> None:
         if callable(migration):
             migration(con)
         else:
-            for statement in _statements(migration):
+            for statement in statements(migration):
                 con.execute(statement)
         con.execute(f"PRAGMA user_version={number}")
 
@@ -523,16 +523,3 @@ def expected_schema(version: int) -> frozenset[tuple[str, str, str]]:
         return frozenset(health.schema_rows(con))
     finally:
         con.close()
-
-
-def _statements(script: str) -> list[str]:
-    """Split a migration into statements; a trigger's body holds `;` of its own."""
-    result: list[str] = []
-    pending = ""
-    for piece in script.split(";"):
-        pending += piece + ";"
-        if sqlite3.complete_statement(pending):
-            if pending.strip(" \n;"):
-                result.append(pending.strip())
-            pending = ""
-    return result

@@ -12,7 +12,14 @@ from emdrill.core.exam import FirstSight
 from emdrill.core.fitting import FacetHistory, StoredFit
 from emdrill.core.interview import Interview, InterviewScope
 from emdrill.store import health
-from emdrill.store.codec import from_db_time, json_list, to_db_time, to_json_list
+from emdrill.store.codec import (
+    from_db_micros,
+    from_db_time,
+    json_list,
+    to_db_micros,
+    to_db_time,
+    to_json_list,
+)
 from emdrill.store.db import Store
 
 # ---------------------------------------------------------------- the interview
@@ -59,10 +66,11 @@ def clear_interview(store: Store) -> Interview | None:
 
 def introduced_since(store: Store, start: datetime) -> set[str]:
     """Questions first seen at or after `start`."""
-    sql = ("SELECT question_id FROM review WHERE reviewed_at >= ? "
-           "AND intent_prev_last_review IS NULL AND story_prev_last_review IS NULL")
+    sql = ("SELECT q.id FROM review r CROSS JOIN question q ON q.num = r.question_num "
+           "WHERE r.reviewed_at >= ? "
+           "AND r.intent_prev_last_review IS NULL AND r.story_prev_last_review IS NULL")
     with store.read() as con:
-        return {row[0] for row in con.execute(sql, (to_db_time(start),))}
+        return {row[0] for row in con.execute(sql, (to_db_micros(start),))}
 
 
 def plan_inputs(store: Store) -> tuple[object, ...]:
@@ -105,10 +113,10 @@ def first_sight_answers(store: Store) -> list[FirstSight]:
     """Every question's first answer, oldest first: each facet right or not (None: not
     graded), the intent a pick among four (an intent pick was recorded with it: a decode
     drill, an exam) and the story a slot named."""
-    sql = ("SELECT r.question_id, r.intent_rating, r.story_rating, r.slot_named, "
+    sql = ("SELECT q.id, r.intent_rating, r.story_rating, r.slot_named, "
            "(SELECT p.picked = p.question_id FROM intent_pick p WHERE p.review_id = r.id "
-           "ORDER BY p.id LIMIT 1), coalesce(q.family, '') FROM review r "
-           f"LEFT JOIN question q ON q.id = r.question_id WHERE {_FIRST_SIGHT} "
+           "ORDER BY p.id LIMIT 1), q.family FROM review r "
+           f"JOIN question q ON q.num = r.question_num WHERE {_FIRST_SIGHT} "
            "ORDER BY r.reviewed_at, r.id")
     found: dict[str, FirstSight] = {}
     with store.read() as con:
@@ -160,14 +168,15 @@ def histories(store: Store, facet: str) -> list[FacetHistory]:
     """Every question's ratings of one facet, oldest first; reviews that did not grade the
     facet (one-facet reviews made in Anki) are left out."""
     column = "intent_rating" if facet == "intent" else "story_rating"
-    # `+question_id`: read the table in its own order and sort, rather than walk the
+    # CROSS JOIN: read the table in its own order and sort, rather than walk the
     # review_question index and fetch each row from elsewhere (half the CPU at 1M reviews)
-    sql = (f"SELECT question_id, reviewed_at, {column} FROM review "
-           f"WHERE {column} IS NOT NULL ORDER BY +question_id, reviewed_at, id")
+    sql = (f"SELECT q.id, r.reviewed_at, r.{column} FROM review r "
+           "CROSS JOIN question q ON q.num = r.question_num "
+           f"WHERE r.{column} IS NOT NULL ORDER BY q.id, r.reviewed_at, r.id")
     result: list[FacetHistory] = []
     with store.read() as con:
         for question_id, at, rating in con.execute(sql):
             if not result or result[-1].question_id != question_id:
                 result.append(FacetHistory(question_id, []))
-            result[-1].reviews.append((from_db_time(at), int(rating)))
+            result[-1].reviews.append((from_db_micros(at), int(rating)))
     return result
