@@ -245,8 +245,8 @@ def _compact_review(con: sqlite3.Connection, where: str, row: Row) -> Row:
                 raise DumpError(f"{where}.{name}: must be text")
             found = con.execute("SELECT num FROM question WHERE id = ?", (value,)).fetchone()
             if found is None:
-                raise DumpError(f"{where}: a row of review points at a question that is not "
-                                "in the file")
+                raise DumpError(f"{where}: a row of review (row {row.get('id')}) points at a "
+                                "question that is not in the file")
             out["question_num"] = found[0]
         elif name == "mode":
             if not isinstance(value, str) or value not in MODES:

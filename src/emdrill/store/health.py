@@ -43,7 +43,7 @@ TIME_FLOOR = f"{FIRST_YEAR:04d}-01-01T00:00:00.000000+00:00"
 TIME_CEILING = f"{LAST_YEAR:04d}-12-31T00:00:00.000000+00:00"
 # `review` keeps its times as microseconds since 1970 UTC (migration 20, `tables.UTCMicros`),
 # within the same years.
-MICROS_COLUMNS = {
+MICROS_COLUMNS: dict[str, tuple[str, ...]] = {
     "review": ("reviewed_at", "intent_prev_due", "intent_prev_last_review", "story_prev_due",
                "story_prev_last_review"),
 }

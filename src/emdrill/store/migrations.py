@@ -801,7 +801,7 @@ def m020_compact_reviews(con: sqlite3.Connection) -> None:
     """Migration 20 (`M020_COMPACT_REVIEWS`), once every stored review time has the one
     form it converts exactly and every mode is known: else the file is refused as it is."""
     times = " OR ".join(f"({c} IS NOT NULL AND ({c} NOT GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-"
-                        f"[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9]"
+                        f"[0-9][0-9][T ][0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9][0-9][0-9]"
                         f"[0-9]+00:00' OR strftime('%s', {c}) IS NULL))"
                         for c in _REVIEW_TIMES_M020)
     modes = ", ".join(f"'{m}'" for m in _MODES_M020)
