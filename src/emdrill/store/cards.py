@@ -242,8 +242,19 @@ _REVIEW_FIELDS = ["reviewed_at", "intent_rating", "story_rating", "slot_named", 
 _REVIEW_COLUMNS = "r.id, q.id, " + ", ".join(f"r.{c}" for c in _REVIEW_FIELDS)
 _FROM_REVIEWS = "FROM review r JOIN question q ON q.num = r.question_num"
 QUESTION_NUM = "(SELECT num FROM question WHERE id = ?)"
-_INSERT_REVIEW = (f"INSERT INTO review (question_num, {', '.join(_REVIEW_FIELDS)}) "
-                  f"VALUES ({QUESTION_NUM}, {', '.join('?' * len(_REVIEW_FIELDS))})")
+INSERT_REVIEW = (f"INSERT INTO review (question_num, {', '.join(_REVIEW_FIELDS)}) "
+                 f"VALUES ({QUESTION_NUM}, {', '.join('?' * len(_REVIEW_FIELDS))})")
+
+
+def review_values(question_id: str, at: datetime, intent_rating: int | None,
+                  story_rating: int | None, slot_named: int | None, seconds: float | None,
+                  mode: str, intent_before: Memory, story_before: Memory) -> tuple[object, ...]:
+    """One review's parameters for `INSERT_REVIEW`, in the stored layout (migration 20): the
+    one place a review row is made, for `record_review` and the bench's bulk history
+    (bench/fair_build.py) alike."""
+    return (question_id, to_db_micros(at), intent_rating, story_rating, slot_named, seconds,
+            mode_code(mode), *memory_values(intent_before, review=True),
+            *memory_values(story_before, review=True))
 _SET_PREV = f"UPDATE review SET {', '.join(f'{c} = ?' for c in _PREV)} WHERE id = ?"
 # The newest review in time lies in the last quarter hour that has reviews, at or after
 # that quarter's first id (`migrations.SINCE_ID`): a short range of ids, with no time index.
@@ -325,10 +336,9 @@ def record_review(
         if replayed and not was:  # the later reviews' outcomes are about to change
             tallies.question_outcomes(con, card.family, card.id, since=at, sign=-1)
         before_i, before_s = card.intent, card.story
-        values = (card.id, to_db_micros(at), intent_rating, story_rating, slot_named,
-                  seconds, mode_code(mode), *memory_values(before_i, review=True),
-                  *memory_values(before_s, review=True))
-        cursor = con.execute(_INSERT_REVIEW, values)
+        cursor = con.execute(INSERT_REVIEW, review_values(
+            card.id, at, intent_rating, story_rating, slot_named, seconds, mode,
+            before_i, before_s))
         review_id = cursor.lastrowid
         assert review_id is not None
         for later_id, later_i, later_s in replayed:
