@@ -158,7 +158,7 @@ def test_batch_values_are_checked_before_the_store_is_opened(cli: CliRunner, hom
 # ---------------------------------------------------------------- 3. damage
 
 
-def _damage_index(db: Path, name: str = "review_time") -> None:
+def _damage_index(db: Path, name: str = "review_question") -> None:
     """Overwrite the root page of one index with garbage, as a bad disk would: a command
     that never walks that index (config, story import) cannot notice it by reading."""
     con = sqlite3.connect(db)
