@@ -240,7 +240,9 @@ _REVIEW_FIELDS = ["reviewed_at", "intent_rating", "story_rating", "slot_named", 
                   "mode", *_PREV]
 # A review names its question by `question.num` (migration 20): read back as its text id.
 _REVIEW_COLUMNS = "r.id, q.id, " + ", ".join(f"r.{c}" for c in _REVIEW_FIELDS)
-_FROM_REVIEWS = "FROM review r JOIN question q ON q.num = r.question_num"
+# CROSS JOIN: the review rows first (by id range or `review_question`), then each one's
+# question by `question_num`; never every question first.
+_FROM_REVIEWS = "FROM review r CROSS JOIN question q ON q.num = r.question_num"
 QUESTION_NUM = "(SELECT num FROM question WHERE id = ?)"
 INSERT_REVIEW = (f"INSERT INTO review (question_num, {', '.join(_REVIEW_FIELDS)}) "
                  f"VALUES ({QUESTION_NUM}, {', '.join('?' * len(_REVIEW_FIELDS))})")
