@@ -17,7 +17,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -506,10 +506,8 @@ def _reclaim(con: sqlite3.Connection) -> None:
     free = int(con.execute("PRAGMA freelist_count").fetchone()[0])
     if free * 2 <= int(con.execute("PRAGMA page_count").fetchone()[0]):
         return
-    try:
+    with suppress(sqlite3.OperationalError):
         con.execute("VACUUM")
-    except sqlite3.OperationalError:
-        pass
 
 
 def run_migrations(con: sqlite3.Connection, *, upto: int) -> None:
