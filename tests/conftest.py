@@ -128,6 +128,33 @@ def _undo_m020() -> str:
 """
 
 
+def _text_reviews_view() -> str:
+    from emdrill.store import migrations as m
+    from emdrill.store.codec import MEMORY_COLUMNS
+
+    def text(column: str) -> str:
+        return (f"CASE WHEN {column} IS NOT NULL THEN strftime('%Y-%m-%dT%H:%M:%S', "
+                f"{column} / 1000000, 'unixepoch') || '.' || printf('%06d', {column} % 1000000)"
+                " || '+00:00' END")
+
+    modes = " ".join(f"WHEN {i} THEN '{name}'" for i, name in enumerate(m._MODES_M020))
+    prev = ", ".join((text(f"r.{k}_prev_{c}") if c in ("due", "last_review") else f"r.{k}_prev_{c}")
+                     + f" AS {k}_prev_{c}" for k in ("intent", "story") for c in MEMORY_COLUMNS)
+    return (f"CREATE TEMP VIEW review AS SELECT r.id AS id, q.id AS question_id, "
+            f"{text('r.reviewed_at')} AS reviewed_at, r.intent_rating AS intent_rating, "
+            "r.story_rating AS story_rating, r.slot_named AS slot_named, r.seconds AS seconds, "
+            f"CASE r.mode {modes} END AS mode, {prev} "
+            "FROM main.review r JOIN main.question q ON q.num = r.question_num")
+
+
+def text_reviews(con: sqlite3.Connection) -> sqlite3.Connection:
+    """`con` with a temporary view `review` in the text layout of migration 19 (question
+    ids, ISO times, mode names) over the stored one, for tests that read review rows by
+    hand; it shadows the table on this connection only (reads, not writes)."""
+    con.execute(_text_reviews_view())
+    return con
+
+
 # Migration 20 taken back: `review` as migration 19 left it (text times and ids), exactly,
 # for tests that rebuild an older file or check what migration 20 keeps.
 UNDO_M020 = _undo_m020()
