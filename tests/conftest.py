@@ -129,6 +129,10 @@ def _undo_m020() -> str:
 
 
 def _text_reviews_view() -> str:
+    return "CREATE TEMP VIEW review AS " + _text_reviews_select()
+
+
+def _text_reviews_select() -> str:
     from emdrill.store import migrations as m
     from emdrill.store.codec import MEMORY_COLUMNS
 
@@ -140,11 +144,15 @@ def _text_reviews_view() -> str:
     modes = " ".join(f"WHEN {i} THEN '{name}'" for i, name in enumerate(m._MODES_M020))
     prev = ", ".join((text(f"r.{k}_prev_{c}") if c in ("due", "last_review") else f"r.{k}_prev_{c}")
                      + f" AS {k}_prev_{c}" for k in ("intent", "story") for c in MEMORY_COLUMNS)
-    return (f"CREATE TEMP VIEW review AS SELECT r.id AS id, q.id AS question_id, "
+    return (f"SELECT r.id AS id, q.id AS question_id, "
             f"{text('r.reviewed_at')} AS reviewed_at, r.intent_rating AS intent_rating, "
             "r.story_rating AS story_rating, r.slot_named AS slot_named, r.seconds AS seconds, "
             f"CASE r.mode {modes} END AS mode, {prev} "
             "FROM main.review r JOIN main.question q ON q.num = r.question_num")
+
+
+# The same rows as a subquery, for a read on a store's own connection: `FROM {TEXT_REVIEWS} r`.
+TEXT_REVIEWS = f"({_text_reviews_select()})"
 
 
 def text_reviews(con: sqlite3.Connection) -> sqlite3.Connection:
