@@ -266,7 +266,8 @@ def family_day_window() -> str:
     for `SINCE_ID`): the part of a study day that a UTC offset other than `day_shift`'s puts
     on the other side of a day's start."""
     sums = ", ".join(f"sum({v})" for v in _family_day_values("r"))
-    return (f"SELECT q.family, {sums} FROM review r JOIN question q ON q.num = r.question_num "
+    return (f"SELECT q.family, {sums} FROM review r CROSS JOIN question q "
+            "ON q.num = r.question_num "
             f"WHERE r.reviewed_at >= ? AND r.reviewed_at < ? AND r.id >= {SINCE_ID} "
             "GROUP BY q.family")
 

@@ -41,9 +41,10 @@ def question_misses(store: Store, *, since: datetime,
                f"WHERE r.reviewed_at >= ? AND r.id >= {SINCE_ID} GROUP BY q.id HAVING n > 0")
         params: tuple[object, ...] = (to_db_micros(since), to_db_micros(since))
     else:
-        sql = (f"SELECT q.id, ?, {missed} FROM question q "
-               "CROSS JOIN review r ON r.question_num = q.num "
-               "WHERE q.family = ? AND r.reviewed_at >= ? GROUP BY q.id HAVING n > 0")
+        sql = (f"SELECT q.id, ?, {missed} FROM review r "
+               "CROSS JOIN question q ON q.num = r.question_num "
+               "WHERE r.question_num IN (SELECT num FROM question WHERE family = ?) "
+               "AND r.reviewed_at >= ? GROUP BY q.id HAVING n > 0")
         params = (family, family, to_db_micros(since))
     with store.read() as con:
         return {q: (f, int(n)) for q, f, n in con.execute(sql, params)}
