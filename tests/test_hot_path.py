@@ -14,7 +14,7 @@ import pytest
 from conftest import DECK_HEADER, TEXT_REVIEWS, made_whole, question
 from emdrill.core import order, stats, weakness
 from emdrill.core.scheduler import Rating
-from emdrill.core.timing import Clock, run_streak, streak
+from emdrill.core.timing import Clock, day_shift_seconds, run_streak, streak
 from emdrill.ops import decks, grading, home_status, opening, queueing
 from emdrill.ops import stats as ops_stats
 from emdrill.ops import weakness as ops_weakness
@@ -315,6 +315,55 @@ def test_streak_follows_the_users_offset_and_recounts_when_it_changes(tmp_path: 
     assert home_status.current_streak(store, utc) == 1
     assert home_status.current_streak(store, plus3) == 4
     assert home_status.current_streak(store, utc) == 1
+
+
+def test_an_upgrade_counts_the_placeholders_days_once_in_the_users_zone(tmp_path: Path) -> None:
+    """A file from before the per-day tables has its days counted under the migrations'
+    placeholder shift; the open that migrates it, knowing the user's zone, counts them again
+    in that zone, so every read after takes the plain path. An open that migrates nothing
+    writes nothing for it (a refused import must leave the file as it was)."""
+    plus3 = timezone(timedelta(hours=3))
+    path = tmp_path / "old.db"
+    _old_schema(path)
+    # 00:30 UTC is that UTC date under the placeholder and the study day before at +03:00
+    # (03:30 local, before 04:00): days left uncounted are a day off
+    times = [datetime(2026, 3, d, 0, 30, tzinfo=UTC) for d in (11, 12, 13)]
+    times.append(datetime(2026, 3, 13, 5, 0, tzinfo=UTC))
+    with sqlite3.connect(path) as con:
+        con.execute("DELETE FROM review")
+        con.executemany(
+            "INSERT INTO review (question_id, reviewed_at, intent_rating, story_rating, mode, "
+            "intent_prev_state, intent_prev_due, story_prev_state, story_prev_due) "
+            "VALUES ('q0', ?, 3, 3, 'drill', 2, ?, 2, ?)",
+            [(to_db_time(at),) * 3 for at in times])
+    con.close()
+    store = opening.open_collection(path, now=times[-1], local=plus3, autoload=False)
+    with store.read() as con:
+        shift = store_cards.stored_shift(con)
+        days = con.execute("SELECT day, reviews FROM review_day WHERE reviews > 0 "
+                           "ORDER BY day").fetchall()
+        family_days = con.execute("SELECT DISTINCT day FROM family_day ORDER BY day").fetchall()
+    assert shift == day_shift_seconds(180)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)  # study days 10-13 March at +03:00
+    study = [(datetime(2026, 3, d, tzinfo=UTC) - epoch).days for d in (10, 11, 12, 13)]
+    assert days == [(d, 1) for d in study]
+    assert family_days == [(d,) for d in study]
+    now = datetime(2026, 3, 14, 3, 0, tzinfo=UTC)
+    assert home_status.current_streak(store, Clock(now=now, local=plus3)) == 4
+    store.close()
+    # a later open of a file still holding the placeholder (written without a zone) writes
+    # nothing: its readers correct for the shift instead
+    other = _store(tmp_path / "placeholder")
+    grading.grade(other, Clock(now=times[0], local=UTC), "alpha-0", intent=Rating.GOOD,
+                  story=StoryAnswer(slot=1))
+    other.close()
+    before = (tmp_path / "placeholder" / "c.db").read_bytes()
+    again = opening.open_collection(tmp_path / "placeholder" / "c.db", now=times[-1],
+                                    local=plus3, autoload=False)
+    with again.read() as con:
+        assert store_cards.stored_shift(con) == store_cards.UNSET_SHIFT
+    again.close()
+    assert (tmp_path / "placeholder" / "c.db").read_bytes() == before
 
 
 def test_latest_run_is_the_run_study_days_walks(tmp_path: Path) -> None:

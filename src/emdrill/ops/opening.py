@@ -20,6 +20,7 @@ from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
 from emdrill.store import interview as store_interview
 from emdrill.store.db import FIRST_USE_WAIT_MS, Store, open_store, set_test_kill
+from emdrill.store.migrations import LATEST
 
 if TYPE_CHECKING:
     from emdrill.core.interview import Interview
@@ -45,6 +46,13 @@ def open_collection(path: Path, *, now: datetime, seed: int | None = None,
         _load_bundled(store, now, local)
     if local is not None:
         backups.daily(store, now=now, local=local)
+        if 0 < store.migrated_from < LATEST:  # a file this open migrated (and so wrote)
+            # days still counted under the migrations' placeholder: count them in the user's
+            # zone; an open that migrates nothing writes nothing here (a new file's days are
+            # set when the bundled deck loads)
+            offset = now.astimezone(local).utcoffset()
+            store_cards.count_days_under(
+                store, offset_minutes=int(offset.total_seconds() // 60) if offset else 0)
     if migrated is not None:
         backups.prune(path, keep=settings(store).backups)
     return store
