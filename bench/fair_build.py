@@ -22,6 +22,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from emdrill.core.scheduler import Memory
+from emdrill.store import cards as store_cards
+
 SIZES = {"a": (0, 0), "b": (500, 50_000), "c": (10_000, 1_000_000),
          "d": (50_000, 5_000_000)}
 HISTORY_DAYS = 730
@@ -78,6 +81,10 @@ def answer(f: Facet, rating: int, at: float) -> Facet:
         state, step, due, ivl = 2, None, at + days * 86400, days
     lapsed = f.state == 2 and rating == 1
     return Facet(state, step, s, d, due, at, ivl, f.reps + 1, f.lapses + lapsed)
+
+
+def _d(epoch: float) -> datetime:
+    return datetime.fromtimestamp(epoch, UTC)
 
 
 def _t(epoch: float) -> str:
@@ -292,21 +299,17 @@ def _history(con: sqlite3.Connection, acon: sqlite3.Connection, rows: list[dict[
     rng = random.Random(seed)
     seen = [r for r in rows if rng.random() >= UNSEEN]
     state: dict[str, tuple[Facet, Facet]] = {}
-    # each state's due and last review as stored text, written once when the state is made
+    # each state's due and last review as stored text, written once when the state is made,
+    # and as the times the review rows keep (`store.cards.review_values` stores them)
     texts: dict[str, tuple[str, str, str | None]] = {}
+    times: dict[str, tuple[datetime, datetime, datetime | None]] = {}
     added = {r["id"]: datetime.fromisoformat(r["added_at"]).timestamp() for r in seen}
     step = (now - 3600 - start) / reviews  # the last review an hour before now
     e_rows: list[tuple[Any, ...]] = []
     a_rows: list[tuple[Any, ...]] = []
 
     def flush() -> None:
-        con.executemany(
-            "INSERT INTO review (question_id, reviewed_at, intent_rating, story_rating,"
-            " slot_named, seconds, mode, intent_prev_state, intent_prev_step,"
-            " intent_prev_stability, intent_prev_difficulty, intent_prev_due,"
-            " intent_prev_last_review, story_prev_state, story_prev_step, story_prev_stability,"
-            " story_prev_difficulty, story_prev_due, story_prev_last_review)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", e_rows)
+        con.executemany(store_cards.INSERT_REVIEW, e_rows)
         acon.executemany("INSERT INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time,"
                          " type) VALUES (?,?,?,?,?,?,?,?,?)", a_rows)
         e_rows.clear()
@@ -319,21 +322,23 @@ def _history(con: sqlite3.Connection, acon: sqlite3.Connection, rows: list[dict[
         before = state.get(qid)
         if before is None:
             before = (Facet(due=added[qid]), Facet(due=added[qid]))
-            first = _t(added[qid])
-            due_texts: tuple[str, str, str | None] = (first, first, None)
+            first = _d(added[qid])
+            due_times: tuple[datetime, datetime, datetime | None] = (first, first, None)
         else:
-            due_texts = texts[qid]
+            due_times = times[qid]
         ratings = (rng.choice(RATINGS), rng.choice(RATINGS))
         after = (answer(before[0], ratings[0], at), answer(before[1], ratings[1], at))
         state[qid] = after
-        at_text = _t(at)
-        texts[qid] = (_t(after[0].due), _t(after[1].due), at_text)
+        at_time = _d(at)
+        times[qid] = (_d(after[0].due), _d(after[1].due), at_time)
+        texts[qid] = (_t(after[0].due), _t(after[1].due), _t(at))
         f0, f1 = before
-        last_text = due_texts[2]
+        last = due_times[2]
         slot = row["story"] if ratings[1] > 1 else (row["story"] % 8) + 1
-        e_rows.append((qid, at_text, ratings[0], ratings[1], slot, 25.0, "drill",
-                       f0.state, f0.step, f0.stability, f0.difficulty, due_texts[0], last_text,
-                       f1.state, f1.step, f1.stability, f1.difficulty, due_texts[1], last_text))
+        e_rows.append(store_cards.review_values(
+            qid, at_time, ratings[0], ratings[1], slot, 25.0, "drill",
+            Memory(f0.state, f0.step, f0.stability, f0.difficulty, due_times[0], last),
+            Memory(f1.state, f1.step, f1.stability, f1.difficulty, due_times[1], last)))
         for ord_, (f, g, rating) in enumerate(zip(before, after, ratings, strict=True)):
             kind = 0 if f.last is None or f.state == 1 else 2 if f.state == 3 else 1
             assert g.difficulty is not None

@@ -105,6 +105,96 @@ def mini_deck_folder(factory: pytest.TempPathFactory) -> Path:
     return root / "home"
 
 
+def _undo_m020() -> str:
+    from emdrill.store import migrations as m
+    from emdrill.store.codec import MEMORY_COLUMNS
+
+    def text(column: str) -> str:  # microseconds back to the stored ISO text
+        return (f"CASE WHEN {column} IS NOT NULL THEN strftime('%Y-%m-%dT%H:%M:%S', "
+                f"{column} / 1000000, 'unixepoch') || '.' || printf('%06d', {column} % 1000000)"
+                " || '+00:00' END")
+
+    body = m.M003_ANKI_REVIEWS[:m.M003_ANKI_REVIEWS.index("INSERT INTO review_new")]
+    m004 = m.M004_HOT_PATH
+    triggers = m004[m004.index("CREATE TRIGGER review_added"):m004.index("CREATE TRIGGER facet")]
+    lapse = m.M011_SET_ASIDE[m.M011_SET_ASIDE.index("CREATE INDEX review_lapse"):]
+    m019 = m.M019_HOME_TALLIES
+    first = m019[m019.index("CREATE INDEX review_first"):m019.index("CREATE TABLE play_count")]
+    modes = " ".join(f"WHEN {i} THEN '{name}'" for i, name in enumerate(m._MODES_M020))
+    columns = ", ".join(text(f"r.{c}") if c in m._REVIEW_TIMES_M020 else f"r.{c}" for c in (
+        "reviewed_at", "intent_rating", "story_rating", "slot_named", "seconds"))
+    prev = ", ".join(text(f"r.{k}_prev_{c}") if c in ("due", "last_review") else f"r.{k}_prev_{c}"
+                     for k in ("intent", "story") for c in MEMORY_COLUMNS)
+    return f"""
+    CREATE TEMP TABLE kept_anki AS SELECT * FROM anki_review;
+    CREATE TEMP TABLE kept_pick AS SELECT * FROM intent_pick;
+    {body}
+    INSERT INTO review_new SELECT r.id, q.id, {columns}, CASE r.mode {modes} END, {prev}
+        FROM review r JOIN question q ON q.num = r.question_num ORDER BY r.id;
+    DROP TABLE review;
+    ALTER TABLE review_new RENAME TO review;
+    CREATE INDEX review_question ON review (question_id, reviewed_at);
+    CREATE INDEX review_time ON review (reviewed_at);
+    {lapse}
+    {first}
+    DELETE FROM anki_review; INSERT INTO anki_review SELECT * FROM kept_anki;
+    DELETE FROM intent_pick; INSERT INTO intent_pick SELECT * FROM kept_pick;
+    DROP TABLE kept_anki; DROP TABLE kept_pick;
+    DROP TRIGGER question_numbered; DROP INDEX question_num;
+    ALTER TABLE question DROP COLUMN num;
+    DROP TABLE review_quarter;
+    CREATE TABLE review_quarter (
+    quarter INTEGER PRIMARY KEY,
+    reviews INTEGER NOT NULL
+);
+    INSERT INTO review_quarter SELECT CAST(strftime('%s', reviewed_at) AS INTEGER) / 900,
+        count(*) FROM review GROUP BY 1;
+    {triggers}
+    {m._family_day_triggers(m.MATURE_RULE, layout=m.TEXT_LAYOUT)}
+    PRAGMA user_version = 19;
+"""
+
+
+def _text_reviews_view() -> str:
+    return "CREATE TEMP VIEW review AS " + _text_reviews_select()
+
+
+def _text_reviews_select() -> str:
+    from emdrill.store import migrations as m
+    from emdrill.store.codec import MEMORY_COLUMNS
+
+    def text(column: str) -> str:
+        return (f"CASE WHEN {column} IS NOT NULL THEN strftime('%Y-%m-%dT%H:%M:%S', "
+                f"{column} / 1000000, 'unixepoch') || '.' || printf('%06d', {column} % 1000000)"
+                " || '+00:00' END")
+
+    modes = " ".join(f"WHEN {i} THEN '{name}'" for i, name in enumerate(m._MODES_M020))
+    prev = ", ".join((text(f"r.{k}_prev_{c}") if c in ("due", "last_review") else f"r.{k}_prev_{c}")
+                     + f" AS {k}_prev_{c}" for k in ("intent", "story") for c in MEMORY_COLUMNS)
+    return (f"SELECT r.id AS id, q.id AS question_id, "
+            f"{text('r.reviewed_at')} AS reviewed_at, r.intent_rating AS intent_rating, "
+            "r.story_rating AS story_rating, r.slot_named AS slot_named, r.seconds AS seconds, "
+            f"CASE r.mode {modes} END AS mode, {prev} "
+            "FROM main.review r JOIN main.question q ON q.num = r.question_num")
+
+
+# The same rows as a subquery, for a read on a store's own connection: `FROM {TEXT_REVIEWS} r`.
+TEXT_REVIEWS = f"({_text_reviews_select()})"
+
+
+def text_reviews(con: sqlite3.Connection) -> sqlite3.Connection:
+    """`con` with a temporary view `review` in the text layout of migration 19 (question
+    ids, ISO times, mode names) over the stored one, for tests that read review rows by
+    hand; it shadows the table on this connection only (reads, not writes)."""
+    con.execute(_text_reviews_view())
+    return con
+
+
+# Migration 20 taken back: `review` as migration 19 left it (text times and ids), exactly,
+# for tests that rebuild an older file or check what migration 20 keeps.
+UNDO_M020 = _undo_m020()
+
+
 # Migration 19 taken back (its column, counts, triggers and indexes), for tests that rebuild
 # an older file; what 19 replaced (migration 17's index, the older triggers) is theirs to add.
 UNDO_M019 = """

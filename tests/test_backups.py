@@ -20,6 +20,7 @@ from emdrill.ops import backups, decks, grading, opening
 from emdrill.ops.grading import StoryAnswer
 from emdrill.store import backup as store_backup
 from emdrill.store import cards as store_cards
+from emdrill.store.codec import to_db_micros
 from emdrill.store.db import Store, run_migrations
 from emdrill.store.migrations import LATEST
 from term import Term
@@ -308,8 +309,9 @@ def damage_an_index(path: Path) -> None:
     raw = bytearray(path.read_bytes())
     start = (root - 1) * page_size
     page = raw[start:start + page_size]
-    assert page.count(b"alpha-1") == 1
-    raw[start:start + page_size] = page.replace(b"alpha-1", b"alpha-9")
+    key = to_db_micros(NOW).to_bytes(8, "big")  # the review's time, as the index keeps it
+    assert page.count(key) == 1
+    raw[start:start + page_size] = page.replace(key, (to_db_micros(NOW) + 1).to_bytes(8, "big"))
     path.write_bytes(bytes(raw))
 
 

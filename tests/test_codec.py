@@ -177,4 +177,5 @@ def test_the_check_reads_back_every_time_and_list_the_models_declare() -> None:
     """`emdrill check` (store/health.py, read on every open: no models there) looks at the
     very columns the models store through the time and the list codec."""
     assert _typed(tables.UTCDateTime) == health.TIME_COLUMNS
+    assert _typed(tables.UTCMicros) == health.MICROS_COLUMNS
     assert _typed(tables.JSONList) == health.JSON_COLUMNS

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import DECK_HEADER, mini_deck_text, question
+from conftest import DECK_HEADER, mini_deck_text, question, text_reviews
 from emdrill.cli.base import open_here
 from emdrill.cli.main import app
 from emdrill.core.deckfile import parse_bytes
@@ -280,7 +280,7 @@ def _kept_columns(store: Store, qid: str) -> tuple[int, bool]:
 
 
 def _review_owners(store: Store) -> list[str]:
-    con = sqlite3.connect(store.path)
+    con = text_reviews(sqlite3.connect(store.path))
     return [r[0] for r in con.execute("SELECT question_id FROM review ORDER BY id")]
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import text_reviews
 from shared import cli
 from term import FakeClock, Term
 
@@ -21,7 +22,7 @@ def loaded(home: Path, mini_deck: Path) -> Path:
 
 
 def _rows(db: Path, sql: str) -> list[tuple[object, ...]]:
-    con = sqlite3.connect(db)
+    con = text_reviews(sqlite3.connect(db))
     try:
         return con.execute(sql).fetchall()
     finally:

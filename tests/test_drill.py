@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.text import Text
 
 import procs
+from conftest import text_reviews
 from emdrill.cli.base import open_here
 from emdrill.core.timing import Clock
 from emdrill.ops.drill import Session
@@ -49,7 +50,7 @@ def _spawn(*args: str) -> pexpect.spawn:
 
 
 def _reviews(db: Path) -> list[tuple[str, int, int, int | None, str]]:
-    con = sqlite3.connect(db)
+    con = text_reviews(sqlite3.connect(db))
     try:
         return con.execute("SELECT question_id, intent_rating, story_rating, slot_named, mode "
                            "FROM review ORDER BY id").fetchall()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from conftest import text_reviews
 from emdrill.cli.base import open_here
 from emdrill.cli.main import app
 from emdrill.core.exam import choose, likely, likely_counts
@@ -67,7 +68,7 @@ def test_an_exam_never_shows_an_answered_question(store: Store) -> None:
 
 
 def _reviews(home: Path) -> list[tuple[str, str]]:
-    con = sqlite3.connect(home / "emdrill.db")
+    con = text_reviews(sqlite3.connect(home / "emdrill.db"))
     try:
         return list(con.execute("SELECT question_id, mode FROM review ORDER BY id"))
     finally:

@@ -21,7 +21,7 @@ import pytest
 from typer.testing import CliRunner
 
 import procs
-from conftest import ASYMMETRIC, STORE_NOW, anki_package
+from conftest import ASYMMETRIC, STORE_NOW, anki_package, text_reviews
 from emdrill.cli.main import app
 from emdrill.core import anki as core_anki
 from emdrill.core import forecast, scheduler
@@ -247,7 +247,7 @@ def test_commute_partly_is_hard_on_both_facets_as_pressed(home: Path, mini_deck:
     child.expect("Question beta-1")
     child.send("q")
     child.expect(pexpect.EOF)
-    con = sqlite3.connect(home / "emdrill.db")
+    con = text_reviews(sqlite3.connect(home / "emdrill.db"))
     try:
         rows = con.execute("SELECT question_id, intent_rating, story_rating, mode "
                            "FROM review").fetchall()

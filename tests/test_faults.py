@@ -21,7 +21,7 @@ import pexpect
 import pytest
 
 import procs
-from conftest import mini_deck_text
+from conftest import mini_deck_text, text_reviews
 
 RUNS = int(os.environ.get("EMDRILL_FAULT_RUNS", "6"))
 
@@ -41,7 +41,7 @@ def _emdrill(home: Path, *args: str, stdin: str | None = None,
 
 def chain_problems(db: Path) -> list[str]:
     """Whole-file checks after a fault: SQLite's own, then emdrill's review chain."""
-    con = sqlite3.connect(db)
+    con = text_reviews(sqlite3.connect(db))
     try:
         problems = [r[0] for r in con.execute("PRAGMA integrity_check") if r[0] != "ok"]
         facets = {(q, k): last for q, k, last in

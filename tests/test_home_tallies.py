@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from conftest import DECK_HEADER, UNDO_M019, question
+from conftest import DECK_HEADER, UNDO_M019, UNDO_M020, question
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock, day_shift_seconds
 from emdrill.ops import anki_import, grading
@@ -23,7 +23,7 @@ from emdrill.store import cards as store_cards
 from emdrill.store import decks as store_decks
 from emdrill.store import interview as store_interview
 from emdrill.store import recent, tallies
-from emdrill.store.codec import from_db_time, to_db_time
+from emdrill.store.codec import from_db_time, to_db_micros, to_db_time
 from emdrill.store.db import Store, open_store
 from emdrill.store.migrations import (
     FAMILY_DAY_COUNTS,
@@ -38,14 +38,14 @@ from test_hot_path import T0, _store
 OLD_FAMILY_ANSWERS = (
     "SELECT q.family, count(*), "
     "sum(coalesce(r.intent_rating, 2) > 1 AND coalesce(r.story_rating, 2) > 1) "
-    "FROM review r CROSS JOIN question q ON q.id = r.question_id "
+    "FROM review r CROSS JOIN question q ON q.num = r.question_num "
     "WHERE r.reviewed_at >= ? GROUP BY q.family")
 OLD_STORIES = ("SELECT family, story, count(*) FROM question NOT INDEXED WHERE suspended = 0 "
                "GROUP BY family, story")
 OLD_TOTAL = "SELECT coalesce(sum(reviews), 0) FROM question NOT INDEXED"
 OLD_MISSES = ("SELECT q.id, q.family, "
               "sum(coalesce(r.intent_rating, 2) = 1 OR coalesce(r.story_rating, 2) = 1) AS n "
-              "FROM review r CROSS JOIN question q ON q.id = r.question_id "
+              "FROM review r CROSS JOIN question q ON q.num = r.question_num "
               "WHERE r.reviewed_at >= ? GROUP BY q.id HAVING n > 0")
 OLD_NEW_SINCE = ("SELECT count(*) FROM review NOT INDEXED WHERE reviewed_at >= ? "
                  "AND intent_prev_last_review IS NULL AND story_prev_last_review IS NULL")
@@ -70,7 +70,7 @@ def _old_counts(con: sqlite3.Connection, now: datetime) -> store_cards.Counts:
 
 
 def _old(con: sqlite3.Connection, since: datetime) -> tuple[Any, ...]:
-    stamp = to_db_time(since)
+    stamp = to_db_micros(since)  # review times are microseconds (migration 20)
     answers = {f: (int(n), int(right)) for f, n, right in
                con.execute(OLD_FAMILY_ANSWERS, (stamp,))}
     stories: dict[str, dict[int, int]] = {}
@@ -240,10 +240,11 @@ def _back_to_18(path: Path, extra_reviews: int) -> None:
     """What migration 18 left: family_day without `right_answers` and its old triggers, no
     review_count, migration 17's index. Then reviews written under those triggers."""
     con = sqlite3.connect(path)
+    con.executescript(UNDO_M020)
     con.executescript(
         "DROP TRIGGER family_day_added; DROP TRIGGER family_day_removed; "
         "DROP TRIGGER family_day_changed;"
-        + _family_day_triggers(MATURE_RULE, FAMILY_DAY_COUNTS_M004) + UNDO_M019 + """
+        + _family_day_triggers(MATURE_RULE, FAMILY_DAY_COUNTS_M004, "text") + UNDO_M019 + """
         CREATE INDEX question_reviews ON question (reviews);
         PRAGMA user_version = 18;
     """)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DECK_HEADER, made_whole, question
+from conftest import DECK_HEADER, TEXT_REVIEWS, made_whole, question
 from emdrill.core import order, stats, weakness
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock, day_shift_seconds, run_streak, streak
@@ -56,7 +56,7 @@ def _brute_tallies(store: Store, at: datetime,
         rows = con.execute(
             "SELECT q.family, r.reviewed_at, r.intent_prev_last_review, r.intent_rating, "
             "r.story_prev_last_review, r.story_rating, q.id, r.intent_prev_state, "
-            "r.story_prev_state FROM review r "
+            f"r.story_prev_state FROM {TEXT_REVIEWS} r "
             "JOIN question q ON q.id = r.question_id").fetchall()
     lapses: dict[tuple[str, str], int] = {}
     for *_, ir, _sp, sr, qid, istate, sstate in rows:
@@ -113,7 +113,7 @@ def test_running_sums_match_the_history_after_grades_and_undos(
     with store.read() as con:
         mismatched = con.execute(
             "SELECT count(*) FROM question q WHERE q.reviews != "
-            "(SELECT count(*) FROM review r WHERE r.question_id = q.id) OR "
+            "(SELECT count(*) FROM review r WHERE r.question_num = q.num) OR "
             "coalesce(q.due, '') != coalesce((SELECT min(f.due) FROM facet f WHERE "
             "f.question_id = q.id AND EXISTS (SELECT 1 FROM facet g WHERE "
             "g.question_id = q.id AND g.last_review IS NOT NULL)), '')").fetchone()[0]
@@ -197,7 +197,7 @@ def _brute_recent(store: Store, now: datetime) -> dict[str, stats.Recent]:
     with store.read() as con:
         rows = con.execute(
             "SELECT question_id, id, reviewed_at, intent_prev_last_review, intent_rating, "
-            "story_prev_last_review, story_rating FROM review").fetchall()
+            f"story_prev_last_review, story_rating FROM {TEXT_REVIEWS}").fetchall()
     tests: dict[str, list[tuple[datetime, int, bool]]] = {}
     for qid, rid, when, ip, ir, sp, sr in rows:
         moment = datetime.fromisoformat(when)
@@ -606,7 +606,7 @@ def test_a_question_moving_family_on_reload_takes_its_tallies_along(tmp_path: Pa
 
 def _reviewed(store: Store, qid: str) -> bool:
     with store.read() as con:
-        return bool(con.execute("SELECT count(*) FROM review WHERE question_id = ?",
+        return bool(con.execute(f"SELECT count(*) FROM {TEXT_REVIEWS} WHERE question_id = ?",
                                 (qid,)).fetchone()[0])
 
 

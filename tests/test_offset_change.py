@@ -22,6 +22,7 @@ from emdrill.cli.main import app
 from emdrill.core.timing import day_shift_seconds
 from emdrill.store import stats as store_stats
 from emdrill.store import tallies
+from emdrill.store.codec import to_db_micros
 from emdrill.store.db import open_store
 from emdrill.store.migrations import family_day_window
 
@@ -122,8 +123,7 @@ def test_counts_from_any_bound_equal_the_history(history: tuple[Path, list[datet
                     got = store_stats.family_counts_from(con, bound)
                     want = {str(f): [int(v or 0) for v in rest] for f, *rest in con.execute(
                         family_day_window(),
-                        (bound.strftime("%Y-%m-%dT%H:%M:%S.%f+00:00"),
-                         "9999-01-01T00:00:00.000000+00:00"))}
+                        (to_db_micros(bound), 2 ** 62, to_db_micros(bound)))}
                     assert {f: v for f, v in got.items() if any(v)} == want, (offset, bound)
     finally:
         store.close()

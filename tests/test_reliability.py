@@ -20,7 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 import procs
-from conftest import mini_deck_folder
+from conftest import mini_deck_folder, text_reviews
 from emdrill.cli.base import open_here
 from emdrill.cli.main import app
 from emdrill.core.errors import EmdrillError
@@ -61,7 +61,7 @@ def test_sigkill_right_after_grade_loses_nothing(home: Path, mini_deck: Path) ->
     assert proc.stdout.readline().strip() == "graded"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
-    con = sqlite3.connect(home / "emdrill.db")
+    con = text_reviews(sqlite3.connect(home / "emdrill.db"))
     rows = con.execute("SELECT question_id FROM review ORDER BY id").fetchall()
     assert rows == [("alpha-1",), ("beta-1",)]
     facets = con.execute("SELECT count(*) FROM facet WHERE last_review IS NOT NULL").fetchone()
@@ -80,7 +80,7 @@ def test_sigkill_of_the_cli_after_grade_returns(home: Path, mini_deck: Path) -> 
                       "hard", "--story", "5"], env=env, capture_output=True, text=True,
                      timeout=60)
     assert done.returncode == 0
-    con = sqlite3.connect(home / "emdrill.db")
+    con = text_reviews(sqlite3.connect(home / "emdrill.db"))
     assert con.execute("SELECT question_id, intent_rating, story_rating FROM review"
                        ).fetchall() == [("beta-3", 2, 3)]
 
@@ -158,7 +158,7 @@ def test_batch_values_are_checked_before_the_store_is_opened(cli: CliRunner, hom
 # ---------------------------------------------------------------- 3. damage
 
 
-def _damage_index(db: Path, name: str = "review_time") -> None:
+def _damage_index(db: Path, name: str = "review_question") -> None:
     """Overwrite the root page of one index with garbage, as a bad disk would: a command
     that never walks that index (config, story import) cannot notice it by reading."""
     con = sqlite3.connect(db)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import procs
+from conftest import text_reviews
 from emdrill.core.scheduler import Rating
 from emdrill.ui.drill_view import interval_labels
 from emdrill.ui.fmt import span
@@ -370,7 +371,7 @@ def test_drill_by_family_and_deck(studied: Path) -> None:
         term.press("0", then="Intent recall")
         term.press("3")
     assert "Session over: 3 answered" in term.finish()
-    con = sqlite3.connect(studied / "emdrill.db")
+    con = text_reviews(sqlite3.connect(studied / "emdrill.db"))
     families = {f for (f,) in con.execute(
         "SELECT q.family FROM review r JOIN question q ON q.id = r.question_id "
         "WHERE r.reviewed_at >= '2026-03-02'")}

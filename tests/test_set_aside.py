@@ -306,6 +306,8 @@ def test_the_hot_path_and_the_lapses_read_by_their_indexes(loaded: CliRunner,
     assert plan(f"SELECT count(*) FROM question WHERE {in_play()}AND due <= ?", now, now) == (
         "SEARCH question USING COVERING INDEX question_due "
         "(suspended=? AND user_suspended=? AND due<?)")
-    assert plan(f"SELECT {_LAPSES} FROM review WHERE question_id = ? AND {lapse_rows()}",
-                "alpha-1") == "SEARCH review USING INDEX review_lapse (question_id=?)"
+    assert plan(f"SELECT {_LAPSES} FROM review WHERE question_num = "
+                f"(SELECT num FROM question WHERE id = ?) AND {lapse_rows()}", "alpha-1") == (
+        "SEARCH review USING INDEX review_lapse (question_num=?) | SCALAR SUBQUERY 1 | "
+        "SEARCH question USING INDEX sqlite_autoindex_question_1 (id=?)")
     con.close()

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import SQLModel
 
-from conftest import UNDO_M019
+from conftest import UNDO_M019, UNDO_M020
 from emdrill.cli.base import open_here
 from emdrill.core.errors import NothingToUndoError, StoreError
 from emdrill.core.scheduler import Rating
@@ -19,7 +19,7 @@ from emdrill.core.timing import Clock
 from emdrill.ops import decks, grading
 from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
-from emdrill.store.codec import from_db_time, to_db_time
+from emdrill.store.codec import from_db_time, to_db_micros, to_db_time
 from emdrill.store.db import Store, open_store
 from emdrill.store.migrations import LATEST, MIGRATIONS
 
@@ -132,10 +132,10 @@ def test_review_row_records_everything(mini_deck: Path) -> None:
     grading.grade(store, clock, "beta-2", intent=Rating.HARD, story=StoryAnswer(slot=1),
                   seconds=12.5, mode="drill")
     con = sqlite3.connect(store.path)
-    row = con.execute("SELECT question_id, reviewed_at, intent_rating, story_rating, slot_named,"
-                      " seconds, mode, intent_prev_state, story_prev_last_review FROM review"
-                      ).fetchone()
-    assert row == ("beta-2", to_db_time(T0), 2, 1, 1, 12.5, "drill", 1, None)
+    row = con.execute("SELECT q.id, reviewed_at, intent_rating, story_rating, slot_named,"
+                      " seconds, mode, intent_prev_state, story_prev_last_review FROM review r"
+                      " JOIN question q ON q.num = r.question_num").fetchone()
+    assert row == ("beta-2", to_db_micros(T0), 2, 1, 1, 12.5, 0, 1, None)
 
 
 def test_migration_3_keeps_every_review_and_lets_a_review_grade_one_facet(
@@ -158,6 +158,7 @@ def test_migration_3_keeps_every_review_and_lets_a_review_grade_one_facet(
     open_store(path).close()
     con = sqlite3.connect(path)
     assert con.execute("PRAGMA user_version").fetchone()[0] == LATEST
+    con.executescript(UNDO_M020)  # back to the text layout, to compare with it
     assert con.execute("SELECT * FROM review").fetchall() == before
     con.execute("UPDATE review SET story_rating = NULL")  # one facet graded: allowed now
     with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
@@ -181,9 +182,10 @@ def test_migration_7_adds_drafts_and_keeps_the_questions(tmp_path: Path,
     decks.load_paths(store, [mini_deck], now=T0)
     store.close()
     con = sqlite3.connect(path)
+    con.executescript(UNDO_M020)
     con.executescript("DROP TRIGGER family_day_added; DROP TRIGGER family_day_removed; "
                       "DROP TRIGGER family_day_changed;"  # migrations 15 and 19
-                      + _family_day_triggers(MATURE_RULE_M004, FAMILY_DAY_COUNTS_M004))
+                      + _family_day_triggers(MATURE_RULE_M004, FAMILY_DAY_COUNTS_M004, "text"))
     con.executescript(UNDO_M019)  # migration 19
     con.execute("ALTER TABLE question DROP COLUMN draft")  # back to what migration 6 left
     con.execute("DROP TABLE interview")  # and what came after 7

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from conftest import TEXT_REVIEWS, text_reviews
 from emdrill.core.errors import DuplicateError, StoreError
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
@@ -116,7 +117,7 @@ def test_the_hot_path_and_the_reports_never_load_the_orm(tmp_path: Path) -> None
     assert imported.returncode == 0, imported.stderr
     assert "ORM loaded: True" in imported.stderr
     _run.close()
-    con = sqlite3.connect(tmp_path / "home" / "emdrill.db")
+    con = text_reviews(sqlite3.connect(tmp_path / "home" / "emdrill.db"))
     assert con.execute("SELECT count(*) FROM review WHERE question_id = ?",
                        (qid,)).fetchone()[0] == 1  # graded, undone, graded again
 
@@ -247,7 +248,7 @@ def test_a_grade_and_its_undo_round_trip_every_column(tmp_path: Path) -> None:
                            story=StoryAnswer(slot=2), seconds=12.5, mode="drill")
     with store.read() as con:
         row = con.execute("SELECT question_id, reviewed_at, intent_rating, story_rating, "
-                          "slot_named, seconds, mode FROM review WHERE id = ?",
+                          f"slot_named, seconds, mode FROM {TEXT_REVIEWS} WHERE id = ?",
                           (graded.review_id,)).fetchone()
         due = con.execute("SELECT due FROM facet WHERE question_id = ? AND kind = 'intent'",
                           (qid,)).fetchone()[0]

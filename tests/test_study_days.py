@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import fsrs_rs_python as rs
 import pytest
 
+from conftest import UNDO_M020
 from emdrill.core import scheduler
 from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.timing import Clock, study_day, study_day_start, study_days_between
@@ -184,18 +185,35 @@ def test_recompute_restores_exact_memories_and_is_idempotent(store: Store, home:
     _grade_history(store, "alpha-1", generated(5), [True] * len(generated(5)), local)
     _grade_history(store, "beta-1", generated(6), [False] * len(generated(6)), local)
     path = home / "emdrill.db"
+    store.close()
+    _as_before_migration_20(path)  # the layout migration 10 runs on
     truth = _rows(path)
     _spoil(path)
     assert _rows(path) != truth
-    with store.transact("set up the test") as con:
-        first = memories.recompute(con, local=local)
+    first = _recompute(path, local)
     assert first.facets == 4 and first.reviews > 0
     after_once = _rows(path)
     _same(after_once, truth)
-    with store.transact("set up the test") as con:
-        second = memories.recompute(con, local=local)
+    second = _recompute(path, local)
     assert (second.facets, second.reviews) == (0, 0)
     assert _rows(path) == after_once
+
+
+def _as_before_migration_20(path: Path) -> None:
+    con = sqlite3.connect(path)
+    con.executescript(UNDO_M020)
+    con.close()
+
+
+def _recompute(path: Path, local: tzinfo) -> memories.Recomputed:
+    con = sqlite3.connect(path, isolation_level=None)
+    try:
+        con.execute("BEGIN IMMEDIATE")
+        done = memories.recompute(con, local=local)
+        con.execute("COMMIT")
+    finally:
+        con.close()
+    return done
 
 
 def _same(a: tuple[list[tuple[object, ...]], ...], b: tuple[list[tuple[object, ...]], ...]
@@ -217,8 +235,9 @@ def test_migration_10_step_recomputes_a_file_left_by_the_old_count(store: Store,
     history = generated(11)
     _grade_history(store, "alpha-2", history, [True] * len(history), UTC)
     path = home / "emdrill.db"
-    truth = _rows(path)
     store.close()
+    _as_before_migration_20(path)  # the layout migration 10 runs on
+    truth = _rows(path)
     _spoil(path)
     con = sqlite3.connect(path, isolation_level=None)
     try:

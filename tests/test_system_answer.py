@@ -17,7 +17,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 import procs
-from conftest import DECK_HEADER, question
+from conftest import DECK_HEADER, question, text_reviews
 from emdrill.cli.base import open_here
 from emdrill.cli.main import app
 from emdrill.core.scheduler import Rating, story_rating
@@ -139,7 +139,7 @@ def test_story_answer_spellings() -> None:
 
 
 def _reviews(home: Path) -> list[tuple[str, int, int | None]]:
-    con = sqlite3.connect(home / "emdrill.db")
+    con = text_reviews(sqlite3.connect(home / "emdrill.db"))
     try:
         return con.execute("SELECT question_id, story_rating, slot_named FROM review "
                            "ORDER BY id").fetchall()

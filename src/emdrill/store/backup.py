@@ -16,6 +16,7 @@ from pathlib import Path
 
 from emdrill.core.errors import StoreError
 from emdrill.store import health
+from emdrill.store.codec import from_db_micros, to_db_time
 from emdrill.store.db import BUSY_TIMEOUT_MS, inspect_existing
 from emdrill.store.migrations import LATEST
 
@@ -136,6 +137,8 @@ def review_summary(path: Path) -> tuple[int, str]:
             count, last = con.execute("SELECT count(*), max(reviewed_at) FROM review").fetchone()
         except sqlite3.Error as exc:
             raise StoreError(f"{path}: cannot read its answers ({exc})") from None
+    if isinstance(last, int):  # microseconds, since migration 20
+        last = to_db_time(from_db_micros(last))
     return int(count), str(last or "")
 
 

@@ -17,12 +17,16 @@ from emdrill.store import set_aside, tallies
 from emdrill.store.codec import (
     MEMORY_COLUMNS,
     QUESTION_COLUMNS,
+    from_db_micros,
     from_db_time,
     memory_columns,
     memory_of,
     memory_values,
+    mode_code,
+    mode_of,
     question_columns,
     question_of,
+    to_db_micros,
     to_db_time,
 )
 from emdrill.store.db import Store
@@ -231,13 +235,32 @@ _ASSIGN_MEMORY = ", ".join(f"{name} = ?" for name in MEMORY_COLUMNS)
 
 # Each review keeps both facets' state from before it, so undo can put it back exactly.
 _PREV = [f"{kind}_prev_{name}" for kind in ("intent", "story") for name in MEMORY_COLUMNS]
-_REVIEW_FIELDS = ["question_id", "reviewed_at", "intent_rating", "story_rating", "slot_named",
-                  "seconds", "mode", *_PREV]
-_REVIEW_COLUMNS = "id, " + ", ".join(_REVIEW_FIELDS)
-_INSERT_REVIEW = (f"INSERT INTO review ({', '.join(_REVIEW_FIELDS)}) "
-                  f"VALUES ({', '.join('?' * len(_REVIEW_FIELDS))})")
+_REVIEW_FIELDS = ["reviewed_at", "intent_rating", "story_rating", "slot_named", "seconds",
+                  "mode", *_PREV]
+# A review names its question by `question.num` (migration 20): read back as its text id.
+_REVIEW_COLUMNS = "r.id, q.id, " + ", ".join(f"r.{c}" for c in _REVIEW_FIELDS)
+# CROSS JOIN: the review rows first (by id range or `review_question`), then each one's
+# question by `question_num`; never every question first.
+_FROM_REVIEWS = "FROM review r CROSS JOIN question q ON q.num = r.question_num"
+QUESTION_NUM = "(SELECT num FROM question WHERE id = ?)"
+INSERT_REVIEW = (f"INSERT INTO review (question_num, {', '.join(_REVIEW_FIELDS)}) "
+                 f"VALUES ({QUESTION_NUM}, {', '.join('?' * len(_REVIEW_FIELDS))})")
+
+
+def review_values(question_id: str, at: datetime, intent_rating: int | None,
+                  story_rating: int | None, slot_named: int | None, seconds: float | None,
+                  mode: str, intent_before: Memory, story_before: Memory) -> tuple[object, ...]:
+    """One review's parameters for `INSERT_REVIEW`, in the stored layout (migration 20): the
+    one place a review row is made, for `record_review` and the bench's bulk history
+    (bench/fair_build.py) alike."""
+    return (question_id, to_db_micros(at), intent_rating, story_rating, slot_named, seconds,
+            mode_code(mode), *memory_values(intent_before, review=True),
+            *memory_values(story_before, review=True))
 _SET_PREV = f"UPDATE review SET {', '.join(f'{c} = ?' for c in _PREV)} WHERE id = ?"
-_NEWEST_FIRST = "ORDER BY reviewed_at DESC, id DESC"
+# The newest review in time lies in the last quarter hour that has reviews, at or after
+# that quarter's first id (`migrations.SINCE_ID`): a short range of ids, with no time index.
+_NEWEST = ("WHERE r.id >= (SELECT first_id FROM review_quarter WHERE reviews > 0 "
+           "ORDER BY quarter DESC LIMIT 1) ORDER BY r.reviewed_at DESC, r.id DESC LIMIT 1")
 
 
 @dataclass(frozen=True)
@@ -251,14 +274,15 @@ class _Stored:
 
 def _stored(row: Sequence[Any]) -> _Stored:
     rid, qid, at, intent, story, slot, seconds, mode = row[:8]
-    record = ReviewRecord(id=int(rid), question_id=qid, reviewed_at=from_db_time(at),
+    record = ReviewRecord(id=int(rid), question_id=qid, reviewed_at=from_db_micros(at),
                           intent_rating=intent, story_rating=story, slot_named=slot,
-                          seconds=seconds, mode=mode)
-    return _Stored(record, memory_of(row[8:14]), memory_of(row[14:20]))
+                          seconds=seconds, mode=mode_of(mode))
+    return _Stored(record, memory_of(row[8:14], review=True),
+                   memory_of(row[14:20], review=True))
 
 
 def _reviews(con: sqlite3.Connection, where: str, params: Sequence[object]) -> list[_Stored]:
-    return [_stored(r) for r in con.execute(f"SELECT {_REVIEW_COLUMNS} FROM review {where}",
+    return [_stored(r) for r in con.execute(f"SELECT {_REVIEW_COLUMNS} {_FROM_REVIEWS} {where}",
                                             params)]
 
 
@@ -269,8 +293,8 @@ def history_after(store: Store, question_id: str, at: datetime) -> tuple[Card, l
     saved with the first later review, or the current state when there is none."""
     with store.read() as con:
         card = _card_in(con, question_id)
-        later = _reviews(con, "WHERE question_id = ? AND reviewed_at > ? "
-                         "ORDER BY reviewed_at, id", (question_id, to_db_time(at)))
+        later = _reviews(con, f"WHERE r.question_num = {QUESTION_NUM} AND r.reviewed_at > ? "
+                         "ORDER BY r.reviewed_at, r.id", (question_id, to_db_micros(at)))
     if later:
         card = Card(card.question, later[0].intent_before, later[0].story_before)
     return card, [r.record for r in later]
@@ -313,14 +337,14 @@ def record_review(
         if replayed and not was:  # the later reviews' outcomes are about to change
             tallies.question_outcomes(con, card.family, card.id, since=at, sign=-1)
         before_i, before_s = card.intent, card.story
-        values = (card.id, to_db_time(at), intent_rating, story_rating, slot_named, seconds,
-                  mode, *memory_values(before_i), *memory_values(before_s))
-        cursor = con.execute(_INSERT_REVIEW, values)
+        cursor = con.execute(INSERT_REVIEW, review_values(
+            card.id, at, intent_rating, story_rating, slot_named, seconds, mode,
+            before_i, before_s))
         review_id = cursor.lastrowid
         assert review_id is not None
         for later_id, later_i, later_s in replayed:
-            con.execute(_SET_PREV,
-                        (*memory_values(later_i), *memory_values(later_s), later_id))
+            con.execute(_SET_PREV, (*memory_values(later_i, review=True),
+                                    *memory_values(later_s, review=True), later_id))
         _put_facet(con, card.id, "intent", intent_after)
         _put_facet(con, card.id, "story", story_after)
         if anki_revlog is not None:
@@ -366,7 +390,7 @@ def undo_last(store: Store) -> ReviewRecord:
     new question kept its own memory (`store.decks`); undoing it only deletes it, since the
     memory it left behind was never this question's."""
     with store.transact("undo", answer=True) as con:
-        newest = _reviews(con, f"{_NEWEST_FIRST} LIMIT 1", ())
+        newest = _reviews(con, _NEWEST, ())
         if not newest:
             raise NothingToUndoError("nothing to undo: no reviews recorded")
         last = newest[0]
@@ -401,7 +425,7 @@ def new_introduced_since(store: Store, start: datetime) -> int:
     sql = ("SELECT count(*) FROM review WHERE reviewed_at >= ? "
            "AND intent_prev_last_review IS NULL AND story_prev_last_review IS NULL")
     with store.read() as con:
-        return int(con.execute(sql, (to_db_time(start),)).fetchone()[0])
+        return int(con.execute(sql, (to_db_micros(start),)).fetchone()[0])
 
 
 def stored_shift(con: sqlite3.Connection) -> int:
@@ -492,8 +516,9 @@ def question_reviews(store: Store, question_id: str, limit: int) -> list[ReviewR
     """The question's latest reviews, newest first (in time: an imported review can be older
     than one made here)."""
     with store.read() as con:
-        return [r.record for r in _reviews(con, f"WHERE question_id = ? {_NEWEST_FIRST} "
-                                           "LIMIT ?", (question_id, limit))]
+        return [r.record for r in _reviews(con, f"WHERE r.question_num = {QUESTION_NUM} "
+                                           "ORDER BY r.reviewed_at DESC, r.id DESC LIMIT ?",
+                                           (question_id, limit))]
 
 
 def question_ids(store: Store) -> list[tuple[str, str, str, str, bool]]:
@@ -507,4 +532,13 @@ def question_ids(store: Store) -> list[tuple[str, str, str, str, bool]]:
 def last_reviews(store: Store, limit: int) -> list[ReviewRecord]:
     """The newest `limit` reviews, newest first."""
     with store.read() as con:
-        return [r.record for r in _reviews(con, f"{_NEWEST_FIRST} LIMIT ?", (limit,))]
+        return [r.record for r in _reviews(con, f"WHERE r.id >= {_LAST_QUARTERS} "
+                                           "ORDER BY r.reviewed_at DESC, r.id DESC LIMIT ?",
+                                           (limit, limit))]
+
+
+# The least first id of the last quarter hours that hold the newest `?` reviews: every one
+# of them is at or after it (`migrations.SINCE_ID`).
+_LAST_QUARTERS = ("(SELECT min(first_id) FROM (SELECT first_id, reviews, sum(reviews) "
+                  "OVER (ORDER BY quarter DESC ROWS UNBOUNDED PRECEDING) AS upto "
+                  "FROM review_quarter WHERE reviews > 0) WHERE upto - reviews < ?)")

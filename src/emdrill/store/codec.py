@@ -1,15 +1,20 @@
 """How values are stored, one codec per type, for plain SQL and the ORM alike:
 
 - a time: fixed-width UTC ISO text, so comparing text compares times (`to_db_time`,
-  `from_db_time`; the models' `UTCDateTime` column type calls them);
+  `from_db_time`; the models' `UTCDateTime` column type calls them), except in `review`,
+  whose million rows keep their times as whole microseconds since 1970 UTC, the same
+  instant exactly in a quarter of the bytes (`to_db_micros`, `from_db_micros`; the models'
+  `UTCMicros`; migration 20);
 - a list: JSON text, non-ASCII kept as is (`to_json_list`, `json_list`; the models'
   `JSONList`);
 - a facet's memory (`core.scheduler.Memory`): the six columns `MEMORY_COLUMNS` of `facet`,
   and of `review` after `intent_prev_` / `story_prev_` (`memory_values`, `memory_of`);
 - a question (`core.types.Question`): the columns `QUESTION_COLUMNS` of `question`
   (`question_of` reads a row, `question_content` gives what a deck load writes);
-- ids, ratings, states and enum names (a facet's kind, a review's mode) are stored as the
-  plain text or integer they are in `core`, with no conversion.
+- a review's mode: its place in `core.types.MODES` (`mode_code`, `mode_of`);
+- ids, ratings, states and the other enum names (a facet's kind) are stored as the plain
+  text or integer they are in `core`, with no conversion. A review names its question by
+  `question.num`, an integer key given to each question once (migration 20).
 
 Kept apart from the table models so the hot path's plain-SQL reads use it without importing
 SQLAlchemy; `tests/test_schema_models.py` holds the column lists here to the models.
@@ -20,12 +25,12 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from emdrill.core.errors import DamagedError
 from emdrill.core.scheduler import Memory
-from emdrill.core.types import Question
+from emdrill.core.types import MODES, Question
 
 
 def to_db_time(value: datetime) -> str:
@@ -39,6 +44,37 @@ def from_db_time(value: str) -> datetime:
         return datetime.fromisoformat(value).astimezone(UTC)
     except (ValueError, TypeError, OverflowError):
         raise DamagedError(f"a stored time '{str(value)[:40]}' cannot be read") from None
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROS = timedelta(microseconds=1)
+
+
+def to_db_micros(value: datetime) -> int:
+    """A time as `review` stores it: whole microseconds since 1970 UTC (exact: a datetime
+    holds nothing finer)."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime written to the store")
+    return (value - _EPOCH) // _MICROS
+
+
+def from_db_micros(value: int) -> datetime:
+    try:
+        return _EPOCH + timedelta(microseconds=int(value))
+    except (ValueError, TypeError, OverflowError):
+        raise DamagedError(f"a stored time '{str(value)[:40]}' cannot be read") from None
+
+
+def mode_code(mode: str) -> int:
+    """A review's mode as stored: its place in `MODES`."""
+    return MODES.index(mode)
+
+
+def mode_of(code: int) -> str:
+    try:
+        return MODES[int(code)]
+    except (IndexError, ValueError, TypeError):
+        raise DamagedError(f"a stored review mode '{str(code)[:40]}' cannot be read") from None
 
 
 def to_json_list(values: Iterable[Any] | None) -> str:
@@ -70,21 +106,24 @@ def memory_columns(prefix: str = "") -> str:
     return ", ".join(prefix + name for name in MEMORY_COLUMNS)
 
 
-def memory_of(row: Sequence[Any]) -> Memory:
-    """A `Memory` from its six stored columns (`MEMORY_COLUMNS`); `memory_values` is its
-    inverse."""
+def memory_of(row: Sequence[Any], *, review: bool = False) -> Memory:
+    """A `Memory` from its six stored columns (`MEMORY_COLUMNS`), of `facet`, or of `review`
+    (`review`: its times are microseconds); `memory_values` is its inverse."""
     state, step, stability, difficulty, due, last = row
+    read = from_db_micros if review else from_db_time
     return Memory(state=int(state), step=step, stability=stability, difficulty=difficulty,
-                  due=from_db_time(due), last_review=from_db_time(last) if last else None)
+                  due=read(due), last_review=None if last is None else read(last))
 
 
-def memory_values(memory: Memory) -> tuple[object, ...]:
-    """A `Memory` as its six stored columns, in `MEMORY_COLUMNS` order."""
+def memory_values(memory: Memory, *, review: bool = False) -> tuple[object, ...]:
+    """A `Memory` as its six stored columns, in `MEMORY_COLUMNS` order (`review`: as
+    `review` keeps them)."""
     if memory.due is None:
         raise ValueError("a memory without a due date written to the store")
     last = memory.last_review
+    write: Any = to_db_micros if review else to_db_time
     return (memory.state, memory.step, memory.stability, memory.difficulty,
-            to_db_time(memory.due), None if last is None else to_db_time(last))
+            write(memory.due), None if last is None else write(last))
 
 
 # ---------------------------------------------------------------- a question

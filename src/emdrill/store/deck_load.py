@@ -18,7 +18,7 @@ from emdrill.store import tallies
 from emdrill.store.codec import MEMORY_COLUMNS, memory_columns, memory_values, question_content
 from emdrill.store.db import Store
 from emdrill.store.decks import refresh_new_order
-from emdrill.store.tables import DeckRow, FacetRow, FamilyRow, QuestionRow, ReviewRow, SlotRow
+from emdrill.store.tables import DeckRow, FacetRow, FamilyRow, QuestionRow, SlotRow
 
 
 def context(store: Store) -> Context:
@@ -130,6 +130,10 @@ def _update(s: Session, row: QuestionRow, q: Question) -> str:
     return outcome
 
 
+# Reviews name their question by `question.num` (migration 20), given by trigger: read here
+# rather than from a model object that may not hold it yet.
+_REVIEWS_MOVE = ("UPDATE review SET question_num = (SELECT num FROM question WHERE id = :new) "
+                 "WHERE question_num = (SELECT num FROM question WHERE id = :old)")
 _PRACTICE_MOVES = (
     "UPDATE intent_pick SET question_id = :new WHERE question_id = :old",
     "UPDATE intent_pick SET picked = :new WHERE picked = :old",
@@ -162,12 +166,10 @@ def _merge(s: Session, old_id: str, new_id: str) -> bool:
                 for column in MEMORY_COLUMNS:  # the memory moves, column by column
                     setattr(target, column, getattr(source, column))
                 s.add(target)
-    for review in s.exec(select(ReviewRow).where(ReviewRow.question_id == old_id)):
-        review.question_id = new_id
-        s.add(review)
     s.flush()
     ids = {"old": old_id, "new": new_id}
-    for sql in _PRACTICE_MOVES:  # decoding picks and mock answers follow their question
+    # the reviews, decoding picks and mock answers follow their question
+    for sql in (_REVIEWS_MOVE, *_PRACTICE_MOVES):
         s.execute(text(sql), ids)
     # everything points at the new id before the old question goes
     for facet in old_facets.values():

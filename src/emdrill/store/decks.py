@@ -33,7 +33,7 @@ def rebuild_aggregates(store: Store) -> None:
     with store.transact("rebuild aggregates") as con:
         con.execute(
             "UPDATE question SET reviews = (SELECT count(*) FROM review r "
-            "WHERE r.question_id = question.id), due = CASE WHEN EXISTS (SELECT 1 FROM facet f "
+            "WHERE r.question_num = question.num), due = CASE WHEN EXISTS (SELECT 1 FROM facet f "
             "WHERE f.question_id = question.id AND f.last_review IS NOT NULL) THEN "
             "(SELECT min(f.due) FROM facet f WHERE f.question_id = question.id) END")
         refresh_new_order(con)

@@ -1,7 +1,9 @@
 """Every table as plain rows for the JSON export, and a new database built from such rows.
 
 A row is the table's columns by name: times as the stored UTC text, list columns as lists,
-flags as booleans. Building checks each value against its column, so a hand-edited file
+flags as booleans. A review is written as it was stored before migration 20 (its question's
+text id, its times as UTC text, its mode's name), so the format did not change with it.
+Building checks each value against its column, so a hand-edited file
 fails with `FILE: section[i].field: ...` rather than landing as a broken database.
 """
 
@@ -19,7 +21,16 @@ from sqlmodel import SQLModel
 
 from emdrill.core.dumpfile import SECTIONS, DumpError, Row
 from emdrill.core.timing import FIRST_YEAR, LAST_YEAR, time_in_range
-from emdrill.store.codec import json_list, to_db_time, to_json_list
+from emdrill.core.types import MODES
+from emdrill.store.codec import (
+    from_db_micros,
+    json_list,
+    mode_code,
+    mode_of,
+    to_db_micros,
+    to_db_time,
+    to_json_list,
+)
 from emdrill.store.db import Store, run_migrations
 from emdrill.store.tables import (
     AnkiReviewRow,
@@ -38,6 +49,7 @@ from emdrill.store.tables import (
     StoryRow,
     SystemRow,
     UTCDateTime,
+    UTCMicros,
 )
 
 MODELS: dict[str, type[SQLModel]] = {
@@ -49,7 +61,37 @@ MODELS: dict[str, type[SQLModel]] = {
 }
 SEQUENCES = "sequences"  # sqlite_sequence: AUTOINCREMENT's high-water marks (story ids)
 # Columns the store derives from other rows (migration 4): left out, recounted on import.
-DERIVED = {"questions": ("due", "reviews", "new_order")}
+DERIVED = {"questions": ("due", "reviews", "new_order", "num")}
+# The reviews as exported: the stored columns, the question by its text id.
+_REVIEWS = ("SELECT r.*, q.id AS question_id FROM review r "
+            "JOIN question q ON q.num = r.question_num ORDER BY r.rowid")
+
+
+def _select(section: str) -> str:
+    if section == "reviews":
+        return _REVIEWS
+    order = "name" if section == SEQUENCES else "rowid"
+    return f"SELECT * FROM {_table(section)} ORDER BY {order}"
+
+
+def _exported(section: str, names: list[str], row: Any) -> Row:
+    """One stored row as the export writes it (a review as described above)."""
+    derived = DERIVED.get(section, ())
+    found = {k: v for k, v in zip(names, row, strict=True) if k not in derived}
+    if section != "reviews":
+        return found
+    qid = found.pop("question_id")
+    out: Row = {}
+    for name, value in found.items():
+        if name == "question_num":
+            out["question_id"] = qid
+        elif name == "mode":
+            out[name] = mode_of(value)
+        elif name in _REVIEW_TIMES and value is not None:
+            out[name] = to_db_time(from_db_micros(value))
+        else:
+            out[name] = value
+    return out
 
 
 def _table(section: str) -> str:
@@ -75,14 +117,10 @@ def read_all(store: Store) -> dict[str, list[Row]]:
     with store.session() as s:
         for section in SECTIONS:
             lists, flags = _columns_of(section, JSONList), _columns_of(section, Boolean)
-            order = "name" if section == SEQUENCES else "rowid"
-            result = s.execute(text(f"SELECT * FROM {_table(section)} ORDER BY {order}"))
+            result = s.execute(text(_select(section)))
             names = list(result.keys())
-            derived = DERIVED.get(section, ())
-            sections[section] = [
-                _out({k: v for k, v in zip(names, row, strict=True) if k not in derived},
-                     lists, flags)
-                for row in result]
+            sections[section] = [_out(_exported(section, names, row), lists, flags)
+                                 for row in result]
     return sections
 
 
@@ -90,13 +128,10 @@ def iter_rows(con: sqlite3.Connection, section: str) -> Iterator[Row]:
     """One section's rows as `read_all` gives them, read one at a time from `con` (the
     caller holds one read transaction over every section, so they agree)."""
     lists, flags = _columns_of(section, JSONList), _columns_of(section, Boolean)
-    order = "name" if section == SEQUENCES else "rowid"
-    cursor = con.execute(f"SELECT * FROM {_table(section)} ORDER BY {order}")
+    cursor = con.execute(_select(section))
     names = [d[0] for d in cursor.description]
-    derived = DERIVED.get(section, ())
     for row in cursor:
-        yield _out({k: v for k, v in zip(names, row, strict=True) if k not in derived},
-                   lists, flags)
+        yield _out(_exported(section, names, row), lists, flags)
 
 
 def _out(row: Row, lists: set[str], flags: set[str]) -> Row:
@@ -176,11 +211,16 @@ class _Columns:
         if not info:
             raise DumpError(f"{source}: \"{section}\" has rows, but schema has no {table} "
                             "table")
+        times = _columns_of(section, UTCDateTime)
+        if section == "reviews" and "question_num" not in info:  # before migration 20
+            times |= _REVIEW_TIMES
         return _Columns(table, info, _columns_of(section, JSONList),
-                        _columns_of(section, Boolean), _columns_of(section, UTCDateTime))
+                        _columns_of(section, Boolean), times)
 
 
 def _insert(con: sqlite3.Connection, columns: _Columns, where: str, row: Row) -> None:
+    if "question_num" in columns.info:  # a review, into the layout of migration 20
+        row = _compact_review(con, where, row)
     values = [_value(where, name, row[name], columns.info, columns.lists, columns.flags,
                      columns.times) for name in row]
     fields = ", ".join(f'"{name}"' for name in row)
@@ -189,6 +229,36 @@ def _insert(con: sqlite3.Connection, columns: _Columns, where: str, row: Row) ->
         con.execute(f"INSERT INTO {columns.table} ({fields}) VALUES ({marks})", values)
     except sqlite3.Error as exc:
         raise DumpError(f"{where}: {exc}") from None
+
+
+_REVIEW_TIMES = {c.name for c in ReviewRow.__table__.columns  # type: ignore[attr-defined]
+                 if isinstance(c.type, UTCMicros)}
+
+
+def _compact_review(con: sqlite3.Connection, where: str, row: Row) -> Row:
+    """A review as exported, as migration 20 stores it: the question by its `num`, times as
+    microseconds, the mode by its place. Each value is checked as `_value` checks one."""
+    out: Row = {}
+    for name, value in row.items():
+        if name == "question_id":
+            if not isinstance(value, str):
+                raise DumpError(f"{where}.{name}: must be text")
+            found = con.execute("SELECT num FROM question WHERE id = ?", (value,)).fetchone()
+            if found is None:
+                raise DumpError(f"{where}: a row of review (row {row.get('id')}) points at a "
+                                "question that is not in the file")
+            out["question_num"] = found[0]
+        elif name == "mode":
+            if not isinstance(value, str) or value not in MODES:
+                raise DumpError(f"{where}.{name}: must be one of {', '.join(MODES)}")
+            out[name] = mode_code(value)
+        elif name in _REVIEW_TIMES and value is not None:
+            if not isinstance(value, str):
+                raise DumpError(f"{where}.{name}: must be text")
+            out[name] = to_db_micros(_parsed_time(where, name, value))
+        else:
+            out[name] = value
+    return out
 
 
 def _value(where: str, name: str, value: Any, info: dict[str, tuple[str, bool]],
@@ -240,6 +310,10 @@ _TYPES: dict[str, tuple[tuple[type, ...], str]] = {
 
 def _time(where: str, name: str, value: str) -> str:
     """The stored form of a time (fixed-width UTC text, whose order is time order)."""
+    return to_db_time(_parsed_time(where, name, value))
+
+
+def _parsed_time(where: str, name: str, value: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
@@ -249,4 +323,4 @@ def _time(where: str, name: str, value: str) -> str:
     if not time_in_range(parsed):
         raise DumpError(f"{where}.{name}: '{value}' is out of range "
                         f"({FIRST_YEAR} to {LAST_YEAR})")
-    return to_db_time(parsed)
+    return parsed

@@ -13,7 +13,9 @@ from emdrill.store.db import Store
 def answered_ids(store: Store) -> set[str]:
     """Every question with at least one review, of any kind (an exam never asks these)."""
     with store.read() as con:
-        return {row[0] for row in con.execute("SELECT DISTINCT question_id FROM review")}
+        return {row[0] for row in con.execute(
+            "SELECT id FROM question q WHERE EXISTS (SELECT 1 FROM review r "
+            "WHERE r.question_num = q.num)")}
 
 
 def save_exam(con: sqlite3.Connection, exam: Exam, *, picked: Sequence[str],

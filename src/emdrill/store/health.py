@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -31,8 +32,6 @@ RECOVER = ("to recover, restore a backup with `emdrill restore FILE`, or move th
 TIME_COLUMNS = {
     "deck": ("loaded_at",), "question": ("added_at", "due", "buried_until"),
     "facet": ("due", "last_review"),
-    "review": ("reviewed_at", "intent_prev_due", "intent_prev_last_review", "story_prev_due",
-               "story_prev_last_review"),
     "story": ("created_at", "updated_at"), "system": ("updated_at",),
     "intent_pick": ("picked_at",), "rehearsal": ("started_at",), "exam": ("at",),
     "interview": ("at", "set_at"), "fsrs_parameters": ("fitted_at",),
@@ -42,6 +41,17 @@ TIME_COLUMNS = {
 # LAST_YEAR in core/timing.py), as stored.
 TIME_FLOOR = f"{FIRST_YEAR:04d}-01-01T00:00:00.000000+00:00"
 TIME_CEILING = f"{LAST_YEAR:04d}-12-31T00:00:00.000000+00:00"
+# `review` keeps its times as microseconds since 1970 UTC (migration 20, `tables.UTCMicros`),
+# within the same years.
+MICROS_COLUMNS: dict[str, tuple[str, ...]] = {
+    "review": ("reviewed_at", "intent_prev_due", "intent_prev_last_review", "story_prev_due",
+               "story_prev_last_review"),
+}
+MICROS_FLOOR = int(
+    (datetime(FIRST_YEAR, 1, 1, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC))
+    / timedelta(microseconds=1))
+MICROS_CEILING = int((datetime(LAST_YEAR, 12, 31, tzinfo=UTC) - datetime(1970, 1, 1, tzinfo=UTC))
+                     / timedelta(microseconds=1))
 REPAIR = "`emdrill check --repair` fixes it"
 JSON_COLUMNS = {
     "slot": ("must_include",),
@@ -156,6 +166,12 @@ def content_problems(con: sqlite3.Connection) -> list[str]:
                              f"SELECT rowid, {column} FROM {table} WHERE {column} IS NOT NULL "
                              f"AND (length({column}) <> 32 OR julianday({column}) IS NULL) "
                              "LIMIT 20")]
+    for table, columns in MICROS_COLUMNS.items():
+        for column in columns if table in tables else ():
+            problems += [f"{table} row {rowid}: {column} '{value}' is not a time"
+                         for rowid, value in con.execute(
+                             f"SELECT rowid, {column} FROM {table} WHERE {column} IS NOT NULL "
+                             f"AND typeof({column}) <> 'integer' LIMIT 20")]
     problems += [f"{table} row {rowid}: {column} '{value}' is out of range ({FIRST_YEAR} to "
                  f"{LAST_YEAR}); {REPAIR}" for table, column, rowid, value in _far_times(con)]
     for table, columns in JSON_COLUMNS.items():
@@ -176,11 +192,14 @@ def _far_times(con: sqlite3.Connection) -> list[tuple[str, str, int, str]]:
     """(table, column, rowid, value) of stored times outside the years emdrill reckons
     with (an older emdrill's import took them): date arithmetic on them would overflow."""
     tables = {str(r[0]) for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    bounds: list[tuple[dict[str, tuple[str, ...]], object, object]] = [
+        (TIME_COLUMNS, TIME_FLOOR, TIME_CEILING), (MICROS_COLUMNS, MICROS_FLOOR, MICROS_CEILING)]
     return [(table, column, int(rowid), str(value))
-            for table, columns in TIME_COLUMNS.items() if table in tables for column in columns
+            for kind, floor, ceiling in bounds
+            for table, columns in kind.items() if table in tables for column in columns
             for rowid, value in con.execute(
-                f"SELECT rowid, {column} FROM {table} WHERE {column} < ? OR {column} > ? "
-                "LIMIT 20", (TIME_FLOOR, TIME_CEILING))]
+                f"SELECT rowid, {column} FROM {table} WHERE typeof({column}) = typeof(?) "
+                f"AND ({column} < ? OR {column} > ?) LIMIT 20", (floor, floor, ceiling))]
 
 
 def repair_times(con: sqlite3.Connection) -> list[str]:
@@ -193,7 +212,11 @@ def repair_times(con: sqlite3.Connection) -> list[str]:
             con.execute("DELETE FROM interview WHERE rowid = ?", (rowid,))
             done.append(f"deleted the interview plan dated '{value}'")
             continue
-        bound = TIME_FLOOR if value < TIME_FLOOR else TIME_CEILING
+        bound: str | int
+        if column in MICROS_COLUMNS.get(table, ()):
+            bound = MICROS_FLOOR if int(value) < MICROS_FLOOR else MICROS_CEILING
+        else:
+            bound = TIME_FLOOR if value < TIME_FLOOR else TIME_CEILING
         con.execute(f"UPDATE {table} SET {column} = ? WHERE rowid = ?", (bound, rowid))
         done.append(f"{table} row {rowid}: {column} '{value}' is now '{bound}'")
     return done

@@ -15,10 +15,12 @@ from emdrill.core.fitting import FacetHistory, StoredFit
 from emdrill.core.interview import Interview, InterviewScope
 from emdrill.store import health
 from emdrill.store.codec import (
+    from_db_micros,
     from_db_time,
     json_list,
     memory_columns,
     memory_of,
+    to_db_micros,
     to_db_time,
     to_json_list,
 )
@@ -72,10 +74,11 @@ def clear_interview(store: Store) -> Interview | None:
 
 def introduced_since(store: Store, start: datetime) -> set[str]:
     """Questions first seen at or after `start`."""
-    sql = ("SELECT question_id FROM review WHERE reviewed_at >= ? "
-           "AND intent_prev_last_review IS NULL AND story_prev_last_review IS NULL")
+    sql = ("SELECT q.id FROM review r CROSS JOIN question q ON q.num = r.question_num "
+           "WHERE r.reviewed_at >= ? "
+           "AND r.intent_prev_last_review IS NULL AND r.story_prev_last_review IS NULL")
     with store.read() as con:
-        return {row[0] for row in con.execute(sql, (to_db_time(start),))}
+        return {row[0] for row in con.execute(sql, (to_db_micros(start),))}
 
 
 def plan_inputs(store: Store) -> tuple[object, ...]:
@@ -118,10 +121,10 @@ def first_sight_answers(store: Store) -> list[FirstSight]:
     """Every question's first answer, oldest first: each facet right or not (None: not
     graded), the intent a pick among four (an intent pick was recorded with it: a decode
     drill, an exam) and the story a slot named."""
-    sql = ("SELECT r.question_id, r.intent_rating, r.story_rating, r.slot_named, "
+    sql = ("SELECT q.id, r.intent_rating, r.story_rating, r.slot_named, "
            "(SELECT p.picked = p.question_id FROM intent_pick p WHERE p.review_id = r.id "
-           "ORDER BY p.id LIMIT 1), coalesce(q.family, '') FROM review r "
-           f"LEFT JOIN question q ON q.id = r.question_id WHERE {_FIRST_SIGHT} "
+           "ORDER BY p.id LIMIT 1), q.family FROM review r "
+           f"JOIN question q ON q.num = r.question_num WHERE {_FIRST_SIGHT} "
            "ORDER BY r.reviewed_at, r.id")
     found: dict[str, FirstSight] = {}
     with store.read() as con:
@@ -173,25 +176,27 @@ def histories(store: Store, facet: str) -> list[FacetHistory]:
     """Every question's ratings of one facet, oldest first; reviews that did not grade the
     facet (one-facet reviews made in Anki) are left out."""
     column = "intent_rating" if facet == "intent" else "story_rating"
-    # `+question_id`: read the table in its own order and sort, rather than walk the
+    # CROSS JOIN: read the table in its own order and sort, rather than walk the
     # review_question index and fetch each row from elsewhere (half the CPU at 1M reviews)
-    sql = (f"SELECT question_id, reviewed_at, {column} FROM review "
-           f"WHERE {column} IS NOT NULL ORDER BY +question_id, reviewed_at, id")
+    sql = (f"SELECT q.id, r.reviewed_at, r.{column} FROM review r "
+           "CROSS JOIN question q ON q.num = r.question_num "
+           f"WHERE r.{column} IS NOT NULL ORDER BY q.id, r.reviewed_at, r.id")
     result: list[FacetHistory] = []
     with store.read() as con:
         for question_id, at, rating in con.execute(sql):
             if not result or result[-1].question_id != question_id:
                 result.append(FacetHistory(question_id, []))
-            result[-1].reviews.append((from_db_time(at), int(rating)))
+            result[-1].reviews.append((from_db_micros(at), int(rating)))
     return result
 
 
 def first_reviewed(store: Store, ids: Iterable[str]) -> dict[str, datetime]:
     """When each of the questions `ids` was first answered (those never answered left out)."""
-    sql = ("SELECT question_id, min(reviewed_at) FROM review WHERE question_id IN "
-           "(SELECT value FROM json_each(?)) GROUP BY question_id")
+    sql = ("SELECT q.id, (SELECT min(r.reviewed_at) FROM review r "
+           "WHERE r.question_num = q.num) AS first FROM question q "
+           "WHERE q.id IN (SELECT value FROM json_each(?)) AND first IS NOT NULL")
     with store.read() as con:
-        return {qid: from_db_time(at)
+        return {qid: from_db_micros(at)
                 for qid, at in con.execute(sql, (json.dumps(sorted(set(ids))),))}
 
 
@@ -201,17 +206,19 @@ def reviews_from(store: Store,
     moment (when, and both facets' memory just before it), per question oldest first, each
     review once: with the question's first review and its memory now, what
     `core.exam.memory_at` needs for those moments, without reading the whole history."""
-    sql = (f"SELECT r.question_id, r.reviewed_at, {memory_columns('r.intent_prev_')}, "
-           f"{memory_columns('r.story_prev_')} FROM review r WHERE r.id IN "
-           "(SELECT (SELECT x.id FROM review x "
-           "WHERE x.question_id = json_extract(a.value, '$[0]') "
+    sql = (f"SELECT q.id, r.reviewed_at, {memory_columns('r.intent_prev_')}, "
+           f"{memory_columns('r.story_prev_')} FROM review r "
+           "JOIN question q ON q.num = r.question_num WHERE r.id IN "
+           "(SELECT (SELECT x.id FROM review x WHERE x.question_num = "
+           "(SELECT num FROM question WHERE id = json_extract(a.value, '$[0]')) "
            "AND x.reviewed_at >= json_extract(a.value, '$[1]') "
            "ORDER BY x.reviewed_at, x.id LIMIT 1) FROM json_each(?) a) "
-           "ORDER BY r.question_id, r.reviewed_at, r.id")
-    pairs = json.dumps(sorted({(qid, to_db_time(at)) for qid, at in asks}))
+           "ORDER BY q.id, r.reviewed_at, r.id")
+    pairs = json.dumps(sorted({(qid, to_db_micros(at)) for qid, at in asks}))
     found: dict[str, list[MemoryBefore]] = {}
     with store.read() as con:
         for row in con.execute(sql, (pairs,)):
             found.setdefault(row[0], []).append(
-                MemoryBefore(from_db_time(row[1]), memory_of(row[2:8]), memory_of(row[8:14])))
+                MemoryBefore(from_db_micros(row[1]), memory_of(row[2:8], review=True),
+                             memory_of(row[8:14], review=True)))
     return found

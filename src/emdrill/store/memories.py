@@ -12,6 +12,9 @@ later review's saved "before" state is rewritten with the recomputed values, so 
 what the new count gives. A facet whose last review is not its newest one (the memory it
 kept when questions were merged, `store.decks`) is left as it is. State, step, due date and
 last review are kept: they are scheduling decisions already made and shown.
+
+It reads and writes `review` as migrations 1 to 19 lay it out (question ids, text times):
+migration 10 is its one caller, and always runs before migration 20 compacts the table.
 """
 
 from __future__ import annotations

@@ -9,9 +9,9 @@ from datetime import datetime
 from emdrill.core.advice import PACE_ANSWERS, Pace, pace_of
 from emdrill.core.timing import day_shift_seconds
 from emdrill.store import cards as store_cards
-from emdrill.store.codec import json_list, to_db_time
+from emdrill.store.codec import json_list, mode_code, to_db_micros
 from emdrill.store.db import Store
-from emdrill.store.migrations import FAMILY_DAY_COUNTS
+from emdrill.store.migrations import FAMILY_DAY_COUNTS, SINCE_ID
 from emdrill.store.stats import family_counts_from
 
 
@@ -37,14 +37,15 @@ def question_misses(store: Store, *, since: datetime,
     missed = "sum(coalesce(r.intent_rating, 2) = 1 OR coalesce(r.story_rating, 2) = 1) AS n"
     if family is None:
         sql = (f"SELECT q.id, q.family, {missed} "
-               "FROM review r CROSS JOIN question q ON q.id = r.question_id "
-               "WHERE r.reviewed_at >= ? GROUP BY q.id HAVING n > 0")
-        params: tuple[str, ...] = (to_db_time(since),)
+               "FROM review r CROSS JOIN question q ON q.num = r.question_num "
+               f"WHERE r.reviewed_at >= ? AND r.id >= {SINCE_ID} GROUP BY q.id HAVING n > 0")
+        params: tuple[object, ...] = (to_db_micros(since), to_db_micros(since))
     else:
-        sql = (f"SELECT r.question_id, ?, {missed} FROM review r "
-               "WHERE r.question_id IN (SELECT id FROM question WHERE family = ?) "
-               "AND r.reviewed_at >= ? GROUP BY r.question_id HAVING n > 0")
-        params = (family, family, to_db_time(since))
+        sql = (f"SELECT q.id, ?, {missed} FROM review r "
+               "CROSS JOIN question q ON q.num = r.question_num "
+               "WHERE r.question_num IN (SELECT num FROM question WHERE family = ?) "
+               "AND r.reviewed_at >= ? GROUP BY q.id HAVING n > 0")
+        params = (family, family, to_db_micros(since))
     with store.read() as con:
         return {q: (f, int(n)) for q, f, n in con.execute(sql, params)}
 
@@ -53,7 +54,9 @@ def seconds_per_answer(store: Store, *, last: int) -> tuple[float, int] | None:
     """Mean seconds over the latest `last` timed answers in drills and commutes, and how
     many answers that mean is over; None before the first."""
     sql = ("SELECT avg(seconds), count(*) FROM (SELECT seconds FROM review WHERE seconds IS "
-           "NOT NULL AND mode IN ('drill', 'commute', 'practice') ORDER BY id DESC LIMIT ?)")
+           "NOT NULL AND mode IN ("
+           f"{', '.join(str(mode_code(m)) for m in ('drill', 'commute', 'practice'))}) "
+           "ORDER BY id DESC LIMIT ?)")
     with store.read() as con:
         mean, n = con.execute(sql, (last,)).fetchone()
     return (float(mean), int(n)) if n else None

@@ -47,8 +47,9 @@ def leech_lapses(con: sqlite3.Connection) -> int:
 
 def lapses(con: sqlite3.Connection, question_id: str) -> tuple[int, int]:
     """(intent, story) lapses of one question over its whole history."""
-    row = con.execute(f"SELECT {_LAPSES} FROM review WHERE question_id = ? "
-                      f"AND {lapse_rows()}", (question_id,)).fetchone()
+    row = con.execute(f"SELECT {_LAPSES} FROM review WHERE question_num = "
+                      f"(SELECT num FROM question WHERE id = ?) AND {lapse_rows()}",
+                      (question_id,)).fetchone()
     return int(row[0]), int(row[1])
 
 
@@ -69,8 +70,9 @@ def is_leech(counts: tuple[int, int], threshold: int) -> bool:
 
 def leech_ids(con: sqlite3.Connection, threshold: int) -> set[str]:
     """Every question (active, suspended or removed) that is a leech."""
-    rows = con.execute(f"SELECT question_id FROM review WHERE {lapse_rows()} "
-                       f"GROUP BY question_id HAVING max({_LAPSES}) >= ?", (threshold,))
+    rows = con.execute(f"SELECT (SELECT id FROM question WHERE num = question_num) "
+                       f"FROM review WHERE {lapse_rows()} "
+                       f"GROUP BY question_num HAVING max({_LAPSES}) >= ?", (threshold,))
     return {str(r[0]) for r in rows}
 
 
@@ -79,9 +81,9 @@ def leeches(store: Store) -> list[Leech]:
     with store.read() as con:
         threshold = leech_lapses(con)
         rows = con.execute(
-            f"SELECT r.question_id, q.family, {_lapse_sums('r.')}, q.user_suspended "
-            "FROM review r JOIN question q ON q.id = r.question_id "
-            f"WHERE q.suspended = 0 AND {lapse_rows('r.')} GROUP BY r.question_id")
+            f"SELECT q.id, q.family, {_lapse_sums('r.')}, q.user_suspended "
+            "FROM review r JOIN question q ON q.num = r.question_num "
+            f"WHERE q.suspended = 0 AND {lapse_rows('r.')} GROUP BY r.question_num")
         found = [Leech(str(q), str(f), int(i), int(s), bool(u)) for q, f, i, s, u in rows
                  if max(int(i), int(s)) >= threshold]
     return sorted(found, key=lambda x: (-max(x.intent_lapses, x.story_lapses), x.id))

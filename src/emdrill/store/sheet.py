@@ -7,7 +7,7 @@ from emdrill.store.db import Store
 
 def intent_misses(store: Store) -> dict[str, int]:
     """Times each question's intent was rated Again (a miss), over its whole history."""
-    sql = ("SELECT question_id, count(*) FROM review WHERE intent_rating = 1 "
-           "GROUP BY question_id")
+    sql = ("SELECT q.id, count(*) FROM review r JOIN question q ON q.num = r.question_num "
+           "WHERE r.intent_rating = 1 GROUP BY q.id")
     with store.read() as con:
         return {qid: int(n) for qid, n in con.execute(sql)}

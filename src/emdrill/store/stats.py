@@ -11,16 +11,22 @@ from emdrill.core.stats import SeenQuestion
 from emdrill.core.timing import sql_day_shift
 from emdrill.core.weakness import MIN_GAP_HOURS
 from emdrill.store.cards import stored_shift
-from emdrill.store.codec import from_db_time, memory_columns, memory_of, to_db_time
+from emdrill.store.codec import (
+    from_db_micros,
+    memory_columns,
+    memory_of,
+    to_db_micros,
+    to_db_time,
+)
 from emdrill.store.db import Store
-from emdrill.store.migrations import FAMILY_DAY_COUNTS, family_day_window
+from emdrill.store.migrations import FAMILY_DAY_COUNTS, SINCE_ID, family_day_window
 
 
 def _tested(kind: str) -> str:
     """1 when the facet was a recall test: graded in this review (an Anki review grades one
     facet), and reviewed before, at least MIN_GAP_HOURS earlier."""
-    return (f"(r.{kind}_rating IS NOT NULL AND coalesce(julianday(r.reviewed_at) "
-            f"- julianday(r.{kind}_prev_last_review) >= {MIN_GAP_HOURS / 24!r}, 0))")
+    return (f"(r.{kind}_rating IS NOT NULL AND coalesce(r.reviewed_at "
+            f"- r.{kind}_prev_last_review >= {round(MIN_GAP_HOURS * 3_600_000_000)}, 0))")
 
 
 # ---------------------------------------------------------------- stats and shaky
@@ -82,9 +88,8 @@ def family_counts_from(con: sqlite3.Connection, start: datetime) -> Counts:
     edge = first * 86400 - shift
     if edge != at:
         sign = 1 if edge > at else -1
-        bounds = sorted((at, edge))
-        for family, *rest in con.execute(family_day_window(), [
-                to_db_time(datetime.fromtimestamp(b, UTC)) for b in bounds]):
+        low, high = (to_db_micros(datetime.fromtimestamp(b, UTC)) for b in sorted((at, edge)))
+        for family, *rest in con.execute(family_day_window(), (low, high, low)):
             into = counts.setdefault(str(family), [0] * len(FAMILY_DAY_COUNTS))
             for i, value in enumerate(rest):
                 into[i] += sign * int(value or 0)
@@ -228,20 +233,21 @@ def recent_lapses(store: Store, *, since: datetime, family: str | None = None,
     only the questions that lapsed most recently (of `family`, or of `ids`, if given)."""
     where = " AND q.family = ?" if family is not None else ""
     if ids is not None:
-        where += f" AND r.question_id IN ({', '.join('?' * len(ids))})"
-    sql = (f"SELECT r.question_id, sum({_lapses()}) AS n, "
+        where += f" AND q.id IN ({', '.join('?' * len(ids))})"
+    sql = (f"SELECT q.id, sum({_lapses()}) AS n, "
            f"max(CASE WHEN {_lapses()} > 0 THEN r.reviewed_at END) AS latest "
-           "FROM review r JOIN question q ON q.id = r.question_id "
-           f"WHERE r.reviewed_at >= ? AND (r.intent_rating = 1 OR r.story_rating = 1){where} "
-           "GROUP BY r.question_id HAVING n > 0 ORDER BY latest DESC"
+           "FROM review r CROSS JOIN question q ON q.num = r.question_num "
+           f"WHERE r.reviewed_at >= ? AND r.id >= {SINCE_ID} "
+           f"AND (r.intent_rating = 1 OR r.story_rating = 1){where} "
+           "GROUP BY q.id HAVING n > 0 ORDER BY latest DESC"
            + (" LIMIT ?" if limit is not None else ""))
-    params: list[object] = [to_db_time(since)]
+    params: list[object] = [to_db_micros(since)] * 2
     params += [family] if family is not None else []
     params += list(ids) if ids is not None else []
     params += [limit] if limit is not None else []
     with store.read() as con:
         rows = con.execute(sql, params).fetchall()
-    return {q: (int(n), from_db_time(at)) for q, n, at in rows}
+    return {q: (int(n), from_db_micros(at)) for q, n, at in rows}
 
 
 def slot_names(store: Store) -> dict[int, str]:
@@ -249,20 +255,20 @@ def slot_names(store: Store) -> dict[int, str]:
         return {int(n): str(name) for n, name in con.execute("SELECT slot, name FROM slot")}
 
 
-# Recent reviews with their question: the window of `review_time` first (CROSS JOIN keeps
-# SQLite from walking every question's reviews instead), `?` the window's start.
-_WINDOW = ("FROM review r CROSS JOIN question q ON q.id = r.question_id "
-           "WHERE r.reviewed_at >= ?")
+# Recent reviews with their question: the window's range of ids first (`SINCE_ID`; CROSS
+# JOIN keeps SQLite from walking every question's reviews instead), both `?` the window's
+# start.
+_WINDOW = ("FROM review r CROSS JOIN question q ON q.num = r.question_num "
+           f"WHERE r.reviewed_at >= ? AND r.id >= {SINCE_ID}")
 
 
 def _again_since(since: datetime, family: str | None) -> tuple[str, list[object]]:
     """FROM and WHERE for the reviews since `since` with a facet rated Again (of `family`);
-    grouping by `+r.question_id` keeps SQLite on the window's index."""
+    grouping by `q.id` keeps SQLite on the window's range of ids."""
+    where = f"{_WINDOW} AND (r.intent_rating = 1 OR r.story_rating = 1)"
     if family is None:
-        return ("FROM review r WHERE r.reviewed_at >= ? AND (r.intent_rating = 1 "
-                "OR r.story_rating = 1)", [to_db_time(since)])
-    return (f"{_WINDOW} AND (r.intent_rating = 1 OR r.story_rating = 1) AND q.family = ?",
-            [to_db_time(since), family])
+        return where, [to_db_micros(since)] * 2
+    return f"{where} AND q.family = ?", [to_db_micros(since), to_db_micros(since), family]
 
 
 def recent_misses(store: Store, *, since: datetime, last: int, family: str | None = None,
@@ -270,9 +276,9 @@ def recent_misses(store: Store, *, since: datetime, last: int, family: str | Non
     """Every question missed among its latest `last` recall tests since `since` (reviews
     where either facet was a test, see `_tested`): how many tests that was, how many were
     missed (a tested facet rated Again) and when the latest miss happened. Reads only the
-    reviews since `since` (the `review_time` index) of questions rated Again in them."""
+    reviews since `since` (a range of ids) of questions rated Again in them."""
     where, params = _again_since(since, family)
-    found = _latest_tests(store, f"SELECT DISTINCT +r.question_id AS id {where}", params,
+    found = _latest_tests(store, f"SELECT DISTINCT q.id AS id {where}", params,
                           since=since, last=last)
     return {q: v for q, v in found.items() if v[1]}
 
@@ -283,9 +289,9 @@ def miss_bounds(store: Store, *, since: datetime, family: str | None = None,
     question's misses among its latest tests since then (`recent_tests`) are no more, and
     its latest miss no later. One pass over the window."""
     where, params = _again_since(since, family)
-    sql = f"SELECT r.question_id, count(*), max(r.reviewed_at) {where} GROUP BY +r.question_id"
+    sql = f"SELECT q.id, count(*), max(r.reviewed_at) {where} GROUP BY q.id"
     with store.read() as con:
-        return {q: (int(n), from_db_time(at)) for q, n, at in con.execute(sql, params)}
+        return {q: (int(n), from_db_micros(at)) for q, n, at in con.execute(sql, params)}
 
 
 def recent_tests(store: Store, ids: Sequence[str], *, since: datetime, last: int,
@@ -310,13 +316,14 @@ def _latest_tests(store: Store, which: str, params: Sequence[object], *, since: 
               f"OR ({_tested('story')} AND r.story_rating = 1))")
     sql = (
         f"WITH chosen AS ({which}), "
-        f"latest AS (SELECT r.question_id, r.reviewed_at AS at, {missed} AS missed, "
-        "row_number() OVER (PARTITION BY r.question_id "
+        f"latest AS (SELECT chosen.id AS question_id, r.reviewed_at AS at, {missed} AS missed, "
+        "row_number() OVER (PARTITION BY r.question_num "
         "ORDER BY r.reviewed_at DESC, r.id DESC) AS n "
-        "FROM chosen JOIN review r ON r.question_id = chosen.id "
+        "FROM chosen JOIN question cq ON cq.id = chosen.id "
+        "JOIN review r ON r.question_num = cq.num "
         f"WHERE r.reviewed_at >= ? AND {tested}) "
         "SELECT question_id, count(*), sum(missed), max(CASE WHEN missed THEN at END) "
         "FROM latest WHERE n <= ? GROUP BY question_id")
     with store.read() as con:
-        rows = con.execute(sql, [*params, to_db_time(since), last]).fetchall()
-    return {q: (int(n), int(m), from_db_time(at) if at else None) for q, n, m, at in rows}
+        rows = con.execute(sql, [*params, to_db_micros(since), last]).fetchall()
+    return {q: (int(n), int(m), from_db_micros(at) if at else None) for q, n, m, at in rows}

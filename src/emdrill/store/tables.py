@@ -40,8 +40,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel import Field, SQLModel
 
-from emdrill.store.codec import from_db_time, json_list, to_db_time, to_json_list
-from emdrill.store.migrations import MATURE_RULE, family_day_change
+from emdrill.store.codec import (
+    from_db_micros,
+    from_db_time,
+    json_list,
+    to_db_micros,
+    to_db_time,
+    to_json_list,
+)
+from emdrill.store.migrations import MATURE_RULE, family_day_change, review_day, review_quarter_of
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -56,6 +63,20 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: str | None, dialect: Dialect) -> datetime | None:
         return None if value is None else from_db_time(value)
+
+
+class UTCMicros(TypeDecorator[datetime]):
+    """Stores aware datetimes as whole microseconds since 1970 UTC, as `review` keeps its
+    times (`codec.to_db_micros`)."""
+
+    impl = Integer
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> int | None:
+        return None if value is None else to_db_micros(value)
+
+    def process_result_value(self, value: int | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else from_db_micros(value)
 
 
 class JSONList(TypeDecorator[list[Any]]):
@@ -130,6 +151,10 @@ def _time(*, nullable: bool = False) -> Any:
     return _field(Column(UTCDateTime(), nullable=nullable), None)
 
 
+def _micros(*, nullable: bool = False) -> Any:
+    return _field(Column(UTCMicros(), nullable=nullable), None)
+
+
 def _list() -> Any:
     return Field(default_factory=list,
                  sa_column=Column(JSONList(), nullable=False, server_default=text("'[]'")))
@@ -183,6 +208,7 @@ class QuestionRow(SQLModel, table=True):
         Index("question_family_story", "suspended", "family", "story"),
         Index("question_buried", "buried_until", "suspended", "user_suspended", "due",
               sqlite_where=text("buried_until IS NOT NULL")),
+        Index("question_num", "num", unique=True),
     )
     id: str = _key()
     deck_id: str = _text()
@@ -208,6 +234,8 @@ class QuestionRow(SQLModel, table=True):
     # The user's setting aside: deck loads never write them.
     user_suspended: bool = _flag("0")
     buried_until: datetime | None = _time(nullable=True)
+    # The integer key reviews name the question by, given once by trigger (migration 20).
+    num: int | None = _int(nullable=True)
 
 
 class FacetRow(SQLModel, table=True):
@@ -234,41 +262,42 @@ class FacetRow(SQLModel, table=True):
 
 class ReviewRow(SQLModel, table=True):
     """One answer; both facets' memory before it (`codec.MEMORY_COLUMNS` after `intent_prev_`
-    and `story_prev_`), so undo puts them back."""
+    and `story_prev_`), so undo puts them back. Kept compact (migration 20): times as
+    microseconds (`UTCMicros`), the question by `question.num`, the mode by its place in
+    `core.types.MODES` (`codec.mode_code`)."""
 
     __tablename__ = "review"
     __table_args__ = (
         CheckConstraint("intent_rating BETWEEN 1 AND 4"),
         CheckConstraint("story_rating BETWEEN 1 AND 4"),
         CheckConstraint("intent_rating IS NOT NULL OR story_rating IS NOT NULL"),
-        Index("review_question", "question_id", "reviewed_at"),
-        Index("review_time", "reviewed_at"),
-        Index("review_lapse", "question_id", sqlite_where=text(
+        Index("review_question", "question_num", "reviewed_at"),
+        Index("review_lapse", "question_num", sqlite_where=text(
             "(intent_rating = 1 AND intent_prev_state = 2) "
             "OR (story_rating = 1 AND story_prev_state = 2)")),
         Index("review_first", "reviewed_at", sqlite_where=text(
             "intent_prev_last_review IS NULL AND story_prev_last_review IS NULL")),
     )
     id: int | None = _key(Integer)
-    question_id: str = _text(ref="question.id")
-    reviewed_at: datetime = _time()
+    question_num: int = _int(ref="question.num")
+    reviewed_at: datetime = _micros()
     intent_rating: int | None = _int(nullable=True)  # None: not graded here (Anki)
     story_rating: int | None = _int(nullable=True)
     slot_named: int | None = _int(nullable=True)
     seconds: float | None = _float()
-    mode: str = _text()
+    mode: int = _int()
     intent_prev_state: int = _int()
     intent_prev_step: int | None = _int(nullable=True)
     intent_prev_stability: float | None = _float()
     intent_prev_difficulty: float | None = _float()
-    intent_prev_due: datetime = _time()
-    intent_prev_last_review: datetime | None = _time(nullable=True)
+    intent_prev_due: datetime = _micros()
+    intent_prev_last_review: datetime | None = _micros(nullable=True)
     story_prev_state: int = _int()
     story_prev_step: int | None = _int(nullable=True)
     story_prev_stability: float | None = _float()
     story_prev_difficulty: float | None = _float()
-    story_prev_due: datetime = _time()
-    story_prev_last_review: datetime | None = _time(nullable=True)
+    story_prev_due: datetime = _micros()
+    story_prev_last_review: datetime | None = _micros(nullable=True)
 
 
 class AnkiReviewRow(SQLModel, table=True):
@@ -422,6 +451,7 @@ class ReviewQuarterRow(SQLModel, table=True):
     __tablename__ = "review_quarter"
     quarter: int = _key(Integer)
     reviews: int = _int()
+    first_id: int = _int()  # at most the least id of its reviews (`migrations.SINCE_ID`)
 
 
 class DayShiftRow(SQLModel, table=True):
@@ -508,29 +538,30 @@ def _family_day_triggers() -> tuple[str, ...]:
     )
 
 
-_DAY = ("(CAST(strftime('%s', {row}.reviewed_at) AS INTEGER) "
-        "+ (SELECT seconds FROM day_shift)) / 86400")
-_QUARTER = "CAST(strftime('%s', {row}.reviewed_at) AS INTEGER) / 900"
 _PLAYING = "{row}.suspended = 0 AND {row}.user_suspended = 0"
 
 # What keeps the tallies above (and `question.due`, `question.reviews`) true whatever
 # writes the rows they follow.
 TRIGGERS: tuple[str, ...] = (
     "CREATE TRIGGER review_added AFTER INSERT ON review BEGIN "
-    "UPDATE question SET reviews = reviews + 1 WHERE id = NEW.question_id; "
-    "INSERT INTO review_quarter (quarter, reviews) "
-    f"VALUES ({_QUARTER.format(row='NEW')}, 1) "
-    "ON CONFLICT (quarter) DO UPDATE SET reviews = reviews + 1; "
-    f"INSERT INTO review_day (day, reviews) VALUES ({_DAY.format(row='NEW')}, 1) "
+    "UPDATE question SET reviews = reviews + 1 WHERE num = NEW.question_num; "
+    "INSERT INTO review_quarter (quarter, reviews, first_id) "
+    f"VALUES ({review_quarter_of('NEW')}, 1, NEW.id) "
+    "ON CONFLICT (quarter) DO UPDATE SET reviews = reviews + 1, "
+    "first_id = min(first_id, excluded.first_id); "
+    f"INSERT INTO review_day (day, reviews) VALUES ({review_day('NEW')}, 1) "
     "ON CONFLICT (day) DO UPDATE SET reviews = reviews + 1; END",
     "CREATE TRIGGER review_removed AFTER DELETE ON review BEGIN "
-    "UPDATE question SET reviews = reviews - 1 WHERE id = OLD.question_id; "
+    "UPDATE question SET reviews = reviews - 1 WHERE num = OLD.question_num; "
     "UPDATE review_quarter SET reviews = reviews - 1 "
-    f"WHERE quarter = {_QUARTER.format(row='OLD')}; "
-    f"UPDATE review_day SET reviews = reviews - 1 WHERE day = {_DAY.format(row='OLD')}; END",
-    "CREATE TRIGGER review_moved AFTER UPDATE OF question_id ON review BEGIN "
-    "UPDATE question SET reviews = reviews - 1 WHERE id = OLD.question_id; "
-    "UPDATE question SET reviews = reviews + 1 WHERE id = NEW.question_id; END",
+    f"WHERE quarter = {review_quarter_of('OLD')}; "
+    f"UPDATE review_day SET reviews = reviews - 1 WHERE day = {review_day('OLD')}; END",
+    "CREATE TRIGGER review_moved AFTER UPDATE OF question_num ON review BEGIN "
+    "UPDATE question SET reviews = reviews - 1 WHERE num = OLD.question_num; "
+    "UPDATE question SET reviews = reviews + 1 WHERE num = NEW.question_num; END",
+    "CREATE TRIGGER question_numbered AFTER INSERT ON question WHEN NEW.num IS NULL BEGIN "
+    "UPDATE question SET num = (SELECT coalesce(max(num), 0) + 1 FROM question) "
+    "WHERE rowid = NEW.rowid; END",
     "CREATE TRIGGER facet_changed AFTER UPDATE ON facet BEGIN "
     "UPDATE question SET due = CASE "
     "WHEN EXISTS (SELECT 1 FROM facet f WHERE f.question_id = NEW.question_id "

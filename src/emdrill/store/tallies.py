@@ -12,7 +12,7 @@ from datetime import datetime
 
 from emdrill.core.weakness import Tally, outcome
 from emdrill.store import set_aside
-from emdrill.store.codec import from_db_time, to_db_time
+from emdrill.store.codec import from_db_micros, from_db_time, to_db_micros, to_db_time
 from emdrill.store.db import Store
 from emdrill.store.migrations import family_day_recount
 
@@ -57,18 +57,20 @@ def question_outcomes(con: sqlite3.Connection, family: str, question_id: str, *,
     ones (an Anki import) changes what the later reviews of its question count for and
     nothing else: it takes those back first and adds them again after, instead of recounting
     the whole history (`rebuild`)."""
-    where, params = "question_id = ?", [question_id]
+    where = "question_num = (SELECT num FROM question WHERE id = ?)"
+    params: list[object] = [question_id]
     if since is not None:
-        where, params = where + " AND reviewed_at >= ?", [*params, to_db_time(since)]
+        where, params = where + " AND reviewed_at >= ?", [*params, to_db_micros(since)]
     if before is not None:
-        where, params = where + " AND reviewed_at < ?", [*params, to_db_time(before)]
+        where, params = where + " AND reviewed_at < ?", [*params, to_db_micros(before)]
     rows = con.execute("SELECT reviewed_at, intent_prev_last_review, intent_rating, "
                        "story_prev_last_review, story_rating FROM review "
                        f"WHERE {where} ORDER BY reviewed_at", params)
-    for at_text, intent_prev, intent, story_prev, story in rows.fetchall():
-        count(con, family, from_db_time(at_text),
-              [(from_db_time(intent_prev) if intent_prev else None, intent),
-               (from_db_time(story_prev) if story_prev else None, story)], sign=sign)
+    for at, intent_prev, intent, story_prev, story in rows.fetchall():
+        count(con, family, from_db_micros(at),
+              [(None if intent_prev is None else from_db_micros(intent_prev), intent),
+               (None if story_prev is None else from_db_micros(story_prev), story)],
+              sign=sign)
 
 
 def _save(con: sqlite3.Connection, family: str, tally: Tally) -> None:
@@ -93,15 +95,15 @@ def rebuild(con: sqlite3.Connection) -> None:
     rows = con.execute(
         "SELECT q.id, q.family, r.reviewed_at, r.intent_prev_last_review, r.intent_rating, "
         "r.story_prev_last_review, r.story_rating FROM review r "
-        "JOIN question q ON q.id = r.question_id ORDER BY r.reviewed_at")
+        "JOIN question q ON q.num = r.question_num ORDER BY r.reviewed_at")
     tallies: dict[str, Tally] = {}
     for qid, family, at_text, intent_prev, intent, story_prev, story in rows:
         if qid in leeches:
             continue
-        at = from_db_time(at_text)
+        at = from_db_micros(at_text)
         tests = misses = 0
         for previous, rating in ((intent_prev, intent), (story_prev, story)):
-            n, m = outcome(from_db_time(previous) if previous else None, at,
+            n, m = outcome(None if previous is None else from_db_micros(previous), at,
                            None if rating is None else int(rating))
             tests, misses = tests + n, misses + m
         if tests:
