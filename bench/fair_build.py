@@ -138,6 +138,7 @@ def build(folder: Path, questions: int, reviews: int, *, seed: int = 1) -> dict[
     from anki.collection import AddNoteRequest, Collection
 
     from emdrill.ops import opening
+    from emdrill.store import cards as store_cards
     from emdrill.store import decks as store_decks
 
     started = time.perf_counter()
@@ -224,6 +225,11 @@ def build(folder: Path, questions: int, reviews: int, *, seed: int = 1) -> dict[
         c.close()
     store = opening.open_collection(db, now=datetime.fromtimestamp(now, UTC), autoload=False)
     store_decks.rebuild_aggregates(store)
+    # the study days counted in the machine's zone, which fair.py's clock uses, as the
+    # product's first open with a local zone does (not the migrations' placeholder)
+    offset = datetime.fromtimestamp(now, UTC).astimezone().utcoffset()
+    store_cards.count_days_under(
+        store, offset_minutes=int(offset.total_seconds() // 60) if offset else 0)
     store.close()
     sizes = {}
     objects: dict[str, list[tuple[str, int]]] = {}

@@ -14,7 +14,7 @@ import pytest
 from conftest import DECK_HEADER, made_whole, question
 from emdrill.core import order, stats, weakness
 from emdrill.core.scheduler import Rating
-from emdrill.core.timing import Clock, run_streak, streak
+from emdrill.core.timing import Clock, day_shift_seconds, run_streak, streak
 from emdrill.ops import decks, grading, home_status, opening, queueing
 from emdrill.ops import stats as ops_stats
 from emdrill.ops import weakness as ops_weakness
@@ -315,6 +315,48 @@ def test_streak_follows_the_users_offset_and_recounts_when_it_changes(tmp_path: 
     assert home_status.current_streak(store, utc) == 1
     assert home_status.current_streak(store, plus3) == 4
     assert home_status.current_streak(store, utc) == 1
+
+
+def _day_tables(store: Store) -> tuple[int, list[tuple[int, ...]], list[tuple[int, ...]]]:
+    with store.read() as con:
+        return (store_cards.stored_shift(con),
+                con.execute("SELECT * FROM review_day WHERE reviews > 0 ORDER BY day").fetchall(),
+                con.execute("SELECT * FROM family_day ORDER BY day, family").fetchall())
+
+
+def test_days_under_the_placeholder_are_counted_once_in_the_users_zone(tmp_path: Path) -> None:
+    """Reviews written while `day_shift` still held the migrations' placeholder (a file
+    upgraded from before the per-day tables, or written before any local read) are counted
+    again under the user's offset at the first open that knows the zone, so every read after
+    takes the plain path; the result equals a collection counted in that zone from the start."""
+    plus3 = timezone(timedelta(hours=3))
+    # 00:30 UTC is that UTC date under the placeholder, and the study day before at +03:00
+    # (03:30 local, before 04:00): a table left uncounted is a day off
+    times = [datetime(2026, 3, d, 0, 30, tzinfo=UTC) for d in (11, 12, 13)]
+    times.append(datetime(2026, 3, 13, 5, 0, tzinfo=UTC))
+    counted: list[tuple[int, list[tuple[int, ...]], list[tuple[int, ...]]]] = []
+    for name, zone_first in (("placeholder", False), ("counted", True)):
+        store = _store(tmp_path / name)
+        if zone_first:
+            store_cards.count_days_under(store, offset_minutes=180)
+        for i, at in enumerate(times):
+            grading.grade(store, Clock(now=at, local=UTC), f"alpha-{i}",
+                          intent=Rating.AGAIN if i == 1 else Rating.GOOD,
+                          story=StoryAnswer(slot=1))
+        with store.read() as con:
+            assert (store_cards.stored_shift(con) == store_cards.UNSET_SHIFT) != zone_first
+        store.close()
+        reopened = opening.open_collection(tmp_path / name / "c.db", now=times[-1],
+                                           local=plus3, autoload=False)
+        counted.append(_day_tables(reopened))
+        now = datetime(2026, 3, 14, 3, 0, tzinfo=UTC)
+        assert home_status.current_streak(reopened, Clock(now=now, local=plus3)) == 4
+        reopened.close()
+    assert counted[0] == counted[1]
+    assert counted[0][0] == day_shift_seconds(180)
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)  # study days 10-13 March at +03:00
+    assert [day for day, _ in counted[0][1]] == [
+        (datetime(2026, 3, d, tzinfo=UTC) - epoch).days for d in (10, 11, 12, 13)]
 
 
 def test_latest_run_is_the_run_study_days_walks(tmp_path: Path) -> None:

@@ -45,6 +45,10 @@ def open_collection(path: Path, *, now: datetime, seed: int | None = None,
         _load_bundled(store, now, local)
     if local is not None:
         backups.daily(store, now=now, local=local)
+        # days still counted under the migrations' placeholder: count them in the user's zone
+        offset = now.astimezone(local).utcoffset()
+        store_cards.count_days_under(
+            store, offset_minutes=int(offset.total_seconds() // 60) if offset else 0)
     if migrated is not None:
         backups.prune(path, keep=settings(store).backups)
     return store
@@ -60,10 +64,6 @@ def _load_bundled(store: Store, now: datetime, local: tzinfo | None) -> None:
     with store.transact("load the bundled deck", orm=True, wait_ms=FIRST_USE_WAIT_MS):
         if store_cards.question_count(store) == 0:
             decks.load_parsed(store, files, now=now)
-            if local is not None:  # nothing counted yet: count study days in the user's zone
-                offset = now.astimezone(local).utcoffset()
-                store_cards.count_days_under(
-                    store, offset_minutes=int(offset.total_seconds() // 60) if offset else 0)
 
 
 def family_names(store: Store) -> dict[str, str]:

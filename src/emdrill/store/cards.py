@@ -23,6 +23,7 @@ from emdrill.store.codec import (
     to_db_time,
 )
 from emdrill.store.db import Store
+from emdrill.store.migrations import family_day_recount
 from emdrill.store.rows import (
     QUESTION_COLUMNS,
     question_columns,
@@ -413,15 +414,33 @@ def stored_shift(con: sqlite3.Connection) -> int:
     return int(con.execute("SELECT seconds FROM day_shift").fetchone()[0])
 
 
+UNSET_SHIFT = 1  # the migrations' placeholder in `day_shift`: no real UTC offset gives it
+
+
 def count_days_under(store: Store, *, offset_minutes: int) -> None:
-    """A collection with no review yet counts its (empty) per-day tables under this UTC
-    offset from now on, so its readers take the plain path (`stored_shift` equal to theirs)
-    instead of correcting for the migrations' placeholder. Once a review exists the shift is
-    never changed (that would recount the history)."""
+    """While `day_shift` still holds the migrations' placeholder, count the per-day tables
+    under this UTC offset from now on, so readers take the plain path (`stored_shift` equal
+    to theirs) instead of correcting for the placeholder on every read. A collection with
+    reviews by then (one upgraded from before the per-day tables, or written whole by an
+    import before any local read) has its days recounted once: `review_day` from the
+    quarter-hour counts, `family_day` from the history, the cost of one migration. A real
+    shift is never changed (an offset change recounts nothing: readers correct instead)."""
     shift = day_shift_seconds(offset_minutes)
+    with store.read() as con:
+        if stored_shift(con) != UNSET_SHIFT:
+            return
     with store.transact("count days under an offset") as con:
-        con.execute("UPDATE day_shift SET seconds = ? WHERE seconds <> ? "
-                    "AND NOT EXISTS (SELECT 1 FROM review)", (shift, shift))
+        if stored_shift(con) != UNSET_SHIFT:  # another process did it first
+            return
+        con.execute("UPDATE day_shift SET seconds = ?", (shift,))
+        if con.execute("SELECT 1 FROM review LIMIT 1").fetchone() is None:
+            return
+        con.execute("DELETE FROM review_day")
+        con.execute("INSERT INTO review_day (day, reviews) SELECT (quarter * 900 + ?) / 86400 "
+                    "AS d, sum(reviews) FROM review_quarter WHERE reviews > 0 GROUP BY d",
+                    (shift,))
+        con.execute("DELETE FROM family_day")
+        con.execute(family_day_recount())
 
 
 def study_days(store: Store, *, offset_minutes: int) -> list[int]:
