@@ -17,7 +17,6 @@ import random
 import sqlite3
 import tempfile
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,52 +37,65 @@ LEARN_SECONDS = 600  # an again or hard on a new card comes back in ten minutes
 
 # ---------------------------------------------------------------- the shared history
 
-
-@dataclass
-class Facet:
-    state: int = 1  # emdrill's numbering: 1 learning, 2 review, 3 relearning
-    step: int | None = 0
-    stability: float | None = None
-    difficulty: float | None = None
-    due: float = 0.0  # epoch seconds
-    last: float | None = None
-    ivl: int = 0  # Anki's interval in days (negative: seconds)
-    reps: int = 0
-    lapses: int = 0
+# A facet's state as a tuple, for speed (millions are made at size d):
+# (state, step, stability, difficulty, due, last, ivl, reps, lapses), where state uses
+# emdrill's numbering (1 learning, 2 review, 3 relearning), due and last are epoch seconds
+# (last None while new) and ivl is Anki's interval in days (negative: seconds).
+State = tuple[int, int | None, float | None, float | None, float, float | None, int, int, int]
+_E8 = math.exp(W[8])
 
 
-def answer(f: Facet, rating: int, at: float) -> Facet:
+def fresh(due: float) -> State:
+    """A facet never answered, due from `due`."""
+    return (1, 0, None, None, due, None, 0, 0, 0)
+
+
+def answer(f: State, rating: int, at: float) -> State:
     """The facet after `rating` at `at` (epoch seconds): one link of the chain."""
-    if f.last is None or f.stability is None or f.difficulty is None:
+    state0, _, s0, d0, _, last, _, reps, lapses = f
+    if last is None or s0 is None or d0 is None:
         s = W[rating - 1]
         d = min(10.0, max(1.0, W[4] - (rating - 3) * W[5]))
     else:
-        elapsed = max(0.0, (at - f.last) / 86400)
-        r = (1 + 19 / 81 * elapsed / f.stability) ** -0.5
-        d0, s0 = f.difficulty, f.stability
+        elapsed = max(0.0, (at - last) / 86400)
+        r = (1 + 19 / 81 * elapsed / s0) ** -0.5
         if rating == 1:
             s = min(s0, W[11] * d0 ** -W[12] * ((s0 + 1) ** W[13] - 1) * math.exp(W[14] * (1 - r)))
         else:
             bonus = W[15] if rating == 2 else W[16] if rating == 4 else 1.0
-            s = s0 * (1 + math.exp(W[8]) * (11 - d0) * s0 ** -W[9]
+            s = s0 * (1 + _E8 * (11 - d0) * s0 ** -W[9]
                       * (math.exp(W[10] * (1 - r)) - 1) * bonus)
         d = d0 - W[6] * (rating - 3)
         d = min(10.0, max(1.0, W[7] * (W[4] - (rating - 3) * W[5]) + (1 - W[7]) * d))
     s = max(0.01, s)
-    learning = (f.last is None and rating <= 2) or (f.last is not None and rating == 1)
-    if learning:
-        state, step, due, ivl = (1 if f.last is None else 3), 0, at + LEARN_SECONDS, -LEARN_SECONDS
-    else:
-        days = max(1, round(s))
-        state, step, due, ivl = 2, None, at + days * 86400, days
-    lapsed = f.state == 2 and rating == 1
-    return Facet(state, step, s, d, due, at, ivl, f.reps + 1, f.lapses + lapsed)
+    if (last is None and rating <= 2) or (last is not None and rating == 1):  # learning
+        return ((1 if last is None else 3), 0, s, d, at + LEARN_SECONDS, at, -LEARN_SECONDS,
+                reps + 1, lapses + (state0 == 2 and rating == 1))
+    days = max(1, round(s))
+    return (2, None, s, d, at + days * 86400, at, days, reps + 1,
+            lapses + (state0 == 2 and rating == 1))
+
+
+_DATES: dict[int, str] = {}
 
 
 def _t(epoch: float) -> str:
-    """emdrill's stored time text (`%Y-%m-%dT%H:%M:%S.%f+00:00`; isoformat writes the same
-    text a third faster than strftime)."""
-    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="microseconds")
+    """emdrill's stored time text (`%Y-%m-%dT%H:%M:%S.%f+00:00`), the text
+    `datetime.fromtimestamp(epoch, UTC).isoformat(timespec="microseconds")` writes (the same
+    rounding: the fraction to microseconds, half to even), with the date formatted once per
+    day: millions of times are formatted at size d."""
+    whole = math.floor(epoch)
+    micro = round((epoch - whole) * 1e6)
+    if micro >= 1_000_000:
+        micro -= 1_000_000
+        whole += 1
+    day, second = divmod(whole, 86400)
+    date = _DATES.get(day)
+    if date is None:
+        date = _DATES[day] = datetime.fromtimestamp(day * 86400, UTC).date().isoformat()
+    hour, second = divmod(second, 3600)
+    minute, second = divmod(second, 60)
+    return f"{date}T{hour:02d}:{minute:02d}:{second:02d}.{micro:06d}+00:00"
 
 
 # ---------------------------------------------------------------- writing fast, then as shipped
@@ -113,6 +125,18 @@ def _drop_indexes(con: sqlite3.Connection, table: str) -> list[str]:
         "AND sql IS NOT NULL ORDER BY rowid", (table,))]
     for name, _ in made:
         con.execute(f'DROP INDEX "{name}"')
+    return [sql for _, sql in made]
+
+
+def _drop_triggers(con: sqlite3.Connection, table: str) -> list[str]:
+    """Drop the triggers on `table` and return the statements that make them again. emdrill's
+    triggers on `review` keep its tallies one row at a time (a dozen statements per review);
+    the build recounts them once through the product's own `rebuild_aggregates` instead."""
+    made = [(name, sql) for name, sql in con.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? "
+        "ORDER BY rowid", (table,))]
+    for name, _ in made:
+        con.execute(f'DROP TRIGGER "{name}"')
     return [sql for _, sql in made]
 
 
@@ -213,6 +237,7 @@ def build(folder: Path, questions: int, reviews: int, *, seed: int = 1) -> dict[
         con.commit()
         acon.commit()
         remake = {c: _drop_indexes(c, t) for c, t in ((con, "review"), (acon, "revlog"))}
+        remake[con] += _drop_triggers(con, "review")
         _history(con, acon, rows, cards, reviews=reviews, start=start, now=now, crt=crt,
                  today=today, seed=seed)
         for c, statements in remake.items():
@@ -284,6 +309,29 @@ def _unicase(a: str, b: str) -> int:
     return (x > y) - (x < y)
 
 
+REVIEW_COLUMNS = (
+    "question_id", "reviewed_at", "intent_rating", "story_rating", "slot_named", "seconds",
+    "mode", "intent_prev_state", "intent_prev_step", "intent_prev_stability",
+    "intent_prev_difficulty", "intent_prev_due", "intent_prev_last_review", "story_prev_state",
+    "story_prev_step", "story_prev_stability", "story_prev_difficulty", "story_prev_due",
+    "story_prev_last_review")
+
+
+def write_reviews(con: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Write emdrill `review` rows, one tuple per review in `REVIEW_COLUMNS` order (the one
+    place the builder writes emdrill's review layout)."""
+    con.executemany(f"INSERT INTO review ({', '.join(REVIEW_COLUMNS)}) VALUES "
+                    f"({', '.join('?' * len(REVIEW_COLUMNS))})", rows)
+
+
+def _write_revlog(acon: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    acon.executemany("INSERT INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time,"
+                     " type) VALUES (?,?,?,?,?,?,?,?,?)", rows)
+
+
+BATCH = 100_000  # reviews per executemany
+
+
 def _history(con: sqlite3.Connection, acon: sqlite3.Connection, rows: list[dict[str, Any]],
              cards: dict[str, tuple[int, int]], *, reviews: int, start: float, now: float,
              crt: int, today: int, seed: int) -> None:
@@ -291,83 +339,75 @@ def _history(con: sqlite3.Connection, acon: sqlite3.Connection, rows: list[dict[
     at random among the seen ones; written into both files as it goes."""
     rng = random.Random(seed)
     seen = [r for r in rows if rng.random() >= UNSEEN]
-    state: dict[str, tuple[Facet, Facet]] = {}
-    # each state's due and last review as stored text, written once when the state is made
-    texts: dict[str, tuple[str, str, str | None]] = {}
+    # per question: (intent state, story state, intent due text, story due text, last text),
+    # each state's times formatted once, when the state is made
+    chain: dict[str, tuple[State, State, str, str, str | None]] = {}
     added = {r["id"]: datetime.fromisoformat(r["added_at"]).timestamp() for r in seen}
+    story_of = {r["id"]: r["story"] for r in seen}
+    intent_card = {q: c[0] for q, c in cards.items()}
+    story_card = {q: c[1] for q, c in cards.items()}
     step = (now - 3600 - start) / reviews  # the last review an hour before now
     e_rows: list[tuple[Any, ...]] = []
     a_rows: list[tuple[Any, ...]] = []
-
-    def flush() -> None:
-        con.executemany(
-            "INSERT INTO review (question_id, reviewed_at, intent_rating, story_rating,"
-            " slot_named, seconds, mode, intent_prev_state, intent_prev_step,"
-            " intent_prev_stability, intent_prev_difficulty, intent_prev_due,"
-            " intent_prev_last_review, story_prev_state, story_prev_step, story_prev_stability,"
-            " story_prev_difficulty, story_prev_due, story_prev_last_review)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", e_rows)
-        acon.executemany("INSERT INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time,"
-                         " type) VALUES (?,?,?,?,?,?,?,?,?)", a_rows)
-        e_rows.clear()
-        a_rows.clear()
-
+    pick, choose, n_seen = rng.randrange, rng.choice, len(seen)
+    qids = [r["id"] for r in seen]
     for k in range(reviews):
         at = start + k * step
-        row = seen[rng.randrange(len(seen))]
-        qid = row["id"]
-        before = state.get(qid)
-        if before is None:
-            before = (Facet(due=added[qid]), Facet(due=added[qid]))
-            first = _t(added[qid])
-            due_texts: tuple[str, str, str | None] = (first, first, None)
+        qid = qids[pick(n_seen)]
+        link = chain.get(qid)
+        if link is None:
+            f0 = f1 = fresh(added[qid])
+            due0 = due1 = _t(added[qid])
+            last_text = None
         else:
-            due_texts = texts[qid]
-        ratings = (rng.choice(RATINGS), rng.choice(RATINGS))
-        after = (answer(before[0], ratings[0], at), answer(before[1], ratings[1], at))
-        state[qid] = after
+            f0, f1, due0, due1, last_text = link
+        r0, r1 = choose(RATINGS), choose(RATINGS)
+        g0, g1 = answer(f0, r0, at), answer(f1, r1, at)
         at_text = _t(at)
-        texts[qid] = (_t(after[0].due), _t(after[1].due), at_text)
-        f0, f1 = before
-        last_text = due_texts[2]
-        slot = row["story"] if ratings[1] > 1 else (row["story"] % 8) + 1
-        e_rows.append((qid, at_text, ratings[0], ratings[1], slot, 25.0, "drill",
-                       f0.state, f0.step, f0.stability, f0.difficulty, due_texts[0], last_text,
-                       f1.state, f1.step, f1.stability, f1.difficulty, due_texts[1], last_text))
-        for ord_, (f, g, rating) in enumerate(zip(before, after, ratings, strict=True)):
-            kind = 0 if f.last is None or f.state == 1 else 2 if f.state == 3 else 1
-            assert g.difficulty is not None
-            a_rows.append((int(at * 1000) + ord_, cards[qid][ord_], -1, rating, g.ivl, f.ivl,
-                           round(g.difficulty * 100) + 100, 12_500, kind))
-        if len(e_rows) >= 50_000:
-            flush()
-    flush()
+        chain[qid] = (g0, g1, _t(g0[4]), _t(g1[4]), at_text)
+        story = story_of[qid]
+        e_rows.append((qid, at_text, r0, r1, story if r1 > 1 else (story % 8) + 1, 25.0,
+                       "drill", f0[0], f0[1], f0[2], f0[3], due0, last_text,
+                       f1[0], f1[1], f1[2], f1[3], due1, last_text))
+        ms = int(at * 1000)
+        a_rows.append((ms, intent_card[qid], -1, r0, g0[6], f0[6], round(g0[3] * 100) + 100,
+                       12_500, 0 if f0[5] is None or f0[0] == 1 else 2 if f0[0] == 3 else 1))
+        a_rows.append((ms + 1, story_card[qid], -1, r1, g1[6], f1[6],
+                       round(g1[3] * 100) + 100, 12_500,
+                       0 if f1[5] is None or f1[0] == 1 else 2 if f1[0] == 3 else 1))
+        if len(e_rows) >= BATCH:
+            write_reviews(con, e_rows)
+            _write_revlog(acon, a_rows)
+            e_rows.clear()
+            a_rows.clear()
+    write_reviews(con, e_rows)
+    _write_revlog(acon, a_rows)
     facet_updates = []
     card_updates = []
-    for qid, pair in state.items():
-        for ord_, (facet, f) in enumerate(zip(("intent", "story"), pair, strict=True)):
-            facet_updates.append((f.state, f.step, f.stability, f.difficulty,
-                                  texts[qid][ord_], texts[qid][2], qid, facet))
-            assert f.last is not None and f.stability is not None
+    for qid, (g0, g1, due0, due1, last_text) in chain.items():
+        for ord_, (facet, f, due_text) in enumerate(
+                (("intent", g0, due0), ("story", g1, due1))):
+            state, fstep, stability, difficulty, due_at, last, f_ivl, reps, lapses = f
+            facet_updates.append((state, fstep, stability, difficulty, due_text, last_text,
+                                  qid, facet))
+            assert last is not None and stability is not None
             # as Anki serialises it: stability to 4 places, difficulty to 3, compact JSON.
             # Anki rewrites a card's data in that form on every write (an undo too); a
             # difficulty kept to 4 places made the states it had queued before an undo differ
             # from the card after it, and answer_card refused them ("card was modified").
-            data = json.dumps({"s": round(f.stability, 4), "d": round(f.difficulty or 5, 3),
-                               "dr": 0.9, "decay": ANKI_DECAY, "lrt": int(f.last)},
+            data = json.dumps({"s": round(stability, 4), "d": round(difficulty or 5, 3),
+                               "dr": 0.9, "decay": ANKI_DECAY, "lrt": int(last)},
                               separators=(",", ":"))
-            if f.state == 2:  # review: due is a day number counted from crt
-                ctype, queue, due = 2, 2, today + math.floor((f.due - now) / 86400)
+            if state == 2:  # review: due is a day number counted from crt
+                ctype, queue, due = 2, 2, today + math.floor((due_at - now) / 86400)
             else:  # (re)learning: due in epoch seconds
-                ctype, queue, due = (1 if f.state == 1 else 3), 1, int(f.due)
+                ctype, queue, due = (1 if state == 1 else 3), 1, int(due_at)
             # a relearning card keeps the interval it returns to (Anki's ReviewState inside
             # RelearnState); a seen card carries the initial ease Anki gives it
-            ivl = f.ivl if f.state == 2 else max(1, round(f.stability)) if f.state == 3 else 0
-            card_updates.append((ctype, queue, due, ivl, f.reps, f.lapses,
+            ivl = f_ivl if state == 2 else max(1, round(stability)) if state == 3 else 0
+            card_updates.append((ctype, queue, due, ivl, reps, lapses,
                                  1 if queue == 1 else 0, data, cards[qid][ord_]))
     con.executemany("UPDATE facet SET state=?, step=?, stability=?, difficulty=?, due=?,"
                     " last_review=? WHERE question_id=? AND kind=?", facet_updates)
     acon.executemany("UPDATE cards SET type=?, queue=?, due=?, ivl=?, reps=?, lapses=?,"
                      " left=?, factor=2500, data=? WHERE id=?", card_updates)
-
-

@@ -84,6 +84,21 @@ def recount_family_days(con: sqlite3.Connection) -> None:
     con.execute(family_day_recount())
 
 
+def recount_review_days(con: sqlite3.Connection) -> None:
+    """The reviews per quarter hour and per study day (under the stored `day_shift`) again
+    from the history, for rows written with the triggers on `review` set aside (a bulk build);
+    the triggers keep them after."""
+    con.execute("DELETE FROM review_quarter")
+    con.execute("INSERT INTO review_quarter (quarter, reviews) SELECT "
+                "CAST(strftime('%s', reviewed_at) AS INTEGER) / 900 AS q, count(*) "
+                "FROM review GROUP BY q")
+    con.execute("DELETE FROM review_day")
+    con.execute("INSERT INTO review_day (day, reviews) SELECT "
+                "(CAST(strftime('%s', reviewed_at) AS INTEGER) "
+                "+ (SELECT seconds FROM day_shift)) / 86400 AS d, count(*) "
+                "FROM review GROUP BY d")
+
+
 def rebuild(con: sqlite3.Connection) -> None:
     """Recount every family's tally and daily counts from the whole review history; a
     leech's reviews count for nothing (see `leech_changed`)."""
