@@ -42,6 +42,7 @@ LEARN_SECONDS = 600  # an again or hard on a new card comes back in ten minutes
 # emdrill's numbering (1 learning, 2 review, 3 relearning), due and last are epoch seconds
 # (last None while new) and ivl is Anki's interval in days (negative: seconds).
 State = tuple[int, int | None, float | None, float | None, float, float | None, int, int, int]
+Answered = tuple[int, int | None, float, float, float, float, int, int, int]  # once answered
 _E8 = math.exp(W[8])
 
 
@@ -50,7 +51,7 @@ def fresh(due: float) -> State:
     return (1, 0, None, None, due, None, 0, 0, 0)
 
 
-def answer(f: State, rating: int, at: float) -> State:
+def answer(f: State, rating: int, at: float) -> Answered:
     """The facet after `rating` at `at` (epoch seconds): one link of the chain."""
     state0, _, s0, d0, _, last, _, reps, lapses = f
     if last is None or s0 is None or d0 is None:
@@ -341,7 +342,7 @@ def _history(con: sqlite3.Connection, acon: sqlite3.Connection, rows: list[dict[
     seen = [r for r in rows if rng.random() >= UNSEEN]
     # per question: (intent state, story state, intent due text, story due text, last text),
     # each state's times formatted once, when the state is made
-    chain: dict[str, tuple[State, State, str, str, str | None]] = {}
+    chain: dict[str, tuple[Answered, Answered, str, str, str | None]] = {}
     added = {r["id"]: datetime.fromisoformat(r["added_at"]).timestamp() for r in seen}
     story_of = {r["id"]: r["story"] for r in seen}
     intent_card = {q: c[0] for q, c in cards.items()}
@@ -355,6 +356,8 @@ def _history(con: sqlite3.Connection, acon: sqlite3.Connection, rows: list[dict[
         at = start + k * step
         qid = qids[pick(n_seen)]
         link = chain.get(qid)
+        f0: State
+        f1: State
         if link is None:
             f0 = f1 = fresh(added[qid])
             due0 = due1 = _t(added[qid])
@@ -390,12 +393,11 @@ def _history(con: sqlite3.Connection, acon: sqlite3.Connection, rows: list[dict[
             state, fstep, stability, difficulty, due_at, last, f_ivl, reps, lapses = f
             facet_updates.append((state, fstep, stability, difficulty, due_text, last_text,
                                   qid, facet))
-            assert last is not None and stability is not None
             # as Anki serialises it: stability to 4 places, difficulty to 3, compact JSON.
             # Anki rewrites a card's data in that form on every write (an undo too); a
             # difficulty kept to 4 places made the states it had queued before an undo differ
             # from the card after it, and answer_card refused them ("card was modified").
-            data = json.dumps({"s": round(stability, 4), "d": round(difficulty or 5, 3),
+            data = json.dumps({"s": round(stability, 4), "d": round(difficulty, 3),
                                "dr": 0.9, "decay": ANKI_DECAY, "lrt": int(last)},
                               separators=(",", ":"))
             if state == 2:  # review: due is a day number counted from crt

@@ -1,16 +1,19 @@
 """Two fair_build.py versions write the same files: a check for changes to the builder.
 
-    python bench/fair_check.py --old REV [--sizes b,c] [--keep DIR]
+    python bench/fair_check.py --old REV [--old-src DIR] [--sizes b,c] [--keep DIR]
 
 Builds each size twice, with the builder at git revision REV (or a file path) and with this
 checkout's bench/fair_build.py, both under one pinned clock (`time.time()` and the builder's
 `datetime.now()` return the same instant), then compares the files table by table: every
-emdrill table's row count and the SHA-1 of its rows in rowid order, and its schema; Anki's
+emdrill table's row count and the SHA-1 of its rows in rowid order (a deck's source file by
+its name: the old builder may run from another checkout), and its schema; Anki's
 revlog, cards and notes with the ids Anki takes from its own clock (card, note, deck and note
 type ids) mapped to the question, deck and note type they stand for, and without the columns
 it stamps from that clock or draws at random (`mod`, a note's `guid`); `col.crt`, the schema,
 journal mode and page size. Prints one line per table and exits 1 on any difference.
-The emdrill code both builders import is this checkout's, so what is compared is the builder.
+Each build runs in its own process; the old one imports emdrill from `--old-src` when given
+(the product code at the old revision: the new builder may lean on store code the old one
+did not have), else this checkout's.
 """
 
 from __future__ import annotations
@@ -18,11 +21,14 @@ from __future__ import annotations
 import argparse
 import hashlib
 import importlib.util
+import os
+import resource
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
@@ -32,13 +38,17 @@ from unittest import mock
 HERE = Path(__file__).resolve().parent
 
 
-def _load(source: str, name: str, folder: Path) -> ModuleType:
-    path = Path(source)
-    if not path.exists():  # a git revision
-        text = subprocess.run(["git", "show", f"{source}:bench/fair_build.py"], cwd=HERE,
-                              check=True, capture_output=True, text=True).stdout
-        path = folder / f"{name}.py"
-        path.write_text(text, encoding="utf-8")
+def _source(source: str, path: Path) -> Path:
+    """The builder's file: `source` itself, or bench/fair_build.py at git revision `source`."""
+    if Path(source).exists():
+        return Path(source)
+    text = subprocess.run(["git", "show", f"{source}:bench/fair_build.py"], cwd=HERE,
+                          check=True, capture_output=True, text=True).stdout
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _load(path: str, name: str, folder: Path) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -47,19 +57,30 @@ def _load(source: str, name: str, folder: Path) -> ModuleType:
     return module
 
 
-def _build(module: ModuleType, folder: Path, size: str, pinned: float) -> float:
+def _build(source: Path, folder: Path, size: str, pinned: float, src: str | None) -> float:
+    """Build one size with the builder at `source` in a child process (emdrill imported from
+    `src` when given, else this checkout's); returns its CPU seconds (user + sys)."""
+    env = {**os.environ, **({"PYTHONPATH": src} if src else {})}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, __file__, "--build-one", str(source), str(folder), size,
+                    repr(pinned)], env=env, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
+def _build_one(source: Path, folder: Path, size: str, pinned: float) -> None:
     class Pinned(datetime):
         @classmethod
         def now(cls, tz: Any = None) -> Pinned:
             return cls.fromtimestamp(pinned, tz or UTC)
 
+    sys.path.insert(0, str(HERE))
+    module = _load(str(source), "fair_build_under_check", folder.parent)
     folder.mkdir(parents=True)
     questions, reviews = module.SIZES[size]
-    cpu = time.process_time()
     with mock.patch.object(module, "datetime", Pinned), \
             mock.patch("time.time", return_value=pinned):
         module.build(folder, questions, reviews)
-    return time.process_time() - cpu
 
 
 def _digest(rows: Any) -> tuple[int, str]:
@@ -82,7 +103,12 @@ def _emdrill(path: Path) -> dict[str, tuple[int, str]]:
                                                     (t,)).fetchone()[0] or "").upper():
             order = ", ".join(str(i + 1) for i in range(len(con.execute(
                 f'SELECT * FROM "{t}" LIMIT 0').description)))
-        out[t] = _digest(con.execute(f'SELECT * FROM "{t}" ORDER BY {order}'))
+        rows: Iterable[tuple[Any, ...]] = con.execute(f'SELECT * FROM "{t}" ORDER BY {order}')
+        if t == "deck":  # a bundled deck's source is where that checkout keeps it
+            names = [d[0] for d in con.execute('SELECT * FROM "deck" LIMIT 0').description]
+            rows = (tuple(Path(v).name if n == "source" and v else v
+                          for n, v in zip(names, row, strict=True)) for row in rows)
+        out[t] = _digest(rows)
     for pragma in ("journal_mode", "page_size"):
         out[f"(pragma {pragma})"] = _digest(con.execute(f"PRAGMA {pragma}"))
     con.close()
@@ -115,26 +141,32 @@ def _anki(path: Path) -> dict[str, tuple[int, str]]:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--build-one"]:
+        source, folder, size, instant = sys.argv[2:6]
+        _build_one(Path(source), Path(folder), size, float(instant))
+        return
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--old", required=True, help="git revision or path of the old builder")
+    parser.add_argument("--old-src", metavar="DIR",
+                        help="import emdrill from DIR for the old builder (e.g. a worktree's "
+                             "src at that revision); default: this checkout's")
     parser.add_argument("--new", default=str(HERE / "fair_build.py"))
     parser.add_argument("--sizes", default="b")
     parser.add_argument("--keep", type=Path, help="build into this folder and keep the files")
     args = parser.parse_args()
-    sys.path.insert(0, str(HERE))
     differ = 0
     with tempfile.TemporaryDirectory(prefix="emdrill-fair-check-") as name:
         root = args.keep or Path(name)
         root.mkdir(parents=True, exist_ok=True)
-        old = _load(args.old, "fair_build_old", root)
-        new = _load(args.new, "fair_build_new", root)
+        sources = {"old": _source(args.old, root / "fair_build_old.py"), "new": Path(args.new)}
+        srcs = {"old": args.old_src, "new": None}
         pinned = time.time()
         for size in [s for s in args.sizes.split(",") if s]:
             found = {}
-            for label, module in (("old", old), ("new", new)):
+            for label in ("old", "new"):
                 folder = root / size / label
-                cpu = _build(module, folder, size, pinned)
-                print(f"({size}) {label} builder: {cpu:.1f} s CPU", flush=True)
+                cpu = _build(sources[label], folder, size, pinned, srcs[label])
+                print(f"({size}) {label} builder: {cpu:.1f} s CPU (user + sys)", flush=True)
                 found[label] = {**{f"emdrill {k}": v for k, v in
                                    _emdrill(folder / "emdrill.db").items()},
                                 **{f"anki {k}": v for k, v in
@@ -144,7 +176,7 @@ def main() -> None:
                 same = a == b
                 differ += not same
                 shown = f"{a[0]} rows {a[1][:12]}" if a else "missing"
-                print(f"({size}) {'same' if same else 'DIFFERENT'}  {key}: {shown}"
+                print(f"({size}) {'same' if same else 'DIFFERENT'} {key}: {shown}"
                       + ("" if same else f" vs {b[0]} rows {b[1][:12]}" if b else " vs missing"))
     print("the files are the same" if not differ else f"{differ} differences")
     raise SystemExit(1 if differ else 0)
