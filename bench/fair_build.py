@@ -4,7 +4,8 @@
 returns what it built; `reused(folder)` reads the same figures back from an earlier build.
 fair.py's docstring says what the history is and why it is fair; this module is how it is
 written fast. The build runs with each file's journal off, no syncs and a large page cache,
-the review and revlog indexes dropped while the rows go in and made again after; then each
+the review and revlog indexes dropped while the rows go in and made again after (and
+emdrill's triggers on `review`, whose tallies `rebuild_aggregates` recounts once); then each
 file gets back the journal mode its product gave it, and both products open it later with
 their own shipped settings, so the timed operations run at equal durability (FULL in both).
 """
@@ -185,6 +186,12 @@ def build(folder: Path, questions: int, reviews: int, *, seed: int = 1) -> dict[
     # emdrill: the bundled deck through the loader, the rest as rows like it
     db = folder / "emdrill.db"
     store = opening.open_collection(db, now=datetime.fromtimestamp(start - 86400, UTC))
+    # the study days counted in the machine's zone, which fair.py's clock uses, as the
+    # product's first open with a local zone does (not the migrations' placeholder); set
+    # before any review is in, so the days are counted once, by rebuild_aggregates below
+    offset = datetime.fromtimestamp(now, UTC).astimezone().utcoffset()
+    store_cards.count_days_under(
+        store, offset_minutes=int(offset.total_seconds() // 60) if offset else 0)
     store.close()
     con = sqlite3.connect(db)
     e_mode = _for_bulk(con)
@@ -250,12 +257,7 @@ def build(folder: Path, questions: int, reviews: int, *, seed: int = 1) -> dict[
         c.execute(f"PRAGMA journal_mode={mode}")
         c.close()
     store = opening.open_collection(db, now=datetime.fromtimestamp(now, UTC), autoload=False)
-    store_decks.rebuild_aggregates(store)
-    # the study days counted in the machine's zone, which fair.py's clock uses, as the
-    # product's first open with a local zone does (not the migrations' placeholder)
-    offset = datetime.fromtimestamp(now, UTC).astimezone().utcoffset()
-    store_cards.count_days_under(
-        store, offset_minutes=int(offset.total_seconds() // 60) if offset else 0)
+    store_decks.rebuild_aggregates(store)  # the tallies the review triggers would have kept
     store.close()
     sizes = {}
     objects: dict[str, list[tuple[str, int]]] = {}

@@ -158,7 +158,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="emdrill-fair-check-") as name:
         root = args.keep or Path(name)
         root.mkdir(parents=True, exist_ok=True)
-        sources = {"old": _source(args.old, root / "fair_build_old.py"), "new": Path(args.new)}
+        new = root / "fair_build_new.py"  # a copy: the file may be edited while this runs
+        new.write_text(Path(args.new).read_text(encoding="utf-8"), encoding="utf-8")
+        sources = {"old": _source(args.old, root / "fair_build_old.py"), "new": new}
         srcs = {"old": args.old_src, "new": None}
         pinned = time.time()
         for size in [s for s in args.sizes.split(",") if s]:
