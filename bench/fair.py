@@ -404,7 +404,8 @@ def main() -> None:
             folder.mkdir(parents=True, exist_ok=True)
             questions, reviews = SIZES[size]
             built = build(folder, questions, reviews)
-            print(f"({size}) built in {built['build_s']:.0f} s", file=sys.stderr, flush=True)
+            print(f"({size}) built in {built['build_s']:.0f} s, {built['build_cpu_s']:.0f} s CPU",
+                  file=sys.stderr, flush=True)
             results[size] = {"built": built, "timing": time_both(folder, args.runs)}
             if args.import_lines and size == sizes[-1]:
                 results[size]["import"] = time_import(folder, args.import_lines)
