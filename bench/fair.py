@@ -25,8 +25,9 @@ What makes it fair (issue 25):
   The final card states are the chain's last states, in the form Anki 26.9.3 writes them
   (card data with stability to 4 places, difficulty to 3, and `decay`; a relearning card keeps
   the interval it returns to; revlog factor 100 + 100 x difficulty), so an answer, an undo and
-  the same answer again are accepted as they are in Anki. The rows go in with bulk SQL (the
-  emdrill schema's triggers keep their counts; `rebuild_aggregates` fills the rest).
+  the same answer again are accepted as they are in Anki. The rows go in with bulk SQL
+  (emdrill's triggers on `review` set aside meanwhile; `rebuild_aggregates`, the product's own
+  recount, makes every tally the triggers keep).
 - Equal durability. emdrill ships `PRAGMA synchronous=FULL` with WAL (store/db.py); Anki
   26.9.3 opens at FULL (2) too, and the bench sets it again and prints what both report.
 - One process, one loop. Both collections are open in this process; every round times each
@@ -55,9 +56,10 @@ undoes, so a reused pair is where the last run left it; the history ends when it
 so reuse it the same day (work it to a copy: `cp -r DIR DIR2`).
 
 Also printed: bytes per review (each file, after a checkpoint and VACUUM, over the shared
-history's reviews; Anki's also over its revlog rows), the growth of each op per 10x reviews
-between consecutive sizes, and with `--import-lines N` the whole `emdrill import` of an N-line
-question list at the largest size. Nothing asserts: the script prints figures.
+history's reviews; Anki's also over its revlog rows), each op's growth from one size to the
+next (CPU at the larger / at the smaller, a -> b included) and scaled to 10x reviews, and
+with `--import-lines N` the whole `emdrill import` of an N-line question list at the largest
+size. Nothing asserts: the script prints figures.
 """
 
 from __future__ import annotations
@@ -308,6 +310,23 @@ def table(results: dict[str, dict[str, Any]]) -> str:
                    f"| {_per(b['emdrill'], n)} | {_per(b['anki'], n)} | {per_row} "
                    f"| {res['built']['build_s']:.0f} | emdrill {d['emdrill']}, "
                    f"Anki {d['anki']} |")
+    if len(results) > 1:
+        out += ["", "Growth from each size to the next: CPU at the larger size / CPU at the "
+                "smaller (emdrill / Anki), with the reviews' factor:", "",
+                "| from -> to | reviews | " + " | ".join(f"{op} e / A" for op in OPS) + " |",
+                "|---|---:|" + "---:|" * len(OPS)]
+        for s1, s2 in itertools.pairwise(results):
+            n1, n2 = results[s1]["built"]["reviews"], results[s2]["built"]["reviews"]
+            cells = []
+            for op in OPS:
+                g = []
+                for p in ("emdrill", "anki"):
+                    t1 = results[s1]["timing"]["ms"][p][op]["cpu"]
+                    t2 = results[s2]["timing"]["ms"][p][op]["cpu"]
+                    g.append(f"{t2 / t1:.1f}x" if t1 > 0 else "-")
+                cells.append(" / ".join(g))
+            out.append(f"| {s1} -> {s2} | {f'{n2 / n1:.0f}x' if n1 else f'0 -> {n2}'} | "
+                       + " | ".join(cells) + " |")
     with_reviews = [s for s in results if results[s]["built"]["reviews"]]
     if len(with_reviews) > 1:
         out += ["", "Growth of CPU time per 10x reviews (t2/t1 scaled to a factor of 10):", "",
@@ -385,7 +404,8 @@ def main() -> None:
             folder.mkdir(parents=True, exist_ok=True)
             questions, reviews = SIZES[size]
             built = build(folder, questions, reviews)
-            print(f"({size}) built in {built['build_s']:.0f} s", file=sys.stderr, flush=True)
+            print(f"({size}) built in {built['build_s']:.0f} s, {built['build_cpu_s']:.0f} s CPU",
+                  file=sys.stderr, flush=True)
             results[size] = {"built": built, "timing": time_both(folder, args.runs)}
             if args.import_lines and size == sizes[-1]:
                 results[size]["import"] = time_import(folder, args.import_lines)

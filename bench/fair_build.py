@@ -4,7 +4,8 @@
 returns what it built; `reused(folder)` reads the same figures back from an earlier build.
 fair.py's docstring says what the history is and why it is fair; this module is how it is
 written fast. The build runs with each file's journal off, no syncs and a large page cache,
-the review and revlog indexes dropped while the rows go in and made again after; then each
+the review and revlog indexes dropped while the rows go in and made again after (and
+emdrill's triggers on `review`, whose tallies `rebuild_aggregates` recounts once); then each
 file gets back the journal mode its product gave it, and both products open it later with
 their own shipped settings, so the timed operations run at equal durability (FULL in both).
 """
@@ -17,13 +18,13 @@ import random
 import sqlite3
 import tempfile
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from emdrill.core.scheduler import Memory
 from emdrill.store import cards as store_cards
+from emdrill.store.codec import from_db_micros, mode_code, mode_of
 
 SIZES = {"a": (0, 0), "b": (500, 50_000), "c": (10_000, 1_000_000),
          "d": (50_000, 5_000_000)}
@@ -41,56 +42,73 @@ LEARN_SECONDS = 600  # an again or hard on a new card comes back in ten minutes
 
 # ---------------------------------------------------------------- the shared history
 
-
-@dataclass
-class Facet:
-    state: int = 1  # emdrill's numbering: 1 learning, 2 review, 3 relearning
-    step: int | None = 0
-    stability: float | None = None
-    difficulty: float | None = None
-    due: float = 0.0  # epoch seconds
-    last: float | None = None
-    ivl: int = 0  # Anki's interval in days (negative: seconds)
-    reps: int = 0
-    lapses: int = 0
+# A facet's state as a tuple, for speed (millions are made at size d):
+# (state, step, stability, difficulty, due, last, ivl, reps, lapses), where state uses
+# emdrill's numbering (1 learning, 2 review, 3 relearning), due and last are epoch seconds
+# (last None while new) and ivl is Anki's interval in days (negative: seconds).
+State = tuple[int, int | None, float | None, float | None, float, float | None, int, int, int]
+Answered = tuple[int, int | None, float, float, float, float, int, int, int]  # once answered
+_E8 = math.exp(W[8])
 
 
-def answer(f: Facet, rating: int, at: float) -> Facet:
+def fresh(due: float) -> State:
+    """A facet never answered, due from `due`."""
+    return (1, 0, None, None, due, None, 0, 0, 0)
+
+
+def answer(f: State, rating: int, at: float) -> Answered:
     """The facet after `rating` at `at` (epoch seconds): one link of the chain."""
-    if f.last is None or f.stability is None or f.difficulty is None:
+    state0, _, s0, d0, _, last, _, reps, lapses = f
+    if last is None or s0 is None or d0 is None:
         s = W[rating - 1]
         d = min(10.0, max(1.0, W[4] - (rating - 3) * W[5]))
     else:
-        elapsed = max(0.0, (at - f.last) / 86400)
-        r = (1 + 19 / 81 * elapsed / f.stability) ** -0.5
-        d0, s0 = f.difficulty, f.stability
+        elapsed = max(0.0, (at - last) / 86400)
+        r = (1 + 19 / 81 * elapsed / s0) ** -0.5
         if rating == 1:
             s = min(s0, W[11] * d0 ** -W[12] * ((s0 + 1) ** W[13] - 1) * math.exp(W[14] * (1 - r)))
         else:
             bonus = W[15] if rating == 2 else W[16] if rating == 4 else 1.0
-            s = s0 * (1 + math.exp(W[8]) * (11 - d0) * s0 ** -W[9]
+            s = s0 * (1 + _E8 * (11 - d0) * s0 ** -W[9]
                       * (math.exp(W[10] * (1 - r)) - 1) * bonus)
         d = d0 - W[6] * (rating - 3)
         d = min(10.0, max(1.0, W[7] * (W[4] - (rating - 3) * W[5]) + (1 - W[7]) * d))
     s = max(0.01, s)
-    learning = (f.last is None and rating <= 2) or (f.last is not None and rating == 1)
-    if learning:
-        state, step, due, ivl = (1 if f.last is None else 3), 0, at + LEARN_SECONDS, -LEARN_SECONDS
-    else:
-        days = max(1, round(s))
-        state, step, due, ivl = 2, None, at + days * 86400, days
-    lapsed = f.state == 2 and rating == 1
-    return Facet(state, step, s, d, due, at, ivl, f.reps + 1, f.lapses + lapsed)
+    if (last is None and rating <= 2) or (last is not None and rating == 1):  # learning
+        return ((1 if last is None else 3), 0, s, d, at + LEARN_SECONDS, at, -LEARN_SECONDS,
+                reps + 1, lapses + (state0 == 2 and rating == 1))
+    days = max(1, round(s))
+    return (2, None, s, d, at + days * 86400, at, days, reps + 1,
+            lapses + (state0 == 2 and rating == 1))
 
 
-def _d(epoch: float) -> datetime:
-    return datetime.fromtimestamp(epoch, UTC)
+_DATES: dict[int, str] = {}
 
 
 def _t(epoch: float) -> str:
-    """emdrill's stored time text (`%Y-%m-%dT%H:%M:%S.%f+00:00`; isoformat writes the same
-    text a third faster than strftime)."""
-    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="microseconds")
+    """emdrill's stored time text (`%Y-%m-%dT%H:%M:%S.%f+00:00`), the text
+    `datetime.fromtimestamp(epoch, UTC).isoformat(timespec="microseconds")` writes (the same
+    rounding: the fraction to microseconds, half to even), with the date formatted once per
+    day: millions of times are formatted at size d."""
+    whole = math.floor(epoch)
+    micro = round((epoch - whole) * 1e6)
+    if micro >= 1_000_000:
+        micro -= 1_000_000
+        whole += 1
+    day, second = divmod(whole, 86400)
+    date = _DATES.get(day)
+    if date is None:
+        date = _DATES[day] = datetime.fromtimestamp(day * 86400, UTC).date().isoformat()
+    hour, second = divmod(second, 3600)
+    minute, second = divmod(second, 60)
+    return f"{date}T{hour:02d}:{minute:02d}:{second:02d}.{micro:06d}+00:00"
+
+
+def _us(epoch: float) -> int:
+    """A time as `review` stores it (migration 20): whole microseconds since 1970 UTC, with
+    `_t`'s rounding, so it is `codec.to_db_micros(datetime.fromtimestamp(epoch, UTC))`."""
+    whole = math.floor(epoch)
+    return whole * 1_000_000 + round((epoch - whole) * 1e6)
 
 
 # ---------------------------------------------------------------- writing fast, then as shipped
@@ -123,6 +141,18 @@ def _drop_indexes(con: sqlite3.Connection, table: str) -> list[str]:
     return [sql for _, sql in made]
 
 
+def _drop_triggers(con: sqlite3.Connection, table: str) -> list[str]:
+    """Drop the triggers on `table` and return the statements that make them again. emdrill's
+    triggers on `review` keep its tallies one row at a time (a dozen statements per review);
+    the build recounts them once through the product's own `rebuild_aggregates` instead."""
+    made = [(name, sql) for name, sql in con.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? "
+        "ORDER BY rowid", (table,))]
+    for name, _ in made:
+        con.execute(f'DROP TRIGGER "{name}"')
+    return [sql for _, sql in made]
+
+
 # ---------------------------------------------------------------- building both files
 
 
@@ -145,10 +175,9 @@ def build(folder: Path, questions: int, reviews: int, *, seed: int = 1) -> dict[
     from anki.collection import AddNoteRequest, Collection
 
     from emdrill.ops import opening
-    from emdrill.store import cards as store_cards
     from emdrill.store import decks as store_decks
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     now = time.time()
     start = now - HISTORY_DAYS * 86400
     base = _bundled_rows()
@@ -167,6 +196,12 @@ def build(folder: Path, questions: int, reviews: int, *, seed: int = 1) -> dict[
     # emdrill: the bundled deck through the loader, the rest as rows like it
     db = folder / "emdrill.db"
     store = opening.open_collection(db, now=datetime.fromtimestamp(start - 86400, UTC))
+    # the study days counted in the machine's zone, which fair.py's clock uses, as the
+    # product's first open with a local zone does (not the migrations' placeholder); set
+    # before any review is in, so the days are counted once, by rebuild_aggregates below
+    offset = datetime.fromtimestamp(now, UTC).astimezone().utcoffset()
+    store_cards.count_days_under(
+        store, offset_minutes=int(offset.total_seconds() // 60) if offset else 0)
     store.close()
     con = sqlite3.connect(db)
     e_mode = _for_bulk(con)
@@ -220,6 +255,7 @@ def build(folder: Path, questions: int, reviews: int, *, seed: int = 1) -> dict[
         con.commit()
         acon.commit()
         remake = {c: _drop_indexes(c, t) for c, t in ((con, "review"), (acon, "revlog"))}
+        remake[con] += _drop_triggers(con, "review")
         _history(con, acon, rows, cards, reviews=reviews, start=start, now=now, crt=crt,
                  today=today, seed=seed)
         for c, statements in remake.items():
@@ -231,12 +267,7 @@ def build(folder: Path, questions: int, reviews: int, *, seed: int = 1) -> dict[
         c.execute(f"PRAGMA journal_mode={mode}")
         c.close()
     store = opening.open_collection(db, now=datetime.fromtimestamp(now, UTC), autoload=False)
-    store_decks.rebuild_aggregates(store)
-    # the study days counted in the machine's zone, which fair.py's clock uses, as the
-    # product's first open with a local zone does (not the migrations' placeholder)
-    offset = datetime.fromtimestamp(now, UTC).astimezone().utcoffset()
-    store_cards.count_days_under(
-        store, offset_minutes=int(offset.total_seconds() // 60) if offset else 0)
+    store_decks.rebuild_aggregates(store)  # the tallies the review triggers would have kept
     store.close()
     sizes = {}
     objects: dict[str, list[tuple[str, int]]] = {}
@@ -253,7 +284,8 @@ def build(folder: Path, questions: int, reviews: int, *, seed: int = 1) -> dict[
         sizes[name] = path.stat().st_size
     revlog = sqlite3.connect(anki_path).execute("SELECT count(*) FROM revlog").fetchone()[0]
     return {"questions": n, "reviews": reviews, "revlog_rows": revlog, "bytes": sizes,
-            "objects": objects, "build_s": time.perf_counter() - started}
+            "objects": objects, "build_s": time.perf_counter() - started,
+            "build_cpu_s": time.process_time() - cpu}
 
 
 def reused(folder: Path) -> dict[str, Any]:
@@ -291,6 +323,39 @@ def _unicase(a: str, b: str) -> int:
     return (x > y) - (x < y)
 
 
+DRILL = mode_code("drill")
+
+
+def write_reviews(con: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    """Write emdrill `review` rows through the product's own statement (`INSERT_REVIEW`), one
+    tuple per review in `store.cards.review_values` order, times already in microseconds (the
+    one place the builder writes emdrill's review layout). The first row of each batch is
+    made again by `review_values` from its decoded values and must come out the same, so the
+    bench cannot drift from the product's layout."""
+    if rows:
+        qid, at, r0, r1, slot, seconds, mode, *facets = rows[0]
+
+        def memory(state: int, step: int | None, stability: float | None,
+                   difficulty: float | None, due: int, last: int | None) -> Memory:
+            return Memory(state, step, stability, difficulty, from_db_micros(due),
+                          None if last is None else from_db_micros(last))
+
+        again = store_cards.review_values(qid, from_db_micros(at), r0, r1, slot, seconds,
+                                          mode_of(mode), memory(*facets[:6]),
+                                          memory(*facets[6:]))
+        if again != rows[0]:
+            raise SystemExit(f"fair_build: a review row {rows[0]} is not the product's {again}")
+    con.executemany(store_cards.INSERT_REVIEW, rows)
+
+
+def _write_revlog(acon: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    acon.executemany("INSERT INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time,"
+                     " type) VALUES (?,?,?,?,?,?,?,?,?)", rows)
+
+
+BATCH = 100_000  # reviews per executemany
+
+
 def _history(con: sqlite3.Connection, acon: sqlite3.Connection, rows: list[dict[str, Any]],
              cards: dict[str, tuple[int, int]], *, reviews: int, start: float, now: float,
              crt: int, today: int, seed: int) -> None:
@@ -298,81 +363,78 @@ def _history(con: sqlite3.Connection, acon: sqlite3.Connection, rows: list[dict[
     at random among the seen ones; written into both files as it goes."""
     rng = random.Random(seed)
     seen = [r for r in rows if rng.random() >= UNSEEN]
-    state: dict[str, tuple[Facet, Facet]] = {}
-    # each state's due and last review as stored text, written once when the state is made,
-    # and as the times the review rows keep (`store.cards.review_values` stores them)
-    texts: dict[str, tuple[str, str, str | None]] = {}
-    times: dict[str, tuple[datetime, datetime, datetime | None]] = {}
+    # per question: (intent state, story state, intent due text, story due text, last text,
+    # and those three as review rows keep them), each state's times formatted once, when the
+    # state is made: the facets keep text, the reviews microseconds
+    chain: dict[str, tuple[Answered, Answered, str, str, str | None, int, int, int | None]] = {}
     added = {r["id"]: datetime.fromisoformat(r["added_at"]).timestamp() for r in seen}
+    story_of = {r["id"]: r["story"] for r in seen}
+    intent_card = {q: c[0] for q, c in cards.items()}
+    story_card = {q: c[1] for q, c in cards.items()}
     step = (now - 3600 - start) / reviews  # the last review an hour before now
     e_rows: list[tuple[Any, ...]] = []
     a_rows: list[tuple[Any, ...]] = []
-
-    def flush() -> None:
-        con.executemany(store_cards.INSERT_REVIEW, e_rows)
-        acon.executemany("INSERT INTO revlog (id, cid, usn, ease, ivl, lastIvl, factor, time,"
-                         " type) VALUES (?,?,?,?,?,?,?,?,?)", a_rows)
-        e_rows.clear()
-        a_rows.clear()
-
+    pick, choose, n_seen = rng.randrange, rng.choice, len(seen)
+    qids = [r["id"] for r in seen]
     for k in range(reviews):
         at = start + k * step
-        row = seen[rng.randrange(len(seen))]
-        qid = row["id"]
-        before = state.get(qid)
-        if before is None:
-            before = (Facet(due=added[qid]), Facet(due=added[qid]))
-            first = _d(added[qid])
-            due_times: tuple[datetime, datetime, datetime | None] = (first, first, None)
+        qid = qids[pick(n_seen)]
+        link = chain.get(qid)
+        f0: State
+        f1: State
+        if link is None:
+            f0 = f1 = fresh(added[qid])
+            due0 = due1 = _t(added[qid])
+            due0_us = due1_us = _us(added[qid])
+            last_text, last_us = None, None
         else:
-            due_times = times[qid]
-        ratings = (rng.choice(RATINGS), rng.choice(RATINGS))
-        after = (answer(before[0], ratings[0], at), answer(before[1], ratings[1], at))
-        state[qid] = after
-        at_time = _d(at)
-        times[qid] = (_d(after[0].due), _d(after[1].due), at_time)
-        texts[qid] = (_t(after[0].due), _t(after[1].due), _t(at))
-        f0, f1 = before
-        last = due_times[2]
-        slot = row["story"] if ratings[1] > 1 else (row["story"] % 8) + 1
-        e_rows.append(store_cards.review_values(
-            qid, at_time, ratings[0], ratings[1], slot, 25.0, "drill",
-            Memory(f0.state, f0.step, f0.stability, f0.difficulty, due_times[0], last),
-            Memory(f1.state, f1.step, f1.stability, f1.difficulty, due_times[1], last)))
-        for ord_, (f, g, rating) in enumerate(zip(before, after, ratings, strict=True)):
-            kind = 0 if f.last is None or f.state == 1 else 2 if f.state == 3 else 1
-            assert g.difficulty is not None
-            a_rows.append((int(at * 1000) + ord_, cards[qid][ord_], -1, rating, g.ivl, f.ivl,
-                           round(g.difficulty * 100) + 100, 12_500, kind))
-        if len(e_rows) >= 50_000:
-            flush()
-    flush()
+            f0, f1, due0, due1, last_text, due0_us, due1_us, last_us = link
+        r0, r1 = choose(RATINGS), choose(RATINGS)
+        g0, g1 = answer(f0, r0, at), answer(f1, r1, at)
+        at_us = _us(at)
+        chain[qid] = (g0, g1, _t(g0[4]), _t(g1[4]), _t(at), _us(g0[4]), _us(g1[4]), at_us)
+        story = story_of[qid]
+        e_rows.append((qid, at_us, r0, r1, story if r1 > 1 else (story % 8) + 1, 25.0,
+                       DRILL, f0[0], f0[1], f0[2], f0[3], due0_us, last_us,
+                       f1[0], f1[1], f1[2], f1[3], due1_us, last_us))
+        ms = int(at * 1000)
+        a_rows.append((ms, intent_card[qid], -1, r0, g0[6], f0[6], round(g0[3] * 100) + 100,
+                       12_500, 0 if f0[5] is None or f0[0] == 1 else 2 if f0[0] == 3 else 1))
+        a_rows.append((ms + 1, story_card[qid], -1, r1, g1[6], f1[6],
+                       round(g1[3] * 100) + 100, 12_500,
+                       0 if f1[5] is None or f1[0] == 1 else 2 if f1[0] == 3 else 1))
+        if len(e_rows) >= BATCH:
+            write_reviews(con, e_rows)
+            _write_revlog(acon, a_rows)
+            e_rows.clear()
+            a_rows.clear()
+    write_reviews(con, e_rows)
+    _write_revlog(acon, a_rows)
     facet_updates = []
     card_updates = []
-    for qid, pair in state.items():
-        for ord_, (facet, f) in enumerate(zip(("intent", "story"), pair, strict=True)):
-            facet_updates.append((f.state, f.step, f.stability, f.difficulty,
-                                  texts[qid][ord_], texts[qid][2], qid, facet))
-            assert f.last is not None and f.stability is not None
+    for qid, (g0, g1, due0, due1, last_text, *_) in chain.items():
+        for ord_, (facet, f, due_text) in enumerate(
+                (("intent", g0, due0), ("story", g1, due1))):
+            state, fstep, stability, difficulty, due_at, last, f_ivl, reps, lapses = f
+            facet_updates.append((state, fstep, stability, difficulty, due_text, last_text,
+                                  qid, facet))
             # as Anki serialises it: stability to 4 places, difficulty to 3, compact JSON.
             # Anki rewrites a card's data in that form on every write (an undo too); a
             # difficulty kept to 4 places made the states it had queued before an undo differ
             # from the card after it, and answer_card refused them ("card was modified").
-            data = json.dumps({"s": round(f.stability, 4), "d": round(f.difficulty or 5, 3),
-                               "dr": 0.9, "decay": ANKI_DECAY, "lrt": int(f.last)},
+            data = json.dumps({"s": round(stability, 4), "d": round(difficulty, 3),
+                               "dr": 0.9, "decay": ANKI_DECAY, "lrt": int(last)},
                               separators=(",", ":"))
-            if f.state == 2:  # review: due is a day number counted from crt
-                ctype, queue, due = 2, 2, today + math.floor((f.due - now) / 86400)
+            if state == 2:  # review: due is a day number counted from crt
+                ctype, queue, due = 2, 2, today + math.floor((due_at - now) / 86400)
             else:  # (re)learning: due in epoch seconds
-                ctype, queue, due = (1 if f.state == 1 else 3), 1, int(f.due)
+                ctype, queue, due = (1 if state == 1 else 3), 1, int(due_at)
             # a relearning card keeps the interval it returns to (Anki's ReviewState inside
             # RelearnState); a seen card carries the initial ease Anki gives it
-            ivl = f.ivl if f.state == 2 else max(1, round(f.stability)) if f.state == 3 else 0
-            card_updates.append((ctype, queue, due, ivl, f.reps, f.lapses,
+            ivl = f_ivl if state == 2 else max(1, round(stability)) if state == 3 else 0
+            card_updates.append((ctype, queue, due, ivl, reps, lapses,
                                  1 if queue == 1 else 0, data, cards[qid][ord_]))
     con.executemany("UPDATE facet SET state=?, step=?, stability=?, difficulty=?, due=?,"
                     " last_review=? WHERE question_id=? AND kind=?", facet_updates)
     acon.executemany("UPDATE cards SET type=?, queue=?, due=?, ivl=?, reps=?, lapses=?,"
                      " left=?, factor=2500, data=? WHERE id=?", card_updates)
-
-

@@ -318,3 +318,32 @@ def test_the_reads_use_their_index_or_row_and_no_history(tmp_path: Path) -> None
         assert not any("review" in p for p in week), week  # no review row is read
     finally:
         store.close()
+
+
+def test_rebuild_aggregates_recounts_every_tally_the_review_triggers_keep(
+        tmp_path: Path) -> None:
+    """A bulk write (the fair bench's builder) sets the triggers on `review` aside and leans
+    on `rebuild_aggregates` for what they keep: recounted from nothing, every tally is what
+    the triggers made (a count that fell to zero by an undo is the same as no row)."""
+    store = _store(tmp_path)
+    try:
+        _shift_to(store, 330)
+        _history(store, random.Random(7), 60, T0)
+        kept = ("SELECT id, reviews FROM question ORDER BY id",
+                "SELECT quarter, reviews FROM review_quarter WHERE reviews > 0 ORDER BY 1",
+                "SELECT day, reviews FROM review_day WHERE reviews > 0 ORDER BY 1",
+                "SELECT * FROM family_day WHERE " + " OR ".join(
+                    f"{c} <> 0" for c in FAMILY_DAY_COUNTS) + " ORDER BY day, family",
+                "SELECT * FROM review_count")
+        with store.read() as con:
+            before = [con.execute(sql).fetchall() for sql in kept]
+        assert len(before[1]) > 20 and len(before[2]) > 5
+        with store.transact("forget the tallies") as con:
+            for table in ("review_quarter", "review_day", "family_day"):
+                con.execute(f"DELETE FROM {table}")
+            con.execute("UPDATE question SET reviews = 0")
+        store_decks.rebuild_aggregates(store)
+        with store.read() as con:
+            assert [con.execute(sql).fetchall() for sql in kept] == before
+    finally:
+        store.close()

@@ -28,8 +28,8 @@ def refresh_new_order(con: sqlite3.Connection, *, first: Collection[str] = ()) -
 
 def rebuild_aggregates(store: Store) -> None:
     """Recount everything the hot path keeps from the history: each question's due and
-    review count, new order and the weakness tallies (after migration 4, or rows written
-    whole, as a JSON import does)."""
+    review count, new order, the reviews per quarter hour and per day, and the weakness
+    tallies (after migration 4, or rows written whole, as a JSON import does)."""
     with store.transact("rebuild aggregates") as con:
         con.execute(
             "UPDATE question SET reviews = (SELECT count(*) FROM review r "
@@ -37,6 +37,7 @@ def rebuild_aggregates(store: Store) -> None:
             "WHERE f.question_id = question.id AND f.last_review IS NOT NULL) THEN "
             "(SELECT min(f.due) FROM facet f WHERE f.question_id = question.id) END")
         refresh_new_order(con)
+        tallies.recount_review_days(con)
         tallies.rebuild(con)
 
 

@@ -14,7 +14,7 @@ from emdrill.core.weakness import Tally, outcome
 from emdrill.store import set_aside
 from emdrill.store.codec import from_db_micros, from_db_time, to_db_micros, to_db_time
 from emdrill.store.db import Store
-from emdrill.store.migrations import family_day_recount
+from emdrill.store.migrations import family_day_recount, review_day, review_quarter_of
 
 Outcome = tuple[datetime | None, int | None]  # (the facet's previous review, rating)
 
@@ -84,6 +84,18 @@ def recount_family_days(con: sqlite3.Connection) -> None:
     """The per-day, per-family counts again from the history (the triggers keep them after)."""
     con.execute("DELETE FROM family_day")
     con.execute(family_day_recount())
+
+
+def recount_review_days(con: sqlite3.Connection) -> None:
+    """The reviews per quarter hour and per study day (under the stored `day_shift`) again
+    from the history, for rows written with the triggers on `review` set aside (a bulk build);
+    the triggers keep them after."""
+    con.execute("DELETE FROM review_quarter")
+    con.execute("INSERT INTO review_quarter (quarter, reviews, first_id) SELECT "
+                f"{review_quarter_of('r')} AS q, count(*), min(r.id) FROM review r GROUP BY q")
+    con.execute("DELETE FROM review_day")
+    con.execute(f"INSERT INTO review_day (day, reviews) SELECT {review_day('r')} AS d, count(*) "
+                "FROM review r GROUP BY d")
 
 
 def rebuild(con: sqlite3.Connection) -> None:
