@@ -191,6 +191,7 @@ def build(folder: Path, questions: int, reviews: int, *, seed: int = 1) -> dict[
             row["text"] = f"{row['text']} (variant {variant})"
             row["siblings"] = json.dumps([f"{s}~{variant}" for s in json.loads(row["siblings"])])
             row["position"] = row["position"] + variant * len(base)
+            row.pop("num", None)  # a question's integer key is given by a trigger (migration 20)
         rows.append(row)
 
     # emdrill: the bundled deck through the loader, the rest as rows like it
