@@ -759,8 +759,8 @@ def test_latest_run_under_another_offset_is_the_run_the_quarters_walk(tmp_path: 
                                                                           rng.randint(1, 300))}
         with store.transact("set the quarter hours") as con:
             con.execute("DELETE FROM review_quarter")
-            con.executemany("INSERT INTO review_quarter (quarter, reviews) VALUES (?, ?)",
-                            quarters.items())
+            con.executemany("INSERT INTO review_quarter (quarter, reviews, first_id) "
+                            "VALUES (?, ?, 0)", quarters.items())
         for offset in (180, -300, 345, 840):
             walked = store_cards.study_days(store, offset_minutes=offset)
             run = store_recent.latest_run(store, offset_minutes=offset)
