@@ -392,8 +392,14 @@ def guard(path: Path) -> Iterator[None]:
 
 
 def _duplicate(path: Path, reason: str) -> StoreError:
-    return DuplicateError(f"{path}: another emdrill wrote the same data at the same time "
-                          f"({reason}); nothing was written, try again")
+    """A write refused by a rule of the schema. A UNIQUE (or primary) key is what two
+    emdrills writing the same row at once meet; a NOT NULL, CHECK or foreign key refusal is
+    no race, and saying "try again" would mislead."""
+    if reason.startswith("UNIQUE constraint failed"):
+        return DuplicateError(f"{path}: another emdrill wrote the same data at the same time "
+                              f"({reason}); nothing was written, try again")
+    return StoreError(f"{path}: a write broke a rule of the collection's schema ({reason}); "
+                      "nothing was written")
 
 
 def _operational(path: Path, reason: str) -> StoreError:
