@@ -247,6 +247,9 @@ def test_a_json_export_with_every_list_empty_imports(
               "WHERE question_id = 'alpha-1'"),
     ("facet", "UPDATE facet SET due = '0001-01-01T00:00:00.000000+00:00' "
               "WHERE question_id = 'alpha-2'"),
+    # a review keeps microseconds since 1970 (migration 20): far out either way
+    ("review", "UPDATE review SET reviewed_at = 9000000000000000000"),
+    ("review", "UPDATE review SET intent_prev_due = -9000000000000000000"),
 ])
 def test_an_out_of_range_time_already_stored_is_reported_and_repaired(
         home: Path, store: Store, runner: CliRunner, table: str, sql: str) -> None:
@@ -266,6 +269,10 @@ def test_an_out_of_range_time_already_stored_is_reported_and_repaired(
     for command in (["status"], ["next", "--json"], ["interview"]):
         result = runner.invoke(app, command)
         assert "unexpected" not in result.output, (command, result.output)
+    # the repaired review is still the newest one undo finds (the per-quarter ids recounted)
+    undone = runner.invoke(app, ["undo"])
+    assert undone.exit_code == 0, undone.output
+    assert count(home / "emdrill.db", "review") == 0
 
 
 # ---------------------------------------------------------------- Anki packages are data
