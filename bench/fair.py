@@ -288,6 +288,20 @@ def time_import(folder: Path, lines: int) -> dict[str, float]:
 # ---------------------------------------------------------------- report
 
 
+def _growth(results: dict[str, Any], s1: str, s2: str, k: float) -> list[str]:
+    """Each op's "emdrill / Anki" cell: CPU at size s2 over CPU at size s1, raised to `k`
+    (1 for the plain factor; log 10 / log(reviews ratio) for per 10x reviews)."""
+    cells = []
+    for op in OPS:
+        g = []
+        for p in ("emdrill", "anki"):
+            t1 = results[s1]["timing"]["ms"][p][op]["cpu"]
+            t2 = results[s2]["timing"]["ms"][p][op]["cpu"]
+            g.append(f"{(t2 / t1) ** k:.1f}x" if t1 > 0 and t2 > 0 else "-")
+        cells.append(" / ".join(g))
+    return cells
+
+
 def table(results: dict[str, dict[str, Any]]) -> str:
     out = ["| size | op | emdrill CPU | Anki CPU | CPU ratio | emdrill wall | Anki wall "
            "| wall ratio |", "|---|---|---:|---:|---:|---:|---:|---:|"]
@@ -317,14 +331,7 @@ def table(results: dict[str, dict[str, Any]]) -> str:
                 "|---|---:|" + "---:|" * len(OPS)]
         for s1, s2 in itertools.pairwise(results):
             n1, n2 = results[s1]["built"]["reviews"], results[s2]["built"]["reviews"]
-            cells = []
-            for op in OPS:
-                g = []
-                for p in ("emdrill", "anki"):
-                    t1 = results[s1]["timing"]["ms"][p][op]["cpu"]
-                    t2 = results[s2]["timing"]["ms"][p][op]["cpu"]
-                    g.append(f"{t2 / t1:.1f}x" if t1 > 0 else "-")
-                cells.append(" / ".join(g))
+            cells = _growth(results, s1, s2, 1.0)
             out.append(f"| {s1} -> {s2} | {f'{n2 / n1:.0f}x' if n1 else f'0 -> {n2}'} | "
                        + " | ".join(cells) + " |")
     with_reviews = [s for s in results if results[s]["built"]["reviews"]]
@@ -335,14 +342,7 @@ def table(results: dict[str, dict[str, Any]]) -> str:
         for s1, s2 in itertools.pairwise(with_reviews):
             k = math.log(10) / math.log(results[s2]["built"]["reviews"]
                                         / results[s1]["built"]["reviews"])
-            cells = []
-            for op in OPS:
-                g = []
-                for p in ("emdrill", "anki"):
-                    t1 = results[s1]["timing"]["ms"][p][op]["cpu"]
-                    t2 = results[s2]["timing"]["ms"][p][op]["cpu"]
-                    g.append(f"{(t2 / t1) ** k:.1f}x" if t1 > 0 and t2 > 0 else "-")
-                cells.append(" / ".join(g))
+            cells = _growth(results, s1, s2, k)
             out.append(f"| {s1} -> {s2} | " + " | ".join(cells) + " |")
     for size, res in results.items():
         n = res["built"]["reviews"]

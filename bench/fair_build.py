@@ -129,28 +129,29 @@ def _for_bulk(con: sqlite3.Connection) -> str:
     return str(mode)
 
 
+def _drop(con: sqlite3.Connection, kind: str, table: str) -> list[str]:
+    """Drop the objects of `kind` ('index' or 'trigger') on `table` and return the
+    statements that make them again, in the order they were made."""
+    made = [(name, sql) for name, sql in con.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = ? AND tbl_name = ? "
+        "AND sql IS NOT NULL ORDER BY rowid", (kind, table))]
+    for name, _ in made:
+        con.execute(f'DROP {kind.upper()} "{name}"')
+    return [sql for _, sql in made]
+
+
 def _drop_indexes(con: sqlite3.Connection, table: str) -> list[str]:
     """Drop `table`'s own indexes (not the primary key's) and return the statements that
     make them again: one sort per index after the rows are in, instead of a random insert per
     row into each."""
-    made = [(name, sql) for name, sql in con.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-        "AND sql IS NOT NULL ORDER BY rowid", (table,))]
-    for name, _ in made:
-        con.execute(f'DROP INDEX "{name}"')
-    return [sql for _, sql in made]
+    return _drop(con, "index", table)
 
 
 def _drop_triggers(con: sqlite3.Connection, table: str) -> list[str]:
     """Drop the triggers on `table` and return the statements that make them again. emdrill's
     triggers on `review` keep its tallies one row at a time (a dozen statements per review);
     the build recounts them once through the product's own `rebuild_aggregates` instead."""
-    made = [(name, sql) for name, sql in con.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? "
-        "ORDER BY rowid", (table,))]
-    for name, _ in made:
-        con.execute(f'DROP TRIGGER "{name}"')
-    return [sql for _, sql in made]
+    return _drop(con, "trigger", table)
 
 
 # ---------------------------------------------------------------- building both files
