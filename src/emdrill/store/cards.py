@@ -30,7 +30,6 @@ from emdrill.store.codec import (
     to_db_time,
 )
 from emdrill.store.db import Store
-from emdrill.store.migrations import family_day_recount
 
 if TYPE_CHECKING:
     from emdrill.core.decode import IntentChoice
@@ -444,9 +443,9 @@ def count_days_under(store: Store, *, offset_minutes: int) -> None:
     under this UTC offset from now on, so readers take the plain path (`stored_shift` equal
     to theirs) instead of correcting for the placeholder on every read. A collection with
     reviews by then (one upgraded from before the per-day tables, or written whole by an
-    import before any local read) has its days recounted once: `review_day` from the
-    quarter-hour counts, `family_day` from the history, the cost of one migration. A real
-    shift is never changed (an offset change recounts nothing: readers correct instead)."""
+    import before any local read) has its days recounted once from the history (`tallies`'
+    recounts, as after a bulk build), the cost of one migration. A real shift is never
+    changed (an offset change recounts nothing: readers correct instead)."""
     shift = day_shift_seconds(offset_minutes)
     with store.read() as con:
         if stored_shift(con) != UNSET_SHIFT:
@@ -457,12 +456,8 @@ def count_days_under(store: Store, *, offset_minutes: int) -> None:
         con.execute("UPDATE day_shift SET seconds = ?", (shift,))
         if con.execute("SELECT 1 FROM review LIMIT 1").fetchone() is None:
             return
-        con.execute("DELETE FROM review_day")
-        con.execute("INSERT INTO review_day (day, reviews) SELECT (quarter * 900 + ?) / 86400 "
-                    "AS d, sum(reviews) FROM review_quarter WHERE reviews > 0 GROUP BY d",
-                    (shift,))
-        con.execute("DELETE FROM family_day")
-        con.execute(family_day_recount())
+        tallies.recount_review_days(con)
+        tallies.recount_family_days(con)
 
 
 def study_days(store: Store, *, offset_minutes: int) -> list[int]:
