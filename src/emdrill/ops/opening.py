@@ -50,9 +50,8 @@ def open_collection(path: Path, *, now: datetime, seed: int | None = None,
             # days still counted under the migrations' placeholder: count them in the user's
             # zone; an open that migrates nothing writes nothing here (a new file's days are
             # set when the bundled deck loads)
-            offset = now.astimezone(local).utcoffset()
             store_cards.count_days_under(
-                store, offset_minutes=int(offset.total_seconds() // 60) if offset else 0)
+                store, offset_minutes=Clock(now, local).utc_offset_minutes())
     if migrated is not None:
         backups.prune(path, keep=settings(store).backups)
     return store
@@ -69,9 +68,8 @@ def _load_bundled(store: Store, now: datetime, local: tzinfo | None) -> None:
         if store_cards.question_count(store) == 0:
             decks.load_parsed(store, files, now=now)
             if local is not None:  # nothing counted yet: count study days in the user's zone
-                offset = now.astimezone(local).utcoffset()
                 store_cards.count_days_under(
-                    store, offset_minutes=int(offset.total_seconds() // 60) if offset else 0)
+                    store, offset_minutes=Clock(now, local).utc_offset_minutes())
 
 
 def family_names(store: Store) -> dict[str, str]:
