@@ -324,6 +324,20 @@ def mini_deck_text(n_per_family: int = 3) -> str:
     return "".join(parts)
 
 
+def deck_store(folder: Path, *questions: str, now: datetime = STORE_NOW) -> Store:
+    """The test's collection (`open_here`, without the bundled decks) with one deck of
+    `questions` (each from `question`) loaded at `now`; the deck file is written in
+    `folder`."""
+    from emdrill.cli.base import open_here
+    from emdrill.ops import decks
+
+    path = folder / "deck.toml"
+    path.write_text(DECK_HEADER + "".join(questions), encoding="utf-8")
+    store = open_here(autoload=False)
+    decks.load_paths(store, [path], now=now)
+    return store
+
+
 @pytest.fixture
 def mini_deck(tmp_path: Path) -> Path:
     path = tmp_path / "mini.toml"

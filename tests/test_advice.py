@@ -9,8 +9,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from conftest import DECK_HEADER, question
-from emdrill.cli.base import open_here
+from conftest import deck_store, question
 from emdrill.cli.main import app
 from emdrill.core.advice import backlog, weakest
 from emdrill.core.scheduler import Rating
@@ -18,7 +17,7 @@ from emdrill.core.stories import Story
 from emdrill.core.timing import Clock
 from emdrill.core.types import SYSTEM_ANSWER, Slot
 from emdrill.core.weakness import WEAK_AT
-from emdrill.ops import decks, grading, story_edits
+from emdrill.ops import grading, story_edits
 from emdrill.ops.grading import StoryAnswer
 from emdrill.store import recent
 
@@ -49,19 +48,16 @@ def test_backlog_in_drills_at_the_users_pace() -> None:
     assert not backlog(10, minutes=5, pace=None).measured
 
 
-def _deck(folder: Path) -> Path:
-    parts = [DECK_HEADER, question("alpha-1", "alpha", story=1, also="[]"),
-             question("alpha-2", "alpha", story=5, also="[]"),
-             question("alpha-3", "alpha", story="system", also="[]"),
-             question("beta-1", "beta", story=5, also="[]")]
-    path = folder / "deck.toml"
-    path.write_text("".join(parts), encoding="utf-8")
-    return path
+QUESTIONS = (
+    question("alpha-1", "alpha", story=1, also="[]"),
+    question("alpha-2", "alpha", story=5, also="[]"),
+    question("alpha-3", "alpha", story="system", also="[]"),
+    question("beta-1", "beta", story=5, also="[]"),
+)
 
 
 def test_what_the_home_screen_reads(tmp_path: Path) -> None:
-    store = open_here(autoload=False)
-    decks.load_paths(store, [_deck(tmp_path)], now=T0)
+    store = deck_store(tmp_path, *QUESTIONS, now=T0)
     assert recent.stories_by_family(store) == {"alpha": {1: 1, 5: 1, SYSTEM_ANSWER: 1},
                                                "beta": {5: 1}}
     assert recent.covered_slots(store) == set()
@@ -82,8 +78,7 @@ def test_what_the_home_screen_reads(tmp_path: Path) -> None:
 
 def test_the_home_screen_moves_on_once_the_story_is_written(runner: CliRunner,
                                                            tmp_path: Path) -> None:
-    store = open_here(autoload=False)
-    decks.load_paths(store, [_deck(tmp_path)], now=T0)
+    store = deck_store(tmp_path, *QUESTIONS, now=T0)
     for day in range(6):  # alpha missed each day, beta right: alpha is the weakest
         clock = Clock(now=T0 - timedelta(days=6 - day), local=UTC)
         for qid in ("alpha-1", "alpha-2", "beta-1"):
@@ -117,8 +112,7 @@ def test_a_family_missed_on_one_confused_pair_is_told_to_decode(runner: CliRunne
                                                                tmp_path: Path) -> None:
     from emdrill.ops import decode
 
-    store = open_here(autoload=False)
-    decks.load_paths(store, [_deck(tmp_path)], now=T0)
+    store = deck_store(tmp_path, *QUESTIONS, now=T0)
     for day in range(6):  # alpha-1 and alpha-2 taken for each other every day, no story
         clock = Clock(now=T0 - timedelta(days=6 - day), local=UTC)
         decode.record_pick(store, clock, "alpha-1", "alpha-2", story=StoryAnswer(slot=1))

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DECK_HEADER, question
-from emdrill.cli.base import open_here
+from conftest import deck_store, question
 from emdrill.core.groups import group_count, intent_groups, members
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
-from emdrill.ops import decks, interview, opening
 from emdrill.ops import exam as exam_ops
+from emdrill.ops import interview, opening
 from emdrill.ops.drill import Session
 from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
@@ -23,31 +22,26 @@ from emdrill.store.db import Store
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-def _deck(folder: Path) -> Path:
-    parts = [DECK_HEADER,
-             # alpha: a group of three (linked one way or the other), a pair, a single
-             question("alpha-1", "alpha", siblings='["alpha-2"]'),
-             question("alpha-2", "alpha", siblings='["alpha-3"]'),
-             question("alpha-3", "alpha"),
-             question("alpha-4", "alpha", siblings='["alpha-5"]'),
-             question("alpha-5", "alpha"),
-             question("alpha-6", "alpha"),
-             # beta: three singles and a pair; a link across families makes no group
-             question("beta-1", "beta", story=5, also="[]", siblings='["alpha-6"]'),
-             question("beta-2", "beta", story=5, also="[]"),
-             question("beta-3", "beta", story=5, also="[]"),
-             question("beta-4", "beta", story=5, also="[]", siblings='["beta-5"]'),
-             question("beta-5", "beta", story=5, also="[]")]
-    path = folder / "deck.toml"
-    path.write_text("".join(parts), encoding="utf-8")
-    return path
+QUESTIONS = (
+    # alpha: a group of three (linked one way or the other), a pair, a single
+    question("alpha-1", "alpha", siblings='["alpha-2"]'),
+    question("alpha-2", "alpha", siblings='["alpha-3"]'),
+    question("alpha-3", "alpha"),
+    question("alpha-4", "alpha", siblings='["alpha-5"]'),
+    question("alpha-5", "alpha"),
+    question("alpha-6", "alpha"),
+    # beta: three singles and a pair; a link across families makes no group
+    question("beta-1", "beta", story=5, also="[]", siblings='["alpha-6"]'),
+    question("beta-2", "beta", story=5, also="[]"),
+    question("beta-3", "beta", story=5, also="[]"),
+    question("beta-4", "beta", story=5, also="[]", siblings='["beta-5"]'),
+    question("beta-5", "beta", story=5, also="[]"),
+)
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    s = open_here(autoload=False)
-    decks.load_paths(s, [_deck(tmp_path)], now=T0)
-    return s
+    return deck_store(tmp_path, *QUESTIONS, now=T0)
 
 
 def test_groups_follow_the_sibling_links(store: Store) -> None:

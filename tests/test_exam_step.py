@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import DECK_HEADER, question
-from emdrill.cli.base import open_here
+from conftest import deck_store, question
 from emdrill.cli.main import app
 from emdrill.core.exam import (
     PRIOR_ANSWERS,
@@ -27,8 +26,8 @@ from emdrill.core.exam import (
 from emdrill.core.groups import intent_groups
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
-from emdrill.ops import decks, grading, interview
 from emdrill.ops import exam as exam_ops
+from emdrill.ops import grading, interview
 from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
 from emdrill.store import interview as store_interview
@@ -68,24 +67,19 @@ def test_new_wordings_of_drilled_intents_come_first(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- against the store
 
 
-def _deck(folder: Path) -> Path:
-    parts = [DECK_HEADER,
-             question("alpha-1", "alpha", siblings='["alpha-2", "alpha-3", "alpha-4"]'),
-             question("alpha-2", "alpha"), question("alpha-3", "alpha"),
-             question("alpha-4", "alpha"), question("alpha-5", "alpha"),
-             question("beta-1", "beta", story=5, also="[]", siblings='["beta-2", "beta-3"]'),
-             question("beta-2", "beta", story=5, also="[]"),
-             question("beta-3", "beta", story=5, also="[]"),
-             question("beta-4", "beta", story=5, also="[]")]
-    path = folder / "deck.toml"
-    path.write_text("".join(parts), encoding="utf-8")
-    return path
+QUESTIONS = (
+    question("alpha-1", "alpha", siblings='["alpha-2", "alpha-3", "alpha-4"]'),
+    question("alpha-2", "alpha"), question("alpha-3", "alpha"),
+    question("alpha-4", "alpha"), question("alpha-5", "alpha"),
+    question("beta-1", "beta", story=5, also="[]", siblings='["beta-2", "beta-3"]'),
+    question("beta-2", "beta", story=5, also="[]"),
+    question("beta-3", "beta", story=5, also="[]"),
+    question("beta-4", "beta", story=5, also="[]"),
+)
 
 
 def _store(folder: Path) -> Store:
-    s = open_here(autoload=False)
-    decks.load_paths(s, [_deck(folder)], now=T0)
-    return s
+    return deck_store(folder, *QUESTIONS, now=T0)
 
 
 def _clock(days: float = 0) -> Clock:

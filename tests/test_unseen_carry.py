@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DECK_HEADER, question
-from emdrill.cli.base import open_here
+from conftest import deck_store, question
 from emdrill.core.exam import (
     INTENT_CHANCE,
     PRIOR_ANSWERS,
@@ -31,7 +30,7 @@ from emdrill.core.exam import (
 )
 from emdrill.core.scheduler import Memory, Rating, new_memory, retrievability
 from emdrill.core.timing import Clock
-from emdrill.ops import decks, grading
+from emdrill.ops import grading
 from emdrill.ops import interview as interview_ops
 from emdrill.ops.grading import StoryAnswer
 from emdrill.store import cards as store_cards
@@ -194,20 +193,15 @@ def test_unseen_on_the_day_reads_each_groups_best_morning_recall() -> None:
 # ---------------------------------------------------------------- against a real store
 
 
-def _deck(folder: Path) -> Path:
-    parts = [DECK_HEADER,
-             question("alpha-1", "alpha", siblings='["alpha-2", "alpha-3"]'),
-             question("alpha-2", "alpha"), question("alpha-3", "alpha")]
-    path = folder / "deck.toml"
-    path.write_text("".join(parts), encoding="utf-8")
-    return path
+QUESTIONS = (
+    question("alpha-1", "alpha", siblings='["alpha-2", "alpha-3"]'),
+    question("alpha-2", "alpha"), question("alpha-3", "alpha"),
+)
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    s = open_here(autoload=False)
-    decks.load_paths(s, [_deck(tmp_path)], now=T0)
-    return s
+    return deck_store(tmp_path, *QUESTIONS, now=T0)
 
 
 def _grade(store: Store, qid: str, intent: bool, story: bool, at: datetime) -> None:

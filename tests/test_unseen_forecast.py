@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import DECK_HEADER, question
+from conftest import deck_store, question
 from emdrill.cli.base import open_here
 from emdrill.cli.main import app
 from emdrill.core.exam import (
@@ -34,7 +34,7 @@ from emdrill.core.exam import (
 )
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
-from emdrill.ops import decks, grading, interview
+from emdrill.ops import grading, interview
 from emdrill.ops.decode import record_pick
 from emdrill.ops.grading import StoryAnswer
 from emdrill.store import interview as store_interview
@@ -158,24 +158,19 @@ def test_the_share_is_of_the_questions_still_unseen_on_the_day() -> None:
 # ---------------------------------------------------------------- the store and the plan
 
 
-def _deck(folder: Path) -> Path:
-    parts = [DECK_HEADER,
-             question("alpha-1", "alpha", siblings='["alpha-2", "alpha-3"]'),
-             question("alpha-2", "alpha"), question("alpha-3", "alpha"),
-             question("alpha-4", "alpha"),
-             question("beta-1", "beta", story=5, also="[]", siblings='["beta-2"]'),
-             question("beta-2", "beta", story=5, also="[]"),
-             question("beta-3", "beta", story=5, also="[]")]
-    path = folder / "deck.toml"
-    path.write_text("".join(parts), encoding="utf-8")
-    return path
+QUESTIONS = (
+    question("alpha-1", "alpha", siblings='["alpha-2", "alpha-3"]'),
+    question("alpha-2", "alpha"), question("alpha-3", "alpha"),
+    question("alpha-4", "alpha"),
+    question("beta-1", "beta", story=5, also="[]", siblings='["beta-2"]'),
+    question("beta-2", "beta", story=5, also="[]"),
+    question("beta-3", "beta", story=5, also="[]"),
+)
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    s = open_here(autoload=False)
-    decks.load_paths(s, [_deck(tmp_path)], now=T0)
-    return s
+    return deck_store(tmp_path, *QUESTIONS, now=T0)
 
 
 def _clock(at: datetime = T0) -> Clock:
