@@ -118,10 +118,10 @@ class KeptQueue(Rows):
             return
         for question in store_queue.placed(store, ids).values():
             self._put_back(question)
-        if self._context is not None and self._basis == store.basis_of(before) \
-                and store.basis_of(after)[1] == store.basis_of(before)[1]:
-            # an answer or an undo (`transact(answer=True)`): only the tallies moved, read
-            # again when the context is next asked for
+        if self._context is not None and self._basis == store.basis_of(before):
+            # since the context was read, only answers or undos were committed, the told
+            # write among them (`transact(answer=True)`: any other write of this store moves
+            # `basis_of`): only the tallies moved, read again when the context is next asked
             self._tallies_moved = True
             self._basis = store.basis_of(after)
         else:
