@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import shutil
 import sqlite3
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 from conftest import DECK_HEADER, TEXT_REVIEWS, made_whole, question
 from emdrill.core import order, stats, weakness
 from emdrill.core.scheduler import Rating
-from emdrill.core.timing import Clock, day_shift_seconds, run_streak, streak
+from emdrill.core.timing import Clock, day_shift_seconds, run_streak
 from emdrill.ops import decks, grading, home_status, opening, queueing
 from emdrill.ops import stats as ops_stats
 from emdrill.ops import weakness as ops_weakness
@@ -387,6 +388,44 @@ def test_an_upgrade_counts_the_placeholders_days_once_in_the_users_zone(tmp_path
     assert (tmp_path / "placeholder" / "c.db").read_bytes() == before
 
 
+def _walked_days(store: Store, *, offset_minutes: int) -> list[int]:
+    """The oracle for `recent.latest_run`: the latest run of consecutive study days with a
+    review under this offset, newest first, walked day by day in Python from the per-day
+    counts (when they count under this offset) or every quarter-hour count."""
+    shift = day_shift_seconds(offset_minutes)
+    with store.read() as con:
+        if store_cards.stored_shift(con) == shift:
+            rows = con.execute("SELECT day FROM review_day WHERE reviews > 0 ORDER BY day DESC")
+        else:
+            rows = con.execute("SELECT (quarter * 900 + ?) / 86400 FROM review_quarter "
+                               "WHERE reviews > 0 ORDER BY quarter DESC", (shift,))
+        days: list[int] = []
+        for (day,) in rows:
+            if days and day == days[-1]:
+                continue
+            if days and day < days[-1] - 1:
+                break
+            days.append(int(day))
+        return days
+
+
+def streak(days_newest_first: Sequence[int], *, today: int) -> int:
+    """The oracle for `timing.run_streak`: consecutive study days with reviews (newest
+    first), ending today, or yesterday if today has none yet, counted one by one."""
+    if not days_newest_first:
+        return 0
+    expected = today if days_newest_first[0] == today else today - 1
+    count = 0
+    for day in days_newest_first:
+        if day > expected:
+            continue
+        if day != expected:
+            break
+        count += 1
+        expected -= 1
+    return count
+
+
 def test_latest_run_is_the_run_study_days_walks(tmp_path: Path) -> None:
     """The one-statement run (`recent.latest_run`) against the day-by-day walk over random
     study days, days counted down to no review (an undo) among them."""
@@ -401,7 +440,7 @@ def test_latest_run_is_the_run_study_days_walks(tmp_path: Path) -> None:
             con.execute("DELETE FROM review_day")
             con.executemany("INSERT INTO review_day (day, reviews) VALUES (?, ?)",
                             days.items())
-        walked = store_cards.study_days(store, offset_minutes=0)
+        walked = _walked_days(store, offset_minutes=0)
         run = store_recent.latest_run(store, offset_minutes=0)
         assert run == ((walked[-1], walked[0]) if walked else None)
         for today in (150, 160, 161):
@@ -749,7 +788,7 @@ def test_one_way_links_to_a_few_hubs_still_give_a_full_reads_queue(tmp_path: Pat
 def test_latest_run_under_another_offset_is_the_run_the_quarters_walk(tmp_path: Path) -> None:
     """Under an offset other than the stored one the run is read from the quarter-hour
     counts a day at a time (`recent.latest_run`); held to the walk over every quarter
-    (`cards.study_days`), quarters near a day's edge and counted down to none among them."""
+    (`_walked_days`), quarters near a day's edge and counted down to none among them."""
     store = _store(tmp_path)
     store_cards.count_days_under(store, offset_minutes=0)
     rng = random.Random(11)
@@ -762,6 +801,6 @@ def test_latest_run_under_another_offset_is_the_run_the_quarters_walk(tmp_path: 
             con.executemany("INSERT INTO review_quarter (quarter, reviews, first_id) "
                             "VALUES (?, ?, 0)", quarters.items())
         for offset in (180, -300, 345, 840):
-            walked = store_cards.study_days(store, offset_minutes=offset)
+            walked = _walked_days(store, offset_minutes=offset)
             run = store_recent.latest_run(store, offset_minutes=offset)
             assert run == ((walked[-1], walked[0]) if walked else None), offset

@@ -5,7 +5,6 @@ The one source of the 04:00 study-day rule: Python uses `Clock`, SQL uses `sql_d
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
@@ -93,27 +92,10 @@ def parse_now(text: str) -> datetime:
 
 
 def run_streak(run: tuple[int, int] | None, *, today: int) -> int:
-    """`streak` of the latest run of consecutive study days, given as its first and last
-    day: the same count, without the list of days."""
+    """Consecutive study days with reviews ending today, or yesterday if today has none yet,
+    from the latest run of them given as its first and last day (`recent.latest_run`)."""
     if run is None:
         return 0
     first, last = run
     expected = today if last == today else today - 1
     return expected - first + 1 if first <= expected <= last else 0
-
-
-def streak(days_newest_first: Sequence[int], *, today: int) -> int:
-    """Consecutive study days with reviews (day numbers, newest first), ending today, or
-    yesterday if today has none yet."""
-    if not days_newest_first:
-        return 0
-    expected = today if days_newest_first[0] == today else today - 1
-    count = 0
-    for day in days_newest_first:
-        if day > expected:
-            continue
-        if day != expected:
-            break
-        count += 1
-        expected -= 1
-    return count

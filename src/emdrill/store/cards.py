@@ -430,7 +430,7 @@ def new_introduced_since(store: Store, start: datetime) -> int:
 def stored_shift(con: sqlite3.Connection) -> int:
     """The shift (`core.timing.day_shift_seconds`) the per-day tables (`review_day`,
     `family_day`) count study days under. It is never changed for a new UTC offset: readers
-    correct for the difference instead (`study_days`, `stats.family_counts_from`), so an
+    correct for the difference instead (`recent.latest_run`, `stats.family_counts_from`), so an
     offset change (daylight saving, travel) recounts nothing and a read writes nothing."""
     return int(con.execute("SELECT seconds FROM day_shift").fetchone()[0])
 
@@ -458,28 +458,6 @@ def count_days_under(store: Store, *, offset_minutes: int) -> None:
             return
         tallies.recount_review_days(con)
         tallies.recount_family_days(con)
-
-
-def study_days(store: Store, *, offset_minutes: int) -> list[int]:
-    """The latest run of consecutive study days (days since 1970) with at least one review,
-    newest first, under this UTC offset: all a streak reads. From the per-day counts when
-    they count under this offset, else from the quarter-hour counts (any offset's days are
-    whole quarter hours), newest first, stopping at the first day without a review."""
-    shift = day_shift_seconds(offset_minutes)
-    with store.read() as con:
-        if stored_shift(con) == shift:
-            rows = con.execute("SELECT day FROM review_day WHERE reviews > 0 ORDER BY day DESC")
-        else:
-            rows = con.execute("SELECT (quarter * 900 + ?) / 86400 FROM review_quarter "
-                               "WHERE reviews > 0 ORDER BY quarter DESC", (shift,))
-        days: list[int] = []
-        for (day,) in rows:
-            if days and day == days[-1]:
-                continue
-            if days and day < days[-1] - 1:
-                break
-            days.append(int(day))
-        return days
 
 
 def reviews_since(store: Store, start: datetime, *, until: datetime | None = None) -> int:

@@ -93,7 +93,7 @@ def latest_run(store: Store, *, offset_minutes: int) -> tuple[int, int] | None:
     key lookup (or a range of the quarter-hour counts) a day, in SQLite. From the per-day
     counts when they count under this offset, else from the quarter-hour counts (any
     offset's days are whole quarter hours), so a new offset costs no walk over every quarter
-    of the run (`cards.study_days` is that walk)."""
+    of the run."""
     shift = day_shift_seconds(offset_minutes)
     with store.read() as con:
         sql = _RUN_BY_DAY if store_cards.stored_shift(con) == shift else _RUN_BY_QUARTER
