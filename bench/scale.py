@@ -79,17 +79,24 @@ def deck_text(n: int) -> str:
 
 
 def _reviews(n: int, questions: int, rng: random.Random) -> Iterator[tuple[object, ...]]:
+    """`n` reviews spread over the history, each as the product makes its row
+    (`store.cards.review_values`, the stored layout)."""
+    from emdrill.core.scheduler import Memory
+    from emdrill.store import cards as store_cards
+
     start = NOW - timedelta(days=HISTORY_DAYS)
     step = HISTORY_DAYS * 86400 / n
     for k in range(n):
         at = start + timedelta(seconds=k * step)
-        prev: list[object] = []
+        prev: list[Memory] = []
         for _kind in ("intent", "story"):
             interval = rng.choice([0.007, 1, 3, 8, 21, 45])
             last = at - timedelta(days=interval * rng.uniform(0.8, 1.3))
-            prev += [2, None, interval, 5.0, _t(last + timedelta(days=interval)), _t(last)]
-        yield (f"q-{rng.randrange(questions)}", _t(at), rng.choice([1, 3, 3, 3, 3, 4]),
-               rng.choice([1, 2, 3, 3, 3]), None, 25.0, "drill", *prev)
+            prev.append(Memory(state=2, step=None, stability=interval, difficulty=5.0,
+                               due=last + timedelta(days=interval), last_review=last))
+        yield store_cards.review_values(
+            f"q-{rng.randrange(questions)}", at, rng.choice([1, 3, 3, 3, 3, 4]),
+            rng.choice([1, 2, 3, 3, 3]), None, 25.0, "drill", *prev)
 
 
 def build_emdrill(db: Path, *, questions: int, reviews: int) -> None:
@@ -112,16 +119,12 @@ def build_emdrill(db: Path, *, questions: int, reviews: int) -> None:
 
 
 def _bulk_history(db: Path, *, questions: int, reviews: int) -> None:
+    from emdrill.store import cards as store_cards
+
     rng = random.Random(1)
     con = sqlite3.connect(db)
     con.execute("PRAGMA synchronous=OFF")
-    con.executemany(
-        "INSERT INTO review (question_id, reviewed_at, intent_rating, story_rating, slot_named,"
-        " seconds, mode, intent_prev_state, intent_prev_step, intent_prev_stability,"
-        " intent_prev_difficulty, intent_prev_due, intent_prev_last_review, story_prev_state,"
-        " story_prev_step, story_prev_stability, story_prev_difficulty, story_prev_due,"
-        " story_prev_last_review) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        _reviews(reviews, questions, rng))
+    con.executemany(store_cards.INSERT_REVIEW, _reviews(reviews, questions, rng))
     for i in range(questions):  # most seen, some due now, the rest new
         if rng.random() < 0.1:
             continue
