@@ -8,17 +8,11 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from emdrill.core.stories import PARTS, Story, check_category, with_parts
+from emdrill.core.stories import PARTS, Story, check_category
 from emdrill.core.story_bank import ImportPlan
 from emdrill.store.db import Store
-from emdrill.store.stories import unknown_story
+from emdrill.store.stories import get_story, unknown_story
 from emdrill.store.tables import StoryRow, SystemRow
-
-
-def to_story(row: StoryRow) -> Story:
-    story = Story(title=row.title, slots=tuple(row.slots), hook=row.hook, tags=tuple(row.tags),
-                  id=row.id, created_at=row.created_at, updated_at=row.updated_at)
-    return with_parts(story, {name: getattr(row, name) for name in PARTS})
 
 
 def _fill(row: StoryRow, story: Story) -> None:
@@ -49,7 +43,9 @@ def _insert(s: Session, story: Story, now: datetime) -> StoryRow:
 def add_story(store: Store, story: Story, *, now: datetime) -> Story:
     """Store a new story; a given id is kept (restoring an export), otherwise one is assigned."""
     with store.transact("add a story", orm=True), store.session() as s:
-        return to_story(_insert(s, story, now))
+        row = _insert(s, story, now)
+        assert row.id is not None
+        return get_story(store, row.id)  # read back as every read does (flushed, one write)
 
 
 def update_story(store: Store, story_id: int, story: Story, *, now: datetime) -> Story:
@@ -59,13 +55,13 @@ def update_story(store: Store, story_id: int, story: Story, *, now: datetime) ->
         row.updated_at = now
         s.add(row)
         s.flush()
-        return to_story(row)
+        return get_story(store, story_id)
 
 
 def delete_story(store: Store, story_id: int) -> Story:
     with store.transact("delete a story", orm=True), store.session() as s:
         row = _row(s, story_id)
-        story = to_story(row)
+        story = get_story(store, story_id)
         s.delete(row)
         return story
 
