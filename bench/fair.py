@@ -95,7 +95,8 @@ class Emdrill:
     def __init__(self, db: Path) -> None:
         from emdrill.ops import opening
 
-        self.store = opening.open_collection(db, now=datetime.now(UTC), autoload=False)
+        self.store = opening.open_collection(db, now=datetime.now(UTC), autoload=False,
+                                             local=LOCAL)  # as the CLI opens it
         self.top: str | None = None
         try:  # the drill's kept queue, as Anki keeps its own (an older tree has none)
             from emdrill.ops.kept import KeptQueue

@@ -447,6 +447,44 @@ def test_latest_run_is_the_run_study_days_walks(tmp_path: Path) -> None:
             assert run_streak(run, today=today) == streak(walked, today=today)
 
 
+def test_a_kept_streak_follows_every_answer_undo_and_day(tmp_path: Path) -> None:
+    """The streak with the run before today kept in the store (`home_status.current_streak`)
+    against the day-by-day oracle, read again after every step of a long-lived store:
+    answers on new days and on the same day, days skipped, undos of today's answer and of
+    yesterday's (the step that moves the days before today without any other write), a
+    clock set back before the newest review, and a second offset."""
+    store = _store(tmp_path)
+    store_cards.count_days_under(store, offset_minutes=0)
+    rng = random.Random(11)
+    plus3 = timezone(timedelta(hours=3))
+    at = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+    def same_as_the_walk(step: int) -> None:
+        # Now under UTC, the kept run's case; every seventh step also another offset and a
+        # clock set back (reviews after its "today"), which each replace the kept run.
+        others = [(UTC, at - timedelta(days=2)), (plus3, at), (UTC, at)] if step % 7 == 0 else []
+        for local, now in [(UTC, at), *others]:
+            clock = Clock(now=now, local=local)
+            walked = _walked_days(store, offset_minutes=clock.utc_offset_minutes())
+            assert home_status.current_streak(store, clock) == streak(
+                walked, today=clock.day_number()), (step, local, now)
+
+    reviewed = 0
+    for step in range(160):
+        move = rng.random()
+        if move < 0.45:
+            at += timedelta(hours=rng.choice((1, 3, 20, 24, 26, 49)))
+            grading.grade(store, Clock(now=at, local=UTC), f"alpha-{step % 5}",
+                          intent=Rating.GOOD, story=StoryAnswer(slot=1))
+            reviewed += 1
+        elif move < 0.65 and reviewed:
+            at += timedelta(hours=rng.choice((0, 0, 14, 24)))  # undo today's or yesterday's
+            same_as_the_walk(step)  # the run before the new day is kept, then the undo
+            grading.undo(store)
+            reviewed -= 1
+        same_as_the_walk(step)
+
+
 def test_streak_rule() -> None:
     assert streak([], today=10) == 0
     assert streak([10, 9, 8, 6], today=10) == 3

@@ -75,5 +75,20 @@ def status(store: Store, clock: Clock) -> Status:
 
 
 def current_streak(store: Store, clock: Clock) -> int:
-    run = store_recent.latest_run(store, offset_minutes=clock.utc_offset_minutes())
-    return run_streak(run, today=clock.day_number())
+    """Consecutive study days with reviews, ending today (or yesterday, today not studied
+    yet). The run before today is kept (`Store.memo`) for as long as nothing changes the
+    days before today: keyed on the day, the offset and how many reviews precede today,
+    which an answer leaves alone and an undo of an earlier day's review moves; any other
+    write moves the store's basis. So a drill's answers cost two small reads here, not a
+    walk over every day of a long run."""
+    offset, today = clock.utc_offset_minutes(), clock.day_number()
+    start = clock.day_start()
+    before, on_the_day, later = store_recent.reviews_around(
+        store, start, clock.day_start(start + timedelta(days=1, hours=12)))
+    if later:  # reviews dated after today (a clock set back): the whole run, as found
+        return run_streak(store_recent.latest_run(store, offset_minutes=offset), today=today)
+    run = store.memo("run before today", lambda: store_recent.latest_run(
+        store, offset_minutes=offset, before=today), key=(today, offset, before))
+    if on_the_day:
+        run = (run[0], today) if run is not None and run[1] == today - 1 else (today, today)
+    return run_streak(run, today=today)

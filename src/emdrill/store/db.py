@@ -16,7 +16,7 @@ import signal
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -159,7 +159,7 @@ class Store:
     _checked: bool = field(default=False, init=False, repr=False)
     _commits: int = field(default=0, init=False, repr=False)  # this store's own, see `version`
     _other_commits: int = field(default=0, init=False, repr=False)  # `basis_version`'s
-    _memos: dict[str, tuple[tuple[int, int], Any]] = field(
+    _memos: dict[str, tuple[tuple[tuple[int, int], Hashable], Any]] = field(
         default_factory=dict, init=False, repr=False)
     _answering: bool = field(default=False, init=False, repr=False)  # the write is an answer
 
@@ -266,17 +266,18 @@ class Store:
         return version[0], self._other_commits
 
     def memo(self, name: str, read: Callable[[], _T], *,
-             version: tuple[int, int] | None = None) -> _T:
+             version: tuple[int, int] | None = None, key: Hashable = None) -> _T:
         """`read()`'s value, kept while `basis_version` stays where it was when it was read:
         what only a write other than an answer can change (the settings, the FSRS parameters
         in force, the interview, the families), read and checked once, not at every call.
         Inside a write other than an answer it reads afresh and keeps nothing (the write
         may have changed it). `version`: the store's `version()` just read, which saves
-        reading `PRAGMA data_version` again."""
+        reading `PRAGMA data_version` again. `key`: what else the value depends on (the day,
+        a count an answer moves): a different key reads afresh and replaces the kept one."""
         if self.writing is not None and not self._answering:
             self._memos.pop(name, None)
             return read()
-        at = self.basis_version() if version is None else self.basis_of(version)
+        at = (self.basis_version() if version is None else self.basis_of(version), key)
         kept = self._memos.get(name)
         if kept is not None and kept[0] == at:
             return cast("_T", kept[1])

@@ -86,29 +86,46 @@ def stories_by_family(store: Store) -> dict[str, dict[int, int]]:
     return found
 
 
-def latest_run(store: Store, *, offset_minutes: int) -> tuple[int, int] | None:
+def latest_run(store: Store, *, offset_minutes: int,
+               before: int | None = None) -> tuple[int, int] | None:
     """The latest run of consecutive study days with a review under this UTC offset, as its
-    first and last day (days since 1970); None before any review. One statement: from the
-    latest day with a review, down one day at a time while the day before has one too, a
-    key lookup (or a range of the quarter-hour counts) a day, in SQLite. From the per-day
-    counts when they count under this offset, else from the quarter-hour counts (any
-    offset's days are whole quarter hours), so a new offset costs no walk over every quarter
-    of the run."""
+    first and last day (days since 1970); None before any review. With `before`, of the days
+    before that one only. One statement: from the latest day with a review, down one day at
+    a time while the day before has one too, a key lookup (or a range of the quarter-hour
+    counts) a day, in SQLite. From the per-day counts when they count under this offset,
+    else from the quarter-hour counts (any offset's days are whole quarter hours), so a new
+    offset costs no walk over every quarter of the run."""
     shift = day_shift_seconds(offset_minutes)
+    bound = _NO_BOUND if before is None else before
     with store.read() as con:
         sql = _RUN_BY_DAY if store_cards.stored_shift(con) == shift else _RUN_BY_QUARTER
-        first, last = con.execute(sql, {"shift": shift}).fetchone()
+        first, last = con.execute(sql, {"shift": shift, "before": bound}).fetchone()
     return None if first is None else (int(first), int(last))
 
 
+def reviews_around(store: Store, start: datetime, end: datetime) -> tuple[int, int, int]:
+    """Reviews before `start`, from `start` to before `end`, and from `end` on (quarter-hour
+    bounds, as study days are): one statement, from the running total (`review_count`) and
+    the quarter-hour counts from `start` on, so the history before it is not read."""
+    sql = ("SELECT (SELECT reviews FROM review_count), coalesce(sum(reviews), 0), "
+           "coalesce(sum(CASE WHEN quarter >= :end THEN reviews END), 0) "
+           "FROM review_quarter WHERE quarter >= :start")
+    bounds = {"start": int(start.timestamp()) // 900, "end": int(end.timestamp()) // 900}
+    with store.read() as con:
+        total, since, later = con.execute(sql, bounds).fetchone()
+    return int(total) - int(since), int(since) - int(later), int(later)
+
+
+_NO_BOUND = 1 << 40  # a day number no review reaches
 _RUN = ("WITH RECURSIVE run(day) AS (SELECT ({latest}) AS d WHERE d IS NOT NULL "
         "UNION ALL SELECT day - 1 FROM run WHERE EXISTS ({before})) "
         "SELECT min(day), max(day) FROM run")
 _RUN_BY_DAY = _RUN.format(
-    latest="SELECT day FROM review_day WHERE reviews > 0 ORDER BY day DESC LIMIT 1",
+    latest="SELECT day FROM review_day WHERE reviews > 0 AND day < :before "
+           "ORDER BY day DESC LIMIT 1",
     before="SELECT 1 FROM review_day WHERE day = run.day - 1 AND reviews > 0")
 _RUN_BY_QUARTER = _RUN.format(  # a day's quarters: (quarter * 900 + shift) / 86400 = day
     latest="SELECT (quarter * 900 + :shift) / 86400 FROM review_quarter WHERE reviews > 0 "
-           "ORDER BY quarter DESC LIMIT 1",
+           "AND quarter < (:before * 86400 - :shift) / 900 ORDER BY quarter DESC LIMIT 1",
     before="SELECT 1 FROM review_quarter WHERE quarter >= ((run.day - 1) * 86400 - :shift) "
            "/ 900 AND quarter < (run.day * 86400 - :shift) / 900 AND reviews > 0")
