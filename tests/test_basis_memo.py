@@ -121,3 +121,33 @@ def test_the_kept_queue_keeps_the_context_over_an_answer_but_not_its_tallies(
     assert after.prefs is held.prefs and after.families is held.families
     assert after.tallies == answer_context(store).tallies != held.tallies
     assert after.fresh(store)
+
+
+def test_the_interview_and_the_fits_are_kept_over_answers_and_read_again_after_their_writes(
+        store: Store, traced: list[str]) -> None:
+    """`opening.booked` and `optimize.offer` keep the interview row and the fits on record
+    (the home screen reads both on every call): an answer keeps them, booking an interview
+    and recording a fit (each a write other than an answer) are seen at the next call."""
+    from emdrill.core.fitting import OFFER_AT
+    from emdrill.ops import interview as ops_interview
+    from emdrill.ops import optimize
+    from emdrill.store import interview as store_interview
+
+    clock = Clock(now=T0, local=UTC)
+    assert opening.booked(store, clock) is None
+    assert not optimize.offer(store)
+    _grade(store)
+    traced.clear()
+    assert opening.booked(store, clock) is None
+    assert not optimize.offer(store)
+    assert _reads(traced, "interview") == _reads(traced, "fsrs_parameters") == 0
+    ops_interview.set_interview(store, clock, (T0 + timedelta(days=9)).date().isoformat())
+    found = opening.booked(store, clock)
+    assert found is not None and found.at > T0
+    with store.transact("answers elsewhere") as con:  # a total past the offer's threshold
+        con.execute("UPDATE review_count SET reviews = ?", (OFFER_AT * 10,))
+    assert optimize.offer(store)  # no fit on record yet
+    store_interview.save_fit(store, store_interview.StoredFit(  # a fit at today's total
+        facet="intent", parameters=None, reviews=0, total_reviews=OFFER_AT * 10,
+        log_loss=None, rmse=None, fitted_at=T0))
+    assert not optimize.offer(store)

@@ -127,7 +127,8 @@ def check_scope(store: Store, scope: SessionScope) -> SessionScope:
 
 
 def booked(store: Store, clock: Clock) -> Interview | None:
-    """The interview whose plan is running now, if any (one small read; the plan's modules
-    load only when there is one)."""
-    found = store_interview.load_interview(store)
+    """The interview whose plan is running now, if any (one small read, kept while nothing
+    but answers is written, as `settings` is; the plan's modules load only when there is
+    one)."""
+    found = store.memo("interview", lambda: store_interview.load_interview(store))
     return found if found is not None and found.active(clock.now) else None
