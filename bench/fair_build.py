@@ -330,8 +330,8 @@ DRILL = mode_code("drill")
 
 def write_reviews(con: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
     """Write emdrill `review` rows through the product's own statement (`INSERT_REVIEW`), one
-    tuple per review in `store.cards.review_values` order, times already in microseconds (the
-    one place the builder writes emdrill's review layout). The first row of each batch is
+    tuple per review in `store.review_log.review_values` order, times already in microseconds
+    (the one place the builder writes emdrill's review layout). The first row of each batch is
     made again by `review_values` from its decoded values and must come out the same, so the
     bench cannot drift from the product's layout."""
     if rows:

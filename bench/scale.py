@@ -80,7 +80,7 @@ def deck_text(n: int) -> str:
 
 def _reviews(n: int, questions: int, rng: random.Random) -> Iterator[tuple[object, ...]]:
     """`n` reviews spread over the history, each as the product makes its row
-    (`store.cards.review_values`, the stored layout)."""
+    (`store.review_log.review_values`, the stored layout)."""
     from emdrill.core.scheduler import Memory
     from emdrill.store import review_log
 
