@@ -1,5 +1,5 @@
 """The `setting` table's rows, read and written in plain SQL (the hot path never loads the
-table models); `ops.opening` validates them into `core.settings.Settings`."""
+table models); `core.settings.Settings.from_stored` validates what they hold."""
 
 from __future__ import annotations
 
