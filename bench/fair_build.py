@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from emdrill.core.scheduler import Memory
-from emdrill.store import cards as store_cards
+from emdrill.store import review_log, study_days
 from emdrill.store.codec import from_db_micros, mode_code, mode_of
 
 SIZES = {"a": (0, 0), "b": (500, 50_000), "c": (10_000, 1_000_000),
@@ -202,7 +202,7 @@ def build(folder: Path, questions: int, reviews: int, *, seed: int = 1) -> dict[
     # product's first open with a local zone does (not the migrations' placeholder); set
     # before any review is in, so the days are counted once, by rebuild_aggregates below
     offset = datetime.fromtimestamp(now, UTC).astimezone().utcoffset()
-    store_cards.count_days_under(
+    study_days.count_days_under(
         store, offset_minutes=int(offset.total_seconds() // 60) if offset else 0)
     store.close()
     con = sqlite3.connect(db)
@@ -330,8 +330,8 @@ DRILL = mode_code("drill")
 
 def write_reviews(con: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
     """Write emdrill `review` rows through the product's own statement (`INSERT_REVIEW`), one
-    tuple per review in `store.cards.review_values` order, times already in microseconds (the
-    one place the builder writes emdrill's review layout). The first row of each batch is
+    tuple per review in `store.review_log.review_values` order, times already in microseconds
+    (the one place the builder writes emdrill's review layout). The first row of each batch is
     made again by `review_values` from its decoded values and must come out the same, so the
     bench cannot drift from the product's layout."""
     if rows:
@@ -342,12 +342,12 @@ def write_reviews(con: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
             return Memory(state, step, stability, difficulty, from_db_micros(due),
                           None if last is None else from_db_micros(last))
 
-        again = store_cards.review_values(qid, from_db_micros(at), r0, r1, slot, seconds,
+        again = review_log.review_values(qid, from_db_micros(at), r0, r1, slot, seconds,
                                           mode_of(mode), memory(*facets[:6]),
                                           memory(*facets[6:]))
         if again != rows[0]:
             raise SystemExit(f"fair_build: a review row {rows[0]} is not the product's {again}")
-    con.executemany(store_cards.INSERT_REVIEW, rows)
+    con.executemany(review_log.INSERT_REVIEW, rows)
 
 
 def _write_revlog(acon: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:

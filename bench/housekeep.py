@@ -94,7 +94,7 @@ def build(home: Path, questions: int, reviews: int) -> float:
           f"{time.perf_counter() - start:.0f} s", flush=True)
     with connected(home / "emdrill.db") as con:
         cpu = time.process_time()
-        con.execute("BEGIN IMMEDIATE")  # what cards._recount_days did before ba5f7a1
+        con.execute("BEGIN IMMEDIATE")  # what store/cards._recount_days (gone) did before ba5f7a1
         shift = day_shift_seconds(0)
         con.execute("UPDATE day_shift SET seconds = ?", (shift,))
         con.execute("DELETE FROM review_day")

@@ -40,7 +40,7 @@ from emdrill.core.types import FACETS, Card
 from emdrill.ops import decks, opening, simulation
 from emdrill.ops import interview as plan_ops
 from emdrill.ops.simulation import Learner, SimulationPlan
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads, setting_rows
 
 SECONDS = 25.0
 
@@ -74,7 +74,7 @@ def run(paths: list[Path], learner_model: Learner, *, days: int, minutes: int, p
                                         autoload=False)
         try:
             decks.load_paths(store, paths, now=plan.start)
-            store_cards.save_setting(store, "minutes", str(minutes))
+            setting_rows.save_setting(store, "minutes", str(minutes))
             start, asked = None, None
             if plan_on:
                 clock = Clock(now=plan.start, local=UTC)
@@ -85,7 +85,7 @@ def run(paths: list[Path], learner_model: Learner, *, days: int, minutes: int, p
             tally: Counter[str] = Counter()
             for day in range(days):
                 simulation.drill_day(store, learner, plan, day=day, tally=tally)
-            cards = store_cards.load_cards(store)
+            cards = card_reads.load_cards(store)
         finally:
             store.close()
     seen = [c for c in cards if not c.is_new]

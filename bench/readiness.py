@@ -79,7 +79,7 @@ from emdrill.ops import exam as exam_ops
 from emdrill.ops import interview as plan_ops
 from emdrill.ops.drill import Pick, Session
 from emdrill.ops.simulation import Learner, SimulationPlan
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads, setting_rows
 from emdrill.store import interview as store_interview
 from emdrill.store.db import Store
 
@@ -241,8 +241,8 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
                                         autoload=False)
         try:
             decks.load_paths(store, paths, now=plan.start)
-            store_cards.save_setting(store, "minutes", str(minutes))
-            cards = store_cards.load_cards(store)
+            setting_rows.save_setting(store, "minutes", str(minutes))
+            cards = card_reads.load_cards(store)
             groups = intent_groups(c.question for c in cards)
             learner = TransferLearner(simulation.default_weak_family(paths),
                                       first_sight=first_sight, group=groups,
@@ -292,14 +292,14 @@ def run(paths: list[Path], *, days: int, minutes: int, seed: int, questions: int
                         interval = (outlook.forecast_unseen.low, outlook.forecast_unseen.high)
                     if key == "day5":
                         family_forecast = _family_forecast(
-                            store, store_cards.load_cards(store), groups, outlook)
+                            store, card_reads.load_cards(store), groups, outlook)
                         source = outlook.forecast_unseen.source
-                        share = _share_known(store_cards.load_cards(store), groups, outlook)
+                        share = _share_known(card_reads.load_cards(store), groups, outlook)
                         sights = len(store_interview.first_sight_answers(store))
                         evidence = plan_ops.first_sight_evidence(
-                            store, store_cards.load_cards(store),
+                            store, card_reads.load_cards(store),
                             parameters=clock_parameters(store), local=UTC)
-            cards = store_cards.load_cards(store)
+            cards = card_reads.load_cards(store)
             seen = {groups.get(c.id, c.id) for c in cards if not c.is_new}
             morning = Clock(now=interview_at - timedelta(minutes=30), local=UTC)
             offers = exam_ops.prepare(store, morning, count=questions,

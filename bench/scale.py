@@ -80,9 +80,9 @@ def deck_text(n: int) -> str:
 
 def _reviews(n: int, questions: int, rng: random.Random) -> Iterator[tuple[object, ...]]:
     """`n` reviews spread over the history, each as the product makes its row
-    (`store.cards.review_values`, the stored layout)."""
+    (`store.review_log.review_values`, the stored layout)."""
     from emdrill.core.scheduler import Memory
-    from emdrill.store import cards as store_cards
+    from emdrill.store import review_log
 
     start = NOW - timedelta(days=HISTORY_DAYS)
     step = HISTORY_DAYS * 86400 / n
@@ -94,7 +94,7 @@ def _reviews(n: int, questions: int, rng: random.Random) -> Iterator[tuple[objec
             last = at - timedelta(days=interval * rng.uniform(0.8, 1.3))
             prev.append(Memory(state=2, step=None, stability=interval, difficulty=5.0,
                                due=last + timedelta(days=interval), last_review=last))
-        yield store_cards.review_values(
+        yield review_log.review_values(
             f"q-{rng.randrange(questions)}", at, rng.choice([1, 3, 3, 3, 3, 4]),
             rng.choice([1, 2, 3, 3, 3]), None, 25.0, "drill", *prev)
 
@@ -119,12 +119,12 @@ def build_emdrill(db: Path, *, questions: int, reviews: int) -> None:
 
 
 def _bulk_history(db: Path, *, questions: int, reviews: int) -> None:
-    from emdrill.store import cards as store_cards
+    from emdrill.store import review_log
 
     rng = random.Random(1)
     con = sqlite3.connect(db)
     con.execute("PRAGMA synchronous=OFF")
-    con.executemany(store_cards.INSERT_REVIEW, _reviews(reviews, questions, rng))
+    con.executemany(review_log.INSERT_REVIEW, _reviews(reviews, questions, rng))
     for i in range(questions):  # most seen, some due now, the rest new
         if rng.random() < 0.1:
             continue

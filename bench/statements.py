@@ -29,7 +29,7 @@ from emdrill.core.timing import Clock
 from emdrill.ops import grading, opening
 from emdrill.ops.drill import Session
 from emdrill.ops.grading import StoryAnswer
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 
 NOW = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
 
@@ -38,7 +38,7 @@ def _studied(folder: Path) -> Path:
     """The bundled deck with a week of answers on a third of it, a miss in five."""
     path = folder / "emdrill.db"
     store = opening.open_collection(path, now=NOW - timedelta(days=8), local=UTC)
-    ids = [c.id for c in store_cards.load_cards(store)][::3]
+    ids = [c.id for c in card_reads.load_cards(store)][::3]
     for day in range(8, 1, -1):
         for n, qid in enumerate(ids):
             at = NOW - timedelta(days=day, minutes=-n)

@@ -29,7 +29,7 @@ from emdrill.core.timing import Clock
 from emdrill.ops import anki_export, anki_import, decks, grading
 from emdrill.ops import stats as ops_stats
 from emdrill.ops.grading import StoryAnswer
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads, review_log
 from emdrill.store.db import Store
 
 if TYPE_CHECKING:  # anki.collection must be imported first: anki.cards imports it back
@@ -156,7 +156,7 @@ def reviewed_on_phone(phone: Phone, store: Store) -> None:
 
 def anki_reviews(store: Store) -> list[tuple[str, int | None, int | None, datetime]]:
     rows = [(r.question_id, r.intent_rating, r.story_rating, r.reviewed_at)
-            for r in store_cards.last_reviews(store, 100) if r.mode == "anki"]
+            for r in review_log.last_reviews(store, 100) if r.mode == "anki"]
     return sorted(rows, key=lambda r: (r[0], r[3]))
 
 
@@ -176,12 +176,12 @@ def test_phone_reviews_land_on_their_facets(tmp_path: Path, store: Store, phone:
         ("beta-1", None, 1, at(10, 30)),
         ("beta-1", 4, None, at(10, 31)),
     ]
-    alpha1 = store_cards.load_card(store, "alpha-1")
+    alpha1 = card_reads.load_card(store, "alpha-1")
     assert alpha1.intent.last_review == at(10)
     assert alpha1.story.last_review == at(10, 1)
-    beta1 = store_cards.load_card(store, "beta-1")
+    beta1 = card_reads.load_card(store, "beta-1")
     assert beta1.story.state == scheduler.LEARNING and beta1.intent.state == scheduler.REVIEW
-    assert store_cards.load_card(store, "beta-2").is_new  # a schedule change is no review
+    assert card_reads.load_card(store, "beta-2").is_new  # a schedule change is no review
 
 
 def test_an_older_phone_review_is_replayed_under_the_later_desk_review(
@@ -190,18 +190,18 @@ def test_an_older_phone_review_is_replayed_under_the_later_desk_review(
     anki_import.import_anki(store, LATER, phone.export(tmp_path / "back.apkg"))
 
     # alpha-2: Again on the phone at 11:00, then Good at the desk at 12:00, in that order.
-    card = store_cards.load_card(store, "alpha-2")
-    fresh = store_cards.load_card(store, "alpha-3").intent  # never reviewed
+    card = card_reads.load_card(store, "alpha-2")
+    fresh = card_reads.load_card(store, "alpha-3").intent  # never reviewed
     expected = scheduler.review(
         scheduler.review(fresh, Rating.AGAIN, at(11), fuzz=False, local=UTC),
         Rating.GOOD, at(12), fuzz=False, local=UTC)
     assert card.intent == expected
     assert card.story.last_review == at(12)  # the phone review did not touch the story
-    desk = store_cards.last_reviews(store, 1)[0]
+    desk = review_log.last_reviews(store, 1)[0]
     assert (desk.mode, desk.reviewed_at) == ("drill", at(12))
     # Undo takes back the newest review in time and leaves the phone's 11:00 answer.
     grading.undo(store)
-    after_undo = store_cards.load_card(store, "alpha-2")
+    after_undo = card_reads.load_card(store, "alpha-2")
     assert after_undo.intent == scheduler.review(fresh, Rating.AGAIN, at(11), fuzz=False, local=UTC)
     assert after_undo.story.is_new
 
@@ -211,20 +211,20 @@ def test_importing_again_in_any_package_form_records_nothing_twice(
     reviewed_on_phone(phone, store)
     first = phone.export(tmp_path / "back.apkg")
     anki_import.import_anki(store, LATER, first)
-    before = store_cards.last_reviews(store, 100)
+    before = review_log.last_reviews(store, 100)
     for package in (first, phone.export(tmp_path / "legacy.apkg", legacy=True),
                     phone.export_collection(tmp_path / "whole.colpkg")):
         again = anki_import.import_anki(store, LATER, package)
         assert (len(again.planned), again.already) == (0, 5)
         assert again.backup is None
-    assert store_cards.last_reviews(store, 100) == before
+    assert review_log.last_reviews(store, 100) == before
 
 
 def test_an_import_stopped_midway_records_none_and_runs_again_whole(
         tmp_path: Path, store: Store, phone: Phone, monkeypatch: pytest.MonkeyPatch) -> None:
     reviewed_on_phone(phone, store)
     package = phone.export(tmp_path / "back.apkg")
-    real, calls = store_cards.record_review, []
+    real, calls = review_log.record_review, []
 
     def interrupted(*args: object, **kwargs: Any) -> object:
         calls.append(1)
@@ -232,12 +232,12 @@ def test_an_import_stopped_midway_records_none_and_runs_again_whole(
             raise KeyboardInterrupt
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(store_cards, "record_review", interrupted)
+    monkeypatch.setattr(review_log, "record_review", interrupted)
     with pytest.raises(KeyboardInterrupt):
         anki_import.import_anki(store, LATER, package)
     monkeypatch.undo()
     assert anki_reviews(store) == []
-    assert store_cards.load_card(store, "alpha-1").is_new
+    assert card_reads.load_card(store, "alpha-1").is_new
     again = anki_import.import_anki(store, LATER, package)
     assert (len(again.planned), again.already) == (5, 0)
     assert len(anki_reviews(store)) == 5
@@ -250,7 +250,7 @@ def test_dry_run_lists_the_reviews_and_writes_nothing(
                                   dry_run=True)
     assert [(p.question_id, p.facet, p.rating, p.ease) for p in dry.planned][:2] == [
         ("alpha-1", "intent", Rating.GOOD, 3), ("alpha-1", "story", Rating.HARD, 2)]
-    assert [r.mode for r in store_cards.last_reviews(store, 100)] == ["drill"]
+    assert [r.mode for r in review_log.last_reviews(store, 100)] == ["drill"]
 
 
 def test_stats_count_a_one_facet_review_for_its_facet_only(
@@ -455,12 +455,12 @@ def test_previews_are_skipped_and_every_memory_is_ankis_own(
     assert "answers before a reset in Anki (Forget), skipped: 3 reviews" in said.output
     done = anki_import.import_anki(store, back, package)
     assert (done.previews, done.forgotten) == (2, 3)
-    recorded = [(r.question_id, r.reviewed_at) for r in store_cards.last_reviews(store, 100)]
+    recorded = [(r.question_id, r.reviewed_at) for r in review_log.last_reviews(store, 100)]
     assert (("beta-1", day(2, 12)) not in recorded and ("alpha-1", day(3, 12)) not in recorded)
 
     # No emdrill-side history on any of these cards: emdrill's memory is Anki's.
     for (question_id, facet), card_id in sorted(cards.items()):
-        memory = getattr(store_cards.load_card(store, question_id), facet)
+        memory = getattr(card_reads.load_card(store, question_id), facet)
         stability, difficulty = phone.anki_memory(card_id)
         assert memory.stability == pytest.approx(stability, abs=1e-3), (question_id, facet)
         assert memory.difficulty == pytest.approx(difficulty, abs=1e-3), (question_id, facet)

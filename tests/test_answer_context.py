@@ -15,7 +15,7 @@ from emdrill.ops import grading, opening
 from emdrill.ops.answer_context import answer_context
 from emdrill.ops.drill import Session
 from emdrill.ops.grading import StoryAnswer
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 from emdrill.store.db import Store, open_store
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -103,7 +103,7 @@ def test_one_drill_answer_reads_each_input_once(store: Store) -> None:
 def test_the_keys_are_labelled_with_what_the_grade_uses(store: Store) -> None:
     now = _studied(store)
     context = answer_context(store)
-    card = store_cards.load_card(store, "alpha-2")
+    card = card_reads.load_card(store, "alpha-2")
     labels = grading.key_preview(card, _clock(now), context)
     for rating in (Rating.AGAIN, Rating.HARD, Rating.GOOD, Rating.EASY):
         graded = grading.grade(store, _clock(now), "alpha-2", intent=rating,
@@ -115,7 +115,7 @@ def test_the_keys_are_labelled_with_what_the_grade_uses(store: Store) -> None:
 def test_a_context_read_before_another_write_is_read_again(store: Store) -> None:
     now = _studied(store)
     stale = answer_context(store)
-    card = store_cards.load_card(store, "beta-2")
+    card = card_reads.load_card(store, "beta-2")
     labelled = grading.key_preview(card, _clock(now), stale)[Rating.GOOD].due
     assert stale.fresh(store)
     other = open_store(store.path)  # another emdrill: `emdrill config retention 0.80`

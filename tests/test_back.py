@@ -15,8 +15,7 @@ from emdrill.core.stories import Story
 from emdrill.core.types import Question, Slot
 from emdrill.ops import decks
 from emdrill.ops.back import load_back
-from emdrill.store import cards as store_cards
-from emdrill.store import story_edits
+from emdrill.store import card_reads, story_edits
 from emdrill.store.db import open_store
 from emdrill.ui.back import compose_back, learning_line, render_back
 from emdrill.ui.console import out
@@ -159,7 +158,7 @@ def test_learning_line_is_the_first_non_empty_line() -> None:
 def test_back_data_reads_the_store(mini_deck: Path) -> None:
     store = open_store(env.db_path())
     decks.load_paths(store, [mini_deck], now=datetime(2026, 3, 2, tzinfo=UTC))
-    card = store_cards.load_card(store, "beta-1")
+    card = card_reads.load_card(store, "beta-1")
     before = render(render_back(card.question, load_back(store), compact=False, width=80), width=80)
     assert "5 · Difficult stakeholder (no story of yours yet)" in before
     assert "the conflict" in before

@@ -19,7 +19,7 @@ from emdrill.core.timing import Clock
 from emdrill.ops import backups, decks, grading, opening
 from emdrill.ops.grading import StoryAnswer
 from emdrill.store import backup as store_backup
-from emdrill.store import cards as store_cards
+from emdrill.store import review_log
 from emdrill.store.codec import to_db_micros
 from emdrill.store.db import Store, run_migrations
 from emdrill.store.migrations import LATEST
@@ -135,7 +135,7 @@ def test_restore_brings_back_the_copy_and_keeps_the_current_one(
     result = runner.invoke(app, ["restore", str(saved), "--yes"])
     assert result.exit_code == 0, result.output
     assert "backed up the collection as it was to" in result.output
-    assert [r.question_id for r in store_cards.last_reviews(store, 10)] == ["alpha-1"]
+    assert [r.question_id for r in review_log.last_reviews(store, 10)] == ["alpha-1"]
     [safety] = list((home / "backups").glob("*-restore.db"))
     assert review_count(safety) == 3
 
@@ -159,7 +159,7 @@ def test_restore_refuses_what_is_not_an_emdrill_database(
     result = runner.invoke(app, ["restore", str(bad), "--yes"])
     assert result.exit_code == 1
     assert message in result.output
-    assert len(store_cards.last_reviews(store, 10)) == 1
+    assert len(review_log.last_reviews(store, 10)) == 1
     assert names(home) == []
 
 
@@ -226,7 +226,7 @@ def test_restore_without_a_terminal_needs_yes(
     assert result.exit_code == 1
     assert result.output == (f"emdrill: {saved}: not restored: restore replaces the collection "
                              "and asks first; pass --yes to restore without a terminal\n")
-    assert len(store_cards.last_reviews(store, 10)) == 2
+    assert len(review_log.last_reviews(store, 10)) == 2
     assert made_for(home) == []
 
 
@@ -245,7 +245,7 @@ def test_restore_on_a_terminal_asks_first(
     term.press(answer + "\r")
     screen = term.finish()
     assert term.exitstatus == 0, screen
-    assert len(store_cards.last_reviews(store, 10)) == reviews
+    assert len(review_log.last_reviews(store, 10)) == reviews
     if reviews == 1:
         assert "restored" in screen and made_for(home) == ["auto-20260302T090000Z-restore.db"]
     else:

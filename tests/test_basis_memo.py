@@ -128,7 +128,7 @@ def test_the_interview_and_the_fits_are_kept_over_answers_and_read_again_after_t
     """`opening.booked` and `optimize.offer` keep the interview row and the fits on record
     (the home screen reads both on every call): an answer keeps them, booking an interview
     and recording a fit (each a write other than an answer) are seen at the next call."""
-    from emdrill.core.fitting import OFFER_AT
+    from emdrill.core.fitting import OFFER_AT, StoredFit
     from emdrill.ops import interview as ops_interview
     from emdrill.ops import optimize
     from emdrill.store import interview as store_interview
@@ -147,7 +147,7 @@ def test_the_interview_and_the_fits_are_kept_over_answers_and_read_again_after_t
     with store.transact("answers elsewhere") as con:  # a total past the offer's threshold
         con.execute("UPDATE review_count SET reviews = ?", (OFFER_AT * 10,))
     assert optimize.offer(store)  # no fit on record yet
-    store_interview.save_fit(store, store_interview.StoredFit(  # a fit at today's total
+    store_interview.save_fit(store, StoredFit(  # a fit at the total now
         facet="intent", parameters=None, reviews=0, total_reviews=OFFER_AT * 10,
         log_loss=None, rmse=None, fitted_at=T0))
     assert not optimize.offer(store)

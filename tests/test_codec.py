@@ -17,7 +17,7 @@ from conftest import ASYMMETRIC, STORE_NOW
 from emdrill.core.errors import DamagedError
 from emdrill.core.scheduler import Memory
 from emdrill.core.types import Question
-from emdrill.store import cards, codec, health, tables
+from emdrill.store import card_reads, codec, health, tables
 from emdrill.store.db import Store
 
 ZONES = st.builds(lambda m: timezone(timedelta(minutes=m)), st.integers(-14 * 60, 14 * 60))
@@ -104,7 +104,7 @@ def test_each_facet_reads_back_its_own_memory_by_sql_and_by_the_orm(asymmetric: 
     the raw columns through the codec and the ORM's row give each facet the same memory,
     and the intent's is not the story's."""
     for question, _intent, _right in ASYMMETRIC:
-        card = cards.load_card(asymmetric, question)
+        card = card_reads.load_card(asymmetric, question)
         assert card.intent != card.story  # a swap of the facets would show
         assert card.intent.last_review == card.story.last_review == STORE_NOW
         with asymmetric.read() as con:

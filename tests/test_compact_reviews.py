@@ -12,8 +12,7 @@ from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.timing import Clock
 from emdrill.ops import decks, grading
 from emdrill.ops.grading import StoryAnswer
-from emdrill.store import cards as store_cards
-from emdrill.store import dump
+from emdrill.store import dump, review_log
 from emdrill.store.db import Store, open_store
 from emdrill.store.migrations import LATEST
 
@@ -119,9 +118,9 @@ def test_a_review_costs_few_bytes(tmp_path: Path, mini_deck: Path) -> None:
             last = at - timedelta(days=2, microseconds=311)
             memory = Memory(state=2, step=None, stability=3.1 + k / 7, difficulty=5.3 + k / 1e4,
                             due=at + timedelta(hours=3), last_review=last)
-            rows.append(store_cards.review_values(ids[k % 6], at, 3, 3, 1, 12.5 + k / 3,
+            rows.append(review_log.review_values(ids[k % 6], at, 3, 3, 1, 12.5 + k / 3,
                                                   "drill", memory, memory))
-        con.executemany(store_cards.INSERT_REVIEW, rows)
+        con.executemany(review_log.INSERT_REVIEW, rows)
     with store.read() as con:
         used = con.execute("SELECT sum(pgsize) FROM dbstat WHERE name IN ('review', "
                            "'review_question', 'review_lapse', 'review_first')").fetchone()[0]

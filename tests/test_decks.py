@@ -21,7 +21,7 @@ from emdrill.cli.main import app
 from emdrill.core.deckfile import parse_bytes
 from emdrill.core.errors import DeckError
 from emdrill.ops import decks, grading
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 from emdrill.store.db import Store, open_store
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -140,13 +140,13 @@ def test_edit_keeps_progress_remove_suspends_readd_restores(tmp_path: Path) -> N
     assert decks.load_paths(store, [path], now=T0).added == 6
     grading.grade(store, Clock(now=T0, local=UTC), "alpha-2", intent=Rating.GOOD,
                   story=StoryAnswer(slot=1))
-    graded = store_cards.load_card(store, "alpha-2")
+    graded = card_reads.load_card(store, "alpha-2")
 
     path.write_text(mini_deck_text().replace("Question alpha-2?", "Reworded alpha two?"),
                     encoding="utf-8")
     result = decks.load_paths(store, [path], now=T0)
     assert (result.added, result.updated, result.unchanged) == (0, 1, 5)
-    edited = store_cards.load_card(store, "alpha-2")
+    edited = card_reads.load_card(store, "alpha-2")
     assert edited.question.text == "Reworded alpha two?"
     assert (edited.intent, edited.story) == (graded.intent, graded.story)
 
@@ -154,13 +154,13 @@ def test_edit_keeps_progress_remove_suspends_readd_restores(tmp_path: Path) -> N
     rest = mini_deck_text().split('id = "alpha-3"')[1]
     path.write_text(without + '\n[[questions]]\nid = "alpha-3"' + rest, encoding="utf-8")
     assert decks.load_paths(store, [path], now=T0).suspended == 1
-    assert store_cards.load_card(store, "alpha-2").question.suspended
-    assert "alpha-2" not in {c.id for c in store_cards.load_cards(store)}
+    assert card_reads.load_card(store, "alpha-2").question.suspended
+    assert "alpha-2" not in {c.id for c in card_reads.load_cards(store)}
     assert _review_count(store) == 1
 
     path.write_text(mini_deck_text(), encoding="utf-8")
     assert decks.load_paths(store, [path], now=T0).restored == 1
-    back = store_cards.load_card(store, "alpha-2")
+    back = card_reads.load_card(store, "alpha-2")
     assert not back.question.suspended and back.intent == graded.intent
     assert _review_count(store) == 1
 
@@ -172,7 +172,7 @@ def test_invalid_deck_loads_nothing(tmp_path: Path) -> None:
     store = _open()
     with pytest.raises(DeckError, match="unknown family 'nope'"):
         decks.load_paths(store, [path], now=T0)
-    assert store_cards.question_count(store) == 0
+    assert card_reads.question_count(store) == 0
 
 
 def test_cli_load_and_list(runner: CliRunner, mini_deck: Path) -> None:
@@ -218,10 +218,10 @@ def test_mutated_deck_text_never_crashes_or_half_loads(empty_db: Path,
         try:
             decks.load_paths(store, [path], now=T0)
         except DeckError:
-            assert store_cards.question_count(store) == 0
+            assert card_reads.question_count(store) == 0
         else:
             assert not problems
-            assert store_cards.question_count(store) == sum(len(f.questions) for f in files)
+            assert card_reads.question_count(store) == sum(len(f.questions) for f in files)
         finally:
             store.close()
 
@@ -295,14 +295,14 @@ def test_replaces_moves_history_and_undo_still_works(tmp_path: Path) -> None:
     decks.load_paths(store, [path], now=T0)
     grading.grade(store, Clock(now=T0, local=UTC), "alpha-2", intent=Rating.GOOD,
                   story=StoryAnswer(verdict=False))
-    graded = store_cards.load_card(store, "alpha-2")
+    graded = card_reads.load_card(store, "alpha-2")
     assert graded.intent != graded.story  # each facet's memory moves to its own facet
 
     path.write_text(v2, encoding="utf-8")
     result = decks.load_paths(store, [path], now=T0)
     assert (result.added, result.merged, result.suspended) == (1, 1, 0)
-    assert "alpha-2" not in {c.id for c in store_cards.load_cards(store, include_suspended=True)}
-    merged = store_cards.load_card(store, "alpha-4")
+    assert "alpha-2" not in {c.id for c in card_reads.load_cards(store, include_suspended=True)}
+    merged = card_reads.load_card(store, "alpha-4")
     assert (merged.intent, merged.story) == (graded.intent, graded.story)
     assert _review_owners(store) == ["alpha-4"]
     assert _kept_columns(store, "alpha-4") == (1, True)  # the triggers followed the move
@@ -312,7 +312,7 @@ def test_replaces_moves_history_and_undo_still_works(tmp_path: Path) -> None:
     undone = grading.undo(store)
     assert undone.question_id == "alpha-4"
     assert _review_count(store) == 0
-    assert store_cards.load_card(store, "alpha-4").is_new
+    assert card_reads.load_card(store, "alpha-4").is_new
     assert _kept_columns(store, "alpha-4") == (0, False)
 
 
@@ -330,22 +330,22 @@ def test_replaces_keeps_the_survivors_own_memory(tmp_path: Path) -> None:
     decks.load_paths(store, [path], now=T0)
     grading.grade(store, Clock(now=T0, local=UTC), "alpha-4", intent=Rating.EASY,
                   story=StoryAnswer(slot=1))
-    own = store_cards.load_card(store, "alpha-4")
+    own = card_reads.load_card(store, "alpha-4")
     later = Clock(now=T0 + timedelta(minutes=5), local=UTC)
     grading.grade(store, later, "alpha-2", intent=Rating.AGAIN, story=StoryAnswer())
 
     path.write_text(v2, encoding="utf-8")
     assert decks.load_paths(store, [path], now=T0).merged == 1
-    kept = store_cards.load_card(store, "alpha-4")
+    kept = card_reads.load_card(store, "alpha-4")
     assert (kept.intent, kept.story) == (own.intent, own.story)
     assert _review_owners(store) == ["alpha-4", "alpha-4"]
 
     grading.undo(store)  # the moved review: deleted, and alpha-4's own memory stays
     assert _review_count(store) == 1
-    after = store_cards.load_card(store, "alpha-4")
+    after = card_reads.load_card(store, "alpha-4")
     assert (after.intent, after.story) == (own.intent, own.story)
     grading.undo(store)  # alpha-4's own review: back to new
-    assert store_cards.load_card(store, "alpha-4").is_new
+    assert card_reads.load_card(store, "alpha-4").is_new
 
 
 def test_replaces_moves_decoding_picks_and_mock_answers(tmp_path: Path) -> None:
@@ -408,7 +408,7 @@ def test_sibling_may_not_point_at_a_replaced_id(tmp_path: Path) -> None:
     path.write_text(linked, encoding="utf-8")
     with pytest.raises(DeckError, match="sibling 'alpha-2' was merged into 'alpha-4'"):
         decks.load_paths(store, [path], now=T0)
-    assert {c.id for c in store_cards.load_cards(store)} >= {"alpha-2"}  # nothing written
+    assert {c.id for c in card_reads.load_cards(store)} >= {"alpha-2"}  # nothing written
 
 
 def test_replacing_another_decks_question_is_refused(tmp_path: Path) -> None:

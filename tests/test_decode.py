@@ -29,7 +29,7 @@ from emdrill.core.types import Card, Question
 from emdrill.ops import decks, decode
 from emdrill.ops.drill import Session
 from emdrill.ops.grading import StoryAnswer
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 from emdrill.store.db import Store, open_store
 from emdrill.store.migrations import LATEST, MIGRATIONS
 
@@ -124,7 +124,7 @@ def test_a_wrong_pick_is_again_and_a_confusion(store: Store) -> None:
 
 
 def _card(store: Store, qid: str) -> Card:
-    return store_cards.load_card(store, qid)
+    return card_reads.load_card(store, qid)
 
 
 def test_two_right_picks_tell_a_pair_apart(store: Store) -> None:

@@ -21,7 +21,7 @@ from emdrill.core.timing import Clock
 from emdrill.ops import decks, grading
 from emdrill.ops import exam as exam_ops
 from emdrill.ops.grading import StoryAnswer
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 from emdrill.store.db import Store
 from term import Term
 
@@ -45,7 +45,7 @@ def test_the_interval_is_plain() -> None:
 
 
 def test_choose_spreads_over_families_and_skips_what_was_answered(store: Store) -> None:
-    cards = store_cards.load_cards(store)
+    cards = card_reads.load_cards(store)
     chosen = choose(cards, answered={"alpha-1"}, count=4, rng=random.Random(1))
     assert "alpha-1" not in {c.id for c in chosen}
     assert Counter(c.family for c in chosen) == {"alpha": 2, "beta": 2}

@@ -16,7 +16,7 @@ from emdrill.ops import exam as exam_ops
 from emdrill.ops import interview, opening
 from emdrill.ops.drill import Session
 from emdrill.ops.grading import StoryAnswer
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 from emdrill.store.db import Store
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -45,7 +45,7 @@ def store(tmp_path: Path) -> Store:
 
 
 def test_groups_follow_the_sibling_links(store: Store) -> None:
-    groups = intent_groups(c.question for c in store_cards.load_cards(store))
+    groups = intent_groups(c.question for c in card_reads.load_cards(store))
     assert sorted(members(groups).values()) == [
         ["alpha-1", "alpha-2", "alpha-3"], ["alpha-4", "alpha-5"], ["alpha-6"],
         ["beta-1"], ["beta-2"], ["beta-3"], ["beta-4", "beta-5"]]

@@ -29,7 +29,7 @@ from emdrill.core.timing import Clock
 from emdrill.ops import exam as exam_ops
 from emdrill.ops import grading, interview
 from emdrill.ops.grading import StoryAnswer
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 from emdrill.store import interview as store_interview
 from emdrill.store.db import Store
 from term import SIZES, Term
@@ -56,7 +56,7 @@ def test_the_step_comes_after_the_first_third_and_until_an_exam() -> None:
 
 def test_new_wordings_of_drilled_intents_come_first(tmp_path: Path) -> None:
     store = _store(tmp_path)
-    cards = store_cards.load_cards(store)
+    cards = card_reads.load_cards(store)
     groups = intent_groups(c.question for c in cards)
     first, rest = new_wordings_first(cards, groups=groups, seen={"alpha-1"})
     assert [c.id for c in first] == ["alpha-1", "alpha-2", "alpha-3", "alpha-4"]
@@ -112,7 +112,7 @@ def test_the_plans_exam_asks_new_wordings_and_measures_their_transfer(booked: St
     assert interview.step_exam(booked, day4) == 0  # done: the step goes
     # the picks are first sights of known intents, scored against 1 in 4: all right, T = 1
     evidence = carried(store_interview.first_sight_answers(booked),
-                       intent_groups(c.question for c in store_cards.load_cards(booked)))
+                       intent_groups(c.question for c in card_reads.load_cards(booked)))
     assert evidence.intent_known.answers == 3
     assert evidence.intent_known.transfer(PRIOR_TRANSFER) == pytest.approx(
         (PRIOR_ANSWERS * PRIOR_TRANSFER + 3) / (PRIOR_ANSWERS + 3))

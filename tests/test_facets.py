@@ -37,9 +37,8 @@ from emdrill.ops import anki_import, grading, opening, transfer
 from emdrill.ops import interview as ops_interview
 from emdrill.ops import stats as ops_stats
 from emdrill.ops.grading import StoryAnswer
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads, practice, review_log
 from emdrill.store import interview as store_interview
-from emdrill.store import practice
 from emdrill.store.db import Store
 from emdrill.ui.fmt import iso
 from shared import cli
@@ -69,10 +68,10 @@ def _expected(memory: Memory, rating: Rating, at: datetime,
 def test_grade_gives_each_facet_its_own_rating(store: Store, intent: Rating,
                                                story_right: bool) -> None:
     """Kills 'grade: the facets' ratings swapped'."""
-    before = store_cards.load_card(store, "alpha-1")
+    before = card_reads.load_card(store, "alpha-1")
     grading.grade(store, clock(T0), "alpha-1", intent=intent,
                   story=StoryAnswer(verdict=story_right), fuzz=False)
-    after = store_cards.load_card(store, "alpha-1")
+    after = card_reads.load_card(store, "alpha-1")
     assert after.intent == _expected(before.intent, intent, T0)
     assert after.story == _expected(before.story, _story(story_right), T0)
     assert after.intent.stability != after.story.stability
@@ -87,11 +86,11 @@ def test_each_facet_is_scheduled_with_its_own_fitted_parameters(store: Store) ->
     for facet, params in fitted.items():
         store_interview.save_fit(store, StoredFit(facet, scheduler.check_parameters(params),
                                                   500, 500, 0.3, 0.05, T0))
-    before = store_cards.load_card(store, "alpha-1")
+    before = card_reads.load_card(store, "alpha-1")
     opening.change_setting(store, "adaptive", "off")
     grading.grade(store, clock(T0), "alpha-1", intent=Rating.GOOD,
                   story=StoryAnswer(verdict=True), fuzz=False)
-    after = store_cards.load_card(store, "alpha-1")
+    after = card_reads.load_card(store, "alpha-1")
     assert after.intent == _expected(before.intent, Rating.GOOD, T0, fitted["intent"])
     assert after.story == _expected(before.story, Rating.GOOD, T0, fitted["story"])
     assert after.intent.stability != after.story.stability  # same rating, other curves
@@ -102,12 +101,12 @@ def test_undo_puts_each_facet_back(store: Store, intent: Rating, story_right: bo
     """Kills 'undo: the facets put back crossed'."""
     grading.grade(store, clock(T0), "alpha-1", intent=intent,
                   story=StoryAnswer(verdict=story_right), fuzz=False)
-    middle = store_cards.load_card(store, "alpha-1")
+    middle = card_reads.load_card(store, "alpha-1")
     assert middle.intent != middle.story
     grading.grade(store, clock(T0 + timedelta(days=2)), "alpha-1", intent=Rating.GOOD,
                   story=StoryAnswer(verdict=True), fuzz=False)
     grading.undo(store)
-    back = store_cards.load_card(store, "alpha-1")
+    back = card_reads.load_card(store, "alpha-1")
     assert (back.intent, back.story) == (middle.intent, middle.story)
 
 
@@ -118,15 +117,15 @@ def test_undoing_a_one_facet_review_puts_that_facet_back(store: Store, facet: st
     put nothing back unless both facets' last review was the one undone.)"""
     grading.grade(store, clock(T0), "alpha-1", intent=Rating.GOOD,
                      story=StoryAnswer(verdict=True), fuzz=False)
-    first = store_cards.load_card(store, "alpha-1")
+    first = card_reads.load_card(store, "alpha-1")
     grading.record(store, clock(T0 + timedelta(days=1)), "alpha-1",
                       intent=Rating.AGAIN if facet == "intent" else None,
                       story=Rating.AGAIN if facet == "story" else None, mode="anki", fuzz=False)
-    moved = store_cards.load_card(store, "alpha-1")
+    moved = card_reads.load_card(store, "alpha-1")
     assert _facets(moved)[facet] != _facets(first)[facet]
     grading.undo(store)
-    assert _facets(store_cards.load_card(store, "alpha-1")) == _facets(first)
-    assert store_cards.last_reviews(store, 5)[0].reviewed_at == T0
+    assert _facets(card_reads.load_card(store, "alpha-1")) == _facets(first)
+    assert review_log.last_reviews(store, 5)[0].reviewed_at == T0
 
 
 def test_an_older_review_replays_the_later_ones_facet_by_facet(store: Store) -> None:
@@ -135,12 +134,12 @@ def test_an_older_review_replays_the_later_ones_facet_by_facet(store: Store) -> 
     desk, phone = T0 + timedelta(days=3), T0 + timedelta(days=1)
     grading.grade(store, clock(T0), "alpha-1", intent=Rating.GOOD,
                   story=StoryAnswer(verdict=True), fuzz=False)
-    first = store_cards.load_card(store, "alpha-1")
+    first = card_reads.load_card(store, "alpha-1")
     grading.grade(store, clock(desk), "alpha-1", intent=Rating.AGAIN,
                   story=StoryAnswer(verdict=True), fuzz=False)
     grading.record(store, clock(phone), "alpha-1", intent=Rating.HARD, story=None,
                    mode="anki", fuzz=False)
-    card = store_cards.load_card(store, "alpha-1")
+    card = card_reads.load_card(store, "alpha-1")
     intent = _expected(_expected(first.intent, Rating.HARD, phone), Rating.AGAIN, desk)
     story = _expected(first.story, Rating.GOOD, desk)
     assert card.intent.stability == pytest.approx(intent.stability)
@@ -154,7 +153,7 @@ def test_an_older_review_replays_the_later_ones_facet_by_facet(store: Store) -> 
 
 def test_readiness_reports_intent_and_story_apart(store: Store) -> None:
     """Kills 'readiness: intent and story swapped'."""
-    cards = store_cards.load_cards(store)
+    cards = card_reads.load_cards(store)
     ready = readiness(cards, lambda c: (0.9, 0.2), seen={c.id for c in cards})
     assert (ready.intent, ready.story) == pytest.approx((0.9, 0.2))
     assert all((f.intent, f.story) == pytest.approx((0.9, 0.2)) for f in ready.families)
@@ -275,7 +274,7 @@ def test_next_json_gives_each_question_its_earlier_facets_due(asymmetric: Store,
     result = runner.invoke(app, ["next", "--json", "--limit", "2"])
     assert result.exit_code == 0, result.output
     due = {item["id"]: item["due"] for item in json.loads(result.output)}
-    alpha, beta = (store_cards.load_card(asymmetric, q) for q in ("alpha-1", "beta-1"))
+    alpha, beta = (card_reads.load_card(asymmetric, q) for q in ("alpha-1", "beta-1"))
     assert alpha.intent.due is not None and beta.story.due is not None
     assert alpha.intent.due < alpha.story.due  # type: ignore[operator]
     assert beta.story.due < beta.intent.due  # type: ignore[operator]
@@ -291,7 +290,7 @@ def test_show_json_gives_each_facet_its_own_memory_and_grade(asymmetric: Store,
     result = runner.invoke(app, ["show", qid, "--json"])
     assert result.exit_code == 0, result.output
     shown = json.loads(result.output)
-    card = store_cards.load_card(asymmetric, qid)
+    card = card_reads.load_card(asymmetric, qid)
     for facet, memory in _facets(card).items():
         got = shown["facets"][facet]
         assert memory.due is not None and memory.stability is not None
@@ -312,7 +311,7 @@ def test_the_json_export_and_import_keep_each_facet(asymmetric: Store, tmp_path:
     elsewhere = opening.open_collection(fresh, now=T0, autoload=False)
     try:
         for qid, _intent, _right in ASYMMETRIC:
-            here, there = (store_cards.load_card(s, qid) for s in (asymmetric, elsewhere))
+            here, there = (card_reads.load_card(s, qid) for s in (asymmetric, elsewhere))
             assert here.intent != here.story
             assert _facets(there) == _facets(here), qid
     finally:
@@ -350,8 +349,8 @@ def test_an_anki_button_moves_only_the_facet_of_its_card(store: Store, tmp_path:
                                        ("beta-2", 1, 3, phone + timedelta(minutes=1))])
     done = anki_import.import_anki(store, clock(T0 + timedelta(days=1)), package)
     assert len(done.planned) == 2
-    fresh = store_cards.load_card(store, "alpha-3").intent  # never reviewed
-    alpha, beta = (store_cards.load_card(store, q) for q in ("alpha-2", "beta-2"))
+    fresh = card_reads.load_card(store, "alpha-3").intent  # never reviewed
+    alpha, beta = (card_reads.load_card(store, q) for q in ("alpha-2", "beta-2"))
     assert alpha.intent == _expected(fresh, Rating.AGAIN, phone) and alpha.story.is_new
     assert beta.story == _expected(fresh, Rating.GOOD, phone + timedelta(minutes=1))
     assert beta.intent.is_new
@@ -368,7 +367,7 @@ def test_the_interview_outlook_reads_each_facets_recall(asymmetric: Store) -> No
     ops_interview.set_interview(asymmetric, later, "2026-03-20")
     seen = ops_interview.outlook(asymmetric, later, opening.settings(asymmetric))
     assert seen is not None
-    cards = {q: store_cards.load_card(asymmetric, q) for q in ("alpha-1", "beta-1")}
+    cards = {q: card_reads.load_card(asymmetric, q) for q in ("alpha-1", "beta-1")}
     for moment in (seen.plan.now, seen.plan.readiness):
         family = {f.family: f for f in moment.families}
         assert family["alpha"].intent < family["alpha"].story
@@ -437,7 +436,7 @@ def test_the_grades_reply_gives_each_facet_its_own_rating_and_due(
     """Kills 'grade: the reply's facets crossed': what `grade` prints comes from it."""
     got = grading.grade(store, clock(T0), "alpha-1", intent=intent,
                            story=StoryAnswer(verdict=story_right), fuzz=False)
-    after = store_cards.load_card(store, "alpha-1")
+    after = card_reads.load_card(store, "alpha-1")
     assert after.intent.due != after.story.due
     assert (got.intent_rating, got.story_rating) == (intent, _story(story_right))
     assert (got.intent_due, got.story_due) == (after.intent.due, after.story.due)
@@ -452,7 +451,7 @@ def test_stats_give_each_facet_its_own_recall(asymmetric: Store) -> None:
     assert (alpha.recent.intent_recall, alpha.recent.story_accuracy) == (0.0, 1.0)
     assert (beta.recent.intent_recall, beta.recent.story_accuracy) == (1.0, 0.0)
     for family, qid in (("alpha", "alpha-1"), ("beta", "beta-1")):
-        card = store_cards.load_card(asymmetric, qid)
+        card = card_reads.load_card(asymmetric, qid)
         assert (report[family].intent_retrievability,
                 report[family].story_retrievability) == pytest.approx(
             (scheduler.retrievability(card.intent, later.now, local=UTC),

@@ -19,7 +19,7 @@ from emdrill.ops import decks, grading, opening, optimize
 from emdrill.ops import stats as ops_stats
 from emdrill.ops.grading import StoryAnswer
 from emdrill.ops.opening import Store
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 from emdrill.store import interview as store_interview
 from emdrill.store.codec import to_db_time
 
@@ -97,7 +97,7 @@ def test_stats_shaky_and_show_use_the_kept_parameters(store: Store,
 
 
 def test_practice_takes_the_shakiest_under_the_fit(store: Store) -> None:
-    cards = [c for c in store_cards.load_cards(store) if not c.is_new]
+    cards = [c for c in card_reads.load_cards(store) if not c.is_new]
     plain = practice_queue(cards, now=LATER, weakness=None, limit=1)
     fitted = practice_queue(cards, now=LATER, weakness=None, limit=1, parameters=FIT)
     assert [i.card.id for i in plain] == ["beta-1"]

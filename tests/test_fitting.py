@@ -20,7 +20,7 @@ from emdrill.core.scheduler import DEFAULT_PARAMETERS, Rating, review
 from emdrill.core.timing import Clock
 from emdrill.ops import decks, grading, opening, optimize, simulation
 from emdrill.ops.grading import StoryAnswer
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 from emdrill.store import interview as store_interview
 from emdrill.store.db import Store
 
@@ -165,12 +165,12 @@ def test_a_better_fit_is_kept_and_scheduling_uses_it(store: Store) -> None:
     assert params is not None and params != DEFAULT_PARAMETERS
     # the next grade schedules that facet with the fitted parameters
     opening.change_setting(store, "adaptive", "off")
-    before = store_cards.load_card(store, "alpha-29")
+    before = card_reads.load_card(store, "alpha-29")
     graded = grading.grade(store, LATER, "alpha-29", intent=Rating.GOOD,
                            story=StoryAnswer(verdict=True), fuzz=False)
     due = graded.intent_due if facet == "intent" else graded.story_due
     memory = before.intent if facet == "intent" else before.story
-    after = store_cards.load_card(store, "alpha-29")
+    after = card_reads.load_card(store, "alpha-29")
     stored = after.intent if facet == "intent" else after.story
     fitted = review(memory, Rating.GOOD, LATER.now, fuzz=False, parameters=params, local=UTC)
     assert stored == fitted and due == fitted.due

@@ -19,10 +19,9 @@ from emdrill.core.timing import Clock, day_shift_seconds
 from emdrill.ops import anki_import, grading
 from emdrill.ops import decks as ops_decks
 from emdrill.ops.grading import StoryAnswer
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads, recent, review_log, tallies
 from emdrill.store import decks as store_decks
 from emdrill.store import interview as store_interview
-from emdrill.store import recent, tallies
 from emdrill.store.codec import from_db_time, to_db_micros, to_db_time
 from emdrill.store.db import Store, open_store
 from emdrill.store.migrations import (
@@ -60,11 +59,11 @@ OLD_COUNTS = (_PLAYING.format("count(*), count(*) - count(due)"),
 OFFSETS = (60, 330, -480, 0, 345)  # minutes east of UTC
 
 
-def _old_counts(con: sqlite3.Connection, now: datetime) -> store_cards.Counts:
+def _old_counts(con: sqlite3.Connection, now: datetime) -> card_reads.Counts:
     stamp = to_db_time(now)
     (questions, new), (due,), (upcoming,), (earliest,) = (
         con.execute(sql, (stamp,) * sql.count("?")).fetchone() for sql in OLD_COUNTS)
-    return store_cards.Counts(questions, due, new,
+    return card_reads.Counts(questions, due, new,
                               from_db_time(upcoming) if upcoming else None,
                               from_db_time(earliest) if earliest else None)
 
@@ -85,8 +84,8 @@ def _old(con: sqlite3.Connection, since: datetime) -> tuple[Any, ...]:
 
 def _new(store: Store, since: datetime) -> tuple[Any, ...]:
     return (recent.family_answers(store, since=since), recent.stories_by_family(store),
-            store_interview.review_total(store), store_cards.new_introduced_since(store, since),
-            store_cards.counts(store, since),
+            store_interview.review_total(store), review_log.new_introduced_since(store, since),
+            card_reads.counts(store, since),
             {family: recent.question_misses(store, since=since, family=family)
              for family in ("alpha", "beta")})
 
@@ -121,7 +120,7 @@ def _total_exact(store: Store, now: datetime | None = None) -> None:
         assert store_interview.review_total(store) == summed == count
         if now is not None:
             for at in (now - timedelta(days=2), now, now + timedelta(hours=30)):
-                assert store_cards.counts(store, at) == _old_counts(con, at), at
+                assert card_reads.counts(store, at) == _old_counts(con, at), at
 
 
 def _set_aside(store: Store, rng: random.Random, ids: list[str], now: datetime) -> None:
@@ -298,7 +297,7 @@ def test_the_reads_use_their_index_or_row_and_no_history(tmp_path: Path) -> None
         stories = _plans(store, lambda: recent.stories_by_family(store))
         assert len(stories) == 1 and "COVERING INDEX question_family_story" in stories[0]
         assert "TEMP B-TREE" not in stories[0], stories
-        new = _plans(store, lambda: store_cards.new_introduced_since(store, T0))
+        new = _plans(store, lambda: review_log.new_introduced_since(store, T0))
         assert len(new) == 1 and "INDEX review_first" in new[0], new
         total = _plans(store, lambda: store_interview.review_total(store))
         assert total == ["SCAN review_count"], total
@@ -306,7 +305,7 @@ def test_the_reads_use_their_index_or_row_and_no_history(tmp_path: Path) -> None
         assert "SEARCH r USING INDEX review_question" in misses[0], misses
         assert "INDEX question_family (family=?)" in misses[0], misses
         store.con.execute("ANALYZE")  # as the bench's files are: the planner's statistics
-        counted = _plans(store, lambda: store_cards.counts(store, T0))
+        counted = _plans(store, lambda: card_reads.counts(store, T0))
         assert "SCAN p" in counted[0] and "INDEX question_buried" in counted[0], counted
         assert all("question_family_due" not in p for p in counted), counted
         with store.read() as con:

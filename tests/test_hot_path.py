@@ -20,11 +20,10 @@ from emdrill.ops import decks, grading, home_status, opening, queueing
 from emdrill.ops import stats as ops_stats
 from emdrill.ops import weakness as ops_weakness
 from emdrill.ops.grading import StoryAnswer
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads, review_log, study_days, tallies
 from emdrill.store import queue as store_queue
 from emdrill.store import recent as store_recent
 from emdrill.store import stats as store_stats
-from emdrill.store import tallies
 from emdrill.store.codec import to_db_time
 from emdrill.store.db import Store, open_store
 from emdrill.store.migrations import MIGRATIONS
@@ -85,7 +84,7 @@ def _play(store: Store, rng: random.Random, steps: int) -> datetime:
     for _ in range(steps):
         now += timedelta(minutes=rng.choice([1, 5, 90, 60 * 20]))
         clock = Clock(now=now, local=UTC)
-        if rng.random() < 0.15 and store_cards.last_reviews(store, 1):
+        if rng.random() < 0.15 and review_log.last_reviews(store, 1):
             grading.undo(store)
             continue
         queue = queueing.next_queue(store, clock, limit=1)
@@ -169,7 +168,7 @@ def test_status_and_next_match_a_full_read(tmp_path: Path) -> None:
     store = _store(tmp_path)
     now = _play(store, random.Random(9), 80) + timedelta(days=3)
     clock = Clock(now=now, local=UTC)
-    cards = store_cards.load_cards(store)
+    cards = card_reads.load_cards(store)
     status = home_status.status(store, clock)
     assert status.due == len(order.due_cards(cards, now))
     assert status.questions == len(cards)
@@ -315,7 +314,7 @@ def test_a_window_of_due_rows_falls_back_to_all_when_it_cannot_break_a_run(
         grading.grade(store, Clock(now=T0 + timedelta(seconds=i), local=UTC), qid,
                       intent=Rating.GOOD, story=StoryAnswer(slot=5 if i == 70 else 1))
     later = Clock(now=T0 + timedelta(days=30), local=UTC)
-    alpha = store_cards.load_card(store, "alpha-0")
+    alpha = card_reads.load_card(store, "alpha-0")
     window = store_queue.due_rows(store, later.now, family_keys={}, limit=60)
     assert "beta-0" not in {r.card.id for r in window}  # beta is due last, past any window
     got = queueing.next_queue(store, later, limit=1, previous=alpha)
@@ -361,7 +360,7 @@ def test_an_upgrade_counts_the_placeholders_days_once_in_the_users_zone(tmp_path
     con.close()
     store = opening.open_collection(path, now=times[-1], local=plus3, autoload=False)
     with store.read() as con:
-        shift = store_cards.stored_shift(con)
+        shift = study_days.stored_shift(con)
         days = con.execute("SELECT day, reviews FROM review_day WHERE reviews > 0 "
                            "ORDER BY day").fetchall()
         family_days = con.execute("SELECT DISTINCT day FROM family_day ORDER BY day").fetchall()
@@ -383,7 +382,7 @@ def test_an_upgrade_counts_the_placeholders_days_once_in_the_users_zone(tmp_path
     again = opening.open_collection(tmp_path / "placeholder" / "c.db", now=times[-1],
                                     local=plus3, autoload=False)
     with again.read() as con:
-        assert store_cards.stored_shift(con) == store_cards.UNSET_SHIFT
+        assert study_days.stored_shift(con) == study_days.UNSET_SHIFT
     again.close()
     assert (tmp_path / "placeholder" / "c.db").read_bytes() == before
 
@@ -394,7 +393,7 @@ def _walked_days(store: Store, *, offset_minutes: int) -> list[int]:
     counts (when they count under this offset) or every quarter-hour count."""
     shift = day_shift_seconds(offset_minutes)
     with store.read() as con:
-        if store_cards.stored_shift(con) == shift:
+        if study_days.stored_shift(con) == shift:
             rows = con.execute("SELECT day FROM review_day WHERE reviews > 0 ORDER BY day DESC")
         else:
             rows = con.execute("SELECT (quarter * 900 + ?) / 86400 FROM review_quarter "
@@ -430,7 +429,7 @@ def test_latest_run_is_the_run_study_days_walks(tmp_path: Path) -> None:
     """The one-statement run (`recent.latest_run`) against the day-by-day walk over random
     study days, days counted down to no review (an undo) among them."""
     store = _store(tmp_path)
-    store_cards.count_days_under(store, offset_minutes=0)
+    study_days.count_days_under(store, offset_minutes=0)
     rng = random.Random(7)
     assert store_recent.latest_run(store, offset_minutes=0) is None
     for _ in range(60):
@@ -454,7 +453,7 @@ def test_a_kept_streak_follows_every_answer_undo_and_day(tmp_path: Path) -> None
     yesterday's (the step that moves the days before today without any other write), a
     clock set back before the newest review, and a second offset."""
     store = _store(tmp_path)
-    store_cards.count_days_under(store, offset_minutes=0)
+    study_days.count_days_under(store, offset_minutes=0)
     rng = random.Random(11)
     plus3 = timezone(timedelta(hours=3))
     at = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -602,7 +601,7 @@ def test_the_queue_read_family_by_family_matches_a_full_read(tmp_path: Path, see
     row would."""
     rng = random.Random(seed)
     store, played = _five_family_store(tmp_path, rng)
-    cards = store_cards.load_cards(store)
+    cards = card_reads.load_cards(store)
     assert not [c for c in cards if c.is_new]
     compared = 0
     for _ in range(40):  # soon after (a few due in each family) and much later (most due)
@@ -631,7 +630,7 @@ def test_an_early_stop_that_would_show_a_pair_reads_the_next_family(tmp_path: Pa
     path.write_text("".join(parts), encoding="utf-8")
     store = opening.open_collection(tmp_path / "c.db", now=T0, seed=5, autoload=False)
     decks.load_paths(store, [path], now=T0)
-    for qid in store_cards.known_ids(store, [f"{f}-{i}" for f in ("alpha", "beta", "gamma")
+    for qid in card_reads.known_ids(store, [f"{f}-{i}" for f in ("alpha", "beta", "gamma")
                                               for i in range(6)]):
         grading.grade(store, Clock(now=T0, local=UTC), qid, intent=Rating.GOOD,
                       story=StoryAnswer(slot=1))
@@ -651,10 +650,10 @@ def test_an_early_stop_that_would_show_a_pair_reads_the_next_family(tmp_path: Pa
     clock = Clock(now=now, local=UTC)
     weak = ops_weakness.family_weakness(store, clock)
     assert weak["alpha"] > weak["beta"] > weak["gamma"]
-    previous = store_cards.load_card(store, "alpha-1")
+    previous = card_reads.load_card(store, "alpha-1")
     got = queueing.next_queue(store, clock, limit=4, previous=previous)
     assert [i.card.id for i in got] == ["beta-0", "alpha-0", "beta-1", "gamma-0"]
-    expected = order.build_queue(order.due_cards(store_cards.load_cards(store), now), [],
+    expected = order.build_queue(order.due_cards(card_reads.load_cards(store), now), [],
                                  allowance=0, weakness=weak, previous=previous, limit=4)
     assert [i.card.id for i in got] == [i.card.id for i in expected]
 
@@ -736,10 +735,10 @@ def test_a_card_with_many_siblings_before_it_cannot_hide_the_next_one(
     store, clock = _hub_store(tmp_path, spokes)
     weak = ops_weakness.family_weakness(store, clock)
     assert weak["alpha"] > weak["beta"]
-    previous = store_cards.load_card(store, "beta-0")
+    previous = card_reads.load_card(store, "beta-0")
     for limit in (1, 2, 3):
         got = queueing.next_queue(store, clock, limit=limit, previous=previous)
-        expected = order.build_queue(order.due_cards(store_cards.load_cards(store), clock.now),
+        expected = order.build_queue(order.due_cards(card_reads.load_cards(store), clock.now),
                                      [], allowance=0, weakness=weak, previous=previous,
                                      limit=limit)
         assert [i.card.id for i in got] == [i.card.id for i in expected]
@@ -754,10 +753,10 @@ def test_a_family_of_equal_weakness_read_past_its_window_is_read_further(
     store, clock = _hub_store(tmp_path, 12, hub="gamma", misses=(12, 12, 0))
     weak = ops_weakness.family_weakness(store, clock)
     assert weak["alpha"] == weak["beta"] > weak["gamma"]
-    previous = store_cards.load_card(store, "gamma-0")
+    previous = card_reads.load_card(store, "gamma-0")
     got = queueing.next_queue(store, clock, limit=2, previous=previous)
     assert [i.card.id for i in got] == ["alpha-tail", "beta-1"]
-    expected = order.build_queue(order.due_cards(store_cards.load_cards(store), clock.now),
+    expected = order.build_queue(order.due_cards(card_reads.load_cards(store), clock.now),
                                  [], allowance=0, weakness=weak, previous=previous, limit=2)
     assert [i.card.id for i in got] == [i.card.id for i in expected]
 
@@ -768,7 +767,7 @@ def test_weakest_first_overrides_the_adaptive_setting_both_ways(tmp_path: Path) 
     store, clock = _hub_store(tmp_path, 3, hub="gamma", misses=(0, 12, 0))
     weak = ops_weakness.family_weakness(store, clock)
     assert weak["beta"] > weak["alpha"]
-    cards = order.due_cards(store_cards.load_cards(store), clock.now)
+    cards = order.due_cards(card_reads.load_cards(store), clock.now)
 
     def first(weakest_first: bool | None) -> list[str]:
         return [i.card.id for i in queueing.next_queue(store, clock, limit=3,
@@ -813,9 +812,9 @@ def test_one_way_links_to_a_few_hubs_still_give_a_full_reads_queue(tmp_path: Pat
                         (family, rng.choice([0, 4, 4, 12]), to_db_time(now)))
     clock = Clock(now=now, local=UTC)
     weak = ops_weakness.family_weakness(store, clock)
-    cards = store_cards.load_cards(store)
+    cards = card_reads.load_cards(store)
     for _ in range(30):
-        previous = store_cards.load_card(store, rng.choice([*hubs, rng.choice(ids)]))
+        previous = card_reads.load_card(store, rng.choice([*hubs, rng.choice(ids)]))
         limit = rng.choice([1, 2, 3, 7, 20])
         got = queueing.next_queue(store, clock, limit=limit, previous=previous)
         expected = order.build_queue(order.due_cards(cards, clock.now), [], allowance=0,
@@ -828,7 +827,7 @@ def test_latest_run_under_another_offset_is_the_run_the_quarters_walk(tmp_path: 
     counts a day at a time (`recent.latest_run`); held to the walk over every quarter
     (`_walked_days`), quarters near a day's edge and counted down to none among them."""
     store = _store(tmp_path)
-    store_cards.count_days_under(store, offset_minutes=0)
+    study_days.count_days_under(store, offset_minutes=0)
     rng = random.Random(11)
     base = 20_000 * 96  # quarter hours since 1970: a day in 2024
     for _ in range(60):

@@ -25,7 +25,7 @@ from emdrill.core.types import Card, Question
 from emdrill.ops import decks, grading, home_status, opening, queueing
 from emdrill.ops import interview as plan
 from emdrill.ops.grading import StoryAnswer
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 from emdrill.store.db import Store
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -247,7 +247,7 @@ def test_no_due_date_falls_after_the_interview_while_the_plan_is_active(store: S
     at = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
     plan.set_interview(store, clock(T0), at.isoformat())
     _drill_everything(store, 14)
-    cards = store_cards.load_cards(store)
+    cards = card_reads.load_cards(store)
     assert all(not c.is_new for c in cards)
     for card in cards:
         for memory in (card.intent, card.story):
@@ -265,7 +265,7 @@ def test_without_a_plan_the_same_drills_leave_dues_past_the_interview(tmp_path: 
     opening.change_setting(store, "new-per-day", "12")
     at = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
     _drill_everything(store, 14)
-    late = [m for c in store_cards.load_cards(store) for m in (c.intent, c.story)
+    late = [m for c in card_reads.load_cards(store) for m in (c.intent, c.story)
             if m.due is not None and m.due > at and retrievability(m, at, local=UTC) < 0.9]
     assert late  # so the test above shows the plan at work
 
@@ -296,7 +296,7 @@ def test_the_taper_brings_up_what_is_below_target_though_not_due(store: Store) -
     at = T0 + timedelta(days=7)
     plan.set_interview(store, clock(T0 + timedelta(days=1, hours=2)), at.isoformat())
     day6 = clock(T0 + timedelta(days=6))
-    cards = store_cards.load_cards(store)
+    cards = card_reads.load_cards(store)
     weakest_first = core.below_target(cards, at=at, target=0.95, parameters=FacetParameters(),
                                       local=UTC)
     assert len(weakest_first) == 12
@@ -411,7 +411,7 @@ def test_without_a_plan_the_queue_and_status_never_read_every_question(
     def scan(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("read every question with no plan active")
 
-    monkeypatch.setattr(store_cards, "load_cards", scan)
+    monkeypatch.setattr(card_reads, "load_cards", scan)
     assert queueing.next_queue(store, clock(T0))
     assert home_status.status(store, clock(T0)).interview is None
 
@@ -435,8 +435,8 @@ def test_while_a_plan_is_active_next_due_counts_only_its_scope(store: Store) -> 
     grading.grade(store, clock(T0 + timedelta(minutes=1)), "alpha-0", intent=Rating.GOOD,
                   story=StoryAnswer(verdict=True), fuzz=False)
     now = clock(T0 + timedelta(minutes=2))
-    beta = store_cards.load_card(store, "beta-1")
-    alpha = store_cards.load_card(store, "alpha-0")
+    beta = card_reads.load_card(store, "beta-1")
+    alpha = card_reads.load_card(store, "alpha-0")
     assert home_status.status(store, now).next_due == min(beta.due, alpha.due)
     plan.set_interview(store, now, "2026-03-16", families=["alpha"])
     assert home_status.status(store, now).next_due == alpha.due
@@ -450,7 +450,7 @@ def test_the_users_own_questions_come_first_in_the_plan(store: Store, tmp_path: 
     path.write_text(deck_text(12) + question("beta-mine", "beta", story=5, also="[]")
                     + question("alpha-mine", "alpha", also="[]"), encoding="utf-8")
     decks.load_paths(store, [path], now=T0, first=True)  # as `add` loads them
-    assert store_cards.goes_first_ids(store) == {"alpha-mine", "beta-mine"}
+    assert card_reads.goes_first_ids(store) == {"alpha-mine", "beta-mine"}
     plan.set_interview(store, clock(T0), "2026-03-12")
     prefs = replace(opening.settings(store), minutes=1)
     day = plan.today(store, clock(T0), prefs)

@@ -24,7 +24,7 @@ from emdrill.ops import interview as plan
 from emdrill.ops.drill import Session
 from emdrill.ops.grading import StoryAnswer
 from emdrill.ops.kept import KeptQueue
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 from emdrill.store.db import Store
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -35,7 +35,7 @@ def _history(store: Store, seed: int) -> None:
     """Five days of answers on a third of the deck, facets graded apart (intent missed with
     the story right and the reverse), decisions mostly missed, and a confused pair."""
     dice = random.Random(seed)
-    every = [c.id for c in store_cards.load_cards(store)]
+    every = [c.id for c in card_reads.load_cards(store)]
     ids = list(dict.fromkeys([*PAIR, *every[::4]]))
     for day in range(6, 1, -1):
         at = T0 - timedelta(days=day)

@@ -31,7 +31,7 @@ LAZY: dict[tuple[str, str], str] = {
         "the table models a session works on, imported with the ORM engine (Store._orm)",
     ("emdrill.store.migrations", "emdrill.store.memories"):
         "migration 10's recompute, only when a file from before it is opened",
-    ("emdrill.store.cards", "emdrill.store.practice"):
+    ("emdrill.store.review_log", "emdrill.store.practice"):
         "the intent pick a decoding answer records (grade and undo otherwise do without)",
     ("emdrill.env", "platformdirs"): "the platform's data folder, only without EMDRILL_HOME",
     ("emdrill.ui.keys", "blessed"): "the terminal's key reader, only in a session on a tty",

@@ -31,9 +31,8 @@ from emdrill.core.types import Card, Question
 from emdrill.ops import decks, grading
 from emdrill.ops import mock as mock_ops
 from emdrill.ops.grading import StoryAnswer
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads, rehearsal_edits
 from emdrill.store import practice as store_practice
-from emdrill.store import rehearsal_edits
 from emdrill.store.db import Store
 from shared import cli
 from term import FakeClock, Term
@@ -204,7 +203,7 @@ def test_a_rehearsal_grade_and_its_link_are_one_write(store: Store,
     asked = mock.questions[0]
     saved = mock.save(asked, at=T0, answer_seconds=120, follow_ups=[],
                       checks=[True] * 5)
-    before = store_cards.load_card(store, asked.card.id)
+    before = card_reads.load_card(store, asked.card.id)
 
     def broken(*_: object) -> None:
         raise OSError("disk gone")
@@ -214,5 +213,5 @@ def test_a_rehearsal_grade_and_its_link_are_one_write(store: Store,
         mock.grade(saved, intent=Rating.AGAIN, story=StoryAnswer(verdict=False))
     with store.read() as con:
         assert con.execute("SELECT count(*) FROM review").fetchone()[0] == 0
-    assert store_cards.load_card(store, asked.card.id) == before
+    assert card_reads.load_card(store, asked.card.id) == before
     assert store_practice.rehearsals(store)[0].review_id is None

@@ -19,7 +19,7 @@ from emdrill.ops import decks, opening
 from emdrill.ops import interview as plan
 from emdrill.ops.drill import Session
 from emdrill.ops.grading import StoryAnswer
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 from emdrill.store.db import Store
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
@@ -78,7 +78,7 @@ def test_ten_days_at_short_minutes_see_every_intent_group(home: Path, tmp_path: 
         opening.change_setting(store, "minutes", str(MINUTES))
         plan.set_interview(store, Clock(now=T0, local=UTC),
                            (T0 + timedelta(days=DAYS)).replace(hour=9).isoformat())
-        cards = store_cards.load_cards(store)
+        cards = card_reads.load_cards(store)
         groups = intent_groups(c.question for c in cards)
         first, shares = drill_ten_days(store)
         outlook = plan.outlook(store, Clock(now=T0 + timedelta(days=DAYS - 1, hours=12),

@@ -29,7 +29,7 @@ from emdrill.core.timing import Clock
 from emdrill.ops import grading, home_status
 from emdrill.ops.drill import Session
 from emdrill.ops.grading import StoryAnswer
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads, review_log
 from emdrill.store.migrations import LATEST
 
 # Grade through the real core, then report and wait to be killed: the kill lands right after
@@ -472,7 +472,7 @@ def test_a_grade_a_few_seconds_behind_is_dated_at_the_last_review(loaded: Path) 
     grading.grade(store, clock, "alpha-1", intent=Rating.GOOD, story=StoryAnswer(slot=1))
     behind = Clock(now=T0 - timedelta(seconds=20), local=UTC)
     grading.grade(store, behind, "alpha-1", intent=Rating.GOOD, story=StoryAnswer(slot=1))
-    assert [r.reviewed_at for r in store_cards.last_reviews(store, 2)] == [T0, T0]
+    assert [r.reviewed_at for r in review_log.last_reviews(store, 2)] == [T0, T0]
 
 
 # ---------------------------------------------------------------- 8. smaller
@@ -564,12 +564,12 @@ def test_undo_restores_each_facet_to_its_own_state(loaded: Path) -> None:
     store = open_here(autoload=False)
     clock = Clock(now=T0, local=UTC)
     grading.grade(store, clock, "alpha-1", intent=Rating.EASY, story=StoryAnswer(slot=8))
-    card = store_cards.load_card(store, "alpha-1")
+    card = card_reads.load_card(store, "alpha-1")
     assert card.intent != card.story  # the two facets differ, so a swap would show
     later = Clock(now=T0 + timedelta(days=2), local=UTC)
     grading.grade(store, later, "alpha-1", intent=Rating.AGAIN, story=StoryAnswer(slot=1))
     grading.undo(store)
-    back = store_cards.load_card(store, "alpha-1")
+    back = card_reads.load_card(store, "alpha-1")
     assert (back.intent, back.story) == (card.intent, card.story)
 
 
@@ -624,4 +624,4 @@ def test_drill_undo_refuses_when_another_emdrill_graded_since(loaded: Path) -> N
     grading.grade(other, clock, "beta-2", intent=Rating.GOOD, story=StoryAnswer(slot=5))
     with pytest.raises(EmdrillError, match="another emdrill recorded a review since"):
         session.undo()
-    assert [r.question_id for r in store_cards.last_reviews(store, 5)] == ["beta-2", pick.card.id]
+    assert [r.question_id for r in review_log.last_reviews(store, 5)] == ["beta-2", pick.card.id]

@@ -20,7 +20,7 @@ from emdrill.core.types import Card, Question
 from emdrill.ops import decks
 from emdrill.ops.drill import PRACTICE_ROUND, Session
 from emdrill.ops.grading import StoryAnswer
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads, review_log
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -74,14 +74,14 @@ def test_practice_fills_the_time_when_nothing_is_due(mini_deck: Path) -> None:
     assert pick is not None and pick.kind == "practice"
     assert len(session.answers) == 6  # every new question once, then practice
     session.answer(pick, intent=Rating.GOOD, story=StoryAnswer(verdict=True), seconds=5)
-    assert store_cards.last_reviews(session.store, 1)[0].mode == "practice"
+    assert review_log.last_reviews(session.store, 1)[0].mode == "practice"
 
 
 def test_undo_restores_and_returns_the_card(mini_deck: Path) -> None:
     session, _ = _session(mini_deck)
     pick = session.next_pick()
     assert pick is not None
-    before = store_cards.load_card(session.store, pick.card.id)
+    before = card_reads.load_card(session.store, pick.card.id)
     session.answer(pick, intent=Rating.HARD, story=StoryAnswer(slot=2), seconds=4)
     undone = session.undo()
     assert undone is not None and undone.card == before

@@ -21,8 +21,7 @@ from emdrill.core.timing import Clock
 from emdrill.ops import decks, grading, opening
 from emdrill.ops.grading import StoryAnswer
 from emdrill.ops.weakness import family_weakness
-from emdrill.store import cards as store_cards
-from emdrill.store import tallies
+from emdrill.store import card_reads, tallies
 from emdrill.store.db import Store
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -217,7 +216,7 @@ def test_a_leech_at_the_threshold_on_either_facet(mini_deck: Path, runner: CliRu
     bad = (Rating.AGAIN, 1) if facet == "intent" else (Rating.GOOD, 7)
     marked = []
     for _ in range(9):
-        card = store_cards.load_card(store, "alpha-1")
+        card = card_reads.load_card(store, "alpha-1")
         assert getattr(card, facet).state == REVIEW  # each Again below is a lapse
         marked.append(learner.grade(*bad).leech)
         learner.grade(Rating.GOOD, 1)  # relearnt: back in review
@@ -290,7 +289,7 @@ def test_the_hot_path_and_the_lapses_read_by_their_indexes(loaded: CliRunner,
                                                            home: Path) -> None:
     """Suspension is a leading column of the queue's indexes and burying their last: the
     plans stay index ranges (and counts stay covered); lapses come from a partial index."""
-    from emdrill.store.cards import in_play
+    from emdrill.store.card_reads import in_play
     from emdrill.store.set_aside import _LAPSES, lapse_rows
 
     con = sqlite3.connect(home / "emdrill.db")

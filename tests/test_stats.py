@@ -32,7 +32,7 @@ from emdrill.core.timing import Clock
 from emdrill.ops import decks, grading, opening
 from emdrill.ops import stats as ops_stats
 from emdrill.ops.grading import StoryAnswer
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads, setting_rows
 from emdrill.store.db import Store
 from emdrill.ui import stats_view
 
@@ -117,7 +117,7 @@ def test_family_figures(store: Store, dues: dict[str, datetime]) -> None:
 
 def test_retrievability_and_weakness(store: Store, dues: dict[str, datetime]) -> None:
     report = ops_stats.report(store, CLOCK)
-    cards = {c.id: c for c in store_cards.load_cards(store)}
+    cards = {c.id: c for c in card_reads.load_cards(store)}
     for family in ("alpha", "beta"):
         seen = [c for c in cards.values() if c.family == family and not c.is_new]
         got = _family(report, family)
@@ -228,8 +228,8 @@ def test_shaky_family_filter_and_limit(store: Store, dues: dict[str, datetime]) 
 
 def test_adaptive_off_reports_the_setting_everywhere(store: Store,
                                                      dues: dict[str, datetime]) -> None:
-    store_cards.save_setting(store, "adaptive", "off")
-    store_cards.save_setting(store, "retention", "0.85")
+    setting_rows.save_setting(store, "adaptive", "off")
+    setting_rows.save_setting(store, "retention", "0.85")
     report = ops_stats.report(store, CLOCK)
     assert not report.adaptive
     assert {f.desired_retention for f in report.families} == {0.85}

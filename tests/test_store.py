@@ -18,7 +18,7 @@ from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
 from emdrill.ops import decks, grading
 from emdrill.ops.grading import StoryAnswer
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 from emdrill.store.codec import from_db_time, to_db_micros, to_db_time
 from emdrill.store.db import Store, open_store
 from emdrill.store.migrations import LATEST, MIGRATIONS
@@ -112,16 +112,16 @@ def _loaded(mini_deck: Path) -> Store:
 def test_grade_then_undo_restores_exact_state(mini_deck: Path) -> None:
     store = _loaded(mini_deck)
     clock = Clock(now=T0, local=UTC)
-    before = store_cards.load_card(store, "alpha-1")
+    before = card_reads.load_card(store, "alpha-1")
     grading.grade(store, clock, "alpha-1", intent=Rating.GOOD, story=StoryAnswer(slot=1))
     later = Clock(now=T0 + timedelta(minutes=12), local=UTC)
-    middle = store_cards.load_card(store, "alpha-1")
+    middle = card_reads.load_card(store, "alpha-1")
     grading.grade(store, later, "alpha-1", intent=Rating.AGAIN, story=StoryAnswer(slot=3))
-    assert store_cards.load_card(store, "alpha-1") != middle
+    assert card_reads.load_card(store, "alpha-1") != middle
     grading.undo(store)
-    assert store_cards.load_card(store, "alpha-1") == middle
+    assert card_reads.load_card(store, "alpha-1") == middle
     grading.undo(store)
-    assert store_cards.load_card(store, "alpha-1") == before
+    assert card_reads.load_card(store, "alpha-1") == before
     with pytest.raises(NothingToUndoError):
         grading.undo(store)
 

@@ -21,8 +21,7 @@ from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
 from emdrill.ops import grading, opening, queueing
 from emdrill.ops.grading import StoryAnswer
-from emdrill.store import cards as store_cards
-from emdrill.store import tallies
+from emdrill.store import review_log, setting_rows, tallies
 from emdrill.store.codec import to_db_time
 from emdrill.store.db import Store, _into_wal, guard, open_store
 
@@ -128,7 +127,7 @@ def test_a_plain_transaction_is_all_or_nothing(tmp_path: Path) -> None:
         con.execute("INSERT INTO setting (key, value) VALUES ('new-per-day', '3')")
         raise KeyboardInterrupt
     assert not store.con.in_transaction and store.writing is None
-    assert store_cards.stored_settings(store) == {}
+    assert setting_rows.stored_settings(store) == {}
     with store.transact("test") as con:
         con.execute("INSERT INTO setting (key, value) VALUES ('new-per-day', '4')")
     other = sqlite3.connect(tmp_path / "e.db")  # committed: another connection sees it
@@ -223,7 +222,7 @@ def test_an_orm_session_outside_a_write_reads_and_refuses_changes(tmp_path: Path
     with pytest.raises(RuntimeError, match="inside a read snapshot"), snapshot, \
             store.transact("test"):
         pass
-    assert store_cards.stored_settings(store) == {}
+    assert setting_rows.stored_settings(store) == {}
 
 
 def _snapshot(store: opening.Store) -> tuple[list[tuple[object, ...]], ...]:
@@ -254,7 +253,7 @@ def test_a_grade_and_its_undo_round_trip_every_column(tmp_path: Path) -> None:
                           (qid,)).fetchone()[0]
     assert row == (qid, to_db_time(later.now), 1, int(graded.story_rating), 2, 12.5, "drill")
     assert due == to_db_time(graded.intent_due)
-    assert store_cards.last_reviews(store, 1)[0].reviewed_at == later.now
+    assert review_log.last_reviews(store, 1)[0].reviewed_at == later.now
     assert _snapshot(store) != before
     grading.undo(store)
     assert _snapshot(store) == before
@@ -328,7 +327,7 @@ def test_a_read_only_store_reads_and_never_writes(tmp_path: Path, store: Store) 
     assert open_current(empty) is None  # no file: the full open creates it
     open_store(empty).close()
     assert open_current(empty) is None  # current but empty: the full open loads the decks
-    expected = store_cards.stored_settings(store)
+    expected = setting_rows.stored_settings(store)
     reader = open_current(store.path)
     assert reader is not None and reader.read_only
     with pytest.raises(RuntimeError, match="read-only"), reader.transact("save a setting"):
@@ -337,7 +336,7 @@ def test_a_read_only_store_reads_and_never_writes(tmp_path: Path, store: Store) 
         con.execute("INSERT INTO setting (key, value) VALUES ('minutes', '7')")
     reader.close()
     again = open_read_only(store.path)
-    assert store_cards.stored_settings(again) == expected
+    assert setting_rows.stored_settings(again) == expected
     again.close()
     ids, families = question_names(store.path)
     assert "alpha-1" in ids and "beta-1" in ids and families == sorted(set(families))

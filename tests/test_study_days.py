@@ -22,8 +22,7 @@ from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.timing import Clock, study_day, study_day_start, study_days_between
 from emdrill.ops import decks, grading, opening
 from emdrill.ops.grading import StoryAnswer
-from emdrill.store import cards as store_cards
-from emdrill.store import memories
+from emdrill.store import card_reads, memories
 from emdrill.store.db import Store
 from emdrill.store.migrations import m010_study_days
 
@@ -149,7 +148,7 @@ def test_grades_through_the_store_match_fsrs_rs(store: Store) -> None:
         history = generated(1000 + n)
         rights = [k % 3 != 1 for k in range(len(history))]  # the story facet differs
         _grade_history(store, qid, history, rights, local)
-        card = store_cards.load_card(store, qid)
+        card = card_reads.load_card(store, qid)
         intent = reference(history, local)
         story = reference([(at, Rating.GOOD if r else Rating.AGAIN)
                            for (at, _), r in zip(history, rights, strict=True)], local)
@@ -250,7 +249,7 @@ def test_migration_10_step_recomputes_a_file_left_by_the_old_count(store: Store,
     reopened = opening.open_collection(path, now=START + timedelta(days=400),
                                        autoload=False)
     try:
-        card = store_cards.load_card(reopened, "alpha-2")
+        card = card_reads.load_card(reopened, "alpha-2")
     finally:
         reopened.close()
     expected = reference(history, UTC)

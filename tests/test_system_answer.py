@@ -310,7 +310,7 @@ def test_schema_2_database_migrates_and_keeps_everything(tmp_path: Path) -> None
 def test_bundled_deck_loads_with_its_system_answers() -> None:
     store = open_here(autoload=False)
     decks.load_paths(store, decks.bundled_paths(), now=T0)
-    from emdrill.store import cards as store_cards
+    from emdrill.store import card_reads
 
-    system = [c.id for c in store_cards.load_cards(store) if c.question.system_answer]
+    system = [c.id for c in card_reads.load_cards(store) if c.question.system_answer]
     assert "failure-recent-mistake" in system

@@ -33,7 +33,7 @@ from emdrill.core.timing import Clock
 from emdrill.ops import grading
 from emdrill.ops import interview as interview_ops
 from emdrill.ops.grading import StoryAnswer
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 from emdrill.store.db import Store
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -216,7 +216,7 @@ def test_first_sights_are_scored_against_the_siblings_recall_from_the_store(
     _grade(store, "alpha-1", True, False, T0)  # intent remembered, story missed
     _grade(store, "alpha-2", True, True, t2)  # a new wording, days later
     _grade(store, "alpha-1", True, True, t3)  # a later review of alpha-1: no part in alpha-2
-    cards = store_cards.load_cards(store)
+    cards = card_reads.load_cards(store)
     evidence = interview_ops.first_sight_evidence(store, cards)
     # alpha-1's memory at t2 is what its first answer left: the "before" of its review at t3
     trail_intent, trail_story = _after_first(store)

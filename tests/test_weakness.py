@@ -26,7 +26,7 @@ from emdrill.ops import stats as ops_stats
 from emdrill.ops import weakness as ops_weakness
 from emdrill.ops.answer_context import answer_context
 from emdrill.ops.grading import StoryAnswer
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads, setting_rows
 from emdrill.store.db import Store
 
 T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
@@ -172,7 +172,7 @@ def test_failing_family_comes_first_in_next(store: Store) -> None:
     items = queueing.next_queue(store, later)
     assert len(items) == 6
     assert [i.card.family for i in items[:5:2]] == ["alpha"] * 3  # declumped, alpha leads
-    store_cards.save_setting(store, "adaptive", "off")
+    setting_rows.save_setting(store, "adaptive", "off")
     plain = queueing.next_queue(store, later)
     assert [i.card.family for i in plain[:5:2]] == ["beta"] * 3  # off: most overdue first
 
@@ -193,16 +193,16 @@ def test_failing_family_gets_shorter_intervals_than_with_adaptive_off(store: Sto
     plan = answer_context(store).schedule("alpha", at)
     assert plan.retention > 0.90
     adaptive = _interval_after_good(store, "alpha-1", at)
-    store_cards.save_setting(store, "adaptive", "off")
+    setting_rows.save_setting(store, "adaptive", "off")
     plain = _interval_after_good(store, "alpha-1", at)
     assert timedelta(days=1) < adaptive < plain
 
 
 def test_adaptive_off_gives_exactly_plain_fsrs(store: Store) -> None:
     _alpha_keeps_failing(store, days=5)
-    store_cards.save_setting(store, "adaptive", "off")
+    setting_rows.save_setting(store, "adaptive", "off")
     # plain FSRS at the default retention (0.90) and relearning step, no family's schedule
-    mirror = store_cards.load_card(store, "alpha-1").intent
+    mirror = card_reads.load_card(store, "alpha-1").intent
     at = T0 + timedelta(days=6)
     for ok in (True, False, True, True, True):
         graded = _grade(store, at, "alpha-1", ok)
@@ -210,7 +210,7 @@ def test_adaptive_off_gives_exactly_plain_fsrs(store: Store) -> None:
         mirror = scheduler.review(mirror, rating, at, local=UTC, retention=0.90, fuzz=False)
         assert mirror.due is not None
         assert graded.intent_due == mirror.due
-        assert store_cards.load_card(store, "alpha-1").intent == mirror
+        assert card_reads.load_card(store, "alpha-1").intent == mirror
         at = max(mirror.due, at + timedelta(hours=1))
     assert queueing.next_queue(store, _clock(at))  # still a working queue
 
@@ -273,16 +273,16 @@ def test_only_a_clearly_weak_family_retries_a_lapse_within_the_drill() -> None:
 def test_a_lapse_in_a_weak_family_comes_back_in_the_same_drill(store: Store) -> None:
     last = _alpha_keeps_failing(store, days=10)
     at = last + timedelta(days=2)
-    while store_cards.load_card(store, "alpha-2").intent.state != 2:  # back in review...
+    while card_reads.load_card(store, "alpha-2").intent.state != 2:  # back in review...
         at = _grade(store, at, "alpha-2", True).intent_due
     lapse_at = at + timedelta(days=1)  # ...then a lapse
     adaptive = _grade(store, lapse_at, "alpha-2", False).intent_due - lapse_at
     grading.undo(store)
-    store_cards.save_setting(store, "adaptive", "off")
+    setting_rows.save_setting(store, "adaptive", "off")
     plain = _grade(store, lapse_at, "alpha-2", False).intent_due - lapse_at
     assert adaptive == timedelta(minutes=1)
     assert plain == timedelta(minutes=10)  # FSRS's default relearning step
-    store_cards.save_setting(store, "adaptive", "on")
+    setting_rows.save_setting(store, "adaptive", "on")
     beta = _grade(store, lapse_at, "beta-1", False).intent_due - lapse_at
     assert beta == timedelta(minutes=10)  # a strong family keeps the default
 

@@ -27,7 +27,7 @@ from emdrill.core.weakness import WEAK_AT
 from emdrill.ops import decks, queueing
 from emdrill.ops.drill import MAX_SHOWS, Session
 from emdrill.ops.grading import StoryAnswer
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -89,7 +89,7 @@ def test_the_store_reads_the_widened_order_in_a_window(tmp_path: Path) -> None:
     path.write_text("".join(parts), encoding="utf-8")
     store = open_here(autoload=False)
     decks.load_paths(store, [path], now=T0)
-    every = store_cards.new_ranked(store, 1000, now=T0)
+    every = card_reads.new_ranked(store, 1000, now=T0)
     for weak in (set(), {"beta"}, {"alpha", "beta"}):
         for count in (1, 3, 7, 16):
             expected = [c.id for c in widen_new(every, weak)][:count]

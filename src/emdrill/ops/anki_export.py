@@ -32,7 +32,7 @@ from emdrill.core.story_bank import best_story
 from emdrill.core.types import SLOTS, SYSTEM_ANSWER_NAME, Question, Slot
 from emdrill.ops.back import BackData, load_back
 from emdrill.ops.transfer import write_whole
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 from emdrill.store import decks as store_decks
 from emdrill.store.db import Store
 
@@ -168,7 +168,7 @@ def export_anki(store: Store, path: Path, *, now: datetime, decks: Sequence[str]
 
 
 def _chosen(store: Store, decks: Sequence[str], families: Sequence[str]) -> list[Question]:
-    questions = [c.question for c in store_cards.load_cards(store)]
+    questions = [c.question for c in card_reads.load_cards(store)]
     for given, known, what in ((decks, {q.deck for q in questions}, "deck"),
                                (families, {q.family for q in questions}, "family")):
         wrong = [name for name in given if name not in known]

@@ -22,7 +22,7 @@ from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
 from emdrill.ops import backups, grading
 from emdrill.store import anki as store_anki
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 from emdrill.store.db import Store
 
 
@@ -58,7 +58,7 @@ def import_anki(store: Store, clock: Clock, path: Path, *, dry_run: bool = False
     """Read the package's review log and record the answers emdrill has not seen yet."""
     reviews = store_anki.read_reviews(path)
     notes = {note_guid(c.question.deck, c.id): c.id
-             for c in store_cards.load_cards(store, include_suspended=True)}
+             for c in card_reads.load_cards(store, include_suspended=True)}
     done = store_anki.imported(store)
     planned: list[Planned] = []
     reset = forgotten(reviews)

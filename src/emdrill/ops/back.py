@@ -12,7 +12,7 @@ from emdrill.core.types import Card, ReviewRecord, Slot
 from emdrill.ops import coach as coach_ops
 from emdrill.ops import opening, optimize, set_aside
 from emdrill.ops.set_aside import Flags
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads, review_log
 from emdrill.store import decks as store_decks
 from emdrill.store import stories as store_stories
 from emdrill.store.db import Store
@@ -55,6 +55,6 @@ class QuestionDetail:
 
 def question_detail(store: Store, question_id: str, *, now: datetime,
                     reviews: int = 10) -> QuestionDetail:
-    return QuestionDetail(store_cards.load_card(store, question_id), load_back(store),
-                          store_cards.question_reviews(store, question_id, reviews),
+    return QuestionDetail(card_reads.load_card(store, question_id), load_back(store),
+                          review_log.question_reviews(store, question_id, reviews),
                           optimize.in_force(store), set_aside.flags(store, question_id, now))

@@ -18,7 +18,7 @@ from emdrill.core.errors import InputError, StoreError
 from emdrill.core.settings import Settings
 from emdrill.core.timing import Clock
 from emdrill.store import backup as store_backup
-from emdrill.store import cards as store_cards
+from emdrill.store import review_log, setting_rows
 from emdrill.store.db import Store, inspect_existing
 from emdrill.store.migrations import LATEST
 
@@ -139,7 +139,7 @@ def _make(db_path: Path, *, kind: str, reason: str, now: datetime) -> Path:
 def automatic(store: Store, reason: str, *, now: datetime) -> Path:
     """Back up before something that changes much; keep the newest `backups` of them."""
     made = _make(store.path, kind="auto", reason=reason, now=now)
-    prune(store.path, keep=Settings.from_stored(store_cards.stored_settings(store)).backups)
+    prune(store.path, keep=Settings.from_stored(setting_rows.stored_settings(store)).backups)
     return made
 
 
@@ -169,7 +169,7 @@ def daily(store: Store, *, now: datetime, local: tzinfo) -> Path | None:
     today = Clock(now, local).day_start()
     if any(b.at >= today for b in list_backups(store.path)):
         return None
-    if not store_cards.last_reviews(store, 1):
+    if not review_log.last_reviews(store, 1):
         return None
     return automatic(store, "daily", now=now)
 

@@ -11,7 +11,7 @@ from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
 from emdrill.ops import grading
 from emdrill.ops.grading import Graded, StoryAnswer
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 from emdrill.store.db import Store
 
 
@@ -90,7 +90,7 @@ def grade_lines(store: Store, clock: Clock, requests: Lines) -> list[Graded]:
     """Check the ids, then record every line in one transaction: a failure (or a kill) at
     any line leaves none of them recorded."""
     with store.transact("grade lines"):
-        known = store_cards.known_ids(store, (r.question_id for _, r in requests))
+        known = card_reads.known_ids(store, (r.question_id for _, r in requests))
         done = []
         for number, r in requests:
             if r.question_id not in known:

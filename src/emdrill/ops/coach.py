@@ -13,7 +13,7 @@ from emdrill.core.settings import Settings
 from emdrill.core.stories import PARTS, Story
 from emdrill.core.types import Question
 from emdrill.ops import opening
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 from emdrill.store import stories as store_stories
 from emdrill.store.db import Store
 
@@ -42,7 +42,7 @@ def coach(store: Store, text: str, *, question_id: str | None = None) -> CoachRe
     prefs = opening.settings(store)
     intent = ""
     if question_id is not None:
-        intent = intent_text(store_cards.load_card(store, question_id).question)
+        intent = intent_text(card_reads.load_card(store, question_id).question)
     return analyse(text, target=prefs.mock_target, pace=prefs.speaking_pace, intent=intent)
 
 

@@ -14,7 +14,7 @@ from emdrill.core.errors import DeckError
 from emdrill.core.near_duplicates import near_duplicates
 from emdrill.core.types import Question
 from emdrill.ops import backups
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 from emdrill.store import deck_load as store_deck_load
 from emdrill.store import decks as store_decks
 from emdrill.store.db import Store
@@ -163,7 +163,7 @@ def _load(store: Store, files: list[DeckFile], *, now: datetime, first: bool,
                                                     store_decks.deck_sources(store), files))
         if problems:
             raise DeckError("\n".join(str(p) for p in problems))
-        if store_cards.question_count(store):
+        if card_reads.question_count(store):
             backups.automatic(store, "deck-load", now=now)
         held: tuple[str, ...] = ()
         if hold is not None:

@@ -23,7 +23,7 @@ from emdrill.core.timing import Clock
 from emdrill.core.types import Card, Question
 from emdrill.ops import grading
 from emdrill.ops.grading import Graded, StoryAnswer
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 from emdrill.store import practice as store_practice
 from emdrill.store.db import Store
 
@@ -49,7 +49,7 @@ class Offer:
 
 
 def _pool(store: Store) -> list[Question]:
-    return [c.question for c in store_cards.load_cards(store)]
+    return [c.question for c in card_reads.load_cards(store)]
 
 
 def offer(store: Store, card: Card, *, rng: random.Random) -> Offer:
@@ -64,10 +64,10 @@ def record_pick(store: Store, clock: Clock, question_id: str, picked_id: str, *,
                 story: StoryAnswer, seconds: float | None = None) -> tuple[Graded, IntentChoice]:
     """`grade ID --intent-pick OTHER_ID`: a pick recorded exactly as a drill records one; the
     options stored are those a drill would offer now, with OTHER_ID among them."""
-    card = store_cards.load_card(store, question_id)
+    card = card_reads.load_card(store, question_id)
     known = {q.id: q for q in _pool(store)}
     if picked_id not in known and picked_id != question_id:
-        store_cards.load_card(store, picked_id)  # unknown ids fail with the usual message
+        card_reads.load_card(store, picked_id)  # unknown ids fail with the usual message
         raise InputError(f"--intent-pick: question '{picked_id}' is suspended")
     shown = options(card.question, list(known.values()),
                     confused=store_practice.mistaken_for(store, card.id), must=picked_id)
@@ -86,7 +86,7 @@ def confusions(store: Store, *, limit: int | None = None) -> list[Confusion]:
     rows = store_practice.confusions(store)
     if not rows:
         return []
-    every = {c.id: c.question for c in store_cards.load_cards(store, include_suspended=True)}
+    every = {c.id: c.question for c in card_reads.load_cards(store, include_suspended=True)}
     df = document_frequency(q.text for q in every.values())
     df.update(document_frequency(q.intent for q in every.values()))
     found = [Confusion(every[q], every[p], n, last, settled,
@@ -107,7 +107,7 @@ def contrast_card(store: Store, answered: Sequence[str], *, exclude: Collection[
     for partner in store_practice.open_confusions_of(store, answered[-2]):
         if partner in shown or partner in exclude:
             continue
-        card = store_cards.load_card(store, partner)
+        card = card_reads.load_card(store, partner)
         out = card.question.suspended or card.question.user_suspended
         if not out and (scope is None or scope.includes(card)):
             return card

@@ -35,7 +35,7 @@ from emdrill.ops import stats as stats_ops
 from emdrill.ops.drill import Pick, Session
 from emdrill.ops.grading import StoryAnswer
 from emdrill.ops.simulation import START, Learner
-from emdrill.store import cards as store_cards
+from emdrill.store import setting_rows
 from emdrill.store.db import Store
 
 PAIR = ("decisions-unpopular", "decisions-difficult")  # the method's key example
@@ -163,7 +163,7 @@ def run(paths: Sequence[Path], *, decoding: bool, days: int = 3, answers: int = 
                                         autoload=False)
         try:
             decks.load_paths(store, list(paths), now=start)
-            store_cards.save_setting(store, "new-per-day", str(new_per_day))
+            setting_rows.save_setting(store, "new-per-day", str(new_per_day))
             for day in range(days):
                 now = start + timedelta(days=day)
                 _drill(store, learner, now=now, answers=answers, seed=seed,

@@ -22,7 +22,7 @@ from emdrill.ops import advice, decode, grading, interview, queueing, set_aside
 from emdrill.ops.answer_context import AnswerContext, answer_context
 from emdrill.ops.grading import Graded, StoryAnswer
 from emdrill.ops.kept import KeptQueue
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 from emdrill.store.db import Store
 
 MAX_SHOWS = 3  # per question and session: a question missed in a drill returns at most twice
@@ -174,7 +174,7 @@ class Session:
         # with an answer: read once while only answers are written (`Store.memo`)
         every = self.store.memo("question families", lambda: tuple(
             (qid, family) for qid, _deck, family, _text, _off
-            in store_cards.question_ids(self.store)))
+            in card_reads.question_ids(self.store)))
         return {qid for qid, family in every if family in families}
 
     def _contrast(self, exclude: set[str]) -> Pick | None:
@@ -198,7 +198,7 @@ class Session:
         previous = self.answers[-1].graded.card if self.answers else None
         context = self._context()
         weakness = context.ordering(clock.now, weakest_first)
-        every = store_cards.load_cards(self.store)
+        every = card_reads.load_cards(self.store)
         held = interview.held_now(self.store, clock, every)  # the exam pool stays unseen
         cards = [c for c in every
                  if self.scope.includes(c) and c.id not in exclude and c.id not in held]
@@ -272,14 +272,14 @@ class Session:
             _n, pick, before = self.suspended.pop()
             set_aside.restore(self.store, pick.card.id, before)
             self.kept.wrote(self.store, [pick.card.id], version)
-            return Pick(store_cards.load_card(self.store, pick.card.id), pick.kind)
+            return Pick(card_reads.load_card(self.store, pick.card.id), pick.kind)
         if not self.answers:
             return None
         last = self.answers[-1]
         grading.undo_review(self.store, last.graded.review_id)
         self.kept.wrote(self.store, [last.graded.card.id], version)
         self.answers.pop()
-        return Pick(store_cards.load_card(self.store, last.graded.card.id), last.kind)
+        return Pick(card_reads.load_card(self.store, last.graded.card.id), last.kind)
 
     # ------------------------------------------------------------ the end
 
@@ -290,7 +290,7 @@ class Session:
         scores = [FamilyScore(f, len(v), sum(a.intent_recalled for a in v),
                               sum(a.story_right for a in v)) for f, v in families.items()]
         count = len(self.answers)
-        counts = store_cards.counts(self.store, self.clock().now, family=self.scope.family,
+        counts = card_reads.counts(self.store, self.clock().now, family=self.scope.family,
                                     deck=self.scope.deck)
         return Summary(
             answered=count,

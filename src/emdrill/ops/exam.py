@@ -20,7 +20,7 @@ from emdrill.core.types import Card
 from emdrill.ops import decode, grading, interview
 from emdrill.ops.decode import Offer
 from emdrill.ops.grading import StoryAnswer
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 from emdrill.store import exams as store_exams
 from emdrill.store import interview as store_interview
 from emdrill.store.db import Store
@@ -36,7 +36,7 @@ class Reply:
 
 def in_scope(store: Store, clock: Clock) -> list[Card]:
     """The questions an exam may ask: the active interview plan's scope, else every one."""
-    cards = store_cards.load_cards(store)
+    cards = card_reads.load_cards(store)
     booked = store_interview.load_interview(store)
     if booked is None or not booked.active(clock.now):
         return cards

@@ -20,7 +20,7 @@ from emdrill.core.settings import Settings
 from emdrill.core.timing import Clock
 from emdrill.core.types import MODES, SYSTEM_ANSWER, SYSTEM_WORD, Card, ReviewRecord, is_slot
 from emdrill.ops.answer_context import AnswerContext, answer_context
-from emdrill.store import cards as store_cards
+from emdrill.store import review_log
 from emdrill.store.db import Store
 
 if TYPE_CHECKING:
@@ -103,10 +103,10 @@ def grade(
     # One write transaction: the facet state read here is the one this review replaces.
     with store.transact("grade", answer=True):
         held = context if context is not None and context.fresh(store) else answer_context(store)
-        card, later = store_cards.history_after(store, question_id, clock.now)
+        card, later = review_log.history_after(store, question_id, clock.now)
         if later:  # a grade is made now: reviews after it mean the clock ran backwards
             clock = review_clock(question_id, later[-1].reviewed_at, clock)
-            card, later = store_cards.history_after(store, question_id, clock.now)
+            card, later = review_log.history_after(store, question_id, clock.now)
         story_rating = story.rating(card)
         saved, after = _commit(store, clock, held, card, later, intent=intent,
                                story=story_rating, seconds=seconds, mode=mode, fuzz=fuzz,
@@ -140,7 +140,7 @@ def record(
     review and the card as it now stands."""
     _check(mode, seconds)
     with store.transact("record a review"):  # what it replays over is what it writes
-        before, later = store_cards.history_after(store, question_id, clock.now)
+        before, later = review_log.history_after(store, question_id, clock.now)
         saved, after = _commit(store, clock, answer_context(store), before, later,
                                intent=intent, story=story, mode=mode, seconds=seconds,
                                slot_named=slot_named, fuzz=fuzz, anki_revlog=anki_revlog)
@@ -158,7 +158,7 @@ def _commit(store: Store, clock: Clock, context: AnswerContext, before: Card,
             later: list[ReviewRecord], *, intent: Rating | None, story: Rating | None,
             mode: str, seconds: float | None, slot_named: int | None, fuzz: bool,
             anki_revlog: int | None = None, choice: IntentChoice | None = None,
-            ) -> tuple[store_cards.Recorded, Card]:
+            ) -> tuple[review_log.Recorded, Card]:
     """Review `before` (the card as it stood at `clock.now`, read in this transaction),
     replay `later` over it, save. While an interview plan is active, the review being made
     has its due dates brought before the interview where waiting would leave it below
@@ -175,7 +175,7 @@ def _commit(store: Store, clock: Clock, context: AnswerContext, before: Card,
         state = _review(state, context, Clock(review.reviewed_at, clock.local),
                         intent=_rating(review.intent_rating),
                         story=_rating(review.story_rating), fuzz=fuzz)
-    saved = store_cards.record_review(
+    saved = review_log.record_review(
         store, before, intent_after=state.intent, story_after=state.story,
         intent_rating=_int(intent), story_rating=_int(story), at=clock.now, mode=mode,
         slot_named=slot_named, seconds=seconds, replayed=replayed, anki_revlog=anki_revlog,
@@ -243,13 +243,13 @@ def review_clock(question_id: str, last: datetime, clock: Clock) -> Clock:
 
 
 def undo(store: Store) -> ReviewRecord:
-    return store_cards.undo_last(store)
+    return review_log.undo_last(store)
 
 
 def undo_review(store: Store, review_id: int) -> ReviewRecord:
     """Undo review `review_id` if it is still the newest one (a drill undoing its own)."""
     with store.transact("undo", answer=True):
-        newest = store_cards.last_reviews(store, 1)
+        newest = review_log.last_reviews(store, 1)
         if not newest or newest[0].id != review_id:
             raise EmdrillError("cannot undo: another emdrill recorded a review since")
-        return store_cards.undo_last(store)
+        return review_log.undo_last(store)

@@ -15,7 +15,7 @@ from emdrill.core.timing import Clock, run_streak
 from emdrill.ops import optimize
 from emdrill.ops.opening import booked, settings
 from emdrill.ops.queueing import todays_allowance
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads, review_log
 from emdrill.store import recent as store_recent
 from emdrill.store.db import Store
 
@@ -49,14 +49,14 @@ def status(store: Store, clock: Clock) -> Status:
     """Counts for the home screen; while an interview plan is active, due and new count the
     questions in its scope, and the countdown comes along."""
     prefs = settings(store)
-    counts = store_cards.counts(store, clock.now)
+    counts = card_reads.counts(store, clock.now)
     running = booked(store, clock)
     outlook = _outlook(store, clock, prefs, running)
     due, new, next_due = counts.due, counts.new, counts.next_due
     allowance = todays_allowance(store, clock, prefs, running)  # the day plan's, as the queue's
     if outlook is not None:
         scope = outlook.interview.scope
-        cards = [c for c in store_cards.load_cards(store) if scope.covers(c.question)]
+        cards = [c for c in card_reads.load_cards(store) if scope.covers(c.question)]
         due = sum(1 for c in cards if not c.is_new and c.due <= clock.now)
         new = sum(1 for c in cards if c.is_new)
         next_due = min((c.due for c in cards if not c.is_new and c.due > clock.now),
@@ -64,7 +64,7 @@ def status(store: Store, clock: Clock) -> Status:
     return Status(
         due=due,
         new_today=min(allowance, new),
-        reviews_today=store_cards.reviews_since(  # not reviews dated in a later day
+        reviews_today=review_log.reviews_since(  # not reviews dated in a later day
             store, clock.day_start(), until=clock.day_start(clock.now + timedelta(days=1))),
         streak=current_streak(store, clock),
         questions=counts.questions,

@@ -43,11 +43,10 @@ from emdrill.core.story_bank import coverage as bank_coverage
 from emdrill.core.timing import Clock
 from emdrill.core.types import Card
 from emdrill.ops import optimize, weakness
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads, recent, review_log, setting_rows
 from emdrill.store import decks as store_decks
 from emdrill.store import exams as store_exams
 from emdrill.store import interview as store_interview
-from emdrill.store import recent
 from emdrill.store import stories as store_stories
 from emdrill.store.db import Store
 
@@ -90,7 +89,7 @@ def _scope(store: Store, decks: Sequence[str], families: Sequence[str]) -> Inter
         if unknown:
             raise InputError(f"unknown {kind} '{unknown[0]}' (known: "
                              f"{', '.join(known) or 'none loaded'})")
-    if not any(scope.covers(c.question) for c in store_cards.load_cards(store)):
+    if not any(scope.covers(c.question) for c in card_reads.load_cards(store)):
         raise InputError(f"no active questions in {scope.describe()}")
     return scope
 
@@ -165,10 +164,10 @@ def held_now(store: Store, clock: Clock, cards: Sequence[Card] | None = None) ->
         return frozenset()
     kept = _DAY_PLANS.get(str(store.path))
     if kept is not None and kept.key == day_key(store, clock,
-                                            Settings.from_stored(store_cards.stored_settings(store))):
+                                            Settings.from_stored(setting_rows.stored_settings(store))):
         return kept.held
     return held_back(store, clock, booked,
-                     list(cards) if cards is not None else store_cards.load_cards(store))
+                     list(cards) if cards is not None else card_reads.load_cards(store))
 
 
 def _plan_input(store: Store, clock: Clock, prefs: Settings, booked: Interview,
@@ -189,7 +188,7 @@ def _plan_input(store: Store, clock: Clock, prefs: Settings, booked: Interview,
         pace=recent.pace(store).per_minute, retention=prefs.retention,
         target=prefs.interview_target, first_sight=_first_sight(store), parameters=parameters,
         weakness=weakness.family_weakness(store, clock), story_slots=slots,
-        local=clock.local, own=frozenset(store_cards.goes_first_ids(store)) & ids,
+        local=clock.local, own=frozenset(card_reads.goes_first_ids(store)) & ids,
         groups=groups,
         days_booked=_days_booked(clock, booked))
 
@@ -248,7 +247,7 @@ def outlook(store: Store, clock: Clock, prefs: Settings, *,
     booked = active(store, clock)
     if booked is None:
         return None
-    cards = store_cards.load_cards(store)
+    cards = card_reads.load_cards(store)
     given = _plan_input(store, clock, prefs, booked, cards, optimize.in_force(store))
     plan = make_plan(given)
     _keep_day(store, clock, prefs, booked, cards, plan)
@@ -368,7 +367,7 @@ def day_key(store: Store, clock: Clock, prefs: Settings) -> tuple[object, ...]:
 
 def _make_day(store: Store, clock: Clock, prefs: Settings, booked: Interview,
               key: tuple[object, ...], cards: Sequence[Card] | None) -> DayPlan:
-    every = list(cards) if cards is not None else store_cards.load_cards(store)
+    every = list(cards) if cards is not None else card_reads.load_cards(store)
     plan = _plan(store, clock, prefs, booked, every, optimize.in_force(store))
     return _day_of(store, clock, booked, key, every, plan)
 
@@ -427,14 +426,14 @@ def today(store: Store, clock: Clock, prefs: Settings,
     introduced = len(store_interview.introduced_since(store, clock.day_start()) & day.scope)
     allowance = max(0, day.allowance - (introduced - day.introduced))
     queue = PlanQueue(
-        introduced=introduced, answers=store_cards.reviews_since(store, clock.day_start()),
+        introduced=introduced, answers=review_log.reviews_since(store, clock.day_start()),
         per_drill=recent.pace(store).per_drill(prefs.minutes), ahead=day.ahead)
     taper = tuple(c for c in _by_ids(store, day.taper) if not c.is_new)
     return Today(day.scope, allowance, day.fresh, replace(queue, taper=taper))
 
 
 def _by_ids(store: Store, ids: Sequence[str]) -> list[Card]:
-    found = store_cards.cards_by_id(store, list(ids)) if ids else {}
+    found = card_reads.cards_by_id(store, list(ids)) if ids else {}
     return [found[i] for i in ids if i in found]
 
 

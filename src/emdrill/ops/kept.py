@@ -22,7 +22,7 @@ from datetime import datetime
 
 from emdrill.core.types import Card
 from emdrill.ops.answer_context import AnswerContext, answer_context, with_tallies
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 from emdrill.store import queue as store_queue
 from emdrill.store.codec import to_db_time
 from emdrill.store.db import Store
@@ -46,12 +46,12 @@ class Rows:
     def new_ranked(self, store: Store, count: int, *, now: datetime,
                    family: str | None = None, deck: str | None = None,
                    skip_families: Collection[str] = ()) -> Ranked:
-        return store_cards.new_ranked(store, count, now=now, family=family, deck=deck,
+        return card_reads.new_ranked(store, count, now=now, family=family, deck=deck,
                                       skip_families=skip_families)
 
     def full(self, store: Store, ids: Sequence[str]) -> dict[str, Card]:
         """The questions `ids` in full (text and both facets)."""
-        return store_cards.cards_by_id(store, ids)
+        return card_reads.cards_by_id(store, ids)
 
     def context(self, store: Store) -> AnswerContext:
         return answer_context(store)
@@ -196,7 +196,7 @@ class KeptQueue(Rows):
                    skip_families: Collection[str] = ()) -> Ranked:
         key = (count, family, deck, frozenset(skip_families))
         if key not in self._new:
-            self._new[key] = store_cards.new_ranked(
+            self._new[key] = card_reads.new_ranked(
                 store, count, now=self._moment(), family=family, deck=deck,
                 skip_families=skip_families)
         return list(self._new[key])
@@ -204,7 +204,7 @@ class KeptQueue(Rows):
     def full(self, store: Store, ids: Sequence[str]) -> dict[str, Card]:
         missing = [i for i in ids if i not in self._full]
         if missing:
-            self._full.update(store_cards.cards_by_id(store, missing))
+            self._full.update(card_reads.cards_by_id(store, missing))
         return {i: self._full[i] for i in ids if i in self._full}
 
     def context(self, store: Store) -> AnswerContext:

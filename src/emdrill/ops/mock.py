@@ -29,9 +29,8 @@ from emdrill.core.types import Card
 from emdrill.ops import grading, opening, optimize, queueing
 from emdrill.ops.coach import intent_text
 from emdrill.ops.grading import Graded, StoryAnswer
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads, rehearsal_edits
 from emdrill.store import decks as store_decks
-from emdrill.store import rehearsal_edits
 from emdrill.store import stories as store_stories
 from emdrill.store.db import Store
 
@@ -47,7 +46,7 @@ class Asked:
 def plan(store: Store, clock: Clock, *, count: int, family: str | None = None,
          deck: str | None = None, rng: random.Random) -> list[Asked]:
     """The questions an interviewer would ask, with one or two follow-ups each."""
-    cards = store_cards.load_cards(store)
+    cards = card_reads.load_cards(store)
     if family is not None:
         families = {f.slug for f in store_decks.families(store)}
         if family not in families:

@@ -16,7 +16,7 @@ from emdrill.core.order import SessionScope
 from emdrill.core.settings import Settings, validate_setting, with_defaults
 from emdrill.core.timing import Clock
 from emdrill.ops import backups
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads, setting_rows, study_days
 from emdrill.store import decks as store_decks
 from emdrill.store import interview as store_interview
 from emdrill.store.db import FIRST_USE_WAIT_MS, Store, open_store, set_test_kill
@@ -42,7 +42,7 @@ def open_collection(path: Path, *, now: datetime, seed: int | None = None,
     store = open_store(path, version=version, now=now)
     if 0 < store.migrated_from < HOT_PATH_SCHEMA:
         store_decks.rebuild_aggregates(store)
-    if autoload and store_cards.question_count(store) == 0:
+    if autoload and card_reads.question_count(store) == 0:
         _load_bundled(store, now, local)
     if local is not None:
         backups.daily(store, now=now, local=local)
@@ -50,7 +50,7 @@ def open_collection(path: Path, *, now: datetime, seed: int | None = None,
             # days still counted under the migrations' placeholder: count them in the user's
             # zone; an open that migrates nothing writes nothing here (a new file's days are
             # set when the bundled deck loads)
-            store_cards.count_days_under(
+            study_days.count_days_under(
                 store, offset_minutes=Clock(now, local).utc_offset_minutes())
     if migrated is not None:
         backups.prune(path, keep=settings(store).backups)
@@ -65,10 +65,10 @@ def _load_bundled(store: Store, now: datetime, local: tzinfo | None) -> None:
     # first one loads, and the others wait for that load (FIRST_USE_WAIT_MS), not fail.
     files = decks.parse_paths(decks.bundled_paths())
     with store.transact("load the bundled deck", orm=True, wait_ms=FIRST_USE_WAIT_MS):
-        if store_cards.question_count(store) == 0:
+        if card_reads.question_count(store) == 0:
             decks.load_parsed(store, files, now=now)
             if local is not None:  # nothing counted yet: count study days in the user's zone
-                store_cards.count_days_under(
+                study_days.count_days_under(
                     store, offset_minutes=Clock(now, local).utc_offset_minutes())
 
 
@@ -81,18 +81,18 @@ def settings(store: Store) -> Settings:
     """The settings in force, read and validated once while nothing but answers is written
     (`Store.memo`): a change through `emdrill config`, an import or another process's
     write reads them again."""
-    return store.memo("settings", lambda: Settings.from_stored(store_cards.stored_settings(store)))
+    return store.memo("settings", lambda: Settings.from_stored(setting_rows.stored_settings(store)))
 
 
 def setting_values(store: Store) -> dict[str, str]:
     """Every setting as text, stored or default."""
-    return with_defaults(store_cards.stored_settings(store))
+    return with_defaults(setting_rows.stored_settings(store))
 
 
 def change_setting(store: Store, key: str, value: str) -> str:
     """Validate, then save one setting; returns the value as stored."""
     normal = validate_setting(key, value)
-    store_cards.save_setting(store, key, normal)
+    setting_rows.save_setting(store, key, normal)
     if key == "leech-lapses":  # which questions are leeches changed: their tallies with it
         store_decks.rebuild_aggregates(store)
     return normal
@@ -107,7 +107,7 @@ def question_list(store: Store, *, family: str | None = None,
     """(id, deck, family, text, suspended) of every question, or of one family's."""
     if family is not None:
         check_scope(store, SessionScope(family=family))
-    return [row for row in store_cards.question_ids(store) if family in (None, row[2])]
+    return [row for row in card_reads.question_ids(store) if family in (None, row[2])]
 
 
 def check_scope(store: Store, scope: SessionScope) -> SessionScope:

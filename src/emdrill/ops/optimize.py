@@ -25,9 +25,11 @@ def in_force(store: Store) -> FacetParameters:
 
 
 def offer(store: Store) -> bool:
-    """True when enough new history has come in to suggest `emdrill optimize`."""
-    return fitting.should_offer(store_interview.review_total(store),
-                                list(store_interview.load_fits(store).values()))
+    """True when enough new history has come in to suggest `emdrill optimize`. The fits on
+    record change only by a write other than an answer (`optimize`, an import): kept
+    (`Store.memo`); the review total moves with every answer: read each time."""
+    fits = store.memo("fits", lambda: list(store_interview.load_fits(store).values()))
+    return fitting.should_offer(store_interview.review_total(store), fits)
 
 
 @dataclass(frozen=True)

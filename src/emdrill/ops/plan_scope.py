@@ -16,7 +16,7 @@ from emdrill.core.timing import Clock
 from emdrill.core.types import Question
 from emdrill.ops import interview as plan
 from emdrill.ops.opening import settings
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 from emdrill.store import interview as store_interview
 from emdrill.store.db import Store
 
@@ -27,7 +27,7 @@ def hold(store: Store, now: datetime, questions: Sequence[Question]) -> tuple[st
     booked = store_interview.load_interview(store)
     if booked is None or not booked.active(now):
         return ()
-    present = {qid for qid, _deck, _family, _text, gone in store_cards.question_ids(store)
+    present = {qid for qid, _deck, _family, _text, gone in card_reads.question_ids(store)
                if not gone}
     held = tuple(q.id for q in questions
                  if q.id not in present and booked.scope.reaches(q))
@@ -55,7 +55,7 @@ def widening(store: Store, clock: Clock, ids: Iterable[str]) -> Widening | None:
     booked = plan.active(store, clock)
     if booked is None:
         return None
-    cards = store_cards.load_cards(store)
+    cards = card_reads.load_cards(store)
     loaded = {c.id for c in cards}
     chosen = tuple(i for i in dict.fromkeys(ids) if i in booked.scope.excluded and i in loaded)
     if not chosen:

@@ -30,7 +30,7 @@ from emdrill.ops import weakness
 from emdrill.ops.answer_context import AnswerContext, orders_by_weakness
 from emdrill.ops.kept import DIRECT as _DIRECT
 from emdrill.ops.kept import KeptQueue, Rows
-from emdrill.store import cards as store_cards
+from emdrill.store import review_log
 from emdrill.store.db import Store
 
 if TYPE_CHECKING:
@@ -58,7 +58,7 @@ def todays_allowance(store: Store, clock: Clock, prefs: Settings,
 def _allowance(store: Store, clock: Clock, prefs: Settings, day: Today | None) -> int:
     if day is not None:
         return day.allowance
-    introduced = store_cards.new_introduced_since(store, clock.day_start())
+    introduced = review_log.new_introduced_since(store, clock.day_start())
     return new_allowance(prefs.new_per_day, introduced)
 
 

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from emdrill.core.errors import InputError
 from emdrill.core.stats import Leech, SetAsideCounts
 from emdrill.core.timing import Clock
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 from emdrill.store import set_aside as store_set_aside
 from emdrill.store.db import Store
 
@@ -32,10 +32,10 @@ def _checked(store: Store, ids: Sequence[str]) -> list[str]:
     wanted = list(dict.fromkeys(i.strip() for i in ids))
     if not wanted or "" in wanted:
         raise InputError("give at least one question id (see `emdrill deck list --ids`)")
-    known = store_cards.known_ids(store, wanted)
+    known = card_reads.known_ids(store, wanted)
     for qid in wanted:
         if qid not in known:
-            store_cards.load_card(store, qid)  # raises the unknown-id error, with a hint
+            card_reads.load_card(store, qid)  # raises the unknown-id error, with a hint
     return wanted
 
 
@@ -69,7 +69,7 @@ class Flags:
 
 
 def flags(store: Store, question_id: str, now: datetime) -> Flags:
-    card = store_cards.load_card(store, question_id)
+    card = card_reads.load_card(store, question_id)
     with store.read() as con:
         threshold = store_set_aside.leech_lapses(con)
         counts = store_set_aside.lapses(con, question_id)

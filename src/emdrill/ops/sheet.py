@@ -11,7 +11,7 @@ from emdrill.core.timing import Clock
 from emdrill.core.types import Card
 from emdrill.ops import decode, optimize
 from emdrill.ops import interview as plan
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 from emdrill.store import decks as store_decks
 from emdrill.store import sheet as store_sheet
 from emdrill.store import stories as store_stories
@@ -24,7 +24,7 @@ def sheet(store: Store, clock: Clock) -> Sheet:
     booked = plan.active(store, clock)
     scope = booked.scope if booked is not None else InterviewScope()
     at = booked.at if booked is not None else clock.now
-    cards = [c for c in store_cards.load_cards(store) if scope.covers(c.question)]
+    cards = [c for c in card_reads.load_cards(store) if scope.covers(c.question)]
     parameters = optimize.in_force(store).intent
 
     def recall(card: Card) -> float:

@@ -35,7 +35,7 @@ from emdrill.core.scheduler import Memory, Rating, new_memory, retrievability, r
 from emdrill.core.timing import Clock
 from emdrill.core.types import FACETS, Card
 from emdrill.ops import decks, grading, opening, queueing
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads, setting_rows
 
 if TYPE_CHECKING:
     from emdrill.store.db import Store
@@ -172,7 +172,7 @@ def _next_card(store: Store, clock: Clock, *,
     if items:
         return items[0].card, "drill"
     weak = queueing.ordering_weakness(store, clock, opening.settings(store))
-    items = practice_queue(store_cards.load_cards(store), now=clock.now, weakness=weak,
+    items = practice_queue(card_reads.load_cards(store), now=clock.now, weakness=weak,
                            limit=1, previous=previous, local=clock.local)
     return (items[0].card, "practice") if items else None
 
@@ -219,12 +219,12 @@ def run(paths: Sequence[Path], model: Learner, plan: SimulationPlan, *, adaptive
                                         autoload=False)
         try:
             decks.load_paths(store, list(paths), now=plan.start)
-            store_cards.save_setting(store, "adaptive", "on" if adaptive else "off")
-            store_cards.save_setting(store, "new-per-day", str(plan.new_per_day))
+            setting_rows.save_setting(store, "adaptive", "on" if adaptive else "off")
+            setting_rows.save_setting(store, "new-per-day", str(plan.new_per_day))
             tally: Counter[str] = Counter()
             for day in range(plan.days):
                 drill_day(store, learner, plan, day=day, tally=tally)
-            cards = store_cards.load_cards(store)
+            cards = card_reads.load_cards(store)
         finally:
             store.close()
     per_family = Counter({k[len(FAMILY):]: n for k, n in tally.items() if k.startswith(FAMILY)})

@@ -14,7 +14,7 @@ from emdrill.core.timing import Clock
 from emdrill.core.types import Slot
 from emdrill.core.weakness import WEAK_AT
 from emdrill.ops.weakness import family_weakness
-from emdrill.store import cards as store_cards
+from emdrill.store import card_reads
 from emdrill.store import decks as store_decks
 from emdrill.store import stats as store_stats
 from emdrill.store import stories as store_stories
@@ -68,7 +68,7 @@ def systems(store: Store) -> dict[str, str]:
 def unknown_tags(store: Store, stories: list[Story]) -> list[tuple[Story, str, str | None]]:
     """Tags that name neither a question id nor a family, so the back can never use them:
     (story, tag, the closest real id or family or None)."""
-    known = [row[0] for row in store_cards.question_ids(store)]
+    known = [row[0] for row in card_reads.question_ids(store)]
     known += [f.slug for f in store_decks.families(store)]
     found = []
     for story in stories:

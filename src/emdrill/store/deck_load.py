@@ -152,7 +152,7 @@ def _merge(s: Session, old_id: str, new_id: str) -> bool:
     option offered) and mock-interview answers. Its facets' memory moves only if the new
     question has never been reviewed; if both have history, the new question keeps its own
     memory (undo then takes a moved review back without touching it: see
-    `store.cards.undo_last`). Nothing to do when `old_id` is not in the collection (never
+    `store.review_log.undo_last`). Nothing to do when `old_id` is not in the collection (never
     loaded, or merged by an earlier load)."""
     old = s.get(QuestionRow, old_id)
     if old is None:

@@ -622,7 +622,7 @@ INSERT INTO quick_checked (id, at) VALUES (1, NULL);
 # - `play_count`: the questions neither removed nor suspended, and how many of them are new
 #   (never seen: `due` NULL), kept by triggers on `question`; `status` takes away the few
 #   buried at its time, read from `question_buried` (only rows with a bury), instead of
-#   counting every question in play (`store.cards.counts`).
+#   counting every question in play (`store.card_reads.counts`).
 M019_HOME_TALLIES = f"""
 ALTER TABLE family_day ADD COLUMN right_answers INTEGER NOT NULL DEFAULT 0;
 DROP TRIGGER family_day_added;

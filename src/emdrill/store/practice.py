@@ -16,7 +16,7 @@ from emdrill.store.db import Store
 
 def add_pick(con: sqlite3.Connection, choice: IntentChoice, *, review_id: int | None,
              at: datetime) -> None:
-    """Written inside the review's own transaction (see cards.record_review)."""
+    """Written inside the review's own transaction (see review_log.record_review)."""
     con.execute("INSERT INTO intent_pick (review_id, question_id, picked, options, seconds, "
                 "picked_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (review_id, choice.question_id, choice.picked,

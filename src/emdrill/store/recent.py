@@ -8,7 +8,7 @@ from datetime import datetime
 
 from emdrill.core.advice import PACE_ANSWERS, Pace, pace_of
 from emdrill.core.timing import day_shift_seconds
-from emdrill.store import cards as store_cards
+from emdrill.store import study_days
 from emdrill.store.codec import json_list, mode_code, to_db_micros
 from emdrill.store.db import Store
 from emdrill.store.migrations import FAMILY_DAY_COUNTS, SINCE_ID
@@ -98,7 +98,7 @@ def latest_run(store: Store, *, offset_minutes: int,
     shift = day_shift_seconds(offset_minutes)
     bound = _NO_BOUND if before is None else before
     with store.read() as con:
-        sql = _RUN_BY_DAY if store_cards.stored_shift(con) == shift else _RUN_BY_QUARTER
+        sql = _RUN_BY_DAY if study_days.stored_shift(con) == shift else _RUN_BY_QUARTER
         first, last = con.execute(sql, {"shift": shift, "before": bound}).fetchone()
     return None if first is None else (int(first), int(last))
 

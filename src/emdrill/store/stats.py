@@ -10,7 +10,6 @@ from emdrill.core.scheduler import NO_FIT, FacetParameters, recall_after
 from emdrill.core.stats import SeenQuestion
 from emdrill.core.timing import sql_day_shift
 from emdrill.core.weakness import MIN_GAP_HOURS
-from emdrill.store.cards import stored_shift
 from emdrill.store.codec import (
     from_db_micros,
     memory_columns,
@@ -20,6 +19,7 @@ from emdrill.store.codec import (
 )
 from emdrill.store.db import Store
 from emdrill.store.migrations import FAMILY_DAY_COUNTS, SINCE_ID, family_day_window
+from emdrill.store.study_days import stored_shift
 
 
 def _tested(kind: str) -> str:

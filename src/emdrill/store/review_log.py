@@ -1,217 +1,33 @@
-"""Queries over questions, facets, reviews and settings."""
+"""The review log in plain SQL: an answer written (its review row, both facets, the family's
+weakness tally) and undone, and the reviews read back (a question's, the newest, counts)."""
 
 from __future__ import annotations
 
-import difflib
 import sqlite3
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from emdrill.core.errors import DamagedError, NothingToUndoError, UnknownQuestionError
+from emdrill.core.errors import DamagedError, NothingToUndoError
 from emdrill.core.scheduler import Memory
-from emdrill.core.timing import day_shift_seconds
 from emdrill.core.types import Card, ReviewRecord
 from emdrill.store import set_aside, tallies
+from emdrill.store.card_reads import card_in
 from emdrill.store.codec import (
     MEMORY_COLUMNS,
-    QUESTION_COLUMNS,
     from_db_micros,
-    from_db_time,
     memory_columns,
     memory_of,
     memory_values,
     mode_code,
     mode_of,
-    question_columns,
-    question_of,
     to_db_micros,
-    to_db_time,
 )
 from emdrill.store.db import Store
 
 if TYPE_CHECKING:
     from emdrill.core.decode import IntentChoice
-
-# ---------------------------------------------------------------- settings
-
-
-def stored_settings(store: Store) -> dict[str, str]:
-    with store.read() as con:
-        return {str(k): str(v) for k, v in con.execute("SELECT key, value FROM setting")}
-
-
-def save_setting(store: Store, key: str, value: str) -> None:
-    # Plain SQL: this module is on the hot path, which never loads the table models.
-    with store.transact("save a setting") as con:
-        con.execute("INSERT INTO setting (key, value) VALUES (?, ?) "
-                    "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
-
-
-# ---------------------------------------------------------------- cards
-
-
-def question_count(store: Store) -> int:
-    with store.read() as con:
-        return int(con.execute("SELECT count(*) FROM question").fetchone()[0])
-
-
-_CARD_COLUMNS = (
-    f"{question_columns('q.')}, "
-    f"{memory_columns('i.')}, {memory_columns('s.')}"
-)
-_CARD_FROM = (
-    "FROM question q JOIN facet i ON i.question_id = q.id AND i.kind = 'intent' "
-    "JOIN facet s ON s.question_id = q.id AND s.kind = 'story' "
-)
-
-
-def _card_of(row: Sequence[Any]) -> Card:
-    """A card from one row of `_CARD_COLUMNS`: plain SQL, no ORM objects on the hot path."""
-    size = len(QUESTION_COLUMNS)
-    return Card(question_of(row[:size]), memory_of(row[size:size + 6]),
-                memory_of(row[size + 6:size + 12]))
-
-
-def _cards(store: Store, where: str, params: Sequence[object] = ()) -> list[Card]:
-    with store.read() as con:
-        return [_card_of(r) for r in con.execute(f"SELECT {_CARD_COLUMNS} {_CARD_FROM} {where}",
-                                                  params)]
-
-
-def load_cards(store: Store, *, include_suspended: bool = False) -> list[Card]:
-    """Every question with both facets, in deck order, those removed or suspended left out
-    unless `include_suspended`. A whole-collection read (practice, decoding's offers, the
-    exam, the plan and forecast, mock, simulation, the Anki bridge): the drill's due and new
-    queue does not use it: it reads due and new rows alone (`store.queue.due_rows`,
-    `new_ranked`)."""
-    return _cards(store, ("" if include_suspended
-                          else "WHERE q.suspended = 0 AND q.user_suspended = 0 ")
-                  + "ORDER BY q.position")
-
-
-def cards_by_id(store: Store, ids: Sequence[str]) -> dict[str, Card]:
-    found: dict[str, Card] = {}
-    for start in range(0, len(ids), 500):
-        chunk = list(ids[start:start + 500])
-        marks = ", ".join("?" * len(chunk))
-        found.update((c.id, c) for c in _cards(store, f"WHERE q.id IN ({marks})", chunk))
-    return found
-
-
-# A question in play: not removed from its deck, not suspended by the user (both leading
-# columns of the hot path's indexes), and not buried at the time given (the indexes' last
-# column, so a buried row is dropped without reading it). Migration 11.
-IN_PLAY = "{p}suspended = 0 AND {p}user_suspended = 0 "
-NOT_BURIED = "({p}buried_until IS NULL OR {p}buried_until <= ?) "
-
-
-def in_play(prefix: str = "") -> str:
-    """The SQL condition (one `?`: now, as stored) keeping the questions in play."""
-    return IN_PLAY.format(p=prefix) + "AND " + NOT_BURIED.format(p=prefix)
-
-
-def _scope(family: str | None, deck: str | None, prefix: str = "") -> tuple[str, list[object]]:
-    """The SQL condition (and its parameters) keeping one family's or one deck's questions."""
-    sql, params = "", list[object]()
-    if family is not None:
-        sql += f"AND {prefix}family = ? "
-        params.append(family)
-    if deck is not None:
-        sql += f"AND {prefix}deck_id = ? "
-        params.append(deck)
-    return sql, params
-
-
-def new_cards(store: Store, limit: int, *, now: datetime) -> list[Card]:
-    """The first `limit` new questions in play at `now`, in `new_order`."""
-    return [card for _rank, card in new_ranked(store, limit, now=now)]
-
-
-def new_ranked(store: Store, limit: int, *, now: datetime, family: str | None = None,
-               deck: str | None = None, skip_families: Collection[str] = (),
-               ) -> list[tuple[int, Card]]:
-    """The first `limit` new questions in play at `now` in `new_order`, each with its rank
-    there: of one `family` or `deck` when given, without `skip_families`."""
-    scope, params = _scope(family, deck, "q.")
-    if skip_families:
-        scope += f"AND q.family NOT IN ({', '.join('?' * len(skip_families))}) "
-        params += list(skip_families)
-    # Left to itself the planner walks every never-seen row by the due index and sorts them;
-    # the partial index of new questions is already in `new_order`.
-    sql = (f"SELECT q.new_order, {_CARD_COLUMNS} "
-           f"{_CARD_FROM.replace('question q', 'question q INDEXED BY question_new')} "
-           f"WHERE {in_play('q.')}AND q.due IS NULL {scope}ORDER BY q.new_order LIMIT ?")
-    with store.read() as con:
-        return [(int(row[0] or 0), _card_of(row[1:]))
-                for row in con.execute(sql, [to_db_time(now), *params, limit])]
-
-
-def goes_first_ids(store: Store) -> set[str]:
-    """The questions the user added ("added by you"): those whose `new_order` rank puts them
-    ahead of every other (below zero, `core.order.goes_first`)."""
-    with store.read() as con:
-        return {row[0] for row in con.execute("SELECT id FROM question WHERE new_order < 0")}
-
-
-@dataclass(frozen=True)
-class Counts:
-    questions: int  # active
-    due: int  # seen and due by now
-    new: int  # never seen
-    next_due: datetime | None  # the earliest due after now
-    earliest_due: datetime | None  # the earliest due of any seen question, overdue included
-
-
-def counts(store: Store, now: datetime, *, family: str | None = None,
-           deck: str | None = None) -> Counts:
-    """What `status` needs, from the `question.due` index (of one `family` or `deck` when
-    given); the whole collection's questions and new ones from the kept totals."""
-    scope, params = _scope(family, deck)
-    stamp = to_db_time(now)
-    at = (stamp, stamp, *params)
-    playing = f"SELECT {{}} FROM question WHERE {in_play()}"
-    with store.read() as con:
-        if scope:
-            questions, new = con.execute(
-                playing.format("count(*), count(*) - count(due)") + scope,
-                (stamp, *params)).fetchone()
-        else:  # the kept totals, less the questions buried at `now` (migration 19); the
-            # planner, told by ANALYZE that every row is in play, would walk them all instead
-            questions, new = con.execute(
-                "SELECT p.questions - b.n, p.new - b.new FROM play_count p, "
-                "(SELECT count(*) AS n, count(*) - count(due) AS new FROM question "
-                f"INDEXED BY question_buried WHERE {IN_PLAY.format(p='')}"
-                "AND buried_until > ?) b", (stamp,)).fetchone()
-        (due,) = con.execute(playing.format("count(*)") + "AND due <= ? " + scope,
-                             at).fetchone()
-        (upcoming,) = con.execute(playing.format("min(due)") + "AND due > ? " + scope,
-                                  at).fetchone()
-        (earliest,) = con.execute(playing.format("min(due)") + "AND due IS NOT NULL " + scope,
-                                  (stamp, *params)).fetchone()
-    return Counts(int(questions), int(due), int(new),
-                  from_db_time(upcoming) if upcoming else None,
-                  from_db_time(earliest) if earliest else None)
-
-
-def load_card(store: Store, question_id: str) -> Card:
-    with store.read() as con:
-        return _card_in(con, question_id)
-
-
-def _card_in(con: sqlite3.Connection, question_id: str) -> Card:
-    row = con.execute(f"SELECT {_CARD_COLUMNS} {_CARD_FROM} WHERE q.id = ?",
-                      (question_id,)).fetchone()
-    if row is not None:
-        return _card_of(row)
-    if con.execute("SELECT 1 FROM question WHERE id = ?", (question_id,)).fetchone():
-        raise DamagedError(f"question '{question_id}' lacks a facet row")
-    known = [r[0] for r in con.execute("SELECT id FROM question")]
-    close = difflib.get_close_matches(question_id, known, n=1)
-    hint = f"did you mean '{close[0]}'? " if close else ""
-    raise UnknownQuestionError(f"unknown question id '{question_id}' ({hint}every id: "
-                               "`emdrill deck list --ids`)")
 
 
 def _facet_memories(con: sqlite3.Connection, question_id: str) -> tuple[Memory, Memory]:
@@ -229,8 +45,6 @@ def _put_facet(con: sqlite3.Connection, question_id: str, kind: str, memory: Mem
 
 
 _ASSIGN_MEMORY = ", ".join(f"{name} = ?" for name in MEMORY_COLUMNS)
-
-# ---------------------------------------------------------------- reviews
 
 # Each review keeps both facets' state from before it, so undo can put it back exactly.
 _PREV = [f"{kind}_prev_{name}" for kind in ("intent", "story") for name in MEMORY_COLUMNS]
@@ -291,7 +105,7 @@ def history_after(store: Store, question_id: str, at: datetime) -> tuple[Card, l
     Each review keeps both facets' state from before it, so the state at `at` is the one
     saved with the first later review, or the current state when there is none."""
     with store.read() as con:
-        card = _card_in(con, question_id)
+        card = card_in(con, question_id)
         later = _reviews(con, f"WHERE r.question_num = {QUESTION_NUM} AND r.reviewed_at > ? "
                          "ORDER BY r.reviewed_at, r.id", (question_id, to_db_micros(at)))
     if later:
@@ -427,39 +241,6 @@ def new_introduced_since(store: Store, start: datetime) -> int:
         return int(con.execute(sql, (to_db_micros(start),)).fetchone()[0])
 
 
-def stored_shift(con: sqlite3.Connection) -> int:
-    """The shift (`core.timing.day_shift_seconds`) the per-day tables (`review_day`,
-    `family_day`) count study days under. It is never changed for a new UTC offset: readers
-    correct for the difference instead (`recent.latest_run`, `stats.family_counts_from`), so an
-    offset change (daylight saving, travel) recounts nothing and a read writes nothing."""
-    return int(con.execute("SELECT seconds FROM day_shift").fetchone()[0])
-
-
-UNSET_SHIFT = 1  # the migrations' placeholder in `day_shift`: no real UTC offset gives it
-
-
-def count_days_under(store: Store, *, offset_minutes: int) -> None:
-    """While `day_shift` still holds the migrations' placeholder, count the per-day tables
-    under this UTC offset from now on, so readers take the plain path (`stored_shift` equal
-    to theirs) instead of correcting for the placeholder on every read. A collection with
-    reviews by then (one upgraded from before the per-day tables, or written whole by an
-    import before any local read) has its days recounted once from the history (`tallies`'
-    recounts, as after a bulk build), the cost of one migration. A real shift is never
-    changed (an offset change recounts nothing: readers correct instead)."""
-    shift = day_shift_seconds(offset_minutes)
-    with store.read() as con:
-        if stored_shift(con) != UNSET_SHIFT:
-            return
-    with store.transact("count days under an offset") as con:
-        if stored_shift(con) != UNSET_SHIFT:  # another process did it first
-            return
-        con.execute("UPDATE day_shift SET seconds = ?", (shift,))
-        if con.execute("SELECT 1 FROM review LIMIT 1").fetchone() is None:
-            return
-        tallies.recount_review_days(con)
-        tallies.recount_family_days(con)
-
-
 def reviews_since(store: Store, start: datetime, *, until: datetime | None = None) -> int:
     """Reviews at or after `start` (and before `until`, if given; quarter-hour boundaries,
     as study days are)."""
@@ -472,19 +253,6 @@ def reviews_since(store: Store, start: datetime, *, until: datetime | None = Non
         return int(con.execute(sql, bounds).fetchone()[0])
 
 
-def known_ids(store: Store, ids: Iterable[str]) -> set[str]:
-    """Which of `ids` name a question (active or suspended)."""
-    wanted = sorted(set(ids))
-    found: set[str] = set()
-    with store.read() as con:
-        for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
-            marks = ", ".join("?" * len(chunk))
-            found.update(r[0] for r in con.execute(
-                f"SELECT id FROM question WHERE id IN ({marks})", chunk))
-    return found
-
-
 def question_reviews(store: Store, question_id: str, limit: int) -> list[ReviewRecord]:
     """The question's latest reviews, newest first (in time: an imported review can be older
     than one made here)."""
@@ -492,14 +260,6 @@ def question_reviews(store: Store, question_id: str, limit: int) -> list[ReviewR
         return [r.record for r in _reviews(con, f"WHERE r.question_num = {QUESTION_NUM} "
                                            "ORDER BY r.reviewed_at DESC, r.id DESC LIMIT ?",
                                            (question_id, limit))]
-
-
-def question_ids(store: Store) -> list[tuple[str, str, str, str, bool]]:
-    """(id, deck, family, text, suspended) of every question, in deck order."""
-    with store.read() as con:
-        rows = con.execute("SELECT id, deck_id, family, text, suspended FROM question "
-                           "ORDER BY deck_id, position")
-        return [(q, d, f, t, bool(sus)) for q, d, f, t, sus in rows]
 
 
 def last_reviews(store: Store, limit: int) -> list[ReviewRecord]:
