@@ -93,6 +93,12 @@ MUTANTS: tuple[Mutant, ...] = (
            "        if graded and all(now[f].last_review == record.reviewed_at for f in graded):",
            "        if all(m.last_review == record.reviewed_at for m in now.values()):",
            (FACETS + "test_undoing_a_one_facet_review_puts_that_facet_back",)),
+    Mutant("undo: a leech's lapses counted with the undone review still in them",
+           "store/review_log.py",
+           "(record.story_rating, last.story_before.state), sign=-1)",
+           "(record.story_rating, last.story_before.state), sign=0)",
+           ("tests/test_set_aside.py::"
+            "test_a_leech_stops_weighing_on_its_family_and_undo_puts_it_back",)),
     Mutant("replay: later reviews replayed with crossed ratings", "ops/grading.py",
            "                        intent=_rating(review.intent_rating),\n"
            "                        story=_rating(review.story_rating),",

@@ -243,7 +243,9 @@ def review_clock(question_id: str, last: datetime, clock: Clock) -> Clock:
 
 
 def undo(store: Store) -> ReviewRecord:
-    return review_log.undo_last(store)
+    """Undo the newest review, with the leech threshold of the answer's context (read once
+    and kept while only answers are written, as a grade reads it)."""
+    return review_log.undo_last(store, leech_lapses=answer_context(store).prefs.leech_lapses)
 
 
 def undo_review(store: Store, review_id: int) -> ReviewRecord:
@@ -252,4 +254,5 @@ def undo_review(store: Store, review_id: int) -> ReviewRecord:
         newest = review_log.last_reviews(store, 1)
         if not newest or newest[0].id != review_id:
             raise EmdrillError("cannot undo: another emdrill recorded a review since")
-        return review_log.undo_last(store)
+        return review_log.undo_last(
+            store, leech_lapses=answer_context(store).prefs.leech_lapses)

@@ -191,7 +191,7 @@ def record_review(
         return Recorded(record, became_leech=not was and now_leech)
 
 
-def undo_last(store: Store) -> ReviewRecord:
+def undo_last(store: Store, *, leech_lapses: int) -> ReviewRecord:
     """Delete the newest review and put both facets back exactly as they were before it.
 
     Newest in time: an imported Anki review can be older than reviews made here, and only
@@ -201,7 +201,10 @@ def undo_last(store: Store) -> ReviewRecord:
     moved), and only if that review is the one that gave them their state (their last review
     is its time). The one review that is not: a review moved in from a merged question whose
     new question kept its own memory (`store.decks`); undoing it only deletes it, since the
-    memory it left behind was never this question's."""
+    memory it left behind was never this question's.
+
+    `leech_lapses`: the setting in force (the caller's answer context). Whether the question
+    stops being a leech is read from its lapses before the delete, less the review's own."""
     with store.transact("undo", answer=True) as con:
         newest = _reviews(con, _NEWEST, ())
         if not newest:
@@ -218,16 +221,16 @@ def undo_last(store: Store) -> ReviewRecord:
                 _put_facet(con, record.question_id, facet, before[facet])
         family = con.execute("SELECT family FROM question WHERE id = ?",
                              (record.question_id,)).fetchone()
-        threshold = set_aside.leech_lapses(con)
-        was = set_aside.is_leech(set_aside.lapses(con, record.question_id), threshold)
+        counted = set_aside.lapses(con, record.question_id)
+        was = set_aside.is_leech(counted, leech_lapses)
         if family is not None and not was:
             tallies.count(con, family[0], record.reviewed_at,
                           [(last.intent_before.last_review, record.intent_rating),
                            (last.story_before.last_review, record.story_rating)], sign=-1)
         con.execute("DELETE FROM review WHERE id = ?", (record.id,))
-        if (family is not None and was
-                and not set_aside.is_leech(set_aside.lapses(con, record.question_id),
-                                           threshold)):
+        left = set_aside.with_lapse(counted, (record.intent_rating, last.intent_before.state),
+                                    (record.story_rating, last.story_before.state), sign=-1)
+        if family is not None and was and not set_aside.is_leech(left, leech_lapses):
             tallies.leech_changed(con, family[0], record.question_id, sign=1)
         return record
 

@@ -54,11 +54,11 @@ def lapses(con: sqlite3.Connection, question_id: str) -> tuple[int, int]:
 
 
 def with_lapse(counts: tuple[int, int], intent: tuple[int | None, int],
-               story: tuple[int | None, int]) -> tuple[int, int]:
-    """`counts` and one more review, given each facet's (rating, state before): the rule
-    `_lapse_sums` counts in SQL."""
+               story: tuple[int | None, int], *, sign: int = 1) -> tuple[int, int]:
+    """`counts` and one more review (`sign` -1: one review fewer), given each facet's
+    (rating, state before): the rule `_lapse_sums` counts in SQL."""
     def lapse(rating: int | None, state: int) -> int:
-        return int(rating == int(Rating.AGAIN) and state == REVIEW)
+        return sign * int(rating == int(Rating.AGAIN) and state == REVIEW)
 
     return counts[0] + lapse(*intent), counts[1] + lapse(*story)
 
