@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -157,7 +158,11 @@ def unsettled(picks: Sequence[Card], previous: Card | None, *, limit: int,
     if len(picks) < limit:  # the rows read ran out: unread ones would fill more places
         return set(unread)
 
-    waiting = [(family, keys[family], unread[family]) for family in unread]
+    # by key, so that a pick that does not clash looks only at the families whose key is
+    # not above its own: every unread row of the others sorts after it
+    waiting = sorted(((keys[family], family, unread[family]) for family in unread),
+                     key=lambda w: w[0])
+    bounds = [theirs for theirs, _family, _last_read in waiting]
 
     def ahead(card: Card, mine: float, theirs: float, last_read: datetime | None) -> bool:
         """`card` (of key `mine`) sorts before every unread row of a family of key
@@ -171,7 +176,9 @@ def unsettled(picks: Sequence[Card], previous: Card | None, *, limit: int,
         forced = _clashes(card, last)
         mine = keys.get(card.family, 0.0)
         before = None if last is None else last.family
-        for family, theirs, last_read in waiting:
+        # forced: every family may block; else only those keyed at or below `mine`
+        reach = len(waiting) if forced else bisect_right(bounds, mine)
+        for theirs, family, last_read in waiting[:reach]:
             if family in blocked:
                 continue  # already blocked: nothing more to learn
             same = family == before
@@ -180,6 +187,8 @@ def unsettled(picks: Sequence[Card], previous: Card | None, *, limit: int,
                     else (same or ahead(card, mine, theirs, last_read)))
             if not fine:
                 blocked.add(family)
+        if len(blocked) == len(waiting):
+            break  # every family blocked: the later picks cannot add one
         last = card
     return blocked
 
