@@ -841,3 +841,21 @@ def test_latest_run_under_another_offset_is_the_run_the_quarters_walk(tmp_path: 
             walked = _walked_days(store, offset_minutes=offset)
             run = store_recent.latest_run(store, offset_minutes=offset)
             assert run == ((walked[-1], walked[0]) if walked else None), offset
+
+
+def test_the_earliest_due_is_read_only_when_asked_and_is_the_first_seen_due(
+        tmp_path: Path) -> None:
+    """`card_reads.counts(earliest=True)` (a session summary's "next due"): the earliest due
+    of any seen question, overdue ones included, whether some are due by then or none is;
+    status does not ask, and reads one statement fewer."""
+    store = _store(tmp_path)
+    for i, qid in enumerate(("alpha-0", "alpha-1", "beta-0")):
+        grading.grade(store, Clock(now=T0 + timedelta(minutes=i), local=UTC), qid,
+                      intent=Rating.GOOD, story=StoryAnswer(slot=1))
+    seen = [c.due for c in card_reads.load_cards(store) if not c.is_new]
+    first = min(seen)
+    for now in (first - timedelta(hours=1), first + timedelta(seconds=1), max(seen)):
+        got = card_reads.counts(store, now, earliest=True)
+        assert got.earliest_due == first, now
+        assert got.due == sum(1 for d in seen if d <= now)
+        assert card_reads.counts(store, now).earliest_due is None

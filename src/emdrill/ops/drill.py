@@ -291,7 +291,7 @@ class Session:
                               sum(a.story_right for a in v)) for f, v in families.items()]
         count = len(self.answers)
         counts = card_reads.counts(self.store, self.clock().now, family=self.scope.family,
-                                    deck=self.scope.deck)
+                                    deck=self.scope.deck, earliest=True)
         return Summary(
             answered=count,
             elapsed=self.elapsed(),

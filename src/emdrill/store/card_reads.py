@@ -137,9 +137,11 @@ class Counts:
 
 
 def counts(store: Store, now: datetime, *, family: str | None = None,
-           deck: str | None = None) -> Counts:
+           deck: str | None = None, earliest: bool = False) -> Counts:
     """What `status` needs, from the `question.due` index (of one `family` or `deck` when
-    given); the whole collection's questions and new ones from the kept totals."""
+    given); the whole collection's questions and new ones from the kept totals. The
+    earliest due, overdue included, only with `earliest` (a session's summary asks): else
+    None."""
     scope, params = _scope(family, deck)
     stamp = to_db_time(now)
     at = (stamp, stamp, *params)
@@ -160,11 +162,13 @@ def counts(store: Store, now: datetime, *, family: str | None = None,
                              at).fetchone()
         (upcoming,) = con.execute(playing.format("min(due)") + "AND due > ? " + scope,
                                   at).fetchone()
-        (earliest,) = con.execute(playing.format("min(due)") + "AND due IS NOT NULL " + scope,
-                                  (stamp, *params)).fetchone()
+        first = upcoming if not due else None  # nothing due by now: the next is the first
+        if earliest and due:
+            (first,) = con.execute(playing.format("min(due)") + "AND due IS NOT NULL "
+                                   + scope, (stamp, *params)).fetchone()
     return Counts(int(questions), int(due), int(new),
                   from_db_time(upcoming) if upcoming else None,
-                  from_db_time(earliest) if earliest else None)
+                  from_db_time(first) if earliest and first else None)
 
 
 def load_card(store: Store, question_id: str) -> Card:
