@@ -20,6 +20,7 @@ from emdrill.core.settings import Settings
 from emdrill.core.timing import Clock
 from emdrill.core.types import MODES, SYSTEM_ANSWER, SYSTEM_WORD, Card, ReviewRecord, is_slot
 from emdrill.ops.answer_context import AnswerContext, answer_context
+from emdrill.ops.opening import settings
 from emdrill.store import review_log
 from emdrill.store.db import Store
 
@@ -243,9 +244,9 @@ def review_clock(question_id: str, last: datetime, clock: Clock) -> Clock:
 
 
 def undo(store: Store) -> ReviewRecord:
-    """Undo the newest review, with the leech threshold of the answer's context (read once
-    and kept while only answers are written, as a grade reads it)."""
-    return review_log.undo_last(store, leech_lapses=answer_context(store).prefs.leech_lapses)
+    """Undo the newest review, with the leech threshold of the settings in force (read once
+    and kept while only answers are written, as a grade's are)."""
+    return review_log.undo_last(store, leech_lapses=settings(store).leech_lapses)
 
 
 def undo_review(store: Store, review_id: int) -> ReviewRecord:
@@ -254,5 +255,4 @@ def undo_review(store: Store, review_id: int) -> ReviewRecord:
         newest = review_log.last_reviews(store, 1)
         if not newest or newest[0].id != review_id:
             raise EmdrillError("cannot undo: another emdrill recorded a review since")
-        return review_log.undo_last(
-            store, leech_lapses=answer_context(store).prefs.leech_lapses)
+        return review_log.undo_last(store, leech_lapses=settings(store).leech_lapses)
