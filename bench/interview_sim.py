@@ -34,9 +34,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from emdrill.core.cards import FACETS, Card
 from emdrill.core.scheduler import retrievability
 from emdrill.core.timing import Clock
-from emdrill.core.types import FACETS, Card
 from emdrill.ops import decks, opening, simulation
 from emdrill.ops import interview as plan_ops
 from emdrill.ops.simulation import Learner, SimulationPlan

@@ -163,7 +163,7 @@ MUTANTS: tuple[Mutant, ...] = (
            "                retrievability(self.story, now, local=local, parameters=parameters.story))",
            "                retrievability(self.intent, now, local=local, parameters=parameters.story))",
            (FACETS + "test_stats_recall_keeps_each_facet",)),
-    Mutant("card: a question is due when its later facet is", "core/types.py",
+    Mutant("card: a question is due when its later facet is", "core/cards.py",
            "        return min(dues)", "        return max(dues)",
            (FACETS + "test_next_json_gives_each_question_its_earlier_facets_due",)),
     Mutant("show --json: the facets' memories crossed", "ui/views.py",

@@ -60,6 +60,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from emdrill.core.cards import Card
 from emdrill.core.exam import (
     INTENT_CHANCE,
     PRIOR_NEW_GROUP,
@@ -73,7 +74,6 @@ from emdrill.core.exam import (
 from emdrill.core.groups import group_count, intent_groups
 from emdrill.core.scheduler import FacetParameters, Rating, retrievability
 from emdrill.core.timing import Clock
-from emdrill.core.types import Card
 from emdrill.ops import decks, grading, opening, optimize, simulation
 from emdrill.ops import exam as exam_ops
 from emdrill.ops import interview as plan_ops

@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 from conftest import deck_store, question
 from emdrill.cli.main import app
 from emdrill.core.advice import backlog, weakest
+from emdrill.core.cards import SYSTEM_ANSWER, Slot
 from emdrill.core.scheduler import Rating
 from emdrill.core.stories import Story
 from emdrill.core.timing import Clock
-from emdrill.core.types import SYSTEM_ANSWER, Slot
 from emdrill.core.weakness import WEAK_AT
 from emdrill.ops import grading, story_edits
 from emdrill.ops.grading import StoryAnswer
@@ -140,7 +140,7 @@ def test_a_pair_behind_few_of_the_misses_is_not_named() -> None:
 def test_the_advice_reads_as_plain_english() -> None:
     """Issue 24's wording: no "2 5-minute drills", no "1 of its questions rely"."""
     from emdrill.core.advice import Backlog, Weakest
-    from emdrill.core.types import Slot
+    from emdrill.core.cards import Slot
     from emdrill.ui.advice_view import backlog_text, weakest_text
 
     assert backlog_text(Backlog(37, 5, 30, True)).plain == (

@@ -254,6 +254,6 @@ def test_the_module_map_names_every_module_and_only_modules_that_exist() -> None
 
 
 def test_the_module_map_check_reads_its_headings() -> None:
-    text = ("## Module map\n**core/**\n- `types.py`: x (`bench/a.py`)\n**ui/**: `keys.py` (y)\n"
+    text = ("## Module map\n**core/**\n- `cards.py`: x (`bench/a.py`)\n**ui/**: `keys.py` (y)\n"
             "## Rules\n`later.py`\n")
-    assert documented_modules(text) == {"core/types.py", "ui/keys.py"}
+    assert documented_modules(text) == {"core/cards.py", "ui/keys.py"}

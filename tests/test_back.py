@@ -11,8 +11,8 @@ import pytest
 from rich.console import Console, RenderableType
 
 from emdrill import env
+from emdrill.core.cards import Question, Slot
 from emdrill.core.stories import Story
-from emdrill.core.types import Question, Slot
 from emdrill.ops import decks
 from emdrill.ops.back import load_back
 from emdrill.store import card_reads, story_edits

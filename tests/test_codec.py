@@ -14,9 +14,9 @@ from sqlalchemy import insert
 from sqlmodel import Session, create_engine, select
 
 from conftest import ASYMMETRIC, STORE_NOW
+from emdrill.core.cards import Question
 from emdrill.core.errors import DamagedError
 from emdrill.core.scheduler import Memory
-from emdrill.core.types import Question
 from emdrill.store import card_reads, codec, health, tables
 from emdrill.store.db import Store
 

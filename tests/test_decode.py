@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from emdrill.cli.base import open_here
 from emdrill.cli.main import app
+from emdrill.core.cards import Card, Question
 from emdrill.core.decode import (
     IntentChoice,
     difference,
@@ -25,7 +26,6 @@ from emdrill.core.decode import (
 )
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
-from emdrill.core.types import Card, Question
 from emdrill.ops import decks, decode
 from emdrill.ops.drill import Session
 from emdrill.ops.grading import StoryAnswer

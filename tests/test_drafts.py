@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from emdrill.cli.main import app
 from emdrill.core import userdeck
-from emdrill.core.types import Question
+from emdrill.core.cards import Question
 from emdrill.core.userdeck import render_question, with_card
 from term import Term
 

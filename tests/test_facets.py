@@ -25,6 +25,7 @@ from conftest import ASYMMETRIC, STORE_NOW, anki_package, text_reviews
 from emdrill.cli.main import app
 from emdrill.core import anki as core_anki
 from emdrill.core import forecast, scheduler
+from emdrill.core.cards import Card
 from emdrill.core.decode import TOLD_APART, IntentChoice
 from emdrill.core.fitting import StoredFit
 from emdrill.core.forecast import Projection
@@ -32,7 +33,6 @@ from emdrill.core.plan import FamilyReadiness, Readiness, readiness, weakest_fam
 from emdrill.core.scheduler import DEFAULT_PARAMETERS, FacetParameters, Memory, Rating
 from emdrill.core.stats import SeenQuestion
 from emdrill.core.timing import Clock
-from emdrill.core.types import Card
 from emdrill.ops import anki_import, grading, opening, transfer
 from emdrill.ops import interview as ops_interview
 from emdrill.ops import stats as ops_stats

@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 from conftest import DECK_HEADER, question
 from emdrill.cli.base import open_here
 from emdrill.core import interview as core
+from emdrill.core.cards import Card, Question
 from emdrill.core.errors import InputError
 from emdrill.core.interview import Interview, InterviewScope
 from emdrill.core.scheduler import FacetParameters, Memory, Rating, new_memory, retrievability
 from emdrill.core.scheduler import review as fsrs_review
 from emdrill.core.timing import Clock, study_day, study_day_start
-from emdrill.core.types import Card, Question
 from emdrill.ops import decks, grading, home_status, opening, queueing
 from emdrill.ops import interview as plan
 from emdrill.ops.grading import StoryAnswer

@@ -17,8 +17,8 @@ from typing import Any, cast
 import pytest
 from rich.console import Console
 
+from emdrill.core.cards import Card, Question
 from emdrill.core.scheduler import Memory, Rating
-from emdrill.core.types import Card, Question
 from emdrill.ops.decode import Offer
 from emdrill.ops.drill import Pick, Session
 from emdrill.ui import drill, keymap

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 import procs
 from emdrill.cli.base import open_here
 from emdrill.cli.main import app
+from emdrill.core.cards import Card, Question
 from emdrill.core.mock import (
     CHECKS,
     Rehearsal,
@@ -27,7 +28,6 @@ from emdrill.core.mock import (
 )
 from emdrill.core.scheduler import Rating, new_memory
 from emdrill.core.timing import Clock
-from emdrill.core.types import Card, Question
 from emdrill.ops import decks, grading
 from emdrill.ops import mock as mock_ops
 from emdrill.ops.grading import StoryAnswer

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from emdrill.core.cards import Card, Question
 from emdrill.core.forecast import first_days, lead_days
 from emdrill.core.groups import intent_groups
 from emdrill.core.plan import (
@@ -26,7 +27,6 @@ from emdrill.core.plan import (
 )
 from emdrill.core.scheduler import FacetParameters, Memory, Rating, new_memory, retrievability
 from emdrill.core.scheduler import review as fsrs_review
-from emdrill.core.types import Card, Question
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 PARAMS = FacetParameters()

@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from conftest import mini_deck_text
 from emdrill.cli.main import app
+from emdrill.core.cards import Question
 from emdrill.core.interview import InterviewScope
-from emdrill.core.types import Question
 from term import Term
 
 ROWS = ["How do you handle conflicts within your team?",

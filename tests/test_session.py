@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from emdrill.cli.base import open_here
+from emdrill.core.cards import Card, Question
 from emdrill.core.order import (
     QueueItem,
     build_queue,
@@ -16,7 +17,6 @@ from emdrill.core.order import (
 )
 from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.timing import Clock
-from emdrill.core.types import Card, Question
 from emdrill.ops import decks
 from emdrill.ops.drill import PRACTICE_ROUND, Session
 from emdrill.ops.grading import StoryAnswer

@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from rich.console import Console
 
+from emdrill.core.cards import SYSTEM_ANSWER, Card, Question
 from emdrill.core.decode import Confusion
 from emdrill.core.groups import intent_groups
 from emdrill.core.scheduler import Memory
 from emdrill.core.sheet import Sheet, lead_of, loop_morning, make_sheet, weakest
 from emdrill.core.stories import Story
 from emdrill.core.timing import Clock
-from emdrill.core.types import SYSTEM_ANSWER, Card, Question
 from emdrill.ui import sheet_view
 from emdrill.ui.screen import render
 

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from emdrill import env
+from emdrill.core.cards import Question, Slot
 from emdrill.core.stories import (
     PARTS,
     Story,
@@ -26,7 +27,6 @@ from emdrill.core.stories import (
     system_template,
 )
 from emdrill.core.story_bank import best_story, coverage, plan_import
-from emdrill.core.types import Question, Slot
 from emdrill.store import stories as store_stories
 from emdrill.store import story_edits
 from emdrill.store.db import Store, open_store

@@ -332,7 +332,7 @@ def test_an_alternate_system_answer_votes_for_system_not_for_a_slot_nine() -> No
     """A card whose `also` names the system answer (9) adds to SYSTEM's vote: a '9' of its
     own would be proposed as if it were a story slot."""
     from emdrill.core import suggest as core_suggest
-    from emdrill.core.types import SYSTEM_ANSWER
+    from emdrill.core.cards import SYSTEM_ANSWER
 
     docs = [core_suggest.Doc(id=f"c-{i}", family="career",
                              text=f"Why are you leaving job {i}?",
@@ -362,6 +362,6 @@ def test_a_draft_leaves_every_reviewed_cards_vector_as_it_was(deck: Deck) -> Non
 def test_the_suggesters_system_slot_is_the_decks() -> None:
     """core/suggest.py keeps its own copy of the system-answer slot (it imports nothing from
     emdrill, above); the copy must stay the number the deck format uses."""
-    from emdrill.core import types
+    from emdrill.core import cards
 
-    assert suggest.SYSTEM_ANSWER == types.SYSTEM_ANSWER
+    assert suggest.SYSTEM_ANSWER == cards.SYSTEM_ANSWER

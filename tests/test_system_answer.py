@@ -20,8 +20,8 @@ import procs
 from conftest import DECK_HEADER, question, text_reviews
 from emdrill.cli.base import open_here
 from emdrill.cli.main import app
+from emdrill.core.cards import SYSTEM_ANSWER, Question, Slot, story_json, story_label
 from emdrill.core.scheduler import Rating, story_rating
-from emdrill.core.types import SYSTEM_ANSWER, Question, Slot, story_json, story_label
 from emdrill.ops import decks
 from emdrill.ops.grading import StoryAnswer
 from emdrill.store.db import open_store
@@ -247,8 +247,8 @@ def test_piped_drill_accepts_9_as_the_system_answer(home: Path, system_deck: Pat
 
 
 def test_drill_key_help_lists_9() -> None:
+    from emdrill.core.cards import Card
     from emdrill.core.scheduler import Memory
-    from emdrill.core.types import Card
     from emdrill.ops.drill import Pick
     from emdrill.ui.drill_view import CardView, key_line
     from emdrill.ui.keymap import help_rows

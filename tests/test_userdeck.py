@@ -9,10 +9,10 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from emdrill.core.cards import Question, Slot
 from emdrill.core.deckfile import DRAFTABLE, Context, drafts, parse_bytes, validate
 from emdrill.core.questionlist import Row
 from emdrill.core.suggest import SYSTEM, Suggestion
-from emdrill.core.types import Question, Slot
 from emdrill.core.userdeck import (
     Basis,
     Given,

@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 from conftest import DECK_HEADER, question
 from emdrill.cli.base import open_here
 from emdrill.core import scheduler, weakness
+from emdrill.core.cards import Card, Question
 from emdrill.core.order import practice_queue
 from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.timing import Clock
-from emdrill.core.types import Card, Question
 from emdrill.core.weakness import Bucket
 from emdrill.ops import decks, grading, queueing
 from emdrill.ops import stats as ops_stats

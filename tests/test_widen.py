@@ -9,6 +9,7 @@ from pathlib import Path
 
 from conftest import DECK_HEADER, question
 from emdrill.cli.base import open_here
+from emdrill.core.cards import Card, Question
 from emdrill.core.order import (
     WIDEN,
     QueueItem,
@@ -22,7 +23,6 @@ from emdrill.core.order import (
 )
 from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.timing import Clock
-from emdrill.core.types import Card, Question
 from emdrill.core.weakness import WEAK_AT
 from emdrill.ops import decks, queueing
 from emdrill.ops.drill import MAX_SHOWS, Session

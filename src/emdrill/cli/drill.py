@@ -13,9 +13,9 @@ import typer
 from emdrill import env
 from emdrill.cli.base import App, open_here
 from emdrill.cli.complete import family_slugs
+from emdrill.core.cards import Card
 from emdrill.core.order import SessionScope
 from emdrill.core.timing import Clock
-from emdrill.core.types import Card
 from emdrill.ops import decode, opening
 from emdrill.ops.back import load_back
 from emdrill.ops.drill import Pick, Session

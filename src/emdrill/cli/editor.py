@@ -22,6 +22,7 @@ import click
 import typer
 
 from emdrill import env
+from emdrill.core.cards import SLOTS, Slot
 from emdrill.core.stories import (
     PART_HINTS,
     PARTS,
@@ -38,7 +39,6 @@ from emdrill.core.stories import (
     system_template,
     with_parts,
 )
-from emdrill.core.types import SLOTS, Slot
 
 T = TypeVar("T")
 EDITOR_VARS = ("VISUAL", "EDITOR")

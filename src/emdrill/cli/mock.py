@@ -27,8 +27,8 @@ from emdrill.ui.keys import KeyReader
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from emdrill.core.cards import Question
     from emdrill.core.timing import Clock
-    from emdrill.core.types import Question
 
 mock_app = App()
 

@@ -23,7 +23,7 @@ from emdrill.core.errors import DeckError, EmdrillError, InputError
 from emdrill.ui.console import emit_json
 
 if TYPE_CHECKING:
-    from emdrill.core.types import Question
+    from emdrill.core.cards import Question
     from emdrill.ops.drafts import Pending
     from emdrill.ops.opening import Store
     from emdrill.ops.questions import Added, Proposal
@@ -109,8 +109,8 @@ def add(
 
 def _slot(text: str | None) -> int | None:
     """--story: a slot 1-8, or system / 9 for the system answer (as `grade --story` says)."""
+    from emdrill.core.cards import SYSTEM_ANSWER, SYSTEM_WORD, is_slot
     from emdrill.core.numbers import whole_number
-    from emdrill.core.types import SYSTEM_ANSWER, SYSTEM_WORD, is_slot
 
     if text is None:
         return None

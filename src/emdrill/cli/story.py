@@ -15,6 +15,7 @@ import typer
 from emdrill import env
 from emdrill.cli import editor
 from emdrill.cli.base import App, Group, open_here
+from emdrill.core.cards import SYSTEMS
 from emdrill.core.errors import InputError
 from emdrill.core.numbers import MAX_ROW_ID
 from emdrill.core.stories import (
@@ -24,7 +25,6 @@ from emdrill.core.stories import (
     parse_markdown,
     render_markdown,
 )
-from emdrill.core.types import SYSTEMS
 from emdrill.ops import coach as coach_ops
 from emdrill.ops import stories as ops_stories
 from emdrill.ui import coach_view, story_views

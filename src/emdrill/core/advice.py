@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from emdrill.core.types import Slot, is_slot
+from emdrill.core.cards import Slot, is_slot
 from emdrill.core.weakness import WEAK_AT
 
 DEFAULT_SECONDS = 20.0  # assumed time per answer before the user has any timed answers

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, Protocol
 
-from emdrill.core.types import SYSTEM_ANSWER, SYSTEM_WORD
+from emdrill.core.cards import SYSTEM_ANSWER, SYSTEM_WORD
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 

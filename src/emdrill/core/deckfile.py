@@ -13,8 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from emdrill.core.cards import SYSTEM_ANSWER, SYSTEM_WORD, SYSTEMS, Family, Question, Slot
 from emdrill.core.deck_fields import Getter
-from emdrill.core.types import SYSTEM_ANSWER, SYSTEM_WORD, SYSTEMS, Family, Question, Slot
 
 TRAITS = ("reliability", "communication", "emotional-intelligence", "resilience", "ownership",
           "initiative", "autonomy")

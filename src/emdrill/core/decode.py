@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
+from emdrill.core.cards import Question
 from emdrill.core.scheduler import Rating
-from emdrill.core.types import Question
 
 OPTIONS = 4  # the question's own intent and three rivals
 LETTERS = "abcd"

@@ -14,9 +14,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import NamedTuple
 
+from emdrill.core.cards import Card
 from emdrill.core.plan import DEFAULT_FIRST_SIGHT, front_days
 from emdrill.core.scheduler import Memory
-from emdrill.core.types import Card
 
 EXAM_QUESTIONS = 10  # about as many as a loop asks, and enough for an interval of use
 # An 80% Wilson interval: "likely" in words, wide enough to be honest at ten questions

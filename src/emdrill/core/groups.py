@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from emdrill.core.types import Question
+from emdrill.core.cards import Question
 
 
 def intent_groups(questions: Iterable[Question]) -> dict[str, str]:

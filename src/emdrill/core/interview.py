@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 
+from emdrill.core.cards import Card, Question
 from emdrill.core.errors import InputError
 from emdrill.core.scheduler import (
     FacetParameters,
@@ -19,7 +20,6 @@ from emdrill.core.scheduler import (
     with_due,
 )
 from emdrill.core.timing import Clock, study_day, study_day_start
-from emdrill.core.types import Card, Question
 
 MORNING = time(9, 0)  # a date without a time means 09:00 local: the interview morning
 

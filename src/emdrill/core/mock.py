@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
+from emdrill.core.cards import Card
 from emdrill.core.scheduler import NO_FIT, FacetParameters, retrievability
-from emdrill.core.types import Card
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from emdrill.core import textsim
+from emdrill.core.cards import Question
 from emdrill.core.deckfile import DeckFile, Problem
 from emdrill.core.textsim import stem
-from emdrill.core.types import Question
 
 THRESHOLD = 0.30
 

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, tzinfo
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
+from emdrill.core.cards import Card
 from emdrill.core.interview import new_first
 from emdrill.core.scheduler import NO_FIT, retrievability
-from emdrill.core.types import Card
 from emdrill.core.weakness import WEAK_AT
 
 if TYPE_CHECKING:

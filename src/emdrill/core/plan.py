@@ -39,12 +39,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 
+from emdrill.core.cards import SYSTEM_ANSWER, Card
 from emdrill.core.forecast import FirstDays, Path, Projection, first_days, follow, lead_days
 from emdrill.core.groups import intent_groups
 from emdrill.core.interview import below_target, drill_times, in_taper, morning_recall
 from emdrill.core.order import spread_new
 from emdrill.core.scheduler import FacetParameters
-from emdrill.core.types import SYSTEM_ANSWER, Card
 
 ANSWERS_BEFORE_DATE = 2  # first sight and one review
 DEFAULT_PACE = 60 / 25  # answers a minute until the user's own pace is known

@@ -10,13 +10,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from emdrill.core.cards import Card
 from emdrill.core.decode import Confusion
 from emdrill.core.groups import members
 from emdrill.core.interview import days_left
 from emdrill.core.stories import Story
 from emdrill.core.story_bank import best_story
 from emdrill.core.timing import Clock
-from emdrill.core.types import Card
 
 WEAKEST = 3  # intents to read once more
 PAIRS = 3  # confused pairs on the sheet
@@ -43,7 +43,7 @@ class Lead:
     intent: str
     slot: int  # the question's story slot (SYSTEM_ANSWER for a system answer)
     story: str | None  # the title of the user's story for the slot, None without one
-    system: str  # the question's system category (core.types.SYSTEMS)
+    system: str  # the question's system category (core.cards.SYSTEMS)
     system_text: str | None  # the first line of the user's system for it, None if unwritten
     misses: int  # times its intent was missed (why it leads), 0 when picked as representative
 

@@ -12,10 +12,10 @@ from dataclasses import astuple, dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
+from emdrill.core.cards import SYSTEM_ANSWER, SYSTEM_ANSWER_NAME
 from emdrill.core.decode import Confusion
 from emdrill.core.mock import RehearsalStats
 from emdrill.core.scheduler import NO_FIT, FacetParameters, Memory, retrievability
-from emdrill.core.types import SYSTEM_ANSWER, SYSTEM_ANSWER_NAME
 
 if TYPE_CHECKING:
     from emdrill.core.timing import Clock

@@ -27,9 +27,9 @@ from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
+from emdrill.core.cards import SLOTS, SYSTEMS, Slot, is_slot
 from emdrill.core.errors import EmdrillError
 from emdrill.core.numbers import MAX_ROW_ID, whole_number
-from emdrill.core.types import SLOTS, SYSTEMS, Slot, is_slot
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt

@@ -9,8 +9,8 @@ from collections import defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+from emdrill.core.cards import SLOTS, Question, Slot
 from emdrill.core.stories import Story
-from emdrill.core.types import SLOTS, Question, Slot
 
 
 def best_story(question: Question, stories: Sequence[Story]) -> Story | None:

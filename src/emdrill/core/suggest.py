@@ -93,7 +93,7 @@ from emdrill.core.textsim import unit as _unit
 from emdrill.core.textsim import words as _words
 
 SYSTEM = "system"
-SYSTEM_ANSWER = 9  # core.types.SYSTEM_ANSWER: a deck's `also` may name the system answer
+SYSTEM_ANSWER = 9  # core.cards.SYSTEM_ANSWER: a deck's `also` may name the system answer
 Story: TypeAlias = int | str
 Vector: TypeAlias = dict[str, float]
 Hits: TypeAlias = list[tuple[int, float]]  # (card index, similarity), best first

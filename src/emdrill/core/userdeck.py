@@ -28,11 +28,11 @@ from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
 from typing import TypeVar
 
+from emdrill.core.cards import Question, Slot
 from emdrill.core.deck_fields import ID_PATTERN
 from emdrill.core.deckfile import DRAFTABLE
 from emdrill.core.questionlist import Row
 from emdrill.core.suggest import SYSTEM, Suggestion
-from emdrill.core.types import Question, Slot
 
 T = TypeVar("T")
 DEFAULT_DECK = "my-questions"

@@ -26,10 +26,10 @@ from emdrill.core.anki import (
     family_tag,
     note_guid,
 )
+from emdrill.core.cards import SLOTS, SYSTEM_ANSWER_NAME, Question, Slot
 from emdrill.core.errors import InputError
 from emdrill.core.stories import SYSTEM_NAMES
 from emdrill.core.story_bank import best_story
-from emdrill.core.types import SLOTS, SYSTEM_ANSWER_NAME, Question, Slot
 from emdrill.ops.back import BackData, load_back
 from emdrill.ops.transfer import write_whole
 from emdrill.store import card_reads

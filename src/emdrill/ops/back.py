@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from emdrill.core.cards import Card, ReviewRecord, Slot
 from emdrill.core.coach import LABELS
 from emdrill.core.scheduler import NO_FIT, FacetParameters
 from emdrill.core.stories import Story
-from emdrill.core.types import Card, ReviewRecord, Slot
 from emdrill.ops import coach as coach_ops
 from emdrill.ops import opening, optimize, set_aside
 from emdrill.ops.set_aside import Flags

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
+from emdrill.core.cards import Question
 from emdrill.core.coach import CoachReport, analyse, analyse_story
 from emdrill.core.errors import InputError
 from emdrill.core.settings import Settings
 from emdrill.core.stories import PARTS, Story
-from emdrill.core.types import Question
 from emdrill.ops import opening
 from emdrill.store import card_reads
 from emdrill.store import stories as store_stories

@@ -9,10 +9,10 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
+from emdrill.core.cards import Question
 from emdrill.core.deckfile import Context, DeckFile, LoadResult, Problem, parse_bytes, validate
 from emdrill.core.errors import DeckError
 from emdrill.core.near_duplicates import near_duplicates
-from emdrill.core.types import Question
 from emdrill.ops import backups
 from emdrill.store import card_reads
 from emdrill.store import deck_load as store_deck_load

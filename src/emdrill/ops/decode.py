@@ -7,6 +7,7 @@ import random
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from emdrill.core.cards import Card, Question
 from emdrill.core.decode import (
     Confusion,
     IntentChoice,
@@ -20,7 +21,6 @@ from emdrill.core.errors import InputError
 from emdrill.core.order import SessionScope
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
-from emdrill.core.types import Card, Question
 from emdrill.ops import grading
 from emdrill.ops.grading import Graded, StoryAnswer
 from emdrill.store import card_reads

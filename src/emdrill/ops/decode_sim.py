@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from emdrill.core.cards import Card
 from emdrill.core.decode import pick_rating
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
-from emdrill.core.types import Card
 from emdrill.ops import decks, decode, opening
 from emdrill.ops import stats as stats_ops
 from emdrill.ops.drill import Pick, Session

@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+from emdrill.core.cards import Question
 from emdrill.core.errors import DeckError, InputError
-from emdrill.core.types import Question
 from emdrill.core.userdeck import UNDECODED, confirmed, decoded, with_card
 from emdrill.ops.decks import parse_file, user_paths
 from emdrill.ops.questions import parse_edited, save_deck

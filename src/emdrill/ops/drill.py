@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 
 from emdrill.core import scheduler
 from emdrill.core.advice import BacklogOutlook
+from emdrill.core.cards import Card
 from emdrill.core.decode import IntentChoice
 from emdrill.core.order import QueueItem, SessionScope, crowded, practice_queue
 from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.timing import Clock
-from emdrill.core.types import Card
 from emdrill.ops import advice, decode, grading, interview, queueing, set_aside
 from emdrill.ops.answer_context import AnswerContext, answer_context
 from emdrill.ops.grading import Graded, StoryAnswer

@@ -12,11 +12,11 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from emdrill.core.cards import Card
 from emdrill.core.exam import Exam, ExamAnswer, choose, new_wordings_first
 from emdrill.core.groups import intent_groups
 from emdrill.core.scheduler import Rating
 from emdrill.core.timing import Clock
-from emdrill.core.types import Card
 from emdrill.ops import decode, grading, interview
 from emdrill.ops.decode import Offer
 from emdrill.ops.grading import StoryAnswer

@@ -12,13 +12,13 @@ from datetime import datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from emdrill.core import scheduler
+from emdrill.core.cards import MODES, SYSTEM_ANSWER, SYSTEM_WORD, Card, ReviewRecord, is_slot
 from emdrill.core.errors import EmdrillError, InputError
 from emdrill.core.interview import toward_date
 from emdrill.core.numbers import whole_number
 from emdrill.core.scheduler import Memory, Rating
 from emdrill.core.settings import Settings
 from emdrill.core.timing import Clock
-from emdrill.core.types import MODES, SYSTEM_ANSWER, SYSTEM_WORD, Card, ReviewRecord, is_slot
 from emdrill.ops.answer_context import AnswerContext, answer_context
 from emdrill.ops.opening import settings
 from emdrill.store import review_log

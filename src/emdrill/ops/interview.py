@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from emdrill.core import interview as core
+from emdrill.core.cards import Card
 from emdrill.core.errors import InputError
 from emdrill.core.exam import (
     Carried,
@@ -41,7 +42,6 @@ from emdrill.core.settings import Settings
 from emdrill.core.story_bank import SlotCoverage
 from emdrill.core.story_bank import coverage as bank_coverage
 from emdrill.core.timing import Clock
-from emdrill.core.types import Card
 from emdrill.ops import optimize, weakness
 from emdrill.store import card_reads, recent, review_log, setting_rows
 from emdrill.store import decks as store_decks

@@ -20,7 +20,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from emdrill.core.types import Card
+from emdrill.core.cards import Card
 from emdrill.ops.answer_context import AnswerContext, answer_context, with_tallies
 from emdrill.store import card_reads
 from emdrill.store import queue as store_queue

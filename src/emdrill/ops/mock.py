@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from emdrill.core.cards import Card
 from emdrill.core.coach import CoachReport, analyse
 from emdrill.core.errors import InputError
 from emdrill.core.mock import (
@@ -25,7 +26,6 @@ from emdrill.core.mock import (
 from emdrill.core.scheduler import Rating
 from emdrill.core.story_bank import best_story
 from emdrill.core.timing import Clock
-from emdrill.core.types import Card
 from emdrill.ops import grading, opening, optimize, queueing
 from emdrill.ops.coach import intent_text
 from emdrill.ops.grading import Graded, StoryAnswer

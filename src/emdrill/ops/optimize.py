@@ -7,10 +7,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from emdrill.core import fitting
+from emdrill.core.cards import FACETS
 from emdrill.core.fitting import Score, StoredFit, TrainingSet
 from emdrill.core.scheduler import FacetParameters, Parameters
 from emdrill.core.timing import Clock
-from emdrill.core.types import FACETS
 from emdrill.store import interview as store_interview
 from emdrill.store.db import Store
 

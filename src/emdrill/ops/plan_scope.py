@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from emdrill.core.cards import Question
 from emdrill.core.timing import Clock
-from emdrill.core.types import Question
 from emdrill.ops import interview as plan
 from emdrill.ops.opening import settings
 from emdrill.store import card_reads

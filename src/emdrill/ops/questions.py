@@ -12,11 +12,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
+from emdrill.core.cards import Question
 from emdrill.core.deckfile import DeckFile, LoadResult, parse_bytes, validate
 from emdrill.core.errors import DeckError, InputError
 from emdrill.core.questionlist import MAX_LENGTH, QuestionList, Row, clean, parse_list
 from emdrill.core.suggest import Model, Suggestion
-from emdrill.core.types import Question
 from emdrill.core.userdeck import (
     DEFAULT_DECK,
     Basis,

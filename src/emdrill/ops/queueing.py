@@ -12,6 +12,7 @@ from datetime import datetime
 from itertools import groupby
 from typing import TYPE_CHECKING
 
+from emdrill.core.cards import Card
 from emdrill.core.order import (
     QueueItem,
     SessionScope,
@@ -25,7 +26,6 @@ from emdrill.core.order import (
 )
 from emdrill.core.settings import Settings
 from emdrill.core.timing import Clock
-from emdrill.core.types import Card
 from emdrill.ops import weakness
 from emdrill.ops.answer_context import AnswerContext, orders_by_weakness
 from emdrill.ops.kept import DIRECT as _DIRECT

@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
+from emdrill.core.cards import Card
 from emdrill.core.groups import intent_groups
 from emdrill.core.interview import Interview, InterviewScope
 from emdrill.core.scheduler import retrievability
 from emdrill.core.sheet import Sheet, loop_morning, make_sheet
 from emdrill.core.timing import Clock
-from emdrill.core.types import Card
 from emdrill.ops import decode, optimize
 from emdrill.ops import interview as plan
 from emdrill.store import card_reads

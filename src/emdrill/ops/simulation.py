@@ -29,11 +29,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from emdrill.core.cards import FACETS, Card
 from emdrill.core.errors import DeckError
 from emdrill.core.order import practice_queue
 from emdrill.core.scheduler import Memory, Rating, new_memory, retrievability, review
 from emdrill.core.timing import Clock
-from emdrill.core.types import FACETS, Card
 from emdrill.ops import decks, grading, opening, queueing
 from emdrill.store import card_reads, setting_rows
 

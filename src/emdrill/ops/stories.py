@@ -7,11 +7,11 @@ import difflib
 from dataclasses import dataclass
 from datetime import timedelta
 
+from emdrill.core.cards import Slot
 from emdrill.core.stats import RECENT_DAYS, RECENT_TESTS
 from emdrill.core.stories import Story
 from emdrill.core.story_bank import StoryCoverage, best_story, coverage
 from emdrill.core.timing import Clock
-from emdrill.core.types import Slot
 from emdrill.core.weakness import WEAK_AT
 from emdrill.ops.weakness import family_weakness
 from emdrill.store import card_reads

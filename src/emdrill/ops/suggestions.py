@@ -1,6 +1,6 @@
 """The suggestion model over what is loaded, cached in the data folder, and `suggest`.
 
-Reads only, through plain SQL (`store.rows`), so `emdrill suggest` can run on a read-only
+Reads only, through plain SQL (`store.deck_reads`), so `emdrill suggest` can run on a read-only
 store (`store.db.open_current`) and never import SQLAlchemy. The cache (`suggest-model.json`
 in the data folder) is keyed by a fingerprint of the model's input: loading, adding or
 importing questions changes it, and the next suggestion rebuilds. A cache that cannot be
@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from emdrill.core.cards import Family, Question, Slot
 from emdrill.core.suggest import DRAFT_WEIGHT, SYSTEM, Doc, Model, Story, Suggestion, fingerprint
-from emdrill.core.types import Family, Question, Slot
-from emdrill.store import db, rows
+from emdrill.store import db, deck_reads
 from emdrill.store.db import Store
 
 CACHE_NAME = "suggest-model.json"
@@ -48,8 +48,8 @@ class Loaded:
     @classmethod
     def read(cls, store: Store) -> Loaded:
         with store.read() as con:
-            return cls(tuple(rows.active_questions(con)), tuple(rows.families(con)),
-                       rows.slots(con))
+            return cls(tuple(deck_reads.active_questions(con)), tuple(deck_reads.families(con)),
+                       deck_reads.slots(con))
 
     def family_names(self) -> dict[str, str]:
         return {f.slug: f.name for f in self.families}

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from emdrill.core.cards import Card
 from emdrill.core.errors import DamagedError, UnknownQuestionError
-from emdrill.core.types import Card
 from emdrill.store.codec import (
     QUESTION_COLUMNS,
     from_db_time,

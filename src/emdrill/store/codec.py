@@ -9,9 +9,9 @@
   `JSONList`);
 - a facet's memory (`core.scheduler.Memory`): the six columns `MEMORY_COLUMNS` of `facet`,
   and of `review` after `intent_prev_` / `story_prev_` (`memory_values`, `memory_of`);
-- a question (`core.types.Question`): the columns `QUESTION_COLUMNS` of `question`
+- a question (`core.cards.Question`): the columns `QUESTION_COLUMNS` of `question`
   (`question_of` reads a row, `question_content` gives what a deck load writes);
-- a review's mode: its place in `core.types.MODES` (`mode_code`, `mode_of`);
+- a review's mode: its place in `core.cards.MODES` (`mode_code`, `mode_of`);
 - ids, ratings, states and the other enum names (a facet's kind) are stored as the plain
   text or integer they are in `core`, with no conversion. A review names its question by
   `question.num`, an integer key given to each question once (migration 20).
@@ -28,9 +28,9 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from emdrill.core.cards import MODES, Question
 from emdrill.core.errors import DamagedError
 from emdrill.core.scheduler import Memory
-from emdrill.core.types import MODES, Question
 
 
 def to_db_time(value: datetime) -> str:

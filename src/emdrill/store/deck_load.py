@@ -11,9 +11,9 @@ from datetime import datetime
 from sqlalchemy import insert, text
 from sqlmodel import Session, col, select
 
+from emdrill.core.cards import Family, Question
 from emdrill.core.deckfile import Context, DeckFile, LoadResult
 from emdrill.core.scheduler import new_memory
-from emdrill.core.types import Family, Question
 from emdrill.store import tallies
 from emdrill.store.codec import MEMORY_COLUMNS, memory_columns, memory_values, question_content
 from emdrill.store.db import Store

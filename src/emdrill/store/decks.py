@@ -7,9 +7,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Collection
 
+from emdrill.core.cards import Family, Question, Slot
 from emdrill.core.order import goes_first, new_order
-from emdrill.core.types import Family, Question, Slot
-from emdrill.store import rows, tallies
+from emdrill.store import deck_reads, tallies
 from emdrill.store.db import Store
 
 
@@ -53,27 +53,27 @@ def deck_summary(store: Store) -> list[tuple[str, str, str, str, int, int]]:
 def families(store: Store) -> list[Family]:
     """Families in the order their decks define them."""
     with store.read() as con:
-        return rows.families(con)
+        return deck_reads.families(con)
 
 
 def slots(store: Store) -> dict[int, Slot]:
     with store.read() as con:
-        return rows.slots(con)
+        return deck_reads.slots(con)
 
 
 def active_questions(store: Store) -> list[Question]:
     """Every active question's content, drafts included, in deck order."""
     with store.read() as con:
-        return rows.active_questions(con)
+        return deck_reads.active_questions(con)
 
 
 def deck_sources(store: Store) -> dict[str, str]:
     """Deck id -> the file it was last loaded from."""
     with store.read() as con:
-        return rows.deck_sources(con)
+        return deck_reads.deck_sources(con)
 
 
 def suspended_texts(store: Store, deck: str) -> dict[str, str]:
     """Id -> text of the deck's suspended questions."""
     with store.read() as con:
-        return rows.suspended_texts(con, deck)
+        return deck_reads.suspended_texts(con, deck)

@@ -19,9 +19,9 @@ from typing import Any
 from sqlalchemy import Boolean, text
 from sqlmodel import SQLModel
 
+from emdrill.core.cards import MODES
 from emdrill.core.dumpfile import SECTIONS, DumpError, Row
 from emdrill.core.timing import FIRST_YEAR, LAST_YEAR, time_in_range
-from emdrill.core.types import MODES
 from emdrill.store.codec import (
     from_db_micros,
     json_list,

@@ -428,7 +428,7 @@ CREATE INDEX rehearsal_review ON rehearsal (review_id);
 
 
 def m006_system_answer(con: sqlite3.Connection) -> None:
-    """A question's primary story may be the system answer (`core.types.SYSTEM_ANSWER`, 9),
+    """A question's primary story may be the system answer (`core.cards.SYSTEM_ANSWER`, 9),
     so the check on `question.story` widens from 1-8 to 1-9.
 
     SQLite cannot alter a CHECK constraint, and rebuilding `question` would mean dropping and

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from emdrill.core.cards import Card, Question
 from emdrill.core.scheduler import Memory
-from emdrill.core.types import Card, Question
 from emdrill.store.card_reads import IN_PLAY, NOT_BURIED
 from emdrill.store.codec import ROWS_REMEMBERED, from_db_time, json_list, to_db_time
 from emdrill.store.db import Store

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from emdrill.core.cards import Card, ReviewRecord
 from emdrill.core.errors import DamagedError, NothingToUndoError
 from emdrill.core.scheduler import Memory
-from emdrill.core.types import Card, ReviewRecord
 from emdrill.store import set_aside, tallies
 from emdrill.store.card_reads import card_in
 from emdrill.store.codec import (

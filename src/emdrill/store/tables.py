@@ -264,7 +264,7 @@ class ReviewRow(SQLModel, table=True):
     """One answer; both facets' memory before it (`codec.MEMORY_COLUMNS` after `intent_prev_`
     and `story_prev_`), so undo puts them back. Kept compact (migration 20): times as
     microseconds (`UTCMicros`), the question by `question.num`, the mode by its place in
-    `core.types.MODES` (`codec.mode_code`)."""
+    `core.cards.MODES` (`codec.mode_code`)."""
 
     __tablename__ = "review"
     __table_args__ = (

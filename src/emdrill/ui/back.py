@@ -17,9 +17,9 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from emdrill.core.cards import SYSTEM_ANSWER, SYSTEM_ANSWER_NAME, Question, Slot
 from emdrill.core.stories import SYSTEM_NAMES, SYSTEM_PROMPTS, Story
 from emdrill.core.story_bank import best_story
-from emdrill.core.types import SYSTEM_ANSWER, SYSTEM_ANSWER_NAME, Question, Slot
 from emdrill.ops.back import BackData
 
 __all__ = ["FULL", "Renderable", "best_story", "compose_back", "in_short", "learning_line"]

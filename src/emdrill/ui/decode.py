@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from emdrill.core.cards import Card
 from emdrill.core.decode import LETTERS
-from emdrill.core.types import Card
 from emdrill.ops.decode import Offer
 from emdrill.ops.drill import Pick
 from emdrill.ops.grading import StoryAnswer

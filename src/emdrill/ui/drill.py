@@ -16,9 +16,9 @@ from datetime import datetime
 from rich.console import Console
 from rich.text import Text
 
+from emdrill.core.cards import Slot
 from emdrill.core.errors import EmdrillError
 from emdrill.core.scheduler import Rating
-from emdrill.core.types import Slot
 from emdrill.ops.drill import Answer, Pick, Session
 from emdrill.ops.grading import StoryAnswer
 from emdrill.ui import decode_view, keymap

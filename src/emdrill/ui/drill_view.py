@@ -18,9 +18,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from emdrill.core.cards import SYSTEM_ANSWER, SYSTEM_ANSWER_NAME, Card, Slot
 from emdrill.core.decode import IntentChoice
 from emdrill.core.scheduler import Rating, story_rating
-from emdrill.core.types import SYSTEM_ANSWER, SYSTEM_ANSWER_NAME, Card, Slot
 from emdrill.ops.decode import Offer
 from emdrill.ops.drill import Pick, Summary
 from emdrill.ui import decode_view, keymap

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from rich.text import Text
 
-from emdrill.core.types import Slot
+from emdrill.core.cards import Slot
 
 
 def span(delta: timedelta) -> str:

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from rich.console import Console, RenderableType
 from rich.text import Text
 
+from emdrill.core.cards import Question
 from emdrill.core.coach import CoachReport
 from emdrill.core.mock import CHECKS, Rehearsal, SpeakingTimer, measured
 from emdrill.core.scheduler import Rating
-from emdrill.core.types import Question
 from emdrill.ops.grading import StoryAnswer
 from emdrill.ops.mock import Asked, Mock
 from emdrill.ui import mock_view as view

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 from rich.table import Table
 from rich.text import Text
 
+from emdrill.core.cards import story_label
 from emdrill.core.suggest import SYSTEM, Story, Suggestion
-from emdrill.core.types import story_label
 from emdrill.ops.suggestions import Suggested
 from emdrill.ui.console import out
 from emdrill.ui.fmt import plural

@@ -17,8 +17,8 @@ from rich.console import Console, Group, RenderableType
 from rich.padding import Padding
 from rich.text import Text
 
+from emdrill.core.cards import SYSTEM_ANSWER
 from emdrill.core.sheet import Lead, Sheet, Weak
-from emdrill.core.types import SYSTEM_ANSWER
 from emdrill.ui.console import out
 from emdrill.ui.keys import InputClosed, KeyReader
 from emdrill.ui.screen import Frame, ansi, lay_out, render, terminal_size

@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from emdrill.core.cards import story_json, story_label
 from emdrill.core.stats import (
     RECENT_TESTS,
     FamilyStats,
@@ -25,7 +26,6 @@ from emdrill.core.stats import (
     ShakyQuestion,
     StatsReport,
 )
-from emdrill.core.types import story_json, story_label
 from emdrill.core.weakness import WEAK_AT
 from emdrill.ops.interview import InterviewOutlook
 from emdrill.ui.console import out

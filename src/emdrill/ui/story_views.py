@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from rich.table import Table
 from rich.text import Text
 
+from emdrill.core.cards import Slot
 from emdrill.core.stories import PARTS, SYSTEM_NAMES, SYSTEM_PROMPTS, Story
 from emdrill.core.story_bank import ImportPlan, StoryCoverage
-from emdrill.core.types import Slot
 from emdrill.ui.console import out
 from emdrill.ui.fmt import iso, plural, slot_words
 

@@ -13,10 +13,10 @@ from rich.table import Table
 from rich.text import Text
 
 from emdrill.core.advice import BacklogOutlook
+from emdrill.core.cards import SYSTEM_ANSWER, SYSTEM_ANSWER_NAME, story_json
 from emdrill.core.order import QueueItem
 from emdrill.core.scheduler import Memory, Parameters, Rating, retrievability
 from emdrill.core.timing import Clock
-from emdrill.core.types import SYSTEM_ANSWER, SYSTEM_ANSWER_NAME, story_json
 from emdrill.ops.grading import Graded
 from emdrill.ops.home_status import Status
 from emdrill.ui.advice_view import backlog_text, weakest_text

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from emdrill.core.types import Family, Question, Slot
+from emdrill.core.cards import Family, Question, Slot
 from emdrill.store.codec import json_list, question_columns, question_of
 
 
