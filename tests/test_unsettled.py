@@ -9,9 +9,9 @@ import random
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
+from emdrill.core.cards import Card, Question
 from emdrill.core.order import _clashes, unsettled
 from emdrill.core.scheduler import Memory
-from emdrill.core.types import Card, Question
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
