@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -85,7 +86,7 @@ def _old(con: sqlite3.Connection, since: datetime) -> tuple[Any, ...]:
 def _new(store: Store, since: datetime) -> tuple[Any, ...]:
     return (recent.family_answers(store, since=since), recent.stories_by_family(store),
             store_interview.review_total(store), review_log.new_introduced_since(store, since),
-            card_reads.counts(store, since),
+            card_reads.counts(store, since, earliest=True),
             {family: recent.question_misses(store, since=since, family=family)
              for family in ("alpha", "beta")})
 
@@ -120,7 +121,9 @@ def _total_exact(store: Store, now: datetime | None = None) -> None:
         assert store_interview.review_total(store) == summed == count
         if now is not None:
             for at in (now - timedelta(days=2), now, now + timedelta(hours=30)):
-                assert card_reads.counts(store, at) == _old_counts(con, at), at
+                old = _old_counts(con, at)
+                assert card_reads.counts(store, at, earliest=True) == old, at
+                assert card_reads.counts(store, at) == replace(old, earliest_due=None), at
 
 
 def _set_aside(store: Store, rng: random.Random, ids: list[str], now: datetime) -> None:
@@ -305,7 +308,7 @@ def test_the_reads_use_their_index_or_row_and_no_history(tmp_path: Path) -> None
         assert "SEARCH r USING INDEX review_question" in misses[0], misses
         assert "INDEX question_family (family=?)" in misses[0], misses
         store.con.execute("ANALYZE")  # as the bench's files are: the planner's statistics
-        counted = _plans(store, lambda: card_reads.counts(store, T0))
+        counted = _plans(store, lambda: card_reads.counts(store, T0, earliest=True))
         assert "SCAN p" in counted[0] and "INDEX question_buried" in counted[0], counted
         assert all("question_family_due" not in p for p in counted), counted
         with store.read() as con:
