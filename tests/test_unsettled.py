@@ -25,9 +25,12 @@ def walked(picks: Sequence[Card], previous: Card | None, *, limit: int,
         return set(unread)
 
     def ahead(card: Card, family: str) -> bool:
-        mine, theirs, last_read = keys.get(card.family, 0.0), keys[family], unread[family]
-        return mine < theirs or (mine == theirs and last_read is not None
-                                 and card.due < last_read)
+        """The card sorts before the family's first unread row: by key, then by due; with
+        no row of it read, nothing is known of that row's due."""
+        last_read = unread[family]
+        if last_read is None:
+            return keys.get(card.family, 0.0) < keys[family]
+        return (keys.get(card.family, 0.0), card.due) < (keys[family], last_read)
 
     blocked: set[str] = set()
     last = previous
