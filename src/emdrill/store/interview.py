@@ -120,11 +120,13 @@ def first_sights(store: Store, *, last: int = 200) -> tuple[int, int, int]:
 def first_sight_answers(store: Store) -> list[FirstSight]:
     """Every question's first answer, oldest first: each facet right or not (None: not
     graded), the intent a pick among four (an intent pick was recorded with it: a decode
-    drill, an exam) and the story a slot named."""
+    drill, an exam) and the story a slot named. The first sights alone, in time order, from
+    their partial index (`review_first`): the planner would otherwise walk every question's
+    reviews (2.8 s at 1M reviews, against 0.06 s)."""
     sql = ("SELECT q.id, r.intent_rating, r.story_rating, r.slot_named, "
            "(SELECT p.picked = p.question_id FROM intent_pick p WHERE p.review_id = r.id "
-           "ORDER BY p.id LIMIT 1), q.family FROM review r "
-           f"JOIN question q ON q.num = r.question_num WHERE {_FIRST_SIGHT} "
+           "ORDER BY p.id LIMIT 1), q.family FROM review r INDEXED BY review_first "
+           f"CROSS JOIN question q ON q.num = r.question_num WHERE {_FIRST_SIGHT} "
            "ORDER BY r.reviewed_at, r.id")
     found: dict[str, FirstSight] = {}
     with store.read() as con:
