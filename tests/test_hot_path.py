@@ -859,3 +859,19 @@ def test_the_earliest_due_is_read_only_when_asked_and_is_the_first_seen_due(
         assert got.earliest_due == first, now
         assert got.due == sum(1 for d in seen if d <= now)
         assert card_reads.counts(store, now).earliest_due is None
+
+
+def test_todays_reviews_count_in_the_first_hour_of_a_25_hour_study_day(tmp_path: Path) -> None:
+    """The study day of 24 October 2026 in London runs 25 hours (the clocks go back at 02:00
+    on the 25th). An hour into it, a day from now is still that study day: today's end is the
+    next study day's start, so the answer just made counts, and so does its day's streak."""
+    from zoneinfo import ZoneInfo
+
+    london = ZoneInfo("Europe/London")
+    store = _store(tmp_path)
+    study_days.count_days_under(store, offset_minutes=60)
+    grading.grade(store, Clock(now=datetime(2026, 10, 24, 3, 20, tzinfo=UTC), local=london),
+                  "alpha-0", intent=Rating.GOOD, story=StoryAnswer(slot=1))
+    now = Clock(now=datetime(2026, 10, 24, 3, 30, tzinfo=UTC), local=london)  # 04:30 BST
+    got = home_status.status(store, now)
+    assert (got.reviews_today, got.streak) == (1, 1)

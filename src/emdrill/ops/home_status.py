@@ -7,15 +7,15 @@ Each takes the store and a `Clock` read once at the edge; nothing here reads the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from emdrill.core.settings import Settings
-from emdrill.core.timing import Clock, run_streak
+from emdrill.core.timing import Clock, run_streak, study_day_start
 from emdrill.ops import optimize
 from emdrill.ops.opening import booked, settings
 from emdrill.ops.queueing import todays_allowance
-from emdrill.store import card_reads, review_log
+from emdrill.store import card_reads
 from emdrill.store import recent as store_recent
 from emdrill.store.db import Store
 
@@ -61,12 +61,12 @@ def status(store: Store, clock: Clock) -> Status:
         new = sum(1 for c in cards if c.is_new)
         next_due = min((c.due for c in cards if not c.is_new and c.due > clock.now),
                        default=None)
+    around = _around_today(store, clock)
     return Status(
         due=due,
         new_today=min(allowance, new),
-        reviews_today=review_log.reviews_since(  # not reviews dated in a later day
-            store, clock.day_start(), until=clock.day_start(clock.now + timedelta(days=1))),
-        streak=current_streak(store, clock),
+        reviews_today=around[1],  # not reviews dated in a later day
+        streak=current_streak(store, clock, around=around),
         questions=counts.questions,
         next_due=next_due,
         interview=outlook,
@@ -74,17 +74,24 @@ def status(store: Store, clock: Clock) -> Status:
     )
 
 
-def current_streak(store: Store, clock: Clock) -> int:
+def _around_today(store: Store, clock: Clock) -> tuple[int, int, int]:
+    """Reviews before today, today and after today (`recent.reviews_around`), today's
+    bounds being its study day's start and the next one's."""
+    today = clock.day_number()
+    return store_recent.reviews_around(store, study_day_start(today, clock.local),
+                                       study_day_start(today + 1, clock.local))
+
+
+def current_streak(store: Store, clock: Clock, *,
+                   around: tuple[int, int, int] | None = None) -> int:
     """Consecutive study days with reviews, ending today (or yesterday, today not studied
     yet). The run before today is kept (`Store.memo`) for as long as nothing changes the
     days before today: keyed on the day, the offset and how many reviews precede today,
     which an answer leaves alone and an undo of an earlier day's review moves; any other
-    write moves the store's basis. So a drill's answers cost two small reads here, not a
-    walk over every day of a long run."""
+    write moves the store's basis. So a drill's answers cost one small read here, not a
+    walk over every day of a long run. `around`: `_around_today` just read (`status`)."""
     offset, today = clock.utc_offset_minutes(), clock.day_number()
-    start = clock.day_start()
-    before, on_the_day, later = store_recent.reviews_around(
-        store, start, clock.day_start(start + timedelta(days=1, hours=12)))
+    before, on_the_day, later = around if around is not None else _around_today(store, clock)
     if later:  # reviews dated after today (a clock set back): the whole run, as found
         return run_streak(store_recent.latest_run(store, offset_minutes=offset), today=today)
     run = store.memo("run before today", lambda: store_recent.latest_run(
